@@ -1,0 +1,90 @@
+// The cluster model of the policy IR: what the snapshot says exists.
+import type { Span } from "../diagnostics/diagnostic.js";
+import type { Labels } from "./selector.js";
+
+export type Protocol = "TCP" | "UDP" | "SCTP";
+
+export interface Namespace {
+  readonly name: string;
+  /** Includes the automatic kubernetes.io/metadata.name label. */
+  readonly labels: Labels;
+  readonly span: Span | null;
+}
+
+export interface ServiceAccount {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+}
+
+export interface ContainerPort {
+  readonly name: string | null;
+  readonly protocol: Protocol;
+  readonly containerPort: number;
+}
+
+export interface Pod {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+  readonly nodeName: string | null;
+  /** spec.serviceAccountName, defaulted to "default". */
+  readonly serviceAccount: string;
+  readonly hostNetwork: boolean;
+  /** IPv4 and IPv6 addresses from status.podIPs / status.podIP, de-duplicated, in the order given. */
+  readonly ips: readonly string[];
+  readonly phase: string | null;
+  /** Every container port of every container, in document order. */
+  readonly ports: readonly ContainerPort[];
+  readonly span: Span | null;
+}
+
+export interface Node {
+  readonly name: string;
+  /** The node's IPv4 address (projectcalico.org/IPv4Address without its prefix, else the InternalIP). */
+  readonly ip: string | null;
+  /** projectcalico.org/IPv4IPIPTunnelAddr when given. */
+  readonly tunnelAddress: string | null;
+  readonly span: Span | null;
+}
+
+export type EncapMode = "Always" | "CrossSubnet" | "Never";
+
+export interface IPPool {
+  readonly name: string;
+  /** Normalised network CIDR, e.g. "192.168.0.0/16". */
+  readonly cidr: string;
+  readonly ipipMode: EncapMode;
+  readonly vxlanMode: EncapMode;
+  readonly natOutgoing: boolean;
+  readonly blockSize: number;
+  readonly disabled: boolean;
+  readonly span: Span | null;
+}
+
+/**
+ * The snapshot after lowering. Every list is sorted (namespace, then name) for
+ * determinism, whatever the input order.
+ */
+export interface Cluster {
+  readonly namespaces: readonly Namespace[];
+  readonly serviceAccounts: readonly ServiceAccount[];
+  readonly pods: readonly Pod[];
+  readonly nodes: readonly Node[];
+  /** Never empty: Calico's manifest default 192.168.0.0/16 when the input has none. */
+  readonly pools: readonly IPPool[];
+}
+
+/**
+ * A pod that is a policy endpoint: has a node and an IPv4 address, is not
+ * host-networked, and is not Succeeded/Failed (spec felix-format §3.4, §10.6.16).
+ */
+export function isEndpoint(p: Pod): boolean {
+  if (p.hostNetwork || !p.nodeName) return false;
+  if (p.phase === "Succeeded" || p.phase === "Failed") return false;
+  return p.ips.some((ip) => !ip.includes(":"));
+}
+
+export function podIPv4(p: Pod): string | null {
+  return p.ips.find((ip) => !ip.includes(":")) ?? null;
+}

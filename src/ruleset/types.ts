@@ -1,0 +1,78 @@
+// The RuleSet: iptables' own vocabulary (tables → chains → rules) and no
+// Kubernetes words. Every backend builds one; one writer prints it and one
+// parser reads it back, so quoting and ordering are decided in one place.
+
+export type TableName = "raw" | "mangle" | "nat" | "filter";
+
+/** Tables in the fixed order netpolc prints them (spec felix-format §2.5: kernel order is environment dependent). */
+export const TABLE_ORDER: readonly TableName[] = ["raw", "mangle", "nat", "filter"];
+
+/** Built-in chains per table in hook order (PREROUTING, INPUT, FORWARD, OUTPUT, POSTROUTING). */
+export const BUILTIN_CHAINS: Readonly<Record<TableName, readonly string[]>> = {
+  raw: ["PREROUTING", "OUTPUT"],
+  mangle: ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
+  nat: ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+  filter: ["INPUT", "FORWARD", "OUTPUT"],
+};
+
+/**
+ * One `--option args…` of a match or target. `negated` prints `! ` before it.
+ * `quoted` args go through iptables' xtables_save_string rule (comments, log prefixes).
+ */
+export interface RuleOption {
+  readonly name: string;
+  readonly negated: boolean;
+  readonly args: readonly string[];
+  readonly quoted?: boolean;
+}
+
+/** The address/interface/protocol fields iptables prints with short flags. */
+export type HeadKind = "source" | "destination" | "in-interface" | "out-interface" | "protocol";
+
+export type RulePart =
+  | { readonly kind: HeadKind; readonly negated: boolean; readonly value: string }
+  | { readonly kind: "match"; readonly module: string; readonly options: readonly RuleOption[] };
+
+export type Target =
+  | { readonly kind: "jump"; readonly name: string; readonly options: readonly RuleOption[] }
+  | { readonly kind: "goto"; readonly name: string };
+
+/**
+ * A rule is an ordered list of parts (printed in that order) and an optional
+ * target. A rule with no target is legal: it only counts packets, and Felix
+ * uses it to carry a chain comment (spec felix-format §4.1).
+ */
+export interface Rule {
+  readonly parts: readonly RulePart[];
+  readonly target: Target | null;
+  /** 1-based line in the text this rule was parsed from (parser only). */
+  readonly line?: number;
+}
+
+export interface Chain {
+  readonly name: string;
+  /** Built-in chains have a policy (ACCEPT/DROP); user chains have none. */
+  readonly policy: string | null;
+  readonly rules: readonly Rule[];
+}
+
+export interface Table {
+  readonly name: TableName;
+  readonly chains: readonly Chain[];
+}
+
+export interface RuleSet {
+  readonly tables: readonly Table[];
+}
+
+export const BUILTIN_CHAIN_NAMES: ReadonlySet<string> = new Set([
+  "PREROUTING",
+  "INPUT",
+  "FORWARD",
+  "OUTPUT",
+  "POSTROUTING",
+]);
+
+export function isBuiltinChain(name: string): boolean {
+  return BUILTIN_CHAIN_NAMES.has(name);
+}
