@@ -1,0 +1,123 @@
+// The reference evaluator: "is this flow allowed by the NetworkPolicies?"
+//
+// A direct transcription of spec/netpol-semantics.md §8 over the policy IR,
+// with no iptables knowledge, so that every backend can be checked against
+// it. A flow is allowed iff the source's egress allows it AND the
+// destination's ingress allows it; each side is judged on its own (§3).
+//
+// Order of the checks inside one direction, and why:
+//   1. not a pod     - only endpoint pods are subject to policy (§3, §7);
+//   2. same pod      - a pod can never block itself (§7);
+//   3. from own node - ingress from the pod's node is always allowed so that
+//                      kubelet probes work (§7); egress to the own node is
+//                      NOT exempt, because Felix runs pod-to-host traffic
+//                      through the pod's egress policy;
+//   4. not isolated  - no policy selects the pod for this direction;
+//   5. the union of every rule of every isolating policy.
+// isolatedBy is filled from step 2 on, so a UI can show which policies would
+// have applied even when an exemption decided the verdict.
+import { isEndpoint, type Pod } from "../ir/cluster.js";
+import type { Model } from "../ir/policy.js";
+import { familyOf, parseAddress, sameAddress, type Address, type Family } from "./ip.js";
+import { peersMatch, portsMatch, type Remote } from "./match.js";
+import { comparePods, indexOf, type Direction, type ModelIndex } from "./model-index.js";
+import type { DirectionVerdict, Flow, FlowEndpoint, RuleRef, Verdict } from "./types.js";
+
+export { resolveNamedPort } from "./match.js";
+export type { Direction } from "./model-index.js";
+
+export function evaluate(model: Model, flow: Flow): Verdict {
+  const egress = directionVerdict(model, flow, "egress");
+  const ingress = directionVerdict(model, flow, "ingress");
+  return { allowed: egress.allowed && ingress.allowed, egress, ingress };
+}
+
+/** The endpoint pods of the model (see isEndpoint), sorted by (namespace, name). */
+export function endpointsOf(model: Model): readonly Pod[] {
+  return indexOf(model).endpoints();
+}
+
+/**
+ * The flow endpoint for an address: the endpoint pod that owns it, else a
+ * plain IP. Flows built from packets (the ruleset simulator) need this; the
+ * evaluator itself never guesses, it takes a `{kind: "ip"}` endpoint as non-pod.
+ */
+export function endpointAt(model: Model, ip: string): FlowEndpoint {
+  const pod = endpointsOf(model).find((p) => p.ips.some((own) => sameAddress(own, ip)));
+  return pod ? { kind: "pod", pod } : { kind: "ip", ip };
+}
+
+/** One direction of a flow: "egress" judges flow.src, "ingress" judges flow.dst. */
+export function directionVerdict(model: Model, flow: Flow, direction: Direction): DirectionVerdict {
+  const idx = indexOf(model);
+  const subject = direction === "egress" ? flow.src : flow.dst;
+  const remoteEp = direction === "egress" ? flow.dst : flow.src;
+  if (subject.kind !== "pod" || !isEndpoint(subject.pod)) {
+    return { allowed: true, reason: "not a pod", isolatedBy: [], allowedBy: [] };
+  }
+  const pod = subject.pod;
+  const isolatedBy = idx.applying(pod, direction);
+  const exempt = (reason: string): DirectionVerdict => ({ allowed: true, reason, isolatedBy, allowedBy: [] });
+  if (isSamePod(pod, remoteEp)) return exempt("same pod");
+  if (direction === "ingress" && isOwnNode(idx, pod, remoteEp)) return exempt("from own node");
+  if (isolatedBy.length === 0) return { allowed: true, reason: "not isolated", isolatedBy, allowedBy: [] };
+
+  const remote: Remote = { endpoint: remoteEp, address: addressOf(idx, remoteEp, flowFamily(flow)) };
+  const allowedBy: RuleRef[] = [];
+  for (const policy of isolatedBy) {
+    for (const rule of policy[direction]) {
+      if (
+        peersMatch(idx, rule.peers, policy.namespace, remote) &&
+        portsMatch(rule.ports, flow.dst, flow.protocol, flow.port)
+      ) {
+        allowedBy.push({ policy, direction, ruleIndex: rule.index });
+      }
+    }
+  }
+  const allowed = allowedBy.length > 0;
+  return { allowed, reason: allowed ? "allowed by rule" : "no rule matched", isolatedBy, allowedBy };
+}
+
+/** The pod itself, named or by one of its own addresses (a Service hairpin, spec §7). */
+function isSamePod(pod: Pod, remote: FlowEndpoint): boolean {
+  if (remote.kind === "pod") return comparePods(remote.pod, pod) === 0;
+  return pod.ips.some((ip) => sameAddress(ip, remote.ip));
+}
+
+/**
+ * Whether the remote end is the pod's own node: one of the node's addresses
+ * (its IP or IPIP tunnel address; host-originated traffic may carry either),
+ * or a hostNetwork pod on that node, whose traffic is the node's (spec §7).
+ */
+function isOwnNode(idx: ModelIndex, pod: Pod, remote: FlowEndpoint): boolean {
+  const node = pod.nodeName;
+  if (node === null) return false;
+  if (remote.kind === "ip") return idx.isNodeAddress(node, remote.ip);
+  if (remote.pod.hostNetwork) return remote.pod.nodeName === node;
+  return false;
+}
+
+/**
+ * The IP family of a flow: that of its plain-IP end when it has one, else
+ * IPv4, the family every endpoint is guaranteed to have (isEndpoint).
+ */
+function flowFamily(flow: Flow): Family {
+  if (flow.src.kind === "ip") return familyOf(flow.src.ip);
+  if (flow.dst.kind === "ip") return familyOf(flow.dst.ip);
+  return 4;
+}
+
+/**
+ * The address ipBlocks see for an endpoint. A pod uses its IP of the flow's
+ * family; a hostNetwork pod without one speaks with its node's IP (spec §7).
+ */
+function addressOf(idx: ModelIndex, ep: FlowEndpoint, family: Family): Address | null {
+  if (ep.kind === "ip") return parseAddress(ep.ip);
+  const own = ep.pod.ips.find((ip) => familyOf(ip) === family);
+  if (own !== undefined) return parseAddress(own);
+  if (ep.pod.hostNetwork && ep.pod.nodeName !== null && family === 4) {
+    const nodeIP = idx.nodeIP(ep.pod.nodeName);
+    return nodeIP === null ? null : parseAddress(nodeIP);
+  }
+  return null;
+}

@@ -1,0 +1,117 @@
+// Per-model lookup tables for the evaluator, built lazily once per Model.
+//
+// The evaluator is called ~10^5 times per test run against a handful of
+// models, so everything that depends only on the model (namespace labels,
+// node addresses, which policies select a pod) is computed on first use and
+// kept in a WeakMap keyed by the model object: the IR is immutable, and a
+// dropped model frees its index.
+import { isEndpoint, type Pod } from "../ir/cluster.js";
+import type { Model, NetworkPolicy } from "../ir/policy.js";
+import { selectorMatches, type Labels } from "../ir/selector.js";
+import { parseAddress } from "./ip.js";
+
+export type Direction = "ingress" | "egress";
+
+/** The label the control plane puts on every namespace (spec §4); also given to namespaces the snapshot lacks. */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+export interface ModelIndex {
+  namespaceLabels(ns: string): Labels;
+  /** Policies of the pod's namespace that select it and whose types include `direction` (spec §3). */
+  applying(pod: Pod, direction: Direction): readonly NetworkPolicy[];
+  /** Whether `ip` is an address of node `nodeName` (its IP or its tunnel address). */
+  isNodeAddress(nodeName: string, ip: string): boolean;
+  /** The IPv4 address of node `nodeName`, if the snapshot gives one. */
+  nodeIP(nodeName: string): string | null;
+  endpoints(): readonly Pod[];
+}
+
+const indexes = new WeakMap<Model, ModelIndex>();
+
+export function indexOf(model: Model): ModelIndex {
+  let idx = indexes.get(model);
+  if (!idx) {
+    idx = buildIndex(model);
+    indexes.set(model, idx);
+  }
+  return idx;
+}
+
+/** Byte-order comparison of (namespace, name); never localeCompare (STYLE.md). */
+export function comparePods(a: Pod, b: Pod): number {
+  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return 0;
+}
+
+function addressKey(ip: string): string | null {
+  const a = parseAddress(ip);
+  return a ? `${a.family}/${a.value}` : null;
+}
+
+function buildIndex(model: Model): ModelIndex {
+  const nsLabels = new Map<string, Labels>();
+  for (const ns of model.cluster.namespaces) nsLabels.set(ns.name, ns.labels);
+
+  // Node addresses are compared parsed, so "::1" and "0::1" are the same host.
+  const nodeAddrs = new Map<string, Set<string>>();
+  const nodeIPs = new Map<string, string | null>();
+  for (const node of model.cluster.nodes) {
+    const keys = new Set<string>();
+    for (const ip of [node.ip, node.tunnelAddress]) {
+      const k = ip === null ? null : addressKey(ip);
+      if (k !== null) keys.add(k);
+    }
+    nodeAddrs.set(node.name, keys);
+    nodeIPs.set(node.name, node.ip);
+  }
+
+  const byNamespace = new Map<string, NetworkPolicy[]>();
+  for (const p of model.policies) {
+    const list = byNamespace.get(p.namespace) ?? [];
+    list.push(p);
+    byNamespace.set(p.namespace, list);
+  }
+
+  // Keyed by pod object: callers may evaluate pods built outside model.cluster.pods.
+  const applyingCache = new Map<Pod, Record<Direction, readonly NetworkPolicy[]>>();
+  let endpoints: readonly Pod[] | null = null;
+
+  return {
+    namespaceLabels(ns) {
+      let labels = nsLabels.get(ns);
+      if (!labels) {
+        labels = new Map([[NAMESPACE_NAME_LABEL, ns]]);
+        nsLabels.set(ns, labels);
+      }
+      return labels;
+    },
+    applying(pod, direction) {
+      let entry = applyingCache.get(pod);
+      if (!entry) {
+        // hostNetwork / IP-less / finished pods are never selected (spec §7, option (b)).
+        const selecting = isEndpoint(pod)
+          ? (byNamespace.get(pod.namespace) ?? []).filter((p) => selectorMatches(p.podSelector, pod.labels))
+          : [];
+        entry = {
+          ingress: selecting.filter((p) => p.types.ingress),
+          egress: selecting.filter((p) => p.types.egress),
+        };
+        applyingCache.set(pod, entry);
+      }
+      return entry[direction];
+    },
+    isNodeAddress(nodeName, ip) {
+      const k = addressKey(ip);
+      return k !== null && (nodeAddrs.get(nodeName)?.has(k) ?? false);
+    },
+    nodeIP(nodeName) {
+      return nodeIPs.get(nodeName) ?? null;
+    },
+    endpoints() {
+      // Sorted for determinism, whatever order the snapshot listed them in.
+      endpoints ??= model.cluster.pods.filter(isEndpoint).sort(comparePods);
+      return endpoints;
+    },
+  };
+}
