@@ -1,0 +1,29 @@
+// Writing outputs all-or-nothing: every file goes to a temporary directory
+// beside the target first and is renamed into place only when all succeeded.
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+
+const OUTPUT_FILE = /\.(iptables|ipsets|routes)$/;
+// Node names are validated DNS-1123 subdomains; re-check before they become paths.
+const SAFE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\.(iptables|ipsets|routes)$/;
+
+export function writeOutputs(dir: string, files: ReadonlyMap<string, string>, pruneStale: boolean): void {
+  for (const name of files.keys()) {
+    if (!SAFE_NAME.test(name) || name.includes("..")) throw new Error(`refusing to write unsafe file name ${JSON.stringify(name)}`);
+  }
+  const target = resolve(dir);
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = mkdtempSync(join(dirname(target), `.${basename(target)}.tmp-`));
+  try {
+    for (const [name, text] of files) writeFileSync(join(tmp, name), text);
+    mkdirSync(target, { recursive: true });
+    if (pruneStale) {
+      for (const old of readdirSync(target)) {
+        if (OUTPUT_FILE.test(old) && !files.has(old)) rmSync(join(target, old));
+      }
+    }
+    for (const name of files.keys()) renameSync(join(tmp, name), join(target, name));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,128 @@
+// CLI behaviour: exit codes, the stdout/stderr split, --help, and the
+// all-or-nothing promise (invalid input never writes a file).
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main, type Io } from "../src/cli/main.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const F2 = join(ROOT, "golden", "f2-default-deny-and-allow-ordering");
+
+async function run(argv: string[], stdin = ""): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), readStdin: () => stdin };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), "netpolc-cli-"));
+
+describe("netpolc CLI", () => {
+  it("--help goes to stdout and exits 0", async () => {
+    const r = await run(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe("");
+    expect(r.out).toContain("netpolc compile [options] <inputs...>");
+    for (const f of ["--output", "--node", "--emit", "--format"]) expect(r.out).toContain(f);
+  });
+
+  it("no arguments prints usage and exits 2", async () => {
+    const r = await run([]);
+    expect(r.code).toBe(2);
+  });
+
+  it("unknown options and commands are usage errors (exit 2, stderr only)", async () => {
+    for (const argv of [["frobnicate"], ["compile", "--bogus", F2], ["compile", F2], ["compile", "--emit", "nope", F2]]) {
+      const r = await run(argv);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err).toMatch(/^netpolc: /);
+    }
+  });
+
+  it("a missing input path is a usage error", async () => {
+    const r = await run(["compile", "-o", tmp(), "/nonexistent/netpolc-input"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("/nonexistent/netpolc-input");
+  });
+
+  it("--emit prints one node's rules to stdout, quiet stderr", async () => {
+    const r = await run(["compile", F2, "--node", "node1", "--emit", "iptables"]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe("");
+    expect(r.out).toBe(readFileSync(join(F2, "expected", "node1.iptables"), "utf8"));
+  });
+
+  it("--emit with several nodes asks for --node", async () => {
+    const r = await run(["compile", F2, "--emit", "iptables"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--node");
+  });
+
+  it("-o writes three files per node and nothing else", async () => {
+    const dir = join(tmp(), "out");
+    const r = await run(["compile", F2, "-o", dir]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe("");
+    expect(readdirSync(dir).sort()).toEqual(
+      ["node0", "node1", "node2"].flatMap((n) => [`${n}.ipsets`, `${n}.iptables`, `${n}.routes`]).sort(),
+    );
+    expect(readFileSync(join(dir, "node1.ipsets"), "utf8")).toBe(readFileSync(join(F2, "expected", "node1.ipsets"), "utf8"));
+  });
+
+  it("invalid input exits 1, reports file:line:col, and writes nothing", async () => {
+    const base = tmp();
+    const bad = join(base, "bad.yaml");
+    writeFileSync(bad, readFileSync(join(F2, "cluster.yaml"), "utf8") + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: default}\nspec:\n  podselector: {}\n");
+    const dir = join(base, "out");
+    const r = await run(["compile", bad, "-o", dir]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+: error\\[`));
+    expect(r.err).toContain('unknown field "spec.podselector"');
+    expect(existsSync(dir)).toBe(false);
+    expect(readdirSync(base)).toEqual(["bad.yaml"]); // no temp dir left behind
+  });
+
+  it("an existing output directory is left untouched when the input is invalid", async () => {
+    const base = tmp();
+    const dir = join(base, "out");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "node1.iptables"), "previous\n");
+    const bad = join(base, "bad.yaml");
+    writeFileSync(bad, "# bad\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: Bad_Name}\n");
+    const r = await run(["compile", bad, "-o", dir]);
+    expect(r.code).toBe(1);
+    expect(readFileSync(join(dir, "node1.iptables"), "utf8")).toBe("previous\n");
+  });
+
+  it("reads stdin with -", async () => {
+    const text = ["cluster.yaml", "allow-db-access.yaml", "default-deny.yaml"].map((f) => readFileSync(join(F2, f), "utf8")).join("\n---\n");
+    const r = await run(["compile", "-", "--node", "node1", "--emit", "ipsets"], text);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(readFileSync(join(F2, "expected", "node1.ipsets"), "utf8"));
+  });
+
+  it("--format json puts machine-readable diagnostics on stderr", async () => {
+    const base = tmp();
+    const bad = join(base, "bad.yaml");
+    writeFileSync(bad, "# bad\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: Bad_Name, namespace: default}\n");
+    const r = await run(["compile", bad, "-o", join(base, "o"), "--format", "json"]);
+    expect(r.code).toBe(1);
+    const parsed = JSON.parse(r.err) as { file: string; line: number; severity: string; message: string }[];
+    expect(parsed[0]).toMatchObject({ file: bad, line: 4, severity: "error" });
+    expect(parsed[0]!.message).toMatch(/^metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
+  });
+
+  it("the installed bin runs (npx netpolc)", () => {
+    const bin = join(ROOT, "bin", "netpolc.js");
+    const out = execFileSync(process.execPath, [bin, "--version"], { encoding: "utf8" });
+    expect(out).toMatch(/^netpolc \d+\.\d+\.\d+\n$/);
+    const r = spawnSync(process.execPath, [bin, "compile", F2, "--node", "node1", "--emit", "routes"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(readFileSync(join(F2, "expected", "node1.routes"), "utf8"));
+  });
+});

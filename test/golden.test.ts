@@ -1,0 +1,77 @@
+// The golden runner (STYLE.md "Golden files"): every directory under golden/
+// is a case. Its *.yaml / *.yml / *.json files (outside expected/) are the
+// inputs, an optional `args` file holds compile flags, and expected/ holds one
+// file per output: `<node>.iptables|ipsets|routes`, or `diagnostics.txt` when
+// the case produces diagnostics. Files no output claims fail as orphans.
+//
+// Updating is explicit: `UPDATE_GOLDEN=1 npm test` rewrites expected/, and is
+// refused when CI is set. Review `git diff golden/` like code.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseArgs } from "../src/cli/args.js";
+import { COMPILE_FLAGS, runCompile } from "../src/cli/compile.js";
+import { byteCompare } from "../src/ruleset/writer.js";
+import { compile } from "../src/pipeline.js";
+import { compileOptionsFrom } from "../src/cli/compile.js";
+import { checkJumpTargets } from "./helpers/ruleset-checks.js";
+
+const ROOT = join(import.meta.dirname, "..", "golden");
+const UPDATE = process.env.UPDATE_GOLDEN === "1";
+if (UPDATE && process.env.CI) throw new Error("UPDATE_GOLDEN is refused when CI is set: golden files are the contract");
+
+function inputsOf(dir: string, sub = ""): { path: string; text: string }[] {
+  const out: { path: string; text: string }[] = [];
+  for (const name of readdirSync(join(dir, sub)).sort(byteCompare)) {
+    const rel = sub ? `${sub}/${name}` : name;
+    if (rel === "expected") continue;
+    if (statSync(join(dir, rel)).isDirectory()) out.push(...inputsOf(dir, rel));
+    else if (/\.(ya?ml|json)$/.test(name)) out.push({ path: rel, text: readFileSync(join(dir, rel), "utf8") });
+  }
+  return out;
+}
+
+function produce(dir: string): Map<string, string> {
+  const argsFile = join(dir, "args");
+  const extra = existsSync(argsFile) ? readFileSync(argsFile, "utf8").trim().split(/\s+/).filter(Boolean) : [];
+  const args = parseArgs(["-o", "unused", ...extra], COMPILE_FLAGS);
+  const res = runCompile(inputsOf(dir), args);
+  const files = new Map(res.files);
+  if (res.stderr) files.set("diagnostics.txt", res.stderr);
+  return files;
+}
+
+const cases = existsSync(ROOT) ? readdirSync(ROOT).filter((d) => statSync(join(ROOT, d)).isDirectory()).sort(byteCompare) : [];
+
+describe("golden", () => {
+  it("has cases", () => expect(cases.length).toBeGreaterThan(0));
+
+  for (const name of cases) {
+    const dir = join(ROOT, name);
+    it(name, () => {
+      const first = inputsOf(dir)[0];
+      expect(first, `${name} has no input`).toBeDefined();
+      for (const f of inputsOf(dir)) expect(f.text.startsWith("# "), `${name}/${f.path}: first line must say what the case demonstrates`).toBe(true);
+      const produced = produce(dir);
+      const expDir = join(dir, "expected");
+      if (UPDATE) {
+        rmSync(expDir, { recursive: true, force: true });
+        mkdirSync(expDir, { recursive: true });
+        for (const [f, text] of produced) writeFileSync(join(expDir, f), text);
+      }
+      const expected = existsSync(expDir) ? readdirSync(expDir).sort(byteCompare) : [];
+      for (const f of expected) {
+        expect(produced.has(f), `orphan: ${relative(ROOT, join(expDir, f))} is claimed by no output`).toBe(true);
+        expect(produced.get(f), `${name}/expected/${f}`).toBe(readFileSync(join(expDir, f), "utf8"));
+      }
+      for (const f of produced.keys()) expect(expected, `${name}: output ${f} has no expected file`).toContain(f);
+    });
+
+    it(`${name}: every jump target is declared`, () => {
+      const argsFile = join(dir, "args");
+      const extra = existsSync(argsFile) ? readFileSync(argsFile, "utf8").trim().split(/\s+/).filter(Boolean) : [];
+      const res = compile(inputsOf(dir), compileOptionsFrom(parseArgs(extra, COMPILE_FLAGS)));
+      for (const out of res.outputs) expect(checkJumpTargets(out.ruleset), `${name}/${out.node}`).toEqual([]);
+    });
+  }
+});
