@@ -31,11 +31,28 @@ function inputsOf(dir: string, sub = ""): { path: string; text: string }[] {
   return out;
 }
 
+/**
+ * A case's inputs: its own YAML files, or — when it has an `inputs` file — the
+ * files and directories listed there (relative to the case), so a case can
+ * compile examples/ without copying them.
+ */
+function caseInputs(dir: string): { path: string; text: string }[] {
+  const list = join(dir, "inputs");
+  if (!existsSync(list)) return inputsOf(dir);
+  const out: { path: string; text: string }[] = [];
+  for (const p of readFileSync(list, "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"))) {
+    const abs = join(dir, p);
+    if (statSync(abs).isDirectory()) out.push(...inputsOf(abs).map((f) => ({ path: `${p}/${f.path}`, text: f.text })));
+    else out.push({ path: p, text: readFileSync(abs, "utf8") });
+  }
+  return out;
+}
+
 function produce(dir: string): Map<string, string> {
   const argsFile = join(dir, "args");
   const extra = existsSync(argsFile) ? readFileSync(argsFile, "utf8").trim().split(/\s+/).filter(Boolean) : [];
   const args = parseArgs(["-o", "unused", ...extra], COMPILE_FLAGS);
-  const res = runCompile(inputsOf(dir), args);
+  const res = runCompile(caseInputs(dir), args);
   const files = new Map(res.files);
   if (res.stderr) files.set("diagnostics.txt", res.stderr);
   return files;
@@ -49,9 +66,9 @@ describe("golden", () => {
   for (const name of cases) {
     const dir = join(ROOT, name);
     it(name, () => {
-      const first = inputsOf(dir)[0];
+      const first = caseInputs(dir)[0];
       expect(first, `${name} has no input`).toBeDefined();
-      for (const f of inputsOf(dir)) expect(f.text.startsWith("# "), `${name}/${f.path}: first line must say what the case demonstrates`).toBe(true);
+      for (const f of caseInputs(dir)) expect(f.text.startsWith("# "), `${name}/${f.path}: first line must say what the case demonstrates`).toBe(true);
       const produced = produce(dir);
       const expDir = join(dir, "expected");
       if (UPDATE) {
@@ -70,7 +87,7 @@ describe("golden", () => {
     it(`${name}: every jump target is declared`, () => {
       const argsFile = join(dir, "args");
       const extra = existsSync(argsFile) ? readFileSync(argsFile, "utf8").trim().split(/\s+/).filter(Boolean) : [];
-      const res = compile(inputsOf(dir), compileOptionsFrom(parseArgs(extra, COMPILE_FLAGS)));
+      const res = compile(caseInputs(dir), compileOptionsFrom(parseArgs(extra, COMPILE_FLAGS)));
       for (const out of res.outputs) expect(checkJumpTargets(out.ruleset), `${name}/${out.node}`).toEqual([]);
     });
   }
