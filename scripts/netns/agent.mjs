@@ -1,0 +1,114 @@
+// Pod agent for the kernel harness: started inside one pod network namespace
+// (`ip netns exec <pod-ns> node agent.mjs --ports 80,81`). It serves TCP and
+// UDP on every port (TCP: accept and close; UDP: echo) and doubles as that
+// pod's prober, so no process has to be spawned per scenario.
+//
+// Protocol (newline-delimited JSON):
+//   stdout  {"ready":true}                        once every server listens
+//   stdin   {"id":1,"timeoutMs":400,"probes":[{"ip":"192.168.1.2","port":80,"proto":"tcp","sport":20001}, ...]}
+//   stdout  {"id":1,"results":[true,false,...]}   same order as the probes
+//
+// Every probe binds the source port the harness chose: the harness never
+// reuses a (source port, destination) pair in a run, so a conntrack entry
+// left by an earlier scenario can never make a probe look ESTABLISHED.
+// The agent exits when stdin closes and, as a backstop, after --max-seconds.
+import net from "node:net";
+import dgram from "node:dgram";
+import readline from "node:readline";
+
+function arg(name, dflt) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
+}
+
+const ports = arg("ports", "80,81").split(",").map(Number);
+const maxSeconds = Number(arg("max-seconds", "1800"));
+// Keep probes bounded: a runaway harness cannot make one agent send more than this at once.
+const MAX_PROBES_PER_REQUEST = 256;
+const MAX_TIMEOUT_MS = 5000;
+
+function listenTcp(port) {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer((sock) => {
+      sock.on("error", () => {});
+      sock.end();
+    });
+    srv.on("error", reject);
+    srv.listen({ port, host: "0.0.0.0" }, () => resolve(srv));
+  });
+}
+
+function listenUdp(port) {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket("udp4");
+    sock.on("error", reject);
+    sock.on("message", (msg, rinfo) => sock.send(msg, rinfo.port, rinfo.address));
+    sock.bind({ port, address: "0.0.0.0" }, () => resolve(sock));
+  });
+}
+
+function probeTcp(p, timeoutMs) {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (ok) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(ok);
+    };
+    const sock = net.connect({ host: p.ip, port: p.port, localPort: p.sport });
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    sock.on("connect", () => finish(true));
+    sock.on("error", () => finish(false));
+  });
+}
+
+function probeUdp(p, timeoutMs) {
+  return new Promise((resolve) => {
+    const sock = dgram.createSocket("udp4");
+    let done = false;
+    const finish = (ok) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      try {
+        sock.close();
+      } catch {
+        // already closed
+      }
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    const payload = Buffer.from(`probe ${p.sport}`);
+    sock.on("error", () => finish(false));
+    sock.on("message", (msg) => finish(msg.equals(payload)));
+    sock.bind({ port: p.sport }, () => sock.send(payload, p.port, p.ip));
+  });
+}
+
+async function handle(line) {
+  let req;
+  try {
+    req = JSON.parse(line);
+  } catch {
+    return;
+  }
+  const timeoutMs = Math.min(Number(req.timeoutMs) || 400, MAX_TIMEOUT_MS);
+  const probes = (req.probes ?? []).slice(0, MAX_PROBES_PER_REQUEST);
+  const results = await Promise.all(
+    probes.map((p) => (p.proto === "udp" ? probeUdp(p, timeoutMs) : probeTcp(p, timeoutMs))),
+  );
+  process.stdout.write(JSON.stringify({ id: req.id, results }) + "\n");
+}
+
+const servers = [];
+for (const port of ports) {
+  servers.push(await listenTcp(port));
+  servers.push(await listenUdp(port));
+}
+setTimeout(() => process.exit(0), maxSeconds * 1000).unref();
+const rl = readline.createInterface({ input: process.stdin });
+rl.on("line", (line) => void handle(line));
+rl.on("close", () => process.exit(0));
+process.stdout.write(JSON.stringify({ ready: true }) + "\n");

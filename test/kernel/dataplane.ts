@@ -1,0 +1,67 @@
+// Loading compiled rules into a node namespace, and wiping them between
+// scenarios. Only ever called with one of the run's namespaces (NsGuard).
+import { hasTool, type NsGuard } from "./sys.js";
+
+/** iptables backend: iptables-nft (the default on current distributions) or iptables-legacy. */
+export type IptablesVariant = "nft" | "legacy";
+
+export interface NodeRules {
+  /** iptables-restore input (`<node>.iptables`). */
+  readonly iptables: string;
+  /** ipset restore input (`<node>.ipsets`). */
+  readonly ipsets: string;
+}
+
+export function iptablesTool(variant: IptablesVariant, what: "restore" | "save"): string {
+  return `iptables-${variant}-${what}`;
+}
+
+/** The variant asked for by NETPOLC_IPTABLES (nft | legacy), default nft. */
+export function variantFromEnv(): IptablesVariant {
+  const v = process.env["NETPOLC_IPTABLES"] ?? "nft";
+  if (v !== "nft" && v !== "legacy") throw new Error(`NETPOLC_IPTABLES must be nft or legacy, not ${v}`);
+  return v;
+}
+
+/** Which variants this machine can run (both binaries are in Debian's iptables package). */
+export function availableVariants(): IptablesVariant[] {
+  return (["nft", "legacy"] as const).filter((v) => hasTool(iptablesTool(v, "restore"), ["--version"]));
+}
+
+// Restoring a table with only its built-in chains (policy ACCEPT) and no rules
+// flushes it and deletes every user chain — iptables-restore without --noflush
+// replaces each table it names. That also drops every reference to our ipsets,
+// so they can be destroyed afterwards.
+const EMPTY_TABLES =
+  [
+    "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT",
+    "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT",
+    "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT",
+    "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT",
+  ].join("\n") + "\n";
+
+const conntrackAvailable = hasTool("conntrack", ["--version"]);
+
+/** Whether conntrack entries can be flushed; without it the probes' unique source ports keep them apart. */
+export function canFlushConntrack(): boolean {
+  return conntrackAvailable;
+}
+
+/** Empty tables, no sets, no conntrack entries. */
+export async function wipeNode(g: NsGuard, ns: string, variant: IptablesVariant): Promise<void> {
+  await g.inNs(ns, iptablesTool(variant, "restore"), [], EMPTY_TABLES);
+  const r = await g.tryInNs(ns, "ipset", ["destroy"]);
+  if (r.code !== 0 && !/does not exist|no sets/i.test(r.stderr)) throw new Error(`ipset destroy in ${ns}: ${r.stderr}`);
+  if (conntrackAvailable) {
+    // Exit status is 1 when the table was already empty on some versions; the
+    // count is informational only.
+    await g.tryInNs(ns, "conntrack", ["-F"]);
+  }
+}
+
+/** Sets first (rules refer to them), then the tables. */
+export async function loadNode(g: NsGuard, ns: string, variant: IptablesVariant, rules: NodeRules): Promise<void> {
+  await wipeNode(g, ns, variant);
+  if (rules.ipsets.trim()) await g.inNs(ns, "ipset", ["restore"], rules.ipsets);
+  await g.inNs(ns, iptablesTool(variant, "restore"), [], rules.iptables);
+}

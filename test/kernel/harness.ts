@@ -1,0 +1,145 @@
+// The kernel harness: a 3-node cluster of network namespaces with one agent
+// per pod, into which compiled per-node rules are loaded and then probed.
+// Topology and agents are built once and reused; scenarios only reload rules.
+import { AgentPool, SERVED_PORTS, type ProbeRequest } from "./agents.js";
+import { loadNode, wipeNode, type IptablesVariant, type NodeRules } from "./dataplane.js";
+import type { PodSpec, TopologySpec } from "./snapshot.js";
+import { NsGuard } from "./sys.js";
+import { buildTopology, podKey, type Topology } from "./topology.js";
+
+export type Proto = "TCP" | "UDP";
+export const PROTOCOLS: readonly Proto[] = ["TCP", "UDP"];
+
+export interface ProbeFlow {
+  readonly src: PodSpec;
+  readonly dst: PodSpec;
+  readonly port: number;
+  readonly protocol: Proto;
+}
+
+export interface Observation extends ProbeFlow {
+  readonly allowed: boolean;
+}
+
+export interface HarnessOptions {
+  /** Namespace name prefix, unique to the run, e.g. `np1234-`. */
+  readonly prefix: string;
+  readonly variant: IptablesVariant;
+}
+
+// Source ports the probes bind, one fresh port per probe per source pod for
+// the whole run (see scripts/netns/agent.mjs): 55 000 ports ≈ 1 700 full
+// matrices per pod, far more than a run uses.
+const FIRST_SPORT = 10_000;
+const LAST_SPORT = 65_000;
+
+/** Every ordered pair of distinct pods × served ports × TCP/UDP (self pairs are never probed: netpol-semantics §7). */
+export function allFlows(spec: TopologySpec): ProbeFlow[] {
+  const flows: ProbeFlow[] = [];
+  for (const src of spec.pods) {
+    for (const dst of spec.pods) {
+      if (src === dst) continue;
+      for (const port of SERVED_PORTS) for (const protocol of PROTOCOLS) flows.push({ src, dst, port, protocol });
+    }
+  }
+  return flows;
+}
+
+export const flowName = (f: ProbeFlow): string => `${podKey(f.src)} -> ${podKey(f.dst)} ${f.protocol}/${f.port}`;
+
+export class KernelCluster {
+  private readonly agents = new AgentPool();
+  private readonly nextSport = new Map<string, number>();
+  private exitHook: (() => void) | null = null;
+
+  private constructor(
+    readonly guard: NsGuard,
+    readonly variant: IptablesVariant,
+    readonly topo: Topology,
+  ) {}
+
+  /** Build namespaces, links, routes and agents; everything is removed again if any step fails. */
+  static async create(spec: TopologySpec, opts: HarnessOptions): Promise<KernelCluster> {
+    const guard = new NsGuard(opts.prefix);
+    guard.deleteAll(); // leftovers of an earlier process with the same pid
+    // If the test process dies without running afterAll, still remove our namespaces.
+    const exitHook = (): void => guard.deleteAll();
+    process.once("exit", exitHook);
+    let cluster: KernelCluster | null = null;
+    try {
+      const topo = await buildTopology(guard, spec);
+      cluster = new KernelCluster(guard, opts.variant, topo);
+      cluster.exitHook = exitHook;
+      await cluster.agents.start(guard, topo.podNs);
+      await cluster.wipe();
+      return cluster;
+    } catch (e) {
+      if (cluster) await cluster.agents.stop().catch(() => {});
+      guard.deleteAll();
+      process.removeListener("exit", exitHook);
+      throw e;
+    }
+  }
+
+  get spec(): TopologySpec {
+    return this.topo.spec;
+  }
+
+  nodeNs(node: string): string {
+    const ns = this.topo.nodeNs.get(node);
+    if (!ns) throw new Error(`unknown node ${node}`);
+    return ns;
+  }
+
+  /** Remove every rule, set and conntrack entry from every node. */
+  async wipe(): Promise<void> {
+    await Promise.all([...this.topo.nodeNs.values()].map((ns) => wipeNode(this.guard, ns, this.variant)));
+  }
+
+  /** Load one ruleset per node (all nodes must be given). */
+  async load(rules: ReadonlyMap<string, NodeRules>): Promise<void> {
+    for (const n of this.spec.nodes) if (!rules.has(n.name)) throw new Error(`no rules for node ${n.name}`);
+    await Promise.all(this.spec.nodes.map((n) => loadNode(this.guard, this.nodeNs(n.name), this.variant, rules.get(n.name)!)));
+  }
+
+  private sports(src: PodSpec, count: number): number[] {
+    const key = podKey(src);
+    const first = this.nextSport.get(key) ?? FIRST_SPORT;
+    if (first + count > LAST_SPORT) throw new Error(`source ports of ${key} exhausted`);
+    this.nextSport.set(key, first + count);
+    return Array.from({ length: count }, (_, i) => first + i);
+  }
+
+  /** Probe the flows (default: all), each source pod's probes concurrently in its agent. */
+  async probe(flows: readonly ProbeFlow[] = allFlows(this.spec), timeoutMs = 400): Promise<Observation[]> {
+    const bySrc = new Map<string, ProbeFlow[]>();
+    for (const f of flows) {
+      const k = podKey(f.src);
+      bySrc.set(k, [...(bySrc.get(k) ?? []), f]);
+    }
+    const observed = await Promise.all(
+      [...bySrc.values()].map(async (list) => {
+        const ports = this.sports(list[0]!.src, list.length);
+        const reqs: ProbeRequest[] = list.map((f, i) => ({
+          ip: f.dst.ip,
+          port: f.port,
+          proto: f.protocol === "TCP" ? "tcp" : "udp",
+          sport: ports[i]!,
+        }));
+        const results = await this.agents.probe(podKey(list[0]!.src), reqs, timeoutMs);
+        return list.map((f, i) => ({ ...f, allowed: results[i] === true }));
+      }),
+    );
+    return observed.flat();
+  }
+
+  /** Stop agents, delete every namespace of the run. */
+  async destroy(): Promise<void> {
+    try {
+      await this.agents.stop();
+    } finally {
+      this.guard.deleteAll();
+      if (this.exitHook) process.removeListener("exit", this.exitHook);
+    }
+  }
+}

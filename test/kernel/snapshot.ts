@@ -1,0 +1,91 @@
+// The physical layout the harness builds, read straight from the cluster
+// snapshot YAML. Deliberately independent of src/frontend: the harness must
+// be able to build (and be proven) before or without the compiler.
+import { createHash } from "node:crypto";
+import { loadAll } from "js-yaml";
+
+export interface NodeSpec {
+  readonly name: string;
+  /** Uplink address on the fabric (10.77.0.0/24). */
+  readonly ip: string;
+  /** The node's pod block, e.g. 192.168.1.0/26, routed to it by the other nodes. */
+  readonly block: string;
+}
+
+export interface PodSpec {
+  readonly namespace: string;
+  readonly name: string;
+  readonly ip: string;
+  readonly node: string;
+  /** Host-side veth name in the node namespace, as Calico CNI names it. */
+  readonly iface: string;
+}
+
+export interface TopologySpec {
+  readonly nodes: readonly NodeSpec[];
+  readonly pods: readonly PodSpec[];
+}
+
+/**
+ * Calico's VethNameForWorkload: "cali" + first 11 hex digits of
+ * SHA-1("<namespace>.<pod>") — spec felix-format §9.5. Kept here so the
+ * harness can wire interfaces before the backend exists; the test checks it
+ * agrees with the backend's workloadInterfaceName.
+ */
+export function caliVethName(namespace: string, pod: string): string {
+  return "cali" + createHash("sha1").update(`${namespace}.${pod}`).digest("hex").slice(0, 11);
+}
+
+// Calico's default IPv4 block size (spec felix-format §9.1).
+const BLOCK_PREFIX = 26;
+
+function blockOf(ip: string): string {
+  const n = ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+  const size = 2 ** (32 - BLOCK_PREFIX);
+  const base = Math.floor(n / size) * size;
+  const octets = [24, 16, 8, 0].map((s) => Math.floor(base / 2 ** s) % 256);
+  return `${octets.join(".")}/${BLOCK_PREFIX}`;
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+
+function nodeSpec(doc: Obj): NodeSpec {
+  const meta = obj(doc["metadata"]);
+  const name = str(meta["name"]) ?? "";
+  const ann = obj(meta["annotations"]);
+  const ip = (str(ann["projectcalico.org/IPv4Address"]) ?? "").split("/")[0] ?? "";
+  const tunnel = str(ann["projectcalico.org/IPv4IPIPTunnelAddr"]);
+  if (!ip || !tunnel) throw new Error(`node ${name}: the harness needs IPv4Address and IPv4IPIPTunnelAddr annotations`);
+  return { name, ip, block: blockOf(tunnel) };
+}
+
+function podSpec(doc: Obj): PodSpec {
+  const meta = obj(doc["metadata"]);
+  const namespace = str(meta["namespace"]) ?? "default";
+  const name = str(meta["name"]) ?? "";
+  const node = str(obj(doc["spec"])["nodeName"]);
+  const ip = str(obj(doc["status"])["podIP"]);
+  if (!node || !ip) throw new Error(`pod ${namespace}/${name}: the harness needs spec.nodeName and status.podIP`);
+  return { namespace, name, ip, node, iface: caliVethName(namespace, name) };
+}
+
+/** Nodes and pods of a snapshot, sorted (namespace, name) for determinism. */
+export function readTopology(yamlText: string): TopologySpec {
+  const nodes: NodeSpec[] = [];
+  const pods: PodSpec[] = [];
+  for (const raw of loadAll(yamlText)) {
+    const doc = obj(raw);
+    if (doc["kind"] === "Node") nodes.push(nodeSpec(doc));
+    if (doc["kind"] === "Pod") pods.push(podSpec(doc));
+  }
+  const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  // Sorted for determinism.
+  nodes.sort((a, b) => cmp(a.name, b.name));
+  pods.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+  for (const p of pods) {
+    if (!nodes.some((n) => n.name === p.node)) throw new Error(`pod ${p.namespace}/${p.name}: unknown node ${p.node}`);
+  }
+  return { nodes, pods };
+}

@@ -1,0 +1,116 @@
+// Builds the cluster as network namespaces:
+//
+//   fabric ns: br0 ── up<i> ═veth═ eth0 (node ns <i>, 10.77.0.x/24, ip_forward)
+//   node ns:   cali<hash> ═veth═ eth0 (pod ns, <podIP>/32)
+//
+// Pod side exactly as Calico CNI sets it up (spec felix-format §9.4):
+// `<podIP>/32`, `169.254.1.1 dev eth0 scope link`, `default via 169.254.1.1`,
+// and a permanent neighbour 169.254.1.1 → ee:ee:ee:ee:ee:ee (the host-side
+// veth MAC). Host side: proxy_arp, forwarding, `<podIP>/32 dev cali… scope
+// link`. The kernel here has no ipip module, so instead of tunl0 the other
+// nodes' /26 blocks are routed via their uplink addresses directly; Felix's
+// rules only care about `cali+` interfaces, so the filter path is the same.
+//
+// Every veth is created inside one of our namespaces with its peer placed in
+// another of ours (`ip -n A link add … peer … netns B`): nothing ever
+// appears in the machine's own namespace.
+import type { NsGuard } from "./sys.js";
+import type { NodeSpec, PodSpec, TopologySpec } from "./snapshot.js";
+
+/** Calico CNI's host-side veth MAC (spec felix-format §9.4). */
+const HOST_VETH_MAC = "ee:ee:ee:ee:ee:ee";
+const FABRIC_PREFIX_LEN = 24;
+
+export interface Topology {
+  readonly spec: TopologySpec;
+  readonly fabricNs: string;
+  /** node name → namespace */
+  readonly nodeNs: ReadonlyMap<string, string>;
+  /** "ns/pod" → namespace */
+  readonly podNs: ReadonlyMap<string, string>;
+}
+
+export const podKey = (p: { namespace: string; name: string }): string => `${p.namespace}/${p.name}`;
+
+function checkAddresses(spec: TopologySpec): void {
+  // The brief's address plan: fabric 10.77.0.0/24, pods from 192.168.0.0/16.
+  for (const n of spec.nodes) {
+    if (!n.ip.startsWith("10.77.0.")) throw new Error(`node ${n.name}: uplink ${n.ip} is outside 10.77.0.0/24`);
+  }
+  for (const p of spec.pods) {
+    if (!p.ip.startsWith("192.168.")) throw new Error(`pod ${podKey(p)}: ${p.ip} is outside 192.168.0.0/16`);
+  }
+}
+
+async function setUpNode(g: NsGuard, fabric: string, ns: string, uplink: string, node: NodeSpec): Promise<void> {
+  await g.ipBatch(ns, [
+    `link add eth0 type veth peer name ${uplink} netns ${g.check(fabric)}`,
+    "link set lo up",
+    `address add ${node.ip}/${FABRIC_PREFIX_LEN} dev eth0`,
+    "link set eth0 up",
+  ]);
+  await g.ipBatch(fabric, [`link set ${uplink} master br0`, `link set ${uplink} up`]);
+  // rp_filter off at the sysctl level: Felix does reverse-path checking itself
+  // (raw cali-PREROUTING `-m rpfilter --validmark --invert`), and the kernel's
+  // own check would otherwise be an extra, non-Felix filter.
+  await g.sysctls(ns, {
+    "net.ipv4.ip_forward": "1",
+    "net.ipv4.conf.all.rp_filter": "0",
+    "net.ipv4.conf.default.rp_filter": "0",
+    "net.ipv4.conf.eth0.rp_filter": "0",
+  });
+}
+
+async function setUpPod(g: NsGuard, nodeNs: string, ns: string, pod: PodSpec): Promise<void> {
+  await g.ipBatch(ns, [
+    `link add eth0 type veth peer name ${pod.iface} netns ${g.check(nodeNs)}`,
+    "link set lo up",
+    `address add ${pod.ip}/32 dev eth0`,
+    "link set eth0 up",
+    "route add 169.254.1.1 dev eth0 scope link",
+    "route add default via 169.254.1.1 dev eth0",
+    `neigh add 169.254.1.1 lladdr ${HOST_VETH_MAC} dev eth0 nud permanent`,
+  ]);
+  await g.ipBatch(nodeNs, [
+    `link set ${pod.iface} address ${HOST_VETH_MAC}`,
+    `link set ${pod.iface} up`,
+    `route add ${pod.ip}/32 dev ${pod.iface} scope link`,
+  ]);
+  await g.sysctls(nodeNs, {
+    [`net.ipv4.conf.${pod.iface}.proxy_arp`]: "1",
+    [`net.ipv4.conf.${pod.iface}.route_localnet`]: "1",
+    [`net.ipv4.conf.${pod.iface}.forwarding`]: "1",
+    [`net.ipv4.conf.${pod.iface}.rp_filter`]: "0",
+    [`net.ipv4.neigh.${pod.iface}.proxy_delay`]: "0",
+  });
+}
+
+function nodeRoutes(self: NodeSpec, all: readonly NodeSpec[]): string[] {
+  // Own block is a blackhole, as BIRD programs it (felix-format §9.2); the
+  // pods' /32 routes are more specific and win.
+  const lines = [`route add blackhole ${self.block}`];
+  for (const peer of all) if (peer !== self) lines.push(`route add ${peer.block} via ${peer.ip} dev eth0`);
+  return lines;
+}
+
+/** Build the namespaces, links and routes. On failure the caller's guard.deleteAll() cleans up. */
+export async function buildTopology(g: NsGuard, spec: TopologySpec): Promise<Topology> {
+  checkAddresses(spec);
+  const fabricNs = `${g.prefix}fab`;
+  const nodeNs = new Map(spec.nodes.map((n, i) => [n.name, `${g.prefix}n${i}`]));
+  const podNs = new Map(spec.pods.map((p, i) => [podKey(p), `${g.prefix}p${i}`]));
+  for (const ns of [fabricNs, ...nodeNs.values(), ...podNs.values()]) await g.add(ns);
+  await g.ipBatch(fabricNs, ["link set lo up", "link add br0 type bridge", "link set br0 up"]);
+  await Promise.all(spec.nodes.map((n, i) => setUpNode(g, fabricNs, nodeNs.get(n.name)!, `up${i}`, n)));
+  // Pods of one node one after another (they share the node's sysctl shell
+  // and link table); nodes in parallel.
+  await Promise.all(
+    spec.nodes.map(async (n) => {
+      for (const p of spec.pods.filter((q) => q.node === n.name)) {
+        await setUpPod(g, nodeNs.get(n.name)!, podNs.get(podKey(p))!, p);
+      }
+      await g.ipBatch(nodeNs.get(n.name)!, nodeRoutes(n, spec.nodes));
+    }),
+  );
+  return { spec, fabricNs, nodeNs, podNs };
+}
