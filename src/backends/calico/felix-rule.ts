@@ -1,0 +1,141 @@
+// Felix rules with two faces. Every fragment carries the spelling Felix
+// sends to iptables-restore (what the `cali:` hash covers, §6) and the
+// RuleSet part iptables-save prints back (Appendix A). Building both from one
+// call keeps them from drifting apart; nothing here concatenates flags into
+// RuleSet text — the RuleSet side goes through src/ruleset/build.ts.
+import { head, hex, m, t } from "../../ruleset/build.js";
+import type { Chain, Rule, RulePart, Target } from "../../ruleset/types.js";
+import { RULE_HASH_PREFIX, appendsHashChain, escapeComment, ruleHashes } from "./names.js";
+
+export interface Frag {
+  /** Felix-internal spelling (hashed). */
+  readonly felix: string;
+  /** iptables-save form. */
+  readonly part: RulePart;
+}
+
+export interface FelixTarget {
+  readonly felix: string;
+  readonly target: Target;
+}
+
+export interface FelixRule {
+  /** Extra comments, unescaped; escaped once when rendered (§6). */
+  readonly comments: readonly string[];
+  readonly matches: readonly Frag[];
+  readonly target: FelixTarget | null;
+}
+
+export function rule(matches: readonly Frag[], target: FelixTarget | null, ...comments: string[]): FelixRule {
+  return { comments, matches, target };
+}
+
+/** Felix spells zero as `0` in ClearMark / MarkClear (Appendix A), unlike Go's %#x. */
+function felixMark(value: number, mask: number, zeroAsBareZero: boolean): string {
+  const v = value === 0 && zeroAsBareZero ? "0" : hex(value);
+  return `${v}/${hex(mask)}`;
+}
+
+const neg = (negated: boolean): string => (negated ? "! " : "");
+
+/** Match fragments, named after felix/iptables/match_builder.go. */
+export const fm = {
+  protocol: (name: string, negated = false): Frag => ({ felix: `${neg(negated)}-p ${name}`, part: head.protocol(name, negated) }),
+  /** Numeric protocol: Felix writes the number, iptables-save prints `printed` (e.g. `ipencap` for 4). */
+  protocolNum: (num: number, printed: string): Frag => ({ felix: `-p ${num}`, part: head.protocol(printed) }),
+  source: (cidr: string, negated = false): Frag => ({ felix: `${neg(negated)}--source ${cidr}`, part: head.source(cidr, negated) }),
+  destination: (cidr: string, negated = false): Frag => ({
+    felix: `${neg(negated)}--destination ${cidr}`,
+    part: head.destination(cidr, negated),
+  }),
+  inInterface: (iface: string): Frag => ({ felix: `--in-interface ${iface}`, part: head.inInterface(iface) }),
+  outInterface: (iface: string): Frag => ({ felix: `--out-interface ${iface}`, part: head.outInterface(iface) }),
+  set: (name: string, flags: "src" | "dst" | "src,src" | "dst,dst", negated = false): Frag => ({
+    felix: `-m set ${neg(negated)}--match-set ${name} ${flags}`,
+    part: m.set(name, flags, negated),
+  }),
+  multiport: (dir: "src" | "dst", ports: string, negated = false): Frag => ({
+    felix: `-m multiport ${neg(negated)}--${dir === "src" ? "source" : "destination"}-ports ${ports}`,
+    part: m.multiport(dir === "src" ? "sports" : "dports", ports, negated),
+  }),
+  /** MarkClear: `-m mark --mark 0/<mask>`. */
+  markClear: (mask: number): Frag => ({ felix: `-m mark --mark ${felixMark(0, mask, true)}`, part: m.mark(0, mask) }),
+  /** MarkSingleBitSet: `-m mark --mark <bit>/<bit>`. */
+  markSet: (bit: number): Frag => ({ felix: `-m mark --mark ${felixMark(bit, bit, true)}`, part: m.mark(bit, bit) }),
+  conntrack: (states: readonly string[], negated = false): Frag => ({
+    felix: `-m conntrack ${neg(negated)}--ctstate ${states.join(",")}`,
+    part: m.conntrack(states, negated),
+  }),
+  dstAddrTypeLocal: (): Frag => ({ felix: "-m addrtype --dst-type LOCAL", part: m.addrtype(m.opt("dst-type", ["LOCAL"])) }),
+  srcAddrTypeLocal: (): Frag => ({ felix: "-m addrtype --src-type LOCAL", part: m.addrtype(m.opt("src-type", ["LOCAL"])) }),
+  notSrcAddrTypeLocalLimitOut: (): Frag => ({
+    felix: "-m addrtype ! --src-type LOCAL --limit-iface-out",
+    part: m.addrtype(m.opt("src-type", ["LOCAL"], true), m.opt("limit-iface-out")),
+  }),
+  /** Felix `--invert --validmark`; libxt_rpfilter saves validmark first (§8.2). */
+  rpfilterFailedValidMark: (): Frag => ({ felix: "-m rpfilter --invert --validmark", part: m.rpfilter("validmark", "invert") }),
+};
+
+/** Target fragments, named after felix/iptables/actions.go (§6). */
+export const ft = {
+  accept: (): FelixTarget => ({ felix: "--jump ACCEPT", target: t.accept() }),
+  drop: (): FelixTarget => ({ felix: "--jump DROP", target: t.drop() }),
+  ret: (): FelixTarget => ({ felix: "--jump RETURN", target: t.ret() }),
+  jump: (chain: string): FelixTarget => ({ felix: `--jump ${chain}`, target: t.jump(chain) }),
+  goto: (chain: string): FelixTarget => ({ felix: `--goto ${chain}`, target: t.goto(chain) }),
+  /** By action name (for configurable verdicts). */
+  verdict: (name: "ACCEPT" | "DROP" | "RETURN"): FelixTarget => ({ felix: `--jump ${name}`, target: t.jump(name) }),
+  /** SetMark: `--set-mark <bit>/<bit>`. */
+  setMark: (bit: number): FelixTarget => ({ felix: `--jump MARK --set-mark ${felixMark(bit, bit, true)}`, target: t.setXmark(bit, bit) }),
+  /** ClearMark: `--set-mark 0/<mask>`. */
+  clearMark: (mask: number): FelixTarget => ({
+    felix: `--jump MARK --set-mark ${felixMark(0, mask, true)}`,
+    target: t.setXmark(0, mask),
+  }),
+  /** SetMaskedMark: `--set-mark %#x/%#x` — zero prints `0x0` here (§4.4). */
+  setMaskedMark: (value: number, mask: number): FelixTarget => ({
+    felix: `--jump MARK --set-mark ${felixMark(value, mask, false)}`,
+    target: t.setXmark(value, mask),
+  }),
+  masquerade: (randomFully: boolean): FelixTarget => ({
+    felix: randomFully ? "--jump MASQUERADE --random-fully" : "--jump MASQUERADE",
+    target: t.masquerade(randomFully),
+  }),
+};
+
+/** The text Felix hashes after `-A <chain> HASH` (§6): comments, matches, target. */
+export function felixBody(r: FelixRule): string {
+  const comments = r.comments.map((c) => `-m comment --comment "${escapeComment(c)}"`);
+  const pieces = [...comments, ...r.matches.map((f) => f.felix)];
+  if (r.target) pieces.push(r.target.felix);
+  return pieces.join(" ");
+}
+
+/** iptables-save moves these to the front, in this order (Appendix A). */
+const HEAD_ORDER: readonly RulePart["kind"][] = ["source", "destination", "in-interface", "out-interface", "protocol"];
+
+function savedRule(r: FelixRule, hash: string): Rule {
+  const heads = HEAD_ORDER.flatMap((k) => r.matches.filter((f) => f.part.kind === k).map((f) => f.part));
+  const modules = r.matches.filter((f) => f.part.kind === "match").map((f) => f.part);
+  const comments = [RULE_HASH_PREFIX + hash, ...r.comments.map(escapeComment)].map((c) => m.comment(c));
+  return { parts: [...heads, ...comments, ...modules], target: r.target ? r.target.target : null };
+}
+
+/** Hash a run of rules under `hashChain` and convert them to iptables-save form. */
+export function hashRules(hashChain: string, rules: readonly FelixRule[]): Rule[] {
+  const hashes = ruleHashes(hashChain, rules.map(felixBody));
+  return rules.map((r, i) => savedRule(r, hashes[i] ?? ""));
+}
+
+/** A user chain (policy null) or built-in chain (policy given). */
+export function chain(name: string, rules: readonly FelixRule[], policy: string | null = null): Chain {
+  return { name, policy, rules: hashRules(name, rules) };
+}
+
+/**
+ * A kernel chain with Felix hooks: inserted rules hash under the kernel chain
+ * name, appended ones under `<chain>*appends*` (§2.2).
+ */
+export function kernelChain(name: string, policy: string, inserted: readonly FelixRule[], appended: readonly FelixRule[] = []): Chain {
+  return { name, policy, rules: [...hashRules(name, inserted), ...hashRules(appendsHashChain(name), appended)] };
+}

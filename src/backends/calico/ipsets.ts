@@ -1,0 +1,52 @@
+// IP-set contents (§7.3). Members come from the WHOLE cluster: a selector
+// set holds every matching endpoint's IPv4, whatever node it runs on. Labels
+// are matched with this backend's own Calico-selector evaluator, not the k8s
+// matcher, so a translation bug cannot agree with itself.
+import type { Cluster } from "../../ir/cluster.js";
+import type { IpSet, IpSetMember } from "../../ruleset/ipset.js";
+import { isV6 } from "./ipv4.js";
+import { SET_ID, ipSetName } from "./names.js";
+import { evaluate } from "./selector.js";
+import type { SetSpec } from "./sets.js";
+import type { Workload } from "./workloads.js";
+
+/** Felix's create options with the default MaxIpsetSize, as ipset save prints them (§7.3). */
+const SET_OPTIONS = ["family", "inet", "hashsize", "1024", "maxelem", "1048576"] as const;
+
+const members = (values: readonly string[]): IpSetMember[] => values.map((value) => ({ value }));
+
+function referencedSet(spec: SetSpec, workloads: readonly Workload[]): IpSet {
+  const matching = workloads.filter((w) => evaluate(spec.selector, w.labels));
+  if (spec.kind === "selector") {
+    // A /32 member prints without its suffix in ipset save.
+    return { name: ipSetName(spec.id), type: "hash:net", options: SET_OPTIONS, members: members(matching.map((w) => w.ip)) };
+  }
+  const values = matching.flatMap((w) =>
+    w.pod.ports
+      .filter((p) => p.name === spec.port && p.protocol.toLowerCase() === spec.protocol)
+      .map((p) => `${w.ip},${spec.protocol}:${p.containerPort}`),
+  );
+  return { name: ipSetName(spec.id), type: "hash:ip,port", options: SET_OPTIONS, members: members(values) };
+}
+
+function netSet(id: string, values: readonly string[]): IpSet {
+  return { name: ipSetName(id), type: "hash:net", options: SET_OPTIONS, members: members(values) };
+}
+
+/**
+ * Referenced sets plus Felix's fixed ones: `all-hosts-net` (only with IPIP,
+ * its manager exists only then) and the two masquerade sets, which Felix's
+ * masq manager always programs (§7.1, §7.3).
+ */
+export function buildIpSets(cluster: Cluster, workloads: readonly Workload[], specs: readonly SetSpec[], ipipEnabled: boolean): IpSet[] {
+  const pools = cluster.pools.filter((p) => !isV6(p.cidr));
+  const fixed = [
+    netSet(SET_ID.allIpamPools, pools.map((p) => p.cidr)),
+    netSet(SET_ID.masqIpamPools, pools.filter((p) => p.natOutgoing).map((p) => p.cidr)),
+  ];
+  if (ipipEnabled) {
+    const hostIps = cluster.nodes.flatMap((n) => (n.ip && !isV6(n.ip) ? [n.ip] : []));
+    fixed.push(netSet(SET_ID.allHostsNet, hostIps));
+  }
+  return [...fixed, ...specs.map((s) => referencedSet(s, workloads))];
+}

@@ -1,0 +1,56 @@
+// The little IPv4 arithmetic the Calico backend needs: CIDR normalisation
+// (§10.3.7), v4/v6 classification (§4.5) and block alignment (§9.2).
+// Self-contained so a bug here cannot agree with the reference evaluator.
+
+export interface Cidr4 {
+  /** Network address as an unsigned 32-bit integer. */
+  readonly network: number;
+  readonly prefix: number;
+}
+
+/** Felix's test: a CIDR is IPv6 iff it contains `:` (§4.5). */
+export function isV6(cidrOrIp: string): boolean {
+  return cidrOrIp.includes(":");
+}
+
+export function parseIPv4(text: string): number | null {
+  const parts = text.split(".");
+  if (parts.length !== 4 || !parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255)) return null;
+  return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
+}
+
+export function formatIPv4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+function maskOf(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+/** `a.b.c.d/n` (or a bare address = /32) with host bits cleared; null if not IPv4. */
+export function parseCidr4(text: string): Cidr4 | null {
+  const [addr, len] = text.split("/");
+  const ip = parseIPv4(addr ?? "");
+  const prefix = len === undefined ? 32 : /^[0-9]{1,2}$/.test(len) ? Number(len) : NaN;
+  if (ip === null || !(prefix >= 0 && prefix <= 32)) return null;
+  return { network: (ip & maskOf(prefix)) >>> 0, prefix };
+}
+
+export function formatCidr4(c: Cidr4): string {
+  return `${formatIPv4(c.network)}/${c.prefix}`;
+}
+
+/** Network-address form, as Calico's CIDR parsing leaves it (`10.1.2.3/8` → `10.0.0.0/8`); IPv6 unchanged. */
+export function normalizeCidr(text: string): string {
+  const c = parseCidr4(text);
+  return c ? formatCidr4(c) : text;
+}
+
+export function contains(c: Cidr4, ip: number): boolean {
+  return ((ip & maskOf(c.prefix)) >>> 0) === c.network;
+}
+
+/** The `prefix`-aligned block holding `ip`. */
+export function blockOf(ip: number, prefix: number): Cidr4 {
+  return { network: (ip & maskOf(prefix)) >>> 0, prefix };
+}

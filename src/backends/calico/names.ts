@@ -1,0 +1,227 @@
+// Every Calico chain, set and interface name, every fixed comment and every
+// hash recipe lives here (STYLE.md "Names in one place"). Profile P27
+// ("classic", Calico ≤ v3.27); section numbers refer to
+// /work/shared/spec/felix-format.md.
+import { createHash } from "node:crypto";
+
+/** felix/iptables/table.go MaxChainNameLength (§1). */
+export const MAX_CHAIN_NAME_LENGTH = 28;
+/** felix/ipsets/ipset_defs.go MaxIPSetNameLength (§7.1). */
+export const MAX_IPSET_NAME_LENGTH = 31;
+/** felix/rules/rule_defs.go RuleHashPrefix and HashLength (§6). */
+export const RULE_HASH_PREFIX = "cali:";
+export const RULE_HASH_LENGTH = 16;
+/** iptables' XT_MAX_COMMENT_LEN and Felix's truncateComment (§6, §10.6.15). */
+export const MAX_COMMENT_LENGTH = 256;
+
+/** RFC 4648 §5 base64url without `=` padding, as Go's RawURLEncoding. */
+export function base64UrlNoPad(bytes: Buffer): string {
+  return bytes.toString("base64url");
+}
+
+function digest(algorithm: "sha224" | "sha256" | "sha1", data: Buffer | string): Buffer {
+  return createHash(algorithm).update(data).digest();
+}
+
+/**
+ * GetLengthLimitedID (§1, P27 felix/hashutils/id.go): keep `prefix+suffix`
+ * when it fits in `maxLength`, else `prefix + "_" + base64url(SHA-256(suffix))`
+ * cut to `maxLength`. An exact fit whose suffix starts with `_` is hashed too,
+ * so a readable name can never collide with a hashed one.
+ */
+export function lengthLimitedId(prefix: string, suffix: string, maxLength = MAX_CHAIN_NAME_LENGTH): string {
+  const total = Buffer.byteLength(prefix) + Buffer.byteLength(suffix);
+  if (total < maxLength || (total === maxLength && !suffix.startsWith("_"))) return prefix + suffix;
+  const hash = base64UrlNoPad(digest("sha256", suffix));
+  return prefix + "_" + hash.slice(0, maxLength - 1 - Buffer.byteLength(prefix));
+}
+
+/**
+ * Characters a chain name may carry through iptables-restore unchanged. Felix
+ * never sees anything else (Kubernetes validates namespace and account names
+ * as DNS labels); netpolc treats names as hostile, so a suffix outside this set
+ * is always hashed rather than printed — a deliberate deviation that cannot
+ * change output for valid input.
+ */
+const SAFE_CHAIN_SUFFIX = /^[A-Za-z0-9._\/-]*$/;
+
+function chainName(prefix: string, suffix: string): string {
+  if (!SAFE_CHAIN_SUFFIX.test(suffix)) {
+    const hash = base64UrlNoPad(digest("sha256", suffix));
+    return prefix + "_" + hash.slice(0, MAX_CHAIN_NAME_LENGTH - 1 - prefix.length);
+  }
+  return lengthLimitedId(prefix, suffix);
+}
+
+/**
+ * The rule-hash chain (§6): h0 = SHA-224(chain), h_i = SHA-224(h_{i-1} ‖ R_i)
+ * where R_i is the rule in Felix-internal spelling with the literal `HASH` in
+ * place of the hash comment. Each hash therefore depends on every earlier rule.
+ */
+export function ruleHashes(chain: string, bodies: readonly string[]): string[] {
+  let h = digest("sha224", chain);
+  return bodies.map((body) => {
+    const text = `-A ${chain} HASH` + (body ? " " + body : "");
+    h = digest("sha224", Buffer.concat([h, Buffer.from(text)]));
+    return base64UrlNoPad(h).slice(0, RULE_HASH_LENGTH);
+  });
+}
+
+/** MakeUniqueID (§7.2): `prefix:` + base64url(SHA-224("prefix:" + content)). */
+export function makeUniqueId(prefix: string, content: string): string {
+  return `${prefix}:` + base64UrlNoPad(digest("sha224", `${prefix}:${content}`));
+}
+
+/** Selector IP-set ID (§7.2) from the canonical selector string. */
+export function selectorSetId(canonicalSelector: string): string {
+  return makeUniqueId("s", canonicalSelector);
+}
+
+/** Named-port IP-set ID (§7.2): over "<selector set ID>,<proto>,<port name>". */
+export function namedPortSetId(selectorId: string, proto: string, portName: string): string {
+  return makeUniqueId("n", `${selectorId},${proto},${portName}`);
+}
+
+/** Main (non-temporary) IPv4 set name: "cali" + "4" + "0" + ID, cut to 31 bytes (§7.1). */
+export function ipSetName(setId: string): string {
+  return ("cali40" + setId).slice(0, MAX_IPSET_NAME_LENGTH);
+}
+
+/** Fixed set IDs (§7.1, P27). */
+export const SET_ID = {
+  allHostsNet: "all-hosts-net",
+  allIpamPools: "all-ipam-pools",
+  masqIpamPools: "masq-ipam-pools",
+} as const;
+
+/**
+ * VethNameForWorkload (§9.5): prefix + first 11 hex chars of SHA-1("<ns>.<pod>"),
+ * 15 bytes = IFNAMSIZ-1 with the default prefix.
+ */
+export function workloadInterfaceName(namespace: string, pod: string, prefix = "cali"): string {
+  return prefix + digest("sha1", `${namespace}.${pod}`).toString("hex").slice(0, 11);
+}
+
+/** Calico name of a Kubernetes NetworkPolicy in P27 (§10.1). */
+export function calicoPolicyName(k8sName: string): string {
+  return `knp.default.${k8sName}`;
+}
+
+/** Backend key name `<ns>/knp.default.<name>` (§1, §3.3): chain suffix and sort key. */
+export function policyKeyName(namespace: string, k8sName: string): string {
+  return `${namespace}/${calicoPolicyName(k8sName)}`;
+}
+
+/** Profile names (§5). */
+export function namespaceProfile(namespace: string): string {
+  return `kns.${namespace}`;
+}
+export function serviceAccountProfile(namespace: string, sa: string): string {
+  return `ksa.${namespace || "default"}.${sa}`;
+}
+
+export type Direction = "ingress" | "egress";
+
+/** Chain-name prefixes (§1, felix/rules/rule_defs.go). */
+const PREFIX = {
+  policy: { ingress: "cali-pi-", egress: "cali-po-" },
+  profile: { ingress: "cali-pri-", egress: "cali-pro-" },
+  endpoint: { ingress: "cali-tw-", egress: "cali-fw-" },
+} as const;
+
+export function policyChainName(dir: Direction, namespace: string, k8sName: string): string {
+  return chainName(PREFIX.policy[dir], policyKeyName(namespace, k8sName));
+}
+export function profileChainName(dir: Direction, profile: string): string {
+  return chainName(PREFIX.profile[dir], profile);
+}
+/** `cali-tw-<iface>` (ingress = to workload) / `cali-fw-<iface>` (§3.2). */
+export function endpointChainName(dir: Direction, iface: string): string {
+  return chainName(PREFIX.endpoint[dir], iface);
+}
+
+/** Static and dispatch chain names (§2.3, §2.4, §8). */
+export const CHAIN = {
+  forward: "cali-FORWARD",
+  input: "cali-INPUT",
+  output: "cali-OUTPUT",
+  prerouting: "cali-PREROUTING",
+  postrouting: "cali-POSTROUTING",
+  cidrBlock: "cali-cidr-block",
+  fromHepForward: "cali-from-hep-forward",
+  toHepForward: "cali-to-hep-forward",
+  fromHostEndpoint: "cali-from-host-endpoint",
+  toHostEndpoint: "cali-to-host-endpoint",
+  fromWlDispatch: "cali-from-wl-dispatch",
+  toWlDispatch: "cali-to-wl-dispatch",
+  wlToHost: "cali-wl-to-host",
+  fipDnat: "cali-fip-dnat",
+  fipSnat: "cali-fip-snat",
+  natOutgoing: "cali-nat-outgoing",
+  rpfSkip: "cali-rpf-skip",
+} as const;
+
+/** Child dispatch chain `<root>-<c>` (§2.4). */
+export function dispatchChildChain(root: string, c: string): string {
+  return `${root}-${c}`;
+}
+
+/** Hash-chain name for rules appended to a kernel chain (§2.2). */
+export function appendsHashChain(kernelChain: string): string {
+  return `${kernelChain}*appends*`;
+}
+
+/**
+ * Felix mark bits for P27 (§3.1): allocated lowest-first from the default
+ * IptablesMarkMask 0xffff0000.
+ */
+export const MARK = {
+  accept: 0x10000,
+  pass: 0x20000,
+  scratch0: 0x40000,
+  scratch1: 0x80000,
+  /** allCalicoMarkBits = accept|pass|scratch0|scratch1. */
+  all: 0xf0000,
+  /** Everything but accept, cleared at the top of cali-FORWARD. */
+  allButAccept: 0xe0000,
+} as const;
+
+/** Device names (§9.1). */
+export const DEVICE = { ipipTunnel: "tunl0" } as const;
+
+/** Fixed comment texts (§6), each already within Felix's escaped alphabet. */
+export const COMMENT = {
+  startOfPolicies: "Start of policies",
+  returnIfPolicyAccepted: "Return if policy accepted",
+  dropIfNoPolicies: "Drop if no policies passed packet",
+  returnIfProfileAccepted: "Return if profile accepted",
+  dropIfNoProfiles: "Drop if no profiles matched",
+  unknownInterface: "Unknown interface",
+  defaultEndpointToHost: "Configured DefaultEndpointToHostAction",
+  policyAccepted: "Policy explicitly accepted packet.",
+  hostEndpointAccepted: "Host endpoint policy accepted packet.",
+  allowIpipFromHosts: "Allow IPIP packets from Calico hosts",
+  dropIpipFromNonHosts: "Drop IPIP packets from non-Calico hosts",
+  allowIpipToHosts: "Allow IPIP packets to other Calico hosts",
+  dropVxlanFromWorkloads: "Drop VXLAN encapped packets originating in workloads",
+  dropIpipFromWorkloads: "Drop IPinIP encapped packets originating in workloads",
+} as const;
+
+/** Chain comments carried on a chain's first rule (§4.1, §5). */
+export function policyChainComment(dir: Direction, namespace: string, k8sName: string): string {
+  return `Policy ${policyKeyName(namespace, k8sName)} ${dir}`;
+}
+export function profileChainComment(dir: Direction, profile: string): string {
+  return `Profile ${profile} ${dir}`;
+}
+
+/**
+ * Felix's escapeComment + truncateComment (§6): every character (Go regexp
+ * works on runes) outside `[A-Za-z0-9_ @%+=:,./-]` becomes `_`, then the text
+ * is cut to 256 bytes (all ASCII by then). After this no quote, backslash or
+ * newline can reach iptables-restore.
+ */
+export function escapeComment(text: string): string {
+  const escaped = Array.from(text, (c) => (/^[A-Za-z0-9_ @%+=:,./-]$/.test(c) ? c : "_")).join("");
+  return escaped.slice(0, MAX_COMMENT_LENGTH);
+}

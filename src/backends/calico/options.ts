@@ -1,0 +1,28 @@
+// Environment-dependent knobs of the Calico backend (spec felix-format
+// Appendix D, §2.3, §8.1). Defaults are what a stock Calico v3.27 manifest
+// install shows on a modern node.
+export interface CalicoOptions {
+  /** Print `-p ipencap` (what real nodes show, /etc/protocols) or `-p 4`. Felix hashes `-p 4` either way. */
+  readonly ipencapName: boolean;
+  /** MASQUERADE --random-fully (iptables ≥1.6.2, kernel ≥3.14; §8.1). */
+  readonly randomFully: boolean;
+  /** FELIX_DEFAULTENDPOINTTOHOSTACTION: the manifest sets ACCEPT (§2.3). */
+  readonly defaultEndpointToHostAction: "ACCEPT" | "DROP" | "RETURN";
+  /** Policy printed for built-in chains; not Felix's to choose (§2.5). */
+  readonly builtinPolicy: "ACCEPT" | "DROP";
+  /** FELIX_INTERFACEPREFIX (first entry). */
+  readonly interfacePrefix: string;
+}
+
+export const DEFAULT_CALICO_OPTIONS: CalicoOptions = {
+  ipencapName: true,
+  randomFully: true,
+  defaultEndpointToHostAction: "ACCEPT",
+  builtinPolicy: "ACCEPT",
+  interfacePrefix: "cali",
+};
+
+/** How iptables-save prints protocol 4 (Appendix A: via /etc/protocols when it maps 4 → ipencap). */
+export function ipencapSpelling(opts: CalicoOptions): string {
+  return opts.ipencapName ? "ipencap" : "4";
+}

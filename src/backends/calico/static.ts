@@ -1,0 +1,172 @@
+// Felix's static chains and kernel-chain hooks for all four tables, P27
+// (§2.2, §2.3, §8.1–§8.3; felix/rules/static.go). Every rule is written in
+// Felix's own order; hashes come out of felix-rule.ts.
+import { BUILTIN_CHAINS } from "../../ruleset/types.js";
+import type { Chain, TableName } from "../../ruleset/types.js";
+import { chain, fm, ft, kernelChain, rule } from "./felix-rule.js";
+import type { FelixRule } from "./felix-rule.js";
+import { CHAIN, COMMENT, DEVICE, MARK, SET_ID, ipSetName } from "./names.js";
+import { ipencapSpelling } from "./options.js";
+import type { CalicoOptions } from "./options.js";
+
+/** What the static chains depend on besides the options. */
+export interface StaticContext {
+  readonly opts: CalicoOptions;
+  /** Any IPv4 pool with ipipMode ≠ Never (§2.3 notes). */
+  readonly ipipEnabled: boolean;
+  /** This node has an IPIP tunnel address (§8.1: the tunl0 MASQUERADE rule). */
+  readonly hasTunnelAddress: boolean;
+  /** Any pool with natOutgoing (§8.1). */
+  readonly natOutgoing: boolean;
+}
+
+const wildcard = (opts: CalicoOptions): string => `${opts.interfacePrefix}+`;
+/** Felix writes `-p 4`; iptables-save prints `ipencap` via /etc/protocols (Appendix A). */
+const ipip = (opts: CalicoOptions) => fm.protocolNum(4, ipencapSpelling(opts));
+const hostsSet = ipSetName(SET_ID.allHostsNet);
+
+/** Built-in chains of a table, hooks filled in, in hook order (§2.5). */
+function builtins(table: TableName, opts: CalicoOptions, hooks: Record<string, readonly FelixRule[]>, appends: Record<string, readonly FelixRule[]> = {}): Chain[] {
+  return BUILTIN_CHAINS[table].map((name) => kernelChain(name, opts.builtinPolicy, hooks[name] ?? [], appends[name] ?? []));
+}
+
+const jumpTo = (target: string): FelixRule[] => [rule([], ft.jump(target))];
+const empty = (...names: string[]): Chain[] => names.map((n) => chain(n, []));
+
+function filterForward(ctx: StaticContext): Chain {
+  const w = wildcard(ctx.opts);
+  return chain(CHAIN.forward, [
+    rule([], ft.clearMark(MARK.allButAccept)),
+    rule([fm.markClear(MARK.accept)], ft.jump(CHAIN.fromHepForward)),
+    rule([fm.inInterface(w)], ft.jump(CHAIN.fromWlDispatch)),
+    rule([fm.outInterface(w)], ft.jump(CHAIN.toWlDispatch)),
+    rule([], ft.jump(CHAIN.toHepForward)),
+    rule([], ft.jump(CHAIN.cidrBlock)),
+  ]);
+}
+
+function filterInput(ctx: StaticContext): Chain {
+  const { opts } = ctx;
+  const ipipRules = ctx.ipipEnabled
+    ? [
+        rule([ipip(opts), fm.set(hostsSet, "src"), fm.dstAddrTypeLocal()], ft.accept(), COMMENT.allowIpipFromHosts),
+        rule([ipip(opts)], ft.drop(), COMMENT.dropIpipFromNonHosts),
+      ]
+    : [];
+  return chain(CHAIN.input, [
+    ...ipipRules,
+    rule([fm.inInterface(wildcard(opts))], ft.goto(CHAIN.wlToHost)),
+    rule([fm.markSet(MARK.accept)], ft.accept()),
+    rule([], ft.clearMark(MARK.all)),
+    rule([], ft.jump(CHAIN.fromHostEndpoint)),
+    rule([fm.markSet(MARK.accept)], ft.accept(), COMMENT.hostEndpointAccepted),
+  ]);
+}
+
+function filterOutput(ctx: StaticContext): Chain {
+  const { opts } = ctx;
+  const ipipRules = ctx.ipipEnabled
+    ? [rule([ipip(opts), fm.set(hostsSet, "dst"), fm.srcAddrTypeLocal()], ft.accept(), COMMENT.allowIpipToHosts)]
+    : [];
+  return chain(CHAIN.output, [
+    rule([fm.markSet(MARK.accept)], ft.accept()),
+    rule([fm.outInterface(wildcard(opts))], ft.ret()),
+    ...ipipRules,
+    rule([], ft.clearMark(MARK.all)),
+    rule([fm.conntrack(["DNAT"], true)], ft.jump(CHAIN.toHostEndpoint)),
+    rule([fm.markSet(MARK.accept)], ft.accept(), COMMENT.hostEndpointAccepted),
+  ]);
+}
+
+/** Static part of the filter table (§2.3); dispatch/endpoint/policy chains are added by the caller. */
+export function staticFilterChains(ctx: StaticContext): Chain[] {
+  const hooks = { INPUT: jumpTo(CHAIN.input), FORWARD: jumpTo(CHAIN.forward), OUTPUT: jumpTo(CHAIN.output) };
+  const appends = {
+    FORWARD: [rule([fm.markSet(MARK.accept)], ft.accept(), COMMENT.policyAccepted), rule([], ft.setMark(MARK.accept))],
+  };
+  return [
+    ...builtins("filter", ctx.opts, hooks, appends),
+    filterForward(ctx),
+    filterInput(ctx),
+    filterOutput(ctx),
+    chain(CHAIN.wlToHost, [
+      rule([], ft.jump(CHAIN.fromWlDispatch)),
+      rule([], ft.verdict(ctx.opts.defaultEndpointToHostAction), COMMENT.defaultEndpointToHost),
+    ]),
+    ...empty(CHAIN.cidrBlock, CHAIN.fromHepForward, CHAIN.toHepForward, CHAIN.fromHostEndpoint, CHAIN.toHostEndpoint),
+  ];
+}
+
+/** nat table (§8.1). */
+export function natChains(ctx: StaticContext): Chain[] {
+  const hooks = { PREROUTING: jumpTo(CHAIN.prerouting), OUTPUT: jumpTo(CHAIN.output), POSTROUTING: jumpTo(CHAIN.postrouting) };
+  const tunnelMasq =
+    ctx.ipipEnabled && ctx.hasTunnelAddress
+      ? [
+          rule(
+            [fm.outInterface(DEVICE.ipipTunnel), fm.notSrcAddrTypeLocalLimitOut(), fm.srcAddrTypeLocal()],
+            ft.masquerade(ctx.opts.randomFully),
+          ),
+        ]
+      : [];
+  const natOutgoing = ctx.natOutgoing
+    ? [
+        rule(
+          [fm.set(ipSetName(SET_ID.masqIpamPools), "src"), fm.set(ipSetName(SET_ID.allIpamPools), "dst", true)],
+          ft.masquerade(ctx.opts.randomFully),
+        ),
+      ]
+    : [];
+  return [
+    ...builtins("nat", ctx.opts, hooks),
+    chain(CHAIN.output, jumpTo(CHAIN.fipDnat)),
+    chain(CHAIN.postrouting, [...jumpTo(CHAIN.fipSnat), ...jumpTo(CHAIN.natOutgoing), ...tunnelMasq]),
+    chain(CHAIN.prerouting, jumpTo(CHAIN.fipDnat)),
+    chain(CHAIN.natOutgoing, natOutgoing),
+    ...empty(CHAIN.fipDnat, CHAIN.fipSnat),
+  ];
+}
+
+/** raw table (§8.2): the workload bit is scratch0 in the raw table. */
+export function rawChains(ctx: StaticContext): Chain[] {
+  const hooks = { PREROUTING: jumpTo(CHAIN.prerouting), OUTPUT: jumpTo(CHAIN.output) };
+  const fromWorkload = MARK.scratch0;
+  return [
+    ...builtins("raw", ctx.opts, hooks),
+    chain(CHAIN.output, [
+      rule([], ft.clearMark(MARK.all)),
+      rule([], ft.jump(CHAIN.toHostEndpoint)),
+      rule([fm.markSet(MARK.accept)], ft.accept()),
+    ]),
+    chain(CHAIN.prerouting, [
+      rule([], ft.clearMark(MARK.all)),
+      rule([fm.inInterface(wildcard(ctx.opts))], ft.setMark(fromWorkload)),
+      rule([fm.markSet(fromWorkload)], ft.jump(CHAIN.rpfSkip)),
+      rule([fm.markSet(fromWorkload), fm.rpfilterFailedValidMark()], ft.drop()),
+      rule([fm.markClear(fromWorkload)], ft.jump(CHAIN.fromHostEndpoint)),
+      rule([fm.markSet(MARK.accept)], ft.accept()),
+    ]),
+    ...empty(CHAIN.fromHostEndpoint, CHAIN.rpfSkip, CHAIN.toHostEndpoint),
+  ];
+}
+
+/** mangle table (§8.3). */
+export function mangleChains(ctx: StaticContext): Chain[] {
+  const hooks = { PREROUTING: jumpTo(CHAIN.prerouting), POSTROUTING: jumpTo(CHAIN.postrouting) };
+  return [
+    ...builtins("mangle", ctx.opts, hooks),
+    chain(CHAIN.postrouting, [
+      rule([fm.markSet(MARK.accept)], ft.ret()),
+      rule([], ft.clearMark(MARK.all)),
+      rule([fm.conntrack(["DNAT"])], ft.jump(CHAIN.toHostEndpoint)),
+      rule([fm.markSet(MARK.accept)], ft.ret(), COMMENT.hostEndpointAccepted),
+    ]),
+    chain(CHAIN.prerouting, [
+      rule([fm.conntrack(["RELATED", "ESTABLISHED"])], ft.accept()),
+      rule([fm.markSet(MARK.accept)], ft.accept()),
+      rule([], ft.jump(CHAIN.fromHostEndpoint)),
+      rule([fm.markSet(MARK.accept)], ft.accept(), COMMENT.hostEndpointAccepted),
+    ]),
+    ...empty(CHAIN.fromHostEndpoint, CHAIN.toHostEndpoint),
+  ];
+}
