@@ -5,7 +5,8 @@ export type RouteCommand =
   | { readonly kind: "addr"; readonly cidr: string; readonly dev: string }
   | { readonly kind: "blackhole"; readonly cidr: string; readonly proto: string | null }
   | { readonly kind: "dev"; readonly cidr: string; readonly dev: string; readonly scope: "link" }
-  | { readonly kind: "via"; readonly cidr: string; readonly via: string; readonly dev: string; readonly proto: string | null; readonly onlink: boolean };
+  /** `dev` null: let the kernel pick the device (e.g. BIRD routes for a pool without IPIP). */
+  | { readonly kind: "via"; readonly cidr: string; readonly via: string; readonly dev: string | null; readonly proto: string | null; readonly onlink: boolean };
 
 function protoSuffix(proto: string | null): string {
   return proto ? ` proto ${proto}` : "";
@@ -22,7 +23,7 @@ export function writeRouteCommand(c: RouteCommand): string {
     case "dev":
       return `route replace ${c.cidr} dev ${c.dev} scope ${c.scope}`;
     case "via":
-      return `route replace ${c.cidr} via ${c.via} dev ${c.dev}${protoSuffix(c.proto)}${c.onlink ? " onlink" : ""}`;
+      return `route replace ${c.cidr} via ${c.via}${c.dev !== null ? ` dev ${c.dev}` : ""}${protoSuffix(c.proto)}${c.onlink ? " onlink" : ""}`;
   }
 }
 
