@@ -92,9 +92,14 @@ export class NsGuard {
       .filter((n) => n.startsWith(this.prefix));
   }
 
+  /** Delete one of our namespaces (synchronous, never throws). */
+  delete(ns: string): void {
+    spawnSync("ip", ["netns", "del", this.check(ns)]);
+  }
+
   /** Delete every namespace with our prefix; synchronous so it also works from exit handlers. */
   deleteAll(): void {
-    for (const ns of this.list()) spawnSync("ip", ["netns", "del", this.check(ns)]);
+    for (const ns of this.list()) this.delete(ns);
   }
 }
 

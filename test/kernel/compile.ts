@@ -1,0 +1,91 @@
+// The real pipeline for the kernel tests: cluster snapshot + one scenario's
+// policies → per-node iptables/ipset text (src/pipeline.ts, the same path the
+// CLI takes) and the reference evaluator's verdict for every probed flow.
+import { readFileSync, readdirSync } from "node:fs";
+import { basename, join } from "node:path";
+import { workloadInterfaceName } from "../../src/backends/calico/index.js";
+import { renderAll } from "../../src/diagnostics/render.js";
+import type { Pod } from "../../src/ir/cluster.js";
+import type { Model } from "../../src/ir/policy.js";
+import { DEFAULT_COMPILE_OPTIONS, compile, emitText } from "../../src/pipeline.js";
+import { evaluate } from "../../src/semantics/evaluate.js";
+import type { Verdict } from "../../src/semantics/types.js";
+import type { NodeRules } from "./dataplane.js";
+import type { ProbeFlow } from "./harness.js";
+import type { TopologySpec } from "./snapshot.js";
+
+export interface ScenarioFile {
+  readonly name: string;
+  /** The first-line `# ` comment: what the scenario tests. */
+  readonly title: string;
+  readonly path: string;
+  readonly text: string;
+}
+
+export interface CompiledScenario {
+  readonly scenario: ScenarioFile;
+  readonly model: Model;
+  /** node name → its rules */
+  readonly rules: ReadonlyMap<string, NodeRules>;
+  /** The evaluator's verdict for a probed flow. */
+  readonly verdict: (f: ProbeFlow) => Verdict;
+}
+
+/** Every `*.yaml` in `dir`, sorted by name for determinism. */
+export function readScenarios(dir: string): ScenarioFile[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => {
+      const path = join(dir, f);
+      const text = readFileSync(path, "utf8");
+      const first = text.split("\n")[0] ?? "";
+      if (!first.startsWith("# ")) throw new Error(`${f}: first line must be a "# " comment saying what it tests`);
+      return { name: basename(f, ".yaml"), title: first.slice(2), path, text };
+    });
+}
+
+export function compileScenario(cluster: { path: string; text: string }, scenario: ScenarioFile): CompiledScenario {
+  const files = [
+    { path: cluster.path, text: cluster.text },
+    { path: scenario.path, text: scenario.text },
+  ];
+  const res = compile(files, DEFAULT_COMPILE_OPTIONS);
+  if (!res.model || res.diag.hasErrors()) {
+    throw new Error(`${scenario.name} does not compile:\n${renderAll(res.diag.all, res.sources, "text")}`);
+  }
+  const model = res.model;
+  const rules = new Map<string, NodeRules>(
+    res.outputs.map((o) => [o.node, { iptables: emitText(o, "iptables"), ipsets: emitText(o, "ipsets") }]),
+  );
+  const pods = new Map<string, Pod>(model.cluster.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
+  const podOf = (p: { namespace: string; name: string }): Pod => {
+    const pod = pods.get(`${p.namespace}/${p.name}`);
+    if (!pod) throw new Error(`pod ${p.namespace}/${p.name} is not in the model`);
+    return pod;
+  };
+  const verdict = (f: ProbeFlow): Verdict =>
+    evaluate(model, {
+      src: { kind: "pod", pod: podOf(f.src) },
+      dst: { kind: "pod", pod: podOf(f.dst) },
+      protocol: f.protocol,
+      port: f.port,
+    });
+  return { scenario, model, rules, verdict };
+}
+
+/** The harness wires veths by its own copy of Calico's naming; it must agree with the backend's. */
+export function interfaceNameMismatches(spec: TopologySpec): string[] {
+  return spec.pods
+    .filter((p) => workloadInterfaceName(p.namespace, p.name) !== p.iface)
+    .map((p) => `${p.namespace}/${p.name}: harness ${p.iface}, backend ${workloadInterfaceName(p.namespace, p.name)}`);
+}
+
+/** One line per direction: why the evaluator decided as it did. */
+export function explain(v: Verdict): string {
+  const side = (d: Verdict["egress"]): string => {
+    const by = d.isolatedBy.map((p) => `${p.namespace}/${p.name}`).join(",");
+    return `${d.allowed ? "allow" : "deny"} (${d.reason}${by ? `; isolated by ${by}` : ""})`;
+  };
+  return `egress ${side(v.egress)}, ingress ${side(v.ingress)}`;
+}
