@@ -9,9 +9,11 @@
 //   1. not a pod     - only endpoint pods are subject to policy (§3, §7);
 //   2. same pod      - a pod can never block itself (§7);
 //   3. from own node - ingress from the pod's node is always allowed so that
-//                      kubelet probes work (§7); egress to the own node is
-//                      NOT exempt, because Felix runs pod-to-host traffic
-//                      through the pod's egress policy;
+//                      kubelet probes work (§7; Felix: `cali-OUTPUT -o cali+
+//                      -j RETURN`, felix-format §2.3). Egress to the own node
+//                      is NOT exempt: Felix sends pod-to-host traffic through
+//                      cali-wl-to-host -> cali-from-wl-dispatch, i.e. through
+//                      the pod's egress policy;
 //   4. not isolated  - no policy selects the pod for this direction;
 //   5. the union of every rule of every isolating policy.
 // isolatedBy is filled from step 2 on, so a UI can show which policies would
