@@ -6,6 +6,7 @@
 // Protocol (newline-delimited JSON):
 //   stdout  {"ready":true}                        once every server listens
 //   stdin   {"id":1,"timeoutMs":400,"probes":[{"ip":"192.168.1.2","port":80,"proto":"tcp","sport":20001}, ...]}
+//           (optional "sip": bind that source address, for the anti-spoofing check)
 //   stdout  {"id":1,"results":[true,false,...]}   same order as the probes
 //
 // Every probe binds the source port the harness chose: the harness never
@@ -57,7 +58,7 @@ function probeTcp(p, timeoutMs) {
       sock.destroy();
       resolve(ok);
     };
-    const sock = net.connect({ host: p.ip, port: p.port, localPort: p.sport });
+    const sock = net.connect({ host: p.ip, port: p.port, localPort: p.sport, ...(p.sip ? { localAddress: p.sip } : {}) });
     const timer = setTimeout(() => finish(false), timeoutMs);
     sock.on("connect", () => finish(true));
     sock.on("error", () => finish(false));
@@ -83,7 +84,7 @@ function probeUdp(p, timeoutMs) {
     const payload = Buffer.from(`probe ${p.sport}`);
     sock.on("error", () => finish(false));
     sock.on("message", (msg) => finish(msg.equals(payload)));
-    sock.bind({ port: p.sport }, () => sock.send(payload, p.port, p.ip));
+    sock.bind({ port: p.sport, ...(p.sip ? { address: p.sip } : {}) }, () => sock.send(payload, p.port, p.ip));
   });
 }
 

@@ -13,6 +13,8 @@ export interface ProbeRequest {
   readonly port: number;
   readonly proto: "tcp" | "udp";
   readonly sport: number;
+  /** Source address to bind (default: the pod's own). */
+  readonly sip?: string;
 }
 
 interface Pending {

@@ -133,6 +133,14 @@ export class KernelCluster {
     return observed.flat();
   }
 
+  /** One probe of `f` whose source address is `sip` instead of the pod's own (anti-spoofing check). */
+  async probeFrom(f: ProbeFlow, sip: string, timeoutMs = 400): Promise<boolean> {
+    const [sport] = this.sports(f.src, 1);
+    const proto = f.protocol === "TCP" ? "tcp" : "udp";
+    const [ok] = await this.agents.probe(podKey(f.src), [{ ip: f.dst.ip, port: f.port, proto, sport: sport!, sip }], timeoutMs);
+    return ok === true;
+  }
+
   /** Stop agents, delete every namespace of the run. */
   async destroy(): Promise<void> {
     try {

@@ -11,6 +11,7 @@ import { availableVariants, variantFromEnv, type IptablesVariant } from "./datap
 import { HANDWRITTEN } from "./handwritten.js";
 import { KernelCluster, allFlows, flowName, type Observation } from "./harness.js";
 import { roundTrip } from "./roundtrip.js";
+import { spoofedProbe } from "./spoof.js";
 import { readTopology } from "./snapshot.js";
 import { NsGuard, missingPrerequisites } from "./sys.js";
 
@@ -86,6 +87,21 @@ describe.skipIf(skip)("kernel", () => {
     it("harness veth names equal the backend's workloadInterfaceName", () => {
       expect(c.interfaceNameMismatches(spec)).toEqual([]);
     });
+
+    it("Felix's rpfilter rule drops a pod's spoofed source address", async () => {
+      const k = cluster!;
+      // Scenario 01 isolates only x for ingress, so x/a → y/a is allowed by policy.
+      const first = c.readScenarios(SCENARIO_DIR).find((s) => s.name.startsWith("01-"))!;
+      await k.load(c.compileScenario(CLUSTER, first).rules);
+      const pod = (key: string) => k.spec.pods.find((p) => `${p.namespace}/${p.name}` === key)!;
+      const f = { src: pod("x/a"), dst: pod("y/a"), port: 80, protocol: "UDP" as const };
+      expect((await k.probe([f], RETRY_TIMEOUT_MS))[0]?.allowed).toBe(true);
+      // An unused address of the source node's own block: routed to the
+      // block's blackhole, never to the pod's veth, so the reverse path is invalid.
+      const spoofIp = f.src.ip.replace(/\.\d+$/, ".50");
+      const r = await spoofedProbe(k, f, spoofIp);
+      expect(r).toEqual({ delivered: false, drops: 1 });
+    }, 60_000);
 
     for (const scenario of c.readScenarios(SCENARIO_DIR)) {
       it(`${scenario.name}: ${scenario.title}`, async () => {
