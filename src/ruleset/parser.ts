@@ -1,0 +1,265 @@
+// iptables-save / iptables-restore / `iptables -S` text → RuleSet, the same
+// type the backends build, so that `writeRuleSet(parseRuleSet(t).ruleset) === t`
+// for everything netpolc writes (test/ruleset/roundtrip.test.ts).
+//
+// Pass order: lex in chunks (grammar/iptables-save/tokens.ts) → split tokens
+// at Newline → parse each line to a CST (grammar/iptables-save/parser.ts) →
+// apply the line to the table being built (this file) → at COMMIT / end of
+// input, check jump targets. Not kept: `#` comment lines and `[p:b]` counters
+// (the writer prints `[0:0]`), so a real dump round-trips to its normalised form.
+import type { IToken } from "chevrotain";
+import { iptablesLexer, iptablesSaveParser, Newline } from "../../grammar/iptables-save/index.js";
+import type { AppendRuleCstNode, ChainDeclCstNode, LineCstNode } from "../../grammar/iptables-save/index.js";
+import type { Diagnostic, Severity } from "../diagnostics/diagnostic.js";
+import { SourceMap } from "../diagnostics/sources.js";
+import { lexMessage, parseMessage, scanLines } from "./parse-lines.js";
+import { buildRule, KNOWN_TARGETS } from "./parse-rule.js";
+import type { RuleIssue } from "./parse-rule.js";
+import { BUILTIN_CHAINS, TABLE_ORDER, isBuiltinChain } from "./types.js";
+import type { Chain, Rule, RuleSet, Table, TableName } from "./types.js";
+
+export { KNOWN_MODULES, KNOWN_TARGETS, QUOTED_OPTIONS } from "./parse-rule.js";
+
+/** A Diagnostic with its 1-based position already resolved (via src/diagnostics/sources.ts). */
+export interface ParseDiagnostic extends Diagnostic {
+  readonly line: number;
+  readonly col: number;
+}
+
+export interface ParseOptions {
+  /** File name for spans and messages; "<input>" if absent. */
+  readonly file?: string;
+  /** Table for header-less `iptables -S` lines; iptables' own default is filter. */
+  readonly defaultTable?: TableName;
+}
+
+export interface ParseResult {
+  readonly ruleset: RuleSet;
+  readonly diagnostics: ParseDiagnostic[];
+  /** Match modules outside KNOWN_MODULES, kept as generic parts (sorted, unique). */
+  readonly unknownModules: string[];
+  /** Jump targets that are neither KNOWN_TARGETS nor a chain of their table (sorted, unique). */
+  readonly unknownTargets: string[];
+}
+
+/** `file:line:col: message`, the shape editors and the brief's examples use. */
+export function formatParseDiagnostic(d: ParseDiagnostic): string {
+  return `${d.span?.file ?? "<input>"}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
+}
+
+interface ChainBuild {
+  readonly name: string;
+  policy: string | null;
+  readonly rules: Rule[];
+}
+
+interface TableBuild {
+  readonly name: TableName;
+  readonly chains: Map<string, ChainBuild>;
+  /** Jump targets to check once every chain of the table is declared: [name, offset]. */
+  readonly jumps: Array<[string, number]>;
+}
+
+const TABLE_NAMES: ReadonlySet<string> = new Set(TABLE_ORDER);
+const KNOWN_TARGET_SET: ReadonlySet<string> = new Set(KNOWN_TARGETS);
+
+class RuleSetBuilder {
+  readonly tables = new Map<TableName, TableBuild>();
+  readonly diagnostics: ParseDiagnostic[] = [];
+  readonly unknownModules = new Set<string>();
+  readonly unknownTargets = new Set<string>();
+  /** The table between `*name` and COMMIT; null outside one. */
+  open: TableBuild | null = null;
+  lineNo = 0;
+  /** Offset of the current line's end, where "expected … at end of line" errors point. */
+  lineEnd = 0;
+  private sources: SourceMap | null = null;
+
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+    private readonly defaultTable: TableName,
+  ) {}
+
+  report(severity: Severity, id: string, offset: number, length: number, message: string): void {
+    // Positions are converted in exactly one place (STYLE.md rule 6); built lazily since errors are rare.
+    this.sources ??= new SourceMap();
+    if (this.sources.text(this.file) === undefined) this.sources.add(this.file, this.text);
+    const at = Number.isFinite(offset) ? offset : this.lineEnd;
+    const { line, col } = this.sources.position(this.file, at);
+    const span = { file: this.file, start: at, end: at + Math.max(length, 0) };
+    this.diagnostics.push({ id, severity, message, span, line, col });
+  }
+
+  /** The table a command applies to: the open one, or the implicit table of header-less `iptables -S` text. */
+  private commandTable(): TableBuild {
+    if (this.open) return this.open;
+    return this.tableNamed(this.defaultTable);
+  }
+
+  private tableNamed(name: TableName): TableBuild {
+    let t = this.tables.get(name);
+    if (!t) this.tables.set(name, (t = { name, chains: new Map(), jumps: [] }));
+    return t;
+  }
+
+  line(cst: LineCstNode, base: number): void {
+    const c = cst.children;
+    if (c.tableHeader) {
+      const word = c.tableHeader[0]!.children.Word[0]!;
+      this.openTable(word, base);
+    } else if (c.chainDecl) this.declare(c.chainDecl[0]!, base);
+    else if (c.Commit) this.commit(c.Commit[0]!, base);
+    else if (c.appendRule) this.append(c.appendRule[0]!, base);
+    else if (c.newChain) {
+      const name = c.newChain[0]!.children.Word[0]!;
+      this.addChain(this.commandTable(), name, null, base);
+    } else if (c.setPolicy) {
+      const [name, policy] = c.setPolicy[0]!.children.Word as [IToken, IToken];
+      this.setBuiltinPolicy(this.commandTable(), name, policy, base);
+    }
+  }
+
+  private openTable(word: IToken, base: number): void {
+    const at = base + word.startOffset;
+    if (this.open) this.report("error", "iptables/missing-commit", at, word.image.length, `expected COMMIT before the next table (table ${this.open.name} is still open)`);
+    if (!TABLE_NAMES.has(word.image)) {
+      this.report("error", "iptables/unknown-table", at, word.image.length, `unknown table '${word.image}'; expected one of ${TABLE_ORDER.join(", ")}`);
+      this.open = null;
+      return;
+    }
+    const name = word.image as TableName;
+    if (this.tables.has(name)) this.report("error", "iptables/duplicate-table", at, word.image.length, `table ${name} appears more than once`);
+    this.open = this.tableNamed(name);
+  }
+
+  private declare(node: ChainDeclCstNode, base: number): void {
+    const [name, policy] = node.children.Word as [IToken, IToken];
+    if (!this.open) {
+      this.report("error", "iptables/outside-table", base + name.startOffset, name.image.length, `chain declaration outside a table; expected *table first`);
+      return;
+    }
+    if (isBuiltinChain(name.image)) this.setBuiltinPolicy(this.open, name, policy, base);
+    else if (policy.image !== "-") {
+      this.report("error", "iptables/chain-policy", base + policy.startOffset, policy.image.length, `user-defined chain ${name.image} cannot have a policy; expected '-'`);
+    } else this.addChain(this.open, name, null, base);
+  }
+
+  private addChain(table: TableBuild, name: IToken, policy: string | null, base: number): ChainBuild | null {
+    if (table.chains.has(name.image)) {
+      this.report("error", "iptables/duplicate-chain", base + name.startOffset, name.image.length, `chain ${name.image} is declared twice in table ${table.name}`);
+      return null;
+    }
+    const chain: ChainBuild = { name: name.image, policy, rules: [] };
+    table.chains.set(name.image, chain);
+    return chain;
+  }
+
+  private setBuiltinPolicy(table: TableBuild, name: IToken, policy: IToken, base: number): void {
+    const at = base + name.startOffset;
+    if (!BUILTIN_CHAINS[table.name].includes(name.image)) {
+      this.report("error", "iptables/not-builtin", at, name.image.length, `${name.image} is not a built-in chain of table ${table.name}`);
+      return;
+    }
+    if (policy.image !== "ACCEPT" && policy.image !== "DROP") {
+      this.report("error", "iptables/chain-policy", base + policy.startOffset, policy.image.length, `expected policy ACCEPT or DROP for built-in chain ${name.image}, found '${policy.image}'`);
+      return;
+    }
+    const existing = table.chains.get(name.image);
+    if (!existing) this.addChain(table, name, policy.image, base);
+    else if (this.open) this.addChain(table, name, null, base); // a second `:` line: reports the duplicate
+    else existing.policy = policy.image; // `-P` of header-less `iptables -S` text
+  }
+
+  private append(node: AppendRuleCstNode, base: number): void {
+    const table = this.commandTable();
+    const name = node.children.Word[0]!;
+    let chain = table.chains.get(name.image);
+    // iptables-restore lets rules go to a built-in chain with no `:` line; it keeps its default policy.
+    if (!chain && BUILTIN_CHAINS[table.name].includes(name.image)) chain = this.addChain(table, name, "ACCEPT", base) ?? undefined;
+    if (!chain) {
+      this.report("error", "iptables/undeclared-chain", base + name.startOffset, name.image.length, `chain ${name.image} is not declared in table ${table.name}`);
+      return;
+    }
+    const issues: RuleIssue[] = [];
+    const rule = buildRule(node.children.ruleItem ?? [], this.lineNo, issues);
+    for (const i of issues) {
+      if (i.kind === "unknown-module") this.unknownModules.add(i.name);
+      this.report(i.severity, `iptables/${i.kind}`, base + i.token.startOffset, i.token.image.length, i.message);
+    }
+    const target = rule.rule.target;
+    if (target) table.jumps.push([target.kind === "goto" ? `-g ${target.name}` : target.name, base + rule.targetOffset]);
+    chain.rules.push(rule.rule);
+  }
+
+  private commit(tok: IToken, base: number): void {
+    if (!this.open) {
+      this.report("error", "iptables/outside-table", base + tok.startOffset, tok.image.length, "COMMIT without a table; expected *table first");
+      return;
+    }
+    this.checkJumps(this.open);
+    this.open = null;
+  }
+
+  /** Deferred to COMMIT because `iptables -S` and hand-written input may declare a chain after its first use. */
+  checkJumps(table: TableBuild): void {
+    for (const [target, at] of table.jumps) {
+      const isGoto = target.startsWith("-g ");
+      const name = isGoto ? target.slice(3) : target;
+      if (table.chains.has(name)) continue;
+      if (isGoto) {
+        this.report("error", "iptables/undeclared-chain", at, name.length, `-g target ${name} is not a chain of table ${table.name}`);
+      } else if (!KNOWN_TARGET_SET.has(name)) {
+        this.unknownTargets.add(name);
+        this.report("warning", "iptables/unknown-target", at, name.length, `unknown target ${name}: not a standard target nor a chain of table ${table.name}`);
+      }
+    }
+    table.jumps.length = 0;
+  }
+
+  finish(): RuleSet {
+    if (this.open) {
+      this.lineEnd = this.text.length;
+      this.report("error", "iptables/missing-commit", this.text.length, 0, `expected COMMIT at end of input (table ${this.open.name} is still open)`);
+    }
+    for (const t of this.tables.values()) this.checkJumps(t);
+    // Sorted for determinism: tables in the writer's fixed order, whatever order the input had.
+    const tables: Table[] = [...this.tables.values()]
+      .sort((a, b) => TABLE_ORDER.indexOf(a.name) - TABLE_ORDER.indexOf(b.name))
+      .map((t) => ({ name: t.name, chains: [...t.chains.values()].map((c): Chain => ({ name: c.name, policy: c.policy, rules: c.rules })) }));
+    return { tables };
+  }
+}
+
+/** Parse one line's tokens (no Newline) and apply it; a line with a lexing error is reported, not parsed. */
+function parseLine(b: RuleSetBuilder, tokens: IToken[], base: number): void {
+  iptablesSaveParser.input = tokens;
+  const cst = iptablesSaveParser.line() as LineCstNode;
+  const errors = iptablesSaveParser.errors;
+  if (errors.length > 0) {
+    const e = errors[0]!;
+    const at = e.token.tokenType.name === "EOF" ? NaN : base + e.token.startOffset;
+    b.report("error", "iptables/syntax", at, e.token.image.length, parseMessage(e));
+    return;
+  }
+  b.line(cst, base);
+}
+
+export function parseRuleSet(text: string, opts: ParseOptions = {}): ParseResult {
+  const b = new RuleSetBuilder(text, opts.file ?? "<input>", opts.defaultTable ?? "filter");
+  scanLines(iptablesLexer, Newline, text, {
+    line(tokens, base, lineNo, lineEnd) {
+      b.lineNo = lineNo;
+      b.lineEnd = lineEnd;
+      parseLine(b, tokens, base);
+    },
+    lexError(offset, length, lineNo, lineEnd) {
+      b.lineEnd = lineEnd;
+      b.report("error", "iptables/lex", offset, length, lexMessage(text, offset));
+    },
+  });
+  const ruleset = b.finish();
+  // Sorted for determinism by position (jump-target warnings are found at COMMIT, after later lines' errors).
+  const diagnostics = [...b.diagnostics].sort((x, y) => (x.span?.start ?? 0) - (y.span?.start ?? 0));
+  return { ruleset, diagnostics, unknownModules: [...b.unknownModules].sort(), unknownTargets: [...b.unknownTargets].sort() };
+}
