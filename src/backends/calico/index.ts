@@ -2,17 +2,17 @@
 // iptables tables, IP sets and routes out (spec felix-format, whole
 // document; pipeline summary in §0). Pure: no I/O, no clock.
 import type { Model, NetworkPolicy } from "../../ir/policy.js";
-import { isV6 } from "./ipv4.js";
 import type { Chain, RuleSet } from "../../ruleset/types.js";
 import { byteCompare } from "../../ruleset/writer.js";
 import type { NodeOutput } from "../types.js";
 import { dispatchChains } from "./dispatch.js";
 import { endpointChain, policiesFor, policyChain, profileChain } from "./endpoints.js";
 import { buildIpSets } from "./ipsets.js";
+import { isV6 } from "./ipv4.js";
 import type { Direction } from "./names.js";
 import { ipencapSpelling } from "./options.js";
 import type { CalicoOptions } from "./options.js";
-import { buildRoutes, ipipPool, tunnelAddress } from "./routes.js";
+import { buildRoutes, findNode, ipipPool, tunnelAddress } from "./routes.js";
 import { SetRegistry } from "./sets.js";
 import { mangleChains, natChains, rawChains, staticFilterChains } from "./static.js";
 import type { StaticContext } from "./static.js";
@@ -56,12 +56,11 @@ export function renderCalicoNode(model: Model, nodeName: string, opts: CalicoOpt
   const all = allWorkloads(cluster, opts.interfacePrefix);
   const local = localWorkloads(all, nodeName);
   const ipipEnabled = cluster.pools.some((p) => !isV6(p.cidr) && ipipPool(p));
-  const node = cluster.nodes.find((n) => n.name === nodeName);
   const ctx: StaticContext = {
     opts,
     ipipEnabled,
-    hasTunnelAddress: ipipEnabled && node !== undefined && tunnelAddress(cluster, node, all) !== null,
-    natOutgoing: cluster.pools.some((p) => p.natOutgoing),
+    hasTunnelAddress: ipipEnabled && tunnelAddress(cluster, findNode(cluster, nodeName), all) !== null,
+    natOutgoing: cluster.pools.some((p) => !isV6(p.cidr) && p.natOutgoing),
   };
   const sets = new SetRegistry();
   const ifaces = local.map((w) => w.iface);

@@ -69,8 +69,13 @@ function remoteRoutes(cluster: Cluster, node: Node, workloads: readonly Workload
   });
 }
 
+/** The node being compiled; one missing from the snapshot has no address of its own. */
+export function findNode(cluster: Cluster, nodeName: string): Node {
+  return cluster.nodes.find((n) => n.name === nodeName) ?? { name: nodeName, ip: null, tunnelAddress: null, span: null };
+}
+
 export function buildRoutes(cluster: Cluster, nodeName: string, workloads: readonly Workload[], ipip: boolean): RouteCommand[] {
-  const self = cluster.nodes.find((n) => n.name === nodeName) ?? { name: nodeName, ip: null, tunnelAddress: null, span: null };
+  const self = findNode(cluster, nodeName);
   const out: RouteCommand[] = [];
   const tunnel = ipip ? tunnelAddress(cluster, self, workloads) : null;
   if (ipip) out.push({ kind: "link-up", dev: DEVICE.ipipTunnel, mtu: IPIP_MTU });

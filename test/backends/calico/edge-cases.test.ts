@@ -102,6 +102,20 @@ describe("§10.6", () => {
     expect(sets).toMatch(/create cali40n:\S+ hash:ip,port family inet hashsize 1024 maxelem 1048576\nadd cali40n:\S+ 192\.168\.66\.131,tcp:8080\n/);
     expect(sets).not.toMatch(/cali40s:/);
   });
+  test("11: egress numeric + named keeps the selector set and puts both in a ports block; UDP named ports are udp sets", () => {
+    const web = pod("web", { labels: { app: "web" }, node: "node2", ip: "192.168.66.131", ports: [{ name: "dns", protocol: "UDP", containerPort: 5353 }] });
+    const p = policy("mix", {
+      podSelector: sel({ app: "db" }),
+      types: ["Egress"],
+      egress: [rule([podPeer(sel({ app: "web" }))], [port("UDP", "dns"), port("UDP", 53)])],
+    });
+    const { text, sets } = out([p], [web]);
+    const lines = chainOf(text, po("mix"));
+    expect(lines[1]).toBe("-p udp H -m multiport --dports 53 -j MARK --set-xmark 0x40000/0x40000");
+    expect(lines[2]).toMatch(/^H -m set --match-set cali40n:\S+ dst,dst -j MARK --set-xmark 0x40000\/0x40000$/);
+    expect(lines[3]).toMatch(/^-p udp H -m set --match-set cali40s:\S+ dst -m mark --mark 0x40000\/0x40000 -j MARK/);
+    expect(sets).toMatch(/add cali40n:\S+ 192\.168\.66\.131,udp:5353\n/);
+  });
   test("12/13: one k8s rule, mixed protocols → SCTP < TCP < UDP, then peers in order", () => {
     const p = policy("mixed", {
       ingress: [rule([ipBlock("10.0.0.0/8"), ipBlock("11.0.0.0/8")], [port("UDP", 53), port("SCTP", 7), port("TCP", 53)])],
