@@ -1,0 +1,104 @@
+// Documents → Kubernetes objects: unwraps `kind: List` (what
+// `kubectl get -o yaml` prints) and sorts objects into the kinds netpolc
+// reads, the kinds it accepts and ignores for now, and everything else.
+import type { DiagnosticSink, Span } from "../diagnostics/diagnostic.js";
+import { child, stringValue, type YDocument, type YMap, type YNode } from "./yaml/tree.js";
+
+export type KindName = "networkpolicy" | "pod" | "node" | "namespace" | "serviceaccount" | "ippool";
+
+export interface RawObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly root: YMap;
+}
+
+export type Classification =
+  | { readonly kind: "read"; readonly name: KindName }
+  /** Service, Endpoints, EndpointSlice: a later stage will use them; no warning. */
+  | { readonly kind: "accepted" }
+  | { readonly kind: "ignored" }
+  | { readonly kind: "no-match" };
+
+const READ = new Map<string, KindName>([
+  ["v1 Namespace", "namespace"],
+  ["v1 Pod", "pod"],
+  ["v1 Node", "node"],
+  ["v1 ServiceAccount", "serviceaccount"],
+  ["networking.k8s.io/v1 NetworkPolicy", "networkpolicy"],
+  ["projectcalico.org/v3 IPPool", "ippool"],
+  // What `kubectl get ippools.crd.projectcalico.org -o yaml` prints on a cluster using the Kubernetes datastore.
+  ["crd.projectcalico.org/v1 IPPool", "ippool"],
+]);
+
+const ACCEPTED = new Set(["v1 Service", "v1 Endpoints", "discovery.k8s.io/v1 EndpointSlice"]);
+
+/** Groups whose kinds we read: another version of one of our kinds there is an error, not something to skip. */
+const OUR_GROUPS = new Map<string, readonly string[]>([
+  ["NetworkPolicy", ["networking.k8s.io", "extensions"]],
+  ["Namespace", [""]],
+  ["Pod", [""]],
+  ["Node", [""]],
+  ["ServiceAccount", [""]],
+  ["IPPool", ["projectcalico.org", "crd.projectcalico.org"]],
+]);
+
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0 ? "" : apiVersion.slice(0, slash);
+}
+
+export function classify(apiVersion: string, kind: string): Classification {
+  const key = `${apiVersion} ${kind}`;
+  const read = READ.get(key);
+  if (read) return { kind: "read", name: read };
+  if (ACCEPTED.has(key)) return { kind: "accepted" };
+  if (OUR_GROUPS.get(kind)?.includes(groupOf(apiVersion))) return { kind: "no-match" };
+  return { kind: "ignored" };
+}
+
+/** Every object of the documents, List items unwrapped, in document order. */
+export function collectObjects(docs: readonly YDocument[], diag: DiagnosticSink): RawObject[] {
+  const out: RawObject[] = [];
+  for (const d of docs) addObject(d.root, diag, out, 0);
+  return out;
+}
+
+function addObject(n: YNode, diag: DiagnosticSink, out: RawObject[], depth: number): void {
+  if (n.kind !== "map") {
+    diag.error("input/not-an-object", n.span, `expected a Kubernetes object (a mapping with apiVersion and kind), found a ${n.kind === "seq" ? "sequence" : "scalar"}`);
+    return;
+  }
+  const apiVersion = stringValue(child(n, "apiVersion"));
+  const kind = stringValue(child(n, "kind"));
+  if (!apiVersion || !kind) {
+    // kubectl's words: error validating data: [apiVersion not set, kind not set]
+    const missing = [!apiVersion && "apiVersion not set", !kind && "kind not set"].filter(Boolean);
+    diag.error("input/missing-type", n.span, `error validating data: ${missing.length > 1 ? `[${missing.join(", ")}]` : missing[0]}`);
+    return;
+  }
+  if (kind === "List" || (kind.endsWith("List") && depth === 0 && child(n, "items") !== undefined)) {
+    addListItems(n, diag, out, depth);
+    return;
+  }
+  out.push({ apiVersion, kind, root: n });
+}
+
+function addListItems(n: YMap, diag: DiagnosticSink, out: RawObject[], depth: number): void {
+  const items = child(n, "items");
+  if (items === undefined || (items.kind === "scalar" && items.value === null)) return;
+  if (items.kind !== "seq" || depth > 0) {
+    const why = depth > 0 ? "a List inside a List is not supported" : "items must be a sequence of objects";
+    diag.error("input/bad-list", items.span, why);
+    return;
+  }
+  for (const it of items.items) addObject(it, diag, out, depth + 1);
+}
+
+/** kubectl's error for a removed or unknown version of a kind we read. */
+export function noMatchMessage(o: RawObject): string {
+  return `no matches for kind "${o.kind}" in version "${o.apiVersion}"`;
+}
+
+export function spanOf(o: RawObject): Span {
+  return o.root.span;
+}

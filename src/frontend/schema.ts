@@ -1,0 +1,177 @@
+// Shape validation ("decode") with ajv against the JSON Schemas in schemas/.
+//
+// The schemas stand in for Go's strict JSON decoding into the typed object,
+// so errors are worded as kubectl words them (spec netpol-validation.md §8):
+//   strict decoding error: unknown field "spec.ingress[0].form"
+//   json: cannot unmarshal string into Go struct field NetworkPolicyPort.spec.ingress.ports.endPort of type int32
+// The Go struct and type names come from x-go-* annotations in the schemas.
+// ajv reports JSON pointers; they are mapped back to YAML nodes for spans.
+import { Ajv, type ErrorObject } from "ajv";
+import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import { formatPath } from "./field-path.js";
+import { isNull, keySpanAt, nodeAt, type Segment, type YNode } from "./yaml/tree.js";
+import meta from "../../schemas/meta.schema.json" with { type: "json" };
+import networkpolicy from "../../schemas/networkpolicy.schema.json" with { type: "json" };
+import pod from "../../schemas/pod.schema.json" with { type: "json" };
+import node from "../../schemas/node.schema.json" with { type: "json" };
+import namespace from "../../schemas/namespace.schema.json" with { type: "json" };
+import serviceaccount from "../../schemas/serviceaccount.schema.json" with { type: "json" };
+import ippool from "../../schemas/ippool.schema.json" with { type: "json" };
+
+export type SchemaName = "networkpolicy" | "pod" | "node" | "namespace" | "serviceaccount" | "ippool";
+
+type SchemaObj = Record<string, unknown>;
+
+const DOCS: Record<string, SchemaObj> = {
+  "meta.schema.json": meta,
+  "networkpolicy.schema.json": networkpolicy,
+  "pod.schema.json": pod,
+  "node.schema.json": node,
+  "namespace.schema.json": namespace,
+  "serviceaccount.schema.json": serviceaccount,
+  "ippool.schema.json": ippool,
+};
+
+// logger: false — ajv would otherwise print strict-mode notes to the console.
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, logger: false });
+ajv.addVocabulary(["x-go-struct", "x-go-type", "x-go-map"]);
+for (const s of Object.values(DOCS)) ajv.addSchema(s);
+const validators = new Map<SchemaName, ReturnType<typeof ajv.compile>>();
+
+function validator(name: SchemaName): ReturnType<typeof ajv.compile> {
+  let v = validators.get(name);
+  if (!v) {
+    v = ajv.compile(DOCS[`${name}.schema.json`] ?? {});
+    validators.set(name, v);
+  }
+  return v;
+}
+
+/** A schema together with the document its local $refs resolve in. */
+interface At {
+  readonly schema: SchemaObj;
+  readonly doc: string;
+}
+
+function deref(at: At): At {
+  let cur = at;
+  for (let guard = 0; typeof cur.schema.$ref === "string" && guard < 16; guard++) {
+    const [file, pointer = ""] = cur.schema.$ref.split("#");
+    const doc = file || cur.doc;
+    let s: unknown = DOCS[doc];
+    for (const part of pointer.split("/").filter(Boolean)) s = (s as SchemaObj | undefined)?.[part];
+    cur = { schema: (s as SchemaObj | undefined) ?? {}, doc };
+  }
+  return cur;
+}
+
+/** One step down the schema: a property, a map value or an array item. */
+function stepSchema(at: At, seg: Segment): { at: At; field: boolean } | undefined {
+  const s = deref(at);
+  const sub = (v: unknown): At | undefined => (v && typeof v === "object" ? { schema: v as SchemaObj, doc: s.doc } : undefined);
+  if (typeof seg === "number") {
+    const items = sub(s.schema.items);
+    return items && { at: items, field: false };
+  }
+  const prop = sub((s.schema.properties as SchemaObj | undefined)?.[seg]);
+  if (prop) return { at: prop, field: true };
+  const map = s.schema["x-go-map"] ? sub(s.schema.additionalProperties) : undefined;
+  return map && { at: map, field: false };
+}
+
+/**
+ * The YAML tree as the JSON value Go would decode. A null mapping value is an
+ * absent field (Go leaves the zero value); a null sequence item or map value
+ * becomes the element's zero value, as encoding/json does.
+ */
+export function toJson(n: YNode, at: At | undefined): unknown {
+  if (n.kind === "scalar") return n.value;
+  if (n.kind === "seq") return n.items.map((it) => (isNull(it) ? zeroOf(at && stepSchema(at, 0)?.at) : toJson(it, at && stepSchema(at, 0)?.at)));
+  const isMap = at !== undefined && deref(at).schema["x-go-map"] === true;
+  const pairs: [string, unknown][] = [];
+  for (const e of n.entries) {
+    const sub = at && stepSchema(at, e.key)?.at;
+    if (!isNull(e.value)) pairs.push([e.key, toJson(e.value, sub)]);
+    else if (isMap) pairs.push([e.key, zeroOf(sub)]);
+  }
+  // fromEntries defines own properties, so a "__proto__" key cannot reach the prototype.
+  return Object.fromEntries(pairs);
+}
+
+function zeroOf(at: At | undefined): unknown {
+  const t = at && deref(at).schema.type;
+  return t === "object" ? {} : t === "string" ? "" : t === "integer" ? 0 : t === "boolean" ? false : t === "array" ? [] : null;
+}
+
+/** Decode-check `root` against the named schema; returns the JSON value, or null after reporting errors. */
+export function decode(name: SchemaName, root: YNode, diag: DiagnosticSink): Record<string, unknown> | null {
+  const top: At = { schema: DOCS[`${name}.schema.json`] ?? {}, doc: `${name}.schema.json` };
+  const json = toJson(root, top) as Record<string, unknown>;
+  const v = validator(name);
+  if (v(json)) return json;
+  const reported = (v.errors ?? []).map((e) => describe(e, top, json, root));
+  // Sorted for determinism: ajv's order follows schema traversal, ours follows the file.
+  reported.sort((a, b) => a.span.start - b.span.start);
+  for (const r of reported) diag.error(r.id, r.span, r.message);
+  return null;
+}
+
+function segmentsOf(pointer: string, json: unknown): Segment[] {
+  const out: Segment[] = [];
+  let cur = json;
+  for (const raw of pointer.split("/").slice(1)) {
+    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    const seg: Segment = Array.isArray(cur) ? Number(key) : key;
+    out.push(seg);
+    cur = (cur as Record<string | number, unknown> | undefined)?.[seg];
+  }
+  return out;
+}
+
+function describe(e: ErrorObject, top: At, json: unknown, root: YNode) {
+  const segs = segmentsOf(e.instancePath, json);
+  if (e.keyword === "additionalProperties") {
+    const key = String((e.params as { additionalProperty: string }).additionalProperty);
+    return { id: "schema/unknown-field", span: keySpanAt(root, segs, key), message: `strict decoding error: unknown field "${formatPath([...segs, key])}"` };
+  }
+  const { node } = nodeAt(root, segs);
+  if (e.keyword === "enum") {
+    const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((a) => JSON.stringify(a)).join(", ");
+    return { id: "schema/unsupported-value", span: node.span, message: `${formatPath(segs)}: Unsupported value: ${JSON.stringify(e.data)}: supported values: ${allowed}` };
+  }
+  if (e.keyword === "type" || e.keyword === "minimum" || e.keyword === "maximum") {
+    return { id: "schema/type", span: node.span, message: unmarshalMessage(e, segs, top, node) };
+  }
+  return { id: "schema/invalid", span: node.span, message: `${formatPath(segs)}: ${e.message ?? "invalid"}` };
+}
+
+/** Go's UnmarshalTypeError text: the JSON kind, then the struct field path without indices or map keys. */
+function unmarshalMessage(e: ErrorObject, segs: readonly Segment[], top: At, node: YNode): string {
+  const parent = (e.parentSchema as SchemaObj | undefined) ?? {};
+  const goType = String(parent["x-go-type"] ?? "unknown");
+  let struct = String(top.schema["x-go-struct"] ?? "object");
+  const fields: string[] = [];
+  let at: At | undefined = top;
+  for (const seg of segs) {
+    if (!at) break;
+    const next = stepSchema(at, seg);
+    if (next?.field && typeof seg === "string") {
+      struct = String(deref(at).schema["x-go-struct"] ?? struct);
+      fields.push(seg);
+    }
+    at = next?.at;
+  }
+  return `json: cannot unmarshal ${jsonKind(e, parent, node)} into Go struct field ${struct}.${fields.join(".")} of type ${goType}`;
+}
+
+/** "string", "bool", "array", "object", "number" — or "number 80.5" when a number does not fit the integer type (Go quotes the literal then). */
+function jsonKind(e: ErrorObject, parent: SchemaObj, node: YNode): string {
+  const d = e.data;
+  if (Array.isArray(d)) return "array";
+  if (d === null) return "null";
+  if (typeof d === "boolean") return "bool";
+  if (typeof d !== "number") return typeof d;
+  const wantsInt = parent.type === "integer" || (Array.isArray(parent.type) && parent.type.includes("integer"));
+  const misfit = wantsInt && (e.keyword !== "type" || !Number.isInteger(d));
+  return misfit ? `number ${node.kind === "scalar" ? node.text : String(d)}` : "number";
+}
