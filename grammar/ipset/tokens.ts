@@ -28,8 +28,10 @@ export const Word = createToken({
   label: "a value",
 });
 
-// Command keywords; `longer_alt: Word` keeps `address` or `creator` a Word (STYLE.md rule 5).
-const kw = (name: string): TokenType => createToken({ name: name[0]!.toUpperCase() + name.slice(1), pattern: new RegExp(name), label: name, longer_alt: Word });
+// Command keywords; `longer_alt: Word` keeps `address` or `creator` a Word (STYLE.md rule 5), and
+// category Word lets a set named `add` be a name wherever a command word cannot stand.
+const kw = (name: string): TokenType =>
+  createToken({ name: name[0]!.toUpperCase() + name.slice(1), pattern: new RegExp(name), label: name, longer_alt: Word, categories: [Word] });
 export const Create = kw("create");
 export const Add = kw("add");
 export const Del = kw("del");

@@ -58,7 +58,8 @@ export const LongOpt = createToken({ name: "LongOpt", pattern: /--[^\s"]+/, labe
 // Keyword flags: `-x` can only grow into a Word, `--xyz` into a LongOpt; the first longer one wins.
 const LONG_ALT = [LongOpt, Word];
 
-export const Commit = createToken({ name: "Commit", pattern: /COMMIT/, label: "COMMIT", longer_alt: Word });
+// Category Word: `--comment COMMIT` is an argument, not the end of a table, wherever it is not first on a line.
+export const Commit = createToken({ name: "Commit", pattern: /COMMIT/, label: "COMMIT", longer_alt: Word, categories: [Word] });
 export const Append = createToken({ name: "Append", pattern: /-A|--append/, label: "-A", longer_alt: LONG_ALT });
 export const NewChain = createToken({ name: "NewChain", pattern: /-N|--new-chain/, label: "-N", longer_alt: LONG_ALT });
 export const Policy = createToken({ name: "Policy", pattern: /-P|--policy/, label: "-P", longer_alt: LONG_ALT });
