@@ -38,6 +38,11 @@ export function validateObjectMeta(meta: ObjectMeta, rules: MetaRules, rep: Fiel
   }
   validateLabels(meta.labels, META.child("labels"), rep);
   validateAnnotations(meta.annotations, rep);
+  if (!meta.name && meta.generateName) {
+    // The API server picks a random suffix; an offline compiler cannot, and a
+    // name is needed for chain names and rule comments.
+    rep.other("input/generate-name", META.child("generateName"), "metadata.generateName: netpolc needs metadata.name; a generated name is only known to the API server");
+  }
 }
 
 /**

@@ -166,6 +166,10 @@ class TreeBuilder {
     const tag = ev.tagStart >= 0 ? canonicalTag(this.text.slice(ev.tagStart, ev.tagEnd)) : null;
     if (tag === null) return plain ? resolvePlain(text) : text;
     if (tag === "str" || tag === "!" || tag === "binary" || tag === "timestamp") return text;
+    if (!["int", "float", "bool", "null"].includes(tag)) {
+      this.diag.error("yaml/tag", span, `yaml: unsupported tag ${this.text.slice(ev.tagStart, ev.tagEnd)} on a scalar`);
+      return text;
+    }
     const v = tag === "int" || tag === "float" ? resolveNumber(text) : tag === "bool" || tag === "null" ? resolvePlain(text) : undefined;
     const ok = v !== undefined && (tag === "bool" ? typeof v === "boolean" : tag === "null" ? v === null : typeof v === "number");
     if (!ok) {
