@@ -59,7 +59,8 @@ export function classify(apiVersion: string, kind: string): Classification {
 /** Every object of the documents, List items unwrapped, in document order. */
 export function collectObjects(docs: readonly YDocument[], diag: DiagnosticSink): RawObject[] {
   const out: RawObject[] = [];
-  for (const d of docs) addObject(d.root, diag, out, 0);
+  // A broken document was already reported; its objects are not decoded.
+  for (const d of docs) if (!d.broken) addObject(d.root, diag, out, 0);
   return out;
 }
 

@@ -26,7 +26,7 @@ interface PendingKey {
 }
 
 type Frame =
-  | { kind: "doc"; root: YNode | null; index: number }
+  | { kind: "doc"; root: YNode | null; index: number; broken: boolean }
   | { kind: "map"; start: number; flow: boolean; anchor: string | null; path: Segment[]; entries: YEntry[]; merges: YNode[]; key: PendingKey | "complex" | null }
   | { kind: "seq"; start: number; flow: boolean; anchor: string | null; path: Segment[]; items: YNode[] };
 
@@ -65,7 +65,7 @@ class TreeBuilder {
       switch (ev.type) {
         case EVENT_ID.DOCUMENT:
           this.anchors.clear();
-          this.stack.push({ kind: "doc", root: null, index: docIndex++ });
+          this.stack.push({ kind: "doc", root: null, index: docIndex++, broken: false });
           break;
         case EVENT_ID.MAPPING:
         case EVENT_ID.SEQUENCE:
@@ -112,7 +112,7 @@ class TreeBuilder {
     const top = this.stack.pop();
     if (!top) return;
     if (top.kind === "doc") {
-      if (top.root && !(top.root.kind === "scalar" && top.root.value === null)) this.finishDocument(top.root, top.index);
+      if (top.root && !(top.root.kind === "scalar" && top.root.value === null)) this.finishDocument(top.root, top.index, top.broken);
       return;
     }
     const written: readonly YNode[] = top.kind === "map" ? top.entries.map((e) => e.value) : top.items;
@@ -123,12 +123,12 @@ class TreeBuilder {
     this.add(node, top.anchor);
   }
 
-  private finishDocument(root: YNode, index: number): void {
+  private finishDocument(root: YNode, index: number, broken: boolean): void {
     if ((this.weight.get(root) ?? 1) > MAX_EXPANDED_NODES) {
       this.diag.error("yaml/alias-expansion", root.span, `yaml: document expands to more than ${MAX_EXPANDED_NODES} nodes through aliases; refusing it`);
       return;
     }
-    this.docs.push({ root, index });
+    this.docs.push({ root, index, broken });
   }
 
   /** Flow collections end after their closing bracket; block ones after their last child. */
@@ -233,6 +233,8 @@ class TreeBuilder {
     if (first) {
       const at = this.sources.position(this.file, first.keySpan.start);
       const path = formatPath([...frame.path, key.key]);
+      const doc = this.stack[0];
+      if (doc?.kind === "doc") doc.broken = true;
       this.diag.error("schema/duplicate-key", key.span, `strict decoding error: duplicate field "${path}"`, [
         `first given at ${this.file}:${at.line}:${at.col}; kubectl refuses the object rather than pick one`,
       ]);

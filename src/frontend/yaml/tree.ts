@@ -44,6 +44,11 @@ export type YNode = YScalar | YSeq | YMap;
 export interface YDocument {
   readonly root: YNode;
   readonly index: number;
+  /**
+   * The document had a decode-level error (a duplicate key): kubectl refuses
+   * such a document before looking at its objects, and so do we.
+   */
+  readonly broken: boolean;
 }
 
 export function entry(m: YMap, key: string): YEntry | undefined {
