@@ -9,9 +9,9 @@ import type { Pod } from "../../src/ir/cluster.js";
 import type { Model } from "../../src/ir/policy.js";
 import { DEFAULT_COMPILE_OPTIONS, compile, emitText } from "../../src/pipeline.js";
 import { evaluate } from "../../src/semantics/evaluate.js";
-import type { Verdict } from "../../src/semantics/types.js";
+import type { FlowEndpoint, Verdict } from "../../src/semantics/types.js";
 import type { NodeRules } from "./dataplane.js";
-import type { ProbeFlow } from "./harness.js";
+import type { Endpoint, ProbeFlow } from "./flows.js";
 import type { TopologySpec } from "./snapshot.js";
 
 export interface ScenarioFile {
@@ -59,15 +59,18 @@ export function compileScenario(cluster: { path: string; text: string }, scenari
     res.outputs.map((o) => [o.node, { iptables: emitText(o, "iptables"), ipsets: emitText(o, "ipsets") }]),
   );
   const pods = new Map<string, Pod>(model.cluster.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
-  const podOf = (p: { namespace: string; name: string }): Pod => {
-    const pod = pods.get(`${p.namespace}/${p.name}`);
-    if (!pod) throw new Error(`pod ${p.namespace}/${p.name} is not in the model`);
-    return pod;
+  // A node speaks with its own address: to the evaluator it is a plain IP
+  // (which it recognises as the pod's own node where that applies).
+  const endpointOf = (e: Endpoint): FlowEndpoint => {
+    if (e.kind === "node") return { kind: "ip", ip: e.node.ip };
+    const pod = pods.get(`${e.pod.namespace}/${e.pod.name}`);
+    if (!pod) throw new Error(`pod ${e.pod.namespace}/${e.pod.name} is not in the model`);
+    return { kind: "pod", pod };
   };
   const verdict = (f: ProbeFlow): Verdict =>
     evaluate(model, {
-      src: { kind: "pod", pod: podOf(f.src) },
-      dst: { kind: "pod", pod: podOf(f.dst) },
+      src: endpointOf(f.src),
+      dst: endpointOf(f.dst),
       protocol: f.protocol,
       port: f.port,
     });

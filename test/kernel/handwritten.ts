@@ -1,7 +1,8 @@
 // Hand-written rulesets that prove the harness itself, independently of the
 // compiler: if these fail, the namespaces/veths/agents are wrong, not netpolc.
+// Pod-to-pod flows only: these rules live in FORWARD, which host traffic skips.
 import type { NodeRules } from "./dataplane.js";
-import type { ProbeFlow } from "./harness.js";
+import type { ProbeFlow } from "./flows.js";
 import type { PodSpec, TopologySpec } from "./snapshot.js";
 
 export interface HandwrittenCase {
@@ -36,6 +37,6 @@ export const HANDWRITTEN: readonly HandwrittenCase[] = [
         "-A FORWARD -m set --match-set kt-x dst -j ACCEPT",
       ]),
     }),
-    expect: (f) => f.dst.namespace !== "x" || (f.protocol === "TCP" && f.port === 80),
+    expect: (f) => f.dst.kind !== "pod" || f.dst.pod.namespace !== "x" || (f.protocol === "TCP" && f.port === 80),
   },
 ];

@@ -1,25 +1,14 @@
 // The kernel harness: a 3-node cluster of network namespaces with one agent
-// per pod, into which compiled per-node rules are loaded and then probed.
+// per pod and per node, into which compiled per-node rules are loaded and then probed.
 // Topology and agents are built once and reused; scenarios only reload rules.
-import { AgentPool, SERVED_PORTS, type ProbeRequest } from "./agents.js";
+import { AgentPool, type ProbeRequest } from "./agents.js";
 import { loadNode, wipeNode, type IptablesVariant, type NodeRules } from "./dataplane.js";
-import type { PodSpec, TopologySpec } from "./snapshot.js";
+import { allFlows, endpointIp, endpointKey, type Observation, type ProbeFlow } from "./flows.js";
+import type { TopologySpec } from "./snapshot.js";
 import { NsGuard } from "./sys.js";
-import { buildTopology, podKey, type Topology } from "./topology.js";
+import { buildTopology, type Topology } from "./topology.js";
 
-export type Proto = "TCP" | "UDP";
-export const PROTOCOLS: readonly Proto[] = ["TCP", "UDP"];
-
-export interface ProbeFlow {
-  readonly src: PodSpec;
-  readonly dst: PodSpec;
-  readonly port: number;
-  readonly protocol: Proto;
-}
-
-export interface Observation extends ProbeFlow {
-  readonly allowed: boolean;
-}
+export { allFlows, flowName, type Observation, type ProbeFlow, type Proto } from "./flows.js";
 
 export interface HarnessOptions {
   /** Namespace name prefix, unique to the run, e.g. `np1234-`. */
@@ -32,20 +21,6 @@ export interface HarnessOptions {
 // matrices per pod, far more than a run uses.
 const FIRST_SPORT = 10_000;
 const LAST_SPORT = 65_000;
-
-/** Every ordered pair of distinct pods × served ports × TCP/UDP (self pairs are never probed: netpol-semantics §7). */
-export function allFlows(spec: TopologySpec): ProbeFlow[] {
-  const flows: ProbeFlow[] = [];
-  for (const src of spec.pods) {
-    for (const dst of spec.pods) {
-      if (src === dst) continue;
-      for (const port of SERVED_PORTS) for (const protocol of PROTOCOLS) flows.push({ src, dst, port, protocol });
-    }
-  }
-  return flows;
-}
-
-export const flowName = (f: ProbeFlow): string => `${podKey(f.src)} -> ${podKey(f.dst)} ${f.protocol}/${f.port}`;
 
 export class KernelCluster {
   private readonly agents = new AgentPool();
@@ -70,7 +45,9 @@ export class KernelCluster {
       const topo = await buildTopology(guard, spec);
       cluster = new KernelCluster(guard, opts.variant, topo);
       cluster.exitHook = exitHook;
-      await cluster.agents.start(guard, topo.podNs);
+      // Agents in the node namespaces too: they probe node → pod and serve pod → node.
+      const agentNs = new Map([...topo.podNs, ...spec.nodes.map((n) => [`node:${n.name}`, topo.nodeNs.get(n.name)!] as const)]);
+      await cluster.agents.start(guard, agentNs);
       await cluster.wipe();
       return cluster;
     } catch (e) {
@@ -102,8 +79,7 @@ export class KernelCluster {
     await Promise.all(this.spec.nodes.map((n) => loadNode(this.guard, this.nodeNs(n.name), this.variant, rules.get(n.name)!)));
   }
 
-  private sports(src: PodSpec, count: number): number[] {
-    const key = podKey(src);
+  private sports(key: string, count: number): number[] {
     const first = this.nextSport.get(key) ?? FIRST_SPORT;
     if (first + count > LAST_SPORT) throw new Error(`source ports of ${key} exhausted`);
     this.nextSport.set(key, first + count);
@@ -114,19 +90,20 @@ export class KernelCluster {
   async probe(flows: readonly ProbeFlow[] = allFlows(this.spec), timeoutMs = 400): Promise<Observation[]> {
     const bySrc = new Map<string, ProbeFlow[]>();
     for (const f of flows) {
-      const k = podKey(f.src);
+      const k = endpointKey(f.src);
       bySrc.set(k, [...(bySrc.get(k) ?? []), f]);
     }
     const observed = await Promise.all(
       [...bySrc.values()].map(async (list) => {
-        const ports = this.sports(list[0]!.src, list.length);
+        const key = endpointKey(list[0]!.src);
+        const ports = this.sports(key, list.length);
         const reqs: ProbeRequest[] = list.map((f, i) => ({
-          ip: f.dst.ip,
+          ip: endpointIp(f.dst),
           port: f.port,
           proto: f.protocol === "TCP" ? "tcp" : "udp",
           sport: ports[i]!,
         }));
-        const results = await this.agents.probe(podKey(list[0]!.src), reqs, timeoutMs);
+        const results = await this.agents.probe(key, reqs, timeoutMs);
         return list.map((f, i) => ({ ...f, allowed: results[i] === true }));
       }),
     );
@@ -135,9 +112,10 @@ export class KernelCluster {
 
   /** One probe of `f` whose source address is `sip` instead of the pod's own (anti-spoofing check). */
   async probeFrom(f: ProbeFlow, sip: string, timeoutMs = 400): Promise<boolean> {
-    const [sport] = this.sports(f.src, 1);
+    const key = endpointKey(f.src);
+    const [sport] = this.sports(key, 1);
     const proto = f.protocol === "TCP" ? "tcp" : "udp";
-    const [ok] = await this.agents.probe(podKey(f.src), [{ ip: f.dst.ip, port: f.port, proto, sport: sport!, sip }], timeoutMs);
+    const [ok] = await this.agents.probe(key, [{ ip: endpointIp(f.dst), port: f.port, proto, sport: sport!, sip }], timeoutMs);
     return ok === true;
   }
 

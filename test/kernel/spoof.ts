@@ -4,7 +4,8 @@
 // its own veth. The harness turns the kernel's rp_filter sysctl off, so this
 // rule is the only thing that can stop such a packet; its counter proves it did.
 import { iptablesTool } from "./dataplane.js";
-import type { KernelCluster, ProbeFlow } from "./harness.js";
+import type { ProbeFlow } from "./flows.js";
+import type { KernelCluster } from "./harness.js";
 import { podKey } from "./topology.js";
 
 /** Packets counted by the raw-table rpfilter DROP rule(s) of `node` (null = no such rule loaded). */
@@ -21,13 +22,15 @@ export async function rpfilterDrops(k: KernelCluster, node: string): Promise<num
  * probe got through and how many packets the rpfilter rule dropped meanwhile.
  */
 export async function spoofedProbe(k: KernelCluster, f: ProbeFlow, spoofIp: string): Promise<{ delivered: boolean; drops: number | null }> {
-  const podNs = k.topo.podNs.get(podKey(f.src));
-  if (!podNs) throw new Error(`no namespace for ${podKey(f.src)}`);
-  const before = (await rpfilterDrops(k, f.src.node)) ?? 0;
+  if (f.src.kind !== "pod") throw new Error("spoofedProbe needs a pod source");
+  const src = f.src.pod;
+  const podNs = k.topo.podNs.get(podKey(src));
+  if (!podNs) throw new Error(`no namespace for ${podKey(src)}`);
+  const before = (await rpfilterDrops(k, src.node)) ?? 0;
   await k.guard.ipBatch(podNs, [`address add ${spoofIp}/32 dev eth0`]);
   try {
     const delivered = await k.probeFrom(f, spoofIp);
-    const after = await rpfilterDrops(k, f.src.node);
+    const after = await rpfilterDrops(k, src.node);
     return { delivered, drops: after === null ? null : after - before };
   } finally {
     await k.guard.ipBatch(podNs, [`address del ${spoofIp}/32 dev eth0`]);
