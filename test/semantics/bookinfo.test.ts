@@ -1,11 +1,13 @@
 // examples/bookinfo: the reachability its README promises, checked with the
-// reference evaluator on the hand-built IR and, once the frontend exists, on
-// the IR loaded from the example's YAML.
+// reference evaluator on the IR the frontend loads from the example's YAML,
+// and on a hand-built equivalent (so a loader regression and a YAML edit are
+// told apart: the two must also agree field by field).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DiagnosticSink } from "../../src/diagnostics/diagnostic.js";
 import { SourceMap } from "../../src/diagnostics/sources.js";
+import { loadModel, type InputFile } from "../../src/frontend/index.js";
 import type { Pod, Protocol } from "../../src/ir/cluster.js";
 import type { Model } from "../../src/ir/policy.js";
 import { evaluate } from "../../src/semantics/evaluate.js";
@@ -90,21 +92,7 @@ describe("examples/bookinfo (hand-built IR)", () => {
   checkReachability(bookinfoModel);
 });
 
-// ---------------------------------------------------------------------------
-// LOADER-DEPENDENT: runs once src/frontend/index.ts exports
-// loadModel(files, diag, sources). Until then it is skipped, not failed.
-// The specifier is a variable so the type-checker does not need the module.
-// ---------------------------------------------------------------------------
-type LoadModel = (files: { path: string; text: string }[], diag: DiagnosticSink, sources: SourceMap) => Model;
-const FRONTEND = "../../src/frontend/index.js";
-const frontend = (await import(FRONTEND).catch((e: unknown) => {
-  // Only "the frontend is not written yet" skips; a broken frontend must fail loudly.
-  if (String(e).includes("Cannot find module") && String(e).includes("frontend/index")) return null;
-  throw e;
-})) as { loadModel?: LoadModel } | null;
-const loadModel = frontend?.loadModel;
-
-function exampleFiles(dir: string): { path: string; text: string }[] {
+function exampleFiles(dir: string): InputFile[] {
   // Sorted for determinism, as the CLI does.
   return readdirSync(dir, { recursive: true, encoding: "utf8" })
     .filter((f) => /\.ya?ml$/.test(f))
@@ -112,9 +100,8 @@ function exampleFiles(dir: string): { path: string; text: string }[] {
     .map((f) => ({ path: join(dir, f), text: readFileSync(join(dir, f), "utf8") }));
 }
 
-describe.skipIf(!loadModel)("examples/bookinfo (loaded from YAML)", () => {
+describe("examples/bookinfo (loaded from YAML by the frontend)", () => {
   const load = (): Model => {
-    if (!loadModel) throw new Error("unreachable: skipped without a loader");
     const diag = new DiagnosticSink();
     const m = loadModel(exampleFiles(join(import.meta.dirname, "../../examples/bookinfo")), diag, new SourceMap());
     expect(diag.all.filter((d) => d.severity !== "note")).toEqual([]);
@@ -129,9 +116,14 @@ describe.skipIf(!loadModel)("examples/bookinfo (loaded from YAML)", () => {
     expect(got.cluster.nodes.map((n) => [n.name, n.ip, n.tunnelAddress])).toEqual(
       want.cluster.nodes.map((n) => [n.name, n.ip, n.tunnelAddress]),
     );
+    expect(got.cluster.namespaces.map((n) => [n.name, [...n.labels]])).toEqual(
+      want.cluster.namespaces.map((n) => [n.name, [...n.labels]]),
+    );
+    const poolKey = (p: Model["cluster"]["pools"][number]) => ({ ...p, span: null });
+    expect(got.cluster.pools.map(poolKey)).toEqual(want.cluster.pools.map(poolKey));
     const polKey = (p: Model["policies"][number]) => [p.namespace, p.name, p.types, p.ingress.length, p.egress.length];
     expect(got.policies.map(polKey)).toEqual(want.policies.map(polKey));
   });
 
-  if (loadModel) checkReachability(load);
+  checkReachability(load);
 });
