@@ -3,6 +3,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { writeIpSets } from "../../src/ruleset/ipset.js";
+import { parseIpSets } from "../../src/ruleset/ipset-parser.js";
 import { parseRuleSet } from "../../src/ruleset/parser.js";
 import { writeRuleSet } from "../../src/ruleset/writer.js";
 import { fullSpecRuleSet, localFixture, mangleTable, rawTable, specFixture } from "./spec-text.js";
@@ -61,18 +63,30 @@ describe("a real iptables-nft-save dump (comments, counters, FORWARD DROP)", () 
   });
 });
 
-// Every ruleset the golden cases expect (once the golden runner has written them).
+// Every ruleset and ipset file the golden cases expect (wherever under golden/<case>/ the runner writes them).
 const GOLDEN = join(import.meta.dirname, "..", "..", "golden");
-// Sorted for determinism.
-const goldenRulesets = existsSync(GOLDEN)
-  ? readdirSync(GOLDEN)
-      .sort()
-      .flatMap((c) => readdirSync(join(GOLDEN, c)).sort().filter((f) => f.endsWith(".iptables")).map((f) => join(c, f)))
-  : [];
+function filesUnder(dir: string, ext: string): string[] {
+  if (!existsSync(dir)) return [];
+  // Sorted for determinism.
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(ext)).sort();
+}
+const goldenRulesets = filesUnder(GOLDEN, ".iptables");
+const goldenIpsets = filesUnder(GOLDEN, ".ipsets");
 
-describe.skipIf(goldenRulesets.length === 0)("round trip of golden outputs", () => {
+describe.skipIf(goldenRulesets.length === 0)("round trip of golden rulesets", () => {
   it.each(goldenRulesets)("%s", (rel) => {
     const text = readFileSync(join(GOLDEN, rel), "utf8");
-    expect(writeRuleSet(parseRuleSet(text).ruleset)).toBe(text);
+    const r = parseRuleSet(text, { file: rel });
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(writeRuleSet(r.ruleset)).toBe(text);
+  });
+});
+
+describe.skipIf(goldenIpsets.length === 0)("round trip of golden ipsets", () => {
+  it.each(goldenIpsets)("%s", (rel) => {
+    const text = readFileSync(join(GOLDEN, rel), "utf8");
+    const r = parseIpSets(text, { file: rel });
+    expect(r.diagnostics).toEqual([]);
+    expect(writeIpSets(r.sets)).toBe(text);
   });
 });
