@@ -1,7 +1,7 @@
 // Documents → Kubernetes objects: unwraps `kind: List` (what
 // `kubectl get -o yaml` prints) and sorts objects into the kinds netpolc
 // reads, the kinds it accepts and ignores for now, and everything else.
-import type { DiagnosticSink, Span } from "../diagnostics/diagnostic.js";
+import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import { child, stringValue, type YDocument, type YMap, type YNode } from "./yaml/tree.js";
 
 export type KindName = "networkpolicy" | "pod" | "node" | "namespace" | "serviceaccount" | "ippool";
@@ -98,8 +98,4 @@ function addListItems(n: YMap, diag: DiagnosticSink, out: RawObject[], depth: nu
 /** kubectl's error for a removed or unknown version of a kind we read. */
 export function noMatchMessage(o: RawObject): string {
   return `no matches for kind "${o.kind}" in version "${o.apiVersion}"`;
-}
-
-export function spanOf(o: RawObject): Span {
-  return o.root.span;
 }
