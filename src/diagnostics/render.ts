@@ -14,14 +14,17 @@ export function locate(d: Diagnostic, sources: SourceMap): LocatedDiagnostic {
   return { ...d, line, col };
 }
 
-/** Sorted for determinism: file, then position, then original order (stable sort). */
+/**
+ * Sorted for determinism by file only: inputs are processed file by file in a
+ * fixed order, and within a file the order of report is meaningful (the API
+ * server's own error order, spec netpol-validation §1), so the sort is stable
+ * and never reorders one file's diagnostics. Diagnostics without a file come last.
+ */
 export function sortDiagnostics(ds: readonly LocatedDiagnostic[]): LocatedDiagnostic[] {
   const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
   return [...ds].sort((a, b) => {
-    const fa = a.span?.file ?? "";
-    const fb = b.span?.file ?? "";
-    if (fa !== fb) return cmp(fa, fb);
-    return (a.span?.start ?? -1) - (b.span?.start ?? -1);
+    if (!a.span || !b.span) return (a.span ? 0 : 1) - (b.span ? 0 : 1);
+    return cmp(a.span.file, b.span.file);
   });
 }
 

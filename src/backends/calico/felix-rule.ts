@@ -114,8 +114,18 @@ export function felixBody(r: FelixRule): string {
 /** iptables-save moves these to the front, in this order (Appendix A). */
 const HEAD_ORDER: readonly RulePart["kind"][] = ["source", "destination", "in-interface", "out-interface", "protocol"];
 
+/**
+ * A zero-length prefix is no match at all to the kernel: `-d 0.0.0.0/0` is
+ * stored as "any address" and iptables-save prints nothing for it (iptables
+ * print_ip / nft save_ipv4_addr skip an all-zero address and mask). Felix
+ * still hashes the `--destination 0.0.0.0/0` it sent.
+ */
+function printedBySave(p: RulePart): boolean {
+  return !((p.kind === "source" || p.kind === "destination") && !p.negated && p.value === "0.0.0.0/0");
+}
+
 function savedRule(r: FelixRule, hash: string): Rule {
-  const heads = HEAD_ORDER.flatMap((k) => r.matches.filter((f) => f.part.kind === k).map((f) => f.part));
+  const heads = HEAD_ORDER.flatMap((k) => r.matches.filter((f) => f.part.kind === k).map((f) => f.part)).filter(printedBySave);
   const modules = r.matches.filter((f) => f.part.kind === "match").map((f) => f.part);
   const comments = [RULE_HASH_PREFIX + hash, ...r.comments.map(escapeComment)].map((c) => m.comment(c));
   return { parts: [...heads, ...comments, ...modules], target: r.target ? r.target.target : null };
