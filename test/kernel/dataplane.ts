@@ -32,7 +32,7 @@ export function availableVariants(): IptablesVariant[] {
 // flushes it and deletes every user chain — iptables-restore without --noflush
 // replaces each table it names. That also drops every reference to our ipsets,
 // so they can be destroyed afterwards.
-const EMPTY_TABLES =
+export const EMPTY_TABLES =
   [
     "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT",
     "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT",
@@ -47,12 +47,12 @@ export function canFlushConntrack(): boolean {
   return conntrackAvailable;
 }
 
-/** Empty tables, no sets, no conntrack entries. */
-export async function wipeNode(g: NsGuard, ns: string, variant: IptablesVariant): Promise<void> {
+/** Empty tables, no sets, no conntrack entries (`conntrack: false` when no traffic ever flows, e.g. round trips). */
+export async function wipeNode(g: NsGuard, ns: string, variant: IptablesVariant, conntrack = true): Promise<void> {
   await g.inNs(ns, iptablesTool(variant, "restore"), [], EMPTY_TABLES);
   const r = await g.tryInNs(ns, "ipset", ["destroy"]);
   if (r.code !== 0 && !/does not exist|no sets/i.test(r.stderr)) throw new Error(`ipset destroy in ${ns}: ${r.stderr}`);
-  if (conntrackAvailable) {
+  if (conntrack && conntrackAvailable) {
     // Exit status is 1 when the table was already empty on some versions; the
     // count is informational only.
     await g.tryInNs(ns, "conntrack", ["-F"]);
@@ -60,8 +60,8 @@ export async function wipeNode(g: NsGuard, ns: string, variant: IptablesVariant)
 }
 
 /** Sets first (rules refer to them), then the tables. */
-export async function loadNode(g: NsGuard, ns: string, variant: IptablesVariant, rules: NodeRules): Promise<void> {
-  await wipeNode(g, ns, variant);
+export async function loadNode(g: NsGuard, ns: string, variant: IptablesVariant, rules: NodeRules, conntrack = true): Promise<void> {
+  await wipeNode(g, ns, variant, conntrack);
   if (rules.ipsets.trim()) await g.inNs(ns, "ipset", ["restore"], rules.ipsets);
   await g.inNs(ns, iptablesTool(variant, "restore"), [], rules.iptables);
 }

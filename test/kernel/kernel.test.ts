@@ -11,7 +11,7 @@ import { availableVariants, variantFromEnv, type IptablesVariant } from "./datap
 import { HANDWRITTEN } from "./handwritten.js";
 import { podEndpoint } from "./flows.js";
 import { KernelCluster, allFlows, flowName, type Observation } from "./harness.js";
-import { roundTrip } from "./roundtrip.js";
+import { roundTripAll } from "./roundtrip.js";
 import { spoofedProbe } from "./spoof.js";
 import { readTopology } from "./snapshot.js";
 import { NsGuard, missingPrerequisites } from "./sys.js";
@@ -142,10 +142,9 @@ describe.skipIf(skip)("kernel", () => {
         try {
           const problems: string[] = [];
           for (const scenario of compiler.readScenarios(SCENARIO_DIR)) {
-            const compiled = compiler.compileScenario(CLUSTER, scenario);
-            for (const [node, rules] of compiled.rules) {
-              for (const p of await roundTrip(guard, ns, variant, rules)) problems.push(`${scenario.name} ${node}: ${p}`);
-            }
+            const nodes = [...compiler.compileScenario(CLUSTER, scenario).rules];
+            const results = await roundTripAll(guard, ns, variant, nodes.map(([, r]) => r));
+            results.forEach((ps, i) => ps.forEach((p) => problems.push(`${scenario.name} ${nodes[i]![0]}: ${p}`)));
           }
           expect(problems.slice(0, 10)).toEqual([]);
         } finally {
