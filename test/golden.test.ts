@@ -15,6 +15,10 @@ import { byteCompare } from "../src/ruleset/writer.js";
 import { compile } from "../src/pipeline.js";
 import { compileOptionsFrom } from "../src/cli/compile.js";
 import { checkJumpTargets } from "./helpers/ruleset-checks.js";
+import { parseRuleSet } from "../src/ruleset/parser.js";
+import { writeRuleSet } from "../src/ruleset/writer.js";
+import { parseIpSets } from "../src/ruleset/ipset-parser.js";
+import { writeIpSets } from "../src/ruleset/ipset.js";
 
 const ROOT = join(import.meta.dirname, "..", "golden");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
@@ -82,6 +86,20 @@ describe("golden", () => {
         expect(produced.get(f), `${name}/expected/${f}`).toBe(readFileSync(join(expDir, f), "utf8"));
       }
       for (const f of produced.keys()) expect(expected, `${name}: output ${f} has no expected file`).toContain(f);
+    });
+
+    it(`${name}: every emitted file re-parses and re-writes identically`, () => {
+      for (const [f, text] of produce(dir)) {
+        if (f.endsWith(".iptables")) {
+          const parsed = parseRuleSet(text, { file: f });
+          expect(parsed.diagnostics, f).toEqual([]);
+          expect(writeRuleSet(parsed.ruleset), f).toBe(text);
+        } else if (f.endsWith(".ipsets")) {
+          const parsed = parseIpSets(text, { file: f });
+          expect(parsed.diagnostics, f).toEqual([]);
+          expect(writeIpSets(parsed.sets), f).toBe(text);
+        }
+      }
     });
 
     it(`${name}: every jump target is declared`, () => {
