@@ -1,0 +1,68 @@
+// The packet simulator's vocabulary (iptables words only): a packet, the
+// host it is walked through, and what happened to it.
+import type { IpSet } from "./ipset.js";
+import type { Rule, TableName } from "./types.js";
+
+/** Conntrack states as `-m conntrack --ctstate` names them; DNAT/SNAT are added by NAT targets. */
+export type CtState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID" | "UNTRACKED";
+
+export interface Packet {
+  readonly src: string;
+  readonly dst: string;
+  /** Lower-case protocol name ("tcp", "udp", "sctp", "icmp") or a number as a string ("4"). */
+  readonly protocol: string;
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly ctstate: CtState;
+  /** The packet's nfmark (32 bits). */
+  readonly mark: number;
+  /** Whether the connection's original destination was rewritten (conntrack DNAT status). */
+  readonly dnat: boolean;
+  readonly snat: boolean;
+}
+
+/** The host a packet is walked through: what the ruleset's matches ask about. */
+export interface HostContext {
+  /** Addresses addrtype LOCAL is true for (node IP, tunnel address, 127.0.0.0/8 is implied). */
+  readonly localAddresses: ReadonlySet<string>;
+  /** The host's ipsets by name. A match on a set that does not exist makes the result unknown. */
+  readonly ipsets: ReadonlyMap<string, IpSet>;
+  /** Reverse-path check used by `-m rpfilter`: would a reply to `src` leave through `iface`? */
+  readonly rpfilterOk: (src: string, iface: string) => boolean;
+}
+
+/** The netfilter path a packet takes through one host. */
+export type HookPath =
+  /** Arrives on inIface, leaves on outIface: raw/mangle/nat PREROUTING, filter FORWARD, mangle/nat POSTROUTING. */
+  | { readonly kind: "forward"; readonly inIface: string; readonly outIface: string }
+  /** Arrives on inIface for the host itself: PREROUTING chains, then mangle/filter INPUT. */
+  | { readonly kind: "input"; readonly inIface: string }
+  /** Sent by the host itself: raw/mangle/nat/filter OUTPUT, then POSTROUTING. */
+  | { readonly kind: "output"; readonly outIface: string };
+
+/** One rule a packet was tested against and matched (or the policy of a built-in chain). */
+export interface TraceStep {
+  readonly table: TableName;
+  readonly chain: string;
+  /** 0-based index in the chain; -1 for the built-in chain's policy. */
+  readonly index: number;
+  /** 1-based line in the ruleset text, when the ruleset was parsed. */
+  readonly line: number | null;
+  readonly rule: Rule | null;
+  /** What the rule did: "jump", "goto", "return", "mark", "accept", "drop", "reject", "dnat", "masquerade", "policy", ... */
+  readonly action: string;
+}
+
+export type SimVerdict = "ACCEPT" | "DROP" | "REJECT" | "UNKNOWN";
+
+export interface SimOutcome {
+  readonly verdict: SimVerdict;
+  /** Every rule that matched, in order, across all hooks of the path. */
+  readonly trace: readonly TraceStep[];
+  /** The packet as it leaves (marks, NAT applied). */
+  readonly packet: Packet;
+  /** For UNKNOWN: what the simulator does not model ("match module 'owner'"), loudly. */
+  readonly unknown: string | null;
+  /** For statistic branches: the probability of this branch (1 when there was no branch). */
+  readonly probability: number;
+}
