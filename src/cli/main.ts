@@ -1,8 +1,11 @@
 // netpolc's entry point: the only module that touches argv, stdio, the
 // filesystem and the exit code.
-import { readFileSync } from "node:fs";
-import { formatFlags, parseArgs, UsageError, has } from "./args.js";
+import { existsSync, readFileSync } from "node:fs";
+import { simulatePath } from "../ruleset/simulate.js";
+import { formatFlags, parseArgs, UsageError, has, type FlagSpec, type ParsedArgs } from "./args.js";
 import { COMPILE_FLAGS, runCompile } from "./compile.js";
+import { EXPLAIN_FLAGS, runExplain } from "./explain.js";
+import { VERIFY_FLAGS, runVerify, type ReadFile, type TextResult } from "./verify.js";
 import { gatherInputs } from "./inputs.js";
 import { writeOutputs } from "./write.js";
 
@@ -13,6 +16,8 @@ iptables-restore, ipset restore and ip route input Calico Felix (v3.27) programs
 
 Usage:
   netpolc compile [options] <inputs...>
+  netpolc verify [options] <inputs...>
+  netpolc explain --from NS/POD|IP --to NS/POD|IP --port PORT[/PROTO] [options] <inputs...>
   netpolc --help | --version
 
 Inputs are files, directories (searched recursively for *.yaml, *.yml, *.json) or - for stdin:
@@ -23,11 +28,24 @@ Examples:
   netpolc compile examples/bookinfo -o out/
   netpolc compile cluster/ policies/ --node ubuntu1 --emit iptables
   sudo sh -c 'ipset restore < out/ubuntu1.ipsets && iptables-restore < out/ubuntu1.iptables'
+  netpolc verify examples/bookinfo --rules out/
+  netpolc explain examples/bookinfo --from default/reviews-v1-cb8655c75-9tz9q \\
+      --to default/ratings-v1-8558d4458d-86mtm --port 9080/TCP
 
 compile options:
 ${formatFlags(COMPILE_FLAGS)}
 
-Exit status: 0 success, 1 invalid input (nothing is written), 2 usage or internal error.
+verify: simulate every pod-to-pod flow (and pods to and from addresses outside the cluster) on every
+port a policy mentions through each node's rules, and compare with the NetworkPolicy semantics.
+verify options:
+${formatFlags(VERIFY_FLAGS)}
+
+explain: one flow's verdict, the policies and rules that decided it, and its path through the chains.
+explain options:
+${formatFlags(EXPLAIN_FLAGS)}
+
+Exit status: 0 success, 1 invalid input (nothing is written), or for verify/explain a mismatch between
+rules and policies or an unreadable rules file, 2 usage or internal error.
 `;
 
 export interface Io {
@@ -42,6 +60,28 @@ const processIo: Io = {
   readStdin: () => readFileSync(0, "utf8"),
 };
 
+const readIfExists: ReadFile = (path) => (existsSync(path) ? readFileSync(path, "utf8") : null);
+
+const CHECKERS: Record<"verify" | "explain", { flags: readonly FlagSpec[]; run: (...a: Parameters<typeof runVerify>) => TextResult }> = {
+  verify: { flags: VERIFY_FLAGS, run: runVerify },
+  explain: { flags: EXPLAIN_FLAGS, run: runExplain },
+};
+
+/** verify and explain share their shape: inputs, a report on stdout, diagnostics on stderr. */
+function runChecker(cmd: "verify" | "explain", rest: readonly string[], io: Io): number {
+  const { flags, run } = CHECKERS[cmd];
+  const args: ParsedArgs = parseArgs(rest, flags);
+  if (has(args, "help")) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (args.positionals.length === 0) throw new UsageError(`${cmd} needs at least one input file or directory`);
+  const res = run(gatherInputs(args.positionals, io.readStdin), args, simulatePath, readIfExists);
+  if (res.stderr) io.stderr(res.stderr);
+  if (res.stdout) io.stdout(res.stdout);
+  return res.exitCode;
+}
+
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   try {
     const [cmd, ...rest] = argv;
@@ -53,6 +93,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.stdout(`netpolc ${VERSION}\n`);
       return 0;
     }
+    if (cmd === "verify" || cmd === "explain") return runChecker(cmd, rest, io);
     if (cmd !== "compile") throw new UsageError(`unknown command '${cmd}'`);
     const args = parseArgs(rest, COMPILE_FLAGS);
     if (has(args, "help")) {

@@ -1,0 +1,73 @@
+// `netpolc explain`: one flow, both verdicts, and the packet's walk through
+// the chains of every node it crosses ("which policy dropped my packet?").
+import { isEndpoint, type Protocol } from "../ir/cluster.js";
+import type { Model } from "../ir/policy.js";
+import type { InputFile } from "../frontend/index.js";
+import { endpointAt, type Flow, type FlowEndpoint } from "../semantics/index.js";
+import { buildTopology, explainFlow, explainText, hopsFor, stableJson, type Simulate } from "../verify/index.js";
+import { DEFAULT_CALICO_OPTIONS } from "../backends/calico/index.js";
+import { flag, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { loadRules, type ReadFile, type TextResult } from "./verify.js";
+
+export const EXPLAIN_FLAGS: readonly FlagSpec[] = [
+  { name: "from", value: "NS/POD|IP", help: "the flow's source: a pod or an address" },
+  { name: "to", value: "NS/POD|IP", help: "the flow's destination: a pod or an address" },
+  { name: "port", value: "PORT[/PROTO]", help: "destination port and protocol, e.g. 9080/TCP (default protocol TCP)" },
+  { name: "rules", value: "DIR", help: "explain with DIR/<node>.iptables and DIR/<node>.ipsets instead of compiling" },
+  { name: "format", value: "FMT", choices: ["text", "json"], help: "output format (default text)" },
+  { name: "help", short: "h", help: "show this help" },
+];
+
+const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
+
+export function parsePort(text: string): { port: number; protocol: Protocol } {
+  const [num = "", proto = "TCP"] = text.split("/");
+  const protocol = proto.toUpperCase() as Protocol;
+  const port = /^[0-9]{1,5}$/.test(num) ? Number(num) : NaN;
+  if (!(port >= 1 && port <= 65535) || !PROTOCOLS.includes(protocol)) {
+    throw new UsageError(`--port must be PORT or PORT/PROTO with PORT in 1-65535 and PROTO one of ${PROTOCOLS.join(", ")}, not '${text}'`);
+  }
+  return { port, protocol };
+}
+
+/** `ns/pod` names an endpoint pod; anything else must be an IPv4 address (a pod's own address becomes that pod). */
+function parseEndpoint(model: Model, text: string, what: string): FlowEndpoint {
+  if (text.includes("/")) {
+    const [ns, name] = text.split("/");
+    const pod = model.cluster.pods.find((p) => p.namespace === ns && p.name === name);
+    if (!pod) throw new UsageError(`--${what}: no pod ${text} in the snapshot`);
+    if (!isEndpoint(pod)) throw new UsageError(`--${what}: ${text} is not a policy endpoint (hostNetwork, no IPv4 address, no node, or finished)`);
+    return { kind: "pod", pod };
+  }
+  if (!/^[0-9]{1,3}(\.[0-9]{1,3}){3}$/.test(text)) throw new UsageError(`--${what} must be NS/POD or an IPv4 address, not '${text}'`);
+  return endpointAt(model, text);
+}
+
+function flowFrom(model: Model, args: ParsedArgs): Flow {
+  const need = (n: string): string => {
+    const v = flag(args, n);
+    if (v === undefined) throw new UsageError(`explain needs --from, --to and --port (missing --${n})`);
+    return v;
+  };
+  const src = parseEndpoint(model, need("from"), "from");
+  const dst = parseEndpoint(model, need("to"), "to");
+  const flow = { src, dst, ...parsePort(need("port")) };
+  const topo = buildTopology(model, DEFAULT_CALICO_OPTIONS.interfacePrefix);
+  if (src.kind === "pod" && dst.kind === "pod" && src.pod === dst.pod) {
+    throw new UsageError("a pod's traffic to itself never crosses its veth: no rule and no policy can apply (netpol-semantics §7)");
+  }
+  if (hopsFor(topo, flow) === null) throw new UsageError("the flow crosses no node's forward path: one end must be a pod, and the other routable");
+  return flow;
+}
+
+/** Exit 0 when the rules agree with the policies, 1 when they disagree or the simulator cannot tell. */
+export function runExplain(files: readonly InputFile[], args: ParsedArgs, simulate: Simulate, readFile: ReadFile): TextResult {
+  const loaded = loadRules(files, args, simulate, readFile, (ctx) => {
+    const hops = hopsFor(buildTopology(ctx.model, DEFAULT_CALICO_OPTIONS.interfacePrefix), flowFrom(ctx.model, args)) ?? [];
+    return [...new Set(hops.map((h) => h.node))];
+  });
+  if ("exitCode" in loaded) return loaded;
+  const view = explainFlow(loaded.ctx, loaded.rules, flowFrom(loaded.ctx.model, args));
+  const stdout = flag(args, "format") === "json" ? stableJson(view) : explainText(view);
+  return { exitCode: view.status === "ok" ? 0 : 1, stdout, stderr: loaded.stderr };
+}

@@ -1,0 +1,46 @@
+// The rules verify checks, as NodeRules: either compiled now (written with
+// the one writer and parsed back, so traces carry the line numbers of the
+// `<node>.iptables` text an operator would read), or read from files given
+// with --rules (compiled earlier, edited by hand, or dumped from a node).
+import type { NodeOutput } from "../backends/types.js";
+import type { IpSet } from "../ruleset/ipset.js";
+import { parseIpSets } from "../ruleset/ipset-parser.js";
+import { parseRuleSet, type ParseDiagnostic } from "../ruleset/parser.js";
+import { writeRuleSet } from "../ruleset/writer.js";
+import type { NodeRules } from "./topology.js";
+
+export interface RulesResult {
+  /** Null when the text had errors: such rules are never verified. */
+  readonly rules: NodeRules | null;
+  /** Positioned (file:line:col) parse diagnostics. */
+  readonly diagnostics: readonly ParseDiagnostic[];
+}
+
+export const iptablesFile = (node: string): string => `${node}.iptables`;
+export const ipsetsFile = (node: string): string => `${node}.ipsets`;
+
+function setMap(sets: readonly IpSet[]): Map<string, IpSet> {
+  return new Map(sets.map((s) => [s.name, s]));
+}
+
+/** Rules from texts; `iptablesPath`/`ipsetsPath` name the files in diagnostics and traces. */
+export function rulesFromText(node: string, iptables: string, iptablesPath: string, ipsets: string, ipsetsPath: string): RulesResult {
+  const rs = parseRuleSet(iptables, { file: iptablesPath });
+  const is = parseIpSets(ipsets, { file: ipsetsPath });
+  const diagnostics = [...rs.diagnostics, ...is.diagnostics];
+  if (diagnostics.some((d) => d.severity === "error")) return { rules: null, diagnostics };
+  return { rules: { node, ruleset: rs.ruleset, ipsets: setMap(is.sets), file: iptablesPath }, diagnostics };
+}
+
+/**
+ * Rules of a node compiled in this run. The ruleset is written and parsed
+ * back for its line numbers; a parse error here is a writer/parser bug, so
+ * it is reported as an internal error by the caller, not hidden.
+ */
+export function rulesFromOutput(out: NodeOutput): RulesResult {
+  const file = iptablesFile(out.node);
+  const rs = parseRuleSet(writeRuleSet(out.ruleset), { file });
+  if (rs.diagnostics.some((d) => d.severity === "error")) return { rules: null, diagnostics: rs.diagnostics };
+  return { rules: { node: out.node, ruleset: rs.ruleset, ipsets: setMap(out.ipsets), file }, diagnostics: [] };
+}
+

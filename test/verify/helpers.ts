@@ -1,0 +1,52 @@
+// Shared by the verify tests: load a golden case or an example, compile every
+// node, and build the rules verify checks.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { gatherInputs } from "../../src/cli/inputs.js";
+import type { InputFile } from "../../src/frontend/index.js";
+import { compile, DEFAULT_COMPILE_OPTIONS } from "../../src/pipeline.js";
+import { simulatePath } from "../../src/ruleset/simulate.js";
+import { byteCompare } from "../../src/ruleset/writer.js";
+import { rulesFromOutput, type NodeRules, type VerifyContext } from "../../src/verify/index.js";
+import type { NodeOutput } from "../../src/backends/types.js";
+
+export const ROOT = join(import.meta.dirname, "..", "..");
+export const GOLDEN = join(ROOT, "golden");
+export const BOOKINFO = join(ROOT, "examples", "bookinfo");
+
+/** Golden cases that compile (error-* cases are refused by the frontend), sorted. */
+export function goldenCases(): string[] {
+  return readdirSync(GOLDEN)
+    .filter((n) => !n.startsWith("error-") && statSync(join(GOLDEN, n)).isDirectory())
+    .sort(byteCompare);
+}
+
+/** A case's inputs: its own YAML, or the paths its `inputs` file lists (as the golden runner reads them). */
+export function caseInputs(dir: string): InputFile[] {
+  const list = join(dir, "inputs");
+  if (!existsSync(list)) {
+    const own = readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).map((n) => join(dir, n));
+    return gatherInputs(own, () => "");
+  }
+  const paths = readFileSync(list, "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  return gatherInputs(paths.map((p) => join(dir, p)), () => "");
+}
+
+export interface Compiled {
+  readonly ctx: VerifyContext;
+  readonly outputs: readonly NodeOutput[];
+  readonly rules: Map<string, NodeRules>;
+}
+
+/** Compiles every node (whatever the case's args say: verify checks all of them). */
+export function compileAll(files: readonly InputFile[]): Compiled {
+  const res = compile(files, DEFAULT_COMPILE_OPTIONS);
+  if (!res.model) throw new Error(`inputs do not compile: ${res.diag.all.map((d) => d.message).join("; ")}`);
+  const rules = new Map<string, NodeRules>();
+  for (const out of res.outputs) {
+    const r = rulesFromOutput(out);
+    if (!r.rules) throw new Error(`compiled rules of ${out.node} do not re-parse`);
+    rules.set(out.node, r.rules);
+  }
+  return { ctx: { model: res.model, sources: res.sources, simulate: simulatePath }, outputs: res.outputs, rules };
+}
