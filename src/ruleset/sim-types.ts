@@ -19,6 +19,9 @@ export interface Packet {
   /** Whether the connection's original destination was rewritten (conntrack DNAT status). */
   readonly dnat: boolean;
   readonly snat: boolean;
+  /** ICMP type and code, for `-m icmp --icmp-type` and ICMP entries of port sets; absent = not known. */
+  readonly icmpType?: number;
+  readonly icmpCode?: number;
 }
 
 /** The host a packet is walked through: what the ruleset's matches ask about. */
@@ -29,6 +32,17 @@ export interface HostContext {
   readonly ipsets: ReadonlyMap<string, IpSet>;
   /** Reverse-path check used by `-m rpfilter`: would a reply to `src` leave through `iface`? */
   readonly rpfilterOk: (src: string, iface: string) => boolean;
+  /**
+   * Addresses per interface, for `-m addrtype --limit-iface-in/out`. Absent:
+   * the LOCAL test is host-wide (localAddresses), an approximation.
+   */
+  readonly interfaceAddresses?: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * State of `-m recent` lists: is `addr` in list `name` (within the rule's
+   * --seconds/--hitcount)? Absent: `--rcheck`/`--update` make the outcome
+   * UNKNOWN. `() => false` models a client with no history.
+   */
+  readonly recent?: (name: string, addr: string) => boolean;
 }
 
 /** The netfilter path a packet takes through one host. */
@@ -65,4 +79,10 @@ export interface SimOutcome {
   readonly unknown: string | null;
   /** For statistic branches: the probability of this branch (1 when there was no branch). */
   readonly probability: number;
+  /**
+   * The step that decided the verdict: the filter-table rule or policy that
+   * accepted (ACCEPT), the DROP/REJECT rule or policy, or the rule the
+   * simulator could not model (UNKNOWN). Null if no chain decided (no filter table).
+   */
+  readonly decisive?: TraceStep | null;
 }

@@ -1,0 +1,57 @@
+// A RuleSet precompiled for the simulator: per table, chain name → chain with
+// each rule's tests (sim-match.ts) and effect (sim-target.ts). Compiled once
+// per RuleSet and cached in a WeakMap, since verify walks the same RuleSet
+// 10^4–10^5 times; nothing here depends on the packet or the host.
+import type { Rule, RuleSet, TableName } from "./types.js";
+import type { Test } from "./sim-state.js";
+import { compileTests } from "./sim-match.js";
+import { compileTarget } from "./sim-target.js";
+import type { Effect } from "./sim-target.js";
+
+export interface CompiledRule {
+  readonly rule: Rule;
+  /** 0-based position in its chain (TraceStep.index). */
+  readonly index: number;
+  readonly tests: readonly Test[];
+  readonly effect: Effect;
+}
+
+export interface CompiledChain {
+  readonly table: TableName;
+  readonly name: string;
+  /** ACCEPT/DROP for built-in chains, null for user chains. */
+  readonly policy: string | null;
+  readonly rules: readonly CompiledRule[];
+}
+
+export type CompiledTable = ReadonlyMap<string, CompiledChain>;
+
+export interface SimIndex {
+  readonly tables: ReadonlyMap<TableName, CompiledTable>;
+}
+
+const cache = new WeakMap<RuleSet, SimIndex>();
+
+function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains"]): CompiledTable {
+  const names = new Set(chains.map((c) => c.name));
+  const out = new Map<string, CompiledChain>();
+  for (const c of chains) {
+    const rules = c.rules.map((rule, index): CompiledRule => ({
+      rule,
+      index,
+      tests: compileTests(rule),
+      effect: compileTarget(rule.target, name, names),
+    }));
+    out.set(c.name, { table: name, name: c.name, policy: c.policy, rules });
+  }
+  return out;
+}
+
+export function simIndex(rs: RuleSet): SimIndex {
+  let ix = cache.get(rs);
+  if (!ix) {
+    ix = { tables: new Map(rs.tables.map((t) => [t.name, compileTable(t.name, t.chains)])) };
+    cache.set(rs, ix);
+  }
+  return ix;
+}

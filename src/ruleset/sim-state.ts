@@ -1,0 +1,81 @@
+// The simulator's mutable per-walk state, shared by the walker (simulate.ts),
+// the match compilers (sim-match*.ts) and the target compiler (sim-target.ts).
+// Matches and targets are precompiled into closures over this state; a
+// closure signals what it cannot model by setting `unknown`, and a
+// probabilistic match asks for a branch through `decide`.
+import type { CtState, HostContext, TraceStep } from "./sim-types.js";
+import type { SetKeyView } from "./sim-ipset.js";
+import { ipv4 } from "./sim-ip.js";
+
+export interface Walk extends SetKeyView {
+  src: number;
+  dst: number;
+  proto: number;
+  srcPort: number;
+  dstPort: number;
+  icmp: number | null;
+  ctstate: CtState;
+  mark: number;
+  dnat: boolean;
+  snat: boolean;
+  /** Interfaces as the current hook sees them; "" where the kernel passes no device (e.g. -o in PREROUTING). */
+  inIface: string;
+  outIface: string;
+  readonly host: HostContext;
+  readonly trace: TraceStep[];
+  probability: number;
+  /** Branch decisions to replay, in the order branching matches are met; see simulate.ts `explore`. */
+  readonly decisions: readonly boolean[];
+  nextDecision: number;
+  /** Set when a branching match needs a decision not in `decisions`: the probability it matches. */
+  fork: number | null;
+  /** Set when something is not modelled; the walk stops with UNKNOWN. */
+  unknown: string | null;
+  /** `-m recent --set` entries made earlier in this walk ("name|addr"). */
+  readonly recentSet: string[];
+}
+
+/** A compiled match: true if it matches. May set `w.unknown` or `w.fork` (then its result is ignored). */
+export type Test = (w: Walk) => boolean;
+
+/**
+ * A probabilistic match (statistic, and the like): replays the recorded
+ * decision, or asks the explorer to fork. Zero-probability branches are never
+ * explored, so `p` of 0 or 1 decides without forking.
+ */
+export function decide(w: Walk, p: number): boolean {
+  if (p <= 0) return false;
+  if (p >= 1) return true;
+  if (w.nextDecision < w.decisions.length) {
+    const d = w.decisions[w.nextDecision++]!;
+    w.probability *= d ? p : 1 - p;
+    return d;
+  }
+  w.fork = p;
+  return false;
+}
+
+/** A test that reports `what` as not modelled whenever it is reached. */
+export function unknownTest(what: string): Test {
+  return (w) => {
+    w.unknown = what;
+    return false;
+  };
+}
+
+/** Numeric local addresses of a host (plus the implied 127.0.0.0/8), cached per HostContext. */
+const localCache = new WeakMap<HostContext, ReadonlySet<number>>();
+
+export function localSet(host: HostContext): ReadonlySet<number> {
+  let s = localCache.get(host);
+  if (!s) {
+    s = new Set([...host.localAddresses].map(ipv4).filter((n): n is number => n !== null));
+    localCache.set(host, s);
+  }
+  return s;
+}
+
+/** Dotted quad of an unsigned 32-bit address. */
+export function formatIpv4(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}

@@ -1,0 +1,247 @@
+// The packet simulator: walks one packet through the netfilter hooks of one
+// host, table by table, the way the kernel's ip_tables does (ipt_do_table),
+// and reports the verdict with every rule that matched.
+//
+// Pass order (sim-index.ts compiles once per RuleSet, cached):
+//   RuleSet ─simIndex─▶ chains of compiled rules ─walk(path)─▶ SimOutcome[]
+//
+// Chain semantics (ipt_do_table): rules in order; `-j CHAIN` pushes a return
+// point, `-g CHAIN` does not (so a RETURN from a goto'd chain goes back to the
+// caller of the chain that did the goto); RETURN pops; falling off a user
+// chain is a RETURN; RETURN or falling off with nothing pushed applies the
+// built-in chain's policy. ACCEPT ends this table's hook and the packet goes
+// on to the next hook; DROP and REJECT end the path.
+//
+// Branching: a probabilistic match (statistic) needs a decision. Rather than
+// clone the walk mid-chain, `explore` replays the whole walk with a list of
+// decisions: a walk that meets an undecided branch stops and is replayed
+// twice, once per choice. Walks are deterministic given their decisions, and
+// a kube-proxy service of n endpoints costs O(n²) rule tests, which is cheap.
+import type { RuleSet, TableName } from "./types.js";
+import type { HookPath, HostContext, Packet, SimOutcome, SimVerdict, TraceStep } from "./sim-types.js";
+import type { CompiledChain, CompiledRule, CompiledTable, SimIndex } from "./sim-index.js";
+import { simIndex } from "./sim-index.js";
+import type { Walk } from "./sim-state.js";
+import { formatIpv4 } from "./sim-state.js";
+import { ipv4, protocolNumber } from "./sim-ip.js";
+
+export { ipsetContains } from "./sim-ipset.js";
+
+/** Nested jumps beyond this are treated as a loop (the brief's bound; the kernel rejects loops at load time). */
+const MAX_DEPTH = 64;
+/** Rules evaluated in one hook before a goto loop is assumed. */
+const MAX_STEPS = 100_000;
+/** Branches explored per packet before the rest is reported as UNKNOWN. */
+const MAX_BRANCHES = 4096;
+
+interface Hook {
+  readonly table: TableName;
+  readonly chain: string;
+  /** nat chains see only the first packet of a connection (ctstate NEW). */
+  readonly natOnly: boolean;
+}
+
+const hook = (table: TableName, chain: string): Hook => ({ table, chain, natOnly: table === "nat" });
+
+/** Hook order per path, by netfilter priority (raw -300, conntrack -200, mangle -150, DNAT -100, filter 0, SNAT 100). */
+const PATHS: Readonly<Record<HookPath["kind"], readonly Hook[]>> = {
+  forward: [hook("raw", "PREROUTING"), hook("mangle", "PREROUTING"), hook("nat", "PREROUTING"), hook("mangle", "FORWARD"), hook("filter", "FORWARD"), hook("mangle", "POSTROUTING"), hook("nat", "POSTROUTING")],
+  input: [hook("raw", "PREROUTING"), hook("mangle", "PREROUTING"), hook("nat", "PREROUTING"), hook("mangle", "INPUT"), hook("filter", "INPUT"), hook("nat", "INPUT")],
+  output: [hook("raw", "OUTPUT"), hook("mangle", "OUTPUT"), hook("nat", "OUTPUT"), hook("filter", "OUTPUT"), hook("mangle", "POSTROUTING"), hook("nat", "POSTROUTING")],
+};
+
+/** Devices the kernel passes to each hook: no output device before routing, no input device on the way out. */
+export interface Ifaces {
+  readonly inIface?: string;
+  readonly outIface?: string;
+}
+
+function setIfaces(w: Walk, chain: string, path: Ifaces): void {
+  const before = chain === "PREROUTING" || chain === "INPUT";
+  const after = chain === "OUTPUT" || chain === "POSTROUTING";
+  w.inIface = after ? "" : (path.inIface ?? "");
+  w.outIface = before ? "" : (path.outIface ?? "");
+}
+
+type HookEnd = "ACCEPT" | "DROP" | "REJECT" | "STOP";
+
+function step(w: Walk, chain: CompiledChain, r: CompiledRule | null, action: string): void {
+  const line = r?.rule.line ?? null;
+  w.trace.push({ table: chain.table, chain: chain.name, index: r ? r.index : -1, line, rule: r ? r.rule : null, action });
+}
+
+function stopUnknown(w: Walk, chain: CompiledChain, r: CompiledRule | null, why: string): HookEnd {
+  const where = r ? ` in ${chain.table} ${chain.name} rule ${r.index + 1}${r.rule.line !== undefined ? ` (line ${r.rule.line})` : ""}` : "";
+  w.unknown = why + where;
+  step(w, chain, r, "unknown");
+  return "STOP";
+}
+
+function matches(r: CompiledRule, w: Walk): boolean {
+  for (const t of r.tests) if (!t(w)) return false;
+  return true;
+}
+
+function policy(w: Walk, builtin: CompiledChain): HookEnd {
+  step(w, builtin, null, "policy");
+  return builtin.policy === "DROP" ? "DROP" : "ACCEPT";
+}
+
+/** One built-in chain, to a verdict for this hook (ipt_do_table). */
+function runChain(w: Walk, table: CompiledTable, builtin: CompiledChain): HookEnd {
+  const chains: CompiledChain[] = [builtin];
+  const pos: number[] = [0];
+  for (let steps = 0; ; ) {
+    const depth = chains.length - 1;
+    const chain = chains[depth]!;
+    const i = pos[depth]!;
+    if (i >= chain.rules.length) {
+      if (depth === 0) return policy(w, builtin);
+      chains.pop();
+      pos.pop();
+      continue;
+    }
+    pos[depth] = i + 1;
+    const r = chain.rules[i]!;
+    if (++steps > MAX_STEPS) return stopUnknown(w, chain, r, `more than ${MAX_STEPS} rules evaluated (a jump loop)`);
+    if (!matches(r, w)) {
+      if (w.fork !== null) return "STOP";
+      if (w.unknown !== null) return stopUnknown(w, chain, r, w.unknown);
+      continue;
+    }
+    const e = r.effect;
+    switch (e.kind) {
+      case "none":
+        step(w, chain, r, "counter");
+        continue;
+      case "continue":
+        e.apply(w);
+        step(w, chain, r, e.action);
+        continue;
+      case "nat":
+        e.apply(w);
+        step(w, chain, r, e.action);
+        return "ACCEPT";
+      case "accept":
+      case "drop":
+      case "reject":
+        step(w, chain, r, e.kind);
+        return e.kind === "accept" ? "ACCEPT" : e.kind === "drop" ? "DROP" : "REJECT";
+      case "return":
+        step(w, chain, r, "return");
+        if (depth === 0) return policy(w, builtin);
+        chains.pop();
+        pos.pop();
+        continue;
+      case "jump":
+      case "goto": {
+        const next = table.get(e.chain)!;
+        step(w, chain, r, e.kind);
+        if (e.kind === "goto") {
+          chains[depth] = next;
+          pos[depth] = 0;
+        } else if (chains.length > MAX_DEPTH) {
+          return stopUnknown(w, chain, r, `jump depth over ${MAX_DEPTH} (a jump loop)`);
+        } else {
+          chains.push(next);
+          pos.push(0);
+        }
+        continue;
+      }
+      case "unknown":
+        return stopUnknown(w, chain, r, e.why);
+    }
+  }
+}
+
+interface Fork {
+  readonly fork: true;
+}
+
+function newWalk(packet: Packet, host: HostContext, decisions: readonly boolean[]): Walk | string {
+  const src = ipv4(packet.src);
+  const dst = ipv4(packet.dst);
+  if (src === null || dst === null) return `packet ${packet.src} → ${packet.dst}: only IPv4 is modelled`;
+  const proto = protocolNumber(packet.protocol);
+  if (proto === null || proto === 0) return `packet protocol '${packet.protocol}'`;
+  const icmp = packet.icmpType === undefined ? null : (packet.icmpType << 8) | (packet.icmpCode ?? 0);
+  return {
+    src, dst, proto, srcPort: packet.srcPort, dstPort: packet.dstPort, icmp,
+    ctstate: packet.ctstate, mark: packet.mark >>> 0, dnat: packet.dnat, snat: packet.snat,
+    inIface: "", outIface: "", host, trace: [], probability: 1,
+    decisions, nextDecision: 0, fork: null, unknown: null, recentSet: [],
+  };
+}
+
+function outcome(w: Walk, packet: Packet, verdict: SimVerdict, decisive: TraceStep | null): SimOutcome {
+  const out: Packet = {
+    ...packet,
+    src: w.src === ipv4(packet.src) ? packet.src : formatIpv4(w.src),
+    dst: w.dst === ipv4(packet.dst) ? packet.dst : formatIpv4(w.dst),
+    srcPort: w.srcPort, dstPort: w.dstPort, ctstate: w.ctstate, mark: w.mark, dnat: w.dnat, snat: w.snat,
+  };
+  return { verdict, trace: w.trace, packet: out, unknown: verdict === "UNKNOWN" ? w.unknown : null, probability: w.probability, decisive };
+}
+
+function unknownOutcome(packet: Packet, why: string, probability: number): SimOutcome {
+  return { verdict: "UNKNOWN", trace: [], packet, unknown: why, probability, decisive: null };
+}
+
+/** One walk through `hooks` with fixed branch decisions. */
+function walkOnce(ix: SimIndex, hooks: readonly Hook[], path: Ifaces, packet: Packet, host: HostContext, decisions: readonly boolean[], verbatim = false): SimOutcome | Fork {
+  const w = newWalk(packet, host, decisions);
+  if (typeof w === "string") return unknownOutcome(packet, w, 1);
+  let decisive: TraceStep | null = null;
+  for (const h of hooks) {
+    if (h.natOnly && w.ctstate !== "NEW") continue;
+    const table = ix.tables.get(h.table);
+    const builtin = table?.get(h.chain);
+    if (!table || !builtin) continue; // absent table or chain: ACCEPT policy, no rules
+    if (verbatim) {
+      w.inIface = path.inIface ?? "";
+      w.outIface = path.outIface ?? "";
+    } else setIfaces(w, h.chain, path);
+    const end = runChain(w, table, builtin);
+    if (end === "STOP" && w.fork !== null) return { fork: true };
+    if (end !== "ACCEPT" || h.table === "filter") decisive = w.trace[w.trace.length - 1] ?? null;
+    if (end === "STOP") return outcome(w, packet, "UNKNOWN", decisive);
+    if (end !== "ACCEPT") return outcome(w, packet, end, decisive);
+  }
+  return outcome(w, packet, "ACCEPT", decisive);
+}
+
+/** Depth-first over branch decisions, "matched" first; probabilities multiply along a branch. */
+function explore(run: (decisions: readonly boolean[]) => SimOutcome | Fork, packet: Packet): SimOutcome[] {
+  const out: SimOutcome[] = [];
+  const todo: boolean[][] = [[]];
+  while (todo.length > 0) {
+    if (out.length >= MAX_BRANCHES) {
+      const rest = 1 - out.reduce((s, o) => s + o.probability, 0);
+      out.push(unknownOutcome(packet, `more than ${MAX_BRANCHES} statistic branches`, rest));
+      break;
+    }
+    const d = todo.pop()!;
+    const r = run(d);
+    if ("fork" in r) todo.push([...d, false], [...d, true]);
+    else out.push(r);
+  }
+  return out;
+}
+
+/** Walk `packet` through every hook of `path` on this host: one outcome per explored branch. */
+export function simulatePath(rs: RuleSet, path: HookPath, packet: Packet, host: HostContext): SimOutcome[] {
+  const ix = simIndex(rs);
+  return explore((d) => walkOnce(ix, PATHS[path.kind], path, packet, host, d), packet);
+}
+
+/**
+ * Walk one built-in chain (for tests and explain). `ifaces` are the devices
+ * the chain sees; the nat NEW-only rule does not apply here.
+ */
+export function simulateChain(rs: RuleSet, table: TableName, chain: string, packet: Packet, host: HostContext, ifaces: Ifaces = {}): SimOutcome[] {
+  const ix = simIndex(rs);
+  const builtin = ix.tables.get(table)?.get(chain);
+  if (builtin && builtin.policy === null) return [unknownOutcome(packet, `${table} ${chain} is not a built-in chain`, 1)];
+  const hooks: Hook[] = [{ table, chain, natOnly: false }];
+  return explore((d) => walkOnce(ix, hooks, ifaces, packet, host, d, true), packet);
+}
