@@ -94,7 +94,7 @@ export function runVerify(files: readonly InputFile[], args: ParsedArgs, simulat
   const onlyNodes = flagAll(args, "node");
   const loaded = loadRules(files, args, simulate, readFile, (ctx) => plannedFlows(ctx, onlyNodes).nodes);
   if ("exitCode" in loaded) return loaded;
-  const { flows } = plannedFlows(loaded.ctx, onlyNodes);
+  const { flows } = plannedFlows(loaded.ctx, onlyNodes, loaded.rules);
   const report = verifyReport(loaded.ctx, loaded.rules, flows);
   const stdout = flag(args, "format") === "json" ? stableJson(report) : verifyText(report);
   return { exitCode: report.failures.length ? 1 : 0, stdout, stderr: loaded.stderr };

@@ -42,11 +42,19 @@ function addTo<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
   m.set(k, s);
 }
 
-export function planPorts(model: Model): PortPlan {
+/** `extra`: ports the rules mention (rule-ports.ts), probed as well. */
+export function planPorts(model: Model, extra: ReadonlyMap<Protocol, readonly number[]> = new Map()): PortPlan {
   const numeric = new Map<Protocol, Set<number>>();
   const named = new Map<Protocol, Set<string>>();
   const covered: Array<[number, number]> = [];
   const used = new Set<Protocol>(["TCP"]);
+  for (const [proto, ports] of extra) {
+    used.add(proto);
+    for (const p of ports) {
+      addTo(numeric, proto, p);
+      covered.push([p, p]);
+    }
+  }
   for (const rule of allRules(model)) {
     if (rule.ports.kind === "any") continue;
     for (const e of rule.ports.ports) {
@@ -156,10 +164,11 @@ export const endpointIp = (e: FlowEndpoint): string => (e.kind === "pod" ? (podI
 /**
  * Every flow verify probes, in a stable order: pod→pod (never p→p: a pod
  * cannot block itself and its traffic never crosses the veth, spec §7),
- * pod→external, external→pod; per pair each protocol and port of the plan.
+ * pod→external, external→pod; per pair each protocol and port of the plan
+ * (plus `extraPorts`, those the rules mention).
  */
-export function enumerateFlows(model: Model): Flow[] {
-  const plan = planPorts(model);
+export function enumerateFlows(model: Model, extraPorts?: ReadonlyMap<Protocol, readonly number[]>): Flow[] {
+  const plan = planPorts(model, extraPorts);
   const pods = podEndpoints(model);
   const externals: FlowEndpoint[] = externalAddresses(model).map((ip) => ({ kind: "ip", ip }));
   const pairs: Array<[FlowEndpoint, FlowEndpoint]> = [];

@@ -6,6 +6,7 @@ import type { Model } from "../ir/policy.js";
 import type { Flow } from "../semantics/index.js";
 import { makeChecker, verifyFlows, type Checker, type Simulate } from "./check.js";
 import { enumerateFlows } from "./flows.js";
+import { rulePorts } from "./rule-ports.js";
 import type { VerifyReportData } from "./render.js";
 import { buildTopology, type NodeRules } from "./topology.js";
 import { flowView, type FlowView } from "./views.js";
@@ -28,12 +29,17 @@ export interface VerifyContext {
   readonly interfacePrefix?: string;
 }
 
-/** The flows verify would check and the nodes they cross; `onlyNodes` keeps flows touching those nodes. */
-export function plannedFlows(ctx: VerifyContext, onlyNodes: readonly string[]): { flows: Flow[]; nodes: string[] } {
+/**
+ * The flows verify checks and the nodes they cross; `onlyNodes` keeps flows
+ * touching those nodes. With `rules`, the ports they mention are probed too.
+ */
+export function plannedFlows(
+  ctx: VerifyContext, onlyNodes: readonly string[], rules: ReadonlyMap<string, NodeRules> = new Map(),
+): { flows: Flow[]; nodes: string[] } {
   const topo = buildTopology(ctx.model, ctx.interfacePrefix ?? DEFAULT_CALICO_OPTIONS.interfacePrefix);
   const checker = makeChecker(ctx.model, topo, new Map(), ctx.simulate);
   const only = onlyNodes.length ? new Set(onlyNodes) : null;
-  const flows = enumerateFlows(ctx.model).filter((f) => !only || checker.nodesOf(f).some((n) => only.has(n)));
+  const flows = enumerateFlows(ctx.model, rulePorts(rules.values())).filter((f) => !only || checker.nodesOf(f).some((n) => only.has(n)));
   const nodes = new Set(flows.flatMap((f) => checker.nodesOf(f)));
   // Sorted for determinism.
   return { flows, nodes: [...nodes].sort() };

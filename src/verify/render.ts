@@ -49,12 +49,20 @@ export function policyLines(v: FlowView): string[] {
   ];
 }
 
+/** Steps that end a walk; shown even in the short trace. */
+const TERMINAL = new Set(["accept", "drop", "reject", "unknown"]);
+
+/**
+ * One hop's outcomes. The short form (verify's mismatch list) keeps the
+ * filter table, where policy is enforced, and any step that ended the walk
+ * (an rpfilter DROP in raw, say); explain prints every step.
+ */
 function hopLines(h: HopView, full: boolean): string[] {
   const lines: string[] = [];
   for (const o of h.outcomes) {
     const p = o.probability < 1 ? ` (p=${o.probability})` : "";
     lines.push(`${h.node}: ${h.path} → ${o.verdict}${p}${o.unknown ? `: ${o.unknown}` : ""}`);
-    const steps = full ? o.steps : o.steps.slice(-1);
+    const steps = full ? o.steps : o.steps.filter((s) => s.table === "filter" || TERMINAL.has(s.action));
     for (const s of steps) lines.push(`  ${stepLine(s)}`);
   }
   return lines;
@@ -69,7 +77,7 @@ export function rulesLines(v: FlowView, full: boolean): string[] {
 
 export function mismatchText(v: FlowView): string {
   const label = v.status === "unknown" ? "UNKNOWN" : "mismatch";
-  const lines = [`${label}: ${v.flow}`, ...policyLines(v), ...rulesLines(v, true)];
+  const lines = [`${label}: ${v.flow}`, ...policyLines(v), ...rulesLines(v, false)];
   return lines.map((l, i) => (i === 0 ? l : `  ${l}`)).join("\n") + "\n";
 }
 

@@ -11,7 +11,7 @@ describe("verify agrees with the evaluator on every golden case", () => {
   for (const name of goldenCases()) {
     it(name, () => {
       const c = compileAll(caseInputs(join(GOLDEN, name)));
-      const { flows } = plannedFlows(c.ctx, []);
+      const { flows } = plannedFlows(c.ctx, [], c.rules);
       const report = verifyReport(c.ctx, c.rules, flows);
       expect(report.failures.length, verifyText(report)).toBe(0);
       expect(report.flows).toBeGreaterThan(0);
@@ -24,7 +24,7 @@ describe("verify on examples/bookinfo", () => {
     const files = gatherInputs([BOOKINFO], () => "");
     const t0 = performance.now();
     const c = compileAll(files);
-    const { flows } = plannedFlows(c.ctx, []);
+    const { flows } = plannedFlows(c.ctx, [], c.rules);
     const report = verifyReport(c.ctx, c.rules, flows);
     const ms = performance.now() - t0;
     expect(report.failures.length, verifyText(report)).toBe(0);
