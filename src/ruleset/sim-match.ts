@@ -177,7 +177,7 @@ export function compileModule(module: string, options: readonly RuleOption[]): T
   const tests: Test[] = [];
   for (const o of options) {
     const t = compiler(o);
-    if (t === null) return unknownTest(`option ${o.negated ? "! " : ""}--${o.name} ${o.args.join(" ")} of match module '${module}'`.replace(/ +$/, ""));
+    if (t === null) return unknownTest(`option ${[o.negated ? "!" : "", `--${o.name}`, ...o.args].filter(Boolean).join(" ")} of match module '${module}'`);
     tests.push(t);
   }
   if (tests.length === 1) return tests[0]!;

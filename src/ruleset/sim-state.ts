@@ -10,6 +10,9 @@ import { ipv4 } from "./sim-ip.js";
 export interface Walk extends SetKeyView {
   src: number;
   dst: number;
+  /** The addresses the walk started with, to tell whether NAT rewrote them. */
+  readonly origSrc: number;
+  readonly origDst: number;
   proto: number;
   srcPort: number;
   dstPort: number;

@@ -63,7 +63,12 @@ export interface TraceStep {
   /** 1-based line in the ruleset text, when the ruleset was parsed. */
   readonly line: number | null;
   readonly rule: Rule | null;
-  /** What the rule did: "jump", "goto", "return", "mark", "accept", "drop", "reject", "dnat", "masquerade", "policy", ... */
+  /**
+   * What the rule did: "jump", "goto", "return", "accept", "drop", "reject",
+   * "mark", "log", "nflog", "notrack", "counter" (no target), "dnat", "snat",
+   * "masquerade", "policy" (index -1), or "unknown" (the rule the simulator
+   * could not model; always the last step of an UNKNOWN outcome).
+   */
   readonly action: string;
 }
 

@@ -166,7 +166,7 @@ function newWalk(packet: Packet, host: HostContext, decisions: readonly boolean[
   if (proto === null || proto === 0) return `packet protocol '${packet.protocol}'`;
   const icmp = packet.icmpType === undefined ? null : (packet.icmpType << 8) | (packet.icmpCode ?? 0);
   return {
-    src, dst, proto, srcPort: packet.srcPort, dstPort: packet.dstPort, icmp,
+    src, dst, origSrc: src, origDst: dst, proto, srcPort: packet.srcPort, dstPort: packet.dstPort, icmp,
     ctstate: packet.ctstate, mark: packet.mark >>> 0, dnat: packet.dnat, snat: packet.snat,
     inIface: "", outIface: "", host, trace: [], probability: 1,
     decisions, nextDecision: 0, fork: null, unknown: null, recentSet: [],
@@ -176,8 +176,8 @@ function newWalk(packet: Packet, host: HostContext, decisions: readonly boolean[
 function outcome(w: Walk, packet: Packet, verdict: SimVerdict, decisive: TraceStep | null): SimOutcome {
   const out: Packet = {
     ...packet,
-    src: w.src === ipv4(packet.src) ? packet.src : formatIpv4(w.src),
-    dst: w.dst === ipv4(packet.dst) ? packet.dst : formatIpv4(w.dst),
+    src: w.src === w.origSrc ? packet.src : formatIpv4(w.src),
+    dst: w.dst === w.origDst ? packet.dst : formatIpv4(w.dst),
     srcPort: w.srcPort, dstPort: w.dstPort, ctstate: w.ctstate, mark: w.mark, dnat: w.dnat, snat: w.snat,
   };
   return { verdict, trace: w.trace, packet: out, unknown: verdict === "UNKNOWN" ? w.unknown : null, probability: w.probability, decisive };
