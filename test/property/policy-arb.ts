@@ -48,7 +48,14 @@ function alphabet(base: readonly string[], objects: readonly Readonly<Record<str
   return [...new Set([...base, ...objects.flatMap((o) => Object.entries(o).map((e) => e[part])), ...extra])].sort();
 }
 
-export function policyArbs(shape: ClusterShape) {
+export interface PolicyOptions {
+  /** Numeric ports drawn for `port`/`endPort` (default: around 80/81 and the catalog's other numbers). */
+  readonly ports?: readonly number[];
+}
+
+const DEFAULT_PORTS = [53, 79, 80, 81, 82, 5353, 8080, 9000];
+
+export function policyArbs(shape: ClusterShape, opts: PolicyOptions = {}) {
   const podLabels = shape.pods.map((p) => p.labels);
   const nsLabels = shape.namespaces.map((n) => n.labels);
   const podSel = selectorArb(alphabet(POD_LABEL_KEYS, podLabels, 0, [MISSING_KEY]), alphabet(POD_LABEL_VALUES, podLabels, 1, ["zz"]));
@@ -68,7 +75,7 @@ export function policyArbs(shape: ClusterShape) {
   const shapePorts = shape.pods.flatMap((p) => p.containers.flat());
   const portNames = [...new Set([...PORT_CATALOG, ...shapePorts].flatMap((p) => (p.name ? [p.name] : [])))].concat("nope").sort();
   const protocol = fc.option(fc.constantFrom<Protocol>("TCP", "UDP", "SCTP"), { nil: ABSENT });
-  const number = fc.constantFrom(53, 79, 80, 81, 82, 5353, 8080, 9000);
+  const number = fc.constantFrom(...(opts.ports ?? DEFAULT_PORTS));
   const port: fc.Arbitrary<Obj> = fc.oneof(
     // `{}` = every TCP port; `{protocol}` = every port of it.
     protocol.map((p) => compact({ protocol: p })),

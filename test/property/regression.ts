@@ -5,25 +5,33 @@
 //   UPDATE_GOLDEN=1 npx vitest run test/golden.test.ts -t regression-<hash>
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import fc from "fast-check";
 import type { InputFile } from "../../src/frontend/index.js";
 import { caseFiles, type GeneratedCase } from "./arbitraries.js";
 
 const GOLDEN = join(import.meta.dirname, "..", "..", "golden");
 
-/** Writes the case (unless that exact case is already there) and returns its directory. */
-export function writeRegression(c: GeneratedCase, why: string): string {
-  // One sentence on one line: the golden runner shows it as the case's purpose.
-  const comment = why.replace(/\s+/g, " ").trim().replace(/\.?$/, ".");
-  const files: InputFile[] = caseFiles(c, comment);
-  const hash = createHash("sha1").update(files.map((f) => f.text.split("\n").slice(1).join("\n")).join("\0")).digest("hex").slice(0, 8);
+/**
+ * Writes input files as golden/regression-<hash>/ (unless that exact case is
+ * already there) and returns the directory. Each file's first line becomes
+ * `# <why>`: one sentence, as the golden runner shows it as the case's purpose.
+ */
+export function writeRegressionFiles(files: readonly InputFile[], why: string): string {
+  const comment = `# ${why.replace(/\s+/g, " ").trim().replace(/\.?$/, ".")}`;
+  const body = (f: InputFile): string => (f.text.startsWith("# ") ? f.text.slice(f.text.indexOf("\n") + 1) : f.text);
+  // The hash ignores the comment, so the same case found twice lands in one directory.
+  const hash = createHash("sha1").update(files.map((f) => `${f.path}\0${body(f)}`).join("\0")).digest("hex").slice(0, 8);
   const dir = join(GOLDEN, `regression-${hash}`);
   if (!existsSync(dir)) {
     mkdirSync(dir, { recursive: true });
-    for (const f of files) writeFileSync(join(dir, f.path), f.text);
+    for (const f of files) writeFileSync(join(dir, basename(f.path)), `${comment}\n${body(f)}`);
   }
   return dir;
+}
+
+export function writeRegression(c: GeneratedCase, why: string): string {
+  return writeRegressionFiles(caseFiles(c), why);
 }
 
 /**
