@@ -12,6 +12,7 @@ import { decodePod } from "./cluster/pod.js";
 import { decodeNamespace, decodeServiceAccount, type DeclaredNamespace, type DeclaredServiceAccount } from "./cluster/simple.js";
 import { decodeNetworkPolicy } from "./netpol/index.js";
 import { classify, noMatchMessage, type RawObject } from "./objects.js";
+import { decodeEndpoints, decodeEndpointSlice, decodeKubeProxyConfiguration, decodeService, ServiceInputLists, type ServiceInputs } from "./services/index.js";
 
 interface Ignored {
   readonly apiVersion: string;
@@ -28,6 +29,7 @@ export class Collector {
   private readonly pools: IPPool[] = [];
   private readonly netpols: NetworkPolicy[] = [];
   private readonly namespaceRefs: { name: string; span: Span | null }[] = [];
+  private readonly svc = new ServiceInputLists();
   /** First span of every (kind, namespace, name), to refuse duplicates. */
   private readonly seen = new Map<string, Span>();
   /** In order of first occurrence. */
@@ -62,6 +64,14 @@ export class Collector {
         return this.keep(o, decodeIPPool(o, this.diag), (p) => this.pools.push(p), (p) => ["", p.name]);
       case "networkpolicy":
         return this.keep(o, decodeNetworkPolicy(o, this.diag), (p) => this.netpols.push(p), (p) => [p.namespace, p.name], true);
+      case "service":
+        return this.keep(o, decodeService(o, this.diag), (v) => this.svc.services.push(v), (v) => [v.namespace, v.name], true);
+      case "endpointslice":
+        return this.keep(o, decodeEndpointSlice(o, this.diag), (v) => this.svc.endpoints.push(v), (v) => [v.namespace, v.name], true);
+      case "endpoints":
+        return this.keep(o, decodeEndpoints(o, this.diag), (v) => this.svc.endpoints.push(v), (v) => [v.namespace, v.name], true);
+      case "kubeproxyconfiguration":
+        return this.keep(o, decodeKubeProxyConfiguration(o, this.diag), (v) => this.svc.configs.push(v), (v) => ["", v.name]);
     }
   }
 
@@ -108,6 +118,10 @@ export class Collector {
       pools: this.pools,
       namespaceRefs: this.namespaceRefs,
     };
+  }
+
+  serviceInputs(): ServiceInputs {
+    return this.svc;
   }
 
   /** Sorted for determinism: (namespace, name). */

@@ -12,6 +12,7 @@ import { buildCluster, cmp } from "./cluster/build.js";
 import { Collector } from "./collect.js";
 import { collectObjects } from "./objects.js";
 import { parseYaml } from "./yaml/parse.js";
+import { hasServiceInputs, lowerServices } from "./services/index.js";
 
 export interface InputFile {
   /** As the user gave it; used in diagnostics. */
@@ -29,5 +30,8 @@ export function loadModel(files: readonly InputFile[], diag: DiagnosticSink, sou
   }
   collector.reportIgnoredKinds();
   const cluster = buildCluster(collector.clusterInputs(), diag);
-  return { cluster, policies: collector.policies() };
+  // Only snapshots that declare Services (or kube-proxy's configuration) get a services model.
+  const svc = collector.serviceInputs();
+  const services = hasServiceInputs(svc) ? { services: lowerServices(svc, diag) } : {};
+  return { cluster: { ...cluster, ...services }, policies: collector.policies() };
 }

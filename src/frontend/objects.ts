@@ -4,7 +4,9 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import { child, stringValue, type YDocument, type YMap, type YNode } from "./yaml/tree.js";
 
-export type KindName = "networkpolicy" | "pod" | "node" | "namespace" | "serviceaccount" | "ippool";
+export type KindName =
+  | "networkpolicy" | "pod" | "node" | "namespace" | "serviceaccount" | "ippool"
+  | "service" | "endpointslice" | "endpoints" | "kubeproxyconfiguration";
 
 export interface RawObject {
   readonly apiVersion: string;
@@ -14,7 +16,7 @@ export interface RawObject {
 
 export type Classification =
   | { readonly kind: "read"; readonly name: KindName }
-  /** Service, Endpoints, EndpointSlice: a later stage will use them; no warning. */
+  /** Kinds a later stage will read, accepted without a warning (none at present). */
   | { readonly kind: "accepted" }
   | { readonly kind: "ignored" }
   | { readonly kind: "no-match" };
@@ -28,9 +30,14 @@ const READ = new Map<string, KindName>([
   ["projectcalico.org/v3 IPPool", "ippool"],
   // What `kubectl get ippools.crd.projectcalico.org -o yaml` prints on a cluster using the Kubernetes datastore.
   ["crd.projectcalico.org/v1 IPPool", "ippool"],
+  // The kube-proxy backend's inputs (src/frontend/services).
+  ["v1 Service", "service"],
+  ["discovery.k8s.io/v1 EndpointSlice", "endpointslice"],
+  ["v1 Endpoints", "endpoints"],
+  ["kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration", "kubeproxyconfiguration"],
 ]);
 
-const ACCEPTED = new Set(["v1 Service", "v1 Endpoints", "discovery.k8s.io/v1 EndpointSlice"]);
+const ACCEPTED = new Set<string>();
 
 /** Groups whose kinds we read: another version of one of our kinds there is an error, not something to skip. */
 const OUR_GROUPS = new Map<string, readonly string[]>([
@@ -40,6 +47,10 @@ const OUR_GROUPS = new Map<string, readonly string[]>([
   ["Node", [""]],
   ["ServiceAccount", [""]],
   ["IPPool", ["projectcalico.org", "crd.projectcalico.org"]],
+  ["Service", [""]],
+  ["EndpointSlice", ["discovery.k8s.io"]],
+  ["Endpoints", [""]],
+  ["KubeProxyConfiguration", ["kubeproxy.config.k8s.io"]],
 ]);
 
 function groupOf(apiVersion: string): string {

@@ -17,8 +17,14 @@ import node from "../../schemas/node.schema.json" with { type: "json" };
 import namespace from "../../schemas/namespace.schema.json" with { type: "json" };
 import serviceaccount from "../../schemas/serviceaccount.schema.json" with { type: "json" };
 import ippool from "../../schemas/ippool.schema.json" with { type: "json" };
+import service from "../../schemas/service.schema.json" with { type: "json" };
+import endpointslice from "../../schemas/endpointslice.schema.json" with { type: "json" };
+import endpoints from "../../schemas/endpoints.schema.json" with { type: "json" };
+import kubeproxyconfiguration from "../../schemas/kubeproxyconfiguration.schema.json" with { type: "json" };
 
-export type SchemaName = "networkpolicy" | "pod" | "node" | "namespace" | "serviceaccount" | "ippool";
+export type SchemaName =
+  | "networkpolicy" | "pod" | "node" | "namespace" | "serviceaccount" | "ippool"
+  | "service" | "endpointslice" | "endpoints" | "kubeproxyconfiguration";
 
 type SchemaObj = Record<string, unknown>;
 
@@ -30,6 +36,10 @@ const DOCS: Record<string, SchemaObj> = {
   "namespace.schema.json": namespace,
   "serviceaccount.schema.json": serviceaccount,
   "ippool.schema.json": ippool,
+  "service.schema.json": service,
+  "endpointslice.schema.json": endpointslice,
+  "endpoints.schema.json": endpoints,
+  "kubeproxyconfiguration.schema.json": kubeproxyconfiguration,
 };
 
 // logger: false — ajv would otherwise print strict-mode notes to the console.

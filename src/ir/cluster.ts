@@ -1,6 +1,7 @@
 // The cluster model of the policy IR: what the snapshot says exists.
 import type { Span } from "../diagnostics/diagnostic.js";
 import type { Labels } from "./selector.js";
+import type { ServiceModel } from "./service.js";
 
 export type Protocol = "TCP" | "UDP" | "SCTP";
 
@@ -73,6 +74,8 @@ export interface Cluster {
   readonly nodes: readonly Node[];
   /** Never empty: Calico's manifest default 192.168.0.0/16 when the input has none. */
   readonly pools: readonly IPPool[];
+  /** Services, their endpoints and kube-proxy's configuration; absent when the snapshot declares none (src/ir/service.ts). */
+  readonly services?: ServiceModel;
 }
 
 /**

@@ -85,9 +85,13 @@ describe("kinds", () => {
     ]);
   });
 
-  it("accepts Service, Endpoints and EndpointSlice silently", () => {
-    const l = load("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: v1\nkind: Endpoints\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n");
-    expect(l.all).toEqual([]);
+  it("reads Service, Endpoints and EndpointSlice (the kube-proxy backend's inputs)", () => {
+    const ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n---\n";
+    const svc = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: None}\n---\n";
+    const eps = "apiVersion: v1\nkind: Endpoints\nmetadata: {name: s}\n---\n";
+    const slice = "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s-1, labels: {kubernetes.io/service-name: s}}\naddressType: IPv4\n";
+    expect(load(ns + svc + eps + slice).all).toEqual([]);
+    expect(errorsWithPos(load("apiVersion: v1\nkind: Endpoints\n"))).toEqual(["1:1 endpoints/required-value metadata.name: Required value: name or generateName is required"]);
   });
 
   it("refuses objects without apiVersion or kind, and non-objects", () => {
