@@ -19,20 +19,42 @@ import {
 import type { Direction } from "./names.js";
 import { renderAllowRule, withChainComment } from "./policy-rules.js";
 import { evaluate, policySelector } from "./selector.js";
-import type { SetRegistry } from "./sets.js";
+import { SetRegistry } from "./sets.js";
+import type { SetSpec } from "./sets.js";
 import type { Profile, Workload } from "./workloads.js";
 
 /** VXLANPort default (§3.2 step 4). */
 const VXLAN_PORT = "4789";
 
+// Policies grouped by namespace, per policy list: a policy's selector pins
+// its namespace (§10.1), so only the endpoint's own namespace is evaluated.
+const byNamespaceCache = new WeakMap<readonly NetworkPolicy[], Map<string, NetworkPolicy[]>>();
+
+function policiesOfNamespace(policies: readonly NetworkPolicy[], namespace: string): readonly NetworkPolicy[] {
+  let byNs = byNamespaceCache.get(policies);
+  if (!byNs) {
+    byNs = new Map();
+    for (const p of policies) {
+      let list = byNs.get(p.namespace);
+      if (!list) byNs.set(p.namespace, (list = []));
+      list.push(p);
+    }
+    byNamespaceCache.set(policies, byNs);
+  }
+  return byNs.get(namespace) ?? [];
+}
+
 /**
  * Policies applying to `w` in `dir`, sorted (§3.3): every k8s NP has order
  * 1000, so the tie-break on the key name `<ns>/knp.default.<name>` decides.
- * The policy selector already pins the namespace (§10.1).
+ * The policy selector already pins the namespace (§10.1); the endpoint's
+ * projectcalico.org/namespace label is always its pod's namespace, so
+ * policies of other namespaces are skipped without evaluating them.
  */
 export function policiesFor(w: Workload, dir: Direction, policies: readonly NetworkPolicy[]): NetworkPolicy[] {
   const governs = (p: NetworkPolicy) => (dir === "ingress" ? p.types.ingress : p.types.egress);
-  const selected = policies.filter((p) => governs(p) && evaluate(policySelector(p.namespace, p.podSelector), w.labels));
+  const candidates = policiesOfNamespace(policies, w.pod.namespace);
+  const selected = candidates.filter((p) => governs(p) && evaluate(policySelector(p.namespace, p.podSelector), w.labels));
   // Sorted for determinism and because Felix's PolKVLess does (byte order).
   const key = (p: NetworkPolicy) => policyKeyName(p.namespace, p.name);
   return selected.sort((a, b) => byteCompare(key(a), key(b)));
@@ -77,9 +99,34 @@ export function endpointChain(w: Workload, dir: Direction, policies: readonly Ne
 
 /** cali-pi-* / cali-po-* (§4.1): the policy's rules for one direction, in k8s rule order. */
 export function policyChain(p: NetworkPolicy, dir: Direction, sets: SetRegistry): Chain {
-  const k8sRules = dir === "ingress" ? p.ingress : p.egress;
-  const rules = k8sRules.flatMap((r) => k8sRuleToCalico(r, dir, p.namespace)).flatMap((r) => renderAllowRule(r, sets));
-  return chain(policyChainName(dir, p.namespace, p.name), withChainComment(rules, policyChainComment(dir, p.namespace, p.name)));
+  const rendered = renderedPolicyChain(p, dir);
+  // Replayed in rendering order, so the node's registry fills exactly as if rendered here.
+  for (const spec of rendered.sets) sets.add(spec);
+  return rendered.chain;
+}
+
+interface RenderedPolicy {
+  readonly chain: Chain;
+  readonly sets: readonly SetSpec[];
+}
+
+// A policy chain depends only on the policy: its name, rule hashes (chain name
+// + rule texts, §6) and set names (hashes of selectors, §7.2) are the same on
+// every node. Rendered once per policy object and shared by every node's output.
+const policyChainCache = new WeakMap<NetworkPolicy, Partial<Record<Direction, RenderedPolicy>>>();
+
+function renderedPolicyChain(p: NetworkPolicy, dir: Direction): RenderedPolicy {
+  let byDir = policyChainCache.get(p);
+  if (!byDir) policyChainCache.set(p, (byDir = {}));
+  let r = byDir[dir];
+  if (!r) {
+    const own = new SetRegistry();
+    const k8sRules = dir === "ingress" ? p.ingress : p.egress;
+    const rules = k8sRules.flatMap((kr) => k8sRuleToCalico(kr, dir, p.namespace)).flatMap((cr) => renderAllowRule(cr, own));
+    const chainOut = chain(policyChainName(dir, p.namespace, p.name), withChainComment(rules, policyChainComment(dir, p.namespace, p.name)));
+    r = byDir[dir] = { chain: chainOut, sets: own.all() };
+  }
+  return r;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Cluster } from "../../ir/cluster.js";
 import type { IpSet, IpSetMember } from "../../ruleset/ipset.js";
 import { isV6 } from "./ipv4.js";
 import { SET_ID, ipSetName } from "./names.js";
-import { evaluate } from "./selector.js";
+import { workloadIndex } from "./members.js";
 import type { SetSpec } from "./sets.js";
 import type { Workload } from "./workloads.js";
 
@@ -16,7 +16,7 @@ const SET_OPTIONS = ["family", "inet", "hashsize", "1024", "maxelem", "1048576"]
 const members = (values: readonly string[]): IpSetMember[] => values.map((value) => ({ value }));
 
 function referencedSet(spec: SetSpec, workloads: readonly Workload[]): IpSet {
-  const matching = workloads.filter((w) => evaluate(spec.selector, w.labels));
+  const matching = workloadIndex(workloads).matching(spec.selector);
   if (spec.kind === "selector") {
     // A /32 member prints without its suffix in ipset save.
     return { name: ipSetName(spec.id), type: "hash:net", options: SET_OPTIONS, members: members(matching.map((w) => w.ip)) };
@@ -39,6 +39,32 @@ function netSet(id: string, values: readonly string[]): IpSet {
  * masq manager always programs (§7.1, §7.3).
  */
 export function buildIpSets(cluster: Cluster, workloads: readonly Workload[], specs: readonly SetSpec[], ipipEnabled: boolean): IpSet[] {
+  return [...fixedSets(cluster, ipipEnabled), ...specs.map((s) => memberSet(s, workloads))];
+}
+
+// A set's members depend only on its ID (a hash of its selector, protocol and
+// port) and the cluster, and many nodes reference the same sets: each is
+// built once per workload list and shared by every node's output.
+const setCache = new WeakMap<readonly Workload[], Map<string, IpSet>>();
+const fixedCache = new WeakMap<Cluster, Map<boolean, readonly IpSet[]>>();
+
+function memberSet(spec: SetSpec, workloads: readonly Workload[]): IpSet {
+  let byId = setCache.get(workloads);
+  if (!byId) setCache.set(workloads, (byId = new Map()));
+  let set = byId.get(spec.id);
+  if (!set) byId.set(spec.id, (set = referencedSet(spec, workloads)));
+  return set;
+}
+
+function fixedSets(cluster: Cluster, ipipEnabled: boolean): readonly IpSet[] {
+  let byIpip = fixedCache.get(cluster);
+  if (!byIpip) fixedCache.set(cluster, (byIpip = new Map()));
+  let sets = byIpip.get(ipipEnabled);
+  if (!sets) byIpip.set(ipipEnabled, (sets = buildFixedSets(cluster, ipipEnabled)));
+  return sets;
+}
+
+function buildFixedSets(cluster: Cluster, ipipEnabled: boolean): IpSet[] {
   const pools = cluster.pools.filter((p) => !isV6(p.cidr));
   const fixed = [
     netSet(SET_ID.allIpamPools, pools.map((p) => p.cidr)),
@@ -48,5 +74,5 @@ export function buildIpSets(cluster: Cluster, workloads: readonly Workload[], sp
     const hostIps = cluster.nodes.flatMap((n) => (n.ip && !isV6(n.ip) ? [n.ip] : []));
     fixed.push(netSet(SET_ID.allHostsNet, hostIps));
   }
-  return [...fixed, ...specs.map((s) => referencedSet(s, workloads))];
+  return fixed;
 }

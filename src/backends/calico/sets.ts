@@ -34,6 +34,11 @@ export class SetRegistry {
     return ipSetName(id);
   }
 
+  /** Register an already-built spec (a cached policy chain's sets, replayed in its order). */
+  add(spec: SetSpec): void {
+    if (!this.specs.has(spec.id)) this.specs.set(spec.id, spec);
+  }
+
   all(): SetSpec[] {
     return [...this.specs.values()];
   }

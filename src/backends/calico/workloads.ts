@@ -3,6 +3,7 @@
 // (§3.3, §5) and host-side interface names (§9.5).
 import { isEndpoint, podIPv4 } from "../../ir/cluster.js";
 import type { Cluster, Pod } from "../../ir/cluster.js";
+import type { Labels } from "../../ir/selector.js";
 import { byteCompare } from "../../ruleset/writer.js";
 import { namespaceProfile, serviceAccountProfile, workloadInterfaceName } from "./names.js";
 import { LABEL, ORCHESTRATOR_K8S } from "./selector.js";
@@ -26,18 +27,35 @@ export interface Workload {
 /** Calico drops the serviceaccount label when the name is too long for a label value (§7.3). */
 const MAX_SA_LABEL_LENGTH = 63;
 
+/** Namespace and service-account labels by name, so each pod's lookup is O(1) rather than a scan. */
+interface LabelSources {
+  readonly namespaces: ReadonlyMap<string, Labels>;
+  readonly serviceAccounts: ReadonlyMap<string, Labels>;
+}
+
+const saKey = (namespace: string, name: string): string => `${namespace}\u0000${name}`;
+
+function labelSources(cluster: Cluster): LabelSources {
+  const namespaces = new Map<string, Labels>();
+  for (const n of cluster.namespaces) if (!namespaces.has(n.name)) namespaces.set(n.name, n.labels);
+  const serviceAccounts = new Map<string, Labels>();
+  for (const s of cluster.serviceAccounts) {
+    const k = saKey(s.namespace, s.name);
+    if (!serviceAccounts.has(k)) serviceAccounts.set(k, s.labels);
+  }
+  return { namespaces, serviceAccounts };
+}
+
 /**
  * Profile labels are inherited and lose to the endpoint's own labels, and the
  * projectcalico.org/* labels are set last on the endpoint itself — so build
  * the map in that precedence order (later writes win).
  */
-function calicoLabels(cluster: Cluster, pod: Pod): Map<string, string> {
+function calicoLabels(src: LabelSources, pod: Pod): Map<string, string> {
   const out = new Map<string, string>();
-  const ns = cluster.namespaces.find((n) => n.name === pod.namespace);
-  for (const [k, v] of ns?.labels ?? []) out.set(LABEL.namespacePrefix + k, v);
+  for (const [k, v] of src.namespaces.get(pod.namespace) ?? []) out.set(LABEL.namespacePrefix + k, v);
   out.set(LABEL.namespacePrefix + LABEL.name, pod.namespace);
-  const sa = cluster.serviceAccounts.find((s) => s.namespace === pod.namespace && s.name === pod.serviceAccount);
-  for (const [k, v] of sa?.labels ?? []) out.set(LABEL.serviceAccountPrefix + k, v);
+  for (const [k, v] of src.serviceAccounts.get(saKey(pod.namespace, pod.serviceAccount)) ?? []) out.set(LABEL.serviceAccountPrefix + k, v);
   out.set(LABEL.serviceAccountPrefix + LABEL.name, pod.serviceAccount);
   for (const [k, v] of pod.labels) out.set(k, v);
   out.set(LABEL.namespace, pod.namespace);
@@ -46,24 +64,50 @@ function calicoLabels(cluster: Cluster, pod: Pod): Map<string, string> {
   return out;
 }
 
-function toWorkload(cluster: Cluster, pod: Pod, prefix: string): Workload {
+function toWorkload(src: LabelSources, pod: Pod, prefix: string): Workload {
   const profiles: Profile[] = [{ name: namespaceProfile(pod.namespace), allowAll: true }];
   if (pod.serviceAccount) profiles.push({ name: serviceAccountProfile(pod.namespace, pod.serviceAccount), allowAll: false });
   return {
     pod,
     ip: podIPv4(pod) ?? "",
     iface: workloadInterfaceName(pod.namespace, pod.name, prefix),
-    labels: calicoLabels(cluster, pod),
+    labels: calicoLabels(src, pod),
     profiles,
   };
 }
 
+// The IR is immutable, so workloads are computed once per (cluster, prefix)
+// and shared by every node rendered from it (they used to be rebuilt per node:
+// a SHA-1 and a label map per pod, times the number of nodes).
+const workloadCache = new WeakMap<Cluster, Map<string, readonly Workload[]>>();
+const localCache = new WeakMap<readonly Workload[], Map<string, readonly Workload[]>>();
+
 /** Every endpoint in the cluster (all nodes): IP-set members come from these. */
-export function allWorkloads(cluster: Cluster, prefix: string): Workload[] {
-  return cluster.pods.filter(isEndpoint).map((p) => toWorkload(cluster, p, prefix));
+export function allWorkloads(cluster: Cluster, prefix: string): readonly Workload[] {
+  let byPrefix = workloadCache.get(cluster);
+  if (!byPrefix) workloadCache.set(cluster, (byPrefix = new Map()));
+  let all = byPrefix.get(prefix);
+  if (!all) {
+    const src = labelSources(cluster);
+    all = cluster.pods.filter(isEndpoint).map((p) => toWorkload(src, p, prefix));
+    byPrefix.set(prefix, all);
+  }
+  return all;
 }
 
 /** Endpoints on `nodeName`, sorted by interface name for determinism (§3.4). */
-export function localWorkloads(all: readonly Workload[], nodeName: string): Workload[] {
-  return all.filter((w) => w.pod.nodeName === nodeName).sort((a, b) => byteCompare(a.iface, b.iface));
+export function localWorkloads(all: readonly Workload[], nodeName: string): readonly Workload[] {
+  let byNode = localCache.get(all);
+  if (!byNode) {
+    const groups = new Map<string, Workload[]>();
+    for (const w of all) {
+      const node = w.pod.nodeName ?? "";
+      let g = groups.get(node);
+      if (!g) groups.set(node, (g = []));
+      g.push(w);
+    }
+    for (const g of groups.values()) g.sort((a, b) => byteCompare(a.iface, b.iface));
+    localCache.set(all, (byNode = groups));
+  }
+  return byNode.get(nodeName) ?? [];
 }
