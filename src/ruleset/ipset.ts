@@ -33,15 +33,25 @@ export function compareMembers(a: IpSetMember, b: IpSetMember): number {
 
 /** `ipset restore` input: sets by name, members in address order; identical to what `ipset save` prints back. */
 export function writeIpSets(sets: readonly IpSet[]): string {
-  const out: string[] = [];
-  for (const s of [...sets].sort((a, b) => byteCompare(a.name, b.name))) {
-    out.push(["create", s.name, s.type, ...s.options].join(" "));
-    const seen = new Set<string>();
-    for (const mem of [...s.members].sort(compareMembers)) {
-      if (seen.has(mem.value)) continue;
-      seen.add(mem.value);
-      out.push(`add ${s.name} ${mem.value}${mem.nomatch ? " nomatch" : ""}`);
-    }
+  return [...sets].sort((a, b) => byteCompare(a.name, b.name)).map(setText).join("");
+}
+
+// Sets are immutable and a backend may share one set object between many
+// nodes (a selector's members are the same on every node), so each set's
+// sorted text is built once and reused.
+const setTexts = new WeakMap<IpSet, string>();
+
+function setText(s: IpSet): string {
+  let text = setTexts.get(s);
+  if (text !== undefined) return text;
+  const out = [["create", s.name, s.type, ...s.options].join(" ")];
+  const seen = new Set<string>();
+  for (const mem of [...s.members].sort(compareMembers)) {
+    if (seen.has(mem.value)) continue;
+    seen.add(mem.value);
+    out.push(`add ${s.name} ${mem.value}${mem.nomatch ? " nomatch" : ""}`);
   }
-  return out.length ? out.join("\n") + "\n" : "";
+  text = out.join("\n") + "\n";
+  setTexts.set(s, text);
+  return text;
 }

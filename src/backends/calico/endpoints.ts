@@ -134,6 +134,15 @@ function renderedPolicyChain(p: NetworkPolicy, dir: Direction): RenderedPolicy {
  * RETURN); `ksa.*` has no rules, so only the comment rule.
  */
 export function profileChain(profile: Profile, dir: Direction): Chain {
-  const allow = profile.allowAll ? [rule([], ft.setMark(MARK.accept)), rule([fm.markSet(MARK.accept)], ft.ret())] : [];
-  return chain(profileChainName(dir, profile.name), withChainComment(allow, profileChainComment(dir, profile.name)));
+  // Profiles are interned per cluster (workloads.ts): one chain per profile and direction, shared by every node.
+  let byDir = profileChainCache.get(profile);
+  if (!byDir) profileChainCache.set(profile, (byDir = {}));
+  let c = byDir[dir];
+  if (!c) {
+    const allow = profile.allowAll ? [rule([], ft.setMark(MARK.accept)), rule([fm.markSet(MARK.accept)], ft.ret())] : [];
+    c = byDir[dir] = chain(profileChainName(dir, profile.name), withChainComment(allow, profileChainComment(dir, profile.name)));
+  }
+  return c;
 }
+
+const profileChainCache = new WeakMap<Profile, Partial<Record<Direction, Chain>>>();

@@ -64,9 +64,16 @@ function calicoLabels(src: LabelSources, pod: Pod): Map<string, string> {
   return out;
 }
 
-function toWorkload(src: LabelSources, pod: Pod, prefix: string): Workload {
-  const profiles: Profile[] = [{ name: namespaceProfile(pod.namespace), allowAll: true }];
-  if (pod.serviceAccount) profiles.push({ name: serviceAccountProfile(pod.namespace, pod.serviceAccount), allowAll: false });
+/** One Profile object per name, so chains rendered from a profile can be cached on it (endpoints.ts). */
+function interned(profiles: Map<string, Profile>, name: string, allowAll: boolean): Profile {
+  let p = profiles.get(name);
+  if (!p) profiles.set(name, (p = { name, allowAll }));
+  return p;
+}
+
+function toWorkload(src: LabelSources, pod: Pod, prefix: string, known: Map<string, Profile>): Workload {
+  const profiles: Profile[] = [interned(known, namespaceProfile(pod.namespace), true)];
+  if (pod.serviceAccount) profiles.push(interned(known, serviceAccountProfile(pod.namespace, pod.serviceAccount), false));
   return {
     pod,
     ip: podIPv4(pod) ?? "",
@@ -89,7 +96,8 @@ export function allWorkloads(cluster: Cluster, prefix: string): readonly Workloa
   let all = byPrefix.get(prefix);
   if (!all) {
     const src = labelSources(cluster);
-    all = cluster.pods.filter(isEndpoint).map((p) => toWorkload(src, p, prefix));
+    const profiles = new Map<string, Profile>();
+    all = cluster.pods.filter(isEndpoint).map((p) => toWorkload(src, p, prefix, profiles));
     byPrefix.set(prefix, all);
   }
   return all;
