@@ -18,7 +18,7 @@ export const FEATURES = [
   "ipBlock:except", "ipBlock:except-holds-pod-ip", "ipBlock:host-bits",
   "sel:matchLabels", "sel:In", "sel:NotIn", "sel:NotIn-missing-key", "sel:Exists", "sel:DoesNotExist", "sel:metadata.name",
   "ports:absent", "ports:[]", "port:{}", "port:protocol-only", "port:number", "port:endPort", "port:named",
-  "port:named-protocol-mismatch", "proto:TCP", "proto:UDP", "proto:SCTP",
+  "port:named-protocol-mismatch", "ports:more-than-multiport-holds", "proto:TCP", "proto:UDP", "proto:SCTP", "name:long",
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 
@@ -89,6 +89,7 @@ function ruleFeatures(dir: "ingress" | "egress", spec: Obj, c: GeneratedCase, ta
     const ports = list(rule["ports"]);
     if (!ports) tag("ports:absent");
     else if (ports.length === 0) tag("ports:[]");
+    else if (ports.length > 15) tag("ports:more-than-multiport-holds");
     for (const p of ports ?? []) portFeatures(obj(p) ?? {}, c, tag);
   }
 }
@@ -116,6 +117,7 @@ export function featuresOf(c: GeneratedCase): Set<Feature> {
   tag(c.cluster.explicitPool ? "pool:explicit" : "pool:default");
   const podKeys = new Set(c.cluster.pods.flatMap((p) => Object.keys(p.labels)));
   for (const doc of c.policies) {
+    if (String(obj(obj(doc)?.["metadata"])?.["name"]).length > 28) tag("name:long");
     const spec = obj(obj(doc)?.["spec"]);
     if (!spec) {
       tag("spec:absent");

@@ -91,8 +91,17 @@ export function policyArbs(shape: ClusterShape, opts: PolicyOptions = {}) {
       { weight: 1, arbitrary: fc.constant([] as YamlValue) },
       { weight: 4, arbitrary: fc.array(item, { minLength: 1, maxLength: 2 }) },
     );
+  // Now and then more ports than one multiport match holds (15, a range costing 2 —
+  // iptables-extensions(8)), so the backend must split them; duplicates included.
+  const manyPorts = fc.array(
+    fc.record({ protocol, port: fc.integer({ min: 1000, max: 1030 }), span: fc.option(fc.nat(4), { nil: ABSENT }) }).map((r) =>
+      compact({ protocol: r.protocol, port: r.port, endPort: r.span === ABSENT ? ABSENT : r.port + r.span }),
+    ),
+    { minLength: 12, maxLength: 20 },
+  );
+  const ports = fc.oneof({ weight: 12, arbitrary: listOf(port) }, { weight: 1, arbitrary: manyPorts });
   const rule = (peerKey: "from" | "to"): fc.Arbitrary<Obj> =>
-    fc.record({ peers: listOf(peer), ports: listOf(port) }).map((r) => compact({ [peerKey]: r.peers, ports: r.ports }));
+    fc.record({ peers: listOf(peer), ports }).map((r) => compact({ [peerKey]: r.peers, ports: r.ports }));
 
   const policyTypes = fc.constantFrom<Maybe<YamlValue>>(
     ABSENT, [], ["Ingress"], ["Egress"], ["Ingress", "Egress"], ["Egress", "Ingress"], ["Ingress", "Ingress"],
@@ -110,12 +119,15 @@ export function policyArbs(shape: ClusterShape, opts: PolicyOptions = {}) {
     fc
       .record({
         ns: fc.constantFrom(...shape.namespaces.map((n) => n.name)),
+        // Long names overflow the 28-character chain-name limit and must be hashed (felix-format names).
+        long: fc.nat(4).map((n) => n === 0),
         // A policy without spec is deny-all-ingress for its namespace: rare, but valid (validation §10).
         spec: fc.option(spec, { nil: ABSENT, freq: 15 }),
       })
-      .map(({ ns, spec: s }) =>
-        compact({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace: ns }, spec: s }),
-      );
+      .map(({ ns, long, spec: s }) => {
+        const metadata = { name: long ? `${name}.with-a-name-longer-than-any-chain-name` : name, namespace: ns };
+        return compact({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata, spec: s });
+      });
 
   const policies = (min = 1, max = 4): fc.Arbitrary<YamlValue[]> =>
     fc.integer({ min, max }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => policy(`pol-${i}`))));
