@@ -6,20 +6,68 @@ import { loadModel, type InputFile } from "./frontend/index.js";
 import type { Model } from "./ir/policy.js";
 import { renderCalicoNode, DEFAULT_CALICO_OPTIONS, type CalicoOptions } from "./backends/calico/index.js";
 import type { NodeOutput } from "./backends/types.js";
-import { writeRuleSet } from "./ruleset/writer.js";
+import { DEFAULT_KUBE_PROXY_OPTIONS, renderKubeProxyNode, type KubeProxyOptions } from "./backends/kubeproxy/index.js";
+import { mergeNodeRuleSets } from "./backends/kubeproxy/merge.js";
+import type { Rule, TableName } from "./ruleset/types.js";
+import { SAVE_STYLE, writeListRules, writeRuleSet, type WriteStyle } from "./ruleset/writer.js";
 import { writeIpSets } from "./ruleset/ipset.js";
 import { writeRoutes } from "./ruleset/routes.js";
 
 export type EmitKind = "iptables" | "ipsets" | "routes";
 export const EMIT_KINDS: readonly EmitKind[] = ["iptables", "ipsets", "routes"];
 
+/** Which agents program the node: Calico's Felix, kube-proxy, or both (one iptables-restore input for the whole node). */
+export type BackendChoice = "both" | "calico" | "kube-proxy";
+
 export interface CompileOptions {
   /** Only these nodes (empty = every node in the snapshot). */
   readonly nodes: readonly string[];
   readonly calico: CalicoOptions;
+  /**
+   * Default "both": Calico, plus kube-proxy when the snapshot declares Services,
+   * EndpointSlices, Endpoints or a KubeProxyConfiguration (a snapshot without
+   * any is taken to model policy only).
+   */
+  readonly backend?: BackendChoice;
+  readonly kubeProxy?: KubeProxyOptions;
+  /** With backend "kube-proxy": iptables-save form of the node (§4.3) instead of kube-proxy's test-sorted payload (§4.2). */
+  readonly asSaved?: boolean;
+  /** Print `iptables -t <table> -S` lines instead of iptables-save text (implies asSaved). */
+  readonly listRules?: TableName;
 }
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { nodes: [], calico: DEFAULT_CALICO_OPTIONS };
+
+/** kube-proxy's restore payload keeps its own layout and comment quoting (writer.ts WriteStyle); everything else is iptables-save text. */
+export function iptablesStyle(opts: CompileOptions): WriteStyle {
+  return kubeProxyTestSorted(opts) ? { layout: "given", quoting: "kube-proxy" } : SAVE_STYLE;
+}
+
+/** Whether `<node>.iptables` is iptables-save text (parser round trips apply), not kube-proxy's payload or `iptables -S` lines. */
+export function emitsSaveText(opts: CompileOptions): boolean {
+  return !kubeProxyTestSorted(opts) && !opts.listRules;
+}
+
+function kubeProxyTestSorted(opts: CompileOptions): boolean {
+  return opts.backend === "kube-proxy" && !opts.asSaved && !opts.listRules;
+}
+
+/** Felix inserts its hooks (`-j cali-*`) at the top of built-in chains and keeps them there; the rest it appends (felix-format §2.2). */
+function isFelixHook(r: Rule): boolean {
+  return r.target?.kind === "jump" && r.target.name.startsWith("cali-");
+}
+
+function renderNode(model: Model, node: string, opts: CompileOptions): NodeOutput {
+  const kp = opts.kubeProxy ?? DEFAULT_KUBE_PROXY_OPTIONS;
+  if (opts.backend === "kube-proxy") {
+    const ruleset = renderKubeProxyNode(model, node, kp, kubeProxyTestSorted(opts) ? "test-sorted" : "saved");
+    return { node, ruleset, ipsets: [], routes: [] };
+  }
+  const calico = renderCalicoNode(model, node, opts.calico);
+  if (opts.backend === "calico" || model.cluster.services === undefined) return calico;
+  const kube = renderKubeProxyNode(model, node, kp, "saved");
+  return { ...calico, ruleset: mergeNodeRuleSets(calico.ruleset, kube, isFelixHook) };
+}
 
 export interface CompileResult {
   readonly diag: DiagnosticSink;
@@ -41,15 +89,20 @@ export function compile(files: readonly InputFile[], opts: CompileOptions): Comp
   if (diag.hasErrors()) return { diag, sources, model: null, outputs: [] };
   const wanted = opts.nodes.length ? new Set(opts.nodes) : known;
   // model.cluster.nodes is sorted by name, so outputs are too.
-  const outputs = model.cluster.nodes.filter((n) => wanted.has(n.name)).map((n) => renderCalicoNode(model, n.name, opts.calico));
+  const outputs = model.cluster.nodes.filter((n) => wanted.has(n.name)).map((n) => renderNode(model, n.name, opts));
   return { diag, sources, model, outputs };
 }
 
+/** The output kinds a backend choice produces: kube-proxy alone writes no ipsets and no routes. */
+export function emitKinds(opts: CompileOptions): readonly EmitKind[] {
+  return opts.backend === "kube-proxy" ? ["iptables"] : EMIT_KINDS;
+}
+
 /** The text of one output file of a node. */
-export function emitText(out: NodeOutput, kind: EmitKind): string {
+export function emitText(out: NodeOutput, kind: EmitKind, opts: CompileOptions = DEFAULT_COMPILE_OPTIONS): string {
   switch (kind) {
     case "iptables":
-      return writeRuleSet(out.ruleset);
+      return iptablesText(out, opts);
     case "ipsets":
       return writeIpSets(out.ipsets);
     case "routes":
@@ -57,9 +110,15 @@ export function emitText(out: NodeOutput, kind: EmitKind): string {
   }
 }
 
+function iptablesText(out: NodeOutput, opts: CompileOptions): string {
+  if (!opts.listRules) return writeRuleSet(out.ruleset, iptablesStyle(opts));
+  const table = out.ruleset.tables.find((t) => t.name === opts.listRules) ?? { name: opts.listRules, chains: [] };
+  return writeListRules(table);
+}
+
 /** Every output file, keyed by file name (`<node>.iptables`, …), in a stable order. */
-export function outputFiles(outputs: readonly NodeOutput[]): Map<string, string> {
+export function outputFiles(outputs: readonly NodeOutput[], opts: CompileOptions = DEFAULT_COMPILE_OPTIONS): Map<string, string> {
   const files = new Map<string, string>();
-  for (const out of outputs) for (const k of EMIT_KINDS) files.set(`${out.node}.${k}`, emitText(out, k));
+  for (const out of outputs) for (const k of emitKinds(opts)) files.set(`${out.node}.${k}`, emitText(out, k, opts));
   return files;
 }

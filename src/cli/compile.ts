@@ -1,6 +1,8 @@
 // `netpolc compile`: the command layer over the pure pipeline.
-import { compile, EMIT_KINDS, emitText, outputFiles, type CompileOptions, type EmitKind } from "../pipeline.js";
+import { compile, emitKinds, emitText, outputFiles, type BackendChoice, type CompileOptions, type EmitKind } from "../pipeline.js";
 import { DEFAULT_CALICO_OPTIONS } from "../backends/calico/index.js";
+import { DEFAULT_KUBE_PROXY_OPTIONS, KUBE_PROXY_VERSIONS, type KubeProxyOptions, type KubeProxyVersion } from "../backends/kubeproxy/index.js";
+import type { TableName } from "../ruleset/types.js";
 import { renderAll, type DiagnosticFormat } from "../diagnostics/render.js";
 import type { InputFile } from "../frontend/index.js";
 import { flag, flagAll, has, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
@@ -15,6 +17,14 @@ export const COMPILE_FLAGS: readonly FlagSpec[] = [
   { name: "no-random-fully", help: "omit MASQUERADE --random-fully (iptables < 1.6.2 or kernel < 3.14)" },
   { name: "builtin-policy", value: "POLICY", choices: ["ACCEPT", "DROP"], help: "policy printed for built-in chains (default ACCEPT)" },
   { name: "endpoint-to-host-action", value: "ACTION", choices: ["ACCEPT", "DROP", "RETURN"], help: "Felix DefaultEndpointToHostAction (default ACCEPT)" },
+  { name: "backend", value: "NAME", choices: ["both", "calico", "kube-proxy"], help: "which agents program the node (default both: Calico, plus kube-proxy's KUBE-* chains when the inputs hold Services, EndpointSlices or a KubeProxyConfiguration)" },
+  { name: "kube-proxy-version", value: "V", choices: KUBE_PROXY_VERSIONS, help: "kube-proxy whose rules to reproduce: 1.29 (default), 1.31 (nfacct counters), 1.13 (KUBE-XLB era)" },
+  { name: "as-saved", help: "with --backend kube-proxy: print the node's KUBE-* state as iptables-save shows it, not kube-proxy's restore payload in its unit tests' sorted layout" },
+  { name: "list-rules", value: "TABLE", choices: ["raw", "mangle", "nat", "filter"], help: "print what `iptables -t TABLE -S` shows instead of iptables-save text (implies --as-saved)" },
+  { name: "random-fully", help: "kube-proxy: MASQUERADE --random-fully in KUBE-POSTROUTING (iptables >= 1.6.2; Calico's is on unless --no-random-fully)" },
+  { name: "masquerade-mark", value: "STYLE", choices: ["short", "padded"], help: "kube-proxy restore text spells its mark 0x4000 (short, its unit tests; default) or 0x00004000 (padded, real kube-proxy); iptables-save prints 0x4000 either way" },
+  { name: "ip-family", value: "N", choices: ["4", "6"], help: "with --backend kube-proxy: the proxier's family (6 gives ip6tables rules)" },
+  { name: "service-order", value: "LIST", help: "kube-proxy: service ports NS/NAME[:PORT], comma-separated, in the order kube-proxy walked them (Go map order, random per sync) to reproduce a captured node; the rest follow sorted" },
   { name: "help", short: "h", help: "show this help" },
 ];
 
@@ -29,8 +39,25 @@ export interface CommandResult {
   readonly pruneStale: boolean;
 }
 
-export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
+function kubeProxyOptionsFrom(args: ParsedArgs): KubeProxyOptions {
   return {
+    version: (flag(args, "kube-proxy-version") ?? DEFAULT_KUBE_PROXY_OPTIONS.version) as KubeProxyVersion,
+    randomFully: has(args, "random-fully"),
+    paddedMark: flag(args, "masquerade-mark") === "padded",
+    family: flag(args, "ip-family") === "6" ? 6 : 4,
+    serviceOrder: (flag(args, "service-order") ?? "").split(",").filter((s) => s !== ""),
+  };
+}
+
+export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
+  const backend = (flag(args, "backend") ?? "both") as BackendChoice;
+  if (flag(args, "ip-family") === "6" && backend !== "kube-proxy") throw new UsageError("--ip-family 6 needs --backend kube-proxy (the node file is IPv4 iptables)");
+  const listRules = flag(args, "list-rules") as TableName | undefined;
+  return {
+    backend,
+    kubeProxy: kubeProxyOptionsFrom(args),
+    asSaved: has(args, "as-saved"),
+    ...(listRules ? { listRules } : {}),
     nodes: [...flagAll(args, "node")],
     calico: {
       ...DEFAULT_CALICO_OPTIONS,
@@ -50,7 +77,8 @@ export function runCompile(files: readonly InputFile[], args: ParsedArgs): Comma
   if (!outputDir && !emit) throw new UsageError("compile needs -o DIR or --emit KIND");
   if (outputDir && emit) throw new UsageError("-o and --emit cannot be combined");
   const format = (flag(args, "format") ?? "text") as DiagnosticFormat;
-  const res = compile(files, compileOptionsFrom(args));
+  const opts = compileOptionsFrom(args);
+  const res = compile(files, opts);
   const shown = has(args, "verbose") ? res.diag.all : res.diag.all.filter((d) => d.severity !== "note");
   const stderr = renderAll(shown, res.sources, format);
   const fail = (code: number, extra = ""): CommandResult => ({
@@ -63,11 +91,11 @@ export function runCompile(files: readonly InputFile[], args: ParsedArgs): Comma
       throw new UsageError(`--emit prints one node; choose one with --node (nodes: ${names || "none"})`);
     }
     const out = res.outputs[0]!;
-    const kinds = emit === "all" ? EMIT_KINDS : [emit];
-    const stdout = kinds.map((k) => emitText(out, k)).join("");
+    const kinds = emit === "all" ? emitKinds(opts) : [emit];
+    const stdout = kinds.map((k) => emitText(out, k, opts)).join("");
     return { exitCode: 0, stdout, stderr, files: new Map(), outputDir: null, pruneStale: false };
   }
   return {
-    exitCode: 0, stdout: "", stderr, files: outputFiles(res.outputs), outputDir, pruneStale: flagAll(args, "node").length === 0,
+    exitCode: 0, stdout: "", stderr, files: outputFiles(res.outputs, opts), outputDir, pruneStale: flagAll(args, "node").length === 0,
   };
 }

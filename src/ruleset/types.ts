@@ -31,7 +31,17 @@ export type HeadKind = "source" | "destination" | "in-interface" | "out-interfac
 
 export type RulePart =
   | { readonly kind: HeadKind; readonly negated: boolean; readonly value: string }
-  | { readonly kind: "match"; readonly module: string; readonly options: readonly RuleOption[] };
+  | {
+      readonly kind: "match";
+      readonly module: string;
+      readonly options: readonly RuleOption[];
+      /**
+       * Printed without `-m <module>`: options continuing a match loaded earlier in the rule, as in kube-proxy's
+       * restore text `-m tcp -p tcp -d 10.0.0.1 --dport 80` (spec kubeproxy-format §3.3). Semantically one more
+       * match of that module. iptables-save never prints this form.
+       */
+      readonly implicit?: boolean;
+    };
 
 export type Target =
   | { readonly kind: "jump"; readonly name: string; readonly options: readonly RuleOption[] }

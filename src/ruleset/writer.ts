@@ -20,32 +20,55 @@ export function saveString(s: string): string {
   return '"' + s.replace(/[\\"]/g, (c) => "\\" + c) + '"';
 }
 
-function writeOption(o: RuleOption): string {
-  const args = o.args.map((a) => (o.quoted ? saveString(a) : a));
+/**
+ * How a RuleSet is laid out and spelled. Everything netpolc writes is
+ * iptables-save text (SAVE_STYLE) except kube-proxy's own restore payload,
+ * which the kube-proxy backend prints in its upstream tests' sorted form.
+ */
+export interface WriteStyle {
+  /** "save": tables in TABLE_ORDER, every built-in chain, user chains by strcmp; "given": tables and chains as listed, none added. */
+  readonly layout: "save" | "given";
+  /**
+   * "save": xtables_save_string. "kube-proxy": kube-proxy puts literal quotes into the templates of comments
+   * that contain a space and writes one-word comments bare (spec kubeproxy-format §3.0).
+   */
+  readonly quoting: "save" | "kube-proxy";
+}
+
+export const SAVE_STYLE: WriteStyle = { layout: "save", quoting: "save" };
+
+function quote(s: string, style: WriteStyle): string {
+  if (style.quoting === "kube-proxy") return s.length > 0 && !/[\s"]/.test(s) ? s : `"${s}"`;
+  return saveString(s);
+}
+
+function writeOption(o: RuleOption, style: WriteStyle): string {
+  const args = o.args.map((a) => (o.quoted ? quote(a, style) : a));
   return [o.negated ? "!" : null, `--${o.name}`, ...args].filter((x) => x !== null).join(" ");
 }
 
-function writePart(p: RulePart): string {
+function writePart(p: RulePart, style: WriteStyle): string {
   if (p.kind === "match") {
-    return [`-m ${p.module}`, ...p.options.map(writeOption)].join(" ");
+    const opts = p.options.map((o) => writeOption(o, style));
+    return (p.implicit ? opts : [`-m ${p.module}`, ...opts]).join(" ");
   }
   return `${p.negated ? "! " : ""}${HEAD_FLAG[p.kind]} ${p.value}`;
 }
 
-function writeTarget(tg: Target): string {
+function writeTarget(tg: Target, style: WriteStyle): string {
   if (tg.kind === "goto") return `-g ${tg.name}`;
-  return [`-j ${tg.name}`, ...tg.options.map(writeOption)].join(" ");
+  return [`-j ${tg.name}`, ...tg.options.map((o) => writeOption(o, style))].join(" ");
 }
 
 /** One rule's text after `-A <chain>`. */
-export function writeRuleBody(r: Rule): string {
-  const pieces = r.parts.map(writePart);
-  if (r.target) pieces.push(writeTarget(r.target));
+export function writeRuleBody(r: Rule, style: WriteStyle = SAVE_STYLE): string {
+  const pieces = r.parts.map((p) => writePart(p, style));
+  if (r.target) pieces.push(writeTarget(r.target, style));
   return pieces.join(" ");
 }
 
-export function writeRule(chain: string, r: Rule): string {
-  const body = writeRuleBody(r);
+export function writeRule(chain: string, r: Rule, style: WriteStyle = SAVE_STYLE): string {
+  const body = writeRuleBody(r, style);
   return body ? `-A ${chain} ${body}` : `-A ${chain}`;
 }
 
@@ -66,17 +89,29 @@ export function orderedChains(table: Table): Chain[] {
   return [...builtins, ...extraBuiltins, ...user];
 }
 
-export function writeTable(table: Table): string {
-  const chains = orderedChains(table);
+export function writeTable(table: Table, style: WriteStyle = SAVE_STYLE): string {
+  const chains = style.layout === "save" ? orderedChains(table) : [...table.chains];
   const out: string[] = [`*${table.name}`];
   for (const c of chains) out.push(`:${c.name} ${isBuiltinChain(c.name) ? (c.policy ?? "ACCEPT") : "-"} [0:0]`);
-  for (const c of chains) for (const r of c.rules) out.push(writeRule(c.name, r));
+  for (const c of chains) for (const r of c.rules) out.push(writeRule(c.name, r, style));
   out.push("COMMIT");
   return out.join("\n") + "\n";
 }
 
-/** The whole ruleset as iptables-restore input (tables in TABLE_ORDER; no timestamps). */
-export function writeRuleSet(rs: RuleSet): string {
-  const tables = [...rs.tables].sort((a, b) => TABLE_ORDER.indexOf(a.name) - TABLE_ORDER.indexOf(b.name));
-  return tables.map(writeTable).join("");
+/** The whole ruleset as iptables-restore input (tables in TABLE_ORDER unless the style keeps them as given; no timestamps). */
+export function writeRuleSet(rs: RuleSet, style: WriteStyle = SAVE_STYLE): string {
+  const tables = style.layout === "given" ? [...rs.tables] : [...rs.tables].sort((a, b) => TABLE_ORDER.indexOf(a.name) - TABLE_ORDER.indexOf(b.name));
+  return tables.map((t) => writeTable(t, style)).join("");
+}
+
+/**
+ * One table as `iptables -t <table> -S` prints it: `-P` for every built-in
+ * chain, `-N` for user chains (strcmp order, as iptables-save), then every
+ * chain's `-A` lines in that order. Rule text is iptables-save's.
+ */
+export function writeListRules(table: Table): string {
+  const chains = orderedChains(table);
+  const out = chains.map((c) => (isBuiltinChain(c.name) ? `-P ${c.name} ${c.policy ?? "ACCEPT"}` : `-N ${c.name}`));
+  for (const c of chains) for (const r of c.rules) out.push(writeRule(c.name, r));
+  return out.join("\n") + "\n";
 }
