@@ -3,6 +3,7 @@
 // the drop/reject verdict is. Pure data; the templates (modern.ts,
 // legacy.ts) turn a plan into rules.
 import { endpointString, type Endpoint, type Service, type ServicePort } from "../../ir/service.js";
+import { byteCompare } from "../../ruleset/writer.js";
 import type { NodeContext } from "./context.js";
 import { chain, servicePortHash, spnString } from "./names.js";
 
@@ -58,7 +59,9 @@ export function planServices(services: readonly Service[], ctx: NodeContext): Po
     if (svc.clusterIPs.kind === "headless") continue;
     const clusterIP = svc.clusterIPs.ips.find((ip) => isV6(ip) === (ctx.opts.family === 6));
     if (clusterIP === undefined) continue;
-    for (const port of svc.ports) plans.push(planPort(svc, port, clusterIP, ctx));
+    // Sorted for determinism: by port name, then protocol (services come sorted by namespace and name).
+    const ports = [...svc.ports].sort((a, b) => byteCompare(a.name, b.name) || byteCompare(a.protocol, b.protocol));
+    for (const port of ports) plans.push(planPort(svc, port, clusterIP, ctx));
   }
   return orderPlans(plans, ctx.opts.serviceOrder);
 }
