@@ -68,26 +68,29 @@ function encapDrops(ipencap: string): FelixRule[] {
   ];
 }
 
-function policyJumps(dir: Direction, policies: readonly NetworkPolicy[]): FelixRule[] {
+function policyJumps(dir: Direction, policies: readonly NetworkPolicy[], chainOf: (p: NetworkPolicy) => string): FelixRule[] {
   if (policies.length === 0) return [];
   return [
     rule([], ft.clearMark(MARK.pass), COMMENT.startOfPolicies),
     ...policies.flatMap((p) => [
-      rule([fm.markClear(MARK.pass)], ft.jump(policyChainName(dir, p.namespace, p.name))),
+      rule([fm.markClear(MARK.pass)], ft.jump(chainOf(p))),
       rule([fm.markSet(MARK.accept)], ft.ret(), COMMENT.returnIfPolicyAccepted),
     ]),
     rule([fm.markClear(MARK.pass)], ft.drop(), COMMENT.dropIfNoPolicies),
   ];
 }
 
-/** endpointIptablesChain (§3.2, P27, IptablesFilterAllowAction=ACCEPT). */
-export function endpointChain(w: Workload, dir: Direction, policies: readonly NetworkPolicy[], ipencap: string): Chain {
+/** endpointIptablesChain (§3.2, P27, IptablesFilterAllowAction=ACCEPT); `chainOf` lets -O2 chain-share redirect jumps (src/optimize). */
+export function endpointChain(
+  w: Workload, dir: Direction, policies: readonly NetworkPolicy[], ipencap: string,
+  chainOf: (p: NetworkPolicy) => string = (p) => policyChainName(dir, p.namespace, p.name),
+): Chain {
   const rules: FelixRule[] = [
     rule([fm.conntrack(["RELATED", "ESTABLISHED"])], ft.accept()),
     rule([fm.conntrack(["INVALID"])], ft.drop()),
     rule([], ft.clearMark(MARK.accept)),
     ...(dir === "egress" ? encapDrops(ipencap) : []),
-    ...policyJumps(dir, policies),
+    ...policyJumps(dir, policies, chainOf),
     ...w.profiles.flatMap((p) => [
       rule([], ft.jump(profileChainName(dir, p.name))),
       rule([fm.markSet(MARK.accept)], ft.ret(), COMMENT.returnIfProfileAccepted),
