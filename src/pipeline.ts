@@ -8,6 +8,7 @@ import { renderCalicoNode, DEFAULT_CALICO_OPTIONS, type CalicoOptions } from "./
 import type { NodeOutput } from "./backends/types.js";
 import { DEFAULT_KUBE_PROXY_OPTIONS, renderKubeProxyNode, type KubeProxyOptions } from "./backends/kubeproxy/index.js";
 import { mergeNodeRuleSets } from "./backends/kubeproxy/merge.js";
+import { optimizeNode, type OptimizeOptions } from "./optimize/index.js";
 import type { Rule, TableName } from "./ruleset/types.js";
 import { SAVE_STYLE, writeListRules, writeRuleSet, type WriteStyle } from "./ruleset/writer.js";
 import { writeIpSets } from "./ruleset/ipset.js";
@@ -34,6 +35,8 @@ export interface CompileOptions {
   readonly asSaved?: boolean;
   /** Print `iptables -t <table> -S` lines instead of iptables-save text (implies asSaved). */
   readonly listRules?: TableName;
+  /** -O level and -O2 passes (src/optimize); absent = -O1, Felix's own layout. */
+  readonly optimize?: OptimizeOptions;
 }
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { nodes: [], calico: DEFAULT_CALICO_OPTIONS };
@@ -63,7 +66,7 @@ function renderNode(model: Model, node: string, opts: CompileOptions): NodeOutpu
     const ruleset = renderKubeProxyNode(model, node, kp, kubeProxyTestSorted(opts) ? "test-sorted" : "saved");
     return { node, ruleset, ipsets: [], routes: [] };
   }
-  const calico = renderCalicoNode(model, node, opts.calico);
+  const calico = optimizeNode(model, renderCalicoNode(model, node, opts.calico), opts.calico, opts.optimize);
   if (opts.backend === "calico" || model.cluster.services === undefined) return calico;
   const kube = renderKubeProxyNode(model, node, kp, "saved");
   return { ...calico, ruleset: mergeNodeRuleSets(calico.ruleset, kube, isFelixHook) };

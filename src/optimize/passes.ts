@@ -1,0 +1,90 @@
+// The -O2 passes: each is named, described in one line, individually
+// switchable, and made of pure functions for the stage(s) it works on:
+//   rules  — one policy chain's Calico rules (rules.ts), before Felix rendering;
+//   felix  — one policy or profile chain's Felix rules, before hashing;
+//   sets   — the node's policy IP sets (alias map: set name → kept name);
+//   chains — the node's rendered policy chains (chain name → shared chain name).
+// The driver (node.ts) applies them in this file's order, which is fixed.
+import type { FelixRule } from "../backends/calico/felix-rule.js";
+import { fm, ft } from "../backends/calico/felix-rule.js";
+import { MARK } from "../backends/calico/names.js";
+import type { IpSet } from "../ruleset/ipset.js";
+import { byteCompare } from "../ruleset/writer.js";
+import { cidrMerge, portMerge, ruleAbsorb, type OptRule } from "./rules.js";
+
+export interface Pass {
+  readonly name: string;
+  readonly description: string;
+  readonly rules?: (rules: readonly OptRule[]) => OptRule[];
+  readonly felix?: (rules: readonly FelixRule[]) => FelixRule[];
+  readonly sets?: (sets: readonly IpSet[]) => ReadonlyMap<string, string>;
+  readonly chains?: (bodies: ReadonlyMap<string, string>) => ReadonlyMap<string, string>;
+}
+
+const RETURN_IF_ACCEPTED = `${fm.markSet(MARK.accept).felix} ${ft.ret().felix}`;
+
+function isReturnIfAccepted(r: FelixRule): boolean {
+  return r.comments.length === 0 && r.matches.length === 1 && `${r.matches[0]?.felix} ${r.target?.felix}` === RETURN_IF_ACCEPTED;
+}
+
+/** The last rule, when it is "return if accepted", decides nothing: the chain returns next anyway (P28+ drops it too, §4.1). */
+export function dropTrailingReturn(rules: readonly FelixRule[]): FelixRule[] {
+  const last = rules[rules.length - 1];
+  return last && isReturnIfAccepted(last) ? rules.slice(0, -1) : [...rules];
+}
+
+/**
+ * Policy and profile chains only ever set the accept mark (and scratch bits
+ * that nothing outside a match block reads), so an early "return if accepted"
+ * changes which rules a packet traverses, never the verdict the endpoint
+ * chain reads from the mark afterwards.
+ */
+export function dropAllReturns(rules: readonly FelixRule[]): FelixRule[] {
+  return rules.filter((r) => !isReturnIfAccepted(r));
+}
+
+/** Sets with the same type and members share the lexicographically smallest name. */
+export function dedupSets(sets: readonly IpSet[]): Map<string, string> {
+  const byContent = new Map<string, string>();
+  const alias = new Map<string, string>();
+  // Sorted for determinism: the smallest name of each group is met first.
+  for (const s of [...sets].sort((a, b) => byteCompare(a.name, b.name))) {
+    const key = `${s.type}\n${s.members.map((m) => m.value).sort(byteCompare).join("\n")}`;
+    const kept = byContent.get(key);
+    if (kept === undefined) byContent.set(key, s.name);
+    else alias.set(s.name, kept);
+  }
+  return alias;
+}
+
+/** Chains with the same rendered body (the chain comment excluded) share the smallest chain name. */
+export function shareChains(bodies: ReadonlyMap<string, string>): Map<string, string> {
+  const byBody = new Map<string, string>();
+  const shared = new Map<string, string>();
+  for (const name of [...bodies.keys()].sort(byteCompare)) {
+    const body = bodies.get(name) as string;
+    const kept = byBody.get(body);
+    if (kept === undefined) byBody.set(body, name);
+    else shared.set(name, kept);
+  }
+  return shared;
+}
+
+export const PASSES: readonly Pass[] = [
+  { name: "cidr-merge", description: "subtract ipBlock excepts, merge adjacent/overlapping CIDRs of a chain's ipBlock rules; > 4 CIDRs become one hash:net set", rules: cidrMerge },
+  { name: "port-merge", description: "merge the port lists of rules differing only in ports; pack them into the fewest 15-slot multiport matches", rules: portMerge },
+  { name: "rule-absorb", description: "drop rules covered by another rule of the same chain, and the trailing 'return if accepted'", rules: ruleAbsorb, felix: dropTrailingReturn },
+  { name: "return-merge", description: "drop every 'return if accepted' of allow-only policy/profile chains (the verdict is the mark, read by the caller)", felix: dropAllReturns },
+  { name: "ipset-dedup", description: "policy IP sets with identical members share one set (the smallest name); references rewritten", sets: dedupSets },
+  { name: "chain-share", description: "policy chains with identical rules (modulo name and comment) are emitted once; every jump points at the shared one", chains: shareChains },
+];
+
+export const PASS_NAMES: readonly string[] = PASSES.map((p) => p.name);
+
+/** The passes to run, in PASSES order; throws an Error naming the unknown pass (the CLI turns it into a usage error). */
+export function selectPasses(only: readonly string[] | null, disabled: readonly string[]): Pass[] {
+  for (const n of [...(only ?? []), ...disabled]) {
+    if (!PASS_NAMES.includes(n)) throw new Error(`unknown pass '${n}' (passes: ${PASS_NAMES.join(", ")})`);
+  }
+  return PASSES.filter((p) => (only === null || only.includes(p.name)) && !disabled.includes(p.name));
+}
