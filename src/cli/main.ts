@@ -8,6 +8,9 @@ import { EXPLAIN_FLAGS, runExplain } from "./explain.js";
 import { VERIFY_FLAGS, runVerify, type ReadFile, type TextResult } from "./verify.js";
 import { gatherInputs } from "./inputs.js";
 import { writeOutputs } from "./write.js";
+import { MATRIX_FLAGS, matrixCommand } from "./matrix.js";
+import { WORKLOADS_FLAGS, workloadsCommand } from "./workloads.js";
+import { RULES_FLAGS, rulesCommand } from "./rules.js";
 
 export const VERSION = "0.1.0";
 
@@ -18,6 +21,9 @@ Usage:
   netpolc compile [options] <inputs...>
   netpolc verify [options] <inputs...>
   netpolc explain --from NS/POD|IP --to NS/POD|IP --port PORT[/PROTO] [options] <inputs...>
+  netpolc matrix [--port PORT/PROTO ...] [--by pod|namespace] [--format text|json|html] [--html FILE] [--against OLD...] <inputs...>
+  netpolc workloads [-n NS | -A] <inputs...>
+  netpolc rules --node NAME [--table T] [--chain C] <inputs...>
   netpolc --help | --version
 
 Inputs are files, directories (searched recursively for *.yaml, *.yml, *.json) or - for stdin:
@@ -43,6 +49,19 @@ ${formatFlags(VERIFY_FLAGS)}
 explain: one flow's verdict, the policies and rules that decided it, and its path through the chains.
 explain options:
 ${formatFlags(EXPLAIN_FLAGS)}
+
+matrix: who may connect to whom (rows sources, columns destinations; . allowed, X denied), per port,
+from the NetworkPolicy semantics; --html writes a self-contained page (hover a cell for the deciding rule).
+matrix options:
+${formatFlags(MATRIX_FLAGS)}
+
+workloads: the snapshot's workload endpoints as \`calicoctl get workloadendpoint\` lists them.
+workloads options:
+${formatFlags(WORKLOADS_FLAGS)}
+
+rules: one node's rules as \`iptables -t TABLE -S [CHAIN]\` lists them.
+rules options:
+${formatFlags(RULES_FLAGS)}
 
 Exit status: 0 success, 1 invalid input (nothing is written), or for verify/explain a mismatch between
 rules and policies or an unreadable rules file, 2 usage or internal error.
@@ -94,6 +113,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return 0;
     }
     if (cmd === "verify" || cmd === "explain") return runChecker(cmd, rest, io);
+    if (cmd === "matrix") return matrixCommand(rest, io, USAGE);
+    if (cmd === "workloads") return workloadsCommand(rest, io, USAGE);
+    if (cmd === "rules") return rulesCommand(rest, io, USAGE);
     if (cmd !== "compile") throw new UsageError(`unknown command '${cmd}'`);
     const args = parseArgs(rest, COMPILE_FLAGS);
     if (has(args, "help")) {

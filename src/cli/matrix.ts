@@ -1,0 +1,85 @@
+// `netpolc matrix`: the connectivity matrix from the reference evaluator, as
+// text (cyclonus-like), JSON or a self-contained HTML page.
+import { renameSync, writeFileSync } from "node:fs";
+import { dirname, join, basename } from "node:path";
+import type { Protocol } from "../ir/cluster.js";
+import { buildMatrix, type MatrixBy, type MatrixSide, type PortCase } from "../views/matrix.js";
+import { matrixText } from "../views/matrix-text.js";
+import { matrixJson } from "../views/matrix-json.js";
+import { matrixHtml } from "../views/matrix-html.js";
+import { loadForView } from "../views/load.js";
+import type { InputFile } from "../frontend/index.js";
+import { flag, flagAll, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { gatherInputs } from "./inputs.js";
+import type { TextResult } from "./verify.js";
+
+export const MATRIX_FLAGS: readonly FlagSpec[] = [
+  { name: "port", value: "PORT[/PROTO]", repeatable: true, help: "one table for this port (number or container port name; default protocol TCP); repeatable (default: every port a policy mentions, plus one none does)" },
+  { name: "by", value: "WHAT", choices: ["pod", "namespace"], help: "rows and columns are pods (default) or namespaces" },
+  { name: "format", value: "FMT", choices: ["text", "json", "html"], help: "what to print on stdout (default text; nothing when only --html is given)" },
+  { name: "html", value: "FILE", help: "write the HTML page (one tab per port, hover for the deciding rule) to FILE" },
+  { name: "against", value: "PATH", repeatable: true, help: "old inputs (repeatable): mark the cells whose verdict differs from theirs" },
+  { name: "help", short: "h", help: "show this help" },
+];
+
+const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
+const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+export function parsePortCase(text: string): PortCase {
+  const [p = "", proto = "TCP"] = text.split("/");
+  const protocol = proto.toUpperCase() as Protocol;
+  const n = /^[0-9]{1,5}$/.test(p) ? Number(p) : NaN;
+  const ok = PROTOCOLS.includes(protocol) && text.split("/").length <= 2 && ((n >= 1 && n <= 65535) || (Number.isNaN(n) && PORT_NAME.test(p) && p.length <= 15));
+  if (!ok) throw new UsageError(`--port must be PORT[/PROTO] with PORT 1-65535 or a container port name and PROTO one of ${PROTOCOLS.join(", ")}, not '${text}'`);
+  return { protocol, port: Number.isNaN(n) ? p : n, mentioned: true };
+}
+
+/** Writes via a temporary file and a rename, so a reader never sees half a page. */
+function writeAtomically(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.netpolc-tmp`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+export interface MatrixResult extends TextResult {
+  /** The page for --html FILE, written by the caller. */
+  readonly html: { readonly path: string; readonly text: string } | null;
+}
+
+/** Pure apart from reading nothing: inputs (and --against inputs) already read. */
+export function runMatrix(files: readonly InputFile[], args: ParsedArgs, oldFiles: readonly InputFile[] | null): MatrixResult {
+  const ports = flagAll(args, "port").map(parsePortCase);
+  const now = loadForView(files);
+  const old = oldFiles ? loadForView(oldFiles) : null;
+  const stderr = now.stderr + (old?.stderr ?? "");
+  if (!now.model || (old && !old.model)) return { exitCode: 1, stdout: "", stderr, html: null };
+  const side: MatrixSide = { model: now.model, sources: now.sources };
+  const oldSide: MatrixSide | undefined = old?.model ? { model: old.model, sources: old.sources } : undefined;
+  const m = buildMatrix(side, (flag(args, "by") ?? "pod") as MatrixBy, ports.length ? ports : undefined, oldSide);
+  const htmlPath = flag(args, "html");
+  const format = flag(args, "format") ?? (htmlPath ? null : "text");
+  const stdout = format === "json" ? matrixJson(m) : format === "html" ? matrixHtml(m) : format === "text" ? matrixText(m) : "";
+  return { exitCode: 0, stdout, stderr, html: htmlPath ? { path: htmlPath, text: matrixHtml(m) } : null };
+}
+
+interface CommandIo {
+  readonly stdout: (s: string) => void;
+  readonly stderr: (s: string) => void;
+  readonly readStdin: () => string;
+}
+
+export function matrixCommand(rest: readonly string[], io: CommandIo, usage: string): number {
+  const args = parseArgs(rest, MATRIX_FLAGS);
+  if (has(args, "help")) {
+    io.stdout(usage);
+    return 0;
+  }
+  if (args.positionals.length === 0) throw new UsageError("matrix needs at least one input file or directory");
+  const against = flagAll(args, "against");
+  const res = runMatrix(gatherInputs(args.positionals, io.readStdin), args, against.length ? gatherInputs(against, io.readStdin) : null);
+  if (res.stderr) io.stderr(res.stderr);
+  if (res.exitCode !== 0) return res.exitCode;
+  if (res.html) writeAtomically(res.html.path, res.html.text);
+  if (res.stdout) io.stdout(res.stdout);
+  return 0;
+}

@@ -1,0 +1,54 @@
+// `netpolc rules`: one node's rules as `iptables [-t T] -S [CHAIN]` lists
+// them. The lines come from compile's own --list-rules printer
+// (writeListRules through emitText); --chain only selects among them.
+import { compile, emitText, type CompileOptions } from "../pipeline.js";
+import { renderAll } from "../diagnostics/render.js";
+import type { TableName } from "../ruleset/types.js";
+import type { InputFile } from "../frontend/index.js";
+import { compileOptionsFrom } from "./compile.js";
+import { flag, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { gatherInputs } from "./inputs.js";
+import type { TextResult } from "./verify.js";
+
+export const RULES_FLAGS: readonly FlagSpec[] = [
+  { name: "node", value: "NAME", help: "the node whose rules to list (required)" },
+  { name: "table", short: "t", value: "TABLE", choices: ["raw", "mangle", "nat", "filter"], help: "the table (default filter)" },
+  { name: "chain", value: "CHAIN", help: "only this chain, as `iptables -S CHAIN` prints it" },
+  { name: "help", short: "h", help: "show this help" },
+];
+
+/** `-P C …`, `-N C` and `-A C …` lines of chain `c` (iptables -S CHAIN prints exactly these, in this order). */
+function chainLines(text: string, c: string): string[] {
+  return text.split("\n").filter((l) => l === `-N ${c}` || l.startsWith(`-P ${c} `) || l.startsWith(`-A ${c} `));
+}
+
+export function runRules(files: readonly InputFile[], args: ParsedArgs): TextResult {
+  const node = flag(args, "node");
+  if (node === undefined) throw new UsageError("rules needs --node NAME");
+  const table = (flag(args, "table") ?? "filter") as TableName;
+  const opts: CompileOptions = { ...compileOptionsFrom(args), listRules: table };
+  const res = compile(files, opts);
+  const stderr = renderAll(res.diag.all.filter((d) => d.severity !== "note"), res.sources, "text");
+  const out = res.outputs[0];
+  if (res.diag.hasErrors() || !out) return { exitCode: 1, stdout: "", stderr };
+  const text = emitText(out, "iptables", opts);
+  const chain = flag(args, "chain");
+  if (chain === undefined) return { exitCode: 0, stdout: text, stderr };
+  const lines = chainLines(text, chain);
+  // iptables' own words and exit status for a chain that does not exist.
+  if (lines.length === 0) return { exitCode: 1, stdout: "", stderr: stderr + `iptables: No chain/target/match by that name (${table} table of ${node}: ${chain}).\n` };
+  return { exitCode: 0, stdout: lines.join("\n") + "\n", stderr };
+}
+
+export function rulesCommand(rest: readonly string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; readStdin: () => string }, usage: string): number {
+  const args = parseArgs(rest, RULES_FLAGS);
+  if (has(args, "help")) {
+    io.stdout(usage);
+    return 0;
+  }
+  if (args.positionals.length === 0) throw new UsageError("rules needs at least one input file or directory");
+  const res = runRules(gatherInputs(args.positionals, io.readStdin), args);
+  if (res.stderr) io.stderr(res.stderr);
+  if (res.stdout) io.stdout(res.stdout);
+  return res.exitCode;
+}

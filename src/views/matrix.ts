@@ -1,0 +1,225 @@
+// The connectivity matrix: sources × destinations (pods or namespaces), one
+// table per port/protocol, every cell decided by the reference evaluator
+// (src/semantics), never by the compiled rules. Pure: model in, data out; the
+// text, JSON and HTML renderers only format what is computed here.
+//
+// Which ports get a table (when none is asked for): every number and named
+// port a policy rule mentions (both edges of a range), per protocol, plus one
+// port no rule mentions (the "everything else" class, as verify probes it).
+// A named port is resolved on each destination pod (spec netpol-semantics §5);
+// a destination without that port has no flow to judge and gets "n/a".
+import { isEndpoint, type Pod, type Protocol } from "../ir/cluster.js";
+import type { Model, NetworkPolicy } from "../ir/policy.js";
+import type { SourceMap } from "../diagnostics/sources.js";
+import { evaluate, resolveNamedPort, type DirectionVerdict, type Flow } from "../semantics/index.js";
+import { comparePods } from "../semantics/model-index.js";
+import { byteCompare } from "../ruleset/writer.js";
+import { planPorts } from "../verify/flows.js";
+import { position } from "../verify/views.js";
+
+export type MatrixBy = "pod" | "namespace";
+export type CellState = "allowed" | "denied" | "mixed" | "n/a";
+
+/** A destination port: a number, or a container port name resolved per destination pod. */
+export interface PortCase {
+  readonly protocol: Protocol;
+  readonly port: number | string;
+  /** False for the one port no policy mentions. */
+  readonly mentioned: boolean;
+}
+
+export interface Party {
+  /** `ns/pod` or `ns`. */
+  readonly key: string;
+  /** Pods: `node`, `ip`; namespaces: `pods` (count). Shown on hover. */
+  readonly detail: string;
+  /** Sorted `k=v` labels, shown on hover (hostile text: escape before HTML). */
+  readonly labels: readonly string[];
+}
+
+export interface Cell {
+  readonly state: CellState;
+  /** Pod pairs allowed / denied behind this cell (1 and 0, or 0 and 1, for pods). */
+  readonly allowed: number;
+  readonly denied: number;
+  /** What decided it, one line each: policy rule or isolating policies, with file:line:col. Sorted, de-duplicated. */
+  readonly why: readonly string[];
+  /** With --against: the old verdict ("absent" when a party is new); undefined otherwise. */
+  readonly was?: CellState | "absent";
+}
+
+export interface MatrixTable {
+  readonly port: PortCase;
+  /** `9080/TCP`, `http/TCP`. */
+  readonly label: string;
+  /** rows = sources, columns = destinations, in `parties` order. */
+  readonly cells: readonly (readonly Cell[])[];
+}
+
+export interface Matrix {
+  readonly by: MatrixBy;
+  readonly parties: readonly Party[];
+  readonly tables: readonly MatrixTable[];
+  /** Whether cells carry `was` (an --against model was given). */
+  readonly against: boolean;
+}
+
+const PROTOCOL_ORDER: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
+
+export const portLabel = (p: PortCase): string => `${p.port}/${p.protocol}`;
+
+function comparePortCases(a: PortCase, b: PortCase): number {
+  const pa = PROTOCOL_ORDER.indexOf(a.protocol) - PROTOCOL_ORDER.indexOf(b.protocol);
+  if (pa !== 0) return pa;
+  // Numbers first, ascending; then names in byte order.
+  if (typeof a.port === "number" && typeof b.port === "number") return a.port - b.port;
+  if (typeof a.port === "number") return -1;
+  if (typeof b.port === "number") return 1;
+  return byteCompare(a.port, b.port);
+}
+
+/** Every port/protocol the policies mention (range edges too), plus one they do not. Sorted for determinism. */
+export function mentionedPorts(model: Model): PortCase[] {
+  const seen = new Map<string, PortCase>();
+  const add = (c: PortCase): void => void (seen.has(portLabel(c)) || seen.set(portLabel(c), c));
+  for (const p of model.policies) {
+    for (const rule of [...p.ingress, ...p.egress]) {
+      if (rule.ports.kind === "any") continue;
+      for (const e of rule.ports.ports) {
+        if (e.port.kind === "named") add({ protocol: e.protocol, port: e.port.name, mentioned: true });
+        if (e.port.kind !== "number") continue;
+        add({ protocol: e.protocol, port: e.port.port, mentioned: true });
+        if (e.port.endPort !== null) add({ protocol: e.protocol, port: e.port.endPort, mentioned: true });
+      }
+    }
+  }
+  const unmentioned = planPorts(model).unmentioned;
+  if (unmentioned !== null) add({ protocol: "TCP", port: unmentioned, mentioned: false });
+  return [...seen.values()].sort(comparePortCases);
+}
+
+export interface MatrixSide {
+  readonly model: Model;
+  readonly sources: SourceMap;
+}
+
+const policyAt = (s: SourceMap, p: NetworkPolicy): string => {
+  const at = position(s, p.span);
+  return `${p.namespace}/${p.name}${at ? ` (${at})` : ""}`;
+};
+
+/** One direction's deciding policy/rule as short lines. */
+function directionWhy(s: SourceMap, dir: "egress" | "ingress", v: DirectionVerdict): string[] {
+  if (v.allowedBy.length > 0) {
+    return v.allowedBy.map((r) => {
+      const rule = r.policy[r.direction].find((x) => x.index === r.ruleIndex);
+      const at = position(s, rule?.span ?? r.policy.span);
+      return `${dir} allowed by ${r.policy.namespace}/${r.policy.name} ${r.direction}[${r.ruleIndex}]${at ? ` (${at})` : ""}`;
+    });
+  }
+  if (v.allowed) return [`${dir} allowed: ${v.reason}`];
+  return [`${dir} denied: no rule matched in ${v.isolatedBy.map((p) => policyAt(s, p)).join(", ")}`];
+}
+
+/** The destination port of a case on one pod: null when a named port does not resolve there. */
+function portOn(dst: Pod, c: PortCase): number | null {
+  if (typeof c.port === "number") return c.port;
+  // Sorted for determinism: a name can resolve to several container ports; the lowest is probed.
+  const ports = [...resolveNamedPort(dst, c.port, c.protocol)].sort((a, b) => a - b);
+  return ports[0] ?? null;
+}
+
+interface PodVerdict {
+  readonly allowed: boolean;
+  readonly why: readonly string[];
+}
+
+function podVerdict(side: MatrixSide, src: Pod, dst: Pod, c: PortCase): PodVerdict | null {
+  const port = portOn(dst, c);
+  if (port === null) return null;
+  const flow: Flow = { src: { kind: "pod", pod: src }, dst: { kind: "pod", pod: dst }, protocol: c.protocol, port };
+  const v = evaluate(side.model, flow);
+  // A denied flow is explained by the side(s) that denied it; an allowed one by both.
+  const dirs = (["egress", "ingress"] as const).filter((d) => v.allowed || !v[d].allowed);
+  return { allowed: v.allowed, why: dirs.flatMap((d) => directionWhy(side.sources, d, v[d])) };
+}
+
+const podKey = (p: Pod): string => `${p.namespace}/${p.name}`;
+const groupKey = (by: MatrixBy, p: Pod): string => (by === "pod" ? podKey(p) : p.namespace);
+
+function endpointPods(model: Model): Pod[] {
+  // Sorted for determinism (the IR is sorted already; this keeps the promise local).
+  return model.cluster.pods.filter(isEndpoint).sort(comparePods);
+}
+
+function groups(model: Model, by: MatrixBy): Map<string, Pod[]> {
+  const m = new Map<string, Pod[]>();
+  for (const p of endpointPods(model)) m.set(groupKey(by, p), [...(m.get(groupKey(by, p)) ?? []), p]);
+  return m;
+}
+
+const labelList = (l: ReadonlyMap<string, string>): string[] => [...l].map(([k, v]) => `${k}=${v}`).sort(byteCompare);
+
+function parties(model: Model, by: MatrixBy): Party[] {
+  const out: Party[] = [];
+  for (const [key, pods] of groups(model, by)) {
+    const first = pods[0]!;
+    if (by === "pod") out.push({ key, detail: `node ${first.nodeName ?? "?"}, ${first.ips.join(", ")}`, labels: labelList(first.labels) });
+    else {
+      const ns = model.cluster.namespaces.find((n) => n.name === key);
+      out.push({ key, detail: `${pods.length} pod(s)`, labels: ns ? labelList(ns.labels) : [] });
+    }
+  }
+  return out;
+}
+
+/** Cyclonus caps nothing; a namespace cell over many pods keeps its first lines and says how many more there are. */
+const MAX_WHY = 12;
+
+function cellOf(side: MatrixSide, srcs: readonly Pod[], dsts: readonly Pod[], c: PortCase): Cell {
+  let allowed = 0;
+  let denied = 0;
+  const why = new Set<string>();
+  for (const s of srcs) {
+    for (const d of dsts) {
+      const v = podVerdict(side, s, d, c);
+      if (!v) continue;
+      if (v.allowed) allowed++;
+      else denied++;
+      for (const w of v.why) why.add(w);
+    }
+  }
+  const state: CellState = allowed + denied === 0 ? "n/a" : denied === 0 ? "allowed" : allowed === 0 ? "denied" : "mixed";
+  // Sorted for determinism: the set fills in pod order.
+  const lines = [...why].sort(byteCompare);
+  const shown = lines.length > MAX_WHY ? [...lines.slice(0, MAX_WHY), `… and ${lines.length - MAX_WHY} more`] : lines;
+  return { state, allowed, denied, why: shown };
+}
+
+/**
+ * The matrix of `side`, on `ports` (default: mentionedPorts). With `old`, every
+ * cell also carries the old model's verdict on the same port (`was`), and a
+ * party missing from the old snapshot gives "absent".
+ */
+export function buildMatrix(side: MatrixSide, by: MatrixBy, ports?: readonly PortCase[], old?: MatrixSide): Matrix {
+  const cases = ports ?? mentionedPorts(side.model);
+  const now = groups(side.model, by);
+  const before = old ? groups(old.model, by) : null;
+  const keys = [...now.keys()];
+  const tables = cases.map((c): MatrixTable => ({
+    port: c,
+    label: portLabel(c),
+    cells: keys.map((sk) =>
+      keys.map((dk) => {
+        const cell = cellOf(side, now.get(sk)!, now.get(dk)!, c);
+        if (!before || !old) return cell;
+        const [os, od] = [before.get(sk), before.get(dk)];
+        return { ...cell, was: os && od ? cellOf(old, os, od, c).state : "absent" };
+      }),
+    ),
+  }));
+  return { by, parties: parties(side.model, by), tables, against: old !== undefined };
+}
+
+/** Whether a cell's verdict differs from the --against model's (new parties are not "changed"). */
+export const changed = (c: Cell): boolean => c.was !== undefined && c.was !== "absent" && c.was !== c.state;
