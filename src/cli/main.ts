@@ -15,7 +15,8 @@ import { RULES_FLAGS, rulesCommand } from "./rules.js";
 export const VERSION = "0.1.0";
 
 const USAGE = `netpolc — compile Kubernetes NetworkPolicy + a cluster snapshot into the exact
-iptables-restore, ipset restore and ip route input Calico Felix (v3.27) programs on each node.
+iptables-restore, ipset restore and ip route input Calico Felix (v3.27) and kube-proxy (iptables mode)
+program on each node.
 
 Usage:
   netpolc compile [options] <inputs...>
@@ -27,8 +28,9 @@ Usage:
   netpolc --help | --version
 
 Inputs are files, directories (searched recursively for *.yaml, *.yml, *.json) or - for stdin:
-Namespaces, Pods, Nodes, ServiceAccounts, NetworkPolicies and Calico IPPools, as written or as
-\`kubectl get -o yaml\` prints them (multi-document YAML and kind: List both work).
+Namespaces, Pods, Nodes, ServiceAccounts, NetworkPolicies and Calico IPPools; for kube-proxy's KUBE-* chains
+Services, EndpointSlices (Endpoints when no slice names a service) and a KubeProxyConfiguration; as written
+or as \`kubectl get -o yaml\` prints them (multi-document YAML and kind: List both work).
 
 Examples:
   netpolc compile examples/bookinfo -o out/
