@@ -142,7 +142,9 @@ export function optimizeCalicoNode(model: Model, out: NodeOutput, calico: Calico
   const share = new Map<string, string>();
   for (const p of passes) if (p.chains) for (const [a, b] of p.chains(bodies)) share.set(a, b);
   const replaced = new Map([...policyChains(model, rendered, share), ...workloadChains(model, out.node, calico, passes, share)]);
-  const tables = out.ruleset.tables.map((t) => (t.name === "filter" ? { ...t, chains: replaceChains(t.chains, replaced, new Set(share.keys())) } : t));
+  let chains = replaceChains(filter.chains, replaced, new Set(share.keys()));
+  for (const p of passes) if (p.filter) chains = p.filter(chains);
+  const tables = out.ruleset.tables.map((t) => (t.name === "filter" ? { ...t, chains } : t));
   const ipsets = [...out.ipsets.filter((s) => !isPolicySet(s.name)), ...rendered.sets];
   return { ...out, ruleset: { tables }, ipsets };
 }

@@ -3,13 +3,16 @@
 //   rules  — one policy chain's Calico rules (rules.ts), before Felix rendering;
 //   felix  — one policy or profile chain's Felix rules, before hashing;
 //   sets   — the node's policy IP sets (alias map: set name → kept name);
-//   chains — the node's rendered policy chains (chain name → shared chain name).
+//   chains — the node's rendered policy chains (chain name → shared chain name);
+//   filter — the node's hashed filter chains (suffix cuts only, so hashes stay Felix's).
 // The driver (node.ts) applies them in this file's order, which is fixed.
 import type { FelixRule } from "../backends/calico/felix-rule.js";
 import { fm, ft } from "../backends/calico/felix-rule.js";
 import { MARK } from "../backends/calico/names.js";
 import type { IpSet } from "../ruleset/ipset.js";
 import { byteCompare } from "../ruleset/writer.js";
+import type { Chain } from "../ruleset/types.js";
+import { deadTail } from "./dead-tail.js";
 import { cidrMerge, portMerge, ruleAbsorb, type OptRule } from "./rules.js";
 
 export interface Pass {
@@ -19,6 +22,8 @@ export interface Pass {
   readonly felix?: (rules: readonly FelixRule[]) => FelixRule[];
   readonly sets?: (sets: readonly IpSet[]) => ReadonlyMap<string, string>;
   readonly chains?: (bodies: ReadonlyMap<string, string>) => ReadonlyMap<string, string>;
+  /** The node's hashed filter chains, last. */
+  readonly filter?: (chains: readonly Chain[]) => Chain[];
 }
 
 const RETURN_IF_ACCEPTED = `${fm.markSet(MARK.accept).felix} ${ft.ret().felix}`;
@@ -77,6 +82,7 @@ export const PASSES: readonly Pass[] = [
   { name: "return-merge", description: "drop every 'return if accepted' of allow-only policy/profile chains (the verdict is the mark, read by the caller)", felix: dropAllReturns },
   { name: "ipset-dedup", description: "policy IP sets with identical members share one set (the smallest name); references rewritten", sets: dedupSets },
   { name: "chain-share", description: "policy chains with identical rules (modulo name and comment) are emitted once; every jump points at the shared one", chains: shareChains },
+  { name: "dead-tail", description: "cut endpoint chains after their last reachable rule (nothing sets the pass bit; kns.* profiles always accept); drop unreferenced profile chains", filter: deadTail },
 ];
 
 export const PASS_NAMES: readonly string[] = PASSES.map((p) => p.name);
