@@ -8,6 +8,8 @@ import { EXPLAIN_FLAGS, runExplain } from "./explain.js";
 import { VERIFY_FLAGS, runVerify, type ReadFile, type TextResult } from "./verify.js";
 import { gatherInputs } from "./inputs.js";
 import { writeOutputs } from "./write.js";
+import { CHECK_FLAGS, checkCommand } from "./check.js";
+import { DIFF_FLAGS, diffCommand } from "./diff.js";
 import { MATRIX_FLAGS, matrixCommand } from "./matrix.js";
 import { WORKLOADS_FLAGS, workloadsCommand } from "./workloads.js";
 import { RULES_FLAGS, rulesCommand } from "./rules.js";
@@ -25,6 +27,8 @@ Usage:
   netpolc matrix [--port PORT/PROTO ...] [--by pod|namespace] [--format text|json|html] [--html FILE] [--against OLD...] <inputs...>
   netpolc workloads [-n NS | -A] <inputs...>
   netpolc rules --node NAME [--table T] [--chain C] <inputs...>
+  netpolc check [options] [paths...]
+  netpolc diff [--format text|json|markdown] OLD NEW | --git A..B [paths...]
   netpolc --help | --version
 
 Inputs are files, directories (searched recursively for *.yaml, *.yml, *.json) or - for stdin:
@@ -65,8 +69,19 @@ rules: one node's rules as \`iptables -t TABLE -S [CHAIN]\` lists them.
 rules options:
 ${formatFlags(RULES_FLAGS)}
 
+check: validate inputs as the API server would and lint them (pre-commit, CI); findings on stdout.
+check options:
+${formatFlags(CHECK_FLAGS)}
+
+diff: what changes between two versions: rules per node/table/chain (cali: hashes ignored; renamed
+chains shown as renames) and, when both sides are inputs, the flows that open or close. OLD and NEW are
+input files or directories, compiled output directories, or one node's iptables-save dump.
+diff options:
+${formatFlags(DIFF_FLAGS)}
+
 Exit status: 0 success, 1 invalid input (nothing is written), or for verify/explain a mismatch between
-rules and policies or an unreadable rules file, 2 usage or internal error.
+rules and policies or an unreadable rules file, 2 usage or internal error. check: 1 on errors or more warnings than --max-warnings. diff (as diff(1)):
+0 no change, 1 changes, 2 invalid input, usage or internal error.
 `;
 
 export interface Io {
@@ -115,6 +130,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return 0;
     }
     if (cmd === "verify" || cmd === "explain") return runChecker(cmd, rest, io);
+    if (cmd === "check") return checkCommand(rest, io, USAGE, VERSION);
+    if (cmd === "diff") return diffCommand(rest, io, USAGE);
     if (cmd === "matrix") return matrixCommand(rest, io, USAGE);
     if (cmd === "workloads") return workloadsCommand(rest, io, USAGE);
     if (cmd === "rules") return rulesCommand(rest, io, USAGE);

@@ -1,0 +1,145 @@
+// `netpolc check`: the compile frontend (schema, API-server rules,
+// defaulting) plus the lints of src/review, without a cluster when none is
+// given; optionally "is the committed output in DIR up to date?".
+// Findings are this command's results, so they go to stdout (like verify's
+// report); usage and internal errors go to stderr.
+import { compile, DEFAULT_COMPILE_OPTIONS, outputFiles } from "../pipeline.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { locate, renderGithub, renderJson, renderText, sortDiagnostics, type LocatedDiagnostic } from "../diagnostics/render.js";
+import { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import { SourceMap } from "../diagnostics/sources.js";
+import { loadModel, type InputFile } from "../frontend/index.js";
+import { LINT_IDS, LINT_RULES } from "../review/lint-rules.js";
+import { lintModel, relabelDuplicates } from "../review/lints.js";
+import { renderSarif } from "../review/sarif.js";
+import { diffOutputDirs, type OutputTree } from "../review/output-diff.js";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { flag, flagAll, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { gatherInputs } from "./inputs.js";
+import type { TextResult } from "./verify.js";
+
+/** What a command needs of main's Io (kept structural so this file does not import main). */
+export interface CommandIo {
+  readonly stdout: (s: string) => void;
+  readonly stderr: (s: string) => void;
+  readonly readStdin: () => string;
+}
+
+export const CHECK_FLAGS: readonly FlagSpec[] = [
+  { name: "format", value: "FMT", choices: ["text", "json", "github", "sarif"], help: "findings format on stdout (default text; sarif = SARIF 2.1.0 for code scanning)" },
+  { name: "max-warnings", value: "N", help: "exit 1 when there are more than N warnings (default: warnings never fail)" },
+  { name: "disable", value: "ID,...", repeatable: true, help: `turn lints off (ids with or without "lint/"): ${LINT_RULES.map((r) => r.id.slice("lint/".length)).join(", ")}` },
+  { name: "expected", value: "DIR", help: "also fail when the compiled output committed in DIR is stale, printing the rule diff" },
+  { name: "help", short: "h", help: "show this help" },
+];
+
+export type ReadTree = (dir: string) => OutputTree | null;
+
+function disabledIds(args: ParsedArgs): Set<string> {
+  const ids = new Set<string>();
+  for (const raw of flagAll(args, "disable").flatMap((v) => v.split(","))) {
+    const s = raw.trim();
+    if (!s) continue;
+    const id = s.startsWith("lint/") ? s : `lint/${s}`;
+    if (!LINT_IDS.has(id)) throw new UsageError(`--disable: unknown lint '${s}' (lints: ${LINT_RULES.map((r) => r.id.slice(5)).join(", ")})`);
+    ids.add(id);
+  }
+  return ids;
+}
+
+function maxWarnings(args: ParsedArgs): number {
+  const v = flag(args, "max-warnings");
+  if (v === undefined) return Infinity;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--max-warnings needs a non-negative integer, not '${v}'`);
+  return Number(v);
+}
+
+function render(ds: readonly LocatedDiagnostic[], format: string, version: string): string {
+  if (format === "sarif") return renderSarif(ds, version);
+  if (format === "json") return renderJson(ds) + "\n";
+  if (ds.length === 0) return "";
+  const lines = ds.map(format === "github" ? renderGithub : renderText);
+  if (format === "github") return lines.join("\n") + "\n";
+  const errors = ds.filter((d) => d.severity === "error").length;
+  return `${lines.join("\n")}\nnetpolc check: ${errors} error(s), ${ds.length - errors} warning(s)\n`;
+}
+
+/** Validation and lints: every diagnostic but notes, lints last per file (sortDiagnostics is stable by file). */
+function findings(files: readonly InputFile[], disabled: ReadonlySet<string>): { ds: LocatedDiagnostic[]; sources: SourceMap } {
+  const diag = new DiagnosticSink();
+  const sources = new SourceMap();
+  const model = loadModel(files, diag, sources);
+  const frontend = relabelDuplicates(diag.all.filter((d) => d.severity !== "note"));
+  // Lints read a model the frontend accepted; a duplicate policy is the only error they can look past.
+  const blocking = frontend.some((d) => d.severity === "error" && d.id !== "lint/duplicate-policy");
+  const lints = blocking ? [] : lintModel(model, sources);
+  const all: Diagnostic[] = [...frontend, ...lints].filter((d) => !disabled.has(d.id));
+  return { ds: sortDiagnostics(all.map((d) => locate(d, sources))), sources };
+}
+
+/** `--expected DIR`: compile with the default options and compare with the files committed in DIR. */
+function staleness(files: readonly InputFile[], dir: string, readTree: ReadTree): { diag: LocatedDiagnostic | null; diff: string } {
+  const res = compile(files, DEFAULT_COMPILE_OPTIONS);
+  if (!res.model) return { diag: null, diff: "" };
+  const committed = readTree(dir);
+  const unlocated = (message: string): LocatedDiagnostic => ({ id: "check/stale-output", severity: "error", message, span: null, line: null, col: null });
+  if (committed === null) return { diag: unlocated(`${dir}: no such directory (--expected needs the committed compiled output)`), diff: "" };
+  const fresh: OutputTree = { files: outputFiles(res.outputs) };
+  const d = diffOutputDirs(committed, fresh, { oldLabel: dir, newLabel: "compiled" });
+  if (!d.changed) return { diag: null, diff: "" };
+  const msg = `${dir} is stale: ${d.files.length} file(s) differ from what the inputs compile to; regenerate with \`netpolc compile <inputs> -o ${dir}\``;
+  return { diag: unlocated(msg), diff: d.text };
+}
+
+export function runCheck(files: readonly InputFile[], args: ParsedArgs, readTree: ReadTree, version: string): TextResult {
+  const format = flag(args, "format") ?? "text";
+  const disabled = disabledIds(args);
+  const limit = maxWarnings(args);
+  const { ds } = findings(files, disabled);
+  let diffText = "";
+  const dir = flag(args, "expected");
+  if (dir !== undefined && !ds.some((d) => d.severity === "error")) {
+    const st = staleness(files, dir, readTree);
+    if (st.diag) ds.push(st.diag);
+    diffText = st.diff;
+  }
+  const errors = ds.filter((d) => d.severity === "error").length;
+  const warnings = ds.filter((d) => d.severity === "warning").length;
+  const tooMany = warnings > limit;
+  let stdout = render(ds, format, version);
+  // The diff is for people; machine formats carry the finding only.
+  if (diffText && (format === "text" || format === "github")) stdout += diffText;
+  if (tooMany && format === "text") stdout += `netpolc check: ${warnings} warning(s) exceed --max-warnings ${limit}\n`;
+  return { exitCode: errors > 0 || tooMany ? 1 : 0, stdout, stderr: "" };
+}
+
+/** Reads `<node>.*` output files of a directory (not recursive); null when it is not a directory. */
+export function readOutputDir(dir: string): OutputTree | null {
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory()) return null;
+    names = readdirSync(dir);
+  } catch {
+    return null;
+  }
+  // Sorted for determinism.
+  const files = new Map<string, string>();
+  for (const n of names.filter((x) => OUTPUT_FILE.test(x)).sort()) files.set(n, readFileSync(join(dir, n), "utf8"));
+  return { files };
+}
+
+const OUTPUT_FILE = /\.(iptables|ipsets|routes)$/;
+
+export function checkCommand(rest: readonly string[], io: CommandIo, usage: string, version: string): number {
+  const args = parseArgs(rest, CHECK_FLAGS);
+  if (has(args, "help")) {
+    io.stdout(usage);
+    return 0;
+  }
+  const paths = args.positionals.length ? args.positionals : ["."];
+  const res = runCheck(gatherInputs(paths, io.readStdin), args, readOutputDir, version);
+  if (res.stderr) io.stderr(res.stderr);
+  if (res.stdout) io.stdout(res.stdout);
+  return res.exitCode;
+}

@@ -1,0 +1,173 @@
+// Flow diff: the flows whose verdict under the reference evaluator differs
+// between two models (old and new inputs), with the policy rule responsible
+// on each side, grouped by policy and aggregated per namespace.
+//
+// Flows: every ordered pair of endpoint pods present on both sides (matched
+// by namespace/name), and pods to and from the addresses verify probes
+// outside the cluster, on the union of both sides' probe ports (flows.ts:
+// every port and range edge a policy mentions, named ports resolved on the
+// destination, one unmentioned port). A pod present on one side only has no
+// "before" or "after" to compare and is left out.
+//
+// Aggregation: the source of a change becomes `ns/*` when every pod of that
+// namespace changes the same way towards the same destination and port
+// (same kind, same group); then the destination likewise.
+import type { SourceMap } from "../diagnostics/sources.js";
+import type { Pod, Protocol } from "../ir/cluster.js";
+import type { Model, NetworkPolicy } from "../ir/policy.js";
+import { evaluate, type DirectionVerdict, type Flow, type FlowEndpoint, type RuleRef, type Verdict } from "../semantics/index.js";
+import { externalAddresses, planPorts, podEndpoints, portsFor } from "../verify/flows.js";
+import { position } from "../verify/views.js";
+import { byteCompare } from "../ruleset/writer.js";
+
+export interface ModelSide {
+  readonly model: Model;
+  readonly sources: SourceMap;
+}
+
+export interface FlowChange {
+  readonly kind: "opens" | "closes";
+  /** `ns/pod`, `ns/*` or an address. */
+  readonly src: string;
+  readonly dst: string;
+  readonly protocol: Protocol;
+  readonly port: number;
+  /** The responsible policy (`ns/name`), or "(no policy)". */
+  readonly policy: string;
+  /** Why the old and the new verdict are what they are, one phrase each. */
+  readonly before: string;
+  readonly after: string;
+}
+
+export interface FlowDiff {
+  readonly flows: number;
+  readonly changes: readonly FlowChange[];
+}
+
+const qname = (p: NetworkPolicy): string => `${p.namespace}/${p.name}`;
+const podName = (p: Pod): string => `${p.namespace}/${p.name}`;
+const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
+
+function ruleAt(sources: SourceMap, r: RuleRef): string {
+  const rule = r.policy[r.direction].find((x) => x.index === r.ruleIndex);
+  const at = position(sources, rule?.span ?? r.policy.span);
+  return `${qname(r.policy)} ${r.direction}[${r.ruleIndex}]${at ? ` (${at})` : ""}`;
+}
+
+function directionWhy(sources: SourceMap, dir: "egress" | "ingress", v: DirectionVerdict): string | null {
+  if (v.reason === "not a pod") return null;
+  if (v.allowed && v.allowedBy.length) return `${dir} allowed by ${v.allowedBy.map((r) => ruleAt(sources, r)).join(", ")}`;
+  if (v.allowed) return `${dir} ${v.reason}`;
+  return `${dir} denied: isolated by ${v.isolatedBy.map(qname).join(", ")}, no rule matched`;
+}
+
+/** Allowed: the rules that allow each side. Denied: only the directions that deny. */
+function why(side: ModelSide, v: Verdict): string {
+  const dirs = (["egress", "ingress"] as const).filter((d) => v.allowed || !v[d].allowed);
+  const parts = dirs.flatMap((d) => directionWhy(side.sources, d, v[d]) ?? []);
+  return parts.join("; ") || (v.allowed ? "allowed" : "denied");
+}
+
+/** The policy a change is filed under: the rule that now allows (opens) or used to (closes), else the isolating one. */
+function responsible(oldV: Verdict, newV: Verdict): string {
+  const [was, now] = newV.allowed ? [oldV, newV] : [newV, oldV];
+  const names = new Set<string>();
+  for (const d of ["egress", "ingress"] as const) {
+    if (was[d].allowed) continue;
+    for (const r of now[d].allowedBy) names.add(qname(r.policy));
+    if (!now[d].allowedBy.length) for (const p of was[d].isolatedBy) names.add(qname(p));
+  }
+  // Sorted for determinism.
+  return [...names].sort(byteCompare)[0] ?? "(no policy)";
+}
+
+interface Pair {
+  readonly name: string;
+  readonly ns: string | null;
+  readonly old: FlowEndpoint;
+  readonly new: FlowEndpoint;
+}
+
+function pairs(oldM: Model, newM: Model): { pods: Pair[]; externals: Pair[] } {
+  const newPods = new Map(podEndpoints(newM).map((e) => [podName(e.pod), e] as const));
+  const pods: Pair[] = [];
+  for (const e of podEndpoints(oldM)) {
+    const n = newPods.get(podName(e.pod));
+    if (n) pods.push({ name: podName(e.pod), ns: e.pod.namespace, old: e, new: n });
+  }
+  // Sorted for determinism (externalAddresses sorts each side; the union needs it again).
+  const ips = [...new Set([...externalAddresses(oldM), ...externalAddresses(newM)])].sort(byteCompare);
+  const externals = ips.map((ip): Pair => ({ name: ip, ns: null, old: { kind: "ip", ip }, new: { kind: "ip", ip } }));
+  return { pods, externals };
+}
+
+interface RawChange extends FlowChange {
+  readonly srcNs: string | null;
+  readonly dstNs: string | null;
+}
+
+export function diffFlows(oldSide: ModelSide, newSide: ModelSide): FlowDiff {
+  const [oldPlan, newPlan] = [planPorts(oldSide.model), planPorts(newSide.model)];
+  const protocols = PROTOCOLS.filter((p) => oldPlan.protocols.includes(p) || newPlan.protocols.includes(p));
+  const { pods, externals } = pairs(oldSide.model, newSide.model);
+  const routes: Array<[Pair, Pair]> = [];
+  for (const a of pods) for (const b of pods) if (a !== b) routes.push([a, b]);
+  for (const a of pods) for (const x of externals) routes.push([a, x]);
+  for (const x of externals) for (const a of pods) routes.push([x, a]);
+  const raw: RawChange[] = [];
+  let flows = 0;
+  for (const [s, d] of routes) {
+    for (const protocol of protocols) {
+      const ports = new Set([...portsFor(oldPlan, protocol, d.old), ...portsFor(newPlan, protocol, d.new)]);
+      for (const port of [...ports].sort((x, y) => x - y)) {
+        flows++;
+        const fo: Flow = { src: s.old, dst: d.old, protocol, port };
+        const fn: Flow = { src: s.new, dst: d.new, protocol, port };
+        const [vo, vn] = [evaluate(oldSide.model, fo), evaluate(newSide.model, fn)];
+        if (vo.allowed === vn.allowed) continue;
+        raw.push({
+          kind: vn.allowed ? "opens" : "closes", src: s.name, dst: d.name, protocol, port, srcNs: s.ns, dstNs: d.ns,
+          policy: responsible(vo, vn), before: why(oldSide, vo), after: why(newSide, vn),
+        });
+      }
+    }
+  }
+  const nsPods = new Map<string, Set<string>>();
+  for (const p of pods) if (p.ns !== null) nsPods.set(p.ns, (nsPods.get(p.ns) ?? new Set()).add(p.name));
+  const merged = aggregate(aggregate(raw, "src", nsPods), "dst", nsPods);
+  const changes = merged.map(({ srcNs: _s, dstNs: _d, ...c }): FlowChange => c);
+  // Sorted for determinism: by policy, then opens before closes, destination, source, protocol, port.
+  const cmp = (a: FlowChange, b: FlowChange): number =>
+    byteCompare(a.policy, b.policy) || byteCompare(a.kind, b.kind) * -1 || byteCompare(a.dst, b.dst) || byteCompare(a.src, b.src) ||
+    PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol) || a.port - b.port;
+  return { flows, changes: changes.sort(cmp) };
+}
+
+/**
+ * Replaces the `end` of changes by `ns/*` where every pod of the namespace
+ * (but the other end itself, which a pod never reaches through policy)
+ * appears with otherwise identical change; keeps the first pod's reasons
+ * (they differ only in which pod is named, if at all).
+ */
+function aggregate(changes: readonly RawChange[], end: "src" | "dst", nsPods: ReadonlyMap<string, ReadonlySet<string>>): RawChange[] {
+  const other = end === "src" ? "dst" : "src";
+  const nsOf = (c: RawChange): string | null => (end === "src" ? c.srcNs : c.dstNs);
+  const keyOf = (c: RawChange): string => [c.kind, c.policy, nsOf(c) ?? "", c[other], c.protocol, c.port].join("\u0000");
+  const groups = new Map<string, RawChange[]>();
+  for (const c of changes) groups.set(keyOf(c), [...(groups.get(keyOf(c)) ?? []), c]);
+  const out: RawChange[] = [];
+  const done = new Set<string>();
+  for (const c of changes) {
+    const key = keyOf(c);
+    if (done.has(key)) continue;
+    done.add(key);
+    const group = groups.get(key) ?? [c];
+    const ns = nsOf(c);
+    const all = ns === null ? undefined : nsPods.get(ns);
+    const members = new Set(group.map((g) => g[end]));
+    const expected = all ? [...all].filter((p) => p !== c[other]) : [];
+    if (ns !== null && expected.length > 1 && expected.every((p) => members.has(p))) out.push({ ...c, [end]: `${ns}/*` });
+    else out.push(...group);
+  }
+  return out;
+}
