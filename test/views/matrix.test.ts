@@ -1,0 +1,127 @@
+// The connectivity matrix of examples/bookinfo from the evaluator: ports,
+// verdicts, deciding rules with positions, --against, determinism.
+import { describe, expect, it } from "vitest";
+import { buildMatrix, changed, mentionedPorts, type Cell, type Matrix } from "../../src/views/matrix.js";
+import { matrixText } from "../../src/views/matrix-text.js";
+import { matrixJson } from "../../src/views/matrix-json.js";
+import { matrixHtml } from "../../src/views/matrix-html.js";
+import { BOOKINFO, bookinfoEdited, readTree, side } from "./helpers.js";
+
+const now = side(readTree(BOOKINFO));
+function key(m: Matrix, label: string, from: string, to: string): Cell {
+  const t = m.tables.find((x) => x.label === label);
+  const r = m.parties.findIndex((p) => p.key.startsWith(`default/${from}`));
+  const d = m.parties.findIndex((p) => p.key.startsWith(`default/${to}`));
+  const c = t?.cells[r]?.[d];
+  if (!c) throw new Error(`no cell ${label} ${from} ${to}`);
+  return c;
+}
+
+describe("matrix of examples/bookinfo", () => {
+  const m = buildMatrix(now, "pod");
+
+  it("has a table per mentioned port/protocol plus one unmentioned port", () => {
+    expect(mentionedPorts(now.model).map((p) => `${p.port}/${p.protocol}${p.mentioned ? "" : "?"}`)).toEqual([
+      "1/TCP?", "53/TCP", "9080/TCP", "http/TCP", "53/UDP",
+    ]);
+    expect(m.parties).toHaveLength(9);
+    for (const t of m.tables) expect(t.cells.map((r) => r.length)).toEqual(Array(9).fill(9));
+  });
+
+  it("cells follow the policies, with the deciding rule and its position", () => {
+    const toRatings = key(m, "9080/TCP", "reviews-v1", "ratings");
+    expect(toRatings.state).toBe("allowed");
+    expect(toRatings.why).toContainEqual(expect.stringMatching(
+      /^ingress allowed by default\/ratings-from-reviews ingress\[0\] \(.*policies\/bookinfo-allow\.yaml:\d+:\d+\)$/,
+    ));
+    expect(toRatings.why).toContain("egress allowed: not isolated");
+    const denied = key(m, "9080/TCP", "details", "ratings");
+    expect(denied.state).toBe("denied");
+    expect(denied.why.join("\n")).toMatch(/^ingress denied: no rule matched in .*default\/default-deny-ingress \(.*default-deny-ingress\.yaml:\d+:\d+\)/);
+    expect(denied.why.join("\n")).not.toContain("egress");
+    expect(key(m, "1/TCP", "reviews-v1", "ratings").state).toBe("denied");
+    expect(key(m, "http/TCP", "reviews-v1", "ratings").state).toBe("allowed");
+    expect(key(m, "9080/TCP", "productpage", "productpage").why).toEqual(["egress allowed: same pod", "ingress allowed: same pod"]);
+  });
+
+  it("a named port a destination lacks is n/a, not a verdict", () => {
+    const s = side(readTree(BOOKINFO));
+    const m2 = buildMatrix(s, "pod", [{ protocol: "TCP", port: "metrics", mentioned: true }]);
+    expect(new Set(m2.tables[0]!.cells.flat().map((c) => c.state))).toEqual(new Set(["n/a"]));
+    expect(matrixText(m2)).toContain("metrics/TCP: 0 allowed, 0 denied\n");
+  });
+
+  it("by namespace aggregates pod pairs", () => {
+    const ns = buildMatrix(now, "namespace", [{ protocol: "TCP", port: 9080, mentioned: true }]);
+    expect(ns.parties.map((p) => p.key)).toEqual(["default"]);
+    const c = ns.tables[0]!.cells[0]![0]!;
+    expect([c.state, c.allowed, c.denied]).toEqual(["mixed", 21, 60]);
+  });
+
+  it("text is a compact cyclonus-like table", () => {
+    const text = matrixText(buildMatrix(now, "pod", [{ protocol: "TCP", port: 9080, mentioned: true }]));
+    expect(text).toBe(
+      [
+        "rows: sources, columns: destinations (by pod); . allowed, X denied, ~ some pods allowed, - no such port",
+        "",
+        "9080/TCP: 21 allowed, 60 denied",
+        "                                           1 2 3 4 5 6 7 8 9",
+        "1 default/details-v1-68c7c8666d-x57tf      . X X X . X X X X",
+        "2 default/main-699dd9dc98-6fz62            X . X X X X X X X",
+        "3 default/main-699dd9dc98-nlxss            X X . X X X X X X",
+        "4 default/main-699dd9dc98-vb9c5            X X X . X X X X X",
+        "5 default/productpage-v1-54d799c966-h96dv  . X X X . X . . .",
+        "6 default/ratings-v1-8558d4458d-86mtm      X X X X . . X X X",
+        "7 default/reviews-v1-cb8655c75-9tz9q       X X X X . . . X X",
+        "8 default/reviews-v2-7fc9bb6dcf-45d6z      X X X X . . X . X",
+        "9 default/reviews-v3-c995979bc-78g8r       X X X X . . X X .",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("json is stable: same bytes whatever the input order", () => {
+    const reversed = side([...readTree(BOOKINFO)].reverse());
+    const a = matrixJson(m);
+    expect(matrixJson(buildMatrix(reversed, "pod"))).toBe(a);
+    const doc = JSON.parse(a) as { tables: { port: unknown; protocol: string; rows: { from: string; cells: { to: string; verdict: string }[] }[] }[] };
+    expect(doc.tables.map((t) => `${String(t.port)}/${t.protocol}`)).toEqual(["1/TCP", "53/TCP", "9080/TCP", "http/TCP", "53/UDP"]);
+    const froms = doc.tables[0]!.rows.map((r) => r.from);
+    expect(froms).toEqual([...froms].sort());
+    expect(matrixHtml(buildMatrix(reversed, "pod"))).toBe(matrixHtml(m));
+  });
+});
+
+describe("matrix --against", () => {
+  const edited = side(bookinfoEdited());
+  const m = buildMatrix(edited, "pod", undefined, now);
+
+  it("marks exactly the flows whose verdict changed", () => {
+    const t = m.tables.find((x) => x.label === "9080/TCP")!;
+    const changedPairs = t.cells.flatMap((row, r) => row.flatMap((c, d) => (changed(c) ? [`${m.parties[r]!.key.split("-")[0]}→${m.parties[d]!.key.split("-")[0]}:${c.was}→${c.state}`] : [])));
+    expect(changedPairs.sort()).toEqual([
+      "default/productpage→default/details:allowed→denied",
+      "default/reviews→default/details:denied→allowed",
+      "default/reviews→default/details:denied→allowed",
+      "default/reviews→default/details:denied→allowed",
+    ]);
+    expect(m.tables.find((x) => x.label === "53/UDP")!.cells.flat().some(changed)).toBe(false);
+  });
+
+  it("shows the change in text (*), JSON (was/changed) and HTML (outlined cells)", () => {
+    expect(matrixText(m)).toContain("* verdict changed");
+    expect(matrixText(m)).toMatch(/9080\/TCP: \d+ allowed, \d+ denied, 4 changed/);
+    const json = JSON.parse(matrixJson(m)) as { tables: { rows: { cells: { changed: boolean; was: string }[] }[] }[] };
+    expect(json.tables.flatMap((t) => t.rows.flatMap((r) => r.cells)).filter((c) => c.changed)).toHaveLength(8);
+    const html = matrixHtml(m);
+    expect(html.match(/class="cell [a-z]+ changed"/g)).toHaveLength(8);
+    expect(html).toContain("9080/TCP (4 changed)");
+  });
+
+  it("a pod missing from the old snapshot is absent, not changed", () => {
+    const oldModel = { ...now.model, cluster: { ...now.model.cluster, pods: now.model.cluster.pods.slice(1) } };
+    const m2 = buildMatrix(now, "pod", [{ protocol: "TCP", port: 9080, mentioned: true }], { model: oldModel, sources: now.sources });
+    const row0 = m2.tables[0]!.cells[0]!;
+    expect(row0.every((c) => c.was === "absent" && !changed(c))).toBe(true);
+  });
+});
