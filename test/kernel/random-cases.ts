@@ -65,7 +65,10 @@ export function simulatorSide(cluster: { path: string; text: string }, scenario:
     const dst = endpoint(o.dst);
     if (!src || !dst) return null;
     const flow: Flow = { src, dst, protocol: o.protocol, port: o.port };
-    return checker.check(flow).actual;
+    // A probe succeeds only if the reply comes back too (SYN-ACK, UDP echo), so the reply's walk counts.
+    const c = checker.check(flow);
+    if (c.actual === null || c.reply?.actual === null) return null;
+    return c.actual && (c.reply === null || c.reply.actual === true);
   };
   return { verified, accepts };
 }

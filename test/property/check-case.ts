@@ -34,7 +34,8 @@ export function verifyCompiled(res: CompiledOk): Verified {
     rules.set(out.node, r.rules);
   }
   const ctx: VerifyContext = { model: res.model, sources: res.sources, simulate: simulatePath };
-  const { flows } = plannedFlows(ctx, []);
+  // With the rules, verify also probes every port they mention (not only the policies' ports).
+  const { flows } = plannedFlows(ctx, [], rules);
   return { report: verifyReport(ctx, rules, flows), ctx, rules };
 }
 

@@ -60,7 +60,7 @@ function scrambled(c: GeneratedCase, seed: number): InputFile[] {
 
 describe("random inputs: determinism and round trip", () => {
   it("output does not depend on document order, file split, file names or mapping key order", () => {
-    const params = propertyParams<[GeneratedCase, number]>(60, 0.3);
+    const params = propertyParams<[GeneratedCase, number]>(40, 0.3);
     fc.assert(
       fc.property(caseArb, fc.integer(), (c, seed) => {
         const expected = outputFiles(compileOk(caseFiles(c)).outputs);
@@ -73,7 +73,7 @@ describe("random inputs: determinism and round trip", () => {
   }, 300_000);
 
   it("every emitted .iptables and .ipsets file re-parses and re-writes identically", () => {
-    const params = propertyParams<[GeneratedCase]>(60, 0.3);
+    const params = propertyParams<[GeneratedCase]>(40, 0.3);
     fc.assert(
       fc.property(caseArb, (c) => {
         for (const [f, text] of outputFiles(compileOk(caseFiles(c)).outputs)) {
