@@ -34,11 +34,18 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
     }
     const eq = a.indexOf("=");
     const key = a.startsWith("--") ? a.slice(2, eq > 0 ? eq : undefined) : a.slice(1);
-    const spec = a.startsWith("--") ? byLong.get(key) : byShort.get(key);
+    let spec = a.startsWith("--") ? byLong.get(key) : byShort.get(key);
+    // A short option with a value may carry it attached, as compilers take `-O2`.
+    let attached: string | undefined;
+    if (!spec && !a.startsWith("--") && byShort.get(key.slice(0, 1))?.value) {
+      spec = byShort.get(key.slice(0, 1));
+      attached = key.slice(1);
+    }
     if (!spec) throw new UsageError(`unknown option '${a}'`);
     let value = "true";
     if (spec.value) {
-      if (eq > 0 && a.startsWith("--")) value = a.slice(eq + 1);
+      if (attached !== undefined) value = attached;
+      else if (eq > 0 && a.startsWith("--")) value = a.slice(eq + 1);
       else if (i + 1 < argv.length) value = argv[++i] as string;
       else throw new UsageError(`option '--${spec.name}' needs a value (${spec.value})`);
       if (spec.choices && !spec.choices.includes(value)) {

@@ -6,6 +6,7 @@ import type { TableName } from "../ruleset/types.js";
 import { renderAll, type DiagnosticFormat } from "../diagnostics/render.js";
 import type { InputFile } from "../frontend/index.js";
 import { flag, flagAll, has, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { PASS_NAMES, selectPasses, statsText, statsTrail, type OptimizeOptions } from "../optimize/index.js";
 
 export const COMPILE_FLAGS: readonly FlagSpec[] = [
   { name: "output", short: "o", value: "DIR", help: "write <node>.iptables, <node>.ipsets and <node>.routes for every node into DIR" },
@@ -25,8 +26,26 @@ export const COMPILE_FLAGS: readonly FlagSpec[] = [
   { name: "masquerade-mark", value: "STYLE", choices: ["short", "padded"], help: "kube-proxy restore text spells its mark 0x4000 (short, its unit tests; default) or 0x00004000 (padded, real kube-proxy); iptables-save prints 0x4000 either way" },
   { name: "ip-family", value: "N", choices: ["4", "6"], help: "with --backend kube-proxy: the proxier's family (6 gives ip6tables rules)" },
   { name: "service-order", value: "LIST", help: "kube-proxy: service ports NS/NAME[:PORT], comma-separated, in the order kube-proxy walked them (Go map order, random per sync) to reproduce a captured node; the rest follow sorted" },
+  { name: "opt-level", short: "O", value: "N", choices: ["0", "1", "2"], help: "optimisation level: 1 (default) is Felix's own layout byte for byte, 0 the same; 2 runs the optimizer passes (-O2)" },
+  { name: "passes", value: "LIST", help: `with -O2: run only these passes, comma-separated (${PASS_NAMES.join(", ")})` },
+  { name: "no-pass", value: "NAME", repeatable: true, help: "with -O2: disable this pass (repeatable)" },
+  { name: "stats", help: "print per node rules, chains, sets and set members before and after each pass (to stderr)" },
   { name: "help", short: "h", help: "show this help" },
 ];
+
+/** -O level and passes; unknown pass names and pass flags without -O2 are usage errors. */
+export function optimizeOptionsFrom(args: ParsedArgs): OptimizeOptions {
+  const level = Number(flag(args, "opt-level") ?? "1") as 0 | 1 | 2;
+  const only = flag(args, "passes");
+  const disabled = flagAll(args, "no-pass");
+  if (level < 2 && (only !== undefined || disabled.length)) throw new UsageError("--passes and --no-pass need -O2");
+  try {
+    const passes = selectPasses(only === undefined ? null : only.split(",").filter((s) => s !== ""), disabled);
+    return { level, passes: passes.map((p) => p.name) };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
 
 export interface CommandResult {
   readonly exitCode: number;
@@ -59,6 +78,7 @@ export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
     asSaved: has(args, "as-saved"),
     ...(listRules ? { listRules } : {}),
     nodes: [...flagAll(args, "node")],
+    optimize: optimizeOptionsFrom(args),
     calico: {
       ...DEFAULT_CALICO_OPTIONS,
       ipencapName: !has(args, "protocol-numbers"),
@@ -80,11 +100,12 @@ export function runCompile(files: readonly InputFile[], args: ParsedArgs): Comma
   const opts = compileOptionsFrom(args);
   const res = compile(files, opts);
   const shown = has(args, "verbose") ? res.diag.all : res.diag.all.filter((d) => d.severity !== "note");
-  const stderr = renderAll(shown, res.sources, format);
+  let stderr = renderAll(shown, res.sources, format);
   const fail = (code: number, extra = ""): CommandResult => ({
     exitCode: code, stdout: "", stderr: stderr + extra, files: new Map(), outputDir: null, pruneStale: false,
   });
   if (res.diag.hasErrors()) return fail(1, format === "text" ? `netpolc: ${res.diag.errorCount} error(s); nothing written\n` : "");
+  if (has(args, "stats")) stderr += statsReport(files, opts, res);
   if (emit) {
     if (res.outputs.length !== 1) {
       const names = res.outputs.map((o) => o.node).join(", ");
@@ -98,4 +119,13 @@ export function runCompile(files: readonly InputFile[], args: ParsedArgs): Comma
   return {
     exitCode: 0, stdout: "", stderr, files: outputFiles(res.outputs, opts), outputDir, pruneStale: flagAll(args, "node").length === 0,
   };
+}
+
+/** --stats: per node, the -O1 figures and those after each selected pass (stderr: stdout carries --emit results only). */
+function statsReport(files: readonly InputFile[], opts: CompileOptions, res: ReturnType<typeof compile>): string {
+  if (!res.model) return "";
+  const base = compile(files, { ...opts, optimize: { level: 1, passes: [] } });
+  const passes = opts.optimize && opts.optimize.level >= 2 ? selectPasses(opts.optimize.passes, []) : [];
+  const header = "node\tafter\trules\tchains\tsets\tmembers\n";
+  return header + base.outputs.map((out) => statsText(out.node, statsTrail(res.model!, out, opts.calico, passes))).join("");
 }
