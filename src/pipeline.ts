@@ -35,6 +35,8 @@ export interface CompileOptions {
   readonly asSaved?: boolean;
   /** Print `iptables -t <table> -S` lines instead of iptables-save text (implies asSaved). */
   readonly listRules?: TableName;
+  /** Called as each node starts rendering (the CLI's progress line on a terminal, src/cli/progress.ts); never changes the output. */
+  readonly onNode?: (model: Model, node: string) => void;
   /** -O level and -O2 passes (src/optimize); absent = -O1, Felix's own layout. */
   readonly optimize?: OptimizeOptions;
 }
@@ -61,6 +63,7 @@ function isFelixHook(r: Rule): boolean {
 }
 
 function renderNode(model: Model, node: string, opts: CompileOptions): NodeOutput {
+  opts.onNode?.(model, node);
   const kp = opts.kubeProxy ?? DEFAULT_KUBE_PROXY_OPTIONS;
   if (opts.backend === "kube-proxy") {
     const ruleset = renderKubeProxyNode(model, node, kp, kubeProxyTestSorted(opts) ? "test-sorted" : "saved");

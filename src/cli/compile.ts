@@ -6,6 +6,7 @@ import type { TableName } from "../ruleset/types.js";
 import { renderAll, type DiagnosticFormat } from "../diagnostics/render.js";
 import type { InputFile } from "../frontend/index.js";
 import { flag, flagAll, has, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { withProgress } from "./progress.js";
 import { PASS_NAMES, selectPasses, statsText, statsTrail, type OptimizeOptions } from "../optimize/index.js";
 
 export const COMPILE_FLAGS: readonly FlagSpec[] = [
@@ -98,7 +99,7 @@ export function runCompile(files: readonly InputFile[], args: ParsedArgs): Comma
   if (outputDir && emit) throw new UsageError("-o and --emit cannot be combined");
   const format = (flag(args, "format") ?? "text") as DiagnosticFormat;
   const opts = compileOptionsFrom(args);
-  const res = compile(files, opts);
+  const res = compile(files, withProgress(opts));
   const shown = has(args, "verbose") ? res.diag.all : res.diag.all.filter((d) => d.severity !== "note");
   let stderr = renderAll(shown, res.sources, format);
   const fail = (code: number, extra = ""): CommandResult => ({
