@@ -11,8 +11,7 @@ import { checkerFor } from "../../src/verify/index.js";
 import { policyArbs, shapeFromModel, yamlFile } from "../property/arbitraries.js";
 import { compileOk, verifyCompiled, type Verified } from "../property/check-case.js";
 import type { ScenarioFile } from "./compile.js";
-import type { NodeRules } from "./dataplane.js";
-import type { KernelCluster, Observation } from "./harness.js";
+import type { Observation } from "./harness.js";
 
 /** 79 and 82 sit just outside the served ports, so ranges and single ports land on both sides of 80/81. */
 const KERNEL_PORTS = [79, 80, 81, 82];
@@ -71,23 +70,4 @@ export function simulatorSide(cluster: { path: string; text: string }, scenario:
     return c.actual && (c.reply === null || c.reply.actual === true);
   };
   return { verified, accepts };
-}
-
-const LOCK_RETRIES = 5;
-
-/**
- * k.load, retried while iptables-legacy-restore reports the xtables lock busy:
- * the lock file is shared by every network namespace, and without `-w`
- * (dataplane.ts does not pass it) a concurrent restore by the other kernel
- * test file fails at once instead of waiting. iptables-nft takes no such lock.
- */
-export async function loadRetryingLock(k: KernelCluster, rules: ReadonlyMap<string, NodeRules>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await k.load(rules);
-    } catch (e) {
-      if (attempt >= LOCK_RETRIES || !/xtables lock/i.test(String(e))) throw e;
-      await new Promise((r) => setTimeout(r, 200 * attempt));
-    }
-  }
 }

@@ -17,7 +17,7 @@ import { writeRegressionFiles } from "../property/regression.js";
 import { compileScenario, explain } from "./compile.js";
 import { variantFromEnv } from "./dataplane.js";
 import { KernelCluster, allFlows, flowName, type Observation } from "./harness.js";
-import { loadRetryingLock, randomScenarios, randomSettings, simulatorSide } from "./random-cases.js";
+import { randomScenarios, randomSettings, simulatorSide } from "./random-cases.js";
 import { readTopology } from "./snapshot.js";
 import { missingPrerequisites } from "./sys.js";
 
@@ -59,7 +59,7 @@ describe.skipIf(skip)("kernel: random policies", () => {
       const k = cluster!;
       const compiled = compileScenario(CLUSTER, scenario);
       const sim = simulatorSide(CLUSTER, scenario);
-      await loadRetryingLock(k, compiled.rules);
+      await k.load(compiled.rules);
       const expected = (o: Observation): boolean => compiled.verdict(o).allowed;
       const first = await k.probe(allFlows(k.spec), PROBE_TIMEOUT_MS);
       const suspects = first.filter((o) => o.allowed !== expected(o) || (sim.accepts(o) ?? o.allowed) !== o.allowed);
