@@ -91,6 +91,9 @@ describe("netpolc matrix", () => {
     expect(html).not.toMatch(/<(link|img|iframe)\b|\bsrc=|@import|url\(/);
     expect(html.match(/<button type="button" data-tab=/g)).toHaveLength(5);
     expect(existsSync(join(dir, ".m.html.netpolc-tmp"))).toBe(false);
+    const nowhere = await run(["matrix", BOOKINFO, "--html", join(dir, "missing", "m.html")]);
+    expect([nowhere.code, nowhere.out]).toEqual([2, ""]);
+    expect(nowhere.err).toContain("cannot write");
     const both = await run(["matrix", BOOKINFO, "--html", file, "--format", "text", "--port", "80"]);
     expect(both.out).toContain("80/TCP:");
   });

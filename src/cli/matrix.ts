@@ -37,8 +37,12 @@ export function parsePortCase(text: string): PortCase {
 /** Writes via a temporary file and a rename, so a reader never sees half a page. */
 function writeAtomically(path: string, text: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.netpolc-tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    throw new UsageError(`cannot write '${path}': ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 export interface MatrixResult extends TextResult {
