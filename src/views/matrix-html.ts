@@ -60,7 +60,8 @@ function partyTitle(p: Party): string {
 function cellTitle(m: Matrix, t: MatrixTable, r: number, d: number, c: Cell): string {
   const head = `${m.parties[r]?.key ?? ""} → ${m.parties[d]?.key ?? ""} ${t.label}: ${c.state}`;
   const counts = m.by === "namespace" ? [`${c.allowed} pod pair(s) allowed, ${c.denied} denied`] : [];
-  const was = c.was !== undefined && c.was !== c.state ? [`before (--against): ${c.was}`] : [];
+  const before = c.wasCounts && m.by === "namespace" ? ` (${c.wasCounts.allowed} allowed, ${c.wasCounts.denied} denied)` : "";
+  const was = changed(c) || c.was === "absent" ? [`before (--against): ${c.was ?? ""}${before}`] : [];
   return [head, ...counts, ...c.why, ...was].join("\n");
 }
 
@@ -76,7 +77,8 @@ function tableHtml(m: Matrix, t: MatrixTable, i: number): string {
   const flat = t.cells.flat();
   const n = (pred: (c: Cell) => boolean): number => flat.filter(pred).length;
   const summary = `${h(t.label)}${t.port.mentioned ? "" : " (no policy mentions this port)"}: ${n((c) => c.state === "allowed")} allowed, ` +
-    `${n((c) => c.state === "denied")} denied${m.against ? `, ${n(changed)} changed` : ""}`;
+    `${n((c) => c.state === "denied")} denied${n((c) => c.state === "mixed") ? `, ${n((c) => c.state === "mixed")} mixed` : ""}` +
+    `${m.against ? `, ${n(changed)} changed` : ""}`;
   return `<section class="panel${i === 0 ? " active" : ""}" id="tab-${i + 1}" data-port="${h(t.label)}">
 <p class="summary">${summary}</p>
 <table class="matrix"><thead><tr><th class="corner">from \\ to</th>${head}</tr></thead>

@@ -19,7 +19,7 @@ export function matrixJson(m: Matrix): string {
           allowed: c.allowed,
           denied: c.denied,
           why: c.why,
-          ...(c.was !== undefined ? { was: c.was, changed: changed(c) } : {}),
+          ...(c.was !== undefined ? { was: c.was, ...(c.wasCounts ? { wasAllowed: c.wasCounts.allowed, wasDenied: c.wasCounts.denied } : {}), changed: changed(c) } : {}),
         })),
       })),
     })),

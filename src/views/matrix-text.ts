@@ -24,7 +24,9 @@ function table(m: Matrix, t: MatrixTable): string[] {
     return `${String(r + 1).padStart(idxWidth)} ${p.key.padEnd(nameWidth)}  ${cells}`.trimEnd();
   });
   const count = (pred: (c: Cell) => boolean): number => t.cells.flat().filter(pred).length;
+  const mixed = count((c) => c.state === "mixed");
   const summary = `${count((c) => c.state === "allowed")} allowed, ${count((c) => c.state === "denied")} denied` +
+    (mixed ? `, ${mixed} mixed` : "") +
     (m.against ? `, ${count(changed)} changed` : "");
   return [`${t.label}${t.port.mentioned ? "" : " (no policy mentions this port)"}: ${summary}`, header, ...rows];
 }

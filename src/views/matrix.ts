@@ -46,6 +46,8 @@ export interface Cell {
   readonly why: readonly string[];
   /** With --against: the old verdict ("absent" when a party is new); undefined otherwise. */
   readonly was?: CellState | "absent";
+  /** With --against: the old allowed/denied pair counts (a namespace cell can stay "mixed" and still change). */
+  readonly wasCounts?: { readonly allowed: number; readonly denied: number };
 }
 
 export interface MatrixTable {
@@ -214,7 +216,9 @@ export function buildMatrix(side: MatrixSide, by: MatrixBy, ports?: readonly Por
         const cell = cellOf(side, now.get(sk)!, now.get(dk)!, c);
         if (!before || !old) return cell;
         const [os, od] = [before.get(sk), before.get(dk)];
-        return { ...cell, was: os && od ? cellOf(old, os, od, c).state : "absent" };
+        if (!os || !od) return { ...cell, was: "absent" };
+        const prev = cellOf(old, os, od, c);
+        return { ...cell, was: prev.state, wasCounts: { allowed: prev.allowed, denied: prev.denied } };
       }),
     ),
   }));
@@ -222,4 +226,6 @@ export function buildMatrix(side: MatrixSide, by: MatrixBy, ports?: readonly Por
 }
 
 /** Whether a cell's verdict differs from the --against model's (new parties are not "changed"). */
-export const changed = (c: Cell): boolean => c.was !== undefined && c.was !== "absent" && c.was !== c.state;
+export const changed = (c: Cell): boolean =>
+  c.was !== undefined && c.was !== "absent" &&
+  (c.was !== c.state || c.wasCounts?.allowed !== c.allowed || c.wasCounts.denied !== c.denied);
