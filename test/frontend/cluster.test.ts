@@ -88,6 +88,20 @@ describe("pods", () => {
     expect(l.model.cluster.pods).toEqual([]);
   });
 
+  it("allows one port name in two containers (the duplicate check is per container)", () => {
+    const l = load(
+      pod(
+        "spec:\n  nodeName: n1\n  containers:\n  - {name: c0, image: i, ports: [{name: http, containerPort: 80}]}\n" +
+          "  - {name: c1, image: i, ports: [{name: http, containerPort: 81, protocol: UDP}]}\nstatus: {phase: Running, podIP: 192.168.0.5}\n",
+      ),
+    );
+    expect(l.diag.hasErrors()).toBe(false);
+    expect(l.model.cluster.pods[0]!.ports).toEqual([
+      { name: "http", protocol: "TCP", containerPort: 80 },
+      { name: "http", protocol: "UDP", containerPort: 81 },
+    ]);
+  });
+
   it("type-checks the fields it reads but allows every other field", () => {
     const ok = load(pod("spec:\n  dnsPolicy: ClusterFirst\n  tolerations: [{operator: Exists}]\nstatus: {conditions: [{type: Ready}]}\n"));
     expect(ok.diag.hasErrors()).toBe(false);

@@ -74,11 +74,16 @@ export function decodePod(o: RawObject, diag: DiagnosticSink): Pod | null {
   };
 }
 
-/** validateContainerPorts: name, containerPort, protocol (defaulted to TCP); names unique in the pod. */
+/**
+ * validateContainerPorts: name, containerPort, protocol (defaulted to TCP).
+ * Names must be unique within ONE container only: core validation runs the
+ * duplicate check per container, so two containers of a pod may reuse a name
+ * (spec netpol-semantics §5 — a named port can then resolve to several ports).
+ */
 function containerPorts(containers: readonly ContainerJson[], rep: FieldReporter): ContainerPort[] {
   const out: ContainerPort[] = [];
-  const names = new Set<string>();
   containers.forEach((c, i) => {
+    const names = new Set<string>();
     (c.ports ?? []).forEach((p, j) => {
       const path = SPEC.child("containers").index(i).child("ports").index(j);
       if (p.name) {
