@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { workloadInterfaceName } from "../src/backends/calico/names.js";
 import { main, type Io } from "../src/cli/main.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -36,6 +37,14 @@ function edit(file: string, from: string | RegExp, to: string): void {
   writeFileSync(file, next);
 }
 
+/** details' endpoint chains on ubuntu2 (`cali-tw-<iface>`, `cali-fw-<iface>`). */
+const DETAILS_IFACE = workloadInterfaceName("default", "details-v1-68c7c8666d-x57tf");
+
+/** Deletes the conntrack rule of one of details' endpoint chains: `tw` ESTABLISHED accept or `fw` INVALID drop. */
+function deleteConntrackRule(dir: string, chain: "tw" | "fw", state: "RELATED,ESTABLISHED" | "INVALID"): void {
+  edit(join(dir, "ubuntu2.iptables"), new RegExp(`^-A cali-${chain}-${DETAILS_IFACE} .*--ctstate ${state} -j \\w+\n`, "m"), "");
+}
+
 /** details-from-productpage allows 9080; make its rule on details' node say 9081. */
 function tamperDetailsPort(dir: string): void {
   edit(join(dir, "ubuntu2.iptables"), /(Policy default\/knp\.default\.details-from-productpage ingress".*--dports) 9080/, "$1 9081");
@@ -43,14 +52,17 @@ function tamperDetailsPort(dir: string): void {
 
 describe("netpolc verify", () => {
   let flows = 0;
+  let summary = "";
   beforeAll(async () => {
     const r = await run(["verify", BOOKINFO]);
     flows = Number(/verified: (\d+) flows/.exec(r.out)?.[1]);
+    summary = r.out;
   });
 
   it("compiles and verifies bookinfo: one summary line on stdout, quiet stderr, exit 0", async () => {
     const r = await run(["verify", BOOKINFO]);
-    expect(r).toEqual({ code: 0, out: `verified: ${flows} flows on 3 nodes, 0 mismatches\n`, err: "" });
+    expect(r).toEqual({ code: 0, out: summary, err: "" });
+    expect(summary).toMatch(/^verified: \d+ flows, \d+ replies, \d+ Felix invariant probes on 3 nodes, 0 mismatches\n$/);
     expect(flows).toBeGreaterThan(500);
   });
 
@@ -58,7 +70,10 @@ describe("netpolc verify", () => {
     const r = await run(["verify", BOOKINFO, "--format", "json"]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out) as Record<string, unknown>;
-    expect(doc).toEqual({ failures: [], flows, mismatches: 0, nodes: ["ubuntu1", "ubuntu2", "ubuntu3"], unknown: 0 });
+    const [, replies, invariants] = /, (\d+) replies, (\d+) Felix/.exec(summary)!.map(Number);
+    expect(doc).toEqual({ failures: [], flows, invariants, mismatches: 0, nodes: ["ubuntu1", "ubuntu2", "ubuntu3"], replies, unknown: 0 });
+    expect(replies).toBeGreaterThan(100);
+    expect(invariants).toBe(9 * 6); // every one of the 9 endpoint pods, every invariant
     expect(Object.keys(doc)).toEqual([...Object.keys(doc)].sort());
   });
 
@@ -72,7 +87,33 @@ describe("netpolc verify", () => {
 
   it("--rules with the compiled files agrees (exit 0)", async () => {
     const r = await run(["verify", BOOKINFO, "--rules", await compiledDir()]);
-    expect(r).toEqual({ code: 0, out: `verified: ${flows} flows on 3 nodes, 0 mismatches\n`, err: "" });
+    expect(r).toEqual({ code: 0, out: summary, err: "" });
+  });
+
+  it("--rules without an ESTABLISHED accept: the dropped replies and the broken invariant, each reported as such (exit 1)", async () => {
+    const dir = await compiledDir();
+    deleteConntrackRule(dir, "tw", "RELATED,ESTABLISHED");
+    const r = await run(["verify", BOOKINFO, "--rules", dir]);
+    expect(r.code).toBe(1);
+    // details → productpage is allowed, so its reply must come back into details.
+    expect(r.out).toMatch(
+      new RegExp(`^mismatch: reply of ${DETAILS} → ${PRODUCTPAGE} 9080/TCP dropped by ubuntu2 filter cali-tw-${DETAILS_IFACE} rule \\d+ \\(.*ubuntu2\\.iptables:\\d+\\) drop "Drop if no policies passed packet"$`, "m"),
+    );
+    expect(r.out).toContain("reply traffic of an allowed connection is implicitly allowed (netpol-semantics §7)");
+    expect(r.out).toMatch(new RegExp(`^mismatch \\(invariant\\): ESTABLISHED \\S+ → ${DETAILS} \\d+/TCP \\(into ${DETAILS}\\) dropped by `, "m"));
+    expect(r.out).toContain("Felix invariant (not NetworkPolicy): a packet in ctstate ESTABLISHED forwarded to a workload is accepted");
+    const json = JSON.parse((await run(["verify", BOOKINFO, "--rules", dir, "--format", "json"])).out) as { failures: Array<{ kind: string }> };
+    expect([...new Set(json.failures.map((f) => f.kind))].sort()).toEqual(["invariant", "reply"]);
+  });
+
+  it("--rules without an INVALID drop: the invariant names the policy chain that was consulted (exit 1)", async () => {
+    const dir = await compiledDir();
+    deleteConntrackRule(dir, "fw", "INVALID");
+    const r = await run(["verify", BOOKINFO, "--rules", dir]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(new RegExp(`^mismatch \\(invariant\\): INVALID ${DETAILS} → \\S+ \\d+/TCP \\(from ${DETAILS}\\) `, "m"));
+    expect(r.out).toMatch(new RegExp(`^  consulted: ubuntu2 filter cali-fw-${DETAILS_IFACE} rule \\d+ .* → cali-pro-kns\\.default$`, "m"));
+    expect(r.out).toMatch(/verified: .*, 1 mismatches\n$/);
   });
 
   it("--rules with a tampered port reports the mismatching flow on stdout (exit 1)", async () => {
@@ -85,7 +126,7 @@ describe("netpolc verify", () => {
     expect(r.out).toContain(`mismatch: ${PRODUCTPAGE} → ${DETAILS} 9081/TCP`);
     expect(r.out).toMatch(/allowed by default\/details-from-productpage ingress\[0\] \(.*bookinfo-allow\.yaml:\d+:\d+\)/);
     expect(r.out).toMatch(/ubuntu2: forward in=tunl0 out=cali\w+ → DROP\n(.*\n)*.*filter cali-tw-cali\w+ rule \d+ \(.*ubuntu2\.iptables:\d+\) drop "Drop if no policies passed packet"/);
-    expect(r.out).toMatch(/verified: \d+ flows on 3 nodes, [1-9]\d* mismatches\n$/);
+    expect(r.out).toMatch(/verified: \d+ flows, \d+ replies, \d+ Felix invariant probes on 3 nodes, [1-9]\d* mismatches\n$/);
     const json = JSON.parse((await run(["verify", BOOKINFO, "--rules", dir, "--format", "json"])).out) as { mismatches: number };
     expect(json.mismatches).toBeGreaterThan(0);
   });
@@ -155,6 +196,15 @@ describe("netpolc explain", () => {
       expect(u.code, argv.join(" ")).toBe(2);
       expect(u.out).toBe("");
     }
+  });
+
+  it("a flow whose reply the rules drop is a finding too (exit 1)", async () => {
+    const dir = await compiledDir();
+    deleteConntrackRule(dir, "tw", "RELATED,ESTABLISHED");
+    const r = await run(["explain", BOOKINFO, "--from", DETAILS, "--to", PRODUCTPAGE, "--port", "9080/TCP", "--rules", dir]);
+    expect(r.code).toBe(1);
+    expect(r.out.split("\n")[0]).toBe(`${DETAILS} → ${PRODUCTPAGE} 9080/TCP: allowed (reply DISAGREES)`);
+    expect(r.out).toMatch(new RegExp(`^reply dropped by ubuntu2 filter cali-tw-${DETAILS_IFACE} rule \\d+ .*"Drop if no policies passed packet" \\(reply traffic`, "m"));
   });
 
   it("with tampered --rules, the disagreement is a finding (exit 1)", async () => {

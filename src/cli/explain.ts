@@ -4,7 +4,7 @@ import { isEndpoint, type Protocol } from "../ir/cluster.js";
 import type { Model } from "../ir/policy.js";
 import type { InputFile } from "../frontend/index.js";
 import { endpointAt, type Flow, type FlowEndpoint } from "../semantics/index.js";
-import { buildTopology, explainFlow, explainText, hopsFor, stableJson, type Simulate } from "../verify/index.js";
+import { buildTopology, explainAgrees, explainFlow, explainText, hopsFor, stableJson, type Simulate } from "../verify/index.js";
 import { DEFAULT_CALICO_OPTIONS } from "../backends/calico/index.js";
 import { flag, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
 import { loadRules, type ReadFile, type TextResult } from "./verify.js";
@@ -56,11 +56,11 @@ function flowFrom(model: Model, args: ParsedArgs): Flow {
   if (src.kind === "pod" && dst.kind === "pod" && src.pod === dst.pod) {
     throw new UsageError("a pod's traffic to itself never crosses its veth: no rule and no policy can apply (netpol-semantics §7)");
   }
-  if (hopsFor(topo, flow) === null) throw new UsageError("the flow crosses no node's forward path: one end must be a pod, and the other routable");
+  if (hopsFor(topo, flow) === null) throw new UsageError("the flow crosses no workload: one end must be a pod, and the other a routable address (another pod, a node, or outside the cluster)");
   return flow;
 }
 
-/** Exit 0 when the rules agree with the policies, 1 when they disagree or the simulator cannot tell. */
+/** Exit 0 when the rules agree with the policies (the flow, and the reply of an allowed one), 1 when they disagree or the simulator cannot tell. */
 export function runExplain(files: readonly InputFile[], args: ParsedArgs, simulate: Simulate, readFile: ReadFile): TextResult {
   const loaded = loadRules(files, args, simulate, readFile, (ctx) => {
     const hops = hopsFor(buildTopology(ctx.model, DEFAULT_CALICO_OPTIONS.interfacePrefix), flowFrom(ctx.model, args)) ?? [];
@@ -69,5 +69,5 @@ export function runExplain(files: readonly InputFile[], args: ParsedArgs, simula
   if ("exitCode" in loaded) return loaded;
   const view = explainFlow(loaded.ctx, loaded.rules, flowFrom(loaded.ctx.model, args));
   const stdout = flag(args, "format") === "json" ? stableJson(view) : explainText(view);
-  return { exitCode: view.status === "ok" ? 0 : 1, stdout, stderr: loaded.stderr };
+  return { exitCode: explainAgrees(view) ? 0 : 1, stdout, stderr: loaded.stderr };
 }

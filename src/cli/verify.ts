@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { compile, DEFAULT_COMPILE_OPTIONS } from "../pipeline.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { locate, renderGithub, renderJson, renderText, sortDiagnostics, type LocatedDiagnostic } from "../diagnostics/render.js";
+import type { NodeOutput } from "../backends/types.js";
 import type { InputFile } from "../frontend/index.js";
 import {
   ipsetsFile, iptablesFile, plannedFlows, rulesFromOutput, rulesFromText, stableJson, verifyReport, verifyText,
@@ -41,6 +42,45 @@ function renderDiagnostics(ds: readonly LocatedDiagnostic[], format: string): st
 
 const unlocated = (d: Diagnostic): LocatedDiagnostic => ({ ...d, line: null, col: null });
 
+/** Every node's compiled rules, re-parsed for line numbers. */
+function compiledRules(outputs: readonly NodeOutput[]): Map<string, NodeRules> {
+  const rules = new Map<string, NodeRules>();
+  for (const out of outputs) {
+    const r = rulesFromOutput(out);
+    // The writer's output failing to parse is a bug in netpolc, not in the input.
+    if (!r.rules) throw new Error(`re-parsing the compiled rules of ${out.node} failed: ${r.diagnostics[0]?.message ?? "?"}`);
+    rules.set(out.node, r.rules);
+  }
+  return rules;
+}
+
+/** `--rules DIR`: both files of every node in `nodes`; a missing file or a parse error is a positioned finding. */
+function rulesFromDir(dir: string, nodes: readonly string[], readFile: ReadFile): { rules: Map<string, NodeRules>; problems: LocatedDiagnostic[] } {
+  const rules = new Map<string, NodeRules>();
+  const problems: LocatedDiagnostic[] = [];
+  for (const node of nodes) {
+    const ipt = join(dir, iptablesFile(node));
+    const ips = join(dir, ipsetsFile(node));
+    const [iptText, ipsText] = [readFile(ipt), readFile(ips)];
+    for (const [p, t] of [[ipt, iptText], [ips, ipsText]] as const) {
+      if (t === null) problems.push(unlocated({ id: "verify/missing-rules", severity: "error", message: `${p}: no such file (--rules needs both files of every node the flows cross)`, span: null }));
+    }
+    if (iptText === null || ipsText === null) continue;
+    const r = rulesFromText(node, iptText, ipt, ipsText, ips);
+    problems.push(...r.diagnostics);
+    if (r.rules) rules.set(node, r.rules);
+  }
+  return { rules, problems };
+}
+
+/** `--node` names that are not in the snapshot, as input errors. */
+function unknownNodeErrors(args: ParsedArgs, known: ReadonlySet<string>): LocatedDiagnostic[] {
+  const msg = (n: string): string => `node "${n}" is not in the snapshot (known: ${[...known].join(", ") || "none"})`;
+  return flagAll(args, "node")
+    .filter((n) => !known.has(n))
+    .map((n) => unlocated({ id: "input/unknown-node", severity: "error", message: msg(n), span: null }));
+}
+
 /**
  * Loads the model and the rules of `nodesFor(ctx)` (every node a check will
  * cross): compiled now, or read from --rules DIR, where a missing file or a
@@ -55,37 +95,11 @@ export function loadRules(
   const shown = sortDiagnostics(res.diag.all.filter((d) => d.severity !== "note").map((d) => locate(d, res.sources)));
   const fail = (ds: readonly LocatedDiagnostic[]): TextResult => ({ exitCode: 1, stdout: "", stderr: renderDiagnostics(ds, format) });
   if (!res.model) return fail(shown);
-  const known = new Set(res.model.cluster.nodes.map((n) => n.name));
-  const unknownNodes = flagAll(args, "node").filter((n) => !known.has(n));
-  if (unknownNodes.length) {
-    const msg = (n: string): string => `node "${n}" is not in the snapshot (known: ${[...known].join(", ") || "none"})`;
-    return fail([...shown, ...unknownNodes.map((n) => unlocated({ id: "input/unknown-node", severity: "error", message: msg(n), span: null }))]);
-  }
+  const badNodes = unknownNodeErrors(args, new Set(res.model.cluster.nodes.map((n) => n.name)));
+  if (badNodes.length) return fail([...shown, ...badNodes]);
   const ctx: VerifyContext = { model: res.model, sources: res.sources, simulate };
   const dir = flag(args, "rules");
-  const rules = new Map<string, NodeRules>();
-  const problems: LocatedDiagnostic[] = [];
-  if (dir === undefined) {
-    for (const out of res.outputs) {
-      const r = rulesFromOutput(out);
-      // The writer's output failing to parse is a bug in netpolc, not in the input.
-      if (!r.rules) throw new Error(`re-parsing the compiled rules of ${out.node} failed: ${r.diagnostics[0]?.message ?? "?"}`);
-      rules.set(out.node, r.rules);
-    }
-  } else {
-    for (const node of nodesFor(ctx)) {
-      const ipt = join(dir, iptablesFile(node));
-      const ips = join(dir, ipsetsFile(node));
-      const [iptText, ipsText] = [readFile(ipt), readFile(ips)];
-      for (const [p, t] of [[ipt, iptText], [ips, ipsText]] as const) {
-        if (t === null) problems.push(unlocated({ id: "verify/missing-rules", severity: "error", message: `${p}: no such file (--rules needs both files of every node the flows cross)`, span: null }));
-      }
-      if (iptText === null || ipsText === null) continue;
-      const r = rulesFromText(node, iptText, ipt, ipsText, ips);
-      problems.push(...r.diagnostics);
-      if (r.rules) rules.set(node, r.rules);
-    }
-  }
+  const { rules, problems } = dir === undefined ? { rules: compiledRules(res.outputs), problems: [] } : rulesFromDir(dir, nodesFor(ctx), readFile);
   if (problems.some((d) => d.severity === "error")) return fail([...shown, ...problems]);
   return { ctx, rules, stderr: renderDiagnostics([...shown, ...problems], format) };
 }

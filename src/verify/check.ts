@@ -1,16 +1,26 @@
-// The comparison at the heart of `verify` and `explain`: walk a flow's
-// packet through every node it crosses with the ruleset simulator, and set
-// the result beside the reference evaluator's verdict.
+// The comparison at the heart of `verify` and `explain`: walk a packet
+// through every node it crosses with the ruleset simulator, and set the
+// result beside what must happen to it. Three kinds of check:
 //
-// A flow is allowed by the rules iff every hop's every outcome is ACCEPT
-// (a statistic branch that drops counts as a drop). An UNKNOWN outcome — a
-// match the simulator does not model, a missing ipset, a node without rules —
-// is never quietly read as either verdict: the flow is reported as unknown.
+//   flow       the first packet of a new connection; must match the
+//              reference evaluator's verdict (NetworkPolicy semantics);
+//   reply      for a flow the evaluator allows and the rules accept, its
+//              reply (dst→src, ctstate ESTABLISHED, ports swapped) along the
+//              reverse hops; must be accepted (netpol-semantics §7: reply
+//              traffic is implicitly allowed);
+//   invariant  a Felix guarantee that is not NetworkPolicy (invariants.ts).
+//
+// A walk is accepted iff every hop's every outcome is ACCEPT (a statistic
+// branch that drops counts as a drop). An UNKNOWN outcome — a match the
+// simulator does not model, a missing ipset, a node without rules — is never
+// quietly read as either verdict: the check is reported as unknown.
+import { isPolicyChain } from "../backends/calico/names.js";
 import type { Model } from "../ir/policy.js";
-import type { HookPath, HostContext, Packet, SimOutcome } from "../ruleset/sim-types.js";
+import type { CtState, HookPath, HostContext, Packet, SimOutcome, TraceStep } from "../ruleset/sim-types.js";
 import type { RuleSet } from "../ruleset/types.js";
 import { evaluate, type Flow, type Verdict } from "../semantics/index.js";
-import { hopsFor, hostContext, probePacket, type Hop, type NodeRules, type Topology } from "./topology.js";
+import { invariantProbes, type InvariantProbe } from "./invariants.js";
+import { hopsFor, hostContext, probePacket, replyPacket, type Hop, type NodeRules, type Topology } from "./topology.js";
 
 /** The simulator's signature (src/ruleset/simulate.ts), injected so this stage stays a pure function of its inputs. */
 export type Simulate = (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext) => SimOutcome[];
@@ -25,9 +35,8 @@ export interface HopResult {
 
 export type FlowStatus = "ok" | "mismatch" | "unknown";
 
-export interface FlowCheck {
-  readonly flow: Flow;
-  readonly expected: Verdict;
+/** One packet's walk over its hops, and whether it came out as it must. */
+export interface WalkResult {
   /** What the rules do: true = every outcome accepted; null = unknown. */
   readonly actual: boolean | null;
   readonly status: FlowStatus;
@@ -36,14 +45,48 @@ export interface FlowCheck {
   readonly unknown: string | null;
 }
 
-/** Per-node rules and host contexts, built once and shared by every flow. */
+export interface FlowCheck extends WalkResult {
+  readonly kind: "flow";
+  readonly flow: Flow;
+  readonly expected: Verdict;
+  /** The reply of a flow the evaluator allows and the rules accept; null otherwise (a denied flow has no reply). */
+  readonly reply: ReplyCheck | null;
+}
+
+export interface ReplyCheck extends WalkResult {
+  readonly kind: "reply";
+  /** The flow replied to: the reply goes from its dst to its src. */
+  readonly flow: Flow;
+  /** The flow's verdict (allowed), which makes the reply allowed. */
+  readonly expected: Verdict;
+}
+
+export interface InvariantCheck extends WalkResult {
+  readonly kind: "invariant";
+  readonly probe: InvariantProbe;
+  /** Policy or profile chain steps the probe met; Felix decides these packets before any. */
+  readonly consulted: readonly TraceStep[];
+}
+
+export type Check = FlowCheck | ReplyCheck | InvariantCheck;
+
+/** Per-node rules and host contexts, built once and shared by every check. */
 export interface Checker {
   readonly model: Model;
   readonly topology: Topology;
+  /** The flow's first packet, and its reply when there is one. */
   check(flow: Flow): FlowCheck;
+  checkInvariant(probe: InvariantProbe): InvariantCheck;
+  /** The hops of a flow (null when it cannot be routed), memoised. */
+  hopsOf(flow: Flow): readonly Hop[] | null;
   /** The nodes a flow crosses (empty when it cannot be routed). */
   nodesOf(flow: Flow): readonly string[];
 }
+
+type RunHop = (hop: Hop, packet: Packet) => HopResult;
+
+/** Hops per flow, shared by every checker of one topology (planning and checking ask for the same flows). */
+const hopsMemo = new WeakMap<Topology, WeakMap<Flow, readonly Hop[] | null>>();
 
 export function makeChecker(model: Model, topology: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate): Checker {
   const hosts = new Map<string, HostContext>();
@@ -51,7 +94,7 @@ export function makeChecker(model: Model, topology: Topology, rules: ReadonlyMap
     const info = topology.nodes.get(name);
     if (info) hosts.set(name, hostContext(info, r));
   }
-  const runHop = (hop: Hop, packet: Packet): HopResult => {
+  const runHop: RunHop = (hop, packet) => {
     const r = rules.get(hop.node);
     const host = hosts.get(hop.node);
     if (!r || !host) {
@@ -60,66 +103,135 @@ export function makeChecker(model: Model, topology: Topology, rules: ReadonlyMap
     }
     return { node: hop.node, path: hop.path, file: r.file, outcomes: simulate(r.ruleset, hop.path, packet, host) };
   };
+  const memo = hopsMemo.get(topology) ?? new WeakMap<Flow, readonly Hop[] | null>();
+  hopsMemo.set(topology, memo);
+  const hopsOf = (flow: Flow): readonly Hop[] | null => {
+    if (!memo.has(flow)) memo.set(flow, hopsFor(topology, flow));
+    return memo.get(flow) ?? null;
+  };
   return {
     model,
     topology,
-    nodesOf: (flow) => (hopsFor(topology, flow) ?? []).map((h) => h.node),
-    check: (flow) => checkFlow(model, topology, flow, runHop),
+    hopsOf,
+    nodesOf: (flow) => (hopsOf(flow) ?? []).map((h) => h.node),
+    check: (flow) => checkFlow(model, topology, flow, hopsOf(flow), runHop),
+    checkInvariant: (probe) => checkInvariant(probe, runHop),
   };
 }
 
-/** A packet arriving on the next node: decapsulated, with a fresh conntrack entry and mark 0 (marks never cross hosts). */
-function onNextHost(p: Packet): Packet {
-  return { ...p, mark: 0, ctstate: "NEW", dnat: false, snat: false };
+/**
+ * A packet arriving on the next node: decapsulated, mark 0 (marks never
+ * cross hosts), and that node's own conntrack view: the walk's state
+ * (NEW for a first packet, ESTABLISHED for a reply) without NAT status.
+ */
+function onNextHost(p: Packet, ctstate: CtState): Packet {
+  return { ...p, mark: 0, ctstate, dnat: false, snat: false };
 }
 
-function checkFlow(model: Model, topo: Topology, flow: Flow, runHop: (h: Hop, p: Packet) => HopResult): FlowCheck {
-  const expected = evaluate(model, flow);
-  const hops = hopsFor(topo, flow);
-  if (hops === null || hops.length === 0) {
-    return { flow, expected, actual: null, status: "unknown", hops: [], unknown: "the flow's packet cannot be routed" };
-  }
+/** Walks `first` over `hops`; `enter` adjusts the packet as each node sees it. */
+function walk(hops: readonly Hop[], first: Packet, runHop: RunHop, enter: (h: Hop, p: Packet) => Packet = (_, p) => p): Omit<WalkResult, "status"> {
   const results: HopResult[] = [];
-  let packets: Packet[] = [probePacket(flow)];
+  let packets: Packet[] = [first];
   for (const hop of hops) {
     // Each accepted outcome of the previous hop travels on (statistic branches may rewrite differently).
-    const runs = packets.map((p) => runHop(hop, p));
+    const runs = packets.map((p) => runHop(hop, enter(hop, p)));
     const outcomes = runs.flatMap((r) => r.outcomes);
     results.push({ node: hop.node, path: hop.path, file: runs[0]?.file ?? null, outcomes });
-    packets = outcomes.filter((o) => o.verdict === "ACCEPT").map((o) => onNextHost(o.packet));
+    packets = outcomes.filter((o) => o.verdict === "ACCEPT").map((o) => onNextHost(o.packet, first.ctstate));
     if (outcomes.some((o) => o.verdict !== "ACCEPT")) break;
   }
   const all = results.flatMap((r) => r.outcomes);
   const unknown = all.find((o) => o.verdict === "UNKNOWN" || o.unknown !== null);
-  if (unknown || all.length === 0) {
-    const why = unknown?.unknown ?? "the simulator returned no outcome";
-    return { flow, expected, actual: null, status: "unknown", hops: results, unknown: why };
+  if (unknown || all.length === 0) return { actual: null, hops: results, unknown: unknown?.unknown ?? "the simulator returned no outcome" };
+  return { actual: results.length === hops.length && all.every((o) => o.verdict === "ACCEPT"), hops: results, unknown: null };
+}
+
+const statusOf = (actual: boolean | null, expected: boolean): FlowStatus => (actual === null ? "unknown" : actual === expected ? "ok" : "mismatch");
+
+function checkFlow(model: Model, topo: Topology, flow: Flow, hops: readonly Hop[] | null, runHop: RunHop): FlowCheck {
+  const expected = evaluate(model, flow);
+  if (hops === null || hops.length === 0) {
+    return { kind: "flow", flow, expected, actual: null, status: "unknown", hops: [], unknown: "the flow's packet cannot be routed", reply: null };
   }
-  const actual = results.length === hops.length && all.every((o) => o.verdict === "ACCEPT");
-  return { flow, expected, actual, status: actual === expected.allowed ? "ok" : "mismatch", hops: results, unknown: null };
+  const w = walk(hops, probePacket(flow), runHop);
+  const status = statusOf(w.actual, expected.allowed);
+  const reply = expected.allowed && w.actual === true ? checkReply(topo, flow, expected, w.hops, runHop) : null;
+  return { kind: "flow", flow, expected, ...w, status, reply };
+}
+
+/**
+ * The reply walks the reverse hops with the conntrack NAT status each node
+ * recorded for the connection. Its addresses are the original ones: the
+ * kernel reverses NAT for replies before the filter table (nat PREROUTING),
+ * and Felix's raw/mangle rules before that never look at addresses.
+ */
+function checkReply(topo: Topology, flow: Flow, expected: Verdict, forward: readonly HopResult[], runHop: RunHop): ReplyCheck {
+  const hops = hopsFor(topo, { src: flow.dst, dst: flow.src, protocol: flow.protocol, port: flow.port });
+  if (hops === null || hops.length === 0) {
+    return { kind: "reply", flow, expected, actual: null, status: "unknown", hops: [], unknown: "the reply cannot be routed" };
+  }
+  const nat = new Map<string, { dnat: boolean; snat: boolean }>();
+  for (const h of forward) {
+    const o = h.outcomes.find((x) => x.verdict === "ACCEPT");
+    if (o) nat.set(h.node, { dnat: o.packet.dnat, snat: o.packet.snat });
+  }
+  const w = walk(hops, replyPacket(flow), runHop, (h, p) => ({ ...p, ...nat.get(h.node) }));
+  return { kind: "reply", flow, expected, ...w, status: statusOf(w.actual, true) };
+}
+
+/**
+ * A step inside a policy/profile chain, or the jump into one: the trace
+ * records matching rules only, so a policy chain none of whose rules matched
+ * shows up as the jump alone.
+ */
+function consults(s: TraceStep): boolean {
+  const t = s.rule?.target;
+  return isPolicyChain(s.chain) || (!!t && (t.kind === "jump" || t.kind === "goto") && isPolicyChain(t.name));
+}
+
+function checkInvariant(probe: InvariantProbe, runHop: RunHop): InvariantCheck {
+  const w = walk([probe.hop], probe.packet, runHop);
+  const consulted = w.hops.flatMap((h) => h.outcomes.flatMap((o) => o.trace.filter(consults)));
+  const status = w.actual === null ? "unknown" : w.actual === (probe.invariant.verdict === "ACCEPT") && consulted.length === 0 ? "ok" : "mismatch";
+  return { kind: "invariant", probe, ...w, status, consulted };
+}
+
+/**
+ * Every check of `flows` in order — each flow, then its reply — followed by
+ * the Felix invariant probes chosen from them. Lazy, so a caller can stop
+ * at the first failure.
+ */
+export function* checksOf(checker: Checker, flows: readonly Flow[], probes?: readonly InvariantProbe[]): Generator<Check> {
+  for (const flow of flows) {
+    const c = checker.check(flow);
+    yield c;
+    if (c.reply) yield c.reply;
+  }
+  for (const p of probes ?? invariantProbes(checker.topology, flows, checker.hopsOf)) yield checker.checkInvariant(p);
 }
 
 export interface VerifySummary {
   readonly flows: number;
+  /** Replies walked (of flows the evaluator allows and the rules accept). */
+  readonly replies: number;
+  /** Felix invariant probes walked. */
+  readonly invariants: number;
   /** Nodes whose rules were exercised. */
   readonly nodes: readonly string[];
-  /** Mismatching and unknown flows, in enumeration order. */
-  readonly failures: readonly FlowCheck[];
+  /** Mismatching and unknown checks, in check order. */
+  readonly failures: readonly Check[];
 }
 
-/** Checks every flow (those crossing `onlyNodes`, when given). */
+/** Checks every flow (those crossing `onlyNodes`, when given), their replies and the invariant probes. */
 export function verifyFlows(checker: Checker, flows: readonly Flow[], onlyNodes: ReadonlySet<string> | null): VerifySummary {
-  const failures: FlowCheck[] = [];
-  const nodes = new Set<string>();
-  let count = 0;
-  for (const flow of flows) {
-    const crossed = checker.nodesOf(flow);
-    if (onlyNodes && !crossed.some((n) => onlyNodes.has(n))) continue;
-    count++;
-    for (const n of crossed) nodes.add(n);
-    const c = checker.check(flow);
+  const kept = onlyNodes ? flows.filter((f) => checker.nodesOf(f).some((n) => onlyNodes.has(n))) : flows;
+  const nodes = new Set(kept.flatMap((f) => checker.nodesOf(f)));
+  const failures: Check[] = [];
+  const count = { flow: 0, reply: 0, invariant: 0 };
+  for (const c of checksOf(checker, kept)) {
+    count[c.kind]++;
     if (c.status !== "ok") failures.push(c);
   }
-  // Sorted for determinism (node names are unique; flows keep enumeration order).
-  return { flows: count, nodes: [...nodes].sort(), failures };
+  // Sorted for determinism (node names are unique; checks keep enumeration order).
+  return { flows: count.flow, replies: count.reply, invariants: count.invariant, nodes: [...nodes].sort(), failures };
 }

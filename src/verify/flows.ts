@@ -9,15 +9,16 @@
 // pod the traffic goes to), and one port no policy mentions (the "everything
 // else" class). Addresses follow the same idea for ipBlocks: both ends of a
 // block, the start of each except, and one address outside every block.
-import { podIPv4, type Pod, type Protocol } from "../ir/cluster.js";
+import type { Pod, Protocol } from "../ir/cluster.js";
 import type { Model, Peer, PolicyRule } from "../ir/policy.js";
 import { endpointsOf, resolveNamedPort, type Flow, type FlowEndpoint } from "../semantics/index.js";
 import { cidrContains, parseAddress, parseCidr, type Cidr } from "../semantics/ip.js";
+import { byteCompare } from "../ruleset/writer.js";
+import { FELIX_VXLAN_PORT } from "./invariants.js";
+import { endpointIp, hostSource, type Topology } from "./topology.js";
 
 /** Protocols in the order flows are listed. */
 const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
-/** Felix drops UDP 4789 (VXLAN) from every workload whatever the policy (felix-format §3.2), so the "unmentioned" port avoids it. */
-const FELIX_VXLAN_PORT = 4789;
 /** Documentation ranges (RFC 5737): never a real peer, so a safe "outside every block" candidate. */
 const OUTSIDE_CANDIDATES: readonly string[] = ["203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24"];
 
@@ -70,6 +71,7 @@ export function planPorts(model: Model, extra: ReadonlyMap<Protocol, readonly nu
   }
   // Named ports resolve to numbers on some pod; the unmentioned port must avoid those too.
   for (const pod of model.cluster.pods) for (const cp of pod.ports) covered.push([cp.containerPort, cp.containerPort]);
+  // Felix drops UDP 4789 from every workload whatever the policy (a Felix invariant), so the "unmentioned" port avoids it.
   const isCovered = (p: number): boolean => p === FELIX_VXLAN_PORT || covered.some(([a, b]) => a <= p && p <= b);
   let unmentioned: number | null = null;
   for (let p = 1; p <= 65535 && unmentioned === null; p++) if (!isCovered(p)) unmentioned = p;
@@ -159,15 +161,39 @@ export function podEndpoints(model: Model): Array<{ kind: "pod"; pod: Pod }> {
   return endpointsOf(model).map((pod) => ({ kind: "pod" as const, pod }));
 }
 
-export const endpointIp = (e: FlowEndpoint): string => (e.kind === "pod" ? (podIPv4(e.pod) ?? "") : e.ip);
+/**
+ * Node traffic: each node's host to every pod (kubelet probes, host
+ * processes; from the address the route's interface carries, hostSource),
+ * and every pod to each node's IP. Nodes in name order.
+ */
+function hostPairs(model: Model, topo: Topology, pods: ReadonlyArray<{ kind: "pod"; pod: Pod }>): Array<[FlowEndpoint, FlowEndpoint]> {
+  const pairs: Array<[FlowEndpoint, FlowEndpoint]> = [];
+  // Sorted for determinism.
+  const nodes = model.cluster.nodes.map((n) => n.name).sort(byteCompare);
+  for (const n of nodes) {
+    for (const p of pods) {
+      const src = hostSource(topo, n, endpointIp(p));
+      if (src !== null) pairs.push([{ kind: "ip", ip: src }, p]);
+    }
+  }
+  for (const p of pods) {
+    for (const n of nodes) {
+      const ip = topo.nodes.get(n)?.ip;
+      if (ip) pairs.push([p, { kind: "ip", ip }]);
+    }
+  }
+  return pairs;
+}
 
 /**
  * Every flow verify probes, in a stable order: pod→pod (never p→p: a pod
  * cannot block itself and its traffic never crosses the veth, spec §7),
- * pod→external, external→pod; per pair each protocol and port of the plan
- * (plus `extraPorts`, those the rules mention).
+ * pod→external, external→pod, node→pod, pod→node; per pair each protocol
+ * and port of the plan (plus `extraPorts`, those the rules mention). UDP
+ * 4789 from a pod is left to the Felix invariants (invariants.ts): Felix
+ * drops it whatever the policy says.
  */
-export function enumerateFlows(model: Model, extraPorts?: ReadonlyMap<Protocol, readonly number[]>): Flow[] {
+export function enumerateFlows(model: Model, topo: Topology, extraPorts?: ReadonlyMap<Protocol, readonly number[]>): Flow[] {
   const plan = planPorts(model, extraPorts);
   const pods = podEndpoints(model);
   const externals: FlowEndpoint[] = externalAddresses(model).map((ip) => ({ kind: "ip", ip }));
@@ -175,10 +201,14 @@ export function enumerateFlows(model: Model, extraPorts?: ReadonlyMap<Protocol, 
   for (const a of pods) for (const b of pods) if (a.pod !== b.pod) pairs.push([a, b]);
   for (const a of pods) for (const x of externals) pairs.push([a, x]);
   for (const x of externals) for (const a of pods) pairs.push([x, a]);
+  pairs.push(...hostPairs(model, topo, pods));
   const flows: Flow[] = [];
   for (const [src, dst] of pairs) {
     for (const protocol of plan.protocols) {
-      for (const port of portsFor(plan, protocol, dst)) flows.push({ src, dst, protocol, port });
+      for (const port of portsFor(plan, protocol, dst)) {
+        if (src.kind === "pod" && protocol === "UDP" && port === FELIX_VXLAN_PORT) continue;
+        flows.push({ src, dst, protocol, port });
+      }
     }
   }
   return flows;

@@ -8,19 +8,21 @@ import { makeChecker, verifyFlows, type Checker, type Simulate } from "./check.j
 import { enumerateFlows } from "./flows.js";
 import { rulePorts } from "./rule-ports.js";
 import type { VerifyReportData } from "./render.js";
-import { buildTopology, type NodeRules } from "./topology.js";
-import { flowView, type FlowView } from "./views.js";
+import { buildTopology, type NodeRules, type Topology } from "./topology.js";
+import { checkView, flowView, type CheckView, type FlowView } from "./views.js";
 
 export { enumerateFlows } from "./flows.js";
-export { makeChecker, verifyFlows } from "./check.js";
-export type { Checker, FlowCheck, Simulate } from "./check.js";
+export { checksOf, makeChecker, verifyFlows } from "./check.js";
+export type { Check, Checker, FlowCheck, InvariantCheck, ReplyCheck, Simulate } from "./check.js";
+export { INVARIANTS, invariantProbes } from "./invariants.js";
+export type { Invariant, InvariantProbe } from "./invariants.js";
 export { buildTopology, hopsFor } from "./topology.js";
 export type { NodeRules, Topology } from "./topology.js";
 export { rulesFromOutput, rulesFromText, iptablesFile, ipsetsFile } from "./rules.js";
-export { explainText, stableJson, verifyText } from "./render.js";
+export { explainAgrees, explainText, stableJson, verifyText } from "./render.js";
 export type { VerifyReportData } from "./render.js";
-export { flowView, flowName } from "./views.js";
-export type { FlowView } from "./views.js";
+export { checkName, checkView, flowView, flowName, probeName } from "./views.js";
+export type { CheckView, FlowView } from "./views.js";
 
 export interface VerifyContext {
   readonly model: Model;
@@ -36,26 +38,41 @@ export interface VerifyContext {
 export function plannedFlows(
   ctx: VerifyContext, onlyNodes: readonly string[], rules: ReadonlyMap<string, NodeRules> = new Map(),
 ): { flows: Flow[]; nodes: string[] } {
-  const topo = buildTopology(ctx.model, ctx.interfacePrefix ?? DEFAULT_CALICO_OPTIONS.interfacePrefix);
-  const checker = makeChecker(ctx.model, topo, new Map(), ctx.simulate);
+  const checker = checkerFor(ctx, new Map());
   const only = onlyNodes.length ? new Set(onlyNodes) : null;
-  const flows = enumerateFlows(ctx.model, rulePorts(rules.values())).filter((f) => !only || checker.nodesOf(f).some((n) => only.has(n)));
+  const flows = enumerateFlows(ctx.model, checker.topology, rulePorts(rules.values())).filter((f) => !only || checker.nodesOf(f).some((n) => only.has(n)));
   const nodes = new Set(flows.flatMap((f) => checker.nodesOf(f)));
   // Sorted for determinism.
   return { flows, nodes: [...nodes].sort() };
 }
 
-export function checkerFor(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>): Checker {
-  const topo = buildTopology(ctx.model, ctx.interfacePrefix ?? DEFAULT_CALICO_OPTIONS.interfacePrefix);
-  return makeChecker(ctx.model, topo, rules, ctx.simulate);
+/** The topology of a model: memoised, as every check of one run shares it (the model is immutable). */
+const topologies = new WeakMap<Model, Map<string, Topology>>();
+
+function topologyOf(ctx: VerifyContext): Topology {
+  const prefix = ctx.interfacePrefix ?? DEFAULT_CALICO_OPTIONS.interfacePrefix;
+  const byPrefix = topologies.get(ctx.model) ?? new Map<string, Topology>();
+  topologies.set(ctx.model, byPrefix);
+  let topo = byPrefix.get(prefix);
+  if (!topo) byPrefix.set(prefix, (topo = buildTopology(ctx.model, prefix)));
+  return topo;
 }
 
-/** Verifies `flows` against `rules`; the report lists mismatching and unknown flows with both sides explained. */
+export function checkerFor(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>): Checker {
+  return makeChecker(ctx.model, topologyOf(ctx), rules, ctx.simulate);
+}
+
+/**
+ * Verifies `flows`, their replies and the Felix invariants against `rules`;
+ * the report lists every failing check with both sides explained.
+ */
 export function verifyReport(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, flows: readonly Flow[]): VerifyReportData {
   const summary = verifyFlows(checkerFor(ctx, rules), flows, null);
-  const failures: FlowView[] = summary.failures.map((c) => flowView(ctx.model, ctx.sources, c));
+  const failures: CheckView[] = summary.failures.map((c) => checkView(ctx.model, ctx.sources, c));
   return {
     flows: summary.flows,
+    replies: summary.replies,
+    invariants: summary.invariants,
     nodes: summary.nodes,
     mismatches: failures.filter((f) => f.status === "mismatch").length,
     unknown: failures.filter((f) => f.status === "unknown").length,
@@ -63,7 +80,7 @@ export function verifyReport(ctx: VerifyContext, rules: ReadonlyMap<string, Node
   };
 }
 
-/** One flow, explained: both verdicts, the deciding policies and rules, and the full trace per hop. */
+/** One flow, explained: both verdicts, the deciding policies and rules, the full trace per hop, and its reply's. */
 export function explainFlow(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, flow: Flow): FlowView {
   return flowView(ctx.model, ctx.sources, checkerFor(ctx, rules).check(flow));
 }

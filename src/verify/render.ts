@@ -1,5 +1,5 @@
 // Text and JSON for verify and explain, from the views only.
-import type { DirectionView, FlowView, HopView, StepView } from "./views.js";
+import type { CheckView, DirectionView, FlowView, HopView, InvariantView, PolicySideView, ReplyView, StepView, WalkView } from "./views.js";
 
 /** JSON with object keys sorted at every level, so machine output is stable whatever order fields were built in. */
 export function stableJson(value: unknown): string {
@@ -41,7 +41,7 @@ function directionLines(dir: "egress" | "ingress", v: DirectionView): string[] {
   return lines;
 }
 
-export function policyLines(v: FlowView): string[] {
+export function policyLines(v: { readonly policy: PolicySideView }): string[] {
   return [
     `policy: ${v.policy.verdict}`,
     ...directionLines("egress", v.policy.egress).map((l) => `  ${l}`),
@@ -69,47 +69,108 @@ function hopLines(h: HopView, full: boolean): string[] {
 }
 
 /** The rules' side: every hop, its outcome(s), and (full) the trace of matched rules. */
-export function rulesLines(v: FlowView, full: boolean): string[] {
-  const lines = [`rules: ${v.rules.verdict}${v.rules.unknown ? ` (${v.rules.unknown})` : ""}`];
-  for (const h of v.rules.hops) lines.push(...hopLines(h, full).map((l) => `  ${l}`));
+export function rulesLines(w: WalkView, full: boolean, label = "rules"): string[] {
+  const lines = [`${label}: ${w.verdict}${w.unknown ? ` (${w.unknown})` : ""}`];
+  for (const h of w.hops) lines.push(...hopLines(h, full).map((l) => `  ${l}`));
   return lines;
 }
 
-export function mismatchText(v: FlowView): string {
+/** `dropped by ubuntu2 filter cali-tw-… rule 9 (…) drop "…"`, from the steps that ended a walk. */
+function droppedBy(w: WalkView): string {
+  const s = w.decidedBy.find((x) => x.action !== "accept");
+  return s ? `dropped by ${s.node} ${stepLine(s)}` : "dropped";
+}
+
+const indent = (lines: readonly string[]): string => lines.map((l, i) => (i === 0 ? l : `  ${l}`)).join("\n") + "\n";
+
+function flowMismatch(v: FlowView): string {
   const label = v.status === "unknown" ? "UNKNOWN" : "mismatch";
-  const lines = [`${label}: ${v.flow}`, ...policyLines(v), ...rulesLines(v, false)];
-  return lines.map((l, i) => (i === 0 ? l : `  ${l}`)).join("\n") + "\n";
+  return indent([`${label}: ${v.flow}`, ...policyLines(v), ...rulesLines(v.rules, false)]);
+}
+
+function replyMismatch(v: ReplyView): string {
+  const head = v.status === "unknown" ? `UNKNOWN: ${v.flow}` : `mismatch: ${v.flow} ${droppedBy(v.rules)}`;
+  const why = "reply traffic of an allowed connection is implicitly allowed (netpol-semantics §7)";
+  return indent([head, ...policyLines(v), `  ${why}`, ...rulesLines(v.rules, false, `reply rules (${v.src} → ${v.dst}, ESTABLISHED)`)]);
+}
+
+function invariantMismatch(v: InvariantView): string {
+  const got = v.rules.verdict === "allowed" ? "accepted" : droppedBy(v.rules);
+  const what = v.consulted.length && got.startsWith(v.expected) ? `${got}, but only after a policy chain` : got;
+  const head = v.status === "unknown" ? `UNKNOWN (invariant): ${v.flow}` : `mismatch (invariant): ${v.flow} ${what}`;
+  const lines = [head, `Felix invariant (not NetworkPolicy): ${v.statement}`];
+  for (const s of v.consulted.slice(0, 1)) {
+    const into = /^-A \S+ .*-[jg] (\S+)/.exec(s.rule ?? "")?.[1];
+    lines.push(`consulted: ${s.node} ${stepLine(s)}${into && into !== s.chain ? ` → ${into}` : ""}`);
+  }
+  return indent([...lines, ...rulesLines(v.rules, false)]);
+}
+
+export function mismatchText(v: CheckView): string {
+  switch (v.kind) {
+    case "flow":
+      return flowMismatch(v);
+    case "reply":
+      return replyMismatch(v);
+    case "invariant":
+      return invariantMismatch(v);
+  }
 }
 
 export interface VerifyReportData {
   readonly flows: number;
+  /** Replies of allowed flows walked (ESTABLISHED, reverse hops). */
+  readonly replies: number;
+  /** Felix invariant probes walked (invariants.ts). */
+  readonly invariants: number;
   readonly nodes: readonly string[];
+  /** Failing checks of every kind: flows, replies, invariants. */
   readonly mismatches: number;
   readonly unknown: number;
-  readonly failures: readonly FlowView[];
+  readonly failures: readonly CheckView[];
 }
 
 export function verifyText(r: VerifyReportData): string {
   const body = r.failures.map(mismatchText).join("");
   const unknown = r.unknown ? `, ${r.unknown} unknown` : "";
-  return `${body}verified: ${r.flows} flows on ${r.nodes.length} nodes, ${r.mismatches} mismatches${unknown}\n`;
+  const checked = `${r.flows} flows, ${r.replies} replies, ${r.invariants} Felix invariant probes`;
+  return `${body}verified: ${checked} on ${r.nodes.length} nodes, ${r.mismatches} mismatches${unknown}\n`;
 }
 
-/** `explain`: the verdict, who decided it on the policy side, and the packet's walk through the chains. */
-export function explainText(v: FlowView): string {
-  const agree = v.status === "ok" ? "rules agree" : v.status === "unknown" ? "rules UNKNOWN" : "rules DISAGREE";
-  const lines = [`${v.flow}: ${v.policy.verdict} (${agree})`, ...policyLines(v), ...rulesLines(v, true)];
+function verdictLines(v: FlowView): string[] {
   if (v.rules.verdict === "denied") {
-    for (const s of v.rules.decidedBy) if (s.action !== "accept") lines.push(`dropped by: ${s.node} ${stepLine(s)}`);
+    const lines = v.rules.decidedBy.filter((s) => s.action !== "accept").map((s) => `dropped by: ${s.node} ${stepLine(s)}`);
     const denying = [v.policy.egress, v.policy.ingress].filter((d) => !d.allowed);
     for (const d of denying) lines.push(`isolated by: ${d.isolatedBy.map((p) => `${p.policy}${at(p.at)}`).join(", ")}`);
     if (!denying.length) lines.push("isolated by: none (the policies allow this flow)");
-  } else if (v.rules.verdict === "allowed") {
-    for (const s of v.rules.acceptedBy) {
-      lines.push(`allowed by: ${s.node} ${stepLine(s)}${s.policy ? ` [${s.policy}]` : ""}`);
-      if (s.rule) lines.push(`  ${s.rule}`);
-    }
-    for (const d of [v.policy.egress, v.policy.ingress]) for (const r of d.allowedBy) lines.push(`k8s rule: ${r.policy} ${r.rule}${at(r.at)}`);
+    return lines;
   }
+  if (v.rules.verdict !== "allowed") return [];
+  const lines: string[] = [];
+  for (const s of v.rules.acceptedBy) {
+    lines.push(`allowed by: ${s.node} ${stepLine(s)}${s.policy ? ` [${s.policy}]` : ""}`);
+    if (s.rule) lines.push(`  ${s.rule}`);
+  }
+  for (const d of [v.policy.egress, v.policy.ingress]) for (const r of d.allowedBy) lines.push(`k8s rule: ${r.policy} ${r.rule}${at(r.at)}`);
+  return lines;
+}
+
+/** The reply's walk (explain): it must be accepted, netpol-semantics §7. */
+function replyLines(v: FlowView): string[] {
+  if (!v.reply) return [];
+  const r = v.reply.rules;
+  const label = `reply (${v.dst} → ${v.src}, ESTABLISHED)`;
+  const lines = rulesLines(r, true, label);
+  if (v.reply.status === "mismatch") lines.push(`reply ${droppedBy(r)} (reply traffic of an allowed connection is implicitly allowed, netpol-semantics §7)`);
+  return lines;
+}
+
+/** Whether explain's flow and its reply both agree with the policies. */
+export const explainAgrees = (v: FlowView): boolean => v.status === "ok" && (v.reply === null || v.reply.status === "ok");
+
+/** `explain`: the verdict, who decided it on the policy side, the packet's walk through the chains, and its reply's. */
+export function explainText(v: FlowView): string {
+  const agree = v.status === "unknown" ? "rules UNKNOWN" : explainAgrees(v) ? "rules agree" : v.status === "ok" ? "reply DISAGREES" : "rules DISAGREE";
+  const lines = [`${v.flow}: ${v.policy.verdict} (${agree})`, ...policyLines(v), ...rulesLines(v.rules, true), ...verdictLines(v), ...replyLines(v)];
   return lines.join("\n") + "\n";
 }

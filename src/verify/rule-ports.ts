@@ -4,10 +4,9 @@
 import type { Protocol } from "../ir/cluster.js";
 import type { IpSet } from "../ruleset/ipset.js";
 import type { Rule } from "../ruleset/types.js";
+import { FELIX_VXLAN_PORT } from "./invariants.js";
 import type { NodeRules } from "./topology.js";
 
-/** Felix's VXLAN guard (felix-format §3.2) drops UDP 4789 from workloads whatever the policy; it is not a policy port. */
-const FELIX_VXLAN_PORT = 4789;
 const BY_NAME: Readonly<Record<string, Protocol>> = { tcp: "TCP", udp: "UDP", sctp: "SCTP" };
 const ALL: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
 
@@ -54,6 +53,7 @@ function setPorts(set: IpSet, add: (proto: Protocol, port: number) => void): voi
 export function rulePorts(rules: Iterable<NodeRules>): Map<Protocol, number[]> {
   const found = new Map<Protocol, Set<number>>();
   const add = (proto: Protocol, port: number): void => {
+    // Felix's VXLAN guard drops UDP 4789 from workloads whatever the policy; it is not a policy port (invariants.ts).
     if (proto === "UDP" && port === FELIX_VXLAN_PORT) return;
     const s = found.get(proto) ?? new Set<number>();
     s.add(port);

@@ -1,16 +1,17 @@
-// FlowCheck → plain data for the reports: names instead of objects,
+// Checks → plain data for the reports: names instead of objects,
 // `file:line:col` instead of spans (through the one SourceMap conversion),
 // trace steps with their comment and rule text. Text and JSON renderers both
 // start from these views, so they cannot disagree.
-import { MARK, policyChainName } from "../backends/calico/names.js";
+import { isPolicyChain, MARK, policyChainName } from "../backends/calico/names.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 import type { SourceMap } from "../diagnostics/sources.js";
 import type { Model, NetworkPolicy } from "../ir/policy.js";
 import type { HookPath, SimOutcome, TraceStep } from "../ruleset/sim-types.js";
 import type { Rule } from "../ruleset/types.js";
 import { writeRule } from "../ruleset/writer.js";
-import type { DirectionVerdict, Flow, FlowEndpoint, RuleRef } from "../semantics/index.js";
-import type { FlowCheck, FlowStatus, HopResult } from "./check.js";
+import type { DirectionVerdict, Flow, FlowEndpoint, RuleRef, Verdict } from "../semantics/index.js";
+import type { Check, FlowCheck, FlowStatus, HopResult, InvariantCheck, ReplyCheck, WalkResult } from "./check.js";
+import type { InvariantId, InvariantProbe } from "./invariants.js";
 
 export interface PolicyView {
   readonly policy: string;
@@ -53,24 +54,64 @@ export interface HopView {
   readonly file: string | null;
   readonly outcomes: readonly OutcomeView[];
 }
+export interface WalkView {
+  readonly verdict: "allowed" | "denied" | "unknown";
+  readonly unknown: string | null;
+  readonly hops: readonly HopView[];
+  /** The step that ended each outcome of the last hop walked (the deciding target). */
+  readonly decidedBy: readonly StepView[];
+  /** Policy/profile chain rules that set the accept mark (what allowed the packet). */
+  readonly acceptedBy: readonly (StepView & { readonly policy: string | null })[];
+}
+export interface PolicySideView {
+  readonly verdict: "allowed" | "denied";
+  readonly egress: DirectionView;
+  readonly ingress: DirectionView;
+}
+/** A flow's first packet: rules against the reference evaluator. */
 export interface FlowView {
+  readonly kind: "flow";
   readonly flow: string;
   readonly src: string;
   readonly dst: string;
   readonly protocol: string;
   readonly port: number;
   readonly status: FlowStatus;
-  readonly policy: { readonly verdict: "allowed" | "denied"; readonly egress: DirectionView; readonly ingress: DirectionView };
-  readonly rules: {
-    readonly verdict: "allowed" | "denied" | "unknown";
-    readonly unknown: string | null;
-    readonly hops: readonly HopView[];
-    /** The step that ended each outcome of the last hop walked (the deciding target). */
-    readonly decidedBy: readonly StepView[];
-    /** Policy/profile chain rules that set the accept mark (what allowed the packet). */
-    readonly acceptedBy: readonly (StepView & { readonly policy: string | null })[];
-  };
+  readonly policy: PolicySideView;
+  readonly rules: WalkView;
+  /** The reply's walk, when the flow is allowed and accepted (explain shows it; verify lists it only when it fails). */
+  readonly reply: { readonly status: FlowStatus; readonly rules: WalkView } | null;
 }
+/** The reply of an allowed flow: must be accepted (netpol-semantics §7). */
+export interface ReplyView {
+  readonly kind: "reply";
+  /** `reply of <flow>`. */
+  readonly flow: string;
+  /** The reply's own ends: the flow's destination and source. */
+  readonly src: string;
+  readonly dst: string;
+  readonly protocol: string;
+  readonly port: number;
+  readonly status: FlowStatus;
+  /** The flow's verdict, which allows the reply. */
+  readonly policy: PolicySideView;
+  readonly rules: WalkView;
+}
+/** A Felix invariant probe (not NetworkPolicy: invariants.ts). */
+export interface InvariantView {
+  readonly kind: "invariant";
+  /** `INVALID a → b 9080/TCP (into b)`. */
+  readonly flow: string;
+  readonly invariant: InvariantId;
+  readonly statement: string;
+  readonly pod: string;
+  readonly expected: "accepted" | "dropped";
+  readonly status: FlowStatus;
+  readonly rules: WalkView;
+  /** Policy or profile chain steps the probe met (there must be none). */
+  readonly consulted: readonly StepView[];
+}
+export type CheckView = FlowView | ReplyView | InvariantView;
 
 export const endpointName = (e: FlowEndpoint): string => (e.kind === "pod" ? `${e.pod.namespace}/${e.pod.name}` : e.ip);
 export const flowName = (f: Flow): string => `${endpointName(f.src)} → ${endpointName(f.dst)} ${f.port}/${f.protocol}`;
@@ -156,36 +197,74 @@ function outcomeView(hop: HopResult, o: SimOutcome): OutcomeView {
   return { verdict: o.verdict, probability: o.probability, unknown: o.unknown, steps: o.trace.map((s) => stepView(hop, s)) };
 }
 
-function rulesView(model: Model, c: FlowCheck): FlowView["rules"] {
+function walkView(model: Model, c: WalkResult): WalkView {
   const chains = policyChains(model);
   const hops = c.hops.map((h) => ({ node: h.node, path: pathName(h.path), file: h.file, outcomes: h.outcomes.map((o) => outcomeView(h, o)) }));
   const last = c.hops[c.hops.length - 1];
   const decidedBy = last ? last.outcomes.flatMap((o) => (o.trace.length ? [stepView(last, o.trace[o.trace.length - 1]!)] : [])) : [];
   const acceptedBy = c.hops.flatMap((h) =>
     h.outcomes.flatMap((o) =>
-      o.trace
-        .filter((s) => /^cali-pr?[io]-/.test(s.chain) && setsAcceptMark(s.rule))
-        .map((s) => ({ ...stepView(h, s), policy: chains.get(s.chain) ?? null })),
+      o.trace.filter((s) => isPolicyChain(s.chain) && setsAcceptMark(s.rule)).map((s) => ({ ...stepView(h, s), policy: chains.get(s.chain) ?? null })),
     ),
   );
   const verdict = c.actual === null ? "unknown" : c.actual ? "allowed" : "denied";
   return { verdict, unknown: c.unknown, hops, decidedBy, acceptedBy };
 }
 
+function policySideView(sources: SourceMap, f: Flow, v: Verdict): PolicySideView {
+  return {
+    verdict: v.allowed ? "allowed" : "denied",
+    egress: directionView(sources, f.src, v.egress),
+    ingress: directionView(sources, f.dst, v.ingress),
+  };
+}
+
 export function flowView(model: Model, sources: SourceMap, c: FlowCheck): FlowView {
   const f = c.flow;
+  const base = { src: endpointName(f.src), dst: endpointName(f.dst), protocol: f.protocol, port: f.port, status: c.status };
+  const reply = c.reply ? { status: c.reply.status, rules: walkView(model, c.reply) } : null;
+  return { kind: "flow", flow: flowName(f), ...base, policy: policySideView(sources, f, c.expected), rules: walkView(model, c), reply };
+}
+
+function replyView(model: Model, sources: SourceMap, c: ReplyCheck): ReplyView {
+  const f = c.flow;
   return {
-    flow: flowName(f),
-    src: endpointName(f.src),
-    dst: endpointName(f.dst),
-    protocol: f.protocol,
-    port: f.port,
-    status: c.status,
-    policy: {
-      verdict: c.expected.allowed ? "allowed" : "denied",
-      egress: directionView(sources, f.src, c.expected.egress),
-      ingress: directionView(sources, f.dst, c.expected.ingress),
-    },
-    rules: rulesView(model, c),
+    kind: "reply", flow: checkName(c), src: endpointName(f.dst), dst: endpointName(f.src), protocol: f.protocol, port: f.port,
+    status: c.status, policy: policySideView(sources, f, c.expected), rules: walkView(model, c),
   };
+}
+
+/** `INVALID a → b 9080/TCP (into b)`; encapsulated probes name no port of the flow. */
+export function probeName(p: InvariantProbe): string {
+  const f = p.flow;
+  const what = p.invariant.id === "ipip-from" ? "" : p.invariant.id === "vxlan-from" ? ` ${p.packet.dstPort}/UDP` : ` ${f.port}/${f.protocol}`;
+  const side = p.invariant.direction === "to" ? "into" : "from";
+  return `${p.invariant.label} ${endpointName(f.src)} → ${endpointName(f.dst)}${what} (${side} ${p.pod})`;
+}
+
+function invariantView(model: Model, c: InvariantCheck): InvariantView {
+  const p = c.probe;
+  const hop = c.hops[0];
+  return {
+    kind: "invariant", flow: probeName(p), invariant: p.invariant.id, statement: p.invariant.statement, pod: p.pod,
+    expected: p.invariant.verdict === "ACCEPT" ? "accepted" : "dropped", status: c.status, rules: walkView(model, c),
+    consulted: hop ? c.consulted.map((s) => stepView(hop, s)) : [],
+  };
+}
+
+/** A check's one-line name: the flow, `reply of` the flow, or the invariant probe. */
+export function checkName(c: Check): string {
+  return c.kind === "flow" ? flowName(c.flow) : c.kind === "reply" ? `reply of ${flowName(c.flow)}` : probeName(c.probe);
+}
+
+/** Any check as plain data for the reports. */
+export function checkView(model: Model, sources: SourceMap, c: Check): CheckView {
+  switch (c.kind) {
+    case "flow":
+      return flowView(model, sources, c);
+    case "reply":
+      return replyView(model, sources, c);
+    case "invariant":
+      return invariantView(model, c);
+  }
 }

@@ -54,6 +54,23 @@ describe("explain", () => {
     expect(text).toMatch(/^k8s rule: default\/ratings-from-reviews ingress\[0\] \(\S*examples\/bookinfo\/policies\/bookinfo-allow\.yaml:\d+:\d+\)$/m);
   });
 
+  it("an allowed flow also walks its reply back (ESTABLISHED, reverse hops); a denied one has none", () => {
+    const v = explainFlow(c.ctx, c.rules, { src: pod("productpage"), dst: pod("details-v1"), protocol: "TCP", port: 9080 });
+    expect([v.status, v.reply?.status]).toEqual(["ok", "ok"]);
+    const text = explainText(v);
+    expect(text).toMatch(/^reply \(default\/details-v1-\S+ → default\/productpage-v1-\S+, ESTABLISHED\): allowed$/m);
+    expect(text).toMatch(/^ {2}ubuntu2: forward in=cali\w+ out=tunl0 → ACCEPT\n {4}.*\n(.*\n)*.*filter cali-fw-cali\w+ rule 1 \(ubuntu2\.iptables:\d+\) accept$/m);
+    expect(text).toMatch(/^ {2}ubuntu3: forward in=tunl0 out=cali\w+ → ACCEPT$/m);
+    expect(explainFlow(c.ctx, c.rules, { src: pod("details-v1"), dst: pod("ratings-v1"), protocol: "TCP", port: 9080 }).reply).toBeNull();
+  });
+
+  it("node traffic: the pod's own host reaches it on the OUTPUT path, whatever its ingress policy", () => {
+    const v = explainFlow(c.ctx, c.rules, { src: { kind: "ip", ip: "172.16.0.13" }, dst: pod("ratings-v1"), protocol: "TCP", port: 9080 });
+    expect([v.status, v.policy.verdict, v.policy.ingress.reason]).toEqual(["ok", "allowed", "from own node"]);
+    expect(v.rules.hops.map((h) => h.path)).toEqual([expect.stringMatching(/^output out=cali\w+$/)]);
+    expect(v.reply?.rules.hops.map((h) => h.path)).toEqual([expect.stringMatching(/^input in=cali\w+$/)]);
+  });
+
   it("an external client reaches productpage through the host interface", () => {
     const v = explainFlow(c.ctx, c.rules, { src: { kind: "ip", ip: "203.0.113.1" }, dst: pod("productpage"), protocol: "TCP", port: 9080 });
     expect([v.status, v.policy.verdict]).toEqual(["ok", "allowed"]);

@@ -1,5 +1,6 @@
 // verify on every golden case that compiles, and on examples/bookinfo: the
-// compiled rules must agree with the reference evaluator on every probe flow.
+// compiled rules must agree with the reference evaluator on every probe flow,
+// accept every reply of an allowed one, and keep every Felix invariant.
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
@@ -34,9 +35,12 @@ describe("verify on examples/bookinfo", () => {
     const cold = timed();
     const warm = timed();
     expect(cold.report.failures.length, verifyText(cold.report)).toBe(0);
-    const { flows, nodes } = warm.report;
+    const { flows, replies, invariants, nodes } = warm.report;
     const rate = (ms: number): string => `${ms.toFixed(0)} ms (${((flows / ms) * 1000).toFixed(0)} flows/s)`;
-    console.log(`verify examples/bookinfo: ${flows} flows on ${nodes.length} nodes, compile included: cold ${rate(cold.ms)}, warm ${rate(warm.ms)}`);
+    const what = `${flows} flows, ${replies} replies, ${invariants} invariant probes on ${nodes.length} nodes`;
+    console.log(`verify examples/bookinfo: ${what}, compile included: cold ${rate(cold.ms)}, warm ${rate(warm.ms)}`);
+    expect(replies).toBeGreaterThan(0);
+    expect(invariants).toBeGreaterThan(0);
     expect(warm.ms).toBeLessThan(1000);
   });
 });

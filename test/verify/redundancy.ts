@@ -3,12 +3,12 @@
 // chain rule and demands a mismatch unless one of these proofs holds; each is
 // checked on the ruleset's text structure, never by "verify still passes"
 // (and a proof that verify then contradicts fails the test).
-import { COMMENT, MARK } from "../../src/backends/calico/names.js";
+import { CHAIN, CHAIN_PREFIX, isPolicyChain, MARK } from "../../src/backends/calico/names.js";
 import type { IpSet } from "../../src/ruleset/ipset.js";
 import type { Chain, Rule, RuleSet } from "../../src/ruleset/types.js";
-import { ruleComment } from "../../src/verify/views.js";
 
-const POLICY_OR_PROFILE = /^cali-pr?[io]-/;
+/** Endpoint chains: `cali-tw-*` (to workload) and `cali-fw-*` (from workload). */
+const isEndpointChain = (name: string): boolean => name.startsWith(CHAIN_PREFIX.endpoint.ingress) || name.startsWith(CHAIN_PREFIX.endpoint.egress);
 
 function markOption(rule: Rule): { value: number; mask: number } | null {
   const t = rule.target;
@@ -66,7 +66,7 @@ function redundantReturn(rs: RuleSet, ipsets: ReadonlyMap<string, IpSet>, chain:
     const noopJump = later.target?.kind === "jump" && isNoop(rs, ipsets, later.target.name);
     if (!keepsAccept(later) && !noopJump && !neverMatches(later, ipsets)) return false;
   }
-  if (!POLICY_OR_PROFILE.test(chain.name) || !chain.rules.slice(index + 1).every(keepsAccept)) return false;
+  if (!isPolicyChain(chain.name) || !chain.rules.slice(index + 1).every(keepsAccept)) return false;
   const callers = allRules(rs).filter((r) => r.rule.target?.name === chain.name);
   return callers.every((c) => c.rule.target?.kind === "jump" && !!c.chain.rules[c.index + 1] && isReturnIfAccepted(c.chain.rules[c.index + 1]!));
 }
@@ -81,28 +81,39 @@ function clearsUnsetBits(rs: RuleSet, rule: Rule): boolean {
   });
 }
 
+/** Whether every rule that jumps or goes to a chain `callee` accepts sits in a chain `caller` accepts. */
+function calledOnlyFrom(rs: RuleSet, callee: (name: string) => boolean, caller: (name: string) => boolean): boolean {
+  return allRules(rs).every((r) => !callee(r.rule.target?.name ?? "") || caller(r.chain.name));
+}
+
 /**
- * (5) The clear of the accept bit at the top of a `cali-fw-*` chain: on the
- * forward path a packet (mark 0 on arrival) can only have the accept bit set
- * by a policy/profile chain or FORWARD's own tail; no raw/mangle/nat rule sets
- * it, policy/profile chains are entered only from endpoint chains, and
- * cali-FORWARD dispatches from-workload chains before to-workload ones — so
- * no endpoint chain ran before `cali-fw-*` and the bit is already clear.
+ * (5) The clear of the accept bit at the top of a `cali-fw-*` chain. Every
+ * probe carries mark 0 into a host, and only a policy/profile chain or
+ * FORWARD's own tail can set the accept bit (no raw/mangle/nat rule does);
+ * policy/profile chains are entered only from endpoint chains, endpoint
+ * chains only from the dispatch chains, from-workload dispatch only from
+ * cali-FORWARD (which dispatches from-workload chains before to-workload
+ * ones) and cali-wl-to-host, and that only from cali-INPUT. So on the
+ * forward and the INPUT path alike, no endpoint chain ran before
+ * `cali-fw-*`, and the bit is already clear.
  */
 function fwAcceptAlreadyClear(rs: RuleSet, chain: Chain, rule: Rule): boolean {
   const m = markOption(rule);
-  if (!chain.name.startsWith("cali-fw-") || !m || m.value !== 0 || m.mask !== MARK.accept) return false;
+  if (!chain.name.startsWith(CHAIN_PREFIX.endpoint.egress) || !m || m.value !== 0 || m.mask !== MARK.accept) return false;
   const setters = allRules(rs).filter((r) => {
     const o = markOption(r.rule);
     return o !== null && (o.value & o.mask & MARK.accept) !== 0;
   });
-  const settersOk = setters.every((s) => s.table === "filter" && (POLICY_OR_PROFILE.test(s.chain.name) || s.chain.name === "FORWARD"));
-  const callersOk = allRules(rs)
-    .filter((r) => POLICY_OR_PROFILE.test(r.rule.target?.name ?? ""))
-    .every((r) => /^cali-[tf]w-/.test(r.chain.name));
-  const fwd = rs.tables.find((t) => t.name === "filter")?.chains.find((c) => c.name === "cali-FORWARD")?.rules ?? [];
-  const from = fwd.findIndex((r) => r.target?.name === "cali-from-wl-dispatch");
-  const to = fwd.findIndex((r) => r.target?.name === "cali-to-wl-dispatch");
+  const settersOk = setters.every((s) => s.table === "filter" && (isPolicyChain(s.chain.name) || s.chain.name === "FORWARD"));
+  const isDispatch = (n: string): boolean => n.startsWith(CHAIN.fromWlDispatch) || n.startsWith(CHAIN.toWlDispatch);
+  const callersOk =
+    calledOnlyFrom(rs, isPolicyChain, isEndpointChain) &&
+    calledOnlyFrom(rs, isEndpointChain, isDispatch) &&
+    calledOnlyFrom(rs, (n) => n.startsWith(CHAIN.fromWlDispatch), (n) => n.startsWith(CHAIN.fromWlDispatch) || n === CHAIN.forward || n === CHAIN.wlToHost) &&
+    calledOnlyFrom(rs, (n) => n === CHAIN.wlToHost, (n) => n === CHAIN.input);
+  const fwd = filterChain(rs, CHAIN.forward)?.rules ?? [];
+  const from = fwd.findIndex((r) => r.target?.name === CHAIN.fromWlDispatch);
+  const to = fwd.findIndex((r) => r.target?.name === CHAIN.toWlDispatch);
   return settersOk && callersOk && from >= 0 && to > from;
 }
 
@@ -137,7 +148,7 @@ function filterChain(rs: RuleSet, name: string): Chain | undefined {
   return rs.tables.find((t) => t.name === "filter")?.chains.find((c) => c.name === name);
 }
 
-/** (8) Unreachable: after a rule that always matches and always leaves the chain, or in a chain only dead rules enter. */
+/** (6) Unreachable: after a rule that always matches and always leaves the chain, or in a chain only dead rules enter. */
 function isDead(rs: RuleSet, chain: Chain, index: number, depth = 0): boolean {
   const before = chain.rules.slice(0, index);
   if (before.some((r) => alwaysMatches(rs, r) && (r.target?.kind === "goto" || TERMINAL_TARGETS.has(r.target?.name ?? "")))) return true;
@@ -148,7 +159,7 @@ function isDead(rs: RuleSet, chain: Chain, index: number, depth = 0): boolean {
 /**
  * A chain that can neither set the accept bit nor end the walk: each rule
  * never matches, has no target, RETURNs, sets marks other than accept, or
- * jumps to such a chain. Jumping to it changes nothing (9).
+ * jumps to such a chain. Jumping to it changes nothing (7).
  */
 function isNoop(rs: RuleSet, ipsets: ReadonlyMap<string, IpSet>, name: string, depth = 0): boolean {
   const chain = filterChain(rs, name);
@@ -174,7 +185,7 @@ function jumpEffect(rs: RuleSet, ipsets: ReadonlyMap<string, IpSet>, name: strin
 }
 
 /**
- * (10) Forward analysis of one chain: the accept bit before each rule, and
+ * (8) Forward analysis of one chain: the accept bit before each rule, and
  * whether the rule can be reached at all. A "return if accepted" always
  * leaves once the bit is known set (e.g. after the kns profile, which sets it
  * unconditionally), and never matches while it is known clear; rules after an
@@ -206,7 +217,7 @@ function chainFlow(rs: RuleSet, ipsets: ReadonlyMap<string, IpSet>, chain: Chain
 }
 
 /**
- * (11) A clear of the accept bit that is overwritten before anything reads
+ * (9) A clear of the accept bit that is overwritten before anything reads
  * it: the following rules neither test nor change the bit (no mark match, no
  * MARK on the accept bit, no-op jumps), until a jump to a chain that sets it
  * unconditionally (an endpoint without policies going straight to its kns profile).
@@ -230,9 +241,11 @@ function clearOverwritten(rs: RuleSet, ipsets: ReadonlyMap<string, IpSet>, chain
 }
 
 /**
- * Why deleting `chain.rules[index]` cannot change any probed packet's fate,
- * or null. Two kinds: redundant rules (1-5, 8-10), and rules outside what
- * verify models (6-7), each listed with its reason.
+ * Why deleting `chain.rules[index]` cannot change the fate of any packet
+ * verify probes, or null: each reason a proof on the ruleset's structure.
+ * There is no "outside the model" reason any more: conntrack-state rules are
+ * observed by replies and the ESTABLISHED/INVALID invariants, Felix's
+ * encapsulation guards by the IPIP/VXLAN invariants (src/verify/invariants.ts).
  */
 export function whyUnobservable(rs: RuleSet, ipsets: ReadonlyMap<string, IpSet>, chain: Chain, index: number): string | null {
   const rule = chain.rules[index]!;
@@ -249,16 +262,5 @@ export function whyUnobservable(rs: RuleSet, ipsets: ReadonlyMap<string, IpSet>,
   if (clearsUnsetBits(rs, rule)) return "clears mark bits nothing sets";
   if (fwAcceptAlreadyClear(rs, chain, rule)) return "accept bit already clear on entry";
   if (clearOverwritten(rs, ipsets, chain, index)) return "accept-bit clear overwritten before it is read";
-  // (6) Conntrack-state rules without NEW: verify probes new connections (NetworkPolicy
-  // semantics are about which connections may start); replies and INVALID packets are not modelled.
-  for (const p of rule.parts) {
-    if (p.kind !== "match" || p.module !== "conntrack") continue;
-    const st = p.options.find((o) => o.name === "ctstate" && !o.negated);
-    if (st && !(st.args[0] ?? "").split(",").includes("NEW")) return "conntrack state other than NEW (not probed)";
-  }
-  // (7) Felix's own guards against encapsulated traffic from workloads (IPIP, VXLAN UDP 4789):
-  // not NetworkPolicy, so the evaluator has no verdict to compare with and verify avoids those packets.
-  const c = ruleComment(rule);
-  if (c === COMMENT.dropIpipFromWorkloads || c === COMMENT.dropVxlanFromWorkloads) return "Felix encapsulation guard (not probed)";
   return null;
 }
