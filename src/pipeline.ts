@@ -13,6 +13,7 @@ import type { Rule, TableName } from "./ruleset/types.js";
 import { SAVE_STYLE, writeListRules, writeRuleSet, type WriteStyle } from "./ruleset/writer.js";
 import { writeIpSets } from "./ruleset/ipset.js";
 import { writeRoutes } from "./ruleset/routes.js";
+import { NodeFiles } from "./pipeline-files.js";
 
 export type EmitKind = "iptables" | "ipsets" | "routes";
 export const EMIT_KINDS: readonly EmitKind[] = ["iptables", "ipsets", "routes"];
@@ -80,23 +81,42 @@ export interface CompileResult {
   readonly sources: SourceMap;
   /** Null when the input had errors: nothing may be written then. */
   readonly model: Model | null;
+  /** Every wanted node's output, rendered on first access (use `nodeFiles` to hold one node at a time). */
   readonly outputs: readonly NodeOutput[];
+  /** The wanted nodes, sorted by name; empty after errors. */
+  readonly nodes: readonly string[];
+  render(node: string): NodeOutput;
+}
+
+function failed(diag: DiagnosticSink, sources: SourceMap): CompileResult {
+  return { diag, sources, model: null, outputs: [], nodes: [], render: (n) => { throw new Error(`no output for ${n}: the compile failed`); } };
 }
 
 export function compile(files: readonly InputFile[], opts: CompileOptions): CompileResult {
   const diag = new DiagnosticSink();
   const sources = new SourceMap();
   const model = loadModel(files, diag, sources);
-  if (diag.hasErrors()) return { diag, sources, model: null, outputs: [] };
+  if (diag.hasErrors()) return failed(diag, sources);
   const known = new Set(model.cluster.nodes.map((n) => n.name));
   for (const n of opts.nodes) {
     if (!known.has(n)) diag.error("input/unknown-node", null, `node "${n}" is not in the snapshot (known: ${[...known].join(", ") || "none"})`);
   }
-  if (diag.hasErrors()) return { diag, sources, model: null, outputs: [] };
+  if (diag.hasErrors()) return failed(diag, sources);
   const wanted = opts.nodes.length ? new Set(opts.nodes) : known;
   // model.cluster.nodes is sorted by name, so outputs are too.
-  const outputs = model.cluster.nodes.filter((n) => wanted.has(n.name)).map((n) => renderNode(model, n.name, opts));
-  return { diag, sources, model, outputs };
+  const nodes = model.cluster.nodes.filter((n) => wanted.has(n.name)).map((n) => n.name);
+  const render = (node: string): NodeOutput => renderNode(model, node, opts);
+  let outputs: readonly NodeOutput[] | null = null;
+  return {
+    diag,
+    sources,
+    model,
+    nodes,
+    render,
+    get outputs() {
+      return (outputs ??= nodes.map(render));
+    },
+  };
 }
 
 /** The output kinds a backend choice produces: kube-proxy alone writes no ipsets and no routes. */
@@ -120,6 +140,11 @@ function iptablesText(out: NodeOutput, opts: CompileOptions): string {
   if (!opts.listRules) return writeRuleSet(out.ruleset, iptablesStyle(opts));
   const table = out.ruleset.tables.find((t) => t.name === opts.listRules) ?? { name: opts.listRules, chains: [] };
   return writeListRules(table);
+}
+
+/** Every output file, like `outputFiles`, but each node rendered only while its files are read. */
+export function nodeFiles(res: CompileResult, opts: CompileOptions = DEFAULT_COMPILE_OPTIONS): ReadonlyMap<string, string> {
+  return new NodeFiles({ nodes: res.nodes, kinds: emitKinds(opts), render: res.render, text: (out, kind) => emitText(out, kind as EmitKind, opts) });
 }
 
 /** Every output file, keyed by file name (`<node>.iptables`, …), in a stable order. */

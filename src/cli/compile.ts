@@ -1,5 +1,5 @@
 // `netpolc compile`: the command layer over the pure pipeline.
-import { compile, emitKinds, emitText, outputFiles, type BackendChoice, type CompileOptions, type EmitKind } from "../pipeline.js";
+import { compile, emitKinds, emitText, nodeFiles, type BackendChoice, type CompileOptions, type EmitKind } from "../pipeline.js";
 import { DEFAULT_CALICO_OPTIONS } from "../backends/calico/index.js";
 import { DEFAULT_KUBE_PROXY_OPTIONS, KUBE_PROXY_VERSIONS, type KubeProxyOptions, type KubeProxyVersion } from "../backends/kubeproxy/index.js";
 import type { TableName } from "../ruleset/types.js";
@@ -118,7 +118,7 @@ export function runCompile(files: readonly InputFile[], args: ParsedArgs): Comma
     return { exitCode: 0, stdout, stderr, files: new Map(), outputDir: null, pruneStale: false };
   }
   return {
-    exitCode: 0, stdout: "", stderr, files: outputFiles(res.outputs, opts), outputDir, pruneStale: flagAll(args, "node").length === 0,
+    exitCode: 0, stdout: "", stderr, files: nodeFiles(res, opts), outputDir, pruneStale: flagAll(args, "node").length === 0,
   };
 }
 
