@@ -42,15 +42,20 @@ function quote(s: string, style: WriteStyle): string {
   return saveString(s);
 }
 
+// The three functions below run once per rule part of every node (millions
+// of times for a large cluster), so they build strings directly instead of
+// mapping into arrays and joining.
 function writeOption(o: RuleOption, style: WriteStyle): string {
-  const args = o.args.map((a) => (o.quoted ? quote(a, style) : a));
-  return [o.negated ? "!" : null, `--${o.name}`, ...args].filter((x) => x !== null).join(" ");
+  let s = o.negated ? `! --${o.name}` : `--${o.name}`;
+  for (const a of o.args) s += " " + (o.quoted ? quote(a, style) : a);
+  return s;
 }
 
 function writePart(p: RulePart, style: WriteStyle): string {
   if (p.kind === "match") {
-    const opts = p.options.map((o) => writeOption(o, style));
-    return (p.implicit ? opts : [`-m ${p.module}`, ...opts]).join(" ");
+    let s = p.implicit ? "" : `-m ${p.module}`;
+    p.options.forEach((o, i) => (s += (p.implicit && i === 0 ? "" : " ") + writeOption(o, style)));
+    return s;
   }
   return `${p.negated ? "! " : ""}${HEAD_FLAG[p.kind]} ${p.value}`;
 }
@@ -62,9 +67,10 @@ function writeTarget(tg: Target, style: WriteStyle): string {
 
 /** One rule's text after `-A <chain>`. */
 export function writeRuleBody(r: Rule, style: WriteStyle = SAVE_STYLE): string {
-  const pieces = r.parts.map((p) => writePart(p, style));
-  if (r.target) pieces.push(writeTarget(r.target, style));
-  return pieces.join(" ");
+  let s = "";
+  r.parts.forEach((p, i) => (s += (i === 0 ? "" : " ") + writePart(p, style)));
+  if (r.target) s += (r.parts.length === 0 ? "" : " ") + writeTarget(r.target, style);
+  return s;
 }
 
 export function writeRule(chain: string, r: Rule, style: WriteStyle = SAVE_STYLE): string {
@@ -89,13 +95,29 @@ export function orderedChains(table: Table): Chain[] {
   return [...builtins, ...extraBuiltins, ...user];
 }
 
+// Chains are immutable, and a backend may share one Chain object between
+// many nodes' rulesets (Calico renders each policy chain once per compile), so
+// a chain's `-A` lines are written once per chain object and reused.
+const chainTexts = new WeakMap<Chain, string>();
+
+/** The chain's `-A` lines, each ending in a newline. */
+function chainRules(c: Chain, style: WriteStyle): string {
+  const cacheable = style.layout === SAVE_STYLE.layout && style.quoting === SAVE_STYLE.quoting;
+  let text = cacheable ? chainTexts.get(c) : undefined;
+  if (text === undefined) {
+    text = "";
+    for (const r of c.rules) text += writeRule(c.name, r, style) + "\n";
+    if (cacheable) chainTexts.set(c, text);
+  }
+  return text;
+}
+
 export function writeTable(table: Table, style: WriteStyle = SAVE_STYLE): string {
   const chains = style.layout === "save" ? orderedChains(table) : [...table.chains];
-  const out: string[] = [`*${table.name}`];
-  for (const c of chains) out.push(`:${c.name} ${isBuiltinChain(c.name) ? (c.policy ?? "ACCEPT") : "-"} [0:0]`);
-  for (const c of chains) for (const r of c.rules) out.push(writeRule(c.name, r, style));
-  out.push("COMMIT");
-  return out.join("\n") + "\n";
+  let text = `*${table.name}\n`;
+  for (const c of chains) text += `:${c.name} ${isBuiltinChain(c.name) ? (c.policy ?? "ACCEPT") : "-"} [0:0]\n`;
+  for (const c of chains) text += chainRules(c, style);
+  return text + "COMMIT\n";
 }
 
 /** The whole ruleset as iptables-restore input (tables in TABLE_ORDER unless the style keeps them as given; no timestamps). */

@@ -80,10 +80,20 @@ function policyJumps(dir: Direction, policies: readonly NetworkPolicy[], chainOf
   ];
 }
 
+// Names past the 28-character limit cost a SHA-256 (§1), and every endpoint
+// of a policy's namespace jumps to it: named once per policy object.
+const chainNames = new WeakMap<NetworkPolicy, Partial<Record<Direction, string>>>();
+
+function policyChainNameOf(p: NetworkPolicy, dir: Direction): string {
+  let byDir = chainNames.get(p);
+  if (!byDir) chainNames.set(p, (byDir = {}));
+  return (byDir[dir] ??= policyChainName(dir, p.namespace, p.name));
+}
+
 /** endpointIptablesChain (§3.2, P27, IptablesFilterAllowAction=ACCEPT); `chainOf` lets -O2 chain-share redirect jumps (src/optimize). */
 export function endpointChain(
   w: Workload, dir: Direction, policies: readonly NetworkPolicy[], ipencap: string,
-  chainOf: (p: NetworkPolicy) => string = (p) => policyChainName(dir, p.namespace, p.name),
+  chainOf: (p: NetworkPolicy) => string = (p) => policyChainNameOf(p, dir),
 ): Chain {
   const rules: FelixRule[] = [
     rule([fm.conntrack(["RELATED", "ESTABLISHED"])], ft.accept()),
