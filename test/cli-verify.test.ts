@@ -62,7 +62,7 @@ describe("netpolc verify", () => {
   it("compiles and verifies bookinfo: one summary line on stdout, quiet stderr, exit 0", async () => {
     const r = await run(["verify", BOOKINFO]);
     expect(r).toEqual({ code: 0, out: summary, err: "" });
-    expect(summary).toMatch(/^verified: \d+ flows, \d+ replies, \d+ Felix invariant probes on 3 nodes, 0 mismatches\n$/);
+    expect(summary).toMatch(/^verified: \d+ flows, \d+ replies, \d+ Felix invariant probes, \d+ service probes on 3 nodes, 0 mismatches\n$/);
     expect(flows).toBeGreaterThan(500);
   });
 
@@ -70,8 +70,9 @@ describe("netpolc verify", () => {
     const r = await run(["verify", BOOKINFO, "--format", "json"]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out) as Record<string, unknown>;
-    const [, replies, invariants] = /, (\d+) replies, (\d+) Felix/.exec(summary)!.map(Number);
-    expect(doc).toEqual({ failures: [], flows, invariants, mismatches: 0, nodes: ["ubuntu1", "ubuntu2", "ubuntu3"], replies, unknown: 0 });
+    const [, replies, invariants, services] = /, (\d+) replies, (\d+) Felix invariant probes, (\d+) service probes/.exec(summary)!.map(Number);
+    expect(doc).toEqual({ failures: [], flows, invariants, mismatches: 0, nodes: ["ubuntu1", "ubuntu2", "ubuntu3"], replies, services, unknown: 0 });
+    expect(services).toBe(21); // per ClusterIP its endpoint pods (6 in all) and the 3 hosts, plus productpage's NodePort from outside on each node
     expect(replies).toBeGreaterThan(100);
     expect(invariants).toBe(9 * 6); // every one of the 9 endpoint pods, every invariant
     expect(Object.keys(doc)).toEqual([...Object.keys(doc)].sort());
@@ -126,7 +127,7 @@ describe("netpolc verify", () => {
     expect(r.out).toContain(`mismatch: ${PRODUCTPAGE} → ${DETAILS} 9081/TCP`);
     expect(r.out).toMatch(/allowed by default\/details-from-productpage ingress\[0\] \(.*bookinfo-allow\.yaml:\d+:\d+\)/);
     expect(r.out).toMatch(/ubuntu2: forward in=tunl0 out=cali\w+ → DROP\n(.*\n)*.*filter cali-tw-cali\w+ rule \d+ \(.*ubuntu2\.iptables:\d+\) drop "Drop if no policies passed packet"/);
-    expect(r.out).toMatch(/verified: \d+ flows, \d+ replies, \d+ Felix invariant probes on 3 nodes, [1-9]\d* mismatches\n$/);
+    expect(r.out).toMatch(/verified: \d+ flows, \d+ replies, \d+ Felix invariant probes, \d+ service probes on 3 nodes, [1-9]\d* mismatches\n$/);
     const json = JSON.parse((await run(["verify", BOOKINFO, "--rules", dir, "--format", "json"])).out) as { mismatches: number };
     expect(json.mismatches).toBeGreaterThan(0);
   });

@@ -10,6 +10,8 @@ import { rulePorts } from "./rule-ports.js";
 import type { VerifyReportData } from "./render.js";
 import { buildTopology, type NodeRules, type Topology } from "./topology.js";
 import { checkView, flowView, type CheckView, type FlowView } from "./views.js";
+import { serviceView, type ServiceView } from "./service-report.js";
+import { serviceChecks } from "./services-check.js";
 
 export { enumerateFlows } from "./flows.js";
 export { checksOf, makeChecker, verifyFlows } from "./check.js";
@@ -23,6 +25,12 @@ export { explainAgrees, explainText, stableJson, verifyText } from "./render.js"
 export type { VerifyReportData } from "./render.js";
 export { checkName, checkView, flowView, flowName, probeName } from "./views.js";
 export type { CheckView, FlowView } from "./views.js";
+export { serviceChecks } from "./services-check.js";
+export type { ServiceBranch, ServiceCheck } from "./services-check.js";
+export { serviceProbes } from "./services.js";
+export type { ServiceProbe } from "./services.js";
+export { serviceText, serviceView } from "./service-report.js";
+export type { ServiceView } from "./service-report.js";
 
 export interface VerifyContext {
   readonly model: Model;
@@ -68,11 +76,17 @@ export function checkerFor(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRu
  */
 export function verifyReport(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, flows: readonly Flow[]): VerifyReportData {
   const summary = verifyFlows(checkerFor(ctx, rules), flows, null);
-  const failures: CheckView[] = summary.failures.map((c) => checkView(ctx.model, ctx.sources, c));
+  // Service probes (kube-proxy DNAT to each backend, services-check.ts) start on nodes whose rules were loaded.
+  const services = serviceChecks(ctx.model, topologyOf(ctx), rules, ctx.simulate);
+  const failures: (CheckView | ServiceView)[] = [
+    ...summary.failures.map((c) => checkView(ctx.model, ctx.sources, c)),
+    ...services.filter((c) => c.status !== "ok").map(serviceView),
+  ];
   return {
     flows: summary.flows,
     replies: summary.replies,
     invariants: summary.invariants,
+    services: services.length,
     nodes: summary.nodes,
     mismatches: failures.filter((f) => f.status === "mismatch").length,
     unknown: failures.filter((f) => f.status === "unknown").length,

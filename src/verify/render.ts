@@ -1,5 +1,6 @@
 // Text and JSON for verify and explain, from the views only.
 import type { CheckView, DirectionView, FlowView, HopView, InvariantView, PolicySideView, ReplyView, StepView, WalkView } from "./views.js";
+import { serviceText, type ServiceView } from "./service-report.js";
 
 /** JSON with object keys sorted at every level, so machine output is stable whatever order fields were built in. */
 export function stableJson(value: unknown): string {
@@ -123,17 +124,20 @@ export interface VerifyReportData {
   readonly replies: number;
   /** Felix invariant probes walked (invariants.ts). */
   readonly invariants: number;
+  /** Service probes walked through kube-proxy's DNAT (services-check.ts). */
+  readonly services: number;
   readonly nodes: readonly string[];
-  /** Failing checks of every kind: flows, replies, invariants. */
+  /** Failing checks of every kind: flows, replies, invariants, services. */
   readonly mismatches: number;
   readonly unknown: number;
-  readonly failures: readonly CheckView[];
+  readonly failures: readonly (CheckView | ServiceView)[];
 }
 
 export function verifyText(r: VerifyReportData): string {
-  const body = r.failures.map(mismatchText).join("");
+  const body = r.failures.map((f) => (f.kind === "service" ? serviceText(f) : mismatchText(f))).join("");
   const unknown = r.unknown ? `, ${r.unknown} unknown` : "";
-  const checked = `${r.flows} flows, ${r.replies} replies, ${r.invariants} Felix invariant probes`;
+  const services = r.services ? `, ${r.services} service probes` : "";
+  const checked = `${r.flows} flows, ${r.replies} replies, ${r.invariants} Felix invariant probes${services}`;
   return `${body}verified: ${checked} on ${r.nodes.length} nodes, ${r.mismatches} mismatches${unknown}\n`;
 }
 

@@ -1,0 +1,100 @@
+// Service checks → plain data and text for verify's report (kind "service"),
+// beside the flow/reply/invariant views of views.ts.
+import type { SimOutcome } from "../ruleset/sim-types.js";
+import { writeRule } from "../ruleset/writer.js";
+import type { FlowStatus, HopResult } from "./check.js";
+import type { ServiceCheck } from "./services-check.js";
+import { serviceProbeName } from "./services.js";
+import { pathName, ruleComment } from "./views.js";
+
+/** One hop's deciding step per outcome: enough to find the rule in `<node>.iptables`. */
+export interface ServiceStepView {
+  readonly node: string;
+  readonly path: string;
+  readonly file: string | null;
+  readonly verdict: string;
+  readonly probability: number;
+  /** `nat KUBE-SEP-… rule 2` (the DNAT) or the filter rule that decided; null when nothing matched. */
+  readonly chain: string | null;
+  readonly index: number;
+  readonly line: number | null;
+  readonly comment: string | null;
+  readonly rule: string | null;
+}
+
+export interface ServiceBranchView {
+  readonly backend: string | null;
+  readonly probability: number;
+  /** The policies' verdict for source → backend pod (null: not judged). */
+  readonly expected: "allowed" | "denied" | null;
+  readonly actual: "allowed" | "denied" | "unknown";
+  readonly verdict: string;
+  readonly steps: readonly ServiceStepView[];
+}
+
+export interface ServiceView {
+  readonly kind: "service";
+  /** `default/a → ClusterIP 10.96.0.10:53/UDP (default/dns:dns)`. */
+  readonly flow: string;
+  readonly service: string;
+  readonly entry: string;
+  readonly status: FlowStatus;
+  /** Backends that must be reached (`ip:port`), or the verdict without any. */
+  readonly expected: readonly string[] | string;
+  readonly problems: readonly string[];
+  readonly unknown: string | null;
+  readonly branches: readonly ServiceBranchView[];
+}
+
+/** The DNAT that chose the branch (if any) and the step that ended the outcome. */
+function stepViews(hop: HopResult, o: SimOutcome): ServiceStepView[] {
+  const picked = [o.trace.find((s) => s.action === "dnat"), o.decisive ?? o.trace[o.trace.length - 1]].filter((s) => s !== undefined && s !== null);
+  const base = { node: hop.node, path: pathName(hop.path), file: hop.file, verdict: o.verdict, probability: o.probability };
+  if (!picked.length) return [{ ...base, chain: null, index: -1, line: null, comment: o.unknown, rule: null }];
+  return picked.map((s) => ({ ...base, chain: `${s.table} ${s.chain}`, index: s.index, line: s.line, comment: ruleComment(s.rule), rule: s.rule ? writeRule(s.chain, s.rule) : null }));
+}
+
+export function serviceView(c: ServiceCheck): ServiceView {
+  const p = c.probe;
+  const want = p.pinned ? [p.pinned] : p.expected;
+  return {
+    kind: "service",
+    flow: serviceProbeName(p),
+    service: p.spn,
+    entry: p.entry,
+    status: c.status,
+    expected: want.length ? want.map((e) => `${e.ip}:${e.port}`) : p.none,
+    problems: c.problems,
+    unknown: c.unknown,
+    branches: c.branches.map((b) => ({
+      backend: b.backend,
+      probability: b.probability,
+      expected: b.expected === null ? null : b.expected ? "allowed" : "denied",
+      actual: b.actual === null ? "unknown" : b.actual ? "allowed" : "denied",
+      verdict: b.verdict,
+      steps: b.hops.flatMap((h) => h.outcomes.flatMap((o) => stepViews(h, o))),
+    })),
+  };
+}
+
+const indent = (lines: readonly string[]): string => lines.map((l, i) => (i === 0 ? l : `  ${l}`)).join("\n") + "\n";
+
+function stepLine(s: ServiceStepView): string {
+  if (s.chain === null) return `${s.node} ${s.path}: ${s.verdict}${s.comment ? ` (${s.comment})` : ""}`;
+  const at = s.file && s.line !== null ? ` (${s.file}:${s.line})` : "";
+  return `${s.node} ${s.path}: ${s.chain} rule ${s.index + 1}${at}${s.comment ? ` "${s.comment}"` : ""} → ${s.verdict}`;
+}
+
+/** `mismatch (service): …`, the problems, then per branch where it went and which rule decided. */
+export function serviceText(v: ServiceView): string {
+  const head = v.status === "unknown" ? `UNKNOWN (service): ${v.flow}` : `mismatch (service): ${v.flow}`;
+  const expected = typeof v.expected === "string" ? `expected: ${v.expected} (no usable endpoint)` : `expected backends: ${v.expected.join(", ")}`;
+  const lines = [head, expected, ...v.problems.map((p) => `problem: ${p}`)];
+  if (v.unknown) lines.push(`unknown: ${v.unknown}`);
+  for (const b of v.branches) {
+    const policy = b.expected ? `, policies: ${b.expected}` : "";
+    lines.push(`branch ${b.backend ?? "(untranslated)"} p=${b.probability.toFixed(10)}: rules: ${b.actual} (${b.verdict})${policy}`);
+    for (const s of b.steps) lines.push(`  ${stepLine(s)}`);
+  }
+  return indent(lines);
+}

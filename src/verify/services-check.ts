@@ -1,0 +1,231 @@
+// Walking a Service probe through kube-proxy's DNAT and on to the backend
+// (netpol-semantics §7: policy is judged on the post-DNAT backend pod).
+//
+// The route of a translated packet depends on where the DNAT sent it, but
+// the simulator walks one path with fixed devices. Two passes solve it:
+//   1. walk the first node's path towards the service address: nat
+//      PREROUTING/OUTPUT sees no output device, so its `statistic` branches
+//      (and `recent` checks) are already what they will be; each outcome is
+//      one branch, with its probability and its translated destination;
+//   2. per translated destination, walk the path again with the output
+//      device the route table gives for it, keeping the outcomes that reach
+//      that destination (the replay is deterministic: same branches), then
+//      carry each accepted packet to the backend's node.
+// An untranslated packet to a node address takes the INPUT path (nodePort
+// without endpoints), to a ClusterIP the path its route gives.
+//
+// MASQUERADE (KUBE-MARK-MASQ, then KUBE-POSTROUTING) rewrites the source to
+// the outgoing interface's address; the next node sees that, so the backend's
+// ingress is judged against it, the source pod's egress against the pod.
+import type { Model } from "../ir/policy.js";
+import type { Endpoint } from "../ir/service.js";
+import { chain as kubeChain } from "../backends/kubeproxy/names.js";
+import type { HookPath, HostContext, Packet, SimOutcome } from "../ruleset/sim-types.js";
+import { directionVerdict, endpointAt, type Flow } from "../semantics/index.js";
+import type { FlowStatus, HopResult, Simulate } from "./check.js";
+import { serviceProbes, type ServiceProbe } from "./services.js";
+import { hostContext, podKey, PROBE_SOURCE_PORT, routeOut, type NodeRules, type Topology } from "./topology.js";
+
+/** One statistic/affinity branch of a probe: where it was translated to, and what happened to it. */
+export interface ServiceBranch {
+  /** `ip:port` the branch was translated to; null when the packet kept the service address. */
+  readonly backend: string | null;
+  readonly probability: number;
+  /** The evaluator's verdict for source → backend pod (null: untranslated, or the backend is no pod). */
+  readonly expected: boolean | null;
+  /** Every outcome accepted on every hop (null: unknown). */
+  readonly actual: boolean | null;
+  /** The verdict on the first node (for untranslated branches: what must be REJECT/DROP). */
+  readonly verdict: string;
+  readonly hops: readonly HopResult[];
+  /** Why the branch could not be judged (an UNKNOWN outcome, a backend that is no pod). */
+  readonly unknown: string | null;
+}
+
+export interface ServiceCheck {
+  readonly kind: "service";
+  readonly probe: ServiceProbe;
+  readonly branches: readonly ServiceBranch[];
+  readonly status: FlowStatus;
+  /** What is wrong, one sentence each (empty when ok). */
+  readonly problems: readonly string[];
+  readonly unknown: string | null;
+}
+
+/** Probability slack: kube-proxy prints 1/k with 10 decimals (§3.3 j). */
+const EPSILON = 1e-6;
+
+const PROTO: Readonly<Record<string, string>> = { TCP: "tcp", UDP: "udp", SCTP: "sctp" };
+
+const epText = (e: { readonly ip: string; readonly port: number }): string => `${e.ip}:${e.port}`;
+
+interface Env {
+  readonly model: Model;
+  readonly topo: Topology;
+  readonly rules: ReadonlyMap<string, NodeRules>;
+  readonly simulate: Simulate;
+  readonly hosts: ReadonlyMap<string, HostContext>;
+}
+
+function run(env: Env, node: string, path: HookPath, packet: Packet, host?: HostContext): HopResult {
+  const r = env.rules.get(node);
+  const h = host ?? env.hosts.get(node);
+  if (!r || !h) {
+    const missing: SimOutcome = { verdict: "UNKNOWN", trace: [], packet, unknown: `no rules for node ${node}`, probability: 1 };
+    return { node, path, file: null, outcomes: [missing] };
+  }
+  return { node, path, file: r.file, outcomes: env.simulate(r.ruleset, path, packet, h) };
+}
+
+/** The first node's path with output device `out` (null: the untranslated packet's own path). */
+function firstPath(env: Env, p: ServiceProbe, out: string | null): HookPath {
+  const f = p.from;
+  if (out === null && f.kind === "external" && env.topo.hosts.get(p.vip)?.node === f.node) return { kind: "input", inIface: f.iface };
+  const info = env.topo.nodes.get(f.node);
+  const dev = out ?? (info ? (routeOut(info, p.vip) ?? "") : "");
+  return f.kind === "host" ? { kind: "output", outIface: dev } : { kind: "forward", inIface: f.iface, outIface: dev };
+}
+
+function probePacket(p: ServiceProbe): Packet {
+  return { src: p.srcIp, dst: p.vip, protocol: PROTO[p.protocol] ?? "tcp", srcPort: PROBE_SOURCE_PORT, dstPort: p.vport, ctstate: "NEW", mark: 0, dnat: false, snat: false };
+}
+
+/** The source address the next node sees: MASQUERADE picks the outgoing interface's address. */
+function masqueraded(env: Env, node: string, out: string, packet: Packet): string {
+  if (!packet.snat) return packet.src;
+  const info = env.topo.nodes.get(node);
+  return [...(info?.interfaceAddresses.get(out) ?? [])][0] ?? info?.ip ?? packet.src;
+}
+
+/** Policy verdict for a translated branch: egress of the original source, ingress from what the backend's node sees. */
+function policyVerdict(env: Env, p: ServiceProbe, backend: Endpoint, seenSrc: string): boolean | null {
+  const dst = endpointAt(env.model, backend.ip);
+  if (dst.kind !== "pod") return null;
+  // Hairpin (a pod reaching itself through its service): p → p is implementation-defined (netpol-semantics §7,
+  // kubernetes#95879) and Felix judges it as ordinary pod traffic, so only the backend set is checked.
+  if (p.src.kind === "pod" && p.src.pod === dst.pod) return null;
+  const egress: Flow = { src: p.src, dst, protocol: p.protocol, port: backend.port };
+  const seen = seenSrc === p.srcIp ? p.src : endpointAt(env.model, seenSrc);
+  const ingress: Flow = { ...egress, src: seen };
+  return directionVerdict(env.model, egress, "egress").allowed && directionVerdict(env.model, ingress, "ingress").allowed;
+}
+
+/** Pass 2 for one translated destination: the rerouted first hop, then the backend's node. */
+function translatedBranch(env: Env, p: ServiceProbe, host: HostContext | undefined, target: Endpoint, probability: number): ServiceBranch {
+  const backend = epText(target);
+  const dst = endpointAt(env.model, target.ip);
+  const place = dst.kind === "pod" ? env.topo.pods.get(podKey(dst.pod.namespace, dst.pod.name)) : undefined;
+  const src = env.topo.nodes.get(p.from.node);
+  const out = src ? routeOut(src, target.ip) : null;
+  const unknown = (why: string): ServiceBranch => ({ backend, probability, expected: null, actual: null, verdict: "UNKNOWN", hops: [], unknown: why });
+  if (!place) return unknown(`${backend} is not an endpoint pod of the snapshot`);
+  if (out === null) return unknown(`${backend} cannot be routed from ${p.from.node}`);
+  const first = run(env, p.from.node, firstPath(env, p, out), probePacket(p), host);
+  const mine = first.outcomes.filter((o) => epText({ ip: o.packet.dst, port: o.packet.dstPort }) === backend);
+  if (mine.length === 0) return unknown(`rerouted towards ${out}, no branch reaches ${backend}`);
+  const hops: HopResult[] = [{ ...first, outcomes: mine }];
+  const expected = policyVerdict(env, p, target, masqueraded(env, p.from.node, out, mine[0]!.packet));
+  if (place.node !== p.from.node && mine.every((o) => o.verdict === "ACCEPT")) {
+    const path: HookPath = { kind: "forward", inIface: out, outIface: place.iface };
+    const next = mine.map((o) => run(env, place.node, path, { ...o.packet, src: masqueraded(env, p.from.node, out, o.packet), mark: 0, dnat: false, snat: false }));
+    hops.push({ ...next[0]!, outcomes: next.flatMap((r) => r.outcomes) });
+  }
+  return { backend, probability, expected, ...verdictOf(hops) };
+}
+
+/** Accepted iff every outcome of every hop is ACCEPT; the first other verdict names what happened. */
+function verdictOf(hops: readonly HopResult[]): Pick<ServiceBranch, "actual" | "verdict" | "hops" | "unknown"> {
+  const all = hops.flatMap((h) => h.outcomes);
+  const odd = all.find((o) => o.verdict === "UNKNOWN");
+  if (odd) return { actual: null, verdict: "UNKNOWN", hops, unknown: odd.unknown ?? "unknown outcome" };
+  const bad = all.find((o) => o.verdict !== "ACCEPT");
+  return { actual: !bad, verdict: bad?.verdict ?? "ACCEPT", hops, unknown: null };
+}
+
+/** The probe's host context on its first node: `recent` lists hold the pinned backend (affinity) or nothing. */
+function firstHost(env: Env, p: ServiceProbe): HostContext | undefined {
+  const base = env.hosts.get(p.from.node);
+  if (!base || !p.pinned) return base;
+  const list = kubeChain.sep(p.spn, p.protocol, epText(p.pinned));
+  return { ...base, recent: (name, addr) => name === list && addr === p.srcIp };
+}
+
+/** Walks one probe: pass 1 for the branches, pass 2 per translated destination. */
+export function checkServiceProbe(env: Env, p: ServiceProbe): ServiceCheck {
+  const host = firstHost(env, p);
+  const pass1 = run(env, p.from.node, firstPath(env, p, null), probePacket(p), host);
+  const byBackend = new Map<string, { target: Endpoint; probability: number }>();
+  const untranslated: SimOutcome[] = [];
+  for (const o of pass1.outcomes) {
+    if (!o.packet.dnat || o.verdict === "UNKNOWN") {
+      untranslated.push(o);
+      continue;
+    }
+    const key = epText({ ip: o.packet.dst, port: o.packet.dstPort });
+    const seen = byBackend.get(key);
+    byBackend.set(key, { target: { ip: o.packet.dst, port: o.packet.dstPort, nodeName: null, ready: true, serving: true, terminating: false }, probability: (seen?.probability ?? 0) + o.probability });
+  }
+  const branches: ServiceBranch[] = untranslated.map((o) => ({ backend: null, probability: o.probability, expected: null, ...verdictOf([{ ...pass1, outcomes: [o] }]) }));
+  // Sorted for determinism (by backend text; the simulator's branch order is fixed anyway).
+  const targets = [...byBackend].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [, t] of targets) branches.push(translatedBranch(env, p, host, t.target, t.probability));
+  const problems = judge(p, branches, noneVerdict(env, p));
+  const unknown = branches.find((b) => b.unknown !== null)?.unknown ?? null;
+  const status: FlowStatus = problems.length ? "mismatch" : unknown ? "unknown" : "ok";
+  return { kind: "service", probe: p, branches, status, problems, unknown };
+}
+
+/**
+ * What an untranslated probe must meet: kube-proxy's REJECT/DROP, unless the
+ * source pod's egress policy denies the service address itself, in which
+ * case Felix drops it first (its FORWARD hooks precede kube-proxy's).
+ */
+function noneVerdict(env: Env, p: ServiceProbe): "REJECT" | "DROP" {
+  const flow: Flow = { src: p.src, dst: { kind: "ip", ip: p.vip }, protocol: p.protocol, port: p.vport };
+  return p.src.kind === "pod" && !directionVerdict(env.model, flow, "egress").allowed ? "DROP" : p.none;
+}
+
+const pct = (x: number): string => x.toFixed(10).replace(/0+$/, "").replace(/\.$/, "");
+
+/** Everything the probe's branches must satisfy; one sentence per violation. */
+function judge(p: ServiceProbe, branches: readonly ServiceBranch[], none: "REJECT" | "DROP"): string[] {
+  const problems: string[] = [];
+  const total = branches.reduce((s, b) => s + b.probability, 0);
+  if (Math.abs(total - 1) > EPSILON) problems.push(`branch probabilities sum to ${pct(total)}, not 1`);
+  const want = p.pinned ? [p.pinned] : p.expected;
+  const reached = new Map(branches.filter((b) => b.backend !== null).map((b) => [b.backend!, b]));
+  if (want.length === 0) {
+    for (const b of branches) {
+      if (b.backend !== null) problems.push(`translated to ${b.backend} (p=${pct(b.probability)}), but the service has no usable ${p.none === "DROP" ? "local " : ""}endpoint: expected ${none}`);
+      else if (b.actual !== null && b.verdict !== none) problems.push(`${b.verdict === "ACCEPT" ? "accepted" : b.verdict} untranslated: expected ${none} ("${p.spn} has no ${p.none === "DROP" ? "local " : ""}endpoints")`);
+    }
+    return problems;
+  }
+  for (const e of want) if (!reached.has(epText(e))) problems.push(`backend ${epText(e)} is never reached`);
+  const wanted = new Set(want.map(epText));
+  for (const b of branches) {
+    if (b.backend === null) {
+      if (b.actual !== null) problems.push(`branch (p=${pct(b.probability)}) is not translated to any backend and is ${b.verdict === "ACCEPT" ? "accepted" : b.verdict}`);
+      continue;
+    }
+    if (!wanted.has(b.backend)) problems.push(`translated to ${b.backend} (p=${pct(b.probability)}), which is not ${p.pinned ? "the pinned backend" : "a usable endpoint"}`);
+    else if (Math.abs(b.probability - 1 / want.length) > EPSILON) problems.push(`backend ${b.backend} has probability ${pct(b.probability)}, not 1/${want.length}`);
+    if (b.expected !== null && b.actual !== null && b.expected !== b.actual) {
+      problems.push(`→ ${b.backend}: the rules ${b.actual ? "accept" : `${b.verdict === "REJECT" ? "reject" : "drop"}`} it, the policies ${b.expected ? "allow" : "deny"} it`);
+    }
+  }
+  return problems;
+}
+
+/** Every service probe of the model starting on a node with rules, walked; empty when the snapshot has no Services. */
+export function serviceChecks(model: Model, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate): ServiceCheck[] {
+  const hosts = new Map<string, HostContext>();
+  for (const [name, r] of rules) {
+    const info = topo.nodes.get(name);
+    // A client with no history: `recent --rcheck` finds nothing (affinity probes pin their own entry).
+    if (info) hosts.set(name, { ...hostContext(info, r), recent: () => false });
+  }
+  const env: Env = { model, topo, rules, simulate, hosts };
+  // Probes start only on nodes whose rules were loaded (`verify --node` with --rules loads the nodes flows cross).
+  return serviceProbes(model, topo).filter((p) => rules.has(p.from.node)).map((p) => checkServiceProbe(env, p));
+}

@@ -1,0 +1,146 @@
+// Which Service probes verify walks, and what kube-proxy must do with each
+// (spec kubeproxy-format §3.2–§3.3, netpol-semantics §7 "Services").
+//
+// A probe is the first packet of a connection to a service address: a
+// ClusterIP:port from every endpoint pod of the port and from every node's
+// host, a nodePort on every node from outside (in on the host interface),
+// and, for ClientIP affinity, a ClusterIP probe per (pod, backend) whose
+// client is already in that backend's `recent` list.
+//
+// The expectation is derived from the IR alone, never from the backend's
+// plan, so a wrong plan cannot vouch for itself:
+//   - the backends reached across every `statistic` branch are exactly the
+//     usable endpoints (ready ones; with none, serving-and-terminating ones,
+//     KEP-1669), or the source node's local ones for iTP=Local (ClusterIP)
+//     and eTP=Local (nodePort), each equally likely, probabilities summing
+//     to 1; with affinity, only the pinned backend, with probability 1;
+//   - no usable backend: REJECT when the service has no endpoints at all,
+//     DROP when only the local ones are missing ("has no local endpoints").
+import type { Pod, Protocol } from "../ir/cluster.js";
+import { podIPv4 } from "../ir/cluster.js";
+import type { Model } from "../ir/policy.js";
+import { servicePortName, type Endpoint, type Service, type ServicePort } from "../ir/service.js";
+import type { FlowEndpoint } from "../semantics/index.js";
+import { endpointsOf } from "../semantics/index.js";
+import { hostSource, HOST_IFACE, podKey, type Topology } from "./topology.js";
+
+/** The client of a nodePort probe: an address outside every pool, node and block (TEST-NET-3, RFC 5737). */
+export const EXTERNAL_CLIENT = "203.0.113.77";
+
+export type ServiceEntry = "cluster-ip" | "node-port" | "affinity";
+
+/** Where the probe's first packet enters the netfilter path of its first node. */
+export type ProbeSource =
+  | { readonly kind: "pod"; readonly node: string; readonly iface: string }
+  | { readonly kind: "host"; readonly node: string }
+  /** From outside the cluster, arriving on `node`'s host interface. */
+  | { readonly kind: "external"; readonly node: string; readonly iface: string };
+
+export interface ServiceProbe {
+  readonly entry: ServiceEntry;
+  readonly service: Service;
+  readonly port: ServicePort;
+  /** `ns/name:port`, kube-proxy's service port name. */
+  readonly spn: string;
+  readonly src: FlowEndpoint;
+  /** The source address the packet leaves with. */
+  readonly srcIp: string;
+  readonly from: ProbeSource;
+  /** The service address and port the packet is sent to. */
+  readonly vip: string;
+  readonly vport: number;
+  readonly protocol: Protocol;
+  /** The backends that must be reached, sorted as the IR sorts endpoints. */
+  readonly expected: readonly Endpoint[];
+  /** What must happen when `expected` is empty. */
+  readonly none: "REJECT" | "DROP";
+  /** ClientIP affinity: the backend the client's `recent` entry names; only it may be reached. */
+  readonly pinned: Endpoint | null;
+}
+
+/** Endpoints kube-proxy load-balances over: the ready ones, else the serving-and-terminating ones (§3.2 step 4). */
+function usable(eps: readonly Endpoint[]): Endpoint[] {
+  const ready = eps.filter((e) => e.ready);
+  return ready.length ? ready : eps.filter((e) => e.serving && e.terminating);
+}
+
+/** The backends a probe entering on `node` must reach, and the verdict when there are none. */
+function expectation(port: ServicePort, local: boolean, node: string): { expected: Endpoint[]; none: "REJECT" | "DROP" } {
+  const anywhere = usable(port.endpoints);
+  const expected = local ? usable(port.endpoints.filter((e) => e.nodeName === node)) : anywhere;
+  return { expected, none: anywhere.length ? "DROP" : "REJECT" };
+}
+
+const ipv4Of = (svc: Service): string[] => (svc.clusterIPs.kind === "ips" ? svc.clusterIPs.ips.filter((ip) => !ip.includes(":")) : []);
+
+/** The endpoint pods of the model by IPv4 address. */
+function podsByIp(model: Model): Map<string, Pod> {
+  const m = new Map<string, Pod>();
+  for (const p of endpointsOf(model)) {
+    const ip = podIPv4(p);
+    if (ip && !m.has(ip)) m.set(ip, p);
+  }
+  return m;
+}
+
+/**
+ * Pods that send to a service port: its endpoint pods (they include the
+ * hairpin case); without any, the first endpoint pod of the cluster, so a
+ * service without endpoints is still probed from a pod.
+ */
+function sourcePods(model: Model, byIp: ReadonlyMap<string, Pod>, port: ServicePort): Pod[] {
+  const own = port.endpoints.flatMap((e) => byIp.get(e.ip) ?? []);
+  // Sorted for determinism: endpoints are sorted by "ip:port", pods keep that order; duplicates dropped.
+  const unique = [...new Map(own.map((p) => [podKey(p.namespace, p.name), p])).values()];
+  if (unique.length) return unique;
+  const first = endpointsOf(model)[0];
+  return first ? [first] : [];
+}
+
+/** Every service probe of the model, in (service, port, entry, source) order; none without Services. */
+export function serviceProbes(model: Model, topo: Topology): ServiceProbe[] {
+  const services = model.cluster.services?.services ?? [];
+  const byIp = podsByIp(model);
+  const out: ServiceProbe[] = [];
+  for (const service of services) {
+    for (const port of service.ports) {
+      const spn = servicePortName(service, port);
+      const base = { service, port, spn, vport: port.port, protocol: port.protocol, pinned: null };
+      const localIn = service.internalTrafficPolicy === "Local";
+      for (const vip of ipv4Of(service)) {
+        for (const pod of sourcePods(model, byIp, port)) {
+          const place = topo.pods.get(podKey(pod.namespace, pod.name));
+          const ip = podIPv4(pod);
+          if (!place || !ip) continue;
+          const exp = expectation(port, localIn, place.node);
+          const src: FlowEndpoint = { kind: "pod", pod };
+          out.push({ ...base, entry: "cluster-ip", src, srcIp: ip, from: place, vip, ...exp });
+          if (service.sessionAffinity.kind !== "ClientIP") continue;
+          for (const pinned of exp.expected) out.push({ ...base, entry: "affinity", src, srcIp: ip, from: place, vip, ...exp, pinned });
+        }
+        for (const [name, info] of topo.nodes) {
+          const ip = hostSource(topo, name, vip);
+          if (!info.ip || !ip) continue;
+          const exp = expectation(port, localIn, name);
+          out.push({ ...base, entry: "cluster-ip", src: { kind: "ip", ip }, srcIp: ip, from: { kind: "host", node: name }, vip, ...exp });
+        }
+      }
+      if (port.nodePort === 0 || ipv4Of(service).length === 0) continue;
+      for (const [name, info] of topo.nodes) {
+        if (!info.ip) continue;
+        const exp = expectation(port, service.externalTrafficPolicy === "Local", name);
+        const from: ProbeSource = { kind: "external", node: name, iface: HOST_IFACE };
+        out.push({ ...base, entry: "node-port", src: { kind: "ip", ip: EXTERNAL_CLIENT }, srcIp: EXTERNAL_CLIENT, from, vip: info.ip, vport: port.nodePort, ...exp });
+      }
+    }
+  }
+  return out;
+}
+
+/** `pod default/a → ClusterIP 10.96.0.10:53/UDP (default/dns:dns)`, one line per probe. */
+export function serviceProbeName(p: ServiceProbe): string {
+  const src = p.src.kind === "pod" ? `${p.src.pod.namespace}/${p.src.pod.name}` : p.from.kind === "host" ? `host ${p.from.node} (${p.srcIp})` : `${p.srcIp} via ${p.from.node} ${p.from.iface}`;
+  const what = p.entry === "node-port" ? "NodePort" : "ClusterIP";
+  const pin = p.pinned ? ` [affinity: recent list names ${p.pinned.ip}:${p.pinned.port}]` : "";
+  return `${src} → ${what} ${p.vip}:${p.vport}/${p.protocol} (${p.spn})${pin}`;
+}

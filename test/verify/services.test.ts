@@ -1,0 +1,149 @@
+// verify follows kube-proxy's DNAT (netpol-semantics §7): on a hand-made
+// two-node cluster, each Service behaviour (a)–(e) is checked, then broken
+// rulesets must be reported with kind "service".
+import { describe, expect, it } from "vitest";
+import { parseRuleSet } from "../../src/ruleset/parser.js";
+import { writeRuleSet } from "../../src/ruleset/writer.js";
+import { serviceView, serviceText } from "../../src/verify/service-report.js";
+import { serviceChecks, type ServiceCheck } from "../../src/verify/services-check.js";
+import { buildTopology, type NodeRules } from "../../src/verify/index.js";
+import type { Compiled } from "./helpers.js";
+import { compileModel, DENY_B } from "./services-model.js";
+
+const A = "192.168.0.10:8080";
+const B = "192.168.1.10:8080";
+
+function checks(c: Compiled, rules: ReadonlyMap<string, NodeRules> = c.rules): ServiceCheck[] {
+  return serviceChecks(c.ctx.model, buildTopology(c.ctx.model, "cali"), rules, c.ctx.simulate);
+}
+
+const named = (all: readonly ServiceCheck[], svc: string, from: string, pinned: string | null = null): ServiceCheck => {
+  const hit = all.find((k) => k.probe.spn === `app/${svc}:http` && (k.probe.src.kind === "pod" ? k.probe.src.pod.name : `${k.probe.from.kind}:${k.probe.from.node}`) === from && (k.probe.pinned ? `${k.probe.pinned.ip}:${k.probe.pinned.port}` : null) === pinned);
+  if (!hit) throw new Error(`no probe ${svc} from ${from}`);
+  return hit;
+};
+
+const reached = (k: ServiceCheck): Record<string, number> => Object.fromEntries(k.branches.map((b) => [b.backend ?? "untranslated", +b.probability.toFixed(9)]));
+
+/** The node's rules with `edit` applied to its iptables text. */
+function edited(c: Compiled, node: string, edit: (text: string) => string): Map<string, NodeRules> {
+  const r = c.rules.get(node)!;
+  const text = writeRuleSet(r.ruleset);
+  const after = edit(text);
+  expect(after).not.toBe(text);
+  return new Map([...c.rules, [node, { ...r, ruleset: parseRuleSet(after, { file: r.file }).ruleset }]]);
+}
+
+describe("verify: services on a hand-made cluster", () => {
+  const open = compileModel();
+  const all = checks(open);
+
+  it("every probe agrees (0 mismatches, 0 unknown) and covers every entry kind", () => {
+    expect(all.filter((k) => k.status !== "ok").map((k) => serviceText(serviceView(k)))).toEqual([]);
+    expect(new Set(all.map((k) => k.probe.entry))).toEqual(new Set(["cluster-ip", "node-port", "affinity"]));
+    expect(all.length).toBe(30);
+  });
+
+  it("(a) a ClusterIP reaches exactly the ready endpoints, each with probability 1/2, from pods and hosts", () => {
+    for (const from of ["web-a", "web-b", "host:n1", "host:n2"]) expect(reached(named(all, "web", from))).toEqual({ [A]: 0.5, [B]: 0.5 });
+  });
+
+  it("(a) internalTrafficPolicy Local: only the source node's local endpoint", () => {
+    expect(reached(named(all, "itp", "host:n1"))).toEqual({ [A]: 1 });
+    expect(reached(named(all, "itp", "host:n2"))).toEqual({ [B]: 1 });
+  });
+
+  it("(b) a policy that denies the backend denies the ClusterIP branch to it, and only that one", () => {
+    const denied = checks(compileModel(DENY_B));
+    expect(denied.filter((k) => k.status !== "ok").map((k) => serviceText(serviceView(k)))).toEqual([]);
+    const k = named(denied, "web", "web-a");
+    const toB = k.branches.find((b) => b.backend === B)!;
+    const toA = k.branches.find((b) => b.backend === A)!;
+    expect([toB.expected, toB.actual, toB.verdict]).toEqual([false, false, "DROP"]);
+    // web-a reaching itself is a hairpin: not judged by policy (netpol-semantics §7), accepted by the rules.
+    expect([toA.expected, toA.actual]).toEqual([null, true]);
+    expect(named(checks(open), "web", "web-a").branches.find((b) => b.backend === B)!.actual).toBe(true);
+  });
+
+  it("(c) a service without endpoints is rejected on its ClusterIP, from a pod and from every host", () => {
+    for (const from of ["client", "host:n1", "host:n2"]) {
+      const k = named(all, "empty", from);
+      expect(k.branches.map((b) => [b.backend, b.verdict])).toEqual([[null, "REJECT"]]);
+    }
+  });
+
+  it("(d) NodePort from outside: eTP Cluster reaches every endpoint; eTP Local only the entry node's, dropped without one", () => {
+    expect(reached(named(all, "np", "external:n1"))).toEqual({ [A]: 0.5, [B]: 0.5 });
+    expect(reached(named(all, "np", "external:n2"))).toEqual({ [A]: 0.5, [B]: 0.5 });
+    expect(reached(named(all, "nplocal", "external:n1"))).toEqual({ [A]: 1 });
+    const none = named(all, "nplocal", "external:n2");
+    expect(none.branches.map((b) => [b.backend, b.verdict])).toEqual([[null, "DROP"]]);
+    // From n2 to web-b across nodes: two hops (n2 forward eth0 → tunl0... n1 forward tunl0 → cali).
+    expect(named(all, "np", "external:n2").branches.find((b) => b.backend === A)!.hops.map((h) => h.node)).toEqual(["n2", "n1"]);
+  });
+
+  it("(e) ClientIP affinity: with the recent list naming a backend, only that backend is reached", () => {
+    expect(reached(named(all, "sticky", "web-a", A))).toEqual({ [A]: 1 });
+    expect(reached(named(all, "sticky", "web-a", B))).toEqual({ [B]: 1 });
+    expect(reached(named(all, "sticky", "web-a"))).toEqual({ [A]: 0.5, [B]: 0.5 });
+  });
+});
+
+describe("verify: broken service rules are reported (kind service)", () => {
+  const c = compileModel();
+
+  it("a deleted KUBE-SEP DNAT rule: the backend is never reached and the branch leaks untranslated", () => {
+    const rules = edited(c, "n1", (t) => t.split("\n").filter((l) => !(l.includes("app/web:http") && l.includes(`--to-destination ${B}`))).join("\n"));
+    const bad = checks(c, rules).filter((k) => k.status === "mismatch");
+    const k = named(bad, "web", "web-a");
+    expect(k.problems).toContain(`backend ${B} is never reached`);
+    expect(k.problems.some((p) => p.includes("not translated to any backend and is accepted"))).toBe(true);
+    const text = serviceText(serviceView(k));
+    expect(text).toMatch(/^mismatch \(service\): app\/web-a → ClusterIP 10\.96\.0\.10:80\/TCP \(app\/web:http\)\n/);
+    expect(serviceView(k).kind).toBe("service");
+    // Only n1's sources see it; n2's rules are intact.
+    expect(bad.every((x) => x.probe.from.node === "n1")).toBe(true);
+  });
+
+  it("a skewed statistic probability: each backend must be equally likely", () => {
+    const rules = edited(c, "n1", (t) => t.replace(/(app\/web:http -> 192\.168\.0\.10:8080".*--probability) 0\.5\d*/, "$1 0.90000000000"));
+    const k = named(checks(c, rules), "web", "host:n1");
+    expect(k.status).toBe("mismatch");
+    expect(k.problems).toEqual([`backend ${A} has probability 0.9, not 1/2`, `backend ${B} has probability 0.1, not 1/2`]);
+  });
+
+  it("a REJECT turned into ACCEPT: the empty service must still be refused", () => {
+    const rules = edited(c, "n2", (t) => t.replace(/(app\/empty:http has no endpoints".*)-j REJECT.*/, "$1-j ACCEPT"));
+    const k = named(checks(c, rules), "empty", "host:n2");
+    expect(k.problems).toEqual([`accepted untranslated: expected REJECT ("app/empty:http has no endpoints")`]);
+  });
+
+  it("affinity ignored (recent rules deleted): the pinned backend is no longer the only one", () => {
+    const rules = edited(c, "n1", (t) => t.split("\n").filter((l) => !(l.includes("app/sticky:http") && l.includes("--rcheck"))).join("\n"));
+    const k = named(checks(c, rules), "sticky", "web-a", B);
+    expect(k.problems).toContain(`translated to ${A} (p=0.5), which is not the pinned backend`);
+  });
+
+  it("a deleted KUBE-NODEPORTS rule: the nodePort is no longer translated", () => {
+    const rules = edited(c, "n1", (t) => t.split("\n").filter((l) => !(l.startsWith("-A KUBE-NODEPORTS") && l.includes("app/np:http"))).join("\n"));
+    const k = named(checks(c, rules), "np", "external:n1");
+    expect(k.problems.slice(0, 2)).toEqual([`backend ${A} is never reached`, `backend ${B} is never reached`]);
+  });
+});
+
+describe("verify: services on examples/bookinfo", () => {
+  it("21 service probes, 0 mismatches; reviews' three backends each 1/3 from every host", async () => {
+    const { gatherInputs } = await import("../../src/cli/inputs.js");
+    const { BOOKINFO, compileAll } = await import("./helpers.js");
+    const c = compileAll(gatherInputs([BOOKINFO], () => ""));
+    const all = checks(c);
+    expect(all.filter((k) => k.status !== "ok").map((k) => serviceText(serviceView(k)))).toEqual([]);
+    expect(all.length).toBe(21);
+    const reviews = all.filter((k) => k.probe.spn === "default/reviews:http" && k.probe.from.kind === "host");
+    expect(reviews.length).toBe(3);
+    for (const k of reviews) for (const b of k.branches) expect(b.probability).toBeCloseTo(1 / 3, 9);
+    // productpage's NodePort 31380 from outside reaches 192.168.2.63:9080 on ubuntu3 from every node.
+    const np = all.filter((k) => k.probe.entry === "node-port");
+    expect(np.map((k) => [k.probe.from.node, reached(k)])).toEqual(["ubuntu1", "ubuntu2", "ubuntu3"].map((n) => [n, { "192.168.2.63:9080": 1 }]));
+  });
+});
