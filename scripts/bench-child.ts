@@ -1,0 +1,91 @@
+// One measurement of scripts/bench.ts, in its own process so that peak RSS
+// (process.resourceUsage().maxRSS) belongs to that measurement alone. Prints
+// one JSON line on stdout.
+//
+//   node dist/scripts/bench-child.js parse <in-dir>
+//   node dist/scripts/bench-child.js compile <in-dir> <out-dir> [--node NAME]
+//   node dist/scripts/bench-child.js node <in-dir> NAME     (frontend vs render+text of one node)
+//   node dist/scripts/bench-child.js edit <in-dir>
+import { loadAll } from "js-yaml";
+import { performance } from "node:perf_hooks";
+import { main } from "../src/cli/main.js";
+import { gatherInputs } from "../src/cli/inputs.js";
+import { compile as pipelineCompile, DEFAULT_COMPILE_OPTIONS, nodeFiles } from "../src/pipeline.js";
+import { addPort, compileAll, diffOutputs, editPolicy } from "./bench-edit.js";
+
+export interface ChildResult {
+  readonly ms: number;
+  /** User + system CPU time of the process (includes V8's parallel GC threads). */
+  readonly cpuMs: number;
+  readonly maxRssMiB: number;
+  readonly detail?: unknown;
+}
+
+const rssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const noStdin = (): string => "";
+
+/** js-yaml alone: read every input file as the CLI would and loadAll it. */
+function parse(dir: string): ChildResult {
+  const [t0, c0] = [performance.now(), cpuMs()];
+  let docs = 0;
+  for (const f of gatherInputs([dir], noStdin)) docs += loadAll(f.text).length;
+  return { ms: performance.now() - t0, cpuMs: cpuMs() - c0, maxRssMiB: rssMiB(), detail: { docs } };
+}
+
+/** The real CLI, in-process: read inputs, compile, write every file. */
+async function compile(dir: string, out: string, node: string | undefined): Promise<ChildResult> {
+  const args = ["compile", dir, "-o", out, ...(node ? ["--node", node] : [])];
+  let stderr = "";
+  const [t0, c0] = [performance.now(), cpuMs()];
+  const code = await main(args, { stdout: () => {}, stderr: (s: string) => void (stderr += s), readStdin: noStdin });
+  const ms = performance.now() - t0;
+  if (code !== 0) throw new Error(`netpolc ${args.join(" ")} exited ${code}:\n${stderr}`);
+  return { ms, cpuMs: cpuMs() - c0, maxRssMiB: rssMiB() };
+}
+
+/**
+ * One node, split: the frontend (read, parse, validate, lower the whole
+ * snapshot) and the node's own work (render, cluster-wide tables built on
+ * first use included, and the text of its three files).
+ */
+function oneNode(dir: string, node: string): ChildResult {
+  const [t0, c0] = [performance.now(), cpuMs()];
+  const res = pipelineCompile(gatherInputs([dir], noStdin), { ...DEFAULT_COMPILE_OPTIONS, nodes: [node] });
+  const t1 = performance.now();
+  let bytes = 0;
+  for (const [, text] of nodeFiles(res)) bytes += text.length;
+  const t2 = performance.now();
+  if (res.diag.hasErrors() || bytes === 0) throw new Error(`no output for ${node}`);
+  return { ms: t2 - t0, cpuMs: cpuMs() - c0, maxRssMiB: rssMiB(), detail: { frontendMs: t1 - t0, nodeMs: t2 - t1, bytes } };
+}
+
+/** Compile twice, the second time with one port added to one same-app policy; report what differs. */
+function edit(dir: string): ChildResult {
+  const files = gatherInputs([dir], noStdin);
+  const file = files.find((f) => /\/policies\/[^/]+-prod\.yaml$/.test(f.path));
+  const name = file?.text.match(/name: (allow-[a-z0-9-]+-same-app)\n/)?.[1];
+  const ns = file?.path.match(/([^/]+)\.yaml$/)?.[1];
+  if (!name || !ns) throw new Error("no same-app policy to edit");
+  const [t0, c0] = [performance.now(), cpuMs()];
+  const before = compileAll(files);
+  const after = compileAll(editPolicy(files, ns, name, addPort(8081)));
+  const diff = diffOutputs(before, after);
+  return { ms: performance.now() - t0, cpuMs: cpuMs() - c0, maxRssMiB: rssMiB(), detail: { policy: `${ns}/${name}`, outputFiles: before.size, ...diff } };
+}
+
+async function run(argv: readonly string[]): Promise<ChildResult> {
+  const [mode, dir, out] = argv;
+  const at = argv.indexOf("--node");
+  const node = at >= 0 ? argv[at + 1] : undefined;
+  if (mode === "parse" && dir) return parse(dir);
+  if (mode === "compile" && dir && out) return compile(dir, out, node);
+  if (mode === "node" && dir && out) return oneNode(dir, out);
+  if (mode === "edit" && dir) return edit(dir);
+  throw new Error(`usage: bench-child parse|compile|node|edit <in-dir> [out-dir|NAME] [--node NAME]`);
+}
+
+process.stdout.write(JSON.stringify(await run(process.argv.slice(2))) + "\n");
