@@ -7,7 +7,8 @@ import { workloadInterfaceName } from "../../src/backends/calico/index.js";
 import { renderAll } from "../../src/diagnostics/render.js";
 import type { Pod } from "../../src/ir/cluster.js";
 import type { Model } from "../../src/ir/policy.js";
-import { DEFAULT_COMPILE_OPTIONS, compile, emitText } from "../../src/pipeline.js";
+import { PASS_NAMES } from "../../src/optimize/index.js";
+import { DEFAULT_COMPILE_OPTIONS, compile, emitText, type CompileOptions } from "../../src/pipeline.js";
 import { evaluate } from "../../src/semantics/evaluate.js";
 import type { FlowEndpoint, Verdict } from "../../src/semantics/types.js";
 import type { NodeRules } from "./dataplane.js";
@@ -22,8 +23,18 @@ export interface ScenarioFile {
   readonly text: string;
 }
 
+/** The optimisation levels every scenario runs at: -O1 (Felix's own layout) and -O2 with every pass. */
+export type KernelOptLevel = 1 | 2;
+export const OPT_LEVELS: readonly KernelOptLevel[] = [1, 2];
+
+/** The CLI's options at `-O<level>`; -O2 selects all passes, as `netpolc compile -O2` does. */
+export function compileOptionsAt(level: KernelOptLevel): CompileOptions {
+  return level === 1 ? DEFAULT_COMPILE_OPTIONS : { ...DEFAULT_COMPILE_OPTIONS, optimize: { level: 2, passes: PASS_NAMES } };
+}
+
 export interface CompiledScenario {
   readonly scenario: ScenarioFile;
+  readonly level: KernelOptLevel;
   readonly model: Model;
   /** node name → its rules */
   readonly rules: ReadonlyMap<string, NodeRules>;
@@ -45,18 +56,23 @@ export function readScenarios(dir: string): ScenarioFile[] {
     });
 }
 
-export function compileScenario(cluster: { path: string; text: string }, scenario: ScenarioFile): CompiledScenario {
+export function compileScenario(
+  cluster: { path: string; text: string },
+  scenario: ScenarioFile,
+  level: KernelOptLevel = 1,
+): CompiledScenario {
   const files = [
     { path: cluster.path, text: cluster.text },
     { path: scenario.path, text: scenario.text },
   ];
-  const res = compile(files, DEFAULT_COMPILE_OPTIONS);
+  const opts = compileOptionsAt(level);
+  const res = compile(files, opts);
   if (!res.model || res.diag.hasErrors()) {
-    throw new Error(`${scenario.name} does not compile:\n${renderAll(res.diag.all, res.sources, "text")}`);
+    throw new Error(`${scenario.name} does not compile at -O${level}:\n${renderAll(res.diag.all, res.sources, "text")}`);
   }
   const model = res.model;
   const rules = new Map<string, NodeRules>(
-    res.outputs.map((o) => [o.node, { iptables: emitText(o, "iptables"), ipsets: emitText(o, "ipsets") }]),
+    res.outputs.map((o) => [o.node, { iptables: emitText(o, "iptables", opts), ipsets: emitText(o, "ipsets", opts) }]),
   );
   const pods = new Map<string, Pod>(model.cluster.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
   // A node speaks with its own address: to the evaluator it is a plain IP
@@ -74,7 +90,7 @@ export function compileScenario(cluster: { path: string; text: string }, scenari
       protocol: f.protocol,
       port: f.port,
     });
-  return { scenario, model, rules, verdict };
+  return { scenario, level, model, rules, verdict };
 }
 
 /** The harness wires veths by its own copy of Calico's naming; it must agree with the backend's. */

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { availableVariants, variantFromEnv, type IptablesVariant } from "./dataplane.js";
+import { availableVariants, variantFromEnv, type IptablesVariant, type NodeRules } from "./dataplane.js";
 import { HANDWRITTEN } from "./handwritten.js";
 import { podEndpoint } from "./flows.js";
 import { KernelCluster, allFlows, flowName, type Observation } from "./harness.js";
@@ -30,6 +30,8 @@ const PREFIX = `np${process.pid}-`;
 // a slow machine cannot turn an allowed flow into a false failure.
 const PROBE_TIMEOUT_MS = 400;
 const RETRY_TIMEOUT_MS = 1500;
+// Distinct node rulesets restored and saved per shell in the round trip.
+const ROUND_TRIP_BATCH = 12;
 
 if (skip) {
   console.warn(
@@ -108,35 +110,40 @@ describe.skipIf(skip)("kernel", () => {
       expect(r).toEqual({ delivered: false, drops: 1 });
     }, 60_000);
 
+    // Every scenario at -O1 and at -O2 (all passes), one test each, on the
+    // same topology and agents: only the rules are reloaded.
     for (const scenario of c.readScenarios(SCENARIO_DIR)) {
-      it(`${scenario.name}: ${scenario.title}`, async () => {
-        const k = cluster!;
-        const compiled = c.compileScenario(CLUSTER, scenario);
-        await k.load(compiled.rules);
-        const expected = (o: Observation): boolean => compiled.verdict(o).allowed;
-        const first = await k.probe(allFlows(k.spec), PROBE_TIMEOUT_MS);
-        const suspects = first.filter((o) => o.allowed !== expected(o));
-        const confirmed = suspects.length ? await k.probe(suspects, RETRY_TIMEOUT_MS) : [];
-        const mismatches = confirmed
-          .filter((o) => o.allowed !== expected(o))
-          .map(
-            (o) =>
-              `${flowName(o)}: expected ${expected(o) ? "allowed" : "denied"}, observed ${o.allowed ? "allowed" : "denied"}` +
-              ` [${c.explain(compiled.verdict(o))}]`,
-          );
-        const healed = suspects.length - mismatches.length;
-        // Visible, so a slow or flaky machine shows up before it causes failures.
-        if (healed > 0) console.warn(`${scenario.name}: ${healed} probe(s) agreed only on the ${RETRY_TIMEOUT_MS} ms retry`);
-        if (mismatches.length) console.error(`${scenario.name}:\n  ${mismatches.join("\n  ")}`);
-        expect(mismatches).toEqual([]);
-      }, 60_000);
+      for (const level of c.OPT_LEVELS) {
+        const tag = `${scenario.name} -O${level}`;
+        it(`${tag}: ${scenario.title}`, async () => {
+          const k = cluster!;
+          const compiled = c.compileScenario(CLUSTER, scenario, level);
+          await k.load(compiled.rules);
+          const expected = (o: Observation): boolean => compiled.verdict(o).allowed;
+          const first = await k.probe(allFlows(k.spec), PROBE_TIMEOUT_MS);
+          const suspects = first.filter((o) => o.allowed !== expected(o));
+          const confirmed = suspects.length ? await k.probe(suspects, RETRY_TIMEOUT_MS) : [];
+          const mismatches = confirmed
+            .filter((o) => o.allowed !== expected(o))
+            .map(
+              (o) =>
+                `${flowName(o)}: expected ${expected(o) ? "allowed" : "denied"}, observed ${o.allowed ? "allowed" : "denied"}` +
+                ` [${c.explain(compiled.verdict(o))}]`,
+            );
+          const healed = suspects.length - mismatches.length;
+          // Visible, so a slow or flaky machine shows up before it causes failures.
+          if (healed > 0) console.warn(`${tag}: ${healed} probe(s) agreed only on the ${RETRY_TIMEOUT_MS} ms retry`);
+          if (mismatches.length) console.error(`${tag} (rules compiled at -O${level}):\n  ${mismatches.join("\n  ")}`);
+          expect(mismatches, `${tag}: kernel vs evaluator with the rules compiled at -O${level}`).toEqual([]);
+        }, 60_000);
+      }
     }
   });
 
   describe("iptables-restore → iptables-save round trip", () => {
     const variants = availableVariants();
     for (const variant of ["nft", "legacy"] as const satisfies readonly IptablesVariant[]) {
-      it(`iptables-${variant}: every scenario's node rulesets save back byte-identical`, async () => {
+      it(`iptables-${variant}: every scenario's node rulesets (-O1 and -O2) save back byte-identical`, async () => {
         if (!variants.includes(variant)) {
           if (required) throw new Error(`iptables-${variant}-restore is not installed`);
           console.warn(`!!!!!!!! round trip with iptables-${variant} skipped: iptables-${variant}-restore not installed`);
@@ -147,11 +154,26 @@ describe.skipIf(skip)("kernel", () => {
         const ns = `${PREFIX}rt-${variant}`;
         await guard.add(ns);
         try {
-          const problems: string[] = [];
+          // Every node ruleset of every scenario at -O1 and -O2; identical
+          // texts (same node rules in several scenarios) are restored once.
+          const byText = new Map<string, { rules: NodeRules; names: string[] }>();
           for (const scenario of compiler.readScenarios(SCENARIO_DIR)) {
-            const nodes = [...compiler.compileScenario(CLUSTER, scenario).rules];
-            const results = await roundTripAll(guard, ns, variant, nodes.map(([, r]) => r));
-            results.forEach((ps, i) => ps.forEach((p) => problems.push(`${scenario.name} ${nodes[i]![0]}: ${p}`)));
+            for (const level of compiler.OPT_LEVELS) {
+              for (const [node, rules] of compiler.compileScenario(CLUSTER, scenario, level).rules) {
+                const key = `${rules.ipsets}\0${rules.iptables}`;
+                const entry = byText.get(key) ?? { rules, names: [] };
+                entry.names.push(`${scenario.name} -O${level} ${node}`);
+                byText.set(key, entry);
+              }
+            }
+          }
+          const unique = [...byText.values()];
+          const problems: string[] = [];
+          // One shell per batch (spawning dominates); batches stay small enough to report which one broke.
+          for (let at = 0; at < unique.length; at += ROUND_TRIP_BATCH) {
+            const batch = unique.slice(at, at + ROUND_TRIP_BATCH);
+            const results = await roundTripAll(guard, ns, variant, batch.map((u) => u.rules));
+            results.forEach((ps, i) => ps.forEach((p) => problems.push(`${batch[i]!.names.join(", ")}: ${p}`)));
           }
           expect(problems.slice(0, 10)).toEqual([]);
         } finally {
