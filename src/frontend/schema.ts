@@ -63,27 +63,61 @@ interface At {
   readonly doc: string;
 }
 
+// Schema navigation runs for every node of every object (toJson walks the
+// tree and the schema together), so each (schema, document) pair is one
+// interned At and the results of deref and stepSchema are memoised on it.
+const interned = new WeakMap<SchemaObj, Map<string, At>>();
+const derefs = new WeakMap<At, At>();
+const steps = new WeakMap<At, Map<string, Step | undefined>>();
+
+type Step = { readonly at: At; readonly field: boolean };
+
+function atOf(schema: SchemaObj, doc: string): At {
+  let byDoc = interned.get(schema);
+  if (!byDoc) interned.set(schema, (byDoc = new Map()));
+  let at = byDoc.get(doc);
+  if (!at) byDoc.set(doc, (at = { schema, doc }));
+  return at;
+}
+
 function deref(at: At): At {
+  let out = derefs.get(at);
+  if (out) return out;
   let cur = at;
   for (let guard = 0; typeof cur.schema.$ref === "string" && guard < 16; guard++) {
     const [file, pointer = ""] = cur.schema.$ref.split("#");
     const doc = file || cur.doc;
     let s: unknown = DOCS[doc];
     for (const part of pointer.split("/").filter(Boolean)) s = (s as SchemaObj | undefined)?.[part];
-    cur = { schema: (s as SchemaObj | undefined) ?? {}, doc };
+    cur = atOf((s as SchemaObj | undefined) ?? {}, doc);
   }
-  return cur;
+  out = atOf(cur.schema, cur.doc);
+  derefs.set(at, out);
+  return out;
 }
 
 /** One step down the schema: a property, a map value or an array item. */
-function stepSchema(at: At, seg: Segment): { at: At; field: boolean } | undefined {
+function stepSchema(at: At, seg: Segment): Step | undefined {
   const s = deref(at);
-  const sub = (v: unknown): At | undefined => (v && typeof v === "object" ? { schema: v as SchemaObj, doc: s.doc } : undefined);
+  const props = s.schema.properties as SchemaObj | undefined;
+  // Every index of an array, and every key of a map that is not a declared property, steps the same way.
+  const key = typeof seg === "number" ? "#" : props && Object.hasOwn(props, seg) ? "." + seg : "*";
+  let byKey = steps.get(s);
+  if (!byKey) steps.set(s, (byKey = new Map()));
+  if (byKey.has(key)) return byKey.get(key);
+  const step = computeStep(s, seg);
+  byKey.set(key, step);
+  return step;
+}
+
+function computeStep(s: At, seg: Segment): Step | undefined {
+  const sub = (v: unknown): At | undefined => (v && typeof v === "object" ? atOf(v as SchemaObj, s.doc) : undefined);
   if (typeof seg === "number") {
     const items = sub(s.schema.items);
     return items && { at: items, field: false };
   }
-  const prop = sub((s.schema.properties as SchemaObj | undefined)?.[seg]);
+  const props = s.schema.properties as SchemaObj | undefined;
+  const prop = props && Object.hasOwn(props, seg) ? sub(props[seg]) : undefined;
   if (prop) return { at: prop, field: true };
   const map = s.schema["x-go-map"] ? sub(s.schema.additionalProperties) : undefined;
   return map && { at: map, field: false };
@@ -115,7 +149,7 @@ function zeroOf(at: At | undefined): unknown {
 
 /** Decode-check `root` against the named schema; returns the JSON value, or null after reporting errors. */
 export function decode(name: SchemaName, root: YNode, diag: DiagnosticSink): Record<string, unknown> | null {
-  const top: At = { schema: DOCS[`${name}.schema.json`] ?? {}, doc: `${name}.schema.json` };
+  const top = atOf(DOCS[`${name}.schema.json`] ?? {}, `${name}.schema.json`);
   const json = toJson(root, top) as Record<string, unknown>;
   const v = validator(name);
   if (v(json)) return json;

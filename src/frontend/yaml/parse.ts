@@ -27,8 +27,10 @@ interface PendingKey {
 
 type Frame =
   | { kind: "doc"; root: YNode | null; index: number; broken: boolean }
-  | { kind: "map"; start: number; flow: boolean; anchor: string | null; path: Segment[]; entries: YEntry[]; merges: YNode[]; key: PendingKey | "complex" | null }
-  | { kind: "seq"; start: number; flow: boolean; anchor: string | null; path: Segment[]; items: YNode[] };
+  // `seg`: where the collection sits in its parent (null at the top or under a complex key); a
+  // field path is only needed for an error, so it is assembled from the stack then, not copied per node.
+  | { kind: "map"; start: number; flow: boolean; anchor: string | null; seg: Segment | null; entries: YEntry[]; merges: YNode[]; key: PendingKey | "complex" | null }
+  | { kind: "seq"; start: number; flow: boolean; anchor: string | null; seg: Segment | null; items: YNode[] };
 
 /** Parse one file. Syntax errors are reported (id yaml/syntax) and yield no documents. */
 export function parseYaml(file: string, text: string, diag: DiagnosticSink, sources: SourceMap): YDocument[] {
@@ -47,7 +49,8 @@ export function parseYaml(file: string, text: string, diag: DiagnosticSink, sour
 class TreeBuilder {
   private readonly stack: Frame[] = [];
   private readonly anchors = new Map<string, YNode>();
-  private readonly weight = new WeakMap<YNode, number>();
+  /** Expanded size of each finished collection (scalars weigh 1); freed with the builder. */
+  private readonly weight = new Map<YNode, number>();
   private readonly docs: YDocument[] = [];
   /** End of the last token seen: where an empty scalar is placed. */
   private cursor = 0;
@@ -94,18 +97,26 @@ class TreeBuilder {
     return ev.anchorStart >= 0 ? this.text.slice(ev.anchorStart, ev.anchorEnd) : null;
   }
 
-  private currentPath(): Segment[] {
+  /** The segment a collection opened now would sit under. */
+  private currentSeg(): Segment | null {
     const top = this.stack[this.stack.length - 1];
-    if (!top || top.kind === "doc") return [];
-    if (top.kind === "seq") return [...top.path, top.items.length];
-    return top.key && top.key !== "complex" ? [...top.path, top.key.key] : top.path;
+    if (!top || top.kind === "doc") return null;
+    if (top.kind === "seq") return top.items.length;
+    return top.key && top.key !== "complex" ? top.key.key : null;
+  }
+
+  /** Field path of the innermost open collection. */
+  private openPath(): Segment[] {
+    const path: Segment[] = [];
+    for (const f of this.stack) if (f.kind !== "doc" && f.seg !== null) path.push(f.seg);
+    return path;
   }
 
   private open(kind: "map" | "seq", start: number, flow: boolean, anchor: string | null): void {
-    const path = this.currentPath();
+    const seg = this.currentSeg();
     this.cursor = Math.max(this.cursor, start + 1);
-    if (kind === "map") this.stack.push({ kind, start, flow, anchor, path, entries: [], merges: [], key: null });
-    else this.stack.push({ kind, start, flow, anchor, path, items: [] });
+    if (kind === "map") this.stack.push({ kind, start, flow, anchor, seg, entries: [], merges: [], key: null });
+    else this.stack.push({ kind, start, flow, anchor, seg, items: [] });
   }
 
   private close(): void {
@@ -157,8 +168,9 @@ class TreeBuilder {
     }
     this.cursor = Math.max(this.cursor, end);
     const plain = ev.style === 1;
-    const value = this.typed(text, plain, ev, this.span(start, end));
-    return { kind: "scalar", value, text, plain, span: this.span(start, end) };
+    const span = this.span(start, end);
+    const value = this.typed(text, plain, ev, span);
+    return { kind: "scalar", value, text, plain, span };
   }
 
   /** Explicit tags: the core ones are honoured, anything else is refused. */
@@ -232,7 +244,7 @@ class TreeBuilder {
     const first = frame.entries.find((e) => e.key === key.key);
     if (first) {
       const at = this.sources.position(this.file, first.keySpan.start);
-      const path = formatPath([...frame.path, key.key]);
+      const path = formatPath([...this.openPath(), key.key]);
       const doc = this.stack[0];
       if (doc?.kind === "doc") doc.broken = true;
       this.diag.error("schema/duplicate-key", key.span, `strict decoding error: duplicate field "${path}"`, [

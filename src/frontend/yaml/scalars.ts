@@ -34,7 +34,12 @@ export function resolvePlain(text: string): ScalarValue {
   return resolveNumber(text) ?? text;
 }
 
+// Every numeric spelling above (and .inf/.nan) starts with one of these; most
+// plain scalars (names, labels) do not, and skip the five regular expressions.
+const NUMBER_START = /^[-+.0-9]/;
+
 export function resolveNumber(text: string): number | undefined {
+  if (!NUMBER_START.test(text)) return undefined;
   if (DECIMAL.test(text)) return Number(text);
   const radix = radixMatch(text);
   if (radix !== undefined) return radix;
