@@ -217,3 +217,18 @@ describe("netpolc explain", () => {
     expect(r.out).toContain(`dropped by: ubuntu2 filter cali-tw-`);
   });
 });
+
+describe("netpolc verify -O2", () => {
+  it("verifies the optimised rules of examples/bookinfo, and refuses pass flags without -O2", async () => {
+    const { main } = await import("../src/cli/main.js");
+    let out = "";
+    let err = "";
+    const io = { stdout: (s: string) => void (out += s), stderr: (s: string) => void (err += s), readStdin: () => "" };
+    const example = new URL("../examples/bookinfo", import.meta.url).pathname;
+    expect(await main(["verify", "-O2", example], io)).toBe(0);
+    expect(out).toMatch(/^verified: \d+ flows, .* 0 mismatches\n$/);
+    out = "";
+    expect(await main(["verify", "--no-pass", "dead-tail", example], io)).toBe(2);
+    expect(err).toContain("need -O2");
+  });
+});

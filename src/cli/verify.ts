@@ -11,11 +11,16 @@ import {
   type NodeRules, type Simulate, type VerifyContext,
 } from "../verify/index.js";
 import { flag, flagAll, type FlagSpec, type ParsedArgs } from "./args.js";
+import { COMPILE_FLAGS, optimizeOptionsFrom } from "./compile.js";
+
+/** verify compiles exactly as `compile` would at the same -O level and passes. */
+const OPTIMIZE_FLAG_NAMES = new Set(["opt-level", "passes", "no-pass"]);
 
 export const VERIFY_FLAGS: readonly FlagSpec[] = [
   { name: "rules", value: "DIR", help: "check DIR/<node>.iptables and DIR/<node>.ipsets instead of compiling the inputs" },
   { name: "node", value: "NAME", repeatable: true, help: "only flows that cross this node (repeatable)" },
   { name: "format", value: "FMT", choices: ["text", "json"], help: "report and diagnostics format (default text)" },
+  ...COMPILE_FLAGS.filter((f) => OPTIMIZE_FLAG_NAMES.has(f.name)),
   { name: "help", short: "h", help: "show this help" },
 ];
 
@@ -91,7 +96,7 @@ export function loadRules(
   nodesFor: (ctx: VerifyContext) => readonly string[],
 ): Loaded | TextResult {
   const format = flag(args, "format") ?? "text";
-  const res = compile(files, DEFAULT_COMPILE_OPTIONS);
+  const res = compile(files, { ...DEFAULT_COMPILE_OPTIONS, optimize: optimizeOptionsFrom(args) });
   const shown = sortDiagnostics(res.diag.all.filter((d) => d.severity !== "note").map((d) => locate(d, res.sources)));
   const fail = (ds: readonly LocatedDiagnostic[]): TextResult => ({ exitCode: 1, stdout: "", stderr: renderDiagnostics(ds, format) });
   if (!res.model) return fail(shown);
