@@ -4,7 +4,7 @@ import type { NetworkPolicy } from "../../ir/policy.js";
 import type { Chain } from "../../ruleset/types.js";
 import { byteCompare } from "../../ruleset/writer.js";
 import { k8sRuleToCalico } from "./convert.js";
-import { chain, fm, ft, rule } from "./felix-rule.js";
+import { chain, fm, ft, rule, sharedRule } from "./felix-rule.js";
 import type { FelixRule } from "./felix-rule.js";
 import {
   COMMENT,
@@ -60,24 +60,49 @@ export function policiesFor(w: Workload, dir: Direction, policies: readonly Netw
   return selected.sort((a, b) => byteCompare(key(a), key(b)));
 }
 
-function encapDrops(ipencap: string): FelixRule[] {
-  return [
-    // ProtocolNum(17): hashed as `-p 17`, printed `-p udp` (Appendix A).
-    rule([fm.protocolNum(17, "udp"), fm.multiport("dst", VXLAN_PORT)], ft.drop(), COMMENT.dropVxlanFromWorkloads),
-    rule([fm.protocolNum(4, ipencap)], ft.drop(), COMMENT.dropIpipFromWorkloads),
-  ];
+// The rules every endpoint chain shares are built once (sharedRule: their
+// hashed text and saved parts are derived once too); only jump targets vary.
+const SHARED = {
+  ctAccept: sharedRule([fm.conntrack(["RELATED", "ESTABLISHED"])], ft.accept()),
+  ctInvalidDrop: sharedRule([fm.conntrack(["INVALID"])], ft.drop()),
+  clearAccept: sharedRule([], ft.clearMark(MARK.accept)),
+  startOfPolicies: sharedRule([], ft.clearMark(MARK.pass), COMMENT.startOfPolicies),
+  returnIfPolicyAccepted: sharedRule([fm.markSet(MARK.accept)], ft.ret(), COMMENT.returnIfPolicyAccepted),
+  dropIfNoPolicies: sharedRule([fm.markClear(MARK.pass)], ft.drop(), COMMENT.dropIfNoPolicies),
+  returnIfProfileAccepted: sharedRule([fm.markSet(MARK.accept)], ft.ret(), COMMENT.returnIfProfileAccepted),
+  dropIfNoProfiles: sharedRule([], ft.drop(), COMMENT.dropIfNoProfiles),
+};
+const MARK_CLEAR_PASS = fm.markClear(MARK.pass);
+const encapCache = new Map<string, readonly FelixRule[]>();
+
+function encapDrops(ipencap: string): readonly FelixRule[] {
+  let drops = encapCache.get(ipencap);
+  if (!drops) {
+    drops = [
+      // ProtocolNum(17): hashed as `-p 17`, printed `-p udp` (Appendix A).
+      sharedRule([fm.protocolNum(17, "udp"), fm.multiport("dst", VXLAN_PORT)], ft.drop(), COMMENT.dropVxlanFromWorkloads),
+      sharedRule([fm.protocolNum(4, ipencap)], ft.drop(), COMMENT.dropIpipFromWorkloads),
+    ];
+    encapCache.set(ipencap, drops);
+  }
+  return drops;
 }
 
 function policyJumps(dir: Direction, policies: readonly NetworkPolicy[], chainOf: (p: NetworkPolicy) => string): FelixRule[] {
   if (policies.length === 0) return [];
-  return [
-    rule([], ft.clearMark(MARK.pass), COMMENT.startOfPolicies),
-    ...policies.flatMap((p) => [
-      rule([fm.markClear(MARK.pass)], ft.jump(chainOf(p))),
-      rule([fm.markSet(MARK.accept)], ft.ret(), COMMENT.returnIfPolicyAccepted),
-    ]),
-    rule([fm.markClear(MARK.pass)], ft.drop(), COMMENT.dropIfNoPolicies),
-  ];
+  const out = [SHARED.startOfPolicies];
+  for (const p of policies) out.push(rule([MARK_CLEAR_PASS], ft.jump(chainOf(p))), SHARED.returnIfPolicyAccepted);
+  out.push(SHARED.dropIfNoPolicies);
+  return out;
+}
+
+// Profiles are interned per cluster (workloads.ts): one jump rule per profile and direction.
+const profileJumps = new WeakMap<Profile, Partial<Record<Direction, FelixRule>>>();
+
+function profileJump(p: Profile, dir: Direction): FelixRule {
+  let byDir = profileJumps.get(p);
+  if (!byDir) profileJumps.set(p, (byDir = {}));
+  return (byDir[dir] ??= sharedRule([], ft.jump(profileChainName(dir, p.name))));
 }
 
 // Names past the 28-character limit cost a SHA-256 (§1), and every endpoint
@@ -96,16 +121,13 @@ export function endpointChain(
   chainOf: (p: NetworkPolicy) => string = (p) => policyChainNameOf(p, dir),
 ): Chain {
   const rules: FelixRule[] = [
-    rule([fm.conntrack(["RELATED", "ESTABLISHED"])], ft.accept()),
-    rule([fm.conntrack(["INVALID"])], ft.drop()),
-    rule([], ft.clearMark(MARK.accept)),
+    SHARED.ctAccept,
+    SHARED.ctInvalidDrop,
+    SHARED.clearAccept,
     ...(dir === "egress" ? encapDrops(ipencap) : []),
     ...policyJumps(dir, policies, chainOf),
-    ...w.profiles.flatMap((p) => [
-      rule([], ft.jump(profileChainName(dir, p.name))),
-      rule([fm.markSet(MARK.accept)], ft.ret(), COMMENT.returnIfProfileAccepted),
-    ]),
-    rule([], ft.drop(), COMMENT.dropIfNoProfiles),
+    ...w.profiles.flatMap((p) => [profileJump(p, dir), SHARED.returnIfProfileAccepted]),
+    SHARED.dropIfNoProfiles,
   ];
   return chain(endpointChainName(dir, w.iface), rules);
 }

@@ -103,8 +103,27 @@ export const ft = {
   }),
 };
 
+// Most rules of an endpoint chain are the same on every endpoint (endpoints.ts
+// keeps them as module constants made by sharedRule), so their hashed text
+// and the saved-form parts that do not depend on the hash are derived once.
+// Only shared rules are remembered: a WeakMap entry per one-off rule would
+// cost the garbage collector more than it saves.
+const bodies = new WeakMap<FelixRule, string>();
+
+/** A rule used in many chains: its derived texts are computed now, once. */
+export function sharedRule(matches: readonly Frag[], target: FelixTarget | null, ...comments: string[]): FelixRule {
+  const r = rule(matches, target, ...comments);
+  bodies.set(r, buildFelixBody(r));
+  shapes.set(r, buildShape(r));
+  return r;
+}
+
 /** The text Felix hashes after `-A <chain> HASH` (§6): comments, matches, target. */
 export function felixBody(r: FelixRule): string {
+  return bodies.get(r) ?? buildFelixBody(r);
+}
+
+function buildFelixBody(r: FelixRule): string {
   const comments = r.comments.map((c) => `-m comment --comment "${escapeComment(c)}"`);
   const pieces = [...comments, ...r.matches.map((f) => f.felix)];
   if (r.target) pieces.push(r.target.felix);
@@ -124,10 +143,23 @@ function printedBySave(p: RulePart): boolean {
   return !((p.kind === "source" || p.kind === "destination") && !p.negated && p.value === "0.0.0.0/0");
 }
 
-function savedRule(r: FelixRule, hash: string): Rule {
+interface SavedShape {
+  readonly heads: readonly RulePart[];
+  readonly comments: readonly RulePart[];
+  readonly modules: readonly RulePart[];
+}
+
+const shapes = new WeakMap<FelixRule, SavedShape>();
+
+function buildShape(r: FelixRule): SavedShape {
   const heads = HEAD_ORDER.flatMap((k) => r.matches.filter((f) => f.part.kind === k).map((f) => f.part)).filter(printedBySave);
   const modules = r.matches.filter((f) => f.part.kind === "match").map((f) => f.part);
-  const comments = [RULE_HASH_PREFIX + hash, ...r.comments.map(escapeComment)].map((c) => m.comment(c));
+  return { heads, comments: r.comments.map((c) => m.comment(escapeComment(c))), modules };
+}
+
+function savedRule(r: FelixRule, hash: string): Rule {
+  const { heads, modules, comments: extra } = shapes.get(r) ?? buildShape(r);
+  const comments = [m.comment(RULE_HASH_PREFIX + hash), ...extra];
   return { parts: [...heads, ...comments, ...modules], target: r.target ? r.target.target : null };
 }
 

@@ -68,10 +68,18 @@ export function ruleHashes(chain: string, bodies: readonly string[]): string[] {
   let h = digest("sha224", chain);
   return bodies.map((body) => {
     const text = `-A ${chain} HASH` + (body ? " " + body : "");
-    h = digest("sha224", Buffer.concat([h, Buffer.from(text)]));
+    // h ‖ text assembled in one reused buffer: millions of rules per compile,
+    // and two fresh Buffers per rule were a large share of the garbage.
+    const need = h.length + text.length * 3;
+    if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
+    h.copy(scratch, 0);
+    const n = h.length + scratch.write(text, h.length, "utf8");
+    h = digest("sha224", scratch.subarray(0, n));
     return base64UrlNoPad(h).slice(0, RULE_HASH_LENGTH);
   });
 }
+
+let scratch = Buffer.allocUnsafe(4096);
 
 /** MakeUniqueID (§7.2): `prefix:` + base64url(SHA-224("prefix:" + content)). */
 export function makeUniqueId(prefix: string, content: string): string {
