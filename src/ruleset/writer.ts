@@ -100,6 +100,16 @@ export function orderedChains(table: Table): Chain[] {
 // a chain's `-A` lines are written once per chain object and reused.
 const chainTexts = new WeakMap<Chain, string>();
 
+/**
+ * Hand the writer a chain's `-A` lines (each ending in a newline) already
+ * rendered by a backend's text path, so its rules need not be built to be
+ * written. The text must equal what writing `c.rules` gives in SAVE_STYLE
+ * (test/backends/calico/text-path.test.ts checks it on every golden case).
+ */
+export function primeChainText(c: Chain, text: string): void {
+  chainTexts.set(c, text);
+}
+
 /** The chain's `-A` lines, each ending in a newline. */
 function chainRules(c: Chain, style: WriteStyle): string {
   const cacheable = style.layout === SAVE_STYLE.layout && style.quoting === SAVE_STYLE.quoting;

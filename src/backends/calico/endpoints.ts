@@ -4,7 +4,7 @@ import type { NetworkPolicy } from "../../ir/policy.js";
 import type { Chain } from "../../ruleset/types.js";
 import { byteCompare } from "../../ruleset/writer.js";
 import { k8sRuleToCalico } from "./convert.js";
-import { chain, fm, ft, rule, sharedRule } from "./felix-rule.js";
+import { chain, fm, ft, rule, sharedRule, textChain } from "./felix-rule.js";
 import type { FelixRule } from "./felix-rule.js";
 import {
   COMMENT,
@@ -88,10 +88,19 @@ function encapDrops(ipencap: string): readonly FelixRule[] {
   return drops;
 }
 
+// One jump rule per target chain name, shared by every endpoint jumping there.
+const policyJumpCache = new Map<string, FelixRule>();
+
+function policyJump(target: string): FelixRule {
+  let r = policyJumpCache.get(target);
+  if (!r) policyJumpCache.set(target, (r = sharedRule([MARK_CLEAR_PASS], ft.jump(target))));
+  return r;
+}
+
 function policyJumps(dir: Direction, policies: readonly NetworkPolicy[], chainOf: (p: NetworkPolicy) => string): FelixRule[] {
   if (policies.length === 0) return [];
   const out = [SHARED.startOfPolicies];
-  for (const p of policies) out.push(rule([MARK_CLEAR_PASS], ft.jump(chainOf(p))), SHARED.returnIfPolicyAccepted);
+  for (const p of policies) out.push(policyJump(chainOf(p)), SHARED.returnIfPolicyAccepted);
   out.push(SHARED.dropIfNoPolicies);
   return out;
 }
@@ -129,7 +138,7 @@ export function endpointChain(
     ...w.profiles.flatMap((p) => [profileJump(p, dir), SHARED.returnIfProfileAccepted]),
     SHARED.dropIfNoProfiles,
   ];
-  return chain(endpointChainName(dir, w.iface), rules);
+  return textChain(endpointChainName(dir, w.iface), rules);
 }
 
 /** cali-pi-* / cali-po-* (§4.1): the policy's rules for one direction, in k8s rule order. */

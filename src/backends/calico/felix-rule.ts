@@ -5,6 +5,7 @@
 // RuleSet text — the RuleSet side goes through src/ruleset/build.ts.
 import { head, hex, m, t } from "../../ruleset/build.js";
 import type { Chain, Rule, RulePart, Target } from "../../ruleset/types.js";
+import { primeChainText, saveString, writeRuleBody } from "../../ruleset/writer.js";
 import { RULE_HASH_PREFIX, appendsHashChain, escapeComment, ruleHashes } from "./names.js";
 
 export interface Frag {
@@ -115,6 +116,7 @@ export function sharedRule(matches: readonly Frag[], target: FelixTarget | null,
   const r = rule(matches, target, ...comments);
   bodies.set(r, buildFelixBody(r));
   shapes.set(r, buildShape(r));
+  texts.set(r, buildSavedText(r));
   return r;
 }
 
@@ -167,6 +169,49 @@ function savedRule(r: FelixRule, hash: string): Rule {
 export function hashRules(hashChain: string, rules: readonly FelixRule[]): Rule[] {
   const hashes = ruleHashes(hashChain, rules.map(felixBody));
   return rules.map((r, i) => savedRule(r, hashes[i] ?? ""));
+}
+
+// The saved text of a rule around its hash comment, for the text path below.
+interface SavedText {
+  /** Head parts and a trailing space, or "". */
+  readonly before: string;
+  /** A leading space and the rest (comments, modules, target), or "". */
+  readonly after: string;
+}
+
+const texts = new WeakMap<FelixRule, SavedText>();
+
+function buildSavedText(r: FelixRule): SavedText {
+  const { heads, modules, comments } = shapes.get(r) ?? buildShape(r);
+  const before = writeRuleBody({ parts: heads, target: null });
+  const after = writeRuleBody({ parts: [...comments, ...modules], target: r.target ? r.target.target : null });
+  return { before: before ? before + " " : "", after: after ? " " + after : "" };
+}
+
+/**
+ * A user chain written straight to iptables-save text (endpoint chains: one
+ * per endpoint and direction, millions of rules at scale). Its RuleSet rules
+ * are built only if something reads them (verify, simulator, optimizer);
+ * the writer uses the text, which equals writing those rules.
+ */
+export function textChain(name: string, rules: readonly FelixRule[]): Chain {
+  const hashes = ruleHashes(name, rules.map(felixBody));
+  let text = "";
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
+    const s = texts.get(r) ?? buildSavedText(r);
+    text += `-A ${name} ${s.before}-m comment --comment ${saveString(RULE_HASH_PREFIX + hashes[i])}${s.after}\n`;
+  }
+  let saved: Rule[] | undefined;
+  const c: Chain = {
+    name,
+    policy: null,
+    get rules(): readonly Rule[] {
+      return (saved ??= rules.map((r, i) => savedRule(r, hashes[i] ?? "")));
+    },
+  };
+  primeChainText(c, text);
+  return c;
 }
 
 /** A user chain (policy null) or built-in chain (policy given). */
