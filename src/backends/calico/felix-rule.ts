@@ -171,21 +171,28 @@ export function hashRules(hashChain: string, rules: readonly FelixRule[]): Rule[
   return rules.map((r, i) => savedRule(r, hashes[i] ?? ""));
 }
 
-// The saved text of a rule around its hash comment, for the text path below.
+// The saved text of a rule around its hash, for the text path below.
 interface SavedText {
-  /** Head parts and a trailing space, or "". */
-  readonly before: string;
-  /** A leading space and the rest (comments, modules, target), or "". */
-  readonly after: string;
+  /** Head parts, then the hash comment up to the hash itself. */
+  readonly open: string;
+  /** The rest after the hash (comments, modules, target) and the newline. */
+  readonly close: string;
 }
 
 const texts = new WeakMap<FelixRule, SavedText>();
+
+// The hash comment as the writer quotes it: the hash is base64url, so only the
+// prefix decides whether saveString quotes (it does: `cali:` has a colon).
+const SAMPLE_HASH = "A";
+const QUOTED_HASH = saveString(RULE_HASH_PREFIX + SAMPLE_HASH);
+const HASH_OPEN = "-m comment --comment " + QUOTED_HASH.slice(0, QUOTED_HASH.length - SAMPLE_HASH.length - (QUOTED_HASH.endsWith('"') ? 1 : 0));
+const HASH_CLOSE = QUOTED_HASH.endsWith('"') ? '"' : "";
 
 function buildSavedText(r: FelixRule): SavedText {
   const { heads, modules, comments } = shapes.get(r) ?? buildShape(r);
   const before = writeRuleBody({ parts: heads, target: null });
   const after = writeRuleBody({ parts: [...comments, ...modules], target: r.target ? r.target.target : null });
-  return { before: before ? before + " " : "", after: after ? " " + after : "" };
+  return { open: (before ? before + " " : "") + HASH_OPEN, close: HASH_CLOSE + (after ? " " + after : "") + "\n" };
 }
 
 /**
@@ -196,11 +203,11 @@ function buildSavedText(r: FelixRule): SavedText {
  */
 export function textChain(name: string, rules: readonly FelixRule[]): Chain {
   const hashes = ruleHashes(name, rules.map(felixBody));
+  const lead = "-A " + name + " ";
   let text = "";
   for (let i = 0; i < rules.length; i++) {
-    const r = rules[i]!;
-    const s = texts.get(r) ?? buildSavedText(r);
-    text += `-A ${name} ${s.before}-m comment --comment ${saveString(RULE_HASH_PREFIX + hashes[i])}${s.after}\n`;
+    const s = texts.get(rules[i]!) ?? buildSavedText(rules[i]!);
+    text += lead + s.open + hashes[i] + s.close;
   }
   let saved: Rule[] | undefined;
   const c: Chain = {

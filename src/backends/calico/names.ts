@@ -76,14 +76,25 @@ export function ruleHashes(chain: string, bodies: readonly string[]): string[] {
   // h_{i-1} is kept as its base64url text (RawURLEncoding, no padding) and
   // decoded into the scratch buffer ahead of R_i.
   let h = digest64("sha224", chain);
+  // Buffer: h ‖ `-A <chain> HASH` ‖ (` ` body); the middle is written once per
+  // chain, and one reused buffer keeps millions of rules from making garbage.
+  const lead = `-A ${chain} HASH`;
+  const leadMax = SHA224_BYTES + lead.length * 3;
+  if (scratch.length < leadMax) scratch = Buffer.allocUnsafe(Math.max(leadMax, scratch.length * 2));
+  const leadEnd = SHA224_BYTES + scratch.write(lead, SHA224_BYTES, "utf8");
   return bodies.map((body) => {
-    const text = `-A ${chain} HASH` + (body ? " " + body : "");
-    // h ‖ text assembled in one reused buffer: millions of rules per compile,
-    // and two fresh Buffers per rule were a large share of the garbage.
-    const need = SHA224_BYTES + text.length * 3;
-    if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
-    const hn = scratch.write(h, 0, "base64url");
-    const n = hn + scratch.write(text, hn, "utf8");
+    const need = leadEnd + 1 + body.length * 3;
+    if (scratch.length < need) {
+      const grown = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
+      scratch.copy(grown, 0, 0, leadEnd);
+      scratch = grown;
+    }
+    scratch.write(h, 0, "base64url");
+    let n = leadEnd;
+    if (body) {
+      scratch[n++] = 0x20;
+      n += scratch.write(body, n, "utf8");
+    }
     h = digest64("sha224", scratch.subarray(0, n));
     return h.slice(0, RULE_HASH_LENGTH);
   });

@@ -122,3 +122,20 @@ describe("comment escaping (§6)", () => {
     expect(escapeComment("x".repeat(300))).toHaveLength(256);
   });
 });
+
+describe("ruleHashes against the recipe spelled out (§6)", () => {
+  test("long, empty and non-ASCII bodies, a long chain name", async () => {
+    const { createHash } = await import("node:crypto");
+    const reference = (chain: string, bodies: string[]): string[] => {
+      let h = createHash("sha224").update(chain).digest();
+      return bodies.map((b) => {
+        h = createHash("sha224").update(Buffer.concat([h, Buffer.from(`-A ${chain} HASH` + (b ? " " + b : ""))])).digest();
+        return h.toString("base64url").slice(0, 16);
+      });
+    };
+    const chain = "cali-tw-" + "x".repeat(5000);
+    const bodies = ["", "--jump ACCEPT", "-m comment --comment \"é ünïcode ✓\"", "y".repeat(20000), "", "--jump DROP"];
+    expect(ruleHashes(chain, bodies)).toEqual(reference(chain, bodies));
+    expect(ruleHashes("c", bodies)).toEqual(reference("c", bodies));
+  });
+});
