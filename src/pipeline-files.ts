@@ -4,6 +4,7 @@
 // Map held every node's RuleSet and text at once (2.6 GiB peak RSS for the
 // 50k-pod synthetic cluster); iterating this map holds one node at a time.
 import type { NodeOutput } from "./backends/types.js";
+import { ByteSink } from "./ruleset/writer.js";
 
 export interface NodeFileSource {
   /** Nodes in output order (sorted by name). */
@@ -12,9 +13,21 @@ export interface NodeFileSource {
   readonly kinds: readonly string[];
   render(node: string): NodeOutput;
   text(out: NodeOutput, kind: string): string;
+  /** The same file's UTF-8 bytes, appended to `sink`. */
+  bytes(out: NodeOutput, kind: string, sink: ByteSink): void;
 }
 
-export class NodeFiles implements ReadonlyMap<string, string> {
+/** Output files that can hand each file's bytes straight to the writer (src/cli/write.ts). */
+export interface ByteFiles {
+  /** Calls `fn` with every file's name and bytes, in order; the bytes are only valid during the call. */
+  eachBytes(fn: (name: string, bytes: Uint8Array) => void): void;
+}
+
+export function hasBytes(files: object): files is ByteFiles {
+  return typeof (files as Partial<ByteFiles>).eachBytes === "function";
+}
+
+export class NodeFiles implements ReadonlyMap<string, string>, ByteFiles {
   private readonly index = new Map<string, { node: string; kind: string }>();
   private last: NodeOutput | null = null;
 
@@ -35,6 +48,20 @@ export class NodeFiles implements ReadonlyMap<string, string> {
     if (!at) return undefined;
     if (this.last?.node !== at.node) this.last = this.src.render(at.node);
     return this.src.text(this.last, at.kind);
+  }
+
+  eachBytes(fn: (name: string, bytes: Uint8Array) => void): void {
+    const sink = new ByteSink();
+    try {
+      for (const [name, at] of this.index) {
+        if (this.last?.node !== at.node) this.last = this.src.render(at.node);
+        sink.reset();
+        this.src.bytes(this.last, at.kind, sink);
+        fn(name, sink.bytes());
+      }
+    } finally {
+      this.last = null;
+    }
   }
 
   keys(): MapIterator<string> {

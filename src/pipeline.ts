@@ -10,8 +10,8 @@ import { DEFAULT_KUBE_PROXY_OPTIONS, renderKubeProxyNode, type KubeProxyOptions 
 import { mergeNodeRuleSets } from "./backends/kubeproxy/merge.js";
 import { optimizeNode, type OptimizeOptions } from "./optimize/index.js";
 import type { Rule, TableName } from "./ruleset/types.js";
-import { SAVE_STYLE, writeListRules, writeRuleSet, type WriteStyle } from "./ruleset/writer.js";
-import { writeIpSets } from "./ruleset/ipset.js";
+import { SAVE_STYLE, writeListRules, writeRuleSet, writeRuleSetTo, type ByteSink, type WriteStyle } from "./ruleset/writer.js";
+import { writeIpSets, writeIpSetsTo } from "./ruleset/ipset.js";
 import { writeRoutes } from "./ruleset/routes.js";
 import { NodeFiles } from "./pipeline-files.js";
 
@@ -136,6 +136,13 @@ export function emitText(out: NodeOutput, kind: EmitKind, opts: CompileOptions =
   }
 }
 
+/** emitText's bytes (UTF-8), appended to `sink`: the `-o` path, which never joins a whole file into one string. */
+export function emitBytes(out: NodeOutput, kind: EmitKind, sink: ByteSink, opts: CompileOptions = DEFAULT_COMPILE_OPTIONS): void {
+  if (kind === "iptables" && !opts.listRules) writeRuleSetTo(out.ruleset, sink, iptablesStyle(opts));
+  else if (kind === "ipsets") writeIpSetsTo(out.ipsets, sink);
+  else sink.write(emitText(out, kind, opts));
+}
+
 function iptablesText(out: NodeOutput, opts: CompileOptions): string {
   if (!opts.listRules) return writeRuleSet(out.ruleset, iptablesStyle(opts));
   const table = out.ruleset.tables.find((t) => t.name === opts.listRules) ?? { name: opts.listRules, chains: [] };
@@ -144,7 +151,13 @@ function iptablesText(out: NodeOutput, opts: CompileOptions): string {
 
 /** Every output file, like `outputFiles`, but each node rendered only while its files are read. */
 export function nodeFiles(res: CompileResult, opts: CompileOptions = DEFAULT_COMPILE_OPTIONS): ReadonlyMap<string, string> {
-  return new NodeFiles({ nodes: res.nodes, kinds: emitKinds(opts), render: res.render, text: (out, kind) => emitText(out, kind as EmitKind, opts) });
+  return new NodeFiles({
+    nodes: res.nodes,
+    kinds: emitKinds(opts),
+    render: res.render,
+    text: (out, kind) => emitText(out, kind as EmitKind, opts),
+    bytes: (out, kind, sink) => emitBytes(out, kind as EmitKind, sink, opts),
+  });
 }
 
 /** Every output file, keyed by file name (`<node>.iptables`, …), in a stable order. */

@@ -2,6 +2,7 @@
 // beside the target first and is renamed into place only when all succeeded.
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { hasBytes } from "../pipeline-files.js";
 
 const OUTPUT_FILE = /\.(iptables|ipsets|routes)$/;
 // Node names are validated DNS-1123 subdomains; re-check before they become paths.
@@ -15,7 +16,9 @@ export function writeOutputs(dir: string, files: ReadonlyMap<string, string>, pr
   mkdirSync(dirname(target), { recursive: true });
   const tmp = mkdtempSync(join(dirname(target), `.${basename(target)}.tmp-`));
   try {
-    for (const [name, text] of files) writeFileSync(join(tmp, name), text);
+    // A compile's lazy files hand over each file's bytes (one reused buffer) rather than a joined string.
+    if (hasBytes(files)) files.eachBytes((name, bytes) => writeFileSync(join(tmp, name), bytes));
+    else for (const [name, text] of files) writeFileSync(join(tmp, name), text);
     mkdirSync(target, { recursive: true });
     if (pruneStale) {
       for (const old of readdirSync(target)) {

@@ -1,5 +1,5 @@
 // IP sets as data, and the one `ipset restore` / `ipset save` writer.
-import { byteCompare } from "./writer.js";
+import { byteCompare, type ByteSink } from "./writer.js";
 
 export type IpSetType = "hash:net" | "hash:ip" | "hash:ip,port" | "hash:net,port" | "hash:ip,port,ip" | "bitmap:port";
 
@@ -34,6 +34,11 @@ export function compareMembers(a: IpSetMember, b: IpSetMember): number {
 /** `ipset restore` input: sets by name, members in address order; identical to what `ipset save` prints back. */
 export function writeIpSets(sets: readonly IpSet[]): string {
   return [...sets].sort((a, b) => byteCompare(a.name, b.name)).map(setText).join("");
+}
+
+/** writeIpSets' bytes, appended to `sink` one set's cached text at a time. */
+export function writeIpSetsTo(sets: readonly IpSet[], sink: ByteSink): void {
+  for (const s of [...sets].sort((a, b) => byteCompare(a.name, b.name))) sink.write(setText(s));
 }
 
 // Sets are immutable and a backend may share one set object between many

@@ -130,10 +130,55 @@ export function writeTable(table: Table, style: WriteStyle = SAVE_STYLE): string
   return text + "COMMIT\n";
 }
 
+/**
+ * A growing byte buffer that output text is appended to as UTF-8, reused from
+ * one file to the next: `-o` writes each file's bytes from here instead of
+ * joining a node's text into one string that writeFileSync then encodes.
+ */
+export class ByteSink {
+  private buf = Buffer.allocUnsafe(1 << 22);
+  private end = 0;
+
+  reset(): void {
+    this.end = 0;
+  }
+
+  write(s: string): void {
+    // At most 3 bytes per UTF-16 unit, so Buffer.write never truncates.
+    const room = this.end + s.length * 3;
+    if (room > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(room, this.buf.length * 2));
+      this.buf.copy(next, 0, 0, this.end);
+      this.buf = next;
+    }
+    this.end += this.buf.write(s, this.end, "utf8");
+  }
+
+  /** The bytes written since the last reset (a view, valid until the next write). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.end);
+  }
+}
+
+function tablesInOrder(rs: RuleSet, style: WriteStyle): Table[] {
+  return style.layout === "given" ? [...rs.tables] : [...rs.tables].sort((a, b) => TABLE_ORDER.indexOf(a.name) - TABLE_ORDER.indexOf(b.name));
+}
+
+/** writeRuleSet's bytes, appended to `sink`: chain headers once per table, each chain's cached `-A` text as it is. */
+export function writeRuleSetTo(rs: RuleSet, sink: ByteSink, style: WriteStyle = SAVE_STYLE): void {
+  for (const table of tablesInOrder(rs, style)) {
+    const chains = style.layout === "save" ? orderedChains(table) : [...table.chains];
+    let head = `*${table.name}\n`;
+    for (const c of chains) head += `:${c.name} ${isBuiltinChain(c.name) ? (c.policy ?? "ACCEPT") : "-"} [0:0]\n`;
+    sink.write(head);
+    for (const c of chains) sink.write(chainRules(c, style));
+    sink.write("COMMIT\n");
+  }
+}
+
 /** The whole ruleset as iptables-restore input (tables in TABLE_ORDER unless the style keeps them as given; no timestamps). */
 export function writeRuleSet(rs: RuleSet, style: WriteStyle = SAVE_STYLE): string {
-  const tables = style.layout === "given" ? [...rs.tables] : [...rs.tables].sort((a, b) => TABLE_ORDER.indexOf(a.name) - TABLE_ORDER.indexOf(b.name));
-  return tables.map((t) => writeTable(t, style)).join("");
+  return tablesInOrder(rs, style).map((t) => writeTable(t, style)).join("");
 }
 
 /**
