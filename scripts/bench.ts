@@ -22,7 +22,11 @@ import { generateCluster, SIZES, writeCluster, type SizeName } from "./gen-clust
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 function child(...args: string[]): ChildResult {
-  const r = spawnSync(process.execPath, [join(HERE, "bench-child.js"), ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+  // The same V8 flag bin/netpolc.js starts with, so the figures are what users get.
+  const r = spawnSync(process.execPath, ["--max-semi-space-size=32", join(HERE, "bench-child.js"), ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`bench-child ${args.join(" ")} failed (${r.status}):\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as ChildResult;
 }
