@@ -6,7 +6,7 @@
 //
 // Updating is explicit: `UPDATE_GOLDEN=1 npm test` rewrites expected/, and is
 // refused when CI is set. Review `git diff golden/` like code.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../src/cli/args.js";
@@ -15,46 +15,18 @@ import { byteCompare } from "../src/ruleset/writer.js";
 import { compile, emitsSaveText } from "../src/pipeline.js";
 import { compileOptionsFrom } from "../src/cli/compile.js";
 import { checkJumpTargets } from "./helpers/ruleset-checks.js";
+import { caseArgs, caseInputs, GOLDEN_ROOT, goldenCaseNames } from "./helpers/golden-cases.js";
 import { parseRuleSet } from "../src/ruleset/parser.js";
 import { writeRuleSet } from "../src/ruleset/writer.js";
 import { parseIpSets } from "../src/ruleset/ipset-parser.js";
 import { writeIpSets } from "../src/ruleset/ipset.js";
 
-const ROOT = join(import.meta.dirname, "..", "golden");
+const ROOT = GOLDEN_ROOT;
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
 if (UPDATE && process.env.CI) throw new Error("UPDATE_GOLDEN is refused when CI is set: golden files are the contract");
 
-function inputsOf(dir: string, sub = ""): { path: string; text: string }[] {
-  const out: { path: string; text: string }[] = [];
-  for (const name of readdirSync(join(dir, sub)).sort(byteCompare)) {
-    const rel = sub ? `${sub}/${name}` : name;
-    if (rel === "expected") continue;
-    if (statSync(join(dir, rel)).isDirectory()) out.push(...inputsOf(dir, rel));
-    else if (/\.(ya?ml|json)$/.test(name)) out.push({ path: rel, text: readFileSync(join(dir, rel), "utf8") });
-  }
-  return out;
-}
-
-/**
- * A case's inputs: its own YAML files, or — when it has an `inputs` file — the
- * files and directories listed there (relative to the case), so a case can
- * compile examples/ without copying them.
- */
-function caseInputs(dir: string): { path: string; text: string }[] {
-  const list = join(dir, "inputs");
-  if (!existsSync(list)) return inputsOf(dir);
-  const out: { path: string; text: string }[] = [];
-  for (const p of readFileSync(list, "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"))) {
-    const abs = join(dir, p);
-    if (statSync(abs).isDirectory()) out.push(...inputsOf(abs).map((f) => ({ path: `${p}/${f.path}`, text: f.text })));
-    else out.push({ path: p, text: readFileSync(abs, "utf8") });
-  }
-  return out;
-}
-
 function produce(dir: string): Map<string, string> {
-  const argsFile = join(dir, "args");
-  const extra = existsSync(argsFile) ? readFileSync(argsFile, "utf8").trim().split(/\s+/).filter(Boolean) : [];
+  const extra = caseArgs(dir);
   const args = parseArgs(["-o", "unused", ...extra], COMPILE_FLAGS);
   const res = runCompile(caseInputs(dir), args);
   const files = new Map(res.files);
@@ -62,7 +34,7 @@ function produce(dir: string): Map<string, string> {
   return files;
 }
 
-const cases = existsSync(ROOT) ? readdirSync(ROOT).filter((d) => statSync(join(ROOT, d)).isDirectory()).sort(byteCompare) : [];
+const cases = goldenCaseNames();
 
 describe("golden", () => {
   it("has cases", () => expect(cases.length).toBeGreaterThan(0));
@@ -89,8 +61,7 @@ describe("golden", () => {
     });
 
     it(`${name}: every emitted file re-parses and re-writes identically`, () => {
-      const argsFile = join(dir, "args");
-      const extra = existsSync(argsFile) ? readFileSync(argsFile, "utf8").trim().split(/\s+/).filter(Boolean) : [];
+      const extra = caseArgs(dir);
       const opts = compileOptionsFrom(parseArgs(extra, COMPILE_FLAGS));
       // kube-proxy's restore payload (its unit tests' layout) and `iptables -S` lines are not iptables-save text;
       // test/backends/kubeproxy compares them with the spec instead.
@@ -109,8 +80,7 @@ describe("golden", () => {
     });
 
     it(`${name}: every jump target is declared`, () => {
-      const argsFile = join(dir, "args");
-      const extra = existsSync(argsFile) ? readFileSync(argsFile, "utf8").trim().split(/\s+/).filter(Boolean) : [];
+      const extra = caseArgs(dir);
       const res = compile(caseInputs(dir), compileOptionsFrom(parseArgs(extra, COMPILE_FLAGS)));
       for (const out of res.outputs) expect(checkJumpTargets(out.ruleset), `${name}/${out.node}`).toEqual([]);
     });

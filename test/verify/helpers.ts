@@ -2,11 +2,11 @@
 // node, and build the rules verify checks.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { gatherInputs } from "../../src/cli/inputs.js";
 import type { InputFile } from "../../src/frontend/index.js";
 import { compile, DEFAULT_COMPILE_OPTIONS } from "../../src/pipeline.js";
 import { simulatePath } from "../../src/ruleset/simulate.js";
 import { byteCompare } from "../../src/ruleset/writer.js";
+export { caseInputs } from "../helpers/golden-cases.js";
 import { rulesFromOutput, type NodeRules, type VerifyContext } from "../../src/verify/index.js";
 import type { NodeOutput } from "../../src/backends/types.js";
 
@@ -26,17 +26,6 @@ export function goldenCases(): string[] {
   return readdirSync(GOLDEN)
     .filter((n) => !n.startsWith("error-") && statSync(join(GOLDEN, n)).isDirectory() && !otherBackend(join(GOLDEN, n)))
     .sort(byteCompare);
-}
-
-/** A case's inputs: its own YAML, or the paths its `inputs` file lists (as the golden runner reads them). */
-export function caseInputs(dir: string): InputFile[] {
-  const list = join(dir, "inputs");
-  if (!existsSync(list)) {
-    const own = readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).map((n) => join(dir, n));
-    return gatherInputs(own, () => "");
-  }
-  const paths = readFileSync(list, "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
-  return gatherInputs(paths.map((p) => join(dir, p)), () => "");
 }
 
 export interface Compiled {
