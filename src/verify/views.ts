@@ -68,9 +68,8 @@ export interface PolicySideView {
   readonly egress: DirectionView;
   readonly ingress: DirectionView;
 }
-/** A flow's first packet: rules against the reference evaluator. */
-export interface FlowView {
-  readonly kind: "flow";
+/** What every flow-like report row shows: the packet, both sides' verdicts. */
+interface ProbeViewBase {
   readonly flow: string;
   readonly src: string;
   readonly dst: string;
@@ -79,23 +78,20 @@ export interface FlowView {
   readonly status: FlowStatus;
   readonly policy: PolicySideView;
   readonly rules: WalkView;
+}
+/** A flow's first packet: rules against the reference evaluator. */
+export interface FlowView extends ProbeViewBase {
+  readonly kind: "flow";
   /** The reply's walk, when the flow is allowed and accepted (explain shows it; verify lists it only when it fails). */
   readonly reply: { readonly status: FlowStatus; readonly rules: WalkView } | null;
 }
-/** The reply of an allowed flow: must be accepted (netpol-semantics §7). */
-export interface ReplyView {
+/**
+ * The reply of an allowed flow: must be accepted (netpol-semantics §7).
+ * `flow` reads `reply of <flow>`; src/dst are the reply's own ends; `policy`
+ * is the flow's verdict, which allows the reply.
+ */
+export interface ReplyView extends ProbeViewBase {
   readonly kind: "reply";
-  /** `reply of <flow>`. */
-  readonly flow: string;
-  /** The reply's own ends: the flow's destination and source. */
-  readonly src: string;
-  readonly dst: string;
-  readonly protocol: string;
-  readonly port: number;
-  readonly status: FlowStatus;
-  /** The flow's verdict, which allows the reply. */
-  readonly policy: PolicySideView;
-  readonly rules: WalkView;
 }
 /** A Felix invariant probe (not NetworkPolicy: invariants.ts). */
 export interface InvariantView {
