@@ -2,7 +2,7 @@
 // render per node → write text. Only src/cli touches the filesystem.
 import { DiagnosticSink } from "./diagnostics/diagnostic.js";
 import { SourceMap } from "./diagnostics/sources.js";
-import { loadModel, type InputFile } from "./frontend/index.js";
+import { loadModel, type FrontendThreads, type InputFile } from "./frontend/index.js";
 import type { Model } from "./ir/policy.js";
 import { renderCalicoNode, DEFAULT_CALICO_OPTIONS, type CalicoOptions } from "./backends/calico/index.js";
 import type { NodeOutput } from "./backends/types.js";
@@ -40,6 +40,8 @@ export interface CompileOptions {
   readonly onNode?: (model: Model, node: string) => void;
   /** -O level and -O2 passes (src/optimize); absent = -O1, Felix's own layout. */
   readonly optimize?: OptimizeOptions;
+  /** Threads for parsing and decoding the input (src/frontend/parallel.ts); absent = "auto". Never changes the output. */
+  readonly jobs?: FrontendThreads;
 }
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { nodes: [], calico: DEFAULT_CALICO_OPTIONS };
@@ -95,7 +97,7 @@ function failed(diag: DiagnosticSink, sources: SourceMap): CompileResult {
 export function compile(files: readonly InputFile[], opts: CompileOptions): CompileResult {
   const diag = new DiagnosticSink();
   const sources = new SourceMap();
-  const model = loadModel(files, diag, sources);
+  const model = loadModel(files, diag, sources, { threads: opts.jobs ?? "auto" });
   if (diag.hasErrors()) return failed(diag, sources);
   const known = new Set(model.cluster.nodes.map((n) => n.name));
   for (const n of opts.nodes) {

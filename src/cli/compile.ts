@@ -4,7 +4,7 @@ import { DEFAULT_CALICO_OPTIONS } from "../backends/calico/index.js";
 import { DEFAULT_KUBE_PROXY_OPTIONS, KUBE_PROXY_VERSIONS, type KubeProxyOptions, type KubeProxyVersion } from "../backends/kubeproxy/index.js";
 import type { TableName } from "../ruleset/types.js";
 import { renderAll, type DiagnosticFormat } from "../diagnostics/render.js";
-import type { InputFile } from "../frontend/index.js";
+import type { FrontendThreads, InputFile } from "../frontend/index.js";
 import { flag, flagAll, has, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
 import { withProgress } from "./progress.js";
 import { PASS_NAMES, selectPasses, statsText, statsTrail, type OptimizeOptions } from "../optimize/index.js";
@@ -30,6 +30,7 @@ export const COMPILE_FLAGS: readonly FlagSpec[] = [
   { name: "opt-level", short: "O", value: "N", choices: ["0", "1", "2"], help: "optimisation level: 1 (default) is Felix's own layout byte for byte, 0 the same; 2 runs the optimizer passes (-O2)" },
   { name: "passes", value: "LIST", help: `with -O2: run only these passes, comma-separated (${PASS_NAMES.join(", ")})` },
   { name: "no-pass", value: "NAME", repeatable: true, help: "with -O2: disable this pass (repeatable)" },
+  { name: "jobs", short: "j", value: "N", help: "threads for reading the input: 1 keeps to one; default auto (one per core, up to 4, for inputs of several MiB); the output is the same either way" },
   { name: "stats", help: "print per node rules, chains, sets and set members before and after each pass (to stderr)" },
   { name: "help", short: "h", help: "show this help" },
 ];
@@ -69,6 +70,13 @@ function kubeProxyOptionsFrom(args: ParsedArgs): KubeProxyOptions {
   };
 }
 
+function jobsFrom(args: ParsedArgs): FrontendThreads {
+  const v = flag(args, "jobs") ?? "auto";
+  if (v === "auto") return v;
+  if (!/^[1-9][0-9]{0,2}$/.test(v)) throw new UsageError(`option '--jobs' must be a positive number or auto, not '${v}'`);
+  return Number(v);
+}
+
 export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
   const backend = (flag(args, "backend") ?? "both") as BackendChoice;
   if (flag(args, "ip-family") === "6" && backend !== "kube-proxy") throw new UsageError("--ip-family 6 needs --backend kube-proxy (the node file is IPv4 iptables)");
@@ -80,6 +88,7 @@ export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
     ...(listRules ? { listRules } : {}),
     nodes: [...flagAll(args, "node")],
     optimize: optimizeOptionsFrom(args),
+    jobs: jobsFrom(args),
     calico: {
       ...DEFAULT_CALICO_OPTIONS,
       ipencapName: !has(args, "protocol-numbers"),

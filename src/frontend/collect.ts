@@ -1,7 +1,14 @@
-// Dispatches objects to their decoders and gathers the results: duplicate
-// objects are refused, ignored kinds are counted for one warning each, and
-// namespace references are remembered for implicit namespaces.
-import type { DiagnosticSink, Span } from "../diagnostics/diagnostic.js";
+// Files → decoded objects → the collector's lists.
+//
+// decodeFile is pure and per file (parse, unwrap Lists, classify, decode):
+// it records what it found as FileItems — diagnostics, ignored objects and
+// decoded values, interleaved in the order they arose — so that it can run
+// on another thread (./parallel.ts). The Collector then applies every file's
+// items in file order: it refuses duplicate objects, counts ignored kinds for
+// one warning each, and remembers namespace references for implicit
+// namespaces. Replaying the items gives the same diagnostics, in the same
+// order, as decoding in place.
+import { DiagnosticSink, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { SourceMap } from "../diagnostics/sources.js";
 import type { IPPool, Node, Pod } from "../ir/cluster.js";
 import type { NetworkPolicy } from "../ir/policy.js";
@@ -11,8 +18,86 @@ import { decodeNode } from "./cluster/node.js";
 import { decodePod } from "./cluster/pod.js";
 import { decodeNamespace, decodeServiceAccount, type DeclaredNamespace, type DeclaredServiceAccount } from "./cluster/simple.js";
 import { decodeNetworkPolicy } from "./netpol/index.js";
-import { classify, noMatchMessage, type RawObject } from "./objects.js";
-import { decodeEndpoints, decodeEndpointSlice, decodeKubeProxyConfiguration, decodeService, ServiceInputLists, type ServiceInputs } from "./services/index.js";
+import { classify, collectObjects, noMatchMessage, type KindName, type RawObject } from "./objects.js";
+import {
+  decodeEndpoints, decodeEndpointSlice, decodeKubeProxyConfiguration, decodeService, ServiceInputLists,
+  type DeclaredEndpoints, type DeclaredKubeProxyConfig, type DeclaredService, type ServiceInputs,
+} from "./services/index.js";
+import { parseYaml } from "./yaml/parse.js";
+
+export interface InputFile {
+  /** As the user gave it; used in diagnostics. */
+  readonly path: string;
+  readonly text: string;
+}
+
+/** A decoded object, tagged by what the collector does with it. */
+export type Decoded =
+  | { readonly name: "namespace"; readonly value: DeclaredNamespace }
+  | { readonly name: "serviceaccount"; readonly value: DeclaredServiceAccount }
+  | { readonly name: "pod"; readonly value: Pod }
+  | { readonly name: "node"; readonly value: Node }
+  | { readonly name: "ippool"; readonly value: IPPool }
+  | { readonly name: "networkpolicy"; readonly value: NetworkPolicy }
+  | { readonly name: "service"; readonly value: DeclaredService }
+  | { readonly name: "endpoints"; readonly value: DeclaredEndpoints }
+  | { readonly name: "kubeproxyconfiguration"; readonly value: DeclaredKubeProxyConfig };
+
+/** What decoding a file found, in order. Plain data: it crosses threads by structured clone. */
+export type FileItem =
+  | { readonly t: "diag"; readonly diag: Diagnostic }
+  | { readonly t: "ignored"; readonly apiVersion: string; readonly kind: string; readonly span: Span }
+  | { readonly t: "object"; readonly kind: string; readonly span: Span; readonly decoded: Decoded };
+
+/** A sink that records each diagnostic as a FileItem, between the objects it concerns. */
+class RecordingSink extends DiagnosticSink {
+  constructor(private readonly out: FileItem[]) {
+    super();
+  }
+
+  override report(d: Diagnostic): void {
+    this.out.push({ t: "diag", diag: d });
+  }
+}
+
+/** Parse and decode one file. `sources` must already hold the file (duplicate-key notes need positions). */
+export function decodeFile(file: InputFile, sources: SourceMap): FileItem[] {
+  const items: FileItem[] = [];
+  const diag = new RecordingSink(items);
+  for (const o of collectObjects(parseYaml(file.path, file.text, diag, sources), diag)) decodeObject(o, diag, items);
+  return items;
+}
+
+function decodeObject(o: RawObject, diag: DiagnosticSink, out: FileItem[]): void {
+  const c = classify(o.apiVersion, o.kind);
+  if (c.kind === "accepted") return;
+  if (c.kind === "no-match") {
+    diag.error("input/no-matches-for-kind", o.root.span, noMatchMessage(o));
+    return;
+  }
+  if (c.kind === "ignored") {
+    out.push({ t: "ignored", apiVersion: o.apiVersion, kind: o.kind, span: o.root.span });
+    return;
+  }
+  const decoded = decodeKind(c.name, o, diag);
+  if (decoded) out.push({ t: "object", kind: o.kind, span: o.root.span, decoded });
+}
+
+function decodeKind(name: KindName, o: RawObject, diag: DiagnosticSink): Decoded | null {
+  const tag = <D extends Decoded>(n: D["name"], value: D["value"] | null): Decoded | null => (value === null ? null : ({ name: n, value } as Decoded));
+  switch (name) {
+    case "namespace": return tag("namespace", decodeNamespace(o, diag));
+    case "serviceaccount": return tag("serviceaccount", decodeServiceAccount(o, diag));
+    case "pod": return tag("pod", decodePod(o, diag));
+    case "node": return tag("node", decodeNode(o, diag));
+    case "ippool": return tag("ippool", decodeIPPool(o, diag));
+    case "networkpolicy": return tag("networkpolicy", decodeNetworkPolicy(o, diag));
+    case "service": return tag("service", decodeService(o, diag));
+    case "endpointslice": return tag("endpoints", decodeEndpointSlice(o, diag));
+    case "endpoints": return tag("endpoints", decodeEndpoints(o, diag));
+    case "kubeproxyconfiguration": return tag("kubeproxyconfiguration", decodeKubeProxyConfiguration(o, diag));
+  }
+}
 
 interface Ignored {
   readonly apiVersion: string;
@@ -40,65 +125,52 @@ export class Collector {
     private readonly sources: SourceMap,
   ) {}
 
-  add(o: RawObject): void {
-    const c = classify(o.apiVersion, o.kind);
-    if (c.kind === "accepted") return;
-    if (c.kind === "no-match") {
-      this.diag.error("input/no-matches-for-kind", o.root.span, noMatchMessage(o));
-      return;
-    }
-    if (c.kind === "ignored") {
-      this.countIgnored(o);
-      return;
-    }
-    switch (c.name) {
-      case "namespace":
-        return this.keep(o, decodeNamespace(o, this.diag), (ns) => this.namespaces.push(ns), (ns) => ["", ns.name]);
-      case "serviceaccount":
-        return this.keep(o, decodeServiceAccount(o, this.diag), (sa) => this.serviceAccounts.push(sa), (sa) => [sa.namespace, sa.name], true);
-      case "pod":
-        return this.keep(o, decodePod(o, this.diag), (p) => this.pods.push(p), (p) => [p.namespace, p.name], true);
-      case "node":
-        return this.keep(o, decodeNode(o, this.diag), (n) => this.nodes.push(n), (n) => ["", n.name]);
-      case "ippool":
-        return this.keep(o, decodeIPPool(o, this.diag), (p) => this.pools.push(p), (p) => ["", p.name]);
-      case "networkpolicy":
-        return this.keep(o, decodeNetworkPolicy(o, this.diag), (p) => this.netpols.push(p), (p) => [p.namespace, p.name], true);
-      case "service":
-        return this.keep(o, decodeService(o, this.diag), (v) => this.svc.services.push(v), (v) => [v.namespace, v.name], true);
-      case "endpointslice":
-        return this.keep(o, decodeEndpointSlice(o, this.diag), (v) => this.svc.endpoints.push(v), (v) => [v.namespace, v.name], true);
-      case "endpoints":
-        return this.keep(o, decodeEndpoints(o, this.diag), (v) => this.svc.endpoints.push(v), (v) => [v.namespace, v.name], true);
-      case "kubeproxyconfiguration":
-        return this.keep(o, decodeKubeProxyConfiguration(o, this.diag), (v) => this.svc.configs.push(v), (v) => ["", v.name]);
+  /** Apply one file's items, in their order. */
+  apply(items: readonly FileItem[]): void {
+    for (const it of items) {
+      if (it.t === "diag") this.diag.report(it.diag);
+      else if (it.t === "ignored") this.countIgnored(it);
+      else this.keep(it.kind, it.span, it.decoded);
     }
   }
 
   /** Keep a decoded object unless an object of the same kind, namespace and name came first. */
-  private keep<T>(o: RawObject, value: T | null, push: (v: T) => void, id: (v: T) => [string, string], namespaced = false): void {
-    if (value === null) return;
-    const [ns, name] = id(value);
-    const key = `${o.kind}\u0000${ns}\u0000${name}`;
+  private keep(kind: string, span: Span, d: Decoded): void {
+    const [ns, name] = idOf(d);
+    const key = `${kind}\u0000${ns}\u0000${name}`;
     const first = this.seen.get(key);
     if (first) {
       const at = this.sources.position(first.file, first.start);
       const what = ns ? `${ns}/${name}` : name;
-      this.diag.error("input/duplicate-object", o.root.span, `duplicate ${o.kind} "${what}": the same object is defined twice`, [
+      this.diag.error("input/duplicate-object", span, `duplicate ${kind} "${what}": the same object is defined twice`, [
         `first defined at ${first.file}:${at.line}:${at.col}`,
       ]);
       return;
     }
-    this.seen.set(key, o.root.span);
-    if (namespaced) this.namespaceRefs.push({ name: ns, span: o.root.span });
-    push(value);
+    this.seen.set(key, span);
+    this.push(d);
+    if (namespaced(d)) this.namespaceRefs.push({ name: ns, span });
   }
 
-  private countIgnored(o: RawObject): void {
-    const key = `${o.apiVersion}\u0000${o.kind}`;
+  private push(d: Decoded): void {
+    switch (d.name) {
+      case "namespace": return void this.namespaces.push(d.value);
+      case "serviceaccount": return void this.serviceAccounts.push(d.value);
+      case "pod": return void this.pods.push(d.value);
+      case "node": return void this.nodes.push(d.value);
+      case "ippool": return void this.pools.push(d.value);
+      case "networkpolicy": return void this.netpols.push(d.value);
+      case "service": return void this.svc.services.push(d.value);
+      case "endpoints": return void this.svc.endpoints.push(d.value);
+      case "kubeproxyconfiguration": return void this.svc.configs.push(d.value);
+    }
+  }
+
+  private countIgnored(it: { apiVersion: string; kind: string; span: Span }): void {
+    const key = `${it.apiVersion}\u0000${it.kind}`;
     const entry = this.ignored.get(key);
     if (entry) entry.count++;
-    else this.ignored.set(key, { apiVersion: o.apiVersion, kind: o.kind, first: o.root.span, count: 1 });
+    else this.ignored.set(key, { apiVersion: it.apiVersion, kind: it.kind, first: it.span, count: 1 });
   }
 
   /** One warning per (apiVersion, kind), at its first occurrence. */
@@ -128,4 +200,13 @@ export class Collector {
   policies(): NetworkPolicy[] {
     return [...this.netpols].sort(byNamespaceName);
   }
+}
+
+/** Objects that live in a namespace (and so declare it implicitly), by kind. */
+function namespaced(d: Decoded): d is Extract<Decoded, { value: { namespace: string } }> {
+  return d.name !== "namespace" && d.name !== "node" && d.name !== "ippool" && d.name !== "kubeproxyconfiguration";
+}
+
+function idOf(d: Decoded): [namespace: string, name: string] {
+  return namespaced(d) ? [d.value.namespace, d.value.name] : ["", d.value.name];
 }

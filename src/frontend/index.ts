@@ -3,31 +3,35 @@
 //   text ─parseYaml─▶ documents with spans ─collectObjects─▶ objects (List unwrapped)
 //        ─decode (ajv, schemas/)─▶ JSON ─default─▶ ─validate (API server rules)─▶ ─lower─▶ Model
 //
-// Pure: no filesystem, console or clock. Every problem goes to `diag`; a
+// Everything up to lowering is per file (collect.ts decodeFile), so large
+// inputs are decoded on two threads (parallel.ts); the results are applied
+// in file order either way, so the Model and the diagnostics do not depend
+// on it. No filesystem, console or clock. Every problem goes to `diag`; a
 // Model is returned even when there were errors (the caller stops then).
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { SourceMap } from "../diagnostics/sources.js";
 import type { Model } from "../ir/policy.js";
 import { buildCluster, cmp } from "./cluster/build.js";
-import { Collector } from "./collect.js";
-import { collectObjects } from "./objects.js";
-import { parseYaml } from "./yaml/parse.js";
+import { Collector, type InputFile } from "./collect.js";
+import { decodeFiles, type FrontendThreads } from "./parallel.js";
 import { hasServiceInputs, lowerServices } from "./services/index.js";
 
-export interface InputFile {
-  /** As the user gave it; used in diagnostics. */
-  readonly path: string;
-  readonly text: string;
+export type { InputFile } from "./collect.js";
+export type { FrontendThreads } from "./parallel.js";
+
+export interface LoadOptions {
+  /** Threads for parsing and decoding; default "auto" (two for large inputs when the machine has two cores). */
+  readonly threads?: FrontendThreads;
+  /** Tests only: workers decode every file (this thread only waits), so that their results are what is applied. */
+  readonly workersOnly?: boolean;
 }
 
-export function loadModel(files: readonly InputFile[], diag: DiagnosticSink, sources: SourceMap): Model {
+export function loadModel(files: readonly InputFile[], diag: DiagnosticSink, sources: SourceMap, opts: LoadOptions = {}): Model {
   const collector = new Collector(diag, sources);
   // Sorted for determinism: whatever order the caller found the files in.
   const sorted = [...files].sort((a, b) => cmp(a.path, b.path));
-  for (const f of sorted) {
-    sources.add(f.path, f.text);
-    for (const o of collectObjects(parseYaml(f.path, f.text, diag, sources), diag)) collector.add(o);
-  }
+  for (const f of sorted) sources.add(f.path, f.text);
+  for (const items of decodeFiles(sorted, sources, opts.threads ?? "auto", opts.workersOnly).items) collector.apply(items);
   collector.reportIgnoredKinds();
   const cluster = buildCluster(collector.clusterInputs(), diag);
   // Only snapshots that declare Services (or kube-proxy's configuration) get a services model.
