@@ -13,7 +13,7 @@ function regexError(msg: string, fmt: string, ...examples: string[]): string {
 
 /** Go's len(): the limits count UTF-8 bytes, not UTF-16 units. */
 export function byteLength(s: string): number {
-  return new TextEncoder().encode(s).length;
+  return Buffer.byteLength(s, "utf8");
 }
 
 function maxLenError(n: number): string {
