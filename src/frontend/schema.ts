@@ -57,18 +57,25 @@ function validator(name: SchemaName): ReturnType<typeof ajv.compile> {
   return v;
 }
 
-/** A schema together with the document its local $refs resolve in. */
+/**
+ * A schema together with the document its local $refs resolve in. Schema
+ * navigation runs for every node of every object (toJson walks the tree and
+ * the schema together), so each (schema, document) pair is one interned At
+ * and what deref and stepSchema find is remembered on it.
+ */
 interface At {
   readonly schema: SchemaObj;
   readonly doc: string;
+  /** deref's answer, once asked. */
+  target?: At;
+  /** Steps by declared property name. */
+  props?: Map<string, Step | undefined>;
+  /** The step for any array index, and for any undeclared map key (undefined = not yet computed, null = none). */
+  item?: Step | null;
+  other?: Step | null;
 }
 
-// Schema navigation runs for every node of every object (toJson walks the
-// tree and the schema together), so each (schema, document) pair is one
-// interned At and the results of deref and stepSchema are memoised on it.
 const interned = new WeakMap<SchemaObj, Map<string, At>>();
-const derefs = new WeakMap<At, At>();
-const steps = new WeakMap<At, Map<string, Step | undefined>>();
 
 type Step = { readonly at: At; readonly field: boolean };
 
@@ -81,8 +88,7 @@ function atOf(schema: SchemaObj, doc: string): At {
 }
 
 function deref(at: At): At {
-  let out = derefs.get(at);
-  if (out) return out;
+  if (at.target) return at.target;
   let cur = at;
   for (let guard = 0; typeof cur.schema.$ref === "string" && guard < 16; guard++) {
     const [file, pointer = ""] = cur.schema.$ref.split("#");
@@ -91,23 +97,25 @@ function deref(at: At): At {
     for (const part of pointer.split("/").filter(Boolean)) s = (s as SchemaObj | undefined)?.[part];
     cur = atOf((s as SchemaObj | undefined) ?? {}, doc);
   }
-  out = atOf(cur.schema, cur.doc);
-  derefs.set(at, out);
-  return out;
+  return (at.target = atOf(cur.schema, cur.doc));
 }
 
 /** One step down the schema: a property, a map value or an array item. */
 function stepSchema(at: At, seg: Segment): Step | undefined {
   const s = deref(at);
+  if (typeof seg === "number") {
+    if (s.item === undefined) s.item = computeStep(s, seg) ?? null;
+    return s.item ?? undefined;
+  }
   const props = s.schema.properties as SchemaObj | undefined;
-  // Every index of an array, and every key of a map that is not a declared property, steps the same way.
-  const key = typeof seg === "number" ? "#" : props && Object.hasOwn(props, seg) ? "." + seg : "*";
-  let byKey = steps.get(s);
-  if (!byKey) steps.set(s, (byKey = new Map()));
-  if (byKey.has(key)) return byKey.get(key);
-  const step = computeStep(s, seg);
-  byKey.set(key, step);
-  return step;
+  if (props && Object.hasOwn(props, seg)) {
+    s.props ??= new Map();
+    if (!s.props.has(seg)) s.props.set(seg, computeStep(s, seg));
+    return s.props.get(seg);
+  }
+  // Every key of a map that is not a declared property steps the same way.
+  if (s.other === undefined) s.other = computeStep(s, seg) ?? null;
+  return s.other ?? undefined;
 }
 
 function computeStep(s: At, seg: Segment): Step | undefined {
@@ -130,16 +138,24 @@ function computeStep(s: At, seg: Segment): Step | undefined {
  */
 export function toJson(n: YNode, at: At | undefined): unknown {
   if (n.kind === "scalar") return n.value;
-  if (n.kind === "seq") return n.items.map((it) => (isNull(it) ? zeroOf(at && stepSchema(at, 0)?.at) : toJson(it, at && stepSchema(at, 0)?.at)));
+  if (n.kind === "seq") {
+    const item = at && stepSchema(at, 0)?.at;
+    return n.items.map((it) => (isNull(it) ? zeroOf(item) : toJson(it, item)));
+  }
   const isMap = at !== undefined && deref(at).schema["x-go-map"] === true;
-  const pairs: [string, unknown][] = [];
+  const out: Record<string, unknown> = {};
   for (const e of n.entries) {
     const sub = at && stepSchema(at, e.key)?.at;
-    if (!isNull(e.value)) pairs.push([e.key, toJson(e.value, sub)]);
-    else if (isMap) pairs.push([e.key, zeroOf(sub)]);
+    if (!isNull(e.value)) define(out, e.key, toJson(e.value, sub));
+    else if (isMap) define(out, e.key, zeroOf(sub));
   }
-  // fromEntries defines own properties, so a "__proto__" key cannot reach the prototype.
-  return Object.fromEntries(pairs);
+  return out;
+}
+
+/** An own property even for "__proto__", which plain assignment would send to the prototype. */
+function define(o: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
 }
 
 function zeroOf(at: At | undefined): unknown {

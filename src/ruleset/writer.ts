@@ -86,13 +86,27 @@ export function byteCompare(a: string, b: string): number {
 /** Chains in the order iptables-save prints them: built-ins in hook order, then user chains by strcmp. */
 export function orderedChains(table: Table): Chain[] {
   const hooks = BUILTIN_CHAINS[table.name];
-  const builtins = hooks
-    .map((h) => table.chains.find((c) => c.name === h) ?? { name: h, policy: "ACCEPT", rules: [] })
-    .filter((c): c is Chain => c !== undefined);
-  const extraBuiltins = table.chains.filter((c) => isBuiltinChain(c.name) && !hooks.includes(c.name));
-  // Sorted for determinism (and because iptables-save does).
-  const user = table.chains.filter((c) => !isBuiltinChain(c.name)).sort((a, b) => byteCompare(a.name, b.name));
-  return [...builtins, ...extraBuiltins, ...user];
+  const builtin = new Map<string, Chain>();
+  const extraBuiltins: Chain[] = [];
+  // Sorted for determinism (and because iptables-save does). A node has a
+  // thousand chains at scale, so the distinct names are sorted natively (the
+  // default sort compares UTF-16 code units: byteCompare's order) instead of
+  // through a comparator; chains sharing a name keep their order, as a stable sort would.
+  const user = new Map<string, Chain[]>();
+  for (const c of table.chains) {
+    if (!isBuiltinChain(c.name)) {
+      const same = user.get(c.name);
+      if (same) same.push(c);
+      else user.set(c.name, [c]);
+    } else if (hooks.includes(c.name)) {
+      if (!builtin.has(c.name)) builtin.set(c.name, c);
+    } else {
+      extraBuiltins.push(c);
+    }
+  }
+  const builtins = hooks.map((h) => builtin.get(h) ?? { name: h, policy: "ACCEPT", rules: [] });
+  const sortedUser = [...user.keys()].sort().flatMap((n) => user.get(n)!);
+  return [...builtins, ...extraBuiltins, ...sortedUser];
 }
 
 // Chains are immutable, and a backend may share one Chain object between

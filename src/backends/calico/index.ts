@@ -3,7 +3,6 @@
 // document; pipeline summary in §0). Pure: no I/O, no clock.
 import type { Model, NetworkPolicy } from "../../ir/policy.js";
 import type { Chain, RuleSet } from "../../ruleset/types.js";
-import { byteCompare } from "../../ruleset/writer.js";
 import type { NodeOutput } from "../types.js";
 import { dispatchChains } from "./dispatch.js";
 import { endpointChain, policiesFor, policyChain, profileChain } from "./endpoints.js";
@@ -43,7 +42,8 @@ function workloadChains(model: Model, local: readonly Workload[], sets: SetRegis
     }
   }
   // Sorted for determinism: the set registry fills in rendering order.
-  const byKey = <T>(m: Map<string, T>): T[] => [...m.entries()].sort((a, b) => byteCompare(a[0], b[0])).map((e) => e[1]);
+  // (Keys are unique; the default sort compares UTF-16 code units, byteCompare's order, without a comparator call per pair.)
+  const byKey = <T>(m: Map<string, T>): T[] => [...m.keys()].sort().map((k) => m.get(k)!);
   return [
     ...endpoints,
     ...byKey(policies).map(({ policy, dir }) => policyChain(policy, dir, sets)),

@@ -13,10 +13,28 @@ export function isV6(cidrOrIp: string): boolean {
   return cidrOrIp.includes(":");
 }
 
+/** Dotted quad: four groups of 1–3 digits, each ≤ 255 (leading zeros read as decimal). Runs per pod and route: no split or regex. */
 export function parseIPv4(text: string): number | null {
-  const parts = text.split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255)) return null;
-  return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
+  let acc = 0;
+  let group = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      group = group * 10 + (c - 48);
+      if (++digits > 3) return null;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      if (group > 255) return null;
+      acc = acc * 256 + group;
+      group = digits = 0;
+      dots++;
+    } else {
+      return null;
+    }
+  }
+  if (dots !== 3 || digits === 0 || group > 255) return null;
+  return acc * 256 + group;
 }
 
 export function formatIPv4(n: number): string {

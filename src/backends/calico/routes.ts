@@ -141,9 +141,9 @@ export function buildRoutes(cluster: Cluster, nodeName: string, workloads: reado
   if (tunnel) out.push({ kind: "addr", cidr: `${tunnel}/32`, dev: DEVICE.ipipTunnel });
   for (const b of nodeBlocks(idx, self, workloads, ipip)) out.push({ kind: "blackhole", cidr: formatCidr4(b.cidr), proto: BIRD_PROTO });
   const local = idx.local.get(nodeName) ?? [];
-  // Sorted by address for determinism.
-  for (const w of [...local].sort((a, b) => (parseIPv4(a.ip) ?? 0) - (parseIPv4(b.ip) ?? 0)))
-    out.push({ kind: "dev", cidr: `${w.ip}/32`, dev: w.iface, scope: "link" });
+  // Sorted by address for determinism (each address parsed once, not per comparison).
+  const byAddress = local.map((w) => ({ w, n: parseIPv4(w.ip) ?? 0 })).sort((a, b) => a.n - b.n);
+  for (const { w } of byAddress) out.push({ kind: "dev", cidr: `${w.ip}/32`, dev: w.iface, scope: "link" });
   const others = cluster.nodes.filter((n) => n.name !== nodeName).sort((a, b) => byteCompare(a.name, b.name));
   for (const n of others) for (const r of remoteRoutes(idx, n, workloads, ipip)) out.push(r);
   return out;

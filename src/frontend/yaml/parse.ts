@@ -126,11 +126,22 @@ class TreeBuilder {
       if (top.root && !(top.root.kind === "scalar" && top.root.value === null)) this.finishDocument(top.root, top.index, top.broken);
       return;
     }
-    const written: readonly YNode[] = top.kind === "map" ? top.entries.map((e) => e.value) : top.items;
-    const span = this.span(top.start, this.collectionEnd(top.start, top.flow, written));
-    const node: YNode = top.kind === "map" ? { kind: "map", entries: this.merged(top.entries, top.merges), span } : { kind: "seq", items: top.items, span };
-    const children = node.kind === "map" ? node.entries.map((e) => e.value) : node.items;
-    this.weight.set(node, children.reduce((w, c) => w + (this.weight.get(c) ?? 1), 1));
+    // One pass over the children as written (merged keys are written elsewhere) for the end; this runs per collection.
+    let end = top.start + 1;
+    if (top.kind === "map") for (const e of top.entries) end = Math.max(end, e.value.span.end);
+    else for (const c of top.items) end = Math.max(end, c.span.end);
+    const span = this.span(top.start, this.collectionEnd(end, top.flow));
+    let weight = 1;
+    let node: YNode;
+    if (top.kind === "map") {
+      node = { kind: "map", entries: this.merged(top.entries, top.merges), span };
+      for (const e of node.entries) weight += this.weight.get(e.value) ?? 1;
+    } else {
+      node = { kind: "seq", items: top.items, span };
+      for (const c of node.items) weight += this.weight.get(c) ?? 1;
+    }
+    // Scalars and empty collections weigh 1, what a missing entry reads as.
+    if (weight > 1) this.weight.set(node, weight);
     this.add(node, top.anchor);
   }
 
@@ -142,9 +153,8 @@ class TreeBuilder {
     this.docs.push({ root, index, broken });
   }
 
-  /** Flow collections end after their closing bracket; block ones after their last child. */
-  private collectionEnd(start: number, flow: boolean, children: readonly YNode[]): number {
-    let end = children.reduce((e, c) => Math.max(e, c.span.end), start + 1);
+  /** Flow collections end after their closing bracket; block ones after their last child (`end`). */
+  private collectionEnd(end: number, flow: boolean): number {
     if (flow) {
       const close = /[\]}]/g;
       close.lastIndex = end;
