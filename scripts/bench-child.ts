@@ -3,7 +3,8 @@
 // one JSON line on stdout.
 //
 //   node dist/scripts/bench-child.js parse <in-dir>
-//   node dist/scripts/bench-child.js compile <in-dir> <out-dir> [--node NAME]
+//   node dist/scripts/bench-child.js compile <in-dir> <out-dir> [compile flags: --node NAME, -O2 …]
+//   node dist/scripts/bench-child.js verify <in-dir> [verify flags: -O2 …]
 //   node dist/scripts/bench-child.js node <in-dir> NAME     (frontend vs render+text of one node)
 //   node dist/scripts/bench-child.js edit <in-dir>
 import { loadAll } from "js-yaml";
@@ -36,9 +37,9 @@ function parse(dir: string): ChildResult {
   return { ms: performance.now() - t0, cpuMs: cpuMs() - c0, maxRssMiB: rssMiB(), detail: { docs } };
 }
 
-/** The real CLI, in-process: read inputs, compile, write every file. */
-async function compile(dir: string, out: string, node: string | undefined): Promise<ChildResult> {
-  const args = ["compile", dir, "-o", out, ...(node ? ["--node", node] : [])];
+/** The real CLI, in-process: read inputs, compile, write every file (`extra`: more compile flags, e.g. -O2, --node). */
+async function compile(dir: string, out: string, extra: readonly string[]): Promise<ChildResult> {
+  const args = ["compile", dir, "-o", out, ...extra];
   let stderr = "";
   const [t0, c0] = [performance.now(), cpuMs()];
   const code = await main(args, { stdout: () => {}, stderr: (s: string) => void (stderr += s), readStdin: noStdin });
@@ -77,15 +78,29 @@ function edit(dir: string): ChildResult {
   return { ms: performance.now() - t0, cpuMs: cpuMs() - c0, maxRssMiB: rssMiB(), detail: { policy: `${ns}/${name}`, outputFiles: before.size, ...diff } };
 }
 
+/** `netpolc verify <flags> <dir>` in-process (compile included): its own summary line, parsed. */
+async function verify(dir: string, extra: readonly string[]): Promise<ChildResult> {
+  const args = ["verify", ...extra, dir];
+  let stdout = "";
+  let stderr = "";
+  const [t0, c0] = [performance.now(), cpuMs()];
+  const code = await main(args, { stdout: (s: string) => void (stdout += s), stderr: (s: string) => void (stderr += s), readStdin: noStdin });
+  const ms = performance.now() - t0;
+  const summary = /^verified: .*$/m.exec(stdout)?.[0];
+  const count = (what: string): number => Number(new RegExp(`(\\d+) ${what}`).exec(summary ?? "")?.[1] ?? NaN);
+  if (!summary) throw new Error(`netpolc ${args.join(" ")} exited ${code} without a summary:\n${stdout}${stderr}`);
+  const [flows, mismatches] = [count("flows"), count("mismatches")];
+  return { ms, cpuMs: cpuMs() - c0, maxRssMiB: rssMiB(), detail: { exitCode: code, summary, flows, mismatches } };
+}
+
 async function run(argv: readonly string[]): Promise<ChildResult> {
   const [mode, dir, out] = argv;
-  const at = argv.indexOf("--node");
-  const node = at >= 0 ? argv[at + 1] : undefined;
   if (mode === "parse" && dir) return parse(dir);
-  if (mode === "compile" && dir && out) return compile(dir, out, node);
+  if (mode === "compile" && dir && out) return compile(dir, out, argv.slice(3));
+  if (mode === "verify" && dir) return verify(dir, argv.slice(2));
   if (mode === "node" && dir && out) return oneNode(dir, out);
   if (mode === "edit" && dir) return edit(dir);
-  throw new Error(`usage: bench-child parse|compile|node|edit <in-dir> [out-dir|NAME] [--node NAME]`);
+  throw new Error(`usage: bench-child parse|compile|node|edit|verify <in-dir> [out-dir|NAME] [compile or verify flags]`);
 }
 
 process.stdout.write(JSON.stringify(await run(process.argv.slice(2))) + "\n");

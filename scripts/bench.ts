@@ -4,10 +4,14 @@
 //   - compile of ALL nodes through the real CLI (`compile <dir> -o <out>`):
 //     wall time and peak RSS, each in a fresh child process (bench-child.ts);
 //   - js-yaml's loadAll over the same files in another child, and the ratio;
-//   - rules / chains / sets / set members per node (mean, max) and output bytes;
+//   - rules / chains / sets / set members per node (mean, max) and output bytes,
+//     at -O1 (Felix's layout) and -O2 (the optimizer), and the reduction;
+//   - `netpolc verify -O2` on sizes small enough to probe every pod pair
+//     (flows, mismatches, time);
 //   - one node (the one with most rules): `--node` compile time against
 //     `iptables-restore --test` of its rules in a private netns (bench-kernel.ts);
-//   - for 10k: compile twice with one policy edited and list what differs.
+//   - for 10k: compile twice with one policy edited and list what differs;
+//   - at the end, each target of issue 5 with the figure that decides it.
 // Inputs come from scripts/gen-cluster.ts (seed 1) in a temp dir, removed after.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -18,6 +22,9 @@ import { fileURLToPath } from "node:url";
 import type { ChildResult } from "./bench-child.js";
 import { kernelLoad, type KernelResult } from "./bench-kernel.js";
 import { generateCluster, SIZES, writeCluster, type SizeName } from "./gen-cluster.js";
+import { policyChainName, type Direction } from "../src/backends/calico/names.js";
+
+const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -81,16 +88,49 @@ function outputStats(dir: string): OutputStats {
   return { nodes: per.size, bytes, rules: pick("rules"), chains: pick("chains"), sets: pick("sets"), members: pick("members"), biggest };
 }
 
+interface VerifyResult {
+  readonly ms: number;
+  readonly summary: string;
+  readonly flows: number;
+  readonly mismatches: number;
+  readonly exitCode: number;
+}
+
+interface EditResult {
+  readonly policy: string;
+  /** Every changed chain is one of the edited policy's own chains. */
+  readonly onlyItsChains: boolean;
+  readonly chains: readonly string[];
+}
+
 interface SizeReport {
   readonly size: SizeName;
+  readonly pods: number;
   readonly inputMiB: number;
   readonly parse: ChildResult;
   readonly compile: ChildResult;
   readonly stats: OutputStats;
+  readonly compileO2: ChildResult;
+  readonly statsO2: OutputStats;
+  readonly verify: VerifyResult | null;
   readonly oneNode: ChildResult;
   readonly nodeMs: number;
+  /** Compile time less the frontend, per node: what one more node costs in a compile. */
+  readonly amortisedMs: number;
   readonly kernel: KernelResult;
+  readonly edit: EditResult | null;
 }
+
+/** verify probes every pod pair on every port a rule can tell apart: 568,800 flows for the 200 pods of `small`, so larger sizes are not verified. */
+const VERIFY_MAX_PODS = 1000;
+
+const reduction = (o1: number, o2: number): number => (o1 > 0 ? 1 - o2 / o1 : 0);
+const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+/** A change from `o1` to `o2` with its sign: "−34.6 %", "+10.5 %". */
+const change = (o1: number, o2: number): string => {
+  const c = o1 > 0 ? o2 / o1 - 1 : 0;
+  return `${c < 0 ? "−" : "+"}${pct(Math.abs(c))}`;
+};
 
 const s = (ms: number): string => (ms / 1000).toFixed(2) + " s";
 const f1 = (x: number): string => x.toFixed(x < 10 ? 1 : 0);
@@ -112,16 +152,31 @@ function benchSize(size: SizeName): SizeReport {
         `${(compile.ms / parse.ms).toFixed(2)}× parse (wall), ${(compile.cpuMs / parse.cpuMs).toFixed(2)}× (CPU)`,
     );
     const st = outputStats(join(root, "out"));
-    const line = (k: keyof Pick<OutputStats, "rules" | "chains" | "sets" | "members">) => `${k} ${f1(st[k].mean)}/${st[k].max}`;
-    console.log(`per node (mean/max): ${line("rules")}, ${line("chains")}, ${line("sets")}, ${line("members")}; output ${mib(st.bytes)} for ${st.nodes} nodes`);
+    rmSync(join(root, "out"), { recursive: true, force: true });
+    const line = (x: OutputStats, k: keyof Pick<OutputStats, "rules" | "chains" | "sets" | "members">) => `${k} ${f1(x[k].mean)}/${x[k].max}`;
+    const lines = (x: OutputStats) => `${line(x, "rules")}, ${line(x, "chains")}, ${line(x, "sets")}, ${line(x, "members")}; output ${mib(x.bytes)} for ${x.nodes} nodes`;
+    console.log(`per node -O1 (mean/max): ${lines(st)}`);
+    const compileO2 = child("compile", join(root, "in"), join(root, "out2"), "-O2");
+    const st2 = outputStats(join(root, "out2"));
+    rmSync(join(root, "out2"), { recursive: true, force: true });
+    console.log(`compile -O2:         ${s(compileO2.ms)} wall, ${s(compileO2.cpuMs)} CPU, peak RSS ${f1(compileO2.maxRssMiB)} MiB`);
+    console.log(`per node -O2 (mean/max): ${lines(st2)}`);
+    const cut = (k: "rules" | "chains" | "sets" | "members") => `${k} ${change(st[k].mean, st2[k].mean)}`;
+    console.log(`-O2 against -O1: ${cut("rules")}, ${cut("chains")}, ${cut("sets")}, ${cut("members")}`);
+    const pods = sum.pods ?? 0;
+    const verify = pods <= VERIFY_MAX_PODS ? verifyO2(join(root, "in")) : null;
+    console.log(verify ? `verify -O2: ${verify.summary} (exit ${verify.exitCode}) in ${s(verify.ms)}, compile included` : `verify -O2: not run at ${pods} pods (over ${VERIFY_MAX_PODS}: every pod pair is probed)`);
     const oneNode = child("compile", join(root, "in"), join(root, "one"), "--node", st.biggest);
     const split = child("node", join(root, "in"), st.biggest).detail as { frontendMs: number; nodeMs: number };
     const kernel = kernelLoad(join(root, "one", `${st.biggest}.iptables`), join(root, "one", `${st.biggest}.ipsets`));
     const amortised = (compile.ms - split.frontendMs) / st.nodes;
     console.log(`one node (${st.biggest}, ${st.rules.max} rules): compile --node ${s(oneNode.ms)} = snapshot frontend ${s(split.frontendMs)} + node ${s(split.nodeMs)} cold; ${s(amortised)} per node amortised over all nodes`);
     console.log(`  kernel: ${kernelText(kernel)}`);
-    if (size === "10k") editReport(join(root, "in"));
-    return { size, inputMiB: sum.bytes! / 1048576, parse, compile, stats: st, oneNode, nodeMs: split.nodeMs, kernel };
+    const edit = size === "10k" ? editReport(join(root, "in")) : null;
+    return {
+      size, pods, inputMiB: sum.bytes! / 1048576, parse, compile, stats: st, compileO2, statsO2: st2, verify,
+      oneNode, nodeMs: split.nodeMs, amortisedMs: amortised, kernel, edit,
+    };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -132,18 +187,60 @@ function kernelText(k: KernelResult): string {
   return `iptables-restore --test ${s(k.testMs)}, real load ${s(k.loadMs)} (each incl. ${k.execMs.toFixed(0)} ms of ip netns exec; ${k.iptables})`;
 }
 
-function editReport(dir: string): void {
+function verifyO2(dir: string): VerifyResult {
+  const v = child("verify", dir, "-O2");
+  const d = v.detail as { summary: string; flows: number; mismatches: number; exitCode: number };
+  return { ms: v.ms, ...d };
+}
+
+function editReport(dir: string): EditResult {
   const e = child("edit", dir);
   const d = e.detail as { policy: string; outputFiles: number; files: string[]; chains: string[]; sets: string[] };
   console.log(`one-policy edit (${d.policy}, +1 port), 2 compiles in ${s(e.ms)}: ${d.files.length}/${d.outputFiles} files differ`);
   console.log(`  chains: ${d.chains.join(", ") || "none"}; sets: ${d.sets.join(", ") || "none"}`);
   console.log(`  files: ${d.files.join(" ")}`);
+  const [ns = "", name = ""] = d.policy.split("/");
+  const own = new Set(DIRECTIONS.map((dir) => policyChainName(dir, ns, name)));
+  return { policy: d.policy, chains: d.chains, onlyItsChains: d.chains.length > 0 && d.chains.every((c) => own.has(c)) };
+}
+
+/** Each target of issue 5, the figure that decides it, and whether it is met. */
+function targets(reports: readonly SizeReport[]): string {
+  const out: string[] = [];
+  const verdict = (ok: boolean): string => (ok ? "met" : "NOT met");
+  const big = reports.find((r) => r.size === "50k") ?? reports[reports.length - 1];
+  if (big) {
+    const ratio = big.compile.ms / big.parse.ms;
+    out.push(`- ${big.size}: compile all nodes ≤ 3× js-yaml parse: ${ratio.toFixed(2)}× wall (${(big.compile.cpuMs / big.parse.cpuMs).toFixed(2)}× CPU): ${verdict(ratio <= 3)}`);
+    out.push(`- ${big.size}: peak RSS ≤ 1 GiB: ${f1(big.compile.maxRssMiB)} MiB: ${verdict(big.compile.maxRssMiB <= 1024)}`);
+  }
+  for (const r of reports) {
+    const cut = reduction(r.stats.rules.mean, r.statsO2.rules.mean);
+    const v = r.verify ? `, verify ${r.verify.flows} flows, ${r.verify.mismatches} mismatches` : "";
+    const ok = cut >= 0.3 && (!r.verify || (r.verify.mismatches === 0 && r.verify.exitCode === 0));
+    out.push(`- ${r.size}: -O2 ≥ 30 % fewer rules than -O1${r.verify ? " with 0 verify mismatches" : ""}: ${change(r.stats.rules.mean, r.statsO2.rules.mean)}${v}: ${verdict(ok)}`);
+  }
+  for (const r of reports) {
+    if (r.kernel.kind !== "measured") {
+      out.push(`- ${r.size}: one node compiles faster than the kernel loads it: kernel not measured (${r.kernel.why})`);
+      continue;
+    }
+    const k = r.kernel.testMs;
+    out.push(
+      `- ${r.size}: one node compiles faster than the kernel loads it: ${s(r.amortisedMs)} per node in a compile vs ${s(k)} iptables-restore --test: ${verdict(r.amortisedMs < k)}` +
+        ` (a cold --node compile, ${s(r.oneNode.ms)}, first reads the whole snapshot: ${verdict(r.oneNode.ms < k)})`,
+    );
+  }
+  for (const r of reports) {
+    if (r.edit) out.push(`- ${r.size}: a one-policy edit changes only that policy's chains (and the sets it feeds): chains ${r.edit.chains.join(", ") || "none"}: ${verdict(r.edit.onlyItsChains)}`);
+  }
+  return out.join("\n");
 }
 
 function table(reports: readonly SizeReport[]): string {
   const rows = [
-    "| size | input | js-yaml loadAll | compile all nodes | × parse (wall / CPU) | peak RSS | rules/node mean (max) | chains/node | sets/node | set members/node | output | one node: compile --node (its own part) | iptables-restore --test |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| size | input | js-yaml loadAll | compile all nodes | × parse (wall / CPU) | peak RSS | rules/node mean (max) | chains/node | sets/node | set members/node | output | -O2 rules/node mean (max) | -O2 chains / sets | -O2 rules cut | verify -O2 | one node: compile --node (its own part) | per node in a compile | iptables-restore --test |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of reports) {
     const st = r.stats;
@@ -151,7 +248,8 @@ function table(reports: readonly SizeReport[]): string {
     rows.push(
       `| ${r.size} | ${r.inputMiB.toFixed(1)} MiB | ${s(r.parse.ms)} | ${s(r.compile.ms)} | ${(r.compile.ms / r.parse.ms).toFixed(2)} / ${(r.compile.cpuMs / r.parse.cpuMs).toFixed(2)} | ${f1(r.compile.maxRssMiB)} MiB | ` +
         `${f1(st.rules.mean)} (${st.rules.max}) | ${f1(st.chains.mean)} (${st.chains.max}) | ${f1(st.sets.mean)} (${st.sets.max}) | ${f1(st.members.mean)} (${st.members.max}) | ` +
-        `${mib(st.bytes)} | ${s(r.oneNode.ms)} (${s(r.nodeMs)}) | ${k} |`,
+        `${mib(st.bytes)} | ${f1(r.statsO2.rules.mean)} (${r.statsO2.rules.max}) | ${f1(r.statsO2.chains.mean)} / ${f1(r.statsO2.sets.mean)} | ${change(st.rules.mean, r.statsO2.rules.mean)} | ` +
+        `${r.verify ? `${r.verify.flows} flows, ${r.verify.mismatches} mismatches, ${s(r.verify.ms)}` : "not run"} | ${s(r.oneNode.ms)} (${s(r.nodeMs)}) | ${s(r.amortisedMs)} | ${k} |`,
     );
   }
   return rows.join("\n");
@@ -163,3 +261,4 @@ const cpuModel = cpus()[0]?.model ?? "unknown CPU";
 console.log(`netpolc bench on ${cpus().length} × ${cpuModel}, Node ${process.version}`);
 const reports = sizes.map((sz) => benchSize(sz as SizeName));
 console.log("\n" + table(reports));
+console.log("\nTargets (issue 5):\n" + targets(reports));
