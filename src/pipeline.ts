@@ -94,6 +94,17 @@ function failed(diag: DiagnosticSink, sources: SourceMap): CompileResult {
   return { diag, sources, model: null, outputs: [], nodes: [], render: (n) => { throw new Error(`no output for ${n}: the compile failed`); } };
 }
 
+/** Known nodes shown when a --node name is not in the snapshot; a 500-node cluster would otherwise fill the screen. */
+const KNOWN_NODES_SHOWN = 8;
+
+/** `node "x" is not in the snapshot (known: a, b, … and 492 more)`. */
+export function unknownNodeMessage(name: string, known: Iterable<string>): string {
+  const all = [...known];
+  const shown = all.slice(0, KNOWN_NODES_SHOWN).join(", ");
+  const more = all.length > KNOWN_NODES_SHOWN ? ` … and ${all.length - KNOWN_NODES_SHOWN} more` : "";
+  return `node "${name}" is not in the snapshot (known: ${shown || "none"}${more})`;
+}
+
 export function compile(files: readonly InputFile[], opts: CompileOptions): CompileResult {
   const diag = new DiagnosticSink();
   const sources = new SourceMap();
@@ -101,7 +112,7 @@ export function compile(files: readonly InputFile[], opts: CompileOptions): Comp
   if (diag.hasErrors()) return failed(diag, sources);
   const known = new Set(model.cluster.nodes.map((n) => n.name));
   for (const n of opts.nodes) {
-    if (!known.has(n)) diag.error("input/unknown-node", null, `node "${n}" is not in the snapshot (known: ${[...known].join(", ") || "none"})`);
+    if (!known.has(n)) diag.error("input/unknown-node", null, unknownNodeMessage(n, known));
   }
   if (diag.hasErrors()) return failed(diag, sources);
   const wanted = opts.nodes.length ? new Set(opts.nodes) : known;

@@ -126,3 +126,18 @@ describe("netpolc CLI", () => {
     expect(r.stdout).toBe(readFileSync(join(F2, "expected", "node1.routes"), "utf8"));
   });
 });
+
+describe("unknown --node", () => {
+  it("names the node and a few known ones, not all of a large cluster", async () => {
+    const { unknownNodeMessage } = await import("../src/pipeline.js");
+    const many = Array.from({ length: 500 }, (_, i) => `worker-${String(i).padStart(4, "0")}`);
+    expect(unknownNodeMessage("node-001", many)).toBe(
+      'node "node-001" is not in the snapshot (known: worker-0000, worker-0001, worker-0002, worker-0003, worker-0004, worker-0005, worker-0006, worker-0007 … and 492 more)',
+    );
+    expect(unknownNodeMessage("x", ["a", "b"])).toBe('node "x" is not in the snapshot (known: a, b)');
+    expect(unknownNodeMessage("x", [])).toBe('node "x" is not in the snapshot (known: none)');
+    const r = await run(["compile", F2, "--node", "nope", "--emit", "iptables"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/node "nope" is not in the snapshot \(known: [a-z0-9-]+/);
+  });
+});

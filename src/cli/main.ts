@@ -2,7 +2,7 @@
 // filesystem and the exit code.
 import { existsSync, readFileSync } from "node:fs";
 import { simulatePath } from "../ruleset/simulate.js";
-import { formatFlags, parseArgs, UsageError, has, type FlagSpec, type ParsedArgs } from "./args.js";
+import { flag, formatFlags, parseArgs, UsageError, has, type FlagSpec, type ParsedArgs } from "./args.js";
 import { COMPILE_FLAGS, runCompile } from "./compile.js";
 import { EXPLAIN_FLAGS, runExplain } from "./explain.js";
 import { VERIFY_FLAGS, runVerify, type ReadFile, type TextResult } from "./verify.js";
@@ -146,7 +146,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     const res = runCompile(inputs, args);
     if (res.stderr) io.stderr(res.stderr);
     if (res.exitCode !== 0) return res.exitCode;
-    if (res.outputDir) writeOutputs(res.outputDir, res.files, res.pruneStale);
+    // --jobs 1 keeps everything on this thread, file writing included.
+    if (res.outputDir) writeOutputs(res.outputDir, res.files, res.pruneStale, flag(args, "jobs") !== "1");
     if (res.stdout) io.stdout(res.stdout);
     return 0;
   } catch (e) {

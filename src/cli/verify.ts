@@ -1,7 +1,7 @@
 // `netpolc verify`: compile (or read --rules DIR), walk every probe flow
 // through the simulator, compare with the reference evaluator.
 import { join } from "node:path";
-import { compile, DEFAULT_COMPILE_OPTIONS } from "../pipeline.js";
+import { compile, DEFAULT_COMPILE_OPTIONS, unknownNodeMessage } from "../pipeline.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { locate, renderGithub, renderJson, renderText, sortDiagnostics, type LocatedDiagnostic } from "../diagnostics/render.js";
 import type { NodeOutput } from "../backends/types.js";
@@ -80,7 +80,7 @@ function rulesFromDir(dir: string, nodes: readonly string[], readFile: ReadFile)
 
 /** `--node` names that are not in the snapshot, as input errors. */
 function unknownNodeErrors(args: ParsedArgs, known: ReadonlySet<string>): LocatedDiagnostic[] {
-  const msg = (n: string): string => `node "${n}" is not in the snapshot (known: ${[...known].join(", ") || "none"})`;
+  const msg = (n: string): string => unknownNodeMessage(n, known);
   return flagAll(args, "node")
     .filter((n) => !known.has(n))
     .map((n) => unlocated({ id: "input/unknown-node", severity: "error", message: msg(n), span: null }));

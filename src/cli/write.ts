@@ -3,12 +3,13 @@
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { hasBytes } from "../pipeline-files.js";
+import { fileWriter } from "./file-writer.js";
 
 const OUTPUT_FILE = /\.(iptables|ipsets|routes)$/;
 // Node names are validated DNS-1123 subdomains; re-check before they become paths.
 const SAFE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\.(iptables|ipsets|routes)$/;
 
-export function writeOutputs(dir: string, files: ReadonlyMap<string, string>, pruneStale: boolean): void {
+export function writeOutputs(dir: string, files: ReadonlyMap<string, string>, pruneStale: boolean, threaded = true): void {
   for (const name of files.keys()) {
     if (!SAFE_NAME.test(name) || name.includes("..")) throw new Error(`refusing to write unsafe file name ${JSON.stringify(name)}`);
   }
@@ -16,9 +17,15 @@ export function writeOutputs(dir: string, files: ReadonlyMap<string, string>, pr
   mkdirSync(dirname(target), { recursive: true });
   const tmp = mkdtempSync(join(dirname(target), `.${basename(target)}.tmp-`));
   try {
-    // A compile's lazy files hand over each file's bytes (one reused buffer) rather than a joined string.
-    if (hasBytes(files)) files.eachBytes((name, bytes) => writeFileSync(join(tmp, name), bytes));
-    else for (const [name, text] of files) writeFileSync(join(tmp, name), text);
+    // A compile's lazy files hand over each file's bytes (one reused buffer) rather than a joined string;
+    // a helper thread creates the files meanwhile (./file-writer.ts).
+    if (hasBytes(files)) {
+      const sink = fileWriter(tmp, files.size, threaded);
+      files.eachBytes((name, bytes) => sink.write(name, bytes));
+      sink.finish();
+    } else {
+      for (const [name, text] of files) writeFileSync(join(tmp, name), text);
+    }
     mkdirSync(target, { recursive: true });
     if (pruneStale) {
       for (const old of readdirSync(target)) {

@@ -1,0 +1,52 @@
+// Output files are created on a helper thread (src/cli/file-writer.ts). The
+// bytes must be what one thread writes, and a file that cannot be written must
+// fail the compile before anything is renamed into place. The worker exists
+// only as compiled code, so this drives the built CLI (npm test builds dist/).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { generateCluster, writeCluster } from "../scripts/gen-cluster.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const BIN = join(ROOT, "bin", "netpolc.js");
+type Writer = typeof import("../src/cli/file-writer.js");
+const { fileWriter } = (await import(join(ROOT, "dist", "src", "cli", "file-writer.js"))) as Writer;
+
+const netpolc = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
+const files = (dir: string) => new Map(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f))]));
+
+describe("file writer thread", () => {
+  test("a compile writes the same bytes with the writer thread as with --jobs 1", () => {
+    const root = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
+    // 12 nodes: 36 files, enough for the writer thread to be used.
+    writeCluster(join(root, "in"), generateCluster({ pods: 120, policies: 12, nodes: 12 }));
+    const threaded = netpolc("compile", join(root, "in"), "-o", join(root, "a"));
+    const single = netpolc("compile", join(root, "in"), "-o", join(root, "b"), "--jobs", "1");
+    expect([threaded.status, threaded.stderr, single.status, single.stderr]).toEqual([0, "", 0, ""]);
+    const a = files(join(root, "a"));
+    expect(a.size).toBe(36);
+    expect(a).toEqual(files(join(root, "b")));
+  });
+
+  test("a file that cannot be written fails finish(), naming the error", () => {
+    const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
+    mkdirSync(join(dir, "n7.iptables"));
+    const sink = fileWriter(dir, 100, true);
+    expect(() => {
+      for (let i = 0; i < 100; i++) sink.write(`n${i}.iptables`, Buffer.from(`file ${i}\n`));
+      sink.finish();
+    }).toThrow(/writing .* failed: EISDIR/);
+    expect(existsSync(join(dir, "n6.iptables"))).toBe(true);
+  });
+
+  test("every file is on disk when finish() returns", () => {
+    const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
+    const sink = fileWriter(dir, 200, true);
+    for (let i = 0; i < 200; i++) sink.write(`n${i}.ipsets`, Buffer.from(`set ${i}\n`.repeat(i + 1)));
+    sink.finish();
+    expect(readdirSync(dir).length).toBe(200);
+    expect(readFileSync(join(dir, "n199.ipsets"), "utf8")).toBe("set 199\n".repeat(200));
+  });
+});
