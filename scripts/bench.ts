@@ -201,7 +201,9 @@ function editReport(dir: string): EditResult {
   console.log(`  files: ${d.files.join(" ")}`);
   const [ns = "", name = ""] = d.policy.split("/");
   const own = new Set(DIRECTIONS.map((dir) => policyChainName(dir, ns, name)));
-  return { policy: d.policy, chains: d.chains, onlyItsChains: d.chains.length > 0 && d.chains.every((c) => own.has(c)) };
+  // Changed chains are reported as table/name.
+  const name0 = (c: string): string => c.slice(c.indexOf("/") + 1);
+  return { policy: d.policy, chains: d.chains, onlyItsChains: d.chains.length > 0 && d.chains.every((c) => own.has(name0(c))) };
 }
 
 /** Each target of issue 5, the figure that decides it, and whether it is met. */
