@@ -30,6 +30,7 @@ const VXLAN_PORT = "4789";
 // its namespace (§10.1), so only the endpoint's own namespace is evaluated.
 const byNamespaceCache = new WeakMap<readonly NetworkPolicy[], Map<string, NetworkPolicy[]>>();
 
+/** The namespace's policies, sorted as §3.3 orders them (so that filtering keeps them sorted). */
 function policiesOfNamespace(policies: readonly NetworkPolicy[], namespace: string): readonly NetworkPolicy[] {
   let byNs = byNamespaceCache.get(policies);
   if (!byNs) {
@@ -38,6 +39,11 @@ function policiesOfNamespace(policies: readonly NetworkPolicy[], namespace: stri
       let list = byNs.get(p.namespace);
       if (!list) byNs.set(p.namespace, (list = []));
       list.push(p);
+    }
+    // Sorted for determinism and because Felix's PolKVLess does (byte order of the key name).
+    for (const list of byNs.values()) {
+      const keyed = list.map((p) => ({ p, key: policyKeyName(p.namespace, p.name) })).sort((a, b) => byteCompare(a.key, b.key));
+      keyed.forEach((k, i) => (list[i] = k.p));
     }
     byNamespaceCache.set(policies, byNs);
   }
@@ -53,11 +59,9 @@ function policiesOfNamespace(policies: readonly NetworkPolicy[], namespace: stri
  */
 export function policiesFor(w: Workload, dir: Direction, policies: readonly NetworkPolicy[]): NetworkPolicy[] {
   const governs = (p: NetworkPolicy) => (dir === "ingress" ? p.types.ingress : p.types.egress);
+  // The candidates are already in §3.3 order, and filtering keeps it.
   const candidates = policiesOfNamespace(policies, w.pod.namespace);
-  const selected = candidates.filter((p) => governs(p) && evaluate(policySelector(p.namespace, p.podSelector), w.labels));
-  // Sorted for determinism and because Felix's PolKVLess does (byte order).
-  const key = (p: NetworkPolicy) => policyKeyName(p.namespace, p.name);
-  return selected.sort((a, b) => byteCompare(key(a), key(b)));
+  return candidates.filter((p) => governs(p) && evaluate(policySelector(p.namespace, p.podSelector), w.labels));
 }
 
 // The rules every endpoint chain shares are built once (sharedRule: their

@@ -204,11 +204,13 @@ function buildSavedText(r: FelixRule): SavedText {
 export function textChain(name: string, rules: readonly FelixRule[]): Chain {
   const hashes = ruleHashes(name, rules.map(felixBody));
   const lead = "-A " + name + " ";
-  let text = "";
+  // Pieces joined once: one flat string, not a rope the writer must flatten before encoding it.
+  const pieces: string[] = [];
   for (let i = 0; i < rules.length; i++) {
     const s = texts.get(rules[i]!) ?? buildSavedText(rules[i]!);
-    text += lead + s.open + hashes[i] + s.close;
+    pieces.push(lead, s.open, hashes[i]!, s.close);
   }
+  const text = pieces.join("");
   let saved: Rule[] | undefined;
   const c: Chain = {
     name,

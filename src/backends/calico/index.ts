@@ -3,6 +3,7 @@
 // document; pipeline summary in §0). Pure: no I/O, no clock.
 import type { Model, NetworkPolicy } from "../../ir/policy.js";
 import type { Chain, RuleSet } from "../../ruleset/types.js";
+import { byteCompare } from "../../ruleset/writer.js";
 import type { NodeOutput } from "../types.js";
 import { dispatchChains } from "./dispatch.js";
 import { endpointChain, policiesFor, policyChain, profileChain } from "./endpoints.js";
@@ -31,24 +32,38 @@ const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];
  */
 function workloadChains(model: Model, local: readonly Workload[], sets: SetRegistry, ipencap: string): Chain[] {
   const endpoints: Chain[] = [];
-  const policies = new Map<string, { policy: NetworkPolicy; dir: Direction }>();
-  const profiles = new Map<string, { profile: Profile; dir: Direction }>();
+  const policies: Record<Direction, Set<NetworkPolicy>> = { ingress: new Set(), egress: new Set() };
+  const profiles: Record<Direction, Set<Profile>> = { ingress: new Set(), egress: new Set() };
   for (const w of local) {
     for (const dir of DIRECTIONS) {
       const selected = policiesFor(w, dir, model.policies);
       endpoints.push(endpointChain(w, dir, selected, ipencap));
-      for (const p of selected) policies.set(`${dir} ${p.namespace}/${p.name}`, { policy: p, dir });
-      for (const pr of w.profiles) profiles.set(`${dir} ${pr.name}`, { profile: pr, dir });
+      for (const p of selected) policies[dir].add(p);
+      for (const pr of w.profiles) profiles[dir].add(pr);
     }
   }
-  // Sorted for determinism: the set registry fills in rendering order.
-  // (Keys are unique; the default sort compares UTF-16 code units, byteCompare's order, without a comparator call per pair.)
-  const byKey = <T>(m: Map<string, T>): T[] => [...m.keys()].sort().map((k) => m.get(k)!);
-  return [
-    ...endpoints,
-    ...byKey(policies).map(({ policy, dir }) => policyChain(policy, dir, sets)),
-    ...byKey(profiles).map(({ profile, dir }) => profileChain(profile, dir)),
-  ];
+  // Sorted for determinism (the set registry fills in rendering order), by
+  // "<dir> <ns>/<name>" and "<dir> <profile>" in byte order: egress sorts
+  // before ingress, then the name, computed once per policy rather than per comparison.
+  const chains = [...endpoints];
+  for (const dir of BY_NAME_ORDER) {
+    for (const p of [...policies[dir]].sort((a, b) => byteCompare(policyKey(a), policyKey(b)))) chains.push(policyChain(p, dir, sets));
+  }
+  for (const dir of BY_NAME_ORDER) {
+    for (const pr of [...profiles[dir]].sort((a, b) => byteCompare(a.name, b.name))) chains.push(profileChain(pr, dir));
+  }
+  return chains;
+}
+
+/** Directions in the byte order of their names ("egress" < "ingress"). */
+const BY_NAME_ORDER: readonly Direction[] = ["egress", "ingress"];
+
+const policyKeys = new WeakMap<NetworkPolicy, string>();
+
+function policyKey(p: NetworkPolicy): string {
+  let k = policyKeys.get(p);
+  if (k === undefined) policyKeys.set(p, (k = `${p.namespace}/${p.name}`));
+  return k;
 }
 
 export function renderCalicoNode(model: Model, nodeName: string, opts: CalicoOptions): NodeOutput {
