@@ -1,9 +1,10 @@
 // Scale benchmark (issue 5). `npm run bench` builds with tsc and runs
 // dist/scripts/bench.js; BENCH_SIZES=small (comma list of small,10k,50k)
-// limits the sizes. Per size, in one run:
+// limits the sizes, BENCH_RUNS (default 3) the repeats. Per size, in one run:
 //   - compile of ALL nodes through the real CLI (`compile <dir> -o <out>`):
 //     wall time and peak RSS, each in a fresh child process (bench-child.ts);
-//   - js-yaml's loadAll over the same files in another child, and the ratio;
+//   - js-yaml's loadAll over the same files in another child, and the ratio
+//     (both repeated, interleaved; the fastest run of each, the largest RSS);
 //   - rules / chains / sets / set members per node (mean, max) and output bytes,
 //     at -O1 (Felix's layout) and -O2 (the optimizer), and the reduction;
 //   - `netpolc verify -O2` on sizes small enough to probe every pod pair
@@ -121,6 +122,22 @@ interface SizeReport {
   readonly edit: EditResult | null;
 }
 
+/**
+ * Parse and compile run this many times each, interleaved. The machine is a
+ * shared VM: one run of the single-threaded parse has taken anywhere from 7.6
+ * to 12.6 s within the same hour, which alone moves the ratio between 2× and
+ * 3.3×; the fastest run is the least disturbed estimate of each.
+ */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+/** The fastest run (wall and its CPU), with the largest peak RSS of all runs. */
+function fastest(runs: readonly ChildResult[]): ChildResult {
+  const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+  return { ...best, maxRssMiB: Math.max(...runs.map((r) => r.maxRssMiB)) };
+}
+
+const spread = (runs: readonly ChildResult[]): string => `${runs.length}: ${runs.map((r) => (r.ms / 1000).toFixed(2)).join(", ")} s`;
+
 /** verify probes every pod pair on every port a rule can tell apart: 568,800 flows for the 200 pods of `small`, so larger sizes are not verified. */
 const VERIFY_MAX_PODS = 1000;
 
@@ -144,11 +161,17 @@ function benchSize(size: SizeName): SizeReport {
     writeCluster(join(root, "in"), g);
     const sum = g.summary;
     console.log(`\n== ${size}: ${sum.pods} pods, ${sum.policies} policies, ${sum.nodes} nodes, ${sum.namespaces} namespaces, ${sum.files} files, ${mib(sum.bytes!)} (generated in ${s(performance.now() - t0)})`);
-    const parse = child("parse", join(root, "in"));
-    console.log(`js-yaml loadAll:     ${s(parse.ms)} wall, ${s(parse.cpuMs)} CPU, peak RSS ${f1(parse.maxRssMiB)} MiB`);
-    const compile = child("compile", join(root, "in"), join(root, "out"));
+    // Interleaved, so that both see the same machine; each figure is the fastest of RUNS (peak RSS: the largest).
+    const parses: ChildResult[] = [];
+    const compiles: ChildResult[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      parses.push(child("parse", join(root, "in")));
+      compiles.push(child("compile", join(root, "in"), join(root, "out")));
+    }
+    const [parse, compile] = [fastest(parses), fastest(compiles)];
+    console.log(`js-yaml loadAll:     ${s(parse.ms)} wall, ${s(parse.cpuMs)} CPU, peak RSS ${f1(parse.maxRssMiB)} MiB (fastest of ${spread(parses)})`);
     console.log(
-      `compile all nodes:   ${s(compile.ms)} wall, ${s(compile.cpuMs)} CPU, peak RSS ${f1(compile.maxRssMiB)} MiB; ` +
+      `compile all nodes:   ${s(compile.ms)} wall, ${s(compile.cpuMs)} CPU, peak RSS ${f1(compile.maxRssMiB)} MiB (fastest of ${spread(compiles)}); ` +
         `${(compile.ms / parse.ms).toFixed(2)}× parse (wall), ${(compile.cpuMs / parse.cpuMs).toFixed(2)}× (CPU)`,
     );
     const st = outputStats(join(root, "out"));
