@@ -49,7 +49,14 @@ export function fileWriter(dir: string, files: number, threaded: boolean): FileS
   const control = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new MessageChannel();
   const request: WriterRequest = { dir, control, port: port2 };
-  const worker = new Worker(WORKER_URL, { workerData: request, transferList: [port2] });
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_URL, { workerData: request, transferList: [port2] });
+  } catch {
+    // No thread to be had (limits, a sandbox): write here.
+    port1.close();
+    return directWriter(dir);
+  }
   worker.unref();
   // A writer that cannot start (or dies) is noticed below as FAILED or a stall; its event must not end the process.
   worker.on("error", () => Atomics.store(control, FAILED, 1));

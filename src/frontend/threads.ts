@@ -57,7 +57,15 @@ export interface QueueRun<R> {
 export function runQueue<R>(run: QueueRun<R>): boolean[] {
   const control = new Int32Array(new SharedArrayBuffer(8));
   const done = new Array<boolean>(run.length).fill(false);
-  const workers = Array.from({ length: run.workers }, () => startWorker<R>(run.url, { control, length: run.length, data: run.data }));
+  const workers: WorkerHandle<R>[] = [];
+  for (let i = 0; i < run.workers; i++) {
+    // A worker that cannot even start (thread limits, a sandbox) leaves its share to this thread.
+    try {
+      workers.push(startWorker<R>(run.url, { control, length: run.length, data: run.data }));
+    } catch {
+      break;
+    }
+  }
   const take = (position: number, result: R): void => {
     if (done[position]) return;
     done[position] = true;
