@@ -141,3 +141,15 @@ describe("unknown --node", () => {
     expect(r.err).toMatch(/node "nope" is not in the snapshot \(known: [a-z0-9-]+/);
   });
 });
+
+describe("--jobs", () => {
+  it("takes a positive number or auto, and the output does not depend on it", async () => {
+    for (const bad of ["0", "-1", "two", "1.5"]) {
+      const r = await run(["compile", F2, "--emit", "iptables", "--node", "node1", "--jobs", bad]);
+      expect([r.code, r.err]).toEqual([2, expect.stringContaining(`option '--jobs' must be a positive number or auto, not '${bad}'`)]);
+    }
+    const outs = await Promise.all(["1", "3", "auto"].map((j) => run(["compile", F2, "--emit", "iptables", "--node", "node1", "--jobs", j])));
+    expect(outs.map((o) => o.code)).toEqual([0, 0, 0]);
+    expect(new Set(outs.map((o) => o.out)).size).toBe(1);
+  });
+});
