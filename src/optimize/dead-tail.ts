@@ -11,6 +11,7 @@
 // accepted", which then always returns.
 import { COMMENT, MARK } from "../backends/calico/names.js";
 import type { Chain, Rule } from "../ruleset/types.js";
+import { primeChainText, primedChainText } from "../ruleset/writer.js";
 
 const comments = (r: Rule): string[] =>
   r.parts.flatMap((p) => (p.kind === "match" && p.module === "comment" ? p.options.flatMap((o) => o.args) : []));
@@ -39,7 +40,24 @@ const isProfileChain = (n: string): boolean => n.startsWith("cali-pri-") || n.st
 
 export function deadTail(chains: readonly Chain[]): Chain[] {
   const byName = new Map(chains.map((c) => [c.name, c]));
-  const cut = chains.map((c) => (isEndpointChain(c.name) ? { ...c, rules: c.rules.slice(0, liveLength(c, byName)) } : c));
+  const cut = chains.map((c) => (isEndpointChain(c.name) ? prefix(c, liveLength(c, byName)) : c));
   const targets = new Set(cut.flatMap((c) => c.rules.flatMap((r) => (r.target ? [r.target.name] : []))));
   return cut.filter((c) => !isProfileChain(c.name) || targets.has(c.name));
+}
+
+/**
+ * The first `n` rules of `c`. A chain written by the backend's text path
+ * keeps that path: its text is one line per rule, so the cut chain's text is
+ * the first `n` lines (the hashes before the cut do not change, as above).
+ */
+function prefix(c: Chain, n: number): Chain {
+  if (n === c.rules.length) return c;
+  const out: Chain = { name: c.name, policy: c.policy, rules: c.rules.slice(0, n) };
+  const text = primedChainText(c);
+  if (text !== undefined) {
+    const lines = text.split("\n");
+    // One line per rule (and the empty string after the last newline), or the writer renders the rules itself.
+    if (lines.length === c.rules.length + 1) primeChainText(out, lines.slice(0, n).map((l) => l + "\n").join(""));
+  }
+  return out;
 }

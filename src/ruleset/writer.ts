@@ -124,6 +124,11 @@ export function primeChainText(c: Chain, text: string): void {
   chainTexts.set(c, text);
 }
 
+/** The chain's `-A` lines in SAVE_STYLE if a backend primed them (see primeChainText); undefined otherwise. */
+export function primedChainText(c: Chain): string | undefined {
+  return chainTexts.get(c);
+}
+
 /** The chain's `-A` lines, each ending in a newline. */
 function chainRules(c: Chain, style: WriteStyle): string {
   const cacheable = style.layout === SAVE_STYLE.layout && style.quoting === SAVE_STYLE.quoting;
