@@ -46,6 +46,15 @@ spec:
 describe("netpolc diff", () => {
   const edited = editedBookinfo();
 
+  it("compiles inputs with the compile flags given: -O2 output against -O2 inputs is no change", async () => {
+    const out = tmp();
+    expect((await run(["compile", BOOKINFO, "-o", out, "-O2"])).code).toBe(0);
+    const same = await run(["diff", out, BOOKINFO, "-O2"]);
+    expect([same.code, same.err]).toEqual([0, ""]);
+    const other = await run(["diff", out, BOOKINFO]);
+    expect(other.code).toBe(1);
+  });
+
   it("bookinfo, one port edited: exactly one chain on one node, and the flows to productpage that moved port", async () => {
     const r = await run(["diff", BOOKINFO, edited, "--format", "json"]);
     expect(r.err).toBe("");
@@ -190,6 +199,19 @@ describe("netpolc check", () => {
     expect(stale.code).toBe(1);
     expect(stale.out).toContain(`error[check/stale-output]: ${out} is stale: 1 file(s) differ`);
     expect(stale.out).toMatch(/\n-.*--dports 9080.*\n\+.*--dports 9081/);
+  });
+
+  it("--expected compiles with the compile flags given (output committed at -O2 is checked at -O2)", async () => {
+    const out = tmp();
+    expect((await run(["compile", BOOKINFO, "-o", out, "-O2"])).code).toBe(0);
+    const same = await run(["check", BOOKINFO, "--expected", out, "-O2"]);
+    expect([same.code, same.out]).toEqual([0, expect.not.stringContaining("stale")]);
+    const other = await run(["check", BOOKINFO, "--expected", out]);
+    expect(other.code).toBe(1);
+    expect(other.out).toContain(`error[check/stale-output]: ${out} is stale`);
+    const calicoOnly = tmp();
+    expect((await run(["compile", BOOKINFO, "-o", calicoOnly, "--backend", "calico"])).code).toBe(0);
+    expect((await run(["check", BOOKINFO, "--expected", calicoOnly, "--backend", "calico"])).code).toBe(0);
   });
 
   it("usage errors exit 2", async () => {

@@ -3,7 +3,8 @@
 // given; optionally "is the committed output in DIR up to date?".
 // Findings are this command's results, so they go to stdout (like verify's
 // report); usage and internal errors go to stderr.
-import { compile, DEFAULT_COMPILE_OPTIONS, outputFiles } from "../pipeline.js";
+import { compile, outputFiles, type CompileOptions } from "../pipeline.js";
+import { compileOptionsFrom, OUTPUT_FLAGS } from "./compile.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { locate, renderGithub, renderJson, renderText, sortDiagnostics, type LocatedDiagnostic } from "../diagnostics/render.js";
 import { DiagnosticSink } from "../diagnostics/diagnostic.js";
@@ -30,8 +31,9 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: "format", value: "FMT", choices: ["text", "json", "github", "sarif"], help: "findings format on stdout (default text; sarif = SARIF 2.1.0 for code scanning)" },
   { name: "max-warnings", value: "N", help: "exit 1 when there are more than N warnings (default: warnings never fail)" },
   { name: "disable", value: "ID,...", repeatable: true, help: `turn lints off (ids with or without "lint/"): ${LINT_RULES.map((r) => r.id.slice("lint/".length)).join(", ")}` },
-  { name: "expected", value: "DIR", help: "also fail when the compiled output committed in DIR is stale, printing the rule diff" },
+  { name: "expected", value: "DIR", help: "also fail when the compiled output committed in DIR is stale, printing the rule diff (compiled with the compile flags given here, e.g. -O2)" },
   { name: "help", short: "h", help: "show this help" },
+  ...OUTPUT_FLAGS,
 ];
 
 export type ReadTree = (dir: string) => OutputTree | null;
@@ -78,14 +80,14 @@ function findings(files: readonly InputFile[], disabled: ReadonlySet<string>): {
   return { ds: sortDiagnostics(all.map((d) => locate(d, sources))), sources };
 }
 
-/** `--expected DIR`: compile with the default options and compare with the files committed in DIR. */
-function staleness(files: readonly InputFile[], dir: string, readTree: ReadTree): { diag: LocatedDiagnostic | null; diff: string } {
-  const res = compile(files, DEFAULT_COMPILE_OPTIONS);
+/** `--expected DIR`: compile with the given compile flags and compare with the files committed in DIR. */
+function staleness(files: readonly InputFile[], dir: string, readTree: ReadTree, opts: CompileOptions): { diag: LocatedDiagnostic | null; diff: string } {
+  const res = compile(files, opts);
   if (!res.model) return { diag: null, diff: "" };
   const committed = readTree(dir);
   const unlocated = (message: string): LocatedDiagnostic => ({ id: "check/stale-output", severity: "error", message, span: null, line: null, col: null });
   if (committed === null) return { diag: unlocated(`${dir}: no such directory (--expected needs the committed compiled output)`), diff: "" };
-  const fresh: OutputTree = { files: outputFiles(res.outputs) };
+  const fresh: OutputTree = { files: outputFiles(res.outputs, opts) };
   const d = diffOutputDirs(committed, fresh, { oldLabel: dir, newLabel: "compiled" });
   if (!d.changed) return { diag: null, diff: "" };
   const msg = `${dir} is stale: ${d.files.length} file(s) differ from what the inputs compile to; regenerate with \`netpolc compile <inputs> -o ${dir}\``;
@@ -100,7 +102,7 @@ export function runCheck(files: readonly InputFile[], args: ParsedArgs, readTree
   let diffText = "";
   const dir = flag(args, "expected");
   if (dir !== undefined && !ds.some((d) => d.severity === "error")) {
-    const st = staleness(files, dir, readTree);
+    const st = staleness(files, dir, readTree, compileOptionsFrom(args));
     if (st.diag) ds.push(st.diag);
     diffText = st.diff;
   }

@@ -70,6 +70,14 @@ function kubeProxyOptionsFrom(args: ParsedArgs): KubeProxyOptions {
   };
 }
 
+/**
+ * The compile flags that decide what the output files contain: `diff` and
+ * `check --expected` take them too, so that output committed with, say, -O2
+ * or --backend calico is compared with what those options compile to.
+ */
+const NOT_OUTPUT_SHAPING = new Set(["output", "node", "emit", "format", "verbose", "stats", "jobs", "help"]);
+export const OUTPUT_FLAGS: readonly FlagSpec[] = COMPILE_FLAGS.filter((f) => !NOT_OUTPUT_SHAPING.has(f.name));
+
 function jobsFrom(args: ParsedArgs): FrontendThreads {
   const v = flag(args, "jobs") ?? "auto";
   if (v === "auto") return v;

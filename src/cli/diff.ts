@@ -6,7 +6,8 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { compile, DEFAULT_COMPILE_OPTIONS, outputFiles } from "../pipeline.js";
+import { compile, DEFAULT_COMPILE_OPTIONS, outputFiles, type CompileOptions } from "../pipeline.js";
+import { compileOptionsFrom, OUTPUT_FLAGS } from "./compile.js";
 import { renderAll } from "../diagnostics/render.js";
 import type { InputFile } from "../frontend/index.js";
 import { diffFlows, type ModelSide } from "../review/flow-diff.js";
@@ -22,6 +23,7 @@ export const DIFF_FLAGS: readonly FlagSpec[] = [
   { name: "git", value: "A..B", help: "compare revisions A and B of the repository in the current directory (B defaults to HEAD); positionals are then paths inside it (default: all)" },
   { name: "format", value: "FMT", choices: ["text", "json", "markdown"], help: "report format on stdout (default text; markdown for a pull-request comment)" },
   { name: "help", short: "h", help: "show this help" },
+  ...OUTPUT_FLAGS,
 ];
 
 /** One side: inputs to compile, or compiled output (a directory of `<node>.*` files, or one node's iptables-save dump). */
@@ -114,14 +116,14 @@ interface Compiled {
 }
 
 /** Compiles an inputs side; diagnostics (errors) are returned for stderr. */
-function compiled(side: Side, format: string): Compiled | { error: string } {
+function compiled(side: Side, format: string, opts: CompileOptions): Compiled | { error: string } {
   if (side.kind === "output") return { tree: side.tree, model: null };
-  const res = compile(side.files, DEFAULT_COMPILE_OPTIONS);
+  const res = compile(side.files, opts);
   if (!res.model) {
     const text = renderAll(res.diag.all.filter((d) => d.severity === "error"), res.sources, format === "json" ? "json" : "text");
     return { error: `netpolc: ${side.label}: invalid input\n${text}` };
   }
-  return { tree: { files: outputFiles(res.outputs) }, model: { model: res.model, sources: res.sources } };
+  return { tree: { files: outputFiles(res.outputs, opts) }, model: { model: res.model, sources: res.sources } };
 }
 
 /** Compares only the kinds of file both sides have (a node's dump has no .ipsets), and pairs two single dumps. */
@@ -135,9 +137,10 @@ function comparable(a: OutputTree, b: OutputTree): [OutputTree, OutputTree] {
   return [{ files: fa, paths: new Map([...fa.keys()].map((n) => [n, a.paths?.get(n) ?? n])) }, { files: fb, ...(b.paths ? { paths: b.paths } : {}) }];
 }
 
-export function runDiff(oldSide: Side, newSide: Side, format: string): TextResult {
-  const a = compiled(oldSide, format);
-  const b = compiled(newSide, format);
+/** `opts`: the compile options of inputs sides (the output-shaping compile flags given to diff). */
+export function runDiff(oldSide: Side, newSide: Side, format: string, opts: CompileOptions = DEFAULT_COMPILE_OPTIONS): TextResult {
+  const a = compiled(oldSide, format, opts);
+  const b = compiled(newSide, format, opts);
   const errors = [a, b].flatMap((x) => ("error" in x ? [x.error] : []));
   if ("error" in a || "error" in b) return { exitCode: 2, stdout: "", stderr: errors.join("") };
   const [ta, tb] = comparable(a.tree, b.tree);
@@ -167,7 +170,7 @@ export function diffCommand(rest: readonly string[], io: CommandIo, usage: strin
     const [pa, pb] = args.positionals as [string, string];
     sides = [readPathSide(pa, io.readStdin), readPathSide(pb, io.readStdin)];
   }
-  const res = runDiff(sides[0], sides[1], format);
+  const res = runDiff(sides[0], sides[1], format, compileOptionsFrom(args));
   if (res.stderr) io.stderr(res.stderr);
   if (res.stdout) io.stdout(res.stdout);
   return res.exitCode;
