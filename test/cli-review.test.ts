@@ -7,19 +7,13 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main, type Io } from "../src/cli/main.js";
+import { runCli } from "./helpers/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const BOOKINFO = join(ROOT, "examples", "bookinfo");
 const tmp = (): string => mkdtempSync(join(tmpdir(), "netpolc-review-"));
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), readStdin: () => "" };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 /** bookinfo with productpage's ingress port 9080 → 9081 (the first `port: 9080` of bookinfo-allow.yaml). */
 function editedBookinfo(): string {

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { workloadInterfaceName } from "../src/backends/calico/names.js";
-import { main, type Io } from "../src/cli/main.js";
+import { main } from "../src/cli/main.js";
+import { runCli } from "./helpers/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const BOOKINFO = join(ROOT, "examples", "bookinfo");
@@ -14,13 +15,7 @@ const PRODUCTPAGE = "default/productpage-v1-54d799c966-h96dv";
 const DETAILS = "default/details-v1-68c7c8666d-x57tf";
 const RATINGS = "default/ratings-v1-8558d4458d-86mtm";
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), readStdin: () => "" };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 /** A fresh copy of bookinfo's compiled rules, to tamper with. */
 async function compiledDir(): Promise<string> {

@@ -5,19 +5,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main, type Io } from "../src/cli/main.js";
+import { main } from "../src/cli/main.js";
+import { runCli } from "./helpers/cli.js";
 import { compile, DEFAULT_COMPILE_OPTIONS } from "../src/pipeline.js";
 import { writeListRules } from "../src/ruleset/writer.js";
 import { BOOKINFO, readTree } from "./views/helpers.js";
 import { SEED_WORKLOADS } from "./helpers/seed.js";
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), readStdin: () => "" };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 describe("netpolc workloads", () => {
   it("reproduces the seed's calicoctl get workloadendpoint table for examples/bookinfo", async () => {

@@ -5,18 +5,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main, type Io } from "../src/cli/main.js";
+import { runCli } from "./helpers/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const F2 = join(ROOT, "golden", "f2-default-deny-and-allow-ordering");
 
-async function run(argv: string[], stdin = ""): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), readStdin: () => stdin };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), "netpolc-cli-"));
 
