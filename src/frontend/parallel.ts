@@ -31,7 +31,7 @@ export function threadCount(files: readonly InputFile[], threads: FrontendThread
   return autoThreads(threads, files.reduce((n, f) => n + f.text.length, 0), AUTO_CHARS_PER_THREAD, files.length);
 }
 
-export interface Decoded {
+export interface DecodedFiles {
   /** Every file's items, in the order of the files. */
   readonly items: FileItem[][];
   /** How many files workers decoded (the rest were decoded on this thread). */
@@ -43,7 +43,7 @@ export interface Decoded {
  * `workersOnly` (for tests) this thread takes no files from the queue, so
  * workers decode all of them unless they fail.
  */
-export function decodeFiles(files: readonly InputFile[], sources: SourceMap, threads: FrontendThreads, workersOnly = false): Decoded {
+export function decodeFiles(files: readonly InputFile[], sources: SourceMap, threads: FrontendThreads, workersOnly = false): DecodedFiles {
   const n = threadCount(files, threads);
   if (n <= 1 || WORKER_URL === null) return { items: files.map((f) => decodeFile(f, sources)), byWorkers: 0 };
   const out = new Array<FileItem[] | undefined>(files.length).fill(undefined);
