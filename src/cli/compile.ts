@@ -30,7 +30,7 @@ export const COMPILE_FLAGS: readonly FlagSpec[] = [
   { name: "opt-level", short: "O", value: "N", choices: ["0", "1", "2"], help: "optimisation level: 1 (default) is Felix's own layout byte for byte, 0 the same; 2 runs the optimizer passes (-O2)" },
   { name: "passes", value: "LIST", help: `with -O2: run only these passes, comma-separated (${PASS_NAMES.join(", ")})` },
   { name: "no-pass", value: "NAME", repeatable: true, help: "with -O2: disable this pass (repeatable)" },
-  { name: "jobs", short: "j", value: "N", help: "threads: 1 keeps to one; default auto: input files are read on one thread per core (up to 4) when there are several MiB of them, and output files are created on a helper thread; the output is the same either way" },
+  { name: "jobs", short: "j", value: "N", help: "threads: 1 keeps to one; default auto: input files are read on one thread per core (up to 4) when there are several MiB of them, and 32 or more output files are created on a helper thread; the output is the same either way" },
   { name: "stats", help: "print per node rules, chains, sets and set members before and after each pass (to stderr)" },
   { name: "help", short: "h", help: "show this help" },
 ];
