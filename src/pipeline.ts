@@ -70,7 +70,7 @@ function renderNode(model: Model, node: string, opts: CompileOptions): NodeOutpu
   const kp = opts.kubeProxy ?? DEFAULT_KUBE_PROXY_OPTIONS;
   if (opts.backend === "kube-proxy") {
     const ruleset = renderKubeProxyNode(model, node, kp, kubeProxyTestSorted(opts) ? "test-sorted" : "saved");
-    return { node, ruleset, ipsets: [], routes: [] };
+    return { node, ruleset, ipsets: [], routes: [], fdb: [] };
   }
   const calico = optimizeNode(model, renderCalicoNode(model, node, opts.calico), opts.calico, opts.optimize);
   if (opts.backend === "calico" || model.cluster.services === undefined) return calico;

@@ -1,6 +1,6 @@
 // What a backend produces for one node.
 import type { IpSet } from "../ruleset/ipset.js";
-import type { RouteCommand } from "../ruleset/routes.js";
+import type { FdbEntry, RouteCommand } from "../ruleset/routes.js";
 import type { RuleSet } from "../ruleset/types.js";
 
 export interface NodeOutput {
@@ -8,4 +8,6 @@ export interface NodeOutput {
   readonly ruleset: RuleSet;
   readonly ipsets: readonly IpSet[];
   readonly routes: readonly RouteCommand[];
+  /** VXLAN forwarding entries (`bridge -batch`); empty without VXLAN. */
+  readonly fdb: readonly FdbEntry[];
 }

@@ -188,6 +188,7 @@ export class Collector {
       pods: this.pods,
       nodes: this.nodes,
       pools: this.pools,
+      ipam: null,
       namespaceRefs: this.namespaceRefs,
     };
   }

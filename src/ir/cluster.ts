@@ -1,5 +1,6 @@
 // The cluster model of the policy IR: what the snapshot says exists.
 import type { Span } from "../diagnostics/diagnostic.js";
+import type { Addressing, IPAMObjects } from "./ipam.js";
 import type { Labels } from "./selector.js";
 import type { ServiceModel } from "./service.js";
 
@@ -42,10 +43,19 @@ export interface Pod {
 
 export interface Node {
   readonly name: string;
-  /** The node's IPv4 address (projectcalico.org/IPv4Address without its prefix, else the InternalIP). */
+  readonly labels: Labels;
+  /** The node's IPv4 address (projectcalico.org/IPv4Address without its prefix, else the InternalIP, else the ExternalIP). */
   readonly ip: string | null;
-  /** projectcalico.org/IPv4IPIPTunnelAddr when given. */
+  /** The prefix length of projectcalico.org/IPv4Address (its subnet decides CrossSubnet); null when not given. */
+  readonly ipPrefix: number | null;
+  /** projectcalico.org/IPv4IPIPTunnelAddr when given (the resolved one, inferred or not, is in Cluster.addressing). */
   readonly tunnelAddress: string | null;
+  /** projectcalico.org/IPv4VXLANTunnelAddr when given. */
+  readonly vxlanTunnelAddress: string | null;
+  /** projectcalico.org/VXLANTunnelMACAddr when given, lower case. */
+  readonly vxlanMac: string | null;
+  /** Where the tunnel annotations sit (diagnostics about them point there). */
+  readonly annotationSpans: { readonly ipipTunnel: Span | null; readonly vxlanTunnel: Span | null };
   readonly span: Span | null;
 }
 
@@ -60,6 +70,8 @@ export interface IPPool {
   readonly natOutgoing: boolean;
   readonly blockSize: number;
   readonly disabled: boolean;
+  /** Calico selector over node labels (`all()` when absent): which nodes allocate from the pool. */
+  readonly nodeSelector: string;
   readonly span: Span | null;
 }
 
@@ -74,6 +86,10 @@ export interface Cluster {
   readonly nodes: readonly Node[];
   /** Never empty: Calico's manifest default 192.168.0.0/16 when the input has none. */
   readonly pools: readonly IPPool[];
+  /** IPAMBlock, BlockAffinity, IPAMHandle and IPAMConfig objects; null when the snapshot has none. */
+  readonly ipam: IPAMObjects | null;
+  /** Blocks, their owners, borrowed and tunnel addresses: from `ipam`, else inferred (spec calico-routes §5). */
+  readonly addressing: Addressing;
   /** Services, their endpoints and kube-proxy's configuration; absent when the snapshot declares none (src/ir/service.ts). */
   readonly services?: ServiceModel;
 }

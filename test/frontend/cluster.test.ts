@@ -143,7 +143,31 @@ describe("nodes", () => {
   const node = (meta: string, status = ""): string => `apiVersion: v1\nkind: Node\nmetadata: ${meta}\n${status}`;
   it("takes Calico's IPv4Address annotation without its prefix, and the tunnel address", () => {
     const l = load(node("{name: n1, annotations: {projectcalico.org/IPv4Address: 10.0.0.11/24, projectcalico.org/IPv4IPIPTunnelAddr: 192.168.1.0}}", "status: {addresses: [{type: InternalIP, address: 10.9.9.9}]}"));
-    expect(l.model.cluster.nodes).toEqual([{ name: "n1", ip: "10.0.0.11", tunnelAddress: "192.168.1.0", span: expect.anything() }]);
+    expect(l.model.cluster.nodes).toEqual([
+      {
+        name: "n1",
+        labels: new Map(),
+        ip: "10.0.0.11",
+        ipPrefix: 24,
+        tunnelAddress: "192.168.1.0",
+        vxlanTunnelAddress: null,
+        vxlanMac: null,
+        annotationSpans: { ipipTunnel: expect.anything(), vxlanTunnel: null },
+        span: expect.anything(),
+      },
+    ]);
+  });
+  it("reads the VXLAN tunnel address and MAC, lower-cased, and refuses a multicast MAC", () => {
+    const l = load(node("{name: n1, labels: {zone: a}, annotations: {projectcalico.org/IPv4VXLANTunnelAddr: 10.244.0.1, projectcalico.org/VXLANTunnelMACAddr: 66:3E:CA:5F:6A:3C}}"));
+    expect(l.model.cluster.nodes[0]).toMatchObject({ labels: new Map([["zone", "a"]]), vxlanTunnelAddress: "10.244.0.1", vxlanMac: "66:3e:ca:5f:6a:3c", ipPrefix: null });
+    const bad = load(node("{name: n1, annotations: {projectcalico.org/VXLANTunnelMACAddr: 01:00:5e:00:00:01}}"));
+    expect(errorsWithPos(bad)).toEqual([
+      '3:74 node/invalid-value metadata.annotations[projectcalico.org/VXLANTunnelMACAddr]: Invalid value: "01:00:5e:00:00:01": must be a unicast MAC address (e.g. 66:3e:ca:5f:6a:3c)',
+    ]);
+  });
+  it("falls back to the first IPv4 ExternalIP when there is no InternalIP", () => {
+    const l = load(node("{name: n1}", "status: {addresses: [{type: ExternalIP, address: 203.0.113.7}]}"));
+    expect(l.model.cluster.nodes[0]?.ip).toBe("203.0.113.7");
   });
   it("falls back to the first IPv4 InternalIP", () => {
     const l = load(node("{name: n1}", "status: {addresses: [{type: Hostname, address: n1}, {type: InternalIP, address: 'fd00::1'}, {type: InternalIP, address: 10.0.0.12}]}"));
@@ -162,13 +186,13 @@ describe("IP pools", () => {
   const pool = (spec: string, name = "p"): string => `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: ${name}}\nspec: ${spec}\n`;
   it("uses Calico's manifest default pool when there is none", () => {
     expect(load("").model.cluster.pools).toEqual([
-      { name: "default-ipv4-ippool", cidr: "192.168.0.0/16", ipipMode: "Always", vxlanMode: "Never", natOutgoing: true, blockSize: 26, disabled: false, span: null },
+      { name: "default-ipv4-ippool", cidr: "192.168.0.0/16", ipipMode: "Always", vxlanMode: "Never", natOutgoing: true, blockSize: 26, disabled: false, nodeSelector: "all()", span: null },
     ]);
   });
   it("defaults absent fields and normalises the CIDR", () => {
     const l = load(pool("{cidr: 10.244.1.7/16}"));
     expect(l.model.cluster.pools).toEqual([
-      { name: "p", cidr: "10.244.0.0/16", ipipMode: "Never", vxlanMode: "Never", natOutgoing: false, blockSize: 26, disabled: false, span: expect.anything() },
+      { name: "p", cidr: "10.244.0.0/16", ipipMode: "Never", vxlanMode: "Never", natOutgoing: false, blockSize: 26, disabled: false, nodeSelector: "all()", span: expect.anything() },
     ]);
   });
   it("is strict about spec fields and values", () => {

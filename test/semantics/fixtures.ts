@@ -5,7 +5,9 @@
 // The builders apply the API server's defaulting (spec/netpol-semantics.md §2)
 // where the IR expects it: protocol TCP, and policyTypes = [Ingress] plus
 // Egress iff there is at least one egress rule, unless `types` is given.
-import type { Cluster, ContainerPort, Namespace, Node, Pod, Protocol } from "../../src/ir/cluster.js";
+import { DiagnosticSink } from "../../src/diagnostics/diagnostic.js";
+import { resolveAddressing } from "../../src/frontend/cluster/addressing.js";
+import type { Cluster, ContainerPort, IPPool, Namespace, Node, Pod, Protocol } from "../../src/ir/cluster.js";
 import type { Model, NetworkPolicy, Peer, PeerList, PortEntry, PortList, PolicyRule } from "../../src/ir/policy.js";
 import type { LabelSelector, Labels, SelectorRequirement } from "../../src/ir/selector.js";
 import type { Flow, FlowEndpoint } from "../../src/semantics/types.js";
@@ -68,7 +70,17 @@ export function pod(qualified: string, o: PodOptions = {}): Pod {
 }
 
 export function node(name: string, ip: string | null, tunnelAddress: string | null = null): Node {
-  return { name, ip, tunnelAddress, span: null };
+  return {
+    name,
+    labels: new Map(),
+    ip,
+    ipPrefix: null,
+    tunnelAddress,
+    vxlanTunnelAddress: null,
+    vxlanMac: null,
+    annotationSpans: { ipipTunnel: null, vxlanTunnel: null },
+    span: null,
+  };
 }
 
 /** A pod peer. `namespaces` undefined = namespaceSelector absent (policy namespace); `sel()` = every namespace. */
@@ -150,23 +162,28 @@ export function model(d: ModelDraft): Model {
   const policies = [...(d.policies ?? [])].sort(byQualified);
   const namespaces = new Map((d.namespaces ?? []).map((n) => [n.name, n] as const));
   for (const o of [...pods, ...policies]) if (!namespaces.has(o.namespace)) namespaces.set(o.namespace, namespace(o.namespace));
+  const nodes = [...(d.nodes ?? [])].sort((a, b) => cmp(a.name, b.name));
+  const pools: IPPool[] = [
+    {
+      name: "default-ipv4-ippool",
+      cidr: "192.168.0.0/16",
+      ipipMode: "Always",
+      vxlanMode: "Never",
+      natOutgoing: true,
+      blockSize: 26,
+      disabled: false,
+      nodeSelector: "all()",
+      span: null,
+    },
+  ];
   const cluster: Cluster = {
     namespaces: [...namespaces.values()].sort((a, b) => cmp(a.name, b.name)),
     serviceAccounts: [],
     pods,
-    nodes: [...(d.nodes ?? [])].sort((a, b) => cmp(a.name, b.name)),
-    pools: [
-      {
-        name: "default-ipv4-ippool",
-        cidr: "192.168.0.0/16",
-        ipipMode: "Always",
-        vxlanMode: "Never",
-        natOutgoing: true,
-        blockSize: 26,
-        disabled: false,
-        span: null,
-      },
-    ],
+    nodes,
+    pools,
+    ipam: null,
+    addressing: resolveAddressing({ pods, nodes, pools, ipam: null }, new DiagnosticSink()),
   };
   return { cluster, policies };
 }

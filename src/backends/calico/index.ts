@@ -98,5 +98,6 @@ export function renderCalicoNode(model: Model, nodeName: string, opts: CalicoOpt
     ruleset,
     ipsets: buildIpSets(cluster, all, sets.all(), ipipEnabled),
     routes: buildRoutes(cluster, nodeName, all, ipipEnabled),
+    fdb: [],
   };
 }

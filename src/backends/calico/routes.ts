@@ -122,14 +122,14 @@ function remoteRoutes(idx: RouteIndex, node: Node, workloads: readonly Workload[
     nodeBlocks(idx, node, workloads, ipip).map((b): RouteCommand => {
       const tunnelled = ipipPool(b.pool);
       const dev = tunnelled ? DEVICE.ipipTunnel : null;
-      return { kind: "via", cidr: formatCidr4(b.cidr), via, dev, proto: BIRD_PROTO, onlink: tunnelled };
+      return { kind: "via", cidr: formatCidr4(b.cidr), via, dev, proto: BIRD_PROTO, onlink: tunnelled, mtu: null };
     }),
   );
 }
 
 /** The node being compiled; one missing from the snapshot has no address of its own. */
 export function findNode(cluster: Cluster, nodeName: string): Node {
-  return cluster.nodes.find((n) => n.name === nodeName) ?? { name: nodeName, ip: null, tunnelAddress: null, span: null };
+  return cluster.nodes.find((n) => n.name === nodeName) ?? { name: nodeName, labels: new Map(), ip: null, ipPrefix: null, tunnelAddress: null, vxlanTunnelAddress: null, vxlanMac: null, annotationSpans: { ipipTunnel: null, vxlanTunnel: null }, span: null };
 }
 
 export function buildRoutes(cluster: Cluster, nodeName: string, workloads: readonly Workload[], ipip: boolean): RouteCommand[] {
@@ -143,7 +143,7 @@ export function buildRoutes(cluster: Cluster, nodeName: string, workloads: reado
   const local = idx.local.get(nodeName) ?? [];
   // Sorted by address for determinism (each address parsed once, not per comparison).
   const byAddress = local.map((w) => ({ w, n: parseIPv4(w.ip) ?? 0 })).sort((a, b) => a.n - b.n);
-  for (const { w } of byAddress) out.push({ kind: "dev", cidr: `${w.ip}/32`, dev: w.iface, scope: "link" });
+  for (const { w } of byAddress) out.push({ kind: "dev", cidr: `${w.ip}/32`, dev: w.iface, scope: "link", proto: null, metric: null });
   const others = cluster.nodes.filter((n) => n.name !== nodeName).sort((a, b) => byteCompare(a.name, b.name));
   for (const n of others) for (const r of remoteRoutes(idx, n, workloads, ipip)) out.push(r);
   return out;

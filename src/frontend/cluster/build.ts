@@ -3,7 +3,9 @@
 // list sorted so that input order never leaks into the model.
 import type { DiagnosticSink, Span } from "../../diagnostics/diagnostic.js";
 import type { Cluster, IPPool, Namespace, Node, Pod, ServiceAccount } from "../../ir/cluster.js";
+import type { IPAMObjects } from "../../ir/ipam.js";
 import type { Labels } from "../../ir/selector.js";
+import { resolveAddressing } from "./addressing.js";
 import { DEFAULT_POOL } from "./ippool.js";
 import type { DeclaredNamespace, DeclaredServiceAccount } from "./simple.js";
 
@@ -16,6 +18,8 @@ export interface ClusterInputs {
   readonly pods: readonly Pod[];
   readonly nodes: readonly Node[];
   readonly pools: readonly IPPool[];
+  /** The snapshot's IPAM objects (src/frontend/ipam), null when it has none. */
+  readonly ipam: IPAMObjects | null;
   /** Namespaces named by pods, service accounts and policies, in input order, with where. */
   readonly namespaceRefs: readonly { readonly name: string; readonly span: Span | null }[];
 }
@@ -40,7 +44,8 @@ export function buildCluster(input: ClusterInputs, diag: DiagnosticSink): Cluste
   }
   const nodes = [...input.nodes].sort((a, b) => cmp(a.name, b.name));
   const pools = input.pools.length ? [...input.pools].sort((a, b) => cmp(a.name, b.name)) : [DEFAULT_POOL];
-  return { namespaces, serviceAccounts, pods, nodes, pools };
+  const addressing = resolveAddressing({ pods, nodes, pools, ipam: input.ipam }, diag);
+  return { namespaces, serviceAccounts, pods, nodes, pools, ipam: input.ipam, addressing };
 }
 
 function withNameLabel(name: string, labels: Labels): Labels {

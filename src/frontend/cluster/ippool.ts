@@ -20,6 +20,7 @@ interface IPPoolJson {
     readonly natOutgoing?: boolean;
     readonly blockSize?: number;
     readonly disabled?: boolean;
+    readonly nodeSelector?: string;
   };
 }
 
@@ -34,6 +35,7 @@ export const DEFAULT_POOL: IPPool = {
   natOutgoing: true,
   blockSize: 26,
   disabled: false,
+  nodeSelector: "all()",
   span: null,
 };
 
@@ -65,6 +67,7 @@ export function decodeIPPool(o: RawObject, diag: DiagnosticSink): IPPool | null 
     natOutgoing: spec.natOutgoing ?? false,
     blockSize,
     disabled: spec.disabled ?? false,
+    nodeSelector: spec.nodeSelector?.trim() || "all()",
     span: o.root.span,
   };
 }

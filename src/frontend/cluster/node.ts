@@ -1,8 +1,10 @@
 // v1 Node → IR Node. The IPv4 address comes from Calico's
-// projectcalico.org/IPv4Address annotation (a CIDR such as 10.0.0.11/24; the
-// prefix is dropped) or else the first IPv4 InternalIP; the IPIP tunnel
-// address from projectcalico.org/IPv4IPIPTunnelAddr.
-import type { DiagnosticSink } from "../../diagnostics/diagnostic.js";
+// projectcalico.org/IPv4Address annotation (a CIDR such as 10.0.0.11/24: the
+// prefix is kept apart, CrossSubnet needs the subnet) or else the first IPv4
+// InternalIP, then ExternalIP (Felix's fallback, calico-routes §1.5); the
+// tunnel addresses from projectcalico.org/IPv4IPIPTunnelAddr and
+// IPv4VXLANTunnelAddr, the VTEP MAC from VXLANTunnelMACAddr.
+import type { DiagnosticSink, Span } from "../../diagnostics/diagnostic.js";
 import type { Node } from "../../ir/cluster.js";
 import { FieldPath } from "../field-path.js";
 import type { RawObject } from "../objects.js";
@@ -10,7 +12,7 @@ import { FieldReporter } from "../report.js";
 import { decode } from "../schema.js";
 import { formatIP, parseIP } from "../validation/ip.js";
 import { validateObjectMeta, type ObjectMeta } from "../validation/meta.js";
-import { INVALID_IP } from "./common.js";
+import { INVALID_IP, labelsOf } from "./common.js";
 
 interface NodeJson {
   readonly metadata?: ObjectMeta;
@@ -19,6 +21,8 @@ interface NodeJson {
 
 const IPV4_ANNOTATION = "projectcalico.org/IPv4Address";
 const TUNNEL_ANNOTATION = "projectcalico.org/IPv4IPIPTunnelAddr";
+const VXLAN_ANNOTATION = "projectcalico.org/IPv4VXLANTunnelAddr";
+const VXLAN_MAC_ANNOTATION = "projectcalico.org/VXLANTunnelMACAddr";
 const ANNOTATIONS = FieldPath.root("metadata").child("annotations");
 const NEEDS_IPV4 = "must be a valid IPv4 address";
 
@@ -29,28 +33,51 @@ export function decodeNode(o: RawObject, diag: DiagnosticSink): Node | null {
   const meta = json.metadata ?? {};
   validateObjectMeta(meta, { namespaced: false, name: "subdomain" }, rep);
   const annotations = meta.annotations ?? {};
-  const calicoIP = annotationIPv4(annotations[IPV4_ANNOTATION], true, ANNOTATIONS.key(IPV4_ANNOTATION), rep);
+  const calico = annotationIPv4(annotations[IPV4_ANNOTATION], true, ANNOTATIONS.key(IPV4_ANNOTATION), rep);
   const tunnel = annotationIPv4(annotations[TUNNEL_ANNOTATION], false, ANNOTATIONS.key(TUNNEL_ANNOTATION), rep);
-  const internal = internalIPv4(json, rep);
+  const vxlan = annotationIPv4(annotations[VXLAN_ANNOTATION], false, ANNOTATIONS.key(VXLAN_ANNOTATION), rep);
+  const mac = annotationMac(annotations[VXLAN_MAC_ANNOTATION], ANNOTATIONS.key(VXLAN_MAC_ANNOTATION), rep);
+  const fallback = hostAddressIPv4(json, rep);
   if (rep.errorCount > 0) return null;
-  return { name: meta.name ?? "", ip: calicoIP ?? internal, tunnelAddress: tunnel, span: o.root.span };
+  const spanOf = (key: string): Span | null => (annotations[key] ? rep.spanOf(ANNOTATIONS.key(key)) : null);
+  return {
+    name: meta.name ?? "",
+    labels: labelsOf(meta.labels),
+    ip: calico?.ip ?? fallback,
+    ipPrefix: calico?.prefix ?? null,
+    tunnelAddress: tunnel?.ip ?? null,
+    vxlanTunnelAddress: vxlan?.ip ?? null,
+    vxlanMac: mac,
+    annotationSpans: { ipipTunnel: spanOf(TUNNEL_ANNOTATION), vxlanTunnel: spanOf(VXLAN_ANNOTATION) },
+    span: o.root.span,
+  };
 }
 
-function annotationIPv4(value: string | undefined, allowPrefix: boolean, path: FieldPath, rep: FieldReporter): string | null {
+function annotationIPv4(value: string | undefined, allowPrefix: boolean, path: FieldPath, rep: FieldReporter): { ip: string; prefix: number | null } | null {
   if (value === undefined || value === "") return null;
   const slash = value.indexOf("/");
-  const addr = allowPrefix && slash >= 0 && /^[0-9]{1,2}$/.test(value.slice(slash + 1)) ? value.slice(0, slash) : value;
-  const ip = parseIP(addr);
+  const withPrefix = allowPrefix && slash >= 0 && /^[0-9]{1,2}$/.test(value.slice(slash + 1)) && Number(value.slice(slash + 1)) <= 32;
+  const ip = parseIP(withPrefix ? value.slice(0, slash) : value);
   if (!ip || ip.family !== 4) {
     rep.invalid(path, value, allowPrefix ? `${NEEDS_IPV4}, optionally with a prefix length (e.g. 10.0.0.11/24)` : NEEDS_IPV4);
     return null;
   }
-  return formatIP(4, ip.value);
+  return { ip: formatIP(4, ip.value), prefix: withPrefix ? Number(value.slice(slash + 1)) : null };
 }
 
-/** Every InternalIP/ExternalIP must be an address; the first IPv4 InternalIP is the node's. */
-function internalIPv4(json: NodeJson, rep: FieldReporter): string | null {
-  let found: string | null = null;
+/** A unicast MAC in colon notation (what Felix writes back to the annotation), lower-cased. */
+function annotationMac(value: string | undefined, path: FieldPath, rep: FieldReporter): string | null {
+  if (value === undefined || value === "") return null;
+  if (!/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/.test(value) || (parseInt(value.slice(0, 2), 16) & 1) === 1) {
+    rep.invalid(path, value, "must be a unicast MAC address (e.g. 66:3e:ca:5f:6a:3c)");
+    return null;
+  }
+  return value.toLowerCase();
+}
+
+/** Every InternalIP/ExternalIP must be an address; the first IPv4 InternalIP is the node's, else the first IPv4 ExternalIP. */
+function hostAddressIPv4(json: NodeJson, rep: FieldReporter): string | null {
+  const found: Record<"InternalIP" | "ExternalIP", string | null> = { InternalIP: null, ExternalIP: null };
   (json.status?.addresses ?? []).forEach((a, i) => {
     if (a.type !== "InternalIP" && a.type !== "ExternalIP") return;
     const ip = parseIP(a.address ?? "");
@@ -58,7 +85,7 @@ function internalIPv4(json: NodeJson, rep: FieldReporter): string | null {
       rep.invalid(FieldPath.root("status").child("addresses").index(i).child("address"), a.address ?? "", INVALID_IP);
       return;
     }
-    if (a.type === "InternalIP" && ip.family === 4 && found === null) found = formatIP(4, ip.value);
+    if (ip.family === 4 && found[a.type] === null) found[a.type] = formatIP(4, ip.value);
   });
-  return found;
+  return found.InternalIP ?? found.ExternalIP;
 }

@@ -1,5 +1,7 @@
 // Hand-built IR for the Calico backend tests (spec felix-format §11 scenario
 // and variations). Everything is already "validated and defaulted".
+import { DiagnosticSink } from "../../../src/diagnostics/diagnostic.js";
+import { resolveAddressing } from "../../../src/frontend/cluster/addressing.js";
 import type { Cluster, ContainerPort, IPPool, Namespace, Node, Pod, Protocol, ServiceAccount } from "../../../src/ir/cluster.js";
 import type { Model, NetworkPolicy, Peer, PeerList, PolicyRule, PortEntry, PortList } from "../../../src/ir/policy.js";
 import type { LabelSelector, SelectorRequirement } from "../../../src/ir/selector.js";
@@ -45,7 +47,17 @@ export function pod(name: string, o: PodOpts = {}): Pod {
 }
 
 export function node(name: string, ip: string | null, tunnelAddress: string | null = null): Node {
-  return { name, ip, tunnelAddress, span: null };
+  return {
+    name,
+    labels: new Map(),
+    ip,
+    ipPrefix: null,
+    tunnelAddress,
+    vxlanTunnelAddress: null,
+    vxlanMac: null,
+    annotationSpans: { ipipTunnel: null, vxlanTunnel: null },
+    span: null,
+  };
 }
 
 export function pool(cidr: string, o: Partial<IPPool> = {}): IPPool {
@@ -57,6 +69,7 @@ export function pool(cidr: string, o: Partial<IPPool> = {}): IPPool {
     natOutgoing: o.natOutgoing ?? true,
     blockSize: o.blockSize ?? 26,
     disabled: o.disabled ?? false,
+    nodeSelector: o.nodeSelector ?? "all()",
     span: null,
   };
 }
@@ -122,12 +135,17 @@ export interface ClusterOpts {
 }
 
 export function model(c: ClusterOpts, policies: NetworkPolicy[] = []): Model {
+  const pods = c.pods ?? [];
+  const nodes = c.nodes ?? [];
+  const pools = c.pools ?? [pool("192.168.0.0/16")];
   const cluster: Cluster = {
     namespaces: c.namespaces ?? [ns("default")],
     serviceAccounts: c.serviceAccounts ?? [sa("default", "default")],
-    pods: c.pods ?? [],
-    nodes: c.nodes ?? [],
-    pools: c.pools ?? [pool("192.168.0.0/16")],
+    pods,
+    nodes,
+    pools,
+    ipam: null,
+    addressing: resolveAddressing({ pods, nodes, pools, ipam: null }, new DiagnosticSink()),
   };
   return { cluster, policies };
 }
