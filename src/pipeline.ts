@@ -4,7 +4,7 @@ import { DiagnosticSink } from "./diagnostics/diagnostic.js";
 import { SourceMap } from "./diagnostics/sources.js";
 import { loadModel, type FrontendThreads, type InputFile } from "./frontend/index.js";
 import type { Model } from "./ir/policy.js";
-import { renderCalicoNode, DEFAULT_CALICO_OPTIONS, type CalicoOptions } from "./backends/calico/index.js";
+import { renderCalicoNode, renderCalicoRoutes, DEFAULT_CALICO_OPTIONS, type CalicoOptions } from "./backends/calico/index.js";
 import type { NodeOutput } from "./backends/types.js";
 import { DEFAULT_KUBE_PROXY_OPTIONS, renderKubeProxyNode, type KubeProxyOptions } from "./backends/kubeproxy/index.js";
 import { mergeNodeRuleSets } from "./backends/kubeproxy/merge.js";
@@ -88,10 +88,15 @@ export interface CompileResult {
   /** The wanted nodes, sorted by name; empty after errors. */
   readonly nodes: readonly string[];
   render(node: string): NodeOutput;
+  /** Only a node's routes and FDB entries (empty with the kube-proxy backend alone). */
+  routes(node: string): Pick<NodeOutput, "routes" | "fdb">;
 }
 
 function failed(diag: DiagnosticSink, sources: SourceMap): CompileResult {
-  return { diag, sources, model: null, outputs: [], nodes: [], render: (n) => { throw new Error(`no output for ${n}: the compile failed`); } };
+  const none = (n: string): never => {
+    throw new Error(`no output for ${n}: the compile failed`);
+  };
+  return { diag, sources, model: null, outputs: [], nodes: [], render: none, routes: none };
 }
 
 /** Known nodes shown when a --node name is not in the snapshot; a 500-node cluster would otherwise fill the screen. */
@@ -120,12 +125,15 @@ export function compile(files: readonly InputFile[], opts: CompileOptions): Comp
   const nodes = model.cluster.nodes.filter((n) => wanted.has(n.name)).map((n) => n.name);
   const render = (node: string): NodeOutput => renderNode(model, node, opts);
   let outputs: readonly NodeOutput[] | null = null;
+  const routes = (node: string): Pick<NodeOutput, "routes" | "fdb"> =>
+    opts.backend === "kube-proxy" ? { routes: [], fdb: [] } : renderCalicoRoutes(model, node, opts.calico);
   return {
     diag,
     sources,
     model,
     nodes,
     render,
+    routes,
     get outputs() {
       return (outputs ??= nodes.map(render));
     },

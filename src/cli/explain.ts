@@ -4,8 +4,7 @@ import { isEndpoint, type Protocol } from "../ir/cluster.js";
 import type { Model } from "../ir/policy.js";
 import type { InputFile } from "../frontend/index.js";
 import { endpointAt, type Flow, type FlowEndpoint } from "../semantics/index.js";
-import { buildTopology, explainAgrees, explainFlow, explainText, hopsFor, stableJson, type Simulate } from "../verify/index.js";
-import { DEFAULT_CALICO_OPTIONS } from "../backends/calico/index.js";
+import { explainAgrees, explainFlow, explainText, hopsFor, stableJson, topologyOf, type Simulate, type VerifyContext } from "../verify/index.js";
 import { flag, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
 import { loadRules, type ReadFile, type TextResult } from "./verify.js";
 
@@ -51,21 +50,22 @@ function flowFrom(model: Model, args: ParsedArgs): Flow {
   };
   const src = parseEndpoint(model, need("from"), "from");
   const dst = parseEndpoint(model, need("to"), "to");
-  const flow = { src, dst, ...parsePort(need("port")) };
-  const topo = buildTopology(model, DEFAULT_CALICO_OPTIONS.interfacePrefix);
   if (src.kind === "pod" && dst.kind === "pod" && src.pod === dst.pod) {
     throw new UsageError("a pod's traffic to itself never crosses its veth: no rule and no policy can apply (netpol-semantics §7)");
   }
-  if (hopsFor(topo, flow) === null) throw new UsageError("the flow crosses no workload: one end must be a pod, and the other a routable address (another pod, a node, or outside the cluster)");
-  return flow;
+  return { src, dst, ...parsePort(need("port")) };
+}
+
+/** The nodes the flow crosses over the compiled routes (which files --rules must hold). */
+function nodesOf(ctx: VerifyContext, flow: Flow): string[] {
+  const routed = hopsFor(topologyOf(ctx, new Map()), flow);
+  if (routed === null) throw new UsageError("the flow crosses no workload: one end must be a pod, and the other a node or an address outside the cluster");
+  return [...new Set(routed.hops.map((h) => h.node))];
 }
 
 /** Exit 0 when the rules agree with the policies (the flow, and the reply of an allowed one), 1 when they disagree or the simulator cannot tell. */
 export function runExplain(files: readonly InputFile[], args: ParsedArgs, simulate: Simulate, readFile: ReadFile): TextResult {
-  const loaded = loadRules(files, args, simulate, readFile, (ctx) => {
-    const hops = hopsFor(buildTopology(ctx.model, DEFAULT_CALICO_OPTIONS.interfacePrefix), flowFrom(ctx.model, args)) ?? [];
-    return [...new Set(hops.map((h) => h.node))];
-  });
+  const loaded = loadRules(files, args, simulate, readFile, (ctx) => nodesOf(ctx, flowFrom(ctx.model, args)));
   if ("exitCode" in loaded) return loaded;
   const view = explainFlow(loaded.ctx, loaded.rules, flowFrom(loaded.ctx.model, args));
   const stdout = flag(args, "format") === "json" ? stableJson(view) : explainText(view);

@@ -7,7 +7,7 @@ import { locate, renderGithub, renderJson, renderText, sortDiagnostics, type Loc
 import type { NodeOutput } from "../backends/types.js";
 import type { InputFile } from "../frontend/index.js";
 import {
-  ipsetsFile, iptablesFile, plannedFlows, rulesFromOutput, rulesFromText, stableJson, verifyReport, verifyText,
+  contextOf, ipsetsFile, iptablesFile, plannedFlows, rulesFromOutput, rulesFromText, stableJson, verifyReport, verifyText,
   type NodeRules, type Simulate, type VerifyContext,
 } from "../verify/index.js";
 import { flag, flagAll, type FlagSpec, type ParsedArgs } from "./args.js";
@@ -102,7 +102,7 @@ export function loadRules(
   if (!res.model) return fail(shown);
   const badNodes = unknownNodeErrors(args, new Set(res.model.cluster.nodes.map((n) => n.name)));
   if (badNodes.length) return fail([...shown, ...badNodes]);
-  const ctx: VerifyContext = { model: res.model, sources: res.sources, simulate };
+  const ctx: VerifyContext = contextOf({ ...res, model: res.model }, simulate);
   const dir = flag(args, "rules");
   const { rules, problems } = dir === undefined ? { rules: compiledRules(res.outputs), problems: [] } : rulesFromDir(dir, nodesFor(ctx), readFile);
   if (problems.some((d) => d.severity === "error")) return fail([...shown, ...problems]);

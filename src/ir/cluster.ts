@@ -107,3 +107,9 @@ export function isEndpoint(p: Pod): boolean {
 export function podIPv4(p: Pod): string | null {
   return p.ips.find((ip) => !ip.includes(":")) ?? null;
 }
+
+/** A node's own IPv4 addresses: its IP and its tunnel addresses as the address plan resolved them. */
+export function hostAddresses(cluster: Cluster, node: Node): string[] {
+  const plan = cluster.addressing.nodes.get(node.name);
+  return [node.ip, plan?.ipipTunnel?.address ?? null, plan?.vxlanTunnel?.address ?? null].filter((a): a is string => a !== null);
+}

@@ -82,16 +82,17 @@ export interface IPAMObjects {
  */
 export type OwnerSource = "ipam" | "tunnel-address" | "most-pods" | "lowest-address" | "node-name" | "claimed";
 
-export type AddressUse = "pod" | "ipip-tunnel" | "vxlan-tunnel";
+/** `allocation`: allocated in an IPAMBlock, but held by no pod or tunnel of the snapshot. */
+export type AddressUse = "pod" | "ipip-tunnel" | "vxlan-tunnel" | "allocation";
 
 /** One address in use inside a block. */
 export interface BlockAddress {
   readonly address: string;
   readonly use: AddressUse;
-  /** `ns/pod` for pods, the node name for tunnel addresses. */
+  /** `ns/pod` for pods, the node name for tunnel addresses, the handle (or `ns/pod` of its attributes) for other allocations. */
   readonly owner: string;
-  /** The node the address lives on (where the pod runs; the tunnel's node). BIRD follows this. */
-  readonly node: string;
+  /** The node the address lives on (where the pod runs; the tunnel's node); null for an allocation no pod of the snapshot holds. BIRD follows this. */
+  readonly node: string | null;
   /** The node IPAM's allocation names (secondary.node), null when it names none. Felix follows this. */
   readonly allocationNode: string | null;
 }
@@ -103,10 +104,11 @@ export interface AddressBlock {
   /** Felix's owner: IPAMBlock.spec.affinity `host:` node (or the inferred owner); null = no affinity. */
   readonly owner: string | null;
   /**
-   * BIRD's owners: nodes with a confirmed, pendingDeletion or empty-state BlockAffinity for the block (§2.3 rule 1),
-   * the block's own affinity when no BlockAffinity objects were given, or the inferred owner. Sorted.
+   * BIRD's view: the block's confirmed and pendingDeletion BlockAffinities (pending ones are skipped, §2.3 rule 1;
+   * an empty state reads as confirmed); the block's own `host:` affinity as confirmed when no BlockAffinity objects
+   * were given; the inferred owner as confirmed. Sorted by node.
    */
-  readonly affinityNodes: readonly string[];
+  readonly affinities: readonly { readonly node: string; readonly state: "confirmed" | "pendingDeletion" }[];
   readonly source: OwnerSource;
   /** Addresses in use, sorted by address. */
   readonly addresses: readonly BlockAddress[];

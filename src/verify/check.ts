@@ -20,7 +20,8 @@ import type { CtState, HookPath, HostContext, Packet, SimOutcome, TraceStep } fr
 import type { RuleSet } from "../ruleset/types.js";
 import { evaluate, type Flow, type Verdict } from "../semantics/index.js";
 import { invariantProbes, type InvariantProbe } from "./invariants.js";
-import { hopsFor, hostContext, probePacket, replyPacket, type Hop, type NodeRules, type Topology } from "./topology.js";
+import { hopsFor, type Fate, type Hop, type Routed } from "./routing.js";
+import { hostContext, probePacket, replyPacket, type NodeRules, type Topology } from "./topology.js";
 
 /** The simulator's signature (src/ruleset/simulate.ts), injected so this stage stays a pure function of its inputs. */
 export type Simulate = (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext) => SimOutcome[];
@@ -28,6 +29,8 @@ export type Simulate = (rs: RuleSet, path: HookPath, packet: Packet, host: HostC
 export interface HopResult {
   readonly node: string;
   readonly path: HookPath;
+  /** The route that chose the hop's outgoing interface. */
+  readonly route: Hop["route"];
   /** The rules file line numbers refer to; null when the node had no rules. */
   readonly file: string | null;
   readonly outcomes: readonly SimOutcome[];
@@ -43,6 +46,8 @@ export interface WalkResult {
   readonly hops: readonly HopResult[];
   /** Why the result is unknown (first reason), loudly. */
   readonly unknown: string | null;
+  /** Dropped by routing (a blackhole, an unknown next hop, …) after every rule accepted; null otherwise. */
+  readonly routeDrop: Extract<Fate, { kind: "dropped" }> | null;
 }
 
 export interface FlowCheck extends WalkResult {
@@ -77,7 +82,9 @@ export interface Checker {
   /** The flow's first packet, and its reply when there is one. */
   check(flow: Flow): FlowCheck;
   checkInvariant(probe: InvariantProbe): InvariantCheck;
-  /** The hops of a flow (null when it cannot be routed), memoised. */
+  /** The route walk of a flow (null when it crosses no workload), memoised. */
+  routeOf(flow: Flow): Routed | null;
+  /** The hops of a flow (null when it crosses no workload or cannot be judged). */
   hopsOf(flow: Flow): readonly Hop[] | null;
   /** The nodes a flow crosses (empty when it cannot be routed). */
   nodesOf(flow: Flow): readonly string[];
@@ -85,8 +92,8 @@ export interface Checker {
 
 type RunHop = (hop: Hop, packet: Packet) => HopResult;
 
-/** Hops per flow, shared by every checker of one topology (planning and checking ask for the same flows). */
-const hopsMemo = new WeakMap<Topology, WeakMap<Flow, readonly Hop[] | null>>();
+/** Route walks per flow, shared by every checker of one topology (planning and checking ask for the same flows). */
+const routeMemo = new WeakMap<Topology, WeakMap<Flow, Routed | null>>();
 
 export function makeChecker(model: Model, topology: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate): Checker {
   const hosts = new Map<string, HostContext>();
@@ -99,22 +106,27 @@ export function makeChecker(model: Model, topology: Topology, rules: ReadonlyMap
     const host = hosts.get(hop.node);
     if (!r || !host) {
       const missing: SimOutcome = { verdict: "UNKNOWN", trace: [], packet, unknown: `no rules for node ${hop.node}`, probability: 1 };
-      return { node: hop.node, path: hop.path, file: null, outcomes: [missing] };
+      return { node: hop.node, path: hop.path, route: hop.route, file: null, outcomes: [missing] };
     }
-    return { node: hop.node, path: hop.path, file: r.file, outcomes: simulate(r.ruleset, hop.path, packet, host) };
+    return { node: hop.node, path: hop.path, route: hop.route, file: r.file, outcomes: simulate(r.ruleset, hop.path, packet, host) };
   };
-  const memo = hopsMemo.get(topology) ?? new WeakMap<Flow, readonly Hop[] | null>();
-  hopsMemo.set(topology, memo);
-  const hopsOf = (flow: Flow): readonly Hop[] | null => {
+  const memo = routeMemo.get(topology) ?? new WeakMap<Flow, Routed | null>();
+  routeMemo.set(topology, memo);
+  const routeOf = (flow: Flow): Routed | null => {
     if (!memo.has(flow)) memo.set(flow, hopsFor(topology, flow));
     return memo.get(flow) ?? null;
+  };
+  const hopsOf = (flow: Flow): readonly Hop[] | null => {
+    const r = routeOf(flow);
+    return r && r.fate.kind !== "unknown" ? r.hops : null;
   };
   return {
     model,
     topology,
+    routeOf,
     hopsOf,
-    nodesOf: (flow) => (hopsOf(flow) ?? []).map((h) => h.node),
-    check: (flow) => checkFlow(model, topology, flow, hopsOf(flow), runHop),
+    nodesOf: (flow) => (routeOf(flow)?.hops ?? []).map((h) => h.node),
+    check: (flow) => checkFlow(model, topology, flow, routeOf(flow), runHop),
     checkInvariant: (probe) => checkInvariant(probe, runHop),
   };
 }
@@ -128,32 +140,44 @@ function onNextHost(p: Packet, ctstate: CtState): Packet {
   return { ...p, mark: 0, ctstate, dnat: false, snat: false };
 }
 
-/** Walks `first` over `hops`; `enter` adjusts the packet as each node sees it. */
-function walk(hops: readonly Hop[], first: Packet, runHop: RunHop, enter: (h: Hop, p: Packet) => Packet = (_, p) => p): Omit<WalkResult, "status"> {
+/**
+ * Walks `first` over the routed hops; `enter` adjusts the packet as each node
+ * sees it. Rules decide first: routing's own drop (a blackhole after the
+ * last hop's PREROUTING) counts only when every rule accepted.
+ */
+function walk(routed: Routed, first: Packet, runHop: RunHop, enter: (h: Hop, p: Packet) => Packet = (_, p) => p): Omit<WalkResult, "status"> {
+  const hops = routed.hops;
   const results: HopResult[] = [];
   let packets: Packet[] = [first];
   for (const hop of hops) {
     // Each accepted outcome of the previous hop travels on (statistic branches may rewrite differently).
     const runs = packets.map((p) => runHop(hop, enter(hop, p)));
     const outcomes = runs.flatMap((r) => r.outcomes);
-    results.push({ node: hop.node, path: hop.path, file: runs[0]?.file ?? null, outcomes });
+    results.push({ node: hop.node, path: hop.path, route: hop.route, file: runs[0]?.file ?? null, outcomes });
     packets = outcomes.filter((o) => o.verdict === "ACCEPT").map((o) => onNextHost(o.packet, first.ctstate));
     if (outcomes.some((o) => o.verdict !== "ACCEPT")) break;
   }
   const all = results.flatMap((r) => r.outcomes);
   const unknown = all.find((o) => o.verdict === "UNKNOWN" || o.unknown !== null);
-  if (unknown || all.length === 0) return { actual: null, hops: results, unknown: unknown?.unknown ?? "the simulator returned no outcome" };
-  return { actual: results.length === hops.length && all.every((o) => o.verdict === "ACCEPT"), hops: results, unknown: null };
+  const accepted = results.length === hops.length && all.every((o) => o.verdict === "ACCEPT");
+  if (unknown) return { actual: null, hops: results, unknown: unknown.unknown ?? "UNKNOWN verdict", routeDrop: null };
+  if (routed.fate.kind === "dropped") return { actual: false, hops: results, unknown: null, routeDrop: accepted ? routed.fate : null };
+  if (all.length === 0) return { actual: null, hops: results, unknown: "the simulator returned no outcome", routeDrop: null };
+  return { actual: accepted, hops: results, unknown: null, routeDrop: null };
 }
 
 const statusOf = (actual: boolean | null, expected: boolean): FlowStatus => (actual === null ? "unknown" : actual === expected ? "ok" : "mismatch");
 
-function checkFlow(model: Model, topo: Topology, flow: Flow, hops: readonly Hop[] | null, runHop: RunHop): FlowCheck {
+const unknownRoute = (routed: Routed | null, what: string): string | null =>
+  routed === null ? `the ${what} crosses no workload` : routed.fate.kind === "unknown" ? routed.fate.reason : null;
+
+function checkFlow(model: Model, topo: Topology, flow: Flow, routed: Routed | null, runHop: RunHop): FlowCheck {
   const expected = evaluate(model, flow);
-  if (hops === null || hops.length === 0) {
-    return { kind: "flow", flow, expected, actual: null, status: "unknown", hops: [], unknown: "the flow's packet cannot be routed", reply: null };
+  const why = unknownRoute(routed, "flow");
+  if (routed === null || why !== null) {
+    return { kind: "flow", flow, expected, actual: null, status: "unknown", hops: [], unknown: why, routeDrop: null, reply: null };
   }
-  const w = walk(hops, probePacket(flow), runHop);
+  const w = walk(routed, probePacket(flow), runHop);
   const status = statusOf(w.actual, expected.allowed);
   const reply = expected.allowed && w.actual === true ? checkReply(topo, flow, expected, w.hops, runHop) : null;
   return { kind: "flow", flow, expected, ...w, status, reply };
@@ -166,16 +190,17 @@ function checkFlow(model: Model, topo: Topology, flow: Flow, hops: readonly Hop[
  * and Felix's raw/mangle rules before that never look at addresses.
  */
 function checkReply(topo: Topology, flow: Flow, expected: Verdict, forward: readonly HopResult[], runHop: RunHop): ReplyCheck {
-  const hops = hopsFor(topo, { src: flow.dst, dst: flow.src, protocol: flow.protocol, port: flow.port });
-  if (hops === null || hops.length === 0) {
-    return { kind: "reply", flow, expected, actual: null, status: "unknown", hops: [], unknown: "the reply cannot be routed" };
+  const routed = hopsFor(topo, { src: flow.dst, dst: flow.src, protocol: flow.protocol, port: flow.port });
+  const why = unknownRoute(routed, "reply");
+  if (routed === null || why !== null) {
+    return { kind: "reply", flow, expected, actual: null, status: "unknown", hops: [], unknown: why, routeDrop: null };
   }
   const nat = new Map<string, { dnat: boolean; snat: boolean }>();
   for (const h of forward) {
     const o = h.outcomes.find((x) => x.verdict === "ACCEPT");
     if (o) nat.set(h.node, { dnat: o.packet.dnat, snat: o.packet.snat });
   }
-  const w = walk(hops, replyPacket(flow), runHop, (h, p) => ({ ...p, ...nat.get(h.node) }));
+  const w = walk(routed, replyPacket(flow), runHop, (h, p) => ({ ...p, ...nat.get(h.node) }));
   return { kind: "reply", flow, expected, ...w, status: statusOf(w.actual, true) };
 }
 
@@ -190,7 +215,7 @@ function consults(s: TraceStep): boolean {
 }
 
 function checkInvariant(probe: InvariantProbe, runHop: RunHop): InvariantCheck {
-  const w = walk([probe.hop], probe.packet, runHop);
+  const w = walk({ hops: [probe.hop], fate: { kind: "delivered" } }, probe.packet, runHop);
   const consulted = w.hops.flatMap((h) => h.outcomes.flatMap((o) => o.trace.filter(consults)));
   const status = w.actual === null ? "unknown" : w.actual === (probe.invariant.verdict === "ACCEPT") && consulted.length === 0 ? "ok" : "mismatch";
   return { kind: "invariant", probe, ...w, status, consulted };

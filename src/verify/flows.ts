@@ -15,7 +15,8 @@ import { endpointsOf, resolveNamedPort, type Flow, type FlowEndpoint } from "../
 import { cidrContains, parseAddress, parseCidr, type Cidr } from "../semantics/ip.js";
 import { byteCompare } from "../ruleset/writer.js";
 import { FELIX_VXLAN_PORT } from "./invariants.js";
-import { endpointIp, hostSource, type Topology } from "./topology.js";
+import { hostSource } from "./routing.js";
+import { endpointIp, type Topology } from "./topology.js";
 
 /** Protocols in the order flows are listed. */
 const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];

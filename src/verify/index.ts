@@ -7,8 +7,10 @@ import type { Flow } from "../semantics/index.js";
 import { makeChecker, verifyFlows, type Checker, type Simulate } from "./check.js";
 import { enumerateFlows } from "./flows.js";
 import { rulePorts } from "./rule-ports.js";
+import { routeTableOf } from "./rules.js";
+import type { FdbEntry, RouteCommand } from "../ruleset/routes.js";
 import type { VerifyReportData } from "./render.js";
-import { buildTopology, type NodeRules, type Topology } from "./topology.js";
+import { buildTopology, type NodeRules, type RouteTable, type Topology } from "./topology.js";
 import { checkView, flowView, type CheckView, type FlowView } from "./views.js";
 import { serviceView, type ServiceView } from "./service-report.js";
 import { serviceChecks } from "./services-check.js";
@@ -18,9 +20,11 @@ export { checksOf, makeChecker, verifyFlows } from "./check.js";
 export type { Check, Checker, FlowCheck, InvariantCheck, ReplyCheck, Simulate } from "./check.js";
 export { INVARIANTS, invariantProbes } from "./invariants.js";
 export type { Invariant, InvariantProbe } from "./invariants.js";
-export { buildTopology, hopsFor } from "./topology.js";
-export type { NodeRules, Topology } from "./topology.js";
-export { rulesFromOutput, rulesFromText, iptablesFile, ipsetsFile } from "./rules.js";
+export { buildTopology } from "./topology.js";
+export type { NodeRules, RouteTable, Topology } from "./topology.js";
+export { hopsFor, restsOnInference } from "./routing.js";
+export type { Fate, Hop, RouteRef, Routed } from "./routing.js";
+export { rulesFromOutput, rulesFromText, iptablesFile, ipsetsFile, routesFile, fdbFile, routeTableOf } from "./rules.js";
 export { explainAgrees, explainText, stableJson, verifyText } from "./render.js";
 export type { VerifyReportData } from "./render.js";
 export { checkName, checkView, flowView, flowName, probeName } from "./views.js";
@@ -37,7 +41,33 @@ export interface VerifyContext {
   readonly sources: SourceMap;
   readonly simulate: Simulate;
   readonly interfacePrefix?: string;
+  /** The routes compiled from the inputs, for nodes whose rules bring no route table of their own (and for planning). */
+  readonly compiledRoutes: (node: string) => RouteTable;
 }
+
+/** A compile's model and sources, and a way to get any node's compiled routes (pipeline.ts CompileResult is one). */
+export interface CompiledSnapshot {
+  readonly model: Model;
+  readonly sources: SourceMap;
+  routes(node: string): { readonly routes: readonly RouteCommand[]; readonly fdb: readonly FdbEntry[] };
+}
+
+/** The context verify and explain run in: compiled routes on demand, once per node. */
+export function contextOf(res: CompiledSnapshot, simulate: Simulate): VerifyContext {
+  const tables = new Map<string, RouteTable>();
+  const compiledRoutes = (node: string): RouteTable => {
+    let t = tables.get(node);
+    if (!t) {
+      const r = res.routes(node);
+      tables.set(node, (t = routeTableOf(node, r.routes, r.fdb)));
+    }
+    return t;
+  };
+  return { model: res.model, sources: res.sources, simulate, compiledRoutes };
+}
+
+/** No rules yet: flows are planned over the compiled routes. */
+const PLANNING: ReadonlyMap<string, NodeRules> = new Map();
 
 /**
  * The flows verify checks and the nodes they cross; `onlyNodes` keeps flows
@@ -46,7 +76,7 @@ export interface VerifyContext {
 export function plannedFlows(
   ctx: VerifyContext, onlyNodes: readonly string[], rules: ReadonlyMap<string, NodeRules> = new Map(),
 ): { flows: Flow[]; nodes: string[] } {
-  const checker = checkerFor(ctx, new Map());
+  const checker = checkerFor(ctx, PLANNING);
   const only = onlyNodes.length ? new Set(onlyNodes) : null;
   const flows = enumerateFlows(ctx.model, checker.topology, rulePorts(rules.values())).filter((f) => !only || checker.nodesOf(f).some((n) => only.has(n)));
   const nodes = new Set(flows.flatMap((f) => checker.nodesOf(f)));
@@ -54,20 +84,23 @@ export function plannedFlows(
   return { flows, nodes: [...nodes].sort() };
 }
 
-/** The topology of a model: memoised, as every check of one run shares it (the model is immutable). */
-const topologies = new WeakMap<Model, Map<string, Topology>>();
+/** Topologies per run and rules: every check of one run shares one (the model and the rules are immutable). */
+const topologies = new WeakMap<VerifyContext, WeakMap<ReadonlyMap<string, NodeRules>, Topology>>();
 
-function topologyOf(ctx: VerifyContext): Topology {
-  const prefix = ctx.interfacePrefix ?? DEFAULT_CALICO_OPTIONS.interfacePrefix;
-  const byPrefix = topologies.get(ctx.model) ?? new Map<string, Topology>();
-  topologies.set(ctx.model, byPrefix);
-  let topo = byPrefix.get(prefix);
-  if (!topo) byPrefix.set(prefix, (topo = buildTopology(ctx.model, prefix)));
+/** The wiring with each node's routes: those its rules brought (files), else the compiled ones. */
+export function topologyOf(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>): Topology {
+  const byRules = topologies.get(ctx) ?? new WeakMap<ReadonlyMap<string, NodeRules>, Topology>();
+  topologies.set(ctx, byRules);
+  let topo = byRules.get(rules);
+  if (!topo) {
+    const tables = new Map(ctx.model.cluster.nodes.map((n) => [n.name, rules.get(n.name)?.routes ?? ctx.compiledRoutes(n.name)] as const));
+    byRules.set(rules, (topo = buildTopology(ctx.model, ctx.interfacePrefix ?? DEFAULT_CALICO_OPTIONS.interfacePrefix, tables)));
+  }
   return topo;
 }
 
 export function checkerFor(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>): Checker {
-  return makeChecker(ctx.model, topologyOf(ctx), rules, ctx.simulate);
+  return makeChecker(ctx.model, topologyOf(ctx, rules), rules, ctx.simulate);
 }
 
 /**
@@ -77,7 +110,7 @@ export function checkerFor(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRu
 export function verifyReport(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, flows: readonly Flow[]): VerifyReportData {
   const summary = verifyFlows(checkerFor(ctx, rules), flows, null);
   // Service probes (kube-proxy DNAT to each backend, services-check.ts) start on nodes whose rules were loaded.
-  const services = serviceChecks(ctx.model, topologyOf(ctx), rules, ctx.simulate);
+  const services = serviceChecks(ctx.model, topologyOf(ctx, rules), rules, ctx.simulate);
   const failures: (CheckView | ServiceView)[] = [
     ...summary.failures.map((c) => checkView(ctx.model, ctx.sources, c)),
     ...services.filter((c) => c.status !== "ok").map(serviceView),

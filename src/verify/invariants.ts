@@ -26,7 +26,8 @@
 import { podIPv4 } from "../ir/cluster.js";
 import type { Packet } from "../ruleset/sim-types.js";
 import type { Flow } from "../semantics/index.js";
-import { isWorkloadIface, probePacket, PROBE_SOURCE_PORT, podKey, type Hop, type Topology } from "./topology.js";
+import type { Hop } from "./routing.js";
+import { isWorkloadIface, probePacket, PROBE_SOURCE_PORT, podKey, type Topology } from "./topology.js";
 
 /** Felix's VXLANPort default (felix-format §3.2 rule 4). */
 export const FELIX_VXLAN_PORT = 4789;

@@ -7,7 +7,8 @@ import type { IpSet } from "../ruleset/ipset.js";
 import { parseIpSets } from "../ruleset/ipset-parser.js";
 import { parseRuleSet, type ParseDiagnostic } from "../ruleset/parser.js";
 import { writeRuleSet } from "../ruleset/writer.js";
-import type { NodeRules } from "./topology.js";
+import type { FdbEntry, RouteCommand } from "../ruleset/routes.js";
+import type { NodeRules, RouteTable } from "./topology.js";
 
 export interface RulesResult {
   /** Null when the text had errors: such rules are never verified. */
@@ -18,6 +19,18 @@ export interface RulesResult {
 
 export const iptablesFile = (node: string): string => `${node}.iptables`;
 export const ipsetsFile = (node: string): string => `${node}.ipsets`;
+export const routesFile = (node: string): string => `${node}.routes`;
+export const fdbFile = (node: string): string => `${node}.fdb`;
+
+/** A node's compiled routes as a table; the writer puts one command on each line, in order. */
+export function routeTableOf(node: string, routes: readonly RouteCommand[], fdb: readonly FdbEntry[]): RouteTable {
+  return {
+    file: routesFile(node),
+    routes: routes.map((cmd, i) => ({ cmd, line: i + 1 })),
+    fdbFile: fdb.length ? fdbFile(node) : null,
+    fdb: fdb.map((entry, i) => ({ entry, line: i + 1 })),
+  };
+}
 
 function setMap(sets: readonly IpSet[]): Map<string, IpSet> {
   return new Map(sets.map((s) => [s.name, s]));
@@ -41,6 +54,7 @@ export function rulesFromOutput(out: NodeOutput): RulesResult {
   const file = iptablesFile(out.node);
   const rs = parseRuleSet(writeRuleSet(out.ruleset), { file });
   if (rs.diagnostics.some((d) => d.severity === "error")) return { rules: null, diagnostics: rs.diagnostics };
-  return { rules: { node: out.node, ruleset: rs.ruleset, ipsets: setMap(out.ipsets), file }, diagnostics: [] };
+  const routes = routeTableOf(out.node, out.routes, out.fdb);
+  return { rules: { node: out.node, ruleset: rs.ruleset, ipsets: setMap(out.ipsets), file, routes }, diagnostics: [] };
 }
 

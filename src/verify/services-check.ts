@@ -24,7 +24,8 @@ import type { HookPath, HostContext, Packet, SimOutcome } from "../ruleset/sim-t
 import { directionVerdict, endpointAt, type Flow } from "../semantics/index.js";
 import type { FlowStatus, HopResult, Simulate } from "./check.js";
 import { serviceProbes, type ServiceProbe } from "./services.js";
-import { hostContext, podKey, PROBE_SOURCE_PORT, routeOut, type NodeRules, type Topology } from "./topology.js";
+import { routeOut } from "./routing.js";
+import { hostContext, podKey, PROBE_SOURCE_PORT, type NodeRules, type Topology } from "./topology.js";
 
 /** One statistic/affinity branch of a probe: where it was translated to, and what happened to it. */
 export interface ServiceBranch {
@@ -72,9 +73,9 @@ function run(env: Env, node: string, path: HookPath, packet: Packet, host?: Host
   const h = host ?? env.hosts.get(node);
   if (!r || !h) {
     const missing: SimOutcome = { verdict: "UNKNOWN", trace: [], packet, unknown: `no rules for node ${node}`, probability: 1 };
-    return { node, path, file: null, outcomes: [missing] };
+    return { node, path, route: null, file: null, outcomes: [missing] };
   }
-  return { node, path, file: r.file, outcomes: env.simulate(r.ruleset, path, packet, h) };
+  return { node, path, route: null, file: r.file, outcomes: env.simulate(r.ruleset, path, packet, h) };
 }
 
 /** The first node's path with output device `out` (null: the untranslated packet's own path). */
@@ -82,7 +83,7 @@ function firstPath(env: Env, p: ServiceProbe, out: string | null): HookPath {
   const f = p.from;
   if (out === null && f.kind === "external" && env.topo.hosts.get(p.vip)?.node === f.node) return { kind: "input", inIface: f.iface };
   const info = env.topo.nodes.get(f.node);
-  const dev = out ?? (info ? (routeOut(info, p.vip) ?? "") : "");
+  const dev = out ?? (info ? (routeOut(env.topo, f.node, p.vip) ?? "") : "");
   return f.kind === "host" ? { kind: "output", outIface: dev } : { kind: "forward", inIface: f.iface, outIface: dev };
 }
 
@@ -116,7 +117,7 @@ function translatedBranch(env: Env, p: ServiceProbe, host: HostContext | undefin
   const dst = endpointAt(env.model, target.ip);
   const place = dst.kind === "pod" ? env.topo.pods.get(podKey(dst.pod.namespace, dst.pod.name)) : undefined;
   const src = env.topo.nodes.get(p.from.node);
-  const out = src ? routeOut(src, target.ip) : null;
+  const out = src ? routeOut(env.topo, p.from.node, target.ip) : null;
   const unknown = (why: string): ServiceBranch => ({ backend, probability, expected: null, actual: null, verdict: "UNKNOWN", hops: [], unknown: why });
   if (!place) return unknown(`${backend} is not an endpoint pod of the snapshot`);
   if (out === null) return unknown(`${backend} cannot be routed from ${p.from.node}`);

@@ -22,7 +22,8 @@ import type { Model } from "../ir/policy.js";
 import { servicePortName, type Endpoint, type Service, type ServicePort } from "../ir/service.js";
 import type { FlowEndpoint } from "../semantics/index.js";
 import { endpointsOf } from "../semantics/index.js";
-import { hostSource, HOST_IFACE, podKey, type Topology } from "./topology.js";
+import { hostSource } from "./routing.js";
+import { HOST_IFACE, podKey, type Topology } from "./topology.js";
 
 /** The client of a nodePort probe: an address outside every pool, node and block (TEST-NET-3, RFC 5737). */
 export const EXTERNAL_CLIENT = "203.0.113.77";

@@ -6,7 +6,7 @@
 // where the IR expects it: protocol TCP, and policyTypes = [Ingress] plus
 // Egress iff there is at least one egress rule, unless `types` is given.
 import { DiagnosticSink } from "../../src/diagnostics/diagnostic.js";
-import { resolveAddressing } from "../../src/frontend/cluster/addressing.js";
+import { resolveAddressing } from "../../src/frontend/addressing/index.js";
 import type { Cluster, ContainerPort, IPPool, Namespace, Node, Pod, Protocol } from "../../src/ir/cluster.js";
 import type { Model, NetworkPolicy, Peer, PeerList, PortEntry, PortList, PolicyRule } from "../../src/ir/policy.js";
 import type { LabelSelector, Labels, SelectorRequirement } from "../../src/ir/selector.js";

@@ -4,9 +4,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gatherInputs } from "../../src/cli/inputs.js";
-import { DEFAULT_CALICO_OPTIONS } from "../../src/backends/calico/index.js";
 import { enumerateFlows, externalAddresses, planPorts, portsFor } from "../../src/verify/flows.js";
-import { buildTopology, hopsFor, INVARIANTS, invariantProbes } from "../../src/verify/index.js";
+import { hopsFor, INVARIANTS, invariantProbes, topologyOf } from "../../src/verify/index.js";
 import { BOOKINFO, caseInputs, compileAll, GOLDEN } from "./helpers.js";
 
 describe("probe selection", () => {
@@ -39,10 +38,10 @@ describe("probe selection", () => {
 
 describe("hops", () => {
   const c = compileAll(gatherInputs([BOOKINFO], () => ""));
-  const topo = buildTopology(c.ctx.model, DEFAULT_CALICO_OPTIONS.interfacePrefix);
+  const topo = topologyOf(c.ctx, c.rules);
   const pod = (prefix: string) => ({ kind: "pod" as const, pod: c.ctx.model.cluster.pods.find((p) => p.name.startsWith(prefix))! });
   const hops = (src: Parameters<typeof hopsFor>[1]["src"], dst: Parameters<typeof hopsFor>[1]["dst"]) =>
-    hopsFor(topo, { src, dst, protocol: "TCP", port: 9080 })?.map((h) => `${h.node} ${h.path.kind} ${"inIface" in h.path ? h.path.inIface : ""}>${"outIface" in h.path ? h.path.outIface : ""}`);
+    hopsFor(topo, { src, dst, protocol: "TCP", port: 9080 })?.hops.map((h) => `${h.node} ${h.path.kind} ${"inIface" in h.path ? h.path.inIface : ""}>${"outIface" in h.path ? h.path.outIface : ""}`);
 
   it("same node: one forward from veth to veth", () => {
     expect(hops(pod("productpage"), pod("ratings"))).toEqual([expect.stringMatching(/^ubuntu3 forward cali[0-9a-f]{11}>cali[0-9a-f]{11}$/)]);
@@ -62,11 +61,11 @@ describe("hops", () => {
 describe("node traffic", () => {
   const c = compileAll(gatherInputs([BOOKINFO], () => ""));
   const model = c.ctx.model;
-  const topo = buildTopology(model, DEFAULT_CALICO_OPTIONS.interfacePrefix);
+  const topo = topologyOf(c.ctx, c.rules);
   const pod = (prefix: string) => ({ kind: "pod" as const, pod: model.cluster.pods.find((p) => p.name.startsWith(prefix))! });
   const ip = (ip: string) => ({ kind: "ip" as const, ip });
   const hops = (src: Parameters<typeof hopsFor>[1]["src"], dst: Parameters<typeof hopsFor>[1]["dst"]) =>
-    hopsFor(topo, { src, dst, protocol: "TCP", port: 9080 })?.map((h) => `${h.node} ${h.path.kind} ${"inIface" in h.path ? h.path.inIface : ""}>${"outIface" in h.path ? h.path.outIface : ""}`);
+    hopsFor(topo, { src, dst, protocol: "TCP", port: 9080 })?.hops.map((h) => `${h.node} ${h.path.kind} ${"inIface" in h.path ? h.path.inIface : ""}>${"outIface" in h.path ? h.path.outIface : ""}`);
   // productpage runs on ubuntu3 (172.16.0.13, tunl0 192.168.2.1); ubuntu1 is 172.16.0.11, tunl0 192.168.0.1.
 
   it("host → local pod: the OUTPUT path straight out of the pod's cali interface", () => {
@@ -100,8 +99,8 @@ describe("node traffic", () => {
 
 describe("Felix invariant probes", () => {
   const c = compileAll(gatherInputs([BOOKINFO], () => ""));
-  const topo = buildTopology(c.ctx.model, DEFAULT_CALICO_OPTIONS.interfacePrefix);
-  const probes = invariantProbes(topo, enumerateFlows(c.ctx.model, topo), (f) => hopsFor(topo, f));
+  const topo = topologyOf(c.ctx, c.rules);
+  const probes = invariantProbes(topo, enumerateFlows(c.ctx.model, topo), (f) => hopsFor(topo, f)?.hops ?? null);
 
   it("every endpoint pod gets every invariant, on its own node", () => {
     const pods = [...topo.pods.keys()].sort();

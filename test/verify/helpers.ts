@@ -7,7 +7,7 @@ import { compile, DEFAULT_COMPILE_OPTIONS } from "../../src/pipeline.js";
 import { simulatePath } from "../../src/ruleset/simulate.js";
 import { byteCompare } from "../../src/ruleset/writer.js";
 export { caseInputs } from "../helpers/golden-cases.js";
-import { rulesFromOutput, type NodeRules, type VerifyContext } from "../../src/verify/index.js";
+import { contextOf, rulesFromOutput, type NodeRules, type VerifyContext } from "../../src/verify/index.js";
 import type { NodeOutput } from "../../src/backends/types.js";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
@@ -44,5 +44,5 @@ export function compileAll(files: readonly InputFile[]): Compiled {
     if (!r.rules) throw new Error(`compiled rules of ${out.node} do not re-parse`);
     rules.set(out.node, r.rules);
   }
-  return { ctx: { model: res.model, sources: res.sources, simulate: simulatePath }, outputs: res.outputs, rules };
+  return { ctx: contextOf({ ...res, model: res.model }, simulatePath), outputs: res.outputs, rules };
 }

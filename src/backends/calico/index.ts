@@ -12,7 +12,7 @@ import { isV6 } from "./ipv4.js";
 import type { Direction } from "./names.js";
 import { ipencapSpelling } from "./options.js";
 import type { CalicoOptions } from "./options.js";
-import { buildRoutes, findNode, ipipPool, tunnelAddress } from "./routes.js";
+import { buildRoutes, ipipPool, ipipTunnelOf, type NodeRoutes } from "./routes.js";
 import { SetRegistry } from "./sets.js";
 import { mangleChains, natChains, rawChains, staticFilterChains } from "./static.js";
 import type { StaticContext } from "./static.js";
@@ -21,6 +21,7 @@ import type { Profile, Workload } from "./workloads.js";
 
 export { DEFAULT_CALICO_OPTIONS } from "./options.js";
 export type { CalicoOptions } from "./options.js";
+export type { RouteProgrammer } from "./routes.js";
 export { workloadInterfaceName } from "./names.js";
 
 const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];
@@ -66,6 +67,12 @@ function policyKey(p: NetworkPolicy): string {
   return k;
 }
 
+/** Only the node's routes and VXLAN forwarding entries (what verify routes with, without rendering any rule). */
+export function renderCalicoRoutes(model: Model, nodeName: string, opts: CalicoOptions): NodeRoutes {
+  const local = localWorkloads(allWorkloads(model.cluster, opts.interfacePrefix), nodeName);
+  return buildRoutes(model.cluster, nodeName, local, opts);
+}
+
 export function renderCalicoNode(model: Model, nodeName: string, opts: CalicoOptions): NodeOutput {
   const { cluster } = model;
   const all = allWorkloads(cluster, opts.interfacePrefix);
@@ -74,7 +81,7 @@ export function renderCalicoNode(model: Model, nodeName: string, opts: CalicoOpt
   const ctx: StaticContext = {
     opts,
     ipipEnabled,
-    hasTunnelAddress: ipipEnabled && tunnelAddress(cluster, findNode(cluster, nodeName), all) !== null,
+    hasTunnelAddress: ipipEnabled && ipipTunnelOf(cluster, nodeName) !== null,
     natOutgoing: cluster.pools.some((p) => !isV6(p.cidr) && p.natOutgoing),
   };
   const sets = new SetRegistry();
@@ -93,11 +100,6 @@ export function renderCalicoNode(model: Model, nodeName: string, opts: CalicoOpt
       { name: "filter", chains: filter },
     ],
   };
-  return {
-    node: nodeName,
-    ruleset,
-    ipsets: buildIpSets(cluster, all, sets.all(), ipipEnabled),
-    routes: buildRoutes(cluster, nodeName, all, ipipEnabled),
-    fdb: [],
-  };
+  const { routes, fdb } = buildRoutes(cluster, nodeName, local, opts);
+  return { node: nodeName, ruleset, ipsets: buildIpSets(cluster, all, sets.all(), ipipEnabled), routes, fdb };
 }

@@ -230,7 +230,7 @@ export const MARK = {
 } as const;
 
 /** Device names (§9.1). */
-export const DEVICE = { ipipTunnel: "tunl0" } as const;
+export const DEVICE = { ipipTunnel: "tunl0", vxlanTunnel: "vxlan.calico" } as const;
 
 /** Fixed comment texts (§6), each already within Felix's escaped alphabet. */
 export const COMMENT = {

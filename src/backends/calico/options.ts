@@ -1,6 +1,7 @@
 // Environment-dependent knobs of the Calico backend (spec felix-format
 // Appendix D, §2.3, §8.1). Defaults are what a stock Calico v3.27 manifest
 // install shows on a modern node.
+import type { RouteProgrammer } from "./routes.js";
 export interface CalicoOptions {
   /** Print `-p ipencap` (what real nodes show, /etc/protocols) or `-p 4`. Felix hashes `-p 4` either way. */
   readonly ipencapName: boolean;
@@ -12,6 +13,10 @@ export interface CalicoOptions {
   readonly builtinPolicy: "ACCEPT" | "DROP";
   /** FELIX_INTERFACEPREFIX (first entry). */
   readonly interfacePrefix: string;
+  /** Who programs IPIP cluster routes and blackholes (calico-routes §0): BIRD by default through 3.32. */
+  readonly routeProgrammer: RouteProgrammer;
+  /** The host interface holding the node's address; same-subnet routes Felix programs name it. */
+  readonly uplink: string;
 }
 
 export const DEFAULT_CALICO_OPTIONS: CalicoOptions = {
@@ -20,6 +25,8 @@ export const DEFAULT_CALICO_OPTIONS: CalicoOptions = {
   defaultEndpointToHostAction: "ACCEPT",
   builtinPolicy: "ACCEPT",
   interfacePrefix: "cali",
+  routeProgrammer: "bird",
+  uplink: "eth0",
 };
 
 /** How iptables-save prints protocol 4 (Appendix A: via /etc/protocols when it maps 4 → ipencap). */

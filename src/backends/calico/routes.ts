@@ -1,150 +1,244 @@
-// The node's routing plumbing (§9.1, §9.2): tunl0, BIRD's blackhole routes
-// for local blocks and IPIP routes to remote blocks, and Felix's per-pod
-// device routes.
+// A node's routes, devices, neighbours and VXLAN forwarding entries from the
+// cluster's address plan (Cluster.addressing; spec calico-routes §2, §4).
+//
+// Who programs what decides the data source, not just the protocol label:
+//   BIRD  (IPIP up to 3.32 by default; plain BGP pools always): blackholes from
+//         the node's BlockAffinities, each confirmed block advertised by its
+//         node, every address a node holds outside its own confirmed blocks
+//         advertised as a /32 from where it lives (§2.3);
+//   Felix (VXLAN always; IPIP with programClusterRoutes): everything from
+//         IPAMBlocks — the block to its `host:` node, each allocation of
+//         another node as a /32 to that node (§2.4, §2.7).
+// The remote-route entries are the same for every node but the one they
+// point at, so they are computed once per address plan and programmer.
 import type { Cluster, IPPool, Node } from "../../ir/cluster.js";
-import type { RouteCommand } from "../../ruleset/routes.js";
-import { byteCompare } from "../../ruleset/writer.js";
-import { blockOf, contains, formatCidr4, formatIPv4, isV6, parseCidr4, parseIPv4 } from "./ipv4.js";
-import type { Cidr4 } from "./ipv4.js";
+import type { AddressBlock, Addressing } from "../../ir/ipam.js";
+import type { FdbEntry, RouteCommand } from "../../ruleset/routes.js";
+import { contains, parseCidr4, parseIPv4 } from "./ipv4.js";
 import { DEVICE } from "./names.js";
 import type { Workload } from "./workloads.js";
 
-/** IpInIpMtu auto = 1500 − 20 (ipipMTUOverhead, §9.1). */
+export type RouteProgrammer = "bird" | "felix";
+
+export interface RouteOptions {
+  /** Who programs IPIP cluster routes and blackholes (§0): BIRD through 3.32 by default, Felix with programClusterRoutes. */
+  readonly routeProgrammer: RouteProgrammer;
+  /** The host interface holding the node's address (same-subnet routes leave by it). */
+  readonly uplink: string;
+}
+
+/** IpInIpMtu auto = 1500 − 20 (felix-format §9.1); VXLAN: 1500 − 50 (§2.7). */
 const IPIP_MTU = 1480;
-/** BIRD's route protocol as `ip route` prints it (§9.2). */
-const BIRD_PROTO = "bird";
+const VXLAN_MTU = 1450;
+const VXLAN_VNI = 4096;
+const VXLAN_PORT = 4789;
+/** `ip route` names: BIRD's protocol 12; Felix's own label 80 has no name (§4). */
+const PROTO: Readonly<Record<RouteProgrammer, string>> = { bird: "bird", felix: "80" };
 
-interface Block {
-  readonly cidr: Cidr4;
+type Encap = "ipip" | "vxlan" | "none";
+
+/** A destination some node serves, and how its pool wants it reached. */
+interface Remote {
+  readonly cidr: string;
+  readonly target: string;
   readonly pool: IPPool;
+  readonly encap: Encap;
+  readonly programmer: RouteProgrammer;
+  /** A remote VTEP address outside its node's block: reached on the VXLAN device itself (§2.7). */
+  readonly vtep: boolean;
 }
 
-interface ParsedPool {
-  readonly pool: IPPool;
-  readonly cidr: Cidr4;
+interface Blackhole {
+  readonly cidr: string;
+  readonly node: string;
+  readonly programmer: RouteProgrammer;
 }
 
-function parsedPools(cluster: Cluster): ParsedPool[] {
-  return cluster.pools.flatMap((pool) => {
-    const cidr = isV6(pool.cidr) ? null : parseCidr4(pool.cidr);
-    return cidr ? [{ pool, cidr }] : [];
-  });
-}
-
-/** The blockSize-aligned block (in the first pool holding `ip`), or null outside every pool. */
-function blockFor(pools: readonly ParsedPool[], ip: string): Block | null {
-  const n = parseIPv4(ip);
-  if (n === null) return null;
-  const p = pools.find((q) => contains(q.cidr, n));
-  return p ? { cidr: blockOf(n, p.pool.blockSize), pool: p.pool } : null;
-}
-
-function uniqueBlocks(blocks: readonly (Block | null)[]): Block[] {
-  const byName = new Map<string, Block>();
-  for (const b of blocks) if (b) byName.set(formatCidr4(b.cidr), b);
-  // Sorted (by address, then prefix) for determinism.
-  return [...byName.values()].sort((a, b) => a.cidr.network - b.cidr.network || a.cidr.prefix - b.cidr.prefix);
+interface RoutePlan {
+  readonly remotes: readonly Remote[];
+  readonly blackholes: readonly Blackhole[];
 }
 
 export const ipipPool = (p: IPPool): boolean => p.ipipMode !== "Never";
+const encapOf = (p: IPPool): Encap => (p.vxlanMode !== "Never" ? "vxlan" : p.ipipMode !== "Never" ? "ipip" : "none");
 
-/**
- * Per-(cluster, workloads) tables: each node's endpoints, blocks and the
- * routes other nodes send to it. Every node's route file lists every other
- * node's blocks, so computing them per rendered node was quadratic in nodes
- * times pods; the IR is immutable, so they are computed once and shared.
- */
-interface RouteIndex {
-  readonly cluster: Cluster;
-  readonly pools: readonly ParsedPool[];
-  readonly nodes: ReadonlyMap<string, Node>;
-  readonly local: ReadonlyMap<string, readonly Workload[]>;
-  readonly tunnels: Map<string, string | null>;
-  readonly blocks: Map<string, readonly Block[]>;
-  readonly remote: Map<string, readonly RouteCommand[]>;
+/** VXLAN is always Felix's; plain BGP pools stay BIRD's (EnabledIPIPOnly); IPIP follows the option. */
+function programmerOf(encap: Encap, option: RouteProgrammer): RouteProgrammer {
+  return encap === "vxlan" ? "felix" : encap === "none" ? "bird" : option;
 }
 
-const routeIndexes = new WeakMap<readonly Workload[], RouteIndex>();
+const isHostRoute = (cidr: string): boolean => cidr.endsWith("/32") || cidr.endsWith("/128");
 
-function routeIndex(cluster: Cluster, workloads: readonly Workload[]): RouteIndex {
-  const cached = routeIndexes.get(workloads);
-  if (cached?.cluster === cluster) return cached;
-  const local = new Map<string, Workload[]>();
-  for (const w of workloads) {
-    const node = w.pod.nodeName ?? "";
-    let g = local.get(node);
-    if (!g) local.set(node, (g = []));
-    g.push(w);
+function birdBlock(b: AddressBlock, pool: IPPool | null, encap: Encap, out: { remotes: Remote[]; blackholes: Blackhole[] }): void {
+  for (const a of b.affinities) if (!isHostRoute(b.cidr)) out.blackholes.push({ cidr: b.cidr, node: a.node, programmer: "bird" });
+  // Routes outside every pool are not exported at all (§2.3 rule 3).
+  if (!pool) return;
+  const advertiser = b.affinities.find((a) => a.state === "confirmed") ?? b.affinities[0];
+  if (advertiser) out.remotes.push({ cidr: b.cidr, target: advertiser.node, pool, encap, programmer: "bird", vtep: false });
+  const confirmed = new Set(b.affinities.filter((a) => a.state === "confirmed").map((a) => a.node));
+  for (const x of b.addresses) {
+    if (x.node === null || x.use === "allocation" || confirmed.has(x.node)) continue;
+    out.remotes.push({ cidr: `${x.address}/32`, target: x.node, pool, encap, programmer: "bird", vtep: false });
   }
-  const nodes = new Map<string, Node>();
-  for (const n of cluster.nodes) if (!nodes.has(n.name)) nodes.set(n.name, n);
-  const idx: RouteIndex = { cluster, pools: parsedPools(cluster), nodes, local, tunnels: new Map(), blocks: new Map(), remote: new Map() };
-  routeIndexes.set(workloads, idx);
-  return idx;
 }
 
-function memo<V>(m: Map<string, V>, key: string, make: () => V): V {
-  if (m.has(key)) return m.get(key) as V;
-  const v = make();
-  m.set(key, v);
-  return v;
+function felixBlock(b: AddressBlock, pool: IPPool | null, encap: Encap, out: { remotes: Remote[]; blackholes: Blackhole[] }): void {
+  // Felix needs the pool's type to route a block at all (§2.6).
+  if (!pool) return;
+  if (b.owner !== null) {
+    if (!isHostRoute(b.cidr)) out.blackholes.push({ cidr: b.cidr, node: b.owner, programmer: "felix" });
+    out.remotes.push({ cidr: b.cidr, target: b.owner, pool, encap, programmer: "felix", vtep: false });
+  }
+  for (const x of b.addresses) {
+    if (x.allocationNode === null || x.allocationNode === b.owner) continue;
+    out.remotes.push({ cidr: `${x.address}/32`, target: x.allocationNode, pool, encap, programmer: "felix", vtep: encap === "vxlan" && x.use === "vxlan-tunnel" });
+  }
 }
 
-/**
- * The node's IPIP tunnel address: the annotation, else — what usually
- * happens, not a guarantee (§9.1) — the first address of the node's lowest
- * block in an IPIP pool, since allocate-tunnel-addrs typically runs first.
- */
-export function tunnelAddress(cluster: Cluster, node: Node, workloads: readonly Workload[]): string | null {
-  if (node.tunnelAddress) return node.tunnelAddress;
-  const idx = routeIndex(cluster, workloads);
-  return memo(idx.tunnels, node.name, () => {
-    const own = (idx.local.get(node.name) ?? []).map((w) => blockFor(idx.pools, w.ip));
-    const first = uniqueBlocks(own).find((b) => ipipPool(b.pool));
-    return first ? formatIPv4(first.cidr.network) : null;
-  });
+function planRoutes(addressing: Addressing, pools: readonly IPPool[], option: RouteProgrammer): RoutePlan {
+  const byName = new Map(pools.map((p) => [p.name, p] as const));
+  const out = { remotes: [] as Remote[], blackholes: [] as Blackhole[] };
+  for (const b of addressing.blocks) {
+    if (b.cidr.includes(":")) continue; // IPv6 routes are not rendered yet.
+    const pool = b.pool === null ? null : (byName.get(b.pool) ?? null);
+    const encap = pool ? encapOf(pool) : "none";
+    if (programmerOf(encap, option) === "bird") birdBlock(b, pool, encap, out);
+    else felixBlock(b, pool, encap, out);
+  }
+  return out;
 }
 
-/** A node's blocks: those holding its endpoints' IPs and its tunnel address (§9.2). */
-function nodeBlocks(idx: RouteIndex, node: Node, workloads: readonly Workload[], ipip: boolean): readonly Block[] {
-  return memo(idx.blocks, `${ipip}\u0000${node.name}`, () => {
-    const ips = (idx.local.get(node.name) ?? []).map((w) => w.ip);
-    const tunnel = ipip ? tunnelAddress(idx.cluster, node, workloads) : null;
-    if (tunnel) ips.push(tunnel);
-    return uniqueBlocks(ips.map((ip) => blockFor(idx.pools, ip)));
-  });
+/** Route plans per address plan and programmer (the plan is immutable; the compilation context will own this table). */
+const plans = new WeakMap<Addressing, Map<RouteProgrammer, RoutePlan>>();
+
+function routePlan(cluster: Cluster, option: RouteProgrammer): RoutePlan {
+  let m = plans.get(cluster.addressing);
+  if (!m) plans.set(cluster.addressing, (m = new Map()));
+  let p = m.get(option);
+  if (!p) m.set(option, (p = planRoutes(cluster.addressing, cluster.pools, option)));
+  return p;
 }
 
-function remoteRoutes(idx: RouteIndex, node: Node, workloads: readonly Workload[], ipip: boolean): readonly RouteCommand[] {
-  if (!node.ip) return [];
-  const via = node.ip;
-  return memo(idx.remote, `${ipip}\u0000${node.name}`, () =>
-    nodeBlocks(idx, node, workloads, ipip).map((b): RouteCommand => {
-      const tunnelled = ipipPool(b.pool);
-      const dev = tunnelled ? DEVICE.ipipTunnel : null;
-      return { kind: "via", cidr: formatCidr4(b.cidr), via, dev, proto: BIRD_PROTO, onlink: tunnelled, mtu: null };
-    }),
-  );
+/** Whether `peer`'s address lies in `self`'s subnet (the mask of self's IPv4Address, §2.3 rule 3). */
+function sameSubnet(self: Node, peer: Node): boolean {
+  if (self.ip === null || self.ipPrefix === null || peer.ip === null) return false;
+  const net = parseCidr4(`${self.ip}/${self.ipPrefix}`);
+  const ip = parseIPv4(peer.ip);
+  return net !== null && ip !== null && contains(net, ip);
+}
+
+type Route = Extract<RouteCommand, { kind: "via" | "dev" | "blackhole" }>;
+
+function remoteRoute(r: Remote, self: Node, peer: Node, cluster: Cluster, opts: RouteOptions): Route | null {
+  if (peer.ip === null) return null;
+  const proto = PROTO[r.programmer];
+  const crossSubnet = (r.encap === "ipip" ? r.pool.ipipMode : r.pool.vxlanMode) === "CrossSubnet";
+  if (r.encap === "none" || (crossSubnet && sameSubnet(self, peer))) {
+    // BIRD lets the kernel pick the device for a directly reachable next hop; Felix names it and adds onlink (§2.4).
+    const felix = r.programmer === "felix";
+    return { kind: "via", cidr: r.cidr, via: peer.ip, dev: felix ? opts.uplink : null, proto, onlink: felix, mtu: null };
+  }
+  if (r.encap === "ipip") return { kind: "via", cidr: r.cidr, via: peer.ip, dev: DEVICE.ipipTunnel, proto, onlink: true, mtu: null };
+  if (r.vtep) return { kind: "dev", cidr: r.cidr, dev: DEVICE.vxlanTunnel, scope: "link", proto: null, metric: null };
+  const vtep = cluster.addressing.nodes.get(peer.name)?.vxlanTunnel?.address;
+  return vtep ? { kind: "via", cidr: r.cidr, via: vtep, dev: DEVICE.vxlanTunnel, proto: null, onlink: true, mtu: null } : null;
 }
 
 /** The node being compiled; one missing from the snapshot has no address of its own. */
 export function findNode(cluster: Cluster, nodeName: string): Node {
-  return cluster.nodes.find((n) => n.name === nodeName) ?? { name: nodeName, labels: new Map(), ip: null, ipPrefix: null, tunnelAddress: null, vxlanTunnelAddress: null, vxlanMac: null, annotationSpans: { ipipTunnel: null, vxlanTunnel: null }, span: null };
+  return (
+    cluster.nodes.find((n) => n.name === nodeName) ?? {
+      name: nodeName,
+      labels: new Map(),
+      ip: null,
+      ipPrefix: null,
+      tunnelAddress: null,
+      vxlanTunnelAddress: null,
+      vxlanMac: null,
+      annotationSpans: { ipipTunnel: null, vxlanTunnel: null },
+      span: null,
+    }
+  );
 }
 
-export function buildRoutes(cluster: Cluster, nodeName: string, workloads: readonly Workload[], ipip: boolean): RouteCommand[] {
-  const idx = routeIndex(cluster, workloads);
-  const self = idx.nodes.get(nodeName) ?? findNode(cluster, nodeName);
+/** The node's IPIP tunnel address as the address plan resolved it (annotation, IPAM or inferred). */
+export function ipipTunnelOf(cluster: Cluster, nodeName: string): string | null {
+  return cluster.addressing.nodes.get(nodeName)?.ipipTunnel?.address ?? null;
+}
+
+/** Felix turns an encapsulation on when any enabled IPv4 pool uses it. */
+const encapEnabled = (cluster: Cluster, encap: Encap): boolean => cluster.pools.some((p) => !p.disabled && !p.cidr.includes(":") && encapOf(p) === encap);
+
+/** tunl0 and vxlan.calico as Felix sets them up (felix-format §9.1, calico-routes §2.7). */
+function devices(cluster: Cluster, self: Node): RouteCommand[] {
   const out: RouteCommand[] = [];
-  const tunnel = ipip ? tunnelAddress(cluster, self, workloads) : null;
-  if (ipip) out.push({ kind: "link-up", dev: DEVICE.ipipTunnel, mtu: IPIP_MTU });
-  if (tunnel) out.push({ kind: "addr", cidr: `${tunnel}/32`, dev: DEVICE.ipipTunnel });
-  for (const b of nodeBlocks(idx, self, workloads, ipip)) out.push({ kind: "blackhole", cidr: formatCidr4(b.cidr), proto: BIRD_PROTO });
-  const local = idx.local.get(nodeName) ?? [];
-  // Sorted by address for determinism (each address parsed once, not per comparison).
-  const byAddress = local.map((w) => ({ w, n: parseIPv4(w.ip) ?? 0 })).sort((a, b) => a.n - b.n);
-  for (const { w } of byAddress) out.push({ kind: "dev", cidr: `${w.ip}/32`, dev: w.iface, scope: "link", proto: null, metric: null });
-  const others = cluster.nodes.filter((n) => n.name !== nodeName).sort((a, b) => byteCompare(a.name, b.name));
-  for (const n of others) for (const r of remoteRoutes(idx, n, workloads, ipip)) out.push(r);
+  const plan = cluster.addressing.nodes.get(self.name);
+  if (encapEnabled(cluster, "ipip")) {
+    out.push({ kind: "link-up", dev: DEVICE.ipipTunnel, mtu: IPIP_MTU });
+    if (plan?.ipipTunnel) out.push({ kind: "addr", cidr: `${plan.ipipTunnel.address}/32`, dev: DEVICE.ipipTunnel });
+  }
+  if (encapEnabled(cluster, "vxlan") && plan?.vxlanTunnel && self.ip !== null) {
+    out.push({ kind: "link-add-vxlan", dev: DEVICE.vxlanTunnel, mac: plan.vxlanMac?.mac ?? null, vni: VXLAN_VNI, local: self.ip, port: VXLAN_PORT });
+    out.push({ kind: "link-up", dev: DEVICE.vxlanTunnel, mtu: VXLAN_MTU });
+    out.push({ kind: "addr", cidr: `${plan.vxlanTunnel.address}/32`, dev: DEVICE.vxlanTunnel });
+  }
   return out;
+}
+
+/** Every other node's VTEP: its MAC for the VTEP address, and where frames for that MAC go (§2.7). */
+function vteps(cluster: Cluster, self: Node): { neigh: RouteCommand[]; fdb: FdbEntry[] } {
+  const neigh: RouteCommand[] = [];
+  const fdb: FdbEntry[] = [];
+  if (!encapEnabled(cluster, "vxlan") || !cluster.addressing.nodes.get(self.name)?.vxlanTunnel) return { neigh, fdb };
+  for (const n of cluster.nodes) {
+    const plan = cluster.addressing.nodes.get(n.name);
+    if (n.name === self.name || n.ip === null || !plan?.vxlanTunnel || !plan.vxlanMac) continue;
+    neigh.push({ kind: "neigh", address: plan.vxlanTunnel.address, lladdr: plan.vxlanMac.mac, dev: DEVICE.vxlanTunnel });
+    fdb.push({ mac: plan.vxlanMac.mac, dev: DEVICE.vxlanTunnel, dst: n.ip });
+  }
+  return { neigh, fdb };
+}
+
+const cidrOrder = (a: { cidr: string }, b: { cidr: string }): number => {
+  const x = parseCidr4(a.cidr);
+  const y = parseCidr4(b.cidr);
+  return (x?.network ?? 0) - (y?.network ?? 0) || (x?.prefix ?? 0) - (y?.prefix ?? 0);
+};
+
+export interface NodeRoutes {
+  readonly routes: RouteCommand[];
+  readonly fdb: FdbEntry[];
+}
+
+/**
+ * The node's `ip -batch` and `bridge -batch` input. One route per destination:
+ * when two want the same prefix the kernel keeps one, so we keep the one that
+ * wins on a real node — local workload routes always (Felix's RouteClass
+ * LocalWorkload is first); then BIRD's static blackhole beats a BGP-learned
+ * route (preference 200 > 100), while Felix's IPAMBlockDrop class comes last (§2.3, §4).
+ */
+export function buildRoutes(cluster: Cluster, nodeName: string, local: readonly Workload[], opts: RouteOptions): NodeRoutes {
+  const self = findNode(cluster, nodeName);
+  const taken = new Set<string>();
+  const take = <T extends { cidr: string }>(r: T): T[] => (taken.has(r.cidr) ? [] : (taken.add(r.cidr), [r]));
+  // Sorted by address for determinism (each address parsed once, not per comparison).
+  const mine = local.map((w) => ({ w, n: parseIPv4(w.ip) ?? 0 })).sort((a, b) => a.n - b.n);
+  const device = mine.flatMap(({ w }) => take<Route>({ kind: "dev", cidr: `${w.ip}/32`, dev: w.iface, scope: "link", proto: null, metric: null }));
+  const plan = routePlan(cluster, opts.routeProgrammer);
+  const holes = plan.blackholes.filter((b) => b.node === nodeName).sort(cidrOrder);
+  const nodes = new Map(cluster.nodes.map((n) => [n.name, n] as const));
+  const remote = plan.remotes
+    .filter((r) => r.target !== nodeName)
+    .flatMap((r) => {
+      const peer = nodes.get(r.target);
+      const cmd = peer ? remoteRoute(r, self, peer, cluster, opts) : null;
+      return cmd ? [cmd] : [];
+    })
+    .sort(cidrOrder);
+  const hole = (h: Blackhole): Route => ({ kind: "blackhole", cidr: h.cidr, proto: PROTO[h.programmer] });
+  const birdHoles = holes.filter((h) => h.programmer === "bird").map(hole).flatMap(take);
+  const routes = remote.flatMap(take);
+  const felixHoles = holes.filter((h) => h.programmer === "felix").map(hole).flatMap(take);
+  const { neigh, fdb } = vteps(cluster, self);
+  return { routes: [...devices(cluster, self), ...[...birdHoles, ...felixHoles].sort(cidrOrder), ...device, ...routes, ...neigh], fdb };
 }

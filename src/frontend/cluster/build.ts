@@ -5,8 +5,7 @@ import type { DiagnosticSink, Span } from "../../diagnostics/diagnostic.js";
 import type { Cluster, IPPool, Namespace, Node, Pod, ServiceAccount } from "../../ir/cluster.js";
 import type { IPAMObjects } from "../../ir/ipam.js";
 import type { Labels } from "../../ir/selector.js";
-import { resolveAddressing } from "./addressing.js";
-import { DEFAULT_POOL } from "./ippool.js";
+import { assumedPools, resolveAddressing } from "../addressing/index.js";
 import type { DeclaredNamespace, DeclaredServiceAccount } from "./simple.js";
 
 /** Set on every namespace by the control plane, always equal to the name (spec netpol-semantics.md §4). */
@@ -43,7 +42,7 @@ export function buildCluster(input: ClusterInputs, diag: DiagnosticSink): Cluste
     else if (!p.nodeName) diag.note("input/not-an-endpoint", p.span, `pod ${p.namespace}/${p.name} has no spec.nodeName; it is not a policy endpoint`);
   }
   const nodes = [...input.nodes].sort((a, b) => cmp(a.name, b.name));
-  const pools = input.pools.length ? [...input.pools].sort((a, b) => cmp(a.name, b.name)) : [DEFAULT_POOL];
+  const pools = input.pools.length ? [...input.pools].sort((a, b) => cmp(a.name, b.name)) : assumedPools(pods, diag);
   const addressing = resolveAddressing({ pods, nodes, pools, ipam: input.ipam }, diag);
   return { namespaces, serviceAccounts, pods, nodes, pools, ipam: input.ipam, addressing };
 }

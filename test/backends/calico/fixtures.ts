@@ -1,8 +1,9 @@
 // Hand-built IR for the Calico backend tests (spec felix-format §11 scenario
 // and variations). Everything is already "validated and defaulted".
 import { DiagnosticSink } from "../../../src/diagnostics/diagnostic.js";
-import { resolveAddressing } from "../../../src/frontend/cluster/addressing.js";
+import { resolveAddressing } from "../../../src/frontend/addressing/index.js";
 import type { Cluster, ContainerPort, IPPool, Namespace, Node, Pod, Protocol, ServiceAccount } from "../../../src/ir/cluster.js";
+import type { IPAMObjects } from "../../../src/ir/ipam.js";
 import type { Model, NetworkPolicy, Peer, PeerList, PolicyRule, PortEntry, PortList } from "../../../src/ir/policy.js";
 import type { LabelSelector, SelectorRequirement } from "../../../src/ir/selector.js";
 
@@ -132,6 +133,7 @@ export interface ClusterOpts {
   pods?: Pod[];
   nodes?: Node[];
   pools?: IPPool[];
+  ipam?: IPAMObjects;
 }
 
 export function model(c: ClusterOpts, policies: NetworkPolicy[] = []): Model {
@@ -144,8 +146,8 @@ export function model(c: ClusterOpts, policies: NetworkPolicy[] = []): Model {
     pods,
     nodes,
     pools,
-    ipam: null,
-    addressing: resolveAddressing({ pods, nodes, pools, ipam: null }, new DiagnosticSink()),
+    ipam: c.ipam ?? null,
+    addressing: resolveAddressing({ pods, nodes, pools, ipam: c.ipam ?? null }, new DiagnosticSink()),
   };
   return { cluster, policies };
 }

@@ -60,8 +60,9 @@ describe("conditions", () => {
         "create cali40masq-ipam-pools hash:net family inet hashsize 1024 maxelem 1048576\n",
     );
   });
-  test("IPIP but no tunnel address on this node: no tunl0 MASQUERADE", () => {
-    const m = model({ pods: [], nodes: NODES });
+  test("IPIP but no tunnel address on this node (IPAM given, no tunnel allocation): no tunl0 MASQUERADE", () => {
+    const block = { name: "b", cidr: "192.168.66.128/26", affinity: { kind: "host" as const, name: "node2" }, allocations: [], span: null };
+    const m = model({ pods: [], nodes: NODES, ipam: { blocks: [block], affinities: [], handles: [], config: null } });
     const text = rules(m);
     expect(text).toContain("Allow IPIP packets from Calico hosts");
     expect(text).not.toContain("-o tunl0");

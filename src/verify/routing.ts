@@ -1,0 +1,175 @@
+// The route walk: from the node where a packet starts, look its destination
+// up in that node's route table (longest prefix; the node's own addresses
+// first, as the kernel's local table is), follow the route to the next node —
+// over tunl0 to the node with the gateway address, over vxlan.calico through
+// the neighbour entry to a MAC and the FDB entry to a node address, over the
+// uplink to the node with that address — and repeat until the packet reaches
+// a workload interface, a host, leaves the cluster, or is dropped (blackhole,
+// unknown next hop, missing neighbour/FDB entry, a loop). What a route file
+// says is what the walk does: a wrong route fails verify as a wrong rule does.
+import { DEVICE } from "../backends/calico/names.js";
+import { writeRouteCommand } from "../ruleset/routes.js";
+import type { HookPath } from "../ruleset/sim-types.js";
+import type { Flow } from "../semantics/index.js";
+import { cidrContains, parseAddress, parseCidr } from "../semantics/ip.js";
+import { endpointIp, HOST_IFACE, where, type NodeInfo, type PrefixRoute, type Topology } from "./topology.js";
+
+/** The route line that decided a step, as an operator would find it. */
+export interface RouteRef {
+  readonly node: string;
+  readonly file: string;
+  readonly line: number;
+  /** The command as written (`route replace 10.10.1.0/26 via 10.0.0.11 dev tunl0 proto bird onlink`). */
+  readonly text: string;
+  readonly cidr: string;
+}
+
+export interface Hop {
+  readonly node: string;
+  readonly path: HookPath;
+  /** The route that chose the hop's outgoing interface (null: the node's own address, or no route matched). */
+  readonly route: RouteRef | null;
+}
+
+export type Fate =
+  | { readonly kind: "delivered" }
+  | { readonly kind: "dropped"; readonly node: string; readonly reason: string; readonly route: RouteRef | null }
+  /** The walk cannot be judged from the output (a pod on a node the snapshot does not list). */
+  | { readonly kind: "unknown"; readonly reason: string };
+
+export interface Routed {
+  readonly hops: readonly Hop[];
+  readonly fate: Fate;
+}
+
+/** More nodes than this on one path is a loop (a real path crosses at most two). */
+const MAX_NODES = 8;
+
+type Step =
+  | { readonly kind: "local" }
+  | { readonly kind: "iface"; readonly out: string; readonly route: PrefixRoute }
+  | { readonly kind: "next"; readonly out: string; readonly next: string; readonly inIface: string; readonly route: PrefixRoute | null }
+  | { readonly kind: "exit"; readonly out: string; readonly route: PrefixRoute | null }
+  | { readonly kind: "drop"; readonly reason: string; readonly route: PrefixRoute | null };
+
+function lpm(info: NodeInfo, dst: string): PrefixRoute | null {
+  const a = parseAddress(dst);
+  if (!a) return null;
+  return info.prefixRoutes.find((r) => cidrContains(r.net, a)) ?? null;
+}
+
+/** Onto the wire by `out` towards `hop`: a node with that address receives it on its uplink; anything else is outside. */
+function wire(topo: Topology, hop: string, out: string, route: PrefixRoute | null): Step {
+  const next = topo.nodeByIp.get(hop);
+  return next ? { kind: "next", out, next, inIface: HOST_IFACE, route } : { kind: "exit", out, route };
+}
+
+/** VXLAN: the VTEP's MAC from the neighbour table, the node address for that MAC from the FDB (calico-routes §2.7). */
+function vxlan(topo: Topology, info: NodeInfo, hop: string, route: PrefixRoute): Step {
+  const mac = info.neighbours.get(hop);
+  if (!mac) return { kind: "drop", reason: `no neighbour entry for ${hop} on ${DEVICE.vxlanTunnel}`, route };
+  const dst = info.fdb.get(mac);
+  if (!dst) return { kind: "drop", reason: `no FDB entry for ${mac} on ${DEVICE.vxlanTunnel}`, route };
+  const next = topo.nodeByIp.get(dst);
+  if (!next) return { kind: "drop", reason: `the FDB sends ${mac} to ${dst}, which is no node's address`, route };
+  return { kind: "next", out: DEVICE.vxlanTunnel, next, inIface: DEVICE.vxlanTunnel, route };
+}
+
+function step(topo: Topology, info: NodeInfo, dst: string): Step {
+  if (info.localAddresses.has(dst)) return { kind: "local" };
+  const r = lpm(info, dst);
+  if (!r) return wire(topo, dst, HOST_IFACE, null);
+  const c = r.cmd;
+  if (c.kind === "blackhole") return { kind: "drop", reason: "blackhole route", route: r };
+  if (c.kind === "dev") {
+    if (c.dev === DEVICE.vxlanTunnel) return vxlan(topo, info, dst, r);
+    return c.dev === HOST_IFACE ? wire(topo, dst, c.dev, r) : { kind: "iface", out: c.dev, route: r };
+  }
+  if (c.dev === DEVICE.ipipTunnel) {
+    const next = topo.nodeByIp.get(c.via);
+    return next ? { kind: "next", out: c.dev, next, inIface: c.dev, route: r } : { kind: "drop", reason: `next hop ${c.via} on ${c.dev} is no node's address`, route: r };
+  }
+  if (c.dev === DEVICE.vxlanTunnel) return vxlan(topo, info, c.via, r);
+  return wire(topo, c.via, c.dev ?? HOST_IFACE, r);
+}
+
+const refOf = (info: NodeInfo, r: PrefixRoute | null): RouteRef | null =>
+  r && { node: info.name, file: info.table.file, line: r.line, text: writeRouteCommand(r.cmd), cidr: r.cmd.cidr };
+
+type Arrival = { readonly kind: "host" } | { readonly kind: "iface"; readonly iface: string };
+
+function pathFor(arrive: Arrival, out: string): HookPath {
+  return arrive.kind === "host" ? { kind: "output", outIface: out } : { kind: "forward", inIface: arrive.iface, outIface: out };
+}
+
+/**
+ * The hops of a flow and what became of it. At least one end must be a pod:
+ * host↔host and host↔external traffic meets no workload chain (null). A
+ * packet from outside enters the destination pod's node on its uplink.
+ */
+export function hopsFor(topo: Topology, flow: Flow): Routed | null {
+  const s = where(topo, flow.src);
+  const d = where(topo, flow.dst);
+  if (s?.kind !== "pod" && d?.kind !== "pod") return null;
+  for (const p of [s, d]) if (p && !topo.nodes.has(p.node)) return { hops: [], fate: { kind: "unknown", reason: `node ${p.node} is not in the snapshot: nothing routes to or from it` } };
+  const dst = endpointIp(flow.dst);
+  let node = s ? s.node : d!.node;
+  let arrive: Arrival = !s ? { kind: "iface", iface: HOST_IFACE } : s.kind === "host" ? { kind: "host" } : { kind: "iface", iface: s.iface };
+  const hops: Hop[] = [];
+  for (let i = 0; i < MAX_NODES; i++) {
+    const info = topo.nodes.get(node)!;
+    const st = step(topo, info, dst);
+    if (st.kind === "drop") return { hops, fate: { kind: "dropped", node, reason: st.reason, route: refOf(info, st.route) } };
+    if (st.kind === "local") {
+      if (arrive.kind === "host") return null;
+      hops.push({ node, path: { kind: "input", inIface: arrive.iface }, route: null });
+      return { hops, fate: { kind: "delivered" } };
+    }
+    const route = refOf(info, st.route);
+    hops.push({ node, path: pathFor(arrive, st.out), route });
+    if (st.kind === "next") {
+      [node, arrive] = [st.next, { kind: "iface", iface: st.inIface }];
+      continue;
+    }
+    if (st.kind === "exit") {
+      if (!d) return { hops, fate: { kind: "delivered" } };
+      return { hops, fate: { kind: "dropped", node, reason: `leaves the cluster by ${st.out}: no route to ${dst}`, route } };
+    }
+    if (d?.kind === "pod" && d.node === node && d.iface === st.out) return { hops, fate: { kind: "delivered" } };
+    return { hops, fate: { kind: "dropped", node, reason: `the route sends it to ${st.out}, which is not where ${dst} is`, route } };
+  }
+  return { hops, fate: { kind: "dropped", node, reason: `routing loop: more than ${MAX_NODES} nodes`, route: null } };
+}
+
+/** The outgoing interface a node's routes pick for `dst` (null: dropped; `lo` for its own address). */
+export function routeOut(topo: Topology, node: string, dst: string): string | null {
+  const info = topo.nodes.get(node);
+  if (!info) return null;
+  const st = step(topo, info, dst);
+  return st.kind === "drop" ? null : st.kind === "local" ? "lo" : st.out;
+}
+
+/**
+ * The address a node's host sends from to `dst`: that of the interface the
+ * route leaves by (the tunnel address for tunnel routes), else the node IP
+ * (cali interfaces and eth0 without a known address) — the kernel's source
+ * selection for routes without a `src`.
+ */
+export function hostSource(topo: Topology, node: string, dst: string): string | null {
+  const info = topo.nodes.get(node);
+  if (!info) return null;
+  const out = routeOut(topo, node, dst);
+  const own = out === null ? undefined : [...(info.interfaceAddresses.get(out) ?? [])][0];
+  return own ?? info.ip;
+}
+
+/**
+ * Whether a route rests on block ownership netpolc inferred (no IPAM objects,
+ * or a block it claimed for an inferred tunnel address): blackholes and routes
+ * to remote blocks and borrowed addresses do; device routes to local pods do not.
+ */
+export function restsOnInference(topo: Topology, ref: RouteRef): boolean {
+  if (ref.text.includes(" scope link")) return false;
+  const c = parseCidr(ref.cidr);
+  return c !== null && topo.inferredBlocks.some((b) => b.family === c.family && b.prefix <= c.prefix && cidrContains(b, { family: c.family, value: c.network }));
+}
