@@ -17,8 +17,12 @@ import { decodeIPPool } from "./cluster/ippool.js";
 import { decodeNode } from "./cluster/node.js";
 import { decodePod } from "./cluster/pod.js";
 import { decodeNamespace, decodeServiceAccount, type DeclaredNamespace, type DeclaredServiceAccount } from "./cluster/simple.js";
+import {
+  assembleIPAM, decodeBlockAffinity, decodeIPAMBlock, decodeIPAMConfig, decodeIPAMHandle, IPAMInputLists,
+  type DeclaredBlockAffinity, type DeclaredIPAMBlock, type DeclaredIPAMConfig, type DeclaredIPAMHandle,
+} from "./ipam/index.js";
 import { decodeNetworkPolicy } from "./netpol/index.js";
-import { classify, collectObjects, noMatchMessage, type KindName, type RawObject } from "./objects.js";
+import { classify, collectObjects, identityKind, noMatchMessage, type KindName, type RawObject } from "./objects.js";
 import {
   decodeEndpoints, decodeEndpointSlice, decodeKubeProxyConfiguration, decodeService, ServiceInputLists,
   type DeclaredEndpoints, type DeclaredKubeProxyConfig, type DeclaredService, type ServiceInputs,
@@ -41,7 +45,11 @@ export type Decoded =
   | { readonly name: "networkpolicy"; readonly value: NetworkPolicy }
   | { readonly name: "service"; readonly value: DeclaredService }
   | { readonly name: "endpoints"; readonly value: DeclaredEndpoints }
-  | { readonly name: "kubeproxyconfiguration"; readonly value: DeclaredKubeProxyConfig };
+  | { readonly name: "kubeproxyconfiguration"; readonly value: DeclaredKubeProxyConfig }
+  | { readonly name: "ipamblock"; readonly value: DeclaredIPAMBlock }
+  | { readonly name: "blockaffinity"; readonly value: DeclaredBlockAffinity }
+  | { readonly name: "ipamhandle"; readonly value: DeclaredIPAMHandle }
+  | { readonly name: "ipamconfig"; readonly value: DeclaredIPAMConfig };
 
 /** What decoding a file found, in order. Plain data: it crosses threads by structured clone. */
 export type FileItem =
@@ -96,6 +104,10 @@ function decodeKind(name: KindName, o: RawObject, diag: DiagnosticSink): Decoded
     case "endpointslice": return tag("endpoints", decodeEndpointSlice(o, diag));
     case "endpoints": return tag("endpoints", decodeEndpoints(o, diag));
     case "kubeproxyconfiguration": return tag("kubeproxyconfiguration", decodeKubeProxyConfiguration(o, diag));
+    case "ipamblock": return tag("ipamblock", decodeIPAMBlock(o, diag));
+    case "blockaffinity": return tag("blockaffinity", decodeBlockAffinity(o, diag));
+    case "ipamhandle": return tag("ipamhandle", decodeIPAMHandle(o, diag));
+    case "ipamconfig": return tag("ipamconfig", decodeIPAMConfig(o, diag));
   }
 }
 
@@ -115,6 +127,7 @@ export class Collector {
   private readonly netpols: NetworkPolicy[] = [];
   private readonly namespaceRefs: { name: string; span: Span | null }[] = [];
   private readonly svc = new ServiceInputLists();
+  private readonly ipam = new IPAMInputLists();
   /** First span of every (kind, namespace, name), to refuse duplicates. */
   private readonly seen = new Map<string, Span>();
   /** In order of first occurrence. */
@@ -134,10 +147,14 @@ export class Collector {
     }
   }
 
-  /** Keep a decoded object unless an object of the same kind, namespace and name came first. */
+  /**
+   * Keep a decoded object unless an object of the same kind, namespace and
+   * name came first. The kind is the object's identity, not its spelling:
+   * v1 IPAMConfig and v3 IPAMConfiguration "default" are one object.
+   */
   private keep(kind: string, span: Span, d: Decoded): void {
     const [ns, name] = idOf(d);
-    const key = `${kind}\u0000${ns}\u0000${name}`;
+    const key = `${identityKind(kind)}\u0000${ns}\u0000${name}`;
     const first = this.seen.get(key);
     if (first) {
       const at = this.sources.position(first.file, first.start);
@@ -163,6 +180,10 @@ export class Collector {
       case "service": return void this.svc.services.push(d.value);
       case "endpoints": return void this.svc.endpoints.push(d.value);
       case "kubeproxyconfiguration": return void this.svc.configs.push(d.value);
+      case "ipamblock": return void this.ipam.blocks.push(d.value);
+      case "blockaffinity": return void this.ipam.affinities.push(d.value);
+      case "ipamhandle": return void this.ipam.handles.push(d.value);
+      case "ipamconfig": return void this.ipam.configs.push(d.value);
     }
   }
 
@@ -181,6 +202,7 @@ export class Collector {
     }
   }
 
+  /** Call once: assembling the IPAM objects reports what only the whole snapshot shows (two IPAM configurations). */
   clusterInputs(): ClusterInputs {
     return {
       namespaces: this.namespaces,
@@ -188,7 +210,7 @@ export class Collector {
       pods: this.pods,
       nodes: this.nodes,
       pools: this.pools,
-      ipam: null,
+      ipam: assembleIPAM(this.ipam, this.diag),
       namespaceRefs: this.namespaceRefs,
     };
   }
@@ -203,9 +225,13 @@ export class Collector {
   }
 }
 
+const CLUSTER_SCOPED: ReadonlySet<Decoded["name"]> = new Set([
+  "namespace", "node", "ippool", "kubeproxyconfiguration", "ipamblock", "blockaffinity", "ipamhandle", "ipamconfig",
+] as const);
+
 /** Objects that live in a namespace (and so declare it implicitly), by kind. */
 function namespaced(d: Decoded): d is Extract<Decoded, { value: { namespace: string } }> {
-  return d.name !== "namespace" && d.name !== "node" && d.name !== "ippool" && d.name !== "kubeproxyconfiguration";
+  return !CLUSTER_SCOPED.has(d.name);
 }
 
 function idOf(d: Decoded): [namespace: string, name: string] {

@@ -82,6 +82,11 @@ export function tooLongBody(max: number): string {
   return `Too long: must have at most ${max} bytes`;
 }
 
+/** field.TooMany with the actual count known. */
+export function tooManyBody(actual: number, max: number | bigint): string {
+  return `Too many: ${actual}: must have at most ${max} items`;
+}
+
 /**
  * Go's %q (strconv.Quote): printable characters as they are, `"` and `\`
  * escaped, control characters as \n, \t, \x1b, \u2028 and so on. Hostile

@@ -6,7 +6,8 @@ import { child, stringValue, type YDocument, type YMap, type YNode } from "./yam
 
 export type KindName =
   | "networkpolicy" | "pod" | "node" | "namespace" | "serviceaccount" | "ippool"
-  | "service" | "endpointslice" | "endpoints" | "kubeproxyconfiguration";
+  | "service" | "endpointslice" | "endpoints" | "kubeproxyconfiguration"
+  | "ipamblock" | "blockaffinity" | "ipamhandle" | "ipamconfig";
 
 export interface RawObject {
   readonly apiVersion: string;
@@ -35,6 +36,16 @@ const READ = new Map<string, KindName>([
   ["discovery.k8s.io/v1 EndpointSlice", "endpointslice"],
   ["v1 Endpoints", "endpoints"],
   ["kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration", "kubeproxyconfiguration"],
+  // Calico IPAM (src/frontend/ipam; spec calico-routes §1.1): the v1 CRDs every Kubernetes-datastore cluster has,
+  // and the projectcalico.org/v3 CRDs a v3.32+ cluster may be installed with instead.
+  ["crd.projectcalico.org/v1 IPAMBlock", "ipamblock"],
+  ["projectcalico.org/v3 IPAMBlock", "ipamblock"],
+  ["crd.projectcalico.org/v1 BlockAffinity", "blockaffinity"],
+  ["projectcalico.org/v3 BlockAffinity", "blockaffinity"],
+  ["crd.projectcalico.org/v1 IPAMHandle", "ipamhandle"],
+  ["projectcalico.org/v3 IPAMHandle", "ipamhandle"],
+  ["crd.projectcalico.org/v1 IPAMConfig", "ipamconfig"],
+  ["projectcalico.org/v3 IPAMConfiguration", "ipamconfig"],
 ]);
 
 const ACCEPTED = new Set<string>();
@@ -51,7 +62,26 @@ const OUR_GROUPS = new Map<string, readonly string[]>([
   ["EndpointSlice", ["discovery.k8s.io"]],
   ["Endpoints", [""]],
   ["KubeProxyConfiguration", ["kubeproxy.config.k8s.io"]],
+  ["IPAMBlock", ["projectcalico.org", "crd.projectcalico.org"]],
+  ["BlockAffinity", ["projectcalico.org", "crd.projectcalico.org"]],
+  ["IPAMHandle", ["projectcalico.org", "crd.projectcalico.org"]],
+  // IPAMConfig is the v1 spelling, IPAMConfiguration the v3 one; either spelling in the other group is no kind at all.
+  ["IPAMConfig", ["projectcalico.org", "crd.projectcalico.org"]],
+  ["IPAMConfiguration", ["projectcalico.org", "crd.projectcalico.org"]],
 ]);
+
+/**
+ * Kinds that name one object kind under two spellings: IPAMConfig
+ * (crd.projectcalico.org/v1) and IPAMConfiguration (projectcalico.org/v3) are
+ * the same object, so the same name under both is a duplicate. Kinds spelled
+ * alike in two groups (IPPool, IPAMBlock, …) need no entry.
+ */
+const SAME_OBJECT_KIND = new Map<string, string>([["IPAMConfiguration", "IPAMConfig"]]);
+
+/** The kind that identifies an object for duplicate detection. */
+export function identityKind(kind: string): string {
+  return SAME_OBJECT_KIND.get(kind) ?? kind;
+}
 
 function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf("/");

@@ -10,6 +10,7 @@ import {
   notSupportedBody,
   requiredBody,
   tooLongBody,
+  tooManyBody,
   type BadValue,
   type FieldPath,
 } from "./field-path.js";
@@ -65,6 +66,10 @@ export class FieldReporter {
 
   tooLong(path: FieldPath, max: number, at?: Span): void {
     this.error("too-long", path, tooLongBody(max), at);
+  }
+
+  tooMany(path: FieldPath, actual: number, max: number | bigint): void {
+    this.error("too-many", path, tooManyBody(actual, max));
   }
 
   /** A warning whose message is given whole (the API server's warnings carry their own path). */

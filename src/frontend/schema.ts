@@ -21,10 +21,17 @@ import service from "../../schemas/service.schema.json" with { type: "json" };
 import endpointslice from "../../schemas/endpointslice.schema.json" with { type: "json" };
 import endpoints from "../../schemas/endpoints.schema.json" with { type: "json" };
 import kubeproxyconfiguration from "../../schemas/kubeproxyconfiguration.schema.json" with { type: "json" };
+import ipamblock from "../../schemas/ipamblock.schema.json" with { type: "json" };
+import blockaffinity from "../../schemas/blockaffinity.schema.json" with { type: "json" };
+import blockaffinityV3 from "../../schemas/blockaffinity-v3.schema.json" with { type: "json" };
+import ipamhandle from "../../schemas/ipamhandle.schema.json" with { type: "json" };
+import ipamconfig from "../../schemas/ipamconfig.schema.json" with { type: "json" };
+import ipamconfiguration from "../../schemas/ipamconfiguration.schema.json" with { type: "json" };
 
 export type SchemaName =
   | "networkpolicy" | "pod" | "node" | "namespace" | "serviceaccount" | "ippool"
-  | "service" | "endpointslice" | "endpoints" | "kubeproxyconfiguration";
+  | "service" | "endpointslice" | "endpoints" | "kubeproxyconfiguration"
+  | "ipamblock" | "blockaffinity" | "blockaffinity-v3" | "ipamhandle" | "ipamconfig" | "ipamconfiguration";
 
 type SchemaObj = Record<string, unknown>;
 
@@ -40,6 +47,12 @@ const DOCS: Record<string, SchemaObj> = {
   "endpointslice.schema.json": endpointslice,
   "endpoints.schema.json": endpoints,
   "kubeproxyconfiguration.schema.json": kubeproxyconfiguration,
+  "ipamblock.schema.json": ipamblock,
+  "blockaffinity.schema.json": blockaffinity,
+  "blockaffinity-v3.schema.json": blockaffinityV3,
+  "ipamhandle.schema.json": ipamhandle,
+  "ipamconfig.schema.json": ipamconfig,
+  "ipamconfiguration.schema.json": ipamconfiguration,
 };
 
 // logger: false — ajv would otherwise print strict-mode notes to the console.

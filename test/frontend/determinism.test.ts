@@ -19,6 +19,16 @@ const DOCS = [
   "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: db}\nspec: {podSelector: {}}",
   "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: egress, namespace: shop}\nspec: {egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}]}]}",
   "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}",
+  // Calico IPAM, both API groups; 10.244.10.0/26 sorts after 10.244.2.0/26 (numeric order, not text order).
+  "apiVersion: crd.projectcalico.org/v1\nkind: IPAMBlock\nmetadata: {name: 10-244-10-0-26}\nspec: {cidr: 10.244.10.0/26, allocations: [null, 0], attributes: [{handle_id: k8s-pod-network.b, secondary: {node: node2, namespace: batch, pod: job}}]}",
+  "apiVersion: projectcalico.org/v3\nkind: IPAMBlock\nmetadata: {name: 10-244-2-0-26}\nspec: {cidr: 10.244.2.0/26, affinity: 'host:node2', allocations: [null, null, 0], attributes: [{handle_id: k8s-pod-network.a, secondary: {node: node2, namespace: shop, pod: web-2}}]}",
+  "apiVersion: crd.projectcalico.org/v1\nkind: IPAMBlock\nmetadata: {name: 10-244-1-0-26}\nspec: {cidr: 10.244.1.0/26, affinity: 'host:node1', allocations: [null, null, 0, 1], attributes: [{secondary: {node: node1, namespace: shop, pod: web-1}}, {secondary: {node: node1, namespace: db, pod: pg-0}}]}",
+  "apiVersion: crd.projectcalico.org/v1\nkind: BlockAffinity\nmetadata: {name: node2-10-244-1-0-26}\nspec: {cidr: 10.244.1.0/26, node: node2, state: pending, deleted: 'false'}",
+  "apiVersion: projectcalico.org/v3\nkind: BlockAffinity\nmetadata: {name: node2-10-244-2-0-26}\nspec: {cidr: 10.244.2.0/26, node: node2, state: confirmed, deleted: false}",
+  "apiVersion: crd.projectcalico.org/v1\nkind: BlockAffinity\nmetadata: {name: node1-10-244-1-0-26}\nspec: {cidr: 10.244.1.0/26, node: node1, state: confirmed, deleted: 'false'}",
+  "apiVersion: crd.projectcalico.org/v1\nkind: IPAMHandle\nmetadata: {name: k8s-pod-network.b}\nspec: {handleID: k8s-pod-network.b, block: {10.244.10.0/26: 1}}",
+  "apiVersion: projectcalico.org/v3\nkind: IPAMHandle\nmetadata: {name: k8s-pod-network.a}\nspec: {handleID: k8s-pod-network.a, block: {10.244.2.0/26: 1}}",
+  "apiVersion: crd.projectcalico.org/v1\nkind: IPAMConfig\nmetadata: {name: default}\nspec: {strictAffinity: false, autoAllocateBlocks: true}",
 ];
 
 /** A small seeded PRNG (mulberry32) so failures reproduce. */
@@ -54,6 +64,10 @@ describe("determinism", () => {
     expect(baseline.diag.hasErrors()).toBe(false);
     expect(baseline.model.cluster.pods.map((p) => `${p.namespace}/${p.name}`)).toEqual(["batch/job", "db/pg-0", "shop/web-1", "shop/web-2"]);
     expect(baseline.model.policies.map((p) => `${p.namespace}/${p.name}`)).toEqual(["db/allow-web", "db/deny", "shop/egress"]);
+    const ipam = baseline.model.cluster.ipam;
+    expect(ipam?.blocks.map((b) => b.cidr)).toEqual(["10.244.1.0/26", "10.244.2.0/26", "10.244.10.0/26"]);
+    expect(ipam?.affinities.map((a) => a.name)).toEqual(["node1-10-244-1-0-26", "node2-10-244-1-0-26", "node2-10-244-2-0-26"]);
+    expect(ipam?.handles.map((h) => h.name)).toEqual(["k8s-pod-network.a", "k8s-pod-network.b"]);
   });
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8])("is the same model when documents are shuffled in one file (seed %i)", (seed) => {

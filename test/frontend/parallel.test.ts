@@ -29,6 +29,12 @@ async function load(files: readonly InputFile[], threads: number | "auto", worke
   return { model, diagnostics: diag.all };
 }
 
+const IPAM = [
+  "apiVersion: crd.projectcalico.org/v1\nkind: IPAMBlock\nmetadata: {name: fd00---122}\nspec: {cidr: 'fd00::/122', affinity: 'host:n1', allocations: [null, 0], attributes: [{handle_id: h, secondary: {node: n1}}]}\n",
+  "apiVersion: projectcalico.org/v3\nkind: IPAMHandle\nmetadata: {name: h}\nspec: {handleID: h, block: {'fd00::/122': 1}}\n",
+  "apiVersion: projectcalico.org/v3\nkind: BlockAffinity\nmetadata: {name: n1-fd00---122}\nspec: {cidr: 'fd00::/122', node: n1, state: confirmed, deleted: true}\n",
+].join("---\n");
+
 /** Every golden case's inputs in one snapshot: errors of every kind, and duplicates across files (and so across threads). */
 function allGoldenInputs(): InputFile[] {
   const cases = goldenCaseNames().flatMap((c) => caseInputs(join(GOLDEN_ROOT, c)).map((f) => ({ path: `${c}/${f.path}`, text: f.text })));
@@ -39,6 +45,8 @@ function allGoldenInputs(): InputFile[] {
     { path: "zz/ignored-1.yaml", text: ignored(1) },
     { path: "zz/ignored-2.yaml", text: `${ignored(2)}---\n${ignored(3)}` },
     { path: "zz/syntax.yaml", text: "apiVersion: v1\nkind: [Pod\n" },
+    // Calico IPAM: decoded blocks (bigint address arithmetic, Map-valued handles) must come back from a worker intact.
+    { path: "zz/ipam.yaml", text: IPAM },
   ];
 }
 
