@@ -124,7 +124,7 @@ describe("namespaces and service accounts", () => {
       ["shop", [["kubernetes.io/metadata.name", "shop"], ["team", "a"]]],
     ]);
     // (The address plan's notes about the assumed pool are tested with the addressing.)
-    expect(l.all.filter((d) => !d.id.startsWith("ipam/")).map((d) => `${pos(l, d)} ${d.id} ${d.message}`)).toEqual([
+    expect(l.all.filter((d) => !d.id.startsWith("addressing/")).map((d) => `${pos(l, d)} ${d.id} ${d.message}`)).toEqual([
       '5:1 input/implicit-namespace namespace "other" is not declared; assuming it exists with only the label kubernetes.io/metadata.name=other',
     ]);
   });

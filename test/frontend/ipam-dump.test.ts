@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { SourceMap } from "../../src/diagnostics/sources.js";
 import { decodeFile } from "../../src/frontend/collect.js";
 import { load } from "./helpers.js";
-import { BLOCK_SPEC, doc, docs, ipam, plain, V1 } from "./ipam-helpers.js";
+import { BLOCK_SPEC, decodeOnly, doc, docs, ipam, plain, V1 } from "./ipam-helpers.js";
 
 describe("order", () => {
   it("blocks by address (numeric) then prefix then name; affinities by CIDR then node; handles by name", () => {
@@ -25,7 +25,7 @@ describe("order", () => {
         doc(V1, "IPAMHandle", "ha", "{handleID: ha}"),
       ),
     );
-    expect(l.all).toEqual([]);
+    expect(decodeOnly(l)).toEqual([]);
     const got = ipam(l);
     expect(got.blocks.map((b) => b.name)).toEqual(["c", "b0-25", "b0-26", "b64", "b128", "v6"]);
     expect(got.affinities.map((a) => a.name)).toEqual(["x3", "x2", "x1"]);
@@ -144,7 +144,7 @@ metadata:
 describe("a kubectl dump", () => {
   it("loads with no diagnostics at all", () => {
     const l = load(kubectlDump());
-    expect(l.all).toEqual([]);
+    expect(decodeOnly(l)).toEqual([]);
     const got = ipam(l);
     expect(got.blocks).toHaveLength(1);
     expect(got.blocks[0]!.allocations.map((a) => `${a.address} ${a.node} ${a.type ?? `${a.namespace}/${a.pod}`}`)).toEqual([

@@ -21,7 +21,10 @@ export function plain(l: Loaded): unknown {
   return JSON.parse(JSON.stringify(ipam(l), (k, v: unknown) => (v instanceof Map ? [...v] : k === "span" ? undefined : v)));
 }
 
-export const notes = (l: Loaded): string[] => l.all.filter((d) => d.severity !== "error").map((d) => `${pos(l, d)} ${d.severity} ${d.id} ${d.message}`);
+/** What decoding reported: the address plan's own findings (`addressing/…`) are tested with the plan. */
+export const decodeOnly = (l: Loaded): Loaded["all"] => l.all.filter((d) => !d.id.startsWith("addressing/"));
+
+export const notes = (l: Loaded): string[] => decodeOnly(l).filter((d) => d.severity !== "error").map((d) => `${pos(l, d)} ${d.severity} ${d.id} ${d.message}`);
 
 export const BLOCK_SPEC = (cidr: string, extra = ""): string =>
   `{cidr: ${cidr}, affinity: "host:n1", allocations: [0, null, 1], unallocated: [1], strictAffinity: false, ` +

@@ -17,7 +17,7 @@ function allocationAddress(a: IPAMAllocation, facts: Facts, block: IPAMBlock, di
   if (held) {
     if (a.node !== null && held.node !== a.node) {
       const what = held.use === "pod" ? `pod ${held.owner} runs on ${held.node}` : `it is ${held.node}'s tunnel address`;
-      diag.warning("ipam/allocation-node-mismatch", held.span, `${a.address}: IPAMBlock ${block.cidr} allocates it to node ${a.node}, but ${what}; BIRD routes it by where it lives, Felix by the allocation`);
+      diag.warning("addressing/allocation-node-mismatch", held.span, `${a.address}: IPAMBlock ${block.cidr} allocates it to node ${a.node}, but ${what}; BIRD routes it by where it lives, Felix by the allocation`);
     }
     return addressOf(held, a.node);
   }
@@ -33,12 +33,12 @@ function blockDrafts(ipam: IPAMObjects, facts: Facts, diag: DiagnosticSink): Blo
     if (!net) continue;
     if (table.overlaps(net)) {
       const other = table.all.find((d) => netsOverlap(d.net, net));
-      diag.error("ipam/overlapping-blocks", b.span, `IPAMBlock ${b.cidr} overlaps IPAMBlock ${other?.cidr ?? "another block"}: Calico would route one address two ways`);
+      diag.error("addressing/overlapping-blocks", b.span, `IPAMBlock ${b.cidr} overlaps IPAMBlock ${other?.cidr ?? "another block"}: Calico would route one address two ways`);
       continue;
     }
     const pool = poolOfNet(facts.pools, net);
-    if (!pool) diag.warning("ipam/block-outside-pools", b.span, `IPAMBlock ${b.cidr} is in no IPPool (a deleted pool?): Felix makes no route for it, BIRD only blackholes it on its affine node`);
-    else if (pool.pool.blockSize !== net.prefix) diag.warning("ipam/block-size", b.span, `IPAMBlock ${b.cidr} is a /${net.prefix}, but IPPool "${pool.pool.name}" has blockSize ${pool.pool.blockSize}`);
+    if (!pool) diag.warning("addressing/block-outside-pools", b.span, `IPAMBlock ${b.cidr} is in no IPPool (a deleted pool?): Felix makes no route for it, BIRD only blackholes it on its affine node`);
+    else if (pool.pool.blockSize !== net.prefix) diag.warning("addressing/block-size", b.span, `IPAMBlock ${b.cidr} is a /${net.prefix}, but IPPool "${pool.pool.name}" has blockSize ${pool.pool.blockSize}`);
     const d = draft(net, pool, { owner: b.affinity?.name ?? null, allocated: b.allocations.length, span: b.span });
     for (const a of b.allocations) d.addresses.set(a.address, allocationAddress(a, facts, b, diag));
     table.add(d);
@@ -57,7 +57,7 @@ function affinitiesByCidr(ipam: IPAMObjects, diag: DiagnosticSink): Map<string, 
     const list = out.get(key) ?? [];
     const rival = list.find((x) => x.state === "confirmed" && x.node !== a.node);
     if (a.state === "confirmed" && rival) {
-      diag.error("ipam/conflicting-affinities", a.span, `BlockAffinity ${a.name}: block ${key} is confirmed for node ${a.node} and for node ${rival.node}; BIRD would advertise it from both (ECMP)`);
+      diag.error("addressing/conflicting-affinities", a.span, `BlockAffinity ${a.name}: block ${key} is confirmed for node ${a.node} and for node ${rival.node}; BIRD would advertise it from both (ECMP)`);
       continue;
     }
     if (!list.some((x) => x.node === a.node)) list.push({ node: a.node, state: a.state });
@@ -74,7 +74,7 @@ function applyAffinities(table: BlockTable, ipam: IPAMObjects, facts: Facts, dia
     d.affinities = given ? (byCidr.get(d.cidr) ?? []) : host ? [{ node: host, state: "confirmed" }] : [];
     const confirmed = d.affinities.find((a) => a.state === "confirmed");
     if (given && confirmed && host !== null && confirmed.node !== host) {
-      diag.warning("ipam/affinity-mismatch", d.span, `IPAMBlock ${d.cidr} is affine to ${host}, its BlockAffinity to ${confirmed.node}: BIRD follows the BlockAffinity, Felix the block`);
+      diag.warning("addressing/affinity-mismatch", d.span, `IPAMBlock ${d.cidr} is affine to ${host}, its BlockAffinity to ${confirmed.node}: BIRD follows the BlockAffinity, Felix the block`);
     }
     byCidr.delete(d.cidr);
   }
@@ -96,7 +96,7 @@ function placeOrphans(table: BlockTable, facts: Facts, diag: DiagnosticSink): vo
     if (d) {
       if (!d.addresses.has(u.text)) {
         d.addresses.set(u.text, addressOf(u, null));
-        diag.warning("ipam/unallocated-address", u.span, `${describe(u)}: IPAMBlock ${d.cidr} has no allocation for it`);
+        diag.warning("addressing/unallocated-address", u.span, `${describe(u)}: IPAMBlock ${d.cidr} has no allocation for it`);
       }
       continue;
     }
@@ -105,7 +105,7 @@ function placeOrphans(table: BlockTable, facts: Facts, diag: DiagnosticSink): vo
     const o = draft(net, pool, { source: "ipam" });
     o.addresses.set(u.text, addressOf(u, null));
     table.add(o);
-    diag.warning("ipam/unallocated-address", u.span, `${describe(u)}: no IPAMBlock holds it; BIRD advertises it as a /32 from ${u.node}, Felix makes no route to it`);
+    diag.warning("addressing/unallocated-address", u.span, `${describe(u)}: no IPAMBlock holds it; BIRD advertises it as a /32 from ${u.node}, Felix makes no route to it`);
   }
 }
 

@@ -39,7 +39,7 @@ function checkPools(pools: readonly PoolNet[], diag: DiagnosticSink): void {
   pools.forEach((p, i) => {
     const earlier = pools.slice(0, i).find((q) => netsOverlap(p, q));
     if (earlier) {
-      diag.error("ipam/overlapping-pools", p.pool.span, `IPPool "${p.pool.name}" (${formatNet(p)}) overlaps IPPool "${earlier.pool.name}" (${formatNet(earlier)}): Calico refuses overlapping pools`);
+      diag.error("addressing/overlapping-pools", p.pool.span, `IPPool "${p.pool.name}" (${formatNet(p)}) overlaps IPPool "${earlier.pool.name}" (${formatNet(earlier)}): Calico refuses overlapping pools`);
     }
   });
 }
@@ -75,7 +75,7 @@ function indexUses(uses: readonly Use[], diag: DiagnosticSink): Map<string, Use>
       by.set(u.text, u);
       continue;
     }
-    const id = u.use === "pod" && first.use === "pod" ? "ipam/duplicate-pod-address" : "ipam/duplicate-tunnel-address";
+    const id = u.use === "pod" && first.use === "pod" ? "addressing/duplicate-pod-address" : "addressing/duplicate-tunnel-address";
     diag.error(id, u.span, `${where(u)} ${u.text} is also ${where(first)}: one address cannot be in two places`);
   }
   return by;
@@ -87,8 +87,8 @@ function checkInPools(uses: readonly Use[], pools: readonly PoolNet[], families:
     const disabled = pools.find((p) => netContains(p, u.addr));
     const why = disabled ? ` (IPPool "${disabled.pool.name}" holds it but is disabled)` : "";
     const known = pools.filter((p) => p.family === u.addr.family).map((p) => `${p.pool.name} ${formatNet(p)}`).join(", ");
-    if (u.use === "pod") diag.error("ipam/address-outside-pools", u.span, `${where(u)}: address ${u.text} is in no enabled IPPool${why}; pools: ${known}`);
-    else diag.warning("ipam/address-outside-pools", u.span, `${where(u)} ${u.text} is in no enabled IPPool${why}; no block holds it`);
+    if (u.use === "pod") diag.error("addressing/address-outside-pools", u.span, `${where(u)}: address ${u.text} is in no enabled IPPool${why}; pools: ${known}`);
+    else diag.warning("addressing/address-outside-pools", u.span, `${where(u)} ${u.text} is in no enabled IPPool${why}; no block holds it`);
   }
 }
 

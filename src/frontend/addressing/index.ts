@@ -61,7 +61,7 @@ export function assumedPools(pods: readonly Pod[], diag: DiagnosticSink): IPPool
       const pool: IPPool = { ...DEFAULT_POOL, name: `assumed-${cidr.replace(/[./]/g, "-")}`, cidr };
       pools.push(pool);
       nets.push({ ...net, pool });
-      diag.note("ipam/assumed-pool", p.span, `no IPPool given: assuming IPPool ${pool.name} (${cidr}, IPIP Always, natOutgoing, /26 blocks) for pod ${p.namespace}/${p.name}'s address ${ip}; give the cluster's IPPools for exact pools`);
+      diag.note("addressing/assumed-pool", p.span, `no IPPool given: assuming IPPool ${pool.name} (${cidr}, IPIP Always, natOutgoing, /26 blocks) for pod ${p.namespace}/${p.name}'s address ${ip}; give the cluster's IPPools for exact pools`);
     }
   }
   // Sorted for determinism: by name, as given pools are.

@@ -76,7 +76,7 @@ export function inferredBlocks(facts: Facts, diag: DiagnosticSink): BlockTable {
     table.add(d);
     const borrowed = c.uses.filter((u) => u.node !== owner).length;
     const tail = borrowed ? `; ${borrowed} address${borrowed === 1 ? "" : "es"} in it borrowed by other nodes` : "";
-    diag.note("ipam/inferred-block", null, `block ${d.cidr} (IPPool "${c.pool.pool.name}"): owner ${owner} inferred because ${RULE_TEXT[source as keyof typeof RULE_TEXT]}${tail}; give IPAMBlock/BlockAffinity objects for exact routes`);
+    diag.note("addressing/inferred-block", null, `block ${d.cidr} (IPPool "${c.pool.pool.name}"): owner ${owner} inferred because ${RULE_TEXT[source as keyof typeof RULE_TEXT]}${tail}; give IPAMBlock/BlockAffinity objects for exact routes`);
   }
   return table;
 }

@@ -51,7 +51,7 @@ function inferTunnel(node: Node, encap: Encap, pools: readonly PoolNet[], table:
     if (!a) continue;
     const address = formatAddr(a);
     d.addresses.set(address, { address, use: USE[encap], owner: node.name, node: node.name, allocationNode: node.name });
-    diag.note("ipam/inferred-tunnel", node.span, `node ${node.name}: no ${NAME[encap]} tunnel address annotation; inferred ${address}, the lowest free address of its block ${d.cidr}`);
+    diag.note("addressing/inferred-tunnel", node.span, `node ${node.name}: no ${NAME[encap]} tunnel address annotation; inferred ${address}, the lowest free address of its block ${d.cidr}`);
     return { address, source: "inferred" };
   }
   for (const p of pools) {
@@ -61,10 +61,10 @@ function inferTunnel(node: Node, encap: Encap, pools: readonly PoolNet[], table:
     const address = formatAddr({ family: 4, value: net.network });
     d.addresses.set(address, { address, use: USE[encap], owner: node.name, node: node.name, allocationNode: node.name });
     table.add(d);
-    diag.note("ipam/inferred-tunnel", node.span, `node ${node.name}: no ${NAME[encap]} tunnel address annotation and no block of its own; inferred ${address} in block ${formatNet(net)}, claimed for it as AutoAssign would`);
+    diag.note("addressing/inferred-tunnel", node.span, `node ${node.name}: no ${NAME[encap]} tunnel address annotation and no block of its own; inferred ${address} in block ${formatNet(net)}, claimed for it as AutoAssign would`);
     return { address, source: "inferred" };
   }
-  diag.warning("ipam/no-tunnel-address", node.span, `node ${node.name}: no ${NAME[encap]} tunnel address and no free block in its pools`);
+  diag.warning("addressing/no-tunnel-address", node.span, `node ${node.name}: no ${NAME[encap]} tunnel address and no free block in its pools`);
   return null;
 }
 
@@ -83,14 +83,14 @@ function tunnelOf(node: Node, encap: Encap, t: TunnelInputs, diag: DiagnosticSin
   const fromIpam = t.ipam?.get(`${USE[encap]}\u0000${node.name}`) ?? null;
   if (annotated !== null) {
     if (fromIpam !== null && fromIpam !== annotated) {
-      diag.warning("ipam/tunnel-mismatch", node.span, `node ${node.name}: the ${NAME[encap]} tunnel annotation says ${annotated}, IPAM allocates ${fromIpam}; using the annotation (what Felix reads)`);
+      diag.warning("addressing/tunnel-mismatch", node.span, `node ${node.name}: the ${NAME[encap]} tunnel annotation says ${annotated}, IPAM allocates ${fromIpam}; using the annotation (what Felix reads)`);
     }
     return { address: annotated, source: "annotation" };
   }
   if (pools.length === 0) return null;
   if (fromIpam !== null) return { address: fromIpam, source: "ipam" };
   if (t.ipam !== null) {
-    diag.warning("ipam/no-tunnel-address", node.span, `node ${node.name}: no ${NAME[encap]} tunnel address (no annotation, no IPAM tunnel allocation); Felix leaves the device without one`);
+    diag.warning("addressing/no-tunnel-address", node.span, `node ${node.name}: no ${NAME[encap]} tunnel address (no annotation, no IPAM tunnel allocation); Felix leaves the device without one`);
     return null;
   }
   return inferTunnel(node, encap, pools, t.table, diag);
@@ -112,7 +112,7 @@ export function resolveTunnels(t: TunnelInputs, diag: DiagnosticSink): Map<strin
     let vxlanMac: NodeAddressing["vxlanMac"] = null;
     if (vxlanTunnel) {
       vxlanMac = node.vxlanMac ? { mac: node.vxlanMac, source: "annotation" } : { mac: derivedMac(node.name), source: "inferred" };
-      if (!node.vxlanMac) diag.note("ipam/inferred-vtep-mac", node.span, `node ${node.name}: no VXLANTunnelMACAddr annotation; using ${vxlanMac.mac} (Felix would pick a random MAC and store it there)`);
+      if (!node.vxlanMac) diag.note("addressing/inferred-vtep-mac", node.span, `node ${node.name}: no VXLANTunnelMACAddr annotation; using ${vxlanMac.mac} (Felix would pick a random MAC and store it there)`);
     }
     out.set(node.name, { ipipTunnel, vxlanTunnel, vxlanMac });
   }
