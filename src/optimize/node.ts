@@ -10,7 +10,7 @@ import { k8sRuleToCalico } from "../backends/calico/convert.js";
 import { chain, felixBody, fm, ft, rule } from "../backends/calico/felix-rule.js";
 import type { FelixRule } from "../backends/calico/felix-rule.js";
 import { endpointChain, policiesFor } from "../backends/calico/endpoints.js";
-import { buildIpSets } from "../backends/calico/ipsets.js";
+import { memberSets } from "../backends/calico/ipsets.js";
 import { MARK, endpointChainName, ipSetName, policyChainComment, policyChainName, policyKeyName, profileChainComment, profileChainName } from "../backends/calico/names.js";
 import type { Direction } from "../backends/calico/names.js";
 import { withChainComment } from "../backends/calico/policy-rules.js";
@@ -60,7 +60,7 @@ function policySets(model: Model, calico: CalicoOptions, reg: OptRegistry, alias
   const specs = reg.all().filter((s) => !alias.has(ipSetName(s.id)));
   const names = new Set(specs.map((s) => ipSetName(s.id)));
   const all = allWorkloads(model.cluster, calico.interfacePrefix);
-  const referenced = buildIpSets(model.cluster, all, specs, false).filter((s) => names.has(s.name));
+  const referenced = memberSets(all, specs).filter((s) => names.has(s.name));
   const nets = [...reg.nets].filter(([name]) => !alias.has(name)).map(([name, cidrs]): IpSet => ({
     name, type: "hash:net", options: SET_OPTIONS, members: cidrs.map((c) => ({ value: memberText(c) })).sort(compareMembers),
   }));

@@ -15,6 +15,7 @@ import {
   policyKeyName,
   profileChainComment,
   profileChainName,
+  VXLAN_PORT,
 } from "./names.js";
 import type { Direction } from "./names.js";
 import { renderAllowRule, withChainComment } from "./policy-rules.js";
@@ -22,9 +23,6 @@ import { evaluate, policySelector } from "./selector.js";
 import { SetRegistry } from "./sets.js";
 import type { SetSpec } from "./sets.js";
 import type { Profile, Workload } from "./workloads.js";
-
-/** VXLANPort default (§3.2 step 4). */
-const VXLAN_PORT = "4789";
 
 // Policies grouped by namespace, per policy list: a policy's selector pins
 // its namespace (§10.1), so only the endpoint's own namespace is evaluated.
@@ -84,7 +82,7 @@ function encapDrops(ipencap: string): readonly FelixRule[] {
   if (!drops) {
     drops = [
       // ProtocolNum(17): hashed as `-p 17`, printed `-p udp` (Appendix A).
-      sharedRule([fm.protocolNum(17, "udp"), fm.multiport("dst", VXLAN_PORT)], ft.drop(), COMMENT.dropVxlanFromWorkloads),
+      sharedRule([fm.protocolNum(17, "udp"), fm.multiport("dst", String(VXLAN_PORT))], ft.drop(), COMMENT.dropVxlanFromWorkloads),
       sharedRule([fm.protocolNum(4, ipencap)], ft.drop(), COMMENT.dropIpipFromWorkloads),
     ];
     encapCache.set(ipencap, drops);

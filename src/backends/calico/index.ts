@@ -12,9 +12,9 @@ import { isV6 } from "./ipv4.js";
 import type { Direction } from "./names.js";
 import { ipencapSpelling } from "./options.js";
 import type { CalicoOptions } from "./options.js";
-import { buildRoutes, ipipPool, ipipTunnelOf, type NodeRoutes } from "./routes.js";
+import { buildRoutes, ipipTunnelOf, type NodeRoutes } from "./routes.js";
 import { SetRegistry } from "./sets.js";
-import { mangleChains, natChains, rawChains, staticFilterChains } from "./static.js";
+import { encapsulationOf, mangleChains, natChains, rawChains, staticFilterChains, vxlanTunnelOf } from "./static.js";
 import type { StaticContext } from "./static.js";
 import { allWorkloads, localWorkloads } from "./workloads.js";
 import type { Profile, Workload } from "./workloads.js";
@@ -77,11 +77,14 @@ export function renderCalicoNode(model: Model, nodeName: string, opts: CalicoOpt
   const { cluster } = model;
   const all = allWorkloads(cluster, opts.interfacePrefix);
   const local = localWorkloads(all, nodeName);
-  const ipipEnabled = cluster.pools.some((p) => !isV6(p.cidr) && ipipPool(p));
+  const encap = encapsulationOf(cluster.pools);
+  const ipipEnabled = encap.ipip;
   const ctx: StaticContext = {
     opts,
     ipipEnabled,
     hasTunnelAddress: ipipEnabled && ipipTunnelOf(cluster, nodeName) !== null,
+    vxlanEnabled: encap.vxlan,
+    hasVxlanTunnelAddress: vxlanTunnelOf(cluster, nodeName) !== null,
     natOutgoing: cluster.pools.some((p) => !isV6(p.cidr) && p.natOutgoing),
   };
   const sets = new SetRegistry();
@@ -101,5 +104,5 @@ export function renderCalicoNode(model: Model, nodeName: string, opts: CalicoOpt
     ],
   };
   const { routes, fdb } = buildRoutes(cluster, nodeName, local, opts);
-  return { node: nodeName, ruleset, ipsets: buildIpSets(cluster, all, sets.all(), ipipEnabled), routes, fdb };
+  return { node: nodeName, ruleset, ipsets: buildIpSets(cluster, all, sets.all(), { encap, nodeName }), routes, fdb };
 }

@@ -8,6 +8,8 @@ import { isV6 } from "./ipv4.js";
 import { SET_ID, ipSetName } from "./names.js";
 import { workloadIndex } from "./members.js";
 import type { SetSpec } from "./sets.js";
+import { vxlanTunnelOf } from "./static.js";
+import type { Encapsulation } from "./static.js";
 import type { Workload } from "./workloads.js";
 
 /** Felix's create options with the default MaxIpsetSize, as ipset save prints them (§7.3). */
@@ -33,13 +35,27 @@ function netSet(id: string, values: readonly string[]): IpSet {
   return { name: ipSetName(id), type: "hash:net", options: SET_OPTIONS, members: members(values) };
 }
 
+/** What Felix's fixed sets depend on besides the cluster. */
+export interface FixedSetContext {
+  readonly encap: Encapsulation;
+  /** The node being compiled: its own VTEP is not in its all-vxlan-net. */
+  readonly nodeName: string;
+}
+
 /**
  * Referenced sets plus Felix's fixed ones: `all-hosts-net` (only with IPIP,
- * its manager exists only then) and the two masquerade sets, which Felix's
- * masq manager always programs (§7.1, §7.3).
+ * its manager exists only then), `all-vxlan-net` (only with VXLAN, likewise)
+ * and the two masquerade sets, which Felix's masq manager always programs
+ * (§7.1, §7.3).
  */
-export function buildIpSets(cluster: Cluster, workloads: readonly Workload[], specs: readonly SetSpec[], ipipEnabled: boolean): IpSet[] {
-  return [...fixedSets(cluster, ipipEnabled), ...specs.map((s) => memberSet(s, workloads))];
+export function buildIpSets(cluster: Cluster, workloads: readonly Workload[], specs: readonly SetSpec[], fixed: FixedSetContext): IpSet[] {
+  const vxlan = fixed.encap.vxlan ? [vxlanSourceSet(cluster, fixed.nodeName)] : [];
+  return [...fixedSets(cluster, fixed.encap.ipip), ...vxlan, ...memberSets(workloads, specs)];
+}
+
+/** The selector and named-port sets of `specs`, with their members. */
+export function memberSets(workloads: readonly Workload[], specs: readonly SetSpec[]): IpSet[] {
+  return specs.map((s) => memberSet(s, workloads));
 }
 
 // A set's members depend only on its ID (a hash of its selector, protocol and
@@ -75,4 +91,38 @@ function buildFixedSets(cluster: Cluster, ipipEnabled: boolean): IpSet[] {
     fixed.push(netSet(SET_ID.allHostsNet, hostIps));
   }
   return fixed;
+}
+
+interface Vtep {
+  readonly node: string;
+  readonly ip: string;
+}
+
+const vtepCache = new WeakMap<Cluster, readonly Vtep[]>();
+
+/**
+ * Nodes Felix knows a VTEP for (felix/calc/vxlan_resolver.go hasVTEPInfo): an
+ * IPv4 VXLAN tunnel address and an IPv4 node address; the MAC is derived when
+ * not given, so it never holds a VTEP back.
+ */
+function vteps(cluster: Cluster): readonly Vtep[] {
+  let list = vtepCache.get(cluster);
+  if (!list) {
+    list = cluster.nodes.flatMap((n) => (n.ip && !isV6(n.ip) && vxlanTunnelOf(cluster, n.name) !== null ? [{ node: n.name, ip: n.ip }] : []));
+    vtepCache.set(cluster, list);
+  }
+  return list;
+}
+
+/**
+ * `all-vxlan-net` (v3.27 felix/dataplane/linux/vxlan_mgr.go
+ * CompleteDeferredWork): ExternalNodesCIDRList (FelixConfiguration, not in
+ * the IR: none) plus the node address (ParentDeviceIp) of every *remote*
+ * VTEP — the manager keeps this node's own VTEP apart (setLocalVTEP), so,
+ * unlike all-hosts-net, the set never holds the node's own address. Felix
+ * creates it even when empty (vtepsDirty starts true).
+ */
+function vxlanSourceSet(cluster: Cluster, nodeName: string): IpSet {
+  const remote = vteps(cluster).filter((v) => v.node !== nodeName);
+  return netSet(SET_ID.allVxlanNet, remote.map((v) => v.ip));
 }

@@ -123,11 +123,12 @@ export function ipSetName(setId: string): string {
   return ("cali40" + setId).slice(0, MAX_IPSET_NAME_LENGTH);
 }
 
-/** Fixed set IDs (§7.1, P27). */
+/** Fixed set IDs (§7.1, P27; all-vxlan-net: felix/rules/rule_defs.go IPSetIDAllVXLANSourceNets). */
 export const SET_ID = {
   allHostsNet: "all-hosts-net",
   allIpamPools: "all-ipam-pools",
   masqIpamPools: "masq-ipam-pools",
+  allVxlanNet: "all-vxlan-net",
 } as const;
 
 /**
@@ -229,8 +230,11 @@ export const MARK = {
   allButAccept: 0xe0000,
 } as const;
 
-/** Device names (§9.1). */
+/** Device names (§9.1; VXLAN: felix/dataplane/linux/int_dataplane.go, calico-routes §2.7). */
 export const DEVICE = { ipipTunnel: "tunl0", vxlanTunnel: "vxlan.calico" } as const;
+
+/** Felix's VXLANPort default (felix/config/config_params.go `int;4789`). */
+export const VXLAN_PORT = 4789;
 
 /** Fixed comment texts (§6), each already within Felix's escaped alphabet. */
 export const COMMENT = {
@@ -246,6 +250,10 @@ export const COMMENT = {
   allowIpipFromHosts: "Allow IPIP packets from Calico hosts",
   dropIpipFromNonHosts: "Drop IPIP packets from non-Calico hosts",
   allowIpipToHosts: "Allow IPIP packets to other Calico hosts",
+  // v3.27 felix/rules/static.go; the drop comment says "Drop" whatever the deny action (Felix uses DropAction{} there).
+  allowVxlanFromHosts: "Allow IPv4 VXLAN packets from allowed hosts",
+  dropVxlanFromNonHosts: "Drop IPv4 VXLAN packets from non-allowed hosts",
+  allowVxlanToHosts: "Allow IPv4 VXLAN packets to other allowed hosts",
   dropVxlanFromWorkloads: "Drop VXLAN encapped packets originating in workloads",
   dropIpipFromWorkloads: "Drop IPinIP encapped packets originating in workloads",
 } as const;

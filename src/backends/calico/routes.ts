@@ -16,6 +16,7 @@ import type { AddressBlock, Addressing } from "../../ir/ipam.js";
 import type { FdbEntry, RouteCommand } from "../../ruleset/routes.js";
 import { contains, parseCidr4, parseIPv4 } from "./ipv4.js";
 import { DEVICE } from "./names.js";
+import { encapsulationOf } from "./static.js";
 import type { Workload } from "./workloads.js";
 
 export type RouteProgrammer = "bird" | "felix";
@@ -59,7 +60,6 @@ interface RoutePlan {
   readonly blackholes: readonly Blackhole[];
 }
 
-export const ipipPool = (p: IPPool): boolean => p.ipipMode !== "Never";
 const encapOf = (p: IPPool): Encap => (p.vxlanMode !== "Never" ? "vxlan" : p.ipipMode !== "Never" ? "ipip" : "none");
 
 /** VXLAN is always Felix's; plain BGP pools stay BIRD's (EnabledIPIPOnly); IPIP follows the option. */
@@ -166,8 +166,8 @@ export function ipipTunnelOf(cluster: Cluster, nodeName: string): string | null 
   return cluster.addressing.nodes.get(nodeName)?.ipipTunnel?.address ?? null;
 }
 
-/** Felix turns an encapsulation on when any enabled IPv4 pool uses it. */
-const encapEnabled = (cluster: Cluster, encap: Encap): boolean => cluster.pools.some((p) => !p.disabled && !p.cidr.includes(":") && encapOf(p) === encap);
+/** Felix turns an encapsulation on when any IPv4 pool uses it, disabled or not (static.ts encapsulationOf). */
+const encapEnabled = (cluster: Cluster, encap: "ipip" | "vxlan"): boolean => encapsulationOf(cluster.pools)[encap];
 
 /** tunl0 and vxlan.calico as Felix sets them up (felix-format §9.1, calico-routes §2.7). */
 function devices(cluster: Cluster, self: Node): RouteCommand[] {

@@ -1,29 +1,63 @@
 // Felix's static chains and kernel-chain hooks for all four tables, P27
 // (§2.2, §2.3, §8.1–§8.3; felix/rules/static.go). Every rule is written in
 // Felix's own order; hashes come out of felix-rule.ts.
+import type { Cluster, IPPool } from "../../ir/cluster.js";
 import { BUILTIN_CHAINS } from "../../ruleset/types.js";
 import type { Chain, TableName } from "../../ruleset/types.js";
 import { chain, fm, ft, kernelChain, rule } from "./felix-rule.js";
-import type { FelixRule } from "./felix-rule.js";
-import { CHAIN, COMMENT, DEVICE, MARK, SET_ID, ipSetName } from "./names.js";
+import type { FelixRule, Frag } from "./felix-rule.js";
+import { isV6 } from "./ipv4.js";
+import { CHAIN, COMMENT, DEVICE, MARK, SET_ID, VXLAN_PORT, ipSetName } from "./names.js";
 import { ipencapSpelling } from "./options.js";
 import type { CalicoOptions } from "./options.js";
 
 /** What the static chains depend on besides the options. */
 export interface StaticContext {
   readonly opts: CalicoOptions;
-  /** Any IPv4 pool with ipipMode ≠ Never (§2.3 notes). */
+  /** Any IPv4 pool with ipipMode ≠ Never (§2.3 notes; see encapsulationOf). */
   readonly ipipEnabled: boolean;
   /** This node has an IPIP tunnel address (§8.1: the tunl0 MASQUERADE rule). */
   readonly hasTunnelAddress: boolean;
+  /** Any IPv4 pool with vxlanMode ≠ Never (see encapsulationOf). */
+  readonly vxlanEnabled: boolean;
+  /** This node has an IPv4 VXLAN tunnel address (Felix's IPv4VXLANTunnelAddr: the vxlan.calico MASQUERADE rule). */
+  readonly hasVxlanTunnelAddress: boolean;
   /** Any pool with natOutgoing (§8.1). */
   readonly natOutgoing: boolean;
+}
+
+/** Felix's `Encapsulation` config: which tunnel types the node programs. */
+export interface Encapsulation {
+  readonly ipip: boolean;
+  readonly vxlan: boolean;
+}
+
+/**
+ * Felix v3.27 derives IPIPEnabled / VXLANEnabled from the pools
+ * (felix/calc/encapsulation_resolver.go EncapsulationCalculator, also run by
+ * felix/daemon/daemon.go at start-up): a pool counts when its mode is not
+ * Never. `spec.disabled` is not consulted (IPPoolV3ToV1 keeps the modes of a
+ * disabled pool), so a disabled pool still turns its encapsulation on. VXLAN
+ * counts IPv4 pools only (IPv6 pools feed VXLANEnabledV6, not modelled).
+ * FelixConfiguration's ipipEnabled / vxlanEnabled overrides are not in the IR.
+ */
+export function encapsulationOf(pools: readonly IPPool[]): Encapsulation {
+  const v4 = pools.filter((p) => !isV6(p.cidr));
+  return { ipip: v4.some((p) => p.ipipMode !== "Never"), vxlan: v4.some((p) => p.vxlanMode !== "Never") };
+}
+
+/** A node's IPv4 VXLAN tunnel (VTEP) address from the resolved address plan (src/ir/ipam.ts), or null. */
+export function vxlanTunnelOf(cluster: Cluster, nodeName: string): string | null {
+  return cluster.addressing.nodes.get(nodeName)?.vxlanTunnel?.address ?? null;
 }
 
 const wildcard = (opts: CalicoOptions): string => `${opts.interfacePrefix}+`;
 /** Felix writes `-p 4`; iptables-save prints `ipencap` via /etc/protocols (Appendix A). */
 const ipip = (opts: CalicoOptions) => fm.protocolNum(4, ipencapSpelling(opts));
 const hostsSet = ipSetName(SET_ID.allHostsNet);
+/** Felix's ProtocolNum(ProtoUDP) + DestPorts(VXLANPort): hashed `-p 17 -m multiport --destination-ports 4789`. */
+const vxlanUdp = (): Frag[] => [fm.protocolNum(17, "udp"), fm.multiport("dst", String(VXLAN_PORT))];
+const vxlanSet = ipSetName(SET_ID.allVxlanNet);
 
 /** Built-in chains of a table, hooks filled in, in hook order (§2.5). */
 function builtins(table: TableName, opts: CalicoOptions, hooks: Record<string, readonly FelixRule[]>, appends: Record<string, readonly FelixRule[]> = {}): Chain[] {
@@ -53,8 +87,16 @@ function filterInput(ctx: StaticContext): Chain {
         rule([ipip(opts)], ft.drop(), COMMENT.dropIpipFromNonHosts),
       ]
     : [];
+  // filterInputChain: IPIP, then IPv4 VXLAN (the drop names "Drop" whatever the deny action: Felix's DropAction{}).
+  const vxlanRules = ctx.vxlanEnabled
+    ? [
+        rule([...vxlanUdp(), fm.set(vxlanSet, "src"), fm.dstAddrTypeLocal()], ft.accept(), COMMENT.allowVxlanFromHosts),
+        rule([...vxlanUdp(), fm.dstAddrTypeLocal()], ft.drop(), COMMENT.dropVxlanFromNonHosts),
+      ]
+    : [];
   return chain(CHAIN.input, [
     ...ipipRules,
+    ...vxlanRules,
     rule([fm.inInterface(wildcard(opts))], ft.goto(CHAIN.wlToHost)),
     rule([fm.markSet(MARK.accept)], ft.accept()),
     rule([], ft.clearMark(MARK.all)),
@@ -68,10 +110,15 @@ function filterOutput(ctx: StaticContext): Chain {
   const ipipRules = ctx.ipipEnabled
     ? [rule([ipip(opts), fm.set(hostsSet, "dst"), fm.srcAddrTypeLocal()], ft.accept(), COMMENT.allowIpipToHosts)]
     : [];
+  // filterOutputChain: SrcAddrType before DestIPSet here, unlike the IPIP rule.
+  const vxlanRules = ctx.vxlanEnabled
+    ? [rule([...vxlanUdp(), fm.srcAddrTypeLocal(), fm.set(vxlanSet, "dst")], ft.accept(), COMMENT.allowVxlanToHosts)]
+    : [];
   return chain(CHAIN.output, [
     rule([fm.markSet(MARK.accept)], ft.accept()),
     rule([fm.outInterface(wildcard(opts))], ft.ret()),
     ...ipipRules,
+    ...vxlanRules,
     rule([], ft.clearMark(MARK.all)),
     rule([fm.conntrack(["DNAT"], true)], ft.jump(CHAIN.toHostEndpoint)),
     rule([fm.markSet(MARK.accept)], ft.accept(), COMMENT.hostEndpointAccepted),
@@ -97,18 +144,24 @@ export function staticFilterChains(ctx: StaticContext): Chain[] {
   ];
 }
 
+/**
+ * StaticNATPostroutingChains' tunnel list, in Felix's order: tunl0, then
+ * vxlan.calico, each only when its encapsulation is on and this node has that
+ * tunnel's address (IPv6 VXLAN and WireGuard devices are not modelled).
+ */
+function tunnelDevices(ctx: StaticContext): string[] {
+  const devices: string[] = [];
+  if (ctx.ipipEnabled && ctx.hasTunnelAddress) devices.push(DEVICE.ipipTunnel);
+  if (ctx.vxlanEnabled && ctx.hasVxlanTunnelAddress) devices.push(DEVICE.vxlanTunnel);
+  return devices;
+}
+
 /** nat table (§8.1). */
 export function natChains(ctx: StaticContext): Chain[] {
   const hooks = { PREROUTING: jumpTo(CHAIN.prerouting), OUTPUT: jumpTo(CHAIN.output), POSTROUTING: jumpTo(CHAIN.postrouting) };
-  const tunnelMasq =
-    ctx.ipipEnabled && ctx.hasTunnelAddress
-      ? [
-          rule(
-            [fm.outInterface(DEVICE.ipipTunnel), fm.notSrcAddrTypeLocalLimitOut(), fm.srcAddrTypeLocal()],
-            ft.masquerade(ctx.opts.randomFully),
-          ),
-        ]
-      : [];
+  const tunnelMasq = tunnelDevices(ctx).map((dev) =>
+    rule([fm.outInterface(dev), fm.notSrcAddrTypeLocalLimitOut(), fm.srcAddrTypeLocal()], ft.masquerade(ctx.opts.randomFully)),
+  );
   const natOutgoing = ctx.natOutgoing
     ? [
         rule(
