@@ -20,11 +20,13 @@ const VXLAN = pool("192.168.0.0/16", { ipipMode: "Never", vxlanMode: "Always" })
 /** Each node's VXLAN tunnel address, as the resolved address plan (src/ir/ipam.ts) will carry it. */
 const TUNNELS = { node1: "192.168.1.0", node2: "192.168.2.0", node3: "192.168.3.0" };
 
-/** The model with VXLAN tunnel addresses in Cluster.addressing (its resolver is a placeholder in this branch). */
+/** The model with exactly these VXLAN tunnel addresses in Cluster.addressing (other nodes: none, as with IPAM objects that give them none). */
 function withVxlanTunnels(m: Model, tunnels: Record<string, string>): Model {
   const nodes = new Map(m.cluster.addressing.nodes);
-  for (const [name, address] of Object.entries(tunnels)) {
-    nodes.set(name, { ipipTunnel: null, vxlanTunnel: { address, source: "annotation" }, vxlanMac: null });
+  for (const n of m.cluster.nodes) {
+    const address = tunnels[n.name];
+    const ipipTunnel = nodes.get(n.name)?.ipipTunnel ?? null;
+    nodes.set(n.name, { ipipTunnel, vxlanTunnel: address ? { address, source: "annotation" } : null, vxlanMac: null });
   }
   return { ...m, cluster: { ...m.cluster, addressing: { ...m.cluster.addressing, nodes } } };
 }
