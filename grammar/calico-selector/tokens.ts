@@ -15,6 +15,11 @@
 //   at the previous token, which chevrotain passes in for exactly this.
 // - The two-word operators may be written with any run of spaces/tabs between
 //   the words, or none (`notin`, `startswith`).
+// Read from calico master, whose tokenizer was rewritten in 2024 (#9564). The
+// v3.27 one (regexps) also took \n, \r and \f inside `not in`, `starts with`,
+// `ends with`, `has( )`, `all( )` and `global( )`, and did not demand a word
+// boundary after `contains`/`starts with`/`ends with`; both differ only on
+// selectors that are odd (line breaks there) or fail to parse either way.
 import { createToken, Lexer } from "chevrotain";
 import type { CustomPatternMatcherFunc, IToken, TokenType } from "chevrotain";
 
