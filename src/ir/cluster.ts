@@ -1,5 +1,6 @@
 // The cluster model of the policy IR: what the snapshot says exists.
 import type { Span } from "../diagnostics/diagnostic.js";
+import { evaluate, type CalicoSelector } from "./calico-selector.js";
 import type { Addressing, IPAMObjects } from "./ipam.js";
 import type { Labels } from "./selector.js";
 import type { ServiceModel } from "./service.js";
@@ -72,6 +73,11 @@ export interface IPPool {
   readonly disabled: boolean;
   /** Calico selector over node labels (`all()` when absent): which nodes allocate from the pool. */
   readonly nodeSelector: string;
+  /**
+   * `nodeSelector` parsed once, at decode time (an invalid one is a decode
+   * error, so every IPPool has one). Plain data: it crosses worker threads by structured clone.
+   */
+  readonly nodeSelectorAst: CalicoSelector;
   readonly span: Span | null;
 }
 
@@ -102,6 +108,14 @@ export function isEndpoint(p: Pod): boolean {
   if (p.hostNetwork || !p.nodeName) return false;
   if (p.phase === "Succeeded" || p.phase === "Failed") return false;
   return p.ips.some((ip) => !ip.includes(":"));
+}
+
+/**
+ * Whether a node allocates from the pool: its nodeSelector over the node's
+ * labels (libcalico-go ipam SelectsNode). Disabled pools are the caller's concern.
+ */
+export function poolSelectsNode(pool: Pick<IPPool, "nodeSelectorAst">, node: Pick<Node, "labels">): boolean {
+  return evaluate(pool.nodeSelectorAst, node.labels);
 }
 
 export function podIPv4(p: Pod): string | null {

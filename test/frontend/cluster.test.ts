@@ -187,13 +187,13 @@ describe("IP pools", () => {
   const pool = (spec: string, name = "p"): string => `apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: ${name}}\nspec: ${spec}\n`;
   it("uses Calico's manifest default pool when there is none", () => {
     expect(load("").model.cluster.pools).toEqual([
-      { name: "default-ipv4-ippool", cidr: "192.168.0.0/16", ipipMode: "Always", vxlanMode: "Never", natOutgoing: true, blockSize: 26, disabled: false, nodeSelector: "all()", span: null },
+      { name: "default-ipv4-ippool", cidr: "192.168.0.0/16", ipipMode: "Always", vxlanMode: "Never", natOutgoing: true, blockSize: 26, disabled: false, nodeSelector: "all()", nodeSelectorAst: { kind: "all" }, span: null },
     ]);
   });
   it("defaults absent fields and normalises the CIDR", () => {
     const l = load(pool("{cidr: 10.244.1.7/16}"));
     expect(l.model.cluster.pools).toEqual([
-      { name: "p", cidr: "10.244.0.0/16", ipipMode: "Never", vxlanMode: "Never", natOutgoing: false, blockSize: 26, disabled: false, nodeSelector: "all()", span: expect.anything() },
+      { name: "p", cidr: "10.244.0.0/16", ipipMode: "Never", vxlanMode: "Never", natOutgoing: false, blockSize: 26, disabled: false, nodeSelector: "all()", nodeSelectorAst: { kind: "all" }, span: expect.anything() },
     ]);
   });
   it("is strict about spec fields and values", () => {

@@ -7,6 +7,7 @@
 // Egress iff there is at least one egress rule, unless `types` is given.
 import { DiagnosticSink } from "../../src/diagnostics/diagnostic.js";
 import { resolveAddressing } from "../../src/frontend/addressing/index.js";
+import { ALL } from "../../src/ir/calico-selector.js";
 import type { Cluster, ContainerPort, IPPool, Namespace, Node, Pod, Protocol } from "../../src/ir/cluster.js";
 import type { Model, NetworkPolicy, Peer, PeerList, PortEntry, PortList, PolicyRule } from "../../src/ir/policy.js";
 import type { LabelSelector, Labels, SelectorRequirement } from "../../src/ir/selector.js";
@@ -173,6 +174,7 @@ export function model(d: ModelDraft): Model {
       blockSize: 26,
       disabled: false,
       nodeSelector: "all()",
+      nodeSelectorAst: ALL,
       span: null,
     },
   ];

@@ -1,6 +1,8 @@
-// Calico selectors: the AST, its canonical printing (what selector IP-set IDs
-// hash, §7.2), an evaluator over Calico endpoint labels (§7.3), and the
-// Kubernetes → Calico translation (§10.2, §10.4).
+// Calico selectors for the Kubernetes → Calico translation (§10.2, §10.4).
+// The AST, its canonical printing (what selector IP-set IDs hash, §7.2) and
+// its evaluator (§7.3) live in src/ir/calico-selector.ts, because IPPool
+// nodeSelectors are parsed in the frontend, which may not import a backend;
+// they are re-exported here for the backend's own modules.
 //
 // Calico builds selector *text* (`(ns == 'x') && (orch == 'k8s' && app == 'y')`)
 // and re-parses it; the canonical string is the parser's String(). Rather
@@ -8,18 +10,11 @@
 // parenthesised group around one term is that term, a group around an
 // `a && b` chain is a nested and-node, and `a && b && c` at one level is a
 // single and-node. The comments below say where each shape comes from.
-import type { LabelSelector, Labels, SelectorRequirement } from "../../ir/selector.js";
+import { ALL, type CalicoSelector } from "../../ir/calico-selector.js";
+import type { LabelSelector, SelectorRequirement } from "../../ir/selector.js";
 import { byteCompare } from "../../ruleset/writer.js";
 
-export type CalicoSelector =
-  | { readonly kind: "all" }
-  | { readonly kind: "eq"; readonly label: string; readonly value: string }
-  | { readonly kind: "in"; readonly label: string; readonly values: readonly string[]; readonly negated: boolean }
-  | { readonly kind: "has"; readonly label: string }
-  | { readonly kind: "not"; readonly operand: CalicoSelector }
-  | { readonly kind: "and"; readonly operands: readonly CalicoSelector[] };
-
-export const ALL: CalicoSelector = { kind: "all" };
+export { ALL, canonical, evaluate, type CalicoSelector } from "../../ir/calico-selector.js";
 
 /** Calico label keys (§7.3, libcalico-go conversion). */
 export const LABEL = {
@@ -31,53 +26,6 @@ export const LABEL = {
   serviceAccountPrefix: "pcsa.",
 } as const;
 export const ORCHESTRATOR_K8S = "k8s";
-
-/** Double quotes unless the value contains one (then single quotes), as the parser prints. */
-function quote(v: string): string {
-  return v.includes('"') ? `'${v}'` : `"${v}"`;
-}
-
-/** The parser's String() (§7.2): `in` values sorted and de-duplicated; and-nodes always parenthesised. */
-export function canonical(s: CalicoSelector): string {
-  switch (s.kind) {
-    case "all":
-      return "all()";
-    case "eq":
-      return `${s.label} == ${quote(s.value)}`;
-    case "in": {
-      // Sorted for determinism, as the parser's set printing does.
-      const values = [...new Set(s.values)].sort(byteCompare).map(quote);
-      return `${s.label} ${s.negated ? "not in" : "in"} {${values.join(", ")}}`;
-    }
-    case "has":
-      return `has(${s.label})`;
-    case "not":
-      return "!" + canonical(s.operand);
-    case "and":
-      return "(" + s.operands.map(canonical).join(" && ") + ")";
-  }
-}
-
-/** Calico selector semantics: `not in` (like `!=`) matches a missing label. */
-export function evaluate(s: CalicoSelector, labels: Labels): boolean {
-  switch (s.kind) {
-    case "all":
-      return true;
-    case "eq":
-      return labels.get(s.label) === s.value;
-    case "in": {
-      const v = labels.get(s.label);
-      const inSet = v !== undefined && s.values.includes(v);
-      return s.negated ? !inSet : inSet;
-    }
-    case "has":
-      return labels.has(s.label);
-    case "not":
-      return !evaluate(s.operand, labels);
-    case "and":
-      return s.operands.every((o) => evaluate(o, labels));
-  }
-}
 
 /** A `&&` chain at one level: one term stays itself, several become one and-node. */
 function conjunction(terms: readonly CalicoSelector[]): CalicoSelector {
@@ -123,15 +71,21 @@ function namespaceIs(namespace: string): CalicoSelector {
 function prefixLabels(s: CalicoSelector, prefix: string): CalicoSelector {
   switch (s.kind) {
     case "all":
+    case "global":
       return s;
     case "eq":
+    case "ne":
+    case "contains":
+    case "starts-with":
+    case "ends-with":
     case "in":
     case "has":
       return { ...s, label: prefix + s.label };
     case "not":
       return { kind: "not", operand: prefixLabels(s.operand, prefix) };
     case "and":
-      return { kind: "and", operands: s.operands.map((o) => prefixLabels(o, prefix)) };
+    case "or":
+      return { kind: s.kind, operands: s.operands.map((o) => prefixLabels(o, prefix)) };
   }
 }
 

@@ -5,7 +5,7 @@
 // (tunnels.ts), because an inferred one may claim a block. Contradictions are
 // errors (facts.ts) and leave an empty plan: the pipeline stops on them.
 import type { DiagnosticSink } from "../../diagnostics/diagnostic.js";
-import type { IPPool, Node, Pod } from "../../ir/cluster.js";
+import { poolSelectsNode, type IPPool, type Node, type Pod } from "../../ir/cluster.js";
 import type { Addressing, IPAMObjects } from "../../ir/ipam.js";
 import { finalBlock, type BlockTable } from "./blocks.js";
 import { exactBlocks, ipamTunnels } from "./exact.js";
@@ -31,7 +31,7 @@ const hasBlocks = (ipam: IPAMObjects | null): ipam is IPAMObjects => !!ipam && (
 
 const EMPTY = (strictAffinity: boolean): Addressing => ({ exact: false, blocks: [], nodes: new Map(), strictAffinity });
 
-export function resolveAddressing(input: AddressingInputs, diag: DiagnosticSink, selects: PoolSelects = () => true): Addressing {
+export function resolveAddressing(input: AddressingInputs, diag: DiagnosticSink, selects: PoolSelects = poolSelectsNode): Addressing {
   const strictAffinity = input.ipam?.config?.strictAffinity ?? false;
   const { facts, ok } = gatherFacts(input.pods, input.nodes, input.pools, diag);
   if (!ok) return EMPTY(strictAffinity);

@@ -1,13 +1,16 @@
 // projectcalico.org/v3 IPPool → IR IPPool, with Calico's defaults for fields
 // the object leaves out (ipipMode/vxlanMode Never, natOutgoing false,
 // blockSize 26 for IPv4 and 122 for IPv6), and Calico's manifest default pool
-// when the input has no IPPool at all.
+// when the input has no IPPool at all. spec.nodeSelector is parsed here, so an
+// invalid one is an error at the field and the IR carries its tree.
 import type { DiagnosticSink } from "../../diagnostics/diagnostic.js";
+import { ALL, type CalicoSelector } from "../../ir/calico-selector.js";
 import type { EncapMode, IPPool } from "../../ir/cluster.js";
 import { FieldPath } from "../field-path.js";
 import type { RawObject } from "../objects.js";
 import { FieldReporter } from "../report.js";
 import { decode } from "../schema.js";
+import { parseCalicoSelector } from "../validation/calico-selector.js";
 import { networkOf, parseCIDR } from "../validation/ip.js";
 import { validateObjectMeta, type ObjectMeta } from "../validation/meta.js";
 
@@ -36,6 +39,7 @@ export const DEFAULT_POOL: IPPool = {
   blockSize: 26,
   disabled: false,
   nodeSelector: "all()",
+  nodeSelectorAst: ALL,
   span: null,
 };
 
@@ -58,7 +62,8 @@ export function decodeIPPool(o: RawObject, diag: DiagnosticSink): IPPool | null 
   const ipipMode = spec.ipipMode ?? "Never";
   const vxlanMode = spec.vxlanMode ?? "Never";
   if (ipipMode !== "Never" && vxlanMode !== "Never") rep.forbidden(SPEC.child("vxlanMode"), "IPIP and VXLAN cannot both be enabled on one IPPool");
-  if (rep.errorCount > 0 || !cidr) return null;
+  const nodeSelectorAst = nodeSelector(spec.nodeSelector, rep);
+  if (rep.errorCount > 0 || !cidr || !nodeSelectorAst) return null;
   return {
     name: meta.name ?? "",
     cidr: networkOf(cidr),
@@ -68,6 +73,22 @@ export function decodeIPPool(o: RawObject, diag: DiagnosticSink): IPPool | null 
     blockSize,
     disabled: spec.disabled ?? false,
     nodeSelector: spec.nodeSelector?.trim() || "all()",
+    nodeSelectorAst,
     span: o.root.span,
   };
+}
+
+/**
+ * The parsed nodeSelector; null after reporting a syntax error. Calico
+ * validates the text as written (`omitempty,selector`: an empty one is not
+ * checked and selects every node), so it is parsed untrimmed: a newline, as a
+ * YAML block scalar leaves at the end, is not selector whitespace upstream.
+ * The position inside the text is given in the message; the span is the field's.
+ */
+function nodeSelector(text: string | undefined, rep: FieldReporter): CalicoSelector | null {
+  if (text === undefined || text === "") return ALL;
+  const parsed = parseCalicoSelector(text);
+  if (parsed.ok) return parsed.selector;
+  rep.invalid(SPEC.child("nodeSelector"), text, `${parsed.error.message} (character ${parsed.error.offset + 1})`);
+  return null;
 }

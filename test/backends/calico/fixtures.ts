@@ -2,6 +2,7 @@
 // and variations). Everything is already "validated and defaulted".
 import { DiagnosticSink } from "../../../src/diagnostics/diagnostic.js";
 import { resolveAddressing } from "../../../src/frontend/addressing/index.js";
+import { ALL } from "../../../src/ir/calico-selector.js";
 import type { Cluster, ContainerPort, IPPool, Namespace, Node, Pod, Protocol, ServiceAccount } from "../../../src/ir/cluster.js";
 import type { IPAMObjects } from "../../../src/ir/ipam.js";
 import type { Model, NetworkPolicy, Peer, PeerList, PolicyRule, PortEntry, PortList } from "../../../src/ir/policy.js";
@@ -71,6 +72,7 @@ export function pool(cidr: string, o: Partial<IPPool> = {}): IPPool {
     blockSize: o.blockSize ?? 26,
     disabled: o.disabled ?? false,
     nodeSelector: o.nodeSelector ?? "all()",
+    nodeSelectorAst: o.nodeSelectorAst ?? ALL,
     span: null,
   };
 }
