@@ -12,11 +12,13 @@ import { optimizeNode, type OptimizeOptions } from "./optimize/index.js";
 import type { Rule, TableName } from "./ruleset/types.js";
 import { SAVE_STYLE, writeListRules, writeRuleSet, writeRuleSetTo, type ByteSink, type WriteStyle } from "./ruleset/writer.js";
 import { writeIpSets, writeIpSetsTo } from "./ruleset/ipset.js";
-import { writeRoutes } from "./ruleset/routes.js";
+import { writeFdb, writeRoutes } from "./ruleset/routes.js";
 import { NodeFiles } from "./pipeline-files.js";
 
-export type EmitKind = "iptables" | "ipsets" | "routes";
-export const EMIT_KINDS: readonly EmitKind[] = ["iptables", "ipsets", "routes"];
+export type EmitKind = "iptables" | "ipsets" | "routes" | "fdb";
+export const EMIT_KINDS: readonly EmitKind[] = ["iptables", "ipsets", "routes", "fdb"];
+/** Every file name netpolc writes ends so (`<node>.<kind>`): what -o replaces, check --expected and diff read. */
+export const OUTPUT_FILE = new RegExp(`\\.(${EMIT_KINDS.join("|")})$`);
 
 /** Which agents program the node: Calico's Felix, kube-proxy, or both (one iptables-restore input for the whole node). */
 export type BackendChoice = "both" | "calico" | "kube-proxy";
@@ -140,9 +142,14 @@ export function compile(files: readonly InputFile[], opts: CompileOptions): Comp
   };
 }
 
-/** The output kinds a backend choice produces: kube-proxy alone writes no ipsets and no routes. */
-export function emitKinds(opts: CompileOptions): readonly EmitKind[] {
-  return opts.backend === "kube-proxy" ? ["iptables"] : EMIT_KINDS;
+/**
+ * The output kinds a compile produces: kube-proxy alone writes no ipsets and
+ * no routes; `<node>.fdb` (bridge -batch) exists only where Felix runs VXLAN.
+ */
+export function emitKinds(opts: CompileOptions, model: Model | null): readonly EmitKind[] {
+  if (opts.backend === "kube-proxy") return ["iptables"];
+  const vxlan = model !== null && model.cluster.pools.some((p) => !p.cidr.includes(":") && p.vxlanMode !== "Never");
+  return vxlan ? EMIT_KINDS : EMIT_KINDS.filter((k) => k !== "fdb");
 }
 
 /** The text of one output file of a node. */
@@ -154,6 +161,8 @@ export function emitText(out: NodeOutput, kind: EmitKind, opts: CompileOptions =
       return writeIpSets(out.ipsets);
     case "routes":
       return writeRoutes(out.routes);
+    case "fdb":
+      return writeFdb(out.fdb);
   }
 }
 
@@ -174,7 +183,7 @@ function iptablesText(out: NodeOutput, opts: CompileOptions): string {
 export function nodeFiles(res: CompileResult, opts: CompileOptions = DEFAULT_COMPILE_OPTIONS): ReadonlyMap<string, string> {
   return new NodeFiles({
     nodes: res.nodes,
-    kinds: emitKinds(opts),
+    kinds: emitKinds(opts, res.model),
     render: res.render,
     text: (out, kind) => emitText(out, kind as EmitKind, opts),
     bytes: (out, kind, sink) => emitBytes(out, kind as EmitKind, sink, opts),
@@ -182,8 +191,8 @@ export function nodeFiles(res: CompileResult, opts: CompileOptions = DEFAULT_COM
 }
 
 /** Every output file, keyed by file name (`<node>.iptables`, …), in a stable order. */
-export function outputFiles(outputs: readonly NodeOutput[], opts: CompileOptions = DEFAULT_COMPILE_OPTIONS): Map<string, string> {
+export function outputFiles(outputs: readonly NodeOutput[], opts: CompileOptions = DEFAULT_COMPILE_OPTIONS, model: Model | null = null): Map<string, string> {
   const files = new Map<string, string>();
-  for (const out of outputs) for (const k of emitKinds(opts)) files.set(`${out.node}.${k}`, emitText(out, k, opts));
+  for (const out of outputs) for (const k of emitKinds(opts, model)) files.set(`${out.node}.${k}`, emitText(out, k, opts));
   return files;
 }

@@ -3,7 +3,7 @@
 // given; optionally "is the committed output in DIR up to date?".
 // Findings are this command's results, so they go to stdout (like verify's
 // report); usage and internal errors go to stderr.
-import { compile, outputFiles, type CompileOptions } from "../pipeline.js";
+import { compile, OUTPUT_FILE, outputFiles, type CompileOptions } from "../pipeline.js";
 import { compileOptionsFrom, OUTPUT_FLAGS } from "./compile.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { locate, renderGithub, renderJson, renderText, sortDiagnostics, type LocatedDiagnostic } from "../diagnostics/render.js";
@@ -87,7 +87,7 @@ function staleness(files: readonly InputFile[], dir: string, readTree: ReadTree,
   const committed = readTree(dir);
   const unlocated = (message: string): LocatedDiagnostic => ({ id: "check/stale-output", severity: "error", message, span: null, line: null, col: null });
   if (committed === null) return { diag: unlocated(`${dir}: no such directory (--expected needs the committed compiled output)`), diff: "" };
-  const fresh: OutputTree = { files: outputFiles(res.outputs, opts) };
+  const fresh: OutputTree = { files: outputFiles(res.outputs, opts, res.model) };
   const d = diffOutputDirs(committed, fresh, { oldLabel: dir, newLabel: "compiled" });
   if (!d.changed) return { diag: null, diff: "" };
   const msg = `${dir} is stale: ${d.files.length} file(s) differ from what the inputs compile to; regenerate with \`netpolc compile <inputs> -o ${dir}\``;
@@ -131,7 +131,7 @@ export function readOutputDir(dir: string): OutputTree | null {
   return { files };
 }
 
-const OUTPUT_FILE = /\.(iptables|ipsets|routes)$/;
+
 
 export function checkCommand(rest: readonly string[], io: CommandIo, usage: string, version: string): number {
   const args = parseArgs(rest, CHECK_FLAGS);

@@ -12,7 +12,7 @@ import { PASS_NAMES, selectPasses, statsText, statsTrail, type OptimizeOptions }
 export const COMPILE_FLAGS: readonly FlagSpec[] = [
   { name: "output", short: "o", value: "DIR", help: "write <node>.iptables, <node>.ipsets and <node>.routes for every node into DIR" },
   { name: "node", value: "NAME", repeatable: true, help: "only this node (repeatable)" },
-  { name: "emit", value: "KIND", choices: ["iptables", "ipsets", "routes", "all"], help: "print one node's output to stdout instead of writing files" },
+  { name: "emit", value: "KIND", choices: ["iptables", "ipsets", "routes", "fdb", "all"], help: "print one node's output to stdout instead of writing files (fdb: VXLAN forwarding entries, bridge -batch)" },
   { name: "format", value: "FMT", choices: ["text", "json", "github"], help: "diagnostics format on stderr (default text)" },
   { name: "verbose", short: "v", help: "also print notes (pods that are not endpoints, implicit namespaces, ...)" },
   { name: "protocol-numbers", help: "print IPIP as `-p 4` instead of `-p ipencap` (for hosts without /etc/protocols)" },
@@ -130,7 +130,7 @@ export function runCompile(files: readonly InputFile[], args: ParsedArgs): Comma
       throw new UsageError(`--emit prints one node; choose one with --node (nodes: ${names || "none"})`);
     }
     const out = res.outputs[0]!;
-    const kinds = emit === "all" ? emitKinds(opts) : [emit];
+    const kinds = emit === "all" ? emitKinds(opts, res.model) : [emit];
     const stdout = kinds.map((k) => emitText(out, k, opts)).join("");
     return { exitCode: 0, stdout, stderr, files: new Map(), outputDir: null, pruneStale: false };
   }

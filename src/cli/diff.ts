@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { compile, DEFAULT_COMPILE_OPTIONS, outputFiles, type CompileOptions } from "../pipeline.js";
+import { compile, DEFAULT_COMPILE_OPTIONS, OUTPUT_FILE, outputFiles, type CompileOptions } from "../pipeline.js";
 import { compileOptionsFrom, OUTPUT_FLAGS } from "./compile.js";
 import { renderAll } from "../diagnostics/render.js";
 import type { InputFile } from "../frontend/index.js";
@@ -32,7 +32,7 @@ export type Side =
   | { readonly kind: "output"; readonly label: string; readonly tree: OutputTree };
 
 const INPUT_EXT = /\.(ya?ml|json)$/;
-const OUTPUT_EXT = /\.(iptables|ipsets|routes)$/;
+const OUTPUT_EXT = OUTPUT_FILE;
 
 /** A side from files already read (a directory or a git tree): compiled output when it holds `*.iptables`, inputs otherwise. */
 export function sideOf(label: string, files: readonly InputFile[]): Side {
@@ -123,7 +123,7 @@ function compiled(side: Side, format: string, opts: CompileOptions): Compiled | 
     const text = renderAll(res.diag.all.filter((d) => d.severity === "error"), res.sources, format === "json" ? "json" : "text");
     return { error: `netpolc: ${side.label}: invalid input\n${text}` };
   }
-  return { tree: { files: outputFiles(res.outputs, opts) }, model: { model: res.model, sources: res.sources } };
+  return { tree: { files: outputFiles(res.outputs, opts, res.model) }, model: { model: res.model, sources: res.sources } };
 }
 
 /** Compares only the kinds of file both sides have (a node's dump has no .ipsets), and pairs two single dumps. */

@@ -3,11 +3,12 @@
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { hasBytes } from "../pipeline-files.js";
+import { OUTPUT_FILE } from "../pipeline.js";
 import { fileWriter } from "./file-writer.js";
 
-const OUTPUT_FILE = /\.(iptables|ipsets|routes)$/;
+
 // Node names are validated DNS-1123 subdomains; re-check before they become paths.
-const SAFE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\.(iptables|ipsets|routes)$/;
+const SAFE_NAME = new RegExp(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?${OUTPUT_FILE.source}`);
 
 export function writeOutputs(dir: string, files: ReadonlyMap<string, string>, pruneStale: boolean, threaded = true): void {
   for (const name of files.keys()) {

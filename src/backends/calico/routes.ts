@@ -187,16 +187,19 @@ function devices(cluster: Cluster, self: Node): RouteCommand[] {
 
 /** Every other node's VTEP: its MAC for the VTEP address, and where frames for that MAC go (§2.7). */
 function vteps(cluster: Cluster, self: Node): { neigh: RouteCommand[]; fdb: FdbEntry[] } {
-  const neigh: RouteCommand[] = [];
-  const fdb: FdbEntry[] = [];
-  if (!encapEnabled(cluster, "vxlan") || !cluster.addressing.nodes.get(self.name)?.vxlanTunnel) return { neigh, fdb };
+  const peers: { vtep: string; mac: string; ip: string }[] = [];
+  if (!encapEnabled(cluster, "vxlan") || !cluster.addressing.nodes.get(self.name)?.vxlanTunnel) return { neigh: [], fdb: [] };
   for (const n of cluster.nodes) {
     const plan = cluster.addressing.nodes.get(n.name);
     if (n.name === self.name || n.ip === null || !plan?.vxlanTunnel || !plan.vxlanMac) continue;
-    neigh.push({ kind: "neigh", address: plan.vxlanTunnel.address, lladdr: plan.vxlanMac.mac, dev: DEVICE.vxlanTunnel });
-    fdb.push({ mac: plan.vxlanMac.mac, dev: DEVICE.vxlanTunnel, dst: n.ip });
+    peers.push({ vtep: plan.vxlanTunnel.address, mac: plan.vxlanMac.mac, ip: n.ip });
   }
-  return { neigh, fdb };
+  // Sorted by VTEP address for determinism (and to read like `ip neigh`).
+  peers.sort((a, b) => (parseIPv4(a.vtep) ?? 0) - (parseIPv4(b.vtep) ?? 0));
+  return {
+    neigh: peers.map((p): RouteCommand => ({ kind: "neigh", address: p.vtep, lladdr: p.mac, dev: DEVICE.vxlanTunnel })),
+    fdb: peers.map((p) => ({ mac: p.mac, dev: DEVICE.vxlanTunnel, dst: p.ip })),
+  };
 }
 
 const cidrOrder = (a: { cidr: string }, b: { cidr: string }): number => {
