@@ -107,6 +107,8 @@ export function collect(command: string, items: readonly ItemNode[], positional:
     if (!key) {
       const bare = c.Bare![0]!;
       if (NOT_MODELLED.has(bare.image) || ROUTE_TYPES.has(bare.image)) ctx.error(bare, "routes/unsupported", unsupported(bare.image, command));
+      // ip joins a line ending in `\` with the next (lib/utils.c getcmdline); netpolc never writes one.
+      if (bare.image === "\\") ctx.error(bare, "routes/unsupported", "line continuations (a trailing '\\') are not supported");
       words.push({ word: bare, keyword: null });
       continue;
     }

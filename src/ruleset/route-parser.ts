@@ -64,6 +64,8 @@ const NOT_MODELLED_COMMANDS: ReadonlySet<string> = new Set([
   "macsec", "tcp_metrics", "tcpmetrics", "token", "netconf", "ntable", "vrf", "sr", "nexthop", "mptcp", "ioam", "stats",
   "mdb", "vlan", "vni", "del", "delete", "change", "chg", "show", "list", "lst", "flush", "get", "save", "restore",
   "prepend", "test", "help",
+  // a verb of `route` but not of `fdb` here (bridge's `fdb append` adds a second destination for a MAC)
+  "append",
 ]);
 
 type Sink = (at: IToken | null, id: string, message: string) => void;
@@ -75,6 +77,7 @@ function syntaxIssue(e: IRecognitionException, tokens: readonly IToken[]): { id:
   // Past the command words every Word is an item, so what stops the parse there is a keyword of another command.
   if (tokens.indexOf(e.token) >= 2) return { id: "routes/unsupported", message: `'${w}' is not supported in ${tokens[0]!.image} ${tokens[1]!.image}` };
   if (NOT_MODELLED_COMMANDS.has(w)) return { id: "routes/unsupported", message: `'${w}' is not supported: ${e.message}` };
+  if (w === "ip" || w === "bridge") return { id: "routes/parse-error", message: `${e.message}, found '${w}' (batch lines leave out the program name)` };
   return { id: "routes/parse-error", message: `${e.message}, found '${w}'` };
 }
 

@@ -81,9 +81,11 @@ export function mac(word: string, unicast: boolean): Checked<string> {
   return { value: bytes.map((b) => b.toString(16).padStart(2, "0")).join(":") };
 }
 
-/** IFNAMSIZ is 16 with the NUL, and the kernel's dev_valid_name refuses `.`, `..`, `/`, `:` and whitespace. */
+const utf8 = new TextEncoder();
+
+/** IFNAMSIZ is 16 bytes with the NUL, and the kernel's dev_valid_name refuses `.`, `..`, `/`, `:` and whitespace. */
 export function interfaceName(word: string): Checked<string> {
-  if (word.length > 15) return fail(`invalid interface name '${word}': longer than 15 characters`);
+  if (utf8.encode(word).length > 15) return fail(`invalid interface name '${word}': longer than 15 bytes`);
   if (word === "." || word === "..") return fail(`invalid interface name '${word}'`);
   if (/[/:\s]/.test(word)) return fail(`invalid interface name '${word}': it contains '/', ':' or whitespace`);
   return { value: word };
