@@ -8,7 +8,13 @@ import { collect, LineContext, optional, refuse, required, single, type ItemNode
 import { address, decimal, interfaceName, mac, prefix, protocol, scope } from "./route-words.js";
 import type { FdbEntry, RouteCommand } from "./routes.js";
 
+// The keywords that introduce a command's positional word instead of an option (as in ip).
 const NONE: ReadonlySet<string> = new Set();
+const ROUTE_POSITIONAL: ReadonlySet<string> = new Set(["to", "blackhole", "unicast"]);
+const LINK_ADD_POSITIONAL: ReadonlySet<string> = new Set(["name", "dev"]);
+const DEV_POSITIONAL: ReadonlySet<string> = new Set(["dev"]);
+const LOCAL_POSITIONAL: ReadonlySet<string> = new Set(["local"]);
+const TO_POSITIONAL: ReadonlySet<string> = new Set(["to"]);
 const U32_MAX = 0xffffffff;
 /** 68: the smallest MTU an IPv4 device may have (RFC 791); 65535: the largest IP packet. */
 const mtuValue = (word: string) => decimal(word, 68, 65535, "mtu");
@@ -29,7 +35,7 @@ interface RouteParts {
 
 /** `route add|replace|append`: blackhole, via or device route, by what the line gives. */
 export function route(items: readonly ItemNode[], command: string, ctx: LineContext): RouteCommand | null {
-  const w = collect(command, items, new Set(["to", "blackhole", "unicast"]), ctx);
+  const w = collect(command, items, ROUTE_POSITIONAL, ctx);
   const dest = single(w, "destination", ctx);
   const gwOption = w.options.get("via");
   const gw = optional(w, "via", address, ctx);
@@ -86,7 +92,7 @@ function devRoute(w: Words, parts: RouteParts, ctx: LineContext): RouteCommand |
 
 /** `link add [name|dev] <dev> [address <mac>] type vxlan id <vni> local <ip> [dstport <port>] nolearning`. */
 export function linkAdd(node: LinkAddCstNode, ctx: LineContext): RouteCommand | null {
-  const head = collect("link add", node.children.linkAddItem ?? [], new Set(["name", "dev"]), ctx);
+  const head = collect("link add", node.children.linkAddItem ?? [], LINK_ADD_POSITIONAL, ctx);
   const type = node.children.Value[0]!;
   if (type.image !== "vxlan") {
     ctx.error(type, "routes/unsupported", `link type '${type.image}' is not supported (netpolc creates vxlan devices only)`);
@@ -110,7 +116,7 @@ export function linkAdd(node: LinkAddCstNode, ctx: LineContext): RouteCommand | 
 
 /** `link set [dev] <dev> [mtu <n>] up`. */
 export function linkSet(items: readonly ItemNode[], ctx: LineContext): RouteCommand | null {
-  const w = collect("link set", items, new Set(["dev"]), ctx);
+  const w = collect("link set", items, DEV_POSITIONAL, ctx);
   const name = single(w, "device", ctx);
   const dev = name ? ctx.check(name.word, interfaceName(name.word.image)) : null;
   const mtu = optional(w, "mtu", mtuValue, ctx);
@@ -120,7 +126,7 @@ export function linkSet(items: readonly ItemNode[], ctx: LineContext): RouteComm
 
 /** `address add|replace [local] <ip>[/<len>] dev <dev>`: an interface address keeps its host bits. */
 export function addressCommand(items: readonly ItemNode[], command: string, ctx: LineContext): RouteCommand | null {
-  const w = collect(command, items, new Set(["local"]), ctx);
+  const w = collect(command, items, LOCAL_POSITIONAL, ctx);
   const a = single(w, "address", ctx);
   const cidr = a ? ctx.check(a.word, prefix(a.word.image, "keep", null)) : null;
   const dev = required(w, "dev", "device", interfaceName, ctx);
@@ -129,7 +135,7 @@ export function addressCommand(items: readonly ItemNode[], command: string, ctx:
 
 /** `neigh add|replace [to] <ip> lladdr <mac> dev <dev> [nud permanent]` (permanent is ip's default). */
 export function neigh(items: readonly ItemNode[], command: string, ctx: LineContext): RouteCommand | null {
-  const w = collect(command, items, new Set(["to"]), ctx);
+  const w = collect(command, items, TO_POSITIONAL, ctx);
   const a = single(w, "address", ctx);
   const ip = a ? ctx.check(a.word, address(a.word.image)) : null;
   const lladdr = required(w, "lladdr", "MAC", (s) => mac(s, false), ctx);
@@ -148,7 +154,7 @@ export function neigh(items: readonly ItemNode[], command: string, ctx: LineCont
  * make an entry the VXLAN driver never ages out, and FdbEntry keeps no state.
  */
 export function fdb(items: readonly ItemNode[], command: string, ctx: LineContext): FdbEntry | null {
-  const w = collect(command, items, new Set(["to"]), ctx);
+  const w = collect(command, items, TO_POSITIONAL, ctx);
   const m = single(w, "MAC address", ctx);
   const lladdr = m ? ctx.check(m.word, mac(m.word.image, false)) : null;
   const dev = required(w, "dev", "device", interfaceName, ctx);

@@ -17,6 +17,7 @@ export interface Address {
   readonly family: Family;
   /** Canonical text. */
   readonly text: string;
+  readonly value: bigint;
 }
 
 export interface Prefix extends Address {
@@ -30,7 +31,7 @@ function fail(error: string): { error: string } {
 
 export function address(word: string): Checked<Address> {
   const ip = parseIP(word);
-  if (ip) return { value: { family: ip.family, text: formatIP(ip.family, ip.value) } };
+  if (ip) return { value: { family: ip.family, text: formatIP(ip.family, ip.value), value: ip.value } };
   if (parseIP(word, true)) return fail(`invalid address '${word}': a leading 0 is ambiguous (ip reads it as octal)`);
   return fail(`invalid address '${word}': expected an IPv4 (a.b.c.d) or IPv6 address`);
 }
@@ -46,25 +47,24 @@ export type HostBits = "reject" | "keep";
 export function prefix(word: string, hostBits: HostBits, defaultFamily: Family | null): Checked<Prefix> {
   if (defaultFamily !== null && (word === "default" || word === "all" || word === "any")) {
     const text = formatIP(defaultFamily, 0n);
-    return { value: { family: defaultFamily, text, cidr: `${text}/0` } };
+    return { value: { family: defaultFamily, text, value: 0n, cidr: `${text}/0` } };
   }
   const slash = word.indexOf("/");
   const a = address(slash < 0 ? word : word.slice(0, slash));
   if ("error" in a) return a;
-  const { family } = a.value;
+  const { family, value } = a.value;
   const bits = bitsOf(family);
   const lenText = slash < 0 ? String(bits) : word.slice(slash + 1);
   if (!/^(0|[1-9][0-9]{0,2})$/.test(lenText) || Number(lenText) > bits) {
     return fail(`invalid prefix length in '${word}': expected 0-${bits}, in decimal`);
   }
   const len = Number(lenText);
-  const value = parseIP(a.value.text)!.value;
   const network = value & maskOf(family, len);
   if (hostBits === "reject" && network !== value) {
     const fixed = `${formatIP(family, network)}/${len}`;
     return fail(`invalid prefix for given prefix length: '${word}' has host bits set (the network is ${fixed})`);
   }
-  return { value: { family, text: a.value.text, cidr: `${a.value.text}/${len}` } };
+  return { value: { ...a.value, cidr: `${a.value.text}/${len}` } };
 }
 
 /** `aa:bb:cc:dd:ee:ff` (one or two hex digits a byte, as ip's ll_addr_a2n reads) → lower case, two digits a byte. */
@@ -85,7 +85,8 @@ const utf8 = new TextEncoder();
 
 /** IFNAMSIZ is 16 bytes with the NUL, and the kernel's dev_valid_name refuses `.`, `..`, `/`, `:` and whitespace. */
 export function interfaceName(word: string): Checked<string> {
-  if (utf8.encode(word).length > 15) return fail(`invalid interface name '${word}': longer than 15 bytes`);
+  // Printable ASCII is one byte a character; only other names need encoding to be measured.
+  if (word.length > 15 || (!/^[!-~]*$/.test(word) && utf8.encode(word).length > 15)) return fail(`invalid interface name '${word}': longer than 15 bytes`);
   if (word === "." || word === "..") return fail(`invalid interface name '${word}'`);
   if (/[/:\s]/.test(word)) return fail(`invalid interface name '${word}': it contains '/', ':' or whitespace`);
   return { value: word };
