@@ -4,17 +4,11 @@
 // a word ip accepts but the model has no field for is reported, never dropped,
 // because verify routes packets with exactly what is read here.
 import type { LinkAddCstNode } from "../../grammar/routes/index.js";
-import { collect, LineContext, optional, refuse, required, single, type ItemNode, type Words } from "./route-items.js";
+import { ADDRESS, collect, FDB, LINK_ADD, LINK_SET, NEIGH, optional, refuse, required, ROUTE, single, VXLAN } from "./route-items.js";
+import type { ItemNode, LineContext, Words } from "./route-items.js";
 import { address, decimal, interfaceName, mac, prefix, protocol, scope } from "./route-words.js";
 import type { FdbEntry, RouteCommand } from "./routes.js";
 
-// The keywords that introduce a command's positional word instead of an option (as in ip).
-const NONE: ReadonlySet<string> = new Set();
-const ROUTE_POSITIONAL: ReadonlySet<string> = new Set(["to", "blackhole", "unicast"]);
-const LINK_ADD_POSITIONAL: ReadonlySet<string> = new Set(["name", "dev"]);
-const DEV_POSITIONAL: ReadonlySet<string> = new Set(["dev"]);
-const LOCAL_POSITIONAL: ReadonlySet<string> = new Set(["local"]);
-const TO_POSITIONAL: ReadonlySet<string> = new Set(["to"]);
 const U32_MAX = 0xffffffff;
 /** 68: the smallest MTU an IPv4 device may have (RFC 791); 65535: the largest IP packet. */
 const mtuValue = (word: string) => decimal(word, 68, 65535, "mtu");
@@ -35,7 +29,7 @@ interface RouteParts {
 
 /** `route add|replace|append`: blackhole, via or device route, by what the line gives. */
 export function route(items: readonly ItemNode[], command: string, ctx: LineContext): RouteCommand | null {
-  const w = collect(command, items, ROUTE_POSITIONAL, ctx);
+  const w = collect(command, items, ROUTE, ctx);
   const dest = single(w, "destination", ctx);
   const gwOption = w.options.get("via");
   const gw = optional(w, "via", address, ctx);
@@ -92,7 +86,7 @@ function devRoute(w: Words, parts: RouteParts, ctx: LineContext): RouteCommand |
 
 /** `link add [name|dev] <dev> [address <mac>] type vxlan id <vni> local <ip> [dstport <port>] nolearning`. */
 export function linkAdd(node: LinkAddCstNode, ctx: LineContext): RouteCommand | null {
-  const head = collect("link add", node.children.linkAddItem ?? [], LINK_ADD_POSITIONAL, ctx);
+  const head = collect("link add", node.children.linkAddItem ?? [], LINK_ADD, ctx);
   const type = node.children.Value[0]!;
   if (type.image !== "vxlan") {
     ctx.error(type, "routes/unsupported", `link type '${type.image}' is not supported (netpolc creates vxlan devices only)`);
@@ -101,7 +95,7 @@ export function linkAdd(node: LinkAddCstNode, ctx: LineContext): RouteCommand | 
   const name = single(head, "device name", ctx);
   const dev = name ? ctx.check(name.word, interfaceName(name.word.image)) : null;
   const lladdr = optional(head, "address", (s) => mac(s, true), ctx);
-  const vx = collect("link add type vxlan", node.children.vxlanItem ?? [], NONE, ctx);
+  const vx = collect("link add type vxlan", node.children.vxlanItem ?? [], VXLAN, ctx);
   const stray = vx.positional[0]?.word;
   if (stray) ctx.error(stray, "routes/parse-error", `unknown vxlan option '${stray.image}'`);
   const vni = required(vx, "id", "VNI", vniValue, ctx);
@@ -116,7 +110,7 @@ export function linkAdd(node: LinkAddCstNode, ctx: LineContext): RouteCommand | 
 
 /** `link set [dev] <dev> [mtu <n>] up`. */
 export function linkSet(items: readonly ItemNode[], ctx: LineContext): RouteCommand | null {
-  const w = collect("link set", items, DEV_POSITIONAL, ctx);
+  const w = collect("link set", items, LINK_SET, ctx);
   const name = single(w, "device", ctx);
   const dev = name ? ctx.check(name.word, interfaceName(name.word.image)) : null;
   const mtu = optional(w, "mtu", mtuValue, ctx);
@@ -126,7 +120,7 @@ export function linkSet(items: readonly ItemNode[], ctx: LineContext): RouteComm
 
 /** `address add|replace [local] <ip>[/<len>] dev <dev>`: an interface address keeps its host bits. */
 export function addressCommand(items: readonly ItemNode[], command: string, ctx: LineContext): RouteCommand | null {
-  const w = collect(command, items, LOCAL_POSITIONAL, ctx);
+  const w = collect(command, items, ADDRESS, ctx);
   const a = single(w, "address", ctx);
   const cidr = a ? ctx.check(a.word, prefix(a.word.image, "keep", null)) : null;
   const dev = required(w, "dev", "device", interfaceName, ctx);
@@ -135,7 +129,7 @@ export function addressCommand(items: readonly ItemNode[], command: string, ctx:
 
 /** `neigh add|replace [to] <ip> lladdr <mac> dev <dev> [nud permanent]` (permanent is ip's default). */
 export function neigh(items: readonly ItemNode[], command: string, ctx: LineContext): RouteCommand | null {
-  const w = collect(command, items, TO_POSITIONAL, ctx);
+  const w = collect(command, items, NEIGH, ctx);
   const a = single(w, "address", ctx);
   const ip = a ? ctx.check(a.word, address(a.word.image)) : null;
   const lladdr = required(w, "lladdr", "MAC", (s) => mac(s, false), ctx);
@@ -154,7 +148,7 @@ export function neigh(items: readonly ItemNode[], command: string, ctx: LineCont
  * make an entry the VXLAN driver never ages out, and FdbEntry keeps no state.
  */
 export function fdb(items: readonly ItemNode[], command: string, ctx: LineContext): FdbEntry | null {
-  const w = collect(command, items, TO_POSITIONAL, ctx);
+  const w = collect(command, items, FDB, ctx);
   const m = single(w, "MAC address", ctx);
   const lladdr = m ? ctx.check(m.word, mac(m.word.image, false)) : null;
   const dev = required(w, "dev", "device", interfaceName, ctx);

@@ -37,35 +37,63 @@ const SYNONYMS: ReadonlyMap<string, string> = new Map([
   ["static", "permanent"],
 ]);
 
-/**
- * Words ip or bridge accept in some add/replace/set command that netpolc's
- * route model cannot hold (ip/iproute.c, ipaddress.c, ipneigh.c, iplink.c,
- * iplink_vxlan.c, bridge/fdb.c). They are reported as unsupported by name
- * instead of being read as a destination or device.
- */
-const NOT_MODELLED: ReadonlySet<string> = new Set([
-  // route
-  "table", "vrf", "src", "from", "as", "tos", "dsfield", "expires", "hoplimit", "advmss", "reordering", "rtt", "rttvar",
-  "rto_min", "window", "cwnd", "initcwnd", "initrwnd", "features", "quickack", "congctl", "ssthresh", "realm", "realms",
-  "nexthop", "nhid", "pref", "encap", "ttl-propagate", "fastopen_no_cookie", "lock",
-  // address
-  "peer", "remote", "label", "broadcast", "brd", "anycast", "valid_lft", "preferred_lft", "mngtmpaddr", "nodad",
-  "optimistic", "noprefixroute", "autojoin", "home",
-  // neigh
-  "proxy", "router", "use", "managed", "extern_learn", "extern_valid",
-  // link
-  "down", "index", "txqueuelen", "qlen", "txqlen", "arp", "multicast", "allmulticast", "promisc", "trailers", "netns",
-  "master", "nomaster", "alias", "group", "mode", "state", "carrier", "numtxqueues", "numrxqueues", "addrgenmode",
-  "protodown", "link-netns", "link-netnsid", "xdp",
-  // vxlan
-  "learning", "ttl", "df", "flowlabel", "ageing", "maxaddress", "srcport", "port", "udpcsum", "noudpcsum",
-  "udp6zerocsumtx", "udp6zerocsumrx", "external", "noexternal", "gbp", "gpe", "l2miss", "l3miss",
-  // fdb
-  "sticky", "dynamic", "temp", "vlan", "src_vni", "activity_notify", "inactive", "norefresh",
-]);
+/** How a command's items are read. */
+export interface CommandSpec {
+  /** Keywords that introduce the positional word instead of an option (`to`, `local`, `name`, route types), as in ip. */
+  readonly positional: ReadonlySet<string>;
+  /**
+   * Words ip or bridge accept here that netpolc's route model cannot hold
+   * (ip/iproute.c, ipaddress.c, ipneigh.c, iplink.c, iplink_vxlan.c,
+   * bridge/fdb.c): reported as unsupported by name instead of being read as
+   * a destination or device. Per command, so a device may be called `peer`.
+   */
+  readonly notModelled: ReadonlySet<string>;
+  /** Why a word of `notModelled` is refused, when the generic message would not say. */
+  readonly reason?: (word: string) => string | null;
+}
+
+const spec = (positional: string[], notModelled: string[], reason?: (word: string) => string | null): CommandSpec => ({
+  positional: new Set(positional),
+  notModelled: new Set(notModelled),
+  ...(reason ? { reason } : {}),
+});
 
 /** Route types other than unicast and blackhole (ip/iproute.c: the word before a destination). */
 const ROUTE_TYPES: ReadonlySet<string> = new Set(["unreachable", "prohibit", "throw", "nat", "xresolve", "broadcast", "brd", "anycast", "multicast"]);
+
+export const ROUTE: CommandSpec = spec(
+  ["to", "blackhole", "unicast"],
+  [
+    ...ROUTE_TYPES, "table", "vrf", "src", "from", "as", "tos", "dsfield", "expires", "hoplimit", "advmss", "reordering", "rtt",
+    "rttvar", "rto_min", "window", "cwnd", "initcwnd", "initrwnd", "features", "quickack", "congctl", "ssthresh", "realm",
+    "realms", "nexthop", "nhid", "pref", "encap", "ttl-propagate", "fastopen_no_cookie", "lock",
+  ],
+  (w) => (ROUTE_TYPES.has(w) ? `route type '${w}' is not supported (netpolc models unicast and blackhole routes)` : null),
+);
+export const ADDRESS: CommandSpec = spec(
+  ["local"],
+  ["peer", "remote", "label", "broadcast", "brd", "anycast", "valid_lft", "preferred_lft", "mngtmpaddr", "nodad", "optimistic", "noprefixroute", "autojoin", "home"],
+);
+export const NEIGH: CommandSpec = spec(["to"], ["proxy", "router", "use", "managed", "extern_learn", "extern_valid"]);
+const LINK_WORDS = [
+  "down", "index", "broadcast", "brd", "txqueuelen", "qlen", "txqlen", "arp", "multicast", "allmulticast", "promisc",
+  "trailers", "netns", "master", "nomaster", "vrf", "alias", "group", "mode", "state", "carrier", "numtxqueues",
+  "numrxqueues", "addrgenmode", "protodown", "link-netns", "link-netnsid", "xdp",
+];
+export const LINK_ADD: CommandSpec = spec(["name", "dev"], LINK_WORDS);
+export const LINK_SET: CommandSpec = spec(["dev"], LINK_WORDS);
+export const VXLAN: CommandSpec = spec(
+  [],
+  [
+    "learning", "remote", "group", "ttl", "hoplimit", "tos", "df", "flowlabel", "ageing", "maxaddress", "srcport", "port",
+    "udpcsum", "noudpcsum", "udp6zerocsumtx", "udp6zerocsumrx", "external", "noexternal", "gbp", "gpe", "proxy", "rsc",
+    "l2miss", "l3miss", "vnifilter", "localbypass",
+  ],
+);
+export const FDB: CommandSpec = spec(
+  ["to"],
+  ["master", "router", "use", "extern_learn", "sticky", "dynamic", "temp", "vlan", "port", "src_vni", "nhid", "activity_notify", "inactive", "norefresh"],
+);
 
 /** The first issue of a line; later ones would only follow from it, so they are dropped. */
 export class LineContext {
@@ -88,16 +116,8 @@ export class LineContext {
   }
 }
 
-function unsupported(word: string, command: string): string {
-  if (ROUTE_TYPES.has(word) && command.startsWith("route")) return `route type '${word}' is not supported (netpolc models unicast and blackhole routes)`;
-  return `'${word}' is not supported in ${command}`;
-}
-
-/**
- * Gathers a command's items. `positional` keywords (`to`, `local`, `name`,
- * route types) introduce the positional word instead of an option, as in ip.
- */
-export function collect(command: string, items: readonly ItemNode[], positional: ReadonlySet<string>, ctx: LineContext): Words {
+/** Gathers a command's items; `command` names it in messages. */
+export function collect(command: string, items: readonly ItemNode[], spec: CommandSpec, ctx: LineContext): Words {
   const options = new Map<string, Option>();
   const flags = new Map<string, IToken>();
   const words: Positional[] = [];
@@ -106,14 +126,16 @@ export function collect(command: string, items: readonly ItemNode[], positional:
     const value = c.Value?.[0];
     if (!key) {
       const bare = c.Bare![0]!;
-      if (NOT_MODELLED.has(bare.image) || ROUTE_TYPES.has(bare.image)) ctx.error(bare, "routes/unsupported", unsupported(bare.image, command));
+      if (spec.notModelled.has(bare.image)) {
+        ctx.error(bare, "routes/unsupported", spec.reason?.(bare.image) ?? `'${bare.image}' is not supported in ${command}`);
+      }
       // ip joins a line ending in `\` with the next (lib/utils.c getcmdline); netpolc never writes one.
       if (bare.image === "\\") ctx.error(bare, "routes/unsupported", "line continuations (a trailing '\\') are not supported");
       words.push({ word: bare, keyword: null });
       continue;
     }
     const name = SYNONYMS.get(key.image) ?? key.image;
-    if (value && positional.has(name)) words.push({ word: value, keyword: key });
+    if (value && spec.positional.has(name)) words.push({ word: value, keyword: key });
     else if (options.has(name) || flags.has(name)) ctx.error(key, "routes/parse-error", `duplicate '${key.image}' in ${command}`);
     else if (value) options.set(name, { key, value });
     else flags.set(name, key);

@@ -153,4 +153,8 @@ describe("hand-written and ip-accepted spellings normalise", () => {
       "route replace 10.0.0.0/24 dev uplink scope link\nlink set dev devices up\nlink set dev up up\naddress replace 10.0.0.1/32 dev routes\n",
     );
   });
+
+  it("a word is refused only by the command that gives it a meaning: link set peer, link set nat", () => {
+    expect(normalised("link set peer up\nlink set nat up\n")).toBe("link set dev peer up\nlink set dev nat up\n");
+  });
 });
