@@ -6,6 +6,7 @@ import { expect, it } from "vitest";
 import { calicoSelectorCstTypings } from "../../grammar/calico-selector/generate-cst.js";
 import { ipsetCstTypings } from "../../grammar/ipset/generate-cst.js";
 import { iptablesCstTypings } from "../../grammar/iptables-save/generate-cst.js";
+import { routesCstTypings } from "../../grammar/routes/generate-cst.js";
 
 const GRAMMAR = join(import.meta.dirname, "..", "..", "grammar");
 
@@ -13,6 +14,7 @@ it.each([
   ["iptables-save", iptablesCstTypings],
   ["ipset", ipsetCstTypings],
   ["calico-selector", calicoSelectorCstTypings],
+  ["routes", routesCstTypings],
 ])("grammar/%s/cst.ts is up to date", (dir, generate) => {
   expect(readFileSync(join(GRAMMAR, dir, "cst.ts"), "utf8")).toBe(generate());
 });
