@@ -66,7 +66,7 @@ describe("netpolc verify", () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out) as Record<string, unknown>;
     const [, replies, invariants, services] = /, (\d+) replies, (\d+) Felix invariant probes, (\d+) service probes/.exec(summary)!.map(Number);
-    expect(doc).toEqual({ failures: [], flows, invariants, mismatches: 0, nodes: ["ubuntu1", "ubuntu2", "ubuntu3"], replies, services, unknown: 0 });
+    expect(doc).toEqual({ failures: [], flows, inferredRoutes: 0, invariants, mismatches: 0, nodes: ["ubuntu1", "ubuntu2", "ubuntu3"], replies, services, unknown: 0 });
     expect(services).toBe(21); // per ClusterIP its endpoint pods (6 in all) and the 3 hosts, plus productpage's NodePort from outside on each node
     expect(replies).toBeGreaterThan(100);
     expect(invariants).toBe(9 * 6); // every one of the 9 endpoint pods, every invariant

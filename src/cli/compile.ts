@@ -1,6 +1,6 @@
 // `netpolc compile`: the command layer over the pure pipeline.
 import { compile, emitKinds, emitText, nodeFiles, type BackendChoice, type CompileOptions, type EmitKind } from "../pipeline.js";
-import { DEFAULT_CALICO_OPTIONS } from "../backends/calico/index.js";
+import { DEFAULT_CALICO_OPTIONS, type RouteProgrammer } from "../backends/calico/index.js";
 import { DEFAULT_KUBE_PROXY_OPTIONS, KUBE_PROXY_VERSIONS, type KubeProxyOptions, type KubeProxyVersion } from "../backends/kubeproxy/index.js";
 import type { TableName } from "../ruleset/types.js";
 import { renderAll, type DiagnosticFormat } from "../diagnostics/render.js";
@@ -10,7 +10,7 @@ import { withProgress } from "./progress.js";
 import { PASS_NAMES, selectPasses, statsText, statsTrail, type OptimizeOptions } from "../optimize/index.js";
 
 export const COMPILE_FLAGS: readonly FlagSpec[] = [
-  { name: "output", short: "o", value: "DIR", help: "write <node>.iptables, <node>.ipsets and <node>.routes for every node into DIR" },
+  { name: "output", short: "o", value: "DIR", help: "write <node>.iptables, <node>.ipsets and <node>.routes (and <node>.fdb with VXLAN) for every node into DIR" },
   { name: "node", value: "NAME", repeatable: true, help: "only this node (repeatable)" },
   { name: "emit", value: "KIND", choices: ["iptables", "ipsets", "routes", "fdb", "all"], help: "print one node's output to stdout instead of writing files (fdb: VXLAN forwarding entries, bridge -batch)" },
   { name: "format", value: "FMT", choices: ["text", "json", "github"], help: "diagnostics format on stderr (default text)" },
@@ -19,6 +19,8 @@ export const COMPILE_FLAGS: readonly FlagSpec[] = [
   { name: "no-random-fully", help: "omit MASQUERADE --random-fully (iptables < 1.6.2 or kernel < 3.14)" },
   { name: "builtin-policy", value: "POLICY", choices: ["ACCEPT", "DROP"], help: "policy printed for built-in chains (default ACCEPT)" },
   { name: "endpoint-to-host-action", value: "ACTION", choices: ["ACCEPT", "DROP", "RETURN"], help: "Felix DefaultEndpointToHostAction (default ACCEPT)" },
+  { name: "route-programmer", value: "WHO", choices: ["bird", "felix"], help: "who programs IPIP cluster routes and blackholes: bird (default; Calico up to 3.32) or felix (FelixConfiguration programClusterRoutes: Enabled, the default from 3.33); VXLAN routes are always Felix's" },
+  { name: "uplink", value: "IFACE", help: "the host interface holding the node's address, named in same-subnet routes Felix programs (default eth0)" },
   { name: "backend", value: "NAME", choices: ["both", "calico", "kube-proxy"], help: "which agents program the node (default both: Calico, plus kube-proxy's KUBE-* chains when the inputs hold Services, EndpointSlices or a KubeProxyConfiguration)" },
   { name: "kube-proxy-version", value: "V", choices: KUBE_PROXY_VERSIONS, help: "kube-proxy whose rules to reproduce: 1.29 (default), 1.31 (nfacct counters), 1.13 (KUBE-XLB era)" },
   { name: "as-saved", help: "with --backend kube-proxy: print the node's KUBE-* state as iptables-save shows it, not kube-proxy's restore payload in its unit tests' sorted layout" },
@@ -34,6 +36,16 @@ export const COMPILE_FLAGS: readonly FlagSpec[] = [
   { name: "stats", help: "print per node rules, chains, sets and set members before and after each pass (to stderr)" },
   { name: "help", short: "h", help: "show this help" },
 ];
+
+/** Interface names as the kernel takes them (IFNAMSIZ − 1, no `/`, whitespace, `:`), so a flag cannot inject text into routes. */
+const IFACE = /^(?!\.\.?$)[A-Za-z0-9_.@-]{1,15}$/;
+
+/** --route-programmer and --uplink (they shape the routes, so verify, diff and check take them too). */
+export function routeOptionsFrom(args: ParsedArgs): { routeProgrammer: RouteProgrammer; uplink: string } {
+  const uplink = flag(args, "uplink") ?? DEFAULT_CALICO_OPTIONS.uplink;
+  if (!IFACE.test(uplink)) throw new UsageError(`--uplink must be an interface name (1-15 of A-Z a-z 0-9 _ . @ -), not ${JSON.stringify(uplink)}`);
+  return { routeProgrammer: (flag(args, "route-programmer") ?? DEFAULT_CALICO_OPTIONS.routeProgrammer) as RouteProgrammer, uplink };
+}
 
 /** -O level and passes; unknown pass names and pass flags without -O2 are usage errors. */
 export function optimizeOptionsFrom(args: ParsedArgs): OptimizeOptions {
@@ -104,6 +116,7 @@ export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
       builtinPolicy: (flag(args, "builtin-policy") ?? DEFAULT_CALICO_OPTIONS.builtinPolicy) as "ACCEPT" | "DROP",
       defaultEndpointToHostAction: (flag(args, "endpoint-to-host-action") ??
         DEFAULT_CALICO_OPTIONS.defaultEndpointToHostAction) as "ACCEPT" | "DROP" | "RETURN",
+      ...routeOptionsFrom(args),
     },
   };
 }

@@ -6,14 +6,16 @@ import type { InputFile } from "../frontend/index.js";
 import { endpointAt, type Flow, type FlowEndpoint } from "../semantics/index.js";
 import { explainAgrees, explainFlow, explainText, hopsFor, stableJson, topologyOf, type Simulate, type VerifyContext } from "../verify/index.js";
 import { flag, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { COMPILE_FLAGS } from "./compile.js";
 import { loadRules, type ReadFile, type TextResult } from "./verify.js";
 
 export const EXPLAIN_FLAGS: readonly FlagSpec[] = [
   { name: "from", value: "NS/POD|IP", help: "the flow's source: a pod or an address" },
   { name: "to", value: "NS/POD|IP", help: "the flow's destination: a pod or an address" },
   { name: "port", value: "PORT[/PROTO]", help: "destination port and protocol, e.g. 9080/TCP (default protocol TCP)" },
-  { name: "rules", value: "DIR", help: "explain with DIR/<node>.iptables and DIR/<node>.ipsets instead of compiling" },
+  { name: "rules", value: "DIR", help: "explain with DIR/<node>.iptables, .ipsets and .routes (and .fdb) instead of compiling" },
   { name: "format", value: "FMT", choices: ["text", "json"], help: "output format (default text)" },
+  ...COMPILE_FLAGS.filter((f) => f.name === "route-programmer" || f.name === "uplink"),
   { name: "help", short: "h", help: "show this help" },
 ];
 

@@ -7,17 +7,17 @@ import { locate, renderGithub, renderJson, renderText, sortDiagnostics, type Loc
 import type { NodeOutput } from "../backends/types.js";
 import type { InputFile } from "../frontend/index.js";
 import {
-  contextOf, ipsetsFile, iptablesFile, plannedFlows, rulesFromOutput, rulesFromText, stableJson, verifyReport, verifyText,
-  type NodeRules, type Simulate, type VerifyContext,
+  contextOf, fdbFile, inferredRoutesNote, ipsetsFile, iptablesFile, plannedFlows, routesFile, routeTableFromText, rulesFromOutput, rulesFromText, stableJson,
+  verifyReport, verifyText, type NodeRules, type RouteTable, type Simulate, type VerifyContext,
 } from "../verify/index.js";
 import { flag, flagAll, type FlagSpec, type ParsedArgs } from "./args.js";
-import { COMPILE_FLAGS, optimizeOptionsFrom } from "./compile.js";
+import { COMPILE_FLAGS, optimizeOptionsFrom, routeOptionsFrom } from "./compile.js";
 
-/** verify compiles exactly as `compile` would at the same -O level and passes. */
-const OPTIMIZE_FLAG_NAMES = new Set(["opt-level", "passes", "no-pass"]);
+/** verify compiles exactly as `compile` would at the same -O level and passes, and routes as it would. */
+const OPTIMIZE_FLAG_NAMES = new Set(["opt-level", "passes", "no-pass", "route-programmer", "uplink"]);
 
 export const VERIFY_FLAGS: readonly FlagSpec[] = [
-  { name: "rules", value: "DIR", help: "check DIR/<node>.iptables and DIR/<node>.ipsets instead of compiling the inputs" },
+  { name: "rules", value: "DIR", help: "check DIR/<node>.iptables, .ipsets and .routes (and .fdb) instead of compiling the inputs" },
   { name: "node", value: "NAME", repeatable: true, help: "only flows that cross this node (repeatable)" },
   { name: "format", value: "FMT", choices: ["text", "json"], help: "report and diagnostics format (default text)" },
   ...COMPILE_FLAGS.filter((f) => OPTIMIZE_FLAG_NAMES.has(f.name)),
@@ -59,7 +59,11 @@ function compiledRules(outputs: readonly NodeOutput[]): Map<string, NodeRules> {
   return rules;
 }
 
-/** `--rules DIR`: both files of every node in `nodes`; a missing file or a parse error is a positioned finding. */
+/**
+ * `--rules DIR`: the files of every node in `nodes`. A missing `.iptables` or
+ * `.ipsets`, or any parse error, is a positioned finding; a missing `.routes`
+ * is a warning, and that node is routed with the routes compiled from the inputs.
+ */
 function rulesFromDir(dir: string, nodes: readonly string[], readFile: ReadFile): { rules: Map<string, NodeRules>; problems: LocatedDiagnostic[] } {
   const rules = new Map<string, NodeRules>();
   const problems: LocatedDiagnostic[] = [];
@@ -68,14 +72,29 @@ function rulesFromDir(dir: string, nodes: readonly string[], readFile: ReadFile)
     const ips = join(dir, ipsetsFile(node));
     const [iptText, ipsText] = [readFile(ipt), readFile(ips)];
     for (const [p, t] of [[ipt, iptText], [ips, ipsText]] as const) {
-      if (t === null) problems.push(unlocated({ id: "verify/missing-rules", severity: "error", message: `${p}: no such file (--rules needs both files of every node the flows cross)`, span: null }));
+      if (t === null) problems.push(unlocated({ id: "verify/missing-rules", severity: "error", message: `${p}: no such file (--rules needs the rules of every node the flows cross)`, span: null }));
     }
     if (iptText === null || ipsText === null) continue;
     const r = rulesFromText(node, iptText, ipt, ipsText, ips);
     problems.push(...r.diagnostics);
-    if (r.rules) rules.set(node, r.rules);
+    const routes = routesFromDir(dir, node, readFile, problems);
+    if (r.rules) rules.set(node, routes ? { ...r.rules, routes } : r.rules);
   }
   return { rules, problems };
+}
+
+function routesFromDir(dir: string, node: string, readFile: ReadFile, problems: LocatedDiagnostic[]): RouteTable | null {
+  const path = join(dir, routesFile(node));
+  const text = readFile(path);
+  if (text === null) {
+    const message = `${path}: no such file; routing ${node}'s flows with the routes compiled from the inputs`;
+    problems.push(unlocated({ id: "verify/missing-routes", severity: "warning", message, span: null }));
+    return null;
+  }
+  const fdbPath = join(dir, fdbFile(node));
+  const t = routeTableFromText(text, path, readFile(fdbPath), fdbPath);
+  problems.push(...t.diagnostics);
+  return t.table;
 }
 
 /** `--node` names that are not in the snapshot, as input errors. */
@@ -96,7 +115,8 @@ export function loadRules(
   nodesFor: (ctx: VerifyContext) => readonly string[],
 ): Loaded | TextResult {
   const format = flag(args, "format") ?? "text";
-  const res = compile(files, { ...DEFAULT_COMPILE_OPTIONS, optimize: optimizeOptionsFrom(args) });
+  const calico = { ...DEFAULT_COMPILE_OPTIONS.calico, ...routeOptionsFrom(args) };
+  const res = compile(files, { ...DEFAULT_COMPILE_OPTIONS, calico, optimize: optimizeOptionsFrom(args) });
   const shown = sortDiagnostics(res.diag.all.filter((d) => d.severity !== "note").map((d) => locate(d, res.sources)));
   const fail = (ds: readonly LocatedDiagnostic[]): TextResult => ({ exitCode: 1, stdout: "", stderr: renderDiagnostics(ds, format) });
   if (!res.model) return fail(shown);
@@ -116,5 +136,6 @@ export function runVerify(files: readonly InputFile[], args: ParsedArgs, simulat
   const { flows } = plannedFlows(loaded.ctx, onlyNodes, loaded.rules);
   const report = verifyReport(loaded.ctx, loaded.rules, flows);
   const stdout = flag(args, "format") === "json" ? stableJson(report) : verifyText(report);
-  return { exitCode: report.failures.length ? 1 : 0, stdout, stderr: loaded.stderr };
+  const note = flag(args, "format") === "json" ? "" : inferredRoutesNote(report);
+  return { exitCode: report.failures.length ? 1 : 0, stdout, stderr: loaded.stderr + note };
 }

@@ -245,6 +245,8 @@ export interface VerifySummary {
   readonly nodes: readonly string[];
   /** Mismatching and unknown checks, in check order. */
   readonly failures: readonly Check[];
+  /** Flows whose path took a route that rests on a block owner netpolc inferred (no IPAM objects). */
+  readonly inferredRoutes: number;
 }
 
 /** Checks every flow (those crossing `onlyNodes`, when given), their replies and the invariant probes. */
@@ -253,10 +255,12 @@ export function verifyFlows(checker: Checker, flows: readonly Flow[], onlyNodes:
   const nodes = new Set(kept.flatMap((f) => checker.nodesOf(f)));
   const failures: Check[] = [];
   const count = { flow: 0, reply: 0, invariant: 0 };
+  let inferredRoutes = 0;
   for (const c of checksOf(checker, kept)) {
     count[c.kind]++;
     if (c.status !== "ok") failures.push(c);
+    if (c.kind === "flow" && (c.hops.some((h) => h.route?.inferred) || c.routeDrop?.route?.inferred)) inferredRoutes++;
   }
   // Sorted for determinism (node names are unique; checks keep enumeration order).
-  return { flows: count.flow, replies: count.reply, invariants: count.invariant, nodes: [...nodes].sort(), failures };
+  return { flows: count.flow, replies: count.reply, invariants: count.invariant, nodes: [...nodes].sort(), failures, inferredRoutes };
 }

@@ -22,10 +22,10 @@ export { INVARIANTS, invariantProbes } from "./invariants.js";
 export type { Invariant, InvariantProbe } from "./invariants.js";
 export { buildTopology } from "./topology.js";
 export type { NodeRules, RouteTable, Topology } from "./topology.js";
-export { hopsFor, restsOnInference } from "./routing.js";
+export { hopsFor } from "./routing.js";
 export type { Fate, Hop, RouteRef, Routed } from "./routing.js";
-export { rulesFromOutput, rulesFromText, iptablesFile, ipsetsFile, routesFile, fdbFile, routeTableOf } from "./rules.js";
-export { explainAgrees, explainText, stableJson, verifyText } from "./render.js";
+export { rulesFromOutput, rulesFromText, iptablesFile, ipsetsFile, routesFile, fdbFile, routeTableOf, routeTableFromText } from "./rules.js";
+export { explainAgrees, explainText, inferredRoutesNote, stableJson, verifyText } from "./render.js";
 export type { VerifyReportData } from "./render.js";
 export { checkName, checkView, flowView, flowName, probeName } from "./views.js";
 export type { CheckView, FlowView } from "./views.js";
@@ -123,6 +123,7 @@ export function verifyReport(ctx: VerifyContext, rules: ReadonlyMap<string, Node
     nodes: summary.nodes,
     mismatches: failures.filter((f) => f.status === "mismatch").length,
     unknown: failures.filter((f) => f.status === "unknown").length,
+    inferredRoutes: summary.inferredRoutes,
     failures,
   };
 }

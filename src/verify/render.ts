@@ -1,5 +1,5 @@
 // Text and JSON for verify and explain, from the views only.
-import type { CheckView, DirectionView, FlowView, HopView, InvariantView, PolicySideView, ReplyView, StepView, WalkView } from "./views.js";
+import type { CheckView, DirectionView, FlowView, HopView, InvariantView, PolicySideView, ReplyView, RouteView, StepView, WalkView } from "./views.js";
 import { serviceText, type ServiceView } from "./service-report.js";
 
 /** JSON with object keys sorted at every level, so machine output is stable whatever order fields were built in. */
@@ -58,28 +58,44 @@ const TERMINAL = new Set(["accept", "drop", "reject", "unknown"]);
  * filter table, where policy is enforced, and any step that ended the walk
  * (an rpfilter DROP in raw, say); explain prints every step.
  */
+/** Said wherever a route rests on a block owner netpolc guessed (calico-routes §5.2). */
+const INFERRED = "give IPAMBlock/BlockAffinity objects for exact routes";
+
+/** `route ubuntu1.routes:7 route replace … [block owner inferred …]` */
+export function routeLine(r: RouteView): string {
+  return `route ${r.at} ${r.route}${r.inferred ? ` [block owner inferred; ${INFERRED}]` : ""}`;
+}
+
 function hopLines(h: HopView, full: boolean): string[] {
   const lines: string[] = [];
+  // Explain names every route taken, under the hop it chose the way out of; verify's short form only those that rest on a guess.
+  const route = h.route && (full || h.route.inferred) ? [`  ${routeLine(h.route)}`] : [];
   for (const o of h.outcomes) {
     const p = o.probability < 1 ? ` (p=${o.probability})` : "";
-    lines.push(`${h.node}: ${h.path} → ${o.verdict}${p}${o.unknown ? `: ${o.unknown}` : ""}`);
+    lines.push(`${h.node}: ${h.path} → ${o.verdict}${p}${o.unknown ? `: ${o.unknown}` : ""}`, ...route.splice(0));
     const steps = full ? o.steps : o.steps.filter((s) => s.table === "filter" || TERMINAL.has(s.action));
     for (const s of steps) lines.push(`  ${stepLine(s)}`);
   }
   return lines;
 }
 
-/** The rules' side: every hop, its outcome(s), and (full) the trace of matched rules. */
+/** The rules' side: every hop, its outcome(s), and (full) the trace of matched rules; then a routing drop. */
 export function rulesLines(w: WalkView, full: boolean, label = "rules"): string[] {
   const lines = [`${label}: ${w.verdict}${w.unknown ? ` (${w.unknown})` : ""}`];
   for (const h of w.hops) lines.push(...hopLines(h, full).map((l) => `  ${l}`));
+  if (w.routeDrop) lines.push(`  ${routeDropText(w.routeDrop)}`);
   return lines;
 }
 
-/** `dropped by ubuntu2 filter cali-tw-… rule 9 (…) drop "…"`, from the steps that ended a walk. */
+function routeDropText(d: NonNullable<WalkView["routeDrop"]>): string {
+  return `${d.node}: dropped by routing: ${d.reason}${d.route ? ` (${routeLine(d.route)})` : ""}`;
+}
+
+/** `dropped by ubuntu2 filter cali-tw-… rule 9 (…) drop "…"`, from the steps that ended a walk, or the route that dropped it. */
 function droppedBy(w: WalkView): string {
   const s = w.decidedBy.find((x) => x.action !== "accept");
-  return s ? `dropped by ${s.node} ${stepLine(s)}` : "dropped";
+  if (s) return `dropped by ${s.node} ${stepLine(s)}`;
+  return w.routeDrop ? routeDropText(w.routeDrop) : "dropped";
 }
 
 const indent = (lines: readonly string[]): string => lines.map((l, i) => (i === 0 ? l : `  ${l}`)).join("\n") + "\n";
@@ -130,6 +146,8 @@ export interface VerifyReportData {
   /** Failing checks of every kind: flows, replies, invariants, services. */
   readonly mismatches: number;
   readonly unknown: number;
+  /** Flows routed over a block owner netpolc inferred (no IPAM objects given). */
+  readonly inferredRoutes: number;
   readonly failures: readonly (CheckView | ServiceView)[];
 }
 
@@ -141,9 +159,15 @@ export function verifyText(r: VerifyReportData): string {
   return `${body}verified: ${checked} on ${r.nodes.length} nodes, ${r.mismatches} mismatches${unknown}\n`;
 }
 
+/** A diagnostic line (stderr) when routes rest on inferred block owners; empty otherwise. */
+export function inferredRoutesNote(r: Pick<VerifyReportData, "inferredRoutes">): string {
+  return r.inferredRoutes ? `netpolc: note: ${r.inferredRoutes} flows were routed over blocks whose owner netpolc inferred; ${INFERRED}\n` : "";
+}
+
 function verdictLines(v: FlowView): string[] {
   if (v.rules.verdict === "denied") {
     const lines = v.rules.decidedBy.filter((s) => s.action !== "accept").map((s) => `dropped by: ${s.node} ${stepLine(s)}`);
+    if (v.rules.routeDrop) lines.push(`dropped by: ${routeDropText(v.rules.routeDrop)}`);
     const denying = [v.policy.egress, v.policy.ingress].filter((d) => !d.allowed);
     for (const d of denying) lines.push(`isolated by: ${d.isolatedBy.map((p) => `${p.policy}${at(p.at)}`).join(", ")}`);
     if (!denying.length) lines.push("isolated by: none (the policies allow this flow)");

@@ -11,7 +11,7 @@ import { DEVICE } from "../backends/calico/names.js";
 import { writeRouteCommand } from "../ruleset/routes.js";
 import type { HookPath } from "../ruleset/sim-types.js";
 import type { Flow } from "../semantics/index.js";
-import { cidrContains, parseAddress, parseCidr } from "../semantics/ip.js";
+import { cidrContains, parseAddress } from "../semantics/ip.js";
 import { endpointIp, HOST_IFACE, where, type NodeInfo, type PrefixRoute, type Topology } from "./topology.js";
 
 /** The route line that decided a step, as an operator would find it. */
@@ -22,6 +22,8 @@ export interface RouteRef {
   /** The command as written (`route replace 10.10.1.0/26 via 10.0.0.11 dev tunl0 proto bird onlink`). */
   readonly text: string;
   readonly cidr: string;
+  /** The route rests on a block owner netpolc inferred (no IPAM objects given, calico-routes §5.2). */
+  readonly inferred: boolean;
 }
 
 export interface Hop {
@@ -93,8 +95,12 @@ function step(topo: Topology, info: NodeInfo, dst: string): Step {
   return wire(topo, c.via, c.dev ?? HOST_IFACE, r);
 }
 
-const refOf = (info: NodeInfo, r: PrefixRoute | null): RouteRef | null =>
-  r && { node: info.name, file: info.table.file, line: r.line, text: writeRouteCommand(r.cmd), cidr: r.cmd.cidr };
+function refOf(topo: Topology, info: NodeInfo, r: PrefixRoute | null): RouteRef | null {
+  if (!r) return null;
+  // Device routes to local pods come from the CNI and Felix, not from block ownership.
+  const inferred = r.cmd.kind !== "dev" && topo.inferredBlocks.some((b) => b.family === r.net.family && b.prefix <= r.net.prefix && cidrContains(b, { family: r.net.family, value: r.net.network }));
+  return { node: info.name, file: info.table.file, line: r.line, text: writeRouteCommand(r.cmd), cidr: r.cmd.cidr, inferred };
+}
 
 type Arrival = { readonly kind: "host" } | { readonly kind: "iface"; readonly iface: string };
 
@@ -119,13 +125,13 @@ export function hopsFor(topo: Topology, flow: Flow): Routed | null {
   for (let i = 0; i < MAX_NODES; i++) {
     const info = topo.nodes.get(node)!;
     const st = step(topo, info, dst);
-    if (st.kind === "drop") return { hops, fate: { kind: "dropped", node, reason: st.reason, route: refOf(info, st.route) } };
+    if (st.kind === "drop") return { hops, fate: { kind: "dropped", node, reason: st.reason, route: refOf(topo, info, st.route) } };
     if (st.kind === "local") {
       if (arrive.kind === "host") return null;
       hops.push({ node, path: { kind: "input", inIface: arrive.iface }, route: null });
       return { hops, fate: { kind: "delivered" } };
     }
-    const route = refOf(info, st.route);
+    const route = refOf(topo, info, st.route);
     hops.push({ node, path: pathFor(arrive, st.out), route });
     if (st.kind === "next") {
       [node, arrive] = [st.next, { kind: "iface", iface: st.inIface }];
@@ -161,15 +167,4 @@ export function hostSource(topo: Topology, node: string, dst: string): string | 
   const out = routeOut(topo, node, dst);
   const own = out === null ? undefined : [...(info.interfaceAddresses.get(out) ?? [])][0];
   return own ?? info.ip;
-}
-
-/**
- * Whether a route rests on block ownership netpolc inferred (no IPAM objects,
- * or a block it claimed for an inferred tunnel address): blackholes and routes
- * to remote blocks and borrowed addresses do; device routes to local pods do not.
- */
-export function restsOnInference(topo: Topology, ref: RouteRef): boolean {
-  if (ref.text.includes(" scope link")) return false;
-  const c = parseCidr(ref.cidr);
-  return c !== null && topo.inferredBlocks.some((b) => b.family === c.family && b.prefix <= c.prefix && cidrContains(b, { family: c.family, value: c.network }));
 }

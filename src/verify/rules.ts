@@ -7,7 +7,8 @@ import type { IpSet } from "../ruleset/ipset.js";
 import { parseIpSets } from "../ruleset/ipset-parser.js";
 import { parseRuleSet, type ParseDiagnostic } from "../ruleset/parser.js";
 import { writeRuleSet } from "../ruleset/writer.js";
-import type { FdbEntry, RouteCommand } from "../ruleset/routes.js";
+import { parseFdb, parseRoutes } from "../ruleset/route-parser.js";
+import { writeFdb, writeRoutes, type FdbEntry, type RouteCommand } from "../ruleset/routes.js";
 import type { NodeRules, RouteTable } from "./topology.js";
 
 export interface RulesResult {
@@ -22,14 +23,36 @@ export const ipsetsFile = (node: string): string => `${node}.ipsets`;
 export const routesFile = (node: string): string => `${node}.routes`;
 export const fdbFile = (node: string): string => `${node}.fdb`;
 
-/** A node's compiled routes as a table; the writer puts one command on each line, in order. */
-export function routeTableOf(node: string, routes: readonly RouteCommand[], fdb: readonly FdbEntry[]): RouteTable {
-  return {
-    file: routesFile(node),
-    routes: routes.map((cmd, i) => ({ cmd, line: i + 1 })),
-    fdbFile: fdb.length ? fdbFile(node) : null,
-    fdb: fdb.map((entry, i) => ({ entry, line: i + 1 })),
+export interface RouteTableResult {
+  /** Null when a text had errors: such routes are never walked. */
+  readonly table: RouteTable | null;
+  readonly diagnostics: readonly ParseDiagnostic[];
+}
+
+/** A node's route table from the texts of its `.routes` and (VXLAN only) `.fdb` files, named `routesPath`/`fdbPath`. */
+export function routeTableFromText(routes: string, routesPath: string, fdbText: string | null, fdbPath: string | null): RouteTableResult {
+  const r = parseRoutes(routes, { file: routesPath });
+  const f = fdbText === null ? null : parseFdb(fdbText, { file: fdbPath ?? "" });
+  const diagnostics = [...r.diagnostics, ...(f?.diagnostics ?? [])];
+  if (diagnostics.some((d) => d.severity === "error")) return { table: null, diagnostics };
+  const table: RouteTable = {
+    file: routesPath,
+    routes: r.commands.map(({ line, ...cmd }) => ({ cmd: cmd as RouteCommand, line })),
+    fdbFile: f ? fdbPath : null,
+    fdb: (f?.entries ?? []).map(({ line, ...entry }) => ({ entry, line })),
   };
+  return { table, diagnostics };
+}
+
+/**
+ * A node's compiled routes, written with the one writer and read back with
+ * the one parser — what verify walks is what the `.routes` file says. A parse
+ * error here is a writer/parser bug, not bad input.
+ */
+export function routeTableOf(node: string, routes: readonly RouteCommand[], fdb: readonly FdbEntry[]): RouteTable {
+  const r = routeTableFromText(writeRoutes(routes), routesFile(node), fdb.length ? writeFdb(fdb) : null, fdb.length ? fdbFile(node) : null);
+  if (!r.table) throw new Error(`re-parsing the compiled routes of ${node} failed: ${r.diagnostics[0]?.message ?? "?"}`);
+  return r.table;
 }
 
 function setMap(sets: readonly IpSet[]): Map<string, IpSet> {

@@ -11,6 +11,7 @@ import type { Rule } from "../ruleset/types.js";
 import { writeRule } from "../ruleset/writer.js";
 import type { DirectionVerdict, Flow, FlowEndpoint, RuleRef, Verdict } from "../semantics/index.js";
 import type { Check, FlowCheck, FlowStatus, HopResult, InvariantCheck, ReplyCheck, WalkResult } from "./check.js";
+import type { RouteRef } from "./routing.js";
 import type { InvariantId, InvariantProbe } from "./invariants.js";
 
 export interface PolicyView {
@@ -48,10 +49,18 @@ export interface OutcomeView {
   readonly unknown: string | null;
   readonly steps: readonly StepView[];
 }
+/** A route line: the command as written, where it is, and whether it rests on an inferred block owner. */
+export interface RouteView {
+  readonly at: string;
+  readonly route: string;
+  readonly inferred: boolean;
+}
 export interface HopView {
   readonly node: string;
   readonly path: string;
   readonly file: string | null;
+  /** The route that chose the outgoing interface (null: the node's own address, or no route: the default). */
+  readonly route: RouteView | null;
   readonly outcomes: readonly OutcomeView[];
 }
 export interface WalkView {
@@ -62,6 +71,8 @@ export interface WalkView {
   readonly decidedBy: readonly StepView[];
   /** Policy/profile chain rules that set the accept mark (what allowed the packet). */
   readonly acceptedBy: readonly (StepView & { readonly policy: string | null })[];
+  /** Dropped by routing after every rule accepted: where, why, and the route line (null when no route matched). */
+  readonly routeDrop: { readonly node: string; readonly reason: string; readonly route: RouteView | null } | null;
 }
 export interface PolicySideView {
   readonly verdict: "allowed" | "denied";
@@ -195,7 +206,7 @@ function outcomeView(hop: HopResult, o: SimOutcome): OutcomeView {
 
 function walkView(model: Model, c: WalkResult): WalkView {
   const chains = policyChains(model);
-  const hops = c.hops.map((h) => ({ node: h.node, path: pathName(h.path), file: h.file, outcomes: h.outcomes.map((o) => outcomeView(h, o)) }));
+  const hops = c.hops.map((h) => ({ node: h.node, path: pathName(h.path), file: h.file, route: routeView(h.route), outcomes: h.outcomes.map((o) => outcomeView(h, o)) }));
   const last = c.hops[c.hops.length - 1];
   const decidedBy = last ? last.outcomes.flatMap((o) => (o.trace.length ? [stepView(last, o.trace[o.trace.length - 1]!)] : [])) : [];
   const acceptedBy = c.hops.flatMap((h) =>
@@ -204,7 +215,13 @@ function walkView(model: Model, c: WalkResult): WalkView {
     ),
   );
   const verdict = c.actual === null ? "unknown" : c.actual ? "allowed" : "denied";
-  return { verdict, unknown: c.unknown, hops, decidedBy, acceptedBy };
+  const drop = c.routeDrop;
+  const routeDrop = drop && { node: drop.node, reason: drop.reason, route: routeView(drop.route) };
+  return { verdict, unknown: c.unknown, hops, decidedBy, acceptedBy, routeDrop };
+}
+
+function routeView(r: RouteRef | null): RouteView | null {
+  return r && { at: `${r.file}:${r.line}`, route: r.text, inferred: r.inferred };
 }
 
 function policySideView(sources: SourceMap, f: Flow, v: Verdict): PolicySideView {
