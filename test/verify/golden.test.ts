@@ -6,12 +6,12 @@ import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import { gatherInputs } from "../../src/cli/inputs.js";
 import { plannedFlows, verifyReport, verifyText } from "../../src/verify/index.js";
-import { BOOKINFO, caseInputs, compileAll, GOLDEN, goldenCases } from "./helpers.js";
+import { BOOKINFO, caseArgs, caseInputs, compileAll, GOLDEN, goldenCases } from "./helpers.js";
 
 describe("verify agrees with the evaluator on every golden case", () => {
   for (const name of goldenCases()) {
     it(name, () => {
-      const c = compileAll(caseInputs(join(GOLDEN, name)));
+      const c = compileAll(caseInputs(join(GOLDEN, name)), caseArgs(join(GOLDEN, name)));
       const { flows } = plannedFlows(c.ctx, [], c.rules);
       const report = verifyReport(c.ctx, c.rules, flows);
       expect(report.failures.length, verifyText(report)).toBe(0);

@@ -4,9 +4,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { InputFile } from "../../src/frontend/index.js";
 import { compile, DEFAULT_COMPILE_OPTIONS } from "../../src/pipeline.js";
+import { parseArgs } from "../../src/cli/args.js";
+import { COMPILE_FLAGS, compileOptionsFrom } from "../../src/cli/compile.js";
 import { simulatePath } from "../../src/ruleset/simulate.js";
 import { byteCompare } from "../../src/ruleset/writer.js";
-export { caseInputs } from "../helpers/golden-cases.js";
+export { caseArgs, caseInputs } from "../helpers/golden-cases.js";
 import { contextOf, rulesFromOutput, type NodeRules, type VerifyContext } from "../../src/verify/index.js";
 import type { NodeOutput } from "../../src/backends/types.js";
 
@@ -34,9 +36,10 @@ export interface Compiled {
   readonly rules: Map<string, NodeRules>;
 }
 
-/** Compiles every node (whatever the case's args say: verify checks all of them). */
-export function compileAll(files: readonly InputFile[]): Compiled {
-  const res = compile(files, DEFAULT_COMPILE_OPTIONS);
+/** Compiles every node (whatever the case's --node args say: verify checks all of them), with the Calico options of `args`. */
+export function compileAll(files: readonly InputFile[], args: readonly string[] = []): Compiled {
+  const calico = compileOptionsFrom(parseArgs(args, COMPILE_FLAGS)).calico;
+  const res = compile(files, { ...DEFAULT_COMPILE_OPTIONS, calico });
   if (!res.model) throw new Error(`inputs do not compile: ${res.diag.all.map((d) => d.message).join("; ")}`);
   const rules = new Map<string, NodeRules>();
   for (const out of res.outputs) {

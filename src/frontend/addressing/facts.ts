@@ -33,7 +33,11 @@ export function holdsAddresses(p: Pod): boolean {
   return !p.hostNetwork && !!p.nodeName && p.phase !== "Succeeded" && p.phase !== "Failed";
 }
 
-const where = (u: Use): string => (u.use === "pod" ? `pod ${u.owner}` : `node ${u.node}'s ${u.use === "ipip-tunnel" ? "IPIP" : "VXLAN"} tunnel address`);
+const TUNNEL = (u: Use): string => (u.use === "ipip-tunnel" ? "IPIP" : "VXLAN");
+/** `pod default/b: address 192.168.1.5` / `node n2: IPIP tunnel address 192.168.1.0` */
+const subject = (u: Use): string => (u.use === "pod" ? `pod ${u.owner}: address ${u.text}` : `node ${u.node}: ${TUNNEL(u)} tunnel address ${u.text}`);
+/** `the address of pod default/a` / `node n1's IPIP tunnel address` */
+const holder = (u: Use): string => (u.use === "pod" ? `the address of pod ${u.owner}` : `node ${u.node}'s ${TUNNEL(u)} tunnel address`);
 
 function checkPools(pools: readonly PoolNet[], diag: DiagnosticSink): void {
   pools.forEach((p, i) => {
@@ -76,7 +80,7 @@ function indexUses(uses: readonly Use[], diag: DiagnosticSink): Map<string, Use>
       continue;
     }
     const id = u.use === "pod" && first.use === "pod" ? "addressing/duplicate-pod-address" : "addressing/duplicate-tunnel-address";
-    diag.error(id, u.span, `${where(u)} ${u.text} is also ${where(first)}: one address cannot be in two places`);
+    diag.error(id, u.span, `${subject(u)} is also ${holder(first)}: one address cannot be in two places`);
   }
   return by;
 }
@@ -87,8 +91,8 @@ function checkInPools(uses: readonly Use[], pools: readonly PoolNet[], families:
     const disabled = pools.find((p) => netContains(p, u.addr));
     const why = disabled ? ` (IPPool "${disabled.pool.name}" holds it but is disabled)` : "";
     const known = pools.filter((p) => p.family === u.addr.family).map((p) => `${p.pool.name} ${formatNet(p)}`).join(", ");
-    if (u.use === "pod") diag.error("addressing/address-outside-pools", u.span, `${where(u)}: address ${u.text} is in no enabled IPPool${why}; pools: ${known}`);
-    else diag.warning("addressing/address-outside-pools", u.span, `${where(u)} ${u.text} is in no enabled IPPool${why}; no block holds it`);
+    if (u.use === "pod") diag.error("addressing/address-outside-pools", u.span, `${subject(u)} is in no enabled IPPool${why}; pools: ${known}`);
+    else diag.warning("addressing/address-outside-pools", u.span, `${subject(u)} is in no enabled IPPool${why}; no block holds it`);
   }
 }
 
