@@ -60,17 +60,22 @@ function compiledRules(outputs: readonly NodeOutput[]): Map<string, NodeRules> {
 }
 
 /**
- * `--rules DIR`: the files of every node in `nodes`. A missing `.iptables` or
- * `.ipsets`, or any parse error, is a positioned finding; a missing `.routes`
- * is a warning, and that node is routed with the routes compiled from the inputs.
+ * `--rules DIR`: the files of every node in `nodes` (those the flows cross
+ * over the compiled routes), and of any other node of the snapshot whose
+ * files are there (the files' own routes may lead through it). A missing
+ * `.iptables` or `.ipsets` of a needed node, or any parse error, is a
+ * positioned finding; a missing `.routes` is a warning, and that node is
+ * routed with the routes compiled from the inputs.
  */
-function rulesFromDir(dir: string, nodes: readonly string[], readFile: ReadFile): { rules: Map<string, NodeRules>; problems: LocatedDiagnostic[] } {
+function rulesFromDir(dir: string, nodes: readonly string[], all: readonly string[], readFile: ReadFile): { rules: Map<string, NodeRules>; problems: LocatedDiagnostic[] } {
   const rules = new Map<string, NodeRules>();
   const problems: LocatedDiagnostic[] = [];
-  for (const node of nodes) {
+  const needed = new Set(nodes);
+  for (const node of all) {
     const ipt = join(dir, iptablesFile(node));
     const ips = join(dir, ipsetsFile(node));
     const [iptText, ipsText] = [readFile(ipt), readFile(ips)];
+    if (!needed.has(node) && (iptText === null || ipsText === null)) continue;
     for (const [p, t] of [[ipt, iptText], [ips, ipsText]] as const) {
       if (t === null) problems.push(unlocated({ id: "verify/missing-rules", severity: "error", message: `${p}: no such file (--rules needs the rules of every node the flows cross)`, span: null }));
     }
@@ -124,7 +129,7 @@ export function loadRules(
   if (badNodes.length) return fail([...shown, ...badNodes]);
   const ctx: VerifyContext = contextOf({ ...res, model: res.model }, simulate);
   const dir = flag(args, "rules");
-  const { rules, problems } = dir === undefined ? { rules: compiledRules(res.outputs), problems: [] } : rulesFromDir(dir, nodesFor(ctx), readFile);
+  const { rules, problems } = dir === undefined ? { rules: compiledRules(res.outputs), problems: [] } : rulesFromDir(dir, nodesFor(ctx), res.model.cluster.nodes.map((n) => n.name), readFile);
   if (problems.some((d) => d.severity === "error")) return fail([...shown, ...problems]);
   return { ctx, rules, stderr: renderDiagnostics([...shown, ...problems], format) };
 }
