@@ -12,6 +12,7 @@ import { CHECK_FLAGS, checkCommand } from "./check.js";
 import { DIFF_FLAGS, diffCommand } from "./diff.js";
 import { MATRIX_FLAGS, matrixCommand } from "./matrix.js";
 import { WORKLOADS_FLAGS, workloadsCommand } from "./workloads.js";
+import { IPAM_FLAGS, ipamCommand } from "./ipam.js";
 import { RULES_FLAGS, rulesCommand } from "./rules.js";
 
 export const VERSION = "0.1.0";
@@ -26,6 +27,7 @@ Usage:
   netpolc explain --from NS/POD|IP --to NS/POD|IP --port PORT[/PROTO] [options] <inputs...>
   netpolc matrix [--port PORT/PROTO ...] [--by pod|namespace] [--format text|json|html] [--html FILE] [--against OLD...] <inputs...>
   netpolc workloads [-n NS | -A] <inputs...>
+  netpolc ipam [-o wide] [--format text|json] [--route-programmer bird|felix] <inputs...>
   netpolc rules --node NAME [--table T] [--chain C] <inputs...>
   netpolc check [options] [paths...]
   netpolc diff [--format text|json|markdown] OLD NEW | --git A..B [paths...]
@@ -64,6 +66,11 @@ ${formatFlags(MATRIX_FLAGS)}
 workloads: the snapshot's workload endpoints as \`calicoctl get workloadendpoint\` lists them.
 workloads options:
 ${formatFlags(WORKLOADS_FLAGS)}
+
+ipam: IP pools and blocks with their use and owner, and the borrowed addresses, as \`calicoctl ipam show
+--show-blocks\` and \`--show-borrowed\` print them; owners as the route programmer sees them, inferred ones marked.
+ipam options:
+${formatFlags(IPAM_FLAGS)}
 
 rules: one node's rules as \`iptables -t TABLE -S [CHAIN]\` lists them.
 rules options:
@@ -134,6 +141,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     if (cmd === "diff") return diffCommand(rest, io, USAGE);
     if (cmd === "matrix") return matrixCommand(rest, io, USAGE);
     if (cmd === "workloads") return workloadsCommand(rest, io, USAGE);
+    if (cmd === "ipam") return ipamCommand(rest, io, USAGE);
     if (cmd === "rules") return rulesCommand(rest, io, USAGE);
     if (cmd !== "compile") throw new UsageError(`unknown command '${cmd}'`);
     const args = parseArgs(rest, COMPILE_FLAGS);

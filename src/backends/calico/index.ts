@@ -22,6 +22,7 @@ import type { Profile, Workload } from "./workloads.js";
 export { DEFAULT_CALICO_OPTIONS } from "./options.js";
 export type { CalicoOptions } from "./options.js";
 export type { RouteProgrammer } from "./routes.js";
+export { blockProgrammer } from "./routes.js";
 export { workloadInterfaceName } from "./names.js";
 
 const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];

@@ -67,6 +67,11 @@ function programmerOf(encap: Encap, option: RouteProgrammer): RouteProgrammer {
   return encap === "vxlan" ? "felix" : encap === "none" ? "bird" : option;
 }
 
+/** Who programs a block's routes: by its pool's encapsulation and the option; a block outside every pool only gets BIRD's blackhole (§2.6). */
+export function blockProgrammer(pool: IPPool | null, option: RouteProgrammer): RouteProgrammer {
+  return programmerOf(pool ? encapOf(pool) : "none", option);
+}
+
 const isHostRoute = (cidr: string): boolean => cidr.endsWith("/32") || cidr.endsWith("/128");
 
 function birdBlock(b: AddressBlock, pool: IPPool | null, encap: Encap, out: { remotes: Remote[]; blackholes: Blackhole[] }): void {
@@ -102,7 +107,7 @@ function planRoutes(addressing: Addressing, pools: readonly IPPool[], option: Ro
     if (b.cidr.includes(":")) continue; // IPv6 routes are not rendered yet.
     const pool = b.pool === null ? null : (byName.get(b.pool) ?? null);
     const encap = pool ? encapOf(pool) : "none";
-    if (programmerOf(encap, option) === "bird") birdBlock(b, pool, encap, out);
+    if (blockProgrammer(pool, option) === "bird") birdBlock(b, pool, encap, out);
     else felixBlock(b, pool, encap, out);
   }
   return out;
