@@ -1,9 +1,10 @@
 // The real pipeline for the kernel tests: cluster snapshot + one scenario's
 // policies → per-node iptables/ipset text (src/pipeline.ts, the same path the
 // CLI takes) and the reference evaluator's verdict for every probed flow.
+import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
-import { workloadInterfaceName } from "../../src/backends/calico/index.js";
+import { workloadInterfaceName, type CalicoOptions } from "../../src/backends/calico/index.js";
 import { renderAll } from "../../src/diagnostics/render.js";
 import type { Pod } from "../../src/ir/cluster.js";
 import type { Model } from "../../src/ir/policy.js";
@@ -13,6 +14,7 @@ import { evaluate } from "../../src/semantics/evaluate.js";
 import type { FlowEndpoint, Verdict } from "../../src/semantics/types.js";
 import type { NodeRules } from "./dataplane.js";
 import type { Endpoint, ProbeFlow } from "./flows.js";
+import type { NodeRoutes } from "./routes.js";
 import type { TopologySpec } from "./snapshot.js";
 
 export interface ScenarioFile {
@@ -28,8 +30,15 @@ export type KernelOptLevel = 1 | 2;
 export const OPT_LEVELS: readonly KernelOptLevel[] = [1, 2];
 
 /** The CLI's options at `-O<level>`; -O2 selects all passes, as `netpolc compile -O2` does. */
-export function compileOptionsAt(level: KernelOptLevel): CompileOptions {
-  return level === 1 ? DEFAULT_COMPILE_OPTIONS : { ...DEFAULT_COMPILE_OPTIONS, optimize: { level: 2, passes: PASS_NAMES } };
+export function compileOptionsAt(level: KernelOptLevel, calico: Partial<CalicoOptions> = {}): CompileOptions {
+  const base = { ...DEFAULT_COMPILE_OPTIONS, calico: { ...DEFAULT_COMPILE_OPTIONS.calico, ...calico } };
+  return level === 1 ? base : { ...base, optimize: { level: 2, passes: PASS_NAMES } };
+}
+
+/** A snapshot file as the pipeline reads it. */
+export interface SnapshotFile {
+  readonly path: string;
+  readonly text: string;
 }
 
 export interface CompiledScenario {
@@ -38,6 +47,8 @@ export interface CompiledScenario {
   readonly model: Model;
   /** node name → its rules */
   readonly rules: ReadonlyMap<string, NodeRules>;
+  /** node name → its `.routes` and `.fdb` text */
+  readonly routes: ReadonlyMap<string, NodeRoutes>;
   /** The evaluator's verdict for a probed flow. */
   readonly verdict: (f: ProbeFlow) => Verdict;
 }
@@ -56,16 +67,35 @@ export function readScenarios(dir: string): ScenarioFile[] {
     });
 }
 
+/** No policy at all: every flow is allowed (netpol-semantics: a pod no policy selects is not isolated). */
+export const NO_POLICIES: ScenarioFile = { name: "no-policies", title: "no NetworkPolicy: everything allowed", path: "", text: "" };
+
+/**
+ * Compile the cluster snapshot (one file, or several: e.g. nodes and pods plus
+ * IPAM objects) with one scenario's policies, as `netpolc compile` would with
+ * the same options (`calico`: `--route-programmer`, `--uplink`).
+ */
 export function compileScenario(
-  cluster: { path: string; text: string },
+  cluster: SnapshotFile | readonly SnapshotFile[],
   scenario: ScenarioFile,
   level: KernelOptLevel = 1,
+  calico: Partial<CalicoOptions> = {},
 ): CompiledScenario {
-  const files = [
-    { path: cluster.path, text: cluster.text },
-    { path: scenario.path, text: scenario.text },
-  ];
-  const opts = compileOptionsAt(level);
+  const files = [...(Array.isArray(cluster) ? cluster : [cluster]), ...(scenario.text ? [scenario] : [])].map((f) => ({ path: f.path, text: f.text }));
+  // The same compile is asked for by several tests of a file (scenario probes, round trips, route
+  // acceptance); the pipeline is pure, so one result per input serves them all.
+  const key = createHash("sha256").update(JSON.stringify([files, scenario.name, level, calico])).digest("hex");
+  const known = memo.get(key);
+  if (known) return known;
+  const compiled = compileFresh(files, scenario, level, calico);
+  memo.set(key, compiled);
+  return compiled;
+}
+
+const memo = new Map<string, CompiledScenario>();
+
+function compileFresh(files: readonly SnapshotFile[], scenario: ScenarioFile, level: KernelOptLevel, calico: Partial<CalicoOptions>): CompiledScenario {
+  const opts = compileOptionsAt(level, calico);
   const res = compile(files, opts);
   if (!res.model || res.diag.hasErrors()) {
     throw new Error(`${scenario.name} does not compile at -O${level}:\n${renderAll(res.diag.all, res.sources, "text")}`);
@@ -74,6 +104,7 @@ export function compileScenario(
   const rules = new Map<string, NodeRules>(
     res.outputs.map((o) => [o.node, { iptables: emitText(o, "iptables", opts), ipsets: emitText(o, "ipsets", opts) }]),
   );
+  const routes = new Map<string, NodeRoutes>(res.outputs.map((o) => [o.node, { routes: emitText(o, "routes", opts), fdb: emitText(o, "fdb", opts) }]));
   const pods = new Map<string, Pod>(model.cluster.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
   // A node speaks with its own address: to the evaluator it is a plain IP
   // (which it recognises as the pod's own node where that applies).
@@ -90,7 +121,7 @@ export function compileScenario(
       protocol: f.protocol,
       port: f.port,
     });
-  return { scenario, level, model, rules, verdict };
+  return { scenario, level, model, rules, routes, verdict };
 }
 
 /** The harness wires veths by its own copy of Calico's naming; it must agree with the backend's. */

@@ -93,3 +93,11 @@ function hereDelimiter(text: string): string {
 function hereDoc(text: string): string[] {
   return [...text.replace(/\n$/, "").split("\n"), hereDelimiter(text)];
 }
+
+/** Packets counted by the rules of `table` whose text contains `needle` (`iptables-save -c`); null when no rule matches. */
+export async function packetsMatching(g: NsGuard, ns: string, variant: IptablesVariant, table: string, needle: string): Promise<number | null> {
+  const saved = await g.inNs(ns, iptablesTool(variant, "save"), ["-c", "-t", table]);
+  const lines = saved.split("\n").filter((l) => l.includes(needle));
+  if (!lines.length) return null;
+  return lines.reduce((sum, l) => sum + Number(/^\[(\d+):\d+\]/.exec(l)?.[1] ?? "0"), 0);
+}

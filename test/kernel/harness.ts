@@ -5,8 +5,9 @@ import { AgentPool, type ProbeRequest } from "./agents.js";
 import { loadNode, wipeNode, type IptablesVariant, type NodeRules } from "./dataplane.js";
 import { allFlows, endpointIp, endpointKey, type Observation, type ProbeFlow } from "./flows.js";
 import type { TopologySpec } from "./snapshot.js";
+import { loadRoutes, type NodeRoutes } from "./routes.js";
 import { NsGuard } from "./sys.js";
-import { buildTopology, type Topology } from "./topology.js";
+import { buildTopology, POD_RANGE, type Routing, type Topology } from "./topology.js";
 
 export { allFlows, flowName, type Observation, type ProbeFlow, type Proto } from "./flows.js";
 
@@ -14,6 +15,8 @@ export interface HarnessOptions {
   /** Namespace name prefix, unique to the run, e.g. `np1234-`. */
   readonly prefix: string;
   readonly variant: IptablesVariant;
+  /** Who routes between nodes (topology.ts); default "harness". With "emitted", call `loadRoutes` before probing. */
+  readonly routing?: Routing;
 }
 
 // Source ports the probes bind, one fresh port per probe per source pod for
@@ -42,7 +45,7 @@ export class KernelCluster {
     process.once("exit", exitHook);
     let cluster: KernelCluster | null = null;
     try {
-      const topo = await buildTopology(guard, spec);
+      const topo = await buildTopology(guard, spec, opts.routing ?? "harness");
       cluster = new KernelCluster(guard, opts.variant, topo);
       cluster.exitHook = exitHook;
       // Agents in the node namespaces too: they probe node → pod and serve pod → node.
@@ -77,6 +80,17 @@ export class KernelCluster {
   async load(rules: ReadonlyMap<string, NodeRules>): Promise<void> {
     for (const n of this.spec.nodes) if (!rules.has(n.name)) throw new Error(`no rules for node ${n.name}`);
     await Promise.all(this.spec.nodes.map((n) => loadNode(this.guard, this.nodeNs(n.name), this.variant, rules.get(n.name)!)));
+  }
+
+  /**
+   * Load one `.routes` + `.fdb` per node (all nodes must be given; routing
+   * "emitted" only): each node is wiped of the previous load's device and
+   * pod-range routes first, so it holds exactly what its files say.
+   */
+  async loadRoutes(routes: ReadonlyMap<string, NodeRoutes>): Promise<void> {
+    if (this.topo.routing !== "emitted") throw new Error("loadRoutes needs a cluster built with routing \"emitted\"");
+    for (const n of this.spec.nodes) if (!routes.has(n.name)) throw new Error(`no routes for node ${n.name}`);
+    await Promise.all(this.spec.nodes.map((n) => loadRoutes(this.guard, this.nodeNs(n.name), routes.get(n.name)!, POD_RANGE, n.name)));
   }
 
   private sports(key: string, count: number): number[] {

@@ -140,6 +140,22 @@ describe.skipIf(skip)("kernel", () => {
     }
   });
 
+  describe("IPIP .routes files in the kernel (stand-in tunl0: this kernel has no ipip module)", () => {
+    it("ip -batch accepts every line of every node's .routes (every scenario at -O1/-O2, --route-programmer felix, CrossSubnet), and the kernel then holds exactly what each declares", async () => {
+      if (!compiler) return;
+      const { acceptRoutes, ipipRouteFiles } = await import("./routes-accept.js");
+      const files = ipipRouteFiles(CLUSTER, SCENARIO_DIR);
+      // 3 nodes × (BIRD, Felix, CrossSubnet BIRD, CrossSubnet Felix): the policies never change a node's routes.
+      expect(files.length).toBe(12);
+      const guard = new NsGuard(PREFIX);
+      const problems: string[] = [];
+      for (const [i, f] of files.entries()) {
+        for (const p of await acceptRoutes(guard, `${PREFIX}rr${i}`, f)) problems.push(`${f.names[0]} (and ${f.names.length - 1} more): ${p}`);
+      }
+      expect(problems).toEqual([]);
+    }, 60_000);
+  });
+
   describe("iptables-restore → iptables-save round trip", () => {
     const variants = availableVariants();
     for (const variant of ["nft", "legacy"] as const satisfies readonly IptablesVariant[]) {

@@ -8,8 +8,22 @@ export interface NodeSpec {
   readonly name: string;
   /** Uplink address on the fabric (10.77.0.0/24). */
   readonly ip: string;
-  /** The node's pod block, e.g. 192.168.1.0/26, routed to it by the other nodes. */
-  readonly block: string;
+  /** Prefix length of the node's IPv4Address annotation (the uplink's subnet). */
+  readonly prefixLength: number;
+  /**
+   * The /26 of the node's IPIP tunnel address, e.g. 192.168.1.0/26: the block
+   * the harness routes to it itself (topology.ts, routing "harness"); null
+   * without an IPv4IPIPTunnelAddr annotation.
+   */
+  readonly block: string | null;
+}
+
+/** An IPPool as the harness needs it: where pods may live and how they are encapsulated. */
+export interface PoolSpec {
+  readonly name: string;
+  readonly cidr: string;
+  readonly ipipMode: string;
+  readonly vxlanMode: string;
 }
 
 export interface PodSpec {
@@ -24,6 +38,7 @@ export interface PodSpec {
 export interface TopologySpec {
   readonly nodes: readonly NodeSpec[];
   readonly pods: readonly PodSpec[];
+  readonly pools: readonly PoolSpec[];
 }
 
 /**
@@ -55,10 +70,21 @@ function nodeSpec(doc: Obj): NodeSpec {
   const meta = obj(doc["metadata"]);
   const name = str(meta["name"]) ?? "";
   const ann = obj(meta["annotations"]);
-  const ip = (str(ann["projectcalico.org/IPv4Address"]) ?? "").split("/")[0] ?? "";
+  const [ip = "", prefix = "32"] = (str(ann["projectcalico.org/IPv4Address"]) ?? "").split("/");
   const tunnel = str(ann["projectcalico.org/IPv4IPIPTunnelAddr"]);
-  if (!ip || !tunnel) throw new Error(`node ${name}: the harness needs IPv4Address and IPv4IPIPTunnelAddr annotations`);
-  return { name, ip, block: blockOf(tunnel) };
+  if (!ip) throw new Error(`node ${name}: the harness needs the projectcalico.org/IPv4Address annotation`);
+  return { name, ip, prefixLength: Number(prefix), block: tunnel ? blockOf(tunnel) : null };
+}
+
+function poolSpec(doc: Obj): PoolSpec {
+  const spec = obj(doc["spec"]);
+  // Calico's defaults for a pool that leaves the modes out.
+  return {
+    name: str(obj(doc["metadata"])["name"]) ?? "",
+    cidr: str(spec["cidr"]) ?? "",
+    ipipMode: str(spec["ipipMode"]) ?? "Never",
+    vxlanMode: str(spec["vxlanMode"]) ?? "Never",
+  };
 }
 
 function podSpec(doc: Obj): PodSpec {
@@ -71,14 +97,16 @@ function podSpec(doc: Obj): PodSpec {
   return { namespace, name, ip, node, iface: caliVethName(namespace, name) };
 }
 
-/** Nodes and pods of a snapshot, sorted (namespace, name) for determinism. */
-export function readTopology(yamlText: string): TopologySpec {
+/** Nodes, pods and IP pools of a snapshot (one or more YAML texts), sorted (namespace, name) for determinism. */
+export function readTopology(...yamlTexts: string[]): TopologySpec {
   const nodes: NodeSpec[] = [];
   const pods: PodSpec[] = [];
-  for (const raw of loadAll(yamlText)) {
+  const pools: PoolSpec[] = [];
+  for (const raw of yamlTexts.flatMap((t) => loadAll(t))) {
     const doc = obj(raw);
     if (doc["kind"] === "Node") nodes.push(nodeSpec(doc));
     if (doc["kind"] === "Pod") pods.push(podSpec(doc));
+    if (doc["kind"] === "IPPool") pools.push(poolSpec(doc));
   }
   const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
   // Sorted for determinism.
@@ -87,5 +115,6 @@ export function readTopology(yamlText: string): TopologySpec {
   for (const p of pods) {
     if (!nodes.some((n) => n.name === p.node)) throw new Error(`pod ${p.namespace}/${p.name}: unknown node ${p.node}`);
   }
-  return { nodes, pods };
+  pools.sort((a, b) => cmp(a.name, b.name));
+  return { nodes, pods, pools };
 }

@@ -1,5 +1,5 @@
 // Process helpers for the kernel harness. Every state-changing command goes
-// through `inNs` or `ipBatch`, which refuse any namespace outside this run's
+// through `inNs`, `ip`, `ipBatch` or `bridgeBatch`, which refuse any namespace outside this run's
 // prefix, so nothing can ever be applied to the machine's own namespace.
 import { spawn, spawnSync } from "node:child_process";
 
@@ -75,6 +75,26 @@ export class NsGuard {
     return must("ip", ["-n", this.check(ns), "-batch", "-"], lines.join("\n") + "\n");
   }
 
+  /** `ip -n <ns> <args…>`: one ip command scoped to `ns`. */
+  ip(ns: string, args: readonly string[]): Promise<string> {
+    return must("ip", ["-n", this.check(ns), ...args]);
+  }
+
+  /** Same, but the caller inspects the result (`ip -batch` input rejected by the kernel is a finding, not a harness error). */
+  tryIp(ns: string, args: readonly string[], input?: string): Promise<RunResult> {
+    return run("ip", ["-n", this.check(ns), ...args], input);
+  }
+
+  /** `bridge -n <ns> -batch -`: FDB entries (and any other bridge commands), all scoped to `ns`. */
+  bridgeBatch(ns: string, lines: readonly string[]): Promise<string> {
+    return must("bridge", ["-n", this.check(ns), "-batch", "-"], lines.join("\n") + "\n");
+  }
+
+  /** Same, but the caller inspects the result. */
+  tryBridgeBatch(ns: string, lines: readonly string[]): Promise<RunResult> {
+    return run("bridge", ["-n", this.check(ns), "-batch", "-"], lines.join("\n") + "\n");
+  }
+
   /** Write sysctls of namespace `ns` (one shell, paths under its own /proc/sys/net). */
   sysctls(ns: string, values: Readonly<Record<string, string>>): Promise<string> {
     const script = Object.entries(values)
@@ -113,6 +133,7 @@ export function missingPrerequisites(): string[] {
     ["iptables-restore", ["--version"]],
     ["iptables-save", ["--version"]],
     ["ipset", ["version"]],
+    ["bridge", ["-V"]],
   ] as const) {
     const r = spawnSync(tool, [...args], { encoding: "utf8" });
     if (r.error || r.status !== 0) missing.push(tool);

@@ -6,10 +6,18 @@
 // Pod side exactly as Calico CNI sets it up (spec felix-format §9.4):
 // `<podIP>/32`, `169.254.1.1 dev eth0 scope link`, `default via 169.254.1.1`,
 // and a permanent neighbour 169.254.1.1 → ee:ee:ee:ee:ee:ee (the host-side
-// veth MAC). Host side: proxy_arp, forwarding, `<podIP>/32 dev cali… scope
-// link`. The kernel here has no ipip module, so instead of tunl0 the other
-// nodes' /26 blocks are routed via their uplink addresses directly; Felix's
-// rules only care about `cali+` interfaces, so the filter path is the same.
+// veth MAC). Host side: proxy_arp, forwarding.
+//
+// Two ways to route between nodes (`Routing`):
+//   "harness": the harness adds `<podIP>/32 dev cali… scope link` and, as the
+//     kernel here has no ipip module, routes the other nodes' /26 blocks via
+//     their uplink addresses itself instead of over tunl0; Felix's rules only
+//     care about `cali+` interfaces, so the filter path is the same. The
+//     snapshot's pool is IPIP (cluster.yaml); netpolc's `.routes` stay unused.
+//   "emitted": the harness adds no route on the node side at all, not even the
+//     pods' /32s: the test loads netpolc's `<node>.routes` and `<node>.fdb`
+//     (routes.ts), and they alone must carry every packet. The snapshot's pool
+//     must be VXLAN (vxlanMode Always, ipipMode Never; this kernel has vxlan).
 //
 // Every veth is created inside one of our namespaces with its peer placed in
 // another of ours (`ip -n A link add … peer … netns B`): nothing ever
@@ -21,8 +29,12 @@ import type { NodeSpec, PodSpec, TopologySpec } from "./snapshot.js";
 const HOST_VETH_MAC = "ee:ee:ee:ee:ee:ee";
 const FABRIC_PREFIX_LEN = 24;
 
+/** Who routes between the nodes: the harness itself, or netpolc's emitted `.routes`/`.fdb` files. */
+export type Routing = "harness" | "emitted";
+
 export interface Topology {
   readonly spec: TopologySpec;
+  readonly routing: Routing;
   readonly fabricNs: string;
   /** node name → namespace */
   readonly nodeNs: ReadonlyMap<string, string>;
@@ -32,13 +44,32 @@ export interface Topology {
 
 export const podKey = (p: { namespace: string; name: string }): string => `${p.namespace}/${p.name}`;
 
-function checkAddresses(spec: TopologySpec): void {
+/** Every pod address lies here; wiping a node's emitted routes flushes exactly this range (routes.ts). */
+export const POD_RANGE = "192.168.0.0/16";
+
+function checkAddresses(spec: TopologySpec, routing: Routing): void {
   // The brief's address plan: fabric 10.77.0.0/24, pods from 192.168.0.0/16.
   for (const n of spec.nodes) {
     if (!n.ip.startsWith("10.77.0.")) throw new Error(`node ${n.name}: uplink ${n.ip} is outside 10.77.0.0/24`);
+    if (routing === "harness" && n.block === null) throw new Error(`node ${n.name}: the harness routes need an IPv4IPIPTunnelAddr annotation`);
   }
   for (const p of spec.pods) {
-    if (!p.ip.startsWith("192.168.")) throw new Error(`pod ${podKey(p)}: ${p.ip} is outside 192.168.0.0/16`);
+    if (!p.ip.startsWith("192.168.")) throw new Error(`pod ${podKey(p)}: ${p.ip} is outside ${POD_RANGE}`);
+  }
+  if (routing === "emitted") checkVxlanPools(spec);
+}
+
+/**
+ * Emitted routing runs on VXLAN only: this kernel has no ipip module, so a
+ * tunl0 route could not carry a packet. Every pool must say so, inside the pod range.
+ */
+function checkVxlanPools(spec: TopologySpec): void {
+  if (spec.pools.length === 0) throw new Error("emitted routing needs the snapshot's IPPool (vxlanMode Always, ipipMode Never)");
+  for (const p of spec.pools) {
+    if (p.vxlanMode !== "Always" || p.ipipMode !== "Never") {
+      throw new Error(`IPPool ${p.name}: emitted routing needs vxlanMode Always and ipipMode Never, not ${p.vxlanMode}/${p.ipipMode}`);
+    }
+    if (!/^192\.168\.\d+\.\d+\/(1[6-9]|2\d|3[0-2])$/.test(p.cidr)) throw new Error(`IPPool ${p.name}: ${p.cidr} is not inside ${POD_RANGE}`);
   }
 }
 
@@ -61,7 +92,7 @@ async function setUpNode(g: NsGuard, fabric: string, ns: string, uplink: string,
   });
 }
 
-async function setUpPod(g: NsGuard, nodeNs: string, ns: string, pod: PodSpec): Promise<void> {
+async function setUpPod(g: NsGuard, nodeNs: string, ns: string, pod: PodSpec, routing: Routing): Promise<void> {
   await g.ipBatch(ns, [
     `link add eth0 type veth peer name ${pod.iface} netns ${g.check(nodeNs)}`,
     "link set lo up",
@@ -74,7 +105,8 @@ async function setUpPod(g: NsGuard, nodeNs: string, ns: string, pod: PodSpec): P
   await g.ipBatch(nodeNs, [
     `link set ${pod.iface} address ${HOST_VETH_MAC}`,
     `link set ${pod.iface} up`,
-    `route add ${pod.ip}/32 dev ${pod.iface} scope link`,
+    // With emitted routing this route is the `.routes` file's (Felix and the CNI both add it on a real node).
+    ...(routing === "harness" ? [`route add ${pod.ip}/32 dev ${pod.iface} scope link`] : []),
   ]);
   await g.sysctls(nodeNs, {
     [`net.ipv4.conf.${pod.iface}.proxy_arp`]: "1",
@@ -93,9 +125,12 @@ function nodeRoutes(self: NodeSpec, all: readonly NodeSpec[]): string[] {
   return lines;
 }
 
-/** Build the namespaces, links and routes. On failure the caller's guard.deleteAll() cleans up. */
-export async function buildTopology(g: NsGuard, spec: TopologySpec): Promise<Topology> {
-  checkAddresses(spec);
+/**
+ * Build the namespaces and links, and with routing "harness" the routes. On
+ * failure the caller's guard.deleteAll() cleans up.
+ */
+export async function buildTopology(g: NsGuard, spec: TopologySpec, routing: Routing = "harness"): Promise<Topology> {
+  checkAddresses(spec, routing);
   const fabricNs = `${g.prefix}fab`;
   const nodeNs = new Map(spec.nodes.map((n, i) => [n.name, `${g.prefix}n${i}`]));
   const podNs = new Map(spec.pods.map((p, i) => [podKey(p), `${g.prefix}p${i}`]));
@@ -107,10 +142,10 @@ export async function buildTopology(g: NsGuard, spec: TopologySpec): Promise<Top
   await Promise.all(
     spec.nodes.map(async (n) => {
       for (const p of spec.pods.filter((q) => q.node === n.name)) {
-        await setUpPod(g, nodeNs.get(n.name)!, podNs.get(podKey(p))!, p);
+        await setUpPod(g, nodeNs.get(n.name)!, podNs.get(podKey(p))!, p, routing);
       }
-      await g.ipBatch(nodeNs.get(n.name)!, nodeRoutes(n, spec.nodes));
+      if (routing === "harness") await g.ipBatch(nodeNs.get(n.name)!, nodeRoutes(n, spec.nodes));
     }),
   );
-  return { spec, fabricNs, nodeNs, podNs };
+  return { spec, routing, fabricNs, nodeNs, podNs };
 }
