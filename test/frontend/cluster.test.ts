@@ -165,6 +165,8 @@ describe("nodes", () => {
     expect(errorsWithPos(bad)).toEqual([
       '3:74 node/invalid-value metadata.annotations[projectcalico.org/VXLANTunnelMACAddr]: Invalid value: "01:00:5e:00:00:01": must be a unicast MAC address (e.g. 66:3e:ca:5f:6a:3c)',
     ]);
+    // The kernel refuses an all-zero MAC for the device, and an all-zero FDB entry would be every unknown MAC's default.
+    expect(errorsWithPos(load(node("{name: n1, annotations: {projectcalico.org/VXLANTunnelMACAddr: '00:00:00:00:00:00'}}")))).toHaveLength(1);
   });
   it("falls back to the first IPv4 ExternalIP when there is no InternalIP", () => {
     const l = load(node("{name: n1}", "status: {addresses: [{type: ExternalIP, address: 203.0.113.7}]}"));

@@ -65,10 +65,10 @@ function annotationIPv4(value: string | undefined, allowPrefix: boolean, path: F
   return { ip: formatIP(4, ip.value), prefix: withPrefix ? Number(value.slice(slash + 1)) : null };
 }
 
-/** A unicast MAC in colon notation (what Felix writes back to the annotation), lower-cased. */
+/** A unicast MAC in colon notation (what Felix writes back to the annotation), lower-cased; all-zero is no address (the kernel refuses it). */
 function annotationMac(value: string | undefined, path: FieldPath, rep: FieldReporter): string | null {
   if (value === undefined || value === "") return null;
-  if (!/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/.test(value) || (parseInt(value.slice(0, 2), 16) & 1) === 1) {
+  if (!/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/.test(value) || (parseInt(value.slice(0, 2), 16) & 1) === 1 || /^[0:]+$/.test(value)) {
     rep.invalid(path, value, "must be a unicast MAC address (e.g. 66:3e:ca:5f:6a:3c)");
     return null;
   }
