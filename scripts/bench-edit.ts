@@ -4,7 +4,8 @@
 // test/scale/one-edit.test.ts (small), which asserts the exact answer.
 import { dump, load } from "js-yaml";
 import { parseArgs } from "../src/cli/args.js";
-import { COMPILE_FLAGS, runCompile } from "../src/cli/compile.js";
+import { runCompile } from "../src/cli/compile.js";
+import { COMPILE_FLAGS } from "../src/cli/flags.js";
 import type { InputFile } from "../src/frontend/index.js";
 
 export interface OutputDiff {

@@ -209,8 +209,8 @@ describe("netpolc ipam: usage, invalid and hostile input", () => {
   it("--help prints the usage with the ipam options", async () => {
     const r = await run(["ipam", "--help"]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain("  netpolc ipam [-o wide] [--format text|json] [--route-programmer bird|felix] <inputs...>\n");
-    expect(r.out).toContain("ipam options:\n  -o, --output FMT");
+    expect(r.out).toContain("Usage: netpolc ipam [-o wide] [--format text|json] <inputs...>\n");
+    expect(r.out).toContain("Options:\n  -o, --output FMT");
     expect(r.out).toContain("--route-programmer WHO");
   });
 

@@ -160,11 +160,11 @@ describe("netpolc verify", () => {
     expect(r.err).toContain('node "nope" is not in the snapshot');
   });
 
-  it("--help lists verify and explain", async () => {
+  it("verify --help and explain --help print their own usage", async () => {
     const r = await run(["verify", "--help"]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain("netpolc verify [options] <inputs...>");
-    expect(r.out).toContain("netpolc explain --from");
+    expect(r.out).toContain("Usage: netpolc verify [options] <inputs...>");
+    expect((await run(["explain", "--help"])).out).toContain("Usage: netpolc explain --from NS/POD|IP --to NS/POD|IP --port PORT[/PROTO]");
   });
 });
 

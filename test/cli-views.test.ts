@@ -133,11 +133,11 @@ describe("netpolc rules", () => {
 });
 
 describe("usage", () => {
-  it("--help lists the view commands and their options", async () => {
+  it("--help lists the view commands; each command's --help its options", async () => {
     const r = await run(["--help"]);
-    for (const s of ["netpolc matrix", "netpolc workloads", "netpolc rules", "--against PATH", "--all-namespaces", "--chain CHAIN"]) {
-      expect(r.out).toContain(s);
-    }
-    expect((await run(["matrix", "--help"])).code).toBe(0);
+    for (const s of ["  matrix ", "  workloads ", "  rules "]) expect(r.out).toContain(s);
+    expect((await run(["matrix", "--help"])).out).toContain("--against PATH");
+    expect((await run(["workloads", "--help"])).out).toContain("--all-namespaces");
+    expect((await run(["rules", "--help"])).out).toContain("--chain CHAIN");
   });
 });

@@ -15,17 +15,19 @@ const run = runCli;
 const tmp = (): string => mkdtempSync(join(tmpdir(), "netpolc-cli-"));
 
 describe("netpolc CLI", () => {
-  it("--help goes to stdout and exits 0", async () => {
+  it("--help goes to stdout and exits 0; compile --help lists compile's options", async () => {
     const r = await run(["--help"]);
-    expect(r.code).toBe(0);
-    expect(r.err).toBe("");
-    expect(r.out).toContain("netpolc compile [options] <inputs...>");
-    for (const f of ["--output", "--node", "--emit", "--format"]) expect(r.out).toContain(f);
+    expect([r.code, r.err]).toEqual([0, ""]);
+    expect(r.out).toContain("Usage: netpolc <command> [options] <inputs...>");
+    const c = await run(["compile", "--help"]);
+    expect(c.out).toContain("Usage: netpolc compile [options] <inputs...>");
+    for (const f of ["--output", "--node", "--emit", "--format"]) expect(c.out).toContain(f);
   });
 
-  it("no arguments prints usage and exits 2", async () => {
+  it("no arguments prints the short command list on stderr and exits 2", async () => {
     const r = await run([]);
-    expect(r.code).toBe(2);
+    expect([r.code, r.out]).toEqual([2, ""]);
+    expect(r.err).toContain("Commands: compile, verify, explain");
   });
 
   it("unknown options and commands are usage errors (exit 2, stderr only)", async () => {

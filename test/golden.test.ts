@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../src/cli/args.js";
-import { COMPILE_FLAGS, runCompile } from "../src/cli/compile.js";
+import { runCompile } from "../src/cli/compile.js";
+import { COMPILE_FLAGS } from "../src/cli/flags.js";
 import { byteCompare } from "../src/ruleset/writer.js";
 import { compile, emitsSaveText } from "../src/pipeline.js";
 import { compileOptionsFrom } from "../src/cli/compile.js";

@@ -1,7 +1,7 @@
 // Regenerates cst.ts (the CST typings) from the grammar. Run after changing
 // parser.ts:  node --loader ts-node/esm grammar/calico-selector/generate-cst.ts > grammar/calico-selector/cst.ts
 // test/ruleset/grammar-cst.test.ts fails when the committed file is stale.
-import { generateCstDts } from "chevrotain";
+import { generateCstDts } from "../chevrotain.js";
 import { calicoSelectorParser } from "./parser.js";
 
 export function calicoSelectorCstTypings(): string {

@@ -12,7 +12,7 @@
 //
 // No semantics here: the tree, the nesting cap and the label length limit are
 // in src/frontend/validation/calico-selector.ts.
-import { CstParser, EOF } from "chevrotain";
+import { CstParser, EOF } from "../chevrotain.js";
 import type { IParserErrorMessageProvider, IToken } from "chevrotain";
 import * as T from "./tokens.js";
 

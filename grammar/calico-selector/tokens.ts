@@ -20,7 +20,7 @@
 // `ends with`, `has( )`, `all( )` and `global( )`, and did not demand a word
 // boundary after `contains`/`starts with`/`ends with`; both differ only on
 // selectors that are odd (line breaks there) or fail to parse either way.
-import { createToken, Lexer } from "chevrotain";
+import { createToken, Lexer } from "../chevrotain.js";
 import type { CustomPatternMatcherFunc, IToken, TokenType } from "chevrotain";
 
 export const Whitespace = createToken({ name: "Whitespace", pattern: /[ \t]+/, group: Lexer.SKIPPED });

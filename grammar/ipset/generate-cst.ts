@@ -1,6 +1,6 @@
 // Regenerates cst.ts from the grammar:  node --loader ts-node/esm grammar/ipset/generate-cst.ts > grammar/ipset/cst.ts
 // test/ruleset/grammar-cst.test.ts fails when the committed file is stale.
-import { generateCstDts } from "chevrotain";
+import { generateCstDts } from "../chevrotain.js";
 import { ipsetParser } from "./parser.js";
 
 export function ipsetCstTypings(): string {

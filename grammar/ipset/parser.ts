@@ -7,7 +7,7 @@
 //   flush   := 'flush' Word?
 //   destroy := 'destroy' Word?
 //   swap    := 'swap' Word Word
-import { CstParser } from "chevrotain";
+import { CstParser } from "../chevrotain.js";
 import type { IParserErrorMessageProvider, TokenType } from "chevrotain";
 import * as T from "./tokens.js";
 

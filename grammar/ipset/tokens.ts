@@ -1,7 +1,7 @@
 // Tokens of `ipset save` / `ipset restore` text (ipset(8) "restore": one
 // command per line, `#` comment lines). Lexing only; meaning is in
 // src/ruleset/ipset-parser.ts.
-import { createToken, Lexer } from "chevrotain";
+import { createToken, Lexer } from "../chevrotain.js";
 import type { TokenType } from "chevrotain";
 
 export const Newline = createToken({ name: "Newline", pattern: /\r?\n/, line_breaks: true });

@@ -1,7 +1,7 @@
 // Regenerates cst.ts (the CST typings) from the grammar. Run after changing
 // parser.ts:  node --loader ts-node/esm grammar/iptables-save/generate-cst.ts > grammar/iptables-save/cst.ts
 // test/ruleset/grammar-cst.test.ts fails when the committed file is stale.
-import { generateCstDts } from "chevrotain";
+import { generateCstDts } from "../chevrotain.js";
 import { iptablesSaveParser } from "./parser.js";
 
 export function iptablesCstTypings(): string {

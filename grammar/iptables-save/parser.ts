@@ -17,7 +17,7 @@
 // An option's arguments are simply the Args up to the next flag, `--option`
 // or `!`: the grammar knows no option arities (that is semantics, and
 // iptables-save never prints an argument that looks like a flag).
-import { CstParser } from "chevrotain";
+import { CstParser } from "../chevrotain.js";
 import type { IParserErrorMessageProvider, TokenType } from "chevrotain";
 import * as T from "./tokens.js";
 

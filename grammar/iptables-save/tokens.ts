@@ -9,7 +9,7 @@
 // (multiport) stays a LongOpt instead of lexing as `--source` + `-ports`.
 // The lexer never splits on anything but whitespace and `"`, matching
 // iptables-restore's own tokenizer (iptables/iptables-restore.c add_param_to_argv).
-import { createToken, Lexer } from "chevrotain";
+import { createToken, Lexer } from "../chevrotain.js";
 import type { TokenType } from "chevrotain";
 
 export const Newline = createToken({ name: "Newline", pattern: /\r?\n/, line_breaks: true });

@@ -1,6 +1,6 @@
 // Regenerates cst.ts from the grammar:  node --loader ts-node/esm grammar/routes/generate-cst.ts > grammar/routes/cst.ts
 // test/ruleset/grammar-cst.test.ts fails when the committed file is stale.
-import { generateCstDts } from "chevrotain";
+import { generateCstDts } from "../chevrotain.js";
 import { routesParser } from "./parser.js";
 
 export function routesCstTypings(): string {

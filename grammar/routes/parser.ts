@@ -19,7 +19,7 @@
 // missing value ("expected a value after via") or a keyword of another
 // command is a syntax error at its word. `type` splits `link add`: ip parses
 // what follows it with the link type's own options (ip/iplink.c iplink_parse).
-import { CstParser } from "chevrotain";
+import { CstParser } from "../chevrotain.js";
 import type { IParserErrorMessageProvider, TokenType } from "chevrotain";
 import * as T from "./tokens.js";
 

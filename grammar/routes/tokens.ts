@@ -8,7 +8,7 @@
 // quote is a lexing error here rather than a second quoting rule (see
 // route-parser.ts). A trailing backslash (line continuation) is a Word that
 // no command accepts.
-import { createToken, Lexer } from "chevrotain";
+import { createToken, Lexer } from "../chevrotain.js";
 import type { TokenType } from "chevrotain";
 
 export const Newline = createToken({ name: "Newline", pattern: /\r?\n/, line_breaks: true });

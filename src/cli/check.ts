@@ -4,7 +4,7 @@
 // Findings are this command's results, so they go to stdout (like verify's
 // report); usage and internal errors go to stderr.
 import { compile, OUTPUT_FILE, outputFiles, type CompileOptions } from "../pipeline.js";
-import { compileOptionsFrom, OUTPUT_FLAGS } from "./compile.js";
+import { compileOptionsFrom } from "./compile.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { locate, renderGithub, renderJson, renderText, sortDiagnostics, type LocatedDiagnostic } from "../diagnostics/render.js";
 import { DiagnosticSink } from "../diagnostics/diagnostic.js";
@@ -17,7 +17,9 @@ import { diffOutputDirs, type OutputTree } from "../review/output-diff.js";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { flag, flagAll, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { CHECK_FLAGS } from "./flags.js";
 import { gatherInputs } from "./inputs.js";
+import { VERSION } from "./version.js";
 import type { TextResult } from "./verify.js";
 
 /** What a command needs of main's Io (kept structural so this file does not import main). */
@@ -27,14 +29,6 @@ export interface CommandIo {
   readonly readStdin: () => string;
 }
 
-export const CHECK_FLAGS: readonly FlagSpec[] = [
-  { name: "format", value: "FMT", choices: ["text", "json", "github", "sarif"], help: "findings format on stdout (default text; sarif = SARIF 2.1.0 for code scanning)" },
-  { name: "max-warnings", value: "N", help: "exit 1 when there are more than N warnings (default: warnings never fail)" },
-  { name: "disable", value: "ID,...", repeatable: true, help: `turn lints off (ids with or without "lint/"): ${LINT_RULES.map((r) => r.id.slice("lint/".length)).join(", ")}` },
-  { name: "expected", value: "DIR", help: "also fail when the compiled output committed in DIR is stale, printing the rule diff (compiled with the compile flags given here, e.g. -O2)" },
-  { name: "help", short: "h", help: "show this help" },
-  ...OUTPUT_FLAGS,
-];
 
 export type ReadTree = (dir: string) => OutputTree | null;
 
@@ -133,14 +127,10 @@ export function readOutputDir(dir: string): OutputTree | null {
 
 
 
-export function checkCommand(rest: readonly string[], io: CommandIo, usage: string, version: string): number {
+export function checkCommand(rest: readonly string[], io: CommandIo): number {
   const args = parseArgs(rest, CHECK_FLAGS);
-  if (has(args, "help")) {
-    io.stdout(usage);
-    return 0;
-  }
   const paths = args.positionals.length ? args.positionals : ["."];
-  const res = runCheck(gatherInputs(paths, io.readStdin), args, readOutputDir, version);
+  const res = runCheck(gatherInputs(paths, io.readStdin), args, readOutputDir, VERSION);
   if (res.stderr) io.stderr(res.stderr);
   if (res.stdout) io.stdout(res.stdout);
   return res.exitCode;

@@ -5,37 +5,15 @@ import { DEFAULT_KUBE_PROXY_OPTIONS, KUBE_PROXY_VERSIONS, type KubeProxyOptions,
 import type { TableName } from "../ruleset/types.js";
 import { renderAll, type DiagnosticFormat } from "../diagnostics/render.js";
 import type { FrontendThreads, InputFile } from "../frontend/index.js";
-import { flag, flagAll, has, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
-import { withProgress } from "./progress.js";
+import { flag, flagAll, has, parseArgs, UsageError, type ParsedArgs } from "./args.js";
+import { gatherInputs } from "./inputs.js";
+import type { Io } from "./io.js";
+import { NO_PROGRESS, progressFor, type Progress } from "./progress.js";
+import { writeOutputs } from "./write.js";
+import { COMPILE_FLAGS } from "./flags.js";
+import type { Model } from "../ir/policy.js";
 import { PASS_NAMES, selectPasses, statsText, statsTrail, type OptimizeOptions } from "../optimize/index.js";
 
-export const COMPILE_FLAGS: readonly FlagSpec[] = [
-  { name: "output", short: "o", value: "DIR", help: "write <node>.iptables, <node>.ipsets and <node>.routes (and <node>.fdb with VXLAN) for every node into DIR" },
-  { name: "node", value: "NAME", repeatable: true, help: "only this node (repeatable)" },
-  { name: "emit", value: "KIND", choices: ["iptables", "ipsets", "routes", "fdb", "all"], help: "print one node's output to stdout instead of writing files (fdb: VXLAN forwarding entries, bridge -batch)" },
-  { name: "format", value: "FMT", choices: ["text", "json", "github"], help: "diagnostics format on stderr (default text)" },
-  { name: "verbose", short: "v", help: "also print notes (pods that are not endpoints, implicit namespaces, ...)" },
-  { name: "protocol-numbers", help: "print IPIP as `-p 4` instead of `-p ipencap` (for hosts without /etc/protocols)" },
-  { name: "no-random-fully", help: "omit MASQUERADE --random-fully (iptables < 1.6.2 or kernel < 3.14)" },
-  { name: "builtin-policy", value: "POLICY", choices: ["ACCEPT", "DROP"], help: "policy printed for built-in chains (default ACCEPT)" },
-  { name: "endpoint-to-host-action", value: "ACTION", choices: ["ACCEPT", "DROP", "RETURN"], help: "Felix DefaultEndpointToHostAction (default ACCEPT)" },
-  { name: "route-programmer", value: "WHO", choices: ["bird", "felix"], help: "who programs IPIP cluster routes and blackholes: bird (default; Calico up to 3.32) or felix (FelixConfiguration programClusterRoutes: Enabled, the default from 3.33); VXLAN routes are always Felix's" },
-  { name: "uplink", value: "IFACE", help: "the host interface holding the node's address, named in same-subnet routes Felix programs (default eth0)" },
-  { name: "backend", value: "NAME", choices: ["both", "calico", "kube-proxy"], help: "which agents program the node (default both: Calico, plus kube-proxy's KUBE-* chains when the inputs hold Services, EndpointSlices or a KubeProxyConfiguration)" },
-  { name: "kube-proxy-version", value: "V", choices: KUBE_PROXY_VERSIONS, help: "kube-proxy whose rules to reproduce: 1.29 (default), 1.31 (nfacct counters), 1.13 (KUBE-XLB era)" },
-  { name: "as-saved", help: "with --backend kube-proxy: print the node's KUBE-* state as iptables-save shows it, not kube-proxy's restore payload in its unit tests' sorted layout" },
-  { name: "list-rules", value: "TABLE", choices: ["raw", "mangle", "nat", "filter"], help: "print what `iptables -t TABLE -S` shows instead of iptables-save text (implies --as-saved)" },
-  { name: "random-fully", help: "kube-proxy: MASQUERADE --random-fully in KUBE-POSTROUTING (iptables >= 1.6.2; Calico's is on unless --no-random-fully)" },
-  { name: "masquerade-mark", value: "STYLE", choices: ["short", "padded"], help: "kube-proxy restore text spells its mark 0x4000 (short, its unit tests; default) or 0x00004000 (padded, real kube-proxy); iptables-save prints 0x4000 either way" },
-  { name: "ip-family", value: "N", choices: ["4", "6"], help: "with --backend kube-proxy: the proxier's family (6 gives ip6tables rules)" },
-  { name: "service-order", value: "LIST", help: "kube-proxy: service ports NS/NAME[:PORT], comma-separated, in the order kube-proxy walked them (Go map order, random per sync) to reproduce a captured node; the rest follow sorted" },
-  { name: "opt-level", short: "O", value: "N", choices: ["0", "1", "2"], help: "optimisation level: 1 (default) is Felix's own layout byte for byte, 0 the same; 2 runs the optimizer passes (-O2)" },
-  { name: "passes", value: "LIST", help: `with -O2: run only these passes, comma-separated (${PASS_NAMES.join(", ")})` },
-  { name: "no-pass", value: "NAME", repeatable: true, help: "with -O2: disable this pass (repeatable)" },
-  { name: "jobs", short: "j", value: "N", help: "threads: 1 keeps to one; default auto: input files are read on one thread per core (up to 4) when there are several MiB of them, and 32 or more output files are created on a helper thread; the output is the same either way" },
-  { name: "stats", help: "print per node rules, chains, sets and set members before and after each pass (to stderr)" },
-  { name: "help", short: "h", help: "show this help" },
-];
 
 /** Interface names as the kernel takes them (IFNAMSIZ − 1, no `/`, whitespace, `:`), so a flag cannot inject text into routes. */
 const IFACE = /^(?!\.\.?$)[A-Za-z0-9_.@-]{1,15}$/;
@@ -87,8 +65,6 @@ function kubeProxyOptionsFrom(args: ParsedArgs): KubeProxyOptions {
  * `check --expected` take them too, so that output committed with, say, -O2
  * or --backend calico is compared with what those options compile to.
  */
-const NOT_OUTPUT_SHAPING = new Set(["output", "node", "emit", "format", "verbose", "stats", "jobs", "help"]);
-export const OUTPUT_FLAGS: readonly FlagSpec[] = COMPILE_FLAGS.filter((f) => !NOT_OUTPUT_SHAPING.has(f.name));
 
 function jobsFrom(args: ParsedArgs): FrontendThreads {
   const v = flag(args, "jobs") ?? "auto";
@@ -121,15 +97,27 @@ export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
   };
 }
 
-/** Runs compile on already-read inputs; pure, so tests and the golden runner use it directly. */
-export function runCompile(files: readonly InputFile[], args: ParsedArgs): CommandResult {
+/** Progress per node rendered: the files are rendered while they are written, after runCompile returns. */
+function nodeProgress(opts: CompileOptions, progress: Progress): CompileOptions {
+  if (progress === NO_PROGRESS) return opts;
+  let started = false;
+  const onNode = (model: Model): void => {
+    if (!started) progress.stage("compiling", opts.nodes.length || model.cluster.nodes.length, "nodes");
+    else progress.tick();
+    started = true;
+  };
+  return { ...opts, onNode };
+}
+
+/** Runs compile on already-read inputs; pure (progress is a callback), so tests and the golden runner use it directly. */
+export function runCompile(files: readonly InputFile[], args: ParsedArgs, progress: Progress = NO_PROGRESS): CommandResult {
   const outputDir = flag(args, "output") ?? null;
   const emit = flag(args, "emit") as EmitKind | "all" | undefined;
   if (!outputDir && !emit) throw new UsageError("compile needs -o DIR or --emit KIND");
   if (outputDir && emit) throw new UsageError("-o and --emit cannot be combined");
   const format = (flag(args, "format") ?? "text") as DiagnosticFormat;
   const opts = compileOptionsFrom(args);
-  const res = compile(files, withProgress(opts));
+  const res = compile(files, nodeProgress(opts, progress));
   const shown = has(args, "verbose") ? res.diag.all : res.diag.all.filter((d) => d.severity !== "note");
   let stderr = renderAll(shown, res.sources, format);
   const fail = (code: number, extra = ""): CommandResult => ({
@@ -159,4 +147,24 @@ function statsReport(files: readonly InputFile[], opts: CompileOptions, res: Ret
   const passes = opts.optimize && opts.optimize.level >= 2 ? selectPasses(opts.optimize.passes, []) : [];
   const header = "node\tafter\trules\tchains\tsets\tmembers\n";
   return header + base.outputs.map((out) => statsText(out.node, statsTrail(res.model!, out, opts.calico, passes))).join("");
+}
+
+/** `netpolc compile`: read the inputs, compile, write the files (or print one node's); progress while nodes render. */
+export function compileCommand(rest: readonly string[], io: Io): number {
+  const args = parseArgs(rest, COMPILE_FLAGS);
+  if (args.positionals.length === 0) throw new UsageError("compile needs at least one input file or directory");
+  const inputs = gatherInputs(args.positionals, io.readStdin);
+  const progress = progressFor(io, args, flag(args, "format"));
+  try {
+    const res = runCompile(inputs, args, progress);
+    if (res.stderr) io.stderr(res.stderr);
+    if (res.exitCode !== 0) return res.exitCode;
+    // --jobs 1 keeps everything on this thread, file writing included.
+    if (res.outputDir) writeOutputs(res.outputDir, res.files, res.pruneStale, flag(args, "jobs") !== "1");
+    progress.done();
+    if (res.stdout) io.stdout(res.stdout);
+    return 0;
+  } finally {
+    progress.done();
+  }
 }

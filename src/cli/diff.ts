@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { compile, DEFAULT_COMPILE_OPTIONS, OUTPUT_FILE, outputFiles, type CompileOptions } from "../pipeline.js";
-import { compileOptionsFrom, OUTPUT_FLAGS } from "./compile.js";
+import { compileOptionsFrom } from "./compile.js";
 import { renderAll } from "../diagnostics/render.js";
 import type { InputFile } from "../frontend/index.js";
 import { diffFlows, type ModelSide } from "../review/flow-diff.js";
@@ -15,16 +15,11 @@ import { diffOutputDirs, type OutputTree } from "../review/output-diff.js";
 import { diffJson, diffMarkdown, diffText, reportChanged, type DiffReport } from "../review/render-diff.js";
 import { byteCompare } from "../ruleset/writer.js";
 import { flag, has, parseArgs, UsageError, type FlagSpec } from "./args.js";
+import { DIFF_FLAGS } from "./flags.js";
 import type { CommandIo } from "./check.js";
 import { gatherInputs } from "./inputs.js";
 import type { TextResult } from "./verify.js";
 
-export const DIFF_FLAGS: readonly FlagSpec[] = [
-  { name: "git", value: "A..B", help: "compare revisions A and B of the repository in the current directory (B defaults to HEAD); positionals are then paths inside it (default: all)" },
-  { name: "format", value: "FMT", choices: ["text", "json", "markdown"], help: "report format on stdout (default text; markdown for a pull-request comment)" },
-  { name: "help", short: "h", help: "show this help" },
-  ...OUTPUT_FLAGS,
-];
 
 /** One side: inputs to compile, or compiled output (a directory of `<node>.*` files, or one node's iptables-save dump). */
 export type Side =
@@ -152,12 +147,8 @@ export function runDiff(oldSide: Side, newSide: Side, format: string, opts: Comp
   return { exitCode: reportChanged(report) ? 1 : 0, stdout, stderr: "" };
 }
 
-export function diffCommand(rest: readonly string[], io: CommandIo, usage: string): number {
+export function diffCommand(rest: readonly string[], io: CommandIo): number {
   const args = parseArgs(rest, DIFF_FLAGS);
-  if (has(args, "help")) {
-    io.stdout(usage);
-    return 0;
-  }
   const format = flag(args, "format") ?? "text";
   const range = flag(args, "git");
   let sides: [Side, Side];

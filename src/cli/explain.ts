@@ -6,18 +6,10 @@ import type { InputFile } from "../frontend/index.js";
 import { endpointAt, type Flow, type FlowEndpoint } from "../semantics/index.js";
 import { explainAgrees, explainFlow, explainText, hopsFor, stableJson, topologyOf, type Simulate, type VerifyContext } from "../verify/index.js";
 import { flag, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
-import { COMPILE_FLAGS } from "./compile.js";
-import { loadRules, type ReadFile, type TextResult } from "./verify.js";
+import { EXPLAIN_FLAGS } from "./flags.js";
+import type { Io } from "./io.js";
+import { loadRules, runChecker, type ReadFile, type TextResult } from "./verify.js";
 
-export const EXPLAIN_FLAGS: readonly FlagSpec[] = [
-  { name: "from", value: "NS/POD|IP", help: "the flow's source: a pod or an address" },
-  { name: "to", value: "NS/POD|IP", help: "the flow's destination: a pod or an address" },
-  { name: "port", value: "PORT[/PROTO]", help: "destination port and protocol, e.g. 9080/TCP (default protocol TCP)" },
-  { name: "rules", value: "DIR", help: "explain with DIR/<node>.iptables, .ipsets and .routes (and .fdb) instead of compiling" },
-  { name: "format", value: "FMT", choices: ["text", "json"], help: "output format (default text)" },
-  ...COMPILE_FLAGS.filter((f) => f.name === "route-programmer" || f.name === "uplink"),
-  { name: "help", short: "h", help: "show this help" },
-];
 
 const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
 
@@ -72,4 +64,8 @@ export function runExplain(files: readonly InputFile[], args: ParsedArgs, simula
   const view = explainFlow(loaded.ctx, loaded.rules, flowFrom(loaded.ctx.model, args));
   const stdout = flag(args, "format") === "json" ? stableJson(view) : explainText(view);
   return { exitCode: explainAgrees(view) ? 0 : 1, stdout, stderr: loaded.stderr };
+}
+
+export function explainCommand(rest: readonly string[], io: Io): number {
+  return runChecker("explain", rest, io, EXPLAIN_FLAGS, runExplain);
 }

@@ -7,16 +7,10 @@ import { ipamJson } from "../views/ipam-json.js";
 import { ipamText } from "../views/ipam-text.js";
 import { loadForView } from "../views/load.js";
 import { flag, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
-import { COMPILE_FLAGS } from "./compile.js";
+import { IPAM_FLAGS } from "./flags.js";
 import { gatherInputs } from "./inputs.js";
 import type { TextResult } from "./verify.js";
 
-export const IPAM_FLAGS: readonly FlagSpec[] = [
-  { name: "output", short: "o", value: "FMT", choices: ["wide"], help: "wide: per block its pool, encapsulation, owner and how it was decided, Felix's and BIRD's owners, tunnel addresses; and a node table" },
-  { name: "format", value: "FMT", choices: ["text", "json"], help: "what to print on stdout (default text; json holds everything -o wide shows)" },
-  ...COMPILE_FLAGS.filter((f) => f.name === "route-programmer"),
-  { name: "help", short: "h", help: "show this help" },
-];
 
 export function runIpam(files: readonly InputFile[], args: ParsedArgs): TextResult {
   const loaded = loadForView(files);
@@ -27,12 +21,8 @@ export function runIpam(files: readonly InputFile[], args: ParsedArgs): TextResu
   return { exitCode: 0, stdout, stderr: loaded.stderr };
 }
 
-export function ipamCommand(rest: readonly string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; readStdin: () => string }, usage: string): number {
+export function ipamCommand(rest: readonly string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; readStdin: () => string }): number {
   const args = parseArgs(rest, IPAM_FLAGS);
-  if (has(args, "help")) {
-    io.stdout(usage);
-    return 0;
-  }
   if (args.positionals.length === 0) throw new UsageError("ipam needs at least one input file or directory");
   const res = runIpam(gatherInputs(args.positionals, io.readStdin), args);
   if (res.stderr) io.stderr(res.stderr);

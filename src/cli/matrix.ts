@@ -10,17 +10,10 @@ import { matrixHtml } from "../views/matrix-html.js";
 import { loadForView } from "../views/load.js";
 import type { InputFile } from "../frontend/index.js";
 import { flag, flagAll, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { MATRIX_FLAGS } from "./flags.js";
 import { gatherInputs } from "./inputs.js";
 import type { TextResult } from "./verify.js";
 
-export const MATRIX_FLAGS: readonly FlagSpec[] = [
-  { name: "port", value: "PORT[/PROTO]", repeatable: true, help: "one table for this port (number or container port name; default protocol TCP); repeatable (default: every port a policy mentions, plus one none does)" },
-  { name: "by", value: "WHAT", choices: ["pod", "namespace"], help: "rows and columns are pods (default) or namespaces" },
-  { name: "format", value: "FMT", choices: ["text", "json", "html"], help: "what to print on stdout (default text; nothing when only --html is given)" },
-  { name: "html", value: "FILE", help: "write the HTML page (one tab per port, hover for the deciding rule) to FILE" },
-  { name: "against", value: "PATH", repeatable: true, help: "old inputs (repeatable): mark the cells whose verdict differs from theirs" },
-  { name: "help", short: "h", help: "show this help" },
-];
 
 const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
 const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -72,12 +65,8 @@ interface CommandIo {
   readonly readStdin: () => string;
 }
 
-export function matrixCommand(rest: readonly string[], io: CommandIo, usage: string): number {
+export function matrixCommand(rest: readonly string[], io: CommandIo): number {
   const args = parseArgs(rest, MATRIX_FLAGS);
-  if (has(args, "help")) {
-    io.stdout(usage);
-    return 0;
-  }
   if (args.positionals.length === 0) throw new UsageError("matrix needs at least one input file or directory");
   const against = flagAll(args, "against");
   const res = runMatrix(gatherInputs(args.positionals, io.readStdin), args, against.length ? gatherInputs(against, io.readStdin) : null);

@@ -7,15 +7,10 @@ import type { TableName } from "../ruleset/types.js";
 import type { InputFile } from "../frontend/index.js";
 import { compileOptionsFrom } from "./compile.js";
 import { flag, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { RULES_FLAGS } from "./flags.js";
 import { gatherInputs } from "./inputs.js";
 import type { TextResult } from "./verify.js";
 
-export const RULES_FLAGS: readonly FlagSpec[] = [
-  { name: "node", value: "NAME", help: "the node whose rules to list (required)" },
-  { name: "table", short: "t", value: "TABLE", choices: ["raw", "mangle", "nat", "filter"], help: "the table (default filter)" },
-  { name: "chain", value: "CHAIN", help: "only this chain, as `iptables -S CHAIN` prints it" },
-  { name: "help", short: "h", help: "show this help" },
-];
 
 /** `-P C …`, `-N C` and `-A C …` lines of chain `c` (iptables -S CHAIN prints exactly these, in this order). */
 function chainLines(text: string, c: string): string[] {
@@ -40,12 +35,8 @@ export function runRules(files: readonly InputFile[], args: ParsedArgs): TextRes
   return { exitCode: 0, stdout: lines.join("\n") + "\n", stderr };
 }
 
-export function rulesCommand(rest: readonly string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; readStdin: () => string }, usage: string): number {
+export function rulesCommand(rest: readonly string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; readStdin: () => string }): number {
   const args = parseArgs(rest, RULES_FLAGS);
-  if (has(args, "help")) {
-    io.stdout(usage);
-    return 0;
-  }
   if (args.positionals.length === 0) throw new UsageError("rules needs at least one input file or directory");
   const res = runRules(gatherInputs(args.positionals, io.readStdin), args);
   if (res.stderr) io.stderr(res.stderr);

@@ -10,19 +10,16 @@ import {
   contextOf, fdbFile, inferredRoutesNote, ipsetsFile, iptablesFile, plannedFlows, routesFile, routeTableFromText, rulesFromOutput, rulesFromText, stableJson,
   verifyReport, verifyText, type NodeRules, type RouteTable, type Simulate, type VerifyContext,
 } from "../verify/index.js";
-import { flag, flagAll, type FlagSpec, type ParsedArgs } from "./args.js";
-import { COMPILE_FLAGS, optimizeOptionsFrom, routeOptionsFrom } from "./compile.js";
+import { existsSync, readFileSync } from "node:fs";
+import { simulatePath } from "../ruleset/simulate.js";
+import { flag, flagAll, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { gatherInputs } from "./inputs.js";
+import type { Io } from "./io.js";
+import { NO_PROGRESS, progressFor, type Progress } from "./progress.js";
+import { VERIFY_FLAGS } from "./flags.js";
+import { optimizeOptionsFrom, routeOptionsFrom } from "./compile.js";
 
-/** verify compiles exactly as `compile` would at the same -O level and passes, and routes as it would. */
-const OPTIMIZE_FLAG_NAMES = new Set(["opt-level", "passes", "no-pass", "route-programmer", "uplink"]);
 
-export const VERIFY_FLAGS: readonly FlagSpec[] = [
-  { name: "rules", value: "DIR", help: "check DIR/<node>.iptables, .ipsets and .routes (and .fdb) instead of compiling the inputs" },
-  { name: "node", value: "NAME", repeatable: true, help: "only flows that cross this node (repeatable)" },
-  { name: "format", value: "FMT", choices: ["text", "json"], help: "report and diagnostics format (default text)" },
-  ...COMPILE_FLAGS.filter((f) => OPTIMIZE_FLAG_NAMES.has(f.name)),
-  { name: "help", short: "h", help: "show this help" },
-];
 
 export interface TextResult {
   readonly exitCode: number;
@@ -134,13 +131,38 @@ export function loadRules(
   return { ctx, rules, stderr: renderDiagnostics([...shown, ...problems], format) };
 }
 
-export function runVerify(files: readonly InputFile[], args: ParsedArgs, simulate: Simulate, readFile: ReadFile): TextResult {
+export function runVerify(files: readonly InputFile[], args: ParsedArgs, simulate: Simulate, readFile: ReadFile, progress: Progress = NO_PROGRESS): TextResult {
   const onlyNodes = flagAll(args, "node");
   const loaded = loadRules(files, args, simulate, readFile, (ctx) => plannedFlows(ctx, onlyNodes).nodes);
   if ("exitCode" in loaded) return loaded;
   const { flows } = plannedFlows(loaded.ctx, onlyNodes, loaded.rules);
-  const report = verifyReport(loaded.ctx, loaded.rules, flows);
+  progress.stage("verifying", flows.length, "flows");
+  const report = verifyReport(loaded.ctx, loaded.rules, flows, () => progress.tick());
   const stdout = flag(args, "format") === "json" ? stableJson(report) : verifyText(report);
   const note = flag(args, "format") === "json" ? "" : inferredRoutesNote(report);
   return { exitCode: report.failures.length ? 1 : 0, stdout, stderr: loaded.stderr + note };
+}
+
+const readIfExists: ReadFile = (path) => (existsSync(path) ? readFileSync(path, "utf8") : null);
+
+/** verify and explain share their shape: inputs, a report on stdout, diagnostics on stderr. */
+export function runChecker(
+  name: string, rest: readonly string[], io: Io, flags: readonly FlagSpec[], run: (files: readonly InputFile[], args: ParsedArgs, simulate: Simulate, readFile: ReadFile, progress: Progress) => TextResult,
+): number {
+  const args = parseArgs(rest, flags);
+  if (args.positionals.length === 0) throw new UsageError(`${name} needs at least one input file or directory`);
+  const progress = progressFor(io, args, flag(args, "format"));
+  try {
+    const res = run(gatherInputs(args.positionals, io.readStdin), args, simulatePath, readIfExists, progress);
+    progress.done();
+    if (res.stderr) io.stderr(res.stderr);
+    if (res.stdout) io.stdout(res.stdout);
+    return res.exitCode;
+  } finally {
+    progress.done();
+  }
+}
+
+export function verifyCommand(rest: readonly string[], io: Io): number {
+  return runChecker("verify", rest, io, VERIFY_FLAGS, runVerify);
 }

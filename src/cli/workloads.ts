@@ -4,14 +4,10 @@ import type { InputFile } from "../frontend/index.js";
 import { loadForView } from "../views/load.js";
 import { workloadRows, workloadsTable } from "../views/workloads.js";
 import { flag, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { WORKLOADS_FLAGS } from "./flags.js";
 import { gatherInputs } from "./inputs.js";
 import type { TextResult } from "./verify.js";
 
-export const WORKLOADS_FLAGS: readonly FlagSpec[] = [
-  { name: "namespace", short: "n", value: "NS", help: "list this namespace's workload endpoints (default: default, as calicoctl)" },
-  { name: "all-namespaces", short: "A", help: "every namespace, with a NAMESPACE column (calicoctl -A)" },
-  { name: "help", short: "h", help: "show this help" },
-];
 
 export function runWorkloads(files: readonly InputFile[], args: ParsedArgs): TextResult {
   if (has(args, "all-namespaces") && has(args, "namespace")) throw new UsageError("-n and -A cannot be combined");
@@ -22,12 +18,8 @@ export function runWorkloads(files: readonly InputFile[], args: ParsedArgs): Tex
   return { exitCode: 0, stdout, stderr: loaded.stderr };
 }
 
-export function workloadsCommand(rest: readonly string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; readStdin: () => string }, usage: string): number {
+export function workloadsCommand(rest: readonly string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; readStdin: () => string }): number {
   const args = parseArgs(rest, WORKLOADS_FLAGS);
-  if (has(args, "help")) {
-    io.stdout(usage);
-    return 0;
-  }
   if (args.positionals.length === 0) throw new UsageError("workloads needs at least one input file or directory");
   const res = runWorkloads(gatherInputs(args.positionals, io.readStdin), args);
   if (res.stderr) io.stderr(res.stderr);

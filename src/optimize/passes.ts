@@ -13,6 +13,7 @@ import type { IpSet } from "../ruleset/ipset.js";
 import { byteCompare } from "../ruleset/writer.js";
 import type { Chain } from "../ruleset/types.js";
 import { deadTail } from "./dead-tail.js";
+import { PASS_NAMES } from "./pass-names.js";
 import { cidrMerge, portMerge, ruleAbsorb, type OptRule } from "./rules.js";
 
 export interface Pass {
@@ -85,7 +86,9 @@ export const PASSES: readonly Pass[] = [
   { name: "dead-tail", description: "cut endpoint chains after their last reachable rule (nothing sets the pass bit; kns.* profiles always accept); drop unreferenced profile chains", filter: deadTail },
 ];
 
-export const PASS_NAMES: readonly string[] = PASSES.map((p) => p.name);
+// The flag tables list pass-names.ts: a pass added here and not there (or out of order) is a bug, found at load.
+if (PASSES.map((p) => p.name).join() !== PASS_NAMES.join()) throw new Error("optimize/pass-names.ts does not list PASSES in order");
+export { PASS_NAMES };
 
 /** The passes to run, in PASSES order; throws an Error naming the unknown pass (the CLI turns it into a usage error). */
 export function selectPasses(only: readonly string[] | null, disabled: readonly string[]): Pass[] {

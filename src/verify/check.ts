@@ -250,7 +250,7 @@ export interface VerifySummary {
 }
 
 /** Checks every flow (those crossing `onlyNodes`, when given), their replies and the invariant probes. */
-export function verifyFlows(checker: Checker, flows: readonly Flow[], onlyNodes: ReadonlySet<string> | null): VerifySummary {
+export function verifyFlows(checker: Checker, flows: readonly Flow[], onlyNodes: ReadonlySet<string> | null, onFlow?: () => void): VerifySummary {
   const kept = onlyNodes ? flows.filter((f) => checker.nodesOf(f).some((n) => onlyNodes.has(n))) : flows;
   const nodes = new Set(kept.flatMap((f) => checker.nodesOf(f)));
   const failures: Check[] = [];
@@ -258,6 +258,7 @@ export function verifyFlows(checker: Checker, flows: readonly Flow[], onlyNodes:
   let inferredRoutes = 0;
   for (const c of checksOf(checker, kept)) {
     count[c.kind]++;
+    if (c.kind === "flow") onFlow?.();
     if (c.status !== "ok") failures.push(c);
     if (c.kind === "flow" && (c.hops.some((h) => h.route?.inferred) || c.routeDrop?.route?.inferred)) inferredRoutes++;
   }

@@ -107,8 +107,8 @@ export function checkerFor(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRu
  * Verifies `flows`, their replies and the Felix invariants against `rules`;
  * the report lists every failing check with both sides explained.
  */
-export function verifyReport(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, flows: readonly Flow[]): VerifyReportData {
-  const summary = verifyFlows(checkerFor(ctx, rules), flows, null);
+export function verifyReport(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, flows: readonly Flow[], onFlow?: () => void): VerifyReportData {
+  const summary = verifyFlows(checkerFor(ctx, rules), flows, null, onFlow);
   // Service probes (kube-proxy DNAT to each backend, services-check.ts) start on nodes whose rules were loaded.
   const services = serviceChecks(ctx.model, topologyOf(ctx, rules), rules, ctx.simulate);
   const failures: (CheckView | ServiceView)[] = [

@@ -2,7 +2,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseArgs, UsageError } from "../../src/cli/args.js";
-import { COMPILE_FLAGS, compileOptionsFrom, runCompile } from "../../src/cli/compile.js";
+import { compileOptionsFrom, runCompile } from "../../src/cli/compile.js";
+import { COMPILE_FLAGS } from "../../src/cli/flags.js";
 import { GOLDEN, goldenInputs } from "./helpers.js";
 
 const args = (...a: string[]) => parseArgs(a, COMPILE_FLAGS);

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../../src/cli/args.js";
-import { CHECK_FLAGS, runCheck } from "../../src/cli/check.js";
+import { runCheck } from "../../src/cli/check.js";
+import { CHECK_FLAGS } from "../../src/cli/flags.js";
 import type { InputFile } from "../../src/frontend/index.js";
 import { LINT_RULES } from "../../src/review/lint-rules.js";
 

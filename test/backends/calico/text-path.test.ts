@@ -6,7 +6,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../../../src/cli/args.js";
-import { COMPILE_FLAGS, compileOptionsFrom } from "../../../src/cli/compile.js";
+import { compileOptionsFrom } from "../../../src/cli/compile.js";
+import { COMPILE_FLAGS } from "../../../src/cli/flags.js";
 import { compile } from "../../../src/pipeline.js";
 import type { RuleSet } from "../../../src/ruleset/types.js";
 import { primedChainText, writeRuleSet } from "../../../src/ruleset/writer.js";

@@ -4,7 +4,8 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "../../../src/cli/args.js";
-import { COMPILE_FLAGS, compileOptionsFrom, runCompile } from "../../../src/cli/compile.js";
+import { compileOptionsFrom, runCompile } from "../../../src/cli/compile.js";
+import { COMPILE_FLAGS } from "../../../src/cli/flags.js";
 import type { InputFile } from "../../../src/frontend/index.js";
 import { compile, type CompileResult } from "../../../src/pipeline.js";
 

@@ -1,0 +1,121 @@
+// Every command's options, declared once: parsing (args.ts), `--help`,
+// `netpolc completion` and the man page all read these tables, so none of them
+// can drift from what is accepted. Pure data: this module and what it imports
+// load in milliseconds, so help and completion never load a compiler.
+import { KUBE_PROXY_VERSIONS } from "../backends/kubeproxy/options.js";
+import { PASS_NAMES } from "../optimize/pass-names.js";
+import { LINT_RULES } from "../review/lint-rules.js";
+import type { FlagSpec } from "./args.js";
+
+const HELP: FlagSpec = { name: "help", short: "h", help: "show this help" };
+
+/** Progress on stderr for long runs (progress.ts): on a terminal by default, never in pipes, CI, JSON or NO_COLOR/TERM=dumb. */
+export const PROGRESS_FLAGS: readonly FlagSpec[] = [
+  { name: "progress", help: "show progress on stderr even where it would not be shown (not a terminal, CI, NO_COLOR, TERM=dumb)" },
+  { name: "no-progress", help: "never show progress" },
+];
+
+export const COMPILE_FLAGS: readonly FlagSpec[] = [
+  { name: "output", short: "o", value: "DIR", complete: "dir", help: "write <node>.iptables, <node>.ipsets and <node>.routes (and <node>.fdb with VXLAN) for every node into DIR" },
+  { name: "node", value: "NAME", repeatable: true, help: "only this node (repeatable)" },
+  { name: "emit", value: "KIND", choices: ["iptables", "ipsets", "routes", "fdb", "all"], help: "print one node's output to stdout instead of writing files (fdb: VXLAN forwarding entries, bridge -batch)" },
+  { name: "format", value: "FMT", choices: ["text", "json", "github"], help: "diagnostics format on stderr (default text)" },
+  { name: "verbose", short: "v", help: "also print notes (pods that are not endpoints, implicit namespaces, inferred blocks, ...)" },
+  { name: "protocol-numbers", help: "print IPIP as `-p 4` instead of `-p ipencap` (for hosts without /etc/protocols)" },
+  { name: "no-random-fully", help: "omit MASQUERADE --random-fully (iptables < 1.6.2 or kernel < 3.14)" },
+  { name: "builtin-policy", value: "POLICY", choices: ["ACCEPT", "DROP"], help: "policy printed for built-in chains (default ACCEPT)" },
+  { name: "endpoint-to-host-action", value: "ACTION", choices: ["ACCEPT", "DROP", "RETURN"], help: "Felix DefaultEndpointToHostAction (default ACCEPT)" },
+  { name: "route-programmer", value: "WHO", choices: ["bird", "felix"], help: "who programs IPIP cluster routes and blackholes: bird (default; Calico up to 3.32) or felix (FelixConfiguration programClusterRoutes: Enabled, the default from 3.33); VXLAN routes are always Felix's" },
+  { name: "uplink", value: "IFACE", help: "the host interface holding the node's address, named in same-subnet routes Felix programs (default eth0)" },
+  { name: "backend", value: "NAME", choices: ["both", "calico", "kube-proxy"], help: "which agents program the node (default both: Calico, plus kube-proxy's KUBE-* chains when the inputs hold Services, EndpointSlices or a KubeProxyConfiguration)" },
+  { name: "kube-proxy-version", value: "V", choices: KUBE_PROXY_VERSIONS, help: "kube-proxy whose rules to reproduce: 1.29 (default), 1.31 (nfacct counters), 1.13 (KUBE-XLB era)" },
+  { name: "as-saved", help: "with --backend kube-proxy: print the node's KUBE-* state as iptables-save shows it, not kube-proxy's restore payload in its unit tests' sorted layout" },
+  { name: "list-rules", value: "TABLE", choices: ["raw", "mangle", "nat", "filter"], help: "print what `iptables -t TABLE -S` shows instead of iptables-save text (implies --as-saved)" },
+  { name: "random-fully", help: "kube-proxy: MASQUERADE --random-fully in KUBE-POSTROUTING (iptables >= 1.6.2; Calico's is on unless --no-random-fully)" },
+  { name: "masquerade-mark", value: "STYLE", choices: ["short", "padded"], help: "kube-proxy restore text spells its mark 0x4000 (short, its unit tests; default) or 0x00004000 (padded, real kube-proxy); iptables-save prints 0x4000 either way" },
+  { name: "ip-family", value: "N", choices: ["4", "6"], help: "with --backend kube-proxy: the proxier's family (6 gives ip6tables rules)" },
+  { name: "service-order", value: "LIST", help: "kube-proxy: service ports NS/NAME[:PORT], comma-separated, in the order kube-proxy walked them (Go map order, random per sync) to reproduce a captured node; the rest follow sorted" },
+  { name: "opt-level", short: "O", value: "N", choices: ["0", "1", "2"], help: "optimisation level: 1 (default) is Felix's own layout byte for byte, 0 the same; 2 runs the optimizer passes (-O2)" },
+  { name: "passes", value: "LIST", help: `with -O2: run only these passes, comma-separated (${PASS_NAMES.join(", ")})` },
+  { name: "no-pass", value: "NAME", repeatable: true, complete: PASS_NAMES, help: "with -O2: disable this pass (repeatable)" },
+  { name: "jobs", short: "j", value: "N", help: "threads: 1 keeps to one; default auto: input files are read on one thread per core (up to 4) when there are several MiB of them, and 32 or more output files are created on a helper thread; the output is the same either way" },
+  { name: "stats", help: "print per node rules, chains, sets and set members before and after each pass (to stderr)" },
+  ...PROGRESS_FLAGS,
+  HELP,
+];
+
+/** Compile flags that do not change what is written (where, which node, how diagnostics look, progress). */
+const NOT_OUTPUT_SHAPING = new Set(["output", "node", "emit", "format", "verbose", "stats", "jobs", "help", "progress", "no-progress"]);
+/** The compile flags that shape the output: `diff` and `check --expected` compile with them too. */
+export const OUTPUT_FLAGS: readonly FlagSpec[] = COMPILE_FLAGS.filter((f) => !NOT_OUTPUT_SHAPING.has(f.name));
+
+/** verify compiles exactly as `compile` would at the same -O level and passes, and routes as it would. */
+const VERIFY_COMPILE_FLAGS = new Set(["opt-level", "passes", "no-pass", "route-programmer", "uplink"]);
+const ROUTE_FLAGS = new Set(["route-programmer", "uplink"]);
+
+export const VERIFY_FLAGS: readonly FlagSpec[] = [
+  { name: "rules", value: "DIR", complete: "dir", help: "check DIR/<node>.iptables, .ipsets and .routes (and .fdb) instead of compiling the inputs" },
+  { name: "node", value: "NAME", repeatable: true, help: "only flows that cross this node (repeatable)" },
+  { name: "format", value: "FMT", choices: ["text", "json"], help: "report and diagnostics format (default text)" },
+  ...COMPILE_FLAGS.filter((f) => VERIFY_COMPILE_FLAGS.has(f.name)),
+  ...PROGRESS_FLAGS,
+  HELP,
+];
+
+export const EXPLAIN_FLAGS: readonly FlagSpec[] = [
+  { name: "from", value: "NS/POD|IP", help: "the flow's source: a pod or an address" },
+  { name: "to", value: "NS/POD|IP", help: "the flow's destination: a pod or an address" },
+  { name: "port", value: "PORT[/PROTO]", help: "destination port and protocol, e.g. 9080/TCP (default protocol TCP)" },
+  { name: "rules", value: "DIR", complete: "dir", help: "explain with DIR/<node>.iptables, .ipsets and .routes (and .fdb) instead of compiling" },
+  { name: "format", value: "FMT", choices: ["text", "json"], help: "output format (default text)" },
+  ...COMPILE_FLAGS.filter((f) => ROUTE_FLAGS.has(f.name)),
+  HELP,
+];
+
+export const CHECK_FLAGS: readonly FlagSpec[] = [
+  { name: "format", value: "FMT", choices: ["text", "json", "github", "sarif"], help: "findings format on stdout (default text; sarif = SARIF 2.1.0 for code scanning)" },
+  { name: "max-warnings", value: "N", help: "exit 1 when there are more than N warnings (default: warnings never fail)" },
+  { name: "disable", value: "ID,...", repeatable: true, help: `turn lints off (ids with or without "lint/"): ${LINT_RULES.map((r) => r.id.slice("lint/".length)).join(", ")}` },
+  { name: "expected", value: "DIR", complete: "dir", help: "also fail when the compiled output committed in DIR is stale, printing the rule diff (compiled with the compile flags given here, e.g. -O2)" },
+  HELP,
+  ...OUTPUT_FLAGS,
+];
+
+export const DIFF_FLAGS: readonly FlagSpec[] = [
+  { name: "git", value: "A..B", help: "compare revisions A and B of the repository in the current directory (B defaults to HEAD); positionals are then paths inside it (default: all)" },
+  { name: "format", value: "FMT", choices: ["text", "json", "markdown"], help: "report format on stdout (default text; markdown for a pull-request comment)" },
+  HELP,
+  ...OUTPUT_FLAGS,
+];
+
+export const MATRIX_FLAGS: readonly FlagSpec[] = [
+  { name: "port", value: "PORT[/PROTO]", repeatable: true, help: "one table for this port (number or container port name; default protocol TCP); repeatable (default: every port a policy mentions, plus one none does)" },
+  { name: "by", value: "WHAT", choices: ["pod", "namespace"], help: "rows and columns are pods (default) or namespaces" },
+  { name: "format", value: "FMT", choices: ["text", "json", "html"], help: "what to print on stdout (default text; nothing when only --html is given)" },
+  { name: "html", value: "FILE", complete: "file", help: "write the HTML page (one tab per port, hover for the deciding rule) to FILE" },
+  { name: "against", value: "PATH", repeatable: true, complete: "file", help: "old inputs (repeatable): mark the cells whose verdict differs from theirs" },
+  HELP,
+];
+
+export const WORKLOADS_FLAGS: readonly FlagSpec[] = [
+  { name: "namespace", short: "n", value: "NS", help: "list this namespace's workload endpoints (default: default, as calicoctl)" },
+  { name: "all-namespaces", short: "A", help: "every namespace, with a NAMESPACE column (calicoctl -A)" },
+  HELP,
+];
+
+export const IPAM_FLAGS: readonly FlagSpec[] = [
+  { name: "output", short: "o", value: "FMT", choices: ["wide"], help: "wide: per block its pool, encapsulation, owner and how it was decided, Felix's and BIRD's owners, tunnel addresses; and a node table" },
+  { name: "format", value: "FMT", choices: ["text", "json"], help: "what to print on stdout (default text; json holds everything -o wide shows)" },
+  ...COMPILE_FLAGS.filter((f) => f.name === "route-programmer"),
+  HELP,
+];
+
+export const RULES_FLAGS: readonly FlagSpec[] = [
+  { name: "node", value: "NAME", help: "the node whose rules to list (required)" },
+  { name: "table", short: "t", value: "TABLE", choices: ["raw", "mangle", "nat", "filter"], help: "the table (default filter)" },
+  { name: "chain", value: "CHAIN", help: "only this chain, as `iptables -S CHAIN` prints it" },
+  HELP,
+];
+
+export const COMPLETION_FLAGS: readonly FlagSpec[] = [HELP];
+export const HELP_FLAGS: readonly FlagSpec[] = [HELP];
