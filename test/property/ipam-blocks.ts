@@ -6,10 +6,16 @@
 // (strictAffinity: one affine to their node); a full block or no candidate
 // claims a fresh block for the node, as AutoAssign claims before it borrows.
 // Each allocation records the node it lives on (IPAMBlock secondary.node).
+// Pools may select nodes (`nodeSelector` over an `edge` label): a node
+// allocates, pods and tunnels alike, only from pools that select it.
 
 export type PoolMode = "ipip-always" | "ipip-cross" | "vxlan-always" | "vxlan-cross" | "never";
 export type Encap = "ipip" | "vxlan";
 export type ClaimState = "confirmed" | "pending" | "pendingDeletion";
+/** IPPool nodeSelector: absent, `all()`, `!has(edge)`, `edge == 'true'`. Pool 0 selects every node. */
+export type PoolSelector = "absent" | "all" | "not-edge" | "edge";
+/** The node of a block whose node was deleted while others still held addresses in it (calico-routes §2.6). */
+export const GONE_NODE = "node-gone";
 
 export interface PoolCase {
   readonly name: string;
@@ -18,12 +24,18 @@ export interface PoolCase {
   readonly blockSize: number;
   readonly mode: PoolMode;
   readonly natOutgoing: boolean;
+  readonly selector: PoolSelector;
 }
+
+export const poolSelects = (p: Pick<PoolCase, "selector">, n: { readonly edge: boolean }): boolean =>
+  p.selector === "not-edge" ? !n.edge : p.selector === "edge" ? n.edge : true;
 
 export interface NodeCase {
   readonly name: string;
   readonly ip: string;
-  /** The allocated tunnel addresses (null: no pool of that encapsulation). */
+  /** Label `edge: "true"` (what pool nodeSelectors test). */
+  readonly edge: boolean;
+  /** The allocated tunnel addresses (null: no pool of that encapsulation selects the node). */
   readonly ipip: string | null;
   readonly vxlan: string | null;
   /** Whether the Node carries them as annotations (else IPAM, or netpolc's inference, supplies them). */
@@ -41,6 +53,12 @@ export interface Allocation {
   readonly pod: { readonly namespace: string; readonly name: string } | null;
 }
 
+export interface Claim {
+  readonly node: string;
+  readonly state: ClaimState;
+  readonly deleted: boolean;
+}
+
 export interface BlockCase {
   /** IPAMBlock name (CIDRToName). */
   readonly name: string;
@@ -49,10 +67,14 @@ export interface BlockCase {
   readonly size: number;
   /** Index into the pools. */
   readonly pool: number;
-  /** IPAMBlock spec.affinity `host:` node; null: affinity-less. */
+  /** IPAMBlock spec.affinity `host:` node (maybe GONE_NODE); null: affinity-less. */
   readonly affinity: string | null;
-  /** The block's BlockAffinity (written only with "blocks+affinities"); null: none. */
-  readonly claim: { readonly node: string; readonly state: ClaimState } | null;
+  /**
+   * The block's BlockAffinities (written only with "blocks+affinities"): its
+   * own node's first; now and then a second node's `pending` claim
+   * (calico#6001) or a `deleted: "true"` one that Calico's list drops.
+   */
+  readonly claims: readonly Claim[];
   /** Sorted by ordinal. */
   readonly allocations: readonly Allocation[];
 }
@@ -66,12 +88,16 @@ export const cidrName = (cidr: string): string => cidr.replace(/[./]/g, "-");
 export const encapOf = (m: PoolMode): Encap | null => (m.startsWith("ipip") ? "ipip" : m.startsWith("vxlan") ? "vxlan" : null);
 
 export interface AllocationInput {
-  readonly pools: readonly { readonly mode: PoolMode; readonly blockSize: number; readonly natOutgoing: boolean }[];
+  readonly pools: readonly { readonly mode: PoolMode; readonly blockSize: number; readonly natOutgoing: boolean; readonly selector: PoolSelector }[];
   readonly nodes: readonly {
-    readonly name: string; readonly otherSubnet: boolean; readonly annotateIpip: boolean; readonly annotateVxlan: boolean;
+    readonly name: string; readonly otherSubnet: boolean; readonly edge: boolean; readonly annotateIpip: boolean; readonly annotateVxlan: boolean;
     readonly mac: boolean; readonly tunnelPick: number;
   }[];
-  readonly blocks: readonly { readonly pool: number; readonly index: number; readonly affinity: string | null; readonly state: ClaimState }[];
+  readonly blocks: readonly {
+    readonly pool: number; readonly index: number; readonly affinity: string | null; readonly state: ClaimState;
+    /** Another node's extra BlockAffinity: a pending rival, or one marked deleted. */
+    readonly extra: { readonly node: string; readonly deleted: boolean } | null;
+  }[];
   /** A node releasing the first affinity-less block (a pendingDeletion BlockAffinity); null: none. */
   readonly releasing: string | null;
   /** Endpoint pods; `pick` chooses among the candidate blocks. */
@@ -85,7 +111,7 @@ interface MutableBlock {
   readonly network: number;
   readonly size: number;
   readonly affinity: string | null;
-  claim: BlockCase["claim"];
+  readonly claims: Claim[];
   readonly allocations: Allocation[];
 }
 
@@ -100,7 +126,8 @@ class Book {
     if (this.blocks.some((b) => b.pool === pool && b.index === index)) return null;
     const p = this.pools[pool]!;
     const size = 2 ** (32 - p.blockSize);
-    const b: MutableBlock = { pool, index, network: p.network + index * size, size, affinity, claim: affinity ? { node: affinity, state } : null, allocations: [] };
+    const claims = affinity ? [{ node: affinity, state, deleted: false }] : [];
+    const b: MutableBlock = { pool, index, network: p.network + index * size, size, affinity, claims, allocations: [] };
     this.blocks.push(b);
     return b;
   }
@@ -136,7 +163,7 @@ class Book {
 }
 
 function tunnel(book: Book, pools: readonly PoolCase[], node: AllocationInput["nodes"][number], encap: Encap, strict: boolean): string | null {
-  const encPools = pools.flatMap((p, i) => (encapOf(p.mode) === encap ? [i] : []));
+  const encPools = pools.flatMap((p, i) => (encapOf(p.mode) === encap && poolSelects(p, node) ? [i] : []));
   if (!encPools.length) return null;
   const enc = book.blocks.filter((b) => encPools.includes(b.pool));
   const own = enc.filter((b) => b.affinity === node.name);
@@ -149,24 +176,41 @@ function tunnel(book: Book, pools: readonly PoolCase[], node: AllocationInput["n
 export function allocateBlocks(input: AllocationInput): {
   pools: PoolCase[]; nodes: NodeCase[]; blocks: BlockCase[]; podIps: Map<string, string>;
 } {
-  const pools = input.pools.map((p, i): PoolCase => ({ name: `pool-${i}`, cidr: POOL_CIDRS[i]!, network: ipToInt(POOL_CIDRS[i]!.split("/")[0]!), ...p }));
+  // Every node must have a pool to allocate from (pool 0 selects all), and a VTEP when any pool is VXLAN (the first
+  // VXLAN pool selects all): Felix creates vxlan.calico only on a node with a VTEP, so a node no VXLAN pool selects
+  // has no route to any VXLAN block — a broken cluster, which verify rightly reports, not a random case to pass.
+  const firstVxlan = input.pools.findIndex((p) => encapOf(p.mode) === "vxlan");
+  const pools = input.pools.map((p, i): PoolCase => ({
+    name: `pool-${i}`, cidr: POOL_CIDRS[i]!, network: ipToInt(POOL_CIDRS[i]!.split("/")[0]!), ...p,
+    selector: (i === 0 || i === firstVxlan) && (p.selector === "edge" || p.selector === "not-edge") ? "all" : p.selector,
+  }));
   const book = new Book(pools);
-  for (const b of input.blocks) book.add(b.pool % pools.length, b.index, b.affinity, b.state);
+  const drawn = input.blocks.map((b) => book.add(b.pool % pools.length, b.index, b.affinity, b.state));
   const releasingBlock = book.blocks.find((b) => b.affinity === null);
-  if (input.releasing && releasingBlock) releasingBlock.claim = { node: input.releasing, state: "pendingDeletion" };
+  if (input.releasing && releasingBlock) releasingBlock.claims.push({ node: input.releasing, state: "pendingDeletion", deleted: false });
+  // One BlockAffinity per node and block (its name is `<node>-<block>`).
+  input.blocks.forEach((b, i) => {
+    const block = drawn[i];
+    if (!block || !b.extra || block.claims.some((a) => a.node === b.extra!.node)) return;
+    block.claims.push({ node: b.extra.node, state: b.extra.deleted ? "confirmed" : "pending", deleted: b.extra.deleted });
+  });
   // Tunnel addresses first: calico-node allocates them when the node starts, before its pods.
   const nodes = input.nodes.map((n, i): NodeCase => ({
     name: n.name,
     ip: `10.0.${n.otherSubnet ? 1 : 0}.${11 + i}`,
+    edge: n.edge,
     ipip: tunnel(book, pools, n, "ipip", input.strict),
     vxlan: tunnel(book, pools, n, "vxlan", input.strict),
     annotate: { ipip: n.annotateIpip, vxlan: n.annotateVxlan },
     mac: n.mac ? `ee:ee:ee:00:00:${(i + 1).toString(16).padStart(2, "0")}` : null,
   }));
   const podIps = new Map<string, string>();
+  const edge = new Map(input.nodes.map((n) => [n.name, n.edge] as const));
   for (const p of input.pods) {
-    const candidates = input.strict ? book.blocks.filter((b) => b.affinity === p.node) : book.blocks;
-    const ip = book.place(rotate(candidates, p.pick), p.pick % pools.length, p.node, "pod", { namespace: p.namespace, name: p.name });
+    // AutoAssign only looks at pools that select the pod's node (pool 0 selects every node).
+    const selects = (pool: number): boolean => poolSelects(pools[pool]!, { edge: edge.get(p.node) ?? false });
+    const candidates = book.blocks.filter((b) => selects(b.pool) && (!input.strict || b.affinity === p.node));
+    const ip = book.place(rotate(candidates, p.pick), selects(p.pick % pools.length) ? p.pick % pools.length : 0, p.node, "pod", { namespace: p.namespace, name: p.name });
     podIps.set(`${p.namespace}/${p.name}`, ip);
   }
   // Sorted by address, as `kubectl get` lists them (the compiler sorts anyway).
@@ -174,7 +218,8 @@ export function allocateBlocks(input: AllocationInput): {
     .sort((a, b) => a.network - b.network)
     .map((b): BlockCase => {
       const cidr = `${intToIp(b.network)}/${pools[b.pool]!.blockSize}`;
-      return { name: cidrName(cidr), cidr, network: b.network, size: b.size, pool: b.pool, affinity: b.affinity, claim: b.claim, allocations: [...b.allocations].sort((x, y) => x.ordinal - y.ordinal) };
+      const allocations = [...b.allocations].sort((x, y) => x.ordinal - y.ordinal);
+      return { name: cidrName(cidr), cidr, network: b.network, size: b.size, pool: b.pool, affinity: b.affinity, claims: b.claims, allocations };
     });
   return { pools, nodes, blocks, podIps };
 }

@@ -93,5 +93,6 @@ export function assertIpam<T extends unknown[]>(prop: fc.IProperty<[IpamCase, ..
   const ce = details.counterexample?.[0];
   const why = `Property-test counterexample (seed ${details.seed}, --route-programmer ${programmer}): ${firstLine(details.errorInstance)}`;
   const saved = ce ? writeRegressionFiles(ipamCaseFiles(ce), why, ["--route-programmer", programmer]) : null;
-  throw new Error(fc.defaultReportMessage(details) + (saved ? `\nSaved as a golden regression case: ${saved}` : ""));
+  const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+  throw new Error(`${fc.defaultReportMessage(details)}\n${error}${saved ? `\nSaved as a golden regression case: ${saved}` : ""}`);
 }

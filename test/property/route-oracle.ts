@@ -72,16 +72,17 @@ function inferredOwners(c: IpamCase, tables: ReadonlyMap<string, NodeTable>): Ma
 /** Per node, the block CIDRs it must blackhole: the blocks it owns in the view of whoever programs each pool. */
 export function expectedBlackholes(c: IpamCase, option: Programmer, tables: ReadonlyMap<string, NodeTable>): Map<string, Set<string>> {
   const out = new Map(c.nodes.map((n) => [n.name, new Set<string>()] as const));
-  const own = (node: string | null | undefined, cidr: string): void => void (node && out.get(node)?.add(cidr));
+  // Neither BIRD nor Felix blackholes a /32 block (§2.3 rule 1, §2.4).
+  const own = (node: string | null | undefined, cidr: string): void => void (node && !cidr.endsWith("/32") && out.get(node)?.add(cidr));
   if (c.objects === "none") {
     for (const [cidr, node] of inferredOwners(c, tables)) own(node, cidr);
     return out;
   }
   for (const b of c.blocks) {
     if (programmerOfPool(c, b.pool, option) === "felix") own(b.affinity, b.cidr);
-    // BIRD: the node's confirmed or pendingDeletion BlockAffinity; without BlockAffinity objects, the block's host: affinity.
+    // BIRD: the node's confirmed or pendingDeletion BlockAffinity (deleted ones are not listed); without BlockAffinity objects, the block's host: affinity.
     else if (c.objects === "blocks") own(b.affinity, b.cidr);
-    else if (b.claim && b.claim.state !== "pending") own(b.claim.node, b.cidr);
+    else for (const a of b.claims) if (!a.deleted && a.state !== "pending") own(a.node, b.cidr);
   }
   return out;
 }
