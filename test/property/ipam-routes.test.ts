@@ -8,7 +8,8 @@
 //              simulated, routes walked per node — finds 0 mismatches and 0
 //              unknowns: every pod reaches every pod (and host) exactly as the
 //              reference evaluator says, through the emitted routes;
-//   routes     no `.routes` file names a destination twice; no tunnel address
+//   routes     no `.routes` file names a destination (or a neighbour, nor an
+//              `.fdb` file a MAC) twice; no tunnel address
 //              is on two nodes (or is a pod's); each node's blackholes are
 //              exactly the blocks it owns in the programmer's view
 //              (route-oracle.ts, computed from the generated case);
@@ -54,8 +55,13 @@ function expectVerifies(c: IpamCase, programmer: Programmer): void {
   }
 }
 
+/** The first word after `verb` on each matching line of a file: a neighbour's address, an FDB entry's MAC. */
+const keysOf = (text: string, verb: string): string[] => text.split("\n").flatMap((l) => (l.startsWith(verb) ? [l.slice(verb.length).split(" ")[0]!] : []));
+const repeated = (xs: readonly string[]): string[] => xs.filter((x, i) => xs.indexOf(x) !== i);
+
 function expectRouteInvariants(c: IpamCase, programmer: Programmer): void {
-  const tables = tablesOf(c, compileCase(c, programmer).files);
+  const { files } = compileCase(c, programmer);
+  const tables = tablesOf(c, files);
   const podIps = new Set(c.shape.pods.flatMap((p) => (p.kind === "endpoint" && p.ip ? [p.ip] : [])));
   const tunnelHolders = new Map<string, string>();
   const expected = expectedBlackholes(c, programmer, tables);
@@ -63,6 +69,8 @@ function expectRouteInvariants(c: IpamCase, programmer: Programmer): void {
     const seen = new Set<string>();
     const twice = t.routes.filter((r) => seen.has(r.cidr) || !seen.add(r.cidr)).map((r) => r.text);
     expect(twice, `${t.node}.routes names a destination twice`).toEqual([]);
+    expect(repeated(keysOf(files.get(`${t.node}.routes`) ?? "", "neigh replace ")), `${t.node}.routes: one neighbour entry per VTEP`).toEqual([]);
+    expect(repeated(keysOf(files.get(`${t.node}.fdb`) ?? "", "fdb replace ")), `${t.node}.fdb: one entry per MAC`).toEqual([]);
     for (const [dev, a] of t.addrs) {
       expect(tunnelHolders.get(a), `${t.node}'s ${dev} address ${a} is also on another node`).toBeUndefined();
       expect(podIps.has(a), `${t.node}'s ${dev} address ${a} is a pod's`).toBe(false);
@@ -143,32 +151,34 @@ function expectMutationCaught(c: IpamCase, programmer: Programmer, pick: number)
     const name = dl.reply ? `reply of ${flowName(f)}` : flowName(f);
     const got = failures.get(name);
     expect(got, `${what}: verify does not report ${name}\n${JSON.stringify([...failures.keys()])}`).toBeDefined();
+    // Every rule on the way accepted it before (the untampered verify passes), so routing is what drops it now.
     const drop = got && "rules" in got ? got.rules.routeDrop : null;
-    if (!drop || !dl.end) continue;
-    const reason = dl.end.kind === "dropped" ? REASON[dl.end.reason] : REASON[dl.end.kind as "outside"];
-    expect(`${drop.node}: ${drop.reason}`, `${what}: ${name}`).toContain(`${dl.end.node}: `);
-    expect(drop.reason, `${what}: ${name}`).toContain(reason);
+    expect(drop, `${what}: verify does not say routing dropped ${name}`).toBeTruthy();
+    const end = dl.end!;
+    const reason = end.kind === "dropped" ? REASON[end.reason] : REASON[end.kind as "outside"];
+    expect(`${drop!.node}: ${drop!.reason}`, `${what}: ${name}`).toContain(`${end.node}: `);
+    expect(drop!.reason, `${what}: ${name}`).toContain(reason);
   }
 }
 
 describe.each(PROGRAMMERS)("pods of one block on several nodes, --route-programmer %s", (programmer) => {
   it("compile succeeds; verify finds 0 mismatches and 0 unknown", () => {
-    const params = propertyParams<[IpamCase]>(15, 0.5);
+    const params = propertyParams<[IpamCase]>(25, 0.5);
     assertIpam(fc.property(ipamCaseArb, (c) => expectVerifies(c, programmer)), params, programmer);
   }, 600_000);
 
   it("one route per destination, distinct tunnel addresses, blackholes exactly for owned blocks", () => {
-    const params = propertyParams<[IpamCase]>(25, 0.5);
+    const params = propertyParams<[IpamCase]>(40, 0.5);
     assertIpam(fc.property(ipamCaseArb, (c) => expectRouteInvariants(c, programmer)), params, programmer);
   }, 600_000);
 
   it("output is byte-identical under shuffled documents, files and keys", () => {
-    const params = propertyParams<[IpamCase, number]>(10, 0.25);
+    const params = propertyParams<[IpamCase, number]>(15, 0.25);
     assertIpam(fc.property(ipamCaseArb, fc.integer(), (c, seed) => expectOrderIndependent(c, programmer, seed)), params, programmer);
   }, 600_000);
 
   it("deleting one via/dev/neigh/fdb line fails verify --rules iff a probed flow needed it", () => {
-    const params = propertyParams<[IpamCase, number]>(10, 0.5);
+    const params = propertyParams<[IpamCase, number]>(20, 0.5);
     tally.needed = tally.relayed = tally.unused = 0;
     assertIpam(fc.property(ipamCaseArb, fc.nat(), (c, pick) => expectMutationCaught(c, programmer, pick)), params, programmer);
     console.log(`mutation (${programmer}): ${tally.needed} needed, ${tally.relayed} used but relayed, ${tally.unused} unused`);
