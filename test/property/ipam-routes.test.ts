@@ -12,7 +12,9 @@
 //              `.fdb` file a MAC) twice; no tunnel address
 //              is on two nodes (or is a pod's); each node's blackholes are
 //              exactly the blocks it owns in the programmer's view
-//              (route-oracle.ts, computed from the generated case);
+//              (route-oracle.ts, computed from the generated case); walked
+//              by the test's own reader and walk, every pod and host reaches
+//              every pod (and back) crossing no node but the two ends;
 //   order      the output is byte-identical under shuffled documents and keys;
 //   mutation   one `via`/`dev`/`neigh` line (or `.fdb` entry) deleted, then
 //              `verify --rules` on the tampered files reports a failure iff a
@@ -41,7 +43,7 @@ import { compileOk, verifyCompiled } from "./check-case.js";
 import { assertIpam, compileCase, deletableLines, optionsFor, tablesOf, verifyRulesDir, withoutLine } from "./ipam-check.js";
 import { allDocuments, ipamCaseArb, type IpamCase } from "./ipam-arb.js";
 import { propertyParams } from "./params.js";
-import { delivery, expectedBlackholes, networkOf, type Programmer } from "./route-oracle.js";
+import { delivery, expectedBlackholes, indirectPaths, networkOf, type Programmer } from "./route-oracle.js";
 import type { WalkEnd } from "./route-walk.js";
 import { prng, shuffle, shuffleKeys } from "./scramble.js";
 import { yamlFile } from "./yaml.js";
@@ -79,6 +81,7 @@ function expectRouteInvariants(c: IpamCase, programmer: Programmer): void {
     const holes = t.routes.filter((r) => r.kind === "blackhole").map((r) => r.cidr).sort();
     expect(holes, `${t.node}'s blackholes (${programmer} view)`).toEqual([...expected.get(t.node)!].sort());
   }
+  expect(indirectPaths(c, networkOf(c, tables)), "paths that do not arrive, or take a relay").toEqual([]);
 }
 
 function scrambledFiles(c: IpamCase, seed: number): { path: string; text: string }[] {

@@ -122,3 +122,33 @@ export function delivery(net: Network, f: Flow): Delivery {
   }
   return { ok: true, end: null, reply: false, used };
 }
+
+/**
+ * Every pod and every node's host to every pod, and back, over `net`: each
+ * packet must arrive, crossing at most its source's and its destination's
+ * node (calico-routes §2.3–§2.7: a route names the node that holds the
+ * address, never a relay). The one exception is a /32 block whose address
+ * lives on another node than the block's: BIRD hears it from both, Felix's
+ * resolver keeps the block's route (l3_route_resolver.go routesFromBlock
+ * writes the block route last under the same key), so others send it to the
+ * block's node, which relays it.
+ */
+export function indirectPaths(c: IpamCase, net: Network): string[] {
+  const relayed = new Set(c.blocks.filter((b) => b.cidr.endsWith("/32") && b.allocations.some((a) => a.node !== b.affinity)).map((b) => b.allocations[0]!.address));
+  const pods = [...net.pods.entries()];
+  const problems: string[] = [];
+  const check = (from: string, dst: string, what: string, direct: boolean): void => {
+    const w = walk(net, from, dst);
+    if (!arrived(net, dst, w.end)) problems.push(`${what}: ends ${JSON.stringify(w.end)} after ${w.nodes.join(" → ")}`);
+    else if (direct && w.nodes.length > 2) problems.push(`${what}: relayed ${w.nodes.join(" → ")}`);
+  };
+  for (const [dst, place] of pods) {
+    const direct = !relayed.has(dst);
+    for (const [src, from] of pods) if (src !== dst) check(from.node, dst, `${src} → ${dst}`, direct);
+    for (const t of net.tables.values()) {
+      check(t.node, dst, `host ${t.node} → ${dst}`, direct);
+      check(place.node, t.ip, `${dst} → host ${t.node}`, true);
+    }
+  }
+  return problems;
+}

@@ -110,6 +110,8 @@ export interface Walk {
   readonly end: WalkEnd;
   /** The route, neighbour and FDB lines used, in order. */
   readonly used: readonly LineRef[];
+  /** The nodes the packet crossed, the first one included. */
+  readonly nodes: readonly string[];
 }
 
 function lpm(t: NodeTable, dst: number): RouteLine | null {
@@ -165,13 +167,13 @@ function step(t: NodeTable, net: Network, dst: string, used: LineRef[]): Step {
 /** Walks a packet for `dst` from node `from`. */
 export function walk(net: Network, from: string, dst: string): Walk {
   const used: LineRef[] = [];
-  let node = from;
+  const nodes = [from];
   for (let i = 0; i < 8; i++) {
-    const s = step(net.tables.get(node)!, net, dst, used);
-    if ("end" in s) return { end: s.end, used };
-    node = s.next;
+    const s = step(net.tables.get(nodes[nodes.length - 1]!)!, net, dst, used);
+    if ("end" in s) return { end: s.end, used, nodes };
+    nodes.push(s.next);
   }
-  return { end: { kind: "dropped", node, reason: "loop" }, used };
+  return { end: { kind: "dropped", node: nodes[nodes.length - 1]!, reason: "loop" }, used, nodes };
 }
 
 /** Whether a walk for `dst` ended where `dst` is: its pod, its host, or (an address no node or pod has) outside. */
