@@ -12,7 +12,7 @@
 // progress; another node's pending claim or a deleted one beside a block's
 // own), in either API group; otherwise netpolc must infer the plan (§5.2).
 // Now and then a block is affine to a node that is gone (§2.6), a pool
-// selects only some nodes, blocks are small (/30, /32), and pods are
+// selects only some nodes, blocks are small (/27–/32), and pods are
 // host-networked, pending, or finished with a stale or reused address.
 //
 // Raw draws are plain numbers and booleans; `build` turns them into a
