@@ -4,15 +4,15 @@
 // it crosses and compares with the reference evaluator).
 import { renderAll } from "../../src/diagnostics/render.js";
 import type { InputFile } from "../../src/frontend/index.js";
-import { compile, DEFAULT_COMPILE_OPTIONS, type CompileResult } from "../../src/pipeline.js";
+import { compile, DEFAULT_COMPILE_OPTIONS, type CompileOptions, type CompileResult } from "../../src/pipeline.js";
 import { simulatePath } from "../../src/ruleset/simulate.js";
 import { contextOf, plannedFlows, rulesFromOutput, verifyReport, verifyText, type NodeRules, type VerifyContext, type VerifyReportData } from "../../src/verify/index.js";
 
 export type CompiledOk = CompileResult & { readonly model: NonNullable<CompileResult["model"]> };
 
 /** Compiles every node; throws (with the rendered diagnostics) when the input has errors. */
-export function compileOk(files: readonly InputFile[]): CompiledOk {
-  const res = compile(files, DEFAULT_COMPILE_OPTIONS);
+export function compileOk(files: readonly InputFile[], opts: CompileOptions = DEFAULT_COMPILE_OPTIONS): CompiledOk {
+  const res = compile(files, opts);
   if (!res.model || res.diag.hasErrors()) {
     const errors = res.diag.all.filter((d) => d.severity === "error");
     throw new Error(`generated input does not compile: ${errors[0]?.message ?? "?"}\n${renderAll(errors, res.sources, "text")}`);
@@ -40,8 +40,8 @@ export function verifyCompiled(res: CompiledOk): Verified {
 }
 
 /** Throws when verify finds any mismatching or unknown flow; the first line summarises (it names the regression case). */
-export function expectVerified(files: readonly InputFile[]): VerifyReportData {
-  const { report } = verifyCompiled(compileOk(files));
+export function expectVerified(files: readonly InputFile[], opts: CompileOptions = DEFAULT_COMPILE_OPTIONS): VerifyReportData {
+  const { report } = verifyCompiled(compileOk(files, opts));
   if (report.mismatches || report.unknown || report.flows === 0) {
     const first = report.failures[0];
     const summary =

@@ -77,10 +77,10 @@ export const PORT_CATALOG: readonly PortShape[] = [
 /** Distinct /26 blocks inside 192.168.0.0/16 (Calico's default pool). */
 const BLOCK_BASES = ["192.168.1.0", "192.168.1.64", "192.168.7.128", "192.168.200.192"] as const;
 
-const labelsArb = (keys: readonly string[], values: readonly string[]): fc.Arbitrary<Labels> =>
+export const labelsArb = (keys: readonly string[], values: readonly string[]): fc.Arbitrary<Labels> =>
   fc.dictionary(fc.constantFrom(...keys), fc.constantFrom(...values), { maxKeys: keys.length });
 
-const portsArb: fc.Arbitrary<PortShape[][]> = fc
+export const portsArb: fc.Arbitrary<PortShape[][]> = fc
   .subarray([...PORT_CATALOG], { maxLength: 4 })
   .chain((ports) => {
     const seen = new Set<string>();
@@ -179,7 +179,8 @@ export function clusterDocs(c: ClusterShape): YamlValue[] {
   return docs;
 }
 
-function podDoc(p: PodShape): YamlValue {
+/** A pod as the API server prints it (trimmed): phase, podIP(s), nodeName, container ports. */
+export function podDoc(p: PodShape): YamlValue {
   const containers = p.containers.map((ports, i) => ({
     name: `c${i}`,
     image: "agnhost",

@@ -16,16 +16,18 @@ const GOLDEN = join(import.meta.dirname, "..", "..", "golden");
  * Writes input files as golden/regression-<hash>/ (unless that exact case is
  * already there) and returns the directory. Each file's first line becomes
  * `# <why>`: one sentence, as the golden runner shows it as the case's purpose.
+ * `args`: compile flags the case needs (the golden runner's `args` file).
  */
-export function writeRegressionFiles(files: readonly InputFile[], why: string): string {
+export function writeRegressionFiles(files: readonly InputFile[], why: string, args: readonly string[] = []): string {
   const comment = `# ${why.replace(/\s+/g, " ").trim().replace(/\.?$/, ".")}`;
   const body = (f: InputFile): string => (f.text.startsWith("# ") ? f.text.slice(f.text.indexOf("\n") + 1) : f.text);
   // The hash ignores the comment, so the same case found twice lands in one directory.
-  const hash = createHash("sha1").update(files.map((f) => `${f.path}\0${body(f)}`).join("\0")).digest("hex").slice(0, 8);
+  const hash = createHash("sha1").update(files.map((f) => `${f.path}\0${body(f)}`).join("\0") + (args.length ? `\0${args.join(" ")}` : "")).digest("hex").slice(0, 8);
   const dir = join(GOLDEN, `regression-${hash}`);
   if (!existsSync(dir)) {
     mkdirSync(dir, { recursive: true });
     for (const f of files) writeFileSync(join(dir, basename(f.path)), `${comment}\n${body(f)}`);
+    if (args.length) writeFileSync(join(dir, "args"), `${args.join(" ")}\n`);
   }
   return dir;
 }

@@ -136,6 +136,11 @@ type Route = Extract<RouteCommand, { kind: "via" | "dev" | "blackhole" }>;
 
 function remoteRoute(r: Remote, self: Node, peer: Node, cluster: Cluster, opts: RouteOptions): Route | null {
   if (peer.ip === null) return null;
+  // Felix's VXLAN routes need this node's own VTEP: without it there is no vxlan.calico device (its route table
+  // skips routes via a missing device) and no known data interface for same-subnet routes either
+  // (route_mgr.go CompleteDeferredWork: "we won't be able to program same-subnet routes at all"); only the
+  // blackholes of its own VXLAN blocks remain (§2.7, §4).
+  if (r.encap === "vxlan" && !hasVxlanDevice(cluster, self)) return null;
   const proto = PROTO[r.programmer];
   const crossSubnet = (r.encap === "ipip" ? r.pool.ipipMode : r.pool.vxlanMode) === "CrossSubnet";
   if (r.encap === "none" || (crossSubnet && sameSubnet(self, peer))) {
@@ -174,6 +179,15 @@ export function ipipTunnelOf(cluster: Cluster, nodeName: string): string | null 
 /** Felix turns an encapsulation on when any IPv4 pool uses it, disabled or not (static.ts encapsulationOf). */
 const encapEnabled = (cluster: Cluster, encap: "ipip" | "vxlan"): boolean => encapsulationOf(cluster.pools)[encap];
 
+/**
+ * Whether Felix creates vxlan.calico on the node: VXLAN is on and the node has its own VTEP — a tunnel address and
+ * the parent address the device is bound to (vxlan_mgr.go `device` reads both from the local VTEP, and the device
+ * thread waits until it exists; §2.7).
+ */
+function hasVxlanDevice(cluster: Cluster, self: Node): boolean {
+  return encapEnabled(cluster, "vxlan") && !!cluster.addressing.nodes.get(self.name)?.vxlanTunnel && self.ip !== null;
+}
+
 /** tunl0 and vxlan.calico as Felix sets them up (felix-format §9.1, calico-routes §2.7). */
 function devices(cluster: Cluster, self: Node): RouteCommand[] {
   const out: RouteCommand[] = [];
@@ -182,7 +196,7 @@ function devices(cluster: Cluster, self: Node): RouteCommand[] {
     out.push({ kind: "link-up", dev: DEVICE.ipipTunnel, mtu: IPIP_MTU });
     if (plan?.ipipTunnel) out.push({ kind: "addr", cidr: `${plan.ipipTunnel.address}/32`, dev: DEVICE.ipipTunnel });
   }
-  if (encapEnabled(cluster, "vxlan") && plan?.vxlanTunnel && self.ip !== null) {
+  if (plan?.vxlanTunnel && self.ip !== null && hasVxlanDevice(cluster, self)) {
     out.push({ kind: "link-add-vxlan", dev: DEVICE.vxlanTunnel, mac: plan.vxlanMac?.mac ?? null, vni: VXLAN_VNI, local: self.ip, port: VXLAN_PORT });
     out.push({ kind: "link-up", dev: DEVICE.vxlanTunnel, mtu: VXLAN_MTU });
     out.push({ kind: "addr", cidr: `${plan.vxlanTunnel.address}/32`, dev: DEVICE.vxlanTunnel });
@@ -193,7 +207,7 @@ function devices(cluster: Cluster, self: Node): RouteCommand[] {
 /** Every other node's VTEP: its MAC for the VTEP address, and where frames for that MAC go (§2.7). */
 function vteps(cluster: Cluster, self: Node): { neigh: RouteCommand[]; fdb: FdbEntry[] } {
   const peers: { vtep: string; mac: string; ip: string }[] = [];
-  if (!encapEnabled(cluster, "vxlan") || !cluster.addressing.nodes.get(self.name)?.vxlanTunnel) return { neigh: [], fdb: [] };
+  if (!hasVxlanDevice(cluster, self)) return { neigh: [], fdb: [] };
   for (const n of cluster.nodes) {
     const plan = cluster.addressing.nodes.get(n.name);
     if (n.name === self.name || n.ip === null || !plan?.vxlanTunnel || !plan.vxlanMac) continue;

@@ -9,6 +9,7 @@ import { encapsulationOf, vxlanTunnelOf } from "../../../src/backends/calico/sta
 import type { NodeOutput } from "../../../src/backends/types.js";
 import type { Model } from "../../../src/ir/policy.js";
 import { writeIpSets } from "../../../src/ruleset/ipset.js";
+import { writeRoutes } from "../../../src/ruleset/routes.js";
 import type { IpSet } from "../../../src/ruleset/ipset.js";
 import { simulatePath } from "../../../src/ruleset/simulate.js";
 import type { HookPath, HostContext, Packet, SimOutcome } from "../../../src/ruleset/sim-types.js";
@@ -137,6 +138,34 @@ describe("VXLAN-only pool", () => {
   test("a disabled VXLAN pool still turns the rules on", () => {
     const disabled = pool("192.168.0.0/16", { ipipMode: "Never", vxlanMode: "Always", disabled: true });
     expect(text(run(cluster([disabled])))).toContain('"cali:J76FwxInZIsk7uKY"');
+  });
+});
+
+describe("routes on a node without a VTEP (no VXLAN pool selects it, or IPAM gave it none)", () => {
+  // Felix creates vxlan.calico only from the node's own VTEP (vxlan_mgr.go `device`), and its route table skips
+  // routes through a missing device; without the VTEP it does not know the data interface either, so it programs no
+  // same-subnet route (route_mgr.go CompleteDeferredWork). `ip -batch` would stop at a line naming a missing device.
+  const crossSubnet = pool("192.168.0.0/16", { ipipMode: "Never", vxlanMode: "CrossSubnet" });
+  const subnetNodes = NODES.map((n) => ({ ...n, ipPrefix: n.ip === null ? null : 24 }));
+  const routesOf = (m: Model, nodeName: string): string => writeRoutes(run(m, nodeName).routes);
+
+  test("Always: no device, route, neighbour or FDB entry through vxlan.calico; the owner of a block still blackholes it", () => {
+    const m = withVxlanTunnels(model({ pods: [BACKEND, DB], nodes: NODES, pools: [VXLAN] }), { node1: "192.168.1.0", node2: "192.168.2.0" });
+    const out0 = run(m, "node0");
+    expect(writeRoutes(out0.routes)).not.toContain("vxlan.calico");
+    expect(writeRoutes(out0.routes)).not.toContain(" via ");
+    expect(out0.fdb).toEqual([]);
+    expect(routesOf(m, "node2")).toContain("route replace 192.168.231.0/26 via 192.168.1.0 dev vxlan.calico onlink\n");
+    // node1 owns 192.168.231.0/26 (its pods); with its VTEP gone too, only the blackhole and the workload routes stay.
+    const noVtep1 = withVxlanTunnels(model({ pods: [BACKEND, DB], nodes: NODES, pools: [VXLAN] }), { node2: "192.168.2.0" });
+    expect(routesOf(noVtep1, "node1")).not.toContain("vxlan.calico");
+    expect(routesOf(noVtep1, "node1")).toContain("route replace blackhole 192.168.231.0/26 proto 80\n");
+  });
+
+  test("CrossSubnet: not even the same-subnet route over the uplink; a node with a VTEP keeps it", () => {
+    const m = withVxlanTunnels(model({ pods: [BACKEND, DB], nodes: subnetNodes, pools: [crossSubnet] }), { node1: "192.168.1.0", node2: "192.168.2.0" });
+    expect(routesOf(m, "node0")).not.toContain(" via ");
+    expect(routesOf(m, "node2")).toContain("route replace 192.168.231.0/26 via 10.0.0.11 dev eth0 proto 80 onlink\n");
   });
 });
 
