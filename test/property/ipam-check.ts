@@ -5,7 +5,8 @@
 // directory), and save a failing case as a golden regression case.
 import fc from "fast-check";
 import { parseArgs } from "../../src/cli/args.js";
-import { runVerify, VERIFY_FLAGS } from "../../src/cli/verify.js";
+import { runVerify } from "../../src/cli/verify.js";
+import { VERIFY_FLAGS } from "../../src/cli/flags.js";
 import { DEFAULT_CALICO_OPTIONS } from "../../src/backends/calico/index.js";
 import { DEFAULT_COMPILE_OPTIONS, outputFiles, type CompileOptions } from "../../src/pipeline.js";
 import { simulatePath } from "../../src/ruleset/simulate.js";
