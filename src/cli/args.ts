@@ -20,6 +20,9 @@ export interface ParsedArgs {
 
 export class UsageError extends Error {}
 
+/** Inputs that cannot be what the user meant (a directory without YAML): exit 1, like invalid input. */
+export class InputError extends Error {}
+
 export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): ParsedArgs {
   const byLong = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short as string, s]));

@@ -76,7 +76,7 @@ export function helpFor(name: string): string {
 
 /** `netpolc help [command]`. */
 export function helpCommand(rest: readonly string[], io: Io): number {
-  const [name, ...extra] = rest.filter((a) => a !== "--help" && a !== "-h");
+  const [name, ...extra] = rest;
   if (extra.length) throw new UsageError(`help takes one command name, not ${rest.length}`);
   io.stdout(name === undefined ? overview() : helpFor(name));
   return 0;

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { byteCompare } from "../ruleset/writer.js";
 import type { InputFile } from "../frontend/index.js";
-import { UsageError } from "./args.js";
+import { InputError, UsageError } from "./args.js";
 
 const INPUT_EXT = /\.(ya?ml|json)$/;
 
@@ -33,8 +33,11 @@ export function gatherInputs(paths: readonly string[], readStdin: () => string):
     } catch {
       throw new UsageError(`cannot read '${p}': no such file or directory`);
     }
-    if (st.isDirectory()) walk(p, files);
-    else files.push(p);
+    if (st.isDirectory()) {
+      const before = files.length;
+      walk(p, files);
+      if (files.length === before) throw new InputError(`${p}: a directory without any *.yaml, *.yml or *.json file (searched recursively)`);
+    } else files.push(p);
   }
   // Sorted for determinism: the same inputs in any order give the same output.
   const unique = [...new Set(files)].sort(byteCompare);

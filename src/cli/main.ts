@@ -3,7 +3,7 @@
 // imported when it runs (commands.ts), so `--version`, help and completion
 // start in milliseconds.
 import { readFileSync } from "node:fs";
-import { UsageError } from "./args.js";
+import { InputError, UsageError } from "./args.js";
 import { COMMAND_NAMES, findCommand } from "./commands.js";
 import { commandHelp, overview, shortList } from "./help.js";
 import type { Io } from "./io.js";
@@ -47,7 +47,7 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     if (cmd.startsWith("-")) throw new UsageError(`unknown option '${cmd}' before a command${didYouMean(cmd.replace(/^-+/, ""), ["help", "version"], "--")}`);
     throw new UsageError(`unknown command '${cmd}'${didYouMean(cmd, COMMAND_NAMES)}`);
   }
-  if (wantsHelp(rest) && spec.name !== "help") {
+  if (wantsHelp(rest)) {
     io.stdout(commandHelp(spec));
     return 0;
   }
@@ -59,6 +59,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   try {
     return await dispatch(argv, io);
   } catch (e) {
+    if (e instanceof InputError) {
+      io.stderr(`netpolc: ${e.message}\n`);
+      return 1;
+    }
     if (e instanceof UsageError) {
       const cmd = argv[0] !== undefined && findCommand(argv[0]) ? ` ${argv[0]}` : "";
       io.stderr(`netpolc: ${e.message}\nTry 'netpolc${cmd} --help'.\n`);

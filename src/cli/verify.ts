@@ -45,10 +45,11 @@ function renderDiagnostics(ds: readonly LocatedDiagnostic[], format: string): st
 const unlocated = (d: Diagnostic): LocatedDiagnostic => ({ ...d, line: null, col: null });
 
 /** Every node's compiled rules, re-parsed for line numbers. */
-function compiledRules(outputs: readonly NodeOutput[]): Map<string, NodeRules> {
+/** Every node's compiled rules, with the context's own route tables (so verify routes as it planned, once). */
+function compiledRules(outputs: readonly NodeOutput[], ctx: VerifyContext): Map<string, NodeRules> {
   const rules = new Map<string, NodeRules>();
   for (const out of outputs) {
-    const r = rulesFromOutput(out);
+    const r = rulesFromOutput(out, ctx.compiledRoutes(out.node));
     // The writer's output failing to parse is a bug in netpolc, not in the input.
     if (!r.rules) throw new Error(`re-parsing the compiled rules of ${out.node} failed: ${r.diagnostics[0]?.message ?? "?"}`);
     rules.set(out.node, r.rules);
@@ -126,7 +127,7 @@ export function loadRules(
   if (badNodes.length) return fail([...shown, ...badNodes]);
   const ctx: VerifyContext = contextOf({ ...res, model: res.model }, simulate);
   const dir = flag(args, "rules");
-  const { rules, problems } = dir === undefined ? { rules: compiledRules(res.outputs), problems: [] } : rulesFromDir(dir, nodesFor(ctx), res.model.cluster.nodes.map((n) => n.name), readFile);
+  const { rules, problems } = dir === undefined ? { rules: compiledRules(res.outputs, ctx), problems: [] } : rulesFromDir(dir, nodesFor(ctx), res.model.cluster.nodes.map((n) => n.name), readFile);
   if (problems.some((d) => d.severity === "error")) return fail([...shown, ...problems]);
   return { ctx, rules, stderr: renderDiagnostics([...shown, ...problems], format) };
 }

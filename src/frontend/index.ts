@@ -12,7 +12,7 @@ import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { SourceMap } from "../diagnostics/sources.js";
 import type { Model } from "../ir/policy.js";
 import { buildCluster, cmp } from "./cluster/build.js";
-import { Collector, type InputFile } from "./collect.js";
+import { Collector, type FileItem, type InputFile } from "./collect.js";
 import { decodeFiles, type FrontendThreads } from "./parallel.js";
 import { hasServiceInputs, lowerServices } from "./services/index.js";
 
@@ -26,12 +26,30 @@ export interface LoadOptions {
   readonly workersOnly?: boolean;
 }
 
+/**
+ * A file that holds nothing (no object, no error) among other inputs is a
+ * warning; inputs that hold no Kubernetes object at all are an error — as a
+ * pre-commit hook or a CI gate, an empty input must never pass for a clean one.
+ */
+function reportEmptyInputs(files: readonly InputFile[], decoded: readonly (readonly FileItem[])[], diag: DiagnosticSink): void {
+  const holds = decoded.map((items) => items.some((i) => i.t !== "diag" || i.diag.severity === "error"));
+  const empty = files.filter((_, i) => !holds[i]);
+  if (empty.length === files.length) {
+    const looked = files.length ? files.map((f) => f.path).join(", ") : "no file";
+    diag.error("input/no-objects", null, `no Kubernetes object in the inputs (read: ${looked})`, ["give the files or directories that hold the policies and the cluster snapshot"]);
+    return;
+  }
+  for (const f of empty) diag.warning("input/empty-file", { file: f.path, start: 0, end: 0 }, `${f.path} holds no Kubernetes object`);
+}
+
 export function loadModel(files: readonly InputFile[], diag: DiagnosticSink, sources: SourceMap, opts: LoadOptions = {}): Model {
   const collector = new Collector(diag, sources);
   // Sorted for determinism: whatever order the caller found the files in.
   const sorted = [...files].sort((a, b) => cmp(a.path, b.path));
   for (const f of sorted) sources.add(f.path, f.text);
-  for (const items of decodeFiles(sorted, sources, opts.threads ?? "auto", opts.workersOnly).items) collector.apply(items);
+  const decoded = decodeFiles(sorted, sources, opts.threads ?? "auto", opts.workersOnly).items;
+  for (const items of decoded) collector.apply(items);
+  reportEmptyInputs(sorted, decoded, diag);
   collector.reportIgnoredKinds();
   const cluster = buildCluster(collector.clusterInputs(), diag);
   // Only snapshots that declare Services (or kube-proxy's configuration) get a services model.

@@ -94,7 +94,10 @@ export function topologyOf(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRu
   let topo = byRules.get(rules);
   if (!topo) {
     const tables = new Map(ctx.model.cluster.nodes.map((n) => [n.name, rules.get(n.name)?.routes ?? ctx.compiledRoutes(n.name)] as const));
-    byRules.set(rules, (topo = buildTopology(ctx.model, ctx.interfacePrefix ?? DEFAULT_CALICO_OPTIONS.interfacePrefix, tables)));
+    // Rules that bring the compiled route tables themselves route as planning did: share its topology and its memo.
+    const compiled = [...tables].every(([n, t]) => t === ctx.compiledRoutes(n));
+    topo = compiled && rules !== PLANNING ? topologyOf(ctx, PLANNING) : buildTopology(ctx.model, ctx.interfacePrefix ?? DEFAULT_CALICO_OPTIONS.interfacePrefix, tables);
+    byRules.set(rules, topo);
   }
   return topo;
 }

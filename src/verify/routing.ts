@@ -77,7 +77,14 @@ function vxlan(topo: Topology, info: NodeInfo, hop: string, route: PrefixRoute):
   return { kind: "next", out: DEVICE.vxlanTunnel, next, inIface: DEVICE.vxlanTunnel, route };
 }
 
+/** The node's answer for `dst`, memoised on the node (the topology is per run). */
 function step(topo: Topology, info: NodeInfo, dst: string): Step {
+  let s = info.steps.get(dst) as Step | undefined;
+  if (!s) info.steps.set(dst, (s = decide(topo, info, dst)));
+  return s;
+}
+
+function decide(topo: Topology, info: NodeInfo, dst: string): Step {
   if (info.localAddresses.has(dst)) return { kind: "local" };
   const r = lpm(info, dst);
   if (!r) return wire(topo, dst, HOST_IFACE, null);
@@ -95,12 +102,7 @@ function step(topo: Topology, info: NodeInfo, dst: string): Step {
   return wire(topo, c.via, c.dev ?? HOST_IFACE, r);
 }
 
-function refOf(topo: Topology, info: NodeInfo, r: PrefixRoute | null): RouteRef | null {
-  if (!r) return null;
-  // Device routes to local pods come from the CNI and Felix, not from block ownership.
-  const inferred = r.cmd.kind !== "dev" && topo.inferredBlocks.some((b) => b.family === r.net.family && b.prefix <= r.net.prefix && cidrContains(b, { family: r.net.family, value: r.net.network }));
-  return { node: info.name, file: info.table.file, line: r.line, text: writeRouteCommand(r.cmd), cidr: r.cmd.cidr, inferred };
-}
+const refOf = (_topo: Topology, _info: NodeInfo, r: PrefixRoute | null): RouteRef | null => r?.ref ?? null;
 
 type Arrival = { readonly kind: "host" } | { readonly kind: "iface"; readonly iface: string };
 

@@ -73,11 +73,10 @@ export function rulesFromText(node: string, iptables: string, iptablesPath: stri
  * back for its line numbers; a parse error here is a writer/parser bug, so
  * it is reported as an internal error by the caller, not hidden.
  */
-export function rulesFromOutput(out: NodeOutput): RulesResult {
+export function rulesFromOutput(out: NodeOutput, routes: RouteTable = routeTableOf(out.node, out.routes, out.fdb)): RulesResult {
   const file = iptablesFile(out.node);
   const rs = parseRuleSet(writeRuleSet(out.ruleset), { file });
   if (rs.diagnostics.some((d) => d.severity === "error")) return { rules: null, diagnostics: rs.diagnostics };
-  const routes = routeTableOf(out.node, out.routes, out.fdb);
   return { rules: { node: out.node, ruleset: rs.ruleset, ipsets: setMap(out.ipsets), file, routes }, diagnostics: [] };
 }
 

@@ -15,7 +15,9 @@ import type { FdbEntry, RouteCommand } from "../ruleset/routes.js";
 import type { HookPath, HostContext, Packet } from "../ruleset/sim-types.js";
 import type { RuleSet } from "../ruleset/types.js";
 import type { Flow, FlowEndpoint } from "../semantics/index.js";
-import { parseCidr, type Cidr } from "../semantics/ip.js";
+import { cidrContains, parseCidr, type Cidr } from "../semantics/ip.js";
+import { writeRouteCommand } from "../ruleset/routes.js";
+import type { RouteRef } from "./routing.js";
 
 /** The host interface; the snapshot does not name it, and Felix does not care (felix-format §9). */
 export const HOST_IFACE = "eth0";
@@ -47,11 +49,12 @@ export interface NodeRules {
   readonly routes?: RouteTable;
 }
 
-/** A prefix route of a node, ready for longest-prefix matching. */
+/** A prefix route of a node, ready for longest-prefix matching, with how reports name it (built once). */
 export interface PrefixRoute {
   readonly net: Cidr;
   readonly cmd: Extract<RouteCommand, { kind: "via" | "dev" | "blackhole" }>;
   readonly line: number;
+  readonly ref: RouteRef;
 }
 
 export interface NodeInfo {
@@ -69,6 +72,8 @@ export interface NodeInfo {
   /** VXLAN: a remote VTEP address → its MAC (neighbour entries), a MAC → the node address frames go to (FDB). */
   readonly neighbours: ReadonlyMap<string, string>;
   readonly fdb: ReadonlyMap<string, string>;
+  /** The route walk's answer per destination on this node (routing.ts), filled as flows ask: every flow of a pair asks the same. */
+  readonly steps: Map<string, unknown>;
 }
 
 /** Where a flow endpoint sits: a pod behind its workload interface, or a node's host itself. */
@@ -92,18 +97,25 @@ export const podKey = (ns: string, name: string): string => `${ns}/${name}`;
 
 export const endpointIp = (e: FlowEndpoint): string => (e.kind === "pod" ? (podIPv4(e.pod) ?? "") : e.ip);
 
-function prefixRoutes(table: RouteTable): PrefixRoute[] {
+/** Whether a route lies inside a block whose owner netpolc inferred; device routes to local pods never rest on one. */
+function inferred(net: Cidr, cmd: PrefixRoute["cmd"], blocks: readonly Cidr[]): boolean {
+  return cmd.kind !== "dev" && blocks.some((b) => b.family === net.family && b.prefix <= net.prefix && cidrContains(b, { family: net.family, value: net.network }));
+}
+
+function prefixRoutes(node: string, table: RouteTable, blocks: readonly Cidr[]): PrefixRoute[] {
   const out: PrefixRoute[] = [];
   for (const { cmd, line } of table.routes) {
     if (cmd.kind !== "via" && cmd.kind !== "dev" && cmd.kind !== "blackhole") continue;
     const net = parseCidr(cmd.cidr);
-    if (net && net.family === 4) out.push({ net, cmd, line });
+    if (!net || net.family !== 4) continue;
+    const ref: RouteRef = { node, file: table.file, line, text: writeRouteCommand(cmd), cidr: cmd.cidr, inferred: inferred(net, cmd, blocks) };
+    out.push({ net, cmd, line, ref });
   }
   // Longest prefix first; among equals the later line wins, as `route replace` does.
   return out.map((r, i) => ({ r, i })).sort((a, b) => b.r.net.prefix - a.r.net.prefix || b.i - a.i).map((x) => x.r);
 }
 
-function nodeInfo(name: string, ip: string | null, table: RouteTable, localIfaces: Map<string, string>): NodeInfo {
+function nodeInfo(name: string, ip: string | null, table: RouteTable, localIfaces: Map<string, string>, blocks: readonly Cidr[]): NodeInfo {
   const addrs = new Map<string, Set<string>>([[HOST_IFACE, new Set(ip ? [ip] : [])]]);
   const neighbours = new Map<string, string>();
   for (const { cmd } of table.routes) {
@@ -116,7 +128,7 @@ function nodeInfo(name: string, ip: string | null, table: RouteTable, localIface
   for (const dev of [DEVICE.ipipTunnel, DEVICE.vxlanTunnel]) if (!addrs.has(dev)) addrs.set(dev, new Set());
   const localAddresses = new Set([...addrs.values()].flatMap((s) => [...s]));
   const fdb = new Map(table.fdb.map(({ entry }) => [entry.mac, entry.dst] as const));
-  return { name, ip, table, prefixRoutes: prefixRoutes(table), localIfaces, localAddresses, interfaceAddresses: addrs, neighbours, fdb };
+  return { name, ip, table, prefixRoutes: prefixRoutes(name, table, blocks), localIfaces, localAddresses, interfaceAddresses: addrs, neighbours, fdb, steps: new Map() };
 }
 
 const EMPTY_TABLE = (node: string): RouteTable => ({ file: `${node}.routes`, routes: [], fdbFile: null, fdb: [] });
@@ -129,16 +141,16 @@ export function buildTopology(model: Model, interfacePrefix: string, tables: Rea
   const nodes = new Map<string, NodeInfo>();
   const hosts = new Map<string, { readonly kind: "host"; readonly node: string }>();
   const nodeByIp = new Map<string, string>();
+  const inferredBlocks = cluster.addressing.blocks.flatMap((b) => (b.source === "ipam" ? [] : [parseCidr(b.cidr)].filter((c): c is Cidr => c !== null)));
   for (const n of cluster.nodes) {
     const localIfaces = new Map(all.filter((w) => w.pod.nodeName === n.name).map((w) => [w.iface, w.ip]));
-    const info = nodeInfo(n.name, n.ip, tables.get(n.name) ?? EMPTY_TABLE(n.name), localIfaces);
+    const info = nodeInfo(n.name, n.ip, tables.get(n.name) ?? EMPTY_TABLE(n.name), localIfaces, inferredBlocks);
     nodes.set(n.name, info);
     // The host's own addresses: its IP, and the tunnel addresses its routes put on tunl0 / vxlan.calico
     // (the model's resolved ones too, so a node whose file lacks them is still recognised as a host).
     for (const a of new Set([...info.localAddresses, ...hostAddresses(cluster, n)])) if (!hosts.has(a)) hosts.set(a, { kind: "host", node: n.name });
     if (n.ip && !nodeByIp.has(n.ip)) nodeByIp.set(n.ip, n.name);
   }
-  const inferredBlocks = cluster.addressing.blocks.flatMap((b) => (b.source === "ipam" ? [] : [parseCidr(b.cidr)].filter((c): c is Cidr => c !== null)));
   return { model, nodes, pods, hosts, nodeByIp, inferredBlocks };
 }
 

@@ -42,11 +42,12 @@ export function compileAll(files: readonly InputFile[], args: readonly string[] 
   const calico = compileOptionsFrom(parseArgs(args, COMPILE_FLAGS)).calico;
   const res = compile(files, { ...DEFAULT_COMPILE_OPTIONS, calico });
   if (!res.model) throw new Error(`inputs do not compile: ${res.diag.all.map((d) => d.message).join("; ")}`);
+  const ctx = contextOf({ ...res, model: res.model }, simulatePath);
   const rules = new Map<string, NodeRules>();
   for (const out of res.outputs) {
-    const r = rulesFromOutput(out);
+    const r = rulesFromOutput(out, ctx.compiledRoutes(out.node));
     if (!r.rules) throw new Error(`compiled rules of ${out.node} do not re-parse`);
     rules.set(out.node, r.rules);
   }
-  return { ctx: contextOf({ ...res, model: res.model }, simulatePath), outputs: res.outputs, rules };
+  return { ctx, outputs: res.outputs, rules };
 }
