@@ -6,10 +6,15 @@
 //   json: cannot unmarshal string into Go struct field NetworkPolicyPort.spec.ingress.ports.endPort of type int32
 // The Go struct and type names come from x-go-* annotations in the schemas.
 // ajv reports JSON pointers; they are mapped back to YAML nodes for spans.
-import { Ajv, type ErrorObject } from "ajv";
+// The validators are ajv's standalone code, compiled from the same schemas at
+// development time (validators.generated.ts, scripts/gen-validators.ts): no
+// schema is compiled when netpolc starts.
+import type { ErrorObject } from "ajv";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import { formatPath } from "./field-path.js";
 import { isNull, keySpanAt, nodeAt, type Segment, type YNode } from "./yaml/tree.js";
+import { exportName } from "./schema-options.js";
+import * as generated from "./validators.generated.js";
 import meta from "../../schemas/meta.schema.json" with { type: "json" };
 import networkpolicy from "../../schemas/networkpolicy.schema.json" with { type: "json" };
 import pod from "../../schemas/pod.schema.json" with { type: "json" };
@@ -55,18 +60,17 @@ const DOCS: Record<string, SchemaObj> = {
   "ipamconfiguration.schema.json": ipamconfiguration,
 };
 
-// logger: false — ajv would otherwise print strict-mode notes to the console.
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, logger: false });
-ajv.addVocabulary(["x-go-struct", "x-go-type", "x-go-map"]);
-for (const s of Object.values(DOCS)) ajv.addSchema(s);
-const validators = new Map<SchemaName, ReturnType<typeof ajv.compile>>();
+/** An ajv validating function: true or false, with `errors` set after false. */
+interface Validator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
 
-function validator(name: SchemaName): ReturnType<typeof ajv.compile> {
-  let v = validators.get(name);
-  if (!v) {
-    v = ajv.compile(DOCS[`${name}.schema.json`] ?? {});
-    validators.set(name, v);
-  }
+const VALIDATORS = generated as unknown as Readonly<Record<string, Validator>>;
+
+function validator(name: SchemaName): Validator {
+  const v = VALIDATORS[exportName(name)];
+  if (!v) throw new Error(`no generated validator for schema ${name}: run npm run validators`);
   return v;
 }
 
