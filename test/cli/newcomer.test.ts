@@ -129,3 +129,28 @@ describe("completion", () => {
     }
   });
 });
+
+describe("progress through the CLI", () => {
+  const BOOKINFO = join(ROOT, "examples", "bookinfo");
+  async function run(argv: string[], tty: boolean): Promise<{ code: number; drawn: string; out: string }> {
+    const { main } = await import("../../src/cli/main.js");
+    let drawn = "";
+    let out = "";
+    const io = { stdout: (s: string) => void (out += s), stderr: () => {}, readStdin: () => "", stderrIsTTY: tty, env: {}, progressStream: { isTTY: tty, write: (s: string) => void (drawn += s) } };
+    return { code: await main(argv, io), drawn, out };
+  }
+  it("--progress draws the compile's and the verify's stages even off a terminal; stdout is unchanged", async () => {
+    const c = await run(["compile", BOOKINFO, "-o", join(tmp(), "out"), "--progress"], false);
+    expect(c.code).toBe(0);
+    expect(c.drawn).toMatch(/compiling \[.*\] \d+\/3 nodes/);
+    const v = await run(["verify", BOOKINFO, "--progress"], false);
+    const plain = await run(["verify", BOOKINFO], false);
+    expect(v.drawn).toMatch(/verifying \[.*\] \d+\/\d+ flows/);
+    expect(v.out).toBe(plain.out);
+  });
+  it("off a terminal, or with --no-progress, nothing is drawn; a short run on a terminal draws nothing either", async () => {
+    expect((await run(["verify", BOOKINFO], false)).drawn).toBe("");
+    expect((await run(["verify", BOOKINFO, "--no-progress"], true)).drawn).toBe("");
+    expect((await run(["compile", BOOKINFO, "-o", join(tmp(), "out")], true)).drawn).toBe("");
+  });
+});
