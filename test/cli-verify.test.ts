@@ -69,7 +69,7 @@ describe("netpolc verify", () => {
     expect(doc).toEqual({ failures: [], flows, inferredRoutes: 0, invariants, mismatches: 0, nodes: ["ubuntu1", "ubuntu2", "ubuntu3"], replies, services, unknown: 0 });
     expect(services).toBe(21); // per ClusterIP its endpoint pods (6 in all) and the 3 hosts, plus productpage's NodePort from outside on each node
     expect(replies).toBeGreaterThan(100);
-    expect(invariants).toBe(9 * 6); // every one of the 9 endpoint pods, every invariant
+    expect(invariants).toBe(11 * 6); // every one of the 11 endpoint pods, every invariant
     expect(Object.keys(doc)).toEqual([...Object.keys(doc)].sort());
   });
 

@@ -28,9 +28,19 @@ describe("netpolc workloads", () => {
 
   it("-A adds the NAMESPACE column; -n selects a namespace (default: default, as calicoctl)", async () => {
     const all = await run(["workloads", "-A", BOOKINFO]);
-    expect(all.out.split("\n")[0]).toBe("NAMESPACE   WORKLOAD                          NODE      NETWORKS          INTERFACE");
-    expect(all.out.split("\n")[1]).toMatch(/^default {5}details-v1-68c7c8666d-x57tf/);
-    const none = await run(["workloads", "-n", "kube-system", BOOKINFO]);
+    const lines = all.out.trimEnd().split("\n");
+    // NAMESPACE is as wide as "kube-system" plus tabwriter's padding of 3.
+    expect(lines[0]).toBe("NAMESPACE     WORKLOAD                          NODE      NETWORKS          INTERFACE");
+    expect(lines[1]).toMatch(/^default {7}details-v1-68c7c8666d-x57tf/);
+    // The nine of namespace default, then the two of cluster/addons.yaml, sorted by namespace and name.
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual([...Array(9).fill("default"), "dev", "kube-system"]);
+    expect(lines[10]).toBe("dev           sandbox                           ubuntu2   192.168.1.70/32   calif61808e99fc");
+    const dns = await run(["workloads", "-n", "kube-system", BOOKINFO]);
+    expect(dns.out).toBe(
+      "WORKLOAD                   NODE      NETWORKS          INTERFACE\n" +
+        "coredns-5dd5756b68-7xk9t   ubuntu1   192.168.0.53/32   calia976b91bfb1\n",
+    );
+    const none = await run(["workloads", "-n", "kube-public", BOOKINFO]);
     expect(none.out).toBe("WORKLOAD   NODE   NETWORKS   INTERFACE\n");
     expect((await run(["workloads", "-A", "-n", "x", BOOKINFO])).code).toBe(2);
   });
@@ -50,8 +60,8 @@ describe("netpolc matrix", () => {
   it("prints the text matrix by default, json with --format json", async () => {
     const t = await run(["matrix", BOOKINFO, "--port", "9080/TCP"]);
     expect(t.code).toBe(0);
-    expect(t.out).toContain("9080/TCP: 21 allowed, 60 denied\n");
-    expect(t.out).toContain("6 default/ratings-v1-8558d4458d-86mtm      X X X X . . X X X\n");
+    expect(t.out).toContain("9080/TCP: 42 allowed, 79 denied\n");
+    expect(t.out).toContain(" 6 default/ratings-v1-8558d4458d-86mtm      X  X  X  X  .  .  X  X  X  .  .\n");
     const j = await run(["matrix", BOOKINFO, "--port", "http", "--port", "53/udp", "--format", "json"]);
     const doc = JSON.parse(j.out) as { tables: { port: unknown; protocol: string }[] };
     expect(doc.tables.map((x) => `${String(x.port)}/${x.protocol}`)).toEqual(["http/TCP", "53/UDP"]);
@@ -59,8 +69,9 @@ describe("netpolc matrix", () => {
 
   it("--by namespace", async () => {
     const r = await run(["matrix", BOOKINFO, "--by", "namespace", "--port", "53/UDP"]);
-    expect(r.out).toContain("53/UDP: 0 allowed, 0 denied, 1 mixed\n");
-    expect(r.out).toContain("1 default  ~\n");
+    // default → default: only a pod to itself; every namespace reaches CoreDNS and the sandbox; no default pod accepts 53 from them.
+    expect(r.out).toContain("53/UDP: 6 allowed, 2 denied, 1 mixed\n");
+    expect(r.out).toContain("1 default      ~ . .\n2 dev          X . .\n3 kube-system  X . .\n");
   });
 
   it("--html writes a self-contained page and prints nothing else", async () => {
@@ -84,8 +95,8 @@ describe("netpolc matrix", () => {
   it("--against marks changed flows", async () => {
     const r = await run(["matrix", join(BOOKINFO, "cluster"), "--against", BOOKINFO, "--port", "9080"]);
     expect(r.code).toBe(0);
-    // Without the policies every flow is allowed: the 60 denied cells of bookinfo changed.
-    expect(r.out).toContain("9080/TCP: 81 allowed, 0 denied, 60 changed\n");
+    // Without the policies every flow is allowed: the 79 denied cells of bookinfo changed.
+    expect(r.out).toContain("9080/TCP: 121 allowed, 0 denied, 79 changed\n");
     expect(r.out).toContain(".* ");
   });
 

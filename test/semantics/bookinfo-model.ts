@@ -31,12 +31,25 @@ function workload([name, nodeName, ip, labels, sa]: (typeof WORKLOADS)[number]):
   });
 }
 
+/** The two pods of cluster/addons.yaml, outside the talk's table: CoreDNS (the target of allow-dns-egress) and a role=dev workload (prevent-egress's). */
+const ADDONS: readonly Pod[] = [
+  pod("kube-system/coredns-5dd5756b68-7xk9t", {
+    labels: { "k8s-app": "kube-dns", "pod-template-hash": "5dd5756b68" },
+    node: "ubuntu1",
+    ip: "192.168.0.53",
+    ports: [cport("dns", 53, "UDP"), cport("dns-tcp", 53, "TCP"), cport("metrics", 9153, "TCP")],
+    serviceAccount: "coredns",
+  }),
+  pod("dev/sandbox", { labels: { app: "sandbox" }, node: "ubuntu2", ip: "192.168.1.70", ports: [cport("http", 8080)], serviceAccount: "default" }),
+];
+
 const app = (name: string) => sel({ app: name });
 
 const POLICIES = [
-  policy("default/prevent-egress", { podSelector: app("main"), egress: [{ peers: [nsPeer(sel({ role: "dev" }))] }] }),
+  policy("default/prevent-egress", { podSelector: app("main"), types: ["Ingress", "Egress"], egress: [{ peers: [nsPeer(sel({ role: "dev" }))] }] }),
   policy("default/prevent-egress-ipblock", {
     podSelector: app("main"),
+    types: ["Ingress", "Egress"],
     egress: [{ peers: [ipBlock("10.0.0.0/8")] }],
     ingress: [{ peers: [ipBlock("10.0.0.0/8")] }],
   }),
@@ -72,7 +85,7 @@ const POLICIES = [
 export function bookinfoModel(): Model {
   return model({
     namespaces: [namespace("default"), namespace("dev", { role: "dev" }), namespace("kube-system")],
-    pods: WORKLOADS.map(workload),
+    pods: [...WORKLOADS.map(workload), ...ADDONS],
     nodes: [
       node("ubuntu1", "172.16.0.11", "192.168.0.1"),
       node("ubuntu2", "172.16.0.12", "192.168.1.1"),

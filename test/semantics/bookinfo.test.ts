@@ -12,19 +12,9 @@ import type { Pod, Protocol } from "../../src/ir/cluster.js";
 import type { Model } from "../../src/ir/policy.js";
 import { evaluate } from "../../src/semantics/evaluate.js";
 import { bookinfoModel } from "./bookinfo-model.js";
-import { flow, pod } from "./fixtures.js";
+import { flow } from "./fixtures.js";
 
-/** Pods the snapshot lacks but the README talks about: a CoreDNS replica and something in a role=dev namespace. */
-const EXTRA = [
-  pod("kube-system/coredns-5c98db65d4-2xq7n", { labels: { "k8s-app": "kube-dns" }, node: "ubuntu1", ip: "192.168.0.2" }),
-  pod("dev/tools-6b9f8c7d5-qw2er", { labels: { app: "tools" }, node: "ubuntu2", ip: "192.168.1.3" }),
-];
-
-function withExtras(m: Model): Model {
-  return { ...m, cluster: { ...m.cluster, pods: [...m.cluster.pods, ...EXTRA] } };
-}
-
-/** Short names: "productpage", "reviews-v2", "main-6fz62" (the pod-name suffix), "coredns", "tools". */
+/** Short names: "productpage", "reviews-v2", "main-6fz62" (the pod-name suffix), "coredns", "sandbox". */
 function find(m: Model, short: string): Pod {
   const [head = "", tail = ""] = short.split("-");
   const hit = m.cluster.pods.find((p) => p.name.startsWith(short) || (head === "main" && p.name.startsWith("main-") && p.name.endsWith(tail)));
@@ -71,11 +61,27 @@ const REACHABILITY: readonly Row[] = [
   ["main-vb9c5", "coredns", "UDP", 53, true],
   ["main-nlxss", "coredns", "TCP", 53, true],
   ["main-nlxss", "coredns", "UDP", 54, false],
-  ["main-6fz62", "tools", "TCP", 8080, true],
+  ["main-vb9c5", "coredns", "TCP", 9153, false], // allow-dns-egress opens 53 only
+  ["main-6fz62", "sandbox", "TCP", 8080, true],
+  ["main-vb9c5", "sandbox", "UDP", 5353, true], // prevent-egress: any port to role=dev
+  // No policy selects kube-system or dev: CoreDNS and the sandbox accept from anyone and send anywhere.
+  ["8.8.8.8", "coredns", "UDP", 53, true],
+  ["details", "coredns", "TCP", 9153, true],
+  ["172.16.0.13", "coredns", "TCP", 53, true], // not its own node (ubuntu1)
+  ["coredns", "8.8.8.8", "UDP", 53, true],
+  ["8.8.8.8", "sandbox", "TCP", 8080, true],
+  ["ratings", "sandbox", "TCP", 8080, true],
+  ["coredns", "sandbox", "TCP", 8080, true],
+  // Their egress being open does not open bookinfo's or main's ingress.
+  ["sandbox", "productpage", "TCP", 9080, true],
+  ["sandbox", "details", "TCP", 9080, false],
+  ["coredns", "ratings", "TCP", 9080, false],
+  ["coredns", "main-vb9c5", "TCP", 8080, false], // same node, but a pod, not the node's address
+  ["sandbox", "main-nlxss", "TCP", 8080, false],
 ];
 
 function checkReachability(load: () => Model): void {
-  const m = withExtras(load());
+  const m = load();
   const end = (s: string): Pod | string => (isIP(s) ? s : find(m, s));
   it.each(REACHABILITY)("%s -> %s %s/%i allowed=%s", (src, dst, protocol, port, allowed) => {
     expect(evaluate(m, flow(end(src), end(dst), protocol, port)).allowed).toBe(allowed);

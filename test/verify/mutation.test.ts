@@ -56,11 +56,13 @@ function addVia<T>(m: Map<string, Map<string, T[]>>, node: string, chains: reado
 }
 
 /**
- * One unisolated client pod per node, in a namespace no policy selects. On
- * ubuntu1 bookinfo's only same-node pair is main → reviews, and main's egress
- * never accepts a pod, so a `cali-tw-*` chain that forgot to clear the accept
- * bit set by the sender's `cali-fw-*` chain would go unseen; a same-node
- * sender whose egress is open makes that observable on every node.
+ * One unisolated client pod per node, in a namespace no policy selects. A
+ * `cali-tw-*` chain that forgot to clear the accept bit set by the sender's
+ * `cali-fw-*` chain is seen only from a same-node sender whose egress is
+ * accepted. Before cluster/addons.yaml, ubuntu1 held only main (whose egress
+ * accepted no pod) and reviews-v1; CoreDNS (ubuntu1) and dev/sandbox (ubuntu2)
+ * now give every node such a sender, but these probes keep the check
+ * independent of where the example's pods happen to run.
  */
 const PROBES: InputFile = {
   path: "test/verify/probe-pods.yaml",

@@ -63,12 +63,19 @@ function redundantReturn(rs: RuleSet, ipsets: ReadonlyMap<string, IpSet>, chain:
   // Within the chain: the next rules keep the bit (or are no-op jumps) up to another identical return.
   for (const later of chain.rules.slice(index + 1)) {
     if (isReturnIfAccepted(later)) return true;
-    const noopJump = later.target?.kind === "jump" && isNoop(rs, ipsets, later.target.name);
+    const noopJump = later.target?.kind === "jump" && (isNoop(rs, ipsets, later.target.name) || keepsAcceptChain(rs, later.target.name));
     if (!keepsAccept(later) && !noopJump && !neverMatches(later, ipsets)) return false;
   }
   if (!isPolicyChain(chain.name) || !chain.rules.slice(index + 1).every(keepsAccept)) return false;
   const callers = allRules(rs).filter((r) => r.rule.target?.name === chain.name);
   return callers.every((c) => c.rule.target?.kind === "jump" && !!c.chain.rules[c.index + 1] && isReturnIfAccepted(c.chain.rules[c.index + 1]!));
+}
+
+/** A chain whose every rule keeps the accept bit (sets only, or RETURNs; jumps only to such chains): entered with the bit set, it returns with it set. */
+function keepsAcceptChain(rs: RuleSet, name: string, depth = 0): boolean {
+  const chain = filterChain(rs, name);
+  if (!chain || depth > 8) return false;
+  return chain.rules.every((r) => keepsAccept(r) || (r.target?.kind === "jump" && keepsAcceptChain(rs, r.target.name, depth + 1)));
 }
 
 /** (4) A MARK that only clears bits no rule of the ruleset ever sets: every probe carries mark 0 into the host. */

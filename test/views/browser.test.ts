@@ -64,8 +64,8 @@ describe.skipIf(!present && !required)("matrix page in headless Chromium", () =>
 
   it("renders every cell, and #tab=3 switches to the third tab through the page's script", () => {
     const dom = chromium(["--dump-dom"], `file://${page}#tab=3`);
-    // 5 tables (1/TCP, 53/TCP, 9080/TCP, http/TCP, 53/UDP) of 9 × 9 pods.
-    expect(dom.match(/<td class="cell /g)).toHaveLength(5 * 81);
+    // 5 tables (1/TCP, 53/TCP, 9080/TCP, http/TCP, 53/UDP) of 11 × 11 pods.
+    expect(dom.match(/<td class="cell /g)).toHaveLength(5 * 121);
     expect(dom).toContain('<body data-tab="3">');
     expect(dom).toMatch(/<button type="button" data-tab="3" class="active">9080\/TCP<\/button>/);
     expect(dom).toMatch(/<section class="panel active" id="tab-3" data-port="9080\/TCP">/);

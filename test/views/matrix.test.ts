@@ -24,8 +24,9 @@ describe("matrix of examples/bookinfo", () => {
     expect(mentionedPorts(now.model).map((p) => `${p.port}/${p.protocol}${p.mentioned ? "" : "?"}`)).toEqual([
       "1/TCP?", "53/TCP", "9080/TCP", "http/TCP", "53/UDP",
     ]);
-    expect(m.parties).toHaveLength(9);
-    for (const t of m.tables) expect(t.cells.map((r) => r.length)).toEqual(Array(9).fill(9));
+    // The talk's nine pods of namespace default, dev/sandbox and kube-system's CoreDNS.
+    expect(m.parties).toHaveLength(11);
+    for (const t of m.tables) expect(t.cells.map((r) => r.length)).toEqual(Array(11).fill(11));
   });
 
   it("cells follow the policies, with the deciding rule and its position", () => {
@@ -47,15 +48,27 @@ describe("matrix of examples/bookinfo", () => {
   it("a named port a destination lacks is n/a, not a verdict", () => {
     const s = side(readTree(BOOKINFO));
     const m2 = buildMatrix(s, "pod", [{ protocol: "TCP", port: "metrics", mentioned: true }]);
-    expect(new Set(m2.tables[0]!.cells.flat().map((c) => c.state))).toEqual(new Set(["n/a"]));
-    expect(matrixText(m2)).toContain("metrics/TCP: 0 allowed, 0 denied\n");
+    // Only CoreDNS (the last party) has a port named metrics (9153/TCP): a verdict in its column, n/a everywhere else.
+    const dns = m2.parties.findIndex((p) => p.key.startsWith("kube-system/coredns-"));
+    expect(dns).toBe(10);
+    const cells = m2.tables[0]!.cells;
+    expect(new Set(cells.flatMap((row) => row.filter((_, d) => d !== dns)).map((c) => c.state))).toEqual(new Set(["n/a"]));
+    // No policy selects kube-system, so only the egress-isolated main pods are denied.
+    expect(cells.map((row) => row[dns]!.state)).toEqual(m2.parties.map((p) => (p.key.startsWith("default/main-") ? "denied" : "allowed")));
+    expect(matrixText(m2)).toContain("metrics/TCP: 8 allowed, 3 denied\n");
   });
 
   it("by namespace aggregates pod pairs", () => {
     const ns = buildMatrix(now, "namespace", [{ protocol: "TCP", port: 9080, mentioned: true }]);
-    expect(ns.parties.map((p) => p.key)).toEqual(["default"]);
-    const c = ns.tables[0]!.cells[0]![0]!;
-    expect([c.state, c.allowed, c.denied]).toEqual(["mixed", 21, 60]);
+    expect(ns.parties.map((p) => p.key)).toEqual(["default", "dev", "kube-system"]);
+    const cell = (r: number, d: number): unknown[] => {
+      const c = ns.tables[0]!.cells[r]![d]!;
+      return [c.state, c.allowed, c.denied];
+    };
+    expect(cell(0, 0)).toEqual(["mixed", 21, 60]);
+    expect(cell(0, 1)).toEqual(["allowed", 9, 0]); // main's prevent-egress opens role=dev
+    expect(cell(0, 2)).toEqual(["mixed", 6, 3]); // main may reach CoreDNS on 53 only
+    expect(cell(1, 0)).toEqual(["mixed", 1, 8]); // the sandbox reaches productpage only
   });
 
   it("text is a compact cyclonus-like table", () => {
@@ -64,17 +77,19 @@ describe("matrix of examples/bookinfo", () => {
       [
         "rows: sources, columns: destinations (by pod); . allowed, X denied, ~ some pods allowed, - no such port",
         "",
-        "9080/TCP: 21 allowed, 60 denied",
-        "                                           1 2 3 4 5 6 7 8 9",
-        "1 default/details-v1-68c7c8666d-x57tf      . X X X . X X X X",
-        "2 default/main-699dd9dc98-6fz62            X . X X X X X X X",
-        "3 default/main-699dd9dc98-nlxss            X X . X X X X X X",
-        "4 default/main-699dd9dc98-vb9c5            X X X . X X X X X",
-        "5 default/productpage-v1-54d799c966-h96dv  . X X X . X . . .",
-        "6 default/ratings-v1-8558d4458d-86mtm      X X X X . . X X X",
-        "7 default/reviews-v1-cb8655c75-9tz9q       X X X X . . . X X",
-        "8 default/reviews-v2-7fc9bb6dcf-45d6z      X X X X . . X . X",
-        "9 default/reviews-v3-c995979bc-78g8r       X X X X . . X X .",
+        "9080/TCP: 42 allowed, 79 denied",
+        "                                             1  2  3  4  5  6  7  8  9 10 11",
+        " 1 default/details-v1-68c7c8666d-x57tf      .  X  X  X  .  X  X  X  X  .  .",
+        " 2 default/main-699dd9dc98-6fz62            X  .  X  X  X  X  X  X  X  .  X",
+        " 3 default/main-699dd9dc98-nlxss            X  X  .  X  X  X  X  X  X  .  X",
+        " 4 default/main-699dd9dc98-vb9c5            X  X  X  .  X  X  X  X  X  .  X",
+        " 5 default/productpage-v1-54d799c966-h96dv  .  X  X  X  .  X  .  .  .  .  .",
+        " 6 default/ratings-v1-8558d4458d-86mtm      X  X  X  X  .  .  X  X  X  .  .",
+        " 7 default/reviews-v1-cb8655c75-9tz9q       X  X  X  X  .  .  .  X  X  .  .",
+        " 8 default/reviews-v2-7fc9bb6dcf-45d6z      X  X  X  X  .  .  X  .  X  .  .",
+        " 9 default/reviews-v3-c995979bc-78g8r       X  X  X  X  .  .  X  X  .  .  .",
+        "10 dev/sandbox                              X  X  X  X  .  X  X  X  X  .  .",
+        "11 kube-system/coredns-5dd5756b68-7xk9t     X  X  X  X  .  X  X  X  X  .  .",
         "",
       ].join("\n"),
     );
