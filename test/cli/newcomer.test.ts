@@ -154,3 +154,10 @@ describe("progress through the CLI", () => {
     expect((await run(["compile", BOOKINFO, "-o", join(tmp(), "out")], true)).drawn).toBe("");
   });
 });
+
+describe("the bundled example", () => {
+  it("passes its own check: nothing printed, exit 0 (it is what every newcomer runs first)", async () => {
+    const r = await runCli(["check", join(ROOT, "examples", "bookinfo")]);
+    expect(r).toEqual({ code: 0, out: "", err: "" });
+  });
+});
