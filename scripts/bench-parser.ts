@@ -1,11 +1,11 @@
-// Parse-time benchmark for src/ruleset/parser.ts on a synthetic Felix-like
+// Parse-time benchmark for src/rules/parser.ts on a synthetic Felix-like
 // ruleset (700k-line rulesets are the target; this measures 100k rules by default).
 // Not a test: it prints figures and checks only that the round trip holds.
 //
 //   TS_NODE_TRANSPILE_ONLY=1 node --loader ts-node/esm scripts/bench-parser.ts [rules=100000]
 import { performance } from "node:perf_hooks";
-import { parseRuleSet } from "../src/ruleset/parser.js";
-import { writeRuleSet } from "../src/ruleset/writer.js";
+import { parseRuleSet } from "../src/rules/parser.js";
+import { writeRuleSet } from "../src/rules/writer.js";
 
 const RULES_PER_CHAIN = 50;
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { gatherInputs } from "../src/cli/inputs.js";
 import { compile, DEFAULT_COMPILE_OPTIONS } from "../src/pipeline.js";
-import { simulatePath } from "../src/ruleset/simulate.js";
+import { simulatePath } from "../src/simulate/index.js";
 import { contextOf, plannedFlows, rulesFromOutput, verifyReport, type NodeRules } from "../src/verify/index.js";
 
 const REPS = 5;

@@ -4,7 +4,7 @@
 // Map held every node's RuleSet and text at once (2.6 GiB peak RSS for the
 // 50k-pod synthetic cluster); iterating this map holds one node at a time.
 import type { NodeOutput } from "./backends/types.js";
-import { ByteSink } from "./ruleset/writer.js";
+import { ByteSink } from "./rules/writer.js";
 
 export interface NodeFileSource {
   /** Nodes in output order (sorted by name). */

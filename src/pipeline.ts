@@ -9,10 +9,10 @@ import type { NodeOutput } from "./backends/types.js";
 import { DEFAULT_KUBE_PROXY_OPTIONS, renderKubeProxyNode, type KubeProxyOptions } from "./backends/kubeproxy/index.js";
 import { mergeNodeRuleSets } from "./backends/kubeproxy/merge.js";
 import { optimizeNode, type OptimizeOptions } from "./optimize/index.js";
-import type { Rule, TableName } from "./ruleset/types.js";
-import { SAVE_STYLE, writeListRules, writeRuleSet, writeRuleSetTo, type ByteSink, type WriteStyle } from "./ruleset/writer.js";
-import { writeIpSets, writeIpSetsTo } from "./ruleset/ipset.js";
-import { writeFdb, writeRoutes } from "./ruleset/routes.js";
+import type { Rule, TableName } from "./rules/types.js";
+import { SAVE_STYLE, writeListRules, writeRuleSet, writeRuleSetTo, type ByteSink, type WriteStyle } from "./rules/writer.js";
+import { writeIpSets, writeIpSetsTo } from "./rules/ipset.js";
+import { writeFdb, writeRoutes } from "./rules/routes.js";
 import { NodeFiles } from "./pipeline-files.js";
 
 export type EmitKind = "iptables" | "ipsets" | "routes" | "fdb";

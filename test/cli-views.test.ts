@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import { runCli } from "./helpers/cli.js";
 import { compile, DEFAULT_COMPILE_OPTIONS } from "../src/pipeline.js";
-import { writeListRules } from "../src/ruleset/writer.js";
+import { writeListRules } from "../src/rules/writer.js";
 import { BOOKINFO, readTree } from "./views/helpers.js";
 import { SEED_WORKLOADS } from "./helpers/seed.js";
 

@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile, DEFAULT_COMPILE_OPTIONS, emitText } from "../src/pipeline.js";
-import { writeTable } from "../src/ruleset/writer.js";
+import { writeTable } from "../src/rules/writer.js";
 
 const FIX = join(import.meta.dirname, "fixtures", "spec");
 const F2 = join(import.meta.dirname, "..", "golden", "f2-default-deny-and-allow-ordering");

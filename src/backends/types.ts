@@ -1,7 +1,7 @@
 // What a backend produces for one node.
-import type { IpSet } from "../ruleset/ipset.js";
-import type { FdbEntry, RouteCommand } from "../ruleset/routes.js";
-import type { RuleSet } from "../ruleset/types.js";
+import type { IpSet } from "../rules/ipset.js";
+import type { FdbEntry, RouteCommand } from "../rules/routes.js";
+import type { RuleSet } from "../rules/types.js";
 
 export interface NodeOutput {
   readonly node: string;

@@ -2,7 +2,7 @@
 import { compile, emitKinds, emitText, nodeFiles, type BackendChoice, type CompileOptions, type EmitKind } from "../pipeline.js";
 import { DEFAULT_CALICO_OPTIONS, type RouteProgrammer } from "../backends/calico/index.js";
 import { DEFAULT_KUBE_PROXY_OPTIONS, KUBE_PROXY_VERSIONS, type KubeProxyOptions, type KubeProxyVersion } from "../backends/kubeproxy/index.js";
-import type { TableName } from "../ruleset/types.js";
+import type { TableName } from "../rules/types.js";
 import { renderAll, type DiagnosticFormat } from "../diagnostics/render.js";
 import type { FrontendThreads, InputFile } from "../frontend/index.js";
 import { flag, flagAll, has, parseArgs, UsageError, type ParsedArgs } from "./args.js";

@@ -1,7 +1,7 @@
 // Gathering input files: the only place that walks directories.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { byteCompare } from "../ruleset/writer.js";
+import { byteCompare } from "../rules/writer.js";
 import type { InputFile } from "../frontend/index.js";
 import { InputError, UsageError } from "./args.js";
 

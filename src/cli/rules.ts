@@ -3,7 +3,7 @@
 // (writeListRules through emitText); --chain only selects among them.
 import { compile, emitText, type CompileOptions } from "../pipeline.js";
 import { renderAll } from "../diagnostics/render.js";
-import type { TableName } from "../ruleset/types.js";
+import type { TableName } from "../rules/types.js";
 import type { InputFile } from "../frontend/index.js";
 import { compileOptionsFrom } from "./compile.js";
 import { flag, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";

@@ -11,7 +11,7 @@ import {
   verifyReport, verifyText, type NodeRules, type RouteTable, type Simulate, type VerifyContext,
 } from "../verify/index.js";
 import { existsSync, readFileSync } from "node:fs";
-import { simulatePath } from "../ruleset/simulate.js";
+import { simulatePath } from "../simulate/index.js";
 import { flag, flagAll, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
 import { gatherInputs } from "./inputs.js";
 import type { Io } from "./io.js";

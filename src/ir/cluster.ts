@@ -5,7 +5,9 @@ import type { Addressing, IPAMObjects } from "./ipam.js";
 import type { Labels } from "./selector.js";
 import type { ServiceModel } from "./service.js";
 
-export type Protocol = "TCP" | "UDP" | "SCTP";
+import type { Protocol } from "./protocol.js";
+
+export type { Protocol };
 
 export interface Namespace {
   readonly name: string;

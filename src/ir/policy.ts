@@ -2,7 +2,7 @@
 // Kubernetes, so they are explicit variants here (STYLE.md): a backend never
 // compares `undefined` with `[]`.
 import type { Span } from "../diagnostics/diagnostic.js";
-import type { Protocol } from "./cluster.js";
+import type { Protocol } from "./protocol.js";
 import type { LabelSelector } from "./selector.js";
 
 /** Which namespaces a pod peer ranges over. */

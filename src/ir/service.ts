@@ -9,7 +9,7 @@
 //   - an Endpoint's nodeName says where it runs (localEndpoints() for a node);
 //   - every address is canonical text, so comparisons are string equality.
 import type { Span } from "../diagnostics/diagnostic.js";
-import type { Protocol } from "./cluster.js";
+import type { Protocol } from "./protocol.js";
 
 export type ServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
 export type TrafficPolicy = "Cluster" | "Local";

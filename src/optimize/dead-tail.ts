@@ -10,8 +10,8 @@
 // the accept mark unconditionally (`kns.*`, §5) is followed by "return if
 // accepted", which then always returns.
 import { COMMENT, MARK } from "../backends/calico/names.js";
-import type { Chain, Rule } from "../ruleset/types.js";
-import { primeChainText, primedChainText } from "../ruleset/writer.js";
+import type { Chain, Rule } from "../rules/types.js";
+import { primeChainText, primedChainText } from "../rules/writer.js";
 
 const comments = (r: Rule): string[] =>
   r.parts.flatMap((p) => (p.kind === "match" && p.module === "comment" ? p.options.flatMap((o) => o.args) : []));

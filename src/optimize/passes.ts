@@ -9,9 +9,9 @@
 import type { FelixRule } from "../backends/calico/felix-rule.js";
 import { fm, ft } from "../backends/calico/felix-rule.js";
 import { MARK } from "../backends/calico/names.js";
-import type { IpSet } from "../ruleset/ipset.js";
-import { byteCompare } from "../ruleset/writer.js";
-import type { Chain } from "../ruleset/types.js";
+import type { IpSet } from "../rules/ipset.js";
+import { byteCompare } from "../rules/writer.js";
+import type { Chain } from "../rules/types.js";
 import { deadTail } from "./dead-tail.js";
 import { PASS_NAMES } from "./pass-names.js";
 import { cidrMerge, portMerge, ruleAbsorb, type OptRule } from "./rules.js";

@@ -18,7 +18,7 @@ import type { Model, NetworkPolicy } from "../ir/policy.js";
 import { evaluate, type DirectionVerdict, type Flow, type FlowEndpoint, type RuleRef, type Verdict } from "../semantics/index.js";
 import { externalAddresses, planPorts, podEndpoints, portsFor } from "../verify/flows.js";
 import { position } from "../verify/views.js";
-import { byteCompare } from "../ruleset/writer.js";
+import { byteCompare } from "../rules/writer.js";
 
 export interface ModelSide {
   readonly model: Model;

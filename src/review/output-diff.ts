@@ -2,8 +2,8 @@
 // `.routes`): iptables files chain by chain (rule-diff.ts), the others as
 // plain unified text. Files are keyed by name; both sides are in memory, the
 // CLI reads them (a directory, a git revision, one node's iptables-save dump).
-import { formatParseDiagnostic, parseRuleSet } from "../ruleset/parser.js";
-import { byteCompare } from "../ruleset/writer.js";
+import { formatParseDiagnostic, parseRuleSet } from "../rules/parser.js";
+import { byteCompare } from "../rules/writer.js";
 import { diffRuleSets, textHunks, type ChainChange } from "./rule-diff.js";
 
 export interface OutputTree {

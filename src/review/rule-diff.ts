@@ -9,9 +9,9 @@
 // found so far) is a rename, not a removal plus an addition. Renames are
 // found to a fixpoint, since a renamed chain's callers change text too.
 import { structuredPatch } from "diff";
-import type { Chain, Rule, RulePart, RuleSet, TableName } from "../ruleset/types.js";
-import { isBuiltinChain, TABLE_ORDER } from "../ruleset/types.js";
-import { byteCompare, orderedChains, writeRuleBody } from "../ruleset/writer.js";
+import type { Chain, Rule, RulePart, RuleSet, TableName } from "../rules/types.js";
+import { isBuiltinChain, TABLE_ORDER } from "../rules/types.js";
+import { byteCompare, orderedChains, writeRuleBody } from "../rules/writer.js";
 
 export type ChainChangeKind = "changed" | "added" | "removed" | "renamed";
 

@@ -16,14 +16,14 @@
 // quietly read as either verdict: the check is reported as unknown.
 import { isPolicyChain } from "../backends/calico/names.js";
 import type { Model } from "../ir/policy.js";
-import type { CtState, HookPath, HostContext, Packet, SimOutcome, TraceStep } from "../ruleset/sim-types.js";
-import type { RuleSet } from "../ruleset/types.js";
+import type { CtState, HookPath, HostContext, Packet, SimOutcome, TraceStep } from "../simulate/types.js";
+import type { RuleSet } from "../rules/types.js";
 import { evaluate, type Flow, type Verdict } from "../semantics/index.js";
 import { invariantProbes, type InvariantProbe } from "./invariants.js";
 import { hopsFor, type Fate, type Hop, type Routed } from "./routing.js";
 import { hostContext, probePacket, replyPacket, type NodeRules, type Topology } from "./topology.js";
 
-/** The simulator's signature (src/ruleset/simulate.ts), injected so this stage stays a pure function of its inputs. */
+/** The simulator's signature (src/simulate/index.ts), injected so this stage stays a pure function of its inputs. */
 export type Simulate = (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext) => SimOutcome[];
 
 export interface HopResult {

@@ -13,7 +13,7 @@ import type { Pod, Protocol } from "../ir/cluster.js";
 import type { Model, Peer, PolicyRule } from "../ir/policy.js";
 import { endpointsOf, resolveNamedPort, type Flow, type FlowEndpoint } from "../semantics/index.js";
 import { cidrContains, parseAddress, parseCidr, type Cidr } from "../semantics/ip.js";
-import { byteCompare } from "../ruleset/writer.js";
+import { byteCompare } from "../rules/writer.js";
 import { FELIX_VXLAN_PORT } from "./invariants.js";
 import { hostSource } from "./routing.js";
 import { endpointIp, type Topology } from "./topology.js";

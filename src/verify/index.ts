@@ -8,7 +8,7 @@ import { makeChecker, verifyFlows, type Checker, type Simulate } from "./check.j
 import { enumerateFlows } from "./flows.js";
 import { rulePorts } from "./rule-ports.js";
 import { routeTableOf } from "./rules.js";
-import type { FdbEntry, RouteCommand } from "../ruleset/routes.js";
+import type { FdbEntry, RouteCommand } from "../rules/routes.js";
 import type { VerifyReportData } from "./render.js";
 import { buildTopology, type NodeRules, type RouteTable, type Topology } from "./topology.js";
 import { checkView, flowView, type CheckView, type FlowView } from "./views.js";

@@ -24,7 +24,7 @@
 // inbound probes take a forward hop; outbound ones take the pod's first hop
 // (forward, or INPUT for traffic to its own host, via cali-wl-to-host).
 import { podIPv4 } from "../ir/cluster.js";
-import type { Packet } from "../ruleset/sim-types.js";
+import type { Packet } from "../simulate/types.js";
 import type { Flow } from "../semantics/index.js";
 import type { Hop } from "./routing.js";
 import { isWorkloadIface, probePacket, PROBE_SOURCE_PORT, podKey, type Topology } from "./topology.js";

@@ -8,8 +8,8 @@
 // unknown next hop, missing neighbour/FDB entry, a loop). What a route file
 // says is what the walk does: a wrong route fails verify as a wrong rule does.
 import { DEVICE } from "../backends/calico/names.js";
-import { writeRouteCommand } from "../ruleset/routes.js";
-import type { HookPath } from "../ruleset/sim-types.js";
+import { writeRouteCommand } from "../rules/routes.js";
+import type { HookPath } from "../simulate/types.js";
 import type { Flow } from "../semantics/index.js";
 import { cidrContains, parseAddress } from "../semantics/ip.js";
 import { endpointIp, HOST_IFACE, where, type NodeInfo, type PrefixRoute, type Topology } from "./topology.js";

@@ -2,8 +2,8 @@
 // edited by hand or dumped from a node; a port they open that no policy
 // mentions would otherwise never be probed, so verify probes these too.
 import type { Protocol } from "../ir/cluster.js";
-import type { IpSet } from "../ruleset/ipset.js";
-import type { Rule } from "../ruleset/types.js";
+import type { IpSet } from "../rules/ipset.js";
+import type { Rule } from "../rules/types.js";
 import { FELIX_VXLAN_PORT } from "./invariants.js";
 import type { NodeRules } from "./topology.js";
 

@@ -3,12 +3,12 @@
 // `<node>.iptables` text an operator would read), or read from files given
 // with --rules (compiled earlier, edited by hand, or dumped from a node).
 import type { NodeOutput } from "../backends/types.js";
-import type { IpSet } from "../ruleset/ipset.js";
-import { parseIpSets } from "../ruleset/ipset-parser.js";
-import { parseRuleSet, type ParseDiagnostic } from "../ruleset/parser.js";
-import { writeRuleSet } from "../ruleset/writer.js";
-import { parseFdb, parseRoutes } from "../ruleset/route-parser.js";
-import { writeFdb, writeRoutes, type FdbEntry, type RouteCommand } from "../ruleset/routes.js";
+import type { IpSet } from "../rules/ipset.js";
+import { parseIpSets } from "../rules/ipset-parser.js";
+import { parseRuleSet, type ParseDiagnostic } from "../rules/parser.js";
+import { writeRuleSet } from "../rules/writer.js";
+import { parseFdb, parseRoutes } from "../rules/route-parser.js";
+import { writeFdb, writeRoutes, type FdbEntry, type RouteCommand } from "../rules/routes.js";
 import type { NodeRules, RouteTable } from "./topology.js";
 
 export interface RulesResult {

@@ -1,7 +1,7 @@
 // Service checks → plain data and text for verify's report (kind "service"),
 // beside the flow/reply/invariant views of views.ts.
-import type { SimOutcome } from "../ruleset/sim-types.js";
-import { writeRule } from "../ruleset/writer.js";
+import type { SimOutcome } from "../simulate/types.js";
+import { writeRule } from "../rules/writer.js";
 import type { FlowStatus, HopResult } from "./check.js";
 import type { ServiceCheck } from "./services-check.js";
 import { serviceProbeName } from "./services.js";

@@ -20,7 +20,7 @@
 import type { Model } from "../ir/policy.js";
 import type { Endpoint } from "../ir/service.js";
 import { chain as kubeChain } from "../backends/kubeproxy/names.js";
-import type { HookPath, HostContext, Packet, SimOutcome } from "../ruleset/sim-types.js";
+import type { HookPath, HostContext, Packet, SimOutcome } from "../simulate/types.js";
 import { directionVerdict, endpointAt, type Flow } from "../semantics/index.js";
 import type { FlowStatus, HopResult, Simulate } from "./check.js";
 import { serviceProbes, type ServiceProbe } from "./services.js";

@@ -10,13 +10,13 @@ import { DEVICE } from "../backends/calico/names.js";
 import { allWorkloads } from "../backends/calico/workloads.js";
 import { hostAddresses, podIPv4, type Protocol } from "../ir/cluster.js";
 import type { Model } from "../ir/policy.js";
-import type { IpSet } from "../ruleset/ipset.js";
-import type { FdbEntry, RouteCommand } from "../ruleset/routes.js";
-import type { HookPath, HostContext, Packet } from "../ruleset/sim-types.js";
-import type { RuleSet } from "../ruleset/types.js";
+import type { IpSet } from "../rules/ipset.js";
+import type { FdbEntry, RouteCommand } from "../rules/routes.js";
+import type { HookPath, HostContext, Packet } from "../simulate/types.js";
+import type { RuleSet } from "../rules/types.js";
 import type { Flow, FlowEndpoint } from "../semantics/index.js";
 import { cidrContains, parseCidr, type Cidr } from "../semantics/ip.js";
-import { writeRouteCommand } from "../ruleset/routes.js";
+import { writeRouteCommand } from "../rules/routes.js";
 import type { RouteRef } from "./routing.js";
 
 /** The host interface; the snapshot does not name it, and Felix does not care (felix-format §9). */

@@ -6,9 +6,9 @@ import { isPolicyChain, MARK, policyChainName } from "../backends/calico/names.j
 import type { Span } from "../diagnostics/diagnostic.js";
 import type { SourceMap } from "../diagnostics/sources.js";
 import type { Model, NetworkPolicy } from "../ir/policy.js";
-import type { HookPath, SimOutcome, TraceStep } from "../ruleset/sim-types.js";
-import type { Rule } from "../ruleset/types.js";
-import { writeRule } from "../ruleset/writer.js";
+import type { HookPath, SimOutcome, TraceStep } from "../simulate/types.js";
+import type { Rule } from "../rules/types.js";
+import { writeRule } from "../rules/writer.js";
 import type { DirectionVerdict, Flow, FlowEndpoint, RuleRef, Verdict } from "../semantics/index.js";
 import type { Check, FlowCheck, FlowStatus, HopResult, InvariantCheck, ReplyCheck, WalkResult } from "./check.js";
 import type { RouteRef } from "./routing.js";

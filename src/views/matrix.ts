@@ -13,7 +13,7 @@ import type { Model, NetworkPolicy } from "../ir/policy.js";
 import type { SourceMap } from "../diagnostics/sources.js";
 import { evaluate, resolveNamedPort, type DirectionVerdict, type Flow } from "../semantics/index.js";
 import { comparePods } from "../semantics/model-index.js";
-import { byteCompare } from "../ruleset/writer.js";
+import { byteCompare } from "../rules/writer.js";
 import { planPorts } from "../verify/flows.js";
 import { position } from "../verify/views.js";
 

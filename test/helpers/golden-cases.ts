@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { InputFile } from "../../src/frontend/index.js";
-import { byteCompare } from "../../src/ruleset/writer.js";
+import { byteCompare } from "../../src/rules/writer.js";
 
 export const GOLDEN_ROOT = join(import.meta.dirname, "..", "..", "golden");
 

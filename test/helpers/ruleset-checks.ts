@@ -1,5 +1,5 @@
 // Structural checks on a RuleSet shared by the golden runner and other tests.
-import type { RuleSet } from "../../src/ruleset/types.js";
+import type { RuleSet } from "../../src/rules/types.js";
 
 const STANDARD_TARGETS = new Set([
   "ACCEPT", "DROP", "RETURN", "REJECT", "MARK", "MASQUERADE", "SNAT", "DNAT", "LOG", "NFLOG", "NOTRACK", "CT", "CONNMARK",

@@ -2,11 +2,11 @@
 // `ip -n <ns> -batch -` and `<node>.fdb` with `bridge -n <ns> -batch -`,
 // exactly as an operator would, then read back what the kernel made of them
 // (`ip -j route/neigh/address/link`, `bridge -j fdb`) and compare it with what
-// the file declares, read by netpolc's own parser (src/ruleset/route-parser.ts).
+// the file declares, read by netpolc's own parser (src/rules/route-parser.ts).
 // Only ever called with one of the run's namespaces (NsGuard).
 import { DEVICE } from "../../src/backends/calico/names.js";
-import { parseFdb, parseRoutes } from "../../src/ruleset/route-parser.js";
-import type { RouteCommand } from "../../src/ruleset/routes.js";
+import { parseFdb, parseRoutes } from "../../src/rules/route-parser.js";
+import type { RouteCommand } from "../../src/rules/routes.js";
 import type { NsGuard } from "./sys.js";
 
 /** One node's route output, as netpolc writes it. */

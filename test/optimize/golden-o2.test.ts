@@ -3,7 +3,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { byteCompare } from "../../src/ruleset/writer.js";
+import { byteCompare } from "../../src/rules/writer.js";
 import { compileWith, GOLDEN, goldenInputs, O2, totals, verifyWith } from "./helpers.js";
 import { DEFAULT_COMPILE_OPTIONS } from "../../src/pipeline.js";
 

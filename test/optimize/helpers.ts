@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { InputFile } from "../../src/frontend/index.js";
 import { PASS_NAMES, statsOf, type NodeStats } from "../../src/optimize/index.js";
 import { compile, DEFAULT_COMPILE_OPTIONS, type CompileOptions } from "../../src/pipeline.js";
-import { byteCompare } from "../../src/ruleset/writer.js";
+import { byteCompare } from "../../src/rules/writer.js";
 import { verifyCompiled, type CompiledOk } from "../property/check-case.js";
 import type { VerifyReportData } from "../../src/verify/index.js";
 

@@ -5,7 +5,7 @@
 import { renderAll } from "../../src/diagnostics/render.js";
 import type { InputFile } from "../../src/frontend/index.js";
 import { compile, DEFAULT_COMPILE_OPTIONS, type CompileOptions, type CompileResult } from "../../src/pipeline.js";
-import { simulatePath } from "../../src/ruleset/simulate.js";
+import { simulatePath } from "../../src/simulate/index.js";
 import { contextOf, plannedFlows, rulesFromOutput, verifyReport, verifyText, type NodeRules, type VerifyContext, type VerifyReportData } from "../../src/verify/index.js";
 
 export type CompiledOk = CompileResult & { readonly model: NonNullable<CompileResult["model"]> };

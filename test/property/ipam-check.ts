@@ -9,7 +9,7 @@ import { runVerify } from "../../src/cli/verify.js";
 import { VERIFY_FLAGS } from "../../src/cli/flags.js";
 import { DEFAULT_CALICO_OPTIONS } from "../../src/backends/calico/index.js";
 import { DEFAULT_COMPILE_OPTIONS, outputFiles, type CompileOptions } from "../../src/pipeline.js";
-import { simulatePath } from "../../src/ruleset/simulate.js";
+import { simulatePath } from "../../src/simulate/index.js";
 import type { VerifyReportData } from "../../src/verify/index.js";
 import { compileOk, type CompiledOk } from "./check-case.js";
 import { ipamCaseFiles, type IpamCase } from "./ipam-arb.js";

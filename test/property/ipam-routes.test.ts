@@ -36,7 +36,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { outputFiles } from "../../src/pipeline.js";
-import { simulatePath } from "../../src/ruleset/simulate.js";
+import { simulatePath } from "../../src/simulate/index.js";
 import { evaluate } from "../../src/semantics/index.js";
 import { contextOf, flowName, plannedFlows, rulesFromOutput, verifyText, type NodeRules } from "../../src/verify/index.js";
 import { compileOk, verifyCompiled } from "./check-case.js";

@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { CHAIN_PREFIX, COMMENT } from "../../src/backends/calico/names.js";
 import { gatherInputs } from "../../src/cli/inputs.js";
 import type { InputFile } from "../../src/frontend/index.js";
-import type { Chain, Rule, RuleSet } from "../../src/ruleset/types.js";
+import type { Chain, Rule, RuleSet } from "../../src/rules/types.js";
 import type { Flow } from "../../src/semantics/index.js";
 import {
   checkerFor, checkName, checksOf, invariantProbes, plannedFlows, type Check, type InvariantProbe, type NodeRules,

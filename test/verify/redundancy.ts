@@ -4,8 +4,8 @@
 // checked on the ruleset's text structure, never by "verify still passes"
 // (and a proof that verify then contradicts fails the test).
 import { CHAIN, CHAIN_PREFIX, isPolicyChain, MARK } from "../../src/backends/calico/names.js";
-import type { IpSet } from "../../src/ruleset/ipset.js";
-import type { Chain, Rule, RuleSet } from "../../src/ruleset/types.js";
+import type { IpSet } from "../../src/rules/ipset.js";
+import type { Chain, Rule, RuleSet } from "../../src/rules/types.js";
 
 /** Endpoint chains: `cali-tw-*` (to workload) and `cali-fw-*` (from workload). */
 const isEndpointChain = (name: string): boolean => name.startsWith(CHAIN_PREFIX.endpoint.ingress) || name.startsWith(CHAIN_PREFIX.endpoint.egress);

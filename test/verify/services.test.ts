@@ -2,8 +2,8 @@
 // two-node cluster, each Service behaviour (a)–(e) is checked, then broken
 // rulesets must be reported with kind "service".
 import { describe, expect, it } from "vitest";
-import { parseRuleSet } from "../../src/ruleset/parser.js";
-import { writeRuleSet } from "../../src/ruleset/writer.js";
+import { parseRuleSet } from "../../src/rules/parser.js";
+import { writeRuleSet } from "../../src/rules/writer.js";
 import { serviceView, serviceText } from "../../src/verify/service-report.js";
 import { serviceChecks, type ServiceCheck } from "../../src/verify/services-check.js";
 import { topologyOf, type NodeRules } from "../../src/verify/index.js";

@@ -3,7 +3,7 @@
 // policy-rules.ts.
 import type { Protocol } from "../../ir/cluster.js";
 import type { Peer, PolicyRule, PortEntry } from "../../ir/policy.js";
-import { byteCompare } from "../../ruleset/writer.js";
+import { byteCompare } from "../../rules/writer.js";
 import { normalizeCidr } from "./ipv4.js";
 import { namespaceSelectorToCalico, peerSelector } from "./selector.js";
 import type { CalicoSelector } from "./selector.js";

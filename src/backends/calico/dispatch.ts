@@ -2,8 +2,8 @@
 // prefix-tree split so a node with many pods does not walk a long list.
 // Names are grouped by the longest common prefix plus one character; a
 // group of one is matched directly, a bigger group gets a child chain.
-import type { Chain } from "../../ruleset/types.js";
-import { byteCompare } from "../../ruleset/writer.js";
+import type { Chain } from "../../rules/types.js";
+import { byteCompare } from "../../rules/writer.js";
 import { chain, fm, ft, rule } from "./felix-rule.js";
 import type { FelixRule, Frag } from "./felix-rule.js";
 import { CHAIN, COMMENT, dispatchChildChain, endpointChainName } from "./names.js";

@@ -1,8 +1,8 @@
 // Per-endpoint chains cali-tw-* / cali-fw-* (§3.2), the policy list of each
 // endpoint (§3.3), and the policy and profile chains they jump to (§4, §5).
 import type { NetworkPolicy } from "../../ir/policy.js";
-import type { Chain } from "../../ruleset/types.js";
-import { byteCompare } from "../../ruleset/writer.js";
+import type { Chain } from "../../rules/types.js";
+import { byteCompare } from "../../rules/writer.js";
 import { k8sRuleToCalico } from "./convert.js";
 import { chain, fm, ft, rule, sharedRule, textChain } from "./felix-rule.js";
 import type { FelixRule } from "./felix-rule.js";

@@ -2,10 +2,10 @@
 // sends to iptables-restore (what the `cali:` hash covers, §6) and the
 // RuleSet part iptables-save prints back (Appendix A). Building both from one
 // call keeps them from drifting apart; nothing here concatenates flags into
-// RuleSet text — the RuleSet side goes through src/ruleset/build.ts.
-import { head, hex, m, t } from "../../ruleset/build.js";
-import type { Chain, Rule, RulePart, Target } from "../../ruleset/types.js";
-import { primeChainText, saveString, writeRuleBody } from "../../ruleset/writer.js";
+// RuleSet text — the RuleSet side goes through src/rules/build.ts.
+import { head, hex, m, t } from "../../rules/build.js";
+import type { Chain, Rule, RulePart, Target } from "../../rules/types.js";
+import { primeChainText, saveString, writeRuleBody } from "../../rules/writer.js";
 import { RULE_HASH_PREFIX, appendsHashChain, escapeComment, ruleHashes } from "./names.js";
 
 export interface Frag {

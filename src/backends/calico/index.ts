@@ -2,8 +2,8 @@
 // iptables tables, IP sets and routes out (spec felix-format, whole
 // document; pipeline summary in §0). Pure: no I/O, no clock.
 import type { Model, NetworkPolicy } from "../../ir/policy.js";
-import type { Chain, RuleSet } from "../../ruleset/types.js";
-import { byteCompare } from "../../ruleset/writer.js";
+import type { Chain, RuleSet } from "../../rules/types.js";
+import { byteCompare } from "../../rules/writer.js";
 import type { NodeOutput } from "../types.js";
 import { dispatchChains } from "./dispatch.js";
 import { endpointChain, policiesFor, policyChain, profileChain } from "./endpoints.js";

@@ -3,7 +3,7 @@
 // are matched with this backend's own Calico-selector evaluator, not the k8s
 // matcher, so a translation bug cannot agree with itself.
 import type { Cluster } from "../../ir/cluster.js";
-import type { IpSet, IpSetMember } from "../../ruleset/ipset.js";
+import type { IpSet, IpSetMember } from "../../rules/ipset.js";
 import { isV6 } from "./ipv4.js";
 import { SET_ID, ipSetName } from "./names.js";
 import { workloadIndex } from "./members.js";

@@ -13,7 +13,7 @@
 // point at, so they are computed once per address plan and programmer.
 import type { Cluster, IPPool, Node } from "../../ir/cluster.js";
 import type { AddressBlock, Addressing } from "../../ir/ipam.js";
-import type { FdbEntry, RouteCommand } from "../../ruleset/routes.js";
+import type { FdbEntry, RouteCommand } from "../../rules/routes.js";
 import { contains, parseCidr4, parseIPv4 } from "./ipv4.js";
 import { DEVICE } from "./names.js";
 import { encapsulationOf } from "./static.js";

@@ -12,7 +12,7 @@
 // single and-node. The comments below say where each shape comes from.
 import { ALL, type CalicoSelector } from "../../ir/calico-selector.js";
 import type { LabelSelector, SelectorRequirement } from "../../ir/selector.js";
-import { byteCompare } from "../../ruleset/writer.js";
+import { byteCompare } from "../../rules/writer.js";
 
 export { ALL, canonical, evaluate, type CalicoSelector } from "../../ir/calico-selector.js";
 

@@ -2,8 +2,8 @@
 // (§2.2, §2.3, §8.1–§8.3; felix/rules/static.go). Every rule is written in
 // Felix's own order; hashes come out of felix-rule.ts.
 import type { Cluster, IPPool } from "../../ir/cluster.js";
-import { BUILTIN_CHAINS } from "../../ruleset/types.js";
-import type { Chain, TableName } from "../../ruleset/types.js";
+import { BUILTIN_CHAINS } from "../../rules/types.js";
+import type { Chain, TableName } from "../../rules/types.js";
 import { chain, fm, ft, kernelChain, rule } from "./felix-rule.js";
 import type { FelixRule, Frag } from "./felix-rule.js";
 import { isV6 } from "./ipv4.js";

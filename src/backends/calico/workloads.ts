@@ -4,7 +4,7 @@
 import { isEndpoint, podIPv4 } from "../../ir/cluster.js";
 import type { Cluster, Pod } from "../../ir/cluster.js";
 import type { Labels } from "../../ir/selector.js";
-import { byteCompare } from "../../ruleset/writer.js";
+import { byteCompare } from "../../rules/writer.js";
 import { namespaceProfile, serviceAccountProfile, workloadInterfaceName } from "./names.js";
 import { LABEL, ORCHESTRATOR_K8S } from "./selector.js";
 

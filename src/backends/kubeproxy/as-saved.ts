@@ -4,7 +4,7 @@
 // match, recent/statistic/mark/REJECT in the kernel's canonical spelling.
 // Only iptables words here; it is kube-proxy's because only its rules are
 // written in restore spelling.
-import type { HeadKind, Rule, RuleOption, RulePart, RuleSet, Target } from "../../ruleset/types.js";
+import type { HeadKind, Rule, RuleOption, RulePart, RuleSet, Target } from "../../rules/types.js";
 import { fixed } from "./names.js";
 
 /** iptables-save's order of the short-flag fields (iptables.c print_firewall / save). */

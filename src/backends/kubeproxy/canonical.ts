@@ -2,8 +2,8 @@
 // sortIPTablesRules): the layout every fixture of §6 is written in, and so
 // the deterministic form of kube-proxy's own restore payload (whose service
 // order is Go map order, §4.1.5).
-import type { Chain, Rule, RuleSet, Table } from "../../ruleset/types.js";
-import { byteCompare } from "../../ruleset/writer.js";
+import type { Chain, Rule, RuleSet, Table } from "../../rules/types.js";
+import { byteCompare } from "../../rules/writer.js";
 import { KUBE } from "./names.js";
 
 const TAIL_MARK = "must be the last rule";

@@ -3,7 +3,7 @@
 // configuration (spec kubeproxy-format §3.1, §3.3(g)(h), [LD]).
 import type { Cluster } from "../../ir/cluster.js";
 import { DEFAULT_KUBE_PROXY_CONFIG, type KubeProxyConfig } from "../../ir/service.js";
-import type { RulePart } from "../../ruleset/types.js";
+import type { RulePart } from "../../rules/types.js";
 import { markText } from "./names.js";
 import { profileOf, type KubeProxyOptions, type Profile } from "./options.js";
 import { inIface, src } from "./parts.js";

@@ -6,7 +6,7 @@
 //                  jumps from built-in chains (§1.2) and kubelet's chains.
 // Pure: no I/O, no clock.
 import type { Model } from "../../ir/policy.js";
-import type { Rule, RuleSet } from "../../ruleset/types.js";
+import type { Rule, RuleSet } from "../../rules/types.js";
 import { asSaved } from "./as-saved.js";
 import { testSorted } from "./canonical.js";
 import { nodeContext } from "./context.js";

@@ -4,14 +4,14 @@
 // KUBE-XLB for OnlyLocal services, addresses written with their mask, and
 // the plain service-port comment on SVC/SEP rules (§8 question 5: the
 // v1.14 bug that dropped it is not modelled).
-import type { Rule } from "../../ruleset/types.js";
+import type { Rule } from "../../rules/types.js";
 import type { NodeContext } from "./context.js";
 import { cidrContains } from "./modern.js";
 import { chain, comment, KUBE, probability } from "./names.js";
 import { addrtype, cmt, dnat, jump, opt, proto, recentCheck, recentSet, REJECT, rule, serviceMatch, src, statistic } from "./parts.js";
 import type { PlannedEndpoint, PortPlan } from "./plan.js";
 import type { Tables } from "./tables.js";
-import { m } from "../../ruleset/build.js";
+import { m } from "../../rules/build.js";
 
 /** utilproxy.ToCIDR: a bare address with its full-length mask. */
 export function toCIDR(ip: string): string {

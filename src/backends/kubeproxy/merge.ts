@@ -4,8 +4,8 @@
 // ChainInsertMode=insert, felix-format §2.2) keeps them above kube-proxy's
 // jumps, which kube-proxy prepends once and never moves (EnsureRule, §1.2);
 // that agent's appended rules stay at the bottom.
-import type { Chain, Rule, RuleSet, Table } from "../../ruleset/types.js";
-import { isBuiltinChain } from "../../ruleset/types.js";
+import type { Chain, Rule, RuleSet, Table } from "../../rules/types.js";
+import { isBuiltinChain } from "../../rules/types.js";
 
 /** `staysOnTop` tells the base backend's inserted hook rules from its appended ones. */
 export function mergeNodeRuleSets(base: RuleSet, kube: RuleSet, staysOnTop: (r: Rule) => boolean): RuleSet {

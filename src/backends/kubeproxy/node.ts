@@ -2,7 +2,7 @@
 // restore payload: the jumps from built-in chains (spec §1.2), kubelet's own
 // chains of the legacy era (§1.1, §1.2 "Older jump sets") and the empty
 // canary/hint chains (§1.1). Used for the as-saved (whole node) form only.
-import type { Chain, Rule, RuleSet, Table, TableName } from "../../ruleset/types.js";
+import type { Chain, Rule, RuleSet, Table, TableName } from "../../rules/types.js";
 import { savedRule } from "./as-saved.js";
 import type { NodeContext } from "./context.js";
 import { comment, KUBE, markText } from "./names.js";

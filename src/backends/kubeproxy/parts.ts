@@ -1,9 +1,9 @@
 // Rule parts in kube-proxy's restore-text order, built with the RuleSet
-// builders (src/ruleset/build.ts). kube-proxy writes `-m tcp -p tcp -d <ip>
+// builders (src/rules/build.ts). kube-proxy writes `-m tcp -p tcp -d <ip>
 // --dport <port>`: the port option continues the `-m tcp` match after the
 // head flags, which the RuleSet spells as an `implicit` match part (§3.3).
-import { head, m, t } from "../../ruleset/build.js";
-import type { Rule, RuleOption, RulePart, Target } from "../../ruleset/types.js";
+import { head, m, t } from "../../rules/build.js";
+import type { Rule, RuleOption, RulePart, Target } from "../../rules/types.js";
 
 export const opt = m.opt;
 

@@ -3,7 +3,7 @@
 // the drop/reject verdict is. Pure data; the templates (modern.ts,
 // legacy.ts) turn a plan into rules.
 import { endpointString, type Endpoint, type Service, type ServicePort } from "../../ir/service.js";
-import { byteCompare } from "../../ruleset/writer.js";
+import { byteCompare } from "../../rules/writer.js";
 import type { NodeContext } from "./context.js";
 import { chain, servicePortHash, spnString } from "./names.js";
 

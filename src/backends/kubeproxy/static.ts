@@ -6,7 +6,7 @@ import { cidrContains } from "./modern.js";
 import { comment, KUBE, NFACCT } from "./names.js";
 import { ACCEPT, addrtype, cmt, conntrack, DROP, dst, jump, markMatch, markTarget, nfacct, RETURN, rule, src } from "./parts.js";
 import type { Tables } from "./tables.js";
-import { t } from "../../ruleset/build.js";
+import { t } from "../../rules/build.js";
 
 const LOOPBACK_V4 = "127.0.0.0/8";
 const LOOPBACK_V6 = "::1/128";

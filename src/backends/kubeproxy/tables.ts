@@ -1,7 +1,7 @@
 // An accumulator for the two tables kube-proxy writes (plus mangle for the
 // canaries of the as-saved layout): chains are declared once, in the order
 // first named, and rules appended in the order written (spec §4.1).
-import type { Chain, Rule, Table, TableName } from "../../ruleset/types.js";
+import type { Chain, Rule, Table, TableName } from "../../rules/types.js";
 
 export class Tables {
   private readonly chains = new Map<TableName, Map<string, Rule[]>>();

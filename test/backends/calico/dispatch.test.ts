@@ -1,8 +1,8 @@
 // Dispatch chains (spec felix-format §2.4).
 import { describe, expect, test } from "vitest";
 import { dispatchChains } from "../../../src/backends/calico/dispatch.js";
-import { writeRule } from "../../../src/ruleset/writer.js";
-import type { Chain } from "../../../src/ruleset/types.js";
+import { writeRule } from "../../../src/rules/writer.js";
+import type { Chain } from "../../../src/rules/types.js";
 
 const text = (chains: Chain[]) => chains.flatMap((c) => c.rules.map((r) => writeRule(c.name, r)));
 

@@ -5,8 +5,8 @@ import { DEFAULT_CALICO_OPTIONS, renderCalicoNode } from "../../../src/backends/
 import { ipSetName, policyChainName, selectorSetId } from "../../../src/backends/calico/names.js";
 import type { NetworkPolicy } from "../../../src/ir/policy.js";
 import type { Pod } from "../../../src/ir/cluster.js";
-import { writeIpSets } from "../../../src/ruleset/ipset.js";
-import { writeRuleSet } from "../../../src/ruleset/writer.js";
+import { writeIpSets } from "../../../src/rules/ipset.js";
+import { writeRuleSet } from "../../../src/rules/writer.js";
 import { ALLOW_DB_ACCESS, BACKEND, DB, ipBlock, model, NODES, ns, pod, podPeer, policy, port, rule, sa, scenario, sel } from "./fixtures.js";
 
 const TW_DB = "cali-tw-cali95aa86cbb2a";

@@ -3,8 +3,8 @@
 // only ever reach a hash input.
 import { describe, expect, test } from "vitest";
 import { DEFAULT_CALICO_OPTIONS, renderCalicoNode } from "../../../src/backends/calico/index.js";
-import { writeIpSets } from "../../../src/ruleset/ipset.js";
-import { writeRuleSet } from "../../../src/ruleset/writer.js";
+import { writeIpSets } from "../../../src/rules/ipset.js";
+import { writeRuleSet } from "../../../src/rules/writer.js";
 import { model, node, ns, pod, podPeer, policy, rule, sa, sel } from "./fixtures.js";
 
 function render(namespace: string, policyName: string, labelValue: string) {

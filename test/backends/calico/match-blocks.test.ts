@@ -6,7 +6,7 @@ import { simplifyPorts } from "../../../src/backends/calico/convert.js";
 import { hashRules } from "../../../src/backends/calico/felix-rule.js";
 import { multiportList, renderAllowRule, splitPortList } from "../../../src/backends/calico/policy-rules.js";
 import { SetRegistry } from "../../../src/backends/calico/sets.js";
-import { writeRuleBody } from "../../../src/ruleset/writer.js";
+import { writeRuleBody } from "../../../src/rules/writer.js";
 
 const BASE: CalicoRule = {
   protocol: null,

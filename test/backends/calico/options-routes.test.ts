@@ -4,9 +4,9 @@ import { describe, expect, test } from "vitest";
 import { DEFAULT_CALICO_OPTIONS, renderCalicoNode } from "../../../src/backends/calico/index.js";
 import type { CalicoOptions } from "../../../src/backends/calico/index.js";
 import type { Model } from "../../../src/ir/policy.js";
-import { writeIpSets } from "../../../src/ruleset/ipset.js";
-import { writeRoutes } from "../../../src/ruleset/routes.js";
-import { writeRuleSet } from "../../../src/ruleset/writer.js";
+import { writeIpSets } from "../../../src/rules/ipset.js";
+import { writeRoutes } from "../../../src/rules/routes.js";
+import { writeRuleSet } from "../../../src/rules/writer.js";
 import { ALLOW_DB_ACCESS, BACKEND, DB, DEFAULT_DENY, model, node, NODES, pod, pool, scenario } from "./fixtures.js";
 
 const run = (m: Model, opts: Partial<CalicoOptions> = {}, nodeName = "node1") =>

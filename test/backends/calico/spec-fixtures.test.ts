@@ -3,9 +3,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { DEFAULT_CALICO_OPTIONS, renderCalicoNode } from "../../../src/backends/calico/index.js";
-import { writeIpSets } from "../../../src/ruleset/ipset.js";
-import { writeRuleSet, writeTable } from "../../../src/ruleset/writer.js";
-import type { TableName } from "../../../src/ruleset/types.js";
+import { writeIpSets } from "../../../src/rules/ipset.js";
+import { writeRuleSet, writeTable } from "../../../src/rules/writer.js";
+import type { TableName } from "../../../src/rules/types.js";
 import type { NodeOutput } from "../../../src/backends/types.js";
 import {
   ALLOW_DB_ACCESS,

@@ -9,8 +9,8 @@ import { parseArgs } from "../../../src/cli/args.js";
 import { compileOptionsFrom } from "../../../src/cli/compile.js";
 import { COMPILE_FLAGS } from "../../../src/cli/flags.js";
 import { compile } from "../../../src/pipeline.js";
-import type { RuleSet } from "../../../src/ruleset/types.js";
-import { primedChainText, writeRuleSet } from "../../../src/ruleset/writer.js";
+import type { RuleSet } from "../../../src/rules/types.js";
+import { primedChainText, writeRuleSet } from "../../../src/rules/writer.js";
 import { caseArgs, caseInputs, GOLDEN_ROOT, goldenCaseNames } from "../../helpers/golden-cases.js";
 
 /** The same RuleSet through fresh objects: the writer sees only rules. */

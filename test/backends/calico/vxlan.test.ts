@@ -8,12 +8,12 @@ import { DEFAULT_CALICO_OPTIONS, renderCalicoNode } from "../../../src/backends/
 import { encapsulationOf, vxlanTunnelOf } from "../../../src/backends/calico/static.js";
 import type { NodeOutput } from "../../../src/backends/types.js";
 import type { Model } from "../../../src/ir/policy.js";
-import { writeIpSets } from "../../../src/ruleset/ipset.js";
-import { writeRoutes } from "../../../src/ruleset/routes.js";
-import type { IpSet } from "../../../src/ruleset/ipset.js";
-import { simulatePath } from "../../../src/ruleset/simulate.js";
-import type { HookPath, HostContext, Packet, SimOutcome } from "../../../src/ruleset/sim-types.js";
-import { writeRuleSet } from "../../../src/ruleset/writer.js";
+import { writeIpSets } from "../../../src/rules/ipset.js";
+import { writeRoutes } from "../../../src/rules/routes.js";
+import type { IpSet } from "../../../src/rules/ipset.js";
+import { simulatePath } from "../../../src/simulate/index.js";
+import type { HookPath, HostContext, Packet, SimOutcome } from "../../../src/simulate/types.js";
+import { writeRuleSet } from "../../../src/rules/writer.js";
 import { BACKEND, DB, chainLines, lines, model, node, pool } from "./fixtures.js";
 
 const NODES = [node("node0", "10.0.0.10"), node("node1", "10.0.0.11"), node("node2", "10.0.0.12"), node("node3", null)];

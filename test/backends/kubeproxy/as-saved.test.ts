@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { kubeProxyPayload, DEFAULT_KUBE_PROXY_OPTIONS } from "../../../src/backends/kubeproxy/index.js";
 import { savedProbability } from "../../../src/backends/kubeproxy/as-saved.js";
-import { writeRuleSet } from "../../../src/ruleset/writer.js";
+import { writeRuleSet } from "../../../src/rules/writer.js";
 import { caseArgs, caseFiles, compileCase, emitCase, fixture, tableBlock } from "./helpers.js";
 
 describe("§4.3 iptables-save form", () => {

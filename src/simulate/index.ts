@@ -17,15 +17,15 @@
 // decisions: a walk that meets an undecided branch stops and is replayed
 // twice, once per choice. Walks are deterministic given their decisions, and
 // a kube-proxy service of n endpoints costs O(n²) rule tests, which is cheap.
-import type { RuleSet, TableName } from "./types.js";
-import type { HookPath, HostContext, Packet, SimOutcome, SimVerdict, TraceStep } from "./sim-types.js";
-import type { CompiledChain, CompiledRule, CompiledTable, SimIndex } from "./sim-index.js";
-import { simIndex } from "./sim-index.js";
-import type { Walk } from "./sim-state.js";
-import { formatIpv4 } from "./sim-state.js";
-import { ipv4, protocolNumber } from "./sim-ip.js";
+import type { RuleSet, TableName } from "../rules/types.js";
+import type { HookPath, HostContext, Packet, SimOutcome, SimVerdict, TraceStep } from "./types.js";
+import type { CompiledChain, CompiledRule, CompiledTable, SimIndex } from "./rule-index.js";
+import { simIndex } from "./rule-index.js";
+import type { Walk } from "./state.js";
+import { formatIpv4 } from "./state.js";
+import { ipv4, protocolNumber } from "./ip.js";
 
-export { ipsetContains } from "./sim-ipset.js";
+export { ipsetContains } from "./ipset.js";
 
 /** Nested jumps beyond this are treated as a loop (the brief's bound; the kernel rejects loops at load time). */
 const MAX_DEPTH = 64;

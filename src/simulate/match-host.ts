@@ -2,11 +2,11 @@
 // routes, recent lists) or on chance (statistic). Each compiles a module's
 // whole option list, because their options qualify each other
 // (`--limit-iface-out` changes what `--src-type` means).
-import type { RuleOption } from "./types.js";
-import type { Test, Walk } from "./sim-state.js";
-import { decide, formatIpv4, localSet } from "./sim-state.js";
-import { ipv4, isLoopback, isMulticast } from "./sim-ip.js";
-import { parseSetFlags, setTest, setUnknown } from "./sim-ipset.js";
+import type { RuleOption } from "../rules/types.js";
+import type { Test, Walk } from "./state.js";
+import { decide, formatIpv4, localSet } from "./state.js";
+import { ipv4, isLoopback, isMulticast } from "./ip.js";
+import { parseSetFlags, setTest, setUnknown } from "./ipset.js";
 
 /** Compiles a module's options; a string is the reason it is not modelled. */
 export type ModuleCompiler = (options: readonly RuleOption[]) => Test | string;

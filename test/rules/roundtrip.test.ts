@@ -7,10 +7,10 @@ import { parseArgs } from "../../src/cli/args.js";
 import { compileOptionsFrom } from "../../src/cli/compile.js";
 import { COMPILE_FLAGS } from "../../src/cli/flags.js";
 import { emitsSaveText } from "../../src/pipeline.js";
-import { writeIpSets } from "../../src/ruleset/ipset.js";
-import { parseIpSets } from "../../src/ruleset/ipset-parser.js";
-import { parseRuleSet } from "../../src/ruleset/parser.js";
-import { writeRuleSet } from "../../src/ruleset/writer.js";
+import { writeIpSets } from "../../src/rules/ipset.js";
+import { parseIpSets } from "../../src/rules/ipset-parser.js";
+import { parseRuleSet } from "../../src/rules/parser.js";
+import { writeRuleSet } from "../../src/rules/writer.js";
 import { fullSpecRuleSet, localFixture, mangleTable, rawTable, specFixture } from "./spec-text.js";
 
 function roundTrip(text: string): string {

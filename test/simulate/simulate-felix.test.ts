@@ -8,10 +8,10 @@ import { compile, DEFAULT_COMPILE_OPTIONS } from "../../src/pipeline.js";
 import type { NodeOutput } from "../../src/backends/types.js";
 import { workloadInterfaceName } from "../../src/backends/calico/names.js";
 import type { Model } from "../../src/ir/policy.js";
-import { simulatePath } from "../../src/ruleset/simulate.js";
-import type { HostContext, Packet, SimOutcome, TraceStep } from "../../src/ruleset/sim-types.js";
-import { parseRuleSet } from "../../src/ruleset/parser.js";
-import { writeRuleSet } from "../../src/ruleset/writer.js";
+import { simulatePath } from "../../src/simulate/index.js";
+import type { HostContext, Packet, SimOutcome, TraceStep } from "../../src/simulate/types.js";
+import { parseRuleSet } from "../../src/rules/parser.js";
+import { writeRuleSet } from "../../src/rules/writer.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 

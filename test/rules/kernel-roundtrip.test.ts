@@ -5,11 +5,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseIpSets } from "../../src/ruleset/ipset-parser.js";
-import { writeIpSets } from "../../src/ruleset/ipset.js";
-import { parseRuleSet } from "../../src/ruleset/parser.js";
-import { orderedChains, writeRuleSet } from "../../src/ruleset/writer.js";
-import type { RuleSet } from "../../src/ruleset/types.js";
+import { parseIpSets } from "../../src/rules/ipset-parser.js";
+import { writeIpSets } from "../../src/rules/ipset.js";
+import { parseRuleSet } from "../../src/rules/parser.js";
+import { orderedChains, writeRuleSet } from "../../src/rules/writer.js";
+import type { RuleSet } from "../../src/rules/types.js";
 import { withoutLines } from "./helpers.js";
 import { fullSpecRuleSet, localFixture, specFixture } from "./spec-text.js";
 

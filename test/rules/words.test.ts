@@ -2,10 +2,10 @@
 // and `iptables -S` lines with no table header.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { head, m, t } from "../../src/ruleset/build.js";
-import { parseRuleSet } from "../../src/ruleset/parser.js";
-import { writeRuleSet } from "../../src/ruleset/writer.js";
-import type { RuleSet } from "../../src/ruleset/types.js";
+import { head, m, t } from "../../src/rules/build.js";
+import { parseRuleSet } from "../../src/rules/parser.js";
+import { writeRuleSet } from "../../src/rules/writer.js";
+import type { RuleSet } from "../../src/rules/types.js";
 import { rulesOf, withoutLines } from "./helpers.js";
 
 const filterWith = (...lines: string[]): string =>

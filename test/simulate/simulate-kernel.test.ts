@@ -8,10 +8,10 @@
 // ipset, unless NETPOLC_KERNEL_TESTS=required.
 import { spawn, spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { simulatePath } from "../../src/ruleset/simulate.js";
-import { writeIpSets } from "../../src/ruleset/ipset.js";
-import type { IpSet } from "../../src/ruleset/ipset.js";
-import type { HostContext } from "../../src/ruleset/sim-types.js";
+import { simulatePath } from "../../src/simulate/index.js";
+import { writeIpSets } from "../../src/rules/ipset.js";
+import type { IpSet } from "../../src/rules/ipset.js";
+import type { HostContext } from "../../src/simulate/types.js";
 import { hashNet, pkt, rules } from "./simulate-helpers.js";
 
 const NS_A = `np-sim-${process.pid}-a`;

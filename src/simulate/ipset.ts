@@ -12,9 +12,9 @@
 //   (-ENOTEMPTY, unless --return-nomatch, which the match compiler rejects).
 // - Port dimensions key on (protocol, port): tcp/udp/sctp/udplite use the port,
 //   ICMP uses type<<8|code, any other protocol uses port 0 (ip_set_get_ip4_port).
-import type { IpSet } from "./ipset.js";
-import type { Packet } from "./sim-types.js";
-import { ipv4, parseCidr, prefixMask, protocolNumber, PORT_PROTOCOLS } from "./sim-ip.js";
+import type { IpSet } from "../rules/ipset.js";
+import type { Packet } from "./types.js";
+import { ipv4, parseCidr, prefixMask, protocolNumber, PORT_PROTOCOLS } from "./ip.js";
 
 /** The fields a set lookup reads, already numeric. */
 export interface SetKeyView {

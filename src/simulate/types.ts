@@ -1,7 +1,7 @@
 // The packet simulator's vocabulary (iptables words only): a packet, the
 // host it is walked through, and what happened to it.
-import type { IpSet } from "./ipset.js";
-import type { Rule, TableName } from "./types.js";
+import type { IpSet } from "../rules/ipset.js";
+import type { Rule, TableName } from "../rules/types.js";
 
 /** Conntrack states as `-m conntrack --ctstate` names them; DNAT/SNAT are added by NAT targets. */
 export type CtState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID" | "UNTRACKED";

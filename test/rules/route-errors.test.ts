@@ -1,8 +1,8 @@
 // Errors of the route and fdb parser: every one names the word at its
 // file:line:col, and a line with an error yields no command (never a silent skip).
 import { describe, expect, it } from "vitest";
-import { formatParseDiagnostic } from "../../src/ruleset/parser.js";
-import { parseFdb, parseRoutes } from "../../src/ruleset/route-parser.js";
+import { formatParseDiagnostic } from "../../src/rules/parser.js";
+import { parseFdb, parseRoutes } from "../../src/rules/route-parser.js";
 
 const routes = (text: string): string[] => parseRoutes(text, { file: "n1.routes" }).diagnostics.map((d) => `${d.id} ${formatParseDiagnostic(d)}`);
 const fdb = (text: string): string[] => parseFdb(text, { file: "n1.fdb" }).diagnostics.map((d) => `${d.id} ${formatParseDiagnostic(d)}`);

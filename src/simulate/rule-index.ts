@@ -2,11 +2,11 @@
 // each rule's tests (sim-match.ts) and effect (sim-target.ts). Compiled once
 // per RuleSet and cached in a WeakMap, since verify walks the same RuleSet
 // 10^4–10^5 times; nothing here depends on the packet or the host.
-import type { Rule, RuleSet, TableName } from "./types.js";
-import type { Test } from "./sim-state.js";
-import { compileTests } from "./sim-match.js";
-import { compileTarget } from "./sim-target.js";
-import type { Effect } from "./sim-target.js";
+import type { Rule, RuleSet, TableName } from "../rules/types.js";
+import type { Test } from "./state.js";
+import { compileTests } from "./match.js";
+import { compileTarget } from "./target.js";
+import type { Effect } from "./target.js";
 
 export interface CompiledRule {
   readonly rule: Rule;

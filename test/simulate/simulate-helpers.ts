@@ -1,10 +1,10 @@
 // Small builders for simulator tests: parse a hand-written ruleset (and fail
 // on any parse error), a default packet and host, and compact trace views.
 import { expect } from "vitest";
-import { parseRuleSet } from "../../src/ruleset/parser.js";
-import type { IpSet } from "../../src/ruleset/ipset.js";
-import type { HostContext, Packet, SimOutcome } from "../../src/ruleset/sim-types.js";
-import type { RuleSet } from "../../src/ruleset/types.js";
+import { parseRuleSet } from "../../src/rules/parser.js";
+import type { IpSet } from "../../src/rules/ipset.js";
+import type { HostContext, Packet, SimOutcome } from "../../src/simulate/types.js";
+import type { RuleSet } from "../../src/rules/types.js";
 
 export function rules(text: string): RuleSet {
   const r = parseRuleSet(text.replace(/^\s+/gm, ""));

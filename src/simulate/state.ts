@@ -3,9 +3,9 @@
 // Matches and targets are precompiled into closures over this state; a
 // closure signals what it cannot model by setting `unknown`, and a
 // probabilistic match asks for a branch through `decide`.
-import type { CtState, HostContext, TraceStep } from "./sim-types.js";
-import type { SetKeyView } from "./sim-ipset.js";
-import { ipv4 } from "./sim-ip.js";
+import type { CtState, HostContext, TraceStep } from "./types.js";
+import type { SetKeyView } from "./ipset.js";
+import { ipv4 } from "./ip.js";
 
 export interface Walk extends SetKeyView {
   src: number;

@@ -3,9 +3,9 @@
 // the packet (MARK, NOTRACK) or only observe it (LOG, NFLOG, no target).
 // NAT targets rewrite the packet and then accept in the nat table
 // (nf_nat_setup_info binds the mapping; xt_NAT returns NF_ACCEPT).
-import type { TableName, Target } from "./types.js";
-import type { Walk } from "./sim-state.js";
-import { ipv4, parseMarkNumber, parseValueMask, PORT_PROTOCOLS } from "./sim-ip.js";
+import type { TableName, Target } from "../rules/types.js";
+import type { Walk } from "./state.js";
+import { ipv4, parseMarkNumber, parseValueMask, PORT_PROTOCOLS } from "./ip.js";
 
 export type Effect =
   /** No target: the rule only counts packets (Felix uses this to carry a comment). */

@@ -1,8 +1,8 @@
 // Errors carry line:col and say what was expected; unknown modules and
 // targets are kept but flagged, never silently dropped.
 import { describe, expect, it } from "vitest";
-import { formatParseDiagnostic, parseRuleSet } from "../../src/ruleset/parser.js";
-import { writeRuleSet } from "../../src/ruleset/writer.js";
+import { formatParseDiagnostic, parseRuleSet } from "../../src/rules/parser.js";
+import { writeRuleSet } from "../../src/rules/writer.js";
 
 const messages = (text: string): string[] => parseRuleSet(text, { file: "n1.iptables" }).diagnostics.map(formatParseDiagnostic);
 const HEAD = "*filter\n:INPUT ACCEPT [0:0]\n:cali-x - [0:0]\n";

@@ -6,12 +6,12 @@
 //
 // Stateless, packet-only modules live here; modules that ask the host or
 // branch (addrtype, rpfilter, statistic, recent, set) are in sim-match-host.ts.
-import type { Rule, RuleOption, RulePart } from "./types.js";
-import type { Test, Walk } from "./sim-state.js";
-import { unknownTest } from "./sim-state.js";
-import { inCidr, inPorts, parseCidr, parsePortList, parsePortRange, parseValueMask, protocolNumber, PORT_PROTOCOLS } from "./sim-ip.js";
-import type { PortRange } from "./sim-ip.js";
-import { HOST_MODULES } from "./sim-match-host.js";
+import type { Rule, RuleOption, RulePart } from "../rules/types.js";
+import type { Test, Walk } from "./state.js";
+import { unknownTest } from "./state.js";
+import { inCidr, inPorts, parseCidr, parsePortList, parsePortRange, parseValueMask, protocolNumber, PORT_PROTOCOLS } from "./ip.js";
+import type { PortRange } from "./ip.js";
+import { HOST_MODULES } from "./match-host.js";
 
 /** Compiles one module's options; returns null to mean "option not modelled" (reported by the caller). */
 export type OptionCompiler = (o: RuleOption) => Test | null;

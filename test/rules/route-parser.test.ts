@@ -1,12 +1,12 @@
 // `ip -batch` / `bridge -batch` text → RouteCommand[] / FdbEntry[] and back:
 // the writer's output reads back to the same commands (and bytes), and what a
 // person or `ip` would write reads as its documented normal form
-// (src/ruleset/route-parser.ts).
+// (src/rules/route-parser.ts).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseFdb, parseRoutes } from "../../src/ruleset/route-parser.js";
-import { writeFdb, writeRoutes, type FdbEntry, type RouteCommand } from "../../src/ruleset/routes.js";
+import { parseFdb, parseRoutes } from "../../src/rules/route-parser.js";
+import { writeFdb, writeRoutes, type FdbEntry, type RouteCommand } from "../../src/rules/routes.js";
 import { GOLDEN_ROOT, goldenCaseNames } from "../helpers/golden-cases.js";
 
 function withoutLines<T extends { line: number }>(xs: readonly T[]): Omit<T, "line">[] {

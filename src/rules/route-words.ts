@@ -1,5 +1,5 @@
 // The values of `ip -batch` / `bridge -batch` words, checked and put in the
-// normal form the route writer prints (src/ruleset/route-parser.ts documents
+// normal form the route writer prints (src/rules/route-parser.ts documents
 // the whole normal form). Each check returns the normalised value or the
 // reason it is rejected; the parser positions the message at the word.
 //

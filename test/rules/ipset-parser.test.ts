@@ -1,8 +1,8 @@
 // `ipset save` / `ipset restore` text → IpSet[] and back.
 import { describe, expect, it } from "vitest";
-import { parseIpSets } from "../../src/ruleset/ipset-parser.js";
-import { writeIpSets } from "../../src/ruleset/ipset.js";
-import { formatParseDiagnostic } from "../../src/ruleset/parser.js";
+import { parseIpSets } from "../../src/rules/ipset-parser.js";
+import { writeIpSets } from "../../src/rules/ipset.js";
+import { formatParseDiagnostic } from "../../src/rules/parser.js";
 import { specFixture } from "./spec-text.js";
 
 const messages = (text: string): string[] => parseIpSets(text, { file: "n1.ipsets" }).diagnostics.map(formatParseDiagnostic);

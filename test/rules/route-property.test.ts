@@ -6,8 +6,8 @@
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import { bitsOf, formatIP, maskOf, type Family } from "../../src/frontend/validation/ip.js";
-import { parseFdb, parseRoutes } from "../../src/ruleset/route-parser.js";
-import { writeFdb, writeRouteCommand, writeRoutes, type FdbEntry, type RouteCommand } from "../../src/ruleset/routes.js";
+import { parseFdb, parseRoutes } from "../../src/rules/route-parser.js";
+import { writeFdb, writeRouteCommand, writeRoutes, type FdbEntry, type RouteCommand } from "../../src/rules/routes.js";
 import { propertyParams } from "../property/params.js";
 
 const familyArb = fc.constantFrom<Family>(4, 6);

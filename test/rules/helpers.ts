@@ -1,6 +1,6 @@
 // Structural views of a parsed RuleSet for comparisons: drops Rule.line,
 // which only says where a rule came from.
-import type { Rule, RuleSet } from "../../src/ruleset/types.js";
+import type { Rule, RuleSet } from "../../src/rules/types.js";
 
 export function withoutLines(rs: RuleSet): RuleSet {
   return {
