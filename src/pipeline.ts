@@ -14,6 +14,7 @@ import { SAVE_STYLE, writeListRules, writeRuleSet, writeRuleSetTo, type ByteSink
 import { writeIpSets, writeIpSetsTo } from "./rules/ipset.js";
 import { writeFdb, writeRoutes } from "./rules/routes.js";
 import { NodeFiles } from "./pipeline-files.js";
+import { Compilation } from "./compilation.js";
 
 export type EmitKind = "iptables" | "ipsets" | "routes" | "fdb";
 export const EMIT_KINDS: readonly EmitKind[] = ["iptables", "ipsets", "routes", "fdb"];
@@ -67,7 +68,8 @@ function isFelixHook(r: Rule): boolean {
   return r.target?.kind === "jump" && r.target.name.startsWith("cali-");
 }
 
-function renderNode(model: Model, node: string, opts: CompileOptions): NodeOutput {
+function renderNode(comp: Compilation, node: string, opts: CompileOptions): NodeOutput {
+  const { model } = comp;
   opts.onNode?.(model, node);
   const kp = opts.kubeProxy ?? DEFAULT_KUBE_PROXY_OPTIONS;
   if (opts.backend === "kube-proxy") {
@@ -125,7 +127,9 @@ export function compile(files: readonly InputFile[], opts: CompileOptions): Comp
   const wanted = opts.nodes.length ? new Set(opts.nodes) : known;
   // model.cluster.nodes is sorted by name, so outputs are too.
   const nodes = model.cluster.nodes.filter((n) => wanted.has(n.name)).map((n) => n.name);
-  const render = (node: string): NodeOutput => renderNode(model, node, opts);
+  // One compilation for every node of this compile: what is the same on many nodes is built once (src/compilation.ts).
+  const comp = new Compilation(model);
+  const render = (node: string): NodeOutput => renderNode(comp, node, opts);
   let outputs: readonly NodeOutput[] | null = null;
   const routes = (node: string): Pick<NodeOutput, "routes" | "fdb"> =>
     opts.backend === "kube-proxy" ? { routes: [], fdb: [] } : renderCalicoRoutes(model, node, opts.calico);
