@@ -37,7 +37,7 @@ export class Compilation {
   constructor(readonly model: Model) {}
 
   /** The value for `key` in `table`, made by `make` the first time it is asked for. */
-  memo<K, V>(table: MemoTable<K, V>, key: K, make: () => V): V {
+  memo<K, V>(table: MemoTable<K, V>, key: K, make: () => NoInfer<V>): V {
     let t = this.tables.get(table as MemoTable<unknown, unknown>);
     if (!t) this.tables.set(table as MemoTable<unknown, unknown>, (t = new Map()));
     if (t.has(key)) return t.get(key) as V;

@@ -4,13 +4,12 @@ import { DiagnosticSink } from "./diagnostics/diagnostic.js";
 import { SourceMap } from "./diagnostics/sources.js";
 import { loadModel, type FrontendThreads, type InputFile } from "./frontend/index.js";
 import type { Model } from "./ir/policy.js";
-import { renderCalicoNode, renderCalicoRoutes, DEFAULT_CALICO_OPTIONS, type CalicoOptions } from "./backends/calico/index.js";
-import type { NodeOutput } from "./backends/types.js";
-import { DEFAULT_KUBE_PROXY_OPTIONS, renderKubeProxyNode, type KubeProxyOptions } from "./backends/kubeproxy/index.js";
-import { mergeNodeRuleSets } from "./backends/kubeproxy/merge.js";
-import { optimizeNode, type OptimizeOptions } from "./optimize/index.js";
-import type { Rule, TableName } from "./rules/types.js";
-import { SAVE_STYLE, writeListRules, writeRuleSet, writeRuleSetTo, type ByteSink, type WriteStyle } from "./rules/writer.js";
+import {
+  DEFAULT_CALICO_OPTIONS, DEFAULT_KUBE_PROXY_OPTIONS, DEFAULT_OPTIMIZE, NodePrograms,
+  renderOptionsOf, type BackendChoice, type CalicoOptions, type KubeProxyOptions, type NodeOutput, type NodeRoutes, type OptimizeOptions,
+} from "./backends/index.js";
+import type { TableName } from "./rules/types.js";
+import { Renderer, SAVE_STYLE, writeListRules, writeRuleSet, writeRuleSetTo, type ByteSink, type WriteStyle } from "./rules/writer.js";
 import { writeIpSets, writeIpSetsTo } from "./rules/ipset.js";
 import { writeFdb, writeRoutes } from "./rules/routes.js";
 import { NodeFiles } from "./pipeline-files.js";
@@ -21,8 +20,7 @@ export const EMIT_KINDS: readonly EmitKind[] = ["iptables", "ipsets", "routes", 
 /** Every file name netpolc writes ends so (`<node>.<kind>`): what -o replaces, check --expected and diff read. */
 export const OUTPUT_FILE = new RegExp(`\\.(${EMIT_KINDS.join("|")})$`);
 
-/** Which agents program the node: Calico's Felix, kube-proxy, or both (one iptables-restore input for the whole node). */
-export type BackendChoice = "both" | "calico" | "kube-proxy";
+export type { BackendChoice } from "./backends/index.js";
 
 export interface CompileOptions {
   /** Only these nodes (empty = every node in the snapshot). */
@@ -41,7 +39,7 @@ export interface CompileOptions {
   readonly listRules?: TableName;
   /** Called as each node starts rendering (the CLI's progress line on a terminal, src/cli/progress.ts); never changes the output. */
   readonly onNode?: (model: Model, node: string) => void;
-  /** -O level and -O2 passes (src/optimize); absent = -O1, Felix's own layout. */
+  /** -O level and -O2 passes (the Calico backend's optimizer); absent = -O1, Felix's own layout. */
   readonly optimize?: OptimizeOptions;
   /** Threads for parsing and decoding the input (src/frontend/parallel.ts); absent = "auto". Never changes the output. */
   readonly jobs?: FrontendThreads;
@@ -63,23 +61,20 @@ function kubeProxyTestSorted(opts: CompileOptions): boolean {
   return opts.backend === "kube-proxy" && !opts.asSaved && !opts.listRules;
 }
 
-/** Felix inserts its hooks (`-j cali-*`) at the top of built-in chains and keeps them there; the rest it appends (felix-format §2.2). */
-function isFelixHook(r: Rule): boolean {
-  return r.target?.kind === "jump" && r.target.name.startsWith("cali-");
+/** The backends of one compile, over its one Compilation (src/backends/index.ts). */
+function programsOf(comp: Compilation, opts: CompileOptions): NodePrograms {
+  return new NodePrograms(comp, {
+    backend: opts.backend ?? "both",
+    calico: opts.calico,
+    kubeProxy: opts.kubeProxy ?? DEFAULT_KUBE_PROXY_OPTIONS,
+    optimize: opts.optimize ?? DEFAULT_OPTIMIZE,
+    kubeProxyForm: kubeProxyTestSorted(opts) ? "test-sorted" : "saved",
+  });
 }
 
-function renderNode(comp: Compilation, node: string, opts: CompileOptions): NodeOutput {
-  const { model } = comp;
-  opts.onNode?.(model, node);
-  const kp = opts.kubeProxy ?? DEFAULT_KUBE_PROXY_OPTIONS;
-  if (opts.backend === "kube-proxy") {
-    const ruleset = renderKubeProxyNode(model, node, kp, kubeProxyTestSorted(opts) ? "test-sorted" : "saved");
-    return { node, ruleset, ipsets: [], routes: [], fdb: [] };
-  }
-  const calico = optimizeNode(model, renderCalicoNode(model, node, opts.calico), opts.calico, opts.optimize);
-  if (opts.backend === "calico" || model.cluster.services === undefined) return calico;
-  const kube = renderKubeProxyNode(model, node, kp, "saved");
-  return { ...calico, ruleset: mergeNodeRuleSets(calico.ruleset, kube, isFelixHook) };
+/** The iptables renderer a compile under `opts` prints with (protocol names per --protocol-numbers). */
+export function rendererFor(opts: CompileOptions): Renderer {
+  return new Renderer(renderOptionsOf(opts.calico));
 }
 
 export interface CompileResult {
@@ -93,14 +88,18 @@ export interface CompileResult {
   readonly nodes: readonly string[];
   render(node: string): NodeOutput;
   /** Only a node's routes and FDB entries (empty with the kube-proxy backend alone). */
-  routes(node: string): Pick<NodeOutput, "routes" | "fdb">;
+  routes(node: string): NodeRoutes;
+  /** The backends of this compile (null after errors): workloads, names, --stats. */
+  readonly programs: NodePrograms | null;
+  /** The renderer this compile's text is printed with: what a rule, chain or set derives is derived once per compile. */
+  readonly renderer: Renderer;
 }
 
 function failed(diag: DiagnosticSink, sources: SourceMap): CompileResult {
   const none = (n: string): never => {
     throw new Error(`no output for ${n}: the compile failed`);
   };
-  return { diag, sources, model: null, outputs: [], nodes: [], render: none, routes: none };
+  return { diag, sources, model: null, outputs: [], nodes: [], render: none, routes: none, programs: null, renderer: new Renderer() };
 }
 
 /** Known nodes shown when a --node name is not in the snapshot; a 500-node cluster would otherwise fill the screen. */
@@ -128,18 +127,21 @@ export function compile(files: readonly InputFile[], opts: CompileOptions): Comp
   // model.cluster.nodes is sorted by name, so outputs are too.
   const nodes = model.cluster.nodes.filter((n) => wanted.has(n.name)).map((n) => n.name);
   // One compilation for every node of this compile: what is the same on many nodes is built once (src/compilation.ts).
-  const comp = new Compilation(model);
-  const render = (node: string): NodeOutput => renderNode(comp, node, opts);
+  const programs = programsOf(new Compilation(model), opts);
+  const render = (node: string): NodeOutput => {
+    opts.onNode?.(model, node);
+    return programs.render(node);
+  };
   let outputs: readonly NodeOutput[] | null = null;
-  const routes = (node: string): Pick<NodeOutput, "routes" | "fdb"> =>
-    opts.backend === "kube-proxy" ? { routes: [], fdb: [] } : renderCalicoRoutes(model, node, opts.calico);
   return {
     diag,
     sources,
     model,
     nodes,
     render,
-    routes,
+    routes: (node) => programs.routes(node),
+    programs,
+    renderer: rendererFor(opts),
     get outputs() {
       return (outputs ??= nodes.map(render));
     },
@@ -157,12 +159,12 @@ export function emitKinds(opts: CompileOptions, model: Model | null): readonly E
 }
 
 /** The text of one output file of a node. */
-export function emitText(out: NodeOutput, kind: EmitKind, opts: CompileOptions = DEFAULT_COMPILE_OPTIONS): string {
+export function emitText(out: NodeOutput, kind: EmitKind, opts: CompileOptions = DEFAULT_COMPILE_OPTIONS, renderer: Renderer = rendererFor(opts)): string {
   switch (kind) {
     case "iptables":
-      return iptablesText(out, opts);
+      return iptablesText(out, opts, renderer);
     case "ipsets":
-      return writeIpSets(out.ipsets);
+      return writeIpSets(out.ipsets, renderer);
     case "routes":
       return writeRoutes(out.routes);
     case "fdb":
@@ -171,16 +173,16 @@ export function emitText(out: NodeOutput, kind: EmitKind, opts: CompileOptions =
 }
 
 /** emitText's bytes (UTF-8), appended to `sink`: the `-o` path, which never joins a whole file into one string. */
-export function emitBytes(out: NodeOutput, kind: EmitKind, sink: ByteSink, opts: CompileOptions = DEFAULT_COMPILE_OPTIONS): void {
-  if (kind === "iptables" && !opts.listRules) writeRuleSetTo(out.ruleset, sink, iptablesStyle(opts));
-  else if (kind === "ipsets") writeIpSetsTo(out.ipsets, sink);
-  else sink.write(emitText(out, kind, opts));
+export function emitBytes(out: NodeOutput, kind: EmitKind, sink: ByteSink, opts: CompileOptions = DEFAULT_COMPILE_OPTIONS, renderer: Renderer = rendererFor(opts)): void {
+  if (kind === "iptables" && !opts.listRules) writeRuleSetTo(out.ruleset, sink, iptablesStyle(opts), renderer);
+  else if (kind === "ipsets") writeIpSetsTo(out.ipsets, sink, renderer);
+  else sink.write(emitText(out, kind, opts, renderer));
 }
 
-function iptablesText(out: NodeOutput, opts: CompileOptions): string {
-  if (!opts.listRules) return writeRuleSet(out.ruleset, iptablesStyle(opts));
+function iptablesText(out: NodeOutput, opts: CompileOptions, renderer: Renderer): string {
+  if (!opts.listRules) return writeRuleSet(out.ruleset, iptablesStyle(opts), renderer);
   const table = out.ruleset.tables.find((t) => t.name === opts.listRules) ?? { name: opts.listRules, chains: [] };
-  return writeListRules(table);
+  return writeListRules(table, renderer);
 }
 
 /** Every output file, like `outputFiles`, but each node rendered only while its files are read. */
@@ -189,14 +191,16 @@ export function nodeFiles(res: CompileResult, opts: CompileOptions = DEFAULT_COM
     nodes: res.nodes,
     kinds: emitKinds(opts, res.model),
     render: res.render,
-    text: (out, kind) => emitText(out, kind as EmitKind, opts),
-    bytes: (out, kind, sink) => emitBytes(out, kind as EmitKind, sink, opts),
+    text: (out, kind) => emitText(out, kind as EmitKind, opts, res.renderer),
+    bytes: (out, kind, sink) => emitBytes(out, kind as EmitKind, sink, opts, res.renderer),
   });
 }
 
 /** Every output file, keyed by file name (`<node>.iptables`, …), in a stable order. */
-export function outputFiles(outputs: readonly NodeOutput[], opts: CompileOptions = DEFAULT_COMPILE_OPTIONS, model: Model | null = null): Map<string, string> {
+export function outputFiles(
+  outputs: readonly NodeOutput[], opts: CompileOptions = DEFAULT_COMPILE_OPTIONS, model: Model | null = null, renderer: Renderer = rendererFor(opts),
+): Map<string, string> {
   const files = new Map<string, string>();
-  for (const out of outputs) for (const k of emitKinds(opts, model)) files.set(`${out.node}.${k}`, emitText(out, k, opts));
+  for (const out of outputs) for (const k of emitKinds(opts, model)) files.set(`${out.node}.${k}`, emitText(out, k, opts, renderer));
   return files;
 }

@@ -1,7 +1,9 @@
 // `netpolc compile`: the command layer over the pure pipeline.
 import { compile, emitKinds, emitText, nodeFiles, type BackendChoice, type CompileOptions, type EmitKind } from "../pipeline.js";
-import { DEFAULT_CALICO_OPTIONS, type RouteProgrammer } from "../backends/calico/index.js";
-import { DEFAULT_KUBE_PROXY_OPTIONS, KUBE_PROXY_VERSIONS, type KubeProxyOptions, type KubeProxyVersion } from "../backends/kubeproxy/index.js";
+import {
+  DEFAULT_CALICO_OPTIONS, DEFAULT_KUBE_PROXY_OPTIONS, KUBE_PROXY_VERSIONS, PASS_NAMES, selectPasses, statsText,
+  type KubeProxyOptions, type KubeProxyVersion, type OptimizeOptions, type RouteProgrammer,
+} from "../backends/index.js";
 import type { TableName } from "../rules/types.js";
 import { renderAll, type DiagnosticFormat } from "../diagnostics/render.js";
 import type { FrontendThreads, InputFile } from "../frontend/index.js";
@@ -12,7 +14,6 @@ import { NO_PROGRESS, progressFor, type Progress } from "./progress.js";
 import { writeOutputs } from "./write.js";
 import { COMPILE_FLAGS } from "./flags.js";
 import type { Model } from "../ir/policy.js";
-import { PASS_NAMES, selectPasses, statsText, statsTrail, type OptimizeOptions } from "../optimize/index.js";
 
 
 /** Interface names as the kernel takes them (IFNAMSIZ − 1, no `/`, whitespace, `:`), so a flag cannot inject text into routes. */
@@ -124,7 +125,7 @@ export function runCompile(files: readonly InputFile[], args: ParsedArgs, progre
     exitCode: code, stdout: "", stderr: stderr + extra, files: new Map(), outputDir: null, pruneStale: false,
   });
   if (res.diag.hasErrors()) return fail(1, format === "text" ? `netpolc: ${res.diag.errorCount} error(s); nothing written\n` : "");
-  if (has(args, "stats")) stderr += statsReport(files, opts, res);
+  if (has(args, "stats")) stderr += statsReport(res);
   if (emit) {
     if (res.outputs.length !== 1) {
       const names = res.outputs.map((o) => o.node).join(", ");
@@ -132,7 +133,7 @@ export function runCompile(files: readonly InputFile[], args: ParsedArgs, progre
     }
     const out = res.outputs[0]!;
     const kinds = emit === "all" ? emitKinds(opts, res.model) : [emit];
-    const stdout = kinds.map((k) => emitText(out, k, opts)).join("");
+    const stdout = kinds.map((k) => emitText(out, k, opts, res.renderer)).join("");
     return { exitCode: 0, stdout, stderr, files: new Map(), outputDir: null, pruneStale: false };
   }
   return {
@@ -141,12 +142,11 @@ export function runCompile(files: readonly InputFile[], args: ParsedArgs, progre
 }
 
 /** --stats: per node, the -O1 figures and those after each selected pass (stderr: stdout carries --emit results only). */
-function statsReport(files: readonly InputFile[], opts: CompileOptions, res: ReturnType<typeof compile>): string {
-  if (!res.model) return "";
-  const base = compile(files, { ...opts, optimize: { level: 1, passes: [] } });
-  const passes = opts.optimize && opts.optimize.level >= 2 ? selectPasses(opts.optimize.passes, []) : [];
+function statsReport(res: ReturnType<typeof compile>): string {
+  const programs = res.programs;
+  if (!programs) return "";
   const header = "node\tafter\trules\tchains\tsets\tmembers\n";
-  return header + base.outputs.map((out) => statsText(out.node, statsTrail(res.model!, out, opts.calico, passes))).join("");
+  return header + res.nodes.map((node) => statsText(node, programs.statsTrail(node))).join("");
 }
 
 /** `netpolc compile`: read the inputs, compile, write the files (or print one node's); progress while nodes render. */

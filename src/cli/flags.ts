@@ -2,8 +2,7 @@
 // `netpolc completion` and the man page all read these tables, so none of them
 // can drift from what is accepted. Pure data: this module and what it imports
 // load in milliseconds, so help and completion never load a compiler.
-import { KUBE_PROXY_VERSIONS } from "../backends/kubeproxy/options.js";
-import { PASS_NAMES } from "../optimize/pass-names.js";
+import { KUBE_PROXY_VERSIONS, PASS_NAMES } from "../backends/choices.js";
 import { LINT_RULES } from "../review/lint-rules.js";
 import type { FlagSpec } from "./args.js";
 

@@ -1,6 +1,6 @@
 // `netpolc ipam`: the address plan as `calicoctl ipam show --show-blocks` and
 // `--show-borrowed` show it, with block owners and how they were decided.
-import { DEFAULT_CALICO_OPTIONS, type RouteProgrammer } from "../backends/calico/index.js";
+import { DEFAULT_CALICO_OPTIONS, type RouteProgrammer } from "../backends/index.js";
 import type { InputFile } from "../frontend/index.js";
 import { ipamView } from "../views/ipam.js";
 import { ipamJson } from "../views/ipam-json.js";

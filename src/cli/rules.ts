@@ -26,7 +26,7 @@ export function runRules(files: readonly InputFile[], args: ParsedArgs): TextRes
   const stderr = renderAll(res.diag.all.filter((d) => d.severity !== "note"), res.sources, "text");
   const out = res.outputs[0];
   if (res.diag.hasErrors() || !out) return { exitCode: 1, stdout: "", stderr };
-  const text = emitText(out, "iptables", opts);
+  const text = emitText(out, "iptables", opts, res.renderer);
   const chain = flag(args, "chain");
   if (chain === undefined) return { exitCode: 0, stdout: text, stderr };
   const lines = chainLines(text, chain);

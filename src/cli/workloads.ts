@@ -1,5 +1,5 @@
 // `netpolc workloads`: `calicoctl get workloadendpoint` from the snapshot.
-import { DEFAULT_CALICO_OPTIONS } from "../backends/calico/index.js";
+import { DEFAULT_CALICO_OPTIONS } from "../backends/index.js";
 import type { InputFile } from "../frontend/index.js";
 import { loadForView } from "../views/load.js";
 import { workloadRows, workloadsTable } from "../views/workloads.js";

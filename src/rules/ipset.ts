@@ -1,5 +1,5 @@
 // IP sets as data, and the one `ipset restore` / `ipset save` writer.
-import { byteCompare, type ByteSink } from "./writer.js";
+import { byteCompare, Renderer, type ByteSink } from "./writer.js";
 
 export type IpSetType = "hash:net" | "hash:ip" | "hash:ip,port" | "hash:net,port" | "hash:ip,port,ip" | "bitmap:port";
 
@@ -32,23 +32,16 @@ export function compareMembers(a: IpSetMember, b: IpSetMember): number {
 }
 
 /** `ipset restore` input: sets by name, members in address order; identical to what `ipset save` prints back. */
-export function writeIpSets(sets: readonly IpSet[]): string {
-  return [...sets].sort((a, b) => byteCompare(a.name, b.name)).map(setText).join("");
+export function writeIpSets(sets: readonly IpSet[], renderer: Renderer = new Renderer()): string {
+  return [...sets].sort((a, b) => byteCompare(a.name, b.name)).map((s) => renderer.setText(s, setText)).join("");
 }
 
-/** writeIpSets' bytes, appended to `sink` one set's cached text at a time. */
-export function writeIpSetsTo(sets: readonly IpSet[], sink: ByteSink): void {
-  for (const s of [...sets].sort((a, b) => byteCompare(a.name, b.name))) sink.write(setText(s));
+/** writeIpSets' bytes, appended to `sink`; a set shared by many nodes (a selector's members) is written out once per renderer. */
+export function writeIpSetsTo(sets: readonly IpSet[], sink: ByteSink, renderer: Renderer = new Renderer()): void {
+  for (const s of [...sets].sort((a, b) => byteCompare(a.name, b.name))) sink.write(renderer.setText(s, setText));
 }
-
-// Sets are immutable and a backend may share one set object between many
-// nodes (a selector's members are the same on every node), so each set's
-// sorted text is built once and reused.
-const setTexts = new WeakMap<IpSet, string>();
 
 function setText(s: IpSet): string {
-  let text = setTexts.get(s);
-  if (text !== undefined) return text;
   const out = [["create", s.name, s.type, ...s.options].join(" ")];
   const seen = new Set<string>();
   for (const mem of [...s.members].sort(compareMembers)) {
@@ -56,7 +49,5 @@ function setText(s: IpSet): string {
     seen.add(mem.value);
     out.push(`add ${s.name} ${mem.value}${mem.nomatch ? " nomatch" : ""}`);
   }
-  text = out.join("\n") + "\n";
-  setTexts.set(s, text);
-  return text;
+  return out.join("\n") + "\n";
 }

@@ -1,6 +1,10 @@
-// The RuleSet: iptables' own vocabulary (tables → chains → rules) and no
-// Kubernetes words. Every backend builds one; one writer prints it and one
-// parser reads it back, so quoting and ordering are decided in one place.
+// The rule model: tables → chains → rules of typed matches (the fields
+// iptables prints with short flags, and `-m <module>` matches with their
+// options) and a target, in netfilter's vocabulary and no Kubernetes words.
+// Every backend builds its chains in it; the iptables renderer (writer.ts,
+// felix.ts) prints them — as iptables-save shows them, and for Felix's chains
+// also in the spelling Felix hashes — and the parser reads printed text back
+// into it, so quoting, ordering and spelling are decided in one place each.
 
 export type TableName = "raw" | "mangle" | "nat" | "filter";
 
@@ -44,7 +48,13 @@ export type RulePart =
     };
 
 export type Target =
-  | { readonly kind: "jump"; readonly name: string; readonly options: readonly RuleOption[] }
+  | {
+      readonly kind: "jump";
+      readonly name: string;
+      readonly options: readonly RuleOption[];
+      /** Felix's SetMaskedMark: a zero mark value is written `0x0`, where ClearMark and SetMark write `0` (felix.ts). */
+      readonly spelling?: "masked";
+    }
   | { readonly kind: "goto"; readonly name: string };
 
 /**
@@ -55,8 +65,27 @@ export type Target =
 export interface Rule {
   readonly parts: readonly RulePart[];
   readonly target: Target | null;
+  /**
+   * Comments of a built rule, as its backend wrote them (Felix escapes them when rendered, felix.ts); printed as
+   * `-m comment --comment` after the fields iptables-save moves to the front. A parsed rule has none here: its
+   * comments stay among its parts, where the text had them.
+   */
+  readonly comments?: readonly string[];
   /** 1-based line in the text this rule was parsed from (parser only). */
   readonly line?: number;
+}
+
+/**
+ * A run of a chain's rules that Felix hashes together under one name (§6): a
+ * user chain is one run under its own name; a kernel chain's inserted hooks
+ * hash under the kernel chain's name and its appended rules under
+ * `<chain>*appends*` (§2.2). A run under no name (`chain: null`) holds rules
+ * another agent wrote into the same chain (kube-proxy's jumps in a node's
+ * built-in chains): they carry no hash and are printed as given.
+ */
+export interface HashRun {
+  readonly chain: string | null;
+  readonly rules: number;
 }
 
 export interface Chain {
@@ -64,6 +93,11 @@ export interface Chain {
   /** Built-in chains have a policy (ACCEPT/DROP); user chains have none. */
   readonly policy: string | null;
   readonly rules: readonly Rule[];
+  /**
+   * Felix's chains: each rule gets a `cali:` hash comment, computed from the runs in order (they cover every
+   * rule), and is printed in iptables-save's order (writer.ts). Absent: the rules are printed as given.
+   */
+  readonly hashRuns?: readonly HashRun[];
 }
 
 export interface Table {

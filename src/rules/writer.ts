@@ -1,4 +1,7 @@
-// The one iptables-save / iptables-restore text writer.
+// The one iptables-save / iptables-restore text writer, and the iptables
+// renderer that prints the rule model: Felix's chains in iptables-save's order
+// and spelling with their `cali:` hashes (felix.ts), everything else as given.
+import { RULE_HASH_PREFIX, RuleHasher, escapeComment, felixText } from "./felix.js";
 import { BUILTIN_CHAINS, TABLE_ORDER, isBuiltinChain } from "./types.js";
 import type { Chain, Rule, RuleOption, RulePart, RuleSet, Table, Target } from "./types.js";
 
@@ -109,43 +112,160 @@ export function orderedChains(table: Table): Chain[] {
   return [...builtins, ...extraBuiltins, ...sortedUser];
 }
 
-// Chains are immutable, and a backend may share one Chain object between
-// many nodes' rulesets (Calico renders each policy chain once per compile), so
-// a chain's `-A` lines are written once per chain object and reused.
-const chainTexts = new WeakMap<Chain, string>();
+/** Options of the environment the text is printed for (spec felix-format Appendix A). */
+export interface RenderOptions {
+  /** How iptables-save names the protocols Felix gives by number (/etc/protocols; absent = the number). */
+  readonly protocolNames: Readonly<Record<string, string>>;
+}
+
+/** A stock node: /etc/protocols maps 4 → ipencap; iptables' own table names tcp, udp and sctp. */
+export const DEFAULT_RENDER: RenderOptions = { protocolNames: { "4": "ipencap", "6": "tcp", "17": "udp", "132": "sctp" } };
+
+/** iptables-save moves these to the front of a rule, in this order (Appendix A). */
+const HEAD_ORDER: readonly RulePart["kind"][] = ["source", "destination", "in-interface", "out-interface", "protocol"];
 
 /**
- * Hand the writer a chain's `-A` lines (each ending in a newline) already
- * rendered by a backend's text path, so its rules need not be built to be
- * written. The text must equal what writing `c.rules` gives in SAVE_STYLE
- * (test/backends/calico/text-path.test.ts checks it on every golden case).
+ * A zero-length prefix is no match at all to the kernel: `-d 0.0.0.0/0` is
+ * stored as "any address" and iptables-save prints nothing for it (iptables
+ * print_ip / nft save_ipv4_addr skip an all-zero address and mask). Felix
+ * still hashes the `--destination 0.0.0.0/0` it sent.
  */
-export function primeChainText(c: Chain, text: string): void {
-  chainTexts.set(c, text);
+function printedBySave(p: RulePart): boolean {
+  return !((p.kind === "source" || p.kind === "destination") && !p.negated && p.value === "0.0.0.0/0");
 }
 
-/** The chain's `-A` lines in SAVE_STYLE if a backend primed them (see primeChainText); undefined otherwise. */
-export function primedChainText(c: Chain): string | undefined {
-  return chainTexts.get(c);
+/** A Felix rule's saved text around its hash: `open` ends inside the hash comment, `close` starts right after the hash. */
+interface SavedPieces {
+  readonly open: string;
+  readonly close: string;
+  /** The saved parts before and after the hash comment (for savedRules). */
+  readonly heads: readonly RulePart[];
+  readonly rest: readonly RulePart[];
 }
 
-/** The chain's `-A` lines, each ending in a newline. */
-function chainRules(c: Chain, style: WriteStyle): string {
-  const cacheable = style.layout === SAVE_STYLE.layout && style.quoting === SAVE_STYLE.quoting;
-  let text = cacheable ? chainTexts.get(c) : undefined;
-  if (text === undefined) {
-    text = "";
-    for (const r of c.rules) text += writeRule(c.name, r, style) + "\n";
-    if (cacheable) chainTexts.set(c, text);
+// The hash comment as the writer quotes it: the hash is base64url, so only the
+// prefix decides whether saveString quotes (it does: `cali:` has a colon).
+const SAMPLE_HASH = "A";
+const QUOTED_HASH = saveString(RULE_HASH_PREFIX + SAMPLE_HASH);
+const HASH_OPEN = "-m comment --comment " + QUOTED_HASH.slice(0, QUOTED_HASH.length - SAMPLE_HASH.length - (QUOTED_HASH.endsWith('"') ? 1 : 0));
+const HASH_CLOSE = QUOTED_HASH.endsWith('"') ? '"' : "";
+
+const commentPart = (text: string): RulePart => ({ kind: "match", module: "comment", options: [{ name: "comment", negated: false, args: [text], quoted: true }] });
+
+/**
+ * The iptables renderer of one run. Chains, rules and sets are immutable and
+ * a backend shares one object between many nodes' outputs (a policy chain, a
+ * selector set, kube-proxy's service chains), so what is derived from an
+ * object — its Felix spelling, its saved pieces, a chain's `-A` lines, a set's
+ * text — is derived once per object, in tables this renderer owns (weakly:
+ * a node's own chains are let go once its file is written).
+ */
+export class Renderer {
+  private readonly felix = new WeakMap<Rule, string>();
+  private readonly pieces = new WeakMap<Rule, SavedPieces>();
+  private readonly chainTexts = new WeakMap<Chain, string>();
+  private readonly setTexts = new WeakMap<object, string>();
+  private readonly hasher = new RuleHasher();
+
+  constructor(readonly options: RenderOptions = DEFAULT_RENDER) {}
+
+  /** The rule in the spelling Felix hashes (felix.ts). */
+  felixText(r: Rule): string {
+    let t = this.felix.get(r);
+    if (t === undefined) this.felix.set(r, (t = felixText(r)));
+    return t;
   }
+
+  /** The `cali:` hashes of a Felix chain's rules, run by run (§6); null for a rule of a run under no name. */
+  hashes(c: Chain): (string | null)[] {
+    const out: (string | null)[] = [];
+    let at = 0;
+    for (const run of c.hashRuns ?? []) {
+      const rules = c.rules.slice(at, at + run.rules);
+      if (run.chain === null) out.push(...rules.map(() => null));
+      else out.push(...this.hasher.hashes(run.chain, rules.map((r) => this.felixText(r))));
+      at += run.rules;
+    }
+    return out;
+  }
+
+  private savedPieces(r: Rule): SavedPieces {
+    let p = this.pieces.get(r);
+    if (!p) {
+      const heads = HEAD_ORDER.flatMap((k) => r.parts.filter((x) => x.kind === k)).filter(printedBySave).map((x) => this.savedHead(x));
+      const rest = [...(r.comments ?? []).map((c) => commentPart(escapeComment(c))), ...r.parts.filter((x) => x.kind === "match")];
+      const before = writeRuleBody({ parts: heads, target: null });
+      const after = writeRuleBody({ parts: rest, target: r.target });
+      p = { heads, rest, open: (before ? before + " " : "") + HASH_OPEN, close: HASH_CLOSE + (after ? " " + after : "") + "\n" };
+      this.pieces.set(r, p);
+    }
+    return p;
+  }
+
+  private savedHead(p: RulePart): RulePart {
+    return p.kind === "protocol" ? { ...p, value: this.options.protocolNames[p.value] ?? p.value } : p;
+  }
+
+  /** A Felix chain's rules as iptables-save prints them: hash comment first after the front fields (the form the parser returns). */
+  savedRules(c: Chain): Rule[] {
+    if (!c.hashRuns) return [...c.rules];
+    const hashes = this.hashes(c);
+    return c.rules.map((r, i) => {
+      const hash = hashes[i];
+      if (hash === null || hash === undefined) return r;
+      const { heads, rest } = this.savedPieces(r);
+      return { parts: [...heads, commentPart(RULE_HASH_PREFIX + hash), ...rest], target: r.target };
+    });
+  }
+
+  /** The chain's `-A` lines, each ending in a newline. */
+  chainRules(c: Chain, style: WriteStyle): string {
+    const cacheable = style.layout === SAVE_STYLE.layout && style.quoting === SAVE_STYLE.quoting;
+    let text = cacheable ? this.chainTexts.get(c) : undefined;
+    if (text === undefined) {
+      text = c.hashRuns ? this.hashedChainRules(c) : plainChainRules(c, style);
+      if (cacheable) this.chainTexts.set(c, text);
+    }
+    return text;
+  }
+
+  private hashedChainRules(c: Chain): string {
+    const hashes = this.hashes(c);
+    const lead = "-A " + c.name + " ";
+    // Pieces joined once: one flat string, not a rope the byte sink must flatten before encoding it.
+    const pieces: string[] = [];
+    for (let i = 0; i < c.rules.length; i++) {
+      const r = c.rules[i]!;
+      const hash = hashes[i];
+      if (hash === null || hash === undefined) {
+        pieces.push(writeRule(c.name, r, SAVE_STYLE), "\n");
+        continue;
+      }
+      const s = this.savedPieces(r);
+      pieces.push(lead, s.open, hash, s.close);
+    }
+    return pieces.join("");
+  }
+
+  /** Text derived from a set object once (ipset.ts's writer). */
+  setText<S extends object>(s: S, make: (s: S) => string): string {
+    let t = this.setTexts.get(s);
+    if (t === undefined) this.setTexts.set(s, (t = make(s)));
+    return t;
+  }
+}
+
+function plainChainRules(c: Chain, style: WriteStyle): string {
+  let text = "";
+  for (const r of c.rules) text += writeRule(c.name, r, style) + "\n";
   return text;
 }
 
-export function writeTable(table: Table, style: WriteStyle = SAVE_STYLE): string {
+export function writeTable(table: Table, style: WriteStyle = SAVE_STYLE, renderer: Renderer = new Renderer()): string {
   const chains = style.layout === "save" ? orderedChains(table) : [...table.chains];
   let text = `*${table.name}\n`;
   for (const c of chains) text += `:${c.name} ${isBuiltinChain(c.name) ? (c.policy ?? "ACCEPT") : "-"} [0:0]\n`;
-  for (const c of chains) text += chainRules(c, style);
+  for (const c of chains) text += renderer.chainRules(c, style);
   return text + "COMMIT\n";
 }
 
@@ -183,21 +303,21 @@ function tablesInOrder(rs: RuleSet, style: WriteStyle): Table[] {
   return style.layout === "given" ? [...rs.tables] : [...rs.tables].sort((a, b) => TABLE_ORDER.indexOf(a.name) - TABLE_ORDER.indexOf(b.name));
 }
 
-/** writeRuleSet's bytes, appended to `sink`: chain headers once per table, each chain's cached `-A` text as it is. */
-export function writeRuleSetTo(rs: RuleSet, sink: ByteSink, style: WriteStyle = SAVE_STYLE): void {
+/** writeRuleSet's bytes, appended to `sink`: chain headers once per table, each chain's `-A` text as the renderer has it. */
+export function writeRuleSetTo(rs: RuleSet, sink: ByteSink, style: WriteStyle = SAVE_STYLE, renderer: Renderer = new Renderer()): void {
   for (const table of tablesInOrder(rs, style)) {
     const chains = style.layout === "save" ? orderedChains(table) : [...table.chains];
     let head = `*${table.name}\n`;
     for (const c of chains) head += `:${c.name} ${isBuiltinChain(c.name) ? (c.policy ?? "ACCEPT") : "-"} [0:0]\n`;
     sink.write(head);
-    for (const c of chains) sink.write(chainRules(c, style));
+    for (const c of chains) sink.write(renderer.chainRules(c, style));
     sink.write("COMMIT\n");
   }
 }
 
 /** The whole ruleset as iptables-restore input (tables in TABLE_ORDER unless the style keeps them as given; no timestamps). */
-export function writeRuleSet(rs: RuleSet, style: WriteStyle = SAVE_STYLE): string {
-  return tablesInOrder(rs, style).map((t) => writeTable(t, style)).join("");
+export function writeRuleSet(rs: RuleSet, style: WriteStyle = SAVE_STYLE, renderer: Renderer = new Renderer()): string {
+  return tablesInOrder(rs, style).map((t) => writeTable(t, style, renderer)).join("");
 }
 
 /**
@@ -205,9 +325,9 @@ export function writeRuleSet(rs: RuleSet, style: WriteStyle = SAVE_STYLE): strin
  * chain, `-N` for user chains (strcmp order, as iptables-save), then every
  * chain's `-A` lines in that order. Rule text is iptables-save's.
  */
-export function writeListRules(table: Table): string {
+export function writeListRules(table: Table, renderer: Renderer = new Renderer()): string {
   const chains = orderedChains(table);
   const out = chains.map((c) => (isBuiltinChain(c.name) ? `-P ${c.name} ${c.policy ?? "ACCEPT"}` : `-N ${c.name}`));
-  for (const c of chains) for (const r of c.rules) out.push(writeRule(c.name, r));
+  for (const c of chains) for (const r of renderer.savedRules(c)) out.push(writeRule(c.name, r));
   return out.join("\n") + "\n";
 }

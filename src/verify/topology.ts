@@ -8,6 +8,7 @@
 // The model says only where each pod and host sits.
 import { DEVICE } from "../backends/calico/names.js";
 import { allWorkloads } from "../backends/calico/workloads.js";
+import { Compilation } from "../compilation.js";
 import { hostAddresses, podIPv4, type Protocol } from "../ir/cluster.js";
 import type { Model } from "../ir/policy.js";
 import type { IpSet } from "../rules/ipset.js";
@@ -136,7 +137,7 @@ const EMPTY_TABLE = (node: string): RouteTable => ({ file: `${node}.routes`, rou
 /** The wiring of `model` with each node's route table (a node without one routes nothing). */
 export function buildTopology(model: Model, interfacePrefix: string, tables: ReadonlyMap<string, RouteTable>): Topology {
   const { cluster } = model;
-  const all = allWorkloads(cluster, interfacePrefix);
+  const all = allWorkloads(new Compilation(model), interfacePrefix);
   const pods = new Map(all.map((w) => [podKey(w.pod.namespace, w.pod.name), { kind: "pod" as const, node: w.pod.nodeName ?? "", iface: w.iface }]));
   const nodes = new Map<string, NodeInfo>();
   const hosts = new Map<string, { readonly kind: "host"; readonly node: string }>();

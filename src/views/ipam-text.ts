@@ -2,7 +2,7 @@
 // OWNER column, its `--show-borrowed` table, with `-o wide` more block columns
 // and a node table, then a few lines on whose view the owners are and whether
 // the plan is exact. Every table goes through boxTable (one escaping place).
-import type { RouteProgrammer } from "../backends/calico/index.js";
+import type { RouteProgrammer } from "../backends/index.js";
 import type { OwnerSource, TunnelAddress } from "../ir/ipam.js";
 import { boxTable, countWithPercent, goCount } from "./box-table.js";
 import type { BlockUse, IpamView, NodeRow, PoolUse } from "./ipam.js";

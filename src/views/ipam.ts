@@ -16,7 +16,7 @@
 // `capacity − len(unallocated)`; the addresses in use when the plan is
 // inferred), a pool's is the sum over its blocks, capacities are 2^(bits −
 // prefix) as float64 (ipam.go GetUtilization, v3.27.0 – v3.32.0).
-import { blockProgrammer, type RouteProgrammer } from "../backends/calico/index.js";
+import { blockProgrammer, type RouteProgrammer } from "../backends/index.js";
 import type { Cluster, IPPool } from "../ir/cluster.js";
 import type { AddressBlock, BlockAddress, IPAMAllocation, NodeAddressing, OwnerSource } from "../ir/ipam.js";
 

@@ -5,7 +5,7 @@
 // calicoctl prints through; the last column is not padded.
 import { isEndpoint, type Pod } from "../ir/cluster.js";
 import type { Model } from "../ir/policy.js";
-import { workloadInterfaceName } from "../backends/calico/index.js";
+import { NAMES } from "../backends/index.js";
 import { comparePods } from "../semantics/model-index.js";
 
 export interface WorkloadRow {
@@ -25,7 +25,7 @@ export function workloadRows(model: Model, interfacePrefix: string): WorkloadRow
     workload: p.name,
     node: p.nodeName ?? "",
     networks: p.ips.map(network),
-    iface: workloadInterfaceName(p.namespace, p.name, interfacePrefix),
+    iface: NAMES.workloadInterface(p.namespace, p.name, interfacePrefix),
   }));
 }
 

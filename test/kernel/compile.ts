@@ -8,7 +8,7 @@ import { workloadInterfaceName, type CalicoOptions } from "../../src/backends/ca
 import { renderAll } from "../../src/diagnostics/render.js";
 import type { Pod } from "../../src/ir/cluster.js";
 import type { Model } from "../../src/ir/policy.js";
-import { PASS_NAMES } from "../../src/optimize/index.js";
+import { PASS_NAMES } from "../../src/backends/index.js";
 import { DEFAULT_COMPILE_OPTIONS, compile, emitText, type CompileOptions } from "../../src/pipeline.js";
 import { evaluate } from "../../src/semantics/evaluate.js";
 import type { FlowEndpoint, Verdict } from "../../src/semantics/types.js";

@@ -52,7 +52,8 @@ const tcp = (src: string, dst: string, dstPort: number, ctstate: Packet["ctstate
 });
 
 function comments(step: TraceStep | null | undefined): string[] {
-  return (step?.rule?.parts ?? []).flatMap((p) => (p.kind === "match" && p.module === "comment" ? p.options.map((o) => o.args[0] ?? "") : []));
+  // A built rule keeps its comments beside its parts (rules/types.ts); a parsed one among them.
+  return [...(step?.rule?.comments ?? []), ...(step?.rule?.parts ?? []).flatMap((p) => (p.kind === "match" && p.module === "comment" ? p.options.map((o) => o.args[0] ?? "") : []))];
 }
 
 function single(outcomes: SimOutcome[]): SimOutcome {

@@ -2,10 +2,9 @@
 // prefix-tree split so a node with many pods does not walk a long list.
 // Names are grouped by the longest common prefix plus one character; a
 // group of one is matched directly, a bigger group gets a child chain.
-import type { Chain } from "../../rules/types.js";
+import type { Chain, Rule, RulePart } from "../../rules/types.js";
 import { byteCompare } from "../../rules/writer.js";
 import { chain, fm, ft, rule } from "./felix-rule.js";
-import type { FelixRule, Frag } from "./felix-rule.js";
 import { CHAIN, COMMENT, dispatchChildChain, endpointChainName } from "./names.js";
 import type { Direction } from "./names.js";
 
@@ -20,7 +19,7 @@ function commonPrefix(names: readonly string[]): string {
   return first.slice(0, n);
 }
 
-const unknownInterface = (): FelixRule => rule([], ft.drop(), COMMENT.unknownInterface);
+const unknownInterface = (): Rule => rule([], ft.drop(), COMMENT.unknownInterface);
 
 /**
  * `cali-from-wl-dispatch` matches `-i` and goes to `cali-fw-*` (egress of the
@@ -29,8 +28,8 @@ const unknownInterface = (): FelixRule => rule([], ft.drop(), COMMENT.unknownInt
 export function dispatchChains(dir: "from" | "to", interfaces: readonly string[]): Chain[] {
   const root = dir === "from" ? CHAIN.fromWlDispatch : CHAIN.toWlDispatch;
   const epDir: Direction = dir === "from" ? "egress" : "ingress";
-  const match = (iface: string): Frag => (dir === "from" ? fm.inInterface(iface) : fm.outInterface(iface));
-  const leaf = (iface: string): FelixRule => rule([match(iface)], ft.goto(endpointChainName(epDir, iface)));
+  const match = (iface: string): RulePart => (dir === "from" ? fm.inInterface(iface) : fm.outInterface(iface));
+  const leaf = (iface: string): Rule => rule([match(iface)], ft.goto(endpointChainName(epDir, iface)));
   // Sorted (byte order) and de-duplicated for determinism, as Felix does.
   const names = [...new Set(interfaces)].sort(byteCompare);
   const prefix = commonPrefix(names);
@@ -39,7 +38,7 @@ export function dispatchChains(dir: "from" | "to", interfaces: readonly string[]
     const key = n.slice(0, prefix.length + 1);
     groups.set(key, [...(groups.get(key) ?? []), n]);
   }
-  const rootRules: FelixRule[] = [];
+  const rootRules: Rule[] = [];
   const children: Chain[] = [];
   for (const [key, members] of groups) {
     if (members.length === 1) {

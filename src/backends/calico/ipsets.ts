@@ -2,6 +2,7 @@
 // set holds every matching endpoint's IPv4, whatever node it runs on. Labels
 // are matched with this backend's own Calico-selector evaluator, not the k8s
 // matcher, so a translation bug cannot agree with itself.
+import { memoTable, type Compilation } from "../../compilation.js";
 import type { Cluster } from "../../ir/cluster.js";
 import type { IpSet, IpSetMember } from "../../rules/ipset.js";
 import { isV6 } from "./ipv4.js";
@@ -17,8 +18,8 @@ const SET_OPTIONS = ["family", "inet", "hashsize", "1024", "maxelem", "1048576"]
 
 const members = (values: readonly string[]): IpSetMember[] => values.map((value) => ({ value }));
 
-function referencedSet(spec: SetSpec, workloads: readonly Workload[]): IpSet {
-  const matching = workloadIndex(workloads).matching(spec.selector);
+function referencedSet(comp: Compilation, spec: SetSpec, workloads: readonly Workload[]): IpSet {
+  const matching = workloadIndex(comp, workloads).matching(spec.selector);
   if (spec.kind === "selector") {
     // A /32 member prints without its suffix in ipset save.
     return { name: ipSetName(spec.id), type: "hash:net", options: SET_OPTIONS, members: members(matching.map((w) => w.ip)) };
@@ -48,36 +49,32 @@ export interface FixedSetContext {
  * and the two masquerade sets, which Felix's masq manager always programs
  * (§7.1, §7.3).
  */
-export function buildIpSets(cluster: Cluster, workloads: readonly Workload[], specs: readonly SetSpec[], fixed: FixedSetContext): IpSet[] {
-  const vxlan = fixed.encap.vxlan ? [vxlanSourceSet(cluster, fixed.nodeName)] : [];
-  return [...fixedSets(cluster, fixed.encap.ipip), ...vxlan, ...memberSets(workloads, specs)];
+export function buildIpSets(comp: Compilation, workloads: readonly Workload[], specs: readonly SetSpec[], fixed: FixedSetContext): IpSet[] {
+  const vxlan = fixed.encap.vxlan ? [vxlanSourceSet(comp, fixed.nodeName)] : [];
+  return [...fixedSets(comp, fixed.encap.ipip), ...vxlan, ...memberSets(comp, workloads, specs)];
 }
 
 /** The selector and named-port sets of `specs`, with their members. */
-export function memberSets(workloads: readonly Workload[], specs: readonly SetSpec[]): IpSet[] {
-  return specs.map((s) => memberSet(s, workloads));
+export function memberSets(comp: Compilation, workloads: readonly Workload[], specs: readonly SetSpec[]): IpSet[] {
+  return specs.map((s) => memberSet(comp, s, workloads));
 }
 
 // A set's members depend only on its ID (a hash of its selector, protocol and
 // port) and the cluster, and many nodes reference the same sets: each is
-// built once per workload list and shared by every node's output.
-const setCache = new WeakMap<readonly Workload[], Map<string, IpSet>>();
-const fixedCache = new WeakMap<Cluster, Map<boolean, readonly IpSet[]>>();
+// built once per compilation and workload list, and shared by every node's output.
+const MEMBER_SETS = memoTable<readonly Workload[], Map<string, IpSet>>("calico/member-sets");
+const FIXED_SETS = memoTable<boolean, readonly IpSet[]>("calico/fixed-sets");
+const VTEPS = memoTable<"vteps", readonly Vtep[]>("calico/vteps");
 
-function memberSet(spec: SetSpec, workloads: readonly Workload[]): IpSet {
-  let byId = setCache.get(workloads);
-  if (!byId) setCache.set(workloads, (byId = new Map()));
+function memberSet(comp: Compilation, spec: SetSpec, workloads: readonly Workload[]): IpSet {
+  const byId = comp.memo(MEMBER_SETS, workloads, () => new Map());
   let set = byId.get(spec.id);
-  if (!set) byId.set(spec.id, (set = referencedSet(spec, workloads)));
+  if (!set) byId.set(spec.id, (set = referencedSet(comp, spec, workloads)));
   return set;
 }
 
-function fixedSets(cluster: Cluster, ipipEnabled: boolean): readonly IpSet[] {
-  let byIpip = fixedCache.get(cluster);
-  if (!byIpip) fixedCache.set(cluster, (byIpip = new Map()));
-  let sets = byIpip.get(ipipEnabled);
-  if (!sets) byIpip.set(ipipEnabled, (sets = buildFixedSets(cluster, ipipEnabled)));
-  return sets;
+function fixedSets(comp: Compilation, ipipEnabled: boolean): readonly IpSet[] {
+  return comp.memo(FIXED_SETS, ipipEnabled, () => buildFixedSets(comp.model.cluster, ipipEnabled));
 }
 
 function buildFixedSets(cluster: Cluster, ipipEnabled: boolean): IpSet[] {
@@ -98,20 +95,16 @@ interface Vtep {
   readonly ip: string;
 }
 
-const vtepCache = new WeakMap<Cluster, readonly Vtep[]>();
-
 /**
  * Nodes Felix knows a VTEP for (felix/calc/vxlan_resolver.go hasVTEPInfo): an
  * IPv4 VXLAN tunnel address and an IPv4 node address; the MAC is derived when
  * not given, so it never holds a VTEP back.
  */
-function vteps(cluster: Cluster): readonly Vtep[] {
-  let list = vtepCache.get(cluster);
-  if (!list) {
-    list = cluster.nodes.flatMap((n) => (n.ip && !isV6(n.ip) && vxlanTunnelOf(cluster, n.name) !== null ? [{ node: n.name, ip: n.ip }] : []));
-    vtepCache.set(cluster, list);
-  }
-  return list;
+function vteps(comp: Compilation): readonly Vtep[] {
+  const { cluster } = comp.model;
+  return comp.memo(VTEPS, "vteps", () =>
+    cluster.nodes.flatMap((n) => (n.ip && !isV6(n.ip) && vxlanTunnelOf(cluster, n.name) !== null ? [{ node: n.name, ip: n.ip }] : [])),
+  );
 }
 
 /**
@@ -122,7 +115,7 @@ function vteps(cluster: Cluster): readonly Vtep[] {
  * unlike all-hosts-net, the set never holds the node's own address. Felix
  * creates it even when empty (vtepsDirty starts true).
  */
-function vxlanSourceSet(cluster: Cluster, nodeName: string): IpSet {
-  const remote = vteps(cluster).filter((v) => v.node !== nodeName);
+function vxlanSourceSet(comp: Compilation, nodeName: string): IpSet {
+  const remote = vteps(comp).filter((v) => v.node !== nodeName);
   return netSet(SET_ID.allVxlanNet, remote.map((v) => v.ip));
 }

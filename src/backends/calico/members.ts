@@ -6,6 +6,7 @@
 // maps label → value → workloads (in cluster order), so an `==` or `in` term
 // narrows the candidates to a few pods, which the full evaluator then checks:
 // the index only ever prunes, it never decides a match.
+import { memoTable, type Compilation } from "../../compilation.js";
 import type { CalicoSelector } from "./selector.js";
 import { evaluate } from "./selector.js";
 import type { Workload } from "./workloads.js";
@@ -64,11 +65,9 @@ export class WorkloadIndex {
   }
 }
 
-const indexes = new WeakMap<readonly Workload[], WorkloadIndex>();
+const INDEX = memoTable<readonly Workload[], WorkloadIndex>("calico/workload-index");
 
-/** The index of a workload list, built on first use; workload lists are cached per cluster (workloads.ts). */
-export function workloadIndex(all: readonly Workload[]): WorkloadIndex {
-  let idx = indexes.get(all);
-  if (!idx) indexes.set(all, (idx = new WorkloadIndex(all)));
-  return idx;
+/** The index of a workload list, built on first use in a compilation. */
+export function workloadIndex(comp: Compilation, all: readonly Workload[]): WorkloadIndex {
+  return comp.memo(INDEX, all, () => new WorkloadIndex(all));
 }

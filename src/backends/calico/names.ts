@@ -2,40 +2,17 @@
 // hash recipe lives here (STYLE.md "Names in one place"). Profile P27
 // ("classic", Calico ≤ v3.27); section numbers refer to
 // /work/shared/spec/felix-format.md.
-import * as crypto from "node:crypto";
+import { base64UrlNoPad, digest } from "../../rules/digest.js";
 
 /** felix/iptables/table.go MaxChainNameLength (§1). */
 export const MAX_CHAIN_NAME_LENGTH = 28;
 /** felix/ipsets/ipset_defs.go MaxIPSetNameLength (§7.1). */
 export const MAX_IPSET_NAME_LENGTH = 31;
-/** felix/rules/rule_defs.go RuleHashPrefix and HashLength (§6). */
-export const RULE_HASH_PREFIX = "cali:";
-export const RULE_HASH_LENGTH = 16;
-/** iptables' XT_MAX_COMMENT_LEN and Felix's truncateComment (§6, §10.6.15). */
-export const MAX_COMMENT_LENGTH = 256;
-
-/** RFC 4648 §5 base64url without `=` padding, as Go's RawURLEncoding. */
-export function base64UrlNoPad(bytes: Buffer): string {
-  return bytes.toString("base64url");
-}
-
-type Algorithm = "sha224" | "sha256" | "sha1";
-
-// crypto.hash (Node ≥ 20.12) is the one-shot form: about 1.7× faster than a
-// Hash object for the short inputs hashed here, once per rule of every chain.
-type OneShot = ((alg: string, data: Buffer | string, enc: "buffer") => Buffer) & ((alg: string, data: Buffer | string, enc: "base64url") => string);
-const oneShot = (crypto as { hash?: OneShot }).hash;
-
-function digest(algorithm: Algorithm, data: Buffer | string): Buffer {
-  return oneShot ? oneShot(algorithm, data, "buffer") : crypto.createHash(algorithm).update(data).digest();
-}
-
-// The digest as base64url text: on Node 20 crypto.hash returns a string about
-// 2.4× faster than a Buffer, and the rule-hash chain needs the text anyway
-// (the raw bytes are decoded back into its scratch buffer).
-function digest64(algorithm: Algorithm, data: Buffer | string): string {
-  return oneShot ? oneShot(algorithm, data, "base64url") : base64UrlNoPad(crypto.createHash(algorithm).update(data).digest());
-}
+// The rule-hash recipe and comment escaping live with the iptables renderer
+// that applies them (src/rules/felix.ts): the renderer derives the spelling
+// Felix hashes, so it must own the hashing too. Re-exported here, the one place
+// a Calico name or recipe is looked up.
+export { MAX_COMMENT_LENGTH, RULE_HASH_LENGTH, RULE_HASH_PREFIX, escapeComment } from "../../rules/felix.js";
 
 /**
  * GetLengthLimitedID (§1, P27 felix/hashutils/id.go): keep `prefix+suffix`
@@ -66,42 +43,6 @@ function chainName(prefix: string, suffix: string): string {
   }
   return lengthLimitedId(prefix, suffix);
 }
-
-/**
- * The rule-hash chain (§6): h0 = SHA-224(chain), h_i = SHA-224(h_{i-1} ‖ R_i)
- * where R_i is the rule in Felix-internal spelling with the literal `HASH` in
- * place of the hash comment. Each hash therefore depends on every earlier rule.
- */
-export function ruleHashes(chain: string, bodies: readonly string[]): string[] {
-  // h_{i-1} is kept as its base64url text (RawURLEncoding, no padding) and
-  // decoded into the scratch buffer ahead of R_i.
-  let h = digest64("sha224", chain);
-  // Buffer: h ‖ `-A <chain> HASH` ‖ (` ` body); the middle is written once per
-  // chain, and one reused buffer keeps millions of rules from making garbage.
-  const lead = `-A ${chain} HASH`;
-  const leadMax = SHA224_BYTES + lead.length * 3;
-  if (scratch.length < leadMax) scratch = Buffer.allocUnsafe(Math.max(leadMax, scratch.length * 2));
-  const leadEnd = SHA224_BYTES + scratch.write(lead, SHA224_BYTES, "utf8");
-  return bodies.map((body) => {
-    const need = leadEnd + 1 + body.length * 3;
-    if (scratch.length < need) {
-      const grown = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
-      scratch.copy(grown, 0, 0, leadEnd);
-      scratch = grown;
-    }
-    scratch.write(h, 0, "base64url");
-    let n = leadEnd;
-    if (body) {
-      scratch[n++] = 0x20;
-      n += scratch.write(body, n, "utf8");
-    }
-    h = digest64("sha224", scratch.subarray(0, n));
-    return h.slice(0, RULE_HASH_LENGTH);
-  });
-}
-
-const SHA224_BYTES = 28;
-let scratch = Buffer.allocUnsafe(4096);
 
 /** MakeUniqueID (§7.2): `prefix:` + base64url(SHA-224("prefix:" + content)). */
 export function makeUniqueId(prefix: string, content: string): string {
@@ -264,19 +205,4 @@ export function policyChainComment(dir: Direction, namespace: string, k8sName: s
 }
 export function profileChainComment(dir: Direction, profile: string): string {
   return `Profile ${profile} ${dir}`;
-}
-
-/**
- * Felix's escapeComment + truncateComment (§6): every character (Go regexp
- * works on runes) outside `[A-Za-z0-9_ @%+=:,./-]` becomes `_`, then the text
- * is cut to 256 bytes (all ASCII by then). After this no quote, backslash or
- * newline can reach iptables-restore.
- */
-const COMMENT_SAFE = /^[A-Za-z0-9_ @%+=:,./-]*$/;
-
-export function escapeComment(text: string): string {
-  // Fast path: nearly every comment is already in the alphabet and short.
-  if (text.length <= MAX_COMMENT_LENGTH && COMMENT_SAFE.test(text)) return text;
-  const escaped = Array.from(text, (c) => (/^[A-Za-z0-9_ @%+=:,./-]$/.test(c) ? c : "_")).join("");
-  return escaped.slice(0, MAX_COMMENT_LENGTH);
 }

@@ -1,6 +1,7 @@
 // Environment-dependent knobs of the Calico backend (spec felix-format
 // Appendix D, §2.3, §8.1). Defaults are what a stock Calico v3.27 manifest
 // install shows on a modern node.
+import { DEFAULT_RENDER, type RenderOptions } from "../../rules/writer.js";
 import type { RouteProgrammer } from "./routes.js";
 export interface CalicoOptions {
   /** Print `-p ipencap` (what real nodes show, /etc/protocols) or `-p 4`. Felix hashes `-p 4` either way. */
@@ -29,7 +30,12 @@ export const DEFAULT_CALICO_OPTIONS: CalicoOptions = {
   uplink: "eth0",
 };
 
-/** How iptables-save prints protocol 4 (Appendix A: via /etc/protocols when it maps 4 → ipencap). */
-export function ipencapSpelling(opts: CalicoOptions): string {
-  return opts.ipencapName ? "ipencap" : "4";
+/**
+ * How iptables-save prints the protocols Felix gives by number (Appendix A):
+ * 4 as `ipencap` via /etc/protocols, unless the node has none (`--protocol-numbers`).
+ */
+export function renderOptionsOf(opts: CalicoOptions): RenderOptions {
+  if (opts.ipencapName) return DEFAULT_RENDER;
+  const { "4": _ipencap, ...rest } = DEFAULT_RENDER.protocolNames;
+  return { protocolNames: rest };
 }

@@ -11,8 +11,8 @@
 // The main rule then also requires S0. Block order is fixed: src ports, dst
 // ports, src CIDRs, dst CIDRs, negated src CIDRs, negated dst CIDRs.
 import type { CalicoPort, CalicoProtocol, CalicoRule } from "./convert.js";
+import type { Rule, RulePart } from "../../rules/types.js";
 import { fm, ft, rule } from "./felix-rule.js";
-import type { FelixRule, Frag } from "./felix-rule.js";
 import { isV6 } from "./ipv4.js";
 import { MARK } from "./names.js";
 import type { SetRegistry } from "./sets.js";
@@ -92,7 +92,7 @@ function resolve(r: CalicoRule, sets: SetRegistry): FelixMatchRule | null {
 }
 
 class MatchBlocks {
-  readonly rules: FelixRule[] = [];
+  readonly rules: Rule[] = [];
   used = false;
   private donePositive = false;
 
@@ -103,7 +103,7 @@ class MatchBlocks {
   }
 
   /** One positive block: any alternative passing marks the block as passed. */
-  positive(alternatives: readonly (readonly Frag[])[]): void {
+  positive(alternatives: readonly (readonly RulePart[])[]): void {
     this.init(0);
     const bit = this.donePositive ? MARK.scratch1 : MARK.scratch0;
     for (const a of alternatives) this.rules.push(rule(a, ft.setMark(bit)));
@@ -112,13 +112,13 @@ class MatchBlocks {
   }
 
   /** A negated block: any excluded CIDR matching clears "all blocks pass". */
-  negated(excluded: readonly Frag[]): void {
+  negated(excluded: readonly RulePart[]): void {
     this.init(MARK.scratch0);
     for (const f of excluded) this.rules.push(rule([f], ft.clearMark(MARK.scratch0)));
   }
 }
 
-function protoFrag(p: CalicoProtocol | null): Frag[] {
+function protoRulePart(p: CalicoProtocol | null): RulePart[] {
   return p ? [fm.protocol(p)] : [];
 }
 
@@ -129,7 +129,7 @@ function buildBlocks(r: FelixMatchRule): MatchBlocks {
   const splits = splitPortList(r.dstPorts);
   if (splits.length + r.dstNamedSets.length > 1) {
     blocks.positive([
-      ...splits.map((s) => [...protoFrag(r.protocol), fm.multiport("dst", multiportList(s))]),
+      ...splits.map((s) => [...protoRulePart(r.protocol), fm.multiport("dst", multiportList(s))]),
       ...r.dstNamedSets.map((n) => [fm.set(n, "dst,dst")]),
     ]);
     r.dstPorts = [];
@@ -155,9 +155,9 @@ function buildBlocks(r: FelixMatchRule): MatchBlocks {
 }
 
 /** CalculateRuleMatch fragment order (§4.3), for the fields k8s can fill. */
-function mainMatch(r: FelixMatchRule): Frag[] {
+function mainMatch(r: FelixMatchRule): RulePart[] {
   return [
-    ...protoFrag(r.protocol),
+    ...protoRulePart(r.protocol),
     ...r.srcNets.map((c) => fm.source(c)),
     ...r.srcSets.map((s) => fm.set(s, "src")),
     ...r.dstNets.map((c) => fm.destination(c)),
@@ -170,7 +170,7 @@ function mainMatch(r: FelixMatchRule): Frag[] {
 }
 
 /** An allow rule (§4.2): blocks, main match → set accept, then RETURN on accept (P27 keeps it always). */
-export function renderAllowRule(calicoRule: CalicoRule, sets: SetRegistry): FelixRule[] {
+export function renderAllowRule(calicoRule: CalicoRule, sets: SetRegistry): Rule[] {
   const r = resolve(calicoRule, sets);
   if (!r) return [];
   const blocks = buildBlocks(r);
@@ -180,8 +180,8 @@ export function renderAllowRule(calicoRule: CalicoRule, sets: SetRegistry): Feli
 }
 
 /** Felix attaches the chain comment to the first rule, creating a no-op rule if the chain is empty (§4.1). */
-export function withChainComment(rules: readonly FelixRule[], comment: string): FelixRule[] {
+export function withChainComment(rules: readonly Rule[], comment: string): Rule[] {
   const [first, ...rest] = rules;
   if (!first) return [rule([], null, comment)];
-  return [{ ...first, comments: [...first.comments, comment] }, ...rest];
+  return [{ ...first, comments: [...(first.comments ?? []), comment] }, ...rest];
 }

@@ -11,6 +11,7 @@
 //         another node as a /32 to that node (§2.4, §2.7).
 // The remote-route entries are the same for every node but the one they
 // point at, so they are computed once per address plan and programmer.
+import { memoTable, type Compilation } from "../../compilation.js";
 import type { Cluster, IPPool, Node } from "../../ir/cluster.js";
 import type { AddressBlock, Addressing } from "../../ir/ipam.js";
 import type { FdbEntry, RouteCommand } from "../../rules/routes.js";
@@ -113,15 +114,11 @@ function planRoutes(addressing: Addressing, pools: readonly IPPool[], option: Ro
   return out;
 }
 
-/** Route plans per address plan and programmer (the plan is immutable; the compilation context will own this table). */
-const plans = new WeakMap<Addressing, Map<RouteProgrammer, RoutePlan>>();
+/** Route plans per programmer, once per compilation: every node's routes are read off the same plan. */
+const ROUTE_PLAN = memoTable<RouteProgrammer, RoutePlan>("calico/route-plan");
 
-function routePlan(cluster: Cluster, option: RouteProgrammer): RoutePlan {
-  let m = plans.get(cluster.addressing);
-  if (!m) plans.set(cluster.addressing, (m = new Map()));
-  let p = m.get(option);
-  if (!p) m.set(option, (p = planRoutes(cluster.addressing, cluster.pools, option)));
-  return p;
+function routePlan(comp: Compilation, option: RouteProgrammer): RoutePlan {
+  return comp.memo(ROUTE_PLAN, option, () => planRoutes(comp.model.cluster.addressing, comp.model.cluster.pools, option));
 }
 
 /** Whether `peer`'s address lies in `self`'s subnet (the mask of self's IPv4Address, §2.3 rule 3). */
@@ -239,14 +236,15 @@ export interface NodeRoutes {
  * LocalWorkload is first); then BIRD's static blackhole beats a BGP-learned
  * route (preference 200 > 100), while Felix's IPAMBlockDrop class comes last (§2.3, §4).
  */
-export function buildRoutes(cluster: Cluster, nodeName: string, local: readonly Workload[], opts: RouteOptions): NodeRoutes {
+export function buildRoutes(comp: Compilation, nodeName: string, local: readonly Workload[], opts: RouteOptions): NodeRoutes {
+  const { cluster } = comp.model;
   const self = findNode(cluster, nodeName);
   const taken = new Set<string>();
   const take = <T extends { cidr: string }>(r: T): T[] => (taken.has(r.cidr) ? [] : (taken.add(r.cidr), [r]));
   // Sorted by address for determinism (each address parsed once, not per comparison).
   const mine = local.map((w) => ({ w, n: parseIPv4(w.ip) ?? 0 })).sort((a, b) => a.n - b.n);
   const device = mine.flatMap(({ w }) => take<Route>({ kind: "dev", cidr: `${w.ip}/32`, dev: w.iface, scope: "link", proto: null, metric: null }));
-  const plan = routePlan(cluster, opts.routeProgrammer);
+  const plan = routePlan(comp, opts.routeProgrammer);
   const holes = plan.blackholes.filter((b) => b.node === nodeName).sort(cidrOrder);
   const nodes = new Map(cluster.nodes.map((n) => [n.name, n] as const));
   const remote = plan.remotes

@@ -3,12 +3,10 @@
 // Felix's own order; hashes come out of felix-rule.ts.
 import type { Cluster, IPPool } from "../../ir/cluster.js";
 import { BUILTIN_CHAINS } from "../../rules/types.js";
-import type { Chain, TableName } from "../../rules/types.js";
+import type { Chain, Rule, RulePart, TableName } from "../../rules/types.js";
 import { chain, fm, ft, kernelChain, rule } from "./felix-rule.js";
-import type { FelixRule, Frag } from "./felix-rule.js";
 import { isV6 } from "./ipv4.js";
 import { CHAIN, COMMENT, DEVICE, MARK, SET_ID, VXLAN_PORT, ipSetName } from "./names.js";
-import { ipencapSpelling } from "./options.js";
 import type { CalicoOptions } from "./options.js";
 
 /** What the static chains depend on besides the options. */
@@ -52,19 +50,19 @@ export function vxlanTunnelOf(cluster: Cluster, nodeName: string): string | null
 }
 
 const wildcard = (opts: CalicoOptions): string => `${opts.interfacePrefix}+`;
-/** Felix writes `-p 4`; iptables-save prints `ipencap` via /etc/protocols (Appendix A). */
-const ipip = (opts: CalicoOptions) => fm.protocolNum(4, ipencapSpelling(opts));
+/** Felix writes `-p 4`; iptables-save prints `ipencap` via /etc/protocols (Appendix A; the renderer's protocol names). */
+const ipip = (_opts: CalicoOptions): RulePart => fm.protocolNum(4);
 const hostsSet = ipSetName(SET_ID.allHostsNet);
 /** Felix's ProtocolNum(ProtoUDP) + DestPorts(VXLANPort): hashed `-p 17 -m multiport --destination-ports 4789`. */
-const vxlanUdp = (): Frag[] => [fm.protocolNum(17, "udp"), fm.multiport("dst", String(VXLAN_PORT))];
+const vxlanUdp = (): RulePart[] => [fm.protocolNum(17), fm.multiport("dst", String(VXLAN_PORT))];
 const vxlanSet = ipSetName(SET_ID.allVxlanNet);
 
 /** Built-in chains of a table, hooks filled in, in hook order (§2.5). */
-function builtins(table: TableName, opts: CalicoOptions, hooks: Record<string, readonly FelixRule[]>, appends: Record<string, readonly FelixRule[]> = {}): Chain[] {
+function builtins(table: TableName, opts: CalicoOptions, hooks: Record<string, readonly Rule[]>, appends: Record<string, readonly Rule[]> = {}): Chain[] {
   return BUILTIN_CHAINS[table].map((name) => kernelChain(name, opts.builtinPolicy, hooks[name] ?? [], appends[name] ?? []));
 }
 
-const jumpTo = (target: string): FelixRule[] => [rule([], ft.jump(target))];
+const jumpTo = (target: string): Rule[] => [rule([], ft.jump(target))];
 const empty = (...names: string[]): Chain[] => names.map((n) => chain(n, []));
 
 function filterForward(ctx: StaticContext): Chain {

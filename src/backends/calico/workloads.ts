@@ -2,6 +2,7 @@
 // projectcalico.org/* labels and inherited profile labels, §7.3), profiles
 // (§3.3, §5) and host-side interface names (§9.5).
 import { isEndpoint, podIPv4 } from "../../ir/cluster.js";
+import { memoTable, type Compilation } from "../../compilation.js";
 import type { Cluster, Pod } from "../../ir/cluster.js";
 import type { Labels } from "../../ir/selector.js";
 import { byteCompare } from "../../rules/writer.js";
@@ -64,7 +65,7 @@ function calicoLabels(src: LabelSources, pod: Pod): Map<string, string> {
   return out;
 }
 
-/** One Profile object per name, so chains rendered from a profile can be cached on it (endpoints.ts). */
+/** One Profile object per name, so chains built from a profile can be memoised per profile (endpoints.ts). */
 function interned(profiles: Map<string, Profile>, name: string, allowAll: boolean): Profile {
   let p = profiles.get(name);
   if (!p) profiles.set(name, (p = { name, allowAll }));
@@ -83,39 +84,35 @@ function toWorkload(src: LabelSources, pod: Pod, prefix: string, known: Map<stri
   };
 }
 
-// The IR is immutable, so workloads are computed once per (cluster, prefix)
-// and shared by every node rendered from it (they used to be rebuilt per node:
-// a SHA-1 and a label map per pod, times the number of nodes).
-const workloadCache = new WeakMap<Cluster, Map<string, readonly Workload[]>>();
-const localCache = new WeakMap<readonly Workload[], Map<string, readonly Workload[]>>();
+// Workloads are computed once per compilation and shared by every node
+// rendered in it (they used to be rebuilt per node: a SHA-1 and a label map per
+// pod, times the number of nodes). Keyed by the interface prefix.
+const ALL_WORKLOADS = memoTable<string, readonly Workload[]>("calico/workloads");
+const BY_NODE = memoTable<readonly Workload[], ReadonlyMap<string, readonly Workload[]>>("calico/workloads-by-node");
 
 /** Every endpoint in the cluster (all nodes): IP-set members come from these. */
-export function allWorkloads(cluster: Cluster, prefix: string): readonly Workload[] {
-  let byPrefix = workloadCache.get(cluster);
-  if (!byPrefix) workloadCache.set(cluster, (byPrefix = new Map()));
-  let all = byPrefix.get(prefix);
-  if (!all) {
+export function allWorkloads(comp: Compilation, prefix: string): readonly Workload[] {
+  return comp.memo(ALL_WORKLOADS, prefix, () => {
+    const { cluster } = comp.model;
     const src = labelSources(cluster);
     const profiles = new Map<string, Profile>();
-    all = cluster.pods.filter(isEndpoint).map((p) => toWorkload(src, p, prefix, profiles));
-    byPrefix.set(prefix, all);
-  }
-  return all;
+    return cluster.pods.filter(isEndpoint).map((p) => toWorkload(src, p, prefix, profiles));
+  });
 }
 
 /** Endpoints on `nodeName`, sorted by interface name for determinism (§3.4). */
-export function localWorkloads(all: readonly Workload[], nodeName: string): readonly Workload[] {
-  let byNode = localCache.get(all);
-  if (!byNode) {
-    const groups = new Map<string, Workload[]>();
-    for (const w of all) {
-      const node = w.pod.nodeName ?? "";
-      let g = groups.get(node);
-      if (!g) groups.set(node, (g = []));
-      g.push(w);
-    }
-    for (const g of groups.values()) g.sort((a, b) => byteCompare(a.iface, b.iface));
-    localCache.set(all, (byNode = groups));
+export function localWorkloads(comp: Compilation, all: readonly Workload[], nodeName: string): readonly Workload[] {
+  return comp.memo(BY_NODE, all, () => byNode(all)).get(nodeName) ?? [];
+}
+
+function byNode(all: readonly Workload[]): Map<string, Workload[]> {
+  const groups = new Map<string, Workload[]>();
+  for (const w of all) {
+    const node = w.pod.nodeName ?? "";
+    let g = groups.get(node);
+    if (!g) groups.set(node, (g = []));
+    g.push(w);
   }
-  return byNode.get(nodeName) ?? [];
+  for (const g of groups.values()) g.sort((a, b) => byteCompare(a.iface, b.iface));
+  return groups;
 }

@@ -5,7 +5,9 @@
 //   "saved":       what iptables-save prints on the node (§4.3), with the
 //                  jumps from built-in chains (§1.2) and kubelet's chains.
 // Pure: no I/O, no clock.
+import type { Compilation } from "../../compilation.js";
 import type { Model } from "../../ir/policy.js";
+import { chain } from "./names.js";
 import type { Rule, RuleSet } from "../../rules/types.js";
 import { asSaved } from "./as-saved.js";
 import { testSorted } from "./canonical.js";
@@ -20,6 +22,11 @@ import { Tables } from "./tables.js";
 
 export { DEFAULT_KUBE_PROXY_OPTIONS, KUBE_PROXY_VERSIONS } from "./options.js";
 export type { KubeProxyOptions, KubeProxyVersion } from "./options.js";
+
+export { mergeNodeRuleSets } from "./merge.js";
+
+/** KUBE-SEP-<hash(spn + protocol + endpoint)> (§2): the chain of one endpoint of a service port. */
+export const serviceEndpointChain = (spn: string, protocol: string, endpoint: string): string => chain.sep(spn, protocol, endpoint);
 
 export type KubeProxyForm = "test-sorted" | "saved";
 
@@ -39,7 +46,8 @@ export function kubeProxyPayload(model: Model, nodeName: string, opts: KubeProxy
   return !ctx.profile.legacy && endpointCount(plans) > LARGE_CLUSTER_ENDPOINTS ? withoutEndpointComments(payload) : payload;
 }
 
-export function renderKubeProxyNode(model: Model, nodeName: string, opts: KubeProxyOptions, form: KubeProxyForm): RuleSet {
+export function renderKubeProxyNode(comp: Compilation, nodeName: string, opts: KubeProxyOptions, form: KubeProxyForm): RuleSet {
+  const { model } = comp;
   const payload = kubeProxyPayload(model, nodeName, opts);
   if (form === "test-sorted") return testSorted(payload);
   return nodeState(asSaved(payload), nodeContext(model.cluster, nodeName, opts));

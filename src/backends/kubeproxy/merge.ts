@@ -18,17 +18,34 @@ export function mergeNodeRuleSets(base: RuleSet, kube: RuleSet, staysOnTop: (r: 
   return { tables };
 }
 
+/**
+ * A built-in chain both agents write: the base's inserted hooks, then the
+ * other's rules, then the base's appended ones. A Felix chain says which are
+ * which by its hash runs (the inserted hooks are its first run, hashed under
+ * the chain's own name, §2.2); the other agent's rules join as a run under no
+ * name, so they get no hash.
+ */
+function mergeBuiltin(mine: Chain, kube: Chain, staysOnTop: (r: Rule) => boolean): Chain {
+  const runs = mine.hashRuns;
+  if (!runs) return { ...mine, rules: [...mine.rules.filter(staysOnTop), ...kube.rules, ...mine.rules.filter((r) => !staysOnTop(r))] };
+  const [first, ...rest] = runs;
+  const top = first?.chain === mine.name ? first.rules : 0;
+  return {
+    ...mine,
+    rules: [...mine.rules.slice(0, top), ...kube.rules, ...mine.rules.slice(top)],
+    hashRuns: [...(top ? [first!] : []), { chain: null, rules: kube.rules.length }, ...(top ? rest : runs)],
+  };
+}
+
 function mergeChains(a: readonly Chain[], b: readonly Chain[], staysOnTop: (r: Rule) => boolean): Chain[] {
   const out = new Map<string, Chain>(a.map((c) => [c.name, c]));
   for (const c of b) {
     const mine = out.get(c.name);
     if (!mine) out.set(c.name, c);
-    else if (isBuiltinChain(c.name)) {
-      const rules = [...mine.rules.filter(staysOnTop), ...c.rules, ...mine.rules.filter((r) => !staysOnTop(r))];
-      out.set(c.name, { ...mine, rules });
-    } else {
+    else if (isBuiltinChain(c.name)) out.set(c.name, mergeBuiltin(mine, c, staysOnTop));
+    else {
       // Chain names never collide (cali-* and KUBE-*); if they did, both rule lists are kept.
-      out.set(c.name, { ...mine, rules: [...mine.rules, ...c.rules] });
+      out.set(c.name, { ...mine, rules: [...mine.rules, ...c.rules], ...(mine.hashRuns ? { hashRuns: [...mine.hashRuns, { chain: null, rules: c.rules.length }] } : {}) });
     }
   }
   return [...out.values()];

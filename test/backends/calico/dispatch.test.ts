@@ -1,10 +1,14 @@
 // Dispatch chains (spec felix-format §2.4).
 import { describe, expect, test } from "vitest";
 import { dispatchChains } from "../../../src/backends/calico/dispatch.js";
-import { writeRule } from "../../../src/rules/writer.js";
+import { Renderer, writeRule } from "../../../src/rules/writer.js";
 import type { Chain } from "../../../src/rules/types.js";
 
-const text = (chains: Chain[]) => chains.flatMap((c) => c.rules.map((r) => writeRule(c.name, r)));
+/** As iptables-save prints the chains: through the renderer, which adds Felix's hash comments. */
+const text = (chains: Chain[]) => {
+  const r = new Renderer();
+  return chains.flatMap((c) => r.savedRules(c).map((x) => writeRule(c.name, x)));
+};
 
 describe("workload dispatch", () => {
   test("the §2.4 example: one split group and one direct name", () => {

@@ -3,10 +3,10 @@
 import { describe, expect, test } from "vitest";
 import type { CalicoRule } from "../../../src/backends/calico/convert.js";
 import { simplifyPorts } from "../../../src/backends/calico/convert.js";
-import { hashRules } from "../../../src/backends/calico/felix-rule.js";
+import { chain } from "../../../src/backends/calico/felix-rule.js";
 import { multiportList, renderAllowRule, splitPortList } from "../../../src/backends/calico/policy-rules.js";
 import { SetRegistry } from "../../../src/backends/calico/sets.js";
-import { writeRuleBody } from "../../../src/rules/writer.js";
+import { Renderer, writeRuleBody } from "../../../src/rules/writer.js";
 
 const BASE: CalicoRule = {
   protocol: null,
@@ -22,7 +22,7 @@ const BASE: CalicoRule = {
 /** Rendered rule bodies with the hash comment removed. */
 function render(r: Partial<CalicoRule>): string[] {
   const rules = renderAllowRule({ ...BASE, ...r }, new SetRegistry());
-  return hashRules("c", rules).map((x) => writeRuleBody(x).replace(/-m comment --comment "cali:[^"]+" ?/, "").trim());
+  return new Renderer().savedRules(chain("c", rules)).map((x) => writeRuleBody(x).replace(/-m comment --comment "cali:[^"]+" ?/, "").trim());
 }
 
 const ACCEPT = "-j MARK --set-xmark 0x10000/0x10000";

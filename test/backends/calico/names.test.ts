@@ -9,10 +9,12 @@ import {
   policyChainName,
   profileChainName,
   endpointChainName,
-  ruleHashes,
   selectorSetId,
 } from "../../../src/backends/calico/names.js";
 import { workloadInterfaceName } from "../../../src/backends/calico/index.js";
+import { RuleHasher } from "../../../src/rules/felix.js";
+
+const ruleHashes = (chain: string, bodies: readonly string[]): string[] => new RuleHasher().hashes(chain, bodies);
 
 describe("GetLengthLimitedID and chain names (§1)", () => {
   test.each([

@@ -7,6 +7,7 @@ import { writeIpSets } from "../../../src/rules/ipset.js";
 import { writeRuleSet, writeTable } from "../../../src/rules/writer.js";
 import type { TableName } from "../../../src/rules/types.js";
 import type { NodeOutput } from "../../../src/backends/types.js";
+import { Compilation } from "../../../src/compilation.js";
 import {
   ALLOW_DB_ACCESS,
   DEFAULT_DENY,
@@ -29,7 +30,7 @@ function table(out: NodeOutput, name: TableName): string {
   return writeTable(t);
 }
 
-const render = (policies = [ALLOW_DB_ACCESS, DEFAULT_DENY]) => renderCalicoNode(scenario(policies), "node1", DEFAULT_CALICO_OPTIONS);
+const render = (policies = [ALLOW_DB_ACCESS, DEFAULT_DENY]) => renderCalicoNode(new Compilation(scenario(policies)), "node1", DEFAULT_CALICO_OPTIONS);
 
 describe("F1 allow-db-access", () => {
   const filter = table(render([ALLOW_DB_ACCESS]), "filter");

@@ -15,6 +15,7 @@ import { simulatePath } from "../../../src/simulate/index.js";
 import type { HookPath, HostContext, Packet, SimOutcome } from "../../../src/simulate/types.js";
 import { writeRuleSet } from "../../../src/rules/writer.js";
 import { BACKEND, DB, chainLines, lines, model, node, pool } from "./fixtures.js";
+import { Compilation } from "../../../src/compilation.js";
 
 const NODES = [node("node0", "10.0.0.10"), node("node1", "10.0.0.11"), node("node2", "10.0.0.12"), node("node3", null)];
 const VXLAN = pool("192.168.0.0/16", { ipipMode: "Never", vxlanMode: "Always" });
@@ -34,7 +35,7 @@ function withVxlanTunnels(m: Model, tunnels: Record<string, string>): Model {
 
 const cluster = (pools = [VXLAN], tunnels: Record<string, string> = TUNNELS): Model =>
   withVxlanTunnels(model({ pods: [BACKEND, DB], nodes: NODES, pools }), tunnels);
-const run = (m: Model, nodeName = "node1"): NodeOutput => renderCalicoNode(m, nodeName, DEFAULT_CALICO_OPTIONS);
+const run = (m: Model, nodeName = "node1"): NodeOutput => renderCalicoNode(new Compilation(m), nodeName, DEFAULT_CALICO_OPTIONS);
 /** The filter table's text: cali-OUTPUT also exists in raw and nat. */
 const text = (out: NodeOutput): string => table(writeRuleSet(out.ruleset), "filter");
 const natText = (out: NodeOutput): string => table(writeRuleSet(out.ruleset), "nat");

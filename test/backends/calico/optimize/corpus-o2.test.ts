@@ -2,10 +2,10 @@
 // at least 30% fewer rules than -O1 over all nodes, and verify must find no
 // mismatch and no unknown flow in the -O2 rules.
 import { describe, expect, it } from "vitest";
-import { generateCluster, SIZES } from "../../scripts/gen-cluster.js";
-import { DEFAULT_COMPILE_OPTIONS } from "../../src/pipeline.js";
+import { generateCluster, SIZES } from "../../../../scripts/gen-cluster.js";
+import { DEFAULT_COMPILE_OPTIONS } from "../../../../src/pipeline.js";
 import { compileWith, O2, totals } from "./helpers.js";
-import { verifyCompiled } from "../property/check-case.js";
+import { verifyCompiled } from "../../../property/check-case.js";
 
 describe("-O2 on the synthetic corpus (small)", () => {
   const files = generateCluster(SIZES.small, { seed: 1 }).files.map((f) => ({ path: f.path, text: f.text }));

@@ -1,9 +1,9 @@
 // -O / --passes / --no-pass / --stats on `netpolc compile`.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseArgs, UsageError } from "../../src/cli/args.js";
-import { compileOptionsFrom, runCompile } from "../../src/cli/compile.js";
-import { COMPILE_FLAGS } from "../../src/cli/flags.js";
+import { parseArgs, UsageError } from "../../../../src/cli/args.js";
+import { compileOptionsFrom, runCompile } from "../../../../src/cli/compile.js";
+import { COMPILE_FLAGS } from "../../../../src/cli/flags.js";
 import { GOLDEN, goldenInputs } from "./helpers.js";
 
 const args = (...a: string[]) => parseArgs(a, COMPILE_FLAGS);

@@ -4,7 +4,7 @@
 // result must be the fewest CIDRs (no two mergeable, none overlapping).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { coversCidrs, mergeCidrs, subtractCidrs } from "../../src/optimize/cidr.js";
+import { coversCidrs, mergeCidrs, subtractCidrs } from "../../../../src/backends/calico/optimize/cidr.js";
 
 const BASE = 10 * 2 ** 24;
 

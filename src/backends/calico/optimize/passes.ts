@@ -1,17 +1,18 @@
-// The -O2 passes: each is named, described in one line, individually
-// switchable, and made of pure functions for the stage(s) it works on:
-//   rules  — one policy chain's Calico rules (rules.ts), before Felix rendering;
-//   felix  — one policy or profile chain's Felix rules, before hashing;
+// The -O2 passes of the Calico backend: each is named, described in one line,
+// individually switchable, and made of pure functions for the stage(s) it
+// works on, all on the rule model (src/rules/types.ts) before rendering:
+//   rules  — one policy chain's Calico rules (rules.ts), before Felix rules are built;
+//   felix  — one policy or profile chain's Felix rules, before the chain is made;
 //   sets   — the node's policy IP sets (alias map: set name → kept name);
-//   chains — the node's rendered policy chains (chain name → shared chain name);
-//   filter — the node's hashed filter chains (suffix cuts only, so hashes stay Felix's).
+//   chains — the node's policy chains as Felix spells them (chain name → shared chain name);
+//   filter — the node's filter chains, last (suffix cuts only, so hashes stay Felix's).
 // The driver (node.ts) applies them in this file's order, which is fixed.
-import type { FelixRule } from "../backends/calico/felix-rule.js";
-import { fm, ft } from "../backends/calico/felix-rule.js";
-import { MARK } from "../backends/calico/names.js";
-import type { IpSet } from "../rules/ipset.js";
-import { byteCompare } from "../rules/writer.js";
-import type { Chain } from "../rules/types.js";
+import type { IpSet } from "../../../rules/ipset.js";
+import { felixText } from "../../../rules/felix.js";
+import type { Chain, Rule } from "../../../rules/types.js";
+import { byteCompare } from "../../../rules/writer.js";
+import { fm, ft, rule } from "../felix-rule.js";
+import { MARK } from "../names.js";
 import { deadTail } from "./dead-tail.js";
 import { PASS_NAMES } from "./pass-names.js";
 import { cidrMerge, portMerge, ruleAbsorb, type OptRule } from "./rules.js";
@@ -20,21 +21,21 @@ export interface Pass {
   readonly name: string;
   readonly description: string;
   readonly rules?: (rules: readonly OptRule[]) => OptRule[];
-  readonly felix?: (rules: readonly FelixRule[]) => FelixRule[];
+  readonly felix?: (rules: readonly Rule[]) => Rule[];
   readonly sets?: (sets: readonly IpSet[]) => ReadonlyMap<string, string>;
   readonly chains?: (bodies: ReadonlyMap<string, string>) => ReadonlyMap<string, string>;
-  /** The node's hashed filter chains, last. */
+  /** The node's filter chains, last. */
   readonly filter?: (chains: readonly Chain[]) => Chain[];
 }
 
-const RETURN_IF_ACCEPTED = `${fm.markSet(MARK.accept).felix} ${ft.ret().felix}`;
+const RETURN_IF_ACCEPTED = felixText(rule([fm.markSet(MARK.accept)], ft.ret()));
 
-function isReturnIfAccepted(r: FelixRule): boolean {
-  return r.comments.length === 0 && r.matches.length === 1 && `${r.matches[0]?.felix} ${r.target?.felix}` === RETURN_IF_ACCEPTED;
+function isReturnIfAccepted(r: Rule): boolean {
+  return !r.comments?.length && r.parts.length === 1 && felixText(r) === RETURN_IF_ACCEPTED;
 }
 
 /** The last rule, when it is "return if accepted", decides nothing: the chain returns next anyway (P28+ drops it too, §4.1). */
-export function dropTrailingReturn(rules: readonly FelixRule[]): FelixRule[] {
+export function dropTrailingReturn(rules: readonly Rule[]): Rule[] {
   const last = rules[rules.length - 1];
   return last && isReturnIfAccepted(last) ? rules.slice(0, -1) : [...rules];
 }
@@ -45,7 +46,7 @@ export function dropTrailingReturn(rules: readonly FelixRule[]): FelixRule[] {
  * changes which rules a packet traverses, never the verdict the endpoint
  * chain reads from the mark afterwards.
  */
-export function dropAllReturns(rules: readonly FelixRule[]): FelixRule[] {
+export function dropAllReturns(rules: readonly Rule[]): Rule[] {
   return rules.filter((r) => !isReturnIfAccepted(r));
 }
 

@@ -1,11 +1,11 @@
 // Each pass on hand-made inputs.
 import { describe, expect, it } from "vitest";
-import type { CalicoRule } from "../../src/backends/calico/convert.js";
-import { fm, ft, rule } from "../../src/backends/calico/felix-rule.js";
-import { MARK } from "../../src/backends/calico/names.js";
-import { splitPortList } from "../../src/backends/calico/policy-rules.js";
-import { dedupSets, dropAllReturns, dropTrailingReturn, shareChains } from "../../src/optimize/passes.js";
-import { cidrMerge, packPorts, portMerge, ruleAbsorb } from "../../src/optimize/rules.js";
+import type { CalicoRule } from "../../../../src/backends/calico/convert.js";
+import { fm, ft, rule } from "../../../../src/backends/calico/felix-rule.js";
+import { MARK } from "../../../../src/backends/calico/names.js";
+import { splitPortList } from "../../../../src/backends/calico/policy-rules.js";
+import { dedupSets, dropAllReturns, dropTrailingReturn, shareChains } from "../../../../src/backends/calico/optimize/passes.js";
+import { cidrMerge, packPorts, portMerge, ruleAbsorb } from "../../../../src/backends/calico/optimize/rules.js";
 
 const base: CalicoRule = { protocol: "tcp", srcSelector: null, dstSelector: null, srcNets: [], notSrcNets: [], dstNets: [], notDstNets: [], dstPorts: [] };
 const port = (first: number, last = first) => ({ kind: "range" as const, first, last });

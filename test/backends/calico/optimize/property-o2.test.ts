@@ -3,7 +3,7 @@
 // evaluator on every flow.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { caseArb, caseFiles } from "../property/arbitraries.js";
+import { caseArb, caseFiles } from "../../../property/arbitraries.js";
 import { O2, verifyWith } from "./helpers.js";
 
 describe("-O2 property: verify agrees on random cases", () => {

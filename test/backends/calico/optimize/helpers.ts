@@ -2,14 +2,14 @@
 // through the verify library API (test/property/check-case.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { InputFile } from "../../src/frontend/index.js";
-import { PASS_NAMES, statsOf, type NodeStats } from "../../src/optimize/index.js";
-import { compile, DEFAULT_COMPILE_OPTIONS, type CompileOptions } from "../../src/pipeline.js";
-import { byteCompare } from "../../src/rules/writer.js";
-import { verifyCompiled, type CompiledOk } from "../property/check-case.js";
-import type { VerifyReportData } from "../../src/verify/index.js";
+import type { InputFile } from "../../../../src/frontend/index.js";
+import { PASS_NAMES, statsOf, type NodeStats } from "../../../../src/backends/index.js";
+import { compile, DEFAULT_COMPILE_OPTIONS, type CompileOptions } from "../../../../src/pipeline.js";
+import { byteCompare } from "../../../../src/rules/writer.js";
+import { verifyCompiled, type CompiledOk } from "../../../property/check-case.js";
+import type { VerifyReportData } from "../../../../src/verify/index.js";
 
-export const GOLDEN = join(import.meta.dirname, "..", "..", "golden");
+export const GOLDEN = join(import.meta.dirname, "..", "..", "..", "..", "golden");
 
 function filesUnder(dir: string, sub = ""): InputFile[] {
   const out: InputFile[] = [];

@@ -3,9 +3,9 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { byteCompare } from "../../src/rules/writer.js";
+import { byteCompare } from "../../../../src/rules/writer.js";
 import { compileWith, GOLDEN, goldenInputs, O2, totals, verifyWith } from "./helpers.js";
-import { DEFAULT_COMPILE_OPTIONS } from "../../src/pipeline.js";
+import { DEFAULT_COMPILE_OPTIONS } from "../../../../src/pipeline.js";
 
 // kube-proxy-only cases have no Calico output for the optimizer to touch.
 const cases = readdirSync(GOLDEN).sort(byteCompare).filter((c) => !c.startsWith("error-") && !c.startsWith("kp-") && !c.startsWith("seed-"));

@@ -4,11 +4,11 @@
 // rule only sets the accept mark, so within one chain the rules form an OR:
 // their order does not change what the chain accepts. That is what makes
 // merging, moving and dropping rules sound here (and only here).
-import type { CalicoPort, CalicoRule } from "../backends/calico/convert.js";
-import { simplifyPorts } from "../backends/calico/convert.js";
-import { splitPortList } from "../backends/calico/policy-rules.js";
-import { canonical } from "../backends/calico/selector.js";
-import type { CalicoSelector } from "../backends/calico/selector.js";
+import type { CalicoPort, CalicoRule } from "../convert.js";
+import { simplifyPorts } from "../convert.js";
+import { splitPortList } from "../policy-rules.js";
+import { canonical } from "../selector.js";
+import type { CalicoSelector } from "../selector.js";
 import { coversCidrs, familyOf, mergeCidrs, subtractCidrs } from "./cidr.js";
 
 /** A Calico rule whose ipBlock CIDRs may have become one `hash:net` set (members in address order). */

@@ -1,0 +1,123 @@
+// Felix's spelling of a rule and its `cali:` hashes (spec felix-format §6,
+// Appendix A). A Calico chain is built once in the rule model (types.ts);
+// the iptables renderer (writer.ts) derives from each rule both the text
+// Felix sends to iptables-restore — which the hash covers — and what
+// iptables-save prints back. They differ in long vs short flags
+// (`--source` / `-s`), option names (`--destination-ports` / `--dports`),
+// mark spelling (`0/0x10000` / `0x0/0x10000`), protocol numbers (`-p 4` /
+// `-p ipencap`), option order (`--invert --validmark`) and placement (comments
+// first / the fields iptables-save moves to the front). Deriving both here, from
+// one rule, is what keeps them from drifting apart.
+import { digest64 } from "./digest.js";
+import type { Rule, RuleOption, RulePart, Target } from "./types.js";
+
+/** felix/rules/rule_defs.go RuleHashPrefix and HashLength (§6). */
+export const RULE_HASH_PREFIX = "cali:";
+export const RULE_HASH_LENGTH = 16;
+/** iptables' XT_MAX_COMMENT_LEN and Felix's truncateComment (§6, §10.6.15). */
+export const MAX_COMMENT_LENGTH = 256;
+
+/**
+ * Felix's escapeComment + truncateComment (§6): every character (Go regexp
+ * works on runes) outside `[A-Za-z0-9_ @%+=:,./-]` becomes `_`, then the text
+ * is cut to 256 bytes (all ASCII by then). After this no quote, backslash or
+ * newline can reach iptables-restore.
+ */
+const COMMENT_SAFE = /^[A-Za-z0-9_ @%+=:,./-]*$/;
+
+export function escapeComment(text: string): string {
+  // Fast path: nearly every comment is already in the alphabet and short.
+  if (text.length <= MAX_COMMENT_LENGTH && COMMENT_SAFE.test(text)) return text;
+  const escaped = Array.from(text, (c) => (/^[A-Za-z0-9_ @%+=:,./-]$/.test(c) ? c : "_")).join("");
+  return escaped.slice(0, MAX_COMMENT_LENGTH);
+}
+
+const HEAD_LONG: Readonly<Record<string, string>> = {
+  source: "--source",
+  destination: "--destination",
+  "in-interface": "--in-interface",
+  "out-interface": "--out-interface",
+  protocol: "-p",
+};
+
+/** Felix's option names where iptables-save prints its own (match_builder.go vs libxt_multiport). */
+const OPTION_LONG: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  multiport: { dports: "destination-ports", sports: "source-ports" },
+};
+
+const neg = (negated: boolean): string => (negated ? "! " : "");
+
+/** Felix writes a zero mark value bare (`0/0x10000`); iptables-save prints Go's %#x (`0x0/0x10000`). */
+const bareZero = (arg: string): string => (arg.startsWith("0x0/") ? "0" + arg.slice(3) : arg);
+
+function felixOption(module: string, o: RuleOption): string {
+  const name = OPTION_LONG[module]?.[o.name] ?? o.name;
+  const args = module === "mark" ? o.args.map(bareZero) : o.args;
+  return `${neg(o.negated)}--${name}${args.map((a) => " " + a).join("")}`;
+}
+
+/** rpfilter: Felix writes `--invert --validmark`; libxt_rpfilter saves validmark first (§8.2). */
+function felixOptions(module: string, options: readonly RuleOption[]): readonly RuleOption[] {
+  return module === "rpfilter" ? [...options].sort((a, b) => Number(b.name === "invert") - Number(a.name === "invert")) : options;
+}
+
+function felixPart(p: RulePart): string {
+  if (p.kind !== "match") return `${neg(p.negated)}${HEAD_LONG[p.kind]} ${p.value}`;
+  return [`-m ${p.module}`, ...felixOptions(p.module, p.options).map((o) => felixOption(p.module, o))].join(" ");
+}
+
+function felixTarget(t: Target): string {
+  if (t.kind === "goto") return `--goto ${t.name}`;
+  if (t.name === "MARK") {
+    // ClearMark/SetMark write a zero value bare, SetMaskedMark as %#x (§4.4): the model keeps which one built it.
+    const opts = t.options.map((o) => `--${o.name === "set-xmark" ? "set-mark" : o.name} ${t.spelling === "masked" ? o.args.join(" ") : o.args.map(bareZero).join(" ")}`);
+    return ["--jump MARK", ...opts].join(" ");
+  }
+  return [`--jump ${t.name}`, ...t.options.map((o) => `${neg(o.negated)}--${o.name}${o.args.map((a) => " " + a).join("")}`)].join(" ");
+}
+
+/** The text Felix hashes after `-A <chain> HASH` (§6): its comments, then its matches, then its target. */
+export function felixText(r: Rule): string {
+  const pieces = (r.comments ?? []).map((c) => `-m comment --comment "${escapeComment(c)}"`);
+  for (const p of r.parts) pieces.push(felixPart(p));
+  if (r.target) pieces.push(felixTarget(r.target));
+  return pieces.join(" ");
+}
+
+const SHA224_BYTES = 28;
+
+/**
+ * The rule-hash chain (§6): h0 = SHA-224(chain), h_i = SHA-224(h_{i-1} ‖ R_i)
+ * where R_i is the rule in Felix's spelling with the literal `HASH` in place
+ * of the hash comment, so each hash depends on every earlier rule. One hasher
+ * per renderer: its scratch buffer is reused for every rule it hashes.
+ */
+export class RuleHasher {
+  private scratch = Buffer.allocUnsafe(4096);
+
+  hashes(chain: string, bodies: readonly string[]): string[] {
+    // h_{i-1} is kept as its base64url text and decoded into the scratch buffer ahead of R_i.
+    let h = digest64("sha224", chain);
+    // Buffer: h ‖ `-A <chain> HASH` ‖ (` ` body); the middle is written once per chain.
+    const lead = `-A ${chain} HASH`;
+    const leadMax = SHA224_BYTES + lead.length * 3;
+    if (this.scratch.length < leadMax) this.scratch = Buffer.allocUnsafe(Math.max(leadMax, this.scratch.length * 2));
+    const leadEnd = SHA224_BYTES + this.scratch.write(lead, SHA224_BYTES, "utf8");
+    return bodies.map((body) => {
+      const need = leadEnd + 1 + body.length * 3;
+      if (this.scratch.length < need) {
+        const grown = Buffer.allocUnsafe(Math.max(need, this.scratch.length * 2));
+        this.scratch.copy(grown, 0, 0, leadEnd);
+        this.scratch = grown;
+      }
+      this.scratch.write(h, 0, "base64url");
+      let n = leadEnd;
+      if (body) {
+        this.scratch[n++] = 0x20;
+        n += this.scratch.write(body, n, "utf8");
+      }
+      h = digest64("sha224", this.scratch.subarray(0, n));
+      return h.slice(0, RULE_HASH_LENGTH);
+    });
+  }
+}
