@@ -3,7 +3,7 @@
 import { DEFAULT_CALICO_OPTIONS } from "../backends/calico/index.js";
 import type { SourceMap } from "../diagnostics/sources.js";
 import type { Model } from "../ir/policy.js";
-import type { Flow } from "../semantics/index.js";
+import { createEvaluator, type Evaluator, type Flow } from "../semantics/index.js";
 import { makeChecker, verifyFlows, type Checker, type Simulate } from "./check.js";
 import { enumerateFlows } from "./flows.js";
 import { rulePorts } from "./rule-ports.js";
@@ -40,6 +40,8 @@ export interface VerifyContext {
   readonly model: Model;
   readonly sources: SourceMap;
   readonly simulate: Simulate;
+  /** The reference evaluator of `model` for this run. */
+  readonly evaluator: Evaluator;
   readonly interfacePrefix?: string;
   /** The routes compiled from the inputs, for nodes whose rules bring no route table of their own (and for planning). */
   readonly compiledRoutes: (node: string) => RouteTable;
@@ -63,7 +65,7 @@ export function contextOf(res: CompiledSnapshot, simulate: Simulate): VerifyCont
     }
     return t;
   };
-  return { model: res.model, sources: res.sources, simulate, compiledRoutes };
+  return { model: res.model, sources: res.sources, simulate, evaluator: createEvaluator(res.model), compiledRoutes };
 }
 
 /** No rules yet: flows are planned over the compiled routes. */
@@ -103,7 +105,7 @@ export function topologyOf(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRu
 }
 
 export function checkerFor(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>): Checker {
-  return makeChecker(ctx.model, topologyOf(ctx, rules), rules, ctx.simulate);
+  return makeChecker(ctx.evaluator, topologyOf(ctx, rules), rules, ctx.simulate);
 }
 
 /**
@@ -113,7 +115,7 @@ export function checkerFor(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRu
 export function verifyReport(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, flows: readonly Flow[], onFlow?: () => void): VerifyReportData {
   const summary = verifyFlows(checkerFor(ctx, rules), flows, null, onFlow);
   // Service probes (kube-proxy DNAT to each backend, services-check.ts) start on nodes whose rules were loaded.
-  const services = serviceChecks(ctx.model, topologyOf(ctx, rules), rules, ctx.simulate);
+  const services = serviceChecks(ctx.evaluator, topologyOf(ctx, rules), rules, ctx.simulate);
   const failures: (CheckView | ServiceView)[] = [
     ...summary.failures.map((c) => checkView(ctx.model, ctx.sources, c)),
     ...services.filter((c) => c.status !== "ok").map(serviceView),

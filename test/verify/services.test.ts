@@ -14,7 +14,7 @@ const A = "192.168.0.10:8080";
 const B = "192.168.1.10:8080";
 
 function checks(c: Compiled, rules: ReadonlyMap<string, NodeRules> = c.rules): ServiceCheck[] {
-  return serviceChecks(c.ctx.model, topologyOf(c.ctx, rules), rules, c.ctx.simulate);
+  return serviceChecks(c.ctx.evaluator, topologyOf(c.ctx, rules), rules, c.ctx.simulate);
 }
 
 const named = (all: readonly ServiceCheck[], svc: string, from: string, pinned: string | null = null): ServiceCheck => {
