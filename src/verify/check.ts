@@ -92,9 +92,6 @@ export interface Checker {
 
 type RunHop = (hop: Hop, packet: Packet) => HopResult;
 
-/** Route walks per flow, shared by every checker of one topology (planning and checking ask for the same flows). */
-const routeMemo = new WeakMap<Topology, WeakMap<Flow, Routed | null>>();
-
 /** A checker of `rules` over `topology`, judging flows with `evaluator`'s model. */
 export function makeChecker(evaluator: Evaluator, topology: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate): Checker {
   const hosts = new Map<string, HostContext>();
@@ -111,8 +108,8 @@ export function makeChecker(evaluator: Evaluator, topology: Topology, rules: Rea
     }
     return { node: hop.node, path: hop.path, route: hop.route, file: r.file, outcomes: simulate(r.ruleset, hop.path, packet, host) };
   };
-  const memo = routeMemo.get(topology) ?? new WeakMap<Flow, Routed | null>();
-  routeMemo.set(topology, memo);
+  // Route walks are kept on the topology: every checker of it (planning, then checking) asks for the same flows.
+  const memo = topology.routed;
   const routeOf = (flow: Flow): Routed | null => {
     if (!memo.has(flow)) memo.set(flow, hopsFor(topology, flow));
     return memo.get(flow) ?? null;
