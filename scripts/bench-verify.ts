@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { gatherInputs } from "../src/cli/inputs.js";
 import { compile, DEFAULT_COMPILE_OPTIONS } from "../src/pipeline.js";
-import { simulatePath } from "../src/simulate/index.js";
+import { createSimulator } from "../src/simulate/index.js";
 import { contextOf, plannedFlows, rulesFromOutput, verifyReport, type NodeRules } from "../src/verify/index.js";
 
 const REPS = 5;
@@ -33,7 +33,7 @@ function once(): Run {
   const rules = new Map<string, NodeRules>();
   for (const out of res.outputs) rules.set(out.node, rulesFromOutput(out).rules!);
   const t1 = performance.now();
-  const ctx = contextOf({ ...res, model: res.model }, simulatePath);
+  const ctx = contextOf({ ...res, model: res.model }, createSimulator().simulatePath);
   const report = verifyReport(ctx, rules, plannedFlows(ctx, [], rules).flows);
   const t2 = performance.now();
   const { flows, replies, invariants } = report;

@@ -4,7 +4,7 @@ import { isEndpoint, type Protocol } from "../ir/cluster.js";
 import type { Model } from "../ir/policy.js";
 import type { InputFile } from "../frontend/index.js";
 import { endpointAt, type Flow, type FlowEndpoint } from "../semantics/index.js";
-import { explainAgrees, explainFlow, explainText, hopsFor, stableJson, topologyOf, type Simulate, type VerifyContext } from "../verify/index.js";
+import { explainAgrees, explainFlow, explainText, hopsFor, stableJson, type Simulate, type VerifyContext } from "../verify/index.js";
 import { flag, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
 import { EXPLAIN_FLAGS } from "./flags.js";
 import type { Io } from "./io.js";
@@ -52,7 +52,7 @@ function flowFrom(model: Model, args: ParsedArgs): Flow {
 
 /** The nodes the flow crosses over the compiled routes (which files --rules must hold). */
 function nodesOf(ctx: VerifyContext, flow: Flow): string[] {
-  const routed = hopsFor(topologyOf(ctx, new Map()), flow);
+  const routed = hopsFor(ctx.topology(new Map()), flow);
   if (routed === null) throw new UsageError("the flow crosses no workload: one end must be a pod, and the other a node or an address outside the cluster");
   return [...new Set(routed.hops.map((h) => h.node))];
 }

@@ -11,7 +11,7 @@ import {
   verifyReport, verifyText, type NodeRules, type RouteTable, type Simulate, type VerifyContext,
 } from "../verify/index.js";
 import { existsSync, readFileSync } from "node:fs";
-import { simulatePath } from "../simulate/index.js";
+import { createSimulator } from "../simulate/index.js";
 import { flag, flagAll, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
 import { gatherInputs } from "./inputs.js";
 import type { Io } from "./io.js";
@@ -154,7 +154,8 @@ export function runChecker(
   if (args.positionals.length === 0) throw new UsageError(`${name} needs at least one input file or directory`);
   const progress = progressFor(io, args, flag(args, "format"));
   try {
-    const res = run(gatherInputs(args.positionals, io.readStdin), args, simulatePath, readIfExists, progress);
+    // One simulator per run: it keeps the rule indexes and ipsets it compiles until the command ends.
+    const res = run(gatherInputs(args.positionals, io.readStdin), args, createSimulator().simulatePath, readIfExists, progress);
     progress.done();
     if (res.stderr) io.stderr(res.stderr);
     if (res.stdout) io.stdout(res.stdout);

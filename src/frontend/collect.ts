@@ -27,6 +27,7 @@ import {
   decodeEndpoints, decodeEndpointSlice, decodeKubeProxyConfiguration, decodeService, ServiceInputLists,
   type DeclaredEndpoints, type DeclaredKubeProxyConfig, type DeclaredService, type ServiceInputs,
 } from "./services/index.js";
+import { Schemas } from "./schema.js";
 import { parseYaml } from "./yaml/parse.js";
 
 export interface InputFile {
@@ -68,15 +69,19 @@ class RecordingSink extends DiagnosticSink {
   }
 }
 
-/** Parse and decode one file. `sources` must already hold the file (duplicate-key notes need positions). */
+/**
+ * Parse and decode one file. `sources` must already hold the file (duplicate-key notes need positions).
+ * The file's decodes share one Schemas (schema navigation tables), dropped with the file.
+ */
 export function decodeFile(file: InputFile, sources: SourceMap): FileItem[] {
   const items: FileItem[] = [];
   const diag = new RecordingSink(items);
-  for (const o of collectObjects(parseYaml(file.path, file.text, diag, sources), diag)) decodeObject(o, diag, items);
+  const schemas = new Schemas();
+  for (const o of collectObjects(parseYaml(file.path, file.text, diag, sources), diag)) decodeObject(o, diag, schemas, items);
   return items;
 }
 
-function decodeObject(o: RawObject, diag: DiagnosticSink, out: FileItem[]): void {
+function decodeObject(o: RawObject, diag: DiagnosticSink, schemas: Schemas, out: FileItem[]): void {
   const c = classify(o.apiVersion, o.kind);
   if (c.kind === "accepted") return;
   if (c.kind === "no-match") {
@@ -87,27 +92,27 @@ function decodeObject(o: RawObject, diag: DiagnosticSink, out: FileItem[]): void
     out.push({ t: "ignored", apiVersion: o.apiVersion, kind: o.kind, span: o.root.span });
     return;
   }
-  const decoded = decodeKind(c.name, o, diag);
+  const decoded = decodeKind(c.name, o, diag, schemas);
   if (decoded) out.push({ t: "object", kind: o.kind, span: o.root.span, decoded });
 }
 
-function decodeKind(name: KindName, o: RawObject, diag: DiagnosticSink): Decoded | null {
+function decodeKind(name: KindName, o: RawObject, diag: DiagnosticSink, schemas: Schemas): Decoded | null {
   const tag = <D extends Decoded>(n: D["name"], value: D["value"] | null): Decoded | null => (value === null ? null : ({ name: n, value } as Decoded));
   switch (name) {
-    case "namespace": return tag("namespace", decodeNamespace(o, diag));
-    case "serviceaccount": return tag("serviceaccount", decodeServiceAccount(o, diag));
-    case "pod": return tag("pod", decodePod(o, diag));
-    case "node": return tag("node", decodeNode(o, diag));
-    case "ippool": return tag("ippool", decodeIPPool(o, diag));
-    case "networkpolicy": return tag("networkpolicy", decodeNetworkPolicy(o, diag));
-    case "service": return tag("service", decodeService(o, diag));
-    case "endpointslice": return tag("endpoints", decodeEndpointSlice(o, diag));
-    case "endpoints": return tag("endpoints", decodeEndpoints(o, diag));
-    case "kubeproxyconfiguration": return tag("kubeproxyconfiguration", decodeKubeProxyConfiguration(o, diag));
-    case "ipamblock": return tag("ipamblock", decodeIPAMBlock(o, diag));
-    case "blockaffinity": return tag("blockaffinity", decodeBlockAffinity(o, diag));
-    case "ipamhandle": return tag("ipamhandle", decodeIPAMHandle(o, diag));
-    case "ipamconfig": return tag("ipamconfig", decodeIPAMConfig(o, diag));
+    case "namespace": return tag("namespace", decodeNamespace(o, diag, schemas));
+    case "serviceaccount": return tag("serviceaccount", decodeServiceAccount(o, diag, schemas));
+    case "pod": return tag("pod", decodePod(o, diag, schemas));
+    case "node": return tag("node", decodeNode(o, diag, schemas));
+    case "ippool": return tag("ippool", decodeIPPool(o, diag, schemas));
+    case "networkpolicy": return tag("networkpolicy", decodeNetworkPolicy(o, diag, schemas));
+    case "service": return tag("service", decodeService(o, diag, schemas));
+    case "endpointslice": return tag("endpoints", decodeEndpointSlice(o, diag, schemas));
+    case "endpoints": return tag("endpoints", decodeEndpoints(o, diag, schemas));
+    case "kubeproxyconfiguration": return tag("kubeproxyconfiguration", decodeKubeProxyConfiguration(o, diag, schemas));
+    case "ipamblock": return tag("ipamblock", decodeIPAMBlock(o, diag, schemas));
+    case "blockaffinity": return tag("blockaffinity", decodeBlockAffinity(o, diag, schemas));
+    case "ipamhandle": return tag("ipamhandle", decodeIPAMHandle(o, diag, schemas));
+    case "ipamconfig": return tag("ipamconfig", decodeIPAMConfig(o, diag, schemas));
   }
 }
 

@@ -78,11 +78,14 @@ function validator(name: SchemaName): Validator {
  * A schema together with the document its local $refs resolve in. Schema
  * navigation runs for every node of every object (toJson walks the tree and
  * the schema together), so each (schema, document) pair is one interned At
- * and what deref and stepSchema find is remembered on it.
+ * and what deref and stepSchema find is remembered on it. An At belongs to
+ * the table it was interned in (one per Schemas), and every At reached from
+ * it is interned there too.
  */
 interface At {
   readonly schema: SchemaObj;
   readonly doc: string;
+  readonly table: AtTable;
   /** deref's answer, once asked. */
   target?: At;
   /** Steps by declared property name. */
@@ -92,15 +95,16 @@ interface At {
   other?: Step | null;
 }
 
-const interned = new WeakMap<SchemaObj, Map<string, At>>();
+/** The interned At of every (schema object, document) pair met so far. */
+type AtTable = Map<SchemaObj, Map<string, At>>;
 
 type Step = { readonly at: At; readonly field: boolean };
 
-function atOf(schema: SchemaObj, doc: string): At {
-  let byDoc = interned.get(schema);
-  if (!byDoc) interned.set(schema, (byDoc = new Map()));
+function atOf(table: AtTable, schema: SchemaObj, doc: string): At {
+  let byDoc = table.get(schema);
+  if (!byDoc) table.set(schema, (byDoc = new Map()));
   let at = byDoc.get(doc);
-  if (!at) byDoc.set(doc, (at = { schema, doc }));
+  if (!at) byDoc.set(doc, (at = { schema, doc, table }));
   return at;
 }
 
@@ -112,9 +116,9 @@ function deref(at: At): At {
     const doc = file || cur.doc;
     let s: unknown = DOCS[doc];
     for (const part of pointer.split("/").filter(Boolean)) s = (s as SchemaObj | undefined)?.[part];
-    cur = atOf((s as SchemaObj | undefined) ?? {}, doc);
+    cur = atOf(at.table, (s as SchemaObj | undefined) ?? {}, doc);
   }
-  return (at.target = atOf(cur.schema, cur.doc));
+  return (at.target = atOf(at.table, cur.schema, cur.doc));
 }
 
 /** One step down the schema: a property, a map value or an array item. */
@@ -136,7 +140,7 @@ function stepSchema(at: At, seg: Segment): Step | undefined {
 }
 
 function computeStep(s: At, seg: Segment): Step | undefined {
-  const sub = (v: unknown): At | undefined => (v && typeof v === "object" ? atOf(v as SchemaObj, s.doc) : undefined);
+  const sub = (v: unknown): At | undefined => (v && typeof v === "object" ? atOf(s.table, v as SchemaObj, s.doc) : undefined);
   if (typeof seg === "number") {
     const items = sub(s.schema.items);
     return items && { at: items, field: false };
@@ -153,7 +157,7 @@ function computeStep(s: At, seg: Segment): Step | undefined {
  * absent field (Go leaves the zero value); a null sequence item or map value
  * becomes the element's zero value, as encoding/json does.
  */
-export function toJson(n: YNode, at: At | undefined): unknown {
+function toJson(n: YNode, at: At | undefined): unknown {
   if (n.kind === "scalar") return n.value;
   if (n.kind === "seq") {
     const item = at && stepSchema(at, 0)?.at;
@@ -180,17 +184,26 @@ function zeroOf(at: At | undefined): unknown {
   return t === "object" ? {} : t === "string" ? "" : t === "integer" ? 0 : t === "boolean" ? false : t === "array" ? [] : null;
 }
 
-/** Decode-check `root` against the named schema; returns the JSON value, or null after reporting errors. */
-export function decode(name: SchemaName, root: YNode, diag: DiagnosticSink): Record<string, unknown> | null {
-  const top = atOf(DOCS[`${name}.schema.json`] ?? {}, `${name}.schema.json`);
-  const json = toJson(root, top) as Record<string, unknown>;
-  const v = validator(name);
-  if (v(json)) return json;
-  const reported = (v.errors ?? []).map((e) => describe(e, top, json, root));
-  // Sorted for determinism: ajv's order follows schema traversal, ours follows the file.
-  reported.sort((a, b) => a.span.start - b.span.start);
-  for (const r of reported) diag.error(r.id, r.span, r.message);
-  return null;
+/**
+ * Decoding for one load (collect.ts: one per file): it owns the schema
+ * navigation tables its decodes fill, so nothing is remembered between loads
+ * and each worker thread has its own.
+ */
+export class Schemas {
+  private readonly table: AtTable = new Map();
+
+  /** Decode-check `root` against the named schema; returns the JSON value, or null after reporting errors. */
+  decode(name: SchemaName, root: YNode, diag: DiagnosticSink): Record<string, unknown> | null {
+    const top = atOf(this.table, DOCS[`${name}.schema.json`] ?? {}, `${name}.schema.json`);
+    const json = toJson(root, top) as Record<string, unknown>;
+    const v = validator(name);
+    if (v(json)) return json;
+    const reported = (v.errors ?? []).map((e) => describe(e, top, json, root));
+    // Sorted for determinism: ajv's order follows schema traversal, ours follows the file.
+    reported.sort((a, b) => a.span.start - b.span.start);
+    for (const r of reported) diag.error(r.id, r.span, r.message);
+    return null;
+  }
 }
 
 function segmentsOf(pointer: string, json: unknown): Segment[] {

@@ -15,7 +15,7 @@
 import type { SourceMap } from "../diagnostics/sources.js";
 import type { Pod, Protocol } from "../ir/cluster.js";
 import type { Model, NetworkPolicy } from "../ir/policy.js";
-import { evaluate, type DirectionVerdict, type Flow, type FlowEndpoint, type RuleRef, type Verdict } from "../semantics/index.js";
+import { createEvaluator, type DirectionVerdict, type Flow, type FlowEndpoint, type RuleRef, type Verdict } from "../semantics/index.js";
 import { externalAddresses, planPorts, podEndpoints, portsFor } from "../verify/flows.js";
 import { position } from "../verify/views.js";
 import { byteCompare } from "../rules/writer.js";
@@ -114,6 +114,7 @@ export function diffFlows(oldSide: ModelSide, newSide: ModelSide): FlowDiff {
   for (const a of pods) for (const b of pods) if (a !== b) routes.push([a, b]);
   for (const a of pods) for (const x of externals) routes.push([a, x]);
   for (const x of externals) for (const a of pods) routes.push([x, a]);
+  const [oldEval, newEval] = [createEvaluator(oldSide.model), createEvaluator(newSide.model)];
   const raw: RawChange[] = [];
   let flows = 0;
   for (const [s, d] of routes) {
@@ -123,7 +124,7 @@ export function diffFlows(oldSide: ModelSide, newSide: ModelSide): FlowDiff {
         flows++;
         const fo: Flow = { src: s.old, dst: d.old, protocol, port };
         const fn: Flow = { src: s.new, dst: d.new, protocol, port };
-        const [vo, vn] = [evaluate(oldSide.model, fo), evaluate(newSide.model, fn)];
+        const [vo, vn] = [oldEval.evaluate(fo), newEval.evaluate(fn)];
         if (vo.allowed === vn.allowed) continue;
         raw.push({
           kind: vn.allowed ? "opens" : "closes", src: s.name, dst: d.name, protocol, port, srcNs: s.ns, dstNs: d.ns,

@@ -22,36 +22,70 @@ import { isEndpoint, type Pod } from "../ir/cluster.js";
 import type { Model } from "../ir/policy.js";
 import { familyOf, parseAddress, sameAddress, type Address, type Family } from "./ip.js";
 import { peersMatch, portsMatch, type Remote } from "./match.js";
-import { comparePods, indexOf, type Direction, type ModelIndex } from "./model-index.js";
+import { comparePods, indexModel, sortedEndpoints, type Direction, type ModelIndex } from "./model-index.js";
 import type { DirectionVerdict, Flow, FlowEndpoint, RuleRef, Verdict } from "./types.js";
 
 export { resolveNamedPort } from "./match.js";
 export type { Direction } from "./model-index.js";
 
-export function evaluate(model: Model, flow: Flow): Verdict {
-  const egress = directionVerdict(model, flow, "egress");
-  const ingress = directionVerdict(model, flow, "ingress");
-  return { allowed: egress.allowed && ingress.allowed, egress, ingress };
-}
-
-/** The endpoint pods of the model (see isEndpoint), sorted by (namespace, name). */
-export function endpointsOf(model: Model): readonly Pod[] {
-  return indexOf(model).endpoints();
-}
-
 /**
- * The flow endpoint for an address: the endpoint pod that owns it, else a
- * plain IP. Flows built from packets (the ruleset simulator) need this; the
- * evaluator itself never guesses, it takes a `{kind: "ip"}` endpoint as non-pod.
+ * The reference evaluator over one model, made per run (createEvaluator): it
+ * owns the model's lookup tables (model-index.ts), so a caller that judges
+ * many flows builds them once, and they go when the evaluator does.
  */
+export interface Evaluator {
+  readonly model: Model;
+  evaluate(flow: Flow): Verdict;
+  /** One direction of a flow: "egress" judges flow.src, "ingress" judges flow.dst. */
+  directionVerdict(flow: Flow, direction: Direction): DirectionVerdict;
+  /** The endpoint pods of the model (see isEndpoint), sorted by (namespace, name). */
+  endpoints(): readonly Pod[];
+  /**
+   * The flow endpoint for an address: the endpoint pod that owns it, else a
+   * plain IP. Flows built from packets (the ruleset simulator) need this; the
+   * evaluator itself never guesses, it takes a `{kind: "ip"}` endpoint as non-pod.
+   */
+  endpointAt(ip: string): FlowEndpoint;
+}
+
+export function createEvaluator(model: Model): Evaluator {
+  const idx = indexModel(model);
+  return {
+    model,
+    evaluate: (flow) => verdictOf(idx, flow),
+    directionVerdict: (flow, direction) => directionVerdictOf(idx, flow, direction),
+    endpoints: () => idx.endpoints(),
+    endpointAt: (ip) => endpointIn(idx.endpoints(), ip),
+  };
+}
+
+/** One flow, judged once: nothing is kept (createEvaluator for many flows of one model). */
+export function evaluate(model: Model, flow: Flow): Verdict {
+  return verdictOf(indexModel(model), flow);
+}
+
+/** The endpoint pods of the model (see isEndpoint), sorted by (namespace, name); computed afresh. */
+export function endpointsOf(model: Model): readonly Pod[] {
+  return sortedEndpoints(model);
+}
+
+/** Evaluator.endpointAt, once: nothing is kept. */
 export function endpointAt(model: Model, ip: string): FlowEndpoint {
-  const pod = endpointsOf(model).find((p) => p.ips.some((own) => sameAddress(own, ip)));
+  return endpointIn(endpointsOf(model), ip);
+}
+
+function endpointIn(endpoints: readonly Pod[], ip: string): FlowEndpoint {
+  const pod = endpoints.find((p) => p.ips.some((own) => sameAddress(own, ip)));
   return pod ? { kind: "pod", pod } : { kind: "ip", ip };
 }
 
-/** One direction of a flow: "egress" judges flow.src, "ingress" judges flow.dst. */
-export function directionVerdict(model: Model, flow: Flow, direction: Direction): DirectionVerdict {
-  const idx = indexOf(model);
+function verdictOf(idx: ModelIndex, flow: Flow): Verdict {
+  const egress = directionVerdictOf(idx, flow, "egress");
+  const ingress = directionVerdictOf(idx, flow, "ingress");
+  return { allowed: egress.allowed && ingress.allowed, egress, ingress };
+}
+
+function directionVerdictOf(idx: ModelIndex, flow: Flow, direction: Direction): DirectionVerdict {
   const subject = direction === "egress" ? flow.src : flow.dst;
   const remoteEp = direction === "egress" ? flow.dst : flow.src;
   if (subject.kind !== "pod" || !isEndpoint(subject.pod)) {

@@ -74,25 +74,19 @@ export function parseAddress(text: string): Address | null {
   return v === null ? null : { family: 4, value: v };
 }
 
-const cidrCache = new Map<string, Cidr | null>();
-
-/** Parses `addr/prefix` (a bare address is a host route); null when malformed. Memoised: policies repeat CIDRs. */
+/**
+ * Parses `addr/prefix` (a bare address is a host route); null when malformed.
+ * Pure: the evaluator keeps what it parses (model-index.ts `cidr`), since policies repeat CIDRs.
+ */
 export function parseCidr(text: string): Cidr | null {
-  const hit = cidrCache.get(text);
-  if (hit !== undefined) return hit;
   const [addrText = "", prefixText, ...rest] = text.split("/");
   const addr = parseAddress(addrText);
-  let result: Cidr | null = null;
-  if (addr && rest.length === 0) {
-    const bits = BITS[addr.family];
-    const prefix = prefixText === undefined ? bits : /^[0-9]{1,3}$/.test(prefixText) ? Number(prefixText) : -1;
-    if (prefix >= 0 && prefix <= bits) {
-      const hostBits = BigInt(bits - prefix);
-      result = { family: addr.family, network: (addr.value >> hostBits) << hostBits, prefix };
-    }
-  }
-  cidrCache.set(text, result);
-  return result;
+  if (!addr || rest.length !== 0) return null;
+  const bits = BITS[addr.family];
+  const prefix = prefixText === undefined ? bits : /^[0-9]{1,3}$/.test(prefixText) ? Number(prefixText) : -1;
+  if (prefix < 0 || prefix > bits) return null;
+  const hostBits = BigInt(bits - prefix);
+  return { family: addr.family, network: (addr.value >> hostBits) << hostBits, prefix };
 }
 
 /** Whether `addr` lies in `cidr`. Families never mix: an IPv6 block never contains an IPv4 address (spec §4). */

@@ -4,7 +4,7 @@ import { isEndpoint, type Pod, type Protocol } from "../ir/cluster.js";
 import type { NamespaceScope, Peer, PeerList, PortEntry, PortList } from "../ir/policy.js";
 import { selectorMatches } from "../ir/selector.js";
 import type { FlowEndpoint } from "./types.js";
-import { cidrContains, parseCidr, type Address } from "./ip.js";
+import { cidrContains, type Address } from "./ip.js";
 import type { ModelIndex } from "./model-index.js";
 
 /**
@@ -40,11 +40,11 @@ function peerMatches(idx: ModelIndex, peer: Peer, policyNs: string, remote: Remo
     const addr = remote.address;
     if (!addr) return false;
     // A malformed CIDR (validation reports it) matches nothing.
-    const cidr = parseCidr(peer.cidr);
+    const cidr = idx.cidr(peer.cidr);
     if (!cidr || !cidrContains(cidr, addr)) return false;
     // `except` trims this block only; it is not a deny (spec §4).
     return !peer.except.some((e) => {
-      const ex = parseCidr(e);
+      const ex = idx.cidr(e);
       return ex !== null && cidrContains(ex, addr);
     });
   }

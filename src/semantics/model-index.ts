@@ -1,14 +1,14 @@
-// Per-model lookup tables for the evaluator, built lazily once per Model.
+// Per-model lookup tables for the evaluator, owned by one evaluator
+// (evaluate.ts createEvaluator) and filled as it is asked.
 //
-// The evaluator is called ~10^5 times per test run against a handful of
-// models, so everything that depends only on the model (namespace labels,
-// node addresses, which policies select a pod) is computed on first use and
-// kept in a WeakMap keyed by the model object: the IR is immutable, and a
-// dropped model frees its index.
+// verify asks the evaluator ~10^5 times about one model, so everything that
+// depends only on the model (namespace labels, node addresses, which policies
+// select a pod, parsed ipBlock CIDRs) is computed on first use and kept for
+// as long as the evaluator lives: the IR is immutable.
 import { isEndpoint, type Pod } from "../ir/cluster.js";
 import type { Model, NetworkPolicy } from "../ir/policy.js";
 import { selectorMatches, type Labels } from "../ir/selector.js";
-import { parseAddress } from "./ip.js";
+import { parseAddress, parseCidr, type Cidr } from "./ip.js";
 
 export type Direction = "ingress" | "egress";
 
@@ -24,17 +24,8 @@ export interface ModelIndex {
   /** The IPv4 address of node `nodeName`, if the snapshot gives one. */
   nodeIP(nodeName: string): string | null;
   endpoints(): readonly Pod[];
-}
-
-const indexes = new WeakMap<Model, ModelIndex>();
-
-export function indexOf(model: Model): ModelIndex {
-  let idx = indexes.get(model);
-  if (!idx) {
-    idx = buildIndex(model);
-    indexes.set(model, idx);
-  }
-  return idx;
+  /** parseCidr, remembered: policies repeat their CIDRs. */
+  cidr(text: string): Cidr | null;
 }
 
 /** Byte-order comparison of (namespace, name); never localeCompare (STYLE.md). */
@@ -44,12 +35,19 @@ export function comparePods(a: Pod, b: Pod): number {
   return 0;
 }
 
+/** The endpoint pods of `model` (see isEndpoint), sorted by (namespace, name). */
+export function sortedEndpoints(model: Model): readonly Pod[] {
+  // Sorted for determinism, whatever order the snapshot listed them in.
+  return model.cluster.pods.filter(isEndpoint).sort(comparePods);
+}
+
 function addressKey(ip: string): string | null {
   const a = parseAddress(ip);
   return a ? `${a.family}/${a.value}` : null;
 }
 
-function buildIndex(model: Model): ModelIndex {
+/** A fresh index of `model`; its tables fill as it is asked and live as long as it does. */
+export function indexModel(model: Model): ModelIndex {
   const nsLabels = new Map<string, Labels>();
   for (const ns of model.cluster.namespaces) nsLabels.set(ns.name, ns.labels);
 
@@ -76,6 +74,7 @@ function buildIndex(model: Model): ModelIndex {
   // Keyed by pod object: callers may evaluate pods built outside model.cluster.pods.
   const applyingCache = new Map<Pod, Record<Direction, readonly NetworkPolicy[]>>();
   let endpoints: readonly Pod[] | null = null;
+  const cidrs = new Map<string, Cidr | null>();
 
   return {
     namespaceLabels(ns) {
@@ -109,9 +108,13 @@ function buildIndex(model: Model): ModelIndex {
       return nodeIPs.get(nodeName) ?? null;
     },
     endpoints() {
-      // Sorted for determinism, whatever order the snapshot listed them in.
-      endpoints ??= model.cluster.pods.filter(isEndpoint).sort(comparePods);
+      endpoints ??= sortedEndpoints(model);
       return endpoints;
+    },
+    cidr(text) {
+      let c = cidrs.get(text);
+      if (c === undefined) cidrs.set(text, (c = parseCidr(text)));
+      return c;
     },
   };
 }

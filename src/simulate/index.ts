@@ -2,8 +2,13 @@
 // host, table by table, the way the kernel's ip_tables does (ipt_do_table),
 // and reports the verdict with every rule that matched.
 //
-// Pass order (sim-index.ts compiles once per RuleSet, cached):
-//   RuleSet ─simIndex─▶ chains of compiled rules ─walk(path)─▶ SimOutcome[]
+// Pass order (rule-index.ts; a simulator compiles each RuleSet it meets once):
+//   RuleSet ─compileIndex─▶ chains of compiled rules ─walk(path)─▶ SimOutcome[]
+//
+// A simulator is a value made per run (createSimulator): it owns what it
+// compiles — rule indexes, ipsets, host address sets — keyed weakly by the
+// RuleSet, IpSet and HostContext objects it was given, so nothing outlives
+// it and two runs share nothing.
 //
 // Chain semantics (ipt_do_table): rules in order; `-j CHAIN` pushes a return
 // point, `-g CHAIN` does not (so a RETURN from a goto'd chain goes back to the
@@ -17,12 +22,14 @@
 // decisions: a walk that meets an undecided branch stops and is replayed
 // twice, once per choice. Walks are deterministic given their decisions, and
 // a kube-proxy service of n endpoints costs O(n²) rule tests, which is cheap.
+import type { IpSet } from "../rules/ipset.js";
 import type { RuleSet, TableName } from "../rules/types.js";
 import type { HookPath, HostContext, Packet, SimOutcome, SimVerdict, TraceStep } from "./types.js";
 import type { CompiledChain, CompiledRule, CompiledTable, SimIndex } from "./rule-index.js";
-import { simIndex } from "./rule-index.js";
-import type { Walk } from "./state.js";
-import { formatIpv4 } from "./state.js";
+import { compileIndex } from "./rule-index.js";
+import type { SimTables, Walk } from "./state.js";
+import { formatIpv4, localAddressSet } from "./state.js";
+import { compileSet, type CompiledSet } from "./ipset.js";
 import { ipv4, protocolNumber } from "./ip.js";
 
 export { ipsetContains } from "./ipset.js";
@@ -158,7 +165,7 @@ interface Fork {
   readonly fork: true;
 }
 
-function newWalk(packet: Packet, host: HostContext, decisions: readonly boolean[]): Walk | string {
+function newWalk(packet: Packet, host: HostContext, tables: SimTables, decisions: readonly boolean[]): Walk | string {
   const src = ipv4(packet.src);
   const dst = ipv4(packet.dst);
   if (src === null || dst === null) return `packet ${packet.src} → ${packet.dst}: only IPv4 is modelled`;
@@ -168,7 +175,7 @@ function newWalk(packet: Packet, host: HostContext, decisions: readonly boolean[
   return {
     src, dst, origSrc: src, origDst: dst, proto, srcPort: packet.srcPort, dstPort: packet.dstPort, icmp,
     ctstate: packet.ctstate, mark: packet.mark >>> 0, dnat: packet.dnat, snat: packet.snat,
-    inIface: "", outIface: "", host, trace: [], probability: 1,
+    inIface: "", outIface: "", host, tables, trace: [], probability: 1,
     decisions, nextDecision: 0, fork: null, unknown: null, recentSet: [],
   };
 }
@@ -187,9 +194,16 @@ function unknownOutcome(packet: Packet, why: string, probability: number): SimOu
   return { verdict: "UNKNOWN", trace: [], packet, unknown: why, probability, decisive: null };
 }
 
+/** What one walk runs over: the RuleSet's index and the simulator's tables. */
+interface Compiled {
+  readonly ix: SimIndex;
+  readonly tables: SimTables;
+}
+
 /** One walk through `hooks` with fixed branch decisions. */
-function walkOnce(ix: SimIndex, hooks: readonly Hook[], path: Ifaces, packet: Packet, host: HostContext, decisions: readonly boolean[], verbatim = false): SimOutcome | Fork {
-  const w = newWalk(packet, host, decisions);
+function walkOnce(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Packet, host: HostContext, decisions: readonly boolean[], verbatim = false): SimOutcome | Fork {
+  const ix = c.ix;
+  const w = newWalk(packet, host, c.tables, decisions);
   if (typeof w === "string") return unknownOutcome(packet, w, 1);
   let decisive: TraceStep | null = null;
   for (const h of hooks) {
@@ -228,20 +242,48 @@ function explore(run: (decisions: readonly boolean[]) => SimOutcome | Fork, pack
   return out;
 }
 
-/** Walk `packet` through every hook of `path` on this host: one outcome per explored branch. */
-export function simulatePath(rs: RuleSet, path: HookPath, packet: Packet, host: HostContext): SimOutcome[] {
-  const ix = simIndex(rs);
-  return explore((d) => walkOnce(ix, PATHS[path.kind], path, packet, host, d), packet);
+/** The packet simulator of one run (createSimulator). */
+export interface Simulator {
+  /** Walk `packet` through every hook of `path` on this host: one outcome per explored branch. */
+  readonly simulatePath: (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext) => SimOutcome[];
+  /**
+   * Walk one built-in chain (for tests and explain). `ifaces` are the devices
+   * the chain sees; the nat NEW-only rule does not apply here.
+   */
+  readonly simulateChain: (rs: RuleSet, table: TableName, chain: string, packet: Packet, host: HostContext, ifaces?: Ifaces) => SimOutcome[];
+}
+
+function memo<K extends object, V>(table: WeakMap<K, V>, key: K, make: (k: K) => V): V {
+  let v = table.get(key);
+  if (v === undefined) table.set(key, (v = make(key)));
+  return v;
 }
 
 /**
- * Walk one built-in chain (for tests and explain). `ifaces` are the devices
- * the chain sees; the nat NEW-only rule does not apply here.
+ * A simulator for one run. Its tables are keyed by the objects walked
+ * through, which the caller must not change while it holds the simulator
+ * (RuleSets, IpSets and HostContexts are immutable by contract).
  */
-export function simulateChain(rs: RuleSet, table: TableName, chain: string, packet: Packet, host: HostContext, ifaces: Ifaces = {}): SimOutcome[] {
-  const ix = simIndex(rs);
-  const builtin = ix.tables.get(table)?.get(chain);
-  if (builtin && builtin.policy === null) return [unknownOutcome(packet, `${table} ${chain} is not a built-in chain`, 1)];
-  const hooks: Hook[] = [{ table, chain, natOnly: false }];
-  return explore((d) => walkOnce(ix, hooks, ifaces, packet, host, d, true), packet);
+export function createSimulator(): Simulator {
+  const indexes = new WeakMap<RuleSet, Compiled>();
+  const sets = new WeakMap<IpSet, CompiledSet>();
+  const locals = new WeakMap<HostContext, ReadonlySet<number>>();
+  const tables: SimTables = {
+    local: (host) => memo(locals, host, localAddressSet),
+    set: (set) => memo(sets, set, compileSet),
+  };
+  const compiled = (rs: RuleSet): Compiled => memo(indexes, rs, () => ({ ix: compileIndex(rs), tables }));
+  return {
+    simulatePath(rs, path, packet, host) {
+      const c = compiled(rs);
+      return explore((d) => walkOnce(c, PATHS[path.kind], path, packet, host, d), packet);
+    },
+    simulateChain(rs, table, chain, packet, host, ifaces = {}) {
+      const c = compiled(rs);
+      const builtin = c.ix.tables.get(table)?.get(chain);
+      if (builtin && builtin.policy === null) return [unknownOutcome(packet, `${table} ${chain} is not a built-in chain`, 1)];
+      const hooks: Hook[] = [{ table, chain, natOnly: false }];
+      return explore((d) => walkOnce(c, hooks, ifaces, packet, host, d, true), packet);
+    },
+  };
 }

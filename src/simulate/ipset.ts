@@ -1,7 +1,8 @@
 // ipset membership as the kernel's `-m set --match-set NAME flags` tests it
 // (net/netfilter/ipset/ip_set_core.c ip_set_test and the hash:* / bitmap:port
-// kadt functions), over numeric IPv4 keys. Each IpSet is compiled once into
-// per-prefix-length hash maps and cached in a WeakMap keyed by the set.
+// kadt functions), over numeric IPv4 keys. An IpSet is compiled into
+// per-prefix-length hash maps (compileSet); the simulator that walks it keeps
+// the compiled form (index.ts createSimulator).
 //
 // Kernel facts encoded here:
 // - A match whose flags name fewer dimensions than the set has never matches
@@ -29,15 +30,13 @@ export interface SetKeyView {
 
 type Lookup = (v: SetKeyView, dirs: readonly boolean[]) => boolean | null;
 
-interface CompiledSet {
+export interface CompiledSet {
   readonly dimension: number;
   readonly inet6: boolean;
   /** Why membership cannot be decided (an unparseable member); null if it can. */
   readonly unknown: string | null;
   readonly lookup: Lookup;
 }
-
-const cache = new WeakMap<IpSet, CompiledSet>();
 
 const DIMENSION: Readonly<Record<IpSet["type"], number>> = {
   "hash:net": 1, "hash:ip": 1, "hash:ip,port": 2, "hash:net,port": 2, "hash:ip,port,ip": 3, "bitmap:port": 1,
@@ -132,7 +131,7 @@ function compileBitmapPort(set: IpSet): CompiledSet {
   return { dimension: 1, inet6: false, unknown: null, lookup };
 }
 
-function compileSet(set: IpSet): CompiledSet {
+export function compileSet(set: IpSet): CompiledSet {
   const opt = (name: string): string | undefined => {
     const i = set.options.indexOf(name);
     return i < 0 ? undefined : set.options[i + 1];
@@ -141,12 +140,6 @@ function compileSet(set: IpSet): CompiledSet {
   if (set.type === "bitmap:port") return compileBitmapPort(set);
   const netmask = opt("netmask");
   return compileNetLike(set, netmask !== undefined && /^\d+$/.test(netmask) ? Math.min(+netmask, 32) : 32);
-}
-
-function compiled(set: IpSet): CompiledSet {
-  let c = cache.get(set);
-  if (!c) cache.set(set, (c = compileSet(set)));
-  return c;
 }
 
 /** "src" | "dst,dst" | … → one boolean per dimension (true = source); null if malformed. */
@@ -159,16 +152,15 @@ export function parseSetFlags(flags: string): boolean[] | null {
   return out.length >= 1 && out.length <= 6 ? out : null;
 }
 
-/** Membership of an IPv4 packet; null when it cannot be decided (the reason is `setUnknown`). */
-export function setTest(set: IpSet, dirs: readonly boolean[], v: SetKeyView): boolean | null {
-  const c = compiled(set);
+/** Membership of an IPv4 packet in a compiled set; null when it cannot be decided (the reason is `setUnknown`). */
+export function setTest(c: CompiledSet, dirs: readonly boolean[], v: SetKeyView): boolean | null {
   if (dirs.length < c.dimension || c.inet6) return false;
   return c.unknown !== null ? null : c.lookup(v, dirs);
 }
 
 /** Why `setTest` returned null for this set (member or packet field not modelled). */
-export function setUnknown(set: IpSet): string {
-  return compiled(set).unknown ?? `ipset ${set.name} (${set.type}): ICMP packet without icmpType`;
+export function setUnknown(set: IpSet, c: CompiledSet): string {
+  return c.unknown ?? `ipset ${set.name} (${set.type}): ICMP packet without icmpType`;
 }
 
 export function packetKeyView(p: Packet): SetKeyView | null {
@@ -183,14 +175,16 @@ export function packetKeyView(p: Packet): SetKeyView | null {
 /**
  * Would `-m set --match-set <set> <flags>` match this packet? Throws when the
  * answer is not knowable (IPv6 packet, unparseable member, ICMP packet without
- * a type for a port set): a wrong boolean would be a silent guess.
+ * a type for a port set): a wrong boolean would be a silent guess. One
+ * question: the set is compiled for it and not kept.
  */
 export function ipsetContains(set: IpSet, flags: string, packet: Packet): boolean {
   const dirs = parseSetFlags(flags);
   if (dirs === null) throw new Error(`ipsetContains: bad flags '${flags}'; expected src|dst[,src|dst…]`);
   const view = packetKeyView(packet);
   if (view === null) throw new Error(`ipsetContains: packet ${packet.src} → ${packet.dst} (${packet.protocol}) is not an IPv4 packet the simulator models`);
-  const r = setTest(set, dirs, view);
-  if (r === null) throw new Error(`ipsetContains: ${setUnknown(set)}`);
+  const c = compileSet(set);
+  const r = setTest(c, dirs, view);
+  if (r === null) throw new Error(`ipsetContains: ${setUnknown(set, c)}`);
   return r;
 }

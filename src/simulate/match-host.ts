@@ -4,7 +4,7 @@
 // (`--limit-iface-out` changes what `--src-type` means).
 import type { RuleOption } from "../rules/types.js";
 import type { Test, Walk } from "./state.js";
-import { decide, formatIpv4, localSet } from "./state.js";
+import { decide, formatIpv4 } from "./state.js";
 import { ipv4, isLoopback, isMulticast } from "./ip.js";
 import { parseSetFlags, setTest, setUnknown } from "./ipset.js";
 
@@ -37,8 +37,9 @@ function setModule(options: readonly RuleOption[]): Test | string {
         w.unknown = `ipset '${name}' is not in HostContext.ipsets`;
         return false;
       }
-      const r = setTest(set, dirs, w);
-      if (r === null) w.unknown = setUnknown(set);
+      const c = w.tables.set(set);
+      const r = setTest(c, dirs, w);
+      if (r === null) w.unknown = setUnknown(set, c);
       return r === true ? !neg : r === false ? neg : false;
     });
   }
@@ -67,7 +68,7 @@ function addrType(w: Walk, addr: number, dev: string | null): string {
     if (dev === "lo" && isLoopback(addr)) return "LOCAL";
     return perIface.get(dev)?.has(formatIpv4(addr)) ? "LOCAL" : "UNICAST";
   }
-  return isLoopback(addr) || localSet(w.host).has(addr) ? "LOCAL" : "UNICAST";
+  return isLoopback(addr) || w.tables.local(w.host).has(addr) ? "LOCAL" : "UNICAST";
 }
 
 function addrtypeModule(options: readonly RuleOption[]): Test | string {
@@ -111,7 +112,7 @@ function rpfilterModule(options: readonly RuleOption[]): Test | string {
   const acceptLocal = o.has("accept-local");
   return (w) => {
     if (w.inIface === "lo") return !invert;
-    const local = isLoopback(w.src) || localSet(w.host).has(w.src);
+    const local = isLoopback(w.src) || w.tables.local(w.host).has(w.src);
     const ok = local ? acceptLocal : w.host.rpfilterOk(formatIpv4(w.src), w.inIface);
     return ok !== invert;
   };

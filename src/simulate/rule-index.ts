@@ -1,7 +1,7 @@
 // A RuleSet precompiled for the simulator: per table, chain name → chain with
-// each rule's tests (sim-match.ts) and effect (sim-target.ts). Compiled once
-// per RuleSet and cached in a WeakMap, since verify walks the same RuleSet
-// 10^4–10^5 times; nothing here depends on the packet or the host.
+// each rule's tests (match.ts) and effect (target.ts). Nothing here depends on
+// the packet or the host, so a simulator (index.ts createSimulator) compiles
+// each RuleSet it meets once: verify walks the same RuleSet 10^4–10^5 times.
 import type { Rule, RuleSet, TableName } from "../rules/types.js";
 import type { Test } from "./state.js";
 import { compileTests } from "./match.js";
@@ -30,8 +30,6 @@ export interface SimIndex {
   readonly tables: ReadonlyMap<TableName, CompiledTable>;
 }
 
-const cache = new WeakMap<RuleSet, SimIndex>();
-
 function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains"]): CompiledTable {
   const names = new Set(chains.map((c) => c.name));
   const out = new Map<string, CompiledChain>();
@@ -47,11 +45,6 @@ function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains
   return out;
 }
 
-export function simIndex(rs: RuleSet): SimIndex {
-  let ix = cache.get(rs);
-  if (!ix) {
-    ix = { tables: new Map(rs.tables.map((t) => [t.name, compileTable(t.name, t.chains)])) };
-    cache.set(rs, ix);
-  }
-  return ix;
+export function compileIndex(rs: RuleSet): SimIndex {
+  return { tables: new Map(rs.tables.map((t) => [t.name, compileTable(t.name, t.chains)])) };
 }

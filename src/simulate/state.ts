@@ -1,11 +1,24 @@
-// The simulator's mutable per-walk state, shared by the walker (simulate.ts),
-// the match compilers (sim-match*.ts) and the target compiler (sim-target.ts).
+// The simulator's mutable per-walk state, shared by the walker (index.ts),
+// the match compilers (match*.ts) and the target compiler (target.ts).
 // Matches and targets are precompiled into closures over this state; a
 // closure signals what it cannot model by setting `unknown`, and a
 // probabilistic match asks for a branch through `decide`.
+import type { IpSet } from "../rules/ipset.js";
 import type { CtState, HostContext, TraceStep } from "./types.js";
-import type { SetKeyView } from "./ipset.js";
+import type { CompiledSet, SetKeyView } from "./ipset.js";
 import { ipv4 } from "./ip.js";
+
+/**
+ * What a walk looks up in the tables of the simulator that runs it
+ * (index.ts createSimulator): host facts and ipsets, compiled once per
+ * simulator, since the same host and sets serve thousands of walks.
+ */
+export interface SimTables {
+  /** The host's local addresses, numeric (localAddressSet). */
+  local(host: HostContext): ReadonlySet<number>;
+  /** An ipset compiled for lookups (ipset.ts compileSet). */
+  set(set: IpSet): CompiledSet;
+}
 
 export interface Walk extends SetKeyView {
   src: number;
@@ -25,6 +38,7 @@ export interface Walk extends SetKeyView {
   inIface: string;
   outIface: string;
   readonly host: HostContext;
+  readonly tables: SimTables;
   readonly trace: TraceStep[];
   probability: number;
   /** Branch decisions to replay, in the order branching matches are met; see simulate.ts `explore`. */
@@ -66,16 +80,9 @@ export function unknownTest(what: string): Test {
   };
 }
 
-/** Numeric local addresses of a host (plus the implied 127.0.0.0/8), cached per HostContext. */
-const localCache = new WeakMap<HostContext, ReadonlySet<number>>();
-
-export function localSet(host: HostContext): ReadonlySet<number> {
-  let s = localCache.get(host);
-  if (!s) {
-    s = new Set([...host.localAddresses].map(ipv4).filter((n): n is number => n !== null));
-    localCache.set(host, s);
-  }
-  return s;
+/** Numeric local addresses of a host (127.0.0.0/8, implied, is tested apart: ip.ts isLoopback). */
+export function localAddressSet(host: HostContext): ReadonlySet<number> {
+  return new Set([...host.localAddresses].map(ipv4).filter((n): n is number => n !== null));
 }
 
 /** Dotted quad of an unsigned 32-bit address. */

@@ -18,7 +18,7 @@ import { isPolicyChain } from "../backends/calico/names.js";
 import type { Model } from "../ir/policy.js";
 import type { CtState, HookPath, HostContext, Packet, SimOutcome, TraceStep } from "../simulate/types.js";
 import type { RuleSet } from "../rules/types.js";
-import { evaluate, type Flow, type Verdict } from "../semantics/index.js";
+import type { Evaluator, Flow, Verdict } from "../semantics/index.js";
 import { invariantProbes, type InvariantProbe } from "./invariants.js";
 import { hopsFor, type Fate, type Hop, type Routed } from "./routing.js";
 import { hostContext, probePacket, replyPacket, type NodeRules, type Topology } from "./topology.js";
@@ -92,10 +92,8 @@ export interface Checker {
 
 type RunHop = (hop: Hop, packet: Packet) => HopResult;
 
-/** Route walks per flow, shared by every checker of one topology (planning and checking ask for the same flows). */
-const routeMemo = new WeakMap<Topology, WeakMap<Flow, Routed | null>>();
-
-export function makeChecker(model: Model, topology: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate): Checker {
+/** A checker of `rules` over `topology`, judging flows with `evaluator`'s model. */
+export function makeChecker(evaluator: Evaluator, topology: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate): Checker {
   const hosts = new Map<string, HostContext>();
   for (const [name, r] of rules) {
     const info = topology.nodes.get(name);
@@ -110,8 +108,8 @@ export function makeChecker(model: Model, topology: Topology, rules: ReadonlyMap
     }
     return { node: hop.node, path: hop.path, route: hop.route, file: r.file, outcomes: simulate(r.ruleset, hop.path, packet, host) };
   };
-  const memo = routeMemo.get(topology) ?? new WeakMap<Flow, Routed | null>();
-  routeMemo.set(topology, memo);
+  // Route walks are kept on the topology: every checker of it (planning, then checking) asks for the same flows.
+  const memo = topology.routed;
   const routeOf = (flow: Flow): Routed | null => {
     if (!memo.has(flow)) memo.set(flow, hopsFor(topology, flow));
     return memo.get(flow) ?? null;
@@ -121,12 +119,12 @@ export function makeChecker(model: Model, topology: Topology, rules: ReadonlyMap
     return r && r.fate.kind !== "unknown" ? r.hops : null;
   };
   return {
-    model,
+    model: evaluator.model,
     topology,
     routeOf,
     hopsOf,
     nodesOf: (flow) => (routeOf(flow)?.hops ?? []).map((h) => h.node),
-    check: (flow) => checkFlow(model, topology, flow, routeOf(flow), runHop),
+    check: (flow) => checkFlow(evaluator, topology, flow, routeOf(flow), runHop),
     checkInvariant: (probe) => checkInvariant(probe, runHop),
   };
 }
@@ -171,8 +169,8 @@ const statusOf = (actual: boolean | null, expected: boolean): FlowStatus => (act
 const unknownRoute = (routed: Routed | null, what: string): string | null =>
   routed === null ? `the ${what} crosses no workload` : routed.fate.kind === "unknown" ? routed.fate.reason : null;
 
-function checkFlow(model: Model, topo: Topology, flow: Flow, routed: Routed | null, runHop: RunHop): FlowCheck {
-  const expected = evaluate(model, flow);
+function checkFlow(evaluator: Evaluator, topo: Topology, flow: Flow, routed: Routed | null, runHop: RunHop): FlowCheck {
+  const expected = evaluator.evaluate(flow);
   const why = unknownRoute(routed, "flow");
   if (routed === null || why !== null) {
     return { kind: "flow", flow, expected, actual: null, status: "unknown", hops: [], unknown: why, routeDrop: null, reply: null };

@@ -3,7 +3,7 @@
 import { DEFAULT_CALICO_OPTIONS } from "../backends/calico/index.js";
 import type { SourceMap } from "../diagnostics/sources.js";
 import type { Model } from "../ir/policy.js";
-import type { Flow } from "../semantics/index.js";
+import { createEvaluator, type Evaluator, type Flow } from "../semantics/index.js";
 import { makeChecker, verifyFlows, type Checker, type Simulate } from "./check.js";
 import { enumerateFlows } from "./flows.js";
 import { rulePorts } from "./rule-ports.js";
@@ -36,13 +36,26 @@ export type { ServiceProbe } from "./services.js";
 export { serviceText, serviceView } from "./service-report.js";
 export type { ServiceView } from "./service-report.js";
 
+/**
+ * One verify or explain run: the model, its reference evaluator, the
+ * simulator, and what the run builds once and shares between its checks
+ * (route tables, topologies); made by contextOf and dropped with the run.
+ */
 export interface VerifyContext {
   readonly model: Model;
   readonly sources: SourceMap;
   readonly simulate: Simulate;
+  /** The reference evaluator of `model` for this run. */
+  readonly evaluator: Evaluator;
   readonly interfacePrefix?: string;
   /** The routes compiled from the inputs, for nodes whose rules bring no route table of their own (and for planning). */
   readonly compiledRoutes: (node: string) => RouteTable;
+  /**
+   * The wiring with each node's routes: those its rules brought (files), else
+   * the compiled ones. One per rules map, so every check of the run shares it
+   * (the model and the rules are immutable).
+   */
+  readonly topology: (rules: ReadonlyMap<string, NodeRules>) => Topology;
 }
 
 /** A compile's model and sources, and a way to get any node's compiled routes (pipeline.ts CompileResult is one). */
@@ -52,7 +65,10 @@ export interface CompiledSnapshot {
   routes(node: string): { readonly routes: readonly RouteCommand[]; readonly fdb: readonly FdbEntry[] };
 }
 
-/** The context verify and explain run in: compiled routes on demand, once per node. */
+/** No rules yet: flows are planned over the compiled routes. */
+const PLANNING: ReadonlyMap<string, NodeRules> = new Map();
+
+/** The context verify and explain run in: compiled routes and topologies on demand, once each. */
 export function contextOf(res: CompiledSnapshot, simulate: Simulate): VerifyContext {
   const tables = new Map<string, RouteTable>();
   const compiledRoutes = (node: string): RouteTable => {
@@ -63,11 +79,21 @@ export function contextOf(res: CompiledSnapshot, simulate: Simulate): VerifyCont
     }
     return t;
   };
-  return { model: res.model, sources: res.sources, simulate, compiledRoutes };
+  const topologies = new WeakMap<ReadonlyMap<string, NodeRules>, Topology>();
+  const topology = (rules: ReadonlyMap<string, NodeRules>): Topology => {
+    let topo = topologies.get(rules);
+    if (!topo) {
+      const routes = new Map(res.model.cluster.nodes.map((n) => [n.name, rules.get(n.name)?.routes ?? compiledRoutes(n.name)] as const));
+      // Rules that bring the compiled route tables themselves route as planning did: share its topology and its memo.
+      const compiled = [...routes].every(([n, t]) => t === compiledRoutes(n));
+      topo = compiled && rules !== PLANNING ? topology(PLANNING) : buildTopology(res.model, ctx.interfacePrefix ?? DEFAULT_CALICO_OPTIONS.interfacePrefix, routes);
+      topologies.set(rules, topo);
+    }
+    return topo;
+  };
+  const ctx: VerifyContext = { model: res.model, sources: res.sources, simulate, evaluator: createEvaluator(res.model), compiledRoutes, topology };
+  return ctx;
 }
-
-/** No rules yet: flows are planned over the compiled routes. */
-const PLANNING: ReadonlyMap<string, NodeRules> = new Map();
 
 /**
  * The flows verify checks and the nodes they cross; `onlyNodes` keeps flows
@@ -84,26 +110,8 @@ export function plannedFlows(
   return { flows, nodes: [...nodes].sort() };
 }
 
-/** Topologies per run and rules: every check of one run shares one (the model and the rules are immutable). */
-const topologies = new WeakMap<VerifyContext, WeakMap<ReadonlyMap<string, NodeRules>, Topology>>();
-
-/** The wiring with each node's routes: those its rules brought (files), else the compiled ones. */
-export function topologyOf(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>): Topology {
-  const byRules = topologies.get(ctx) ?? new WeakMap<ReadonlyMap<string, NodeRules>, Topology>();
-  topologies.set(ctx, byRules);
-  let topo = byRules.get(rules);
-  if (!topo) {
-    const tables = new Map(ctx.model.cluster.nodes.map((n) => [n.name, rules.get(n.name)?.routes ?? ctx.compiledRoutes(n.name)] as const));
-    // Rules that bring the compiled route tables themselves route as planning did: share its topology and its memo.
-    const compiled = [...tables].every(([n, t]) => t === ctx.compiledRoutes(n));
-    topo = compiled && rules !== PLANNING ? topologyOf(ctx, PLANNING) : buildTopology(ctx.model, ctx.interfacePrefix ?? DEFAULT_CALICO_OPTIONS.interfacePrefix, tables);
-    byRules.set(rules, topo);
-  }
-  return topo;
-}
-
 export function checkerFor(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>): Checker {
-  return makeChecker(ctx.model, topologyOf(ctx, rules), rules, ctx.simulate);
+  return makeChecker(ctx.evaluator, ctx.topology(rules), rules, ctx.simulate);
 }
 
 /**
@@ -113,7 +121,7 @@ export function checkerFor(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRu
 export function verifyReport(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, flows: readonly Flow[], onFlow?: () => void): VerifyReportData {
   const summary = verifyFlows(checkerFor(ctx, rules), flows, null, onFlow);
   // Service probes (kube-proxy DNAT to each backend, services-check.ts) start on nodes whose rules were loaded.
-  const services = serviceChecks(ctx.model, topologyOf(ctx, rules), rules, ctx.simulate);
+  const services = serviceChecks(ctx.evaluator, ctx.topology(rules), rules, ctx.simulate);
   const failures: (CheckView | ServiceView)[] = [
     ...summary.failures.map((c) => checkView(ctx.model, ctx.sources, c)),
     ...services.filter((c) => c.status !== "ok").map(serviceView),

@@ -51,7 +51,7 @@ export function policyLines(v: { readonly policy: PolicySideView }): string[] {
 }
 
 /** Steps that end a walk; shown even in the short trace. */
-const TERMINAL = new Set(["accept", "drop", "reject", "unknown"]);
+const TERMINAL: ReadonlySet<string> = new Set(["accept", "drop", "reject", "unknown"]);
 
 /**
  * One hop's outcomes. The short form (verify's mismatch list) keeps the

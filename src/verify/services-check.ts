@@ -17,11 +17,10 @@
 // MASQUERADE (KUBE-MARK-MASQ, then KUBE-POSTROUTING) rewrites the source to
 // the outgoing interface's address; the next node sees that, so the backend's
 // ingress is judged against it, the source pod's egress against the pod.
-import type { Model } from "../ir/policy.js";
 import type { Endpoint } from "../ir/service.js";
 import { chain as kubeChain } from "../backends/kubeproxy/names.js";
 import type { HookPath, HostContext, Packet, SimOutcome } from "../simulate/types.js";
-import { directionVerdict, endpointAt, type Flow } from "../semantics/index.js";
+import type { Evaluator, Flow } from "../semantics/index.js";
 import type { FlowStatus, HopResult, Simulate } from "./check.js";
 import { serviceProbes, type ServiceProbe } from "./services.js";
 import { routeOut } from "./routing.js";
@@ -61,7 +60,7 @@ const PROTO: Readonly<Record<string, string>> = { TCP: "tcp", UDP: "udp", SCTP: 
 const epText = (e: { readonly ip: string; readonly port: number }): string => `${e.ip}:${e.port}`;
 
 interface Env {
-  readonly model: Model;
+  readonly evaluator: Evaluator;
   readonly topo: Topology;
   readonly rules: ReadonlyMap<string, NodeRules>;
   readonly simulate: Simulate;
@@ -100,21 +99,21 @@ function masqueraded(env: Env, node: string, out: string, packet: Packet): strin
 
 /** Policy verdict for a translated branch: egress of the original source, ingress from what the backend's node sees. */
 function policyVerdict(env: Env, p: ServiceProbe, backend: Endpoint, seenSrc: string): boolean | null {
-  const dst = endpointAt(env.model, backend.ip);
+  const dst = env.evaluator.endpointAt(backend.ip);
   if (dst.kind !== "pod") return null;
   // Hairpin (a pod reaching itself through its service): p → p is implementation-defined (netpol-semantics §7,
   // kubernetes#95879) and Felix judges it as ordinary pod traffic, so only the backend set is checked.
   if (p.src.kind === "pod" && p.src.pod === dst.pod) return null;
   const egress: Flow = { src: p.src, dst, protocol: p.protocol, port: backend.port };
-  const seen = seenSrc === p.srcIp ? p.src : endpointAt(env.model, seenSrc);
+  const seen = seenSrc === p.srcIp ? p.src : env.evaluator.endpointAt(seenSrc);
   const ingress: Flow = { ...egress, src: seen };
-  return directionVerdict(env.model, egress, "egress").allowed && directionVerdict(env.model, ingress, "ingress").allowed;
+  return env.evaluator.directionVerdict(egress, "egress").allowed && env.evaluator.directionVerdict(ingress, "ingress").allowed;
 }
 
 /** Pass 2 for one translated destination: the rerouted first hop, then the backend's node. */
 function translatedBranch(env: Env, p: ServiceProbe, host: HostContext | undefined, target: Endpoint, probability: number): ServiceBranch {
   const backend = epText(target);
-  const dst = endpointAt(env.model, target.ip);
+  const dst = env.evaluator.endpointAt(target.ip);
   const place = dst.kind === "pod" ? env.topo.pods.get(podKey(dst.pod.namespace, dst.pod.name)) : undefined;
   const src = env.topo.nodes.get(p.from.node);
   const out = src ? routeOut(env.topo, p.from.node, target.ip) : null;
@@ -183,7 +182,7 @@ export function checkServiceProbe(env: Env, p: ServiceProbe): ServiceCheck {
  */
 function noneVerdict(env: Env, p: ServiceProbe): "REJECT" | "DROP" {
   const flow: Flow = { src: p.src, dst: { kind: "ip", ip: p.vip }, protocol: p.protocol, port: p.vport };
-  return p.src.kind === "pod" && !directionVerdict(env.model, flow, "egress").allowed ? "DROP" : p.none;
+  return p.src.kind === "pod" && !env.evaluator.directionVerdict(flow, "egress").allowed ? "DROP" : p.none;
 }
 
 const pct = (x: number): string => x.toFixed(10).replace(/0+$/, "").replace(/\.$/, "");
@@ -219,14 +218,14 @@ function judge(p: ServiceProbe, branches: readonly ServiceBranch[], none: "REJEC
 }
 
 /** Every service probe of the model starting on a node with rules, walked; empty when the snapshot has no Services. */
-export function serviceChecks(model: Model, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate): ServiceCheck[] {
+export function serviceChecks(evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate): ServiceCheck[] {
   const hosts = new Map<string, HostContext>();
   for (const [name, r] of rules) {
     const info = topo.nodes.get(name);
     // A client with no history: `recent --rcheck` finds nothing (affinity probes pin their own entry).
     if (info) hosts.set(name, { ...hostContext(info, r), recent: () => false });
   }
-  const env: Env = { model, topo, rules, simulate, hosts };
+  const env: Env = { evaluator, topo, rules, simulate, hosts };
   // Probes start only on nodes whose rules were loaded (`verify --node` with --rules loads the nodes flows cross).
-  return serviceProbes(model, topo).filter((p) => rules.has(p.from.node)).map((p) => checkServiceProbe(env, p));
+  return serviceProbes(evaluator.model, topo).filter((p) => rules.has(p.from.node)).map((p) => checkServiceProbe(env, p));
 }

@@ -74,10 +74,10 @@ function expectation(port: ServicePort, local: boolean, node: string): { expecte
 
 const ipv4Of = (svc: Service): string[] => (svc.clusterIPs.kind === "ips" ? svc.clusterIPs.ips.filter((ip) => !ip.includes(":")) : []);
 
-/** The endpoint pods of the model by IPv4 address. */
-function podsByIp(model: Model): Map<string, Pod> {
+/** The endpoint pods by IPv4 address. */
+function podsByIp(endpoints: readonly Pod[]): Map<string, Pod> {
   const m = new Map<string, Pod>();
-  for (const p of endpointsOf(model)) {
+  for (const p of endpoints) {
     const ip = podIPv4(p);
     if (ip && !m.has(ip)) m.set(ip, p);
   }
@@ -89,19 +89,20 @@ function podsByIp(model: Model): Map<string, Pod> {
  * hairpin case); without any, the first endpoint pod of the cluster, so a
  * service without endpoints is still probed from a pod.
  */
-function sourcePods(model: Model, byIp: ReadonlyMap<string, Pod>, port: ServicePort): Pod[] {
+function sourcePods(endpoints: readonly Pod[], byIp: ReadonlyMap<string, Pod>, port: ServicePort): Pod[] {
   const own = port.endpoints.flatMap((e) => byIp.get(e.ip) ?? []);
   // Sorted for determinism: endpoints are sorted by "ip:port", pods keep that order; duplicates dropped.
   const unique = [...new Map(own.map((p) => [podKey(p.namespace, p.name), p])).values()];
   if (unique.length) return unique;
-  const first = endpointsOf(model)[0];
+  const first = endpoints[0];
   return first ? [first] : [];
 }
 
 /** Every service probe of the model, in (service, port, entry, source) order; none without Services. */
 export function serviceProbes(model: Model, topo: Topology): ServiceProbe[] {
   const services = model.cluster.services?.services ?? [];
-  const byIp = podsByIp(model);
+  const endpoints = endpointsOf(model);
+  const byIp = podsByIp(endpoints);
   const out: ServiceProbe[] = [];
   for (const service of services) {
     for (const port of service.ports) {
@@ -109,7 +110,7 @@ export function serviceProbes(model: Model, topo: Topology): ServiceProbe[] {
       const base = { service, port, spn, vport: port.port, protocol: port.protocol, pinned: null };
       const localIn = service.internalTrafficPolicy === "Local";
       for (const vip of ipv4Of(service)) {
-        for (const pod of sourcePods(model, byIp, port)) {
+        for (const pod of sourcePods(endpoints, byIp, port)) {
           const place = topo.pods.get(podKey(pod.namespace, pod.name));
           const ip = podIPv4(pod);
           if (!place || !ip) continue;

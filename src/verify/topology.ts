@@ -18,7 +18,7 @@ import type { RuleSet } from "../rules/types.js";
 import type { Flow, FlowEndpoint } from "../semantics/index.js";
 import { cidrContains, parseCidr, type Cidr } from "../semantics/ip.js";
 import { writeRouteCommand } from "../rules/routes.js";
-import type { RouteRef } from "./routing.js";
+import type { RouteRef, Routed } from "./routing.js";
 
 /** The host interface; the snapshot does not name it, and Felix does not care (felix-format §9). */
 export const HOST_IFACE = "eth0";
@@ -92,6 +92,12 @@ export interface Topology {
   readonly nodeByIp: ReadonlyMap<string, string>;
   /** Blocks whose owner netpolc inferred (calico-routes §5.2): routes inside them rest on a guess. */
   readonly inferredBlocks: readonly Cidr[];
+  /**
+   * Each flow's route walk (check.ts routeOf), filled as checks ask: the
+   * checkers of one run (planning, then checking) share the topology and ask
+   * for the same flows. Like NodeInfo.steps, it lives as long as the topology.
+   */
+  readonly routed: WeakMap<Flow, Routed | null>;
 }
 
 export const podKey = (ns: string, name: string): string => `${ns}/${name}`;
@@ -152,7 +158,7 @@ export function buildTopology(model: Model, interfacePrefix: string, tables: Rea
     for (const a of new Set([...info.localAddresses, ...hostAddresses(cluster, n)])) if (!hosts.has(a)) hosts.set(a, { kind: "host", node: n.name });
     if (n.ip && !nodeByIp.has(n.ip)) nodeByIp.set(n.ip, n.name);
   }
-  return { model, nodes, pods, hosts, nodeByIp, inferredBlocks };
+  return { model, nodes, pods, hosts, nodeByIp, inferredBlocks, routed: new WeakMap() };
 }
 
 /** Where a flow endpoint sits; null: outside the cluster. */

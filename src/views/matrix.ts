@@ -11,7 +11,7 @@
 import { isEndpoint, type Pod, type Protocol } from "../ir/cluster.js";
 import type { Model, NetworkPolicy } from "../ir/policy.js";
 import type { SourceMap } from "../diagnostics/sources.js";
-import { evaluate, resolveNamedPort, type DirectionVerdict, type Flow } from "../semantics/index.js";
+import { createEvaluator, resolveNamedPort, type DirectionVerdict, type Evaluator, type Flow } from "../semantics/index.js";
 import { comparePods } from "../semantics/model-index.js";
 import { byteCompare } from "../rules/writer.js";
 import { planPorts } from "../verify/flows.js";
@@ -105,6 +105,14 @@ export interface MatrixSide {
   readonly sources: SourceMap;
 }
 
+/** A side being drawn: its sources, and one evaluator for all its cells. */
+interface Judged {
+  readonly evaluator: Evaluator;
+  readonly sources: SourceMap;
+}
+
+const judged = (side: MatrixSide): Judged => ({ evaluator: createEvaluator(side.model), sources: side.sources });
+
 const policyAt = (s: SourceMap, p: NetworkPolicy): string => {
   const at = position(s, p.span);
   return `${p.namespace}/${p.name}${at ? ` (${at})` : ""}`;
@@ -136,11 +144,11 @@ interface PodVerdict {
   readonly why: readonly string[];
 }
 
-function podVerdict(side: MatrixSide, src: Pod, dst: Pod, c: PortCase): PodVerdict | null {
+function podVerdict(side: Judged, src: Pod, dst: Pod, c: PortCase): PodVerdict | null {
   const port = portOn(dst, c);
   if (port === null) return null;
   const flow: Flow = { src: { kind: "pod", pod: src }, dst: { kind: "pod", pod: dst }, protocol: c.protocol, port };
-  const v = evaluate(side.model, flow);
+  const v = side.evaluator.evaluate(flow);
   // A denied flow is explained by the side(s) that denied it; an allowed one by both.
   const dirs = (["egress", "ingress"] as const).filter((d) => v.allowed || !v[d].allowed);
   return { allowed: v.allowed, why: dirs.flatMap((d) => directionWhy(side.sources, d, v[d])) };
@@ -178,7 +186,7 @@ function parties(model: Model, by: MatrixBy): Party[] {
 /** Cyclonus caps nothing; a namespace cell over many pods keeps its first lines and says how many more there are. */
 const MAX_WHY = 12;
 
-function cellOf(side: MatrixSide, srcs: readonly Pod[], dsts: readonly Pod[], c: PortCase): Cell {
+function cellOf(side: Judged, srcs: readonly Pod[], dsts: readonly Pod[], c: PortCase): Cell {
   let allowed = 0;
   let denied = 0;
   const why = new Set<string>();
@@ -208,16 +216,17 @@ export function buildMatrix(side: MatrixSide, by: MatrixBy, ports?: readonly Por
   const now = groups(side.model, by);
   const before = old ? groups(old.model, by) : null;
   const keys = [...now.keys()];
+  const [judgeNow, judgeOld] = [judged(side), old ? judged(old) : null];
   const tables = cases.map((c): MatrixTable => ({
     port: c,
     label: portLabel(c),
     cells: keys.map((sk) =>
       keys.map((dk) => {
-        const cell = cellOf(side, now.get(sk)!, now.get(dk)!, c);
-        if (!before || !old) return cell;
+        const cell = cellOf(judgeNow, now.get(sk)!, now.get(dk)!, c);
+        if (!before || !judgeOld) return cell;
         const [os, od] = [before.get(sk), before.get(dk)];
         if (!os || !od) return { ...cell, was: "absent" };
-        const prev = cellOf(old, os, od, c);
+        const prev = cellOf(judgeOld, os, od, c);
         return { ...cell, was: prev.state, wasCounts: { allowed: prev.allowed, denied: prev.denied } };
       }),
     ),

@@ -10,7 +10,7 @@ import type { Pod } from "../../src/ir/cluster.js";
 import type { Model } from "../../src/ir/policy.js";
 import { PASS_NAMES } from "../../src/backends/index.js";
 import { DEFAULT_COMPILE_OPTIONS, compile, emitText, type CompileOptions } from "../../src/pipeline.js";
-import { evaluate } from "../../src/semantics/evaluate.js";
+import { createEvaluator } from "../../src/semantics/evaluate.js";
 import type { FlowEndpoint, Verdict } from "../../src/semantics/types.js";
 import type { NodeRules } from "./dataplane.js";
 import type { Endpoint, ProbeFlow } from "./flows.js";
@@ -114,8 +114,9 @@ function compileFresh(files: readonly SnapshotFile[], scenario: ScenarioFile, le
     if (!pod) throw new Error(`pod ${e.pod.namespace}/${e.pod.name} is not in the model`);
     return { kind: "pod", pod };
   };
+  const evaluator = createEvaluator(model);
   const verdict = (f: ProbeFlow): Verdict =>
-    evaluate(model, {
+    evaluator.evaluate({
       src: endpointOf(f.src),
       dst: endpointOf(f.dst),
       protocol: f.protocol,

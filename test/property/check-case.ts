@@ -5,7 +5,7 @@
 import { renderAll } from "../../src/diagnostics/render.js";
 import type { InputFile } from "../../src/frontend/index.js";
 import { compile, DEFAULT_COMPILE_OPTIONS, type CompileOptions, type CompileResult } from "../../src/pipeline.js";
-import { simulatePath } from "../../src/simulate/index.js";
+import { createSimulator } from "../../src/simulate/index.js";
 import { contextOf, plannedFlows, rulesFromOutput, verifyReport, verifyText, type NodeRules, type VerifyContext, type VerifyReportData } from "../../src/verify/index.js";
 
 export type CompiledOk = CompileResult & { readonly model: NonNullable<CompileResult["model"]> };
@@ -33,7 +33,7 @@ export function verifyCompiled(res: CompiledOk): Verified {
     if (!r.rules) throw new Error(`compiled rules of ${out.node} do not re-parse: ${r.diagnostics[0]?.message ?? "?"}`);
     rules.set(out.node, r.rules);
   }
-  const ctx: VerifyContext = contextOf(res, simulatePath);
+  const ctx: VerifyContext = contextOf(res, createSimulator().simulatePath);
   // With the rules, verify also probes every port they mention (not only the policies' ports).
   const { flows } = plannedFlows(ctx, [], rules);
   return { report: verifyReport(ctx, rules, flows), ctx, rules };

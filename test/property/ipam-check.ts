@@ -9,7 +9,7 @@ import { runVerify } from "../../src/cli/verify.js";
 import { VERIFY_FLAGS } from "../../src/cli/flags.js";
 import { DEFAULT_CALICO_OPTIONS } from "../../src/backends/calico/index.js";
 import { DEFAULT_COMPILE_OPTIONS, outputFiles, type CompileOptions } from "../../src/pipeline.js";
-import { simulatePath } from "../../src/simulate/index.js";
+import { createSimulator } from "../../src/simulate/index.js";
 import type { VerifyReportData } from "../../src/verify/index.js";
 import { compileOk, type CompiledOk } from "./check-case.js";
 import { ipamCaseFiles, type IpamCase } from "./ipam-arb.js";
@@ -78,7 +78,7 @@ const RULES_DIR = "/rules";
 export function verifyRulesDir(c: IpamCase, programmer: Programmer, files: ReadonlyMap<string, string>): VerifyReportData {
   const args = parseArgs(["--rules", RULES_DIR, "--format", "json", "--route-programmer", programmer], VERIFY_FLAGS);
   const readFile = (path: string): string | null => (path.startsWith(`${RULES_DIR}/`) ? (files.get(path.slice(RULES_DIR.length + 1)) ?? null) : null);
-  const r = runVerify(ipamCaseFiles(c), args, simulatePath, readFile);
+  const r = runVerify(ipamCaseFiles(c), args, createSimulator().simulatePath, readFile);
   if (r.exitCode > 1 || !r.stdout) throw new Error(`verify --rules failed to run (exit ${r.exitCode}): ${r.stderr}`);
   return JSON.parse(r.stdout) as VerifyReportData;
 }

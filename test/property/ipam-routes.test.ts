@@ -36,8 +36,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { outputFiles } from "../../src/pipeline.js";
-import { simulatePath } from "../../src/simulate/index.js";
-import { evaluate } from "../../src/semantics/index.js";
+import { createSimulator } from "../../src/simulate/index.js";
 import { contextOf, flowName, plannedFlows, rulesFromOutput, verifyText, type NodeRules } from "../../src/verify/index.js";
 import { compileOk, verifyCompiled } from "./check-case.js";
 import { assertIpam, compileCase, deletableLines, optionsFor, tablesOf, verifyRulesDir, withoutLine } from "./ipam-check.js";
@@ -129,8 +128,9 @@ function expectMutationCaught(c: IpamCase, programmer: Programmer, pick: number)
 
   // The flows verify probes (the tampered files change no rule, so no port, and plan over the compiled routes).
   const rules = new Map<string, NodeRules>(res.outputs.map((o) => [o.node, rulesFromOutput(o).rules!] as const));
-  const { flows } = plannedFlows(contextOf(res, simulatePath), [], rules);
-  const allowed = flows.filter((f) => evaluate(res.model, f).allowed);
+  const ctx = contextOf(res, createSimulator().simulatePath);
+  const { flows } = plannedFlows(ctx, [], rules);
+  const allowed = flows.filter((f) => ctx.evaluator.evaluate(f).allowed);
   const before = networkOf(c, tablesOf(c, files));
   const after = networkOf(c, tablesOf(c, tampered));
   const used = allowed.filter((f) => delivery(before, f).used.includes(ref));

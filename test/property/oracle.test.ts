@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, it } from "vitest";
 import type { Pod } from "../../src/ir/cluster.js";
-import { evaluate, type FlowEndpoint } from "../../src/semantics/index.js";
+import { createEvaluator, type FlowEndpoint } from "../../src/semantics/index.js";
 import { caseArb, caseFiles, type GeneratedCase } from "./arbitraries.js";
 import { compileOk } from "./check-case.js";
 import type { Protocol } from "./cluster-arb.js";
@@ -38,9 +38,10 @@ describe("random cases: evaluator == independent oracle", () => {
       const pods = new Map<string, Pod>(model.cluster.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
       const ir = (e: OracleEndpoint): FlowEndpoint => (e.kind === "ip" ? e : { kind: "pod", pod: pods.get(name(e))! });
       const wrong: string[] = [];
+      const evaluator = createEvaluator(model);
       for (const f of flowsOf(c)) {
         const expected = oracleAllows(c.cluster, c.policies, f);
-        const v = evaluate(model, { src: ir(f.src), dst: ir(f.dst), protocol: f.protocol, port: f.port });
+        const v = evaluator.evaluate({ src: ir(f.src), dst: ir(f.dst), protocol: f.protocol, port: f.port });
         if (v.allowed !== expected) {
           wrong.push(`${name(f.src)} -> ${name(f.dst)} ${f.protocol}/${f.port}: oracle ${expected}, evaluator ${v.allowed} (egress ${v.egress.reason}, ingress ${v.ingress.reason})`);
         }

@@ -8,7 +8,7 @@ import { compile, DEFAULT_COMPILE_OPTIONS } from "../../src/pipeline.js";
 import type { NodeOutput } from "../../src/backends/types.js";
 import { workloadInterfaceName } from "../../src/backends/calico/names.js";
 import type { Model } from "../../src/ir/policy.js";
-import { simulatePath } from "../../src/simulate/index.js";
+import { createSimulator } from "../../src/simulate/index.js";
 import type { HostContext, Packet, SimOutcome, TraceStep } from "../../src/simulate/types.js";
 import { parseRuleSet } from "../../src/rules/parser.js";
 import { writeRuleSet } from "../../src/rules/writer.js";
@@ -62,6 +62,7 @@ function single(outcomes: SimOutcome[]): SimOutcome {
 }
 
 describe("golden F2 on node1", () => {
+  const { simulatePath } = createSimulator();
   const { model, outputs } = compiled(join(ROOT, "golden/f2-default-deny-and-allow-ordering"), ["node1"]);
   const out = outputs[0]!;
   const host: HostContext = { ...nodeHost(model, out), localAddresses: new Set(["10.0.0.11", "192.168.231.0"]) };
@@ -129,6 +130,7 @@ describe("bookinfo example", () => {
     expect(flows.length).toBeGreaterThan(50);
     const verdicts = new Map<string, number>();
     const rounds = Number(process.env.SIM_ROUNDS ?? 20);
+    const { simulatePath } = createSimulator();
     const t0 = performance.now();
     for (let r = 0; r < rounds; r++) {
       for (const [out, h, path, p] of flows) {

@@ -3,8 +3,13 @@
 import { expect } from "vitest";
 import { parseRuleSet } from "../../src/rules/parser.js";
 import type { IpSet } from "../../src/rules/ipset.js";
+import { createSimulator, type Simulator } from "../../src/simulate/index.js";
 import type { HostContext, Packet, SimOutcome } from "../../src/simulate/types.js";
 import type { RuleSet } from "../../src/rules/types.js";
+
+/** One walk on a simulator of its own: every call here is a run by itself, so no test depends on another. */
+export const simulatePath: Simulator["simulatePath"] = (...args) => createSimulator().simulatePath(...args);
+export const simulateChain: Simulator["simulateChain"] = (...args) => createSimulator().simulateChain(...args);
 
 export function rules(text: string): RuleSet {
   const r = parseRuleSet(text.replace(/^\s+/gm, ""));

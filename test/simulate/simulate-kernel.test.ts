@@ -8,7 +8,7 @@
 // ipset, unless NETPOLC_KERNEL_TESTS=required.
 import { spawn, spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { simulatePath } from "../../src/simulate/index.js";
+import { createSimulator } from "../../src/simulate/index.js";
 import { writeIpSets } from "../../src/rules/ipset.js";
 import type { IpSet } from "../../src/rules/ipset.js";
 import type { HostContext } from "../../src/simulate/types.js";
@@ -119,6 +119,7 @@ describe.skipIf(lacking.length > 0 && !required)("simulator vs kernel (iptables-
     const rs = rules(RULES);
     const host: HostContext = { localAddresses: new Set(DSTS), ipsets: new Map(SETS.map((s) => [s.name, s])), rpfilterOk: () => true };
     const probes: Array<[string, string, number]> = SRCS.flatMap((s) => DSTS.flatMap((t) => PORTS.map((p): [string, string, number] => [s, t, p])));
+    const { simulatePath } = createSimulator();
     const rx = await receiver();
     send(probes);
     await new Promise((r) => setTimeout(r, 300));

@@ -2,10 +2,10 @@
 // whose expected result follows from iptables-extensions(8) and the ipset
 // kernel code (longest prefix wins, nomatch excludes, dimensions must be named).
 import { describe, expect, it } from "vitest";
-import { ipsetContains, simulateChain, simulatePath } from "../../src/simulate/index.js";
+import { ipsetContains } from "../../src/simulate/index.js";
 import type { HostContext, Packet } from "../../src/simulate/types.js";
 import type { RuleSet } from "../../src/rules/types.js";
-import { hashNet, host, only, pkt, rules, steps } from "./simulate-helpers.js";
+import { hashNet, host, only, pkt, rules, simulateChain, simulatePath, steps } from "./simulate-helpers.js";
 
 /** The verdict of filter INPUT (ACCEPT policy) for a packet arriving on `inIface`. */
 function verdict(rs: RuleSet, p: Packet, h: HostContext = host(), inIface = "eth0"): string {

@@ -1,8 +1,7 @@
 // Simulator: chain control flow, targets, hook order and NAT, on hand-written
 // rulesets whose outcome follows from iptables(8) / ipt_do_table semantics.
 import { describe, expect, it } from "vitest";
-import { simulateChain, simulatePath } from "../../src/simulate/index.js";
-import { host, only, pkt, rules, steps } from "./simulate-helpers.js";
+import { host, only, pkt, rules, simulateChain, simulatePath, steps } from "./simulate-helpers.js";
 
 const FWD = { kind: "forward", inIface: "eth0", outIface: "eth1" } as const;
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gatherInputs } from "../../src/cli/inputs.js";
 import { enumerateFlows, externalAddresses, planPorts, portsFor } from "../../src/verify/flows.js";
-import { hopsFor, INVARIANTS, invariantProbes, topologyOf } from "../../src/verify/index.js";
+import { hopsFor, INVARIANTS, invariantProbes } from "../../src/verify/index.js";
 import { BOOKINFO, caseInputs, compileAll, GOLDEN } from "./helpers.js";
 
 describe("probe selection", () => {
@@ -38,7 +38,7 @@ describe("probe selection", () => {
 
 describe("hops", () => {
   const c = compileAll(gatherInputs([BOOKINFO], () => ""));
-  const topo = topologyOf(c.ctx, c.rules);
+  const topo = c.ctx.topology(c.rules);
   const pod = (prefix: string) => ({ kind: "pod" as const, pod: c.ctx.model.cluster.pods.find((p) => p.name.startsWith(prefix))! });
   const hops = (src: Parameters<typeof hopsFor>[1]["src"], dst: Parameters<typeof hopsFor>[1]["dst"]) =>
     hopsFor(topo, { src, dst, protocol: "TCP", port: 9080 })?.hops.map((h) => `${h.node} ${h.path.kind} ${"inIface" in h.path ? h.path.inIface : ""}>${"outIface" in h.path ? h.path.outIface : ""}`);
@@ -61,7 +61,7 @@ describe("hops", () => {
 describe("node traffic", () => {
   const c = compileAll(gatherInputs([BOOKINFO], () => ""));
   const model = c.ctx.model;
-  const topo = topologyOf(c.ctx, c.rules);
+  const topo = c.ctx.topology(c.rules);
   const pod = (prefix: string) => ({ kind: "pod" as const, pod: model.cluster.pods.find((p) => p.name.startsWith(prefix))! });
   const ip = (ip: string) => ({ kind: "ip" as const, ip });
   const hops = (src: Parameters<typeof hopsFor>[1]["src"], dst: Parameters<typeof hopsFor>[1]["dst"]) =>
@@ -99,7 +99,7 @@ describe("node traffic", () => {
 
 describe("Felix invariant probes", () => {
   const c = compileAll(gatherInputs([BOOKINFO], () => ""));
-  const topo = topologyOf(c.ctx, c.rules);
+  const topo = c.ctx.topology(c.rules);
   const probes = invariantProbes(topo, enumerateFlows(c.ctx.model, topo), (f) => hopsFor(topo, f)?.hops ?? null);
 
   it("every endpoint pod gets every invariant, on its own node", () => {

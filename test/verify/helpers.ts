@@ -7,7 +7,7 @@ import { compile, DEFAULT_COMPILE_OPTIONS } from "../../src/pipeline.js";
 import { parseArgs } from "../../src/cli/args.js";
 import { compileOptionsFrom } from "../../src/cli/compile.js";
 import { COMPILE_FLAGS } from "../../src/cli/flags.js";
-import { simulatePath } from "../../src/simulate/index.js";
+import { createSimulator } from "../../src/simulate/index.js";
 import { byteCompare } from "../../src/rules/writer.js";
 export { caseArgs, caseInputs } from "../helpers/golden-cases.js";
 import { contextOf, rulesFromOutput, type NodeRules, type VerifyContext } from "../../src/verify/index.js";
@@ -42,7 +42,7 @@ export function compileAll(files: readonly InputFile[], args: readonly string[] 
   const calico = compileOptionsFrom(parseArgs(args, COMPILE_FLAGS)).calico;
   const res = compile(files, { ...DEFAULT_COMPILE_OPTIONS, calico });
   if (!res.model) throw new Error(`inputs do not compile: ${res.diag.all.map((d) => d.message).join("; ")}`);
-  const ctx = contextOf({ ...res, model: res.model }, simulatePath);
+  const ctx = contextOf({ ...res, model: res.model }, createSimulator().simulatePath);
   const rules = new Map<string, NodeRules>();
   for (const out of res.outputs) {
     const r = rulesFromOutput(out, ctx.compiledRoutes(out.node));

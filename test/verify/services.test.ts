@@ -6,7 +6,7 @@ import { parseRuleSet } from "../../src/rules/parser.js";
 import { writeRuleSet } from "../../src/rules/writer.js";
 import { serviceView, serviceText } from "../../src/verify/service-report.js";
 import { serviceChecks, type ServiceCheck } from "../../src/verify/services-check.js";
-import { topologyOf, type NodeRules } from "../../src/verify/index.js";
+import type { NodeRules } from "../../src/verify/index.js";
 import type { Compiled } from "./helpers.js";
 import { compileModel, DENY_B } from "./services-model.js";
 
@@ -14,7 +14,7 @@ const A = "192.168.0.10:8080";
 const B = "192.168.1.10:8080";
 
 function checks(c: Compiled, rules: ReadonlyMap<string, NodeRules> = c.rules): ServiceCheck[] {
-  return serviceChecks(c.ctx.model, topologyOf(c.ctx, rules), rules, c.ctx.simulate);
+  return serviceChecks(c.ctx.evaluator, c.ctx.topology(rules), rules, c.ctx.simulate);
 }
 
 const named = (all: readonly ServiceCheck[], svc: string, from: string, pinned: string | null = null): ServiceCheck => {

@@ -9,7 +9,7 @@ import type { EncapMode, IPPool } from "../../ir/cluster.js";
 import { FieldPath } from "../field-path.js";
 import type { RawObject } from "../objects.js";
 import { FieldReporter } from "../report.js";
-import { decode } from "../schema.js";
+import type { Schemas } from "../schema.js";
 import { parseCalicoSelector } from "../validation/calico-selector.js";
 import { networkOf, parseCIDR } from "../validation/ip.js";
 import { validateObjectMeta, type ObjectMeta } from "../validation/meta.js";
@@ -43,8 +43,8 @@ export const DEFAULT_POOL: IPPool = {
   span: null,
 };
 
-export function decodeIPPool(o: RawObject, diag: DiagnosticSink): IPPool | null {
-  const json = decode("ippool", o.root, diag) as IPPoolJson | null;
+export function decodeIPPool(o: RawObject, diag: DiagnosticSink, schemas: Schemas): IPPool | null {
+  const json = schemas.decode("ippool", o.root, diag) as IPPoolJson | null;
   if (!json) return null;
   const rep = new FieldReporter(diag, o.root, "ippool");
   const meta = json.metadata ?? {};

@@ -9,7 +9,7 @@ import type { Node } from "../../ir/cluster.js";
 import { FieldPath } from "../field-path.js";
 import type { RawObject } from "../objects.js";
 import { FieldReporter } from "../report.js";
-import { decode } from "../schema.js";
+import type { Schemas } from "../schema.js";
 import { formatIP, parseIP } from "../validation/ip.js";
 import { validateObjectMeta, type ObjectMeta } from "../validation/meta.js";
 import { INVALID_IP, labelsOf } from "./common.js";
@@ -26,8 +26,8 @@ const VXLAN_MAC_ANNOTATION = "projectcalico.org/VXLANTunnelMACAddr";
 const ANNOTATIONS = FieldPath.root("metadata").child("annotations");
 const NEEDS_IPV4 = "must be a valid IPv4 address";
 
-export function decodeNode(o: RawObject, diag: DiagnosticSink): Node | null {
-  const json = decode("node", o.root, diag) as NodeJson | null;
+export function decodeNode(o: RawObject, diag: DiagnosticSink, schemas: Schemas): Node | null {
+  const json = schemas.decode("node", o.root, diag) as NodeJson | null;
   if (!json) return null;
   const rep = new FieldReporter(diag, o.root, "node");
   const meta = json.metadata ?? {};

@@ -6,7 +6,7 @@ import type { ContainerPort, Pod, Protocol } from "../../ir/cluster.js";
 import { FieldPath } from "../field-path.js";
 import type { RawObject } from "../objects.js";
 import { FieldReporter } from "../report.js";
-import { decode } from "../schema.js";
+import type { Schemas } from "../schema.js";
 import { formatIP, parseIP } from "../validation/ip.js";
 import { validateObjectMeta, type ObjectMeta } from "../validation/meta.js";
 import { dns1123Subdomain, portName, portNumber } from "../validation/names.js";
@@ -45,8 +45,8 @@ const STATUS = FieldPath.root("status");
 // Pod validation lists supported protocols sorted (sets.List), unlike NetworkPolicy's.
 const PROTOCOLS = ["SCTP", "TCP", "UDP"];
 
-export function decodePod(o: RawObject, diag: DiagnosticSink): Pod | null {
-  const json = decode("pod", o.root, diag) as PodJson | null;
+export function decodePod(o: RawObject, diag: DiagnosticSink, schemas: Schemas): Pod | null {
+  const json = schemas.decode("pod", o.root, diag) as PodJson | null;
   if (!json) return null;
   const rep = new FieldReporter(diag, o.root, "pod");
   const meta = withDefaultNamespace(json.metadata);

@@ -4,7 +4,7 @@ import type { ServiceAccount } from "../../ir/cluster.js";
 import type { Labels } from "../../ir/selector.js";
 import type { RawObject } from "../objects.js";
 import { FieldReporter } from "../report.js";
-import { decode } from "../schema.js";
+import type { Schemas } from "../schema.js";
 import { validateObjectMeta, type ObjectMeta } from "../validation/meta.js";
 import { labelsOf, withDefaultNamespace } from "./common.js";
 
@@ -15,8 +15,8 @@ export interface DeclaredNamespace {
   readonly span: Span;
 }
 
-export function decodeNamespace(o: RawObject, diag: DiagnosticSink): DeclaredNamespace | null {
-  const json = decode("namespace", o.root, diag) as { metadata?: ObjectMeta } | null;
+export function decodeNamespace(o: RawObject, diag: DiagnosticSink, schemas: Schemas): DeclaredNamespace | null {
+  const json = schemas.decode("namespace", o.root, diag) as { metadata?: ObjectMeta } | null;
   if (!json) return null;
   const rep = new FieldReporter(diag, o.root, "namespace");
   const meta = json.metadata ?? {};
@@ -30,8 +30,8 @@ export interface DeclaredServiceAccount extends ServiceAccount {
   readonly span: Span;
 }
 
-export function decodeServiceAccount(o: RawObject, diag: DiagnosticSink): DeclaredServiceAccount | null {
-  const json = decode("serviceaccount", o.root, diag) as { metadata?: ObjectMeta } | null;
+export function decodeServiceAccount(o: RawObject, diag: DiagnosticSink, schemas: Schemas): DeclaredServiceAccount | null {
+  const json = schemas.decode("serviceaccount", o.root, diag) as { metadata?: ObjectMeta } | null;
   if (!json) return null;
   const rep = new FieldReporter(diag, o.root, "serviceaccount");
   const meta = withDefaultNamespace(json.metadata);

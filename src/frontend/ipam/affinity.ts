@@ -9,7 +9,7 @@ import type { AffinityState, BlockAffinity } from "../../ir/ipam.js";
 import { FieldPath } from "../field-path.js";
 import type { RawObject } from "../objects.js";
 import { FieldReporter } from "../report.js";
-import { decode } from "../schema.js";
+import type { Schemas } from "../schema.js";
 import { validateObjectMeta, type ObjectMeta } from "../validation/meta.js";
 import { checkNodeName, isV1, noteDeleted, requiredCIDR } from "./common.js";
 
@@ -40,9 +40,9 @@ const PARSE_BOOL = new Map([
   ...["0", "f", "F", "FALSE", "false", "False"].map((s) => [s, false] as const),
 ]);
 
-export function decodeBlockAffinity(o: RawObject, diag: DiagnosticSink): DeclaredBlockAffinity | null {
+export function decodeBlockAffinity(o: RawObject, diag: DiagnosticSink, schemas: Schemas): DeclaredBlockAffinity | null {
   const v1 = isV1(o);
-  const json = decode(v1 ? "blockaffinity" : "blockaffinity-v3", o.root, diag) as BlockAffinityJson | null;
+  const json = schemas.decode(v1 ? "blockaffinity" : "blockaffinity-v3", o.root, diag) as BlockAffinityJson | null;
   if (!json) return null;
   const rep = new FieldReporter(diag, o.root, "blockaffinity");
   const meta = json.metadata ?? {};

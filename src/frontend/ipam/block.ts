@@ -10,7 +10,7 @@ import type { BlockAffinityRef, IPAMAllocation, IPAMBlock } from "../../ir/ipam.
 import { FieldPath } from "../field-path.js";
 import type { RawObject } from "../objects.js";
 import { FieldReporter } from "../report.js";
-import { decode } from "../schema.js";
+import type { Schemas } from "../schema.js";
 import { formatIP } from "../validation/ip.js";
 import { validateObjectMeta, type ObjectMeta } from "../validation/meta.js";
 import { dns1123Label, dns1123Subdomain } from "../validation/names.js";
@@ -46,8 +46,8 @@ const AFFINITY_KINDS: readonly string[] = ["host", "virtual"];
 /** secondary.type values are camelCase words (ipipTunnelAddress, vxlanV6TunnelAddress, …); nothing else reaches output. */
 const ATTRIBUTE_TYPE = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 
-export function decodeIPAMBlock(o: RawObject, diag: DiagnosticSink): DeclaredIPAMBlock | null {
-  const json = decode("ipamblock", o.root, diag) as IPAMBlockJson | null;
+export function decodeIPAMBlock(o: RawObject, diag: DiagnosticSink, schemas: Schemas): DeclaredIPAMBlock | null {
+  const json = schemas.decode("ipamblock", o.root, diag) as IPAMBlockJson | null;
   if (!json) return null;
   const rep = new FieldReporter(diag, o.root, "ipamblock");
   const meta = json.metadata ?? {};

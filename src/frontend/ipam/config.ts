@@ -9,7 +9,7 @@ import type { IPAMConfig } from "../../ir/ipam.js";
 import { FieldPath } from "../field-path.js";
 import type { RawObject } from "../objects.js";
 import { FieldReporter } from "../report.js";
-import { decode } from "../schema.js";
+import type { Schemas } from "../schema.js";
 import { validateObjectMeta, type ObjectMeta } from "../validation/meta.js";
 import { isV1 } from "./common.js";
 
@@ -31,9 +31,9 @@ export const IPAM_CONFIG_NAME = "default";
 
 const MAX_BLOCKS = FieldPath.root("spec").child("maxBlocksPerHost");
 
-export function decodeIPAMConfig(o: RawObject, diag: DiagnosticSink): DeclaredIPAMConfig | null {
+export function decodeIPAMConfig(o: RawObject, diag: DiagnosticSink, schemas: Schemas): DeclaredIPAMConfig | null {
   const v1 = isV1(o);
-  const json = decode(v1 ? "ipamconfig" : "ipamconfiguration", o.root, diag) as IPAMConfigJson | null;
+  const json = schemas.decode(v1 ? "ipamconfig" : "ipamconfiguration", o.root, diag) as IPAMConfigJson | null;
   if (!json) return null;
   const rep = new FieldReporter(diag, o.root, "ipamconfig");
   const meta = json.metadata ?? {};

@@ -7,7 +7,7 @@ import type { IPAMHandle } from "../../ir/ipam.js";
 import { FieldPath } from "../field-path.js";
 import type { RawObject } from "../objects.js";
 import { FieldReporter } from "../report.js";
-import { decode } from "../schema.js";
+import type { Schemas } from "../schema.js";
 import { validateObjectMeta, type ObjectMeta } from "../validation/meta.js";
 import { blockCIDR, checkHandleID, noteDeleted, sortedByCIDR } from "./common.js";
 
@@ -27,8 +27,8 @@ export interface DeclaredIPAMHandle extends IPAMHandle {
 
 const SPEC = FieldPath.root("spec");
 
-export function decodeIPAMHandle(o: RawObject, diag: DiagnosticSink): DeclaredIPAMHandle | null {
-  const json = decode("ipamhandle", o.root, diag) as IPAMHandleJson | null;
+export function decodeIPAMHandle(o: RawObject, diag: DiagnosticSink, schemas: Schemas): DeclaredIPAMHandle | null {
+  const json = schemas.decode("ipamhandle", o.root, diag) as IPAMHandleJson | null;
   if (!json) return null;
   const rep = new FieldReporter(diag, o.root, "ipamhandle");
   const meta = json.metadata ?? {};

@@ -5,15 +5,15 @@ import type { DiagnosticSink } from "../../diagnostics/diagnostic.js";
 import type { NetworkPolicy } from "../../ir/policy.js";
 import type { RawObject } from "../objects.js";
 import { FieldReporter } from "../report.js";
-import { decode } from "../schema.js";
+import type { Schemas } from "../schema.js";
 import { applyDefaults } from "./defaults.js";
 import { lowerNetworkPolicy } from "./lower.js";
 import type { NetworkPolicyJson } from "./types.js";
 import { validateNetworkPolicy } from "./validate.js";
 
 /** Null when the object is invalid (every problem has been reported). */
-export function decodeNetworkPolicy(o: RawObject, diag: DiagnosticSink): NetworkPolicy | null {
-  const json = decode("networkpolicy", o.root, diag) as NetworkPolicyJson | null;
+export function decodeNetworkPolicy(o: RawObject, diag: DiagnosticSink, schemas: Schemas): NetworkPolicy | null {
+  const json = schemas.decode("networkpolicy", o.root, diag) as NetworkPolicyJson | null;
   if (!json) return null;
   const defaulted = applyDefaults(json);
   const rep = new FieldReporter(diag, o.root, "netpol");

@@ -9,7 +9,7 @@ import type { Protocol } from "../../ir/cluster.js";
 import { FieldPath } from "../field-path.js";
 import type { RawObject } from "../objects.js";
 import { FieldReporter } from "../report.js";
-import { decode } from "../schema.js";
+import type { Schemas } from "../schema.js";
 import { validateObjectMeta, type ObjectMeta } from "../validation/meta.js";
 import { portNumber } from "../validation/names.js";
 import { withDefaultNamespace } from "../cluster/common.js";
@@ -62,8 +62,8 @@ interface SliceJson {
 
 const ADDRESS_TYPES = ["FQDN", "IPv4", "IPv6"];
 
-export function decodeEndpointSlice(o: RawObject, diag: DiagnosticSink): DeclaredEndpoints | null {
-  const json = decode("endpointslice", o.root, diag) as SliceJson | null;
+export function decodeEndpointSlice(o: RawObject, diag: DiagnosticSink, schemas: Schemas): DeclaredEndpoints | null {
+  const json = schemas.decode("endpointslice", o.root, diag) as SliceJson | null;
   if (!json) return null;
   const rep = new FieldReporter(diag, o.root, "endpointslice");
   const meta = withDefaultNamespace(json.metadata);
@@ -113,8 +113,8 @@ interface EndpointsJson {
 }
 
 /** v1 Endpoints: `addresses` are ready and serving; `notReadyAddresses` neither (as the slice mirroring controller maps them). */
-export function decodeEndpoints(o: RawObject, diag: DiagnosticSink): DeclaredEndpoints | null {
-  const json = decode("endpoints", o.root, diag) as EndpointsJson | null;
+export function decodeEndpoints(o: RawObject, diag: DiagnosticSink, schemas: Schemas): DeclaredEndpoints | null {
+  const json = schemas.decode("endpoints", o.root, diag) as EndpointsJson | null;
   if (!json) return null;
   const rep = new FieldReporter(diag, o.root, "endpoints");
   const meta = withDefaultNamespace(json.metadata);

@@ -7,7 +7,7 @@ import { DEFAULT_KUBE_PROXY_CONFIG, type KubeProxyConfig, type LocalDetector } f
 import { FieldPath } from "../field-path.js";
 import type { RawObject } from "../objects.js";
 import { FieldReporter } from "../report.js";
-import { decode } from "../schema.js";
+import type { Schemas } from "../schema.js";
 import { dns1123Subdomain } from "../validation/names.js";
 import { canonicalCIDR } from "./common.js";
 
@@ -34,8 +34,8 @@ const CIDR_DETAIL = "must be a valid CIDR block (e.g. 10.100.0.0/16 or fde4:8dba
 /** nodePortAddresses may name the node's primary addresses instead of CIDRs (kube-proxy ≥1.29). */
 export const PRIMARY_NODE_ADDRESSES = "primary";
 
-export function decodeKubeProxyConfiguration(o: RawObject, diag: DiagnosticSink): DeclaredKubeProxyConfig | null {
-  const json = decode("kubeproxyconfiguration", o.root, diag) as ConfigJson | null;
+export function decodeKubeProxyConfiguration(o: RawObject, diag: DiagnosticSink, schemas: Schemas): DeclaredKubeProxyConfig | null {
+  const json = schemas.decode("kubeproxyconfiguration", o.root, diag) as ConfigJson | null;
   if (!json) return null;
   const rep = new FieldReporter(diag, o.root, "kubeproxyconfiguration");
   if (!MODES.includes(json.mode ?? "")) rep.notSupported(FieldPath.root("mode"), json.mode ?? "", MODES);

@@ -8,7 +8,7 @@ import type { Service, ServicePort, ServiceType, SessionAffinity, TargetPort, Tr
 import { FieldPath } from "../field-path.js";
 import type { RawObject } from "../objects.js";
 import { FieldReporter } from "../report.js";
-import { decode } from "../schema.js";
+import type { Schemas } from "../schema.js";
 import { validateObjectMeta, type ObjectMeta } from "../validation/meta.js";
 import { dns1123Label, portName, portNumber } from "../validation/names.js";
 import { withDefaultNamespace } from "../cluster/common.js";
@@ -59,8 +59,8 @@ const DEFAULT_AFFINITY_TIMEOUT = 10800;
 const MAX_AFFINITY_TIMEOUT = 86400;
 const SOURCE_RANGE = "must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 ";
 
-export function decodeService(o: RawObject, diag: DiagnosticSink): DeclaredService | null {
-  const json = decode("service", o.root, diag) as ServiceJson | null;
+export function decodeService(o: RawObject, diag: DiagnosticSink, schemas: Schemas): DeclaredService | null {
+  const json = schemas.decode("service", o.root, diag) as ServiceJson | null;
   if (!json) return null;
   const rep = new FieldReporter(diag, o.root, "service");
   const meta = withDefaultNamespace(json.metadata);

@@ -11,7 +11,7 @@ import type { Model } from "../../../src/ir/policy.js";
 import { writeIpSets } from "../../../src/rules/ipset.js";
 import { writeRoutes } from "../../../src/rules/routes.js";
 import type { IpSet } from "../../../src/rules/ipset.js";
-import { simulatePath } from "../../../src/simulate/index.js";
+import { createSimulator } from "../../../src/simulate/index.js";
 import type { HookPath, HostContext, Packet, SimOutcome } from "../../../src/simulate/types.js";
 import { writeRuleSet } from "../../../src/rules/writer.js";
 import { BACKEND, DB, chainLines, lines, model, node, pool } from "./fixtures.js";
@@ -236,6 +236,7 @@ describe("an IPIP pool and a VXLAN pool side by side", () => {
 });
 
 describe("the simulator walks the VXLAN rules", () => {
+  const { simulatePath } = createSimulator();
   const out = run(cluster());
   const host: HostContext = {
     localAddresses: new Set(["10.0.0.11", "192.168.1.0"]),
