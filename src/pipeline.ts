@@ -73,12 +73,12 @@ function renderNode(comp: Compilation, node: string, opts: CompileOptions): Node
   opts.onNode?.(model, node);
   const kp = opts.kubeProxy ?? DEFAULT_KUBE_PROXY_OPTIONS;
   if (opts.backend === "kube-proxy") {
-    const ruleset = renderKubeProxyNode(model, node, kp, kubeProxyTestSorted(opts) ? "test-sorted" : "saved");
+    const ruleset = renderKubeProxyNode(comp, node, kp, kubeProxyTestSorted(opts) ? "test-sorted" : "saved");
     return { node, ruleset, ipsets: [], routes: [], fdb: [] };
   }
   const calico = optimizeNode(model, renderCalicoNode(model, node, opts.calico), opts.calico, opts.optimize);
   if (opts.backend === "calico" || model.cluster.services === undefined) return calico;
-  const kube = renderKubeProxyNode(model, node, kp, "saved");
+  const kube = renderKubeProxyNode(comp, node, kp, "saved");
   return { ...calico, ruleset: mergeNodeRuleSets(calico.ruleset, kube, isFelixHook) };
 }
 
