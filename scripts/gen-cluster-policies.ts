@@ -138,32 +138,91 @@ export function namespacePolicies(ns: string, deployments: readonly Deployment[]
   return out;
 }
 
-/** One ClusterIP Service per deployment and its EndpointSlice (ignored by the calico backend). */
-export function serviceObjects(d: Deployment, clusterIP: string): Obj[] {
+/**
+ * The Service a deployment gets, decided by its index among all services (not
+ * by the rng, so turning services on leaves every other file as it was): the
+ * mix a platform team runs. Of every 20: one LoadBalancer (every other one
+ * externalTrafficPolicy Local with a health-check node port, every third with
+ * loadBalancerSourceRanges, one of which holds the node network, so Felix's
+ * allow-from-node rule appears), four NodePorts (every third eTP Local), the
+ * rest ClusterIP (one in twelve internalTrafficPolicy Local). One in 25 has
+ * ClientIP affinity.
+ */
+interface ServiceShape {
+  readonly type: "ClusterIP" | "NodePort" | "LoadBalancer";
+  readonly etpLocal: boolean;
+  readonly itpLocal: boolean;
+  readonly sourceRanges: readonly string[];
+  readonly affinity: boolean;
+}
+
+/** The node network of gen-cluster.ts (172.16.1.10 upwards): a source range holding it lets the nodes themselves in. */
+const NODE_NETWORK = "172.16.0.0/16";
+
+function serviceShape(index: number): ServiceShape {
+  const lb = Math.floor(index / 20);
+  const type = index % 20 === 9 ? "LoadBalancer" : index % 5 === 3 ? "NodePort" : "ClusterIP";
+  const sourceRanges = type === "LoadBalancer" && lb % 3 === 1 ? ["203.0.113.0/24", ...(lb % 2 === 1 ? [NODE_NETWORK] : [])] : [];
+  return {
+    type,
+    etpLocal: type === "LoadBalancer" ? lb % 2 === 0 : type === "NodePort" && index % 15 === 3,
+    itpLocal: type === "ClusterIP" && index % 12 === 1,
+    sourceRanges,
+    affinity: index % 25 === 4,
+  };
+}
+
+/**
+ * Service number `index` for a deployment, and its EndpointSlice (ignored by
+ * the calico backend): port http (80 → the pods' `http`), plus grpc on
+ * backends. One deployment in ten is mid-rollout: its last pod is
+ * terminating but still serving (kube-proxy's KEP-1669 fallback).
+ */
+export function serviceObjects(d: Deployment, index: number, clusterIP: string): Obj[] {
+  const shape = serviceShape(index);
+  const grpc = d.tier === "backend";
+  const external = shape.type !== "ClusterIP";
+  // API-server-allocated numbers in 30000–32767, unique while there are fewer than 1384 services.
+  const nodePort = (i: number): Obj => (external ? { nodePort: 30000 + ((index * 2 + i) % 2768) } : {});
+  const ports = [
+    { name: "http", protocol: "TCP", port: 80, targetPort: "http", ...nodePort(0) },
+    ...(grpc ? [{ name: "grpc", protocol: "TCP", port: GRPC_PORT, targetPort: "grpc", ...nodePort(1) }] : []),
+  ];
+  const lb = Math.floor(index / 20);
   const service = {
     apiVersion: "v1",
     kind: "Service",
     metadata: { name: d.app, namespace: d.namespace, labels: { app: d.app } },
     spec: {
-      type: "ClusterIP",
+      type: shape.type,
       clusterIP,
       clusterIPs: [clusterIP],
       selector: { app: d.app },
-      ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: "http" }],
+      ports,
+      ...(shape.etpLocal ? { externalTrafficPolicy: "Local" } : {}),
+      ...(shape.itpLocal ? { internalTrafficPolicy: "Local" } : {}),
+      ...(shape.etpLocal && shape.type === "LoadBalancer" ? { healthCheckNodePort: 32000 + (lb % 700) } : {}),
+      ...(shape.sourceRanges.length ? { loadBalancerSourceRanges: shape.sourceRanges } : {}),
+      ...(shape.affinity ? { sessionAffinity: "ClientIP", sessionAffinityConfig: { clientIP: { timeoutSeconds: 10800 } } } : {}),
     },
+    ...(shape.type === "LoadBalancer" ? { status: { loadBalancer: { ingress: [{ ip: `198.18.${((lb + 1) >> 8) & 255}.${(lb + 1) & 255}` }] } } } : {}),
   };
+  const rollout = index % 10 === 6 && d.pods.length > 1;
   const slice = {
     apiVersion: "discovery.k8s.io/v1",
     kind: "EndpointSlice",
     metadata: { name: `${d.app}-${d.hash.slice(0, 5)}`, namespace: d.namespace, labels: { "kubernetes.io/service-name": d.app } },
     addressType: "IPv4",
-    ports: [{ name: "http", protocol: "TCP", port: HTTP_PORT }],
-    endpoints: d.pods.map((p) => ({
-      addresses: [p.ip],
-      conditions: { ready: true, serving: true, terminating: false },
-      nodeName: p.node,
-      targetRef: { kind: "Pod", name: p.name, namespace: d.namespace },
-    })),
+    ports: [{ name: "http", protocol: "TCP", port: HTTP_PORT }, ...(grpc ? [{ name: "grpc", protocol: "TCP", port: GRPC_PORT }] : [])],
+    endpoints: d.pods.map((p, i) => {
+      const terminating = rollout && i === d.pods.length - 1;
+      return {
+        addresses: [p.ip],
+        conditions: { ready: !terminating, serving: true, terminating },
+        nodeName: p.node,
+        targetRef: { kind: "Pod", name: p.name, namespace: d.namespace },
+      };
+    }),
   };
   return [service, slice];
 }

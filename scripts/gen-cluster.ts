@@ -1,12 +1,14 @@
 // Synthetic cluster generator for benchmarks and scale tests (issue 5).
 //
-//   npm run build && node dist/scripts/gen-cluster.js <small|10k|50k> <out-dir> [--seed N] [--services]
+//   npm run build && node dist/scripts/gen-cluster.js <small|medium|10k|50k> <out-dir> [--seed N] [--services]
 //
 // Shape: team namespaces (<team>-<env>) of deployments with app/tier labels
 // and pods named as ReplicaSets name them (<deploy>-<hash>-<5 chars>), spread
 // over nodes; every pod IP lies in one of its node's /26 IPAM blocks of the
 // pool 10.128.0.0/9, blocks interleaved across nodes as IPAM hands them out
-// over time. Policies: see gen-cluster-policies.ts. Deterministic: the same
+// over time. Policies and Services: see gen-cluster-policies.ts; with
+// Services (size `medium`, or --services) a KubeProxyConfiguration too, so
+// both backends render. Deterministic: the same
 // size and seed give byte-identical files. The objects carry the fields
 // `kubectl get -o yaml` shows that matter to a reader (owner references,
 // images, resources), not managedFields or conditions.
@@ -20,10 +22,14 @@ export interface SizeSpec {
   readonly pods: number;
   readonly policies: number;
   readonly nodes: number;
+  /** One Service with its EndpointSlice per deployment, and a KubeProxyConfiguration: kube-proxy renders too. */
+  readonly services?: boolean;
 }
 
 export const SIZES = {
   small: { pods: 200, policies: 50, nodes: 5 },
+  /** What a platform team has (issue 14): ≈250 Services of every kind, kube-proxy beside Felix on 20 nodes. */
+  medium: { pods: 1_000, policies: 300, nodes: 20, services: true },
   "10k": { pods: 10_000, policies: 1_000, nodes: 100 },
   "50k": { pods: 50_000, policies: 5_000, nodes: 500 },
 } as const satisfies Record<string, SizeSpec>;
@@ -73,6 +79,9 @@ const ENVS = ["prod", "staging", "dev"];
 const WORDS = ["api", "web", "cart", "auth", "feed", "queue", "index", "store", "report", "notify", "render", "sync", "gateway", "profile", "billing"];
 const TIERS: readonly Tier[] = ["frontend", "backend", "backend", "cache", "worker"];
 const REPLICAS = [1, 2, 2, 3, 3, 4, 6, 8, 12];
+
+/** kube-proxy as kubeadm configures it: the pod pool as clusterCIDR, so pod traffic is told apart by source (detectLocalMode ClusterCIDR). */
+const KUBE_PROXY_CONFIG = { apiVersion: "kubeproxy.config.k8s.io/v1alpha1", kind: "KubeProxyConfiguration", mode: "iptables", clusterCIDR: "10.128.0.0/9" };
 
 const ipText = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
 
@@ -178,6 +187,7 @@ function fillNamespace(ns: Namespaced, pods: number, ipam: Ipam, rng: Rng, apps?
 }
 
 export function generateCluster(size: SizeSpec, opts: { seed?: number; services?: boolean } = {}): Generated {
+  const services = opts.services ?? size.services ?? false;
   const rng = new Rng(opts.seed ?? 1);
   const teamNamespaces = Math.max(1, Math.round((size.policies - 1) / POLICIES_PER_NAMESPACE));
   const system = Math.max(2, Math.ceil(size.nodes / 25));
@@ -217,11 +227,15 @@ export function generateCluster(size: SizeSpec, opts: { seed?: number; services?
       policyCount += policies.length;
       files.push({ path: `policies/${ns.name}.yaml`, text: toYaml(policies) });
     }
-    if (opts.services) {
-      const objs = ns.deployments.flatMap((d) => serviceObjects(d, ipText(SERVICE_BASE + serviceCount++)));
+    if (services) {
+      const objs = ns.deployments.flatMap((d) => {
+        const i = serviceCount++;
+        return serviceObjects(d, i, ipText(SERVICE_BASE + i));
+      });
       files.push({ path: `services/${ns.name}.yaml`, text: toYaml(objs) });
     }
   }
+  if (services) files.push({ path: "cluster/kube-proxy.yaml", text: toYaml([KUBE_PROXY_CONFIG]) });
   // One cluster-wide allow that every namespace's default-deny leaves room for: prometheus scrapes everything.
   files.push({ path: "policies/monitoring.yaml", text: toYaml([{ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "prometheus-scrape", namespace: MONITORING_NS }, spec: { podSelector: { matchLabels: { app: PROMETHEUS_APP } }, policyTypes: ["Egress"], egress: [{ ports: [{ protocol: "TCP", port: METRICS_PORT }] }] } }]) });
   policyCount++;
@@ -249,7 +263,7 @@ function main(argv: string[]): void {
     process.exitCode = 2;
     return;
   }
-  const g = generateCluster(SIZES[size as SizeName], { seed: seedAt >= 0 ? Number(argv[seedAt + 1]) : 1, services: argv.includes("--services") });
+  const g = generateCluster(SIZES[size as SizeName], { seed: seedAt >= 0 ? Number(argv[seedAt + 1]) : 1, services: argv.includes("--services") || undefined });
   writeCluster(out, g);
   console.log(`${size} → ${out}: ` + Object.entries(g.summary).map(([k, v]) => `${v} ${k}`).join(", "));
 }

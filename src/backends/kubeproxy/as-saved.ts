@@ -3,8 +3,10 @@
 // with their mask, `-p` after them, option continuations folded into their
 // match, recent/statistic/mark/REJECT in the kernel's canonical spelling.
 // Only iptables words here; it is kube-proxy's because only its rules are
-// written in restore spelling.
-import type { HeadKind, Rule, RuleOption, RulePart, RuleSet, Target } from "../../rules/types.js";
+// written in restore spelling. A chain or rule shared by many nodes is
+// converted once per compilation (savedChain, savedRuleOnce).
+import { memoTable, type Compilation } from "../../compilation.js";
+import type { Chain, HeadKind, Rule, RuleOption, RulePart, Target } from "../../rules/types.js";
 import { fixed } from "./names.js";
 
 /** iptables-save's order of the short-flag fields (iptables.c print_firewall / save). */
@@ -12,8 +14,17 @@ const HEAD_ORDER: readonly HeadKind[] = ["source", "destination", "in-interface"
 
 type Match = Extract<RulePart, { kind: "match" }>;
 
-export function asSaved(rs: RuleSet): RuleSet {
-  return { tables: rs.tables.map((t) => ({ ...t, chains: t.chains.map((c) => ({ ...c, rules: c.rules.map(savedRule) })) })) };
+const SAVED_CHAINS = memoTable<Chain, Chain>("kubeproxy/saved-chains");
+const SAVED_RULES = memoTable<Rule, Rule>("kubeproxy/saved-rules");
+
+/** The saved form of a (shared, immutable) chain, made once per compilation. */
+export function savedChain(comp: Compilation, c: Chain): Chain {
+  return comp.memo(SAVED_CHAINS, c, () => ({ ...c, rules: c.rules.map(savedRule) }));
+}
+
+/** The saved form of a (shared, immutable) rule, made once per compilation. */
+export function savedRuleOnce(comp: Compilation, r: Rule): Rule {
+  return comp.memo(SAVED_RULES, r, () => savedRule(r));
 }
 
 export function savedRule(r: Rule): Rule {

@@ -1,24 +1,35 @@
-// The kube-proxy (iptables mode) backend: a Model and a node name in, that
-// node's KUBE-* chains out, in one of two forms (spec kubeproxy-format):
+// The kube-proxy (iptables mode) backend: a compilation and a node name in,
+// that node's KUBE-* chains out, in one of two forms (spec kubeproxy-format):
 //   "test-sorted": kube-proxy's restore payload (§3, §4.1) in the sorted
 //                  layout of its unit tests (§4.2) — what fixtures F1–F10 show;
 //   "saved":       what iptables-save prints on the node (§4.3), with the
 //                  jumps from built-in chains (§1.2) and kubelet's chains.
 // Pure: no I/O, no clock.
+//
+// Almost all of a node's kube-proxy rules are the same on every node, so
+// they are planned and built once per compilation and shared: the service
+// plans (plan.ts), each port's chains per distinct way nodes see the port
+// (ports.ts), the fixed chains (static.ts), the built-in jumps and kubelet's
+// chains (node.ts), and each shared chain's saved and large-cluster forms.
+// What a node adds is its name (which endpoints are local: KUBE-SVL, KUBE-EXT
+// and KUBE-XLB of traffic policy Local, the no-local-endpoints verdicts), its
+// address (a source range holding it, §3.3(i)), its nodePort addresses (the
+// KUBE-SERVICES tail, §3.1) and whether it counts as a large cluster
+// (§3.2.9); its KUBE-SERVICES, KUBE-NODEPORTS, KUBE-EXTERNAL-SERVICES and
+// KUBE-PROXY-FIREWALL are assembled from the ports' shared rules.
 import type { Compilation } from "../../compilation.js";
-import type { Model } from "../../ir/policy.js";
 import { chain } from "./names.js";
 import type { Rule, RuleSet } from "../../rules/types.js";
-import { asSaved } from "./as-saved.js";
+import { savedChain, savedRuleOnce } from "./as-saved.js";
 import { testSorted } from "./canonical.js";
-import { nodeContext } from "./context.js";
-import { writeLegacyPort } from "./legacy.js";
-import { writeModernPort } from "./modern.js";
+import { nodeContext, proxierContext, type NodeContext, type ProxierContext } from "./context.js";
+import { largeClusterChain, largeClusterRules, LARGE_CLUSTER_ENDPOINTS } from "./large-cluster.js";
 import { builtinJumps, nodeState } from "./node.js";
 import type { KubeProxyOptions } from "./options.js";
-import { planServices, type PortPlan } from "./plan.js";
-import { declareStatic, forwardRules, nodePortsTail } from "./static.js";
-import { Tables } from "./tables.js";
+import { endpointCount, planServices } from "./plan.js";
+import { portOutput } from "./ports.js";
+import { addNodePortsTail, staticChains } from "./static.js";
+import { Tables, type ChainView } from "./tables.js";
 
 export { DEFAULT_KUBE_PROXY_OPTIONS, KUBE_PROXY_VERSIONS } from "./options.js";
 export type { KubeProxyOptions, KubeProxyVersion } from "./options.js";
@@ -30,47 +41,45 @@ export const serviceEndpointChain = (spn: string, protocol: string, endpoint: st
 
 export type KubeProxyForm = "test-sorted" | "saved";
 
-/** largeClusterEndpointsThreshold (§3.2.9). */
-const LARGE_CLUSTER_ENDPOINTS = 1000;
-
 /** kube-proxy's restore payload for the node, in the order kube-proxy writes it (§4.1). */
-export function kubeProxyPayload(model: Model, nodeName: string, opts: KubeProxyOptions): RuleSet {
-  const ctx = nodeContext(model.cluster, nodeName, opts);
-  const out = new Tables();
-  declareStatic(ctx, out);
-  const plans = planServices(model.cluster.services?.services ?? [], ctx);
-  for (const p of plans) (ctx.profile.legacy ? writeLegacyPort : writeModernPort)(p, ctx, out);
-  forwardRules(ctx, out);
-  nodePortsTail(ctx, out);
-  const payload = { tables: out.toTables(["filter", "nat"]) };
-  return !ctx.profile.legacy && endpointCount(plans) > LARGE_CLUSTER_ENDPOINTS ? withoutEndpointComments(payload) : payload;
+export function kubeProxyPayload(comp: Compilation, nodeName: string, opts: KubeProxyOptions): RuleSet {
+  const px = proxierContext(comp, opts);
+  return payload(comp, px, nodeContext(px, nodeName), false);
 }
 
 export function renderKubeProxyNode(comp: Compilation, nodeName: string, opts: KubeProxyOptions, form: KubeProxyForm): RuleSet {
-  const { model } = comp;
-  const payload = kubeProxyPayload(model, nodeName, opts);
-  if (form === "test-sorted") return testSorted(payload);
-  return nodeState(asSaved(payload), nodeContext(model.cluster, nodeName, opts));
+  const px = proxierContext(comp, opts);
+  const node = nodeContext(px, nodeName);
+  if (form === "test-sorted") return testSorted(payload(comp, px, node, false));
+  return nodeState(comp, px, payload(comp, px, node, true));
 }
 
-/** Rules kube-proxy puts into built-in chains, per "<table> <chain>", in node order (§1.2); for merging with another backend. */
-export function kubeProxyBuiltinRules(model: Model, nodeName: string, opts: KubeProxyOptions): Map<string, Rule[]> {
-  return builtinJumps(nodeContext(model.cluster, nodeName, opts));
+/** Rules kube-proxy puts into built-in chains, per "<table> <chain>", in node order (§1.2; the same on every node); for merging with another backend. */
+export function kubeProxyBuiltinRules(comp: Compilation, opts: KubeProxyOptions): Map<string, Rule[]> {
+  return builtinJumps(proxierContext(comp, opts));
 }
 
-function endpointCount(plans: readonly PortPlan[]): number {
-  // Counts every endpoint of the family, ready or not (§8 question 4).
-  return plans.reduce((n, p) => n + new Set([...p.clusterEndpoints, ...p.localEndpoints, ...p.reachable].map((e) => e.endpoint)).size, 0);
+/** The payload (§4.1), in restore spelling or, with `saved`, as iptables-save prints it (§4.3). */
+function payload(comp: Compilation, px: ProxierContext, node: NodeContext, saved: boolean): RuleSet {
+  const plans = planServices(comp, px);
+  const out = new Tables();
+  for (const c of staticChains(comp, px)) out.put(c.table, c.chain);
+  for (const p of plans) for (const c of portOutput(comp, px, p, node)) out.put(c.table, c.chain);
+  addNodePortsTail(comp, px, node, out);
+  const large = !px.profile.legacy && endpointCount(plans, node.localName) > LARGE_CLUSTER_ENDPOINTS;
+  return { tables: out.toTables(["filter", "nat"], chainView(comp, large, saved)) };
 }
 
-/** Large-cluster mode: no comment on SVC/SVL → SEP rules nor inside SEP chains (§3.2.9). */
-function withoutEndpointComments(rs: RuleSet): RuleSet {
-  const strip = (r: Rule): Rule => ({ ...r, parts: r.parts.filter((p) => !(p.kind === "match" && p.module === "comment")) });
-  const sepJump = (r: Rule): boolean => r.target?.kind === "jump" && r.target.name.startsWith("KUBE-SEP-");
+/** Large-cluster mode first, then the saved form, as kube-proxy writes and the kernel prints back; shared chains through the compilation's memos. */
+function chainView(comp: Compilation, large: boolean, saved: boolean): ChainView {
   return {
-    tables: rs.tables.map((t) => ({
-      ...t,
-      chains: t.chains.map((c) => ({ ...c, rules: c.rules.map((r) => (c.name.startsWith("KUBE-SEP-") || sepJump(r) ? strip(r) : r)) })),
-    })),
+    shared: (c) => {
+      const l = large ? largeClusterChain(comp, c) : c;
+      return saved ? savedChain(comp, l) : l;
+    },
+    assembled: (name, rules) => {
+      const l = large ? largeClusterRules(name, rules) : rules;
+      return { name, policy: null, rules: saved ? l.map((r) => savedRuleOnce(comp, r)) : l };
+    },
   };
 }

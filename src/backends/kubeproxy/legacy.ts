@@ -3,13 +3,13 @@
 // addrtype triple, KUBE-FW with KUBE-MARK-DROP for every load-balancer IP,
 // KUBE-XLB for OnlyLocal services, addresses written with their mask, and
 // the plain service-port comment on SVC/SEP rules (§8 question 5: the
-// v1.14 bug that dropped it is not modelled).
-import type { Rule } from "../../rules/types.js";
-import type { NodeContext } from "./context.js";
-import { cidrContains } from "./modern.js";
+// v1.14 bug that dropped it is not modelled). As in modern.ts, the KUBE-SEP
+// chains come in whole from `sep`.
+import type { Chain, Rule } from "../../rules/types.js";
+import type { ProxierContext } from "./context.js";
 import { chain, comment, KUBE, probability } from "./names.js";
 import { addrtype, cmt, dnat, jump, opt, proto, recentCheck, recentSet, REJECT, rule, serviceMatch, src, statistic } from "./parts.js";
-import type { PlannedEndpoint, PortPlan } from "./plan.js";
+import type { PlannedEndpoint, PortPlan, ServicePortPlan } from "./plan.js";
 import type { Tables } from "./tables.js";
 import { m } from "../../rules/build.js";
 
@@ -18,7 +18,7 @@ export function toCIDR(ip: string): string {
   return ip.includes(":") ? `${ip}/128` : `${ip}/32`;
 }
 
-export function writeLegacyPort(p: PortPlan, ctx: NodeContext, out: Tables): void {
+export function writeLegacyPort(p: PortPlan, ctx: ProxierContext, out: Tables, sep: (ep: PlannedEndpoint) => Chain): void {
   const ready = p.clusterEndpoints;
   const has = ready.length > 0;
   const onlyLocal = p.etpLocal;
@@ -27,18 +27,18 @@ export function writeLegacyPort(p: PortPlan, ctx: NodeContext, out: Tables): voi
   clusterIPRules(p, ctx, has, out);
   externalIPRules(p, has, out);
   for (const ip of p.lbIPs) {
-    if (has) loadBalancerRules(p, ip, ctx, out);
+    if (has) loadBalancerRules(p, ip, out);
     else out.add("filter", KUBE.services, rule([cmt(comment.noEndpoints(p.spn)), ...serviceMatch(p.proto, toCIDR(ip), p.port)], REJECT));
   }
   if (p.nodePort !== 0) nodePortRules(p, has, out);
   if (!has) return;
   for (const ep of ready) out.declare("nat", ep.sep);
   balance(p, chain.svc(p.hash), ready, () => [cmt(p.spn)], ctx, out);
-  for (const ep of ready) sepRules(p, ep, out);
-  if (onlyLocal) xlbRules(p, ready.filter((e) => e.local), ctx, out);
+  for (const ep of ready) out.put("nat", sep(ep));
+  if (onlyLocal) xlbRules(p, ready.filter((e) => p.onNode.includes(e)), ctx, out);
 }
 
-function clusterIPRules(p: PortPlan, ctx: NodeContext, has: boolean, out: Tables): void {
+function clusterIPRules(p: PortPlan, ctx: ProxierContext, has: boolean, out: Tables): void {
   const match = serviceMatch(p.proto, toCIDR(p.clusterIP), p.port);
   if (!has) {
     out.add("filter", KUBE.services, rule([cmt(comment.noEndpoints(p.spn)), ...match], REJECT));
@@ -67,7 +67,7 @@ function externalIPRules(p: PortPlan, has: boolean, out: Tables): void {
 }
 
 /** One load-balancer IP: the KUBE-SERVICES jump and its share of KUBE-FW (appended per IP, as 1.13 did). */
-function loadBalancerRules(p: PortPlan, ip: string, ctx: NodeContext, out: Tables): void {
+function loadBalancerRules(p: PortPlan, ip: string, out: Tables): void {
   const fw = chain.fw(p.hash);
   out.declare("nat", fw);
   out.add("nat", KUBE.services, rule([cmt(comment.loadBalancerIP(p.spn)), ...serviceMatch(p.proto, toCIDR(ip), p.port)], jump(fw)));
@@ -76,7 +76,7 @@ function loadBalancerRules(p: PortPlan, ip: string, ctx: NodeContext, out: Table
   if (!p.etpLocal) out.add("nat", fw, rule([head], jump(KUBE.markMasq)));
   if (p.sourceRanges.length === 0) out.add("nat", fw, rule([head], chosen));
   for (const r of p.sourceRanges) out.add("nat", fw, rule([head, src(r)], chosen));
-  if (ctx.nodeIP !== null && p.sourceRanges.some((r) => cidrContains(r, ctx.nodeIP!))) out.add("nat", fw, rule([head, src(toCIDR(ip))], chosen));
+  if (p.allowFromNode) out.add("nat", fw, rule([head, src(toCIDR(ip))], chosen));
   out.add("nat", fw, rule([head], jump(KUBE.markDrop)));
 }
 
@@ -96,7 +96,7 @@ function nodePortRules(p: PortPlan, has: boolean, out: Tables): void {
 }
 
 /** Affinity checks then the probability cascade; `head(i)` gives rule i's comment part. */
-function balance(p: PortPlan, name: string, eps: readonly PlannedEndpoint[], head: (i: number) => Rule["parts"], ctx: NodeContext, out: Tables): void {
+function balance(p: PortPlan, name: string, eps: readonly PlannedEndpoint[], head: (i: number) => Rule["parts"], ctx: ProxierContext, out: Tables): void {
   if (p.affinity !== null) {
     for (const ep of eps) out.add("nat", name, rule([cmt(p.spn), recentCheck(ep.sep, p.affinity)], jump(ep.sep)));
   }
@@ -106,14 +106,13 @@ function balance(p: PortPlan, name: string, eps: readonly PlannedEndpoint[], hea
   });
 }
 
-function sepRules(p: PortPlan, ep: PlannedEndpoint, out: Tables): void {
+export function legacySepRules(p: ServicePortPlan, ep: PlannedEndpoint): Rule[] {
   const affinity = p.affinity !== null ? [recentSet(ep.sep)] : [];
-  out.add("nat", ep.sep, rule([cmt(p.spn), src(toCIDR(ep.ip))], jump(KUBE.markMasq)));
-  out.add("nat", ep.sep, rule([cmt(p.spn), ...affinity, ...proto(p.proto)], dnat(ep.endpoint)));
+  return [rule([cmt(p.spn), src(toCIDR(ep.ip))], jump(KUBE.markMasq)), rule([cmt(p.spn), ...affinity, ...proto(p.proto)], dnat(ep.endpoint))];
 }
 
 /** KUBE-XLB: pods to the VIP go to the cluster chain; then local endpoints only, or drop (§5.1). */
-function xlbRules(p: PortPlan, local: readonly PlannedEndpoint[], ctx: NodeContext, out: Tables): void {
+function xlbRules(p: PortPlan, local: readonly PlannedEndpoint[], ctx: ProxierContext, out: Tables): void {
   const xlb = chain.xlb(p.hash);
   if (ctx.clusterCIDR !== null) out.add("nat", xlb, rule([cmt(comment.xlbRedirect), src(ctx.clusterCIDR)], jump(chain.svc(p.hash))));
   if (local.length === 0) {

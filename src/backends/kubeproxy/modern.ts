@@ -1,23 +1,26 @@
 // Per-service-port rule templates of kube-proxy ≥1.28 (spec
 // kubeproxy-format §3.3 (a)–(k)), written in the order kube-proxy writes
 // them. Restore-text spelling; as-saved.ts derives what iptables-save shows.
-import type { NodeContext } from "./context.js";
+// A port's KUBE-SEP chains do not depend on the node: they come in whole
+// from `sep` (built once per compilation, ports.ts).
+import type { Chain, Rule } from "../../rules/types.js";
+import type { ProxierContext } from "./context.js";
 import { chain, comment, KUBE, NFACCT, probability } from "./names.js";
 import { addrtype, cmt, dnat, DROP, ACCEPT, jump, nfacct, recentCheck, recentSet, REJECT, rule, serviceMatch, src, statistic, dst, dport, proto } from "./parts.js";
-import type { PlannedEndpoint, PortPlan } from "./plan.js";
+import type { PlannedEndpoint, PortPlan, ServicePortPlan } from "./plan.js";
 import type { Tables } from "./tables.js";
 
 const LOOPBACK_V4 = "127.0.0.0/8";
 
-export function writeModernPort(p: PortPlan, ctx: NodeContext, out: Tables): void {
+export function writeModernPort(p: PortPlan, ctx: ProxierContext, out: Tables, sep: (ep: PlannedEndpoint) => Chain): void {
   declareChains(p, out);
   entryRules(p, ctx, out);
   if (p.hasInternalEndpoints) internalMasq(p, ctx, out);
   if (p.extChain) extChain(p, ctx, out);
-  if (p.fwChain) fwChain(p, ctx, out);
+  if (p.fwChain) fwChain(p, out);
   if (p.svcChain) endpointRules(p, chain.svc(p.hash), p.clusterEndpoints, ctx, out);
   if (p.svlChain) endpointRules(p, chain.svl(p.hash), p.localEndpoints, ctx, out);
-  for (const ep of p.reachable) sepChain(p, ep, out);
+  for (const ep of p.reachable) out.put("nat", sep(ep));
 }
 
 /** Chains this port uses, declared up front so an empty one still exists (§4.1 step 3). */
@@ -30,7 +33,7 @@ function declareChains(p: PortPlan, out: Tables): void {
 }
 
 /** (a)–(f): cluster IP, external IPs, load-balancer IPs, nodePort, health check. */
-function entryRules(p: PortPlan, ctx: NodeContext, out: Tables): void {
+function entryRules(p: PortPlan, ctx: ProxierContext, out: Tables): void {
   const verdict = !p.hasEndpoints ? { text: comment.noEndpoints(p.spn), target: REJECT } : { text: comment.noLocalEndpoints(p.spn), target: DROP };
   if (p.hasInternalEndpoints) out.add("nat", KUBE.services, rule([cmt(comment.clusterIP(p.spn)), ...serviceMatch(p.proto, p.clusterIP, p.port)], jump(p.internalTarget)));
   else out.add("filter", KUBE.services, rule([cmt(verdict.text), ...serviceMatch(p.proto, p.clusterIP, p.port)], verdict.target));
@@ -53,7 +56,7 @@ function entryRules(p: PortPlan, ctx: NodeContext, out: Tables): void {
 }
 
 /** (e): KUBE-NODEPORTS jumps, the ≈1.31 localhost nfacct twin first; REJECT/DROP by addrtype otherwise. */
-function nodePortRules(p: PortPlan, ctx: NodeContext, verdict: { text: string; target: ReturnType<typeof jump> }, out: Tables): void {
+function nodePortRules(p: PortPlan, ctx: ProxierContext, verdict: { text: string; target: ReturnType<typeof jump> }, out: Tables): void {
   if (p.hasEndpoints) {
     if (ctx.profile.nfacctLocalhostNodePorts && ctx.localhostNodePorts) {
       const parts = [cmt(p.spn), ...proto(p.proto), dst(LOOPBACK_V4), dport(p.proto, p.nodePort), nfacct(NFACCT.localhostNodePorts)];
@@ -68,14 +71,14 @@ function nodePortRules(p: PortPlan, ctx: NodeContext, verdict: { text: string; t
 }
 
 /** (g): first rule of the internal target chain. */
-function internalMasq(p: PortPlan, ctx: NodeContext, out: Tables): void {
+function internalMasq(p: PortPlan, ctx: ProxierContext, out: Tables): void {
   const match = [cmt(comment.clusterIP(p.spn)), ...serviceMatch(p.proto, p.clusterIP, p.port)];
   if (ctx.config.masqueradeAll) out.add("nat", p.internalTarget, rule(match, jump(KUBE.markMasq)));
   else if (ctx.detector) out.add("nat", p.internalTarget, rule([...match, ...ctx.detector.notLocal], jump(KUBE.markMasq)));
 }
 
 /** (h). */
-function extChain(p: PortPlan, ctx: NodeContext, out: Tables): void {
+function extChain(p: PortPlan, ctx: ProxierContext, out: Tables): void {
   const ext = chain.ext(p.hash);
   const svc = chain.svc(p.hash);
   if (!p.etpLocal) {
@@ -89,18 +92,18 @@ function extChain(p: PortPlan, ctx: NodeContext, out: Tables): void {
 }
 
 /** (i): source ranges, LB IPs when the node itself is inside a range, then the comment-only rule. */
-function fwChain(p: PortPlan, ctx: NodeContext, out: Tables): void {
+function fwChain(p: PortPlan, out: Tables): void {
   const fw = chain.fw(p.hash);
   const ext = jump(chain.ext(p.hash));
   for (const r of p.sourceRanges) out.add("nat", fw, rule([cmt(comment.loadBalancerIP(p.spn)), src(r)], ext));
-  if (ctx.nodeIP !== null && p.sourceRanges.some((r) => cidrContains(r, ctx.nodeIP!))) {
+  if (p.allowFromNode) {
     for (const ip of p.lbIPs) out.add("nat", fw, rule([cmt(comment.loadBalancerIP(p.spn)), src(ip)], ext));
   }
   out.add("nat", fw, rule([cmt(comment.fwOther(p.spn))], null));
 }
 
 /** (j): affinity checks, then the probability cascade. */
-function endpointRules(p: PortPlan, name: string, eps: readonly PlannedEndpoint[], ctx: NodeContext, out: Tables): void {
+function endpointRules(p: PortPlan, name: string, eps: readonly PlannedEndpoint[], ctx: ProxierContext, out: Tables): void {
   if (p.affinity !== null) {
     for (const ep of eps) out.add("nat", name, rule([cmt(comment.toEndpoint(p.spn, ep.endpoint)), recentCheck(ep.sep, p.affinity)], jump(ep.sep)));
   }
@@ -112,27 +115,7 @@ function endpointRules(p: PortPlan, name: string, eps: readonly PlannedEndpoint[
 }
 
 /** (k): hairpin masquerade, then DNAT (remembering the client for ClientIP affinity). */
-function sepChain(p: PortPlan, ep: PlannedEndpoint, out: Tables): void {
+export function modernSepRules(p: ServicePortPlan, ep: PlannedEndpoint): Rule[] {
   const affinity = p.affinity !== null ? [recentSet(ep.sep)] : [];
-  out.add("nat", ep.sep, rule([cmt(p.spn), src(ep.ip)], jump(KUBE.markMasq)));
-  out.add("nat", ep.sep, rule([cmt(p.spn), ...affinity, ...proto(p.proto)], dnat(ep.endpoint)));
-}
-
-/** Whether an address lies in a CIDR (both canonical, same family). */
-export function cidrContains(cidr: string, ip: string): boolean {
-  const [net = "", len = "0"] = cidr.split("/");
-  if (net.includes(":") !== ip.includes(":")) return false;
-  const bits = net.includes(":") ? 128 : 32;
-  const prefix = BigInt(len);
-  const shift = BigInt(bits) - prefix;
-  return toBig(net) >> shift === toBig(ip) >> shift;
-}
-
-function toBig(ip: string): bigint {
-  if (!ip.includes(":")) return ip.split(".").reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n);
-  const [h = "", t] = ip.split("::");
-  const head = h ? h.split(":") : [];
-  const tail = t ? t.split(":") : [];
-  const groups = t === undefined ? head : [...head, ...Array<string>(8 - head.length - tail.length).fill("0"), ...tail];
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+  return [rule([cmt(p.spn), src(ep.ip)], jump(KUBE.markMasq)), rule([cmt(p.spn), ...affinity, ...proto(p.proto)], dnat(ep.endpoint))];
 }

@@ -2,9 +2,11 @@
 // restore payload: the jumps from built-in chains (spec §1.2), kubelet's own
 // chains of the legacy era (§1.1, §1.2 "Older jump sets") and the empty
 // canary/hint chains (§1.1). Used for the as-saved (whole node) form only.
+// None of it depends on the node: it is built once per compilation.
+import { memoTable, type Compilation } from "../../compilation.js";
 import type { Chain, Rule, RuleSet, Table, TableName } from "../../rules/types.js";
 import { savedRule } from "./as-saved.js";
-import type { NodeContext } from "./context.js";
+import type { ProxierContext } from "./context.js";
 import { comment, KUBE, markText } from "./names.js";
 import { cmt, conntrack, DROP, jump, markMatch, markTarget, rule } from "./parts.js";
 
@@ -58,7 +60,7 @@ const CANARIES: Readonly<Partial<Record<TableName, readonly string[]>>> = {
  * every jump is inserted at position 1 once (EnsureRule Prepend), so the list
  * comes out reversed; kubelet's were there first and stay last (§1.2).
  */
-export function builtinJumps(ctx: NodeContext): Map<string, Rule[]> {
+export function builtinJumps(ctx: ProxierContext): Map<string, Rule[]> {
   const kubelet = ctx.profile.legacy || ctx.localhostNodePorts ? KUBELET_JUMPS : [];
   const list = [...kubelet, ...(ctx.profile.legacy ? LEGACY_JUMPS : MODERN_JUMPS)];
   const out = new Map<string, Rule[]>();
@@ -71,7 +73,7 @@ export function builtinJumps(ctx: NodeContext): Map<string, Rule[]> {
 }
 
 /** kubelet's chains before KEP-3178 (legacy profile): the drop mark 0x8000 (bit 15). */
-function kubeletChains(ctx: NodeContext): Map<TableName, Chain[]> {
+function kubeletChains(ctx: ProxierContext): Map<TableName, Chain[]> {
   if (!ctx.profile.legacy) return new Map();
   const drop = markText(15, ctx.opts.paddedMark);
   return new Map<TableName, Chain[]>([
@@ -80,16 +82,31 @@ function kubeletChains(ctx: NodeContext): Map<TableName, Chain[]> {
   ]);
 }
 
-/** The saved payload plus built-in jumps, kubelet's chains and (≥1.17-era) canaries: the node's kube-proxy state. */
-export function nodeState(saved: RuleSet, ctx: NodeContext): RuleSet {
+/** Per table, the chains that go before kube-proxy's own (built-in chains with its jumps) and after them (kubelet's, canaries). */
+type Frame = ReadonlyMap<TableName, { readonly before: readonly Chain[]; readonly after: readonly Chain[] }>;
+
+const TABLES: readonly TableName[] = ["mangle", "nat", "filter"];
+const FRAMES = memoTable<ProxierContext, Frame>("kubeproxy/node-frame");
+
+function frame(ctx: ProxierContext): Frame {
   const jumps = builtinJumps(ctx);
   const kubelet = kubeletChains(ctx);
-  const names: TableName[] = ["mangle", "nat", "filter"];
-  const tables = names.flatMap((name): Table[] => {
+  return new Map(
+    TABLES.map((name) => {
+      const before = [...jumps].filter(([k]) => k.startsWith(`${name} `)).map(([k, rules]) => ({ name: k.slice(name.length + 1), policy: "ACCEPT", rules }));
+      const canaries = ctx.profile.legacy ? [] : (CANARIES[name] ?? []).map((c) => ({ name: c, policy: null, rules: [] }));
+      return [name, { before, after: [...(kubelet.get(name) ?? []), ...canaries] }];
+    }),
+  );
+}
+
+/** The saved payload plus built-in jumps, kubelet's chains and (≥1.17-era) canaries: the node's kube-proxy state. */
+export function nodeState(comp: Compilation, ctx: ProxierContext, saved: RuleSet): RuleSet {
+  const f = comp.memo(FRAMES, ctx, () => frame(ctx));
+  const tables = TABLES.flatMap((name): Table[] => {
     const own = saved.tables.find((t) => t.name === name)?.chains ?? [];
-    const builtins = [...jumps].filter(([k]) => k.startsWith(`${name} `)).map(([k, rules]) => ({ name: k.slice(name.length + 1), policy: "ACCEPT", rules }));
-    const canaries = ctx.profile.legacy ? [] : (CANARIES[name] ?? []).map((c) => ({ name: c, policy: null, rules: [] }));
-    const chains = [...builtins, ...own, ...(kubelet.get(name) ?? []), ...canaries];
+    const { before = [], after = [] } = f.get(name) ?? {};
+    const chains = [...before, ...own, ...after];
     return chains.length ? [{ name, chains }] : [];
   });
   return { tables };

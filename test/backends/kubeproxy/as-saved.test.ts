@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { kubeProxyPayload, DEFAULT_KUBE_PROXY_OPTIONS } from "../../../src/backends/kubeproxy/index.js";
 import { savedProbability } from "../../../src/backends/kubeproxy/as-saved.js";
+import { Compilation } from "../../../src/compilation.js";
 import { writeRuleSet } from "../../../src/rules/writer.js";
 import { caseArgs, caseFiles, compileCase, emitCase, fixture, tableBlock } from "./helpers.js";
 
@@ -28,7 +29,7 @@ describe("§4.1 restore payload", () => {
   it("F4 with the real mark and --random-fully: the same lines as the spec's payload (kube-proxy interleaves chains; netpolc groups them)", () => {
     const files = caseFiles("kp-f4-nodeport");
     const res = compileCase(files, ["--node", "test-node"]);
-    const payload = kubeProxyPayload(res.model!, "test-node", { ...DEFAULT_KUBE_PROXY_OPTIONS, paddedMark: true, randomFully: true });
+    const payload = kubeProxyPayload(new Compilation(res.model!), "test-node", { ...DEFAULT_KUBE_PROXY_OPTIONS, paddedMark: true, randomFully: true });
     const text = writeRuleSet(payload, { layout: "given", quoting: "kube-proxy" });
     const lines = (t: string): string[] => t.split("\n").filter((l) => l.startsWith("-A ")).sort();
     expect(lines(text)).toEqual(lines(fixture("s41-f4-payload")));
