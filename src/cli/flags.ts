@@ -44,13 +44,13 @@ export const COMPILE_FLAGS: readonly FlagSpec[] = [
 ];
 
 /** Compile flags that do not change what is written (where, which node, how diagnostics look, progress). */
-const NOT_OUTPUT_SHAPING = new Set(["output", "node", "emit", "format", "verbose", "stats", "jobs", "help", "progress", "no-progress"]);
+const NOT_OUTPUT_SHAPING: ReadonlySet<string> = new Set(["output", "node", "emit", "format", "verbose", "stats", "jobs", "help", "progress", "no-progress"]);
 /** The compile flags that shape the output: `diff` and `check --expected` compile with them too. */
 export const OUTPUT_FLAGS: readonly FlagSpec[] = COMPILE_FLAGS.filter((f) => !NOT_OUTPUT_SHAPING.has(f.name));
 
 /** verify compiles exactly as `compile` would at the same -O level and passes, and routes as it would. */
-const VERIFY_COMPILE_FLAGS = new Set(["opt-level", "passes", "no-pass", "route-programmer", "uplink"]);
-const ROUTE_FLAGS = new Set(["route-programmer", "uplink"]);
+const VERIFY_COMPILE_FLAGS: ReadonlySet<string> = new Set(["opt-level", "passes", "no-pass", "route-programmer", "uplink"]);
+const ROUTE_FLAGS: ReadonlySet<string> = new Set(["route-programmer", "uplink"]);
 
 export const VERIFY_FLAGS: readonly FlagSpec[] = [
   { name: "rules", value: "DIR", complete: "dir", help: "check DIR/<node>.iptables, .ipsets and .routes (and .fdb) instead of compiling the inputs" },

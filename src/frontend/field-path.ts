@@ -105,7 +105,7 @@ export function goQuote(s: string): string {
   return out + '"';
 }
 
-const NAMED_ESCAPES = new Map([
+const NAMED_ESCAPES: ReadonlyMap<string, string> = new Map([
   ['"', '\\"'],
   ["\\", "\\\\"],
   ["\x07", "\\a"],

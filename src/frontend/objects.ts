@@ -22,7 +22,7 @@ export type Classification =
   | { readonly kind: "ignored" }
   | { readonly kind: "no-match" };
 
-const READ = new Map<string, KindName>([
+const READ: ReadonlyMap<string, KindName> = new Map<string, KindName>([
   ["v1 Namespace", "namespace"],
   ["v1 Pod", "pod"],
   ["v1 Node", "node"],
@@ -48,10 +48,10 @@ const READ = new Map<string, KindName>([
   ["projectcalico.org/v3 IPAMConfiguration", "ipamconfig"],
 ]);
 
-const ACCEPTED = new Set<string>();
+const ACCEPTED: ReadonlySet<string> = new Set<string>();
 
 /** Groups whose kinds we read: another version of one of our kinds there is an error, not something to skip. */
-const OUR_GROUPS = new Map<string, readonly string[]>([
+const OUR_GROUPS: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
   ["NetworkPolicy", ["networking.k8s.io", "extensions"]],
   ["Namespace", [""]],
   ["Pod", [""]],
@@ -76,7 +76,7 @@ const OUR_GROUPS = new Map<string, readonly string[]>([
  * the same object, so the same name under both is a duplicate. Kinds spelled
  * alike in two groups (IPPool, IPAMBlock, …) need no entry.
  */
-const SAME_OBJECT_KIND = new Map<string, string>([["IPAMConfiguration", "IPAMConfig"]]);
+const SAME_OBJECT_KIND: ReadonlyMap<string, string> = new Map<string, string>([["IPAMConfiguration", "IPAMConfig"]]);
 
 /** The kind that identifies an object for duplicate detection. */
 export function identityKind(kind: string): string {

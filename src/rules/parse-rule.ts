@@ -28,7 +28,7 @@ export const QUOTED_OPTIONS: ReadonlySet<string> = new Set(["comment", "log-pref
  */
 const IMPLICIT_PROTO_MATCH: ReadonlySet<string> = new Set(["tcp", "udp", "sctp", "icmp", "udplite", "dccp"]);
 
-const HEAD_KIND = new Map<TokenType, HeadKind>([
+const HEAD_KIND: ReadonlyMap<TokenType, HeadKind> = new Map<TokenType, HeadKind>([
   [T.Source, "source"],
   [T.Destination, "destination"],
   [T.InInterface, "in-interface"],

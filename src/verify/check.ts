@@ -14,7 +14,7 @@
 // branch that drops counts as a drop). An UNKNOWN outcome — a match the
 // simulator does not model, a missing ipset, a node without rules — is never
 // quietly read as either verdict: the check is reported as unknown.
-import { isPolicyChain } from "../backends/calico/names.js";
+import { NAMES } from "../backends/index.js";
 import type { Model } from "../ir/policy.js";
 import type { CtState, HookPath, HostContext, Packet, SimOutcome, TraceStep } from "../simulate/types.js";
 import type { RuleSet } from "../rules/types.js";
@@ -209,7 +209,7 @@ function checkReply(topo: Topology, flow: Flow, expected: Verdict, forward: read
  */
 function consults(s: TraceStep): boolean {
   const t = s.rule?.target;
-  return isPolicyChain(s.chain) || (!!t && (t.kind === "jump" || t.kind === "goto") && isPolicyChain(t.name));
+  return NAMES.isPolicyChain(s.chain) || (!!t && (t.kind === "jump" || t.kind === "goto") && NAMES.isPolicyChain(t.name));
 }
 
 function checkInvariant(probe: InvariantProbe, runHop: RunHop): InvariantCheck {

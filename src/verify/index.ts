@@ -1,6 +1,6 @@
 // verify and explain as pure functions: a model, its sources, every node's
 // rules and the simulator in; report data out. The CLI reads the files.
-import { DEFAULT_CALICO_OPTIONS } from "../backends/calico/index.js";
+import type { WorkloadPlace } from "../backends/index.js";
 import type { SourceMap } from "../diagnostics/sources.js";
 import type { Model } from "../ir/policy.js";
 import { createEvaluator, type Evaluator, type Flow } from "../semantics/index.js";
@@ -47,7 +47,6 @@ export interface VerifyContext {
   readonly simulate: Simulate;
   /** The reference evaluator of `model` for this run. */
   readonly evaluator: Evaluator;
-  readonly interfacePrefix?: string;
   /** The routes compiled from the inputs, for nodes whose rules bring no route table of their own (and for planning). */
   readonly compiledRoutes: (node: string) => RouteTable;
   /**
@@ -63,6 +62,8 @@ export interface CompiledSnapshot {
   readonly model: Model;
   readonly sources: SourceMap;
   routes(node: string): { readonly routes: readonly RouteCommand[]; readonly fdb: readonly FdbEntry[] };
+  /** Where the backends place each pod (interface, node): null when nothing compiled. */
+  readonly programs: { workloads(): readonly WorkloadPlace[] } | null;
 }
 
 /** No rules yet: flows are planned over the compiled routes. */
@@ -79,6 +80,8 @@ export function contextOf(res: CompiledSnapshot, simulate: Simulate): VerifyCont
     }
     return t;
   };
+  let placed: readonly WorkloadPlace[] | null = null;
+  const places = (): readonly WorkloadPlace[] => (placed ??= res.programs?.workloads() ?? []);
   const topologies = new WeakMap<ReadonlyMap<string, NodeRules>, Topology>();
   const topology = (rules: ReadonlyMap<string, NodeRules>): Topology => {
     let topo = topologies.get(rules);
@@ -86,7 +89,7 @@ export function contextOf(res: CompiledSnapshot, simulate: Simulate): VerifyCont
       const routes = new Map(res.model.cluster.nodes.map((n) => [n.name, rules.get(n.name)?.routes ?? compiledRoutes(n.name)] as const));
       // Rules that bring the compiled route tables themselves route as planning did: share its topology and its memo.
       const compiled = [...routes].every(([n, t]) => t === compiledRoutes(n));
-      topo = compiled && rules !== PLANNING ? topology(PLANNING) : buildTopology(res.model, ctx.interfacePrefix ?? DEFAULT_CALICO_OPTIONS.interfacePrefix, routes);
+      topo = compiled && rules !== PLANNING ? topology(PLANNING) : buildTopology(res.model, places(), routes);
       topologies.set(rules, topo);
     }
     return topo;

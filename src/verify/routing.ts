@@ -7,7 +7,9 @@
 // a workload interface, a host, leaves the cluster, or is dropped (blackhole,
 // unknown next hop, missing neighbour/FDB entry, a loop). What a route file
 // says is what the walk does: a wrong route fails verify as a wrong rule does.
-import { DEVICE } from "../backends/calico/names.js";
+import { NAMES } from "../backends/index.js";
+
+const DEVICE = NAMES.devices;
 import { writeRouteCommand } from "../rules/routes.js";
 import type { HookPath } from "../simulate/types.js";
 import type { Flow } from "../semantics/index.js";

@@ -18,7 +18,7 @@
 // the outgoing interface's address; the next node sees that, so the backend's
 // ingress is judged against it, the source pod's egress against the pod.
 import type { Endpoint } from "../ir/service.js";
-import { chain as kubeChain } from "../backends/kubeproxy/names.js";
+import { NAMES } from "../backends/index.js";
 import type { HookPath, HostContext, Packet, SimOutcome } from "../simulate/types.js";
 import type { Evaluator, Flow } from "../semantics/index.js";
 import type { FlowStatus, HopResult, Simulate } from "./check.js";
@@ -146,7 +146,7 @@ function verdictOf(hops: readonly HopResult[]): Pick<ServiceBranch, "actual" | "
 function firstHost(env: Env, p: ServiceProbe): HostContext | undefined {
   const base = env.hosts.get(p.from.node);
   if (!base || !p.pinned) return base;
-  const list = kubeChain.sep(p.spn, p.protocol, epText(p.pinned));
+  const list = NAMES.serviceEndpointChain(p.spn, p.protocol, epText(p.pinned));
   return { ...base, recent: (name, addr) => name === list && addr === p.srcIp };
 }
 

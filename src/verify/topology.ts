@@ -6,9 +6,7 @@
 // files give it, parsed back — never recomputed from the model — so a wrong
 // route fails verify the way a wrong rule does (routing.ts walks them).
 // The model says only where each pod and host sits.
-import { DEVICE } from "../backends/calico/names.js";
-import { allWorkloads } from "../backends/calico/workloads.js";
-import { Compilation } from "../compilation.js";
+import { NAMES, type WorkloadPlace } from "../backends/index.js";
 import { hostAddresses, podIPv4, type Protocol } from "../ir/cluster.js";
 import type { Model } from "../ir/policy.js";
 import type { IpSet } from "../rules/ipset.js";
@@ -132,7 +130,7 @@ function nodeInfo(name: string, ip: string | null, table: RouteTable, localIface
       addrs.set(cmd.dev, set);
     } else if (cmd.kind === "neigh") neighbours.set(cmd.address, cmd.lladdr);
   }
-  for (const dev of [DEVICE.ipipTunnel, DEVICE.vxlanTunnel]) if (!addrs.has(dev)) addrs.set(dev, new Set());
+  for (const dev of [NAMES.devices.ipipTunnel, NAMES.devices.vxlanTunnel]) if (!addrs.has(dev)) addrs.set(dev, new Set());
   const localAddresses = new Set([...addrs.values()].flatMap((s) => [...s]));
   const fdb = new Map(table.fdb.map(({ entry }) => [entry.mac, entry.dst] as const));
   return { name, ip, table, prefixRoutes: prefixRoutes(name, table, blocks), localIfaces, localAddresses, interfaceAddresses: addrs, neighbours, fdb, steps: new Map() };
@@ -140,17 +138,16 @@ function nodeInfo(name: string, ip: string | null, table: RouteTable, localIface
 
 const EMPTY_TABLE = (node: string): RouteTable => ({ file: `${node}.routes`, routes: [], fdbFile: null, fdb: [] });
 
-/** The wiring of `model` with each node's route table (a node without one routes nothing). */
-export function buildTopology(model: Model, interfacePrefix: string, tables: ReadonlyMap<string, RouteTable>): Topology {
+/** The wiring of `model`, its workloads where the backend places them, with each node's route table (a node without one routes nothing). */
+export function buildTopology(model: Model, all: readonly WorkloadPlace[], tables: ReadonlyMap<string, RouteTable>): Topology {
   const { cluster } = model;
-  const all = allWorkloads(new Compilation(model), interfacePrefix);
-  const pods = new Map(all.map((w) => [podKey(w.pod.namespace, w.pod.name), { kind: "pod" as const, node: w.pod.nodeName ?? "", iface: w.iface }]));
+  const pods = new Map(all.map((w) => [podKey(w.namespace, w.pod), { kind: "pod" as const, node: w.node, iface: w.iface }]));
   const nodes = new Map<string, NodeInfo>();
   const hosts = new Map<string, { readonly kind: "host"; readonly node: string }>();
   const nodeByIp = new Map<string, string>();
   const inferredBlocks = cluster.addressing.blocks.flatMap((b) => (b.source === "ipam" ? [] : [parseCidr(b.cidr)].filter((c): c is Cidr => c !== null)));
   for (const n of cluster.nodes) {
-    const localIfaces = new Map(all.filter((w) => w.pod.nodeName === n.name).map((w) => [w.iface, w.ip]));
+    const localIfaces = new Map(all.filter((w) => w.node === n.name).map((w) => [w.iface, w.ip]));
     const info = nodeInfo(n.name, n.ip, tables.get(n.name) ?? EMPTY_TABLE(n.name), localIfaces, inferredBlocks);
     nodes.set(n.name, info);
     // The host's own addresses: its IP, and the tunnel addresses its routes put on tunl0 / vxlan.calico

@@ -2,7 +2,7 @@
 // `file:line:col` instead of spans (through the one SourceMap conversion),
 // trace steps with their comment and rule text. Text and JSON renderers both
 // start from these views, so they cannot disagree.
-import { isPolicyChain, MARK, policyChainName } from "../backends/calico/names.js";
+import { NAMES } from "../backends/index.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 import type { SourceMap } from "../diagnostics/sources.js";
 import type { Model, NetworkPolicy } from "../ir/policy.js";
@@ -188,14 +188,14 @@ export function setsAcceptMark(rule: Rule | null): boolean {
   if (!t || t.kind !== "jump" || t.name !== "MARK") return false;
   const o = t.options.find((x) => x.name === "set-xmark" || x.name === "set-mark");
   const [value = "0", mask = "0xffffffff"] = (o?.args[0] ?? "").split("/");
-  return (Number(value) & Number(mask) & MARK.accept) !== 0;
+  return (Number(value) & Number(mask) & NAMES.acceptMark) !== 0;
 }
 
 /** Policy chains by name, to say which NetworkPolicy an accept-mark rule belongs to. */
 function policyChains(model: Model): Map<string, string> {
   const m = new Map<string, string>();
   for (const p of model.policies) {
-    for (const dir of ["ingress", "egress"] as const) m.set(policyChainName(dir, p.namespace, p.name), policyName(p));
+    for (const dir of ["ingress", "egress"] as const) m.set(NAMES.policyChain(dir, p), policyName(p));
   }
   return m;
 }
@@ -211,7 +211,7 @@ function walkView(model: Model, c: WalkResult): WalkView {
   const decidedBy = last ? last.outcomes.flatMap((o) => (o.trace.length ? [stepView(last, o.trace[o.trace.length - 1]!)] : [])) : [];
   const acceptedBy = c.hops.flatMap((h) =>
     h.outcomes.flatMap((o) =>
-      o.trace.filter((s) => isPolicyChain(s.chain) && setsAcceptMark(s.rule)).map((s) => ({ ...stepView(h, s), policy: chains.get(s.chain) ?? null })),
+      o.trace.filter((s) => NAMES.isPolicyChain(s.chain) && setsAcceptMark(s.rule)).map((s) => ({ ...stepView(h, s), policy: chains.get(s.chain) ?? null })),
     ),
   );
   const verdict = c.actual === null ? "unknown" : c.actual ? "allowed" : "denied";

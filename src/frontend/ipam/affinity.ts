@@ -35,7 +35,7 @@ const SPEC = FieldPath.root("spec");
 const STATES: readonly string[] = ["", "confirmed", "pending", "pendingDeletion"];
 const TYPES: readonly string[] = ["host", "virtual"];
 /** What Go's strconv.ParseBool accepts; Calico reads the v1 string with it (ipam_affinity_v1.go). */
-const PARSE_BOOL = new Map([
+const PARSE_BOOL: ReadonlyMap<string, boolean> = new Map([
   ...["1", "t", "T", "TRUE", "true", "True"].map((s) => [s, true] as const),
   ...["0", "f", "F", "FALSE", "false", "False"].map((s) => [s, false] as const),
 ]);

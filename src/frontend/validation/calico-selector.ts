@@ -106,7 +106,7 @@ function callNode(c: CallCstNode): CalicoSelector {
   return c.children.Global ? { kind: "global" } : ALL;
 }
 
-const VALUE_OPERATORS = new Map<TokenType, ValueOperator>([
+const VALUE_OPERATORS: ReadonlyMap<TokenType, ValueOperator> = new Map<TokenType, ValueOperator>([
   [T.Eq, "eq"],
   [T.Ne, "ne"],
   [T.Contains, "contains"],

@@ -7,12 +7,12 @@
 import type { ScalarValue } from "./tree.js";
 
 // go-yaml v2 resolve.go: the exact spellings, no other case variants.
-const BOOLS = new Map<string, boolean>([
+const BOOLS: ReadonlyMap<string, boolean> = new Map<string, boolean>([
   ..."y Y yes Yes YES true True TRUE on On ON".split(" ").map((s) => [s, true] as const),
   ..."n N no No NO false False FALSE off Off OFF".split(" ").map((s) => [s, false] as const),
 ]);
 
-const NULLS = new Set(["", "~", "null", "Null", "NULL"]);
+const NULLS: ReadonlySet<string> = new Set(["", "~", "null", "Null", "NULL"]);
 
 const DECIMAL = /^[-+]?(0|[1-9][0-9]*)$/;
 const HEX = /^([-+]?)0[xX]([0-9a-fA-F]+)$/;
@@ -20,7 +20,7 @@ const OCTAL = /^([-+]?)0[oO]?([0-7]+)$/;
 const BINARY = /^([-+]?)0[bB]([01]+)$/;
 // go-yaml's yamlStyleFloat; it also catches "08" and "09" (not octal, so a float 8).
 const FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
-const SPECIAL_FLOATS = new Map<string, number>([
+const SPECIAL_FLOATS: ReadonlyMap<string, number> = new Map<string, number>([
   ...".inf .Inf .INF +.inf +.Inf +.INF".split(" ").map((s) => [s, Infinity] as const),
   ..."-.inf -.Inf -.INF".split(" ").map((s) => [s, -Infinity] as const),
   ...".nan .NaN .NAN".split(" ").map((s) => [s, NaN] as const),
