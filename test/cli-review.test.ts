@@ -60,12 +60,14 @@ describe("netpolc diff", () => {
     expect(chains[0]).toMatch(/^ubuntu\d\.iptables filter changed cali-pi-/);
     const lines = rep.rules.files[0].chains[0].lines as string[];
     expect(lines.filter((l) => l.startsWith("-") || l.startsWith("+")).map((l) => l.replace(/.*--dports (\d+).*/, "$1"))).toEqual(["9080", "9081"]);
-    const changes = rep.flows.changes as Array<{ kind: string; dst: string; port: number; policy: string; before: string; after: string }>;
+    const changes = rep.flows.changes as Array<{ kind: string; dst: string; ports: Array<{ from: number; to: number }>; portText: string; policy: string; before: string; after: string }>;
     expect(changes.length).toBeGreaterThan(0);
     for (const c of changes) {
       expect(c.policy).toBe("default/productpage-from-anywhere");
       expect(c.dst).toMatch(/^default\/productpage-/);
-      expect(c.kind === "opens" ? c.port : 9080).toBe(c.kind === "opens" ? 9081 : c.port);
+      // The port sets, never a representative: exactly the one port that moved.
+      expect(c.ports).toEqual([c.kind === "opens" ? { from: 9081, to: 9081 } : { from: 9080, to: 9080 }]);
+      expect(c.portText).toBe(c.kind === "opens" ? "9081/TCP" : "9080/TCP");
     }
     expect(new Set(changes.map((c) => c.kind))).toEqual(new Set(["opens", "closes"]));
     const opened = changes.find((c) => c.kind === "opens")!;
@@ -108,9 +110,58 @@ ${pods}`;
     const r = await run(["diff", join(dir, "a"), join(dir, "b")]);
     expect(r.code).toBe(1);
     expect(r.out).toContain("opens default/* → default/* 5433/TCP");
-    expect(r.out).toContain("opens 203.0.113.1 → default/* 5433/TCP");
+    expect(r.out).toContain("opens any address outside the cluster → default/* 5433/TCP");
+    expect(r.out).not.toContain("203.0.113");
+    expect(r.out).toMatch(/of [\d,]+ flows in [\d,]+ classes compared/);
     expect(r.out).toContain("closes default/* → default/* 5432/TCP");
     expect(r.out).not.toMatch(/→ default\/p\d/);
+  });
+
+  it("a default-deny closes every port, said so, never a representative port or address", async () => {
+    const dir = tmp();
+    mkdirSync(join(dir, "a"));
+    mkdirSync(join(dir, "b"));
+    const pods = [0, 1].map((i) => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: p${i}, namespace: default, labels: {app: a${i}}}
+spec: {nodeName: n1, containers: [{name: c, image: x, ports: [{name: web, containerPort: 8080}]}]}
+status: {podIP: 192.168.0.${i + 2}, phase: Running}
+`).join("");
+    const snap = `apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status: {addresses: [{type: InternalIP, address: 10.0.0.1}]}
+${pods}`;
+    for (const side of ["a", "b"]) writeFileSync(join(dir, side, "cluster.yaml"), snap);
+    // Side a: port 5432 and the named port open from 10.0.0.0/8 but 10.1.0.0/16; side b adds a default deny.
+    const open = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: default}
+spec:
+  podSelector: {matchLabels: {app: a0}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]
+    ports: [{port: 5432}, {port: web}]
+`;
+    writeFileSync(join(dir, "a", "p.yaml"), open);
+    writeFileSync(join(dir, "b", "p.yaml"), open + `---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: default}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+`);
+    const r = await run(["diff", join(dir, "a"), join(dir, "b")]);
+    expect(r.code).toBe(1);
+    // p1 was selected by nothing: everything to it closes, on every port, from every address class.
+    expect(r.out).toContain("closes default/p0 → default/p1 every TCP port");
+    expect(r.out).toContain("closes any address outside the cluster but 10.0.0.0/8 → default/p1 every TCP port");
+    expect(r.out).toContain("closes 10.1.0.0/16 → default/p1 every TCP port");
+    expect(r.out).toContain("closes 10.0.0.0/8 except 10.1.0.0/16 → default/p1 every TCP port");
+    // p0 keeps what db allows: only the rest closes, and nothing from outside changes.
+    expect(r.out).not.toMatch(/→ default\/p0/);
+    expect(r.out).not.toMatch(/\b\d+\.\d+\.\d+\.\d+ →/);
   });
 
   it("compiled output directories and a single node dump: rule diff only; hash-only churn is no change; renames", async () => {

@@ -3,20 +3,24 @@
 // on each side, grouped by policy and aggregated per namespace.
 //
 // Flows: every ordered pair of endpoint pods present on both sides (matched
-// by namespace/name), and pods to and from the addresses verify probes
-// outside the cluster, on the union of both sides' probe ports (flows.ts:
-// every port and range edge a policy mentions, named ports resolved on the
-// destination, one unmentioned port). A pod present on one side only has no
+// by namespace/name), and pods to and from each class of addresses outside
+// the cluster, on every port class (src/semantics/classes.ts: the ports and
+// addresses neither side's policies can tell apart, so one representative
+// decides for its whole class). A pod present on one side only has no
 // "before" or "after" to compare and is left out.
 //
-// Aggregation: the source of a change becomes `ns/*` when every pod of that
-// namespace changes the same way towards the same destination and port
-// (same kind, same group); then the destination likewise.
+// A change is reported for a set of ports and an address class, never for a
+// representative: the classes of one pair and protocol that change alike
+// (same kind, policy and reasons) are joined into one port set (`every TCP
+// port`, `every TCP port but 80`, `8080-8090/TCP`). Aggregation: the source
+// of a change becomes `ns/*` when every pod of that namespace changes the
+// same way towards the same destination and ports; then the destination likewise.
 import type { SourceMap } from "../diagnostics/sources.js";
 import type { Pod, Protocol } from "../ir/cluster.js";
 import type { Model, NetworkPolicy } from "../ir/policy.js";
 import { createEvaluator, type DirectionVerdict, type Flow, type FlowEndpoint, type RuleRef, type Verdict } from "../semantics/index.js";
-import { externalAddresses, planPorts, podEndpoints, portsFor } from "../verify/flows.js";
+import { addressClassText, blockCidrs, mergeRanges, portClasses, portCuts, portSetText, type PortRange } from "../semantics/classes.js";
+import { externalAddresses, podEndpoints } from "../verify/flows.js";
 import { position } from "../verify/views.js";
 import { byteCompare } from "../rules/writer.js";
 
@@ -31,7 +35,10 @@ export interface FlowChange {
   readonly src: string;
   readonly dst: string;
   readonly protocol: Protocol;
-  readonly port: number;
+  /** The ports that change alike, merged and sorted. */
+  readonly ports: readonly PortRange[];
+  /** `ports` as a reader takes it: `every TCP port`, `every TCP port but 80`, `8080-8090/TCP`. */
+  readonly portText: string;
   /** The responsible policy (`ns/name`), or "(no policy)". */
   readonly policy: string;
   /** Why the old and the new verdict are what they are, one phrase each. */
@@ -40,7 +47,10 @@ export interface FlowChange {
 }
 
 export interface FlowDiff {
+  /** Concrete flows compared: (source, destination, protocol, port), an address class counting once. */
   readonly flows: number;
+  /** The classes they fall into, each decided by one representative. */
+  readonly classes: number;
   readonly changes: readonly FlowChange[];
 }
 
@@ -95,9 +105,15 @@ function pairs(oldM: Model, newM: Model): { pods: Pair[]; externals: Pair[] } {
     const n = newPods.get(podName(e.pod));
     if (n) pods.push({ name: podName(e.pod), ns: e.pod.namespace, old: e, new: n });
   }
-  // Sorted for determinism (externalAddresses sorts each side; the union needs it again).
+  // Sorted for determinism (externalAddresses sorts each side; the union needs it again); one address per class.
   const ips = [...new Set([...externalAddresses(oldM), ...externalAddresses(newM)])].sort(byteCompare);
-  const externals = ips.map((ip): Pair => ({ name: ip, ns: null, old: { kind: "ip", ip }, new: { kind: "ip", ip } }));
+  const cidrs = blockCidrs(oldM, newM);
+  const byClass = new Map<string, string>();
+  for (const ip of ips) {
+    const name = addressClassText(cidrs, ip);
+    if (!byClass.has(name)) byClass.set(name, ip);
+  }
+  const externals = [...byClass].map(([name, ip]): Pair => ({ name, ns: null, old: { kind: "ip", ip }, new: { kind: "ip", ip } }));
   return { pods, externals };
 }
 
@@ -106,9 +122,12 @@ interface RawChange extends FlowChange {
   readonly dstNs: string | null;
 }
 
+const podOf = (e: FlowEndpoint): Pod | null => (e.kind === "pod" ? e.pod : null);
+
 export function diffFlows(oldSide: ModelSide, newSide: ModelSide): FlowDiff {
-  const [oldPlan, newPlan] = [planPorts(oldSide.model), planPorts(newSide.model)];
-  const protocols = PROTOCOLS.filter((p) => oldPlan.protocols.includes(p) || newPlan.protocols.includes(p));
+  const cuts = portCuts(oldSide.model, newSide.model);
+  // TCP always (the protocol most flows use); UDP and SCTP when a policy of either side names them.
+  const protocols = PROTOCOLS.filter((p) => p === "TCP" || cuts.numeric.has(p) || cuts.named.has(p));
   const { pods, externals } = pairs(oldSide.model, newSide.model);
   const routes: Array<[Pair, Pair]> = [];
   for (const a of pods) for (const b of pods) if (a !== b) routes.push([a, b]);
@@ -117,19 +136,31 @@ export function diffFlows(oldSide: ModelSide, newSide: ModelSide): FlowDiff {
   const [oldEval, newEval] = [createEvaluator(oldSide.model), createEvaluator(newSide.model)];
   const raw: RawChange[] = [];
   let flows = 0;
+  let classes = 0;
   for (const [s, d] of routes) {
     for (const protocol of protocols) {
-      const ports = new Set([...portsFor(oldPlan, protocol, d.old), ...portsFor(newPlan, protocol, d.new)]);
-      for (const port of [...ports].sort((x, y) => x - y)) {
-        flows++;
+      // Classes that change alike, joined: kind, policy and reasons → ports.
+      const alike = new Map<string, { change: Omit<RawChange, "ports" | "portText">; ports: PortRange[] }>();
+      for (const range of portClasses(cuts, protocol, [podOf(d.old), podOf(d.new)])) {
+        classes++;
+        flows += range.to - range.from + 1;
+        const port = range.from;
         const fo: Flow = { src: s.old, dst: d.old, protocol, port };
         const fn: Flow = { src: s.new, dst: d.new, protocol, port };
         const [vo, vn] = [oldEval.evaluate(fo), newEval.evaluate(fn)];
         if (vo.allowed === vn.allowed) continue;
-        raw.push({
-          kind: vn.allowed ? "opens" : "closes", src: s.name, dst: d.name, protocol, port, srcNs: s.ns, dstNs: d.ns,
+        const change = {
+          kind: vn.allowed ? ("opens" as const) : ("closes" as const), src: s.name, dst: d.name, protocol, srcNs: s.ns, dstNs: d.ns,
           policy: responsible(vo, vn), before: why(oldSide, vo), after: why(newSide, vn),
-        });
+        };
+        const key = [change.kind, change.policy, change.before, change.after].join("\u0000");
+        const entry = alike.get(key);
+        if (entry) entry.ports.push(range);
+        else alike.set(key, { change, ports: [range] });
+      }
+      for (const { change, ports } of alike.values()) {
+        const merged = mergeRanges(ports);
+        raw.push({ ...change, ports: merged, portText: portSetText(protocol, merged) });
       }
     }
   }
@@ -137,11 +168,12 @@ export function diffFlows(oldSide: ModelSide, newSide: ModelSide): FlowDiff {
   for (const p of pods) if (p.ns !== null) nsPods.set(p.ns, (nsPods.get(p.ns) ?? new Set()).add(p.name));
   const merged = aggregate(aggregate(raw, "src", nsPods), "dst", nsPods);
   const changes = merged.map(({ srcNs: _s, dstNs: _d, ...c }): FlowChange => c);
-  // Sorted for determinism: by policy, then opens before closes, destination, source, protocol, port.
+  // Sorted for determinism: by policy, then opens before closes, destination, source, protocol, first port.
   const cmp = (a: FlowChange, b: FlowChange): number =>
     byteCompare(a.policy, b.policy) || byteCompare(a.kind, b.kind) * -1 || byteCompare(a.dst, b.dst) || byteCompare(a.src, b.src) ||
-    PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol) || a.port - b.port;
-  return { flows, changes: changes.sort(cmp) };
+    PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol) || (a.ports[0]?.from ?? 0) - (b.ports[0]?.from ?? 0) ||
+    byteCompare(a.portText, b.portText);
+  return { flows, classes, changes: changes.sort(cmp) };
 }
 
 /**
@@ -153,7 +185,7 @@ export function diffFlows(oldSide: ModelSide, newSide: ModelSide): FlowDiff {
 function aggregate(changes: readonly RawChange[], end: "src" | "dst", nsPods: ReadonlyMap<string, ReadonlySet<string>>): RawChange[] {
   const other = end === "src" ? "dst" : "src";
   const nsOf = (c: RawChange): string | null => (end === "src" ? c.srcNs : c.dstNs);
-  const keyOf = (c: RawChange): string => [c.kind, c.policy, nsOf(c) ?? "", c[other], c.protocol, c.port].join("\u0000");
+  const keyOf = (c: RawChange): string => [c.kind, c.policy, nsOf(c) ?? "", c[other], c.protocol, c.portText].join("\u0000");
   const groups = new Map<string, RawChange[]>();
   for (const c of changes) groups.set(keyOf(c), [...(groups.get(keyOf(c)) ?? []), c]);
   const out: RawChange[] = [];

@@ -12,7 +12,7 @@ export interface DiffReport {
 
 export const reportChanged = (r: DiffReport): boolean => r.rules.changed || (r.flows?.changes.length ?? 0) > 0;
 
-const arrow = (c: FlowChange): string => `${c.kind} ${c.src} → ${c.dst} ${c.port}/${c.protocol}`;
+const arrow = (c: FlowChange): string => `${c.kind} ${c.src} → ${c.dst} ${c.portText}`;
 
 function chainCount(r: OutputDiff): number {
   return r.files.reduce((n, f) => n + (f.chains?.length ?? (f.lines.length ? 1 : 0)), 0);
@@ -22,7 +22,7 @@ function summary(r: DiffReport): string {
   const rules = `${chainCount(r.rules)} chain(s) changed in ${r.rules.files.length} file(s)`;
   if (!r.flows) return `rules: ${rules}`;
   const opens = r.flows.changes.filter((c) => c.kind === "opens").length;
-  return `rules: ${rules}; flows: ${opens} opened, ${r.flows.changes.length - opens} closed (of ${r.flows.flows} compared)`;
+  return `rules: ${rules}; flows: ${opens} opened, ${r.flows.changes.length - opens} closed (of ${r.flows.flows.toLocaleString("en-US")} flows in ${r.flows.classes.toLocaleString("en-US")} classes compared)`;
 }
 
 function byPolicy(changes: readonly FlowChange[]): Map<string, FlowChange[]> {
@@ -49,10 +49,10 @@ export function diffMarkdown(r: DiffReport): string {
   if (!reportChanged(r)) return "### netpolc diff\n\nNo change in rules or flows.\n";
   const out: string[] = ["### netpolc diff", "", summary(r), ""];
   if (r.flows && r.flows.changes.length) {
-    out.push("#### Flows", "", "| change | from | to | port | policy | before | after |", "|---|---|---|---|---|---|---|");
+    out.push("#### Flows", "", "| change | from | to | ports | policy | before | after |", "|---|---|---|---|---|---|---|");
     for (const c of r.flows.changes) {
       const icon = c.kind === "opens" ? "🟢 opens" : "🔴 closes";
-      out.push(`| ${icon} | \`${c.src}\` | \`${c.dst}\` | ${c.port}/${c.protocol} | \`${c.policy}\` | ${mdCell(c.before)} | ${mdCell(c.after)} |`);
+      out.push(`| ${icon} | \`${c.src}\` | \`${c.dst}\` | ${mdCell(c.portText)} | \`${c.policy}\` | ${mdCell(c.before)} | ${mdCell(c.after)} |`);
     }
     out.push("");
   }
@@ -77,7 +77,7 @@ export function diffJson(r: DiffReport): string {
         lines: f.lines,
       })),
     },
-    flows: r.flows ? { compared: r.flows.flows, changes: r.flows.changes } : null,
+    flows: r.flows ? { compared: r.flows.flows, classes: r.flows.classes, changes: r.flows.changes } : null,
   };
   return JSON.stringify(data, null, 2) + "\n";
 }
