@@ -4,3 +4,4 @@
 // commands lazily; this file is what the flag table needs eagerly).
 export { PASS_NAMES } from "./calico/optimize/pass-names.js";
 export { KUBE_PROXY_VERSIONS } from "./kubeproxy/options.js";
+export { CALICO_VERSIONS } from "./calico/profile.js";

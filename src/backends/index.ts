@@ -18,6 +18,8 @@ import type { NodeOutput } from "./types.js";
 
 export type { NodeOutput } from "./types.js";
 export type { CalicoOptions, RouteProgrammer } from "./calico/index.js";
+export { CALICO_VERSIONS, NEWEST_CALICO_VERSION, type CalicoVersion } from "./calico/profile.js";
+import { CALICO_VERSIONS } from "./calico/profile.js";
 export { DEFAULT_CALICO_OPTIONS, blockProgrammer } from "./calico/index.js";
 /** How the iptables text of a compile under these Calico options names protocols (`--protocol-numbers`, Appendix A). */
 export const renderOptionsOf = (opts: calico.CalicoOptions): RenderOptions => calico.renderOptionsOf(opts);
@@ -42,8 +44,8 @@ export interface WorkloadPlace {
 export interface BackendNames {
   /** A chain that enforces a policy or profile (Calico's cali-pi/po/pri/pro-). */
   isPolicyChain(chain: string): boolean;
-  /** The chain enforcing `policy` in `dir` (before -O2 shares it). */
-  policyChain(dir: "ingress" | "egress", policy: NetworkPolicy): string;
+  /** The chains that may enforce `policy` in `dir` (before -O2 shares it): its name in every supported Calico version. */
+  policyChains(dir: "ingress" | "egress", policy: NetworkPolicy): string[];
   /** The mark bit a policy or profile chain sets to accept (Felix's accept mark, §4.2). */
   readonly acceptMark: number;
   /** The tunnel devices routes may name (calico-routes §2). */
@@ -56,7 +58,7 @@ export interface BackendNames {
 
 export const NAMES: BackendNames = {
   isPolicyChain: calico.isPolicyChain,
-  policyChain: (dir, p) => calico.policyChainName(dir, p.namespace, p.name),
+  policyChains: (dir, p) => [...new Set(CALICO_VERSIONS.map((v) => calico.policyChainNameIn(v, dir, p.namespace, p.name)))],
   acceptMark: calico.MARK.accept,
   devices: calico.DEVICE,
   serviceEndpointChain: kubeProxy.serviceEndpointChain,

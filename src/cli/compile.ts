@@ -2,7 +2,7 @@
 import { compile, emitKinds, emitText, nodeFiles, type BackendChoice, type CompileOptions, type EmitKind } from "../pipeline.js";
 import {
   DEFAULT_CALICO_OPTIONS, DEFAULT_KUBE_PROXY_OPTIONS, KUBE_PROXY_VERSIONS, PASS_NAMES, selectPasses, statsText,
-  type KubeProxyOptions, type KubeProxyVersion, type OptimizeOptions, type RouteProgrammer,
+  type CalicoVersion, type KubeProxyOptions, type KubeProxyVersion, type OptimizeOptions, type RouteProgrammer,
 } from "../backends/index.js";
 import type { TableName } from "../rules/types.js";
 import { renderAll, type DiagnosticFormat } from "../diagnostics/render.js";
@@ -19,11 +19,14 @@ import type { Model } from "../ir/policy.js";
 /** Interface names as the kernel takes them (IFNAMSIZ − 1, no `/`, whitespace, `:`), so a flag cannot inject text into routes. */
 const IFACE = /^(?!\.\.?$)[A-Za-z0-9_.@-]{1,15}$/;
 
-/** --route-programmer and --uplink (they shape the routes, so verify, diff and check take them too). */
-export function routeOptionsFrom(args: ParsedArgs): { routeProgrammer: RouteProgrammer; uplink: string } {
+/** --calico-version, --route-programmer and --uplink (they shape the rules and routes, so verify, diff and check take them too). */
+export function routeOptionsFrom(args: ParsedArgs): { routeProgrammer: RouteProgrammer; uplink: string; calicoVersion: CalicoVersion } {
   const uplink = flag(args, "uplink") ?? DEFAULT_CALICO_OPTIONS.uplink;
   if (!IFACE.test(uplink)) throw new UsageError(`--uplink must be an interface name (1-15 of A-Z a-z 0-9 _ . @ -), not ${JSON.stringify(uplink)}`);
-  return { routeProgrammer: (flag(args, "route-programmer") ?? DEFAULT_CALICO_OPTIONS.routeProgrammer) as RouteProgrammer, uplink };
+  const calicoVersion = (flag(args, "calico-version") ?? DEFAULT_CALICO_OPTIONS.calicoVersion) as CalicoVersion;
+  // -O2's passes are written against the P27 layout (policy chain names, marks, the trailing RETURN): refused, not guessed.
+  if (calicoVersion !== "3.27" && flag(args, "opt-level") === "2") throw new UsageError(`-O2 supports --calico-version 3.27 only (not ${calicoVersion}) for now`);
+  return { routeProgrammer: (flag(args, "route-programmer") ?? DEFAULT_CALICO_OPTIONS.routeProgrammer) as RouteProgrammer, uplink, calicoVersion };
 }
 
 /** -O level and passes; unknown pass names and pass flags without -O2 are usage errors. */

@@ -2,7 +2,7 @@
 // `netpolc completion` and the man page all read these tables, so none of them
 // can drift from what is accepted. Pure data: this module and what it imports
 // load in milliseconds, so help and completion never load a compiler.
-import { KUBE_PROXY_VERSIONS, PASS_NAMES } from "../backends/choices.js";
+import { CALICO_VERSIONS, KUBE_PROXY_VERSIONS, PASS_NAMES } from "../backends/choices.js";
 import { LINT_RULES } from "../review/lint-rules.js";
 import type { FlagSpec } from "./args.js";
 
@@ -24,6 +24,7 @@ export const COMPILE_FLAGS: readonly FlagSpec[] = [
   { name: "no-random-fully", help: "omit MASQUERADE --random-fully (iptables < 1.6.2 or kernel < 3.14)" },
   { name: "builtin-policy", value: "POLICY", choices: ["ACCEPT", "DROP"], help: "policy printed for built-in chains (default ACCEPT)" },
   { name: "endpoint-to-host-action", value: "ACTION", choices: ["ACCEPT", "DROP", "RETURN"], help: "Felix DefaultEndpointToHostAction (default ACCEPT)" },
+  { name: "calico-version", value: "V", choices: CALICO_VERSIONS, help: "the Calico release whose Felix output to reproduce: 3.27 (default), 3.28, 3.29, 3.30, 3.31 or 3.32 (names, marks, comments and policy groups per spec felix-format Appendix B)" },
   { name: "route-programmer", value: "WHO", choices: ["bird", "felix"], help: "who programs IPIP cluster routes and blackholes: bird (default; Calico up to 3.32) or felix (FelixConfiguration programClusterRoutes: Enabled, the default from 3.33); VXLAN routes are always Felix's" },
   { name: "uplink", value: "IFACE", help: "the host interface holding the node's address, named in same-subnet routes Felix programs (default eth0)" },
   { name: "backend", value: "NAME", choices: ["both", "calico", "kube-proxy"], help: "which agents program the node (default both: Calico, plus kube-proxy's KUBE-* chains when the inputs hold Services, EndpointSlices or a KubeProxyConfiguration)" },
@@ -49,8 +50,8 @@ const NOT_OUTPUT_SHAPING: ReadonlySet<string> = new Set(["output", "node", "emit
 export const OUTPUT_FLAGS: readonly FlagSpec[] = COMPILE_FLAGS.filter((f) => !NOT_OUTPUT_SHAPING.has(f.name));
 
 /** verify compiles exactly as `compile` would at the same -O level and passes, and routes as it would. */
-const VERIFY_COMPILE_FLAGS: ReadonlySet<string> = new Set(["opt-level", "passes", "no-pass", "route-programmer", "uplink"]);
-const ROUTE_FLAGS: ReadonlySet<string> = new Set(["route-programmer", "uplink"]);
+const VERIFY_COMPILE_FLAGS: ReadonlySet<string> = new Set(["opt-level", "passes", "no-pass", "calico-version", "route-programmer", "uplink"]);
+const ROUTE_FLAGS: ReadonlySet<string> = new Set(["calico-version", "route-programmer", "uplink"]);
 
 export const VERIFY_FLAGS: readonly FlagSpec[] = [
   { name: "rules", value: "DIR", complete: "dir", help: "check DIR/<node>.iptables, .ipsets and .routes (and .fdb) instead of compiling the inputs" },

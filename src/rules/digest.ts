@@ -2,7 +2,7 @@
 // digests as raw bytes or base64url text (Go's RawURLEncoding: no padding).
 import * as crypto from "node:crypto";
 
-export type Algorithm = "sha224" | "sha256" | "sha1";
+export type Algorithm = "sha224" | "sha256" | "sha1" | "sha3-224";
 
 // crypto.hash (Node ≥ 20.12) is the one-shot form: about 1.7× faster than a
 // Hash object for the short inputs hashed here, once per rule of every chain.

@@ -195,7 +195,7 @@ export function setsAcceptMark(rule: Rule | null): boolean {
 function policyChains(model: Model): Map<string, string> {
   const m = new Map<string, string>();
   for (const p of model.policies) {
-    for (const dir of ["ingress", "egress"] as const) m.set(NAMES.policyChain(dir, p), policyName(p));
+    for (const dir of ["ingress", "egress"] as const) for (const c of NAMES.policyChains(dir, p)) m.set(c, policyName(p));
   }
   return m;
 }

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { workloadInterfaceName, type CalicoOptions } from "../../src/backends/calico/index.js";
+import type { CalicoVersion } from "../../src/backends/index.js";
 import { renderAll } from "../../src/diagnostics/render.js";
 import type { Pod } from "../../src/ir/cluster.js";
 import type { Model } from "../../src/ir/policy.js";
@@ -28,6 +29,13 @@ export interface ScenarioFile {
 /** The optimisation levels every scenario runs at: -O1 (Felix's own layout) and -O2 with every pass. */
 export type KernelOptLevel = 1 | 2;
 export const OPT_LEVELS: readonly KernelOptLevel[] = [1, 2];
+
+/** What every scenario is loaded and probed at: -O1 and -O2 as Calico 3.27 lays rules out, -O1 as 3.32 does (-O2 is 3.27-only). */
+export const KERNEL_VARIANTS: ReadonlyArray<{ readonly level: KernelOptLevel; readonly version: CalicoVersion }> = [
+  { level: 1, version: "3.27" },
+  { level: 2, version: "3.27" },
+  { level: 1, version: "3.32" },
+];
 
 /** The CLI's options at `-O<level>`; -O2 selects all passes, as `netpolc compile -O2` does. */
 export function compileOptionsAt(level: KernelOptLevel, calico: Partial<CalicoOptions> = {}): CompileOptions {

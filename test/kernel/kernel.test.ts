@@ -110,14 +110,15 @@ describe.skipIf(skip)("kernel", () => {
       expect(r).toEqual({ delivered: false, drops: 1 });
     }, 60_000);
 
-    // Every scenario at -O1 and at -O2 (all passes), one test each, on the
-    // same topology and agents: only the rules are reloaded.
+    // Every scenario at -O1 and at -O2 (all passes), and at -O1 as Calico
+    // 3.32 lays it out (P32 names, P30 marks, policy groups), one test each,
+    // on the same topology and agents: only the rules are reloaded.
     for (const scenario of c.readScenarios(SCENARIO_DIR)) {
-      for (const level of c.OPT_LEVELS) {
-        const tag = `${scenario.name} -O${level}`;
+      for (const { level, version } of c.KERNEL_VARIANTS) {
+        const tag = `${scenario.name} -O${level}${version === "3.27" ? "" : ` --calico-version ${version}`}`;
         it(`${tag}: ${scenario.title}`, async () => {
           const k = cluster!;
-          const compiled = c.compileScenario(CLUSTER, scenario, level);
+          const compiled = c.compileScenario(CLUSTER, scenario, level, { calicoVersion: version });
           await k.load(compiled.rules);
           const expected = (o: Observation): boolean => compiled.verdict(o).allowed;
           const first = await k.probe(allFlows(k.spec), PROBE_TIMEOUT_MS);
@@ -159,7 +160,7 @@ describe.skipIf(skip)("kernel", () => {
   describe("iptables-restore → iptables-save round trip", () => {
     const variants = availableVariants();
     for (const variant of ["nft", "legacy"] as const satisfies readonly IptablesVariant[]) {
-      it(`iptables-${variant}: every scenario's node rulesets (-O1 and -O2) save back byte-identical`, async () => {
+      it(`iptables-${variant}: every scenario's node rulesets (-O1, -O2, -O1 at Calico 3.32) save back byte-identical`, async () => {
         if (!variants.includes(variant)) {
           if (required) throw new Error(`iptables-${variant}-restore is not installed`);
           console.warn(`!!!!!!!! round trip with iptables-${variant} skipped: iptables-${variant}-restore not installed`);
@@ -174,11 +175,11 @@ describe.skipIf(skip)("kernel", () => {
           // texts (same node rules in several scenarios) are restored once.
           const byText = new Map<string, { rules: NodeRules; names: string[] }>();
           for (const scenario of compiler.readScenarios(SCENARIO_DIR)) {
-            for (const level of compiler.OPT_LEVELS) {
-              for (const [node, rules] of compiler.compileScenario(CLUSTER, scenario, level).rules) {
+            for (const { level, version } of compiler.KERNEL_VARIANTS) {
+              for (const [node, rules] of compiler.compileScenario(CLUSTER, scenario, level, { calicoVersion: version }).rules) {
                 const key = `${rules.ipsets}\0${rules.iptables}`;
                 const entry = byText.get(key) ?? { rules, names: [] };
-                entry.names.push(`${scenario.name} -O${level} ${node}`);
+                entry.names.push(`${scenario.name} -O${level} ${version} ${node}`);
                 byText.set(key, entry);
               }
             }

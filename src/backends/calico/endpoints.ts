@@ -6,37 +6,40 @@ import type { Chain, Rule } from "../../rules/types.js";
 import { byteCompare } from "../../rules/writer.js";
 import { k8sRuleToCalico } from "./convert.js";
 import { chain, fm, ft, rule } from "./felix-rule.js";
+import { digest64 } from "../../rules/digest.js";
+import { canonical } from "../../ir/calico-selector.js";
+import type { RulePart } from "../../rules/types.js";
 import {
   COMMENT,
-  MARK,
   endpointChainName,
-  policyChainComment,
-  policyChainName,
+  groupChainName,
+  policyChainNameWith,
   policyKeyName,
   profileChainComment,
   profileChainName,
   VXLAN_PORT,
 } from "./names.js";
 import type { Direction } from "./names.js";
-import { renderAllowRule, withChainComment } from "./policy-rules.js";
+import { renderAllowRule, withChainComment, withoutTrailingReturns } from "./policy-rules.js";
+import { CLASSIC_PROFILE, policyChainSuffix, policyCommentIn, policySortKey, type FelixProfile } from "./profile.js";
 import { evaluate, policySelector } from "./selector.js";
 import { SetRegistry } from "./sets.js";
 import type { SetSpec } from "./sets.js";
 import type { Profile, Workload } from "./workloads.js";
 
-/** A policy list's policies by namespace, each sorted as §3.3 orders them (so that filtering keeps them sorted). */
-const BY_NAMESPACE = memoTable<readonly NetworkPolicy[], ReadonlyMap<string, readonly NetworkPolicy[]>>("calico/policies-by-namespace");
+/** The model's policies by namespace, each sorted as §3.3 orders them in the profile (so that filtering keeps them sorted). */
+const BY_NAMESPACE = memoTable<FelixProfile, ReadonlyMap<string, readonly NetworkPolicy[]>>("calico/policies-by-namespace");
 
-function byNamespace(policies: readonly NetworkPolicy[]): Map<string, NetworkPolicy[]> {
+function byNamespace(policies: readonly NetworkPolicy[], profile: FelixProfile): Map<string, NetworkPolicy[]> {
   const byNs = new Map<string, NetworkPolicy[]>();
   for (const p of policies) {
     let list = byNs.get(p.namespace);
     if (!list) byNs.set(p.namespace, (list = []));
     list.push(p);
   }
-  // Sorted for determinism and because Felix's PolKVLess does (byte order of the key name).
+  // Sorted for determinism and because Felix's PolKVLess does (byte order of the key name; P32 its own tie-break).
   for (const list of byNs.values()) {
-    const keyed = list.map((p) => ({ p, key: policyKeyName(p.namespace, p.name) })).sort((a, b) => byteCompare(a.key, b.key));
+    const keyed = list.map((p) => ({ p, key: policySortKey(profile, p.namespace, p.name) })).sort((a, b) => byteCompare(a.key, b.key));
     keyed.forEach((k, i) => (list[i] = k.p));
   }
   return byNs;
@@ -49,41 +52,120 @@ function byNamespace(policies: readonly NetworkPolicy[]): Map<string, NetworkPol
  * projectcalico.org/namespace label is always its pod's namespace, so
  * policies of other namespaces are skipped without evaluating them.
  */
-export function policiesFor(comp: Compilation, w: Workload, dir: Direction, policies: readonly NetworkPolicy[]): NetworkPolicy[] {
+export function policiesFor(comp: Compilation, w: Workload, dir: Direction, profile: FelixProfile = CLASSIC_PROFILE): NetworkPolicy[] {
   const governs = (p: NetworkPolicy) => (dir === "ingress" ? p.types.ingress : p.types.egress);
   // The candidates are already in §3.3 order, and filtering keeps it.
-  const candidates = comp.memo(BY_NAMESPACE, policies, () => byNamespace(policies)).get(w.pod.namespace) ?? [];
+  const candidates = comp.memo(BY_NAMESPACE, profile, () => byNamespace(comp.model.policies, profile)).get(w.pod.namespace) ?? [];
   return candidates.filter((p) => governs(p) && evaluate(policySelector(p.namespace, p.podSelector), w.labels));
 }
 
 // The rules every endpoint chain shares are one object each (the renderer
 // derives each object's texts once); only jump targets vary, and the jump
-// rules are one object per target, per compilation.
-const SHARED = {
-  ctAccept: rule([fm.conntrack(["RELATED", "ESTABLISHED"])], ft.accept()),
-  ctInvalidDrop: rule([fm.conntrack(["INVALID"])], ft.drop()),
-  clearAccept: rule([], ft.clearMark(MARK.accept)),
-  startOfPolicies: rule([], ft.clearMark(MARK.pass), COMMENT.startOfPolicies),
-  returnIfPolicyAccepted: rule([fm.markSet(MARK.accept)], ft.ret(), COMMENT.returnIfPolicyAccepted),
-  dropIfNoPolicies: rule([fm.markClear(MARK.pass)], ft.drop(), COMMENT.dropIfNoPolicies),
-  returnIfProfileAccepted: rule([fm.markSet(MARK.accept)], ft.ret(), COMMENT.returnIfProfileAccepted),
-  dropIfNoProfiles: rule([], ft.drop(), COMMENT.dropIfNoProfiles),
-  // ProtocolNum(17) and (4): hashed as `-p 17` / `-p 4`, printed `-p udp` / `-p ipencap` (Appendix A).
-  dropVxlan: rule([fm.protocolNum(17), fm.multiport("dst", String(VXLAN_PORT))], ft.drop(), COMMENT.dropVxlanFromWorkloads),
-  dropIpip: rule([fm.protocolNum(4)], ft.drop(), COMMENT.dropIpipFromWorkloads),
-} as const;
-const MARK_CLEAR_PASS = fm.markClear(MARK.pass);
+// rules are one object per target, per compilation. Marks and comments are
+// the profile's (§3.2).
+interface EndpointRules {
+  readonly ctAccept: Rule;
+  readonly ctInvalidDrop: Rule;
+  readonly firstClear: Rule;
+  readonly startOfPolicies: Rule | null;
+  readonly returnIfPolicyAccepted: Rule;
+  readonly dropIfNoPolicies: Rule;
+  readonly returnIfProfileAccepted: Rule;
+  readonly dropIfNoProfiles: Rule;
+  readonly dropVxlan: Rule;
+  readonly dropIpip: Rule;
+  readonly markClearPass: RulePart;
+}
+
+const ENDPOINT_RULES = memoTable<FelixProfile, EndpointRules>("calico/endpoint-rules");
+
+function endpointRules(comp: Compilation, profile: FelixProfile): EndpointRules {
+  return comp.memo(ENDPOINT_RULES, profile, () => {
+    const { marks } = profile;
+    return {
+      ctAccept: rule([fm.conntrack(["RELATED", "ESTABLISHED"])], ft.accept()),
+      ctInvalidDrop: rule([fm.conntrack(["INVALID"])], ft.drop()),
+      firstClear: rule([], ft.clearMark(profile.endpointFirstClear)),
+      startOfPolicies: profile.startOfPolicies === null ? null : rule([], ft.clearMark(marks.pass), profile.startOfPolicies),
+      returnIfPolicyAccepted: rule([fm.markSet(marks.accept)], ft.ret(), COMMENT.returnIfPolicyAccepted),
+      dropIfNoPolicies: rule([fm.markClear(marks.pass)], ft.drop(), profile.dropIfNoPolicies),
+      returnIfProfileAccepted: rule([fm.markSet(marks.accept)], ft.ret(), COMMENT.returnIfProfileAccepted),
+      dropIfNoProfiles: rule([], ft.drop(), COMMENT.dropIfNoProfiles),
+      // ProtocolNum(17) and (4): hashed as `-p 17` / `-p 4`, printed `-p udp` / `-p ipencap` (Appendix A).
+      dropVxlan: rule([fm.protocolNum(17), fm.multiport("dst", String(VXLAN_PORT))], ft.drop(), COMMENT.dropVxlanFromWorkloads),
+      dropIpip: rule([fm.protocolNum(4)], ft.drop(), COMMENT.dropIpipFromWorkloads),
+      markClearPass: fm.markClear(marks.pass),
+    };
+  });
+}
 
 const POLICY_JUMP = memoTable<string, Rule>("calico/policy-jump");
 
-function policyJumps(comp: Compilation, dir: Direction, policies: readonly NetworkPolicy[], chainOf: (p: NetworkPolicy) => string): Rule[] {
-  if (policies.length === 0) return [];
-  const out = [SHARED.startOfPolicies];
+/** Group chains (§4.6) by name and targets: the same group on many endpoints is one chain object. */
+const GROUP_CHAIN = memoTable<string, Chain>("calico/policy-group");
+
+/** The canonical selector a policy applies by (§4.6 "normalized selector", §7.2). */
+const POLICY_SELECTOR = memoTable<NetworkPolicy, string>("calico/policy-selector-text");
+
+function selectorText(comp: Compilation, p: NetworkPolicy): string {
+  return comp.memo(POLICY_SELECTOR, p, () => canonical(policySelector(p.namespace, p.podSelector)));
+}
+
+/**
+ * PolicyGroup.UniqueID (§4.6): SHA3-224 over newline-terminated fields,
+ * base64url. P28–P31: tier, selector, direction, count, policy key names;
+ * P32+: selector, direction, count, `{Name: n, Namespace: ns, Kind: k}`.
+ * Both checked against the spec's examples.
+ */
+function groupUid(profile: FelixProfile, selector: string, dir: Direction, group: readonly NetworkPolicy[]): string {
+  const direction = dir === "ingress" ? "inbound" : "outbound";
+  const names = group.map((p) => (profile.naming === "kind" ? `{Name: ${p.name}, Namespace: ${p.namespace}, Kind: KubernetesNetworkPolicy}` : policyKeyName(p.namespace, p.name)));
+  const fields = profile.naming === "kind" ? [selector, direction, String(group.length), ...names] : ["default", selector, direction, String(group.length), ...names];
+  return digest64("sha3-224", fields.map((f) => f + "\n").join(""));
+}
+
+/** A group chain (§4.6): every fifth policy returns on a verdict first; the first of each five jumps unconditionally. */
+function groupChain(comp: Compilation, profile: FelixProfile, name: string, targets: readonly string[]): Chain {
+  return comp.memo(GROUP_CHAIN, [name, ...targets].join("\u0000"), () => {
+    const both = profile.marks.accept | profile.marks.pass;
+    const rules: Rule[] = [];
+    targets.forEach((target, k) => {
+      if (k > 0 && k % 5 === 0) rules.push(rule([fm.markNotClear(both)], ft.ret(), COMMENT.returnOnVerdict));
+      rules.push(rule(k % 5 === 0 ? [] : [fm.markClear(both)], ft.jump(target)));
+    });
+    return chain(name, rules);
+  });
+}
+
+/** Consecutive policies with the same selector (§4.6); P27 (no groups) keeps every policy on its own. */
+function groupsOf(comp: Compilation, profile: FelixProfile, policies: readonly NetworkPolicy[]): NetworkPolicy[][] {
+  const out: NetworkPolicy[][] = [];
   for (const p of policies) {
-    const target = chainOf(p);
-    out.push(comp.memo(POLICY_JUMP, target, () => rule([MARK_CLEAR_PASS], ft.jump(target))), SHARED.returnIfPolicyAccepted);
+    const last = out[out.length - 1];
+    if (profile.policyGroups && last && selectorText(comp, last[0]!) === selectorText(comp, p)) last.push(p);
+    else out.push([p]);
   }
-  out.push(SHARED.dropIfNoPolicies);
+  return out;
+}
+
+function policyJumps(
+  comp: Compilation, profile: FelixProfile, dir: Direction, policies: readonly NetworkPolicy[], chainOf: (p: NetworkPolicy) => string, groups: Map<string, Chain> | null,
+): Rule[] {
+  if (policies.length === 0) return [];
+  const shared = endpointRules(comp, profile);
+  const out = shared.startOfPolicies ? [shared.startOfPolicies] : [];
+  const jump = (target: string): Rule => comp.memo(POLICY_JUMP, target, () => rule([shared.markClearPass], ft.jump(target)));
+  for (const group of groupsOf(comp, profile, policies)) {
+    if (group.length === 1) {
+      out.push(jump(chainOf(group[0]!)), shared.returnIfPolicyAccepted);
+      continue;
+    }
+    const name = groupChainName(dir, groupUid(profile, selectorText(comp, group[0]!), dir, group));
+    const g = groupChain(comp, profile, name, group.map(chainOf));
+    groups?.set(name, g);
+    out.push(jump(name), shared.returnIfPolicyAccepted);
+  }
+  out.push(shared.dropIfNoPolicies);
   return out;
 }
 
@@ -99,31 +181,37 @@ function profileJump(comp: Compilation, p: Profile, dir: Direction): Rule {
 // of a policy's namespace jumps to it: named once per policy.
 const CHAIN_NAME = memoTable<NetworkPolicy, Partial<Record<Direction, string>>>("calico/policy-chain-name");
 
-export function policyChainNameOf(comp: Compilation, p: NetworkPolicy, dir: Direction): string {
+export function policyChainNameOf(comp: Compilation, p: NetworkPolicy, dir: Direction, profile: FelixProfile = CLASSIC_PROFILE): string {
   const byDir = comp.memo(CHAIN_NAME, p, () => ({}));
-  return (byDir[dir] ??= policyChainName(dir, p.namespace, p.name));
+  return (byDir[dir] ??= policyChainNameWith(dir, policyChainSuffix(profile, p.namespace, p.name)));
 }
 
-/** endpointIptablesChain (§3.2, P27, IptablesFilterAllowAction=ACCEPT); `chainOf` lets -O2 chain-share redirect jumps. */
+/**
+ * endpointIptablesChain (§3.2, IptablesFilterAllowAction=ACCEPT) in the
+ * profile's layout; `chainOf` lets -O2 chain-share redirect jumps; the group
+ * chains (P28+, §4.6) the chain jumps to are added to `groups`.
+ */
 export function endpointChain(
   comp: Compilation, w: Workload, dir: Direction, policies: readonly NetworkPolicy[],
   chainOf: (p: NetworkPolicy) => string = (p) => policyChainNameOf(comp, p, dir),
+  profile: FelixProfile = CLASSIC_PROFILE, groups: Map<string, Chain> | null = null,
 ): Chain {
+  const shared = endpointRules(comp, profile);
   const rules: Rule[] = [
-    SHARED.ctAccept,
-    SHARED.ctInvalidDrop,
-    SHARED.clearAccept,
-    ...(dir === "egress" ? [SHARED.dropVxlan, SHARED.dropIpip] : []),
-    ...policyJumps(comp, dir, policies, chainOf),
-    ...w.profiles.flatMap((p) => [profileJump(comp, p, dir), SHARED.returnIfProfileAccepted]),
-    SHARED.dropIfNoProfiles,
+    shared.ctAccept,
+    shared.ctInvalidDrop,
+    shared.firstClear,
+    ...(dir === "egress" ? [shared.dropVxlan, shared.dropIpip] : []),
+    ...policyJumps(comp, profile, dir, policies, chainOf, groups),
+    ...w.profiles.flatMap((p) => [profileJump(comp, p, dir), shared.returnIfProfileAccepted]),
+    shared.dropIfNoProfiles,
   ];
   return chain(endpointChainName(dir, w.iface), rules);
 }
 
 /** cali-pi-* / cali-po-* (§4.1): the policy's rules for one direction, in k8s rule order. */
-export function policyChain(comp: Compilation, p: NetworkPolicy, dir: Direction, sets: SetRegistry): Chain {
-  const rendered = renderedPolicyChain(comp, p, dir);
+export function policyChain(comp: Compilation, p: NetworkPolicy, dir: Direction, sets: SetRegistry, profile: FelixProfile = CLASSIC_PROFILE): Chain {
+  const rendered = renderedPolicyChain(comp, p, dir, profile);
   // Replayed in rendering order, so the node's registry fills exactly as if rendered here.
   for (const spec of rendered.sets) sets.add(spec);
   return rendered.chain;
@@ -139,16 +227,17 @@ interface RenderedPolicy {
 // every node. Built once per compilation and shared by every node's output.
 const POLICY_CHAIN = memoTable<NetworkPolicy, Partial<Record<Direction, RenderedPolicy>>>("calico/policy-chain");
 
-function renderedPolicyChain(comp: Compilation, p: NetworkPolicy, dir: Direction): RenderedPolicy {
+function renderedPolicyChain(comp: Compilation, p: NetworkPolicy, dir: Direction, profile: FelixProfile): RenderedPolicy {
   const byDir = comp.memo(POLICY_CHAIN, p, () => ({}));
-  return (byDir[dir] ??= buildPolicyChain(p, dir));
+  return (byDir[dir] ??= buildPolicyChain(comp, p, dir, profile));
 }
 
-function buildPolicyChain(p: NetworkPolicy, dir: Direction): RenderedPolicy {
+function buildPolicyChain(comp: Compilation, p: NetworkPolicy, dir: Direction, profile: FelixProfile): RenderedPolicy {
   const own = new SetRegistry();
   const k8sRules = dir === "ingress" ? p.ingress : p.egress;
-  const rules = k8sRules.flatMap((kr) => k8sRuleToCalico(kr, dir, p.namespace)).flatMap((cr) => renderAllowRule(cr, own));
-  const chainOut = chain(policyChainName(dir, p.namespace, p.name), withChainComment(rules, policyChainComment(dir, p.namespace, p.name)));
+  const all = k8sRules.flatMap((kr) => k8sRuleToCalico(kr, dir, p.namespace)).flatMap((cr) => renderAllowRule(cr, own, profile.marks));
+  const rules = profile.stripTrailingReturn ? withoutTrailingReturns(all) : all;
+  const chainOut = chain(policyChainNameOf(comp, p, dir, profile), withChainComment(rules, policyCommentIn(profile, dir, p.namespace, p.name)));
   return { chain: chainOut, sets: own.all() };
 }
 
@@ -159,16 +248,20 @@ const PROFILE_CHAIN = memoTable<Profile, Partial<Record<Direction, Chain>>>("cal
  * Profile chains (§5): `kns.*` allows everything both ways (one allow rule +
  * RETURN); `ksa.*` has no rules, so only the comment rule.
  */
-export function profileChain(comp: Compilation, profile: Profile, dir: Direction): Chain {
+export function profileChain(comp: Compilation, profile: Profile, dir: Direction, felix: FelixProfile = CLASSIC_PROFILE): Chain {
   const byDir = comp.memo(PROFILE_CHAIN, profile, () => ({}));
-  return (byDir[dir] ??= buildProfileChain(profile, dir));
+  return (byDir[dir] ??= buildProfileChain(profile, dir, felix));
 }
 
-function buildProfileChain(profile: Profile, dir: Direction): Chain {
-  return chain(profileChainName(dir, profile.name), withChainComment(profileAllowRules(profile), profileChainComment(dir, profile.name)));
+/** P28+ strips the trailing RETURN here too (§5: the same ProtoRulesToIptablesRules), so a `kns` chain is one rule. */
+function buildProfileChain(profile: Profile, dir: Direction, felix: FelixProfile): Chain {
+  const rules = profileAllowRules(profile, felix);
+  const kept = felix.stripTrailingReturn ? withoutTrailingReturns(rules) : rules;
+  return chain(profileChainName(dir, profile.name), withChainComment(kept, profileChainComment(dir, profile.name)));
 }
 
 /** A profile's rules before the chain comment: set accept, return if accepted (`kns.*`); none (`ksa.*`). */
-export function profileAllowRules(profile: Profile): Rule[] {
-  return profile.allowAll ? [rule([], ft.setMark(MARK.accept)), rule([fm.markSet(MARK.accept)], ft.ret())] : [];
+export function profileAllowRules(profile: Profile, felix: FelixProfile = CLASSIC_PROFILE): Rule[] {
+  const { accept } = felix.marks;
+  return profile.allowAll ? [rule([], ft.setMark(accept)), rule([fm.markSet(accept)], ft.ret())] : [];
 }

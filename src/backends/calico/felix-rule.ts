@@ -22,6 +22,8 @@ export const fm = {
   multiport: (dir: "src" | "dst", ports: string, negated = false): RulePart => m.multiport(dir === "src" ? "sports" : "dports", ports, negated),
   /** MarkClear: `--mark 0/<mask>`. */
   markClear: (mask: number): RulePart => m.mark(0, mask),
+  /** MarkNotClear: `! --mark 0/<mask>` (P28+ group chains, §4.6). */
+  markNotClear: (mask: number): RulePart => m.mark(0, mask, true),
   /** MarkSingleBitSet: `--mark <bit>/<bit>`. */
   markSet: (bit: number): RulePart => m.mark(bit, bit),
   conntrack: (states: readonly string[], negated = false): RulePart => m.conntrack(states, negated),

@@ -8,7 +8,9 @@ import { byteCompare } from "../../rules/writer.js";
 import type { NodeOutput } from "../types.js";
 import type { WorkloadPlace } from "../index.js";
 import { dispatchChains } from "./dispatch.js";
-import { endpointChain, policiesFor, policyChain, profileChain } from "./endpoints.js";
+import { endpointChain, policiesFor, policyChain, policyChainNameOf, profileChain } from "./endpoints.js";
+import { policyChainSuffix, profileOf, type CalicoVersion, type FelixProfile } from "./profile.js";
+import { policyChainNameWith } from "./names.js";
 import { buildIpSets } from "./ipsets.js";
 import { isV6 } from "./ipv4.js";
 import type { Direction } from "./names.js";
@@ -25,6 +27,11 @@ export type { CalicoOptions } from "./options.js";
 export type { RouteProgrammer } from "./routes.js";
 export { blockProgrammer } from "./routes.js";
 export { DEVICE, MARK, isPolicyChain, policyChainName, workloadInterfaceName } from "./names.js";
+
+/** A policy's chain name in the given Calico version's naming (App. B). */
+export function policyChainNameIn(version: CalicoVersion, dir: Direction, namespace: string, k8sName: string): string {
+  return policyChainNameWith(dir, policyChainSuffix(profileOf(version), namespace, k8sName));
+}
 export { optimizeCalicoNode, passesOf } from "./optimize/index.js";
 
 /** Every workload endpoint Felix programs (snapshot order), as verify's topology places pods. */
@@ -39,14 +46,15 @@ const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];
  * they jump to — and nothing else, since Felix only programs referenced
  * chains (§2.1): an ingress-only policy gets no cali-po chain.
  */
-function workloadChains(comp: Compilation, local: readonly Workload[], sets: SetRegistry): Chain[] {
+function workloadChains(comp: Compilation, local: readonly Workload[], sets: SetRegistry, profile: FelixProfile): Chain[] {
   const endpoints: Chain[] = [];
+  const groups = new Map<string, Chain>();
   const policies: Record<Direction, Set<NetworkPolicy>> = { ingress: new Set(), egress: new Set() };
   const profiles: Record<Direction, Set<Profile>> = { ingress: new Set(), egress: new Set() };
   for (const w of local) {
     for (const dir of DIRECTIONS) {
-      const selected = policiesFor(comp, w, dir, comp.model.policies);
-      endpoints.push(endpointChain(comp, w, dir, selected));
+      const selected = policiesFor(comp, w, dir, profile);
+      endpoints.push(endpointChain(comp, w, dir, selected, (p) => policyChainNameOf(comp, p, dir, profile), profile, groups));
       for (const p of selected) policies[dir].add(p);
       for (const pr of w.profiles) profiles[dir].add(pr);
     }
@@ -57,10 +65,12 @@ function workloadChains(comp: Compilation, local: readonly Workload[], sets: Set
   const chains = [...endpoints];
   for (const dir of BY_NAME_ORDER) {
     const keyed = [...policies[dir]].map((p) => ({ p, key: `${p.namespace}/${p.name}` })).sort((a, b) => byteCompare(a.key, b.key));
-    for (const { p } of keyed) chains.push(policyChain(comp, p, dir, sets));
+    for (const { p } of keyed) chains.push(policyChain(comp, p, dir, sets, profile));
   }
+  // Sorted for determinism (the writer sorts chains by name anyway).
+  for (const name of [...groups.keys()].sort(byteCompare)) chains.push(groups.get(name)!);
   for (const dir of BY_NAME_ORDER) {
-    for (const pr of [...profiles[dir]].sort((a, b) => byteCompare(a.name, b.name))) chains.push(profileChain(comp, pr, dir));
+    for (const pr of [...profiles[dir]].sort((a, b) => byteCompare(a.name, b.name))) chains.push(profileChain(comp, pr, dir, profile));
   }
   return chains;
 }
@@ -90,7 +100,7 @@ export function renderCalicoNode(comp: Compilation, nodeName: string, opts: Cali
   };
   const sets = new SetRegistry();
   const ifaces = local.map((w) => w.iface);
-  const filter = [...staticFilterChains(ctx), ...dispatchChains("from", ifaces), ...dispatchChains("to", ifaces), ...workloadChains(comp, local, sets)];
+  const filter = [...staticFilterChains(ctx), ...dispatchChains("from", ifaces), ...dispatchChains("to", ifaces), ...workloadChains(comp, local, sets, profileOf(opts.calicoVersion))];
   const ruleset: RuleSet = {
     tables: [
       { name: "raw", chains: rawChains(ctx) },
@@ -100,5 +110,5 @@ export function renderCalicoNode(comp: Compilation, nodeName: string, opts: Cali
     ],
   };
   const { routes, fdb } = buildRoutes(comp, nodeName, local, opts);
-  return { node: nodeName, ruleset, ipsets: buildIpSets(comp, all, sets.all(), { encap, nodeName }), routes, fdb };
+  return { node: nodeName, ruleset, ipsets: buildIpSets(comp, all, sets.all(), { encap, nodeName, profile: profileOf(opts.calicoVersion) }), routes, fdb };
 }

@@ -3,7 +3,7 @@
 // are matched with this backend's own Calico-selector evaluator, not the k8s
 // matcher, so a translation bug cannot agree with itself.
 import { memoTable, type Compilation } from "../../compilation.js";
-import type { Cluster } from "../../ir/cluster.js";
+import { hostAddresses, type Cluster } from "../../ir/cluster.js";
 import type { IpSet, IpSetMember } from "../../rules/ipset.js";
 import { isV6 } from "./ipv4.js";
 import { SET_ID, ipSetName } from "./names.js";
@@ -12,6 +12,7 @@ import type { SetSpec } from "./sets.js";
 import { vxlanTunnelOf } from "./static.js";
 import type { Encapsulation } from "./static.js";
 import type { Workload } from "./workloads.js";
+import type { FelixProfile } from "./profile.js";
 
 /** Felix's create options with the default MaxIpsetSize, as ipset save prints them (§7.3). */
 const SET_OPTIONS = ["family", "inet", "hashsize", "1024", "maxelem", "1048576"] as const;
@@ -41,6 +42,8 @@ export interface FixedSetContext {
   readonly encap: Encapsulation;
   /** The node being compiled: its own VTEP is not in its all-vxlan-net. */
   readonly nodeName: string;
+  /** The pools set's name (P31+ `network-ip-pools`) and the P31+ DSCP sets. */
+  readonly profile: FelixProfile;
 }
 
 /**
@@ -51,7 +54,26 @@ export interface FixedSetContext {
  */
 export function buildIpSets(comp: Compilation, workloads: readonly Workload[], specs: readonly SetSpec[], fixed: FixedSetContext): IpSet[] {
   const vxlan = fixed.encap.vxlan ? [vxlanSourceSet(comp, fixed.nodeName)] : [];
-  return [...fixedSets(comp, fixed.encap.ipip), ...vxlan, ...memberSets(comp, workloads, specs)];
+  const dscp = fixed.profile.dscpRule ? dscpSets(comp, fixed.nodeName) : [];
+  return [...fixedSets(comp, fixed.encap.ipip, fixed.profile), ...vxlan, ...dscp, ...memberSets(comp, workloads, specs)];
+}
+
+/**
+ * The sets the P31+ DSCP rule names (§7.1, §8.4): `dscp-src-net`, the
+ * addresses of workloads with a DSCP annotation (not in the IR: empty), and
+ * `this-host`, the host's own addresses. Felix fills the latter from the
+ * interfaces it sees; netpolc knows the node address and its tunnel
+ * addresses, so that is what it holds (an inference, said in the README).
+ */
+function dscpSets(comp: Compilation, nodeName: string): IpSet[] {
+  const node = comp.model.cluster.nodes.find((n) => n.name === nodeName);
+  const own = node ? [...new Set(hostAddresses(comp.model.cluster, node))].filter((a) => !isV6(a)).sort(compareIp) : [];
+  return [netSet(SET_ID.dscpSrcNet, []), { name: ipSetName(SET_ID.thisHost), type: "hash:ip", options: SET_OPTIONS, members: members(own) }];
+}
+
+function compareIp(a: string, b: string): number {
+  const n = (s: string): number => s.split(".").reduce((x, o) => x * 256 + Number(o), 0);
+  return n(a) - n(b);
 }
 
 /** The selector and named-port sets of `specs`, with their members. */
@@ -63,7 +85,7 @@ export function memberSets(comp: Compilation, workloads: readonly Workload[], sp
 // port) and the cluster, and many nodes reference the same sets: each is
 // built once per compilation and workload list, and shared by every node's output.
 const MEMBER_SETS = memoTable<readonly Workload[], Map<string, IpSet>>("calico/member-sets");
-const FIXED_SETS = memoTable<boolean, readonly IpSet[]>("calico/fixed-sets");
+const FIXED_SETS = memoTable<string, readonly IpSet[]>("calico/fixed-sets");
 const VTEPS = memoTable<"vteps", readonly Vtep[]>("calico/vteps");
 
 function memberSet(comp: Compilation, spec: SetSpec, workloads: readonly Workload[]): IpSet {
@@ -73,14 +95,14 @@ function memberSet(comp: Compilation, spec: SetSpec, workloads: readonly Workloa
   return set;
 }
 
-function fixedSets(comp: Compilation, ipipEnabled: boolean): readonly IpSet[] {
-  return comp.memo(FIXED_SETS, ipipEnabled, () => buildFixedSets(comp.model.cluster, ipipEnabled));
+function fixedSets(comp: Compilation, ipipEnabled: boolean, profile: FelixProfile): readonly IpSet[] {
+  return comp.memo(FIXED_SETS, `${ipipEnabled} ${profile.poolsSetId}`, () => buildFixedSets(comp.model.cluster, ipipEnabled, profile));
 }
 
-function buildFixedSets(cluster: Cluster, ipipEnabled: boolean): IpSet[] {
+function buildFixedSets(cluster: Cluster, ipipEnabled: boolean, profile: FelixProfile): IpSet[] {
   const pools = cluster.pools.filter((p) => !isV6(p.cidr));
   const fixed = [
-    netSet(SET_ID.allIpamPools, pools.map((p) => p.cidr)),
+    netSet(profile.poolsSetId, pools.map((p) => p.cidr)),
     netSet(SET_ID.masqIpamPools, pools.filter((p) => p.natOutgoing).map((p) => p.cidr)),
   ];
   if (ipipEnabled) {

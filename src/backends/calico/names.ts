@@ -70,6 +70,12 @@ export const SET_ID = {
   allIpamPools: "all-ipam-pools",
   masqIpamPools: "masq-ipam-pools",
   allVxlanNet: "all-vxlan-net",
+  /** P31+ name of all-ipam-pools (App. B). */
+  networkIpPools: "network-ip-pools",
+  /** The host's own addresses (IPVS; P31+ the DSCP rule, §7.1). */
+  thisHost: "this-host",
+  /** Workloads with a DSCP annotation (P31+, §7.1). */
+  dscpSrcNet: "dscp-src-net",
 } as const;
 
 /**
@@ -103,6 +109,8 @@ export type Direction = "ingress" | "egress";
 /** Chain-name prefixes (§1, felix/rules/rule_defs.go). */
 const PREFIX = {
   policy: { ingress: "cali-pi-", egress: "cali-po-" },
+  /** P28+ policy groups (§4.6). */
+  group: { ingress: "cali-gi-", egress: "cali-go-" },
   profile: { ingress: "cali-pri-", egress: "cali-pro-" },
   endpoint: { ingress: "cali-tw-", egress: "cali-fw-" },
 } as const;
@@ -110,12 +118,26 @@ const PREFIX = {
 /** The chain-name prefixes, for code that reads rules back (verify, its tests). */
 export const CHAIN_PREFIX = PREFIX;
 /** Chains where NetworkPolicy is consulted: policy (`cali-pi-`/`cali-po-`) and profile (`cali-pri-`/`cali-pro-`) chains. */
-export const POLICY_CHAIN_PREFIXES: readonly string[] = [PREFIX.policy.ingress, PREFIX.policy.egress, PREFIX.profile.ingress, PREFIX.profile.egress];
+export const POLICY_CHAIN_PREFIXES: readonly string[] = [
+  PREFIX.policy.ingress, PREFIX.policy.egress, PREFIX.group.ingress, PREFIX.group.egress, PREFIX.profile.ingress, PREFIX.profile.egress,
+];
 /** Whether `chain` is a policy or profile chain (POLICY_CHAIN_PREFIXES). */
 export const isPolicyChain = (chain: string): boolean => POLICY_CHAIN_PREFIXES.some((p) => chain.startsWith(p));
 
 export function policyChainName(dir: Direction, namespace: string, k8sName: string): string {
   return chainName(PREFIX.policy[dir], policyKeyName(namespace, k8sName));
+}
+/** The policy chain of a profile's naming (App. B): the suffix is `policyChainSuffix` of profile.ts. */
+export function policyChainNameWith(dir: Direction, suffix: string): string {
+  return chainName(PREFIX.policy[dir], suffix);
+}
+/**
+ * `cali-gi-` / `cali-go-` + the group's UID (§4.6), cut so that the name fits
+ * MaxChainNameLength (28): 20 characters. (The spec says 21, which makes 29:
+ * iptables-restore refuses it, "must be under 29 chars".)
+ */
+export function groupChainName(dir: Direction, uid: string): string {
+  return PREFIX.group[dir] + uid.slice(0, MAX_CHAIN_NAME_LENGTH - PREFIX.group[dir].length);
 }
 export function profileChainName(dir: Direction, profile: string): string {
   return chainName(PREFIX.profile[dir], profile);
@@ -143,6 +165,8 @@ export const CHAIN = {
   fipDnat: "cali-fip-dnat",
   fipSnat: "cali-fip-snat",
   natOutgoing: "cali-nat-outgoing",
+  /** P31+ mangle (§8.3): empty without DSCP-annotated workloads. */
+  egressDscp: "cali-egress-dscp",
   rpfSkip: "cali-rpf-skip",
 } as const;
 
@@ -181,6 +205,8 @@ export const VXLAN_PORT = 4789;
 export const COMMENT = {
   startOfPolicies: "Start of policies",
   returnIfPolicyAccepted: "Return if policy accepted",
+  /** P28+ group chains, before every fifth policy (§4.6). */
+  returnOnVerdict: "Return on verdict",
   dropIfNoPolicies: "Drop if no policies passed packet",
   returnIfProfileAccepted: "Return if profile accepted",
   dropIfNoProfiles: "Drop if no profiles matched",
@@ -197,6 +223,7 @@ export const COMMENT = {
   allowVxlanToHosts: "Allow IPv4 VXLAN packets to other allowed hosts",
   dropVxlanFromWorkloads: "Drop VXLAN encapped packets originating in workloads",
   dropIpipFromWorkloads: "Drop IPinIP encapped packets originating in workloads",
+  setDscp: "set dscp for traffic leaving cluster.",
 } as const;
 
 /** Chain comments carried on a chain's first rule (§4.1, §5). */

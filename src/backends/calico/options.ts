@@ -3,6 +3,7 @@
 // install shows on a modern node.
 import { DEFAULT_RENDER, type RenderOptions } from "../../rules/writer.js";
 import type { RouteProgrammer } from "./routes.js";
+import type { CalicoVersion } from "./profile.js";
 export interface CalicoOptions {
   /** Print `-p ipencap` (what real nodes show, /etc/protocols) or `-p 4`. Felix hashes `-p 4` either way. */
   readonly ipencapName: boolean;
@@ -18,6 +19,8 @@ export interface CalicoOptions {
   readonly routeProgrammer: RouteProgrammer;
   /** The host interface holding the node's address; same-subnet routes Felix programs name it. */
   readonly uplink: string;
+  /** The Felix release whose output to reproduce (profile.ts; spec felix-format §0, Appendix B). */
+  readonly calicoVersion: CalicoVersion;
 }
 
 export const DEFAULT_CALICO_OPTIONS: CalicoOptions = {
@@ -28,6 +31,7 @@ export const DEFAULT_CALICO_OPTIONS: CalicoOptions = {
   interfacePrefix: "cali",
   routeProgrammer: "bird",
   uplink: "eth0",
+  calicoVersion: "3.27",
 };
 
 /**

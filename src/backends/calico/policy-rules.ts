@@ -14,7 +14,7 @@ import type { CalicoPort, CalicoProtocol, CalicoRule } from "./convert.js";
 import type { Rule, RulePart } from "../../rules/types.js";
 import { fm, ft, rule } from "./felix-rule.js";
 import { isV6 } from "./ipv4.js";
-import { MARK } from "./names.js";
+import { CLASSIC_PROFILE, type FelixMarks } from "./profile.js";
 import type { SetRegistry } from "./sets.js";
 
 type Range = Extract<CalicoPort, { kind: "range" }>;
@@ -96,25 +96,27 @@ class MatchBlocks {
   used = false;
   private donePositive = false;
 
+  constructor(private readonly marks: FelixMarks) {}
+
   private init(initial: number): void {
     if (this.used) return;
-    this.rules.push(rule([], ft.setMaskedMark(initial, MARK.scratch0 | MARK.scratch1)));
+    this.rules.push(rule([], ft.setMaskedMark(initial, this.marks.scratch0 | this.marks.scratch1)));
     this.used = true;
   }
 
   /** One positive block: any alternative passing marks the block as passed. */
   positive(alternatives: readonly (readonly RulePart[])[]): void {
     this.init(0);
-    const bit = this.donePositive ? MARK.scratch1 : MARK.scratch0;
+    const bit = this.donePositive ? this.marks.scratch1 : this.marks.scratch0;
     for (const a of alternatives) this.rules.push(rule(a, ft.setMark(bit)));
-    if (this.donePositive) this.rules.push(rule([fm.markClear(MARK.scratch1)], ft.clearMark(MARK.scratch0)));
+    if (this.donePositive) this.rules.push(rule([fm.markClear(this.marks.scratch1)], ft.clearMark(this.marks.scratch0)));
     this.donePositive = true;
   }
 
   /** A negated block: any excluded CIDR matching clears "all blocks pass". */
   negated(excluded: readonly RulePart[]): void {
-    this.init(MARK.scratch0);
-    for (const f of excluded) this.rules.push(rule([f], ft.clearMark(MARK.scratch0)));
+    this.init(this.marks.scratch0);
+    for (const f of excluded) this.rules.push(rule([f], ft.clearMark(this.marks.scratch0)));
   }
 }
 
@@ -123,8 +125,8 @@ function protoRulePart(p: CalicoProtocol | null): RulePart[] {
 }
 
 /** Move whatever cannot fit in one rule into match blocks (§4.4), mutating `r`. */
-function buildBlocks(r: FelixMatchRule): MatchBlocks {
-  const blocks = new MatchBlocks();
+function buildBlocks(r: FelixMatchRule, marks: FelixMarks): MatchBlocks {
+  const blocks = new MatchBlocks(marks);
   // Source ports never occur in k8s input, so the source-ports block is always skipped.
   const splits = splitPortList(r.dstPorts);
   if (splits.length + r.dstNamedSets.length > 1) {
@@ -169,14 +171,27 @@ function mainMatch(r: FelixMatchRule): RulePart[] {
   ];
 }
 
-/** An allow rule (§4.2): blocks, main match → set accept, then RETURN on accept (P27 keeps it always). */
-export function renderAllowRule(calicoRule: CalicoRule, sets: SetRegistry): Rule[] {
+/**
+ * An allow rule (§4.2): blocks, main match → set accept, then RETURN on
+ * accept (P27 keeps it always; P28+ strips the chain's trailing RETURNs,
+ * withoutTrailingReturns). The scratch bits are the profile's (§3.1).
+ */
+export function renderAllowRule(calicoRule: CalicoRule, sets: SetRegistry, marks: FelixMarks = CLASSIC_PROFILE.marks): Rule[] {
   const r = resolve(calicoRule, sets);
   if (!r) return [];
-  const blocks = buildBlocks(r);
+  const blocks = buildBlocks(r, marks);
   const match = mainMatch(r);
-  if (blocks.used) match.push(fm.markSet(MARK.scratch0));
-  return [...blocks.rules, rule(match, ft.setMark(MARK.accept)), rule([fm.markSet(MARK.accept)], ft.ret())];
+  if (blocks.used) match.push(fm.markSet(marks.scratch0));
+  return [...blocks.rules, rule(match, ft.setMark(marks.accept)), rule([fm.markSet(marks.accept)], ft.ret())];
+}
+
+const isReturn = (r: Rule): boolean => r.target?.kind === "jump" && r.target.name === "RETURN";
+
+/** P28+ (§4.1): a policy chain's trailing rules whose target is RETURN are removed, before the chain comment is added. */
+export function withoutTrailingReturns(rules: readonly Rule[]): Rule[] {
+  let end = rules.length;
+  while (end > 0 && isReturn(rules[end - 1]!)) end--;
+  return rules.slice(0, end);
 }
 
 /** Felix attaches the chain comment to the first rule, creating a no-op rule if the chain is empty (§4.1). */

@@ -8,6 +8,7 @@ import { chain, fm, ft, kernelChain, rule } from "./felix-rule.js";
 import { isV6 } from "./ipv4.js";
 import { CHAIN, COMMENT, DEVICE, MARK, SET_ID, VXLAN_PORT, ipSetName } from "./names.js";
 import type { CalicoOptions } from "./options.js";
+import { profileOf, type FelixMarks } from "./profile.js";
 
 /** What the static chains depend on besides the options. */
 export interface StaticContext {
@@ -50,6 +51,8 @@ export function vxlanTunnelOf(cluster: Cluster, nodeName: string): string | null
 }
 
 const wildcard = (opts: CalicoOptions): string => `${opts.interfacePrefix}+`;
+/** The profile's mark bits (§3.1, §8.4: P30+ moved scratch0/1 and the all-bits masks). */
+const marksOf = (ctx: StaticContext): FelixMarks => profileOf(ctx.opts.calicoVersion).marks;
 /** Felix writes `-p 4`; iptables-save prints `ipencap` via /etc/protocols (Appendix A; the renderer's protocol names). */
 const ipip = (_opts: CalicoOptions): RulePart => fm.protocolNum(4);
 const hostsSet = ipSetName(SET_ID.allHostsNet);
@@ -68,7 +71,7 @@ const empty = (...names: string[]): Chain[] => names.map((n) => chain(n, []));
 function filterForward(ctx: StaticContext): Chain {
   const w = wildcard(ctx.opts);
   return chain(CHAIN.forward, [
-    rule([], ft.clearMark(MARK.allButAccept)),
+    rule([], ft.clearMark(marksOf(ctx).allButAccept)),
     rule([fm.markClear(MARK.accept)], ft.jump(CHAIN.fromHepForward)),
     rule([fm.inInterface(w)], ft.jump(CHAIN.fromWlDispatch)),
     rule([fm.outInterface(w)], ft.jump(CHAIN.toWlDispatch)),
@@ -97,7 +100,7 @@ function filterInput(ctx: StaticContext): Chain {
     ...vxlanRules,
     rule([fm.inInterface(wildcard(opts))], ft.goto(CHAIN.wlToHost)),
     rule([fm.markSet(MARK.accept)], ft.accept()),
-    rule([], ft.clearMark(MARK.all)),
+    rule([], ft.clearMark(marksOf(ctx).all)),
     rule([], ft.jump(CHAIN.fromHostEndpoint)),
     rule([fm.markSet(MARK.accept)], ft.accept(), COMMENT.hostEndpointAccepted),
   ]);
@@ -117,7 +120,7 @@ function filterOutput(ctx: StaticContext): Chain {
     rule([fm.outInterface(wildcard(opts))], ft.ret()),
     ...ipipRules,
     ...vxlanRules,
-    rule([], ft.clearMark(MARK.all)),
+    rule([], ft.clearMark(marksOf(ctx).all)),
     rule([fm.conntrack(["DNAT"], true)], ft.jump(CHAIN.toHostEndpoint)),
     rule([fm.markSet(MARK.accept)], ft.accept(), COMMENT.hostEndpointAccepted),
   ]);
@@ -163,7 +166,7 @@ export function natChains(ctx: StaticContext): Chain[] {
   const natOutgoing = ctx.natOutgoing
     ? [
         rule(
-          [fm.set(ipSetName(SET_ID.masqIpamPools), "src"), fm.set(ipSetName(SET_ID.allIpamPools), "dst", true)],
+          [fm.set(ipSetName(SET_ID.masqIpamPools), "src"), fm.set(ipSetName(profileOf(ctx.opts.calicoVersion).poolsSetId), "dst", true)],
           ft.masquerade(ctx.opts.randomFully),
         ),
       ]
@@ -181,16 +184,16 @@ export function natChains(ctx: StaticContext): Chain[] {
 /** raw table (§8.2): the workload bit is scratch0 in the raw table. */
 export function rawChains(ctx: StaticContext): Chain[] {
   const hooks = { PREROUTING: jumpTo(CHAIN.prerouting), OUTPUT: jumpTo(CHAIN.output) };
-  const fromWorkload = MARK.scratch0;
+  const fromWorkload = marksOf(ctx).scratch0;
   return [
     ...builtins("raw", ctx.opts, hooks),
     chain(CHAIN.output, [
-      rule([], ft.clearMark(MARK.all)),
+      rule([], ft.clearMark(marksOf(ctx).all)),
       rule([], ft.jump(CHAIN.toHostEndpoint)),
       rule([fm.markSet(MARK.accept)], ft.accept()),
     ]),
     chain(CHAIN.prerouting, [
-      rule([], ft.clearMark(MARK.all)),
+      rule([], ft.clearMark(marksOf(ctx).all)),
       rule([fm.inInterface(wildcard(ctx.opts))], ft.setMark(fromWorkload)),
       rule([fm.markSet(fromWorkload)], ft.jump(CHAIN.rpfSkip)),
       rule([fm.markSet(fromWorkload), fm.rpfilterFailedValidMark()], ft.drop()),
@@ -204,11 +207,24 @@ export function rawChains(ctx: StaticContext): Chain[] {
 /** mangle table (§8.3). */
 export function mangleChains(ctx: StaticContext): Chain[] {
   const hooks = { PREROUTING: jumpTo(CHAIN.prerouting), POSTROUTING: jumpTo(CHAIN.postrouting) };
+  const profile = profileOf(ctx.opts.calicoVersion);
+  // P31+ (§8.3, §8.4): traffic from DSCP-annotated workloads leaving the cluster goes through cali-egress-dscp
+  // (empty without such workloads); the sets it names are emitted by ipsets.ts.
+  const dscp = profile.dscpRule
+    ? [
+        rule(
+          [fm.set(ipSetName(SET_ID.dscpSrcNet), "src"), fm.set(ipSetName(profile.poolsSetId), "dst", true), fm.set(ipSetName(SET_ID.thisHost), "dst", true)],
+          ft.jump(CHAIN.egressDscp),
+          COMMENT.setDscp,
+        ),
+      ]
+    : [];
   return [
     ...builtins("mangle", ctx.opts, hooks),
     chain(CHAIN.postrouting, [
+      ...dscp,
       rule([fm.markSet(MARK.accept)], ft.ret()),
-      rule([], ft.clearMark(MARK.all)),
+      rule([], ft.clearMark(marksOf(ctx).all)),
       rule([fm.conntrack(["DNAT"])], ft.jump(CHAIN.toHostEndpoint)),
       rule([fm.markSet(MARK.accept)], ft.ret(), COMMENT.hostEndpointAccepted),
     ]),
@@ -218,6 +234,6 @@ export function mangleChains(ctx: StaticContext): Chain[] {
       rule([], ft.jump(CHAIN.fromHostEndpoint)),
       rule([fm.markSet(MARK.accept)], ft.accept(), COMMENT.hostEndpointAccepted),
     ]),
-    ...empty(CHAIN.fromHostEndpoint, CHAIN.toHostEndpoint),
+    ...empty(CHAIN.fromHostEndpoint, CHAIN.toHostEndpoint, ...(profile.dscpRule ? [CHAIN.egressDscp] : [])),
   ];
 }

@@ -216,7 +216,7 @@ function workloadChains(comp: Compilation, node: string, calico: CalicoOptions, 
           const n = policyChainName(dir, p.namespace, p.name);
           return share.get(n) ?? n;
         };
-        out.set(endpointChainName(dir, w.iface), endpointChain(comp, w, dir, policiesFor(comp, w, dir, comp.model.policies), target));
+        out.set(endpointChainName(dir, w.iface), endpointChain(comp, w, dir, policiesFor(comp, w, dir), target));
       }
       if (felixPasses.length) for (const pr of w.profiles) out.set(profileChainName(dir, pr.name), optProfile(comp, pr, dir, felixPasses));
     }

@@ -1,0 +1,107 @@
+// Felix version profiles (spec felix-format §0, Appendix B): what changed in
+// the iptables output between Calico v3.27 and v3.32, as data. The backend
+// builds one rule model whatever the version; names, marks, comments and the
+// few rewrites Felix itself applies (policy groups, trailing RETURNs) are read
+// from the profile of the compile's `--calico-version`.
+import type { Direction } from "./names.js";
+
+export const CALICO_VERSIONS = ["3.27", "3.28", "3.29", "3.30", "3.31", "3.32"] as const;
+export type CalicoVersion = (typeof CALICO_VERSIONS)[number];
+/** The newest profile the spec covers. */
+export const NEWEST_CALICO_VERSION: CalicoVersion = "3.32";
+
+export interface FelixMarks {
+  readonly accept: number;
+  readonly pass: number;
+  /** P30+: the bit Calico deny rules set before dropping (k8s NetworkPolicy never denies). */
+  readonly drop: number | null;
+  readonly scratch0: number;
+  readonly scratch1: number;
+  /** allCalicoMarkBits = accept|pass|scratch0|scratch1 (the drop bit is not among them). */
+  readonly all: number;
+  /** Everything but accept, cleared at the top of cali-FORWARD. */
+  readonly allButAccept: number;
+}
+
+/** How a Kubernetes NetworkPolicy is named inside Felix (§1, §4.1, §10.1). */
+export type PolicyNaming = "knp.default" | "tiered-knp.default" | "kind";
+
+export interface FelixProfile {
+  readonly version: CalicoVersion;
+  /** 27 … 32: the spec's P-number. */
+  readonly p: number;
+  readonly marks: FelixMarks;
+  readonly naming: PolicyNaming;
+  /** The endpoint chain's first MARK clear (§3.2 step 3): accept (P27) or accept|pass (P28+). */
+  readonly endpointFirstClear: number;
+  /** The rule that opens the policy list (§3.2 step 5): its comment, or null when there is none (P28). */
+  readonly startOfPolicies: string | null;
+  readonly dropIfNoPolicies: string;
+  /** P28+: consecutive policies with the same selector jump through a `cali-gi-`/`cali-go-` group chain (§4.6). */
+  readonly policyGroups: boolean;
+  /** P28+: trailing RETURN rules of a policy chain are removed (§4.1). */
+  readonly stripTrailingReturn: boolean;
+  /** The IP set of every pool's CIDR, named in cali-nat-outgoing (§7.1): `all-ipam-pools`, P31+ `network-ip-pools`. */
+  readonly poolsSetId: "all-ipam-pools" | "network-ip-pools";
+  /** P31+: mangle cali-POSTROUTING starts with the DSCP rule (§8.3, §8.4). */
+  readonly dscpRule: boolean;
+}
+
+const P27_MARKS: FelixMarks = { accept: 0x10000, pass: 0x20000, drop: null, scratch0: 0x40000, scratch1: 0x80000, all: 0xf0000, allButAccept: 0xe0000 };
+const P30_MARKS: FelixMarks = { accept: 0x10000, pass: 0x20000, drop: 0x40000, scratch0: 0x80000, scratch1: 0x100000, all: 0x1b0000, allButAccept: 0x1a0000 };
+
+const P27: FelixProfile = {
+  version: "3.27",
+  p: 27,
+  marks: P27_MARKS,
+  naming: "knp.default",
+  endpointFirstClear: P27_MARKS.accept,
+  startOfPolicies: "Start of policies",
+  dropIfNoPolicies: "Drop if no policies passed packet",
+  policyGroups: false,
+  stripTrailingReturn: false,
+  poolsSetId: "all-ipam-pools",
+  dscpRule: false,
+};
+
+const P28: FelixProfile = { ...P27, version: "3.28", p: 28, endpointFirstClear: P27_MARKS.accept | P27_MARKS.pass, startOfPolicies: null, policyGroups: true, stripTrailingReturn: true };
+const P29: FelixProfile = { ...P28, version: "3.29", p: 29, naming: "tiered-knp.default", startOfPolicies: "Start of tier default" };
+const P30: FelixProfile = { ...P29, version: "3.30", p: 30, marks: P30_MARKS, dropIfNoPolicies: "End of tier default. Drop if no policies passed packet" };
+const P31: FelixProfile = { ...P30, version: "3.31", p: 31, poolsSetId: "network-ip-pools", dscpRule: true };
+const P32: FelixProfile = { ...P31, version: "3.32", p: 32, naming: "kind" };
+
+const PROFILES: Readonly<Record<CalicoVersion, FelixProfile>> = { "3.27": P27, "3.28": P28, "3.29": P29, "3.30": P30, "3.31": P31, "3.32": P32 };
+
+export function profileOf(version: CalicoVersion): FelixProfile {
+  return PROFILES[version];
+}
+
+/** The P27 profile: what every caller without options renders. */
+export const CLASSIC_PROFILE: FelixProfile = P27;
+
+/** Felix's name of a k8s NetworkPolicy (§10.1): `knp.default.<name>` through P31, the name itself at P32. */
+export function calicoPolicyNameIn(profile: FelixProfile, k8sName: string): string {
+  return profile.naming === "kind" ? k8sName : `knp.default.${k8sName}`;
+}
+
+/** The policy chain's suffix (App. B): `<ns>/knp.default.<n>`, P29+ `default/<ns>/knp.default.<n>`, P32+ `knp/<ns>/<n>`. */
+export function policyChainSuffix(profile: FelixProfile, namespace: string, k8sName: string): string {
+  switch (profile.naming) {
+    case "knp.default":
+      return `${namespace}/knp.default.${k8sName}`;
+    case "tiered-knp.default":
+      return `default/${namespace}/knp.default.${k8sName}`;
+    case "kind":
+      return `knp/${namespace}/${k8sName}`;
+  }
+}
+
+/** The policy chain comment (§4.1): `Policy <ns>/knp.default.<n> ingress`, P32+ `KubernetesNetworkPolicy <ns>/<n> ingress`. */
+export function policyCommentIn(profile: FelixProfile, dir: Direction, namespace: string, k8sName: string): string {
+  return profile.naming === "kind" ? `KubernetesNetworkPolicy ${namespace}/${k8sName} ${dir}` : `Policy ${namespace}/knp.default.${k8sName} ${dir}`;
+}
+
+/** The tie-break among policies of equal order (§3.3): the key name, P32+ `<name>/<namespace>/<kind>`. */
+export function policySortKey(profile: FelixProfile, namespace: string, k8sName: string): string {
+  return profile.naming === "kind" ? `${k8sName}/${namespace}/KubernetesNetworkPolicy` : `${namespace}/knp.default.${k8sName}`;
+}
