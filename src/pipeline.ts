@@ -5,7 +5,7 @@ import { SourceMap } from "./diagnostics/sources.js";
 import { loadModel, type FrontendThreads, type InputFile } from "./frontend/index.js";
 import type { Model } from "./ir/policy.js";
 import {
-  DEFAULT_CALICO_OPTIONS, DEFAULT_KUBE_PROXY_OPTIONS, DEFAULT_OPTIMIZE, NodePrograms,
+  CALICO_VERSIONS, DEFAULT_CALICO_OPTIONS, DEFAULT_KUBE_PROXY_OPTIONS, DEFAULT_OPTIMIZE, NEWEST_CALICO_VERSION, NodePrograms, versionOfRelease,
   renderOptionsOf, type BackendChoice, type CalicoOptions, type KubeProxyOptions, type NodeOutput, type NodeRoutes, type OptimizeOptions,
 } from "./backends/index.js";
 import type { TableName } from "./rules/types.js";
@@ -43,6 +43,11 @@ export interface CompileOptions {
   readonly optimize?: OptimizeOptions;
   /** Threads for parsing and decoding the input (src/frontend/parallel.ts); absent = "auto". Never changes the output. */
   readonly jobs?: FrontendThreads;
+  /**
+   * Whether `calico.calicoVersion` was asked for (--calico-version). When not,
+   * a ClusterInformation in the inputs decides the version (with a note).
+   */
+  readonly calicoVersionGiven?: boolean;
 }
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { nodes: [], calico: DEFAULT_CALICO_OPTIONS };
@@ -102,6 +107,31 @@ function failed(diag: DiagnosticSink, sources: SourceMap): CompileResult {
   return { diag, sources, model: null, outputs: [], nodes: [], render: none, routes: none, programs: null, renderer: new Renderer() };
 }
 
+/**
+ * The Felix version to compile for: --calico-version when given (a
+ * ClusterInformation that says otherwise is a warning), else the release the
+ * snapshot's ClusterInformation names (a note; a release outside 3.27-3.32 is
+ * compiled as the nearest covered one, with a warning), else the default.
+ */
+function withCalicoRelease(model: Model, opts: CompileOptions, diag: DiagnosticSink): CompileOptions {
+  const r = model.cluster.calicoRelease;
+  if (!r || opts.backend === "kube-proxy") return opts;
+  const { version, exact } = versionOfRelease(r.major, r.minor);
+  if (opts.calicoVersionGiven) {
+    if (version !== opts.calico.calicoVersion) {
+      diag.warning("input/calico-version", r.span, `ClusterInformation says Calico ${r.text}; compiling for ${opts.calico.calicoVersion}, as --calico-version says`);
+    }
+    return opts;
+  }
+  if (version !== "3.27" && (opts.optimize?.level ?? 1) >= 2) {
+    diag.error("input/calico-version", r.span, `ClusterInformation says Calico ${r.text}; -O2 supports Calico 3.27 only: pass --calico-version 3.27 to optimise the 3.27 layout`);
+    return opts;
+  }
+  if (exact) diag.note("input/calico-version", r.span, `compiling for Calico ${version}, the release ClusterInformation names (spec.calicoVersion ${r.text})`);
+  else diag.warning("input/calico-version", r.span, `ClusterInformation says Calico ${r.text}, outside the releases netpolc reproduces (${CALICO_VERSIONS[0]} to ${NEWEST_CALICO_VERSION}); compiling for ${version}, the nearest`);
+  return { ...opts, calico: { ...opts.calico, calicoVersion: version } };
+}
+
 /** Known nodes shown when a --node name is not in the snapshot; a 500-node cluster would otherwise fill the screen. */
 const KNOWN_NODES_SHOWN = 8;
 
@@ -113,10 +143,12 @@ export function unknownNodeMessage(name: string, known: Iterable<string>): strin
   return `node "${name}" is not in the snapshot (known: ${shown || "none"}${more})`;
 }
 
-export function compile(files: readonly InputFile[], opts: CompileOptions): CompileResult {
+export function compile(files: readonly InputFile[], given: CompileOptions): CompileResult {
   const diag = new DiagnosticSink();
   const sources = new SourceMap();
-  const model = loadModel(files, diag, sources, { threads: opts.jobs ?? "auto" });
+  const model = loadModel(files, diag, sources, { threads: given.jobs ?? "auto" });
+  if (diag.hasErrors()) return failed(diag, sources);
+  const opts = withCalicoRelease(model, given, diag);
   if (diag.hasErrors()) return failed(diag, sources);
   const known = new Set(model.cluster.nodes.map((n) => n.name));
   for (const n of opts.nodes) {

@@ -89,6 +89,7 @@ export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
     nodes: [...flagAll(args, "node")],
     optimize: optimizeOptionsFrom(args),
     jobs: jobsFrom(args),
+    calicoVersionGiven: has(args, "calico-version"),
     calico: {
       ...DEFAULT_CALICO_OPTIONS,
       ipencapName: !has(args, "protocol-numbers"),

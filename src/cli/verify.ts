@@ -12,7 +12,7 @@ import {
 } from "../verify/index.js";
 import { existsSync, readFileSync } from "node:fs";
 import { createSimulator } from "../simulate/index.js";
-import { flag, flagAll, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { flag, flagAll, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
 import { gatherInputs } from "./inputs.js";
 import type { Io } from "./io.js";
 import { NO_PROGRESS, progressFor, type Progress } from "./progress.js";
@@ -119,7 +119,7 @@ export function loadRules(
 ): Loaded | TextResult {
   const format = flag(args, "format") ?? "text";
   const calico = { ...DEFAULT_COMPILE_OPTIONS.calico, ...routeOptionsFrom(args) };
-  const res = compile(files, { ...DEFAULT_COMPILE_OPTIONS, calico, optimize: optimizeOptionsFrom(args) });
+  const res = compile(files, { ...DEFAULT_COMPILE_OPTIONS, calico, optimize: optimizeOptionsFrom(args), calicoVersionGiven: has(args, "calico-version") });
   const shown = sortDiagnostics(res.diag.all.filter((d) => d.severity !== "note").map((d) => locate(d, res.sources)));
   const fail = (ds: readonly LocatedDiagnostic[]): TextResult => ({ exitCode: 1, stdout: "", stderr: renderDiagnostics(ds, format) });
   if (!res.model) return fail(shown);

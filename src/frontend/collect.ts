@@ -28,6 +28,8 @@ import {
   type DeclaredEndpoints, type DeclaredKubeProxyConfig, type DeclaredService, type ServiceInputs,
 } from "./services/index.js";
 import { Schemas } from "./schema.js";
+import { decodeClusterInformation, type DeclaredClusterInformation } from "./cluster/clusterinformation.js";
+import type { CalicoRelease } from "../ir/cluster.js";
 import { parseYaml } from "./yaml/parse.js";
 
 export interface InputFile {
@@ -50,7 +52,8 @@ export type Decoded =
   | { readonly name: "ipamblock"; readonly value: DeclaredIPAMBlock }
   | { readonly name: "blockaffinity"; readonly value: DeclaredBlockAffinity }
   | { readonly name: "ipamhandle"; readonly value: DeclaredIPAMHandle }
-  | { readonly name: "ipamconfig"; readonly value: DeclaredIPAMConfig };
+  | { readonly name: "ipamconfig"; readonly value: DeclaredIPAMConfig }
+  | { readonly name: "clusterinformation"; readonly value: DeclaredClusterInformation };
 
 /** What decoding a file found, in order. Plain data: it crosses threads by structured clone. */
 export type FileItem =
@@ -113,6 +116,7 @@ function decodeKind(name: KindName, o: RawObject, diag: DiagnosticSink, schemas:
     case "blockaffinity": return tag("blockaffinity", decodeBlockAffinity(o, diag, schemas));
     case "ipamhandle": return tag("ipamhandle", decodeIPAMHandle(o, diag, schemas));
     case "ipamconfig": return tag("ipamconfig", decodeIPAMConfig(o, diag, schemas));
+    case "clusterinformation": return tag("clusterinformation", decodeClusterInformation(o, diag, schemas));
   }
 }
 
@@ -132,6 +136,12 @@ export class Collector {
   private readonly netpols: NetworkPolicy[] = [];
   private readonly namespaceRefs: { name: string; span: Span | null }[] = [];
   private readonly svc = new ServiceInputLists();
+  /** ClusterInformation releases (one object named "default"; a second is a duplicate, reported as such). */
+  private readonly releases: CalicoRelease[] = [];
+
+  private calicoRelease(): CalicoRelease | null {
+    return this.releases[0] ?? null;
+  }
   private readonly ipam = new IPAMInputLists();
   /** First span of every (kind, namespace, name), to refuse duplicates. */
   private readonly seen = new Map<string, Span>();
@@ -189,6 +199,7 @@ export class Collector {
       case "blockaffinity": return void this.ipam.affinities.push(d.value);
       case "ipamhandle": return void this.ipam.handles.push(d.value);
       case "ipamconfig": return void this.ipam.configs.push(d.value);
+      case "clusterinformation": return void (d.value.release && this.releases.push(d.value.release));
     }
   }
 
@@ -217,6 +228,7 @@ export class Collector {
       pools: this.pools,
       ipam: assembleIPAM(this.ipam, this.diag),
       namespaceRefs: this.namespaceRefs,
+      calicoRelease: this.calicoRelease(),
     };
   }
 
@@ -231,7 +243,7 @@ export class Collector {
 }
 
 const CLUSTER_SCOPED: ReadonlySet<Decoded["name"]> = new Set([
-  "namespace", "node", "ippool", "kubeproxyconfiguration", "ipamblock", "blockaffinity", "ipamhandle", "ipamconfig",
+  "namespace", "node", "ippool", "kubeproxyconfiguration", "ipamblock", "blockaffinity", "ipamhandle", "ipamconfig", "clusterinformation",
 ] as const);
 
 /** Objects that live in a namespace (and so declare it implicitly), by kind. */

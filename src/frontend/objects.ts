@@ -7,7 +7,7 @@ import { child, stringValue, type YDocument, type YMap, type YNode } from "./yam
 export type KindName =
   | "networkpolicy" | "pod" | "node" | "namespace" | "serviceaccount" | "ippool"
   | "service" | "endpointslice" | "endpoints" | "kubeproxyconfiguration"
-  | "ipamblock" | "blockaffinity" | "ipamhandle" | "ipamconfig";
+  | "ipamblock" | "blockaffinity" | "ipamhandle" | "ipamconfig" | "clusterinformation";
 
 export interface RawObject {
   readonly apiVersion: string;
@@ -46,6 +46,9 @@ const READ: ReadonlyMap<string, KindName> = new Map<string, KindName>([
   ["projectcalico.org/v3 IPAMHandle", "ipamhandle"],
   ["crd.projectcalico.org/v1 IPAMConfig", "ipamconfig"],
   ["projectcalico.org/v3 IPAMConfiguration", "ipamconfig"],
+  // Which Calico release runs (spec.calicoVersion): picks the Felix profile without --calico-version.
+  ["crd.projectcalico.org/v1 ClusterInformation", "clusterinformation"],
+  ["projectcalico.org/v3 ClusterInformation", "clusterinformation"],
 ]);
 
 const ACCEPTED: ReadonlySet<string> = new Set<string>();
@@ -68,6 +71,7 @@ const OUR_GROUPS: ReadonlyMap<string, readonly string[]> = new Map<string, reado
   // IPAMConfig is the v1 spelling, IPAMConfiguration the v3 one; either spelling in the other group is no kind at all.
   ["IPAMConfig", ["projectcalico.org", "crd.projectcalico.org"]],
   ["IPAMConfiguration", ["projectcalico.org", "crd.projectcalico.org"]],
+  ["ClusterInformation", ["projectcalico.org", "crd.projectcalico.org"]],
 ]);
 
 /**

@@ -32,11 +32,12 @@ import blockaffinityV3 from "../../schemas/blockaffinity-v3.schema.json" with { 
 import ipamhandle from "../../schemas/ipamhandle.schema.json" with { type: "json" };
 import ipamconfig from "../../schemas/ipamconfig.schema.json" with { type: "json" };
 import ipamconfiguration from "../../schemas/ipamconfiguration.schema.json" with { type: "json" };
+import clusterinformation from "../../schemas/clusterinformation.schema.json" with { type: "json" };
 
 export type SchemaName =
   | "networkpolicy" | "pod" | "node" | "namespace" | "serviceaccount" | "ippool"
   | "service" | "endpointslice" | "endpoints" | "kubeproxyconfiguration"
-  | "ipamblock" | "blockaffinity" | "blockaffinity-v3" | "ipamhandle" | "ipamconfig" | "ipamconfiguration";
+  | "ipamblock" | "blockaffinity" | "blockaffinity-v3" | "ipamhandle" | "ipamconfig" | "ipamconfiguration" | "clusterinformation";
 
 type SchemaObj = Record<string, unknown>;
 
@@ -58,6 +59,7 @@ const DOCS: Record<string, SchemaObj> = {
   "ipamhandle.schema.json": ipamhandle,
   "ipamconfig.schema.json": ipamconfig,
   "ipamconfiguration.schema.json": ipamconfiguration,
+  "clusterinformation.schema.json": clusterinformation,
 };
 
 /** An ajv validating function: true or false, with `errors` set after false. */

@@ -449,9 +449,8 @@ validate14.errors = vErrors;
 return errors === 0;
 }
 
-export const endpoints = validate17;
-const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/endpoints.schema.json","title":"v1 Endpoints (read only for services no EndpointSlice names): subsets typed; others allowed","type":"object","x-go-struct":"Endpoints","x-go-type":"v1.Endpoints","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"subsets":{"type":"array","x-go-type":"[]v1.EndpointSubset","items":{"type":"object","x-go-struct":"EndpointSubset","x-go-type":"v1.EndpointSubset","properties":{"addresses":{"type":"array","x-go-type":"[]v1.EndpointAddress","items":{"$ref":"#/definitions/EndpointAddress"}},"notReadyAddresses":{"type":"array","x-go-type":"[]v1.EndpointAddress","items":{"$ref":"#/definitions/EndpointAddress"}},"ports":{"type":"array","x-go-type":"[]v1.EndpointPort","items":{"type":"object","x-go-struct":"EndpointPort","x-go-type":"v1.EndpointPort","properties":{"name":{"type":"string","x-go-type":"string"},"port":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"protocol":{"type":"string","x-go-type":"v1.Protocol"}}}}}}}},"definitions":{"EndpointAddress":{"type":"object","x-go-struct":"EndpointAddress","x-go-type":"v1.EndpointAddress","properties":{"ip":{"type":"string","x-go-type":"string"},"hostname":{"type":"string","x-go-type":"string"},"nodeName":{"type":"string","x-go-type":"*string"}}}}};
-const schema24 = {"type":"object","x-go-struct":"EndpointAddress","x-go-type":"v1.EndpointAddress","properties":{"ip":{"type":"string","x-go-type":"string"},"hostname":{"type":"string","x-go-type":"string"},"nodeName":{"type":"string","x-go-type":"*string"}}};
+export const clusterinformation = validate17;
+const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/clusterinformation.schema.json","title":"crd.projectcalico.org/v1 and projectcalico.org/v3 ClusterInformation (the same spec in both groups); netpolc reads spec.calicoVersion, the other fields are type-checked and ignored","type":"object","x-go-struct":"ClusterInformation","x-go-type":"v3.ClusterInformation","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"ClusterInformationSpec","x-go-type":"v3.ClusterInformationSpec","additionalProperties":false,"properties":{"clusterGUID":{"type":"string","x-go-type":"string"},"clusterType":{"type":"string","x-go-type":"string"},"calicoVersion":{"type":"string","x-go-type":"string"},"datastoreReady":{"type":"boolean","x-go-type":"*bool"},"variant":{"type":"string","x-go-type":"string"}}}}};
 
 function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -556,7 +555,7 @@ return errors === 0;
 
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://netpolc.dev/schemas/endpoints.schema.json" */;
+/*# sourceURL="https://netpolc.dev/schemas/clusterinformation.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -566,24 +565,12 @@ vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.error
 errors = vErrors.length;
 }
 }
-if(data.subsets !== undefined){
-let data1 = data.subsets;
-if(Array.isArray(data1)){
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-let data2 = data1[i0];
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.addresses !== undefined){
-let data3 = data2.addresses;
-if(Array.isArray(data3)){
-const len1 = data3.length;
-for(let i1=0; i1<len1; i1++){
-let data4 = data3[i1];
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.ip !== undefined){
-let data5 = data4.ip;
-if(typeof data5 !== "string"){
-const err0 = {instancePath:instancePath+"/subsets/" + i0+"/addresses/" + i1+"/ip",schemaPath:"#/definitions/EndpointAddress/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.ip.type,parentSchema:schema24.properties.ip,data:data5};
+if(data.spec !== undefined){
+let data1 = data.spec;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+for(const key0 in data1){
+if(!(((((key0 === "clusterGUID") || (key0 === "clusterType")) || (key0 === "calicoVersion")) || (key0 === "datastoreReady")) || (key0 === "variant"))){
+const err0 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema20.properties.spec,data:data1};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -593,10 +580,10 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(data4.hostname !== undefined){
-let data6 = data4.hostname;
-if(typeof data6 !== "string"){
-const err1 = {instancePath:instancePath+"/subsets/" + i0+"/addresses/" + i1+"/hostname",schemaPath:"#/definitions/EndpointAddress/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.hostname.type,parentSchema:schema24.properties.hostname,data:data6};
+if(data1.clusterGUID !== undefined){
+let data2 = data1.clusterGUID;
+if(typeof data2 !== "string"){
+const err1 = {instancePath:instancePath+"/spec/clusterGUID",schemaPath:"#/properties/spec/properties/clusterGUID/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.spec.properties.clusterGUID.type,parentSchema:schema20.properties.spec.properties.clusterGUID,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -606,10 +593,10 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data4.nodeName !== undefined){
-let data7 = data4.nodeName;
-if(typeof data7 !== "string"){
-const err2 = {instancePath:instancePath+"/subsets/" + i0+"/addresses/" + i1+"/nodeName",schemaPath:"#/definitions/EndpointAddress/properties/nodeName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.nodeName.type,parentSchema:schema24.properties.nodeName,data:data7};
+if(data1.clusterType !== undefined){
+let data3 = data1.clusterType;
+if(typeof data3 !== "string"){
+const err2 = {instancePath:instancePath+"/spec/clusterType",schemaPath:"#/properties/spec/properties/clusterType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.spec.properties.clusterType.type,parentSchema:schema20.properties.spec.properties.clusterType,data:data3};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -619,9 +606,10 @@ vErrors.push(err2);
 errors++;
 }
 }
-}
-else {
-const err3 = {instancePath:instancePath+"/subsets/" + i0+"/addresses/" + i1,schemaPath:"#/definitions/EndpointAddress/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data:data4};
+if(data1.calicoVersion !== undefined){
+let data4 = data1.calicoVersion;
+if(typeof data4 !== "string"){
+const err3 = {instancePath:instancePath+"/spec/calicoVersion",schemaPath:"#/properties/spec/properties/calicoVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.spec.properties.calicoVersion.type,parentSchema:schema20.properties.spec.properties.calicoVersion,data:data4};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -631,9 +619,10 @@ vErrors.push(err3);
 errors++;
 }
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/subsets/" + i0+"/addresses",schemaPath:"#/properties/subsets/items/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.subsets.items.properties.addresses.type,parentSchema:schema20.properties.subsets.items.properties.addresses,data:data3};
+if(data1.datastoreReady !== undefined){
+let data5 = data1.datastoreReady;
+if(typeof data5 !== "boolean"){
+const err4 = {instancePath:instancePath+"/spec/datastoreReady",schemaPath:"#/properties/spec/properties/datastoreReady/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema20.properties.spec.properties.datastoreReady.type,parentSchema:schema20.properties.spec.properties.datastoreReady,data:data5};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -643,17 +632,10 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data2.notReadyAddresses !== undefined){
-let data8 = data2.notReadyAddresses;
-if(Array.isArray(data8)){
-const len2 = data8.length;
-for(let i2=0; i2<len2; i2++){
-let data9 = data8[i2];
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-if(data9.ip !== undefined){
-let data10 = data9.ip;
-if(typeof data10 !== "string"){
-const err5 = {instancePath:instancePath+"/subsets/" + i0+"/notReadyAddresses/" + i2+"/ip",schemaPath:"#/definitions/EndpointAddress/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.ip.type,parentSchema:schema24.properties.ip,data:data10};
+if(data1.variant !== undefined){
+let data6 = data1.variant;
+if(typeof data6 !== "string"){
+const err5 = {instancePath:instancePath+"/spec/variant",schemaPath:"#/properties/spec/properties/variant/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.spec.properties.variant.type,parentSchema:schema20.properties.spec.properties.variant,data:data6};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -663,10 +645,9 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data9.hostname !== undefined){
-let data11 = data9.hostname;
-if(typeof data11 !== "string"){
-const err6 = {instancePath:instancePath+"/subsets/" + i0+"/notReadyAddresses/" + i2+"/hostname",schemaPath:"#/definitions/EndpointAddress/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.hostname.type,parentSchema:schema24.properties.hostname,data:data11};
+}
+else {
+const err6 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.properties.spec.type,parentSchema:schema20.properties.spec,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -676,10 +657,9 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data9.nodeName !== undefined){
-let data12 = data9.nodeName;
-if(typeof data12 !== "string"){
-const err7 = {instancePath:instancePath+"/subsets/" + i0+"/notReadyAddresses/" + i2+"/nodeName",schemaPath:"#/definitions/EndpointAddress/properties/nodeName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.nodeName.type,parentSchema:schema24.properties.nodeName,data:data12};
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -688,164 +668,13 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/subsets/" + i0+"/notReadyAddresses/" + i2,schemaPath:"#/definitions/EndpointAddress/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data:data9};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/subsets/" + i0+"/notReadyAddresses",schemaPath:"#/properties/subsets/items/properties/notReadyAddresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.subsets.items.properties.notReadyAddresses.type,parentSchema:schema20.properties.subsets.items.properties.notReadyAddresses,data:data8};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data2.ports !== undefined){
-let data13 = data2.ports;
-if(Array.isArray(data13)){
-const len3 = data13.length;
-for(let i3=0; i3<len3; i3++){
-let data14 = data13[i3];
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.name !== undefined){
-let data15 = data14.name;
-if(typeof data15 !== "string"){
-const err10 = {instancePath:instancePath+"/subsets/" + i0+"/ports/" + i3+"/name",schemaPath:"#/properties/subsets/items/properties/ports/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.subsets.items.properties.ports.items.properties.name.type,parentSchema:schema20.properties.subsets.items.properties.ports.items.properties.name,data:data15};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data14.port !== undefined){
-let data16 = data14.port;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err11 = {instancePath:instancePath+"/subsets/" + i0+"/ports/" + i3+"/port",schemaPath:"#/properties/subsets/items/properties/ports/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema20.properties.subsets.items.properties.ports.items.properties.port.type,parentSchema:schema20.properties.subsets.items.properties.ports.items.properties.port,data:data16};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 > 2147483647 || isNaN(data16)){
-const err12 = {instancePath:instancePath+"/subsets/" + i0+"/ports/" + i3+"/port",schemaPath:"#/properties/subsets/items/properties/ports/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema20.properties.subsets.items.properties.ports.items.properties.port,data:data16};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-if(data16 < -2147483648 || isNaN(data16)){
-const err13 = {instancePath:instancePath+"/subsets/" + i0+"/ports/" + i3+"/port",schemaPath:"#/properties/subsets/items/properties/ports/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema20.properties.subsets.items.properties.ports.items.properties.port,data:data16};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-}
-if(data14.protocol !== undefined){
-let data17 = data14.protocol;
-if(typeof data17 !== "string"){
-const err14 = {instancePath:instancePath+"/subsets/" + i0+"/ports/" + i3+"/protocol",schemaPath:"#/properties/subsets/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.subsets.items.properties.ports.items.properties.protocol.type,parentSchema:schema20.properties.subsets.items.properties.ports.items.properties.protocol,data:data17};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/subsets/" + i0+"/ports/" + i3,schemaPath:"#/properties/subsets/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.properties.subsets.items.properties.ports.items.type,parentSchema:schema20.properties.subsets.items.properties.ports.items,data:data14};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/subsets/" + i0+"/ports",schemaPath:"#/properties/subsets/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.subsets.items.properties.ports.type,parentSchema:schema20.properties.subsets.items.properties.ports,data:data13};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/subsets/" + i0,schemaPath:"#/properties/subsets/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.properties.subsets.items.type,parentSchema:schema20.properties.subsets.items,data:data2};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/subsets",schemaPath:"#/properties/subsets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.subsets.type,parentSchema:schema20.properties.subsets,data:data1};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-}
-else {
-const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
 validate17.errors = vErrors;
 return errors === 0;
 }
 
-export const endpointslice = validate20;
-const schema26 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/endpointslice.schema.json","title":"discovery.k8s.io/v1 EndpointSlice: the fields kube-proxy reads are typed; others allowed","type":"object","x-go-struct":"EndpointSlice","x-go-type":"v1.EndpointSlice","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"addressType":{"type":"string","x-go-type":"v1.AddressType"},"endpoints":{"type":"array","x-go-type":"[]v1.Endpoint","items":{"type":"object","x-go-struct":"Endpoint","x-go-type":"v1.Endpoint","properties":{"addresses":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}},"conditions":{"type":"object","x-go-struct":"EndpointConditions","x-go-type":"v1.EndpointConditions","properties":{"ready":{"type":"boolean","x-go-type":"*bool"},"serving":{"type":"boolean","x-go-type":"*bool"},"terminating":{"type":"boolean","x-go-type":"*bool"}}},"nodeName":{"type":"string","x-go-type":"*string"},"hostname":{"type":"string","x-go-type":"*string"},"zone":{"type":"string","x-go-type":"*string"}}}},"ports":{"type":"array","x-go-type":"[]v1.EndpointPort","items":{"type":"object","x-go-struct":"EndpointPort","x-go-type":"v1.EndpointPort","properties":{"name":{"type":"string","x-go-type":"*string"},"protocol":{"type":"string","x-go-type":"*v1.Protocol"},"port":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"*int32"},"appProtocol":{"type":"string","x-go-type":"*string"}}}}}};
+export const endpoints = validate20;
+const schema24 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/endpoints.schema.json","title":"v1 Endpoints (read only for services no EndpointSlice names): subsets typed; others allowed","type":"object","x-go-struct":"Endpoints","x-go-type":"v1.Endpoints","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"subsets":{"type":"array","x-go-type":"[]v1.EndpointSubset","items":{"type":"object","x-go-struct":"EndpointSubset","x-go-type":"v1.EndpointSubset","properties":{"addresses":{"type":"array","x-go-type":"[]v1.EndpointAddress","items":{"$ref":"#/definitions/EndpointAddress"}},"notReadyAddresses":{"type":"array","x-go-type":"[]v1.EndpointAddress","items":{"$ref":"#/definitions/EndpointAddress"}},"ports":{"type":"array","x-go-type":"[]v1.EndpointPort","items":{"type":"object","x-go-struct":"EndpointPort","x-go-type":"v1.EndpointPort","properties":{"name":{"type":"string","x-go-type":"string"},"port":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"protocol":{"type":"string","x-go-type":"v1.Protocol"}}}}}}}},"definitions":{"EndpointAddress":{"type":"object","x-go-struct":"EndpointAddress","x-go-type":"v1.EndpointAddress","properties":{"ip":{"type":"string","x-go-type":"string"},"hostname":{"type":"string","x-go-type":"string"},"nodeName":{"type":"string","x-go-type":"*string"}}}}};
+const schema28 = {"type":"object","x-go-struct":"EndpointAddress","x-go-type":"v1.EndpointAddress","properties":{"ip":{"type":"string","x-go-type":"string"},"hostname":{"type":"string","x-go-type":"string"},"nodeName":{"type":"string","x-go-type":"*string"}}};
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -950,7 +779,7 @@ return errors === 0;
 
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://netpolc.dev/schemas/endpointslice.schema.json" */;
+/*# sourceURL="https://netpolc.dev/schemas/endpoints.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -960,10 +789,24 @@ vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.error
 errors = vErrors.length;
 }
 }
-if(data.addressType !== undefined){
-let data1 = data.addressType;
-if(typeof data1 !== "string"){
-const err0 = {instancePath:instancePath+"/addressType",schemaPath:"#/properties/addressType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.addressType.type,parentSchema:schema26.properties.addressType,data:data1};
+if(data.subsets !== undefined){
+let data1 = data.subsets;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.addresses !== undefined){
+let data3 = data2.addresses;
+if(Array.isArray(data3)){
+const len1 = data3.length;
+for(let i1=0; i1<len1; i1++){
+let data4 = data3[i1];
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.ip !== undefined){
+let data5 = data4.ip;
+if(typeof data5 !== "string"){
+const err0 = {instancePath:instancePath+"/subsets/" + i0+"/addresses/" + i1+"/ip",schemaPath:"#/definitions/EndpointAddress/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.ip.type,parentSchema:schema28.properties.ip,data:data5};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -973,21 +816,10 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(data.endpoints !== undefined){
-let data2 = data.endpoints;
-if(Array.isArray(data2)){
-const len0 = data2.length;
-for(let i0=0; i0<len0; i0++){
-let data3 = data2[i0];
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.addresses !== undefined){
-let data4 = data3.addresses;
-if(Array.isArray(data4)){
-const len1 = data4.length;
-for(let i1=0; i1<len1; i1++){
-let data5 = data4[i1];
-if(typeof data5 !== "string"){
-const err1 = {instancePath:instancePath+"/endpoints/" + i0+"/addresses/" + i1,schemaPath:"#/properties/endpoints/items/properties/addresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.endpoints.items.properties.addresses.items.type,parentSchema:schema26.properties.endpoints.items.properties.addresses.items,data:data5};
+if(data4.hostname !== undefined){
+let data6 = data4.hostname;
+if(typeof data6 !== "string"){
+const err1 = {instancePath:instancePath+"/subsets/" + i0+"/addresses/" + i1+"/hostname",schemaPath:"#/definitions/EndpointAddress/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.hostname.type,parentSchema:schema28.properties.hostname,data:data6};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -997,9 +829,10 @@ vErrors.push(err1);
 errors++;
 }
 }
-}
-else {
-const err2 = {instancePath:instancePath+"/endpoints/" + i0+"/addresses",schemaPath:"#/properties/endpoints/items/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.endpoints.items.properties.addresses.type,parentSchema:schema26.properties.endpoints.items.properties.addresses,data:data4};
+if(data4.nodeName !== undefined){
+let data7 = data4.nodeName;
+if(typeof data7 !== "string"){
+const err2 = {instancePath:instancePath+"/subsets/" + i0+"/addresses/" + i1+"/nodeName",schemaPath:"#/definitions/EndpointAddress/properties/nodeName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.nodeName.type,parentSchema:schema28.properties.nodeName,data:data7};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1009,13 +842,9 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data3.conditions !== undefined){
-let data6 = data3.conditions;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.ready !== undefined){
-let data7 = data6.ready;
-if(typeof data7 !== "boolean"){
-const err3 = {instancePath:instancePath+"/endpoints/" + i0+"/conditions/ready",schemaPath:"#/properties/endpoints/items/properties/conditions/properties/ready/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema26.properties.endpoints.items.properties.conditions.properties.ready.type,parentSchema:schema26.properties.endpoints.items.properties.conditions.properties.ready,data:data7};
+}
+else {
+const err3 = {instancePath:instancePath+"/subsets/" + i0+"/addresses/" + i1,schemaPath:"#/definitions/EndpointAddress/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.type,parentSchema:schema28,data:data4};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1025,10 +854,9 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data6.serving !== undefined){
-let data8 = data6.serving;
-if(typeof data8 !== "boolean"){
-const err4 = {instancePath:instancePath+"/endpoints/" + i0+"/conditions/serving",schemaPath:"#/properties/endpoints/items/properties/conditions/properties/serving/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema26.properties.endpoints.items.properties.conditions.properties.serving.type,parentSchema:schema26.properties.endpoints.items.properties.conditions.properties.serving,data:data8};
+}
+else {
+const err4 = {instancePath:instancePath+"/subsets/" + i0+"/addresses",schemaPath:"#/properties/subsets/items/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema24.properties.subsets.items.properties.addresses.type,parentSchema:schema24.properties.subsets.items.properties.addresses,data:data3};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1038,10 +866,17 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data6.terminating !== undefined){
-let data9 = data6.terminating;
-if(typeof data9 !== "boolean"){
-const err5 = {instancePath:instancePath+"/endpoints/" + i0+"/conditions/terminating",schemaPath:"#/properties/endpoints/items/properties/conditions/properties/terminating/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema26.properties.endpoints.items.properties.conditions.properties.terminating.type,parentSchema:schema26.properties.endpoints.items.properties.conditions.properties.terminating,data:data9};
+if(data2.notReadyAddresses !== undefined){
+let data8 = data2.notReadyAddresses;
+if(Array.isArray(data8)){
+const len2 = data8.length;
+for(let i2=0; i2<len2; i2++){
+let data9 = data8[i2];
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.ip !== undefined){
+let data10 = data9.ip;
+if(typeof data10 !== "string"){
+const err5 = {instancePath:instancePath+"/subsets/" + i0+"/notReadyAddresses/" + i2+"/ip",schemaPath:"#/definitions/EndpointAddress/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.ip.type,parentSchema:schema28.properties.ip,data:data10};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1051,9 +886,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/endpoints/" + i0+"/conditions",schemaPath:"#/properties/endpoints/items/properties/conditions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.endpoints.items.properties.conditions.type,parentSchema:schema26.properties.endpoints.items.properties.conditions,data:data6};
+if(data9.hostname !== undefined){
+let data11 = data9.hostname;
+if(typeof data11 !== "string"){
+const err6 = {instancePath:instancePath+"/subsets/" + i0+"/notReadyAddresses/" + i2+"/hostname",schemaPath:"#/definitions/EndpointAddress/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.hostname.type,parentSchema:schema28.properties.hostname,data:data11};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1063,10 +899,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data3.nodeName !== undefined){
-let data10 = data3.nodeName;
-if(typeof data10 !== "string"){
-const err7 = {instancePath:instancePath+"/endpoints/" + i0+"/nodeName",schemaPath:"#/properties/endpoints/items/properties/nodeName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.endpoints.items.properties.nodeName.type,parentSchema:schema26.properties.endpoints.items.properties.nodeName,data:data10};
+if(data9.nodeName !== undefined){
+let data12 = data9.nodeName;
+if(typeof data12 !== "string"){
+const err7 = {instancePath:instancePath+"/subsets/" + i0+"/notReadyAddresses/" + i2+"/nodeName",schemaPath:"#/definitions/EndpointAddress/properties/nodeName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.nodeName.type,parentSchema:schema28.properties.nodeName,data:data12};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1076,10 +912,9 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data3.hostname !== undefined){
-let data11 = data3.hostname;
-if(typeof data11 !== "string"){
-const err8 = {instancePath:instancePath+"/endpoints/" + i0+"/hostname",schemaPath:"#/properties/endpoints/items/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.endpoints.items.properties.hostname.type,parentSchema:schema26.properties.endpoints.items.properties.hostname,data:data11};
+}
+else {
+const err8 = {instancePath:instancePath+"/subsets/" + i0+"/notReadyAddresses/" + i2,schemaPath:"#/definitions/EndpointAddress/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.type,parentSchema:schema28,data:data9};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1089,10 +924,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data3.zone !== undefined){
-let data12 = data3.zone;
-if(typeof data12 !== "string"){
-const err9 = {instancePath:instancePath+"/endpoints/" + i0+"/zone",schemaPath:"#/properties/endpoints/items/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.endpoints.items.properties.zone.type,parentSchema:schema26.properties.endpoints.items.properties.zone,data:data12};
+}
+else {
+const err9 = {instancePath:instancePath+"/subsets/" + i0+"/notReadyAddresses",schemaPath:"#/properties/subsets/items/properties/notReadyAddresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema24.properties.subsets.items.properties.notReadyAddresses.type,parentSchema:schema24.properties.subsets.items.properties.notReadyAddresses,data:data8};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1102,9 +936,17 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-else {
-const err10 = {instancePath:instancePath+"/endpoints/" + i0,schemaPath:"#/properties/endpoints/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.endpoints.items.type,parentSchema:schema26.properties.endpoints.items,data:data3};
+if(data2.ports !== undefined){
+let data13 = data2.ports;
+if(Array.isArray(data13)){
+const len3 = data13.length;
+for(let i3=0; i3<len3; i3++){
+let data14 = data13[i3];
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.name !== undefined){
+let data15 = data14.name;
+if(typeof data15 !== "string"){
+const err10 = {instancePath:instancePath+"/subsets/" + i0+"/ports/" + i3+"/name",schemaPath:"#/properties/subsets/items/properties/ports/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.subsets.items.properties.ports.items.properties.name.type,parentSchema:schema24.properties.subsets.items.properties.ports.items.properties.name,data:data15};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1114,9 +956,10 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
-else {
-const err11 = {instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.endpoints.type,parentSchema:schema26.properties.endpoints,data:data2};
+if(data14.port !== undefined){
+let data16 = data14.port;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err11 = {instancePath:instancePath+"/subsets/" + i0+"/ports/" + i3+"/port",schemaPath:"#/properties/subsets/items/properties/ports/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema24.properties.subsets.items.properties.ports.items.properties.port.type,parentSchema:schema24.properties.subsets.items.properties.ports.items.properties.port,data:data16};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1125,18 +968,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-if(data.ports !== undefined){
-let data13 = data.ports;
-if(Array.isArray(data13)){
-const len2 = data13.length;
-for(let i2=0; i2<len2; i2++){
-let data14 = data13[i2];
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.name !== undefined){
-let data15 = data14.name;
-if(typeof data15 !== "string"){
-const err12 = {instancePath:instancePath+"/ports/" + i2+"/name",schemaPath:"#/properties/ports/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.ports.items.properties.name.type,parentSchema:schema26.properties.ports.items.properties.name,data:data15};
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 > 2147483647 || isNaN(data16)){
+const err12 = {instancePath:instancePath+"/subsets/" + i0+"/ports/" + i3+"/port",schemaPath:"#/properties/subsets/items/properties/ports/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema24.properties.subsets.items.properties.ports.items.properties.port,data:data16};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1145,11 +979,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data14.protocol !== undefined){
-let data16 = data14.protocol;
-if(typeof data16 !== "string"){
-const err13 = {instancePath:instancePath+"/ports/" + i2+"/protocol",schemaPath:"#/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.ports.items.properties.protocol.type,parentSchema:schema26.properties.ports.items.properties.protocol,data:data16};
+if(data16 < -2147483648 || isNaN(data16)){
+const err13 = {instancePath:instancePath+"/subsets/" + i0+"/ports/" + i3+"/port",schemaPath:"#/properties/subsets/items/properties/ports/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema24.properties.subsets.items.properties.ports.items.properties.port,data:data16};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1159,10 +990,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data14.port !== undefined){
-let data17 = data14.port;
-if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
-const err14 = {instancePath:instancePath+"/ports/" + i2+"/port",schemaPath:"#/properties/ports/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema26.properties.ports.items.properties.port.type,parentSchema:schema26.properties.ports.items.properties.port,data:data17};
+}
+if(data14.protocol !== undefined){
+let data17 = data14.protocol;
+if(typeof data17 !== "string"){
+const err14 = {instancePath:instancePath+"/subsets/" + i0+"/ports/" + i3+"/protocol",schemaPath:"#/properties/subsets/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.subsets.items.properties.ports.items.properties.protocol.type,parentSchema:schema24.properties.subsets.items.properties.ports.items.properties.protocol,data:data17};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1171,9 +1003,10 @@ vErrors.push(err14);
 }
 errors++;
 }
-if((typeof data17 == "number") && (isFinite(data17))){
-if(data17 > 2147483647 || isNaN(data17)){
-const err15 = {instancePath:instancePath+"/ports/" + i2+"/port",schemaPath:"#/properties/ports/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema26.properties.ports.items.properties.port,data:data17};
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/subsets/" + i0+"/ports/" + i3,schemaPath:"#/properties/subsets/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.properties.subsets.items.properties.ports.items.type,parentSchema:schema24.properties.subsets.items.properties.ports.items,data:data14};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1182,8 +1015,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(data17 < -2147483648 || isNaN(data17)){
-const err16 = {instancePath:instancePath+"/ports/" + i2+"/port",schemaPath:"#/properties/ports/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema26.properties.ports.items.properties.port,data:data17};
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/subsets/" + i0+"/ports",schemaPath:"#/properties/subsets/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema24.properties.subsets.items.properties.ports.type,parentSchema:schema24.properties.subsets.items.properties.ports,data:data13};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1194,10 +1029,8 @@ errors++;
 }
 }
 }
-if(data14.appProtocol !== undefined){
-let data18 = data14.appProtocol;
-if(typeof data18 !== "string"){
-const err17 = {instancePath:instancePath+"/ports/" + i2+"/appProtocol",schemaPath:"#/properties/ports/items/properties/appProtocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.ports.items.properties.appProtocol.type,parentSchema:schema26.properties.ports.items.properties.appProtocol,data:data18};
+else {
+const err17 = {instancePath:instancePath+"/subsets/" + i0,schemaPath:"#/properties/subsets/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.properties.subsets.items.type,parentSchema:schema24.properties.subsets.items,data:data2};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1209,7 +1042,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/ports/" + i2,schemaPath:"#/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.ports.items.type,parentSchema:schema26.properties.ports.items,data:data14};
+const err18 = {instancePath:instancePath+"/subsets",schemaPath:"#/properties/subsets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema24.properties.subsets.type,parentSchema:schema24.properties.subsets,data:data1};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1221,7 +1054,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.ports.type,parentSchema:schema26.properties.ports,data:data13};
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1230,24 +1063,12 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-}
-else {
-const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
 validate20.errors = vErrors;
 return errors === 0;
 }
 
-export const ipamblock = validate23;
-const schema30 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/ipamblock.schema.json","title":"Calico IPAMBlock (crd.projectcalico.org/v1 and projectcalico.org/v3, the same fields); spec is strict: every field of the v3.32.1 CRDs, plus releasedAt (HEAD), accepted","type":"object","x-go-struct":"IPAMBlock","x-go-type":"v3.IPAMBlock","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"IPAMBlockSpec","x-go-type":"v3.IPAMBlockSpec","additionalProperties":false,"properties":{"cidr":{"type":"string","x-go-type":"string"},"affinity":{"type":"string","x-go-type":"string"},"affinityClaimTime":{"type":"string","x-go-type":"v1.Time"},"allocations":{"type":"array","x-go-type":"[]*int","items":{"type":["integer","null"],"minimum":-9223372036854776000,"maximum":9223372036854776000,"x-go-type":"int"}},"unallocated":{"type":"array","x-go-type":"[]int","items":{"type":"integer","minimum":-9223372036854776000,"maximum":9223372036854776000,"x-go-type":"int"}},"attributes":{"type":"array","x-go-type":"[]v3.AllocationAttribute","items":{"type":"object","x-go-struct":"AllocationAttribute","x-go-type":"v3.AllocationAttribute","additionalProperties":false,"properties":{"handle_id":{"type":"string","x-go-type":"string"},"secondary":{"$ref":"meta.schema.json#/definitions/StringMap"},"alternateOwnerAttrs":{"$ref":"meta.schema.json#/definitions/StringMap"},"releasedAt":{"type":"string","x-go-type":"v1.Time"}}}},"sequenceNumber":{"type":"integer","minimum":0,"maximum":18446744073709552000,"x-go-type":"uint64"},"sequenceNumberForAllocation":{"type":"object","x-go-type":"map[string]uint64","x-go-map":true,"additionalProperties":{"type":"integer","minimum":0,"maximum":18446744073709552000,"x-go-type":"uint64"}},"deleted":{"type":"boolean","x-go-type":"bool"},"strictAffinity":{"type":"boolean","x-go-type":"bool"}}}}};
+export const endpointslice = validate23;
+const schema30 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/endpointslice.schema.json","title":"discovery.k8s.io/v1 EndpointSlice: the fields kube-proxy reads are typed; others allowed","type":"object","x-go-struct":"EndpointSlice","x-go-type":"v1.EndpointSlice","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"addressType":{"type":"string","x-go-type":"v1.AddressType"},"endpoints":{"type":"array","x-go-type":"[]v1.Endpoint","items":{"type":"object","x-go-struct":"Endpoint","x-go-type":"v1.Endpoint","properties":{"addresses":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}},"conditions":{"type":"object","x-go-struct":"EndpointConditions","x-go-type":"v1.EndpointConditions","properties":{"ready":{"type":"boolean","x-go-type":"*bool"},"serving":{"type":"boolean","x-go-type":"*bool"},"terminating":{"type":"boolean","x-go-type":"*bool"}}},"nodeName":{"type":"string","x-go-type":"*string"},"hostname":{"type":"string","x-go-type":"*string"},"zone":{"type":"string","x-go-type":"*string"}}}},"ports":{"type":"array","x-go-type":"[]v1.EndpointPort","items":{"type":"object","x-go-struct":"EndpointPort","x-go-type":"v1.EndpointPort","properties":{"name":{"type":"string","x-go-type":"*string"},"protocol":{"type":"string","x-go-type":"*v1.Protocol"},"port":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"*int32"},"appProtocol":{"type":"string","x-go-type":"*string"}}}}}};
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1350,10 +1171,9 @@ validate24.errors = vErrors;
 return errors === 0;
 }
 
-const func2 = Object.prototype.hasOwnProperty;
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://netpolc.dev/schemas/ipamblock.schema.json" */;
+/*# sourceURL="https://netpolc.dev/schemas/endpointslice.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1363,12 +1183,10 @@ vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.error
 errors = vErrors.length;
 }
 }
-if(data.spec !== undefined){
-let data1 = data.spec;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-for(const key0 in data1){
-if(!(func2.call(schema30.properties.spec.properties, key0))){
-const err0 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.spec,data:data1};
+if(data.addressType !== undefined){
+let data1 = data.addressType;
+if(typeof data1 !== "string"){
+const err0 = {instancePath:instancePath+"/addressType",schemaPath:"#/properties/addressType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.addressType.type,parentSchema:schema30.properties.addressType,data:data1};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1378,10 +1196,21 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(data1.cidr !== undefined){
-let data2 = data1.cidr;
-if(typeof data2 !== "string"){
-const err1 = {instancePath:instancePath+"/spec/cidr",schemaPath:"#/properties/spec/properties/cidr/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.spec.properties.cidr.type,parentSchema:schema30.properties.spec.properties.cidr,data:data2};
+if(data.endpoints !== undefined){
+let data2 = data.endpoints;
+if(Array.isArray(data2)){
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.addresses !== undefined){
+let data4 = data3.addresses;
+if(Array.isArray(data4)){
+const len1 = data4.length;
+for(let i1=0; i1<len1; i1++){
+let data5 = data4[i1];
+if(typeof data5 !== "string"){
+const err1 = {instancePath:instancePath+"/endpoints/" + i0+"/addresses/" + i1,schemaPath:"#/properties/endpoints/items/properties/addresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.endpoints.items.properties.addresses.items.type,parentSchema:schema30.properties.endpoints.items.properties.addresses.items,data:data5};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1391,10 +1220,9 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data1.affinity !== undefined){
-let data3 = data1.affinity;
-if(typeof data3 !== "string"){
-const err2 = {instancePath:instancePath+"/spec/affinity",schemaPath:"#/properties/spec/properties/affinity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.spec.properties.affinity.type,parentSchema:schema30.properties.spec.properties.affinity,data:data3};
+}
+else {
+const err2 = {instancePath:instancePath+"/endpoints/" + i0+"/addresses",schemaPath:"#/properties/endpoints/items/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.endpoints.items.properties.addresses.type,parentSchema:schema30.properties.endpoints.items.properties.addresses,data:data4};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1404,10 +1232,13 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data1.affinityClaimTime !== undefined){
-let data4 = data1.affinityClaimTime;
-if(typeof data4 !== "string"){
-const err3 = {instancePath:instancePath+"/spec/affinityClaimTime",schemaPath:"#/properties/spec/properties/affinityClaimTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.spec.properties.affinityClaimTime.type,parentSchema:schema30.properties.spec.properties.affinityClaimTime,data:data4};
+if(data3.conditions !== undefined){
+let data6 = data3.conditions;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.ready !== undefined){
+let data7 = data6.ready;
+if(typeof data7 !== "boolean"){
+const err3 = {instancePath:instancePath+"/endpoints/" + i0+"/conditions/ready",schemaPath:"#/properties/endpoints/items/properties/conditions/properties/ready/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.endpoints.items.properties.conditions.properties.ready.type,parentSchema:schema30.properties.endpoints.items.properties.conditions.properties.ready,data:data7};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1417,14 +1248,10 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data1.allocations !== undefined){
-let data5 = data1.allocations;
-if(Array.isArray(data5)){
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-let data6 = data5[i0];
-if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (data6 !== null)){
-const err4 = {instancePath:instancePath+"/spec/allocations/" + i0,schemaPath:"#/properties/spec/properties/allocations/items/type",keyword:"type",params:{type: schema30.properties.spec.properties.allocations.items.type},message:"must be integer,null",schema:schema30.properties.spec.properties.allocations.items.type,parentSchema:schema30.properties.spec.properties.allocations.items,data:data6};
+if(data6.serving !== undefined){
+let data8 = data6.serving;
+if(typeof data8 !== "boolean"){
+const err4 = {instancePath:instancePath+"/endpoints/" + i0+"/conditions/serving",schemaPath:"#/properties/endpoints/items/properties/conditions/properties/serving/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.endpoints.items.properties.conditions.properties.serving.type,parentSchema:schema30.properties.endpoints.items.properties.conditions.properties.serving,data:data8};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1433,9 +1260,11 @@ vErrors.push(err4);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 > 9223372036854776000 || isNaN(data6)){
-const err5 = {instancePath:instancePath+"/spec/allocations/" + i0,schemaPath:"#/properties/spec/properties/allocations/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000",schema:9223372036854776000,parentSchema:schema30.properties.spec.properties.allocations.items,data:data6};
+}
+if(data6.terminating !== undefined){
+let data9 = data6.terminating;
+if(typeof data9 !== "boolean"){
+const err5 = {instancePath:instancePath+"/endpoints/" + i0+"/conditions/terminating",schemaPath:"#/properties/endpoints/items/properties/conditions/properties/terminating/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.endpoints.items.properties.conditions.properties.terminating.type,parentSchema:schema30.properties.endpoints.items.properties.conditions.properties.terminating,data:data9};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1444,8 +1273,10 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data6 < -9223372036854776000 || isNaN(data6)){
-const err6 = {instancePath:instancePath+"/spec/allocations/" + i0,schemaPath:"#/properties/spec/properties/allocations/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000",schema:-9223372036854776000,parentSchema:schema30.properties.spec.properties.allocations.items,data:data6};
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/endpoints/" + i0+"/conditions",schemaPath:"#/properties/endpoints/items/properties/conditions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.endpoints.items.properties.conditions.type,parentSchema:schema30.properties.endpoints.items.properties.conditions,data:data6};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1455,10 +1286,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/spec/allocations",schemaPath:"#/properties/spec/properties/allocations/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.spec.properties.allocations.type,parentSchema:schema30.properties.spec.properties.allocations,data:data5};
+if(data3.nodeName !== undefined){
+let data10 = data3.nodeName;
+if(typeof data10 !== "string"){
+const err7 = {instancePath:instancePath+"/endpoints/" + i0+"/nodeName",schemaPath:"#/properties/endpoints/items/properties/nodeName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.endpoints.items.properties.nodeName.type,parentSchema:schema30.properties.endpoints.items.properties.nodeName,data:data10};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1468,14 +1299,10 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data1.unallocated !== undefined){
-let data7 = data1.unallocated;
-if(Array.isArray(data7)){
-const len1 = data7.length;
-for(let i1=0; i1<len1; i1++){
-let data8 = data7[i1];
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err8 = {instancePath:instancePath+"/spec/unallocated/" + i1,schemaPath:"#/properties/spec/properties/unallocated/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema30.properties.spec.properties.unallocated.items.type,parentSchema:schema30.properties.spec.properties.unallocated.items,data:data8};
+if(data3.hostname !== undefined){
+let data11 = data3.hostname;
+if(typeof data11 !== "string"){
+const err8 = {instancePath:instancePath+"/endpoints/" + i0+"/hostname",schemaPath:"#/properties/endpoints/items/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.endpoints.items.properties.hostname.type,parentSchema:schema30.properties.endpoints.items.properties.hostname,data:data11};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1484,9 +1311,11 @@ vErrors.push(err8);
 }
 errors++;
 }
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 > 9223372036854776000 || isNaN(data8)){
-const err9 = {instancePath:instancePath+"/spec/unallocated/" + i1,schemaPath:"#/properties/spec/properties/unallocated/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000",schema:9223372036854776000,parentSchema:schema30.properties.spec.properties.unallocated.items,data:data8};
+}
+if(data3.zone !== undefined){
+let data12 = data3.zone;
+if(typeof data12 !== "string"){
+const err9 = {instancePath:instancePath+"/endpoints/" + i0+"/zone",schemaPath:"#/properties/endpoints/items/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.endpoints.items.properties.zone.type,parentSchema:schema30.properties.endpoints.items.properties.zone,data:data12};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1495,8 +1324,10 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data8 < -9223372036854776000 || isNaN(data8)){
-const err10 = {instancePath:instancePath+"/spec/unallocated/" + i1,schemaPath:"#/properties/spec/properties/unallocated/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000",schema:-9223372036854776000,parentSchema:schema30.properties.spec.properties.unallocated.items,data:data8};
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/endpoints/" + i0,schemaPath:"#/properties/endpoints/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.endpoints.items.type,parentSchema:schema30.properties.endpoints.items,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1507,9 +1338,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err11 = {instancePath:instancePath+"/spec/unallocated",schemaPath:"#/properties/spec/properties/unallocated/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.spec.properties.unallocated.type,parentSchema:schema30.properties.spec.properties.unallocated,data:data7};
+const err11 = {instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.endpoints.type,parentSchema:schema30.properties.endpoints,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1519,16 +1349,17 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data1.attributes !== undefined){
-let data9 = data1.attributes;
-if(Array.isArray(data9)){
-const len2 = data9.length;
+if(data.ports !== undefined){
+let data13 = data.ports;
+if(Array.isArray(data13)){
+const len2 = data13.length;
 for(let i2=0; i2<len2; i2++){
-let data10 = data9[i2];
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-for(const key1 in data10){
-if(!((((key1 === "handle_id") || (key1 === "secondary")) || (key1 === "alternateOwnerAttrs")) || (key1 === "releasedAt"))){
-const err12 = {instancePath:instancePath+"/spec/attributes/" + i2,schemaPath:"#/properties/spec/properties/attributes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.spec.properties.attributes.items,data:data10};
+let data14 = data13[i2];
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.name !== undefined){
+let data15 = data14.name;
+if(typeof data15 !== "string"){
+const err12 = {instancePath:instancePath+"/ports/" + i2+"/name",schemaPath:"#/properties/ports/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.ports.items.properties.name.type,parentSchema:schema30.properties.ports.items.properties.name,data:data15};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1538,10 +1369,10 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data10.handle_id !== undefined){
-let data11 = data10.handle_id;
-if(typeof data11 !== "string"){
-const err13 = {instancePath:instancePath+"/spec/attributes/" + i2+"/handle_id",schemaPath:"#/properties/spec/properties/attributes/items/properties/handle_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.spec.properties.attributes.items.properties.handle_id.type,parentSchema:schema30.properties.spec.properties.attributes.items.properties.handle_id,data:data11};
+if(data14.protocol !== undefined){
+let data16 = data14.protocol;
+if(typeof data16 !== "string"){
+const err13 = {instancePath:instancePath+"/ports/" + i2+"/protocol",schemaPath:"#/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.ports.items.properties.protocol.type,parentSchema:schema30.properties.ports.items.properties.protocol,data:data16};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1551,13 +1382,10 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data10.secondary !== undefined){
-let data12 = data10.secondary;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-for(const key2 in data12){
-let data13 = data12[key2];
-if(typeof data13 !== "string"){
-const err14 = {instancePath:instancePath+"/spec/attributes/" + i2+"/secondary/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"meta.schema.json#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.additionalProperties.type,parentSchema:schema14.additionalProperties,data:data13};
+if(data14.port !== undefined){
+let data17 = data14.port;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err14 = {instancePath:instancePath+"/ports/" + i2+"/port",schemaPath:"#/properties/ports/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema30.properties.ports.items.properties.port.type,parentSchema:schema30.properties.ports.items.properties.port,data:data17};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1566,10 +1394,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/spec/attributes/" + i2+"/secondary",schemaPath:"meta.schema.json#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data12};
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 2147483647 || isNaN(data17)){
+const err15 = {instancePath:instancePath+"/ports/" + i2+"/port",schemaPath:"#/properties/ports/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema30.properties.ports.items.properties.port,data:data17};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1578,14 +1405,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data10.alternateOwnerAttrs !== undefined){
-let data14 = data10.alternateOwnerAttrs;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key3 in data14){
-let data15 = data14[key3];
-if(typeof data15 !== "string"){
-const err16 = {instancePath:instancePath+"/spec/attributes/" + i2+"/alternateOwnerAttrs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"meta.schema.json#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.additionalProperties.type,parentSchema:schema14.additionalProperties,data:data15};
+if(data17 < -2147483648 || isNaN(data17)){
+const err16 = {instancePath:instancePath+"/ports/" + i2+"/port",schemaPath:"#/properties/ports/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema30.properties.ports.items.properties.port,data:data17};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1596,8 +1417,10 @@ errors++;
 }
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/spec/attributes/" + i2+"/alternateOwnerAttrs",schemaPath:"meta.schema.json#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data14};
+if(data14.appProtocol !== undefined){
+let data18 = data14.appProtocol;
+if(typeof data18 !== "string"){
+const err17 = {instancePath:instancePath+"/ports/" + i2+"/appProtocol",schemaPath:"#/properties/ports/items/properties/appProtocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.ports.items.properties.appProtocol.type,parentSchema:schema30.properties.ports.items.properties.appProtocol,data:data18};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1607,10 +1430,9 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data10.releasedAt !== undefined){
-let data16 = data10.releasedAt;
-if(typeof data16 !== "string"){
-const err18 = {instancePath:instancePath+"/spec/attributes/" + i2+"/releasedAt",schemaPath:"#/properties/spec/properties/attributes/items/properties/releasedAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.spec.properties.attributes.items.properties.releasedAt.type,parentSchema:schema30.properties.spec.properties.attributes.items.properties.releasedAt,data:data16};
+}
+else {
+const err18 = {instancePath:instancePath+"/ports/" + i2,schemaPath:"#/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.ports.items.type,parentSchema:schema30.properties.ports.items,data:data14};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1622,7 +1444,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/spec/attributes/" + i2,schemaPath:"#/properties/spec/properties/attributes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.spec.properties.attributes.items.type,parentSchema:schema30.properties.spec.properties.attributes.items,data:data10};
+const err19 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.ports.type,parentSchema:schema30.properties.ports,data:data13};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1634,7 +1456,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/spec/attributes",schemaPath:"#/properties/spec/properties/attributes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.spec.properties.attributes.type,parentSchema:schema30.properties.spec.properties.attributes,data:data9};
+const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1643,147 +1465,12 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data1.sequenceNumber !== undefined){
-let data17 = data1.sequenceNumber;
-if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
-const err21 = {instancePath:instancePath+"/spec/sequenceNumber",schemaPath:"#/properties/spec/properties/sequenceNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema30.properties.spec.properties.sequenceNumber.type,parentSchema:schema30.properties.spec.properties.sequenceNumber,data:data17};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-if((typeof data17 == "number") && (isFinite(data17))){
-if(data17 > 18446744073709552000 || isNaN(data17)){
-const err22 = {instancePath:instancePath+"/spec/sequenceNumber",schemaPath:"#/properties/spec/properties/sequenceNumber/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000",schema:18446744073709552000,parentSchema:schema30.properties.spec.properties.sequenceNumber,data:data17};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-if(data17 < 0 || isNaN(data17)){
-const err23 = {instancePath:instancePath+"/spec/sequenceNumber",schemaPath:"#/properties/spec/properties/sequenceNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema30.properties.spec.properties.sequenceNumber,data:data17};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-}
-if(data1.sequenceNumberForAllocation !== undefined){
-let data18 = data1.sequenceNumberForAllocation;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-for(const key4 in data18){
-let data19 = data18[key4];
-if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
-const err24 = {instancePath:instancePath+"/spec/sequenceNumberForAllocation/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/sequenceNumberForAllocation/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema30.properties.spec.properties.sequenceNumberForAllocation.additionalProperties.type,parentSchema:schema30.properties.spec.properties.sequenceNumberForAllocation.additionalProperties,data:data19};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 > 18446744073709552000 || isNaN(data19)){
-const err25 = {instancePath:instancePath+"/spec/sequenceNumberForAllocation/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/sequenceNumberForAllocation/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000",schema:18446744073709552000,parentSchema:schema30.properties.spec.properties.sequenceNumberForAllocation.additionalProperties,data:data19};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-if(data19 < 0 || isNaN(data19)){
-const err26 = {instancePath:instancePath+"/spec/sequenceNumberForAllocation/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/sequenceNumberForAllocation/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema30.properties.spec.properties.sequenceNumberForAllocation.additionalProperties,data:data19};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err27 = {instancePath:instancePath+"/spec/sequenceNumberForAllocation",schemaPath:"#/properties/spec/properties/sequenceNumberForAllocation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.spec.properties.sequenceNumberForAllocation.type,parentSchema:schema30.properties.spec.properties.sequenceNumberForAllocation,data:data18};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data1.deleted !== undefined){
-let data20 = data1.deleted;
-if(typeof data20 !== "boolean"){
-const err28 = {instancePath:instancePath+"/spec/deleted",schemaPath:"#/properties/spec/properties/deleted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.spec.properties.deleted.type,parentSchema:schema30.properties.spec.properties.deleted,data:data20};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data1.strictAffinity !== undefined){
-let data21 = data1.strictAffinity;
-if(typeof data21 !== "boolean"){
-const err29 = {instancePath:instancePath+"/spec/strictAffinity",schemaPath:"#/properties/spec/properties/strictAffinity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.spec.properties.strictAffinity.type,parentSchema:schema30.properties.spec.properties.strictAffinity,data:data21};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-}
-else {
-const err30 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.spec.type,parentSchema:schema30.properties.spec,data:data1};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-}
-else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
 validate23.errors = vErrors;
 return errors === 0;
 }
 
-export const ipamconfig = validate26;
-const schema36 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/ipamconfig.schema.json","title":"crd.projectcalico.org/v1 IPAMConfig (projectcalico.org/v3 spells it IPAMConfiguration: ipamconfiguration.schema.json); spec is strict: the v3.32.1 fields plus ipCooldownSeconds (HEAD)","type":"object","x-go-struct":"IPAMConfig","x-go-type":"internalapi.IPAMConfig","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"IPAMConfigSpec","x-go-type":"internalapi.IPAMConfigSpec","additionalProperties":false,"properties":{"strictAffinity":{"type":"boolean","x-go-type":"bool"},"autoAllocateBlocks":{"type":"boolean","x-go-type":"bool"},"maxBlocksPerHost":{"type":"integer","minimum":-9223372036854776000,"maximum":9223372036854776000,"x-go-type":"int"},"kubeVirtVMAddressPersistence":{"type":"string","enum":["Enabled","Disabled"],"x-go-type":"internalapi.VMAddressPersistence"},"ipCooldownSeconds":{"type":"integer","minimum":-9223372036854776000,"maximum":9223372036854776000,"x-go-type":"int"}}}}};
+export const ipamblock = validate26;
+const schema34 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/ipamblock.schema.json","title":"Calico IPAMBlock (crd.projectcalico.org/v1 and projectcalico.org/v3, the same fields); spec is strict: every field of the v3.32.1 CRDs, plus releasedAt (HEAD), accepted","type":"object","x-go-struct":"IPAMBlock","x-go-type":"v3.IPAMBlock","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"IPAMBlockSpec","x-go-type":"v3.IPAMBlockSpec","additionalProperties":false,"properties":{"cidr":{"type":"string","x-go-type":"string"},"affinity":{"type":"string","x-go-type":"string"},"affinityClaimTime":{"type":"string","x-go-type":"v1.Time"},"allocations":{"type":"array","x-go-type":"[]*int","items":{"type":["integer","null"],"minimum":-9223372036854776000,"maximum":9223372036854776000,"x-go-type":"int"}},"unallocated":{"type":"array","x-go-type":"[]int","items":{"type":"integer","minimum":-9223372036854776000,"maximum":9223372036854776000,"x-go-type":"int"}},"attributes":{"type":"array","x-go-type":"[]v3.AllocationAttribute","items":{"type":"object","x-go-struct":"AllocationAttribute","x-go-type":"v3.AllocationAttribute","additionalProperties":false,"properties":{"handle_id":{"type":"string","x-go-type":"string"},"secondary":{"$ref":"meta.schema.json#/definitions/StringMap"},"alternateOwnerAttrs":{"$ref":"meta.schema.json#/definitions/StringMap"},"releasedAt":{"type":"string","x-go-type":"v1.Time"}}}},"sequenceNumber":{"type":"integer","minimum":0,"maximum":18446744073709552000,"x-go-type":"uint64"},"sequenceNumberForAllocation":{"type":"object","x-go-type":"map[string]uint64","x-go-map":true,"additionalProperties":{"type":"integer","minimum":0,"maximum":18446744073709552000,"x-go-type":"uint64"}},"deleted":{"type":"boolean","x-go-type":"bool"},"strictAffinity":{"type":"boolean","x-go-type":"bool"}}}}};
 
 function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1886,9 +1573,10 @@ validate27.errors = vErrors;
 return errors === 0;
 }
 
+const func2 = Object.prototype.hasOwnProperty;
 
 function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://netpolc.dev/schemas/ipamconfig.schema.json" */;
+/*# sourceURL="https://netpolc.dev/schemas/ipamblock.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1902,8 +1590,8 @@ if(data.spec !== undefined){
 let data1 = data.spec;
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 for(const key0 in data1){
-if(!(((((key0 === "strictAffinity") || (key0 === "autoAllocateBlocks")) || (key0 === "maxBlocksPerHost")) || (key0 === "kubeVirtVMAddressPersistence")) || (key0 === "ipCooldownSeconds"))){
-const err0 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36.properties.spec,data:data1};
+if(!(func2.call(schema34.properties.spec.properties, key0))){
+const err0 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34.properties.spec,data:data1};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1913,10 +1601,10 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(data1.strictAffinity !== undefined){
-let data2 = data1.strictAffinity;
-if(typeof data2 !== "boolean"){
-const err1 = {instancePath:instancePath+"/spec/strictAffinity",schemaPath:"#/properties/spec/properties/strictAffinity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema36.properties.spec.properties.strictAffinity.type,parentSchema:schema36.properties.spec.properties.strictAffinity,data:data2};
+if(data1.cidr !== undefined){
+let data2 = data1.cidr;
+if(typeof data2 !== "string"){
+const err1 = {instancePath:instancePath+"/spec/cidr",schemaPath:"#/properties/spec/properties/cidr/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.spec.properties.cidr.type,parentSchema:schema34.properties.spec.properties.cidr,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1926,10 +1614,10 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data1.autoAllocateBlocks !== undefined){
-let data3 = data1.autoAllocateBlocks;
-if(typeof data3 !== "boolean"){
-const err2 = {instancePath:instancePath+"/spec/autoAllocateBlocks",schemaPath:"#/properties/spec/properties/autoAllocateBlocks/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema36.properties.spec.properties.autoAllocateBlocks.type,parentSchema:schema36.properties.spec.properties.autoAllocateBlocks,data:data3};
+if(data1.affinity !== undefined){
+let data3 = data1.affinity;
+if(typeof data3 !== "string"){
+const err2 = {instancePath:instancePath+"/spec/affinity",schemaPath:"#/properties/spec/properties/affinity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.spec.properties.affinity.type,parentSchema:schema34.properties.spec.properties.affinity,data:data3};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1939,10 +1627,10 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data1.maxBlocksPerHost !== undefined){
-let data4 = data1.maxBlocksPerHost;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err3 = {instancePath:instancePath+"/spec/maxBlocksPerHost",schemaPath:"#/properties/spec/properties/maxBlocksPerHost/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema36.properties.spec.properties.maxBlocksPerHost.type,parentSchema:schema36.properties.spec.properties.maxBlocksPerHost,data:data4};
+if(data1.affinityClaimTime !== undefined){
+let data4 = data1.affinityClaimTime;
+if(typeof data4 !== "string"){
+const err3 = {instancePath:instancePath+"/spec/affinityClaimTime",schemaPath:"#/properties/spec/properties/affinityClaimTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.spec.properties.affinityClaimTime.type,parentSchema:schema34.properties.spec.properties.affinityClaimTime,data:data4};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1951,9 +1639,15 @@ vErrors.push(err3);
 }
 errors++;
 }
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 > 9223372036854776000 || isNaN(data4)){
-const err4 = {instancePath:instancePath+"/spec/maxBlocksPerHost",schemaPath:"#/properties/spec/properties/maxBlocksPerHost/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000",schema:9223372036854776000,parentSchema:schema36.properties.spec.properties.maxBlocksPerHost,data:data4};
+}
+if(data1.allocations !== undefined){
+let data5 = data1.allocations;
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if((!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))) && (data6 !== null)){
+const err4 = {instancePath:instancePath+"/spec/allocations/" + i0,schemaPath:"#/properties/spec/properties/allocations/items/type",keyword:"type",params:{type: schema34.properties.spec.properties.allocations.items.type},message:"must be integer,null",schema:schema34.properties.spec.properties.allocations.items.type,parentSchema:schema34.properties.spec.properties.allocations.items,data:data6};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1962,8 +1656,9 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(data4 < -9223372036854776000 || isNaN(data4)){
-const err5 = {instancePath:instancePath+"/spec/maxBlocksPerHost",schemaPath:"#/properties/spec/properties/maxBlocksPerHost/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000",schema:-9223372036854776000,parentSchema:schema36.properties.spec.properties.maxBlocksPerHost,data:data4};
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 9223372036854776000 || isNaN(data6)){
+const err5 = {instancePath:instancePath+"/spec/allocations/" + i0,schemaPath:"#/properties/spec/properties/allocations/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000",schema:9223372036854776000,parentSchema:schema34.properties.spec.properties.allocations.items,data:data6};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1972,12 +1667,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-}
-if(data1.kubeVirtVMAddressPersistence !== undefined){
-let data5 = data1.kubeVirtVMAddressPersistence;
-if(typeof data5 !== "string"){
-const err6 = {instancePath:instancePath+"/spec/kubeVirtVMAddressPersistence",schemaPath:"#/properties/spec/properties/kubeVirtVMAddressPersistence/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.spec.properties.kubeVirtVMAddressPersistence.type,parentSchema:schema36.properties.spec.properties.kubeVirtVMAddressPersistence,data:data5};
+if(data6 < -9223372036854776000 || isNaN(data6)){
+const err6 = {instancePath:instancePath+"/spec/allocations/" + i0,schemaPath:"#/properties/spec/properties/allocations/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000",schema:-9223372036854776000,parentSchema:schema34.properties.spec.properties.allocations.items,data:data6};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1986,8 +1677,11 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!((data5 === "Enabled") || (data5 === "Disabled"))){
-const err7 = {instancePath:instancePath+"/spec/kubeVirtVMAddressPersistence",schemaPath:"#/properties/spec/properties/kubeVirtVMAddressPersistence/enum",keyword:"enum",params:{allowedValues: schema36.properties.spec.properties.kubeVirtVMAddressPersistence.enum},message:"must be equal to one of the allowed values",schema:schema36.properties.spec.properties.kubeVirtVMAddressPersistence.enum,parentSchema:schema36.properties.spec.properties.kubeVirtVMAddressPersistence,data:data5};
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/spec/allocations",schemaPath:"#/properties/spec/properties/allocations/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema34.properties.spec.properties.allocations.type,parentSchema:schema34.properties.spec.properties.allocations,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1997,10 +1691,14 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data1.ipCooldownSeconds !== undefined){
-let data6 = data1.ipCooldownSeconds;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err8 = {instancePath:instancePath+"/spec/ipCooldownSeconds",schemaPath:"#/properties/spec/properties/ipCooldownSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema36.properties.spec.properties.ipCooldownSeconds.type,parentSchema:schema36.properties.spec.properties.ipCooldownSeconds,data:data6};
+if(data1.unallocated !== undefined){
+let data7 = data1.unallocated;
+if(Array.isArray(data7)){
+const len1 = data7.length;
+for(let i1=0; i1<len1; i1++){
+let data8 = data7[i1];
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err8 = {instancePath:instancePath+"/spec/unallocated/" + i1,schemaPath:"#/properties/spec/properties/unallocated/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.spec.properties.unallocated.items.type,parentSchema:schema34.properties.spec.properties.unallocated.items,data:data8};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2009,9 +1707,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 > 9223372036854776000 || isNaN(data6)){
-const err9 = {instancePath:instancePath+"/spec/ipCooldownSeconds",schemaPath:"#/properties/spec/properties/ipCooldownSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000",schema:9223372036854776000,parentSchema:schema36.properties.spec.properties.ipCooldownSeconds,data:data6};
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 9223372036854776000 || isNaN(data8)){
+const err9 = {instancePath:instancePath+"/spec/unallocated/" + i1,schemaPath:"#/properties/spec/properties/unallocated/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000",schema:9223372036854776000,parentSchema:schema34.properties.spec.properties.unallocated.items,data:data8};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2020,8 +1718,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data6 < -9223372036854776000 || isNaN(data6)){
-const err10 = {instancePath:instancePath+"/spec/ipCooldownSeconds",schemaPath:"#/properties/spec/properties/ipCooldownSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000",schema:-9223372036854776000,parentSchema:schema36.properties.spec.properties.ipCooldownSeconds,data:data6};
+if(data8 < -9223372036854776000 || isNaN(data8)){
+const err10 = {instancePath:instancePath+"/spec/unallocated/" + i1,schemaPath:"#/properties/spec/properties/unallocated/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000",schema:-9223372036854776000,parentSchema:schema34.properties.spec.properties.unallocated.items,data:data8};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2034,7 +1732,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.properties.spec.type,parentSchema:schema36.properties.spec,data:data1};
+const err11 = {instancePath:instancePath+"/spec/unallocated",schemaPath:"#/properties/spec/properties/unallocated/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema34.properties.spec.properties.unallocated.type,parentSchema:schema34.properties.spec.properties.unallocated,data:data7};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2044,9 +1742,16 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data};
+if(data1.attributes !== undefined){
+let data9 = data1.attributes;
+if(Array.isArray(data9)){
+const len2 = data9.length;
+for(let i2=0; i2<len2; i2++){
+let data10 = data9[i2];
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key1 in data10){
+if(!((((key1 === "handle_id") || (key1 === "secondary")) || (key1 === "alternateOwnerAttrs")) || (key1 === "releasedAt"))){
+const err12 = {instancePath:instancePath+"/spec/attributes/" + i2,schemaPath:"#/properties/spec/properties/attributes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema34.properties.spec.properties.attributes.items,data:data10};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2055,12 +1760,253 @@ vErrors.push(err12);
 }
 errors++;
 }
+}
+if(data10.handle_id !== undefined){
+let data11 = data10.handle_id;
+if(typeof data11 !== "string"){
+const err13 = {instancePath:instancePath+"/spec/attributes/" + i2+"/handle_id",schemaPath:"#/properties/spec/properties/attributes/items/properties/handle_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.spec.properties.attributes.items.properties.handle_id.type,parentSchema:schema34.properties.spec.properties.attributes.items.properties.handle_id,data:data11};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data10.secondary !== undefined){
+let data12 = data10.secondary;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key2 in data12){
+let data13 = data12[key2];
+if(typeof data13 !== "string"){
+const err14 = {instancePath:instancePath+"/spec/attributes/" + i2+"/secondary/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"meta.schema.json#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.additionalProperties.type,parentSchema:schema14.additionalProperties,data:data13};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/spec/attributes/" + i2+"/secondary",schemaPath:"meta.schema.json#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data12};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data10.alternateOwnerAttrs !== undefined){
+let data14 = data10.alternateOwnerAttrs;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key3 in data14){
+let data15 = data14[key3];
+if(typeof data15 !== "string"){
+const err16 = {instancePath:instancePath+"/spec/attributes/" + i2+"/alternateOwnerAttrs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"meta.schema.json#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.additionalProperties.type,parentSchema:schema14.additionalProperties,data:data15};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/spec/attributes/" + i2+"/alternateOwnerAttrs",schemaPath:"meta.schema.json#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data14};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data10.releasedAt !== undefined){
+let data16 = data10.releasedAt;
+if(typeof data16 !== "string"){
+const err18 = {instancePath:instancePath+"/spec/attributes/" + i2+"/releasedAt",schemaPath:"#/properties/spec/properties/attributes/items/properties/releasedAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.spec.properties.attributes.items.properties.releasedAt.type,parentSchema:schema34.properties.spec.properties.attributes.items.properties.releasedAt,data:data16};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/spec/attributes/" + i2,schemaPath:"#/properties/spec/properties/attributes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.spec.properties.attributes.items.type,parentSchema:schema34.properties.spec.properties.attributes.items,data:data10};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/spec/attributes",schemaPath:"#/properties/spec/properties/attributes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema34.properties.spec.properties.attributes.type,parentSchema:schema34.properties.spec.properties.attributes,data:data9};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data1.sequenceNumber !== undefined){
+let data17 = data1.sequenceNumber;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err21 = {instancePath:instancePath+"/spec/sequenceNumber",schemaPath:"#/properties/spec/properties/sequenceNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.spec.properties.sequenceNumber.type,parentSchema:schema34.properties.spec.properties.sequenceNumber,data:data17};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 18446744073709552000 || isNaN(data17)){
+const err22 = {instancePath:instancePath+"/spec/sequenceNumber",schemaPath:"#/properties/spec/properties/sequenceNumber/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000",schema:18446744073709552000,parentSchema:schema34.properties.spec.properties.sequenceNumber,data:data17};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(data17 < 0 || isNaN(data17)){
+const err23 = {instancePath:instancePath+"/spec/sequenceNumber",schemaPath:"#/properties/spec/properties/sequenceNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.spec.properties.sequenceNumber,data:data17};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+if(data1.sequenceNumberForAllocation !== undefined){
+let data18 = data1.sequenceNumberForAllocation;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+for(const key4 in data18){
+let data19 = data18[key4];
+if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
+const err24 = {instancePath:instancePath+"/spec/sequenceNumberForAllocation/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/sequenceNumberForAllocation/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.spec.properties.sequenceNumberForAllocation.additionalProperties.type,parentSchema:schema34.properties.spec.properties.sequenceNumberForAllocation.additionalProperties,data:data19};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+if((typeof data19 == "number") && (isFinite(data19))){
+if(data19 > 18446744073709552000 || isNaN(data19)){
+const err25 = {instancePath:instancePath+"/spec/sequenceNumberForAllocation/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/sequenceNumberForAllocation/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 18446744073709552000},message:"must be <= 18446744073709552000",schema:18446744073709552000,parentSchema:schema34.properties.spec.properties.sequenceNumberForAllocation.additionalProperties,data:data19};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if(data19 < 0 || isNaN(data19)){
+const err26 = {instancePath:instancePath+"/spec/sequenceNumberForAllocation/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/sequenceNumberForAllocation/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.spec.properties.sequenceNumberForAllocation.additionalProperties,data:data19};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/spec/sequenceNumberForAllocation",schemaPath:"#/properties/spec/properties/sequenceNumberForAllocation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.spec.properties.sequenceNumberForAllocation.type,parentSchema:schema34.properties.spec.properties.sequenceNumberForAllocation,data:data18};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data1.deleted !== undefined){
+let data20 = data1.deleted;
+if(typeof data20 !== "boolean"){
+const err28 = {instancePath:instancePath+"/spec/deleted",schemaPath:"#/properties/spec/properties/deleted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.spec.properties.deleted.type,parentSchema:schema34.properties.spec.properties.deleted,data:data20};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data1.strictAffinity !== undefined){
+let data21 = data1.strictAffinity;
+if(typeof data21 !== "boolean"){
+const err29 = {instancePath:instancePath+"/spec/strictAffinity",schemaPath:"#/properties/spec/properties/strictAffinity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.spec.properties.strictAffinity.type,parentSchema:schema34.properties.spec.properties.strictAffinity,data:data21};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.spec.type,parentSchema:schema34.properties.spec,data:data1};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
 validate26.errors = vErrors;
 return errors === 0;
 }
 
-export const ipamconfiguration = validate29;
-const schema40 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/ipamconfiguration.schema.json","title":"projectcalico.org/v3 IPAMConfiguration (crd.projectcalico.org/v1 spells it IPAMConfig: ipamconfig.schema.json); spec is strict: the v3.32.1 fields plus ipCooldownSeconds (HEAD)","type":"object","x-go-struct":"IPAMConfiguration","x-go-type":"v3.IPAMConfiguration","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"IPAMConfigurationSpec","x-go-type":"v3.IPAMConfigurationSpec","additionalProperties":false,"properties":{"strictAffinity":{"type":"boolean","x-go-type":"bool"},"autoAllocateBlocks":{"type":"boolean","x-go-type":"bool"},"maxBlocksPerHost":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"kubeVirtVMAddressPersistence":{"type":"string","enum":["Enabled","Disabled"],"x-go-type":"v3.VMAddressPersistence"},"ipCooldownSeconds":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"}}}}};
+export const ipamconfig = validate29;
+const schema40 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/ipamconfig.schema.json","title":"crd.projectcalico.org/v1 IPAMConfig (projectcalico.org/v3 spells it IPAMConfiguration: ipamconfiguration.schema.json); spec is strict: the v3.32.1 fields plus ipCooldownSeconds (HEAD)","type":"object","x-go-struct":"IPAMConfig","x-go-type":"internalapi.IPAMConfig","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"IPAMConfigSpec","x-go-type":"internalapi.IPAMConfigSpec","additionalProperties":false,"properties":{"strictAffinity":{"type":"boolean","x-go-type":"bool"},"autoAllocateBlocks":{"type":"boolean","x-go-type":"bool"},"maxBlocksPerHost":{"type":"integer","minimum":-9223372036854776000,"maximum":9223372036854776000,"x-go-type":"int"},"kubeVirtVMAddressPersistence":{"type":"string","enum":["Enabled","Disabled"],"x-go-type":"internalapi.VMAddressPersistence"},"ipCooldownSeconds":{"type":"integer","minimum":-9223372036854776000,"maximum":9223372036854776000,"x-go-type":"int"}}}}};
 
 function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2165,7 +2111,7 @@ return errors === 0;
 
 
 function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://netpolc.dev/schemas/ipamconfiguration.schema.json" */;
+/*# sourceURL="https://netpolc.dev/schemas/ipamconfig.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2229,8 +2175,8 @@ vErrors.push(err3);
 errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 > 2147483647 || isNaN(data4)){
-const err4 = {instancePath:instancePath+"/spec/maxBlocksPerHost",schemaPath:"#/properties/spec/properties/maxBlocksPerHost/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema40.properties.spec.properties.maxBlocksPerHost,data:data4};
+if(data4 > 9223372036854776000 || isNaN(data4)){
+const err4 = {instancePath:instancePath+"/spec/maxBlocksPerHost",schemaPath:"#/properties/spec/properties/maxBlocksPerHost/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000",schema:9223372036854776000,parentSchema:schema40.properties.spec.properties.maxBlocksPerHost,data:data4};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2239,8 +2185,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(data4 < -2147483648 || isNaN(data4)){
-const err5 = {instancePath:instancePath+"/spec/maxBlocksPerHost",schemaPath:"#/properties/spec/properties/maxBlocksPerHost/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema40.properties.spec.properties.maxBlocksPerHost,data:data4};
+if(data4 < -9223372036854776000 || isNaN(data4)){
+const err5 = {instancePath:instancePath+"/spec/maxBlocksPerHost",schemaPath:"#/properties/spec/properties/maxBlocksPerHost/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000",schema:-9223372036854776000,parentSchema:schema40.properties.spec.properties.maxBlocksPerHost,data:data4};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2287,8 +2233,8 @@ vErrors.push(err8);
 errors++;
 }
 if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 > 2147483647 || isNaN(data6)){
-const err9 = {instancePath:instancePath+"/spec/ipCooldownSeconds",schemaPath:"#/properties/spec/properties/ipCooldownSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema40.properties.spec.properties.ipCooldownSeconds,data:data6};
+if(data6 > 9223372036854776000 || isNaN(data6)){
+const err9 = {instancePath:instancePath+"/spec/ipCooldownSeconds",schemaPath:"#/properties/spec/properties/ipCooldownSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000",schema:9223372036854776000,parentSchema:schema40.properties.spec.properties.ipCooldownSeconds,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2297,8 +2243,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data6 < -2147483648 || isNaN(data6)){
-const err10 = {instancePath:instancePath+"/spec/ipCooldownSeconds",schemaPath:"#/properties/spec/properties/ipCooldownSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema40.properties.spec.properties.ipCooldownSeconds,data:data6};
+if(data6 < -9223372036854776000 || isNaN(data6)){
+const err10 = {instancePath:instancePath+"/spec/ipCooldownSeconds",schemaPath:"#/properties/spec/properties/ipCooldownSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000",schema:-9223372036854776000,parentSchema:schema40.properties.spec.properties.ipCooldownSeconds,data:data6};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2336,8 +2282,8 @@ validate29.errors = vErrors;
 return errors === 0;
 }
 
-export const ipamhandle = validate32;
-const schema44 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/ipamhandle.schema.json","title":"Calico IPAMHandle (crd.projectcalico.org/v1 and projectcalico.org/v3, the same fields); spec is strict","type":"object","x-go-struct":"IPAMHandle","x-go-type":"v3.IPAMHandle","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"IPAMHandleSpec","x-go-type":"v3.IPAMHandleSpec","additionalProperties":false,"properties":{"handleID":{"type":"string","x-go-type":"string"},"block":{"type":"object","x-go-type":"map[string]int","x-go-map":true,"additionalProperties":{"type":"integer","minimum":-9223372036854776000,"maximum":9223372036854776000,"x-go-type":"int"}},"deleted":{"type":"boolean","x-go-type":"bool"}}}}};
+export const ipamconfiguration = validate32;
+const schema44 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/ipamconfiguration.schema.json","title":"projectcalico.org/v3 IPAMConfiguration (crd.projectcalico.org/v1 spells it IPAMConfig: ipamconfig.schema.json); spec is strict: the v3.32.1 fields plus ipCooldownSeconds (HEAD)","type":"object","x-go-struct":"IPAMConfiguration","x-go-type":"v3.IPAMConfiguration","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"IPAMConfigurationSpec","x-go-type":"v3.IPAMConfigurationSpec","additionalProperties":false,"properties":{"strictAffinity":{"type":"boolean","x-go-type":"bool"},"autoAllocateBlocks":{"type":"boolean","x-go-type":"bool"},"maxBlocksPerHost":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"kubeVirtVMAddressPersistence":{"type":"string","enum":["Enabled","Disabled"],"x-go-type":"v3.VMAddressPersistence"},"ipCooldownSeconds":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"}}}}};
 
 function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2442,7 +2388,7 @@ return errors === 0;
 
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://netpolc.dev/schemas/ipamhandle.schema.json" */;
+/*# sourceURL="https://netpolc.dev/schemas/ipamconfiguration.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2456,7 +2402,7 @@ if(data.spec !== undefined){
 let data1 = data.spec;
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 for(const key0 in data1){
-if(!(((key0 === "handleID") || (key0 === "block")) || (key0 === "deleted"))){
+if(!(((((key0 === "strictAffinity") || (key0 === "autoAllocateBlocks")) || (key0 === "maxBlocksPerHost")) || (key0 === "kubeVirtVMAddressPersistence")) || (key0 === "ipCooldownSeconds"))){
 const err0 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44.properties.spec,data:data1};
 if(vErrors === null){
 vErrors = [err0];
@@ -2467,10 +2413,10 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(data1.handleID !== undefined){
-let data2 = data1.handleID;
-if(typeof data2 !== "string"){
-const err1 = {instancePath:instancePath+"/spec/handleID",schemaPath:"#/properties/spec/properties/handleID/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.spec.properties.handleID.type,parentSchema:schema44.properties.spec.properties.handleID,data:data2};
+if(data1.strictAffinity !== undefined){
+let data2 = data1.strictAffinity;
+if(typeof data2 !== "boolean"){
+const err1 = {instancePath:instancePath+"/spec/strictAffinity",schemaPath:"#/properties/spec/properties/strictAffinity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.spec.properties.strictAffinity.type,parentSchema:schema44.properties.spec.properties.strictAffinity,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2480,13 +2426,10 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data1.block !== undefined){
-let data3 = data1.block;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-for(const key1 in data3){
-let data4 = data3[key1];
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err2 = {instancePath:instancePath+"/spec/block/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/block/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema44.properties.spec.properties.block.additionalProperties.type,parentSchema:schema44.properties.spec.properties.block.additionalProperties,data:data4};
+if(data1.autoAllocateBlocks !== undefined){
+let data3 = data1.autoAllocateBlocks;
+if(typeof data3 !== "boolean"){
+const err2 = {instancePath:instancePath+"/spec/autoAllocateBlocks",schemaPath:"#/properties/spec/properties/autoAllocateBlocks/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.spec.properties.autoAllocateBlocks.type,parentSchema:schema44.properties.spec.properties.autoAllocateBlocks,data:data3};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2495,9 +2438,11 @@ vErrors.push(err2);
 }
 errors++;
 }
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 > 9223372036854776000 || isNaN(data4)){
-const err3 = {instancePath:instancePath+"/spec/block/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/block/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000",schema:9223372036854776000,parentSchema:schema44.properties.spec.properties.block.additionalProperties,data:data4};
+}
+if(data1.maxBlocksPerHost !== undefined){
+let data4 = data1.maxBlocksPerHost;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err3 = {instancePath:instancePath+"/spec/maxBlocksPerHost",schemaPath:"#/properties/spec/properties/maxBlocksPerHost/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema44.properties.spec.properties.maxBlocksPerHost.type,parentSchema:schema44.properties.spec.properties.maxBlocksPerHost,data:data4};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2506,8 +2451,9 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(data4 < -9223372036854776000 || isNaN(data4)){
-const err4 = {instancePath:instancePath+"/spec/block/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/block/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000",schema:-9223372036854776000,parentSchema:schema44.properties.spec.properties.block.additionalProperties,data:data4};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 2147483647 || isNaN(data4)){
+const err4 = {instancePath:instancePath+"/spec/maxBlocksPerHost",schemaPath:"#/properties/spec/properties/maxBlocksPerHost/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema44.properties.spec.properties.maxBlocksPerHost,data:data4};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2516,11 +2462,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/spec/block",schemaPath:"#/properties/spec/properties/block/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.properties.spec.properties.block.type,parentSchema:schema44.properties.spec.properties.block,data:data3};
+if(data4 < -2147483648 || isNaN(data4)){
+const err5 = {instancePath:instancePath+"/spec/maxBlocksPerHost",schemaPath:"#/properties/spec/properties/maxBlocksPerHost/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema44.properties.spec.properties.maxBlocksPerHost,data:data4};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2530,10 +2473,11 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data1.deleted !== undefined){
-let data5 = data1.deleted;
-if(typeof data5 !== "boolean"){
-const err6 = {instancePath:instancePath+"/spec/deleted",schemaPath:"#/properties/spec/properties/deleted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.spec.properties.deleted.type,parentSchema:schema44.properties.spec.properties.deleted,data:data5};
+}
+if(data1.kubeVirtVMAddressPersistence !== undefined){
+let data5 = data1.kubeVirtVMAddressPersistence;
+if(typeof data5 !== "string"){
+const err6 = {instancePath:instancePath+"/spec/kubeVirtVMAddressPersistence",schemaPath:"#/properties/spec/properties/kubeVirtVMAddressPersistence/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.spec.properties.kubeVirtVMAddressPersistence.type,parentSchema:schema44.properties.spec.properties.kubeVirtVMAddressPersistence,data:data5};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2542,10 +2486,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.properties.spec.type,parentSchema:schema44.properties.spec,data:data1};
+if(!((data5 === "Enabled") || (data5 === "Disabled"))){
+const err7 = {instancePath:instancePath+"/spec/kubeVirtVMAddressPersistence",schemaPath:"#/properties/spec/properties/kubeVirtVMAddressPersistence/enum",keyword:"enum",params:{allowedValues: schema44.properties.spec.properties.kubeVirtVMAddressPersistence.enum},message:"must be equal to one of the allowed values",schema:schema44.properties.spec.properties.kubeVirtVMAddressPersistence.enum,parentSchema:schema44.properties.spec.properties.kubeVirtVMAddressPersistence,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2555,9 +2497,10 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
+if(data1.ipCooldownSeconds !== undefined){
+let data6 = data1.ipCooldownSeconds;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err8 = {instancePath:instancePath+"/spec/ipCooldownSeconds",schemaPath:"#/properties/spec/properties/ipCooldownSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema44.properties.spec.properties.ipCooldownSeconds.type,parentSchema:schema44.properties.spec.properties.ipCooldownSeconds,data:data6};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2566,12 +2509,58 @@ vErrors.push(err8);
 }
 errors++;
 }
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 2147483647 || isNaN(data6)){
+const err9 = {instancePath:instancePath+"/spec/ipCooldownSeconds",schemaPath:"#/properties/spec/properties/ipCooldownSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema44.properties.spec.properties.ipCooldownSeconds,data:data6};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data6 < -2147483648 || isNaN(data6)){
+const err10 = {instancePath:instancePath+"/spec/ipCooldownSeconds",schemaPath:"#/properties/spec/properties/ipCooldownSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema44.properties.spec.properties.ipCooldownSeconds,data:data6};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.properties.spec.type,parentSchema:schema44.properties.spec,data:data1};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
 validate32.errors = vErrors;
 return errors === 0;
 }
 
-export const ippool = validate35;
-const schema48 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/ippool.schema.json","title":"projectcalico.org/v3 IPPool; spec is strict (Calico v3 IPPoolSpec fields: the ones netpolc reads plus nodeSelector, allowedUses, disableBGPExport and assignmentMode, accepted and ignored)","type":"object","x-go-struct":"IPPool","x-go-type":"v3.IPPool","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"IPPoolSpec","x-go-type":"v3.IPPoolSpec","additionalProperties":false,"properties":{"cidr":{"type":"string","x-go-type":"string"},"ipipMode":{"type":"string","enum":["Always","CrossSubnet","Never"],"x-go-type":"v3.IPIPMode"},"vxlanMode":{"type":"string","enum":["Always","CrossSubnet","Never"],"x-go-type":"v3.VXLANMode"},"natOutgoing":{"type":"boolean","x-go-type":"bool"},"blockSize":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int"},"disabled":{"type":"boolean","x-go-type":"bool"},"nodeSelector":{"type":"string","x-go-type":"string"},"allowedUses":{"type":"array","x-go-type":"[]v3.IPPoolAllowedUse","items":{"type":"string","x-go-type":"v3.IPPoolAllowedUse"}},"disableBGPExport":{"type":"boolean","x-go-type":"bool"},"assignmentMode":{"type":"string","x-go-type":"v3.AssignmentMode"}}}}};
+export const ipamhandle = validate35;
+const schema48 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/ipamhandle.schema.json","title":"Calico IPAMHandle (crd.projectcalico.org/v1 and projectcalico.org/v3, the same fields); spec is strict","type":"object","x-go-struct":"IPAMHandle","x-go-type":"v3.IPAMHandle","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"IPAMHandleSpec","x-go-type":"v3.IPAMHandleSpec","additionalProperties":false,"properties":{"handleID":{"type":"string","x-go-type":"string"},"block":{"type":"object","x-go-type":"map[string]int","x-go-map":true,"additionalProperties":{"type":"integer","minimum":-9223372036854776000,"maximum":9223372036854776000,"x-go-type":"int"}},"deleted":{"type":"boolean","x-go-type":"bool"}}}}};
 
 function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2676,7 +2665,7 @@ return errors === 0;
 
 
 function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://netpolc.dev/schemas/ippool.schema.json" */;
+/*# sourceURL="https://netpolc.dev/schemas/ipamhandle.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2690,7 +2679,7 @@ if(data.spec !== undefined){
 let data1 = data.spec;
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 for(const key0 in data1){
-if(!(func2.call(schema48.properties.spec.properties, key0))){
+if(!(((key0 === "handleID") || (key0 === "block")) || (key0 === "deleted"))){
 const err0 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48.properties.spec,data:data1};
 if(vErrors === null){
 vErrors = [err0];
@@ -2701,10 +2690,10 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(data1.cidr !== undefined){
-let data2 = data1.cidr;
+if(data1.handleID !== undefined){
+let data2 = data1.handleID;
 if(typeof data2 !== "string"){
-const err1 = {instancePath:instancePath+"/spec/cidr",schemaPath:"#/properties/spec/properties/cidr/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.spec.properties.cidr.type,parentSchema:schema48.properties.spec.properties.cidr,data:data2};
+const err1 = {instancePath:instancePath+"/spec/handleID",schemaPath:"#/properties/spec/properties/handleID/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.spec.properties.handleID.type,parentSchema:schema48.properties.spec.properties.handleID,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2714,10 +2703,13 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data1.ipipMode !== undefined){
-let data3 = data1.ipipMode;
-if(typeof data3 !== "string"){
-const err2 = {instancePath:instancePath+"/spec/ipipMode",schemaPath:"#/properties/spec/properties/ipipMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.spec.properties.ipipMode.type,parentSchema:schema48.properties.spec.properties.ipipMode,data:data3};
+if(data1.block !== undefined){
+let data3 = data1.block;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+for(const key1 in data3){
+let data4 = data3[key1];
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err2 = {instancePath:instancePath+"/spec/block/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/block/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema48.properties.spec.properties.block.additionalProperties.type,parentSchema:schema48.properties.spec.properties.block.additionalProperties,data:data4};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2726,8 +2718,9 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!(((data3 === "Always") || (data3 === "CrossSubnet")) || (data3 === "Never"))){
-const err3 = {instancePath:instancePath+"/spec/ipipMode",schemaPath:"#/properties/spec/properties/ipipMode/enum",keyword:"enum",params:{allowedValues: schema48.properties.spec.properties.ipipMode.enum},message:"must be equal to one of the allowed values",schema:schema48.properties.spec.properties.ipipMode.enum,parentSchema:schema48.properties.spec.properties.ipipMode,data:data3};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 9223372036854776000 || isNaN(data4)){
+const err3 = {instancePath:instancePath+"/spec/block/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/block/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000",schema:9223372036854776000,parentSchema:schema48.properties.spec.properties.block.additionalProperties,data:data4};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2736,11 +2729,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-if(data1.vxlanMode !== undefined){
-let data4 = data1.vxlanMode;
-if(typeof data4 !== "string"){
-const err4 = {instancePath:instancePath+"/spec/vxlanMode",schemaPath:"#/properties/spec/properties/vxlanMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.spec.properties.vxlanMode.type,parentSchema:schema48.properties.spec.properties.vxlanMode,data:data4};
+if(data4 < -9223372036854776000 || isNaN(data4)){
+const err4 = {instancePath:instancePath+"/spec/block/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/block/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9223372036854776000},message:"must be >= -9223372036854776000",schema:-9223372036854776000,parentSchema:schema48.properties.spec.properties.block.additionalProperties,data:data4};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2749,8 +2739,11 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(((data4 === "Always") || (data4 === "CrossSubnet")) || (data4 === "Never"))){
-const err5 = {instancePath:instancePath+"/spec/vxlanMode",schemaPath:"#/properties/spec/properties/vxlanMode/enum",keyword:"enum",params:{allowedValues: schema48.properties.spec.properties.vxlanMode.enum},message:"must be equal to one of the allowed values",schema:schema48.properties.spec.properties.vxlanMode.enum,parentSchema:schema48.properties.spec.properties.vxlanMode,data:data4};
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/spec/block",schemaPath:"#/properties/spec/properties/block/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.properties.spec.properties.block.type,parentSchema:schema48.properties.spec.properties.block,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2760,10 +2753,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data1.natOutgoing !== undefined){
-let data5 = data1.natOutgoing;
+if(data1.deleted !== undefined){
+let data5 = data1.deleted;
 if(typeof data5 !== "boolean"){
-const err6 = {instancePath:instancePath+"/spec/natOutgoing",schemaPath:"#/properties/spec/properties/natOutgoing/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema48.properties.spec.properties.natOutgoing.type,parentSchema:schema48.properties.spec.properties.natOutgoing,data:data5};
+const err6 = {instancePath:instancePath+"/spec/deleted",schemaPath:"#/properties/spec/properties/deleted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema48.properties.spec.properties.deleted.type,parentSchema:schema48.properties.spec.properties.deleted,data:data5};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2773,10 +2766,9 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data1.blockSize !== undefined){
-let data6 = data1.blockSize;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err7 = {instancePath:instancePath+"/spec/blockSize",schemaPath:"#/properties/spec/properties/blockSize/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema48.properties.spec.properties.blockSize.type,parentSchema:schema48.properties.spec.properties.blockSize,data:data6};
+}
+else {
+const err7 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.properties.spec.type,parentSchema:schema48.properties.spec,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2785,9 +2777,10 @@ vErrors.push(err7);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 > 2147483647 || isNaN(data6)){
-const err8 = {instancePath:instancePath+"/spec/blockSize",schemaPath:"#/properties/spec/properties/blockSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema48.properties.spec.properties.blockSize,data:data6};
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2796,128 +2789,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data6 < -2147483648 || isNaN(data6)){
-const err9 = {instancePath:instancePath+"/spec/blockSize",schemaPath:"#/properties/spec/properties/blockSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema48.properties.spec.properties.blockSize,data:data6};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-if(data1.disabled !== undefined){
-let data7 = data1.disabled;
-if(typeof data7 !== "boolean"){
-const err10 = {instancePath:instancePath+"/spec/disabled",schemaPath:"#/properties/spec/properties/disabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema48.properties.spec.properties.disabled.type,parentSchema:schema48.properties.spec.properties.disabled,data:data7};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data1.nodeSelector !== undefined){
-let data8 = data1.nodeSelector;
-if(typeof data8 !== "string"){
-const err11 = {instancePath:instancePath+"/spec/nodeSelector",schemaPath:"#/properties/spec/properties/nodeSelector/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.spec.properties.nodeSelector.type,parentSchema:schema48.properties.spec.properties.nodeSelector,data:data8};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data1.allowedUses !== undefined){
-let data9 = data1.allowedUses;
-if(Array.isArray(data9)){
-const len0 = data9.length;
-for(let i0=0; i0<len0; i0++){
-let data10 = data9[i0];
-if(typeof data10 !== "string"){
-const err12 = {instancePath:instancePath+"/spec/allowedUses/" + i0,schemaPath:"#/properties/spec/properties/allowedUses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.spec.properties.allowedUses.items.type,parentSchema:schema48.properties.spec.properties.allowedUses.items,data:data10};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/spec/allowedUses",schemaPath:"#/properties/spec/properties/allowedUses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema48.properties.spec.properties.allowedUses.type,parentSchema:schema48.properties.spec.properties.allowedUses,data:data9};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data1.disableBGPExport !== undefined){
-let data11 = data1.disableBGPExport;
-if(typeof data11 !== "boolean"){
-const err14 = {instancePath:instancePath+"/spec/disableBGPExport",schemaPath:"#/properties/spec/properties/disableBGPExport/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema48.properties.spec.properties.disableBGPExport.type,parentSchema:schema48.properties.spec.properties.disableBGPExport,data:data11};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data1.assignmentMode !== undefined){
-let data12 = data1.assignmentMode;
-if(typeof data12 !== "string"){
-const err15 = {instancePath:instancePath+"/spec/assignmentMode",schemaPath:"#/properties/spec/properties/assignmentMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.spec.properties.assignmentMode.type,parentSchema:schema48.properties.spec.properties.assignmentMode,data:data12};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.properties.spec.type,parentSchema:schema48.properties.spec,data:data1};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
 validate35.errors = vErrors;
 return errors === 0;
 }
 
-export const kubeproxyconfiguration = validate38;
-const schema52 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/kubeproxyconfiguration.schema.json","title":"kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration: the fields the iptables proxier reads are typed; the rest (conntrack, ipvs, ...) allowed","type":"object","x-go-struct":"KubeProxyConfiguration","x-go-type":"v1alpha1.KubeProxyConfiguration","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"mode":{"type":"string","x-go-type":"v1alpha1.ProxyMode"},"clusterCIDR":{"type":"string","x-go-type":"string"},"hostnameOverride":{"type":"string","x-go-type":"string"},"detectLocalMode":{"type":"string","x-go-type":"v1alpha1.LocalMode"},"detectLocal":{"type":"object","x-go-struct":"DetectLocalConfiguration","x-go-type":"v1alpha1.DetectLocalConfiguration","properties":{"bridgeInterface":{"type":"string","x-go-type":"string"},"interfaceNamePrefix":{"type":"string","x-go-type":"string"}}},"nodePortAddresses":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}},"iptables":{"type":"object","x-go-struct":"KubeProxyIPTablesConfiguration","x-go-type":"v1alpha1.KubeProxyIPTablesConfiguration","properties":{"masqueradeAll":{"type":"boolean","x-go-type":"bool"},"masqueradeBit":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"*int32"},"localhostNodePorts":{"type":"boolean","x-go-type":"*bool"}}}}};
+export const ippool = validate38;
+const schema52 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/ippool.schema.json","title":"projectcalico.org/v3 IPPool; spec is strict (Calico v3 IPPoolSpec fields: the ones netpolc reads plus nodeSelector, allowedUses, disableBGPExport and assignmentMode, accepted and ignored)","type":"object","x-go-struct":"IPPool","x-go-type":"v3.IPPool","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"IPPoolSpec","x-go-type":"v3.IPPoolSpec","additionalProperties":false,"properties":{"cidr":{"type":"string","x-go-type":"string"},"ipipMode":{"type":"string","enum":["Always","CrossSubnet","Never"],"x-go-type":"v3.IPIPMode"},"vxlanMode":{"type":"string","enum":["Always","CrossSubnet","Never"],"x-go-type":"v3.VXLANMode"},"natOutgoing":{"type":"boolean","x-go-type":"bool"},"blockSize":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int"},"disabled":{"type":"boolean","x-go-type":"bool"},"nodeSelector":{"type":"string","x-go-type":"string"},"allowedUses":{"type":"array","x-go-type":"[]v3.IPPoolAllowedUse","items":{"type":"string","x-go-type":"v3.IPPoolAllowedUse"}},"disableBGPExport":{"type":"boolean","x-go-type":"bool"},"assignmentMode":{"type":"string","x-go-type":"v3.AssignmentMode"}}}}};
 
 function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3022,7 +2899,7 @@ return errors === 0;
 
 
 function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://netpolc.dev/schemas/kubeproxyconfiguration.schema.json" */;
+/*# sourceURL="https://netpolc.dev/schemas/ippool.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3032,10 +2909,12 @@ vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.error
 errors = vErrors.length;
 }
 }
-if(data.mode !== undefined){
-let data1 = data.mode;
-if(typeof data1 !== "string"){
-const err0 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.mode.type,parentSchema:schema52.properties.mode,data:data1};
+if(data.spec !== undefined){
+let data1 = data.spec;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+for(const key0 in data1){
+if(!(func2.call(schema52.properties.spec.properties, key0))){
+const err0 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema52.properties.spec,data:data1};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3045,10 +2924,10 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(data.clusterCIDR !== undefined){
-let data2 = data.clusterCIDR;
+if(data1.cidr !== undefined){
+let data2 = data1.cidr;
 if(typeof data2 !== "string"){
-const err1 = {instancePath:instancePath+"/clusterCIDR",schemaPath:"#/properties/clusterCIDR/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.clusterCIDR.type,parentSchema:schema52.properties.clusterCIDR,data:data2};
+const err1 = {instancePath:instancePath+"/spec/cidr",schemaPath:"#/properties/spec/properties/cidr/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.spec.properties.cidr.type,parentSchema:schema52.properties.spec.properties.cidr,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3058,10 +2937,10 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data.hostnameOverride !== undefined){
-let data3 = data.hostnameOverride;
+if(data1.ipipMode !== undefined){
+let data3 = data1.ipipMode;
 if(typeof data3 !== "string"){
-const err2 = {instancePath:instancePath+"/hostnameOverride",schemaPath:"#/properties/hostnameOverride/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.hostnameOverride.type,parentSchema:schema52.properties.hostnameOverride,data:data3};
+const err2 = {instancePath:instancePath+"/spec/ipipMode",schemaPath:"#/properties/spec/properties/ipipMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.spec.properties.ipipMode.type,parentSchema:schema52.properties.spec.properties.ipipMode,data:data3};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3070,11 +2949,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-if(data.detectLocalMode !== undefined){
-let data4 = data.detectLocalMode;
-if(typeof data4 !== "string"){
-const err3 = {instancePath:instancePath+"/detectLocalMode",schemaPath:"#/properties/detectLocalMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.detectLocalMode.type,parentSchema:schema52.properties.detectLocalMode,data:data4};
+if(!(((data3 === "Always") || (data3 === "CrossSubnet")) || (data3 === "Never"))){
+const err3 = {instancePath:instancePath+"/spec/ipipMode",schemaPath:"#/properties/spec/properties/ipipMode/enum",keyword:"enum",params:{allowedValues: schema52.properties.spec.properties.ipipMode.enum},message:"must be equal to one of the allowed values",schema:schema52.properties.spec.properties.ipipMode.enum,parentSchema:schema52.properties.spec.properties.ipipMode,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3084,13 +2960,10 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.detectLocal !== undefined){
-let data5 = data.detectLocal;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.bridgeInterface !== undefined){
-let data6 = data5.bridgeInterface;
-if(typeof data6 !== "string"){
-const err4 = {instancePath:instancePath+"/detectLocal/bridgeInterface",schemaPath:"#/properties/detectLocal/properties/bridgeInterface/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.detectLocal.properties.bridgeInterface.type,parentSchema:schema52.properties.detectLocal.properties.bridgeInterface,data:data6};
+if(data1.vxlanMode !== undefined){
+let data4 = data1.vxlanMode;
+if(typeof data4 !== "string"){
+const err4 = {instancePath:instancePath+"/spec/vxlanMode",schemaPath:"#/properties/spec/properties/vxlanMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.spec.properties.vxlanMode.type,parentSchema:schema52.properties.spec.properties.vxlanMode,data:data4};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3099,11 +2972,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-if(data5.interfaceNamePrefix !== undefined){
-let data7 = data5.interfaceNamePrefix;
-if(typeof data7 !== "string"){
-const err5 = {instancePath:instancePath+"/detectLocal/interfaceNamePrefix",schemaPath:"#/properties/detectLocal/properties/interfaceNamePrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.detectLocal.properties.interfaceNamePrefix.type,parentSchema:schema52.properties.detectLocal.properties.interfaceNamePrefix,data:data7};
+if(!(((data4 === "Always") || (data4 === "CrossSubnet")) || (data4 === "Never"))){
+const err5 = {instancePath:instancePath+"/spec/vxlanMode",schemaPath:"#/properties/spec/properties/vxlanMode/enum",keyword:"enum",params:{allowedValues: schema52.properties.spec.properties.vxlanMode.enum},message:"must be equal to one of the allowed values",schema:schema52.properties.spec.properties.vxlanMode.enum,parentSchema:schema52.properties.spec.properties.vxlanMode,data:data4};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3113,9 +2983,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/detectLocal",schemaPath:"#/properties/detectLocal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.properties.detectLocal.type,parentSchema:schema52.properties.detectLocal,data:data5};
+if(data1.natOutgoing !== undefined){
+let data5 = data1.natOutgoing;
+if(typeof data5 !== "boolean"){
+const err6 = {instancePath:instancePath+"/spec/natOutgoing",schemaPath:"#/properties/spec/properties/natOutgoing/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.spec.properties.natOutgoing.type,parentSchema:schema52.properties.spec.properties.natOutgoing,data:data5};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3125,14 +2996,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.nodePortAddresses !== undefined){
-let data8 = data.nodePortAddresses;
-if(Array.isArray(data8)){
-const len0 = data8.length;
-for(let i0=0; i0<len0; i0++){
-let data9 = data8[i0];
-if(typeof data9 !== "string"){
-const err7 = {instancePath:instancePath+"/nodePortAddresses/" + i0,schemaPath:"#/properties/nodePortAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.nodePortAddresses.items.type,parentSchema:schema52.properties.nodePortAddresses.items,data:data9};
+if(data1.blockSize !== undefined){
+let data6 = data1.blockSize;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err7 = {instancePath:instancePath+"/spec/blockSize",schemaPath:"#/properties/spec/properties/blockSize/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema52.properties.spec.properties.blockSize.type,parentSchema:schema52.properties.spec.properties.blockSize,data:data6};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3141,10 +3008,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/nodePortAddresses",schemaPath:"#/properties/nodePortAddresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema52.properties.nodePortAddresses.type,parentSchema:schema52.properties.nodePortAddresses,data:data8};
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 2147483647 || isNaN(data6)){
+const err8 = {instancePath:instancePath+"/spec/blockSize",schemaPath:"#/properties/spec/properties/blockSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema52.properties.spec.properties.blockSize,data:data6};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3153,14 +3019,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-if(data.iptables !== undefined){
-let data10 = data.iptables;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-if(data10.masqueradeAll !== undefined){
-let data11 = data10.masqueradeAll;
-if(typeof data11 !== "boolean"){
-const err9 = {instancePath:instancePath+"/iptables/masqueradeAll",schemaPath:"#/properties/iptables/properties/masqueradeAll/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.iptables.properties.masqueradeAll.type,parentSchema:schema52.properties.iptables.properties.masqueradeAll,data:data11};
+if(data6 < -2147483648 || isNaN(data6)){
+const err9 = {instancePath:instancePath+"/spec/blockSize",schemaPath:"#/properties/spec/properties/blockSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema52.properties.spec.properties.blockSize,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3170,10 +3030,11 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data10.masqueradeBit !== undefined){
-let data12 = data10.masqueradeBit;
-if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
-const err10 = {instancePath:instancePath+"/iptables/masqueradeBit",schemaPath:"#/properties/iptables/properties/masqueradeBit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema52.properties.iptables.properties.masqueradeBit.type,parentSchema:schema52.properties.iptables.properties.masqueradeBit,data:data12};
+}
+if(data1.disabled !== undefined){
+let data7 = data1.disabled;
+if(typeof data7 !== "boolean"){
+const err10 = {instancePath:instancePath+"/spec/disabled",schemaPath:"#/properties/spec/properties/disabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.spec.properties.disabled.type,parentSchema:schema52.properties.spec.properties.disabled,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3182,9 +3043,11 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 > 2147483647 || isNaN(data12)){
-const err11 = {instancePath:instancePath+"/iptables/masqueradeBit",schemaPath:"#/properties/iptables/properties/masqueradeBit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema52.properties.iptables.properties.masqueradeBit,data:data12};
+}
+if(data1.nodeSelector !== undefined){
+let data8 = data1.nodeSelector;
+if(typeof data8 !== "string"){
+const err11 = {instancePath:instancePath+"/spec/nodeSelector",schemaPath:"#/properties/spec/properties/nodeSelector/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.spec.properties.nodeSelector.type,parentSchema:schema52.properties.spec.properties.nodeSelector,data:data8};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3193,8 +3056,15 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data12 < -2147483648 || isNaN(data12)){
-const err12 = {instancePath:instancePath+"/iptables/masqueradeBit",schemaPath:"#/properties/iptables/properties/masqueradeBit/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema52.properties.iptables.properties.masqueradeBit,data:data12};
+}
+if(data1.allowedUses !== undefined){
+let data9 = data1.allowedUses;
+if(Array.isArray(data9)){
+const len0 = data9.length;
+for(let i0=0; i0<len0; i0++){
+let data10 = data9[i0];
+if(typeof data10 !== "string"){
+const err12 = {instancePath:instancePath+"/spec/allowedUses/" + i0,schemaPath:"#/properties/spec/properties/allowedUses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.spec.properties.allowedUses.items.type,parentSchema:schema52.properties.spec.properties.allowedUses.items,data:data10};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3205,10 +3075,8 @@ errors++;
 }
 }
 }
-if(data10.localhostNodePorts !== undefined){
-let data13 = data10.localhostNodePorts;
-if(typeof data13 !== "boolean"){
-const err13 = {instancePath:instancePath+"/iptables/localhostNodePorts",schemaPath:"#/properties/iptables/properties/localhostNodePorts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.iptables.properties.localhostNodePorts.type,parentSchema:schema52.properties.iptables.properties.localhostNodePorts,data:data13};
+else {
+const err13 = {instancePath:instancePath+"/spec/allowedUses",schemaPath:"#/properties/spec/properties/allowedUses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema52.properties.spec.properties.allowedUses.type,parentSchema:schema52.properties.spec.properties.allowedUses,data:data9};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3218,9 +3086,10 @@ vErrors.push(err13);
 errors++;
 }
 }
-}
-else {
-const err14 = {instancePath:instancePath+"/iptables",schemaPath:"#/properties/iptables/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.properties.iptables.type,parentSchema:schema52.properties.iptables,data:data10};
+if(data1.disableBGPExport !== undefined){
+let data11 = data1.disableBGPExport;
+if(typeof data11 !== "boolean"){
+const err14 = {instancePath:instancePath+"/spec/disableBGPExport",schemaPath:"#/properties/spec/properties/disableBGPExport/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.spec.properties.disableBGPExport.type,parentSchema:schema52.properties.spec.properties.disableBGPExport,data:data11};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3230,9 +3099,10 @@ vErrors.push(err14);
 errors++;
 }
 }
-}
-else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data};
+if(data1.assignmentMode !== undefined){
+let data12 = data1.assignmentMode;
+if(typeof data12 !== "string"){
+const err15 = {instancePath:instancePath+"/spec/assignmentMode",schemaPath:"#/properties/spec/properties/assignmentMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.spec.properties.assignmentMode.type,parentSchema:schema52.properties.spec.properties.assignmentMode,data:data12};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3241,12 +3111,36 @@ vErrors.push(err15);
 }
 errors++;
 }
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.properties.spec.type,parentSchema:schema52.properties.spec,data:data1};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
 validate38.errors = vErrors;
 return errors === 0;
 }
 
-export const namespace = validate41;
-const schema56 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/namespace.schema.json","title":"v1 Namespace: metadata.name and metadata.labels are read; other fields allowed","type":"object","x-go-struct":"Namespace","x-go-type":"v1.Namespace","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"}}};
+export const kubeproxyconfiguration = validate41;
+const schema56 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/kubeproxyconfiguration.schema.json","title":"kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration: the fields the iptables proxier reads are typed; the rest (conntrack, ipvs, ...) allowed","type":"object","x-go-struct":"KubeProxyConfiguration","x-go-type":"v1alpha1.KubeProxyConfiguration","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"mode":{"type":"string","x-go-type":"v1alpha1.ProxyMode"},"clusterCIDR":{"type":"string","x-go-type":"string"},"hostnameOverride":{"type":"string","x-go-type":"string"},"detectLocalMode":{"type":"string","x-go-type":"v1alpha1.LocalMode"},"detectLocal":{"type":"object","x-go-struct":"DetectLocalConfiguration","x-go-type":"v1alpha1.DetectLocalConfiguration","properties":{"bridgeInterface":{"type":"string","x-go-type":"string"},"interfaceNamePrefix":{"type":"string","x-go-type":"string"}}},"nodePortAddresses":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}},"iptables":{"type":"object","x-go-struct":"KubeProxyIPTablesConfiguration","x-go-type":"v1alpha1.KubeProxyIPTablesConfiguration","properties":{"masqueradeAll":{"type":"boolean","x-go-type":"bool"},"masqueradeBit":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"*int32"},"localhostNodePorts":{"type":"boolean","x-go-type":"*bool"}}}}};
 
 function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3351,7 +3245,7 @@ return errors === 0;
 
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://netpolc.dev/schemas/namespace.schema.json" */;
+/*# sourceURL="https://netpolc.dev/schemas/kubeproxyconfiguration.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3361,32 +3255,10 @@ vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.error
 errors = vErrors.length;
 }
 }
-}
-else {
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-validate41.errors = vErrors;
-return errors === 0;
-}
-
-export const networkpolicy = validate44;
-const schema60 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/networkpolicy.schema.json","title":"networking.k8s.io/v1 NetworkPolicy, decoded strictly as kubectl --validate=strict does","description":"No field is required here: Go decodes a missing field to its zero value and the API validation (src/frontend/netpol) reports it in the API server's words. x-go-* annotations give the Go struct and type names used in decode error messages.","type":"object","x-go-struct":"NetworkPolicy","x-go-type":"v1.NetworkPolicy","additionalProperties":false,"properties":{"apiVersion":{"type":"string","x-go-type":"string"},"kind":{"type":"string","x-go-type":"string"},"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaStrict"},"spec":{"$ref":"#/definitions/NetworkPolicySpec"},"status":{"description":"Printed as {} by 1.24-1.27 API servers (alpha NetworkPolicyStatus); accepted and ignored","type":"object","x-go-struct":"NetworkPolicyStatus","x-go-type":"v1.NetworkPolicyStatus"}},"definitions":{"NetworkPolicySpec":{"type":"object","x-go-struct":"NetworkPolicySpec","x-go-type":"v1.NetworkPolicySpec","additionalProperties":false,"properties":{"podSelector":{"$ref":"#/definitions/LabelSelector"},"ingress":{"type":"array","x-go-type":"[]v1.NetworkPolicyIngressRule","items":{"$ref":"#/definitions/NetworkPolicyIngressRule"}},"egress":{"type":"array","x-go-type":"[]v1.NetworkPolicyEgressRule","items":{"$ref":"#/definitions/NetworkPolicyEgressRule"}},"policyTypes":{"type":"array","x-go-type":"[]v1.PolicyType","items":{"type":"string","x-go-type":"v1.PolicyType"}}}},"NetworkPolicyIngressRule":{"type":"object","x-go-struct":"NetworkPolicyIngressRule","x-go-type":"v1.NetworkPolicyIngressRule","additionalProperties":false,"properties":{"ports":{"type":"array","x-go-type":"[]v1.NetworkPolicyPort","items":{"$ref":"#/definitions/NetworkPolicyPort"}},"from":{"type":"array","x-go-type":"[]v1.NetworkPolicyPeer","items":{"$ref":"#/definitions/NetworkPolicyPeer"}}}},"NetworkPolicyEgressRule":{"type":"object","x-go-struct":"NetworkPolicyEgressRule","x-go-type":"v1.NetworkPolicyEgressRule","additionalProperties":false,"properties":{"ports":{"type":"array","x-go-type":"[]v1.NetworkPolicyPort","items":{"$ref":"#/definitions/NetworkPolicyPort"}},"to":{"type":"array","x-go-type":"[]v1.NetworkPolicyPeer","items":{"$ref":"#/definitions/NetworkPolicyPeer"}}}},"NetworkPolicyPort":{"type":"object","x-go-struct":"NetworkPolicyPort","x-go-type":"v1.NetworkPolicyPort","additionalProperties":false,"properties":{"protocol":{"type":"string","x-go-type":"v1.Protocol"},"port":{"description":"int-or-string, decided by the YAML token: port: \"80\" is the name \"80\"","type":["integer","string"],"minimum":-2147483648,"maximum":2147483647,"x-go-type":"intstr.IntOrString"},"endPort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"}}},"NetworkPolicyPeer":{"type":"object","x-go-struct":"NetworkPolicyPeer","x-go-type":"v1.NetworkPolicyPeer","additionalProperties":false,"properties":{"podSelector":{"$ref":"#/definitions/LabelSelector"},"namespaceSelector":{"$ref":"#/definitions/LabelSelector"},"ipBlock":{"$ref":"#/definitions/IPBlock"}}},"IPBlock":{"type":"object","x-go-struct":"IPBlock","x-go-type":"v1.IPBlock","additionalProperties":false,"properties":{"cidr":{"type":"string","x-go-type":"string"},"except":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}}}},"LabelSelector":{"type":"object","x-go-struct":"LabelSelector","x-go-type":"v1.LabelSelector","additionalProperties":false,"properties":{"matchLabels":{"$ref":"meta.schema.json#/definitions/StringMap"},"matchExpressions":{"type":"array","x-go-type":"[]v1.LabelSelectorRequirement","items":{"$ref":"#/definitions/LabelSelectorRequirement"}}}},"LabelSelectorRequirement":{"type":"object","x-go-struct":"LabelSelectorRequirement","x-go-type":"v1.LabelSelectorRequirement","additionalProperties":false,"properties":{"key":{"type":"string","x-go-type":"string"},"operator":{"type":"string","x-go-type":"v1.LabelSelectorOperator"},"values":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}}}}}};
-const schema61 = {"description":"Every field of metav1.ObjectMeta, so strict decoding accepts what kubectl get -o yaml prints","type":"object","x-go-struct":"ObjectMeta","x-go-type":"v1.ObjectMeta","additionalProperties":false,"properties":{"name":{"type":"string","x-go-type":"string"},"generateName":{"type":"string","x-go-type":"string"},"namespace":{"type":"string","x-go-type":"string"},"selfLink":{"type":"string","x-go-type":"string"},"uid":{"type":"string","x-go-type":"types.UID"},"resourceVersion":{"type":"string","x-go-type":"string"},"generation":{"type":"integer","x-go-type":"int64"},"creationTimestamp":{"type":"string","x-go-type":"v1.Time"},"deletionTimestamp":{"type":"string","x-go-type":"v1.Time"},"deletionGracePeriodSeconds":{"type":"integer","x-go-type":"int64"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"ownerReferences":{"type":"array","x-go-type":"[]v1.OwnerReference","items":{"type":"object","x-go-type":"v1.OwnerReference"}},"finalizers":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}},"managedFields":{"type":"array","x-go-type":"[]v1.ManagedFieldsEntry","items":{"type":"object","x-go-type":"v1.ManagedFieldsEntry"}}}};
-
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(func2.call(schema61.properties, key0))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data};
+if(data.mode !== undefined){
+let data1 = data.mode;
+if(typeof data1 !== "string"){
+const err0 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.mode.type,parentSchema:schema56.properties.mode,data:data1};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3396,10 +3268,10 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(data.name !== undefined){
-let data0 = data.name;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.name.type,parentSchema:schema61.properties.name,data:data0};
+if(data.clusterCIDR !== undefined){
+let data2 = data.clusterCIDR;
+if(typeof data2 !== "string"){
+const err1 = {instancePath:instancePath+"/clusterCIDR",schemaPath:"#/properties/clusterCIDR/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.clusterCIDR.type,parentSchema:schema56.properties.clusterCIDR,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3409,10 +3281,10 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data.generateName !== undefined){
-let data1 = data.generateName;
-if(typeof data1 !== "string"){
-const err2 = {instancePath:instancePath+"/generateName",schemaPath:"#/properties/generateName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.generateName.type,parentSchema:schema61.properties.generateName,data:data1};
+if(data.hostnameOverride !== undefined){
+let data3 = data.hostnameOverride;
+if(typeof data3 !== "string"){
+const err2 = {instancePath:instancePath+"/hostnameOverride",schemaPath:"#/properties/hostnameOverride/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.hostnameOverride.type,parentSchema:schema56.properties.hostnameOverride,data:data3};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3422,10 +3294,10 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.namespace !== undefined){
-let data2 = data.namespace;
-if(typeof data2 !== "string"){
-const err3 = {instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.namespace.type,parentSchema:schema61.properties.namespace,data:data2};
+if(data.detectLocalMode !== undefined){
+let data4 = data.detectLocalMode;
+if(typeof data4 !== "string"){
+const err3 = {instancePath:instancePath+"/detectLocalMode",schemaPath:"#/properties/detectLocalMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.detectLocalMode.type,parentSchema:schema56.properties.detectLocalMode,data:data4};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3435,10 +3307,13 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.selfLink !== undefined){
-let data3 = data.selfLink;
-if(typeof data3 !== "string"){
-const err4 = {instancePath:instancePath+"/selfLink",schemaPath:"#/properties/selfLink/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.selfLink.type,parentSchema:schema61.properties.selfLink,data:data3};
+if(data.detectLocal !== undefined){
+let data5 = data.detectLocal;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.bridgeInterface !== undefined){
+let data6 = data5.bridgeInterface;
+if(typeof data6 !== "string"){
+const err4 = {instancePath:instancePath+"/detectLocal/bridgeInterface",schemaPath:"#/properties/detectLocal/properties/bridgeInterface/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.detectLocal.properties.bridgeInterface.type,parentSchema:schema56.properties.detectLocal.properties.bridgeInterface,data:data6};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3448,10 +3323,10 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.uid !== undefined){
-let data4 = data.uid;
-if(typeof data4 !== "string"){
-const err5 = {instancePath:instancePath+"/uid",schemaPath:"#/properties/uid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.uid.type,parentSchema:schema61.properties.uid,data:data4};
+if(data5.interfaceNamePrefix !== undefined){
+let data7 = data5.interfaceNamePrefix;
+if(typeof data7 !== "string"){
+const err5 = {instancePath:instancePath+"/detectLocal/interfaceNamePrefix",schemaPath:"#/properties/detectLocal/properties/interfaceNamePrefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.detectLocal.properties.interfaceNamePrefix.type,parentSchema:schema56.properties.detectLocal.properties.interfaceNamePrefix,data:data7};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3461,10 +3336,9 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.resourceVersion !== undefined){
-let data5 = data.resourceVersion;
-if(typeof data5 !== "string"){
-const err6 = {instancePath:instancePath+"/resourceVersion",schemaPath:"#/properties/resourceVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.resourceVersion.type,parentSchema:schema61.properties.resourceVersion,data:data5};
+}
+else {
+const err6 = {instancePath:instancePath+"/detectLocal",schemaPath:"#/properties/detectLocal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.properties.detectLocal.type,parentSchema:schema56.properties.detectLocal,data:data5};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3474,10 +3348,14 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.generation !== undefined){
-let data6 = data.generation;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err7 = {instancePath:instancePath+"/generation",schemaPath:"#/properties/generation/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema61.properties.generation.type,parentSchema:schema61.properties.generation,data:data6};
+if(data.nodePortAddresses !== undefined){
+let data8 = data.nodePortAddresses;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+let data9 = data8[i0];
+if(typeof data9 !== "string"){
+const err7 = {instancePath:instancePath+"/nodePortAddresses/" + i0,schemaPath:"#/properties/nodePortAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.nodePortAddresses.items.type,parentSchema:schema56.properties.nodePortAddresses.items,data:data9};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3487,10 +3365,9 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.creationTimestamp !== undefined){
-let data7 = data.creationTimestamp;
-if(typeof data7 !== "string"){
-const err8 = {instancePath:instancePath+"/creationTimestamp",schemaPath:"#/properties/creationTimestamp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.creationTimestamp.type,parentSchema:schema61.properties.creationTimestamp,data:data7};
+}
+else {
+const err8 = {instancePath:instancePath+"/nodePortAddresses",schemaPath:"#/properties/nodePortAddresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema56.properties.nodePortAddresses.type,parentSchema:schema56.properties.nodePortAddresses,data:data8};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3500,10 +3377,13 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.deletionTimestamp !== undefined){
-let data8 = data.deletionTimestamp;
-if(typeof data8 !== "string"){
-const err9 = {instancePath:instancePath+"/deletionTimestamp",schemaPath:"#/properties/deletionTimestamp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.deletionTimestamp.type,parentSchema:schema61.properties.deletionTimestamp,data:data8};
+if(data.iptables !== undefined){
+let data10 = data.iptables;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+if(data10.masqueradeAll !== undefined){
+let data11 = data10.masqueradeAll;
+if(typeof data11 !== "boolean"){
+const err9 = {instancePath:instancePath+"/iptables/masqueradeAll",schemaPath:"#/properties/iptables/properties/masqueradeAll/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema56.properties.iptables.properties.masqueradeAll.type,parentSchema:schema56.properties.iptables.properties.masqueradeAll,data:data11};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3513,10 +3393,10 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.deletionGracePeriodSeconds !== undefined){
-let data9 = data.deletionGracePeriodSeconds;
-if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err10 = {instancePath:instancePath+"/deletionGracePeriodSeconds",schemaPath:"#/properties/deletionGracePeriodSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema61.properties.deletionGracePeriodSeconds.type,parentSchema:schema61.properties.deletionGracePeriodSeconds,data:data9};
+if(data10.masqueradeBit !== undefined){
+let data12 = data10.masqueradeBit;
+if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
+const err10 = {instancePath:instancePath+"/iptables/masqueradeBit",schemaPath:"#/properties/iptables/properties/masqueradeBit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema56.properties.iptables.properties.masqueradeBit.type,parentSchema:schema56.properties.iptables.properties.masqueradeBit,data:data12};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3525,14 +3405,9 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-if(data.labels !== undefined){
-let data10 = data.labels;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-for(const key1 in data10){
-let data11 = data10[key1];
-if(typeof data11 !== "string"){
-const err11 = {instancePath:instancePath+"/labels/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.additionalProperties.type,parentSchema:schema14.additionalProperties,data:data11};
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 > 2147483647 || isNaN(data12)){
+const err11 = {instancePath:instancePath+"/iptables/masqueradeBit",schemaPath:"#/properties/iptables/properties/masqueradeBit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema56.properties.iptables.properties.masqueradeBit,data:data12};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3541,10 +3416,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/labels",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data10};
+if(data12 < -2147483648 || isNaN(data12)){
+const err12 = {instancePath:instancePath+"/iptables/masqueradeBit",schemaPath:"#/properties/iptables/properties/masqueradeBit/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema56.properties.iptables.properties.masqueradeBit,data:data12};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3554,13 +3427,11 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.annotations !== undefined){
-let data12 = data.annotations;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-for(const key2 in data12){
-let data13 = data12[key2];
-if(typeof data13 !== "string"){
-const err13 = {instancePath:instancePath+"/annotations/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.additionalProperties.type,parentSchema:schema14.additionalProperties,data:data13};
+}
+if(data10.localhostNodePorts !== undefined){
+let data13 = data10.localhostNodePorts;
+if(typeof data13 !== "boolean"){
+const err13 = {instancePath:instancePath+"/iptables/localhostNodePorts",schemaPath:"#/properties/iptables/properties/localhostNodePorts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema56.properties.iptables.properties.localhostNodePorts.type,parentSchema:schema56.properties.iptables.properties.localhostNodePorts,data:data13};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3572,7 +3443,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/annotations",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data12};
+const err14 = {instancePath:instancePath+"/iptables",schemaPath:"#/properties/iptables/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.properties.iptables.type,parentSchema:schema56.properties.iptables,data:data10};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3582,14 +3453,9 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.ownerReferences !== undefined){
-let data14 = data.ownerReferences;
-if(Array.isArray(data14)){
-const len0 = data14.length;
-for(let i0=0; i0<len0; i0++){
-let data15 = data14[i0];
-if(!(data15 && typeof data15 == "object" && !Array.isArray(data15))){
-const err15 = {instancePath:instancePath+"/ownerReferences/" + i0,schemaPath:"#/properties/ownerReferences/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.properties.ownerReferences.items.type,parentSchema:schema61.properties.ownerReferences.items,data:data15};
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3598,930 +3464,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/ownerReferences",schemaPath:"#/properties/ownerReferences/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema61.properties.ownerReferences.type,parentSchema:schema61.properties.ownerReferences,data:data14};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data.finalizers !== undefined){
-let data16 = data.finalizers;
-if(Array.isArray(data16)){
-const len1 = data16.length;
-for(let i1=0; i1<len1; i1++){
-let data17 = data16[i1];
-if(typeof data17 !== "string"){
-const err17 = {instancePath:instancePath+"/finalizers/" + i1,schemaPath:"#/properties/finalizers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.finalizers.items.type,parentSchema:schema61.properties.finalizers.items,data:data17};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/finalizers",schemaPath:"#/properties/finalizers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema61.properties.finalizers.type,parentSchema:schema61.properties.finalizers,data:data16};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-if(data.managedFields !== undefined){
-let data18 = data.managedFields;
-if(Array.isArray(data18)){
-const len2 = data18.length;
-for(let i2=0; i2<len2; i2++){
-let data19 = data18[i2];
-if(!(data19 && typeof data19 == "object" && !Array.isArray(data19))){
-const err19 = {instancePath:instancePath+"/managedFields/" + i2,schemaPath:"#/properties/managedFields/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.properties.managedFields.items.type,parentSchema:schema61.properties.managedFields.items,data:data19};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/managedFields",schemaPath:"#/properties/managedFields/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema61.properties.managedFields.type,parentSchema:schema61.properties.managedFields,data:data18};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-}
-else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-validate45.errors = vErrors;
+validate41.errors = vErrors;
 return errors === 0;
 }
 
-const schema64 = {"type":"object","x-go-struct":"NetworkPolicySpec","x-go-type":"v1.NetworkPolicySpec","additionalProperties":false,"properties":{"podSelector":{"$ref":"#/definitions/LabelSelector"},"ingress":{"type":"array","x-go-type":"[]v1.NetworkPolicyIngressRule","items":{"$ref":"#/definitions/NetworkPolicyIngressRule"}},"egress":{"type":"array","x-go-type":"[]v1.NetworkPolicyEgressRule","items":{"$ref":"#/definitions/NetworkPolicyEgressRule"}},"policyTypes":{"type":"array","x-go-type":"[]v1.PolicyType","items":{"type":"string","x-go-type":"v1.PolicyType"}}}};
-const schema65 = {"type":"object","x-go-struct":"LabelSelector","x-go-type":"v1.LabelSelector","additionalProperties":false,"properties":{"matchLabels":{"$ref":"meta.schema.json#/definitions/StringMap"},"matchExpressions":{"type":"array","x-go-type":"[]v1.LabelSelectorRequirement","items":{"$ref":"#/definitions/LabelSelectorRequirement"}}}};
-const schema67 = {"type":"object","x-go-struct":"LabelSelectorRequirement","x-go-type":"v1.LabelSelectorRequirement","additionalProperties":false,"properties":{"key":{"type":"string","x-go-type":"string"},"operator":{"type":"string","x-go-type":"v1.LabelSelectorOperator"},"values":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}}}};
+export const namespace = validate44;
+const schema60 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/namespace.schema.json","title":"v1 Namespace: metadata.name and metadata.labels are read; other fields allowed","type":"object","x-go-struct":"Namespace","x-go-type":"v1.Namespace","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"}}};
 
-function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "matchLabels") || (key0 === "matchExpressions"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema65,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.matchLabels !== undefined){
-let data0 = data.matchLabels;
-if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
-for(const key1 in data0){
-let data1 = data0[key1];
-if(typeof data1 !== "string"){
-const err1 = {instancePath:instancePath+"/matchLabels/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"meta.schema.json#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.additionalProperties.type,parentSchema:schema14.additionalProperties,data:data1};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-}
-else {
-const err2 = {instancePath:instancePath+"/matchLabels",schemaPath:"meta.schema.json#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.matchExpressions !== undefined){
-let data2 = data.matchExpressions;
-if(Array.isArray(data2)){
-const len0 = data2.length;
-for(let i0=0; i0<len0; i0++){
-let data3 = data2[i0];
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-for(const key2 in data3){
-if(!(((key2 === "key") || (key2 === "operator")) || (key2 === "values"))){
-const err3 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/LabelSelectorRequirement/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data:data3};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data3.key !== undefined){
-let data4 = data3.key;
-if(typeof data4 !== "string"){
-const err4 = {instancePath:instancePath+"/matchExpressions/" + i0+"/key",schemaPath:"#/definitions/LabelSelectorRequirement/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.key.type,parentSchema:schema67.properties.key,data:data4};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data3.operator !== undefined){
-let data5 = data3.operator;
-if(typeof data5 !== "string"){
-const err5 = {instancePath:instancePath+"/matchExpressions/" + i0+"/operator",schemaPath:"#/definitions/LabelSelectorRequirement/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.operator.type,parentSchema:schema67.properties.operator,data:data5};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data3.values !== undefined){
-let data6 = data3.values;
-if(Array.isArray(data6)){
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-let data7 = data6[i1];
-if(typeof data7 !== "string"){
-const err6 = {instancePath:instancePath+"/matchExpressions/" + i0+"/values/" + i1,schemaPath:"#/definitions/LabelSelectorRequirement/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.values.items.type,parentSchema:schema67.properties.values.items,data:data7};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/matchExpressions/" + i0+"/values",schemaPath:"#/definitions/LabelSelectorRequirement/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema67.properties.values.type,parentSchema:schema67.properties.values,data:data6};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/LabelSelectorRequirement/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data:data3};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/matchExpressions",schemaPath:"#/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema65.properties.matchExpressions.type,parentSchema:schema65.properties.matchExpressions,data:data2};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.type,parentSchema:schema65,data};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-validate48.errors = vErrors;
-return errors === 0;
-}
-
-const schema68 = {"type":"object","x-go-struct":"NetworkPolicyIngressRule","x-go-type":"v1.NetworkPolicyIngressRule","additionalProperties":false,"properties":{"ports":{"type":"array","x-go-type":"[]v1.NetworkPolicyPort","items":{"$ref":"#/definitions/NetworkPolicyPort"}},"from":{"type":"array","x-go-type":"[]v1.NetworkPolicyPeer","items":{"$ref":"#/definitions/NetworkPolicyPeer"}}}};
-const schema69 = {"type":"object","x-go-struct":"NetworkPolicyPort","x-go-type":"v1.NetworkPolicyPort","additionalProperties":false,"properties":{"protocol":{"type":"string","x-go-type":"v1.Protocol"},"port":{"description":"int-or-string, decided by the YAML token: port: \"80\" is the name \"80\"","type":["integer","string"],"minimum":-2147483648,"maximum":2147483647,"x-go-type":"intstr.IntOrString"},"endPort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"}}};
-const schema70 = {"type":"object","x-go-struct":"NetworkPolicyPeer","x-go-type":"v1.NetworkPolicyPeer","additionalProperties":false,"properties":{"podSelector":{"$ref":"#/definitions/LabelSelector"},"namespaceSelector":{"$ref":"#/definitions/LabelSelector"},"ipBlock":{"$ref":"#/definitions/IPBlock"}}};
-const schema71 = {"type":"object","x-go-struct":"IPBlock","x-go-type":"v1.IPBlock","additionalProperties":false,"properties":{"cidr":{"type":"string","x-go-type":"string"},"except":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}}}};
-
-function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(((key0 === "podSelector") || (key0 === "namespaceSelector")) || (key0 === "ipBlock"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.podSelector !== undefined){
-if(!(validate48(data.podSelector, {instancePath:instancePath+"/podSelector",parentData:data,parentDataProperty:"podSelector",rootData}))){
-vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
-errors = vErrors.length;
-}
-}
-if(data.namespaceSelector !== undefined){
-if(!(validate48(data.namespaceSelector, {instancePath:instancePath+"/namespaceSelector",parentData:data,parentDataProperty:"namespaceSelector",rootData}))){
-vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
-errors = vErrors.length;
-}
-}
-if(data.ipBlock !== undefined){
-let data2 = data.ipBlock;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-for(const key1 in data2){
-if(!((key1 === "cidr") || (key1 === "except"))){
-const err1 = {instancePath:instancePath+"/ipBlock",schemaPath:"#/definitions/IPBlock/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data:data2};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data2.cidr !== undefined){
-let data3 = data2.cidr;
-if(typeof data3 !== "string"){
-const err2 = {instancePath:instancePath+"/ipBlock/cidr",schemaPath:"#/definitions/IPBlock/properties/cidr/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.cidr.type,parentSchema:schema71.properties.cidr,data:data3};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data2.except !== undefined){
-let data4 = data2.except;
-if(Array.isArray(data4)){
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-if(typeof data5 !== "string"){
-const err3 = {instancePath:instancePath+"/ipBlock/except/" + i0,schemaPath:"#/definitions/IPBlock/properties/except/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.except.items.type,parentSchema:schema71.properties.except.items,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath:instancePath+"/ipBlock/except",schemaPath:"#/definitions/IPBlock/properties/except/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.except.type,parentSchema:schema71.properties.except,data:data4};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/ipBlock",schemaPath:"#/definitions/IPBlock/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data:data2};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-}
-else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-validate51.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "ports") || (key0 === "from"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema68,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.ports !== undefined){
-let data0 = data.ports;
-if(Array.isArray(data0)){
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-let data1 = data0[i0];
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-for(const key1 in data1){
-if(!(((key1 === "protocol") || (key1 === "port")) || (key1 === "endPort"))){
-const err1 = {instancePath:instancePath+"/ports/" + i0,schemaPath:"#/definitions/NetworkPolicyPort/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data:data1};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data1.protocol !== undefined){
-let data2 = data1.protocol;
-if(typeof data2 !== "string"){
-const err2 = {instancePath:instancePath+"/ports/" + i0+"/protocol",schemaPath:"#/definitions/NetworkPolicyPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.protocol.type,parentSchema:schema69.properties.protocol,data:data2};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data1.port !== undefined){
-let data3 = data1.port;
-if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (typeof data3 !== "string")){
-const err3 = {instancePath:instancePath+"/ports/" + i0+"/port",schemaPath:"#/definitions/NetworkPolicyPort/properties/port/type",keyword:"type",params:{type: schema69.properties.port.type},message:"must be integer,string",schema:schema69.properties.port.type,parentSchema:schema69.properties.port,data:data3};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 > 2147483647 || isNaN(data3)){
-const err4 = {instancePath:instancePath+"/ports/" + i0+"/port",schemaPath:"#/definitions/NetworkPolicyPort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema69.properties.port,data:data3};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(data3 < -2147483648 || isNaN(data3)){
-const err5 = {instancePath:instancePath+"/ports/" + i0+"/port",schemaPath:"#/definitions/NetworkPolicyPort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema69.properties.port,data:data3};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-}
-if(data1.endPort !== undefined){
-let data4 = data1.endPort;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err6 = {instancePath:instancePath+"/ports/" + i0+"/endPort",schemaPath:"#/definitions/NetworkPolicyPort/properties/endPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema69.properties.endPort.type,parentSchema:schema69.properties.endPort,data:data4};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 > 2147483647 || isNaN(data4)){
-const err7 = {instancePath:instancePath+"/ports/" + i0+"/endPort",schemaPath:"#/definitions/NetworkPolicyPort/properties/endPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema69.properties.endPort,data:data4};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-if(data4 < -2147483648 || isNaN(data4)){
-const err8 = {instancePath:instancePath+"/ports/" + i0+"/endPort",schemaPath:"#/definitions/NetworkPolicyPort/properties/endPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema69.properties.endPort,data:data4};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/ports/" + i0,schemaPath:"#/definitions/NetworkPolicyPort/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data:data1};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema68.properties.ports.type,parentSchema:schema68.properties.ports,data:data0};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data.from !== undefined){
-let data5 = data.from;
-if(Array.isArray(data5)){
-const len1 = data5.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate51(data5[i1], {instancePath:instancePath+"/from/" + i1,parentData:data5,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema68.properties.from.type,parentSchema:schema68.properties.from,data:data5};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-validate50.errors = vErrors;
-return errors === 0;
-}
-
-const schema72 = {"type":"object","x-go-struct":"NetworkPolicyEgressRule","x-go-type":"v1.NetworkPolicyEgressRule","additionalProperties":false,"properties":{"ports":{"type":"array","x-go-type":"[]v1.NetworkPolicyPort","items":{"$ref":"#/definitions/NetworkPolicyPort"}},"to":{"type":"array","x-go-type":"[]v1.NetworkPolicyPeer","items":{"$ref":"#/definitions/NetworkPolicyPeer"}}}};
-
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "ports") || (key0 === "to"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.ports !== undefined){
-let data0 = data.ports;
-if(Array.isArray(data0)){
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-let data1 = data0[i0];
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-for(const key1 in data1){
-if(!(((key1 === "protocol") || (key1 === "port")) || (key1 === "endPort"))){
-const err1 = {instancePath:instancePath+"/ports/" + i0,schemaPath:"#/definitions/NetworkPolicyPort/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data:data1};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data1.protocol !== undefined){
-let data2 = data1.protocol;
-if(typeof data2 !== "string"){
-const err2 = {instancePath:instancePath+"/ports/" + i0+"/protocol",schemaPath:"#/definitions/NetworkPolicyPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.protocol.type,parentSchema:schema69.properties.protocol,data:data2};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data1.port !== undefined){
-let data3 = data1.port;
-if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (typeof data3 !== "string")){
-const err3 = {instancePath:instancePath+"/ports/" + i0+"/port",schemaPath:"#/definitions/NetworkPolicyPort/properties/port/type",keyword:"type",params:{type: schema69.properties.port.type},message:"must be integer,string",schema:schema69.properties.port.type,parentSchema:schema69.properties.port,data:data3};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 > 2147483647 || isNaN(data3)){
-const err4 = {instancePath:instancePath+"/ports/" + i0+"/port",schemaPath:"#/definitions/NetworkPolicyPort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema69.properties.port,data:data3};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(data3 < -2147483648 || isNaN(data3)){
-const err5 = {instancePath:instancePath+"/ports/" + i0+"/port",schemaPath:"#/definitions/NetworkPolicyPort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema69.properties.port,data:data3};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-}
-if(data1.endPort !== undefined){
-let data4 = data1.endPort;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err6 = {instancePath:instancePath+"/ports/" + i0+"/endPort",schemaPath:"#/definitions/NetworkPolicyPort/properties/endPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema69.properties.endPort.type,parentSchema:schema69.properties.endPort,data:data4};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 > 2147483647 || isNaN(data4)){
-const err7 = {instancePath:instancePath+"/ports/" + i0+"/endPort",schemaPath:"#/definitions/NetworkPolicyPort/properties/endPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema69.properties.endPort,data:data4};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-if(data4 < -2147483648 || isNaN(data4)){
-const err8 = {instancePath:instancePath+"/ports/" + i0+"/endPort",schemaPath:"#/definitions/NetworkPolicyPort/properties/endPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema69.properties.endPort,data:data4};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/ports/" + i0,schemaPath:"#/definitions/NetworkPolicyPort/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data:data1};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema72.properties.ports.type,parentSchema:schema72.properties.ports,data:data0};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data.to !== undefined){
-let data5 = data.to;
-if(Array.isArray(data5)){
-const len1 = data5.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate51(data5[i1], {instancePath:instancePath+"/to/" + i1,parentData:data5,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema72.properties.to.type,parentSchema:schema72.properties.to,data:data5};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-validate56.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((((key0 === "podSelector") || (key0 === "ingress")) || (key0 === "egress")) || (key0 === "policyTypes"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.podSelector !== undefined){
-if(!(validate48(data.podSelector, {instancePath:instancePath+"/podSelector",parentData:data,parentDataProperty:"podSelector",rootData}))){
-vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
-errors = vErrors.length;
-}
-}
-if(data.ingress !== undefined){
-let data1 = data.ingress;
-if(Array.isArray(data1)){
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate50(data1[i0], {instancePath:instancePath+"/ingress/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err1 = {instancePath:instancePath+"/ingress",schemaPath:"#/properties/ingress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.ingress.type,parentSchema:schema64.properties.ingress,data:data1};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.egress !== undefined){
-let data3 = data.egress;
-if(Array.isArray(data3)){
-const len1 = data3.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate56(data3[i1], {instancePath:instancePath+"/egress/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err2 = {instancePath:instancePath+"/egress",schemaPath:"#/properties/egress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.egress.type,parentSchema:schema64.properties.egress,data:data3};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.policyTypes !== undefined){
-let data5 = data.policyTypes;
-if(Array.isArray(data5)){
-const len2 = data5.length;
-for(let i2=0; i2<len2; i2++){
-let data6 = data5[i2];
-if(typeof data6 !== "string"){
-const err3 = {instancePath:instancePath+"/policyTypes/" + i2,schemaPath:"#/properties/policyTypes/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.policyTypes.items.type,parentSchema:schema64.properties.policyTypes.items,data:data6};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath:instancePath+"/policyTypes",schemaPath:"#/properties/policyTypes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.policyTypes.type,parentSchema:schema64.properties.policyTypes,data:data5};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-validate47.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://netpolc.dev/schemas/networkpolicy.schema.json" */;
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec")) || (key0 === "status"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema60,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.apiVersion !== undefined){
-let data0 = data.apiVersion;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.apiVersion.type,parentSchema:schema60.properties.apiVersion,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.kind !== undefined){
-let data1 = data.kind;
-if(typeof data1 !== "string"){
-const err2 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.kind.type,parentSchema:schema60.properties.kind,data:data1};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.metadata !== undefined){
-if(!(validate45(data.metadata, {instancePath:instancePath+"/metadata",parentData:data,parentDataProperty:"metadata",rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
-errors = vErrors.length;
-}
-}
-if(data.spec !== undefined){
-if(!(validate47(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData}))){
-vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
-errors = vErrors.length;
-}
-}
-if(data.status !== undefined){
-let data4 = data.status;
-if(!(data4 && typeof data4 == "object" && !Array.isArray(data4))){
-const err3 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.properties.status.type,parentSchema:schema60.properties.status,data:data4};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.type,parentSchema:schema60,data};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-validate44.errors = vErrors;
-return errors === 0;
-}
-
-export const node = validate60;
-const schema74 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/node.schema.json","title":"v1 Node: the fields netpolc reads (metadata.annotations for Calico's addresses, status.addresses); others allowed","type":"object","x-go-struct":"Node","x-go-type":"v1.Node","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"status":{"type":"object","x-go-struct":"NodeStatus","x-go-type":"v1.NodeStatus","properties":{"addresses":{"type":"array","x-go-type":"[]v1.NodeAddress","items":{"type":"object","x-go-struct":"NodeAddress","x-go-type":"v1.NodeAddress","properties":{"type":{"type":"string","x-go-type":"v1.NodeAddressType"},"address":{"type":"string","x-go-type":"string"}}}}}}}};
-
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4618,36 +3568,48 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate61.errors = vErrors;
+validate45.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://netpolc.dev/schemas/node.schema.json" */;
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="https://netpolc.dev/schemas/namespace.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.metadata !== undefined){
-if(!(validate61(data.metadata, {instancePath:instancePath+"/metadata",parentData:data,parentDataProperty:"metadata",rootData}))){
-vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+if(!(validate45(data.metadata, {instancePath:instancePath+"/metadata",parentData:data,parentDataProperty:"metadata",rootData}))){
+vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
 errors = vErrors.length;
 }
 }
-if(data.status !== undefined){
-let data1 = data.status;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.addresses !== undefined){
-let data2 = data1.addresses;
-if(Array.isArray(data2)){
-const len0 = data2.length;
-for(let i0=0; i0<len0; i0++){
-let data3 = data2[i0];
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.type !== undefined){
-let data4 = data3.type;
-if(typeof data4 !== "string"){
-const err0 = {instancePath:instancePath+"/status/addresses/" + i0+"/type",schemaPath:"#/properties/status/properties/addresses/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.status.properties.addresses.items.properties.type.type,parentSchema:schema74.properties.status.properties.addresses.items.properties.type,data:data4};
+}
+else {
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.type,parentSchema:schema60,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+validate44.errors = vErrors;
+return errors === 0;
+}
+
+export const networkpolicy = validate47;
+const schema64 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/networkpolicy.schema.json","title":"networking.k8s.io/v1 NetworkPolicy, decoded strictly as kubectl --validate=strict does","description":"No field is required here: Go decodes a missing field to its zero value and the API validation (src/frontend/netpol) reports it in the API server's words. x-go-* annotations give the Go struct and type names used in decode error messages.","type":"object","x-go-struct":"NetworkPolicy","x-go-type":"v1.NetworkPolicy","additionalProperties":false,"properties":{"apiVersion":{"type":"string","x-go-type":"string"},"kind":{"type":"string","x-go-type":"string"},"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaStrict"},"spec":{"$ref":"#/definitions/NetworkPolicySpec"},"status":{"description":"Printed as {} by 1.24-1.27 API servers (alpha NetworkPolicyStatus); accepted and ignored","type":"object","x-go-struct":"NetworkPolicyStatus","x-go-type":"v1.NetworkPolicyStatus"}},"definitions":{"NetworkPolicySpec":{"type":"object","x-go-struct":"NetworkPolicySpec","x-go-type":"v1.NetworkPolicySpec","additionalProperties":false,"properties":{"podSelector":{"$ref":"#/definitions/LabelSelector"},"ingress":{"type":"array","x-go-type":"[]v1.NetworkPolicyIngressRule","items":{"$ref":"#/definitions/NetworkPolicyIngressRule"}},"egress":{"type":"array","x-go-type":"[]v1.NetworkPolicyEgressRule","items":{"$ref":"#/definitions/NetworkPolicyEgressRule"}},"policyTypes":{"type":"array","x-go-type":"[]v1.PolicyType","items":{"type":"string","x-go-type":"v1.PolicyType"}}}},"NetworkPolicyIngressRule":{"type":"object","x-go-struct":"NetworkPolicyIngressRule","x-go-type":"v1.NetworkPolicyIngressRule","additionalProperties":false,"properties":{"ports":{"type":"array","x-go-type":"[]v1.NetworkPolicyPort","items":{"$ref":"#/definitions/NetworkPolicyPort"}},"from":{"type":"array","x-go-type":"[]v1.NetworkPolicyPeer","items":{"$ref":"#/definitions/NetworkPolicyPeer"}}}},"NetworkPolicyEgressRule":{"type":"object","x-go-struct":"NetworkPolicyEgressRule","x-go-type":"v1.NetworkPolicyEgressRule","additionalProperties":false,"properties":{"ports":{"type":"array","x-go-type":"[]v1.NetworkPolicyPort","items":{"$ref":"#/definitions/NetworkPolicyPort"}},"to":{"type":"array","x-go-type":"[]v1.NetworkPolicyPeer","items":{"$ref":"#/definitions/NetworkPolicyPeer"}}}},"NetworkPolicyPort":{"type":"object","x-go-struct":"NetworkPolicyPort","x-go-type":"v1.NetworkPolicyPort","additionalProperties":false,"properties":{"protocol":{"type":"string","x-go-type":"v1.Protocol"},"port":{"description":"int-or-string, decided by the YAML token: port: \"80\" is the name \"80\"","type":["integer","string"],"minimum":-2147483648,"maximum":2147483647,"x-go-type":"intstr.IntOrString"},"endPort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"}}},"NetworkPolicyPeer":{"type":"object","x-go-struct":"NetworkPolicyPeer","x-go-type":"v1.NetworkPolicyPeer","additionalProperties":false,"properties":{"podSelector":{"$ref":"#/definitions/LabelSelector"},"namespaceSelector":{"$ref":"#/definitions/LabelSelector"},"ipBlock":{"$ref":"#/definitions/IPBlock"}}},"IPBlock":{"type":"object","x-go-struct":"IPBlock","x-go-type":"v1.IPBlock","additionalProperties":false,"properties":{"cidr":{"type":"string","x-go-type":"string"},"except":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}}}},"LabelSelector":{"type":"object","x-go-struct":"LabelSelector","x-go-type":"v1.LabelSelector","additionalProperties":false,"properties":{"matchLabels":{"$ref":"meta.schema.json#/definitions/StringMap"},"matchExpressions":{"type":"array","x-go-type":"[]v1.LabelSelectorRequirement","items":{"$ref":"#/definitions/LabelSelectorRequirement"}}}},"LabelSelectorRequirement":{"type":"object","x-go-struct":"LabelSelectorRequirement","x-go-type":"v1.LabelSelectorRequirement","additionalProperties":false,"properties":{"key":{"type":"string","x-go-type":"string"},"operator":{"type":"string","x-go-type":"v1.LabelSelectorOperator"},"values":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}}}}}};
+const schema65 = {"description":"Every field of metav1.ObjectMeta, so strict decoding accepts what kubectl get -o yaml prints","type":"object","x-go-struct":"ObjectMeta","x-go-type":"v1.ObjectMeta","additionalProperties":false,"properties":{"name":{"type":"string","x-go-type":"string"},"generateName":{"type":"string","x-go-type":"string"},"namespace":{"type":"string","x-go-type":"string"},"selfLink":{"type":"string","x-go-type":"string"},"uid":{"type":"string","x-go-type":"types.UID"},"resourceVersion":{"type":"string","x-go-type":"string"},"generation":{"type":"integer","x-go-type":"int64"},"creationTimestamp":{"type":"string","x-go-type":"v1.Time"},"deletionTimestamp":{"type":"string","x-go-type":"v1.Time"},"deletionGracePeriodSeconds":{"type":"integer","x-go-type":"int64"},"labels":{"$ref":"#/definitions/StringMap"},"annotations":{"$ref":"#/definitions/StringMap"},"ownerReferences":{"type":"array","x-go-type":"[]v1.OwnerReference","items":{"type":"object","x-go-type":"v1.OwnerReference"}},"finalizers":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}},"managedFields":{"type":"array","x-go-type":"[]v1.ManagedFieldsEntry","items":{"type":"object","x-go-type":"v1.ManagedFieldsEntry"}}}};
+
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func2.call(schema65.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema65,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4657,10 +3619,321 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(data3.address !== undefined){
-let data5 = data3.address;
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.name.type,parentSchema:schema65.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.generateName !== undefined){
+let data1 = data.generateName;
+if(typeof data1 !== "string"){
+const err2 = {instancePath:instancePath+"/generateName",schemaPath:"#/properties/generateName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.generateName.type,parentSchema:schema65.properties.generateName,data:data1};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.namespace !== undefined){
+let data2 = data.namespace;
+if(typeof data2 !== "string"){
+const err3 = {instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.namespace.type,parentSchema:schema65.properties.namespace,data:data2};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.selfLink !== undefined){
+let data3 = data.selfLink;
+if(typeof data3 !== "string"){
+const err4 = {instancePath:instancePath+"/selfLink",schemaPath:"#/properties/selfLink/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.selfLink.type,parentSchema:schema65.properties.selfLink,data:data3};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.uid !== undefined){
+let data4 = data.uid;
+if(typeof data4 !== "string"){
+const err5 = {instancePath:instancePath+"/uid",schemaPath:"#/properties/uid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.uid.type,parentSchema:schema65.properties.uid,data:data4};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.resourceVersion !== undefined){
+let data5 = data.resourceVersion;
 if(typeof data5 !== "string"){
-const err1 = {instancePath:instancePath+"/status/addresses/" + i0+"/address",schemaPath:"#/properties/status/properties/addresses/items/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.status.properties.addresses.items.properties.address.type,parentSchema:schema74.properties.status.properties.addresses.items.properties.address,data:data5};
+const err6 = {instancePath:instancePath+"/resourceVersion",schemaPath:"#/properties/resourceVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.resourceVersion.type,parentSchema:schema65.properties.resourceVersion,data:data5};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.generation !== undefined){
+let data6 = data.generation;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err7 = {instancePath:instancePath+"/generation",schemaPath:"#/properties/generation/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema65.properties.generation.type,parentSchema:schema65.properties.generation,data:data6};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.creationTimestamp !== undefined){
+let data7 = data.creationTimestamp;
+if(typeof data7 !== "string"){
+const err8 = {instancePath:instancePath+"/creationTimestamp",schemaPath:"#/properties/creationTimestamp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.creationTimestamp.type,parentSchema:schema65.properties.creationTimestamp,data:data7};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.deletionTimestamp !== undefined){
+let data8 = data.deletionTimestamp;
+if(typeof data8 !== "string"){
+const err9 = {instancePath:instancePath+"/deletionTimestamp",schemaPath:"#/properties/deletionTimestamp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.deletionTimestamp.type,parentSchema:schema65.properties.deletionTimestamp,data:data8};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.deletionGracePeriodSeconds !== undefined){
+let data9 = data.deletionGracePeriodSeconds;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err10 = {instancePath:instancePath+"/deletionGracePeriodSeconds",schemaPath:"#/properties/deletionGracePeriodSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema65.properties.deletionGracePeriodSeconds.type,parentSchema:schema65.properties.deletionGracePeriodSeconds,data:data9};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.labels !== undefined){
+let data10 = data.labels;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key1 in data10){
+let data11 = data10[key1];
+if(typeof data11 !== "string"){
+const err11 = {instancePath:instancePath+"/labels/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.additionalProperties.type,parentSchema:schema14.additionalProperties,data:data11};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/labels",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data10};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.annotations !== undefined){
+let data12 = data.annotations;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key2 in data12){
+let data13 = data12[key2];
+if(typeof data13 !== "string"){
+const err13 = {instancePath:instancePath+"/annotations/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.additionalProperties.type,parentSchema:schema14.additionalProperties,data:data13};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/annotations",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data12};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.ownerReferences !== undefined){
+let data14 = data.ownerReferences;
+if(Array.isArray(data14)){
+const len0 = data14.length;
+for(let i0=0; i0<len0; i0++){
+let data15 = data14[i0];
+if(!(data15 && typeof data15 == "object" && !Array.isArray(data15))){
+const err15 = {instancePath:instancePath+"/ownerReferences/" + i0,schemaPath:"#/properties/ownerReferences/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.properties.ownerReferences.items.type,parentSchema:schema65.properties.ownerReferences.items,data:data15};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/ownerReferences",schemaPath:"#/properties/ownerReferences/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema65.properties.ownerReferences.type,parentSchema:schema65.properties.ownerReferences,data:data14};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.finalizers !== undefined){
+let data16 = data.finalizers;
+if(Array.isArray(data16)){
+const len1 = data16.length;
+for(let i1=0; i1<len1; i1++){
+let data17 = data16[i1];
+if(typeof data17 !== "string"){
+const err17 = {instancePath:instancePath+"/finalizers/" + i1,schemaPath:"#/properties/finalizers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.finalizers.items.type,parentSchema:schema65.properties.finalizers.items,data:data17};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/finalizers",schemaPath:"#/properties/finalizers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema65.properties.finalizers.type,parentSchema:schema65.properties.finalizers,data:data16};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.managedFields !== undefined){
+let data18 = data.managedFields;
+if(Array.isArray(data18)){
+const len2 = data18.length;
+for(let i2=0; i2<len2; i2++){
+let data19 = data18[i2];
+if(!(data19 && typeof data19 == "object" && !Array.isArray(data19))){
+const err19 = {instancePath:instancePath+"/managedFields/" + i2,schemaPath:"#/properties/managedFields/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.properties.managedFields.items.type,parentSchema:schema65.properties.managedFields.items,data:data19};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/managedFields",schemaPath:"#/properties/managedFields/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema65.properties.managedFields.type,parentSchema:schema65.properties.managedFields,data:data18};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.type,parentSchema:schema65,data};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+validate48.errors = vErrors;
+return errors === 0;
+}
+
+const schema68 = {"type":"object","x-go-struct":"NetworkPolicySpec","x-go-type":"v1.NetworkPolicySpec","additionalProperties":false,"properties":{"podSelector":{"$ref":"#/definitions/LabelSelector"},"ingress":{"type":"array","x-go-type":"[]v1.NetworkPolicyIngressRule","items":{"$ref":"#/definitions/NetworkPolicyIngressRule"}},"egress":{"type":"array","x-go-type":"[]v1.NetworkPolicyEgressRule","items":{"$ref":"#/definitions/NetworkPolicyEgressRule"}},"policyTypes":{"type":"array","x-go-type":"[]v1.PolicyType","items":{"type":"string","x-go-type":"v1.PolicyType"}}}};
+const schema69 = {"type":"object","x-go-struct":"LabelSelector","x-go-type":"v1.LabelSelector","additionalProperties":false,"properties":{"matchLabels":{"$ref":"meta.schema.json#/definitions/StringMap"},"matchExpressions":{"type":"array","x-go-type":"[]v1.LabelSelectorRequirement","items":{"$ref":"#/definitions/LabelSelectorRequirement"}}}};
+const schema71 = {"type":"object","x-go-struct":"LabelSelectorRequirement","x-go-type":"v1.LabelSelectorRequirement","additionalProperties":false,"properties":{"key":{"type":"string","x-go-type":"string"},"operator":{"type":"string","x-go-type":"v1.LabelSelectorOperator"},"values":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}}}};
+
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "matchLabels") || (key0 === "matchExpressions"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.matchLabels !== undefined){
+let data0 = data.matchLabels;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+for(const key1 in data0){
+let data1 = data0[key1];
+if(typeof data1 !== "string"){
+const err1 = {instancePath:instancePath+"/matchLabels/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"meta.schema.json#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.additionalProperties.type,parentSchema:schema14.additionalProperties,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4672,7 +3945,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/status/addresses/" + i0,schemaPath:"#/properties/status/properties/addresses/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.status.properties.addresses.items.type,parentSchema:schema74.properties.status.properties.addresses.items,data:data3};
+const err2 = {instancePath:instancePath+"/matchLabels",schemaPath:"meta.schema.json#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4682,9 +3955,188 @@ vErrors.push(err2);
 errors++;
 }
 }
+if(data.matchExpressions !== undefined){
+let data2 = data.matchExpressions;
+if(Array.isArray(data2)){
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+for(const key2 in data3){
+if(!(((key2 === "key") || (key2 === "operator")) || (key2 === "values"))){
+const err3 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/LabelSelectorRequirement/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data:data3};
+if(vErrors === null){
+vErrors = [err3];
 }
 else {
-const err3 = {instancePath:instancePath+"/status/addresses",schemaPath:"#/properties/status/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema74.properties.status.properties.addresses.type,parentSchema:schema74.properties.status.properties.addresses,data:data2};
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data3.key !== undefined){
+let data4 = data3.key;
+if(typeof data4 !== "string"){
+const err4 = {instancePath:instancePath+"/matchExpressions/" + i0+"/key",schemaPath:"#/definitions/LabelSelectorRequirement/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.key.type,parentSchema:schema71.properties.key,data:data4};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data3.operator !== undefined){
+let data5 = data3.operator;
+if(typeof data5 !== "string"){
+const err5 = {instancePath:instancePath+"/matchExpressions/" + i0+"/operator",schemaPath:"#/definitions/LabelSelectorRequirement/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.operator.type,parentSchema:schema71.properties.operator,data:data5};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data3.values !== undefined){
+let data6 = data3.values;
+if(Array.isArray(data6)){
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+let data7 = data6[i1];
+if(typeof data7 !== "string"){
+const err6 = {instancePath:instancePath+"/matchExpressions/" + i0+"/values/" + i1,schemaPath:"#/definitions/LabelSelectorRequirement/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.values.items.type,parentSchema:schema71.properties.values.items,data:data7};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/matchExpressions/" + i0+"/values",schemaPath:"#/definitions/LabelSelectorRequirement/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.values.type,parentSchema:schema71.properties.values,data:data6};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/matchExpressions/" + i0,schemaPath:"#/definitions/LabelSelectorRequirement/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/matchExpressions",schemaPath:"#/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema69.properties.matchExpressions.type,parentSchema:schema69.properties.matchExpressions,data:data2};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+validate51.errors = vErrors;
+return errors === 0;
+}
+
+const schema72 = {"type":"object","x-go-struct":"NetworkPolicyIngressRule","x-go-type":"v1.NetworkPolicyIngressRule","additionalProperties":false,"properties":{"ports":{"type":"array","x-go-type":"[]v1.NetworkPolicyPort","items":{"$ref":"#/definitions/NetworkPolicyPort"}},"from":{"type":"array","x-go-type":"[]v1.NetworkPolicyPeer","items":{"$ref":"#/definitions/NetworkPolicyPeer"}}}};
+const schema73 = {"type":"object","x-go-struct":"NetworkPolicyPort","x-go-type":"v1.NetworkPolicyPort","additionalProperties":false,"properties":{"protocol":{"type":"string","x-go-type":"v1.Protocol"},"port":{"description":"int-or-string, decided by the YAML token: port: \"80\" is the name \"80\"","type":["integer","string"],"minimum":-2147483648,"maximum":2147483647,"x-go-type":"intstr.IntOrString"},"endPort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"}}};
+const schema74 = {"type":"object","x-go-struct":"NetworkPolicyPeer","x-go-type":"v1.NetworkPolicyPeer","additionalProperties":false,"properties":{"podSelector":{"$ref":"#/definitions/LabelSelector"},"namespaceSelector":{"$ref":"#/definitions/LabelSelector"},"ipBlock":{"$ref":"#/definitions/IPBlock"}}};
+const schema75 = {"type":"object","x-go-struct":"IPBlock","x-go-type":"v1.IPBlock","additionalProperties":false,"properties":{"cidr":{"type":"string","x-go-type":"string"},"except":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}}}};
+
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((key0 === "podSelector") || (key0 === "namespaceSelector")) || (key0 === "ipBlock"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema74,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.podSelector !== undefined){
+if(!(validate51(data.podSelector, {instancePath:instancePath+"/podSelector",parentData:data,parentDataProperty:"podSelector",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+errors = vErrors.length;
+}
+}
+if(data.namespaceSelector !== undefined){
+if(!(validate51(data.namespaceSelector, {instancePath:instancePath+"/namespaceSelector",parentData:data,parentDataProperty:"namespaceSelector",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+errors = vErrors.length;
+}
+}
+if(data.ipBlock !== undefined){
+let data2 = data.ipBlock;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key1 in data2){
+if(!((key1 === "cidr") || (key1 === "except"))){
+const err1 = {instancePath:instancePath+"/ipBlock",schemaPath:"#/definitions/IPBlock/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data2.cidr !== undefined){
+let data3 = data2.cidr;
+if(typeof data3 !== "string"){
+const err2 = {instancePath:instancePath+"/ipBlock/cidr",schemaPath:"#/definitions/IPBlock/properties/cidr/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.cidr.type,parentSchema:schema75.properties.cidr,data:data3};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data2.except !== undefined){
+let data4 = data2.except;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+if(typeof data5 !== "string"){
+const err3 = {instancePath:instancePath+"/ipBlock/except/" + i0,schemaPath:"#/definitions/IPBlock/properties/except/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.except.items.type,parentSchema:schema75.properties.except.items,data:data5};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4696,7 +4148,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.status.type,parentSchema:schema74.properties.status,data:data1};
+const err4 = {instancePath:instancePath+"/ipBlock/except",schemaPath:"#/definitions/IPBlock/properties/except/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema75.properties.except.type,parentSchema:schema75.properties.except,data:data4};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4708,7 +4160,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data};
+const err5 = {instancePath:instancePath+"/ipBlock",schemaPath:"#/definitions/IPBlock/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4717,12 +4169,580 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate60.errors = vErrors;
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate54.errors = vErrors;
 return errors === 0;
 }
 
-export const pod = validate63;
-const schema78 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/pod.schema.json","title":"v1 Pod: only the fields netpolc reads are typed; kubectl get -o yaml dumps carry hundreds more, which are allowed","type":"object","x-go-struct":"Pod","x-go-type":"v1.Pod","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"PodSpec","x-go-type":"v1.PodSpec","properties":{"nodeName":{"type":"string","x-go-type":"string"},"hostNetwork":{"type":"boolean","x-go-type":"bool"},"serviceAccountName":{"type":"string","x-go-type":"string"},"serviceAccount":{"type":"string","x-go-type":"string"},"containers":{"type":"array","x-go-type":"[]v1.Container","items":{"$ref":"#/definitions/Container"}}}},"status":{"type":"object","x-go-struct":"PodStatus","x-go-type":"v1.PodStatus","properties":{"phase":{"type":"string","x-go-type":"v1.PodPhase"},"podIP":{"type":"string","x-go-type":"string"},"podIPs":{"type":"array","x-go-type":"[]v1.PodIP","items":{"type":"object","x-go-struct":"PodIP","x-go-type":"v1.PodIP","properties":{"ip":{"type":"string","x-go-type":"string"}}}}}}},"definitions":{"Container":{"type":"object","x-go-struct":"Container","x-go-type":"v1.Container","properties":{"name":{"type":"string","x-go-type":"string"},"ports":{"type":"array","x-go-type":"[]v1.ContainerPort","items":{"$ref":"#/definitions/ContainerPort"}}}},"ContainerPort":{"type":"object","x-go-struct":"ContainerPort","x-go-type":"v1.ContainerPort","properties":{"name":{"type":"string","x-go-type":"string"},"containerPort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"hostPort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"protocol":{"type":"string","x-go-type":"v1.Protocol"}}}}};
+
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "ports") || (key0 === "from"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.ports !== undefined){
+let data0 = data.ports;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+for(const key1 in data1){
+if(!(((key1 === "protocol") || (key1 === "port")) || (key1 === "endPort"))){
+const err1 = {instancePath:instancePath+"/ports/" + i0,schemaPath:"#/definitions/NetworkPolicyPort/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data1.protocol !== undefined){
+let data2 = data1.protocol;
+if(typeof data2 !== "string"){
+const err2 = {instancePath:instancePath+"/ports/" + i0+"/protocol",schemaPath:"#/definitions/NetworkPolicyPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.protocol.type,parentSchema:schema73.properties.protocol,data:data2};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data1.port !== undefined){
+let data3 = data1.port;
+if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (typeof data3 !== "string")){
+const err3 = {instancePath:instancePath+"/ports/" + i0+"/port",schemaPath:"#/definitions/NetworkPolicyPort/properties/port/type",keyword:"type",params:{type: schema73.properties.port.type},message:"must be integer,string",schema:schema73.properties.port.type,parentSchema:schema73.properties.port,data:data3};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 2147483647 || isNaN(data3)){
+const err4 = {instancePath:instancePath+"/ports/" + i0+"/port",schemaPath:"#/definitions/NetworkPolicyPort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema73.properties.port,data:data3};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data3 < -2147483648 || isNaN(data3)){
+const err5 = {instancePath:instancePath+"/ports/" + i0+"/port",schemaPath:"#/definitions/NetworkPolicyPort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema73.properties.port,data:data3};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+if(data1.endPort !== undefined){
+let data4 = data1.endPort;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err6 = {instancePath:instancePath+"/ports/" + i0+"/endPort",schemaPath:"#/definitions/NetworkPolicyPort/properties/endPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.endPort.type,parentSchema:schema73.properties.endPort,data:data4};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 2147483647 || isNaN(data4)){
+const err7 = {instancePath:instancePath+"/ports/" + i0+"/endPort",schemaPath:"#/definitions/NetworkPolicyPort/properties/endPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema73.properties.endPort,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(data4 < -2147483648 || isNaN(data4)){
+const err8 = {instancePath:instancePath+"/ports/" + i0+"/endPort",schemaPath:"#/definitions/NetworkPolicyPort/properties/endPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema73.properties.endPort,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/ports/" + i0,schemaPath:"#/definitions/NetworkPolicyPort/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data:data1};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema72.properties.ports.type,parentSchema:schema72.properties.ports,data:data0};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.from !== undefined){
+let data5 = data.from;
+if(Array.isArray(data5)){
+const len1 = data5.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate54(data5[i1], {instancePath:instancePath+"/from/" + i1,parentData:data5,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema72.properties.from.type,parentSchema:schema72.properties.from,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+validate53.errors = vErrors;
+return errors === 0;
+}
+
+const schema76 = {"type":"object","x-go-struct":"NetworkPolicyEgressRule","x-go-type":"v1.NetworkPolicyEgressRule","additionalProperties":false,"properties":{"ports":{"type":"array","x-go-type":"[]v1.NetworkPolicyPort","items":{"$ref":"#/definitions/NetworkPolicyPort"}},"to":{"type":"array","x-go-type":"[]v1.NetworkPolicyPeer","items":{"$ref":"#/definitions/NetworkPolicyPeer"}}}};
+
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "ports") || (key0 === "to"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema76,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.ports !== undefined){
+let data0 = data.ports;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+for(const key1 in data1){
+if(!(((key1 === "protocol") || (key1 === "port")) || (key1 === "endPort"))){
+const err1 = {instancePath:instancePath+"/ports/" + i0,schemaPath:"#/definitions/NetworkPolicyPort/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data1.protocol !== undefined){
+let data2 = data1.protocol;
+if(typeof data2 !== "string"){
+const err2 = {instancePath:instancePath+"/ports/" + i0+"/protocol",schemaPath:"#/definitions/NetworkPolicyPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.protocol.type,parentSchema:schema73.properties.protocol,data:data2};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data1.port !== undefined){
+let data3 = data1.port;
+if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (typeof data3 !== "string")){
+const err3 = {instancePath:instancePath+"/ports/" + i0+"/port",schemaPath:"#/definitions/NetworkPolicyPort/properties/port/type",keyword:"type",params:{type: schema73.properties.port.type},message:"must be integer,string",schema:schema73.properties.port.type,parentSchema:schema73.properties.port,data:data3};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 2147483647 || isNaN(data3)){
+const err4 = {instancePath:instancePath+"/ports/" + i0+"/port",schemaPath:"#/definitions/NetworkPolicyPort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema73.properties.port,data:data3};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data3 < -2147483648 || isNaN(data3)){
+const err5 = {instancePath:instancePath+"/ports/" + i0+"/port",schemaPath:"#/definitions/NetworkPolicyPort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema73.properties.port,data:data3};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+if(data1.endPort !== undefined){
+let data4 = data1.endPort;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err6 = {instancePath:instancePath+"/ports/" + i0+"/endPort",schemaPath:"#/definitions/NetworkPolicyPort/properties/endPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.endPort.type,parentSchema:schema73.properties.endPort,data:data4};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 2147483647 || isNaN(data4)){
+const err7 = {instancePath:instancePath+"/ports/" + i0+"/endPort",schemaPath:"#/definitions/NetworkPolicyPort/properties/endPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema73.properties.endPort,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(data4 < -2147483648 || isNaN(data4)){
+const err8 = {instancePath:instancePath+"/ports/" + i0+"/endPort",schemaPath:"#/definitions/NetworkPolicyPort/properties/endPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema73.properties.endPort,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/ports/" + i0,schemaPath:"#/definitions/NetworkPolicyPort/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data:data1};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema76.properties.ports.type,parentSchema:schema76.properties.ports,data:data0};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.to !== undefined){
+let data5 = data.to;
+if(Array.isArray(data5)){
+const len1 = data5.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate54(data5[i1], {instancePath:instancePath+"/to/" + i1,parentData:data5,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema76.properties.to.type,parentSchema:schema76.properties.to,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+validate59.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((key0 === "podSelector") || (key0 === "ingress")) || (key0 === "egress")) || (key0 === "policyTypes"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema68,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.podSelector !== undefined){
+if(!(validate51(data.podSelector, {instancePath:instancePath+"/podSelector",parentData:data,parentDataProperty:"podSelector",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+errors = vErrors.length;
+}
+}
+if(data.ingress !== undefined){
+let data1 = data.ingress;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate53(data1[i0], {instancePath:instancePath+"/ingress/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err1 = {instancePath:instancePath+"/ingress",schemaPath:"#/properties/ingress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema68.properties.ingress.type,parentSchema:schema68.properties.ingress,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.egress !== undefined){
+let data3 = data.egress;
+if(Array.isArray(data3)){
+const len1 = data3.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate59(data3[i1], {instancePath:instancePath+"/egress/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/egress",schemaPath:"#/properties/egress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema68.properties.egress.type,parentSchema:schema68.properties.egress,data:data3};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.policyTypes !== undefined){
+let data5 = data.policyTypes;
+if(Array.isArray(data5)){
+const len2 = data5.length;
+for(let i2=0; i2<len2; i2++){
+let data6 = data5[i2];
+if(typeof data6 !== "string"){
+const err3 = {instancePath:instancePath+"/policyTypes/" + i2,schemaPath:"#/properties/policyTypes/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.policyTypes.items.type,parentSchema:schema68.properties.policyTypes.items,data:data6};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/policyTypes",schemaPath:"#/properties/policyTypes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema68.properties.policyTypes.type,parentSchema:schema68.properties.policyTypes,data:data5};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate50.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="https://netpolc.dev/schemas/networkpolicy.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec")) || (key0 === "status"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.apiVersion !== undefined){
+let data0 = data.apiVersion;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.apiVersion.type,parentSchema:schema64.properties.apiVersion,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data1 = data.kind;
+if(typeof data1 !== "string"){
+const err2 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.kind.type,parentSchema:schema64.properties.kind,data:data1};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.metadata !== undefined){
+if(!(validate48(data.metadata, {instancePath:instancePath+"/metadata",parentData:data,parentDataProperty:"metadata",rootData}))){
+vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+errors = vErrors.length;
+}
+}
+if(data.spec !== undefined){
+if(!(validate50(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData}))){
+vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+errors = vErrors.length;
+}
+}
+if(data.status !== undefined){
+let data4 = data.status;
+if(!(data4 && typeof data4 == "object" && !Array.isArray(data4))){
+const err3 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.properties.status.type,parentSchema:schema64.properties.status,data:data4};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate47.errors = vErrors;
+return errors === 0;
+}
+
+export const node = validate63;
+const schema78 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/node.schema.json","title":"v1 Node: the fields netpolc reads (metadata.annotations for Calico's addresses, status.addresses); others allowed","type":"object","x-go-struct":"Node","x-go-type":"v1.Node","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"status":{"type":"object","x-go-struct":"NodeStatus","x-go-type":"v1.NodeStatus","properties":{"addresses":{"type":"array","x-go-type":"[]v1.NodeAddress","items":{"type":"object","x-go-struct":"NodeAddress","x-go-type":"v1.NodeAddress","properties":{"type":{"type":"string","x-go-type":"v1.NodeAddressType"},"address":{"type":"string","x-go-type":"string"}}}}}}}};
 
 function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4825,171 +4845,9 @@ validate64.errors = vErrors;
 return errors === 0;
 }
 
-const schema82 = {"type":"object","x-go-struct":"Container","x-go-type":"v1.Container","properties":{"name":{"type":"string","x-go-type":"string"},"ports":{"type":"array","x-go-type":"[]v1.ContainerPort","items":{"$ref":"#/definitions/ContainerPort"}}}};
-const schema83 = {"type":"object","x-go-struct":"ContainerPort","x-go-type":"v1.ContainerPort","properties":{"name":{"type":"string","x-go-type":"string"},"containerPort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"hostPort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"protocol":{"type":"string","x-go-type":"v1.Protocol"}}};
-
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.name !== undefined){
-let data0 = data.name;
-if(typeof data0 !== "string"){
-const err0 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.name.type,parentSchema:schema82.properties.name,data:data0};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.ports !== undefined){
-let data1 = data.ports;
-if(Array.isArray(data1)){
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-let data2 = data1[i0];
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.name !== undefined){
-let data3 = data2.name;
-if(typeof data3 !== "string"){
-const err1 = {instancePath:instancePath+"/ports/" + i0+"/name",schemaPath:"#/definitions/ContainerPort/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.properties.name.type,parentSchema:schema83.properties.name,data:data3};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data2.containerPort !== undefined){
-let data4 = data2.containerPort;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err2 = {instancePath:instancePath+"/ports/" + i0+"/containerPort",schemaPath:"#/definitions/ContainerPort/properties/containerPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema83.properties.containerPort.type,parentSchema:schema83.properties.containerPort,data:data4};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 > 2147483647 || isNaN(data4)){
-const err3 = {instancePath:instancePath+"/ports/" + i0+"/containerPort",schemaPath:"#/definitions/ContainerPort/properties/containerPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema83.properties.containerPort,data:data4};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if(data4 < -2147483648 || isNaN(data4)){
-const err4 = {instancePath:instancePath+"/ports/" + i0+"/containerPort",schemaPath:"#/definitions/ContainerPort/properties/containerPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema83.properties.containerPort,data:data4};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-}
-if(data2.hostPort !== undefined){
-let data5 = data2.hostPort;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err5 = {instancePath:instancePath+"/ports/" + i0+"/hostPort",schemaPath:"#/definitions/ContainerPort/properties/hostPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema83.properties.hostPort.type,parentSchema:schema83.properties.hostPort,data:data5};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 > 2147483647 || isNaN(data5)){
-const err6 = {instancePath:instancePath+"/ports/" + i0+"/hostPort",schemaPath:"#/definitions/ContainerPort/properties/hostPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema83.properties.hostPort,data:data5};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(data5 < -2147483648 || isNaN(data5)){
-const err7 = {instancePath:instancePath+"/ports/" + i0+"/hostPort",schemaPath:"#/definitions/ContainerPort/properties/hostPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema83.properties.hostPort,data:data5};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-if(data2.protocol !== undefined){
-let data6 = data2.protocol;
-if(typeof data6 !== "string"){
-const err8 = {instancePath:instancePath+"/ports/" + i0+"/protocol",schemaPath:"#/definitions/ContainerPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.properties.protocol.type,parentSchema:schema83.properties.protocol,data:data6};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/ports/" + i0,schemaPath:"#/definitions/ContainerPort/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema83.type,parentSchema:schema83,data:data2};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema82.properties.ports.type,parentSchema:schema82.properties.ports,data:data1};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.type,parentSchema:schema82,data};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-validate66.errors = vErrors;
-return errors === 0;
-}
-
 
 function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://netpolc.dev/schemas/pod.schema.json" */;
+/*# sourceURL="https://netpolc.dev/schemas/node.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4999,13 +4857,20 @@ vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.error
 errors = vErrors.length;
 }
 }
-if(data.spec !== undefined){
-let data1 = data.spec;
+if(data.status !== undefined){
+let data1 = data.status;
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.nodeName !== undefined){
-let data2 = data1.nodeName;
-if(typeof data2 !== "string"){
-const err0 = {instancePath:instancePath+"/spec/nodeName",schemaPath:"#/properties/spec/properties/nodeName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.spec.properties.nodeName.type,parentSchema:schema78.properties.spec.properties.nodeName,data:data2};
+if(data1.addresses !== undefined){
+let data2 = data1.addresses;
+if(Array.isArray(data2)){
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.type !== undefined){
+let data4 = data3.type;
+if(typeof data4 !== "string"){
+const err0 = {instancePath:instancePath+"/status/addresses/" + i0+"/type",schemaPath:"#/properties/status/properties/addresses/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.status.properties.addresses.items.properties.type.type,parentSchema:schema78.properties.status.properties.addresses.items.properties.type,data:data4};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5015,10 +4880,10 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(data1.hostNetwork !== undefined){
-let data3 = data1.hostNetwork;
-if(typeof data3 !== "boolean"){
-const err1 = {instancePath:instancePath+"/spec/hostNetwork",schemaPath:"#/properties/spec/properties/hostNetwork/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema78.properties.spec.properties.hostNetwork.type,parentSchema:schema78.properties.spec.properties.hostNetwork,data:data3};
+if(data3.address !== undefined){
+let data5 = data3.address;
+if(typeof data5 !== "string"){
+const err1 = {instancePath:instancePath+"/status/addresses/" + i0+"/address",schemaPath:"#/properties/status/properties/addresses/items/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.status.properties.addresses.items.properties.address.type,parentSchema:schema78.properties.status.properties.addresses.items.properties.address,data:data5};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5028,10 +4893,9 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data1.serviceAccountName !== undefined){
-let data4 = data1.serviceAccountName;
-if(typeof data4 !== "string"){
-const err2 = {instancePath:instancePath+"/spec/serviceAccountName",schemaPath:"#/properties/spec/properties/serviceAccountName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.spec.properties.serviceAccountName.type,parentSchema:schema78.properties.spec.properties.serviceAccountName,data:data4};
+}
+else {
+const err2 = {instancePath:instancePath+"/status/addresses/" + i0,schemaPath:"#/properties/status/properties/addresses/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.properties.status.properties.addresses.items.type,parentSchema:schema78.properties.status.properties.addresses.items,data:data3};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5041,10 +4905,9 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data1.serviceAccount !== undefined){
-let data5 = data1.serviceAccount;
-if(typeof data5 !== "string"){
-const err3 = {instancePath:instancePath+"/spec/serviceAccount",schemaPath:"#/properties/spec/properties/serviceAccount/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.spec.properties.serviceAccount.type,parentSchema:schema78.properties.spec.properties.serviceAccount,data:data5};
+}
+else {
+const err3 = {instancePath:instancePath+"/status/addresses",schemaPath:"#/properties/status/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema78.properties.status.properties.addresses.type,parentSchema:schema78.properties.status.properties.addresses,data:data2};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5054,19 +4917,9 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data1.containers !== undefined){
-let data6 = data1.containers;
-if(Array.isArray(data6)){
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate66(data6[i0], {instancePath:instancePath+"/spec/containers/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
-errors = vErrors.length;
-}
-}
 }
 else {
-const err4 = {instancePath:instancePath+"/spec/containers",schemaPath:"#/properties/spec/properties/containers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema78.properties.spec.properties.containers.type,parentSchema:schema78.properties.spec.properties.containers,data:data6};
+const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.properties.status.type,parentSchema:schema78.properties.status,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5078,7 +4931,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.properties.spec.type,parentSchema:schema78.properties.spec,data:data1};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.type,parentSchema:schema78,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5087,112 +4940,14 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data8 = data.status;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.phase !== undefined){
-let data9 = data8.phase;
-if(typeof data9 !== "string"){
-const err6 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.status.properties.phase.type,parentSchema:schema78.properties.status.properties.phase,data:data9};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data8.podIP !== undefined){
-let data10 = data8.podIP;
-if(typeof data10 !== "string"){
-const err7 = {instancePath:instancePath+"/status/podIP",schemaPath:"#/properties/status/properties/podIP/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.status.properties.podIP.type,parentSchema:schema78.properties.status.properties.podIP,data:data10};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data8.podIPs !== undefined){
-let data11 = data8.podIPs;
-if(Array.isArray(data11)){
-const len1 = data11.length;
-for(let i1=0; i1<len1; i1++){
-let data12 = data11[i1];
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-if(data12.ip !== undefined){
-let data13 = data12.ip;
-if(typeof data13 !== "string"){
-const err8 = {instancePath:instancePath+"/status/podIPs/" + i1+"/ip",schemaPath:"#/properties/status/properties/podIPs/items/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.status.properties.podIPs.items.properties.ip.type,parentSchema:schema78.properties.status.properties.podIPs.items.properties.ip,data:data13};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/status/podIPs/" + i1,schemaPath:"#/properties/status/properties/podIPs/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.properties.status.properties.podIPs.items.type,parentSchema:schema78.properties.status.properties.podIPs.items,data:data12};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/status/podIPs",schemaPath:"#/properties/status/properties/podIPs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema78.properties.status.properties.podIPs.type,parentSchema:schema78.properties.status.properties.podIPs,data:data11};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.properties.status.type,parentSchema:schema78.properties.status,data:data8};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.type,parentSchema:schema78,data};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
 validate63.errors = vErrors;
 return errors === 0;
 }
 
-export const service = validate68;
-const schema84 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/service.schema.json","title":"v1 Service: the fields kube-proxy reads are typed; kubectl get -o yaml dumps carry more, which are allowed","type":"object","x-go-struct":"Service","x-go-type":"v1.Service","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"ServiceSpec","x-go-type":"v1.ServiceSpec","properties":{"type":{"type":"string","x-go-type":"v1.ServiceType"},"clusterIP":{"type":"string","x-go-type":"string"},"clusterIPs":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}},"ports":{"type":"array","x-go-type":"[]v1.ServicePort","items":{"$ref":"#/definitions/ServicePort"}},"selector":{"$ref":"meta.schema.json#/definitions/StringMap"},"externalIPs":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}},"externalName":{"type":"string","x-go-type":"string"},"loadBalancerIP":{"type":"string","x-go-type":"string"},"loadBalancerSourceRanges":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}},"externalTrafficPolicy":{"type":"string","x-go-type":"v1.ServiceExternalTrafficPolicy"},"internalTrafficPolicy":{"type":"string","x-go-type":"v1.ServiceInternalTrafficPolicy"},"healthCheckNodePort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"sessionAffinity":{"type":"string","x-go-type":"v1.ServiceAffinity"},"sessionAffinityConfig":{"type":"object","x-go-struct":"SessionAffinityConfig","x-go-type":"v1.SessionAffinityConfig","properties":{"clientIP":{"type":"object","x-go-struct":"ClientIPConfig","x-go-type":"v1.ClientIPConfig","properties":{"timeoutSeconds":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"}}}}}}},"status":{"type":"object","x-go-struct":"ServiceStatus","x-go-type":"v1.ServiceStatus","properties":{"loadBalancer":{"type":"object","x-go-struct":"LoadBalancerStatus","x-go-type":"v1.LoadBalancerStatus","properties":{"ingress":{"type":"array","x-go-type":"[]v1.LoadBalancerIngress","items":{"type":"object","x-go-struct":"LoadBalancerIngress","x-go-type":"v1.LoadBalancerIngress","properties":{"ip":{"type":"string","x-go-type":"string"},"hostname":{"type":"string","x-go-type":"string"},"ipMode":{"type":"string","x-go-type":"v1.LoadBalancerIPMode"}}}}}}}}},"definitions":{"ServicePort":{"type":"object","x-go-struct":"ServicePort","x-go-type":"v1.ServicePort","properties":{"name":{"type":"string","x-go-type":"string"},"protocol":{"type":"string","x-go-type":"v1.Protocol"},"appProtocol":{"type":"string","x-go-type":"string"},"port":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"targetPort":{"type":["integer","string"],"minimum":-2147483648,"maximum":2147483647,"x-go-type":"intstr.IntOrString"},"nodePort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"}}}}};
-const schema88 = {"type":"object","x-go-struct":"ServicePort","x-go-type":"v1.ServicePort","properties":{"name":{"type":"string","x-go-type":"string"},"protocol":{"type":"string","x-go-type":"v1.Protocol"},"appProtocol":{"type":"string","x-go-type":"string"},"port":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"targetPort":{"type":["integer","string"],"minimum":-2147483648,"maximum":2147483647,"x-go-type":"intstr.IntOrString"},"nodePort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"}}};
+export const pod = validate66;
+const schema82 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/pod.schema.json","title":"v1 Pod: only the fields netpolc reads are typed; kubectl get -o yaml dumps carry hundreds more, which are allowed","type":"object","x-go-struct":"Pod","x-go-type":"v1.Pod","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"PodSpec","x-go-type":"v1.PodSpec","properties":{"nodeName":{"type":"string","x-go-type":"string"},"hostNetwork":{"type":"boolean","x-go-type":"bool"},"serviceAccountName":{"type":"string","x-go-type":"string"},"serviceAccount":{"type":"string","x-go-type":"string"},"containers":{"type":"array","x-go-type":"[]v1.Container","items":{"$ref":"#/definitions/Container"}}}},"status":{"type":"object","x-go-struct":"PodStatus","x-go-type":"v1.PodStatus","properties":{"phase":{"type":"string","x-go-type":"v1.PodPhase"},"podIP":{"type":"string","x-go-type":"string"},"podIPs":{"type":"array","x-go-type":"[]v1.PodIP","items":{"type":"object","x-go-struct":"PodIP","x-go-type":"v1.PodIP","properties":{"ip":{"type":"string","x-go-type":"string"}}}}}}},"definitions":{"Container":{"type":"object","x-go-struct":"Container","x-go-type":"v1.Container","properties":{"name":{"type":"string","x-go-type":"string"},"ports":{"type":"array","x-go-type":"[]v1.ContainerPort","items":{"$ref":"#/definitions/ContainerPort"}}}},"ContainerPort":{"type":"object","x-go-struct":"ContainerPort","x-go-type":"v1.ContainerPort","properties":{"name":{"type":"string","x-go-type":"string"},"containerPort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"hostPort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"protocol":{"type":"string","x-go-type":"v1.Protocol"}}}}};
 
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5289,29 +5044,21 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate69.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
 
+const schema86 = {"type":"object","x-go-struct":"Container","x-go-type":"v1.Container","properties":{"name":{"type":"string","x-go-type":"string"},"ports":{"type":"array","x-go-type":"[]v1.ContainerPort","items":{"$ref":"#/definitions/ContainerPort"}}}};
+const schema87 = {"type":"object","x-go-struct":"ContainerPort","x-go-type":"v1.ContainerPort","properties":{"name":{"type":"string","x-go-type":"string"},"containerPort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"hostPort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"protocol":{"type":"string","x-go-type":"v1.Protocol"}}};
 
-function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://netpolc.dev/schemas/service.schema.json" */;
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.metadata !== undefined){
-if(!(validate69(data.metadata, {instancePath:instancePath+"/metadata",parentData:data,parentDataProperty:"metadata",rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
-errors = vErrors.length;
-}
-}
-if(data.spec !== undefined){
-let data1 = data.spec;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.type !== undefined){
-let data2 = data1.type;
-if(typeof data2 !== "string"){
-const err0 = {instancePath:instancePath+"/spec/type",schemaPath:"#/properties/spec/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.spec.properties.type.type,parentSchema:schema84.properties.spec.properties.type,data:data2};
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 !== "string"){
+const err0 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema86.properties.name.type,parentSchema:schema86.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5321,10 +5068,17 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(data1.clusterIP !== undefined){
-let data3 = data1.clusterIP;
+if(data.ports !== undefined){
+let data1 = data.ports;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.name !== undefined){
+let data3 = data2.name;
 if(typeof data3 !== "string"){
-const err1 = {instancePath:instancePath+"/spec/clusterIP",schemaPath:"#/properties/spec/properties/clusterIP/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.spec.properties.clusterIP.type,parentSchema:schema84.properties.spec.properties.clusterIP,data:data3};
+const err1 = {instancePath:instancePath+"/ports/" + i0+"/name",schemaPath:"#/definitions/ContainerPort/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.name.type,parentSchema:schema87.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5334,14 +5088,10 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data1.clusterIPs !== undefined){
-let data4 = data1.clusterIPs;
-if(Array.isArray(data4)){
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-if(typeof data5 !== "string"){
-const err2 = {instancePath:instancePath+"/spec/clusterIPs/" + i0,schemaPath:"#/properties/spec/properties/clusterIPs/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.spec.properties.clusterIPs.items.type,parentSchema:schema84.properties.spec.properties.clusterIPs.items,data:data5};
+if(data2.containerPort !== undefined){
+let data4 = data2.containerPort;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err2 = {instancePath:instancePath+"/ports/" + i0+"/containerPort",schemaPath:"#/definitions/ContainerPort/properties/containerPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema87.properties.containerPort.type,parentSchema:schema87.properties.containerPort,data:data4};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5350,10 +5100,9 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-}
-else {
-const err3 = {instancePath:instancePath+"/spec/clusterIPs",schemaPath:"#/properties/spec/properties/clusterIPs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema84.properties.spec.properties.clusterIPs.type,parentSchema:schema84.properties.spec.properties.clusterIPs,data:data4};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 2147483647 || isNaN(data4)){
+const err3 = {instancePath:instancePath+"/ports/" + i0+"/containerPort",schemaPath:"#/definitions/ContainerPort/properties/containerPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema87.properties.containerPort,data:data4};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5362,18 +5111,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-if(data1.ports !== undefined){
-let data6 = data1.ports;
-if(Array.isArray(data6)){
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-let data7 = data6[i1];
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-if(data7.name !== undefined){
-let data8 = data7.name;
-if(typeof data8 !== "string"){
-const err4 = {instancePath:instancePath+"/spec/ports/" + i1+"/name",schemaPath:"#/definitions/ServicePort/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.name.type,parentSchema:schema88.properties.name,data:data8};
+if(data4 < -2147483648 || isNaN(data4)){
+const err4 = {instancePath:instancePath+"/ports/" + i0+"/containerPort",schemaPath:"#/definitions/ContainerPort/properties/containerPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema87.properties.containerPort,data:data4};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5383,10 +5122,11 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data7.protocol !== undefined){
-let data9 = data7.protocol;
-if(typeof data9 !== "string"){
-const err5 = {instancePath:instancePath+"/spec/ports/" + i1+"/protocol",schemaPath:"#/definitions/ServicePort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.protocol.type,parentSchema:schema88.properties.protocol,data:data9};
+}
+if(data2.hostPort !== undefined){
+let data5 = data2.hostPort;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err5 = {instancePath:instancePath+"/ports/" + i0+"/hostPort",schemaPath:"#/definitions/ContainerPort/properties/hostPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema87.properties.hostPort.type,parentSchema:schema87.properties.hostPort,data:data5};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5395,11 +5135,9 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-if(data7.appProtocol !== undefined){
-let data10 = data7.appProtocol;
-if(typeof data10 !== "string"){
-const err6 = {instancePath:instancePath+"/spec/ports/" + i1+"/appProtocol",schemaPath:"#/definitions/ServicePort/properties/appProtocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.appProtocol.type,parentSchema:schema88.properties.appProtocol,data:data10};
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 2147483647 || isNaN(data5)){
+const err6 = {instancePath:instancePath+"/ports/" + i0+"/hostPort",schemaPath:"#/definitions/ContainerPort/properties/hostPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema87.properties.hostPort,data:data5};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5408,11 +5146,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-if(data7.port !== undefined){
-let data11 = data7.port;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err7 = {instancePath:instancePath+"/spec/ports/" + i1+"/port",schemaPath:"#/definitions/ServicePort/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema88.properties.port.type,parentSchema:schema88.properties.port,data:data11};
+if(data5 < -2147483648 || isNaN(data5)){
+const err7 = {instancePath:instancePath+"/ports/" + i0+"/hostPort",schemaPath:"#/definitions/ContainerPort/properties/hostPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema87.properties.hostPort,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5421,9 +5156,12 @@ vErrors.push(err7);
 }
 errors++;
 }
-if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 > 2147483647 || isNaN(data11)){
-const err8 = {instancePath:instancePath+"/spec/ports/" + i1+"/port",schemaPath:"#/definitions/ServicePort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema88.properties.port,data:data11};
+}
+}
+if(data2.protocol !== undefined){
+let data6 = data2.protocol;
+if(typeof data6 !== "string"){
+const err8 = {instancePath:instancePath+"/ports/" + i0+"/protocol",schemaPath:"#/definitions/ContainerPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.protocol.type,parentSchema:schema87.properties.protocol,data:data6};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5432,8 +5170,10 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data11 < -2147483648 || isNaN(data11)){
-const err9 = {instancePath:instancePath+"/spec/ports/" + i1+"/port",schemaPath:"#/definitions/ServicePort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema88.properties.port,data:data11};
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/ports/" + i0,schemaPath:"#/definitions/ContainerPort/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5444,10 +5184,8 @@ errors++;
 }
 }
 }
-if(data7.targetPort !== undefined){
-let data12 = data7.targetPort;
-if((!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))) && (typeof data12 !== "string")){
-const err10 = {instancePath:instancePath+"/spec/ports/" + i1+"/targetPort",schemaPath:"#/definitions/ServicePort/properties/targetPort/type",keyword:"type",params:{type: schema88.properties.targetPort.type},message:"must be integer,string",schema:schema88.properties.targetPort.type,parentSchema:schema88.properties.targetPort,data:data12};
+else {
+const err10 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema86.properties.ports.type,parentSchema:schema86.properties.ports,data:data1};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5456,9 +5194,10 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 > 2147483647 || isNaN(data12)){
-const err11 = {instancePath:instancePath+"/spec/ports/" + i1+"/targetPort",schemaPath:"#/definitions/ServicePort/properties/targetPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema88.properties.targetPort,data:data12};
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema86.type,parentSchema:schema86,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5467,8 +5206,199 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data12 < -2147483648 || isNaN(data12)){
-const err12 = {instancePath:instancePath+"/spec/ports/" + i1+"/targetPort",schemaPath:"#/definitions/ServicePort/properties/targetPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema88.properties.targetPort,data:data12};
+validate69.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="https://netpolc.dev/schemas/pod.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.metadata !== undefined){
+if(!(validate67(data.metadata, {instancePath:instancePath+"/metadata",parentData:data,parentDataProperty:"metadata",rootData}))){
+vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+errors = vErrors.length;
+}
+}
+if(data.spec !== undefined){
+let data1 = data.spec;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.nodeName !== undefined){
+let data2 = data1.nodeName;
+if(typeof data2 !== "string"){
+const err0 = {instancePath:instancePath+"/spec/nodeName",schemaPath:"#/properties/spec/properties/nodeName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.spec.properties.nodeName.type,parentSchema:schema82.properties.spec.properties.nodeName,data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data1.hostNetwork !== undefined){
+let data3 = data1.hostNetwork;
+if(typeof data3 !== "boolean"){
+const err1 = {instancePath:instancePath+"/spec/hostNetwork",schemaPath:"#/properties/spec/properties/hostNetwork/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema82.properties.spec.properties.hostNetwork.type,parentSchema:schema82.properties.spec.properties.hostNetwork,data:data3};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data1.serviceAccountName !== undefined){
+let data4 = data1.serviceAccountName;
+if(typeof data4 !== "string"){
+const err2 = {instancePath:instancePath+"/spec/serviceAccountName",schemaPath:"#/properties/spec/properties/serviceAccountName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.spec.properties.serviceAccountName.type,parentSchema:schema82.properties.spec.properties.serviceAccountName,data:data4};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data1.serviceAccount !== undefined){
+let data5 = data1.serviceAccount;
+if(typeof data5 !== "string"){
+const err3 = {instancePath:instancePath+"/spec/serviceAccount",schemaPath:"#/properties/spec/properties/serviceAccount/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.spec.properties.serviceAccount.type,parentSchema:schema82.properties.spec.properties.serviceAccount,data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data1.containers !== undefined){
+let data6 = data1.containers;
+if(Array.isArray(data6)){
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate69(data6[i0], {instancePath:instancePath+"/spec/containers/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/spec/containers",schemaPath:"#/properties/spec/properties/containers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema82.properties.spec.properties.containers.type,parentSchema:schema82.properties.spec.properties.containers,data:data6};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.properties.spec.type,parentSchema:schema82.properties.spec,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data8 = data.status;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.phase !== undefined){
+let data9 = data8.phase;
+if(typeof data9 !== "string"){
+const err6 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.status.properties.phase.type,parentSchema:schema82.properties.status.properties.phase,data:data9};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data8.podIP !== undefined){
+let data10 = data8.podIP;
+if(typeof data10 !== "string"){
+const err7 = {instancePath:instancePath+"/status/podIP",schemaPath:"#/properties/status/properties/podIP/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.status.properties.podIP.type,parentSchema:schema82.properties.status.properties.podIP,data:data10};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data8.podIPs !== undefined){
+let data11 = data8.podIPs;
+if(Array.isArray(data11)){
+const len1 = data11.length;
+for(let i1=0; i1<len1; i1++){
+let data12 = data11[i1];
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.ip !== undefined){
+let data13 = data12.ip;
+if(typeof data13 !== "string"){
+const err8 = {instancePath:instancePath+"/status/podIPs/" + i1+"/ip",schemaPath:"#/properties/status/properties/podIPs/items/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.status.properties.podIPs.items.properties.ip.type,parentSchema:schema82.properties.status.properties.podIPs.items.properties.ip,data:data13};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/status/podIPs/" + i1,schemaPath:"#/properties/status/properties/podIPs/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.properties.status.properties.podIPs.items.type,parentSchema:schema82.properties.status.properties.podIPs.items,data:data12};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/status/podIPs",schemaPath:"#/properties/status/properties/podIPs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema82.properties.status.properties.podIPs.type,parentSchema:schema82.properties.status.properties.podIPs,data:data11};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.properties.status.type,parentSchema:schema82.properties.status,data:data8};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.type,parentSchema:schema82,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5477,447 +5407,13 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-}
-if(data7.nodePort !== undefined){
-let data13 = data7.nodePort;
-if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-const err13 = {instancePath:instancePath+"/spec/ports/" + i1+"/nodePort",schemaPath:"#/definitions/ServicePort/properties/nodePort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema88.properties.nodePort.type,parentSchema:schema88.properties.nodePort,data:data13};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-if((typeof data13 == "number") && (isFinite(data13))){
-if(data13 > 2147483647 || isNaN(data13)){
-const err14 = {instancePath:instancePath+"/spec/ports/" + i1+"/nodePort",schemaPath:"#/definitions/ServicePort/properties/nodePort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema88.properties.nodePort,data:data13};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-if(data13 < -2147483648 || isNaN(data13)){
-const err15 = {instancePath:instancePath+"/spec/ports/" + i1+"/nodePort",schemaPath:"#/definitions/ServicePort/properties/nodePort/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema88.properties.nodePort,data:data13};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/spec/ports/" + i1,schemaPath:"#/definitions/ServicePort/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.type,parentSchema:schema88,data:data7};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/spec/ports",schemaPath:"#/properties/spec/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema84.properties.spec.properties.ports.type,parentSchema:schema84.properties.spec.properties.ports,data:data6};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data1.selector !== undefined){
-let data14 = data1.selector;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key0 in data14){
-let data15 = data14[key0];
-if(typeof data15 !== "string"){
-const err18 = {instancePath:instancePath+"/spec/selector/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"meta.schema.json#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.additionalProperties.type,parentSchema:schema14.additionalProperties,data:data15};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/spec/selector",schemaPath:"meta.schema.json#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data14};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-if(data1.externalIPs !== undefined){
-let data16 = data1.externalIPs;
-if(Array.isArray(data16)){
-const len2 = data16.length;
-for(let i2=0; i2<len2; i2++){
-let data17 = data16[i2];
-if(typeof data17 !== "string"){
-const err20 = {instancePath:instancePath+"/spec/externalIPs/" + i2,schemaPath:"#/properties/spec/properties/externalIPs/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.spec.properties.externalIPs.items.type,parentSchema:schema84.properties.spec.properties.externalIPs.items,data:data17};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-}
-else {
-const err21 = {instancePath:instancePath+"/spec/externalIPs",schemaPath:"#/properties/spec/properties/externalIPs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema84.properties.spec.properties.externalIPs.type,parentSchema:schema84.properties.spec.properties.externalIPs,data:data16};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-if(data1.externalName !== undefined){
-let data18 = data1.externalName;
-if(typeof data18 !== "string"){
-const err22 = {instancePath:instancePath+"/spec/externalName",schemaPath:"#/properties/spec/properties/externalName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.spec.properties.externalName.type,parentSchema:schema84.properties.spec.properties.externalName,data:data18};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-if(data1.loadBalancerIP !== undefined){
-let data19 = data1.loadBalancerIP;
-if(typeof data19 !== "string"){
-const err23 = {instancePath:instancePath+"/spec/loadBalancerIP",schemaPath:"#/properties/spec/properties/loadBalancerIP/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.spec.properties.loadBalancerIP.type,parentSchema:schema84.properties.spec.properties.loadBalancerIP,data:data19};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-if(data1.loadBalancerSourceRanges !== undefined){
-let data20 = data1.loadBalancerSourceRanges;
-if(Array.isArray(data20)){
-const len3 = data20.length;
-for(let i3=0; i3<len3; i3++){
-let data21 = data20[i3];
-if(typeof data21 !== "string"){
-const err24 = {instancePath:instancePath+"/spec/loadBalancerSourceRanges/" + i3,schemaPath:"#/properties/spec/properties/loadBalancerSourceRanges/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.spec.properties.loadBalancerSourceRanges.items.type,parentSchema:schema84.properties.spec.properties.loadBalancerSourceRanges.items,data:data21};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-}
-else {
-const err25 = {instancePath:instancePath+"/spec/loadBalancerSourceRanges",schemaPath:"#/properties/spec/properties/loadBalancerSourceRanges/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema84.properties.spec.properties.loadBalancerSourceRanges.type,parentSchema:schema84.properties.spec.properties.loadBalancerSourceRanges,data:data20};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-if(data1.externalTrafficPolicy !== undefined){
-let data22 = data1.externalTrafficPolicy;
-if(typeof data22 !== "string"){
-const err26 = {instancePath:instancePath+"/spec/externalTrafficPolicy",schemaPath:"#/properties/spec/properties/externalTrafficPolicy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.spec.properties.externalTrafficPolicy.type,parentSchema:schema84.properties.spec.properties.externalTrafficPolicy,data:data22};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data1.internalTrafficPolicy !== undefined){
-let data23 = data1.internalTrafficPolicy;
-if(typeof data23 !== "string"){
-const err27 = {instancePath:instancePath+"/spec/internalTrafficPolicy",schemaPath:"#/properties/spec/properties/internalTrafficPolicy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.spec.properties.internalTrafficPolicy.type,parentSchema:schema84.properties.spec.properties.internalTrafficPolicy,data:data23};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data1.healthCheckNodePort !== undefined){
-let data24 = data1.healthCheckNodePort;
-if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
-const err28 = {instancePath:instancePath+"/spec/healthCheckNodePort",schemaPath:"#/properties/spec/properties/healthCheckNodePort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema84.properties.spec.properties.healthCheckNodePort.type,parentSchema:schema84.properties.spec.properties.healthCheckNodePort,data:data24};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 > 2147483647 || isNaN(data24)){
-const err29 = {instancePath:instancePath+"/spec/healthCheckNodePort",schemaPath:"#/properties/spec/properties/healthCheckNodePort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema84.properties.spec.properties.healthCheckNodePort,data:data24};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if(data24 < -2147483648 || isNaN(data24)){
-const err30 = {instancePath:instancePath+"/spec/healthCheckNodePort",schemaPath:"#/properties/spec/properties/healthCheckNodePort/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema84.properties.spec.properties.healthCheckNodePort,data:data24};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-}
-if(data1.sessionAffinity !== undefined){
-let data25 = data1.sessionAffinity;
-if(typeof data25 !== "string"){
-const err31 = {instancePath:instancePath+"/spec/sessionAffinity",schemaPath:"#/properties/spec/properties/sessionAffinity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.spec.properties.sessionAffinity.type,parentSchema:schema84.properties.spec.properties.sessionAffinity,data:data25};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data1.sessionAffinityConfig !== undefined){
-let data26 = data1.sessionAffinityConfig;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-if(data26.clientIP !== undefined){
-let data27 = data26.clientIP;
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-if(data27.timeoutSeconds !== undefined){
-let data28 = data27.timeoutSeconds;
-if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
-const err32 = {instancePath:instancePath+"/spec/sessionAffinityConfig/clientIP/timeoutSeconds",schemaPath:"#/properties/spec/properties/sessionAffinityConfig/properties/clientIP/properties/timeoutSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema84.properties.spec.properties.sessionAffinityConfig.properties.clientIP.properties.timeoutSeconds.type,parentSchema:schema84.properties.spec.properties.sessionAffinityConfig.properties.clientIP.properties.timeoutSeconds,data:data28};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-if((typeof data28 == "number") && (isFinite(data28))){
-if(data28 > 2147483647 || isNaN(data28)){
-const err33 = {instancePath:instancePath+"/spec/sessionAffinityConfig/clientIP/timeoutSeconds",schemaPath:"#/properties/spec/properties/sessionAffinityConfig/properties/clientIP/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema84.properties.spec.properties.sessionAffinityConfig.properties.clientIP.properties.timeoutSeconds,data:data28};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-if(data28 < -2147483648 || isNaN(data28)){
-const err34 = {instancePath:instancePath+"/spec/sessionAffinityConfig/clientIP/timeoutSeconds",schemaPath:"#/properties/spec/properties/sessionAffinityConfig/properties/clientIP/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema84.properties.spec.properties.sessionAffinityConfig.properties.clientIP.properties.timeoutSeconds,data:data28};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/spec/sessionAffinityConfig/clientIP",schemaPath:"#/properties/spec/properties/sessionAffinityConfig/properties/clientIP/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.properties.spec.properties.sessionAffinityConfig.properties.clientIP.type,parentSchema:schema84.properties.spec.properties.sessionAffinityConfig.properties.clientIP,data:data27};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-}
-else {
-const err36 = {instancePath:instancePath+"/spec/sessionAffinityConfig",schemaPath:"#/properties/spec/properties/sessionAffinityConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.properties.spec.properties.sessionAffinityConfig.type,parentSchema:schema84.properties.spec.properties.sessionAffinityConfig,data:data26};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-}
-else {
-const err37 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.properties.spec.type,parentSchema:schema84.properties.spec,data:data1};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-if(data.status !== undefined){
-let data29 = data.status;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.loadBalancer !== undefined){
-let data30 = data29.loadBalancer;
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-if(data30.ingress !== undefined){
-let data31 = data30.ingress;
-if(Array.isArray(data31)){
-const len4 = data31.length;
-for(let i4=0; i4<len4; i4++){
-let data32 = data31[i4];
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-if(data32.ip !== undefined){
-let data33 = data32.ip;
-if(typeof data33 !== "string"){
-const err38 = {instancePath:instancePath+"/status/loadBalancer/ingress/" + i4+"/ip",schemaPath:"#/properties/status/properties/loadBalancer/properties/ingress/items/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.status.properties.loadBalancer.properties.ingress.items.properties.ip.type,parentSchema:schema84.properties.status.properties.loadBalancer.properties.ingress.items.properties.ip,data:data33};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data32.hostname !== undefined){
-let data34 = data32.hostname;
-if(typeof data34 !== "string"){
-const err39 = {instancePath:instancePath+"/status/loadBalancer/ingress/" + i4+"/hostname",schemaPath:"#/properties/status/properties/loadBalancer/properties/ingress/items/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.status.properties.loadBalancer.properties.ingress.items.properties.hostname.type,parentSchema:schema84.properties.status.properties.loadBalancer.properties.ingress.items.properties.hostname,data:data34};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data32.ipMode !== undefined){
-let data35 = data32.ipMode;
-if(typeof data35 !== "string"){
-const err40 = {instancePath:instancePath+"/status/loadBalancer/ingress/" + i4+"/ipMode",schemaPath:"#/properties/status/properties/loadBalancer/properties/ingress/items/properties/ipMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.status.properties.loadBalancer.properties.ingress.items.properties.ipMode.type,parentSchema:schema84.properties.status.properties.loadBalancer.properties.ingress.items.properties.ipMode,data:data35};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-}
-else {
-const err41 = {instancePath:instancePath+"/status/loadBalancer/ingress/" + i4,schemaPath:"#/properties/status/properties/loadBalancer/properties/ingress/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.properties.status.properties.loadBalancer.properties.ingress.items.type,parentSchema:schema84.properties.status.properties.loadBalancer.properties.ingress.items,data:data32};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-}
-else {
-const err42 = {instancePath:instancePath+"/status/loadBalancer/ingress",schemaPath:"#/properties/status/properties/loadBalancer/properties/ingress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema84.properties.status.properties.loadBalancer.properties.ingress.type,parentSchema:schema84.properties.status.properties.loadBalancer.properties.ingress,data:data31};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-}
-else {
-const err43 = {instancePath:instancePath+"/status/loadBalancer",schemaPath:"#/properties/status/properties/loadBalancer/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.properties.status.properties.loadBalancer.type,parentSchema:schema84.properties.status.properties.loadBalancer,data:data30};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.properties.status.type,parentSchema:schema84.properties.status,data:data29};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-}
-}
-else {
-const err45 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.type,parentSchema:schema84,data};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-validate68.errors = vErrors;
+validate66.errors = vErrors;
 return errors === 0;
 }
 
-export const serviceaccount = validate71;
-const schema90 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/serviceaccount.schema.json","title":"v1 ServiceAccount: metadata name, namespace and labels are read (Calico's ksa.* profiles); other fields allowed","type":"object","x-go-struct":"ServiceAccount","x-go-type":"v1.ServiceAccount","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"}}};
+export const service = validate71;
+const schema88 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/service.schema.json","title":"v1 Service: the fields kube-proxy reads are typed; kubectl get -o yaml dumps carry more, which are allowed","type":"object","x-go-struct":"Service","x-go-type":"v1.Service","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"spec":{"type":"object","x-go-struct":"ServiceSpec","x-go-type":"v1.ServiceSpec","properties":{"type":{"type":"string","x-go-type":"v1.ServiceType"},"clusterIP":{"type":"string","x-go-type":"string"},"clusterIPs":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}},"ports":{"type":"array","x-go-type":"[]v1.ServicePort","items":{"$ref":"#/definitions/ServicePort"}},"selector":{"$ref":"meta.schema.json#/definitions/StringMap"},"externalIPs":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}},"externalName":{"type":"string","x-go-type":"string"},"loadBalancerIP":{"type":"string","x-go-type":"string"},"loadBalancerSourceRanges":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}},"externalTrafficPolicy":{"type":"string","x-go-type":"v1.ServiceExternalTrafficPolicy"},"internalTrafficPolicy":{"type":"string","x-go-type":"v1.ServiceInternalTrafficPolicy"},"healthCheckNodePort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"sessionAffinity":{"type":"string","x-go-type":"v1.ServiceAffinity"},"sessionAffinityConfig":{"type":"object","x-go-struct":"SessionAffinityConfig","x-go-type":"v1.SessionAffinityConfig","properties":{"clientIP":{"type":"object","x-go-struct":"ClientIPConfig","x-go-type":"v1.ClientIPConfig","properties":{"timeoutSeconds":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"}}}}}}},"status":{"type":"object","x-go-struct":"ServiceStatus","x-go-type":"v1.ServiceStatus","properties":{"loadBalancer":{"type":"object","x-go-struct":"LoadBalancerStatus","x-go-type":"v1.LoadBalancerStatus","properties":{"ingress":{"type":"array","x-go-type":"[]v1.LoadBalancerIngress","items":{"type":"object","x-go-struct":"LoadBalancerIngress","x-go-type":"v1.LoadBalancerIngress","properties":{"ip":{"type":"string","x-go-type":"string"},"hostname":{"type":"string","x-go-type":"string"},"ipMode":{"type":"string","x-go-type":"v1.LoadBalancerIPMode"}}}}}}}}},"definitions":{"ServicePort":{"type":"object","x-go-struct":"ServicePort","x-go-type":"v1.ServicePort","properties":{"name":{"type":"string","x-go-type":"string"},"protocol":{"type":"string","x-go-type":"v1.Protocol"},"appProtocol":{"type":"string","x-go-type":"string"},"port":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"targetPort":{"type":["integer","string"],"minimum":-2147483648,"maximum":2147483647,"x-go-type":"intstr.IntOrString"},"nodePort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"}}}}};
+const schema92 = {"type":"object","x-go-struct":"ServicePort","x-go-type":"v1.ServicePort","properties":{"name":{"type":"string","x-go-type":"string"},"protocol":{"type":"string","x-go-type":"v1.Protocol"},"appProtocol":{"type":"string","x-go-type":"string"},"port":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"},"targetPort":{"type":["integer","string"],"minimum":-2147483648,"maximum":2147483647,"x-go-type":"intstr.IntOrString"},"nodePort":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"int32"}}};
 
 function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -6022,7 +5518,7 @@ return errors === 0;
 
 
 function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://netpolc.dev/schemas/serviceaccount.schema.json" */;
+/*# sourceURL="https://netpolc.dev/schemas/service.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6032,9 +5528,13 @@ vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.error
 errors = vErrors.length;
 }
 }
-}
-else {
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema90.type,parentSchema:schema90,data};
+if(data.spec !== undefined){
+let data1 = data.spec;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.type !== undefined){
+let data2 = data1.type;
+if(typeof data2 !== "string"){
+const err0 = {instancePath:instancePath+"/spec/type",schemaPath:"#/properties/spec/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.spec.properties.type.type,parentSchema:schema88.properties.spec.properties.type,data:data2};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6043,7 +5543,730 @@ vErrors.push(err0);
 }
 errors++;
 }
+}
+if(data1.clusterIP !== undefined){
+let data3 = data1.clusterIP;
+if(typeof data3 !== "string"){
+const err1 = {instancePath:instancePath+"/spec/clusterIP",schemaPath:"#/properties/spec/properties/clusterIP/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.spec.properties.clusterIP.type,parentSchema:schema88.properties.spec.properties.clusterIP,data:data3};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data1.clusterIPs !== undefined){
+let data4 = data1.clusterIPs;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+if(typeof data5 !== "string"){
+const err2 = {instancePath:instancePath+"/spec/clusterIPs/" + i0,schemaPath:"#/properties/spec/properties/clusterIPs/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.spec.properties.clusterIPs.items.type,parentSchema:schema88.properties.spec.properties.clusterIPs.items,data:data5};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/spec/clusterIPs",schemaPath:"#/properties/spec/properties/clusterIPs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema88.properties.spec.properties.clusterIPs.type,parentSchema:schema88.properties.spec.properties.clusterIPs,data:data4};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data1.ports !== undefined){
+let data6 = data1.ports;
+if(Array.isArray(data6)){
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+let data7 = data6[i1];
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.name !== undefined){
+let data8 = data7.name;
+if(typeof data8 !== "string"){
+const err4 = {instancePath:instancePath+"/spec/ports/" + i1+"/name",schemaPath:"#/definitions/ServicePort/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.name.type,parentSchema:schema92.properties.name,data:data8};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data7.protocol !== undefined){
+let data9 = data7.protocol;
+if(typeof data9 !== "string"){
+const err5 = {instancePath:instancePath+"/spec/ports/" + i1+"/protocol",schemaPath:"#/definitions/ServicePort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.protocol.type,parentSchema:schema92.properties.protocol,data:data9};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data7.appProtocol !== undefined){
+let data10 = data7.appProtocol;
+if(typeof data10 !== "string"){
+const err6 = {instancePath:instancePath+"/spec/ports/" + i1+"/appProtocol",schemaPath:"#/definitions/ServicePort/properties/appProtocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.appProtocol.type,parentSchema:schema92.properties.appProtocol,data:data10};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data7.port !== undefined){
+let data11 = data7.port;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err7 = {instancePath:instancePath+"/spec/ports/" + i1+"/port",schemaPath:"#/definitions/ServicePort/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema92.properties.port.type,parentSchema:schema92.properties.port,data:data11};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 > 2147483647 || isNaN(data11)){
+const err8 = {instancePath:instancePath+"/spec/ports/" + i1+"/port",schemaPath:"#/definitions/ServicePort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema92.properties.port,data:data11};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(data11 < -2147483648 || isNaN(data11)){
+const err9 = {instancePath:instancePath+"/spec/ports/" + i1+"/port",schemaPath:"#/definitions/ServicePort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema92.properties.port,data:data11};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+if(data7.targetPort !== undefined){
+let data12 = data7.targetPort;
+if((!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))) && (typeof data12 !== "string")){
+const err10 = {instancePath:instancePath+"/spec/ports/" + i1+"/targetPort",schemaPath:"#/definitions/ServicePort/properties/targetPort/type",keyword:"type",params:{type: schema92.properties.targetPort.type},message:"must be integer,string",schema:schema92.properties.targetPort.type,parentSchema:schema92.properties.targetPort,data:data12};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 > 2147483647 || isNaN(data12)){
+const err11 = {instancePath:instancePath+"/spec/ports/" + i1+"/targetPort",schemaPath:"#/definitions/ServicePort/properties/targetPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema92.properties.targetPort,data:data12};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(data12 < -2147483648 || isNaN(data12)){
+const err12 = {instancePath:instancePath+"/spec/ports/" + i1+"/targetPort",schemaPath:"#/definitions/ServicePort/properties/targetPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema92.properties.targetPort,data:data12};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+if(data7.nodePort !== undefined){
+let data13 = data7.nodePort;
+if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
+const err13 = {instancePath:instancePath+"/spec/ports/" + i1+"/nodePort",schemaPath:"#/definitions/ServicePort/properties/nodePort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema92.properties.nodePort.type,parentSchema:schema92.properties.nodePort,data:data13};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 > 2147483647 || isNaN(data13)){
+const err14 = {instancePath:instancePath+"/spec/ports/" + i1+"/nodePort",schemaPath:"#/definitions/ServicePort/properties/nodePort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema92.properties.nodePort,data:data13};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(data13 < -2147483648 || isNaN(data13)){
+const err15 = {instancePath:instancePath+"/spec/ports/" + i1+"/nodePort",schemaPath:"#/definitions/ServicePort/properties/nodePort/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema92.properties.nodePort,data:data13};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/spec/ports/" + i1,schemaPath:"#/definitions/ServicePort/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.type,parentSchema:schema92,data:data7};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/spec/ports",schemaPath:"#/properties/spec/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema88.properties.spec.properties.ports.type,parentSchema:schema88.properties.spec.properties.ports,data:data6};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data1.selector !== undefined){
+let data14 = data1.selector;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key0 in data14){
+let data15 = data14[key0];
+if(typeof data15 !== "string"){
+const err18 = {instancePath:instancePath+"/spec/selector/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"meta.schema.json#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.additionalProperties.type,parentSchema:schema14.additionalProperties,data:data15};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/spec/selector",schemaPath:"meta.schema.json#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data14};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data1.externalIPs !== undefined){
+let data16 = data1.externalIPs;
+if(Array.isArray(data16)){
+const len2 = data16.length;
+for(let i2=0; i2<len2; i2++){
+let data17 = data16[i2];
+if(typeof data17 !== "string"){
+const err20 = {instancePath:instancePath+"/spec/externalIPs/" + i2,schemaPath:"#/properties/spec/properties/externalIPs/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.spec.properties.externalIPs.items.type,parentSchema:schema88.properties.spec.properties.externalIPs.items,data:data17};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/spec/externalIPs",schemaPath:"#/properties/spec/properties/externalIPs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema88.properties.spec.properties.externalIPs.type,parentSchema:schema88.properties.spec.properties.externalIPs,data:data16};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data1.externalName !== undefined){
+let data18 = data1.externalName;
+if(typeof data18 !== "string"){
+const err22 = {instancePath:instancePath+"/spec/externalName",schemaPath:"#/properties/spec/properties/externalName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.spec.properties.externalName.type,parentSchema:schema88.properties.spec.properties.externalName,data:data18};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data1.loadBalancerIP !== undefined){
+let data19 = data1.loadBalancerIP;
+if(typeof data19 !== "string"){
+const err23 = {instancePath:instancePath+"/spec/loadBalancerIP",schemaPath:"#/properties/spec/properties/loadBalancerIP/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.spec.properties.loadBalancerIP.type,parentSchema:schema88.properties.spec.properties.loadBalancerIP,data:data19};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data1.loadBalancerSourceRanges !== undefined){
+let data20 = data1.loadBalancerSourceRanges;
+if(Array.isArray(data20)){
+const len3 = data20.length;
+for(let i3=0; i3<len3; i3++){
+let data21 = data20[i3];
+if(typeof data21 !== "string"){
+const err24 = {instancePath:instancePath+"/spec/loadBalancerSourceRanges/" + i3,schemaPath:"#/properties/spec/properties/loadBalancerSourceRanges/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.spec.properties.loadBalancerSourceRanges.items.type,parentSchema:schema88.properties.spec.properties.loadBalancerSourceRanges.items,data:data21};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/spec/loadBalancerSourceRanges",schemaPath:"#/properties/spec/properties/loadBalancerSourceRanges/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema88.properties.spec.properties.loadBalancerSourceRanges.type,parentSchema:schema88.properties.spec.properties.loadBalancerSourceRanges,data:data20};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data1.externalTrafficPolicy !== undefined){
+let data22 = data1.externalTrafficPolicy;
+if(typeof data22 !== "string"){
+const err26 = {instancePath:instancePath+"/spec/externalTrafficPolicy",schemaPath:"#/properties/spec/properties/externalTrafficPolicy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.spec.properties.externalTrafficPolicy.type,parentSchema:schema88.properties.spec.properties.externalTrafficPolicy,data:data22};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data1.internalTrafficPolicy !== undefined){
+let data23 = data1.internalTrafficPolicy;
+if(typeof data23 !== "string"){
+const err27 = {instancePath:instancePath+"/spec/internalTrafficPolicy",schemaPath:"#/properties/spec/properties/internalTrafficPolicy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.spec.properties.internalTrafficPolicy.type,parentSchema:schema88.properties.spec.properties.internalTrafficPolicy,data:data23};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data1.healthCheckNodePort !== undefined){
+let data24 = data1.healthCheckNodePort;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err28 = {instancePath:instancePath+"/spec/healthCheckNodePort",schemaPath:"#/properties/spec/properties/healthCheckNodePort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema88.properties.spec.properties.healthCheckNodePort.type,parentSchema:schema88.properties.spec.properties.healthCheckNodePort,data:data24};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 > 2147483647 || isNaN(data24)){
+const err29 = {instancePath:instancePath+"/spec/healthCheckNodePort",schemaPath:"#/properties/spec/properties/healthCheckNodePort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema88.properties.spec.properties.healthCheckNodePort,data:data24};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+if(data24 < -2147483648 || isNaN(data24)){
+const err30 = {instancePath:instancePath+"/spec/healthCheckNodePort",schemaPath:"#/properties/spec/properties/healthCheckNodePort/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema88.properties.spec.properties.healthCheckNodePort,data:data24};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+if(data1.sessionAffinity !== undefined){
+let data25 = data1.sessionAffinity;
+if(typeof data25 !== "string"){
+const err31 = {instancePath:instancePath+"/spec/sessionAffinity",schemaPath:"#/properties/spec/properties/sessionAffinity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.spec.properties.sessionAffinity.type,parentSchema:schema88.properties.spec.properties.sessionAffinity,data:data25};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data1.sessionAffinityConfig !== undefined){
+let data26 = data1.sessionAffinityConfig;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+if(data26.clientIP !== undefined){
+let data27 = data26.clientIP;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+if(data27.timeoutSeconds !== undefined){
+let data28 = data27.timeoutSeconds;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err32 = {instancePath:instancePath+"/spec/sessionAffinityConfig/clientIP/timeoutSeconds",schemaPath:"#/properties/spec/properties/sessionAffinityConfig/properties/clientIP/properties/timeoutSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema88.properties.spec.properties.sessionAffinityConfig.properties.clientIP.properties.timeoutSeconds.type,parentSchema:schema88.properties.spec.properties.sessionAffinityConfig.properties.clientIP.properties.timeoutSeconds,data:data28};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 > 2147483647 || isNaN(data28)){
+const err33 = {instancePath:instancePath+"/spec/sessionAffinityConfig/clientIP/timeoutSeconds",schemaPath:"#/properties/spec/properties/sessionAffinityConfig/properties/clientIP/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema88.properties.spec.properties.sessionAffinityConfig.properties.clientIP.properties.timeoutSeconds,data:data28};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+if(data28 < -2147483648 || isNaN(data28)){
+const err34 = {instancePath:instancePath+"/spec/sessionAffinityConfig/clientIP/timeoutSeconds",schemaPath:"#/properties/spec/properties/sessionAffinityConfig/properties/clientIP/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema88.properties.spec.properties.sessionAffinityConfig.properties.clientIP.properties.timeoutSeconds,data:data28};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/spec/sessionAffinityConfig/clientIP",schemaPath:"#/properties/spec/properties/sessionAffinityConfig/properties/clientIP/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.properties.spec.properties.sessionAffinityConfig.properties.clientIP.type,parentSchema:schema88.properties.spec.properties.sessionAffinityConfig.properties.clientIP,data:data27};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/spec/sessionAffinityConfig",schemaPath:"#/properties/spec/properties/sessionAffinityConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.properties.spec.properties.sessionAffinityConfig.type,parentSchema:schema88.properties.spec.properties.sessionAffinityConfig,data:data26};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.properties.spec.type,parentSchema:schema88.properties.spec,data:data1};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data29 = data.status;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+if(data29.loadBalancer !== undefined){
+let data30 = data29.loadBalancer;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.ingress !== undefined){
+let data31 = data30.ingress;
+if(Array.isArray(data31)){
+const len4 = data31.length;
+for(let i4=0; i4<len4; i4++){
+let data32 = data31[i4];
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.ip !== undefined){
+let data33 = data32.ip;
+if(typeof data33 !== "string"){
+const err38 = {instancePath:instancePath+"/status/loadBalancer/ingress/" + i4+"/ip",schemaPath:"#/properties/status/properties/loadBalancer/properties/ingress/items/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.status.properties.loadBalancer.properties.ingress.items.properties.ip.type,parentSchema:schema88.properties.status.properties.loadBalancer.properties.ingress.items.properties.ip,data:data33};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data32.hostname !== undefined){
+let data34 = data32.hostname;
+if(typeof data34 !== "string"){
+const err39 = {instancePath:instancePath+"/status/loadBalancer/ingress/" + i4+"/hostname",schemaPath:"#/properties/status/properties/loadBalancer/properties/ingress/items/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.status.properties.loadBalancer.properties.ingress.items.properties.hostname.type,parentSchema:schema88.properties.status.properties.loadBalancer.properties.ingress.items.properties.hostname,data:data34};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+if(data32.ipMode !== undefined){
+let data35 = data32.ipMode;
+if(typeof data35 !== "string"){
+const err40 = {instancePath:instancePath+"/status/loadBalancer/ingress/" + i4+"/ipMode",schemaPath:"#/properties/status/properties/loadBalancer/properties/ingress/items/properties/ipMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.status.properties.loadBalancer.properties.ingress.items.properties.ipMode.type,parentSchema:schema88.properties.status.properties.loadBalancer.properties.ingress.items.properties.ipMode,data:data35};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/status/loadBalancer/ingress/" + i4,schemaPath:"#/properties/status/properties/loadBalancer/properties/ingress/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.properties.status.properties.loadBalancer.properties.ingress.items.type,parentSchema:schema88.properties.status.properties.loadBalancer.properties.ingress.items,data:data32};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/status/loadBalancer/ingress",schemaPath:"#/properties/status/properties/loadBalancer/properties/ingress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema88.properties.status.properties.loadBalancer.properties.ingress.type,parentSchema:schema88.properties.status.properties.loadBalancer.properties.ingress,data:data31};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/status/loadBalancer",schemaPath:"#/properties/status/properties/loadBalancer/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.properties.status.properties.loadBalancer.type,parentSchema:schema88.properties.status.properties.loadBalancer,data:data30};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.properties.status.type,parentSchema:schema88.properties.status,data:data29};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.type,parentSchema:schema88,data};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
 validate71.errors = vErrors;
+return errors === 0;
+}
+
+export const serviceaccount = validate74;
+const schema94 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/serviceaccount.schema.json","title":"v1 ServiceAccount: metadata name, namespace and labels are read (Calico's ksa.* profiles); other fields allowed","type":"object","x-go-struct":"ServiceAccount","x-go-type":"v1.ServiceAccount","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"}}};
+
+function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 !== "string"){
+const err0 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.namespace !== undefined){
+let data1 = data.namespace;
+if(typeof data1 !== "string"){
+const err1 = {instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.namespace.type,parentSchema:schema13.properties.namespace,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.labels !== undefined){
+let data2 = data.labels;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key0 in data2){
+let data3 = data2[key0];
+if(typeof data3 !== "string"){
+const err2 = {instancePath:instancePath+"/labels/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.additionalProperties.type,parentSchema:schema14.additionalProperties,data:data3};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/labels",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data2};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.annotations !== undefined){
+let data4 = data.annotations;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key1 in data4){
+let data5 = data4[key1];
+if(typeof data5 !== "string"){
+const err4 = {instancePath:instancePath+"/annotations/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/StringMap/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.additionalProperties.type,parentSchema:schema14.additionalProperties,data:data5};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/annotations",schemaPath:"#/definitions/StringMap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data4};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate75.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="https://netpolc.dev/schemas/serviceaccount.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.metadata !== undefined){
+if(!(validate75(data.metadata, {instancePath:instancePath+"/metadata",parentData:data,parentDataProperty:"metadata",rootData}))){
+vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema94.type,parentSchema:schema94,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+validate74.errors = vErrors;
 return errors === 0;
 }
 

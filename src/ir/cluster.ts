@@ -100,6 +100,17 @@ export interface Cluster {
   readonly addressing: Addressing;
   /** Services, their endpoints and kube-proxy's configuration; absent when the snapshot declares none (src/ir/service.ts). */
   readonly services?: ServiceModel;
+  /** The Calico release a ClusterInformation in the snapshot names (spec.calicoVersion); null when there is none. */
+  readonly calicoRelease: CalicoRelease | null;
+}
+
+/** A Calico release as ClusterInformation's spec.calicoVersion gives it. */
+export interface CalicoRelease {
+  /** As written, e.g. `v3.28.1`. */
+  readonly text: string;
+  readonly major: number;
+  readonly minor: number;
+  readonly span: Span;
 }
 
 /**

@@ -179,6 +179,7 @@ export function model(d: ModelDraft): Model {
     },
   ];
   const cluster: Cluster = {
+    calicoRelease: null,
     namespaces: [...namespaces.values()].sort((a, b) => cmp(a.name, b.name)),
     serviceAccounts: [],
     pods,

@@ -72,6 +72,14 @@ const P32: FelixProfile = { ...P31, version: "3.32", p: 32, naming: "kind" };
 
 const PROFILES: Readonly<Record<CalicoVersion, FelixProfile>> = { "3.27": P27, "3.28": P28, "3.29": P29, "3.30": P30, "3.31": P31, "3.32": P32 };
 
+/** The profile of a Calico release (major.minor): its own when covered, else the nearest (`exact` false). */
+export function versionOfRelease(major: number, minor: number): { readonly version: CalicoVersion; readonly exact: boolean } {
+  const own = CALICO_VERSIONS.find((v) => v === `${major}.${minor}`);
+  if (own) return { version: own, exact: true };
+  const older = major < 3 || (major === 3 && minor < 27);
+  return { version: older ? CALICO_VERSIONS[0] : NEWEST_CALICO_VERSION, exact: false };
+}
+
 export function profileOf(version: CalicoVersion): FelixProfile {
   return PROFILES[version];
 }

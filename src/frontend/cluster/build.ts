@@ -2,7 +2,7 @@
 // accounts, the automatic namespace label, Calico's default pool, and every
 // list sorted so that input order never leaks into the model.
 import type { DiagnosticSink, Span } from "../../diagnostics/diagnostic.js";
-import type { Cluster, IPPool, Namespace, Node, Pod, ServiceAccount } from "../../ir/cluster.js";
+import type { CalicoRelease, Cluster, IPPool, Namespace, Node, Pod, ServiceAccount } from "../../ir/cluster.js";
 import type { IPAMObjects } from "../../ir/ipam.js";
 import type { Labels } from "../../ir/selector.js";
 import { assumedPools, resolveAddressing } from "../addressing/index.js";
@@ -21,6 +21,8 @@ export interface ClusterInputs {
   readonly ipam: IPAMObjects | null;
   /** Namespaces named by pods, service accounts and policies, in input order, with where. */
   readonly namespaceRefs: readonly { readonly name: string; readonly span: Span | null }[];
+  /** The ClusterInformation's Calico release, if the snapshot has one. */
+  readonly calicoRelease: CalicoRelease | null;
 }
 
 export function cmp(a: string, b: string): number {
@@ -44,7 +46,7 @@ export function buildCluster(input: ClusterInputs, diag: DiagnosticSink): Cluste
   const nodes = [...input.nodes].sort((a, b) => cmp(a.name, b.name));
   const pools = input.pools.length ? [...input.pools].sort((a, b) => cmp(a.name, b.name)) : assumedPools(pods, diag);
   const addressing = resolveAddressing({ pods, nodes, pools, ipam: input.ipam }, diag);
-  return { namespaces, serviceAccounts, pods, nodes, pools, ipam: input.ipam, addressing };
+  return { namespaces, serviceAccounts, pods, nodes, pools, ipam: input.ipam, addressing, calicoRelease: input.calicoRelease };
 }
 
 function withNameLabel(name: string, labels: Labels): Labels {

@@ -143,6 +143,7 @@ export function model(c: ClusterOpts, policies: NetworkPolicy[] = []): Model {
   const nodes = c.nodes ?? [];
   const pools = c.pools ?? [pool("192.168.0.0/16")];
   const cluster: Cluster = {
+    calicoRelease: null,
     namespaces: c.namespaces ?? [ns("default")],
     serviceAccounts: c.serviceAccounts ?? [sa("default", "default")],
     pods,

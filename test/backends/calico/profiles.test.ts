@@ -194,3 +194,56 @@ describe("profile chains (§5)", () => {
     expect(p28).toEqual([p27[0]]);
   });
 });
+
+describe("ClusterInformation's spec.calicoVersion picks the version when --calico-version is not given", () => {
+  const info = (version: string, name = "default", apiVersion = "crd.projectcalico.org/v1"): string => `---
+apiVersion: ${apiVersion}
+kind: ClusterInformation
+metadata: {name: ${name}}
+spec: {calicoVersion: ${version}, clusterGUID: 1c3f, clusterType: "k8s,bgp,kubeadm,kdd", datastoreReady: true}
+`;
+  const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(args, { stdout: (s) => void out.push(s), stderr: (s) => void err.push(s), readStdin: () => files.shift() ?? "" });
+    return { code, out: out.join(""), err: err.join("") };
+  };
+  let files: string[] = [];
+  const emit = async (text: string, ...flags: string[]) => {
+    files = [text];
+    return run(["compile", "-", "--emit", "iptables", ...flags]);
+  };
+
+  it("v3.32.1 (either API group) compiles as --calico-version 3.32 does, with a note under --verbose", async () => {
+    const want = (await emit(F6, "--calico-version", "3.32")).out;
+    for (const api of ["crd.projectcalico.org/v1", "projectcalico.org/v3"]) {
+      const r = await emit(F6 + info("v3.32.1", "default", api), "--verbose");
+      expect(r.code).toBe(0);
+      expect(r.out).toBe(want);
+      expect(r.err).toContain("compiling for Calico 3.32, the release ClusterInformation names (spec.calicoVersion v3.32.1)");
+    }
+  });
+
+  it("--calico-version wins, with a warning when they disagree; a release outside 3.27-3.32 is the nearest, with a warning", async () => {
+    const given = await emit(F6 + info("v3.32.1"), "--calico-version", "3.28");
+    expect(given.out).toBe((await emit(F6, "--calico-version", "3.28")).out);
+    expect(given.err).toContain("ClusterInformation says Calico v3.32.1; compiling for 3.28, as --calico-version says");
+    const newer = await emit(F6 + info("v3.33.0"));
+    expect(newer.out).toBe((await emit(F6, "--calico-version", "3.32")).out);
+    expect(newer.err).toContain("outside the releases netpolc reproduces (3.27 to 3.32); compiling for 3.32, the nearest");
+    const older = await emit(F6 + info("v3.26.4"));
+    expect(older.out).toBe((await emit(F6)).out);
+  });
+
+  it("-O2 with a ClusterInformation past 3.27 is an error at the field; other names are ignored with a warning", async () => {
+    const o2 = await emit(F6 + info("v3.30.2"), "-O2");
+    expect(o2.code).toBe(1);
+    expect(o2.out).toBe("");
+    expect(o2.err).toMatch(/<stdin>:\d+:\d+: error\[input\/calico-version\]: ClusterInformation says Calico v3\.30\.2; -O2 supports Calico 3\.27 only/);
+    const other = await emit(F6 + info("v3.32.1", "not-default"));
+    expect(other.out).toBe((await emit(F6)).out);
+    expect(other.err).toContain('Calico reads only the one named "default"');
+    const bad = await emit(F6 + info("latest"));
+    expect(bad.err).toContain('spec.calicoVersion "latest" is not a Calico release');
+  });
+});
