@@ -24,6 +24,19 @@ function editedBookinfo(): string {
   return dir;
 }
 
+/** One node n1 and `n` pods p0… (labels app=a<i>) in default, each container declaring `ports`. */
+const snapshot = (n: number, ports: string): string => `apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status: {addresses: [{type: InternalIP, address: 10.0.0.1}]}
+${Array.from({ length: n }, (_, i) => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: p${i}, namespace: default, labels: {app: a${i}}}
+spec: {nodeName: n1, containers: [{name: c, image: x, ports: ${ports}}]}
+status: {podIP: 192.168.0.${i + 2}, phase: Running}
+`).join("")}`;
+
 const POLICY = (port: string): string => `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
@@ -92,19 +105,7 @@ describe("netpolc diff", () => {
     const dir = tmp();
     mkdirSync(join(dir, "a"));
     mkdirSync(join(dir, "b"));
-    const pods = [0, 1, 2].map((i) => `---
-apiVersion: v1
-kind: Pod
-metadata: {name: p${i}, namespace: default, labels: {app: a${i}}}
-spec: {nodeName: n1, containers: [{name: c, image: x}]}
-status: {podIP: 192.168.0.${i + 2}, phase: Running}
-`).join("");
-    const snap = `apiVersion: v1
-kind: Node
-metadata: {name: n1}
-status: {addresses: [{type: InternalIP, address: 10.0.0.1}]}
-${pods}`;
-    for (const side of ["a", "b"]) writeFileSync(join(dir, side, "cluster.yaml"), snap);
+    for (const side of ["a", "b"]) writeFileSync(join(dir, side, "cluster.yaml"), snapshot(3, "[]"));
     writeFileSync(join(dir, "a", "p.yaml"), POLICY("5432"));
     writeFileSync(join(dir, "b", "p.yaml"), POLICY("5433"));
     const r = await run(["diff", join(dir, "a"), join(dir, "b")]);
@@ -121,19 +122,7 @@ ${pods}`;
     const dir = tmp();
     mkdirSync(join(dir, "a"));
     mkdirSync(join(dir, "b"));
-    const pods = [0, 1].map((i) => `---
-apiVersion: v1
-kind: Pod
-metadata: {name: p${i}, namespace: default, labels: {app: a${i}}}
-spec: {nodeName: n1, containers: [{name: c, image: x, ports: [{name: web, containerPort: 8080}]}]}
-status: {podIP: 192.168.0.${i + 2}, phase: Running}
-`).join("");
-    const snap = `apiVersion: v1
-kind: Node
-metadata: {name: n1}
-status: {addresses: [{type: InternalIP, address: 10.0.0.1}]}
-${pods}`;
-    for (const side of ["a", "b"]) writeFileSync(join(dir, side, "cluster.yaml"), snap);
+    for (const side of ["a", "b"]) writeFileSync(join(dir, side, "cluster.yaml"), snapshot(2, "[{name: web, containerPort: 8080}]"));
     // Side a: port 5432 and the named port open from 10.0.0.0/8 but 10.1.0.0/16; side b adds a default deny.
     const open = `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
