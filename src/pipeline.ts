@@ -123,10 +123,6 @@ function withCalicoRelease(model: Model, opts: CompileOptions, diag: DiagnosticS
     }
     return opts;
   }
-  if (version !== "3.27" && (opts.optimize?.level ?? 1) >= 2) {
-    diag.error("input/calico-version", r.span, `ClusterInformation says Calico ${r.text}; -O2 supports Calico 3.27 only: pass --calico-version 3.27 to optimise the 3.27 layout`);
-    return opts;
-  }
   if (exact) diag.note("input/calico-version", r.span, `compiling for Calico ${version}, the release ClusterInformation names (spec.calicoVersion ${r.text})`);
   else diag.warning("input/calico-version", r.span, `ClusterInformation says Calico ${r.text}, outside the releases netpolc reproduces (${CALICO_VERSIONS[0]} to ${NEWEST_CALICO_VERSION}); compiling for ${version}, the nearest`);
   return { ...opts, calico: { ...opts.calico, calicoVersion: version } };

@@ -24,8 +24,6 @@ export function routeOptionsFrom(args: ParsedArgs): { routeProgrammer: RouteProg
   const uplink = flag(args, "uplink") ?? DEFAULT_CALICO_OPTIONS.uplink;
   if (!IFACE.test(uplink)) throw new UsageError(`--uplink must be an interface name (1-15 of A-Z a-z 0-9 _ . @ -), not ${JSON.stringify(uplink)}`);
   const calicoVersion = (flag(args, "calico-version") ?? DEFAULT_CALICO_OPTIONS.calicoVersion) as CalicoVersion;
-  // -O2's passes are written against the P27 layout (policy chain names, marks, the trailing RETURN): refused, not guessed.
-  if (calicoVersion !== "3.27" && flag(args, "opt-level") === "2") throw new UsageError(`-O2 supports --calico-version 3.27 only (not ${calicoVersion}) for now`);
   return { routeProgrammer: (flag(args, "route-programmer") ?? DEFAULT_CALICO_OPTIONS.routeProgrammer) as RouteProgrammer, uplink, calicoVersion };
 }
 

@@ -30,11 +30,12 @@ export interface ScenarioFile {
 export type KernelOptLevel = 1 | 2;
 export const OPT_LEVELS: readonly KernelOptLevel[] = [1, 2];
 
-/** What every scenario is loaded and probed at: -O1 and -O2 as Calico 3.27 lays rules out, -O1 as 3.32 does (-O2 is 3.27-only). */
+/** What every scenario is loaded and probed at: -O1 and -O2 as Calico 3.27 lays rules out, and as 3.32 does. */
 export const KERNEL_VARIANTS: ReadonlyArray<{ readonly level: KernelOptLevel; readonly version: CalicoVersion }> = [
   { level: 1, version: "3.27" },
   { level: 2, version: "3.27" },
   { level: 1, version: "3.32" },
+  { level: 2, version: "3.32" },
 ];
 
 /** The CLI's options at `-O<level>`; -O2 selects all passes, as `netpolc compile -O2` does. */

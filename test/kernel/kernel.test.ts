@@ -110,8 +110,8 @@ describe.skipIf(skip)("kernel", () => {
       expect(r).toEqual({ delivered: false, drops: 1 });
     }, 60_000);
 
-    // Every scenario at -O1 and at -O2 (all passes), and at -O1 as Calico
-    // 3.32 lays it out (P32 names, P30 marks, policy groups), one test each,
+    // Every scenario at -O1 and at -O2 (all passes), as Calico 3.27 and as
+    // 3.32 lay it out (P32 names, P30 marks, policy groups), one test each,
     // on the same topology and agents: only the rules are reloaded.
     for (const scenario of c.readScenarios(SCENARIO_DIR)) {
       for (const { level, version } of c.KERNEL_VARIANTS) {
@@ -160,7 +160,7 @@ describe.skipIf(skip)("kernel", () => {
   describe("iptables-restore → iptables-save round trip", () => {
     const variants = availableVariants();
     for (const variant of ["nft", "legacy"] as const satisfies readonly IptablesVariant[]) {
-      it(`iptables-${variant}: every scenario's node rulesets (-O1, -O2, -O1 at Calico 3.32) save back byte-identical`, async () => {
+      it(`iptables-${variant}: every scenario's node rulesets (-O1 and -O2, at Calico 3.27 and 3.32) save back byte-identical`, async () => {
         if (!variants.includes(variant)) {
           if (required) throw new Error(`iptables-${variant}-restore is not installed`);
           console.warn(`!!!!!!!! round trip with iptables-${variant} skipped: iptables-${variant}-restore not installed`);

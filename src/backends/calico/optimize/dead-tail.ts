@@ -27,7 +27,8 @@ function setsAcceptAlways(c: Chain | undefined): boolean {
 function liveLength(c: Chain, byName: ReadonlyMap<string, Chain>): number {
   for (let i = 0; i < c.rules.length; i++) {
     const r = c.rules[i] as Rule;
-    if (isJumpTo(r, "DROP") && r.comments?.includes(COMMENT.dropIfNoPolicies)) return i + 1;
+    // P30+ says "End of tier default. Drop if no policies passed packet" (App. B).
+    if (isJumpTo(r, "DROP") && r.comments?.some((c) => c.endsWith(COMMENT.dropIfNoPolicies))) return i + 1;
     if (r.target?.kind === "jump" && setsAcceptAlways(byName.get(r.target.name)) && isJumpTo(c.rules[i + 1], "RETURN")) return i + 2;
   }
   return c.rules.length;

@@ -17,10 +17,11 @@ import { k8sRuleToCalico } from "../convert.js";
 import { endpointChain, policiesFor, profileAllowRules } from "../endpoints.js";
 import { chain } from "../felix-rule.js";
 import { memberSets } from "../ipsets.js";
-import { endpointChainName, ipSetName, policyChainComment, policyChainName, policyKeyName, profileChainComment, profileChainName } from "../names.js";
+import { endpointChainName, ipSetName, policyChainNameWith, policyKeyName, profileChainComment, profileChainName } from "../names.js";
 import type { Direction } from "../names.js";
 import type { CalicoOptions } from "../options.js";
-import { withChainComment } from "../policy-rules.js";
+import { withChainComment, withoutTrailingReturns } from "../policy-rules.js";
+import { policyChainSuffix, policyCommentIn, profileOf, type FelixProfile } from "../profile.js";
 import type { SetSpec } from "../sets.js";
 import { SetRegistry } from "../sets.js";
 import { allWorkloads, localWorkloads, type Profile } from "../workloads.js";
@@ -55,7 +56,7 @@ interface OptTables {
   readonly profiles: Map<Profile, Partial<Record<Direction, Chain>>>;
 }
 
-const POLICY_INDEX = memoTable<"index", ReadonlyMap<string, PolicyDir>>("calico-O2/policy-index");
+const POLICY_INDEX = memoTable<FelixProfile, ReadonlyMap<string, PolicyDir>>("calico-O2/policy-index");
 const OPT_TABLES = memoTable<string, OptTables>("calico-O2/by-pass-list");
 const NET_SET = memoTable<string, IpSet>("calico-O2/net-set");
 
@@ -69,46 +70,51 @@ function perDirection<K, V>(table: Map<K, Partial<Record<Direction, V>>>, key: K
   return byDir;
 }
 
-/** Policy chain name → its policy and direction. */
-function policyIndex(comp: Compilation): ReadonlyMap<string, PolicyDir> {
-  return comp.memo(POLICY_INDEX, "index", () => {
+const policyChainOf = (felix: FelixProfile, dir: Direction, p: NetworkPolicy): string => policyChainNameWith(dir, policyChainSuffix(felix, p.namespace, p.name));
+
+/** Policy chain name → its policy and direction (names in the compile's Calico version). */
+function policyIndex(comp: Compilation, felix: FelixProfile): ReadonlyMap<string, PolicyDir> {
+  return comp.memo(POLICY_INDEX, felix, () => {
     const idx = new Map<string, PolicyDir>();
-    for (const policy of comp.model.policies) for (const dir of DIRS) idx.set(policyChainName(dir, policy.namespace, policy.name), { policy, dir });
+    for (const policy of comp.model.policies) for (const dir of DIRS) idx.set(policyChainOf(felix, dir, policy), { policy, dir });
     return idx;
   });
 }
 
-function optPolicy(comp: Compilation, { policy, dir }: PolicyDir, passes: readonly Pass[]): OptPolicy {
+function optPolicy(comp: Compilation, { policy, dir }: PolicyDir, passes: readonly Pass[], felix: FelixProfile): OptPolicy {
   const byDir = perDirection(optTables(comp, passes).policies, policy);
-  return (byDir[dir] ??= buildOptPolicy({ policy, dir }, passes));
+  return (byDir[dir] ??= buildOptPolicy({ policy, dir }, passes, felix));
 }
 
-function buildOptPolicy({ policy, dir }: PolicyDir, passes: readonly Pass[]): OptPolicy {
+/** The passes, then what Felix itself does at this version (P28+ strips trailing RETURNs, §4.1), then the chain comment. */
+function buildOptPolicy({ policy, dir }: PolicyDir, passes: readonly Pass[], felix: FelixProfile): OptPolicy {
   const k8s = dir === "ingress" ? policy.ingress : policy.egress;
   let calico: OptRule[] = k8s.flatMap((kr) => k8sRuleToCalico(kr, dir, policy.namespace));
   for (const p of passes) if (p.rules) calico = p.rules(calico);
   const reg = new OptRegistry();
-  let rules = calico.flatMap((r) => renderOptRule(r, reg));
+  let rules = calico.flatMap((r) => renderOptRule(r, reg, felix.marks));
   for (const p of passes) if (p.felix) rules = p.felix(rules);
-  const name = policyChainName(dir, policy.namespace, policy.name);
+  if (felix.stripTrailingReturn) rules = withoutTrailingReturns(rules);
+  const name = policyChainOf(felix, dir, policy);
   return {
     rules,
     specs: reg.all(),
     nets: reg.nets,
     body: JSON.stringify(rules.map(felixText)),
-    chain: chain(name, withChainComment(rules, policyChainComment(dir, policy.namespace, policy.name))),
+    chain: chain(name, withChainComment(rules, policyCommentIn(felix, dir, policy.namespace, policy.name))),
   };
 }
 
 /** Profile chains through the felix passes: they depend only on the profile. */
-function optProfile(comp: Compilation, pr: Profile, dir: Direction, felixPasses: readonly Pass[]): Chain {
+function optProfile(comp: Compilation, pr: Profile, dir: Direction, felixPasses: readonly Pass[], felix: FelixProfile): Chain {
   const byDir = perDirection(optTables(comp, felixPasses).profiles, pr);
-  return (byDir[dir] ??= buildOptProfile(pr, dir, felixPasses));
+  return (byDir[dir] ??= buildOptProfile(pr, dir, felixPasses, felix));
 }
 
-function buildOptProfile(pr: Profile, dir: Direction, felixPasses: readonly Pass[]): Chain {
-  let rules = profileAllowRules(pr);
+function buildOptProfile(pr: Profile, dir: Direction, felixPasses: readonly Pass[], felix: FelixProfile): Chain {
+  let rules = profileAllowRules(pr, felix);
   for (const p of felixPasses) rules = p.felix!(rules);
+  if (felix.stripTrailingReturn) rules = withoutTrailingReturns(rules);
   return chain(profileChainName(dir, pr.name), withChainComment(rules, profileChainComment(dir, pr.name)));
 }
 
@@ -129,9 +135,9 @@ interface NodePolicies {
   readonly nets: ReadonlyMap<string, readonly string[]>;
 }
 
-function nodePolicies(comp: Compilation, targets: readonly string[], passes: readonly Pass[]): NodePolicies {
-  const idx = policyIndex(comp);
-  const opt = new Map(targets.map((name) => [name, optPolicy(comp, idx.get(name)!, passes)] as const));
+function nodePolicies(comp: Compilation, targets: readonly string[], passes: readonly Pass[], felix: FelixProfile): NodePolicies {
+  const idx = policyIndex(comp, felix);
+  const opt = new Map(targets.map((name) => [name, optPolicy(comp, idx.get(name)!, passes, felix)] as const));
   // Replayed in target order, so the node's sets come out in the order one registry over all targets would give.
   const reg = new SetRegistry();
   const nets = new Map<string, readonly string[]>();
@@ -179,8 +185,10 @@ function sharedComment(group: readonly string[], idx: ReadonlyMap<string, Policy
 }
 
 /** The node's policy chains after renaming and sharing: shared-away chains absent, a shared chain naming its sharers. */
-function policyChains(comp: Compilation, rules: ReadonlyMap<string, readonly Rule[]>, np: NodePolicies, share: ReadonlyMap<string, string>): Map<string, Chain> {
-  const idx = policyIndex(comp);
+function policyChains(
+  comp: Compilation, rules: ReadonlyMap<string, readonly Rule[]>, np: NodePolicies, share: ReadonlyMap<string, string>, felix: FelixProfile,
+): Map<string, Chain> {
+  const idx = policyIndex(comp, felix);
   const sharers = new Map<string, string[]>();
   for (const [n, kept] of share) {
     let g = sharers.get(kept);
@@ -197,7 +205,7 @@ function policyChains(comp: Compilation, rules: ReadonlyMap<string, readonly Rul
       continue;
     }
     const { policy, dir } = idx.get(name)!;
-    const comments = [policyChainComment(dir, policy.namespace, policy.name), ...(group ? [sharedComment(group, idx)] : [])];
+    const comments = [policyCommentIn(felix, dir, policy.namespace, policy.name), ...(group ? [sharedComment(group, idx)] : [])];
     const [first, ...rest] = withChainComment(rs, comments[0]!);
     const commented = first ? [{ ...first, comments: [...(first.comments ?? []), ...comments.slice(1)] }, ...rest] : [];
     out.set(name, chain(name, commented));
@@ -205,22 +213,30 @@ function policyChains(comp: Compilation, rules: ReadonlyMap<string, readonly Rul
   return out;
 }
 
-/** Endpoint chains redirected to shared policy chains, and profile chains through the felix passes. */
-function workloadChains(comp: Compilation, node: string, calico: CalicoOptions, passes: readonly Pass[], share: ReadonlyMap<string, string>): Map<string, Chain> {
+/**
+ * Endpoint chains redirected to shared policy chains (and the policy group
+ * chains they jump through, P28+: same names, redirected targets), and
+ * profile chains through the felix passes.
+ */
+function workloadChains(
+  comp: Compilation, node: string, calico: CalicoOptions, passes: readonly Pass[], share: ReadonlyMap<string, string>, felix: FelixProfile,
+): Map<string, Chain> {
   const out = new Map<string, Chain>();
+  const groups = new Map<string, Chain>();
   const felixPasses = passes.filter((p) => p.felix);
   for (const w of localWorkloads(comp, allWorkloads(comp, calico.interfacePrefix), node)) {
     for (const dir of DIRS) {
       if (share.size) {
         const target = (p: NetworkPolicy): string => {
-          const n = policyChainName(dir, p.namespace, p.name);
+          const n = policyChainOf(felix, dir, p);
           return share.get(n) ?? n;
         };
-        out.set(endpointChainName(dir, w.iface), endpointChain(comp, w, dir, policiesFor(comp, w, dir), target));
+        out.set(endpointChainName(dir, w.iface), endpointChain(comp, w, dir, policiesFor(comp, w, dir, felix), target, felix, groups));
       }
-      if (felixPasses.length) for (const pr of w.profiles) out.set(profileChainName(dir, pr.name), optProfile(comp, pr, dir, felixPasses));
+      if (felixPasses.length) for (const pr of w.profiles) out.set(profileChainName(dir, pr.name), optProfile(comp, pr, dir, felixPasses, felix));
     }
   }
+  for (const [name, g] of groups) out.set(name, g);
   return out;
 }
 
@@ -228,9 +244,10 @@ function workloadChains(comp: Compilation, node: string, calico: CalicoOptions, 
 export function optimizeCalicoNode(comp: Compilation, out: NodeOutput, calico: CalicoOptions, passes: readonly Pass[]): NodeOutput {
   const filter = out.ruleset.tables.find((t) => t.name === "filter");
   if (!filter || passes.length === 0) return out;
-  const idx = policyIndex(comp);
+  const felix = profileOf(calico.calicoVersion);
+  const idx = policyIndex(comp, felix);
   const targets = filter.chains.map((c) => c.name).filter((n) => idx.has(n));
-  const np = nodePolicies(comp, targets, passes);
+  const np = nodePolicies(comp, targets, passes, felix);
   const alias = new Map<string, string>();
   const unaliased = policySets(comp, calico, np, alias);
   for (const p of passes) if (p.sets) for (const [a, b] of p.sets(unaliased)) alias.set(a, b);
@@ -238,7 +255,7 @@ export function optimizeCalicoNode(comp: Compilation, out: NodeOutput, calico: C
   const bodies = new Map([...rules].map(([n, rs]) => [n, rs === np.opt.get(n)!.rules ? np.opt.get(n)!.body : JSON.stringify(rs.map(felixText))] as const));
   const share = new Map<string, string>();
   for (const p of passes) if (p.chains) for (const [a, b] of p.chains(bodies)) share.set(a, b);
-  const replaced = new Map([...policyChains(comp, rules, np, share), ...workloadChains(comp, out.node, calico, passes, share)]);
+  const replaced = new Map([...policyChains(comp, rules, np, share, felix), ...workloadChains(comp, out.node, calico, passes, share, felix)]);
   let chains = filter.chains.filter((c) => !share.has(c.name)).map((c) => replaced.get(c.name) ?? c);
   for (const p of passes) if (p.filter) chains = p.filter(chains);
   const tables = out.ruleset.tables.map((t) => (t.name === "filter" ? { ...t, chains } : t));

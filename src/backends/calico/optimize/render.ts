@@ -6,6 +6,7 @@ import type { Rule, RulePart } from "../../../rules/types.js";
 import { fm } from "../felix-rule.js";
 import { MARK, ipSetName, makeUniqueId } from "../names.js";
 import { renderAllowRule } from "../policy-rules.js";
+import { CLASSIC_PROFILE, type FelixMarks } from "../profile.js";
 import { SetRegistry } from "../sets.js";
 import type { OptRule } from "./rules.js";
 
@@ -39,8 +40,8 @@ function withSets(parts: readonly RulePart[], sets: readonly RulePart[]): RulePa
   return [...parts.slice(0, i), ...sets, ...parts.slice(i)];
 }
 
-export function renderOptRule(r: OptRule, reg: OptRegistry): Rule[] {
-  const base = renderAllowRule(r, reg);
+export function renderOptRule(r: OptRule, reg: OptRegistry, marks: FelixMarks = CLASSIC_PROFILE.marks): Rule[] {
+  const base = renderAllowRule(r, reg, marks);
   if (!r.srcNetSet && !r.dstNetSet) return base;
   const sets = [
     ...(r.srcNetSet ? [fm.set(reg.netSet(r.srcNetSet), "src")] : []),
