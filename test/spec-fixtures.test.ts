@@ -13,7 +13,7 @@ const fixture = (name: string): string => readFileSync(join(FIX, name), "utf8");
 
 function node1() {
   const files = readdirSync(F2).filter((f) => f.endsWith(".yaml")).sort().map((f) => ({ path: f, text: readFileSync(join(F2, f), "utf8") }));
-  const res = compile(files, { ...DEFAULT_COMPILE_OPTIONS, nodes: ["node1"] });
+  const res = compile(files, { ...DEFAULT_COMPILE_OPTIONS, nodes: ["node1"], calico: { ...DEFAULT_COMPILE_OPTIONS.calico, calicoVersion: "3.27" as const } });
   expect(res.diag.hasErrors()).toBe(false);
   const out = res.outputs[0]!;
   const table = (name: string) => out.ruleset.tables.find((t) => t.name === name)!;

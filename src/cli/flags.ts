@@ -24,7 +24,7 @@ export const COMPILE_FLAGS: readonly FlagSpec[] = [
   { name: "no-random-fully", help: "omit MASQUERADE --random-fully (iptables < 1.6.2 or kernel < 3.14)" },
   { name: "builtin-policy", value: "POLICY", choices: ["ACCEPT", "DROP"], help: "policy printed for built-in chains (default ACCEPT)" },
   { name: "endpoint-to-host-action", value: "ACTION", choices: ["ACCEPT", "DROP", "RETURN"], help: "Felix DefaultEndpointToHostAction (default ACCEPT)" },
-  { name: "calico-version", value: "V", choices: CALICO_VERSIONS, help: "the Calico release whose Felix output to reproduce: 3.27, 3.28, 3.29, 3.30, 3.31 or 3.32 (names, marks, comments and policy groups per spec felix-format Appendix B); default: what a ClusterInformation in the inputs says, else 3.27" },
+  { name: "calico-version", value: "V", choices: CALICO_VERSIONS, help: "the Calico release whose Felix output to reproduce: 3.27, 3.28, 3.29, 3.30, 3.31 or 3.32 (names, marks, comments and policy groups per spec felix-format Appendix B); default: what a ClusterInformation in the inputs says, else 3.32 (the newest)" },
   { name: "route-programmer", value: "WHO", choices: ["bird", "felix"], help: "who programs IPIP cluster routes and blackholes: bird (default; Calico up to 3.32) or felix (FelixConfiguration programClusterRoutes: Enabled, the default from 3.33); VXLAN routes are always Felix's" },
   { name: "uplink", value: "IFACE", help: "the host interface holding the node's address, named in same-subnet routes Felix programs (default eth0)" },
   { name: "backend", value: "NAME", choices: ["both", "calico", "kube-proxy"], help: "which agents program the node (default both: Calico, plus kube-proxy's KUBE-* chains when the inputs hold Services, EndpointSlices or a KubeProxyConfiguration)" },

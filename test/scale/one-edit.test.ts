@@ -6,7 +6,9 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { addPort, compileAll, diffOutputs, editPolicy } from "../../scripts/bench-edit.js";
 import { generateCluster, SIZES } from "../../scripts/gen-cluster.js";
-import { policyChainName } from "../../src/backends/calico/names.js";
+import { DEFAULT_CALICO_OPTIONS, policyChainNameIn } from "../../src/backends/calico/index.js";
+/** Chain names in the version compileAll compiles for (the default). */
+const policyChainName = (dir: "ingress" | "egress", ns: string, name: string): string => policyChainNameIn(DEFAULT_CALICO_OPTIONS.calicoVersion, dir, ns, name);
 import { compile, DEFAULT_COMPILE_OPTIONS } from "../../src/pipeline.js";
 import type { InputFile } from "../../src/frontend/index.js";
 
@@ -27,7 +29,7 @@ beforeAll(() => {
   expect(names.length).toBeGreaterThan(1);
   [app, otherApp] = [names[0]!, names[1]!];
   policy = `allow-${app}-same-app`;
-  const model = compile(files, DEFAULT_COMPILE_OPTIONS).model!;
+  const model = compile(files, { ...DEFAULT_COMPILE_OPTIONS, calico: { ...DEFAULT_COMPILE_OPTIONS.calico, calicoVersion: "3.27" as const } }).model!;
   const pods = model.cluster.pods.filter((p) => p.namespace === NS && p.labels.get("app") === app);
   // Sorted for determinism.
   hostingNodes = [...new Set(pods.map((p) => p.nodeName!))].sort();

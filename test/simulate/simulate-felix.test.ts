@@ -26,7 +26,7 @@ function yamlFiles(dir: string): { path: string; text: string }[] {
 }
 
 function compiled(dir: string, nodes: string[]): { model: Model; outputs: readonly NodeOutput[] } {
-  const res = compile(yamlFiles(dir), { ...DEFAULT_COMPILE_OPTIONS, nodes });
+  const res = compile(yamlFiles(dir), { ...DEFAULT_COMPILE_OPTIONS, nodes, calico: { ...DEFAULT_COMPILE_OPTIONS.calico, calicoVersion: "3.27" as const } });
   expect(res.diag.hasErrors()).toBe(false);
   return { model: res.model!, outputs: res.outputs };
 }

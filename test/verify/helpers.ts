@@ -39,7 +39,8 @@ export interface Compiled {
 
 /** Compiles every node (whatever the case's --node args say: verify checks all of them), with the Calico options of `args`. */
 export function compileAll(files: readonly InputFile[], args: readonly string[] = []): Compiled {
-  const calico = compileOptionsFrom(parseArgs(args, COMPILE_FLAGS)).calico;
+  // The verify tests read Felix 3.27's text (comments, chain names) unless a case's args name another version.
+  const calico = compileOptionsFrom(parseArgs(args.includes("--calico-version") ? args : [...args, "--calico-version", "3.27"], COMPILE_FLAGS)).calico;
   const res = compile(files, { ...DEFAULT_COMPILE_OPTIONS, calico });
   if (!res.model) throw new Error(`inputs do not compile: ${res.diag.all.map((d) => d.message).join("; ")}`);
   const ctx = contextOf({ ...res, model: res.model }, createSimulator().simulatePath);

@@ -1,9 +1,9 @@
 // Environment-dependent knobs of the Calico backend (spec felix-format
-// Appendix D, §2.3, §8.1). Defaults are what a stock Calico v3.27 manifest
-// install shows on a modern node.
+// Appendix D, §2.3, §8.1). Defaults are what a stock Calico manifest install
+// shows on a modern node, as the newest release the spec covers (3.32) lays it out.
 import { DEFAULT_RENDER, type RenderOptions } from "../../rules/writer.js";
 import type { RouteProgrammer } from "./routes.js";
-import type { CalicoVersion } from "./profile.js";
+import { NEWEST_CALICO_VERSION, type CalicoVersion } from "./profile.js";
 export interface CalicoOptions {
   /** Print `-p ipencap` (what real nodes show, /etc/protocols) or `-p 4`. Felix hashes `-p 4` either way. */
   readonly ipencapName: boolean;
@@ -31,7 +31,7 @@ export const DEFAULT_CALICO_OPTIONS: CalicoOptions = {
   interfacePrefix: "cali",
   routeProgrammer: "bird",
   uplink: "eth0",
-  calicoVersion: "3.27",
+  calicoVersion: NEWEST_CALICO_VERSION,
 };
 
 /**

@@ -1,20 +1,20 @@
 // Spec felix-format §10.6 edge cases 1–16, each asserted on rendered rules
 // (hash comments replaced by H where the hash itself is not the point).
 import { describe, expect, test } from "vitest";
-import { DEFAULT_CALICO_OPTIONS, renderCalicoNode } from "../../../src/backends/calico/index.js";
+import { renderCalicoNode } from "../../../src/backends/calico/index.js";
 import { ipSetName, policyChainName, selectorSetId } from "../../../src/backends/calico/names.js";
 import type { NetworkPolicy } from "../../../src/ir/policy.js";
 import type { Pod } from "../../../src/ir/cluster.js";
 import { writeIpSets } from "../../../src/rules/ipset.js";
 import { writeRuleSet } from "../../../src/rules/writer.js";
-import { ALLOW_DB_ACCESS, BACKEND, DB, ipBlock, model, NODES, ns, pod, podPeer, policy, port, rule, sa, scenario, sel } from "./fixtures.js";
+import { ALLOW_DB_ACCESS, BACKEND, DB, ipBlock, model, NODES, ns, P27_OPTIONS, pod, podPeer, policy, port, rule, sa, scenario, sel } from "./fixtures.js";
 import { Compilation } from "../../../src/compilation.js";
 
 const TW_DB = "cali-tw-cali95aa86cbb2a";
 const TW_BACKEND = "cali-tw-cali2b1490aa46a";
 
 function out(policies: NetworkPolicy[], extraPods: Pod[] = []) {
-  const o = renderCalicoNode(new Compilation(scenario(policies, extraPods)), "node1", DEFAULT_CALICO_OPTIONS);
+  const o = renderCalicoNode(new Compilation(scenario(policies, extraPods)), "node1", P27_OPTIONS);
   return { text: writeRuleSet(o.ruleset), sets: writeIpSets(o.ipsets) };
 }
 
@@ -66,7 +66,7 @@ describe("§10.6", () => {
       { namespaces: [ns("default"), ns("team-a", { team: "a" })], pods: [BACKEND, DB, remote], nodes: NODES, serviceAccounts: [sa("default", "default")] },
       [p],
     );
-    const o = renderCalicoNode(new Compilation(m), "node1", DEFAULT_CALICO_OPTIONS);
+    const o = renderCalicoNode(new Compilation(m), "node1", P27_OPTIONS);
     const set = o.ipsets.find((s) => s.name.startsWith("cali40s:"));
     expect(set?.members.map((x) => x.value)).toEqual(["192.168.66.130"]);
   });

@@ -1,5 +1,6 @@
 // Hand-built IR for the Calico backend tests (spec felix-format §11 scenario
 // and variations). Everything is already "validated and defaulted".
+import { DEFAULT_CALICO_OPTIONS, type CalicoOptions } from "../../../src/backends/calico/index.js";
 import { DiagnosticSink } from "../../../src/diagnostics/diagnostic.js";
 import { resolveAddressing } from "../../../src/frontend/addressing/index.js";
 import { ALL } from "../../../src/ir/calico-selector.js";
@@ -185,3 +186,6 @@ export function chainLines(text: string, chainName: string): string[] {
 export function lines(s: string): string[] {
   return s.trim().split("\n").map((l) => l.trim());
 }
+
+/** The Calico v3.27 ("P27") options: the spec's fixtures F1–F5 and these tests are written in its layout. */
+export const P27_OPTIONS: CalicoOptions = { ...DEFAULT_CALICO_OPTIONS, calicoVersion: "3.27" };

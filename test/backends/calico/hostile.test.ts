@@ -2,10 +2,10 @@
 // escaped (§6), chain names with odd characters are hashed, and label values
 // only ever reach a hash input.
 import { describe, expect, test } from "vitest";
-import { DEFAULT_CALICO_OPTIONS, renderCalicoNode } from "../../../src/backends/calico/index.js";
+import { renderCalicoNode } from "../../../src/backends/calico/index.js";
 import { writeIpSets } from "../../../src/rules/ipset.js";
 import { writeRuleSet } from "../../../src/rules/writer.js";
-import { model, node, ns, pod, podPeer, policy, rule, sa, sel } from "./fixtures.js";
+import { model, node, ns, P27_OPTIONS, pod, podPeer, policy, rule, sa, sel } from "./fixtures.js";
 import { Compilation } from "../../../src/compilation.js";
 
 function render(namespace: string, policyName: string, labelValue: string) {
@@ -20,7 +20,7 @@ function render(namespace: string, policyName: string, labelValue: string) {
     egress: [rule(null)],
   });
   const m = model({ namespaces: [ns(namespace)], serviceAccounts: [sa(namespace, "sa")], pods, nodes: [node("node1", "10.0.0.11")] }, [p]);
-  const out = renderCalicoNode(new Compilation(m), "node1", DEFAULT_CALICO_OPTIONS);
+  const out = renderCalicoNode(new Compilation(m), "node1", P27_OPTIONS);
   return { text: writeRuleSet(out.ruleset), sets: writeIpSets(out.ipsets) };
 }
 

@@ -1,20 +1,20 @@
 // Options and conditions of the static chains (§2.3, §8.1), IP-set contents
 // (§7.3) and routes (§9.1, §9.2).
 import { describe, expect, test } from "vitest";
-import { DEFAULT_CALICO_OPTIONS, renderCalicoNode, renderOptionsOf } from "../../../src/backends/calico/index.js";
+import { renderCalicoNode, renderOptionsOf } from "../../../src/backends/calico/index.js";
 import type { CalicoOptions } from "../../../src/backends/calico/index.js";
 import type { Model } from "../../../src/ir/policy.js";
 import { writeIpSets } from "../../../src/rules/ipset.js";
 import { writeRoutes } from "../../../src/rules/routes.js";
 import { Renderer, writeRuleSet } from "../../../src/rules/writer.js";
-import { ALLOW_DB_ACCESS, BACKEND, DB, DEFAULT_DENY, model, node, NODES, pod, pool, scenario } from "./fixtures.js";
+import { ALLOW_DB_ACCESS, BACKEND, DB, DEFAULT_DENY, model, node, NODES, pod, pool, scenario, P27_OPTIONS } from "./fixtures.js";
 import { Compilation } from "../../../src/compilation.js";
 
 const run = (m: Model, opts: Partial<CalicoOptions> = {}, nodeName = "node1") =>
-  renderCalicoNode(new Compilation(m), nodeName, { ...DEFAULT_CALICO_OPTIONS, ...opts });
+  renderCalicoNode(new Compilation(m), nodeName, { ...P27_OPTIONS, ...opts });
 /** Printed as a compile under these options prints it (--protocol-numbers is the renderer's protocol names). */
 const rules = (m: Model, opts: Partial<CalicoOptions> = {}) =>
-  writeRuleSet(run(m, opts).ruleset, undefined, new Renderer(renderOptionsOf({ ...DEFAULT_CALICO_OPTIONS, ...opts })));
+  writeRuleSet(run(m, opts).ruleset, undefined, new Renderer(renderOptionsOf({ ...P27_OPTIONS, ...opts })));
 
 describe("options", () => {
   const m = scenario([ALLOW_DB_ACCESS, DEFAULT_DENY]);

@@ -2,7 +2,7 @@
 // expected text in ./expected was copied from the spec, never generated.
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { DEFAULT_CALICO_OPTIONS, renderCalicoNode } from "../../../src/backends/calico/index.js";
+import { renderCalicoNode } from "../../../src/backends/calico/index.js";
 import { writeIpSets } from "../../../src/rules/ipset.js";
 import { writeRuleSet, writeTable } from "../../../src/rules/writer.js";
 import type { TableName } from "../../../src/rules/types.js";
@@ -19,6 +19,7 @@ import {
   rule,
   scenario,
   sel,
+  P27_OPTIONS,
 } from "./fixtures.js";
 
 const expected = (name: string): string => readFileSync(new URL(`./expected/${name}`, import.meta.url), "utf8");
@@ -30,7 +31,7 @@ function table(out: NodeOutput, name: TableName): string {
   return writeTable(t);
 }
 
-const render = (policies = [ALLOW_DB_ACCESS, DEFAULT_DENY]) => renderCalicoNode(new Compilation(scenario(policies)), "node1", DEFAULT_CALICO_OPTIONS);
+const render = (policies = [ALLOW_DB_ACCESS, DEFAULT_DENY]) => renderCalicoNode(new Compilation(scenario(policies)), "node1", P27_OPTIONS);
 
 describe("F1 allow-db-access", () => {
   const filter = table(render([ALLOW_DB_ACCESS]), "filter");

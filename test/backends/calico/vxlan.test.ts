@@ -4,7 +4,7 @@
 // Every hash asserted with "capture" below was seen on a real node; the
 // others are computed (same recipe, §6) and pinned.
 import { describe, expect, test } from "vitest";
-import { DEFAULT_CALICO_OPTIONS, renderCalicoNode } from "../../../src/backends/calico/index.js";
+import { renderCalicoNode } from "../../../src/backends/calico/index.js";
 import { encapsulationOf, vxlanTunnelOf } from "../../../src/backends/calico/static.js";
 import type { NodeOutput } from "../../../src/backends/types.js";
 import type { Model } from "../../../src/ir/policy.js";
@@ -14,7 +14,7 @@ import type { IpSet } from "../../../src/rules/ipset.js";
 import { createSimulator } from "../../../src/simulate/index.js";
 import type { HookPath, HostContext, Packet, SimOutcome } from "../../../src/simulate/types.js";
 import { writeRuleSet } from "../../../src/rules/writer.js";
-import { BACKEND, DB, chainLines, lines, model, node, pool } from "./fixtures.js";
+import { BACKEND, DB, chainLines, lines, model, node, P27_OPTIONS, pool } from "./fixtures.js";
 import { Compilation } from "../../../src/compilation.js";
 
 const NODES = [node("node0", "10.0.0.10"), node("node1", "10.0.0.11"), node("node2", "10.0.0.12"), node("node3", null)];
@@ -35,7 +35,7 @@ function withVxlanTunnels(m: Model, tunnels: Record<string, string>): Model {
 
 const cluster = (pools = [VXLAN], tunnels: Record<string, string> = TUNNELS): Model =>
   withVxlanTunnels(model({ pods: [BACKEND, DB], nodes: NODES, pools }), tunnels);
-const run = (m: Model, nodeName = "node1"): NodeOutput => renderCalicoNode(new Compilation(m), nodeName, DEFAULT_CALICO_OPTIONS);
+const run = (m: Model, nodeName = "node1"): NodeOutput => renderCalicoNode(new Compilation(m), nodeName, P27_OPTIONS);
 /** The filter table's text: cali-OUTPUT also exists in raw and nat. */
 const text = (out: NodeOutput): string => table(writeRuleSet(out.ruleset), "filter");
 const natText = (out: NodeOutput): string => table(writeRuleSet(out.ruleset), "nat");
