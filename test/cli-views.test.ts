@@ -83,7 +83,7 @@ describe("netpolc matrix", () => {
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).toContain("default-src 'none'");
     expect(html).not.toMatch(/<(link|img|iframe)\b|\bsrc=|@import|url\(/);
-    expect(html.match(/<button type="button" data-tab=/g)).toHaveLength(5);
+    expect(html.match(/<button type="button" data-tab=/g)).toHaveLength(6);
     expect(existsSync(join(dir, ".m.html.netpolc-tmp"))).toBe(false);
     const nowhere = await run(["matrix", BOOKINFO, "--html", join(dir, "missing", "m.html")]);
     expect([nowhere.code, nowhere.out]).toEqual([2, ""]);

@@ -28,7 +28,7 @@ function table(m: Matrix, t: MatrixTable): string[] {
   const summary = `${count((c) => c.state === "allowed")} allowed, ${count((c) => c.state === "denied")} denied` +
     (mixed ? `, ${mixed} mixed` : "") +
     (m.against ? `, ${count(changed)} changed` : "");
-  return [`${t.label}${t.port.mentioned ? "" : " (no policy mentions this port)"}: ${summary}`, header, ...rows];
+  return [`${t.label}${t.port.mentioned ? "" : " (no policy mentions these ports)"}: ${summary}`, header, ...rows];
 }
 
 export function matrixText(m: Matrix): string {

@@ -3,9 +3,11 @@
 // (src/semantics), never by the compiled rules. Pure: model in, data out; the
 // text, JSON and HTML renderers only format what is computed here.
 //
-// Which ports get a table (when none is asked for): every number and named
-// port a policy rule mentions (both edges of a range), per protocol, plus one
-// port no rule mentions (the "everything else" class, as verify probes it).
+// Which ports get a table (when none is asked for): one per port class the
+// policies tell apart (src/semantics/classes.ts) — each mentioned port or
+// range (`80/TCP`, `8080-8090/TCP`), each named port, and, per protocol, the
+// rest as one class labelled as the set it is (`every TCP port but 80,
+// 8080-8090`), never one representative port shown as if it were the only one.
 // A named port is resolved on each destination pod (spec netpol-semantics §5);
 // a destination without that port has no flow to judge and gets "n/a".
 import { isEndpoint, type Pod, type Protocol } from "../ir/cluster.js";
@@ -14,18 +16,23 @@ import type { SourceMap } from "../diagnostics/sources.js";
 import { createEvaluator, resolveNamedPort, type DirectionVerdict, type Evaluator, type Flow } from "../semantics/index.js";
 import { comparePods } from "../semantics/model-index.js";
 import { byteCompare } from "../rules/writer.js";
-import { planPorts } from "../verify/flows.js";
+import { complementRanges, portClasses, portCuts, portSetText, type PortRange } from "../semantics/classes.js";
 import { position } from "../verify/views.js";
 
 export type MatrixBy = "pod" | "namespace";
 export type CellState = "allowed" | "denied" | "mixed" | "n/a";
 
-/** A destination port: a number, or a container port name resolved per destination pod. */
+/**
+ * A destination port class: a number (the class's first port, which decides
+ * for all of it), or a container port name resolved per destination pod.
+ */
 export interface PortCase {
   readonly protocol: Protocol;
   readonly port: number | string;
-  /** False for the one port no policy mentions. */
+  /** False for the class of the ports no policy mentions. */
   readonly mentioned: boolean;
+  /** The ports it stands for, as a reader takes them (`8080-8090/TCP`, `every TCP port but 80`); default `port/protocol`. */
+  readonly label?: string;
 }
 
 export interface Party {
@@ -68,11 +75,13 @@ export interface Matrix {
 
 const PROTOCOL_ORDER: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
 
-export const portLabel = (p: PortCase): string => `${p.port}/${p.protocol}`;
+export const portLabel = (p: PortCase): string => p.label ?? `${p.port}/${p.protocol}`;
 
 function comparePortCases(a: PortCase, b: PortCase): number {
   const pa = PROTOCOL_ORDER.indexOf(a.protocol) - PROTOCOL_ORDER.indexOf(b.protocol);
   if (pa !== 0) return pa;
+  // The rest of the protocol's ports last.
+  if (a.mentioned !== b.mentioned) return a.mentioned ? -1 : 1;
   // Numbers first, ascending; then names in byte order.
   if (typeof a.port === "number" && typeof b.port === "number") return a.port - b.port;
   if (typeof a.port === "number") return -1;
@@ -80,24 +89,39 @@ function comparePortCases(a: PortCase, b: PortCase): number {
   return byteCompare(a.port, b.port);
 }
 
-/** Every port/protocol the policies mention (range edges too), plus one they do not. Sorted for determinism. */
+/**
+ * The port classes the policies tell apart, per protocol (TCP always): each
+ * mentioned port or range, each named port, and the rest as one class — the
+ * ports no rule mentions and no named port of theirs resolves to on any pod,
+ * so that one representative decides for every port it stands for. Sorted
+ * for determinism.
+ */
 export function mentionedPorts(model: Model): PortCase[] {
-  const seen = new Map<string, PortCase>();
-  const add = (c: PortCase): void => void (seen.has(portLabel(c)) || seen.set(portLabel(c), c));
+  const cuts = portCuts(model);
+  const numeric = new Map<Protocol, PortRange[]>();
   for (const p of model.policies) {
     for (const rule of [...p.ingress, ...p.egress]) {
       if (rule.ports.kind === "any") continue;
       for (const e of rule.ports.ports) {
-        if (e.port.kind === "named") add({ protocol: e.protocol, port: e.port.name, mentioned: true });
-        if (e.port.kind !== "number") continue;
-        add({ protocol: e.protocol, port: e.port.port, mentioned: true });
-        if (e.port.endPort !== null) add({ protocol: e.protocol, port: e.port.endPort, mentioned: true });
+        if (e.port.kind === "number") numeric.set(e.protocol, [...(numeric.get(e.protocol) ?? []), { from: e.port.port, to: e.port.endPort ?? e.port.port }]);
       }
     }
   }
-  const unmentioned = planPorts(model).unmentioned;
-  if (unmentioned !== null) add({ protocol: "TCP", port: unmentioned, mentioned: false });
-  return [...seen.values()].sort(comparePortCases);
+  const out: PortCase[] = [];
+  for (const protocol of PROTOCOL_ORDER) {
+    if (protocol !== "TCP" && !cuts.numeric.has(protocol) && !cuts.named.has(protocol)) continue;
+    const mentioned = numeric.get(protocol) ?? [];
+    const covered = (c: PortRange): boolean => mentioned.some((m) => m.from <= c.from && c.to <= m.to);
+    const classes = portClasses({ numeric: cuts.numeric, named: new Map() }, protocol, []);
+    for (const c of classes.filter(covered)) out.push({ protocol, port: c.from, mentioned: true, label: portSetText(protocol, [c]) });
+    for (const name of [...(cuts.named.get(protocol) ?? [])].sort(byteCompare)) out.push({ protocol, port: name, mentioned: true });
+    // The rest, minus every container port a named port of this protocol may resolve to.
+    const names = cuts.named.get(protocol) ?? new Set<string>();
+    const named = model.cluster.pods.flatMap((pod) => pod.ports.filter((cp) => cp.protocol === protocol && cp.name !== null && names.has(cp.name)).map((cp) => cp.containerPort));
+    const rest = complementRanges([...mentioned, ...named.map((n) => ({ from: n, to: n }))]);
+    if (rest.length) out.push({ protocol, port: rest[0]!.from, mentioned: false, label: portSetText(protocol, rest) });
+  }
+  return out.sort(comparePortCases);
 }
 
 export interface MatrixSide {
