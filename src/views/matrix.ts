@@ -111,13 +111,15 @@ export function mentionedPorts(model: Model): PortCase[] {
   for (const protocol of PROTOCOL_ORDER) {
     if (protocol !== "TCP" && !cuts.numeric.has(protocol) && !cuts.named.has(protocol)) continue;
     const mentioned = numeric.get(protocol) ?? [];
-    const covered = (c: PortRange): boolean => mentioned.some((m) => m.from <= c.from && c.to <= m.to);
-    const classes = portClasses({ numeric: cuts.numeric, named: new Map() }, protocol, []);
-    for (const c of classes.filter(covered)) out.push({ protocol, port: c.from, mentioned: true, label: portSetText(protocol, [c]) });
-    for (const name of [...(cuts.named.get(protocol) ?? [])].sort(byteCompare)) out.push({ protocol, port: name, mentioned: true });
-    // The rest, minus every container port a named port of this protocol may resolve to.
+    // Every container port a named port of this protocol may resolve to (on some pod) is a class of its own.
     const names = cuts.named.get(protocol) ?? new Set<string>();
     const named = model.cluster.pods.flatMap((pod) => pod.ports.filter((cp) => cp.protocol === protocol && cp.name !== null && names.has(cp.name)).map((cp) => cp.containerPort));
+    const at = new Set([...(cuts.numeric.get(protocol) ?? []), ...named.flatMap((n) => [n, n + 1])]);
+    const covered = (c: PortRange): boolean => mentioned.some((m) => m.from <= c.from && c.to <= m.to);
+    const classes = portClasses({ numeric: new Map([[protocol, at]]), named: new Map() }, protocol, []);
+    for (const c of classes.filter(covered)) out.push({ protocol, port: c.from, mentioned: true, label: portSetText(protocol, [c]) });
+    for (const name of [...names].sort(byteCompare)) out.push({ protocol, port: name, mentioned: true });
+    // The rest, minus the container ports named ports resolve to.
     const rest = complementRanges([...mentioned, ...named.map((n) => ({ from: n, to: n }))]);
     if (rest.length) out.push({ protocol, port: rest[0]!.from, mentioned: false, label: portSetText(protocol, rest) });
   }

@@ -142,3 +142,28 @@ describe("matrix --against", () => {
     expect(row0.every((c) => c.was === "absent" && !changed(c))).toBe(true);
   });
 });
+
+describe("port classes", () => {
+  it("a named port's container port splits a mentioned range, and the rest leaves both out", () => {
+    const text = `apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status: {addresses: [{type: InternalIP, address: 10.0.0.1}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: default, labels: {app: a}}
+spec: {nodeName: n1, containers: [{name: c, image: x, ports: [{name: web, containerPort: 8080}]}]}
+status: {podIP: 192.168.0.2, phase: Running}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: default}
+spec: {podSelector: {}, ingress: [{ports: [{port: 8000, endPort: 9000}, {port: web}]}]}
+`;
+    const s = side([{ path: "in.yaml", text }]);
+    expect(mentionedPorts(s.model).map((p) => p.label ?? `${p.port}/${p.protocol}`)).toEqual([
+      "8000-8079/TCP", "8080/TCP", "8081-9000/TCP", "web/TCP", "every TCP port but 8000-9000",
+    ]);
+  });
+});
