@@ -1,7 +1,7 @@
 // Per-endpoint chains cali-tw-* / cali-fw-* (§3.2), the policy list of each
 // endpoint (§3.3), and the policy and profile chains they jump to (§4, §5).
 import type { NetworkPolicy } from "../../ir/policy.js";
-import { memoTable, type Compilation } from "../../compilation.js";
+import { memoTable, type Compilation, type MemoTable } from "../../compilation.js";
 import type { Chain, Rule } from "../../rules/types.js";
 import { byteCompare } from "../../rules/writer.js";
 import { k8sRuleToCalico } from "./convert.js";
@@ -179,10 +179,19 @@ function profileJump(comp: Compilation, p: Profile, dir: Direction): Rule {
 
 // Names past the 28-character limit cost a SHA-256 (§1), and every endpoint
 // of a policy's namespace jumps to it: named once per policy.
-const CHAIN_NAME = memoTable<NetworkPolicy, Partial<Record<Direction, string>>>("calico/policy-chain-name");
+// Keyed by Felix profile first: a name, chain or rule built for one version is never served for another.
+const CHAIN_NAME = memoTable<FelixProfile, Map<NetworkPolicy, Partial<Record<Direction, string>>>>("calico/policy-chain-name");
+
+/** `table`'s entry for `key` under `profile`, created empty. */
+function perProfile<K, V>(comp: Compilation, table: MemoTable<FelixProfile, Map<K, Partial<Record<Direction, V>>>>, profile: FelixProfile, key: K): Partial<Record<Direction, V>> {
+  const byKey = comp.memo(table, profile, () => new Map());
+  let byDir = byKey.get(key);
+  if (!byDir) byKey.set(key, (byDir = {}));
+  return byDir;
+}
 
 export function policyChainNameOf(comp: Compilation, p: NetworkPolicy, dir: Direction, profile: FelixProfile = CLASSIC_PROFILE): string {
-  const byDir = comp.memo(CHAIN_NAME, p, () => ({}));
+  const byDir = perProfile(comp, CHAIN_NAME, profile, p);
   return (byDir[dir] ??= policyChainNameWith(dir, policyChainSuffix(profile, p.namespace, p.name)));
 }
 
@@ -193,16 +202,17 @@ export function policyChainNameOf(comp: Compilation, p: NetworkPolicy, dir: Dire
  */
 export function endpointChain(
   comp: Compilation, w: Workload, dir: Direction, policies: readonly NetworkPolicy[],
-  chainOf: (p: NetworkPolicy) => string = (p) => policyChainNameOf(comp, p, dir),
+  chainOf: ((p: NetworkPolicy) => string) | null = null,
   profile: FelixProfile = CLASSIC_PROFILE, groups: Map<string, Chain> | null = null,
 ): Chain {
   const shared = endpointRules(comp, profile);
+  const target = chainOf ?? ((p: NetworkPolicy): string => policyChainNameOf(comp, p, dir, profile));
   const rules: Rule[] = [
     shared.ctAccept,
     shared.ctInvalidDrop,
     shared.firstClear,
     ...(dir === "egress" ? [shared.dropVxlan, shared.dropIpip] : []),
-    ...policyJumps(comp, profile, dir, policies, chainOf, groups),
+    ...policyJumps(comp, profile, dir, policies, target, groups),
     ...w.profiles.flatMap((p) => [profileJump(comp, p, dir), shared.returnIfProfileAccepted]),
     shared.dropIfNoProfiles,
   ];
@@ -225,10 +235,10 @@ interface RenderedPolicy {
 // A policy chain depends only on the policy: its name, rule hashes (chain name
 // + rule texts, §6) and set names (hashes of selectors, §7.2) are the same on
 // every node. Built once per compilation and shared by every node's output.
-const POLICY_CHAIN = memoTable<NetworkPolicy, Partial<Record<Direction, RenderedPolicy>>>("calico/policy-chain");
+const POLICY_CHAIN = memoTable<FelixProfile, Map<NetworkPolicy, Partial<Record<Direction, RenderedPolicy>>>>("calico/policy-chain");
 
 function renderedPolicyChain(comp: Compilation, p: NetworkPolicy, dir: Direction, profile: FelixProfile): RenderedPolicy {
-  const byDir = comp.memo(POLICY_CHAIN, p, () => ({}));
+  const byDir = perProfile(comp, POLICY_CHAIN, profile, p);
   return (byDir[dir] ??= buildPolicyChain(comp, p, dir, profile));
 }
 
@@ -242,14 +252,14 @@ function buildPolicyChain(comp: Compilation, p: NetworkPolicy, dir: Direction, p
 }
 
 // Profiles are interned per compilation (workloads.ts): one chain per profile and direction, shared by every node.
-const PROFILE_CHAIN = memoTable<Profile, Partial<Record<Direction, Chain>>>("calico/profile-chain");
+const PROFILE_CHAIN = memoTable<FelixProfile, Map<Profile, Partial<Record<Direction, Chain>>>>("calico/profile-chain");
 
 /**
  * Profile chains (§5): `kns.*` allows everything both ways (one allow rule +
  * RETURN); `ksa.*` has no rules, so only the comment rule.
  */
 export function profileChain(comp: Compilation, profile: Profile, dir: Direction, felix: FelixProfile = CLASSIC_PROFILE): Chain {
-  const byDir = comp.memo(PROFILE_CHAIN, profile, () => ({}));
+  const byDir = perProfile(comp, PROFILE_CHAIN, felix, profile);
   return (byDir[dir] ??= buildProfileChain(profile, dir, felix));
 }
 

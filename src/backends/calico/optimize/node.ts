@@ -60,8 +60,9 @@ const POLICY_INDEX = memoTable<FelixProfile, ReadonlyMap<string, PolicyDir>>("ca
 const OPT_TABLES = memoTable<string, OptTables>("calico-O2/by-pass-list");
 const NET_SET = memoTable<string, IpSet>("calico-O2/net-set");
 
-function optTables(comp: Compilation, passes: readonly Pass[]): OptTables {
-  return comp.memo(OPT_TABLES, passes.map((p) => p.name).join(","), () => ({ policies: new Map(), profiles: new Map() }));
+/** Keyed by Calico version and pass list: what one built is never served to the other. */
+function optTables(comp: Compilation, passes: readonly Pass[], felix: FelixProfile): OptTables {
+  return comp.memo(OPT_TABLES, `${felix.version} ${passes.map((p) => p.name).join(",")}`, () => ({ policies: new Map(), profiles: new Map() }));
 }
 
 function perDirection<K, V>(table: Map<K, Partial<Record<Direction, V>>>, key: K): Partial<Record<Direction, V>> {
@@ -82,7 +83,7 @@ function policyIndex(comp: Compilation, felix: FelixProfile): ReadonlyMap<string
 }
 
 function optPolicy(comp: Compilation, { policy, dir }: PolicyDir, passes: readonly Pass[], felix: FelixProfile): OptPolicy {
-  const byDir = perDirection(optTables(comp, passes).policies, policy);
+  const byDir = perDirection(optTables(comp, passes, felix).policies, policy);
   return (byDir[dir] ??= buildOptPolicy({ policy, dir }, passes, felix));
 }
 
@@ -107,7 +108,7 @@ function buildOptPolicy({ policy, dir }: PolicyDir, passes: readonly Pass[], fel
 
 /** Profile chains through the felix passes: they depend only on the profile. */
 function optProfile(comp: Compilation, pr: Profile, dir: Direction, felixPasses: readonly Pass[], felix: FelixProfile): Chain {
-  const byDir = perDirection(optTables(comp, felixPasses).profiles, pr);
+  const byDir = perDirection(optTables(comp, felixPasses, felix).profiles, pr);
   return (byDir[dir] ??= buildOptProfile(pr, dir, felixPasses, felix));
 }
 
