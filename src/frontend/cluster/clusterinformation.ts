@@ -26,7 +26,7 @@ export interface DeclaredClusterInformation {
 export const CLUSTER_INFORMATION_NAME = "default";
 
 /** `v3.28.1`, `3.28`, `v3.30.0-0.dev`: major.minor, as a profile name. */
-const RELEASE = /^v?(\d{1,4})\.(\d{1,4})(?:[.+-].*)?$/;
+const RELEASE = /^v?(\d{1,4})\.(\d{1,4})(?:[.+-][0-9A-Za-z.+-]{0,60})?$/;
 
 export function decodeClusterInformation(o: RawObject, diag: DiagnosticSink, schemas: Schemas): DeclaredClusterInformation | null {
   const json = schemas.decode("clusterinformation", o.root, diag) as ClusterInformationJson | null;
@@ -45,7 +45,7 @@ export function decodeClusterInformation(o: RawObject, diag: DiagnosticSink, sch
   if (text === undefined || text === "") return { name, release: null };
   const m = RELEASE.exec(text);
   if (!m) {
-    rep.warning("calico-version", field, `spec.calicoVersion "${text}" is not a Calico release (vMAJOR.MINOR.PATCH); ignored`);
+    rep.warning("calico-version", field, `spec.calicoVersion ${JSON.stringify(text)} is not a Calico release (vMAJOR.MINOR.PATCH); ignored`);
     return { name, release: null };
   }
   return { name, release: { text, major: Number(m[1]), minor: Number(m[2]), span: rep.spanOf(field) } };

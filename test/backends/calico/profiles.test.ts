@@ -259,3 +259,19 @@ describe("-O2 at every version", () => {
     expect(text).toContain("-j MARK --set-xmark 0x0/0x1a0000");
   });
 });
+
+describe("ClusterInformation text is hostile input", () => {
+  it("a version with control characters or a long tail is not a release, and is quoted when shown", () => {
+    const files = [{ path: "in.yaml", text: F6 + `---
+apiVersion: crd.projectcalico.org/v1
+kind: ClusterInformation
+metadata: {name: default}
+spec: {calicoVersion: "v3.32.1-\\e[31mred\\nline"}
+` }];
+    const res = compile(files, { ...DEFAULT_COMPILE_OPTIONS, calicoVersionGiven: false });
+    const w = res.diag.all.find((d) => d.id === "clusterinformation/calico-version");
+    expect(w?.message).toContain('"v3.32.1-\\u001b[31mred\\nline"');
+    expect(w?.message).not.toMatch(/[\u0000-\u001f]/);
+    expect(res.model?.cluster.calicoRelease).toBeNull();
+  });
+});
