@@ -24,7 +24,8 @@ import { fileURLToPath } from "node:url";
 import type { ChildResult } from "./bench-child.js";
 import { kernelLoad, type KernelResult } from "./bench-kernel.js";
 import { generateCluster, SIZES, writeCluster, type SizeName } from "./gen-cluster.js";
-import { policyChainName, type Direction } from "../src/backends/calico/names.js";
+import { type Direction } from "../src/backends/calico/names.js";
+import { DEFAULT_CALICO_OPTIONS, policyChainNameIn } from "../src/backends/calico/index.js";
 
 const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];
 
@@ -234,7 +235,8 @@ function editReport(dir: string): EditResult {
   console.log(`  chains: ${d.chains.join(", ") || "none"}; sets: ${d.sets.join(", ") || "none"}`);
   console.log(`  files: ${d.files.join(" ")}`);
   const [ns = "", name = ""] = d.policy.split("/");
-  const own = new Set(DIRECTIONS.map((dir) => policyChainName(dir, ns, name)));
+  // The edit compiles at the default Calico version: its chain names.
+  const own = new Set(DIRECTIONS.map((dir) => policyChainNameIn(DEFAULT_CALICO_OPTIONS.calicoVersion, dir, ns, name)));
   // Changed chains are reported as table/name.
   const name0 = (c: string): string => c.slice(c.indexOf("/") + 1);
   return { policy: d.policy, chains: d.chains, onlyItsChains: d.chains.length > 0 && d.chains.every((c) => own.has(name0(c))) };
