@@ -128,6 +128,26 @@ function withCalicoRelease(model: Model, opts: CompileOptions, diag: DiagnosticS
   return { ...opts, calico: { ...opts.calico, calicoVersion: version } };
 }
 
+/**
+ * Felix turns IPv6 on when the cluster has IPv6 pools or pod addresses
+ * (spec ipv6-and-policy A1) and then programs ip6tables, IPv6 sets and routes
+ * too. netpolc writes IPv4 only: said once, at the first IPv6 pool or pod, so
+ * that nobody takes the output for the whole node.
+ */
+function warnIPv6NotRendered(model: Model, opts: CompileOptions, diag: DiagnosticSink): void {
+  if (opts.backend === "kube-proxy") return;
+  const { pools, pods } = model.cluster;
+  const pool = pools.find((p) => p.cidr.includes(":"));
+  const pod = pods.find((p) => p.ips.some((ip) => ip.includes(":")));
+  if (!pool && !pod) return;
+  const what = pool ? `IPv6 pool ${pool.cidr} (IPPool "${pool.name}")` : `IPv6 address on pod ${pod!.namespace}/${pod!.name}`;
+  diag.warning(
+    "input/ipv6-not-rendered",
+    (pool ? pool.span : pod!.span) ?? null,
+    `the snapshot is dual-stack (${what}): Felix would program ip6tables, IPv6 sets and routes as well; netpolc writes the IPv4 side only, so IPv6 traffic is not covered by this output`,
+  );
+}
+
 /** Known nodes shown when a --node name is not in the snapshot; a 500-node cluster would otherwise fill the screen. */
 const KNOWN_NODES_SHOWN = 8;
 
@@ -146,6 +166,7 @@ export function compile(files: readonly InputFile[], given: CompileOptions): Com
   if (diag.hasErrors()) return failed(diag, sources);
   const opts = withCalicoRelease(model, given, diag);
   if (diag.hasErrors()) return failed(diag, sources);
+  warnIPv6NotRendered(model, opts, diag);
   const known = new Set(model.cluster.nodes.map((n) => n.name));
   for (const n of opts.nodes) {
     if (!known.has(n)) diag.error("input/unknown-node", null, unknownNodeMessage(n, known));

@@ -275,3 +275,27 @@ spec: {calicoVersion: "v3.32.1-\\e[31mred\\nline"}
     expect(res.model?.cluster.calicoRelease).toBeNull();
   });
 });
+
+describe("IPv6 is not rendered, and that is said", () => {
+  const dual = (extra: string): string => NODE + pod("default", "a", "192.168.1.5") + extra;
+  const warnings = (text: string, backend?: "kube-proxy"): string[] =>
+    compile([{ path: "in.yaml", text }], { ...DEFAULT_COMPILE_OPTIONS, ...(backend ? { backend } : {}) }).diag.all.filter((d) => d.id === "input/ipv6-not-rendered").map((d) => d.message);
+  it("an IPv6 pool or an IPv6 pod address gives one warning; an IPv4-only snapshot none", () => {
+    const v6pool = `---
+apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata: {name: v6}
+spec: {cidr: "fd10::/48", blockSize: 122}
+`;
+    expect(warnings(dual(v6pool))).toEqual([expect.stringContaining('dual-stack (IPv6 pool fd10::/48 (IPPool "v6"))')]);
+    const v6pod = NODE + `---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: default}
+spec: {nodeName: node1, containers: [{name: c, image: x}]}
+status: {podIP: 192.168.1.6, podIPs: [{ip: 192.168.1.6}, {ip: "fd10::6"}], phase: Running}
+`;
+    expect(warnings(v6pod)).toEqual([expect.stringContaining("IPv6 address on pod default/b")]);
+    expect(warnings(F6)).toEqual([]);
+  });
+});
