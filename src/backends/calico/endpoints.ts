@@ -52,7 +52,15 @@ function byNamespace(policies: readonly NetworkPolicy[], profile: FelixProfile):
  * projectcalico.org/namespace label is always its pod's namespace, so
  * policies of other namespaces are skipped without evaluating them.
  */
-export function policiesFor(comp: Compilation, w: Workload, dir: Direction, profile: FelixProfile = CLASSIC_PROFILE): NetworkPolicy[] {
+export function policiesFor(comp: Compilation, w: Workload, dir: Direction, profile: FelixProfile = CLASSIC_PROFILE): readonly NetworkPolicy[] {
+  // -O1 rendering and -O2's chain-share both ask: selected once per compilation, workload and direction.
+  const byDir = perProfile(comp, POLICIES_FOR, profile, w);
+  return (byDir[dir] ??= selectPolicies(comp, w, dir, profile));
+}
+
+const POLICIES_FOR = memoTable<FelixProfile, Map<Workload, Partial<Record<Direction, readonly NetworkPolicy[]>>>>("calico/policies-for");
+
+function selectPolicies(comp: Compilation, w: Workload, dir: Direction, profile: FelixProfile): NetworkPolicy[] {
   const governs = (p: NetworkPolicy) => (dir === "ingress" ? p.types.ingress : p.types.egress);
   // The candidates are already in §3.3 order, and filtering keeps it.
   const candidates = comp.memo(BY_NAMESPACE, profile, () => byNamespace(comp.model.policies, profile)).get(w.pod.namespace) ?? [];
@@ -124,6 +132,15 @@ function groupUid(profile: FelixProfile, selector: string, dir: Direction, group
   return digest64("sha3-224", fields.map((f) => f + "\n").join(""));
 }
 
+// A group's name is a SHA3-224 over its policies: computed once per compilation and group, not per endpoint.
+const GROUP_NAME = memoTable<string, string>("calico/policy-group-name");
+
+function groupName(comp: Compilation, profile: FelixProfile, dir: Direction, group: readonly NetworkPolicy[]): string {
+  // Namespace and name identify a policy; "\u0000" cannot occur in either.
+  const key = `${profile.version}\u0000${dir}\u0000${group.map((p) => `${p.namespace}\u0000${p.name}`).join("\u0000")}`;
+  return comp.memo(GROUP_NAME, key, () => groupChainName(dir, groupUid(profile, selectorText(comp, group[0]!), dir, group)));
+}
+
 /** A group chain (§4.6): every fifth policy returns on a verdict first; the first of each five jumps unconditionally. */
 function groupChain(comp: Compilation, profile: FelixProfile, name: string, targets: readonly string[]): Chain {
   return comp.memo(GROUP_CHAIN, [name, ...targets].join("\u0000"), () => {
@@ -160,7 +177,7 @@ function policyJumps(
       out.push(jump(chainOf(group[0]!)), shared.returnIfPolicyAccepted);
       continue;
     }
-    const name = groupChainName(dir, groupUid(profile, selectorText(comp, group[0]!), dir, group));
+    const name = groupName(comp, profile, dir, group);
     const g = groupChain(comp, profile, name, group.map(chainOf));
     groups?.set(name, g);
     out.push(jump(name), shared.returnIfPolicyAccepted);
