@@ -87,10 +87,11 @@ async function verify(dir: string, extra: readonly string[]): Promise<ChildResul
   const code = await main(args, { stdout: (s: string) => void (stdout += s), stderr: (s: string) => void (stderr += s), readStdin: noStdin });
   const ms = performance.now() - t0;
   const summary = /^verified: .*$/m.exec(stdout)?.[0];
-  const count = (what: string): number => Number(new RegExp(`(\\d+) ${what}`).exec(summary ?? "")?.[1] ?? NaN);
+  // Class verify prints `1,904,112 flows in 3,416 classes`; --exhaustive `1452 flows`.
+  const count = (what: string): number => Number((new RegExp(`([\\d,]+) ${what}`).exec(summary ?? "")?.[1] ?? "NaN").replaceAll(",", ""));
   if (!summary) throw new Error(`netpolc ${args.join(" ")} exited ${code} without a summary:\n${stdout}${stderr}`);
-  const [flows, mismatches] = [count("flows"), count("mismatches")];
-  return { ms, cpuMs: cpuMs() - c0, maxRssMiB: rssMiB(), detail: { exitCode: code, summary, flows, mismatches } };
+  const [flows, classes, mismatches] = [count("flows"), count("classes"), count("mismatches")];
+  return { ms, cpuMs: cpuMs() - c0, maxRssMiB: rssMiB(), detail: { exitCode: code, summary, flows, classes, mismatches } };
 }
 
 async function run(argv: readonly string[]): Promise<ChildResult> {

@@ -98,8 +98,10 @@ interface VerifyResult {
   readonly ms: number;
   readonly summary: string;
   readonly flows: number;
+  readonly classes: number;
   readonly mismatches: number;
   readonly exitCode: number;
+  readonly maxRssMiB: number;
 }
 
 interface EditResult {
@@ -118,7 +120,9 @@ interface SizeReport {
   readonly stats: OutputStats;
   readonly compileO2: ChildResult;
   readonly statsO2: OutputStats;
+  /** Class verify of the -O1 and of the -O2 output (compile included); null above VERIFY_MAX_PODS. */
   readonly verify: VerifyResult | null;
+  readonly verifyO2: VerifyResult | null;
   readonly oneNode: ChildResult;
   readonly nodeMs: number;
   /** Compile time less the frontend, per node: what one more node costs in a compile. */
@@ -144,10 +148,10 @@ function fastest(runs: readonly ChildResult[]): ChildResult {
 const spread = (runs: readonly ChildResult[]): string => `${runs.length}: ${runs.map((r) => (r.ms / 1000).toFixed(2)).join(", ")} s`;
 
 /**
- * verify probes every pod pair on every port a rule can tell apart: 568,800 flows for the 200 pods of `small`, so
- * larger sizes are not verified (`medium`'s 1,000 pods would be ≈25 times as many, plus its Services).
+ * Class verify (the default) runs at every size up to this many pods (BENCH_VERIFY_MAX_PODS; 50k takes minutes).
+ * Issue 15's targets compare its time with the compile's.
  */
-const VERIFY_MAX_PODS = 500;
+const VERIFY_MAX_PODS = Number(process.env.BENCH_VERIFY_MAX_PODS ?? 50_000);
 
 const reduction = (o1: number, o2: number): number => (o1 > 0 ? 1 - o2 / o1 : 0);
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
@@ -199,8 +203,14 @@ function benchSize(size: SizeName): SizeReport {
     const cut = (k: "rules" | "chains" | "sets" | "members") => `${k} ${change(st[k].mean, st2[k].mean)}`;
     console.log(`-O2 against -O1: ${cut("rules")}, ${cut("chains")}, ${cut("sets")}, ${cut("members")}`);
     const pods = sum.pods ?? 0;
-    const verify = pods <= VERIFY_MAX_PODS ? verifyO2(join(root, "in")) : null;
-    console.log(verify ? `verify -O2: ${verify.summary} (exit ${verify.exitCode}) in ${s(verify.ms)}, compile included` : `verify -O2: not run at ${pods} pods (over ${VERIFY_MAX_PODS}: every pod pair is probed)`);
+    const [verify, verifyO2] = pods <= VERIFY_MAX_PODS ? [verifyRun(join(root, "in")), verifyRun(join(root, "in"), "-O2")] : [null, null];
+    for (const [label, v] of [["verify -O1", verify], ["verify -O2", verifyO2]] as const) {
+      console.log(
+        v
+          ? `${label}: ${v.summary} (exit ${v.exitCode}) in ${s(v.ms)}, compile included; ${(v.ms / compile.ms).toFixed(2)}× the compile, peak RSS ${f1(v.maxRssMiB)} MiB`
+          : `${label}: not run at ${pods} pods (over BENCH_VERIFY_MAX_PODS=${VERIFY_MAX_PODS})`,
+      );
+    }
     const oneNode = child("compile", join(root, "in"), join(root, "one"), "--node", st.biggest);
     const split = child("node", join(root, "in"), st.biggest).detail as { frontendMs: number; nodeMs: number };
     const kernel = kernelLoad(join(root, "one", `${st.biggest}.iptables`), join(root, "one", `${st.biggest}.ipsets`));
@@ -209,7 +219,7 @@ function benchSize(size: SizeName): SizeReport {
     console.log(`  kernel: ${kernelText(kernel)}`);
     const edit = size === "10k" ? editReport(join(root, "in")) : null;
     return {
-      size, pods, inputMiB: sum.bytes! / 1048576, parse, compile, stats: st, compileO2, statsO2: st2, verify,
+      size, pods, inputMiB: sum.bytes! / 1048576, parse, compile, stats: st, compileO2, statsO2: st2, verify, verifyO2,
       oneNode, nodeMs: split.nodeMs, amortisedMs: amortised, kernel, edit,
     };
   } finally {
@@ -222,10 +232,10 @@ function kernelText(k: KernelResult): string {
   return `iptables-restore --test ${s(k.testMs)}, real load ${s(k.loadMs)} (each incl. ${k.execMs.toFixed(0)} ms of ip netns exec; ${k.iptables})`;
 }
 
-function verifyO2(dir: string): VerifyResult {
-  const v = child("verify", dir, "-O2");
-  const d = v.detail as { summary: string; flows: number; mismatches: number; exitCode: number };
-  return { ms: v.ms, ...d };
+function verifyRun(dir: string, ...flags: string[]): VerifyResult {
+  const v = child("verify", dir, ...flags);
+  const d = v.detail as { summary: string; flows: number; classes: number; mismatches: number; exitCode: number };
+  return { ms: v.ms, maxRssMiB: v.maxRssMiB, ...d };
 }
 
 function editReport(dir: string): EditResult {
@@ -266,9 +276,27 @@ function targets(reports: readonly SizeReport[]): string {
   for (const r of reports) {
     // Calico's rules: -O2 is the Calico backend's optimizer, and kube-proxy's rules (most of `medium`'s) pass through.
     const cut = reduction(r.stats.caliRules.mean, r.statsO2.caliRules.mean);
-    const v = r.verify ? `, verify ${r.verify.flows} flows, ${r.verify.mismatches} mismatches` : "";
-    const ok = cut >= 0.3 && (!r.verify || (r.verify.mismatches === 0 && r.verify.exitCode === 0));
-    out.push(`- ${r.size}: -O2 ≥ 30 % fewer Calico rules than -O1${r.verify ? " with 0 verify mismatches" : ""}: ${change(r.stats.caliRules.mean, r.statsO2.caliRules.mean)} (all rules ${change(r.stats.rules.mean, r.statsO2.rules.mean)})${v}: ${verdict(ok)}`);
+    const v2 = r.verifyO2;
+    const v = v2 ? `, verify ${v2.flows.toLocaleString("en-US")} flows, ${v2.mismatches} mismatches` : "";
+    const ok = cut >= 0.3 && (!v2 || (v2.mismatches === 0 && v2.exitCode === 0));
+    out.push(`- ${r.size}: -O2 ≥ 30 % fewer Calico rules than -O1${v2 ? " with 0 verify mismatches" : ""}: ${change(r.stats.caliRules.mean, r.statsO2.caliRules.mean)} (all rules ${change(r.stats.rules.mean, r.statsO2.rules.mean)})${v}: ${verdict(ok)}`);
+  }
+  // Issue 15: class verify's time against the compile's, and its memory.
+  for (const r of reports) {
+    const bound = r.size === "medium" ? { x: 5, mib: 1024 } : r.size === "50k" ? { x: 20, mib: 4096 } : null;
+    if (!bound) continue;
+    for (const [label, v] of [["-O1", r.verify], ["-O2", r.verifyO2]] as const) {
+      if (!v) {
+        out.push(`- ${r.size}: verify of ${label} output ≤ ${bound.x}× compile, peak RSS ≤ ${bound.mib} MiB (issue 15): not run`);
+        continue;
+      }
+      const x = v.ms / r.compile.ms;
+      const ok = x <= bound.x && v.maxRssMiB <= bound.mib && v.exitCode === 0;
+      out.push(
+        `- ${r.size}: verify of ${label} output ≤ ${bound.x}× compile, peak RSS ≤ ${bound.mib} MiB (issue 15): ${x.toFixed(2)}× (${s(v.ms)} vs ${s(r.compile.ms)}), ` +
+          `${f1(v.maxRssMiB)} MiB, ${v.flows.toLocaleString("en-US")} flows in ${v.classes.toLocaleString("en-US")} classes, ${v.mismatches} mismatches: ${verdict(ok)}`,
+      );
+    }
   }
   for (const r of reports) {
     if (r.kernel.kind !== "measured") {
@@ -289,7 +317,7 @@ function targets(reports: readonly SizeReport[]): string {
 
 function table(reports: readonly SizeReport[]): string {
   const rows = [
-    "| size | input | js-yaml loadAll | compile all nodes | × parse (wall / CPU) | peak RSS | compile -O2 (× -O1) | rules/node mean (max) | chains/node | sets/node | set members/node | output | -O2 rules/node mean (max) | -O2 chains / sets | -O2 rules cut | verify -O2 | one node: compile --node (its own part) | per node in a compile | iptables-restore --test |",
+    "| size | input | js-yaml loadAll | compile all nodes | × parse (wall / CPU) | peak RSS | compile -O2 (× -O1) | rules/node mean (max) | chains/node | sets/node | set members/node | output | -O2 rules/node mean (max) | -O2 chains / sets | -O2 rules cut | verify -O1 / -O2 (× compile, RSS) | one node: compile --node (its own part) | per node in a compile | iptables-restore --test |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of reports) {
@@ -299,7 +327,7 @@ function table(reports: readonly SizeReport[]): string {
       `| ${r.size} | ${r.inputMiB.toFixed(1)} MiB | ${s(r.parse.ms)} | ${s(r.compile.ms)} | ${(r.compile.ms / r.parse.ms).toFixed(2)} / ${(r.compile.cpuMs / r.parse.cpuMs).toFixed(2)} | ${f1(r.compile.maxRssMiB)} MiB | ${s(r.compileO2.ms)} (${(r.compileO2.ms / r.compile.ms).toFixed(2)}×) | ` +
         `${f1(st.rules.mean)} (${st.rules.max}) | ${f1(st.chains.mean)} (${st.chains.max}) | ${f1(st.sets.mean)} (${st.sets.max}) | ${f1(st.members.mean)} (${st.members.max}) | ` +
         `${mib(st.bytes)} | ${f1(r.statsO2.rules.mean)} (${r.statsO2.rules.max}) | ${f1(r.statsO2.chains.mean)} / ${f1(r.statsO2.sets.mean)} | ${change(st.rules.mean, r.statsO2.rules.mean)} | ` +
-        `${r.verify ? `${r.verify.flows} flows, ${r.verify.mismatches} mismatches, ${s(r.verify.ms)}` : "not run"} | ${s(r.oneNode.ms)} (${s(r.nodeMs)}) | ${s(r.amortisedMs)} | ${k} |`,
+        `${r.verify && r.verifyO2 ? `${r.verifyO2.flows.toLocaleString("en-US")} flows in ${r.verifyO2.classes.toLocaleString("en-US")} classes, ${r.verify.mismatches + r.verifyO2.mismatches} mismatches; ${s(r.verify.ms)} / ${s(r.verifyO2.ms)} (${(r.verify.ms / r.compile.ms).toFixed(1)}× / ${(r.verifyO2.ms / r.compile.ms).toFixed(1)}×, ${f1(Math.max(r.verify.maxRssMiB, r.verifyO2.maxRssMiB))} MiB)` : "not run"} | ${s(r.oneNode.ms)} (${s(r.nodeMs)}) | ${s(r.amortisedMs)} | ${k} |`,
     );
   }
   return rows.join("\n");

@@ -57,16 +57,20 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "verify",
-    summary: "prove the compiled rules and routes do what the policies say, flow by flow",
+    summary: "prove the compiled rules and routes do what the policies say, for every flow",
     synopsis: "verify [options] <inputs...>",
     about:
-      "Walks every pod-to-pod flow, pods to and from addresses outside the cluster and node traffic, on every port a policy or rule mentions, " +
-      "through each node's routes and rules (compiled now, or read from --rules DIR), and compares with the NetworkPolicy semantics; " +
-      "then the reply of every allowed flow, Felix's own guarantees and, with Services, kube-proxy's DNAT.",
+      "Checks every pod-to-pod flow, pods to and from addresses outside the cluster and node traffic, on every port, " +
+      "through each node's routes and rules (compiled now, or read from --rules DIR), against the NetworkPolicy semantics; " +
+      "then the reply of every allowed flow, Felix's own guarantees and, with Services, kube-proxy's DNAT. " +
+      "Flows are checked in classes that neither the policies nor the rules can tell apart, one walked per class " +
+      "(pods alike in labels, namespace, addresses, endpoint chains and routes; ports between the ones mentioned); " +
+      "--exhaustive walks every pod pair on every mentioned port instead.",
     flags: VERIFY_FLAGS,
     operands: "inputs",
     examples: [
-      { command: "netpolc verify examples/bookinfo", what: "compile, then check every flow" },
+      { command: "netpolc verify examples/bookinfo", what: "compile, then check every flow (in classes)" },
+      { command: "netpolc verify examples/bookinfo --exhaustive", what: "walk every pod pair and port one by one (small clusters)" },
       { command: "netpolc verify examples/bookinfo --rules out/", what: "check files compiled earlier, edited, or dumped from a node" },
       { command: "netpolc verify cluster/ policies/ -O2 --node ubuntu1", what: "the optimised output, only flows crossing ubuntu1" },
     ],

@@ -8,7 +8,7 @@ import type { NodeOutput } from "../backends/types.js";
 import type { InputFile } from "../frontend/index.js";
 import {
   contextOf, fdbFile, inferredRoutesNote, ipsetsFile, iptablesFile, plannedFlows, routesFile, routeTableFromText, rulesFromOutput, rulesFromText, stableJson,
-  verifyReport, verifyText, type NodeRules, type RouteTable, type Simulate, type VerifyContext,
+  verifyClassReport, verifyReport, verifyText, type NodeRules, type RouteTable, type Simulate, type VerifyContext, type VerifyReportData,
 } from "../verify/index.js";
 import { existsSync, readFileSync } from "node:fs";
 import { createSimulator } from "../simulate/index.js";
@@ -134,13 +134,29 @@ export function loadRules(
 
 export function runVerify(files: readonly InputFile[], args: ParsedArgs, simulate: Simulate, readFile: ReadFile, progress: Progress = NO_PROGRESS): TextResult {
   const onlyNodes = flagAll(args, "node");
-  const loaded = loadRules(files, args, simulate, readFile, (ctx) => plannedFlows(ctx, onlyNodes).nodes);
+  const exhaustive = has(args, "exhaustive");
+  // A class spans nodes, so class verify reads every node's rules; --exhaustive only those its flows cross.
+  const nodesFor = (ctx: VerifyContext): readonly string[] => (exhaustive ? plannedFlows(ctx, onlyNodes).nodes : ctx.model.cluster.nodes.map((n) => n.name));
+  const loaded = loadRules(files, args, simulate, readFile, nodesFor);
   if ("exitCode" in loaded) return loaded;
-  const { flows } = plannedFlows(loaded.ctx, onlyNodes, loaded.rules);
-  progress.stage("verifying", flows.length, "flows");
-  const report = verifyReport(loaded.ctx, loaded.rules, flows, () => progress.tick());
-  const stdout = flag(args, "format") === "json" ? stableJson(report) : verifyText(report);
-  const note = flag(args, "format") === "json" ? "" : inferredRoutesNote(report);
+  let fallback = "";
+  let report: VerifyReportData | null = null;
+  if (!exhaustive) {
+    const res = verifyClassReport(loaded.ctx, loaded.rules, onlyNodes, {
+      start: (pairs) => progress.stage("verifying", pairs, "class pairs"),
+      tick: () => progress.tick(),
+    });
+    report = res.report;
+    if (res.fallback !== null) fallback = `netpolc: note: checking every flow one by one: class verify does not capture ${res.fallback}\n`;
+  }
+  if (report === null) {
+    const { flows } = plannedFlows(loaded.ctx, onlyNodes, loaded.rules);
+    progress.stage("verifying", flows.length, "flows");
+    report = verifyReport(loaded.ctx, loaded.rules, flows, () => progress.tick());
+  }
+  const json = flag(args, "format") === "json";
+  const stdout = json ? stableJson(report) : verifyText(report);
+  const note = json ? "" : fallback + inferredRoutesNote(report);
   return { exitCode: report.failures.length ? 1 : 0, stdout, stderr: loaded.stderr + note };
 }
 

@@ -23,6 +23,8 @@ import type { Model } from "../ir/policy.js";
 import { familyOf, parseAddress, sameAddress, type Address, type Family } from "./ip.js";
 import { peersMatch, portsMatch, type Remote } from "./match.js";
 import { comparePods, indexModel, sortedEndpoints, type Direction, type ModelIndex } from "./model-index.js";
+import { podSignatures } from "./signature.js";
+import type { NetworkPolicy, PolicyRule } from "../ir/policy.js";
 import type { DirectionVerdict, Flow, FlowEndpoint, RuleRef, Verdict } from "./types.js";
 
 export { resolveNamedPort } from "./match.js";
@@ -46,16 +48,47 @@ export interface Evaluator {
    * evaluator itself never guesses, it takes a `{kind: "ip"}` endpoint as non-pod.
    */
   endpointAt(ip: string): FlowEndpoint;
+  /** Whether `rule` of `policy` takes in `remote` as its peer (the flow's other end; ports aside). */
+  peersMatch(policy: NetworkPolicy, rule: PolicyRule, remote: FlowEndpoint): boolean;
+  /** Policies that select `pod` for `direction` (empty: not isolated that way). */
+  applying(pod: Pod, direction: Direction): readonly NetworkPolicy[];
+  /**
+   * Everything a verdict reads about an endpoint pod, as one string
+   * (signature.ts): pods with equal signatures are interchangeable in every
+   * verdict but the same-pod and own-node exemptions.
+   */
+  signature(pod: Pod): string;
 }
 
 export function createEvaluator(model: Model): Evaluator {
   const idx = indexModel(model);
+  let signatures: ReturnType<typeof podSignatures> | null = null;
+  // Endpoint pods by address (parsed: "::1" and "0::1" are one), built on first use: service checks ask per backend.
+  let byAddress: Map<string, Pod> | null = null;
+  const endpointByAddress = (ip: string): FlowEndpoint => {
+    if (!byAddress) {
+      byAddress = new Map();
+      for (const pod of idx.endpoints()) {
+        for (const own of pod.ips) {
+          const a = parseAddress(own);
+          const k = a ? `${a.family}/${a.value}` : own;
+          if (!byAddress.has(k)) byAddress.set(k, pod);
+        }
+      }
+    }
+    const a = parseAddress(ip);
+    const pod = a ? byAddress.get(`${a.family}/${a.value}`) : undefined;
+    return pod ? { kind: "pod", pod } : { kind: "ip", ip };
+  };
   return {
     model,
     evaluate: (flow) => verdictOf(idx, flow),
     directionVerdict: (flow, direction) => directionVerdictOf(idx, flow, direction),
     endpoints: () => idx.endpoints(),
-    endpointAt: (ip) => endpointIn(idx.endpoints(), ip),
+    endpointAt: endpointByAddress,
+    applying: (pod, direction) => idx.applying(pod, direction),
+    peersMatch: (policy, rule, remote) => peersMatch(idx, rule.peers, policy.namespace, { endpoint: remote, address: addressOf(idx, remote, remote.kind === "ip" ? familyOf(remote.ip) : 4) }),
+    signature: (pod) => (signatures ??= podSignatures(model, idx)).of(pod),
   };
 }
 
@@ -94,7 +127,7 @@ function directionVerdictOf(idx: ModelIndex, flow: Flow, direction: Direction): 
   const pod = subject.pod;
   const isolatedBy = idx.applying(pod, direction);
   const exempt = (reason: string): DirectionVerdict => ({ allowed: true, reason, isolatedBy, allowedBy: [] });
-  if (isSamePod(pod, remoteEp)) return exempt("same pod");
+  if (isSamePod(idx, pod, remoteEp)) return exempt("same pod");
   if (direction === "ingress" && isOwnNode(idx, pod, remoteEp)) return exempt("from own node");
   if (isolatedBy.length === 0) return { allowed: true, reason: "not isolated", isolatedBy, allowedBy: [] };
 
@@ -115,9 +148,13 @@ function directionVerdictOf(idx: ModelIndex, flow: Flow, direction: Direction): 
 }
 
 /** The pod itself, named or by one of its own addresses (a Service hairpin, spec §7). */
-function isSamePod(pod: Pod, remote: FlowEndpoint): boolean {
+function isSamePod(idx: ModelIndex, pod: Pod, remote: FlowEndpoint): boolean {
   if (remote.kind === "pod") return comparePods(remote.pod, pod) === 0;
-  return pod.ips.some((ip) => sameAddress(ip, remote.ip));
+  const r = idx.address(remote.ip);
+  return r !== null && pod.ips.some((ip) => {
+    const a = idx.address(ip);
+    return a !== null && a.family === r.family && a.value === r.value;
+  });
 }
 
 /**
@@ -148,12 +185,12 @@ function flowFamily(flow: Flow): Family {
  * family; a hostNetwork pod without one speaks with its node's IP (spec §7).
  */
 function addressOf(idx: ModelIndex, ep: FlowEndpoint, family: Family): Address | null {
-  if (ep.kind === "ip") return parseAddress(ep.ip);
+  if (ep.kind === "ip") return idx.address(ep.ip);
   const own = ep.pod.ips.find((ip) => familyOf(ip) === family);
-  if (own !== undefined) return parseAddress(own);
+  if (own !== undefined) return idx.address(own);
   if (ep.pod.hostNetwork && ep.pod.nodeName !== null && family === 4) {
     const nodeIP = idx.nodeIP(ep.pod.nodeName);
-    return nodeIP === null ? null : parseAddress(nodeIP);
+    return nodeIP === null ? null : idx.address(nodeIP);
   }
   return null;
 }

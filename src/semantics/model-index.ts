@@ -8,7 +8,7 @@
 import { isEndpoint, type Pod } from "../ir/cluster.js";
 import type { Model, NetworkPolicy } from "../ir/policy.js";
 import { selectorMatches, type Labels } from "../ir/selector.js";
-import { parseAddress, parseCidr, type Cidr } from "./ip.js";
+import { parseAddress, parseCidr, type Address, type Cidr } from "./ip.js";
 
 export type Direction = "ingress" | "egress";
 
@@ -26,6 +26,8 @@ export interface ModelIndex {
   endpoints(): readonly Pod[];
   /** parseCidr, remembered: policies repeat their CIDRs. */
   cidr(text: string): Cidr | null;
+  /** parseAddress, remembered: verify asks about the same endpoints' addresses for every flow. */
+  address(text: string): Address | null;
 }
 
 /** Byte-order comparison of (namespace, name); never localeCompare (STYLE.md). */
@@ -75,6 +77,12 @@ export function indexModel(model: Model): ModelIndex {
   const applyingCache = new Map<Pod, Record<Direction, readonly NetworkPolicy[]>>();
   let endpoints: readonly Pod[] | null = null;
   const cidrs = new Map<string, Cidr | null>();
+  const addresses = new Map<string, Address | null>();
+  const address = (text: string): Address | null => {
+    let a = addresses.get(text);
+    if (a === undefined) addresses.set(text, (a = parseAddress(text)));
+    return a;
+  };
 
   return {
     namespaceLabels(ns) {
@@ -101,7 +109,8 @@ export function indexModel(model: Model): ModelIndex {
       return entry[direction];
     },
     isNodeAddress(nodeName, ip) {
-      const k = addressKey(ip);
+      const a = address(ip);
+      const k = a ? `${a.family}/${a.value}` : null;
       return k !== null && (nodeAddrs.get(nodeName)?.has(k) ?? false);
     },
     nodeIP(nodeName) {
@@ -111,6 +120,7 @@ export function indexModel(model: Model): ModelIndex {
       endpoints ??= sortedEndpoints(model);
       return endpoints;
     },
+    address,
     cidr(text) {
       let c = cidrs.get(text);
       if (c === undefined) cidrs.set(text, (c = parseCidr(text)));

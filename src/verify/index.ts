@@ -6,6 +6,10 @@ import type { Model } from "../ir/policy.js";
 import { createEvaluator, type Evaluator, type Flow } from "../semantics/index.js";
 import { makeChecker, verifyFlows, type Checker, type Simulate } from "./check.js";
 import { enumerateFlows } from "./flows.js";
+import { planClasses, type FlowClass } from "./classes.js";
+import { invariantProbes } from "./invariants.js";
+import { thousands } from "./render.js";
+import type { Check } from "./check.js";
 import { rulePorts } from "./rule-ports.js";
 import { routeTableOf } from "./rules.js";
 import type { FdbEntry, RouteCommand } from "../rules/routes.js";
@@ -140,6 +144,88 @@ export function verifyReport(ctx: VerifyContext, rules: ReadonlyMap<string, Node
     inferredRoutes: summary.inferredRoutes,
     failures,
   };
+}
+
+/** What class verify did: its report, or why it could not be trusted (the caller then walks every flow). */
+export type ClassVerify = { readonly report: VerifyReportData; readonly fallback: null } | { readonly report: null; readonly fallback: string };
+
+/** Flows per end class offered to the invariant probes (invariants.ts picks one per pod and direction). */
+const INVARIANT_FLOWS_PER_CLASS = 16;
+
+const classText = (c: FlowClass): string => `${c.src} → ${c.dst} ${c.ports()}, ${thousands(c.count)} flow${c.count === 1 ? "" : "s"}`;
+
+/**
+ * Class verify (classes.ts): the flows in classes the policies and the rules
+ * cannot tell apart, one representative of each walked (and its reply), then
+ * the Felix invariants of the pods walked; streamed, so memory follows the
+ * number of classes. `onlyNodes`: flows crossing those nodes. Every node's
+ * rules must be in `rules` (a class spans nodes).
+ */
+export function verifyClassReport(
+  ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, onlyNodes: readonly string[] = [], progress?: { start(pairs: number): void; tick(): void },
+): ClassVerify {
+  const checker = checkerFor(ctx, rules);
+  const plan = planClasses(ctx, checker.topology, rules, onlyNodes.length ? new Set(onlyNodes) : null, ctx.simulate);
+  if (plan.fallback) return { report: null, fallback: plan.fallback.reason };
+  // Views are made at the end: a class's count grows while later flows join it.
+  const failed: Array<{ check: Check; fc: FlowClass }> = [];
+  progress?.start(plan.pairs);
+  const reps: Flow[] = [];
+  const perEnd = new Map<string, number>();
+  const nodes = new Set<string>();
+  let replies = 0;
+  let flows = 0;
+  let classes = 0;
+  let inferredRoutes = 0;
+  for (const fc of plan.flows(progress?.tick)) {
+    classes++;
+    flows += fc.count;
+    for (const n of fc.nodes) nodes.add(n);
+    if (fc.inferred) inferredRoutes += fc.count;
+    // The invariants are about one pod's endpoint chains, alike in its class: a few flows per end class suffice.
+    for (const end of [`from ${fc.src}`, `to ${fc.dst}`]) {
+      const n = perEnd.get(end) ?? 0;
+      if (n < INVARIANT_FLOWS_PER_CLASS) {
+        perEnd.set(end, n + 1);
+        reps.push(fc.flow);
+      }
+    }
+    if (fc.status === "ok") {
+      if (fc.replied) replies++;
+      continue;
+    }
+    const c = checker.check(fc.flow);
+    if (c.status !== "ok") failed.push({ check: c, fc });
+    if (c.reply) {
+      replies++;
+      if (c.reply.status !== "ok") failed.push({ check: c.reply, fc });
+    }
+  }
+  const failures: (CheckView | ServiceView)[] = failed.map(({ check, fc }) => {
+    const v = checkView(ctx.model, ctx.sources, check);
+    return v.kind === "invariant" ? v : { ...v, flowClass: classText(fc) };
+  });
+  const probes = invariantProbes(checker.topology, reps, checker.hopsOf);
+  for (const p of probes) {
+    const c = checker.checkInvariant(p);
+    if (c.status !== "ok") failures.push(checkView(ctx.model, ctx.sources, c));
+  }
+  const services = serviceChecks(ctx.evaluator, ctx.topology(rules), rules, ctx.simulate);
+  failures.push(...services.filter((c) => c.status !== "ok").map(serviceView));
+  const report: VerifyReportData = {
+    flows,
+    classes,
+    replies,
+    invariants: probes.length,
+    services: services.length,
+    // Sorted for determinism.
+    nodes: [...nodes].sort(),
+    mismatches: failures.filter((f) => f.status === "mismatch").length,
+    unknown: failures.filter((f) => f.status === "unknown").length,
+    inferredRoutes,
+    failures,
+  };
+  return { report, fallback: null };
 }
 
 /** One flow, explained: both verdicts, the deciding policies and rules, the full trace per hop, and its reply's. */

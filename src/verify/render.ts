@@ -100,15 +100,18 @@ function droppedBy(w: WalkView): string {
 
 const indent = (lines: readonly string[]): string => lines.map((l, i) => (i === 0 ? l : `  ${l}`)).join("\n") + "\n";
 
+/** Class verify: which flows the one shown stands for. */
+const classLines = (v: FlowView | ReplyView): string[] => (v.flowClass ? [`class: ${v.flowClass}; the flow shown is one of them`] : []);
+
 function flowMismatch(v: FlowView): string {
   const label = v.status === "unknown" ? "UNKNOWN" : "mismatch";
-  return indent([`${label}: ${v.flow}`, ...policyLines(v), ...rulesLines(v.rules, false)]);
+  return indent([`${label}: ${v.flow}`, ...classLines(v), ...policyLines(v), ...rulesLines(v.rules, false)]);
 }
 
 function replyMismatch(v: ReplyView): string {
   const head = v.status === "unknown" ? `UNKNOWN: ${v.flow}` : `mismatch: ${v.flow} ${droppedBy(v.rules)}`;
   const why = "reply traffic of an allowed connection is implicitly allowed (netpol-semantics §7)";
-  return indent([head, ...policyLines(v), `  ${why}`, ...rulesLines(v.rules, false, `reply rules (${v.src} → ${v.dst}, ESTABLISHED)`)]);
+  return indent([head, ...classLines(v), ...policyLines(v), `  ${why}`, ...rulesLines(v.rules, false, `reply rules (${v.src} → ${v.dst}, ESTABLISHED)`)]);
 }
 
 function invariantMismatch(v: InvariantView): string {
@@ -135,7 +138,10 @@ export function mismatchText(v: CheckView): string {
 }
 
 export interface VerifyReportData {
+  /** Concrete flows checked: walked one by one, or (class verify) stood for by the classes walked. */
   readonly flows: number;
+  /** Class verify: the flow classes walked, one representative each; absent when every flow was walked. */
+  readonly classes?: number;
   /** Replies of allowed flows walked (ESTABLISHED, reverse hops). */
   readonly replies: number;
   /** Felix invariant probes walked (invariants.ts). */
@@ -151,11 +157,17 @@ export interface VerifyReportData {
   readonly failures: readonly (CheckView | ServiceView)[];
 }
 
+/** 1904112 → `1,904,112` (fixed, whatever the locale). */
+export function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
 export function verifyText(r: VerifyReportData): string {
   const body = r.failures.map((f) => (f.kind === "service" ? serviceText(f) : mismatchText(f))).join("");
   const unknown = r.unknown ? `, ${r.unknown} unknown` : "";
   const services = r.services ? `, ${r.services} service probes` : "";
-  const checked = `${r.flows} flows, ${r.replies} replies, ${r.invariants} Felix invariant probes${services}`;
+  const flows = r.classes === undefined ? `${r.flows} flows` : `${thousands(r.flows)} flows in ${thousands(r.classes)} classes`;
+  const checked = `${flows}, ${r.replies} replies, ${r.invariants} Felix invariant probes${services}`;
   return `${body}verified: ${checked} on ${r.nodes.length} nodes, ${r.mismatches} mismatches${unknown}\n`;
 }
 

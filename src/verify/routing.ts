@@ -172,3 +172,27 @@ export function hostSource(topo: Topology, node: string, dst: string): string | 
   const own = out === null ? undefined : [...(info.interfaceAddresses.get(out) ?? [])][0];
   return own ?? info.ip;
 }
+
+/**
+ * What `node`'s routes do with `dst`, in words that hold for every endpoint
+ * alike (class verify, classes.ts): the endpoint's own interface on its own
+ * node is `SELF`, its own node as the next hop is `OWNER`; anything else is
+ * named. Two endpoints whose every node routes alike this way travel alike.
+ */
+export function routeSignature(topo: Topology, node: string, dst: string, owner: { readonly node: string; readonly iface: string } | null): string {
+  const info = topo.nodes.get(node);
+  if (!info) return "no-node";
+  const st = step(topo, info, dst);
+  switch (st.kind) {
+    case "local":
+      return "local";
+    case "iface":
+      return `iface:${owner && owner.node === node && owner.iface === st.out ? "SELF" : st.out}`;
+    case "next":
+      return `next:${st.out}:${owner && st.next === owner.node ? "OWNER" : st.next}:${st.inIface}`;
+    case "exit":
+      return `exit:${st.out}`;
+    case "drop":
+      return `drop:${st.reason}`;
+  }
+}

@@ -111,7 +111,9 @@ function policyVerdict(env: Env, p: ServiceProbe, backend: Endpoint, seenSrc: st
 }
 
 /** Pass 2 for one translated destination: the rerouted first hop, then the backend's node. */
-function translatedBranch(env: Env, p: ServiceProbe, host: HostContext | undefined, target: Endpoint, probability: number): ServiceBranch {
+function translatedBranch(
+  env: Env, p: ServiceProbe, host: HostContext | undefined, target: Endpoint, probability: number, firstByOut: Map<string, HopResult>,
+): ServiceBranch {
   const backend = epText(target);
   const dst = env.evaluator.endpointAt(target.ip);
   const place = dst.kind === "pod" ? env.topo.pods.get(podKey(dst.pod.namespace, dst.pod.name)) : undefined;
@@ -120,7 +122,9 @@ function translatedBranch(env: Env, p: ServiceProbe, host: HostContext | undefin
   const unknown = (why: string): ServiceBranch => ({ backend, probability, expected: null, actual: null, verdict: "UNKNOWN", hops: [], unknown: why });
   if (!place) return unknown(`${backend} is not an endpoint pod of the snapshot`);
   if (out === null) return unknown(`${backend} cannot be routed from ${p.from.node}`);
-  const first = run(env, p.from.node, firstPath(env, p, out), probePacket(p), host);
+  // One walk per output device: every backend routed the same way out shares its branches (the replay is deterministic).
+  let first = firstByOut.get(out);
+  if (!first) firstByOut.set(out, (first = run(env, p.from.node, firstPath(env, p, out), probePacket(p), host)));
   const mine = first.outcomes.filter((o) => epText({ ip: o.packet.dst, port: o.packet.dstPort }) === backend);
   if (mine.length === 0) return unknown(`rerouted towards ${out}, no branch reaches ${backend}`);
   const hops: HopResult[] = [{ ...first, outcomes: mine }];
@@ -168,7 +172,8 @@ export function checkServiceProbe(env: Env, p: ServiceProbe): ServiceCheck {
   const branches: ServiceBranch[] = untranslated.map((o) => ({ backend: null, probability: o.probability, expected: null, ...verdictOf([{ ...pass1, outcomes: [o] }]) }));
   // Sorted for determinism (by backend text; the simulator's branch order is fixed anyway).
   const targets = [...byBackend].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [, t] of targets) branches.push(translatedBranch(env, p, host, t.target, t.probability));
+  const firstByOut = new Map<string, HopResult>();
+  for (const [, t] of targets) branches.push(translatedBranch(env, p, host, t.target, t.probability, firstByOut));
   const problems = judge(p, branches, noneVerdict(env, p));
   const unknown = branches.find((b) => b.unknown !== null)?.unknown ?? null;
   const status: FlowStatus = problems.length ? "mismatch" : unknown ? "unknown" : "ok";

@@ -89,6 +89,11 @@ interface ProbeViewBase {
   readonly status: FlowStatus;
   readonly policy: PolicySideView;
   readonly rules: WalkView;
+  /**
+   * Class verify: the class of flows this one stands for (`x/a and 3 pods like it → y/b every TCP port but 80,
+   * 1,204 flows`); absent when every flow was enumerated.
+   */
+  readonly flowClass?: string;
 }
 /** A flow's first packet: rules against the reference evaluator. */
 export interface FlowView extends ProbeViewBase {

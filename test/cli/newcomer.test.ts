@@ -145,7 +145,7 @@ describe("progress through the CLI", () => {
     expect(c.drawn).toMatch(/compiling \[.*\] \d+\/3 nodes/);
     const v = await run(["verify", BOOKINFO, "--progress"], false);
     const plain = await run(["verify", BOOKINFO], false);
-    expect(v.drawn).toMatch(/verifying \[.*\] \d+\/\d+ flows/);
+    expect(v.drawn).toMatch(/verifying \[.*\] \d+\/\d+ class pairs/);
     expect(v.out).toBe(plain.out);
   });
   it("off a terminal, or with --no-progress, nothing is drawn; a short run on a terminal draws nothing either", async () => {

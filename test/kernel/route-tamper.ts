@@ -39,7 +39,9 @@ export interface VerifyFindings {
   readonly routingDrops: ReadonlySet<string>;
   /** Pod ↔ pod findings that are not routing drops (there must be none). */
   readonly other: readonly string[];
+  /** Exit status of `verify --exhaustive`, and of class verify over the same files. */
   readonly exitCode: number;
+  readonly classExitCode: number;
 }
 
 interface FailureView {
@@ -71,8 +73,11 @@ export async function verifyRoutes(
       writeFileSync(join(dir, `${node}.routes`), r.routes);
       if (r.fdb) writeFileSync(join(dir, `${node}.fdb`), r.fdb);
     }
-    const res = await runCli(["verify", ...inputs, "--rules", dir, "--format", "json"]);
+    // Pair by pair (--exhaustive names every failing pair), and in classes (the default), which must fail too.
+    const res = await runCli(["verify", ...inputs, "--rules", dir, "--format", "json", "--exhaustive"]);
     if (res.code === 2) throw new Error(`netpolc verify failed: ${res.err}`);
+    const classes = await runCli(["verify", ...inputs, "--rules", dir, "--format", "json"]);
+    if (classes.code === 2) throw new Error(`netpolc verify failed: ${classes.err}`);
     const report = JSON.parse(res.out) as { failures: FailureView[] };
     const routingDrops = new Set<string>();
     const other: string[] = [];
@@ -84,7 +89,7 @@ export async function verifyRoutes(
       if (f.rules?.routeDrop) routingDrops.add(pair);
       else other.push(`${f.kind}: ${f.flow}`);
     }
-    return { routingDrops, other, exitCode: res.code };
+    return { routingDrops, other, exitCode: res.code, classExitCode: classes.code };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

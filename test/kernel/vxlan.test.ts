@@ -212,6 +212,7 @@ describe.skipIf(skip)("kernel: VXLAN, pods reach each other only through netpolc
           expect(v.other).toEqual([]);
           expect([...v.routingDrops].sort()).toEqual([...needs].sort());
           expect(v.exitCode).toBe(1);
+          expect(v.classExitCode).toBe(1);
         }, 30_000);
       }
     });

@@ -75,8 +75,9 @@ export function withoutLine(files: ReadonlyMap<string, string>, d: Deletable): M
 const RULES_DIR = "/rules";
 
 /** `netpolc verify --rules DIR --format json --route-programmer P` over the case's inputs, DIR held in memory. */
-export function verifyRulesDir(c: IpamCase, programmer: Programmer, files: ReadonlyMap<string, string>): VerifyReportData {
-  const args = parseArgs(["--rules", RULES_DIR, "--format", "json", "--route-programmer", programmer], VERIFY_FLAGS);
+/** `exhaustive`: every flow one by one (`--exhaustive`), else class verify (the default). */
+export function verifyRulesDir(c: IpamCase, programmer: Programmer, files: ReadonlyMap<string, string>, exhaustive = false): VerifyReportData {
+  const args = parseArgs(["--rules", RULES_DIR, "--format", "json", "--route-programmer", programmer, ...(exhaustive ? ["--exhaustive"] : [])], VERIFY_FLAGS);
   const readFile = (path: string): string | null => (path.startsWith(`${RULES_DIR}/`) ? (files.get(path.slice(RULES_DIR.length + 1)) ?? null) : null);
   const r = runVerify(ipamCaseFiles(c), args, createSimulator().simulatePath, readFile);
   if (r.exitCode > 1 || !r.stdout) throw new Error(`verify --rules failed to run (exit ${r.exitCode}): ${r.stderr}`);

@@ -124,7 +124,9 @@ function expectMutationCaught(c: IpamCase, programmer: Programmer, pick: number)
   const d = lines[pick % lines.length]!;
   const ref = `${d.file}:${d.line}`;
   const tampered = withoutLine(files, d);
-  const report = verifyRulesDir(c, programmer, tampered);
+  // Flow by flow (the failures are named by the flows probed below), and in classes (the default): both must see it.
+  const report = verifyRulesDir(c, programmer, tampered, true);
+  const classes = verifyRulesDir(c, programmer, tampered);
 
   // The flows verify probes (the tampered files change no rule, so no port, and plan over the compiled routes).
   const rules = new Map<string, NodeRules>(res.outputs.map((o) => [o.node, rulesFromOutput(o).rules!] as const));
@@ -144,11 +146,14 @@ function expectMutationCaught(c: IpamCase, programmer: Programmer, pick: number)
 
   const what = `${programmer}: deleted ${ref} (${d.text}); ${needed.length} of ${allowed.length} allowed flows need it`;
   expect(report.unknown, what).toBe(0);
+  expect(classes.unknown, what).toBe(0);
   if (!needed.length) {
     expect(report.failures.map((x) => x.flow), what).toEqual([]);
+    expect(classes.failures.map((x) => x.flow), what).toEqual([]);
     return;
   }
   expect(report.mismatches, what).toBeGreaterThan(0);
+  expect(classes.mismatches, `${what} (class verify)`).toBeGreaterThan(0);
   const failures = new Map(report.failures.map((x) => [x.flow, x] as const));
   for (const { f, dl } of needed) {
     const name = dl.reply ? `reply of ${flowName(f)}` : flowName(f);

@@ -1,0 +1,85 @@
+// What the reference evaluator can tell about a pod, as one string: two
+// endpoint pods with the same signature are interchangeable in every verdict
+// the evaluator gives (as source, as destination, as the peer of a rule), so
+// class verify (src/verify/classes.ts) may judge one for all.
+//
+// evaluate.ts reads of a pod: which policies select it per direction (its
+// namespace and labels), whether it matches each pod peer (namespace scope
+// and pod selector: namespace labels and pod labels), whether its address
+// lies in each ipBlock (minus excepts), and the numbers its named ports
+// resolve to. Same-pod and own-node exemptions compare identities, not
+// properties: class verify never pairs a pod with itself and keeps the node
+// of host flows fixed. Namespace and labels decide the first two, so they are
+// computed once per (namespace, labels) group.
+import { podIPv4, type Pod } from "../ir/cluster.js";
+import type { Model, NetworkPolicy, Peer } from "../ir/policy.js";
+import type { Protocol } from "../ir/protocol.js";
+import { selectorMatches } from "../ir/selector.js";
+import { cidrContains, parseAddress } from "./ip.js";
+import { resolveNamedPort } from "./match.js";
+import type { ModelIndex } from "./model-index.js";
+
+type PodPeer = Extract<Peer, { kind: "pods" }>;
+type BlockPeer = Extract<Peer, { kind: "ipBlock" }>;
+
+export interface PodSignatures {
+  /** The pod's signature (only endpoint pods are asked). */
+  of(pod: Pod): string;
+}
+
+export function podSignatures(model: Model, idx: ModelIndex): PodSignatures {
+  const policyId = new Map<NetworkPolicy, number>(model.policies.map((p, i) => [p, i]));
+  const podPeers: Array<{ ns: string; peer: PodPeer }> = [];
+  const blocks: BlockPeer[] = [];
+  const named = new Map<string, { name: string; protocol: Protocol }>();
+  for (const p of model.policies) {
+    for (const rule of [...p.ingress, ...p.egress]) {
+      if (rule.peers.kind === "peers") {
+        for (const peer of rule.peers.peers) {
+          if (peer.kind === "pods") podPeers.push({ ns: p.namespace, peer });
+          else blocks.push(peer);
+        }
+      }
+      if (rule.ports.kind === "ports") {
+        for (const e of rule.ports.ports) if (e.port.kind === "named") named.set(`${e.protocol}/${e.port.name}`, { name: e.port.name, protocol: e.protocol });
+      }
+    }
+  }
+  // Sorted for determinism.
+  const names = [...named.keys()].sort().map((k) => named.get(k)!);
+  const groups = new Map<string, string>();
+  const groupOf = (pod: Pod): string => {
+    // Labels in key order so that equal label sets give one group key.
+    const labels = [...pod.labels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const key = JSON.stringify([pod.namespace, labels]);
+    let sig = groups.get(key);
+    if (sig === undefined) {
+      const nsLabels = idx.namespaceLabels(pod.namespace);
+      const applying = (["ingress", "egress"] as const).map((d) => idx.applying(pod, d).map((p) => policyId.get(p)).join(","));
+      let bits = "";
+      for (const { ns, peer } of podPeers) {
+        const scope = peer.namespaces.kind === "policy-namespace" ? pod.namespace === ns : selectorMatches(peer.namespaces.selector, nsLabels);
+        bits += scope && selectorMatches(peer.pods, pod.labels) ? "1" : "0";
+      }
+      groups.set(key, (sig = `${applying.join(";")}|${bits}`));
+    }
+    return sig;
+  };
+  return {
+    of(pod) {
+      const ip = podIPv4(pod);
+      const a = ip === null ? null : parseAddress(ip);
+      let inBlocks = "";
+      for (const b of blocks) {
+        const c = idx.cidr(b.cidr);
+        const hit = a !== null && c !== null && cidrContains(c, a) && !b.except.some((e) => {
+          const x = idx.cidr(e);
+          return x !== null && cidrContains(x, a);
+        });
+        inBlocks += hit ? "1" : "0";
+      }
+      const ports = names.map((n) => resolveNamedPort(pod, n.name, n.protocol).join(",")).join(";");
+      return `${groupOf(pod)}|${inBlocks}|${ports}`;
+    },
+  };
+}

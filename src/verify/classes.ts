@@ -1,0 +1,1224 @@
+// Class verify: the flows verify checks, partitioned into classes that
+// neither the NetworkPolicies nor the rules being verified can tell apart,
+// one representative walked per class (ARCHITECTURE.md "Class verify" has
+// the soundness argument; flows.ts keeps the exhaustive enumeration).
+//
+// An endpoint pod's class is the pair of what the reference evaluator reads
+// about it (semantics/signature.ts) and what the rules and routes can read:
+//   - its address: membership in every ipset (by content) and every -s/-d
+//     CIDR of every node's rules;
+//   - its node's rules as its packets meet them (NodeView below): the node's
+//     rules apart from per-workload dispatch, with rules no verified flow can
+//     match left out, and what the dispatch chains do for its interface, by
+//     content — so two pods whose endpoint chains jump to the same policies
+//     are alike, wherever they run;
+//   - where every node's routes send its address (routing.ts routeSignature).
+// Outside addresses are cut by every CIDR of the policies, the rules, the
+// sets and the routes; ports, per pair of classes, at every port the
+// policies that apply to either end and the rules those ends meet mention.
+import type { Pod, Protocol } from "../ir/cluster.js";
+import { podIPv4 } from "../ir/cluster.js";
+import type { Model, NetworkPolicy } from "../ir/policy.js";
+import type { IpSet } from "../rules/ipset.js";
+import type { Chain, Rule, RulePart } from "../rules/types.js";
+import { BUILTIN_CHAINS, isBuiltinChain } from "../rules/types.js";
+import { byteCompare, writeRuleBody } from "../rules/writer.js";
+import { digest64 } from "../rules/digest.js";
+import { compileSet, setTest, type CompiledSet } from "../simulate/ipset.js";
+import { ipv4 } from "../simulate/ip.js";
+import type { Evaluator, Flow, FlowEndpoint } from "../semantics/index.js";
+import { resolveNamedPort } from "../semantics/index.js";
+import { addressClassText, blockCidrs, MAX_PORT, MIN_PORT, portSetText, type PortRange } from "../semantics/classes.js";
+import { parseCidr, type Cidr } from "../semantics/ip.js";
+import { FELIX_VXLAN_PORT } from "./invariants.js";
+import { hopsFor, hostSource, routeSignature, type Hop, type Routed } from "./routing.js";
+import type { HookPath, HostContext, Packet } from "../simulate/types.js";
+import { HOST_IFACE, hostContext, podKey, probePacket, replyPacket, type NodeRules, type Topology } from "./topology.js";
+import type { Simulate } from "./check.js";
+import { NAMES } from "../backends/index.js";
+
+/** One class of flows: the representative walked, and what it stands for. */
+export interface FlowClass {
+  readonly flow: Flow;
+  /** Concrete flows the class stands for (pod pairs × ports; an outside address class counts as one address). */
+  count: number;
+  /** Pairs of endpoint classes whose flows the class holds. */
+  pairs: number;
+  /** The classes of the two ends and the port set, as text (`x/web-1 and 11 pods like it`, `every TCP port but 80`). */
+  readonly src: string;
+  readonly dst: string;
+  ports(): string;
+  /**
+   * "ok": decided from hop results (each hop walked once per hop key) and agreeing with the evaluator, reply
+   * included; "walk": the caller walks the representative for real (it failed, or NAT made the hops not
+   * decidable alone, or no simulator was given).
+   */
+  status: "ok" | "walk";
+  /** Whether an ok class's reply was walked. */
+  replied: boolean;
+  /** The nodes the flow crosses, and whether its route rests on a block owner netpolc inferred. */
+  readonly nodes: readonly string[];
+  readonly inferred: boolean;
+}
+
+/** Why class verify cannot be trusted on these rules: the caller enumerates every flow instead. */
+export interface ClassFallback {
+  readonly reason: string;
+}
+
+const PROTOCOL_OF: Readonly<Record<string, Protocol>> = { tcp: "TCP", udp: "UDP", sctp: "SCTP", "6": "TCP", "17": "UDP", "132": "SCTP" };
+const ALL_PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
+/** Tables whose port matches cut port classes. nat's (NodePorts, service ports) are the service probes' (services-check.ts). */
+const PORT_TABLES: ReadonlySet<string> = new Set(["raw", "mangle", "filter"]);
+
+/** Port cut points, `TCP:80` (`*:80`: any protocol): a class starts at each. */
+type Cuts = ReadonlySet<string>;
+const NO_CUTS: ReadonlySet<string> = new Set();
+
+function union(...sets: readonly Cuts[]): Cuts {
+  const nonEmpty = sets.filter((s) => s.size > 0);
+  if (nonEmpty.length <= 1) return nonEmpty[0] ?? NO_CUTS;
+  const out = new Set<string>();
+  for (const s of nonEmpty) for (const c of s) out.add(c);
+  return out;
+}
+
+class Unstructured extends Error {}
+
+const matchesIface = (pattern: string, iface: string): boolean =>
+  pattern.endsWith("+") ? iface.startsWith(pattern.slice(0, -1)) : iface === pattern;
+
+/** `80`, `8000:8080`, `80,443,8000:8080` → the cut points (each start, each end + 1). */
+function portCutsOf(spec: string): number[] {
+  const out: number[] = [];
+  for (const item of spec.split(",")) {
+    const [a = "", b] = item.split(":");
+    const lo = a === "" ? MIN_PORT : Number(a);
+    const hi = b === undefined ? lo : b === "" ? MAX_PORT : Number(b);
+    if (Number.isInteger(lo) && Number.isInteger(hi)) out.push(lo, hi + 1);
+  }
+  return out;
+}
+
+interface Canon {
+  readonly text: string;
+  /** `D:TCP:80`: a destination port cut, `S:…`: a source port cut, `N:…`: a nat destination port (a Service's). */
+  readonly cuts: Cuts;
+  /** The address tests met: `c:10.0.0.0/8` (a -s/-d CIDR), `s:<set>` (a set as the flows see it, setId). */
+  readonly preds: ReadonlySet<string>;
+}
+
+/** A workload interface as its node's dispatch chains read it: packets from it (in), to it (out). */
+interface PodView {
+  readonly in: Canon;
+  readonly out: Canon;
+}
+
+const EMPTY: Canon = { text: "", cuts: new Set(), preds: new Set() };
+
+/**
+ * One node's rules as class verify reads them. Interfaces of the node's
+ * workloads are matched in two ways: by patterns every workload interface
+ * of the cluster matches (`cali+`: the same for every pod, kept as written),
+ * and by "distinguishing" patterns (an exact name, `cali1+`), which only
+ * dispatch chains may hold. Such a chain is read per interface: resolve(D, w)
+ * keeps the rules whose pattern matches w and follows their targets, so a
+ * pod's view names the content of its endpoint chains, not their names.
+ */
+class NodeView {
+  private readonly tables = new Map<string, Map<string, Chain>>();
+  private readonly dispatchDir = new Map<Chain, "in" | "out" | null>();
+  private readonly memo = [new Map<Chain, Canon>(), new Map<Chain, Canon>()];
+  private readonly entries = new Map<string, { table: string; chain: Chain; dir: "in" | "out" }>();
+  private readonly busy = new Set<Chain>();
+  /** Every -s/-d CIDR of the rules read (the addresses they tell apart). */
+  readonly cidrs = new Set<string>();
+  /** A feature whose reading class verify does not capture (the caller falls back to every flow); null if none. */
+  unsupported: string | null = null;
+
+  constructor(
+    readonly node: string,
+    private readonly rules: NodeRules,
+    private readonly workloads: readonly string[],
+    private readonly allWorkloads: readonly string[],
+    private readonly vips: ReadonlySet<string>,
+    private readonly setId: (node: string, set: IpSet) => string,
+  ) {
+    for (const t of rules.ruleset.tables) {
+      const m = new Map<string, Chain>();
+      for (const c of t.chains) if (!m.has(c.name)) m.set(c.name, c);
+      this.tables.set(t.name, m);
+    }
+  }
+
+  /** A pattern that matches some but not every workload interface of the cluster, and one of this node's. */
+  private distinguishing(pattern: string): boolean {
+    if (pattern.endsWith("+") && this.allWorkloads.every((w) => matchesIface(pattern, w))) return false;
+    return this.workloads.some((w) => matchesIface(pattern, w));
+  }
+
+  private dirOf(chain: Chain): "in" | "out" | null {
+    let d = this.dispatchDir.get(chain);
+    if (d === undefined) {
+      d = null;
+      for (const r of chain.rules) {
+        for (const p of r.parts) {
+          if ((p.kind === "in-interface" || p.kind === "out-interface") && this.distinguishing(p.value)) {
+            const dir = p.kind === "in-interface" ? "in" : "out";
+            if (d !== null && d !== dir) throw new Unstructured(`${chain.name} tells workloads apart by both -i and -o`);
+            d = dir;
+          }
+        }
+      }
+      this.dispatchDir.set(chain, d);
+    }
+    return d;
+  }
+
+  /**
+   * A rule's text as classes read it, and the port cuts it makes; null when no
+   * verified flow can match it (a Service VIP, a local address with `prune`).
+   */
+  private rule(table: string, r: Rule, prune: boolean, res: { iface: string; dir: "in" | "out" } | null, cuts: Set<string>, preds: Set<string>): string | null {
+    let s = "";
+    const proto = r.parts.find((p) => p.kind === "protocol");
+    const protoName = proto && proto.kind === "protocol" && !proto.negated ? (PROTOCOL_OF[proto.value.toLowerCase()] ?? proto.value) : "*";
+    // Cuts and CIDRs are the rule's only if no part rules it out: collected here, then added.
+    const own: string[] = [];
+    const seen: string[] = [];
+    const sets: string[] = [];
+    // The rule's address tests: a port it reads matters only to packets that pass them (cutsFor).
+    const conds: string[] = [];
+    const cut = (side: "D" | "S", spec: string): void => {
+      if (PORT_TABLES.has(table)) for (const n of portCutsOf(spec)) own.push(`${side}:${protoName}:${n}`);
+      // nat's destination ports (NodePorts, Service ports): kept apart, see portClassesOf.
+      else if (table === "nat" && side === "D") for (const n of portCutsOf(spec)) own.push(`N:${protoName}:${n}`);
+    };
+    for (const p of r.parts) {
+      switch (p.kind) {
+        case "in-interface":
+        case "out-interface": {
+          const dir = p.kind === "in-interface" ? "in" : "out";
+          if (!this.distinguishing(p.value)) break;
+          if (!res || res.dir !== dir) throw new Unstructured(`a rule of ${this.node} tells workloads apart outside a dispatch chain`);
+          if (matchesIface(p.value, res.iface) === p.negated) return null;
+          s += `@${dir} `;
+          continue;
+        }
+        case "source":
+        case "destination":
+          if (this.vips.has(p.value.replace(/\/32$/, ""))) {
+            if (!p.negated) return null;
+            continue;
+          }
+          seen.push(p.value);
+          conds.push(`${p.negated ? "!" : ""}c:${p.kind === "source" ? "s" : "d"}:${p.value}`);
+          break;
+        case "match":
+          if (p.module === "comment") continue;
+          if (p.module === "set") {
+            s += this.setPart(p, own, sets, conds, table) + " ";
+            continue;
+          }
+          if (prune && p.module === "addrtype" && p.options.length === 1) {
+            const o = p.options[0]!;
+            if ((o.name === "dst-type" || o.name === "src-type") && o.args.length === 1 && o.args[0] === "LOCAL") {
+              if (!o.negated) return null;
+              continue;
+            }
+          }
+          for (const o of p.options) {
+            if (o.name === "dport" || o.name === "destination-port" || o.name === "dports" || o.name === "destination-ports") cut("D", o.args[0] ?? "");
+            // Source ports: a reply's source port is the flow's port.
+            if (o.name === "sport" || o.name === "source-port" || o.name === "sports" || o.name === "source-ports") cut("S", o.args[0] ?? "");
+            if (o.name === "ports") cut("D", o.args[0] ?? ""), cut("S", o.args[0] ?? "");
+          }
+          break;
+      }
+      s += writeRuleBody({ parts: [p], target: null }) + " ";
+    }
+    const when = conds.length ? `|${conds.join(";")}` : "";
+    for (const x of own) cuts.add(x + when);
+    for (const x of seen) {
+      this.cidrs.add(x);
+      preds.add(`c:${x}`);
+    }
+    for (const x of sets) preds.add(`s:${x}`);
+    const t = r.target;
+    // nat rules on a destination port lead to a Service's DNAT: the service probes walk those, flows to a node's
+    // own address leave its nat ports out (portFlows), so the chains behind them are not a flow's.
+    const service = table === "nat" && own.some((x) => x.startsWith("N:"));
+    if (service && t && (t.kind === "goto" || t.kind === "jump") && this.tables.get(table)?.has(t.name)) {
+      s += `${t.kind} service`;
+    } else if (t && (t.kind === "goto" || (t.kind === "jump" && t.options.length === 0)) && this.tables.get(table)?.has(t.name) && !isBuiltinChain(t.name)) {
+      const target = this.tables.get(table)!.get(t.name)!;
+      const c = res && this.dirOf(target) === res.dir ? this.resolve(table, target, res.iface, res.dir, prune) : this.chain(table, target, prune);
+      // A jump's tests hold for every rule behind it.
+      for (const x of c.cuts) cuts.add(when ? (x.includes("|") ? `${x};${conds.join(";")}` : x + when) : x);
+      for (const x of c.preds) preds.add(x);
+      s += `${t.kind} ${c.text}`;
+    } else if (t) {
+      s += writeRuleBody({ parts: [], target: t });
+    }
+    return s;
+  }
+
+  private setPart(p: Extract<RulePart, { kind: "match" }>, cuts: string[], sets: string[], conds: string[], table: string): string {
+    let s = "-m set";
+    for (const o of p.options) {
+      if (o.name !== "match-set" || o.args.length < 1) {
+        s += ` ${o.negated ? "! " : ""}--${o.name} ${o.args.join(" ")}`;
+        continue;
+      }
+      const set = this.rules.ipsets.get(o.args[0]!);
+      const id = set ? this.setId(this.node, set) : `missing:${o.args[0]}`;
+      sets.push(id);
+      // A set keyed on a port as well is not an address test alone: no condition.
+      if (set && !set.type.includes(",port")) conds.push(`${o.negated ? "!" : ""}s:${(o.args[1] ?? "").startsWith("src") ? "s" : "d"}:${id}`);
+      if (set && set.type === "hash:ip,port,ip") this.unsupported ??= `ipset ${set.name} (${set.type}) matches a pair of addresses (${this.node})`;
+      if (set && set.type.includes(",port") && PORT_TABLES.has(table)) {
+        for (const m of set.members) {
+          const hit = /,(?:(tcp|udp|sctp):)?(\d+)/.exec(m.value);
+          if (hit) for (const side of ["D", "S"]) cuts.push(`${side}:${hit[1] ? PROTOCOL_OF[hit[1]] : "TCP"}:${hit[2]}`, `${side}:${hit[1] ? PROTOCOL_OF[hit[1]] : "TCP"}:${Number(hit[2]) + 1}`);
+        }
+      }
+      s += ` ${o.negated ? "! " : ""}--match-set ${id} ${o.args.slice(1).join(" ")}`;
+    }
+    return s;
+  }
+
+  /** A chain by content (its targets by theirs); a dispatch chain is a placeholder, read per interface (resolve). */
+  private chain(table: string, c: Chain, prune: boolean): Canon {
+    const dir = this.dirOf(c);
+    if (dir !== null) {
+      this.entries.set(`${table} ${c.name}`, { table, chain: c, dir });
+      return { text: `@dispatch-${dir}:${table}:${c.name}`, cuts: NO_CUTS, preds: EMPTY.preds };
+    }
+    const memo = this.memo[prune ? 1 : 0]!;
+    let got = memo.get(c);
+    if (got) return got;
+    if (this.busy.has(c)) throw new Unstructured(`chain ${c.name} of ${this.node} jumps back into itself`);
+    this.busy.add(c);
+    const cuts = new Set<string>();
+    const preds = new Set<string>();
+    let text = "";
+    for (const r of c.rules) {
+      const t = this.rule(table, r, prune, null, cuts, preds);
+      if (t !== null) text += t + "\n";
+    }
+    this.busy.delete(c);
+    got = { text: digest64("sha1", text), cuts, preds };
+    memo.set(c, got);
+    return got;
+  }
+
+  /** A dispatch chain for one interface: the rules its pattern keeps, their targets by content. */
+  private resolve(table: string, c: Chain, iface: string, dir: "in" | "out", prune: boolean): Canon {
+    if (this.busy.has(c)) throw new Unstructured(`chain ${c.name} of ${this.node} jumps back into itself`);
+    this.busy.add(c);
+    const cuts = new Set<string>();
+    const preds = new Set<string>();
+    let text = "";
+    for (const r of c.rules) {
+      const t = this.rule(table, r, prune, { iface, dir }, cuts, preds);
+      if (t !== null) text += t + "\n";
+    }
+    this.busy.delete(c);
+    return { text: digest64("sha1", text), cuts, preds };
+  }
+
+  /**
+   * The node's rules apart from per-workload dispatch: with `prune`, for packets neither address of which is
+   * this node's own (rules on a local address left out, so nodes alike but for their own addresses are one);
+   * without, as they are. `forward`: the cuts of the chains a packet crossing the node meets (not INPUT, OUTPUT).
+   */
+  common(otherIfaces: readonly string[], prune: boolean): Canon & { readonly forward: Cuts; readonly input: Cuts; readonly output: Cuts } {
+    let text = prune ? "" : `node ${this.node}\n`;
+    const cuts: Cuts[] = [];
+    const forward: Cuts[] = [];
+    const input: Cuts[] = [];
+    const output: Cuts[] = [];
+    const preds: ReadonlySet<string>[] = [];
+    for (const t of this.rules.ruleset.tables) {
+      for (const name of BUILTIN_CHAINS[t.name] ?? []) {
+        const c = this.tables.get(t.name)?.get(name);
+        if (!c) continue;
+        const canon = this.chain(t.name, c, prune);
+        text += `${t.name} ${name} ${c.policy ?? "ACCEPT"} ${canon.text}\n`;
+        cuts.push(canon.cuts);
+        if (name !== "INPUT" && name !== "OUTPUT") forward.push(canon.cuts);
+        // The host's own packets: received (PREROUTING, INPUT), sent (OUTPUT, POSTROUTING).
+        if (name === "PREROUTING" || name === "INPUT") input.push(canon.cuts);
+        if (name === "OUTPUT" || name === "POSTROUTING") output.push(canon.cuts);
+        preds.push(canon.preds);
+      }
+    }
+    // Packets of other interfaces (the uplink, tunnels, lo) through every dispatch chain found, now or by a pod's view.
+    for (const key of [...this.entries.keys()].sort(byteCompare)) {
+      const e = this.entries.get(key)!;
+      for (const x of otherIfaces) {
+        const r = this.resolve(e.table, e.chain, x, e.dir, prune);
+        text += `${key} ${x} ${r.text}\n`;
+        cuts.push(r.cuts);
+        forward.push(r.cuts);
+        input.push(r.cuts);
+        output.push(r.cuts);
+        preds.push(r.preds);
+      }
+    }
+    return {
+      text: digest64("sha1", text), cuts: union(...cuts), forward: union(...forward), input: union(...input), output: union(...output),
+      preds: new Set(preds.flatMap((p) => [...p])),
+    };
+  }
+
+  /** A workload interface as the dispatch chains found so far read it. */
+  view(iface: string): PodView {
+    const parts: Record<"in" | "out", { text: string; cuts: Cuts[]; preds: string[] }> = { in: { text: "", cuts: [], preds: [] }, out: { text: "", cuts: [], preds: [] } };
+    for (const key of [...this.entries.keys()].sort(byteCompare)) {
+      const e = this.entries.get(key)!;
+      const r = this.resolve(e.table, e.chain, iface, e.dir, false);
+      const part = parts[e.dir];
+      part.text += `${key} ${r.text}\n`;
+      part.cuts.push(r.cuts);
+      part.preds.push(...r.preds);
+    }
+    const canon = (d: "in" | "out"): Canon => ({ text: digest64("sha1", `${d}\n${parts[d].text}`), cuts: union(...parts[d].cuts), preds: new Set(parts[d].preds) });
+    return { in: canon("in"), out: canon("out") };
+  }
+
+  entryCount(): number {
+    return this.entries.size;
+  }
+}
+
+/** An endpoint pod's class. */
+interface PodClass {
+  readonly id: number;
+  readonly pods: Pod[];
+  readonly byNode: Map<string, Pod[]>;
+  /** Port cuts of the rules its packets meet: sent (its -i dispatch), received (its -o dispatch); its node's common rules in both. */
+  readonly inCuts: Cuts;
+  readonly outCuts: Cuts;
+}
+
+/** A class of addresses outside the cluster. */
+interface OutsideClass {
+  readonly ip: string;
+  readonly text: string;
+}
+
+const ipText = (v: number): string => [24, 16, 8, 0].map((s) => String((v >>> s) & 255)).join(".");
+
+function cidrRange(c: Cidr): [number, number] {
+  const lo = Number(c.network);
+  return [lo, lo + 2 ** (32 - c.prefix) - 1];
+}
+
+export interface ClassPlan {
+  readonly fallback: ClassFallback | null;
+  /** Classes of endpoint pods. */
+  readonly podClasses: number;
+  /** Pairs of endpoint classes (pod, outside address, node) that flows() goes through: the progress total. */
+  readonly pairs: number;
+  /**
+   * Each flow class when it is first met, to be walked; flows met later that
+   * the same walk decides add to its `count` (final once the generator is done).
+   * `onPair` after each pair of endpoint classes.
+   */
+  flows(onPair?: () => void): Generator<FlowClass>;
+}
+
+interface Ctx {
+  readonly model: Model;
+  readonly evaluator: Evaluator;
+}
+
+/** What one node's rules look like to class verify. */
+interface NodeData {
+  /** Rules apart from dispatch, for packets with no address of this node (pruned), and as they are (full). */
+  readonly pruned: Canon & { readonly forward: Cuts };
+  readonly full: Canon & { readonly input: Cuts; readonly output: Cuts };
+  readonly views: ReadonlyMap<string, PodView>;
+}
+
+const PROTO_NAME: Readonly<Record<Protocol, string>> = { TCP: "tcp", UDP: "udp", SCTP: "sctp" };
+/** Fixed source port of every probe (topology.ts PROBE_SOURCE_PORT). */
+const PROBE_SPORT = 40000;
+
+/**
+ * The flow classes of `rules` over `topo` (every node's rules must be there:
+ * a class spans nodes). `onlyNodes`: classes of flows crossing those nodes.
+ */
+export function planClasses(ctx: Ctx, topo: Topology, rules: ReadonlyMap<string, NodeRules>, onlyNodes: ReadonlySet<string> | null, simulate: Simulate | null = null): ClassPlan {
+  const { model, evaluator } = ctx;
+  const pods = evaluator.endpoints().filter((p) => podIPv4(p) !== null && topo.pods.has(podKey(p.namespace, p.name)));
+  const placeOf = (p: Pod) => topo.pods.get(podKey(p.namespace, p.name))!;
+
+  // Service addresses: flows are never addressed to them (the service probes are), so a rule on one is never met.
+  const vips = new Set<string>();
+  for (const s of model.cluster.services?.services ?? []) {
+    if (s.clusterIPs.kind === "ips") for (const ip of s.clusterIPs.ips) vips.add(ip);
+    for (const ip of [...s.externalIPs, ...s.loadBalancerIPs]) vips.add(ip);
+  }
+  for (const p of pods) for (const ip of p.ips) vips.delete(ip);
+  for (const n of model.cluster.nodes) for (const ip of [n.ip, n.tunnelAddress, n.vxlanTunnelAddress]) if (ip) vips.delete(ip);
+
+  // Every set of every node by content: one object per distinct content.
+  const contentOf = new Map<IpSet, string>();
+  const byContent = new Map<string, IpSet>();
+  for (const r of rules.values()) {
+    for (const set of r.ipsets.values()) {
+      const members = set.members.map((m) => m.value + (m.nomatch ? " nomatch" : "")).sort(byteCompare);
+      const id = digest64("sha1", [set.type, ...set.options, ...members].join("\n"));
+      contentOf.set(set, id);
+      if (!byContent.has(id)) byContent.set(id, set);
+    }
+  }
+
+  // Every CIDR the rules, the sets, the policies and the routes name: they cut the addresses outside the cluster.
+  const ruleCidrs = new Map<string, Cidr>();
+  for (const r of rules.values()) {
+    for (const t of r.ruleset.tables) {
+      for (const c of t.chains) {
+        for (const rule of c.rules) {
+          for (const p of rule.parts) {
+            if ((p.kind === "source" || p.kind === "destination") && !vips.has(p.value.replace(/\/32$/, ""))) {
+              const cidr = parseCidr(p.value.includes("/") ? p.value : `${p.value}/32`);
+              if (cidr && cidr.family === 4) ruleCidrs.set(`${cidr.network}/${cidr.prefix}`, cidr);
+            }
+          }
+        }
+      }
+    }
+  }
+  const outside = outsideClasses(model, [...ruleCidrs.values(), ...setCidrs(byContent), ...routeCidrs(topo)], vips);
+
+  // A set as the verified flows can see it: which pod addresses and outside classes it holds, and which node
+  // addresses (its own node's as SELF, so "this host" is one set on every node). Sets alike so are one.
+  const nodeAddrs = model.cluster.nodes.map((n) => ({ name: n.name, ips: [n.ip, n.tunnelAddress, n.vxlanTunnelAddress].map((ip) => (ip === null ? null : ipv4(ip))) }));
+  const compiledOf = new Map<string, CompiledSet>();
+  const portsOf = new Map<string, Array<[number, number]>>();
+  const memberPorts = (set: IpSet): Array<[number, number]> | null => {
+    if (!set.type.includes(",port")) return null;
+    const ports = new Map<string, [number, number]>();
+    for (const m of set.members) {
+      const hit = /,(?:(tcp|udp|sctp):)?(\d+)/.exec(m.value);
+      if (hit) ports.set(`${hit[1] ?? "tcp"}:${hit[2]}`, [hit[1] === "udp" ? 17 : hit[1] === "sctp" ? 132 : 6, Number(hit[2])]);
+    }
+    // Sorted for determinism.
+    return [...ports.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  };
+  /** Membership of one address: `1`/`0` (`?` undecidable), per member port for a port set. */
+  const holds = (content: string, n: number): string => {
+    const c = compiledOf.get(content)!;
+    const ports = portsOf.get(content);
+    if (!ports) {
+      const hit = setTest(c, [true, true, true], { src: n, dst: n, proto: 6, srcPort: 0, dstPort: 0, icmp: null });
+      return hit === null ? "?" : hit ? "1" : "0";
+    }
+    let out = "[";
+    for (const [proto, port] of ports) {
+      const hit = setTest(c, [true, true, true], { src: n, dst: n, proto, srcPort: port, dstPort: port, icmp: null });
+      out += hit === null ? "?" : hit ? "1" : "0";
+    }
+    return out + "]";
+  };
+  const seenBy = new Map<string, string>();
+  for (const [content, set] of byContent) {
+    compiledOf.set(content, compileSet(set));
+    const ports = memberPorts(set);
+    if (ports) portsOf.set(content, ports);
+    let text = `${set.type} ${ports?.map(([a, b]) => `${a}:${b}`).join(",") ?? ""}|`;
+    for (const p of pods) text += holds(content, ipv4(podIPv4(p)!)!);
+    text += "|";
+    for (const x of outside) text += holds(content, ipv4(x.ip)!);
+    seenBy.set(content, text);
+  }
+  const projected = new Map<string, string>();
+  /** Projected set id → its content (any one: sets with one id hold the same verified addresses). */
+  const contentById = new Map<string, string>();
+  const setId = (node: string, set: IpSet): string => {
+    const content = contentOf.get(set)!;
+    const key = `${node} ${content}`;
+    let id = projected.get(key);
+    if (id === undefined) {
+      const per = nodeAddrs.map((x) => x.ips.map((n) => (n === null ? "-" : holds(content, n))).join(""));
+      const self = per[nodeAddrs.findIndex((x) => x.name === node)] ?? "";
+      const others = per.filter((_, i) => nodeAddrs[i]!.name !== node);
+      const uniform = others.every((o) => o === others[0]);
+      const nodesText = uniform ? `all:${others[0] ?? ""}` : nodeAddrs.map((x, i) => (x.name === node ? "" : `${x.name}=${per[i]}`)).join(",");
+      id = "set:" + digest64("sha1", `${seenBy.get(content)}|self:${self}|others:${nodesText}`);
+      projected.set(key, id);
+      if (!contentById.has(id)) contentById.set(id, content);
+    }
+    return id;
+  };
+
+  const allWorkloads = [...topo.pods.values()].map((p) => p.iface);
+  const otherIfaces = [...new Set([HOST_IFACE, NAMES.devices.ipipTunnel, NAMES.devices.vxlanTunnel, "lo"])];
+  const nodeData = new Map<string, NodeData>();
+  const cidrsRead = new Set<string>();
+  let unsupported: string | null = null;
+  // Sorted for determinism.
+  const nodeNames = [...topo.nodes.keys()].sort(byteCompare);
+  for (const name of nodeNames) {
+    const r = rules.get(name);
+    if (!r) continue;
+    const info = topo.nodes.get(name)!;
+    const v = new NodeView(name, r, [...info.localIfaces.keys()], allWorkloads, vips, setId);
+    try {
+      // Pods' views may find dispatch chains the builtin chains do not lead to: read them until none is new.
+      v.common(otherIfaces, true);
+      let found = -1;
+      let views: Array<[string, PodView]> = [];
+      while (v.entryCount() !== found) {
+        found = v.entryCount();
+        views = [...info.localIfaces.keys()].map((w) => [w, v.view(w)]);
+      }
+      nodeData.set(name, { pruned: v.common(otherIfaces, true), full: v.common(otherIfaces, false), views: new Map(views) });
+    } catch (e) {
+      if (!(e instanceof Unstructured)) throw e;
+      // Not read by classes: every flow through this node is its own (node-specific, concrete) key.
+    }
+    for (const c of v.cidrs) cidrsRead.add(c);
+    unsupported ??= v.unsupported;
+  }
+  if (unsupported !== null) return { fallback: { reason: unsupported }, podClasses: 0, pairs: 0, flows: function* () {} };
+
+  // The CIDRs the rules read (not those behind a Service's DNAT or on its address).
+  const readCidrs = new Map<string, Cidr>();
+  for (const text of cidrsRead) {
+    const cidr = parseCidr(text.includes("/") ? text : `${text}/32`);
+    if (cidr && cidr.family === 4) readCidrs.set(`${cidr.network}/${cidr.prefix}`, cidr);
+  }
+  // Sorted for determinism.
+  const cidrList = [...readCidrs.keys()].sort(byteCompare).map((k) => readCidrs.get(k)!);
+  // One column per distinct set as the flows see it (its pod-address part is node-independent).
+  const setColumns = new Map<string, string>();
+  for (const content of contentOf.values()) setColumns.set(seenBy.get(content)!, content);
+  const setIdList = [...setColumns.keys()].sort(byteCompare).map((k) => setColumns.get(k)!);
+  /** An address's membership in every set and CIDR the rules name. */
+  const addressSignature = (ip: string): string => {
+    const n = ipv4(ip);
+    if (n === null) return "?";
+    let s = "";
+    for (const c of cidrList) {
+      const [lo, hi] = cidrRange(c);
+      s += n >= lo && n <= hi ? "1" : "0";
+    }
+    s += "|";
+    for (const content of setIdList) s += holds(content, n);
+    return s;
+  };
+
+  const nodeOf = (p: Pod): string => placeOf(p).node;
+  /** Where every node's routes send the pod's address, its own node and interface as SELF/OWNER. */
+  const routesOf = (p: Pod): string => {
+    const at = placeOf(p);
+    const ip = podIPv4(p)!;
+    const own = routeSignature(topo, at.node, ip, at);
+    const others = new Map<string, string[]>();
+    for (const n of nodeNames) {
+      if (n === at.node) continue;
+      const s = routeSignature(topo, n, ip, at);
+      const list = others.get(s) ?? [];
+      list.push(n);
+      others.set(s, list);
+    }
+    const uniform = others.size <= 1;
+    return `own=${own};` + (uniform ? `others=${[...others.keys()][0] ?? ""}` : [...others].map(([s, ns]) => `${ns.join(",")}=${s}`).join(";"));
+  };
+
+  // The classes of endpoint pods, in the order of their first pod (namespace, name).
+  const classes: PodClass[] = [];
+  const classOf = new Map<Pod, PodClass>();
+  const byKey = new Map<string, PodClass>();
+  for (const p of pods) {
+    const node = nodeOf(p);
+    const nd = nodeData.get(node);
+    const view = nd?.views.get(placeOf(p).iface);
+    const viewKey = nd && view ? `${nd.pruned.text}:${view.in.text}:${view.out.text}` : `alone:${node}:${p.namespace}/${p.name}`;
+    const only = onlyNodes === null ? "" : onlyNodes.has(node) ? "only" : "other";
+    const key = [evaluator.signature(p), addressSignature(podIPv4(p)!), viewKey, routesOf(p), only].join("\u0000");
+    let c = byKey.get(key);
+    if (!c) {
+      const common = nd?.pruned.forward ?? NO_CUTS;
+      c = { id: classes.length, pods: [], byNode: new Map(), inCuts: union(view?.in.cuts ?? NO_CUTS, common), outCuts: union(view?.out.cuts ?? NO_CUTS, common) };
+      classes.push(c);
+      byKey.set(key, c);
+    }
+    c.pods.push(p);
+    const list = c.byNode.get(node) ?? [];
+    list.push(p);
+    c.byNode.set(node, list);
+    classOf.set(p, c);
+  }
+
+  // Protocols: TCP, and any a policy or a rule names.
+  const used = new Set<Protocol>(["TCP"]);
+  for (const pol of model.policies) {
+    for (const rule of [...pol.ingress, ...pol.egress]) if (rule.ports.kind === "ports") for (const e of rule.ports.ports) used.add(e.protocol);
+  }
+  const commonCuts = union(...[...nodeData.values()].map((d) => d.pruned.forward));
+  for (const cuts of [commonCuts, ...classes.flatMap((c) => [c.inCuts, c.outCuts])]) {
+    for (const c of cuts) {
+      const proto = c.split(":")[1]!;
+      if (proto !== "*") used.add(proto as Protocol);
+    }
+  }
+  const protocols = ALL_PROTOCOLS.filter((p) => used.has(p));
+
+  // Port cuts: `side:proto:port`, then `|` and the address tests of the rule (and of the jumps to it) they hold under.
+  interface Cut {
+    readonly side: string;
+    readonly proto: string;
+    readonly n: number;
+    readonly conds: ReadonlyArray<{ readonly neg: boolean; readonly kind: string; readonly dir: string; readonly id: string }>;
+  }
+  const parsedCuts = new Map<string, Cut>();
+  const parseCut = (text: string): Cut => {
+    let c = parsedCuts.get(text);
+    if (!c) {
+      const [head = "", tail] = text.split("|");
+      const [side = "", proto = "", n = ""] = head.split(":");
+      const conds = (tail ? tail.split(";") : []).map((x) => {
+        const neg = x.startsWith("!");
+        const body = neg ? x.slice(1) : x;
+        const i = body.indexOf(":");
+        const j = body.indexOf(":", i + 1);
+        return { neg, kind: body.slice(0, i), dir: body.slice(i + 1, j), id: body.slice(j + 1) };
+      });
+      parsedCuts.set(text, (c = { side, proto, n: Number(n), conds }));
+    }
+    return c;
+  };
+  const condMemo = new Map<string, boolean>();
+  const holdsAddress = (kind: string, id: string, ip: string): boolean => {
+    const k = `${kind}:${id}:${ip}`;
+    let v = condMemo.get(k);
+    if (v === undefined) {
+      const n = ipv4(ip);
+      if (n === null) v = true;
+      else if (kind === "c") {
+        const cidr = readCidrs.get(cidrKey(id));
+        v = cidr === undefined ? true : n >= cidrRange(cidr)[0] && n <= cidrRange(cidr)[1];
+      } else {
+        const content = contentById.get(id);
+        // An unknown set or an undecidable member: the cut is kept.
+        v = content === undefined ? true : holds(content, n) !== "0";
+      }
+      condMemo.set(k, v);
+    }
+    return v;
+  };
+  /** Whether a packet of the flow (src → dst; the reply for source-port cuts) can pass the cut's rule's address tests. */
+  const applies = (cut: Cut, src: string, dst: string): boolean => {
+    const [a, b] = cut.side === "S" ? [dst, src] : [src, dst];
+    return cut.conds.every((c) => {
+      if (c.kind !== "c" && c.kind !== "s") return true;
+      const hit = holdsAddress(c.kind, c.id, c.dir === "s" ? a : b);
+      return hit !== c.neg;
+    });
+  };
+
+  /**
+   * The port classes of a pair of endpoints, per protocol: cut at each port a rule reads that packets of the
+   * pair can reach (cuts the rule's address tests rule out for this pair are left out), and at each port of a
+   * policy rule whose peers take in the other end (named ports resolved on the destination).
+   */
+  const portClassesOf = (src: FlowEndpoint, dst: FlowEndpoint, hostCuts: Cuts, protocol: Protocol): PortRange[] => {
+    const [sip, dip] = [endpointIp(src), endpointIp(dst)];
+    const at = new Set<number>();
+    /** Cuts of `side` (D: the flow's destination port, nat's too; S: the reply's source port; null: both). */
+    const take = (cuts: Iterable<string>, side: "D" | "S" | null, nat: boolean): void => {
+      for (const text of cuts) {
+        const cut = parseCut(text);
+        if (cut.side === "N" && !nat) continue;
+        if (side !== null && cut.side !== side && !(side === "D" && cut.side === "N")) continue;
+        if ((cut.proto === "*" || cut.proto === protocol) && applies(cut, sip, dip)) at.add(cut.n);
+      }
+    };
+    take(commonCuts, null, true);
+    // A node's own rules: its nat ports are the Services' (NodePorts), which the service probes check; they do not cut.
+    take(hostCuts, null, false);
+    // The flow leaves src (its -i rules read the destination port) and reaches dst (its -o rules); the reply the other way.
+    const srcPod = src.kind === "pod" ? src.pod : null;
+    const dstPod = dst.kind === "pod" ? dst.pod : null;
+    if (srcPod) {
+      const c = classOf.get(srcPod)!;
+      take(c.inCuts, "D", true);
+      take(c.outCuts, "S", true);
+    }
+    if (dstPod) {
+      const c = classOf.get(dstPod)!;
+      take(c.outCuts, "D", true);
+      take(c.inCuts, "S", true);
+    }
+    for (const [pod, dir, remote] of [[srcPod, "egress", dst], [dstPod, "ingress", src]] as const) {
+      if (!pod) continue;
+      for (const pol of evaluator.applying(pod, dir)) {
+        for (const rule of pol[dir]) {
+          if (rule.ports.kind !== "ports" || !evaluator.peersMatch(pol, rule, remote)) continue;
+          for (const e of rule.ports.ports) {
+            if (e.protocol !== protocol) continue;
+            if (e.port.kind === "number") at.add(e.port.port).add((e.port.endPort ?? e.port.port) + 1);
+            else if (e.port.kind === "named" && dstPod) for (const p of resolveNamedPort(dstPod, e.port.name, protocol)) at.add(p).add(p + 1);
+          }
+        }
+      }
+    }
+    const starts = [MIN_PORT, ...[...at].filter((p) => p > MIN_PORT && p <= MAX_PORT)].sort((a, b) => a - b);
+    return starts.map((from, i) => ({ from, to: (starts[i + 1] ?? MAX_PORT + 1) - 1 }));
+  };
+  const endpointIp = (e: FlowEndpoint): string => (e.kind === "pod" ? podIPv4(e.pod)! : e.ip);
+
+  // ---- Flow keys: what decides a flow, hop by hop, so that flows of different endpoint classes share a walk.
+  //
+  // A hop's outcome is decided by the rules it meets — its node's rules apart from dispatch (pruned when neither
+  // address is the node's own), and the dispatch views of its in and out interfaces — and by what those rules
+  // can read of the packet: its addresses' answers to the address tests met, its ports' places among the port
+  // cuts met, protocol, state, and whether its source owns its in-interface (rpfilter). Two flows whose every
+  // hop, forward and reply, agrees so, and on which the evaluator agrees, are decided alike: one walk for both.
+  interface HopContent {
+    readonly key: string;
+    readonly preds: readonly string[];
+    readonly cuts: ReadonlyMap<string, readonly number[]>;
+  }
+  const contents = new Map<string, HopContent>();
+  // By node, path and locality first: asked per pair of endpoint classes, built once per distinct content.
+  const hopContents = new Map<string, HopContent | null>();
+  const contentOfHop = (node: string, path: HookPath, local: boolean): HopContent | null => {
+    const k = `${node}|${path.kind}|${path.kind === "output" ? "" : path.inIface}|${path.kind === "input" ? "" : path.outIface}|${local}`;
+    let got = hopContents.get(k);
+    if (got === undefined) hopContents.set(k, (got = buildContent(node, path, local)));
+    return got;
+  };
+  const buildContent = (node: string, path: HookPath, local: boolean): HopContent | null => {
+    const nd = nodeData.get(node);
+    if (!nd) return null;
+    const inIface = path.kind === "output" ? null : path.inIface;
+    const outIface = path.kind === "input" ? null : path.outIface;
+    const inView = inIface === null ? null : nd.views.get(inIface)?.in ?? null;
+    const outView = outIface === null ? null : nd.views.get(outIface)?.out ?? null;
+    const base = local ? nd.full : nd.pruned;
+    const key = `${base.text}|${path.kind}|${inView ? inView.text : `if:${inIface}`}|${outView ? outView.text : `if:${outIface}`}`;
+    let c = contents.get(key);
+    if (!c) {
+      const preds = new Set<string>([...base.preds, ...(inView?.preds ?? []), ...(outView?.preds ?? [])]);
+      const cuts = new Map<string, number[]>();
+      for (const cut of [base.cuts, inView?.cuts ?? NO_CUTS, outView?.cuts ?? NO_CUTS].flatMap((x) => [...x])) {
+        // Every cut, whatever its rule's address tests: a hop's key places the port among all its rules read.
+        const { proto, n } = parseCut(cut);
+        for (const p of proto === "*" ? ALL_PROTOCOLS : [proto]) {
+          const list = cuts.get(p) ?? [];
+          list.push(n);
+          cuts.set(p, list);
+        }
+      }
+      for (const [p, list] of cuts) cuts.set(p, [...new Set(list)].sort((a, b) => a - b));
+      // Sorted for determinism.
+      c = { key: digest64("sha1", key), preds: [...preds].sort(byteCompare), cuts };
+      contents.set(key, c);
+    }
+    return c;
+  };
+  const projections = new Map<HopContent, Map<string, string>>();
+  const project = (content: HopContent, ip: string): string => {
+    let byIp = projections.get(content);
+    if (!byIp) projections.set(content, (byIp = new Map()));
+    let bits = byIp.get(ip);
+    if (bits === undefined) {
+      const n = ipv4(ip);
+      bits = "";
+      for (const pred of content.preds) {
+        if (n === null) bits += "?";
+        else if (pred.startsWith("c:")) {
+          const text = pred.slice(2);
+          const cidr = readCidrs.get(cidrKey(text));
+          if (!cidr) bits += "?";
+          else {
+            const [lo, hi] = cidrRange(cidr);
+            bits += n >= lo && n <= hi ? "1" : "0";
+          }
+        } else {
+          const content = contentById.get(pred.slice(2));
+          bits += content === undefined ? "-" : holds(content, n);
+        }
+      }
+      byIp.set(ip, bits);
+    }
+    return bits;
+  };
+  const placeIn = (list: readonly number[] | undefined, port: number): number => {
+    if (!list) return 0;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]! <= port) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  /** A hop's key but for the ports (computed once per pair of endpoints), and the port cuts its rules make. */
+  interface HopPrefix {
+    readonly hop: Hop;
+    readonly prefix: string;
+    readonly cuts: ReadonlyMap<string, readonly number[]> | null;
+  }
+  const hopPrefix = (hop: Hop, src: string, dst: string): HopPrefix => {
+    const info = topo.nodes.get(hop.node);
+    const local = info !== undefined && (info.localAddresses.has(src) || info.localAddresses.has(dst));
+    const content = contentOfHop(hop.node, hop.path, local);
+    const inIface = hop.path.kind === "output" ? "" : hop.path.inIface;
+    if (!content) return { hop, prefix: `concrete ${hop.node} ${JSON.stringify(hop.path)} ${src} ${dst}`, cuts: null };
+    const rp = info?.localIfaces.get(inIface);
+    const rpf = rp === undefined ? "-" : rp === src ? "own" : "other";
+    return { hop, prefix: `${content.key}|${local ? hop.node : ""}|${project(content, src)}|${project(content, dst)}|${rpf}`, cuts: content.cuts };
+  };
+  /** The full key: a concrete hop (no content read) keeps its exact ports. */
+  const hopKey = (h: HopPrefix, protocol: Protocol, sport: number, dport: number, state: string): string => {
+    if (h.cuts === null) return `${h.prefix}|${protocol}|${dport}|${sport}|${state}`;
+    const cuts = h.cuts.get(protocol);
+    return `${h.prefix}|${protocol}|${placeIn(cuts, dport)}|${placeIn(cuts, sport)}|${state}`;
+  };
+
+  // Hop results by key: what one walk of a hop gave, for every packet of that key.
+  interface HopResult {
+    readonly outcomes: ReadonlyArray<{ readonly verdict: string; readonly unknown: boolean; readonly dnat: boolean; readonly snat: boolean }>;
+    /** An accepted packet left with other addresses or ports (NAT): the next hop is not this key's to decide. */
+    readonly rewrites: boolean;
+  }
+  const hopResults = new Map<string, HopResult>();
+  const hosts = new Map<string, HostContext>();
+  const runHop = (hop: Hop, key: string, packet: Packet, simulate: Simulate): HopResult => {
+    let r = hopResults.get(key);
+    if (!r) {
+      const nr = rules.get(hop.node);
+      const info = topo.nodes.get(hop.node);
+      if (!nr || !info) r = { outcomes: [{ verdict: "UNKNOWN", unknown: true, dnat: false, snat: false }], rewrites: false };
+      else {
+        let host = hosts.get(hop.node);
+        if (!host) hosts.set(hop.node, (host = hostContext(info, nr)));
+        const outs = simulate(nr.ruleset, hop.path, packet, host);
+        const same = (q: Packet): boolean =>
+          q.src === packet.src && q.dst === packet.dst && q.srcPort === packet.srcPort && q.dstPort === packet.dstPort && q.protocol === packet.protocol;
+        r = {
+          outcomes: outs.map((o) => ({ verdict: o.verdict, unknown: o.verdict === "UNKNOWN" || o.unknown !== null, dnat: o.packet.dnat, snat: o.packet.snat })),
+          rewrites: outs.some((o) => o.verdict === "ACCEPT" && !same(o.packet)),
+        };
+      }
+      hopResults.set(key, r);
+    }
+    return r;
+  };
+  /**
+   * check.ts's walk over hop results: true = every hop's every outcome accepted; false = dropped; null = unknown;
+   * "concrete" when a hop rewrote the packet (the walk must be done for real). `nat`: per node, the conntrack
+   * NAT status the forward walk left there (a reply enters with it).
+   */
+  const compose = (
+    routed: Routed, prefixes: readonly HopPrefix[], first: Packet, protocol: Protocol, simulate: Simulate, nat: ReadonlyMap<string, { dnat: boolean; snat: boolean }> | null,
+  ): { actual: boolean | null | "concrete"; nat: Map<string, { dnat: boolean; snat: boolean }> } => {
+    const left = new Map<string, { dnat: boolean; snat: boolean }>();
+    let walked = 0;
+    let unknown = false;
+    let allAccepted = true;
+    let any = false;
+    for (const h of prefixes) {
+      const flags = nat?.get(h.hop.node) ?? { dnat: false, snat: false };
+      const packet: Packet = { ...first, ...flags };
+      const key = `${hopKey(h, protocol, first.srcPort, first.dstPort, first.ctstate)}|${flags.dnat ? 1 : 0}${flags.snat ? 1 : 0}`;
+      const r = runHop(h.hop, key, packet, simulate);
+      if (r.rewrites) return { actual: "concrete", nat: left };
+      walked++;
+      let stop = false;
+      for (const o of r.outcomes) {
+        any = true;
+        if (o.unknown) unknown = true;
+        if (o.verdict !== "ACCEPT") {
+          allAccepted = false;
+          stop = true;
+        }
+      }
+      const acc = r.outcomes.find((o) => o.verdict === "ACCEPT");
+      if (acc) left.set(h.hop.node, { dnat: acc.dnat, snat: acc.snat });
+      if (stop) break;
+    }
+    if (unknown) return { actual: null, nat: left };
+    if (routed.fate.kind === "dropped") return { actual: false, nat: left };
+    if (!any) return { actual: null, nat: left };
+    return { actual: walked === prefixes.length && allAccepted, nat: left };
+  };
+
+
+  const podText = (c: PodClass): string => {
+    const p = c.pods[0]!;
+    const name = `${p.namespace}/${p.name}`;
+    return c.pods.length === 1 ? name : `${name} and ${c.pods.length - 1} pod${c.pods.length === 2 ? "" : "s"} like it`;
+  };
+  const inOnly = (node: string): boolean => onlyNodes === null || onlyNodes.has(node);
+
+  /**
+   * The flows of one pair of endpoints standing for `pairs` pairs, per protocol and port class: each keyed by
+   * its hops and its verdict, walked when its key is new (yielded), else counted into the walk that decides it.
+   * `hostCuts`: the cuts of the node whose own address is an end; with `toHost`, that node's nat ports
+   * (its NodePorts) are left out of every class: the service probes check them.
+   */
+  function* portFlows(src: FlowEndpoint, dst: FlowEndpoint, pairs: number, srcText: string, dstText: string, hostCuts: Cuts, toHost = false): Generator<FlowClass> {
+    const srcPod = src.kind === "pod" ? src.pod : null;
+    const probe: Flow = { src, dst, protocol: "TCP", port: 1 };
+    const routed = hopsFor(topo, probe);
+    const reply = hopsFor(topo, { src: dst, dst: src, protocol: "TCP", port: 1 });
+    const [sip, dip] = [endpointIp(src), endpointIp(dst)];
+    // Routes that leave the flow unjudged are the concrete walk's to report.
+    const routable = (r: Routed | null): r is Routed => r !== null && r.fate.kind !== "unknown";
+    const fwdHops = routable(routed) ? routed.hops.map((h) => hopPrefix(h, sip, dip)) : null;
+    const nodes = (routed?.hops ?? []).map((h) => h.node);
+    const inferred = !!routed && (routed.hops.some((h) => h.route?.inferred) || (routed.fate.kind === "dropped" && !!routed.fate.route?.inferred));
+    const backHops = routable(reply) ? reply.hops.map((h) => hopPrefix(h, dip, sip)) : null;
+    for (const protocol of protocols) {
+      const skip = new Set<number>();
+      // Felix drops UDP 4789 from every workload whatever the policy: a Felix invariant (invariants.ts), not a flow.
+      if (srcPod !== null && protocol === "UDP") skip.add(FELIX_VXLAN_PORT);
+      if (toHost) {
+        // A nat port match cuts at the port and after it: the port itself is the Service's (a range: its ports).
+        const nat = [...hostCuts].map(parseCut).filter((c) => c.side === "N" && (c.proto === "*" || c.proto === protocol)).map((c) => c.n);
+        for (const n of natPorts(nat)) skip.add(n);
+      }
+      for (const r of portClassesOf(src, dst, hostCuts, protocol)) {
+        const out = [...skip].filter((p) => p >= r.from && p <= r.to).sort((a, b) => a - b);
+        const size = r.to - r.from + 1 - out.length;
+        if (size === 0) continue;
+        let port = r.from;
+        while (skip.has(port)) port++;
+        const flow: Flow = { src, dst, protocol, port };
+        const ports = (): string => {
+          const ranges: PortRange[] = [];
+          let from = r.from;
+          for (const p of out) {
+            if (p > from) ranges.push({ from, to: p - 1 });
+            from = p + 1;
+          }
+          if (from <= r.to) ranges.push({ from, to: r.to });
+          const services = out.filter((p) => p !== FELIX_VXLAN_PORT || protocol !== "UDP" || srcPod === null).length;
+          return services > 3 ? `${portSetText(protocol, [r])} but ${services} NodePorts (service probes)` : portSetText(protocol, ranges);
+        };
+        const rec: FlowClass = { flow, count: pairs * size, pairs: 1, src: srcText, dst: dstText, ports, status: "walk", replied: false, nodes, inferred };
+        if (simulate && fwdHops && routable(routed)) {
+          // Decided from hop results; a class that fails (or that NAT rewrites) is walked for real for its report.
+          const expected = evaluator.evaluate(flow).allowed;
+          const f = compose(routed, fwdHops, probePacket(flow), protocol, simulate, null);
+          if (f.actual !== "concrete" && f.actual === expected) {
+            if (!(expected && f.actual === true)) rec.status = "ok";
+            else if (backHops && routable(reply)) {
+              const b = compose(reply, backHops, replyPacket(flow), protocol, simulate, f.nat);
+              if (b.actual === true) {
+                rec.status = "ok";
+                rec.replied = true;
+              }
+            }
+          }
+        }
+        yield rec;
+      }
+    }
+  }
+
+  let tick: () => void = () => {};
+  function* podPairs(): Generator<FlowClass> {
+    for (const a of classes) {
+      for (const b of classes) {
+        // Same node: a node holding both (two different pods when a is b).
+        let same = 0;
+        let sameRep: [Pod, Pod] | null = null;
+        for (const [node, ps] of a.byNode) {
+          const qs = b.byNode.get(node);
+          if (!qs || !inOnly(node)) continue;
+          const n = a === b ? ps.length * (ps.length - 1) : ps.length * qs.length;
+          if (n === 0) continue;
+          same += n;
+          sameRep ??= [ps[0]!, a === b ? ps[1]! : qs[0]!];
+        }
+        // Different nodes.
+        let diff = 0;
+        let diffRep: [Pod, Pod] | null = null;
+        for (const [node, ps] of a.byNode) {
+          for (const [other, qs] of b.byNode) {
+            if (other === node || (!inOnly(node) && !inOnly(other))) continue;
+            diff += ps.length * qs.length;
+            diffRep ??= [ps[0]!, qs[0]!];
+          }
+        }
+        for (const [n, rep] of [[same, sameRep], [diff, diffRep]] as const) {
+          if (n === 0 || !rep) continue;
+          yield* portFlows({ kind: "pod", pod: rep[0] }, { kind: "pod", pod: rep[1] }, n, podText(a), podText(b), NO_CUTS);
+        }
+        tick();
+      }
+    }
+  }
+
+  /** The class's pods grouped by `key` of their node (one pod per group speaks for it), on the nodes verified. */
+  const groupsBy = (c: PodClass, key: (node: string) => string, keep: (node: string) => boolean = inOnly): Array<{ rep: Pod; count: number }> => {
+    const groups = new Map<string, { rep: Pod; count: number }>();
+    for (const [node, ps] of c.byNode) {
+      if (!keep(node)) continue;
+      const k = key(node);
+      const g = groups.get(k);
+      if (g) g.count += ps.length;
+      else groups.set(k, { rep: ps[0]!, count: ps.length });
+    }
+    return [...groups.values()];
+  };
+
+  function* outsidePairs(): Generator<FlowClass> {
+    for (const x of outside) {
+      const ext: FlowEndpoint = { kind: "ip", ip: x.ip };
+      for (const c of classes) {
+        for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) {
+          yield* portFlows({ kind: "pod", pod: g.rep }, ext, g.count, podText(c), x.text, NO_CUTS);
+        }
+        for (const g of groupsBy(c, () => "")) yield* portFlows(ext, { kind: "pod", pod: g.rep }, g.count, x.text, podText(c), NO_CUTS);
+        tick();
+      }
+    }
+  }
+
+  function* hostPairs(): Generator<FlowClass> {
+    for (const n of model.cluster.nodes.map((x) => x.name).sort(byteCompare)) {
+      const info = topo.nodes.get(n);
+      if (!info?.ip) continue;
+      const nodeIp = info.ip;
+      const full = nodeData.get(n)?.full;
+      const hostText = `node ${n}`;
+      for (const c of classes) {
+        // The node's own pods, and the others grouped by how their node routes to the node.
+        const key = (node: string): string => (node === n ? "own" : routeSignature(topo, node, nodeIp, { node: n, iface: "" }));
+        for (const g of groupsBy(c, key, (node) => inOnly(n) || inOnly(node))) {
+          const src = hostSource(topo, n, podIPv4(g.rep)!);
+          if (src !== null) yield* portFlows({ kind: "ip", ip: src }, { kind: "pod", pod: g.rep }, g.count, hostText, podText(c), full?.output ?? NO_CUTS);
+          yield* portFlows({ kind: "pod", pod: g.rep }, { kind: "ip", ip: nodeIp }, g.count, podText(c), hostText, full?.input ?? NO_CUTS, true);
+        }
+        tick();
+      }
+    }
+  }
+
+  const hostNodes = model.cluster.nodes.filter((n) => topo.nodes.get(n.name)?.ip).length;
+  return {
+    fallback: null,
+    podClasses: classes.length,
+    pairs: classes.length * (classes.length + outside.length + hostNodes),
+    *flows(onPair) {
+      tick = onPair ?? (() => {});
+      yield* podPairs();
+      yield* outsidePairs();
+      yield* hostPairs();
+    },
+  };
+}
+
+/** The ports nat cut points enclose: each cut pair (start, end + 1) of a port or range, from the sorted points. */
+function natPorts(points: readonly number[]): number[] {
+  const sorted = [...new Set(points)].sort((a, b) => a - b);
+  const out: number[] = [];
+  // Starts and ends alternate only where ranges are disjoint, as kube-proxy's single NodePorts are; a point
+  // whose successor is also a point is a one-port range.
+  for (let i = 0; i + 1 < sorted.length; i++) if (sorted[i + 1] === sorted[i]! + 1) out.push(sorted[i]!);
+  return out;
+}
+
+const cidrKey = (text: string): string => {
+  const c = parseCidr(text.includes("/") ? text : `${text}/32`);
+  return c ? `${c.network}/${c.prefix}` : text;
+};
+
+/** hash:net / hash:ip members as CIDRs. */
+function setCidrs(sets: ReadonlyMap<string, IpSet>): Cidr[] {
+  const out: Cidr[] = [];
+  for (const set of sets.values()) {
+    for (const m of set.members) {
+      const addr = m.value.split(",")[0] ?? "";
+      const c = parseCidr(addr.includes("/") ? addr : `${addr}/32`);
+      if (c && c.family === 4) out.push(c);
+    }
+  }
+  return out;
+}
+
+function routeCidrs(topo: Topology): Cidr[] {
+  return [...topo.nodes.values()].flatMap((n) => n.prefixRoutes.map((r) => r.net));
+}
+
+/**
+ * The addresses outside the cluster, cut at every edge of `cidrs` and of the
+ * policies' ipBlocks; pieces every CIDR treats alike are one class. Pools,
+ * node and pod addresses and Service addresses are not outside.
+ */
+function outsideClasses(model: Model, ruleCidrs: readonly Cidr[], vips: ReadonlySet<string>): OutsideClass[] {
+  const blocks = blockCidrs(model);
+  const inside: Array<[number, number]> = [];
+  for (const pool of model.cluster.pools) {
+    const c = parseCidr(pool.cidr);
+    if (c && c.family === 4) inside.push(cidrRange(c));
+  }
+  const pools = [...inside];
+  // A CIDR inside a pool cuts nothing outside the cluster (pod addresses, blocks, per-pod set members).
+  const outsideToo = (c: Cidr): boolean => {
+    const [lo, hi] = cidrRange(c);
+    return !pools.some(([a, b]) => lo >= a && hi <= b);
+  };
+  const all = dedupe([...blocks, ...ruleCidrs].filter((c) => c.family === 4 && outsideToo(c)));
+  const single = (ip: string | null): void => {
+    const n = ip === null ? null : ipv4(ip);
+    if (n !== null) inside.push([n, n]);
+  };
+  for (const n of model.cluster.nodes) for (const ip of [n.ip, n.tunnelAddress, n.vxlanTunnelAddress]) single(ip);
+  for (const p of model.cluster.pods) for (const ip of p.ips) single(ip);
+  for (const ip of vips) single(ip);
+  // Elementary pieces: between consecutive edges every CIDR and every inside range holds all or none.
+  const edges = new Set<number>([0, 2 ** 32]);
+  const ranges = all.map(cidrRange);
+  for (const [lo, hi] of [...ranges, ...inside]) edges.add(lo).add(hi + 1);
+  const sorted = [...edges].sort((a, b) => a - b);
+  const classes = new Map<string, number>();
+  for (let i = 0; i + 1 < sorted.length; i++) {
+    const lo = sorted[i]!;
+    if (inside.some(([a, b]) => lo >= a && lo <= b)) continue;
+    const key = ranges.map(([a, b]) => (lo >= a && lo <= b ? "1" : "0")).join("");
+    // The first address of the class (RFC 5737's documentation ranges preferred for "outside everything": never a real peer).
+    if (!classes.has(key)) classes.set(key, lo);
+  }
+  const text = all.filter((c) => c.prefix > 0);
+  const out: OutsideClass[] = [];
+  for (const lo of [...classes.values()].sort((a, b) => a - b)) {
+    const ip = ipText(preferDocumentation(lo, classes, ranges, inside));
+    out.push({ ip, text: addressClassText(dedupe(text), ip) });
+  }
+  return out;
+}
+
+const DOC = [0xcb007100, 0xc6336400, 0xc0000200]; // 203.0.113.0, 198.51.100.0, 192.0.2.0 (RFC 5737)
+
+/** For the class `lo` starts, an address of a documentation range when one lies in the same class. */
+function preferDocumentation(lo: number, classes: ReadonlyMap<string, number>, ranges: ReadonlyArray<[number, number]>, inside: ReadonlyArray<[number, number]>): number {
+  const keyOf = (v: number): string => ranges.map(([a, b]) => (v >= a && v <= b ? "1" : "0")).join("");
+  const key = keyOf(lo);
+  if (classes.get(key) !== lo) return lo;
+  for (const d of DOC) {
+    for (let v = d + 1; v < d + 255; v++) {
+      if (inside.some(([a, b]) => v >= a && v <= b)) continue;
+      if (keyOf(v) === key) return v;
+      break;
+    }
+  }
+  return lo;
+}
+
+function dedupe(cidrs: readonly Cidr[]): Cidr[] {
+  const seen = new Map<string, Cidr>();
+  for (const c of cidrs) seen.set(`${c.network}/${c.prefix}`, c);
+  return [...seen.values()].sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : a.prefix - b.prefix));
+}
