@@ -14,6 +14,7 @@ import { writeRouteCommand } from "../rules/routes.js";
 import type { HookPath } from "../simulate/types.js";
 import type { Flow } from "../semantics/index.js";
 import { cidrContains, parseAddress } from "../semantics/ip.js";
+import { ipv4 } from "../simulate/ip.js";
 import { endpointIp, HOST_IFACE, where, type NodeInfo, type PrefixRoute, type Topology } from "./topology.js";
 
 /** The route line that decided a step, as an operator would find it. */
@@ -57,9 +58,18 @@ type Step =
   | { readonly kind: "drop"; readonly reason: string; readonly route: PrefixRoute | null };
 
 function lpm(info: NodeInfo, dst: string): PrefixRoute | null {
-  const a = parseAddress(dst);
-  if (!a) return null;
-  return info.prefixRoutes.find((r) => cidrContains(r.net, a)) ?? null;
+  const n = ipv4(dst);
+  if (n === null) {
+    const a = parseAddress(dst);
+    return a ? (info.prefixRoutes.find((r) => cidrContains(r.net, a)) ?? null) : null;
+  }
+  // Longest prefix first: the network of `n` at each length, looked up.
+  for (const [len, routes] of info.byPrefix) {
+    const net = len === 0 ? 0 : (n & (0xffffffff << (32 - len))) >>> 0;
+    const r = routes.get(net);
+    if (r) return r;
+  }
+  return null;
 }
 
 /** Onto the wire by `out` towards `hop`: a node with that address receives it on its uplink; anything else is outside. */
@@ -182,7 +192,15 @@ export function hostSource(topo: Topology, node: string, dst: string): string | 
 export function routeSignature(topo: Topology, node: string, dst: string, owner: { readonly node: string; readonly iface: string } | null): string {
   const info = topo.nodes.get(node);
   if (!info) return "no-node";
-  const st = step(topo, info, dst);
+  // Asked for every endpoint on every node: a `via` route answers alike for all it covers (kept per route, not
+  // per destination); anything else is decided afresh (a pod's own /32, an outside address).
+  let st: Step;
+  const r = info.localAddresses.has(dst) ? null : lpm(info, dst);
+  if (r && r.cmd.kind === "via") {
+    let v = info.viaSteps.get(r) as Step | undefined;
+    if (!v) info.viaSteps.set(r, (v = decide(topo, info, dst)));
+    st = v;
+  } else st = (info.steps.get(dst) as Step | undefined) ?? decide(topo, info, dst);
   switch (st.kind) {
     case "local":
       return "local";

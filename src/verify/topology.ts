@@ -63,6 +63,8 @@ export interface NodeInfo {
   readonly table: RouteTable;
   /** Longest prefix first. */
   readonly prefixRoutes: readonly PrefixRoute[];
+  /** prefixRoutes by prefix length (longest first), then by network as a number: the winner of each (lpm's index). */
+  readonly byPrefix: ReadonlyArray<readonly [number, ReadonlyMap<number, PrefixRoute>]>;
   /** Local workload interface → the pod's IPv4 address. */
   readonly localIfaces: ReadonlyMap<string, string>;
   readonly localAddresses: ReadonlySet<string>;
@@ -73,6 +75,8 @@ export interface NodeInfo {
   readonly fdb: ReadonlyMap<string, string>;
   /** The route walk's answer per destination on this node (routing.ts), filled as flows ask: every flow of a pair asks the same. */
   readonly steps: Map<string, unknown>;
+  /** The answer of each `via` route, the same for every destination it covers (routing.ts routeSignature). */
+  readonly viaSteps: Map<PrefixRoute, unknown>;
 }
 
 /** Where a flow endpoint sits: a pod behind its workload interface, or a node's host itself. */
@@ -133,7 +137,20 @@ function nodeInfo(name: string, ip: string | null, table: RouteTable, localIface
   for (const dev of [NAMES.devices.ipipTunnel, NAMES.devices.vxlanTunnel]) if (!addrs.has(dev)) addrs.set(dev, new Set());
   const localAddresses = new Set([...addrs.values()].flatMap((s) => [...s]));
   const fdb = new Map(table.fdb.map(({ entry }) => [entry.mac, entry.dst] as const));
-  return { name, ip, table, prefixRoutes: prefixRoutes(name, table, blocks), localIfaces, localAddresses, interfaceAddresses: addrs, neighbours, fdb, steps: new Map() };
+  const routes = prefixRoutes(name, table, blocks);
+  return { name, ip, table, prefixRoutes: routes, byPrefix: byPrefix(routes), localIfaces, localAddresses, interfaceAddresses: addrs, neighbours, fdb, steps: new Map(), viaSteps: new Map() };
+}
+
+/** The routes of each prefix length by network; the first of a network in `routes` (longest-prefix order) wins. */
+function byPrefix(routes: readonly PrefixRoute[]): Array<[number, Map<number, PrefixRoute>]> {
+  const out = new Map<number, Map<number, PrefixRoute>>();
+  for (const r of routes) {
+    const m = out.get(r.net.prefix) ?? new Map<number, PrefixRoute>();
+    out.set(r.net.prefix, m);
+    const key = Number(r.net.network);
+    if (!m.has(key)) m.set(key, r);
+  }
+  return [...out].sort((a, b) => b[0] - a[0]);
 }
 
 const EMPTY_TABLE = (node: string): RouteTable => ({ file: `${node}.routes`, routes: [], fdbFile: null, fdb: [] });
