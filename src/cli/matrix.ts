@@ -2,7 +2,7 @@
 // text (cyclonus-like), JSON or a self-contained HTML page.
 import { renameSync, writeFileSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
-import type { Protocol } from "../ir/cluster.js";
+import { isEndpoint, type Protocol } from "../ir/cluster.js";
 import { buildMatrix, type MatrixBy, type MatrixSide, type PortCase } from "../views/matrix.js";
 import { matrixText } from "../views/matrix-text.js";
 import { matrixJson } from "../views/matrix-json.js";
@@ -38,6 +38,9 @@ function writeAtomically(path: string, text: string): void {
   }
 }
 
+/** More endpoint pods than this: rows and columns are namespaces unless --by says otherwise. */
+export const POD_ROWS_MAX = 200;
+
 export interface MatrixResult extends TextResult {
   /** The page for --html FILE, written by the caller. */
   readonly html: { readonly path: string; readonly text: string } | null;
@@ -52,11 +55,15 @@ export function runMatrix(files: readonly InputFile[], args: ParsedArgs, oldFile
   if (!now.model || (old && !old.model)) return { exitCode: 1, stdout: "", stderr, html: null };
   const side: MatrixSide = { model: now.model, sources: now.sources };
   const oldSide: MatrixSide | undefined = old?.model ? { model: old.model, sources: old.sources } : undefined;
-  const m = buildMatrix(side, (flag(args, "by") ?? "pod") as MatrixBy, ports.length ? ports : undefined, oldSide);
+  // Above a size a pod-by-pod table is unreadable (and as large as the square of the pods): namespaces by default.
+  const pods = now.model.cluster.pods.filter(isEndpoint).length;
+  const by = (flag(args, "by") ?? (pods > POD_ROWS_MAX ? "namespace" : "pod")) as MatrixBy;
+  const note = flag(args, "by") === undefined && by === "namespace" ? `netpolc: note: ${pods} pods: rows and columns are namespaces (--by pod for pods)\n` : "";
+  const m = buildMatrix(side, by, ports.length ? ports : undefined, oldSide);
   const htmlPath = flag(args, "html");
   const format = flag(args, "format") ?? (htmlPath ? null : "text");
   const stdout = format === "json" ? matrixJson(m) : format === "html" ? matrixHtml(m) : format === "text" ? matrixText(m) : "";
-  return { exitCode: 0, stdout, stderr, html: htmlPath ? { path: htmlPath, text: matrixHtml(m) } : null };
+  return { exitCode: 0, stdout, stderr: stderr + note, html: htmlPath ? { path: htmlPath, text: matrixHtml(m) } : null };
 }
 
 interface CommandIo {

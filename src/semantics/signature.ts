@@ -65,21 +65,28 @@ export function podSignatures(model: Model, idx: ModelIndex): PodSignatures {
     }
     return sig;
   };
+  const memo = new Map<Pod, string>();
   return {
     of(pod) {
-      const ip = podIPv4(pod);
-      const a = ip === null ? null : parseAddress(ip);
-      let inBlocks = "";
-      for (const b of blocks) {
-        const c = idx.cidr(b.cidr);
-        const hit = a !== null && c !== null && cidrContains(c, a) && !b.except.some((e) => {
-          const x = idx.cidr(e);
-          return x !== null && cidrContains(x, a);
-        });
-        inBlocks += hit ? "1" : "0";
-      }
-      const ports = names.map((n) => resolveNamedPort(pod, n.name, n.protocol).join(",")).join(";");
-      return `${groupOf(pod)}|${inBlocks}|${ports}`;
+      let sig = memo.get(pod);
+      if (sig === undefined) memo.set(pod, (sig = compute(pod)));
+      return sig;
     },
   };
+
+  function compute(pod: Pod): string {
+    const ip = podIPv4(pod);
+    const a = ip === null ? null : parseAddress(ip);
+    let inBlocks = "";
+    for (const b of blocks) {
+      const c = idx.cidr(b.cidr);
+      const hit = a !== null && c !== null && cidrContains(c, a) && !b.except.some((e) => {
+        const x = idx.cidr(e);
+        return x !== null && cidrContains(x, a);
+      });
+      inBlocks += hit ? "1" : "0";
+    }
+    const ports = names.map((n) => resolveNamedPort(pod, n.name, n.protocol).join(",")).join(";");
+    return `${groupOf(pod)}|${inBlocks}|${ports}`;
+  }
 }

@@ -212,21 +212,50 @@ function parties(model: Model, by: MatrixBy): Party[] {
 /** Cyclonus caps nothing; a namespace cell over many pods keeps its first lines and says how many more there are. */
 const MAX_WHY = 12;
 
+/**
+ * A cell over every pod pair of `srcs` × `dsts`, judged one pair per class: pods with the same evaluator signature
+ * (semantics/signature.ts: policies that select them, their peer matches, addresses, named ports) get the same verdict
+ * with the same deciding rules, so a namespace-by-namespace matrix of a large cluster costs a pair of classes, not a
+ * pair of pods. A pod and itself (the same-pod exemption) is judged apart.
+ */
 function cellOf(side: Judged, srcs: readonly Pod[], dsts: readonly Pod[], c: PortCase): Cell {
   let allowed = 0;
   let denied = 0;
   const why = new Set<string>();
-  for (const s of srcs) {
-    for (const d of dsts) {
-      const v = podVerdict(side, s, d, c);
-      if (!v) continue;
-      if (v.allowed) allowed++;
-      else denied++;
-      for (const w of v.why) why.add(w);
+  const add = (v: PodVerdict | null, n: number): void => {
+    if (!v || n === 0) return;
+    if (v.allowed) allowed += n;
+    else denied += n;
+    for (const w of v.why) why.add(w);
+  };
+  const byClass = (pods: readonly Pod[], key: (p: Pod) => string): Pod[][] => {
+    const m = new Map<string, Pod[]>();
+    for (const p of pods) {
+      const k = key(p);
+      const g = m.get(k);
+      if (g) g.push(p);
+      else m.set(k, [p]);
+    }
+    return [...m.values()];
+  };
+  const srcClasses = byClass(srcs, (p) => side.evaluator.signature(p));
+  // The port a case names resolves on the destination: part of its class.
+  const dstClasses = byClass(dsts, (p) => `${side.evaluator.signature(p)}\u0000${portOn(p, c)}`);
+  for (const gs of srcClasses) {
+    for (const gd of dstClasses) {
+      const inDst = new Set(gd);
+      const inBoth = gs.filter((p) => inDst.has(p));
+      const pairs = gs.length * gd.length - inBoth.length;
+      if (pairs > 0) {
+        const s = gs.find((x) => gd.some((y) => y !== x)) ?? gs[0]!;
+        const d = gd.find((y) => y !== s)!;
+        add(podVerdict(side, s, d, c), pairs);
+      }
+      if (inBoth.length) add(podVerdict(side, inBoth[0]!, inBoth[0]!, c), inBoth.length);
     }
   }
   const state: CellState = allowed + denied === 0 ? "n/a" : denied === 0 ? "allowed" : allowed === 0 ? "denied" : "mixed";
-  // Sorted for determinism: the set fills in pod order.
+  // Sorted for determinism: the set fills in class order.
   const lines = [...why].sort(byteCompare);
   const shown = lines.length > MAX_WHY ? [...lines.slice(0, MAX_WHY), `… and ${lines.length - MAX_WHY} more`] : lines;
   return { state, allowed, denied, why: shown };
