@@ -1,0 +1,63 @@
+// Class verify beyond its agreement with the exhaustive walk (class-vs-exhaustive.test.ts, the property test):
+// what it reports, that it is deterministic, and that it says when it cannot be trusted.
+import { describe, expect, it } from "vitest";
+import { gatherInputs } from "../../src/cli/inputs.js";
+import type { IpSet } from "../../src/rules/ipset.js";
+import { stableJson, verifyClassReport, verifyText, type NodeRules } from "../../src/verify/index.js";
+import { BOOKINFO, compileAll } from "./helpers.js";
+
+const files = gatherInputs([BOOKINFO], () => "");
+
+describe("class verify", () => {
+  it("stands for far more flows than it walks, every node crossed, 0 mismatches", () => {
+    const c = compileAll(files);
+    const r = verifyClassReport(c.ctx, c.rules);
+    expect(r.fallback).toBeNull();
+    const report = r.report!;
+    expect(report.failures).toEqual([]);
+    expect(report.classes).toBeGreaterThan(100);
+    // Every port of TCP, UDP and SCTP between every pod pair at least (11 pods).
+    expect(report.flows).toBeGreaterThan(11 * 10 * 65535 * 3);
+    expect(report.nodes).toEqual(["ubuntu1", "ubuntu2", "ubuntu3"]);
+  });
+
+  it("is the same report whatever the order of the input files", () => {
+    const a = compileAll(files);
+    const b = compileAll([...files].reverse());
+    const [ra, rb] = [verifyClassReport(a.ctx, a.rules).report!, verifyClassReport(b.ctx, b.rules).report!];
+    expect(stableJson(rb)).toBe(stableJson(ra));
+    expect(verifyText(rb)).toBe(verifyText(ra));
+  });
+
+  it("--node: only the flows crossing that node, fewer than all", () => {
+    const c = compileAll(files);
+    const all = verifyClassReport(c.ctx, c.rules).report!;
+    const one = verifyClassReport(c.ctx, c.rules, ["ubuntu1"]).report!;
+    expect(one.failures).toEqual([]);
+    expect(one.flows).toBeGreaterThan(0);
+    expect(one.flows).toBeLessThan(all.flows);
+    expect(one.nodes).toContain("ubuntu1");
+  });
+
+  it("a set keyed on two addresses (hash:ip,port,ip) is not captured by classes: it says so, and the caller walks every flow", () => {
+    const c = compileAll(files);
+    const node = "ubuntu1";
+    const nr = c.rules.get(node)!;
+    const pairs: IpSet = { name: "test-pairs", type: "hash:ip,port,ip", options: ["family", "inet"], members: [{ value: "10.0.0.1,tcp:80,10.0.0.2" }] };
+    const ruleset = {
+      tables: nr.ruleset.tables.map((t) =>
+        t.name !== "filter" ? t : {
+          ...t,
+          chains: t.chains.map((ch) => ch.name !== "FORWARD" ? ch : {
+            ...ch,
+            rules: [{ parts: [{ kind: "match" as const, module: "set", options: [{ name: "match-set", negated: false, args: ["test-pairs", "src,dst,dst"] }] }], target: { kind: "jump" as const, name: "DROP", options: [] } }, ...ch.rules],
+          }),
+        }),
+    };
+    const rules = new Map<string, NodeRules>(c.rules);
+    rules.set(node, { ...nr, ruleset, ipsets: new Map([...nr.ipsets, ["test-pairs", pairs]]) });
+    const r = verifyClassReport(c.ctx, rules);
+    expect(r.report).toBeNull();
+    expect(r.fallback).toMatch(/ipset test-pairs \(hash:ip,port,ip\) matches a pair of addresses \(ubuntu1\)/);
+  });
+});
