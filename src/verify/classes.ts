@@ -693,10 +693,13 @@ export function planClasses(ctx: Ctx, topo: Topology, rules: ReadonlyMap<string,
     }
     return c;
   };
-  const condMemo = new Map<string, boolean>();
+  // By test, then address: asked for every pair's cuts.
+  const condMemo = new Map<string, Map<string, boolean>>();
   const holdsAddress = (kind: string, id: string, ip: string): boolean => {
-    const k = `${kind}:${id}:${ip}`;
-    let v = condMemo.get(k);
+    const k = kind + id;
+    let byIp = condMemo.get(k);
+    if (!byIp) condMemo.set(k, (byIp = new Map()));
+    let v = byIp.get(ip);
     if (v === undefined) {
       const n = ipv4(ip);
       if (n === null) v = true;
@@ -708,9 +711,16 @@ export function planClasses(ctx: Ctx, topo: Topology, rules: ReadonlyMap<string,
         // An unknown set or an undecidable member: the cut is kept.
         v = content === undefined ? true : holds(content, n) !== "0";
       }
-      condMemo.set(k, v);
+      byIp.set(ip, v);
     }
     return v;
+  };
+  /** A cut set parsed once (a class's cuts are read for every pair it is in). */
+  const parsedSets = new Map<Cuts, readonly Cut[]>();
+  const parsedOf = (cuts: Cuts): readonly Cut[] => {
+    let got = parsedSets.get(cuts);
+    if (!got) parsedSets.set(cuts, (got = [...cuts].map(parseCut)));
+    return got;
   };
   /** Whether a packet of the flow (src → dst; the reply for source-port cuts) can pass the cut's rule's address tests. */
   const applies = (cut: Cut, src: string, dst: string): boolean => {
@@ -731,9 +741,8 @@ export function planClasses(ctx: Ctx, topo: Topology, rules: ReadonlyMap<string,
     const [sip, dip] = [endpointIp(src), endpointIp(dst)];
     const at = new Set<number>();
     /** Cuts of `side` (D: the flow's destination port, nat's too; S: the reply's source port; null: both). */
-    const take = (cuts: Iterable<string>, side: "D" | "S" | null, nat: boolean): void => {
-      for (const text of cuts) {
-        const cut = parseCut(text);
+    const take = (cuts: Cuts, side: "D" | "S" | null, nat: boolean): void => {
+      for (const cut of parsedOf(cuts)) {
         if (cut.side === "N" && !nat) continue;
         if (side !== null && cut.side !== side && !(side === "D" && cut.side === "N")) continue;
         if ((cut.proto === "*" || cut.proto === protocol) && applies(cut, sip, dip)) at.add(cut.n);
@@ -862,11 +871,14 @@ export function planClasses(ctx: Ctx, topo: Topology, rules: ReadonlyMap<string,
     return lo;
   };
   /** A hop's key but for the ports (computed once per pair of endpoints), and the port cuts its rules make. */
+  let internCount = 0;
   interface HopPrefix {
     readonly hop: Hop;
     readonly prefix: string;
     readonly cuts: ReadonlyMap<string, readonly number[]> | null;
   }
+  // Prefixes are interned to short ids, by content object first: hop results are looked up per port class with them.
+  const prefixIds = new Map<HopContent, Map<string, string>>();
   const hopPrefix = (hop: Hop, src: string, dst: string): HopPrefix => {
     const info = topo.nodes.get(hop.node);
     const local = info !== undefined && (info.localAddresses.has(src) || info.localAddresses.has(dst));
@@ -875,7 +887,12 @@ export function planClasses(ctx: Ctx, topo: Topology, rules: ReadonlyMap<string,
     if (!content) return { hop, prefix: `concrete ${hop.node} ${JSON.stringify(hop.path)} ${src} ${dst}`, cuts: null };
     const rp = info?.localIfaces.get(inIface);
     const rpf = rp === undefined ? "-" : rp === src ? "own" : "other";
-    return { hop, prefix: `${content.key}|${local ? hop.node : ""}|${project(content, src)}|${project(content, dst)}|${rpf}`, cuts: content.cuts };
+    let ids = prefixIds.get(content);
+    if (!ids) prefixIds.set(content, (ids = new Map()));
+    const rest = `${local ? hop.node : ""}|${project(content, src)}|${project(content, dst)}|${rpf}`;
+    let id = ids.get(rest);
+    if (id === undefined) ids.set(rest, (id = `h${internCount++}`));
+    return { hop, prefix: id, cuts: content.cuts };
   };
   /** The full key: a concrete hop (no content read) keeps its exact ports. */
   const hopKey = (h: HopPrefix, protocol: Protocol, sport: number, dport: number, state: string): string => {
@@ -966,6 +983,7 @@ export function planClasses(ctx: Ctx, topo: Topology, rules: ReadonlyMap<string,
    * `hostCuts`: the cuts of the node whose own address is an end; with `toHost`, that node's nat ports
    * (its NodePorts) are left out of every class: the service probes check them.
    */
+  const natSkips = new Map<Cuts, Map<string, number[]>>();
   function* portFlows(src: FlowEndpoint, dst: FlowEndpoint, pairs: number, srcText: string, dstText: string, hostCuts: Cuts, toHost = false): Generator<FlowClass> {
     const srcPod = src.kind === "pod" ? src.pod : null;
     const probe: Flow = { src, dst, protocol: "TCP", port: 1 };
@@ -984,8 +1002,12 @@ export function planClasses(ctx: Ctx, topo: Topology, rules: ReadonlyMap<string,
       if (srcPod !== null && protocol === "UDP") skip.add(FELIX_VXLAN_PORT);
       if (toHost) {
         // A nat port match cuts at the port and after it: the port itself is the Service's (a range: its ports).
-        const nat = [...hostCuts].map(parseCut).filter((c) => c.side === "N" && (c.proto === "*" || c.proto === protocol)).map((c) => c.n);
-        for (const n of natPorts(nat)) skip.add(n);
+        const k = `${protocol}`;
+        let byProto = natSkips.get(hostCuts);
+        if (!byProto) natSkips.set(hostCuts, (byProto = new Map()));
+        let ports = byProto.get(k);
+        if (!ports) byProto.set(k, (ports = natPorts(parsedOf(hostCuts).filter((c) => c.side === "N" && (c.proto === "*" || c.proto === protocol)).map((c) => c.n))));
+        for (const n of ports) skip.add(n);
       }
       for (const r of portClassesOf(src, dst, hostCuts, protocol)) {
         const out = [...skip].filter((p) => p >= r.from && p <= r.to).sort((a, b) => a - b);
