@@ -90,7 +90,7 @@ export const DIFF_FLAGS: readonly FlagSpec[] = [
 ];
 
 export const MATRIX_FLAGS: readonly FlagSpec[] = [
-  { name: "port", value: "PORT[/PROTO]", repeatable: true, help: "one table for this port (number or container port name; default protocol TCP); repeatable (default: every port a policy mentions, plus one none does)" },
+  { name: "port", value: "PORT[/PROTO]", repeatable: true, help: "one table for this port (number or container port name; default protocol TCP); repeatable (default: one per port class the policies tell apart: each mentioned port or range, each named port, the rest of each protocol)" },
   { name: "by", value: "WHAT", choices: ["pod", "namespace"], help: "rows and columns are pods or namespaces (default: pods, namespaces above 200 pods)" },
   { name: "format", value: "FMT", choices: ["text", "json", "html"], help: "what to print on stdout (default text; nothing when only --html is given)" },
   { name: "html", value: "FILE", complete: "file", help: "write the HTML page (one tab per port, hover for the deciding rule) to FILE" },
