@@ -18,7 +18,7 @@
 // policies that apply to either end and the rules those ends meet mention.
 import type { Pod, Protocol } from "../ir/cluster.js";
 import { podIPv4 } from "../ir/cluster.js";
-import type { Model, NetworkPolicy } from "../ir/policy.js";
+import type { Model } from "../ir/policy.js";
 import type { IpSet } from "../rules/ipset.js";
 import type { Chain, Rule, RulePart } from "../rules/types.js";
 import { BUILTIN_CHAINS, isBuiltinChain } from "../rules/types.js";
@@ -296,31 +296,24 @@ class NodeView {
     }
     const memo = this.memo[prune ? 1 : 0]!;
     let got = memo.get(c);
-    if (got) return got;
-    if (this.busy.has(c)) throw new Unstructured(`chain ${c.name} of ${this.node} jumps back into itself`);
-    this.busy.add(c);
-    const cuts = new Set<string>();
-    const preds = new Set<string>();
-    let text = "";
-    for (const r of c.rules) {
-      const t = this.rule(table, r, prune, null, cuts, preds);
-      if (t !== null) text += t + "\n";
-    }
-    this.busy.delete(c);
-    got = { text: digest64("sha1", text), cuts, preds };
-    memo.set(c, got);
+    if (!got) memo.set(c, (got = this.read(table, c, prune, null)));
     return got;
   }
 
   /** A dispatch chain for one interface: the rules its pattern keeps, their targets by content. */
   private resolve(table: string, c: Chain, iface: string, dir: "in" | "out", prune: boolean): Canon {
+    return this.read(table, c, prune, { iface, dir });
+  }
+
+  /** A chain's rules as classes read them (rule()), hashed, with the cuts and address tests met on the way. */
+  private read(table: string, c: Chain, prune: boolean, res: { iface: string; dir: "in" | "out" } | null): Canon {
     if (this.busy.has(c)) throw new Unstructured(`chain ${c.name} of ${this.node} jumps back into itself`);
     this.busy.add(c);
     const cuts = new Set<string>();
     const preds = new Set<string>();
     let text = "";
     for (const r of c.rules) {
-      const t = this.rule(table, r, prune, { iface, dir }, cuts, preds);
+      const t = this.rule(table, r, prune, res, cuts, preds);
       if (t !== null) text += t + "\n";
     }
     this.busy.delete(c);
@@ -442,9 +435,6 @@ interface NodeData {
   readonly views: ReadonlyMap<string, PodView>;
 }
 
-const PROTO_NAME: Readonly<Record<Protocol, string>> = { TCP: "tcp", UDP: "udp", SCTP: "sctp" };
-/** Fixed source port of every probe (topology.ts PROBE_SOURCE_PORT). */
-const PROBE_SPORT = 40000;
 
 /**
  * The flow classes of `rules` over `topo` (every node's rules must be there:
