@@ -120,7 +120,9 @@ interface SizeReport {
   readonly stats: OutputStats;
   readonly compileO2: ChildResult;
   readonly statsO2: OutputStats;
-  /** Class verify of the -O1 and of the -O2 output (compile included); null above VERIFY_MAX_PODS. */
+  /** Why a verify that ran did not finish (out of memory, …); empty when both did or none ran. */
+  readonly verifyFailed: readonly string[];
+  /** Class verify of the -O1 and of the -O2 output (compile included); null above VERIFY_MAX_PODS or when it failed. */
   readonly verify: VerifyResult | null;
   readonly verifyO2: VerifyResult | null;
   readonly oneNode: ChildResult;
@@ -148,10 +150,11 @@ function fastest(runs: readonly ChildResult[]): ChildResult {
 const spread = (runs: readonly ChildResult[]): string => `${runs.length}: ${runs.map((r) => (r.ms / 1000).toFixed(2)).join(", ")} s`;
 
 /**
- * Class verify (the default) runs at every size up to this many pods (BENCH_VERIFY_MAX_PODS; 50k takes minutes).
- * Issue 15's targets compare its time with the compile's.
+ * Class verify (the default) runs at sizes up to this many pods (BENCH_VERIFY_MAX_PODS). 10k takes ~1.5 min and
+ * 2.2 GiB; at 50k it runs out of a 4 GiB heap today (issue 15), so it is left out unless asked for — and a verify
+ * that fails is reported as such, never the end of the bench.
  */
-const VERIFY_MAX_PODS = Number(process.env.BENCH_VERIFY_MAX_PODS ?? 50_000);
+const VERIFY_MAX_PODS = Number(process.env.BENCH_VERIFY_MAX_PODS ?? 10_000);
 
 const reduction = (o1: number, o2: number): number => (o1 > 0 ? 1 - o2 / o1 : 0);
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
@@ -203,12 +206,15 @@ function benchSize(size: SizeName): SizeReport {
     const cut = (k: "rules" | "chains" | "sets" | "members") => `${k} ${change(st[k].mean, st2[k].mean)}`;
     console.log(`-O2 against -O1: ${cut("rules")}, ${cut("chains")}, ${cut("sets")}, ${cut("members")}`);
     const pods = sum.pods ?? 0;
-    const [verify, verifyO2] = pods <= VERIFY_MAX_PODS ? [verifyRun(join(root, "in")), verifyRun(join(root, "in"), "-O2")] : [null, null];
+    const run = pods <= VERIFY_MAX_PODS;
+    const [verify, verifyO2] = run ? [verifyRun(join(root, "in")), verifyRun(join(root, "in"), "-O2")] : [null, null];
     for (const [label, v] of [["verify -O1", verify], ["verify -O2", verifyO2]] as const) {
       console.log(
-        v
-          ? `${label}: ${v.summary} (exit ${v.exitCode}) in ${s(v.ms)}, compile included; ${(v.ms / compile.ms).toFixed(2)}× the compile, peak RSS ${f1(v.maxRssMiB)} MiB`
-          : `${label}: not run at ${pods} pods (over BENCH_VERIFY_MAX_PODS=${VERIFY_MAX_PODS})`,
+        v && "failed" in v
+          ? `${label}: FAILED at ${pods} pods: ${v.failed}`
+          : v
+            ? `${label}: ${v.summary} (exit ${v.exitCode}) in ${s(v.ms)}, compile included; ${(v.ms / compile.ms).toFixed(2)}× the compile, peak RSS ${f1(v.maxRssMiB)} MiB`
+            : `${label}: not run at ${pods} pods (over BENCH_VERIFY_MAX_PODS=${VERIFY_MAX_PODS})`,
       );
     }
     const oneNode = child("compile", join(root, "in"), join(root, "one"), "--node", st.biggest);
@@ -219,7 +225,9 @@ function benchSize(size: SizeName): SizeReport {
     console.log(`  kernel: ${kernelText(kernel)}`);
     const edit = size === "10k" ? editReport(join(root, "in")) : null;
     return {
-      size, pods, inputMiB: sum.bytes! / 1048576, parse, compile, stats: st, compileO2, statsO2: st2, verify, verifyO2,
+      size, pods, inputMiB: sum.bytes! / 1048576, parse, compile, stats: st, compileO2, statsO2: st2,
+      verify: verify && !("failed" in verify) ? verify : null, verifyO2: verifyO2 && !("failed" in verifyO2) ? verifyO2 : null,
+      verifyFailed: [verify, verifyO2].flatMap((v) => (v && "failed" in v ? [v.failed] : [])),
       oneNode, nodeMs: split.nodeMs, amortisedMs: amortised, kernel, edit,
     };
   } finally {
@@ -232,8 +240,16 @@ function kernelText(k: KernelResult): string {
   return `iptables-restore --test ${s(k.testMs)}, real load ${s(k.loadMs)} (each incl. ${k.execMs.toFixed(0)} ms of ip netns exec; ${k.iptables})`;
 }
 
-function verifyRun(dir: string, ...flags: string[]): VerifyResult {
-  const v = child("verify", dir, ...flags);
+function verifyRun(dir: string, ...flags: string[]): VerifyResult | { readonly failed: string } {
+  let v: ChildResult;
+  try {
+    v = child("verify", dir, ...flags);
+  } catch (e) {
+    // The child's own words: "JavaScript heap out of memory", or its first error line.
+    const text = e instanceof Error ? e.message : String(e);
+    const why = /heap out of memory/.test(text) ? "JavaScript heap out of memory" : (text.split("\n").find((l) => l.trim()) ?? "failed");
+    return { failed: why };
+  }
   const d = v.detail as { summary: string; flows: number; classes: number; mismatches: number; exitCode: number };
   return { ms: v.ms, maxRssMiB: v.maxRssMiB, ...d };
 }
@@ -287,7 +303,8 @@ function targets(reports: readonly SizeReport[]): string {
     if (!bound) continue;
     for (const [label, v] of [["-O1", r.verify], ["-O2", r.verifyO2]] as const) {
       if (!v) {
-        out.push(`- ${r.size}: verify of ${label} output ≤ ${bound.x}× compile, peak RSS ≤ ${bound.mib} MiB (issue 15): not run`);
+        const why = r.verifyFailed.length ? `failed (${r.verifyFailed.join("; ")})` : "not run (BENCH_VERIFY_MAX_PODS)";
+        out.push(`- ${r.size}: verify of ${label} output ≤ ${bound.x}× compile, peak RSS ≤ ${bound.mib} MiB (issue 15): ${why}: NOT met`);
         continue;
       }
       const x = v.ms / r.compile.ms;
