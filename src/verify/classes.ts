@@ -1092,7 +1092,8 @@ export function planClasses(ctx: Ctx, topo: Topology, rules: ReadonlyMap<string,
         for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) {
           yield* portFlows({ kind: "pod", pod: g.rep }, ext, g.count, podText(c), x.text, NO_CUTS);
         }
-        for (const g of groupsBy(c, () => "")) yield* portFlows(ext, { kind: "pod", pod: g.rep }, g.count, x.text, podText(c), NO_CUTS);
+        // The reply leaves the pod's node by that node's route to the address: grouped by it too.
+        for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) yield* portFlows(ext, { kind: "pod", pod: g.rep }, g.count, x.text, podText(c), NO_CUTS);
         tick();
       }
     }
@@ -1105,9 +1106,14 @@ export function planClasses(ctx: Ctx, topo: Topology, rules: ReadonlyMap<string,
       const nodeIp = info.ip;
       const full = nodeData.get(n)?.full;
       const hostText = `node ${n}`;
+      // Sorted for determinism.
+      const hostAddrs = [...new Set([nodeIp, ...info.localAddresses])].sort(byteCompare);
       for (const c of classes) {
         // The node's own pods, and the others grouped by how their node routes to the node.
-        const key = (node: string): string => (node === n ? "own" : routeSignature(topo, node, nodeIp, { node: n, iface: "" }));
+        // Every address of the node a flow may carry (its IP, and its tunnel addresses: a host sends from the address
+        // of the device its route leaves by), as each pod's node routes to it: the reply of a host flow goes there.
+        const key = (node: string): string =>
+          node === n ? "own" : hostAddrs.map((a) => routeSignature(topo, node, a, { node: n, iface: "" })).join(";");
         for (const g of groupsBy(c, key, (node) => inOnly(n) || inOnly(node))) {
           const src = hostSource(topo, n, podIPv4(g.rep)!);
           if (src !== null) yield* portFlows({ kind: "ip", ip: src }, { kind: "pod", pod: g.rep }, g.count, hostText, podText(c), full?.output ?? NO_CUTS);

@@ -92,7 +92,16 @@ function vxlan(topo: Topology, info: NodeInfo, hop: string, route: PrefixRoute):
 /** The node's answer for `dst`, memoised on the node (the topology is per run). */
 function step(topo: Topology, info: NodeInfo, dst: string): Step {
   let s = info.steps.get(dst) as Step | undefined;
-  if (!s) info.steps.set(dst, (s = decide(topo, info, dst)));
+  if (s) return s;
+  // A `via` route answers alike for every destination it covers: kept per route, so a node that routes to every
+  // pod of the cluster keeps one answer per block, not one per pod (class verify asks for all of them).
+  const r = info.localAddresses.has(dst) ? null : lpm(info, dst);
+  if (r && r.cmd.kind === "via") {
+    s = info.viaSteps.get(r) as Step | undefined;
+    if (!s) info.viaSteps.set(r, (s = decide(topo, info, dst)));
+    return s;
+  }
+  info.steps.set(dst, (s = decide(topo, info, dst)));
   return s;
 }
 
@@ -192,15 +201,10 @@ export function hostSource(topo: Topology, node: string, dst: string): string | 
 export function routeSignature(topo: Topology, node: string, dst: string, owner: { readonly node: string; readonly iface: string } | null): string {
   const info = topo.nodes.get(node);
   if (!info) return "no-node";
-  // Asked for every endpoint on every node: a `via` route answers alike for all it covers (kept per route, not
-  // per destination); anything else is decided afresh (a pod's own /32, an outside address).
-  let st: Step;
+  // Asked for every endpoint on every node: a `via` route's answer is kept per route (step); anything else is
+  // decided afresh (a pod's own /32, an outside address), not kept.
   const r = info.localAddresses.has(dst) ? null : lpm(info, dst);
-  if (r && r.cmd.kind === "via") {
-    let v = info.viaSteps.get(r) as Step | undefined;
-    if (!v) info.viaSteps.set(r, (v = decide(topo, info, dst)));
-    st = v;
-  } else st = (info.steps.get(dst) as Step | undefined) ?? decide(topo, info, dst);
+  const st: Step = r && r.cmd.kind === "via" ? step(topo, info, dst) : ((info.steps.get(dst) as Step | undefined) ?? decide(topo, info, dst));
   switch (st.kind) {
     case "local":
       return "local";

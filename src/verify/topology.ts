@@ -75,7 +75,7 @@ export interface NodeInfo {
   readonly fdb: ReadonlyMap<string, string>;
   /** The route walk's answer per destination on this node (routing.ts), filled as flows ask: every flow of a pair asks the same. */
   readonly steps: Map<string, unknown>;
-  /** The answer of each `via` route, the same for every destination it covers (routing.ts routeSignature). */
+  /** The answer of each `via` route, the same for every destination it covers (routing.ts step): kept per route. */
   readonly viaSteps: Map<PrefixRoute, unknown>;
 }
 

@@ -61,3 +61,34 @@ describe("class verify", () => {
     expect(r.fallback).toMatch(/ipset test-pairs \(hash:ip,port,ip\) matches a pair of addresses \(ubuntu1\)/);
   });
 });
+
+describe("class verify groups host flows by every address of the host", () => {
+  it("a node's deleted route to another node's tunnel block drops the replies to that node's host: caught (as --exhaustive does)", async () => {
+    const { mkdtempSync, readFileSync, writeFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { main } = await import("../../src/cli/main.js");
+    const fixture = join(import.meta.dirname, "fixtures", "host-reply-route.yaml");
+    const dir = mkdtempSync(join(tmpdir(), "netpolc-class-route-"));
+    const run = async (args: string[]): Promise<{ code: number; out: string }> => {
+      let out = "";
+      const code = await main(args, { stdout: (s: string) => void (out += s), stderr: () => {}, readStdin: () => "" });
+      return { code, out };
+    };
+    try {
+      expect((await run(["compile", fixture, "--route-programmer", "felix", "-o", dir])).code).toBe(0);
+      const file = join(dir, "node-1.routes");
+      const text = readFileSync(file, "utf8");
+      const line = text.split("\n").find((l) => l.startsWith("route replace 10.10.0.64/26 via 10.0.0.13 dev tunl0"));
+      expect(line).toBeDefined();
+      writeFileSync(file, text.replace(`${line}\n`, ""));
+      const classes = await run(["verify", fixture, "--route-programmer", "felix", "--rules", dir]);
+      const exhaustive = await run(["verify", fixture, "--route-programmer", "felix", "--rules", dir, "--exhaustive"]);
+      expect(exhaustive.code).toBe(1);
+      expect(classes.code).toBe(1);
+      expect(classes.out).toMatch(/^mismatch: reply of 10\.10\.0\.64 → z\/b \d+\/TCP dropped by node-1 /m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
