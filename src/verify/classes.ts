@@ -439,8 +439,13 @@ interface NodeData {
 /**
  * The flow classes of `rules` over `topo` (every node's rules must be there:
  * a class spans nodes). `onlyNodes`: classes of flows crossing those nodes.
+ * `planning`: the wiring with the compiled routes, which picks the address a
+ * host probes from (as the exhaustive walk's plan does).
  */
-export function planClasses(ctx: Ctx, topo: Topology, rules: ReadonlyMap<string, NodeRules>, onlyNodes: ReadonlySet<string> | null, simulate: Simulate | null = null): ClassPlan {
+export function planClasses(
+  ctx: Ctx, topo: Topology, rules: ReadonlyMap<string, NodeRules>, onlyNodes: ReadonlySet<string> | null, simulate: Simulate | null = null,
+  planning: Topology = topo,
+): ClassPlan {
   const { model, evaluator } = ctx;
   const pods = evaluator.endpoints().filter((p) => podIPv4(p) !== null && topo.pods.has(podKey(p.namespace, p.name)));
   const placeOf = (p: Pod) => topo.pods.get(podKey(p.namespace, p.name))!;
@@ -1112,11 +1117,22 @@ export function planClasses(ctx: Ctx, topo: Topology, rules: ReadonlyMap<string,
         // The node's own pods, and the others grouped by how their node routes to the node.
         // Every address of the node a flow may carry (its IP, and its tunnel addresses: a host sends from the address
         // of the device its route leaves by), as each pod's node routes to it: the reply of a host flow goes there.
-        const key = (node: string): string =>
-          node === n ? "own" : hostAddrs.map((a) => routeSignature(topo, node, a, { node: n, iface: "" })).join(";");
-        for (const g of groupsBy(c, key, (node) => inOnly(n) || inOnly(node))) {
-          const src = hostSource(topo, n, podIPv4(g.rep)!);
-          if (src !== null) yield* portFlows({ kind: "ip", ip: src }, { kind: "pod", pod: g.rep }, g.count, hostText, podText(c), full?.output ?? NO_CUTS);
+        // The host sends from the address its compiled routes give (as --exhaustive plans it: the address its
+        // kubelet would use, whatever the rules being checked route), so pods are grouped by that address too.
+        const groups = new Map<string, { rep: Pod; count: number; src: string | null }>();
+        for (const [node, ps] of c.byNode) {
+          if (!(inOnly(n) || inOnly(node))) continue;
+          const routes = node === n ? "own" : hostAddrs.map((a) => routeSignature(topo, node, a, { node: n, iface: "" })).join(";");
+          for (const p of ps) {
+            const src = hostSource(planning, n, podIPv4(p)!);
+            const k = `${routes}|${src}`;
+            const g = groups.get(k);
+            if (g) g.count++;
+            else groups.set(k, { rep: p, count: 1, src });
+          }
+        }
+        for (const g of groups.values()) {
+          if (g.src !== null) yield* portFlows({ kind: "ip", ip: g.src }, { kind: "pod", pod: g.rep }, g.count, hostText, podText(c), full?.output ?? NO_CUTS);
           yield* portFlows({ kind: "pod", pod: g.rep }, { kind: "ip", ip: nodeIp }, g.count, podText(c), hostText, full?.input ?? NO_CUTS, true);
         }
         tick();

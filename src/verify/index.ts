@@ -165,7 +165,7 @@ export function verifyClassReport(
   ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, onlyNodes: readonly string[] = [], progress?: { start(pairs: number): void; tick(): void },
 ): ClassVerify {
   const checker = checkerFor(ctx, rules);
-  const plan = planClasses(ctx, checker.topology, rules, onlyNodes.length ? new Set(onlyNodes) : null, ctx.simulate);
+  const plan = planClasses(ctx, checker.topology, rules, onlyNodes.length ? new Set(onlyNodes) : null, ctx.simulate, ctx.topology(PLANNING));
   if (plan.fallback) return { report: null, fallback: plan.fallback.reason };
   // Views are made at the end: a class's count grows while later flows join it.
   const failed: Array<{ check: Check; fc: FlowClass }> = [];
