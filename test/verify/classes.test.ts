@@ -62,64 +62,53 @@ describe("class verify", () => {
   });
 });
 
+/**
+ * Compiles `inputs` (felix routes) to a temporary directory, deletes the route line `line` matches from
+ * node-1.routes, and runs verify --rules over it: in classes, and with --exhaustive.
+ */
+async function withoutRoute(inputs: string, line: RegExp): Promise<{ classes: { code: number; out: string }; exhaustive: { code: number; out: string } }> {
+  const { mkdtempSync, readFileSync, writeFileSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { main } = await import("../../src/cli/main.js");
+  const dir = mkdtempSync(join(tmpdir(), "netpolc-class-route-"));
+  const run = async (args: string[]): Promise<{ code: number; out: string }> => {
+    let out = "";
+    const code = await main(args, { stdout: (s: string) => void (out += s), stderr: () => {}, readStdin: () => "" });
+    return { code, out };
+  };
+  try {
+    expect((await run(["compile", inputs, "--route-programmer", "felix", "-o", dir])).code).toBe(0);
+    const file = join(dir, "node-1.routes");
+    const text = readFileSync(file, "utf8");
+    const found = text.split("\n").find((l) => line.test(l));
+    expect(found, `no ${String(line)} in ${file}`).toBeDefined();
+    writeFileSync(file, text.replace(`${found}\n`, ""));
+    const args = ["verify", inputs, "--route-programmer", "felix", "--rules", dir];
+    return { classes: await run(args), exhaustive: await run([...args, "--exhaustive"]) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const FIXTURES = new URL("fixtures/", import.meta.url).pathname;
+
 describe("class verify groups host flows by every address of the host", () => {
   it("a node's deleted route to another node's tunnel block drops the replies to that node's host: caught (as --exhaustive does)", async () => {
-    const { mkdtempSync, readFileSync, writeFileSync, rmSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const { main } = await import("../../src/cli/main.js");
-    const fixture = join(import.meta.dirname, "fixtures", "host-reply-route.yaml");
-    const dir = mkdtempSync(join(tmpdir(), "netpolc-class-route-"));
-    const run = async (args: string[]): Promise<{ code: number; out: string }> => {
-      let out = "";
-      const code = await main(args, { stdout: (s: string) => void (out += s), stderr: () => {}, readStdin: () => "" });
-      return { code, out };
-    };
-    try {
-      expect((await run(["compile", fixture, "--route-programmer", "felix", "-o", dir])).code).toBe(0);
-      const file = join(dir, "node-1.routes");
-      const text = readFileSync(file, "utf8");
-      const line = text.split("\n").find((l) => l.startsWith("route replace 10.10.0.64/26 via 10.0.0.13 dev tunl0"));
-      expect(line).toBeDefined();
-      writeFileSync(file, text.replace(`${line}\n`, ""));
-      const classes = await run(["verify", fixture, "--route-programmer", "felix", "--rules", dir]);
-      const exhaustive = await run(["verify", fixture, "--route-programmer", "felix", "--rules", dir, "--exhaustive"]);
-      expect(exhaustive.code).toBe(1);
-      expect(classes.code).toBe(1);
-      expect(classes.out).toMatch(/^mismatch: reply of 10\.10\.0\.64 → z\/b \d+\/TCP dropped by node-1 /m);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { classes, exhaustive } = await withoutRoute(`${FIXTURES}host-reply-route.yaml`, /^route replace 10\.10\.0\.64\/26 via 10\.0\.0\.13 dev tunl0/);
+    expect(exhaustive.code).toBe(1);
+    expect(classes.code).toBe(1);
+    expect(classes.out).toMatch(/^mismatch: reply of 10\.10\.0\.64 → z\/b \d+\/TCP dropped by node-1 /m);
   });
 });
 
 describe("class verify probes a host from the address its compiled routes give, as --exhaustive does", () => {
   it("node-1's deleted /32 to its own pod y/c (in another node's block): node-1's host cannot reach y/c, caught", async () => {
-    const { mkdtempSync, readFileSync, writeFileSync, rmSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const { main } = await import("../../src/cli/main.js");
     // From the ipam route-deletion property (seed 1233136851): the tampered routes send node-1's packets for y/c
     // over vxlan.calico, whose address the host would then send from; the kubelet's address is still the node IP.
-    const inputs = join(import.meta.dirname, "fixtures", "own-node-host-source");
-    const dir = mkdtempSync(join(tmpdir(), "netpolc-class-host-"));
-    const run = async (args: string[]): Promise<{ code: number; out: string }> => {
-      let out = "";
-      const code = await main(args, { stdout: (s: string) => void (out += s), stderr: () => {}, readStdin: () => "" });
-      return { code, out };
-    };
-    try {
-      expect((await run(["compile", inputs, "--route-programmer", "felix", "-o", dir])).code).toBe(0);
-      const file = join(dir, "node-1.routes");
-      const text = readFileSync(file, "utf8");
-      const line = text.split("\n").find((l) => /^route replace 10\.10\.0\.113\/32 dev cali\w+ scope link$/.test(l));
-      expect(line).toBeDefined();
-      writeFileSync(file, text.replace(`${line}\n`, ""));
-      const classes = await run(["verify", inputs, "--route-programmer", "felix", "--rules", dir]);
-      expect(classes.code).toBe(1);
-      expect(classes.out).toMatch(/^mismatch: 10\.0\.0\.11 → y\/c \d+\/TCP$/m);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { classes, exhaustive } = await withoutRoute(`${FIXTURES}own-node-host-source`, /^route replace 10\.10\.0\.113\/32 dev cali\w+ scope link$/);
+    expect(exhaustive.code).toBe(1);
+    expect(classes.code).toBe(1);
+    expect(classes.out).toMatch(/^mismatch: 10\.0\.0\.11 → y\/c \d+\/TCP$/m);
   });
 });
