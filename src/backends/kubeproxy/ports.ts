@@ -27,6 +27,8 @@ export type PortOutput = readonly TableChain[];
 interface Variants {
   readonly outputs: Map<string, PortOutput>;
   readonly chains: Map<string, Chain>;
+  /** Every chain object `chains` holds or that was already one of them (a KUBE-SEP chain comes from its own memo): no need to compare it again. */
+  readonly known: Set<Chain>;
 }
 
 const PORT_OUTPUTS = memoTable<ServicePortPlan, Variants>("kubeproxy/port-outputs");
@@ -34,11 +36,11 @@ const SEP_CHAINS = memoTable<PlannedEndpoint, Chain>("kubeproxy/sep-chains");
 
 export function portOutput(comp: Compilation, px: ProxierContext, p: ServicePortPlan, node: NodeContext): PortOutput {
   const facts = nodeFacts(p, node);
-  const variants = comp.memo(PORT_OUTPUTS, p, () => ({ outputs: new Map<string, PortOutput>(), chains: new Map<string, Chain>() }));
+  const variants = comp.memo(PORT_OUTPUTS, p, () => ({ outputs: new Map<string, PortOutput>(), chains: new Map<string, Chain>(), known: new Set<Chain>() }));
   let out = variants.outputs.get(facts.key);
   if (out === undefined) {
     out = buildPort(comp, px, portPlan(p, facts));
-    if (mayVary(p)) out = interned(out, variants.chains);
+    if (mayVary(p)) out = interned(out, variants);
     variants.outputs.set(facts.key, out);
   }
   return out;
@@ -49,13 +51,16 @@ export function portOutput(comp: Compilation, px: ProxierContext, p: ServicePort
  * that earlier object. Alike is the same table, name and rules as plain data
  * (the builders make equal rules with their fields in the same order).
  */
-function interned(out: PortOutput, chains: Map<string, Chain>): PortOutput {
-  return out.map(({ table, chain }) => {
+function interned(out: PortOutput, { chains, known }: Variants): PortOutput {
+  return out.map((tc) => {
+    if (known.has(tc.chain)) return tc;
+    const { table, chain } = tc;
     const key = `${table} ${chain.name} ${JSON.stringify(chain.rules)}`;
     const earlier = chains.get(key);
     if (earlier) return { table, chain: earlier };
     chains.set(key, chain);
-    return { table, chain };
+    known.add(chain);
+    return tc;
   });
 }
 
