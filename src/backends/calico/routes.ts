@@ -20,6 +20,8 @@ import { DEVICE } from "./names.js";
 import { encapsulationOf } from "./static.js";
 import type { Workload } from "./workloads.js";
 
+export { buildRoutes6 } from "./routes6.js";
+
 export type RouteProgrammer = "bird" | "felix";
 
 export interface RouteOptions {
@@ -105,7 +107,7 @@ function planRoutes(addressing: Addressing, pools: readonly IPPool[], option: Ro
   const byName = new Map(pools.map((p) => [p.name, p] as const));
   const out = { remotes: [] as Remote[], blackholes: [] as Blackhole[] };
   for (const b of addressing.blocks) {
-    if (b.cidr.includes(":")) continue; // IPv6 routes are not rendered yet.
+    if (b.cidr.includes(":")) continue; // IPv6 blocks are routes6.ts's (BIRD, BGP-native).
     const pool = b.pool === null ? null : (byName.get(b.pool) ?? null);
     const encap = pool ? encapOf(pool) : "none";
     if (blockProgrammer(pool, option) === "bird") birdBlock(b, pool, encap, out);
@@ -159,6 +161,7 @@ export function findNode(cluster: Cluster, nodeName: string): Node {
       labels: new Map(),
       ip: null,
       ipPrefix: null,
+      ip6: null,
       tunnelAddress: null,
       vxlanTunnelAddress: null,
       vxlanMac: null,
