@@ -8,15 +8,16 @@ import {
   CALICO_VERSIONS, DEFAULT_CALICO_OPTIONS, DEFAULT_KUBE_PROXY_OPTIONS, DEFAULT_OPTIMIZE, NEWEST_CALICO_VERSION, NodePrograms, versionOfRelease,
   renderOptionsOf, type BackendChoice, type CalicoOptions, type KubeProxyOptions, type NodeOutput, type NodeRoutes, type OptimizeOptions,
 } from "./backends/index.js";
-import type { TableName } from "./rules/types.js";
+import type { RuleSet, TableName } from "./rules/types.js";
+import type { Span } from "./diagnostics/diagnostic.js";
 import { Renderer, SAVE_STYLE, writeListRules, writeRuleSet, writeRuleSetTo, type ByteSink, type WriteStyle } from "./rules/writer.js";
 import { writeIpSets, writeIpSetsTo } from "./rules/ipset.js";
 import { writeFdb, writeRoutes } from "./rules/routes.js";
 import { NodeFiles } from "./pipeline-files.js";
 import { Compilation } from "./compilation.js";
 
-export type EmitKind = "iptables" | "ipsets" | "routes" | "fdb";
-export const EMIT_KINDS: readonly EmitKind[] = ["iptables", "ipsets", "routes", "fdb"];
+export type EmitKind = "iptables" | "ip6tables" | "ipsets" | "routes" | "fdb";
+export const EMIT_KINDS: readonly EmitKind[] = ["iptables", "ip6tables", "ipsets", "routes", "fdb"];
 /** Every file name netpolc writes ends so (`<node>.<kind>`): what -o replaces, check --expected and diff read. */
 export const OUTPUT_FILE = new RegExp(`\\.(${EMIT_KINDS.join("|")})$`);
 
@@ -48,6 +49,28 @@ export interface CompileOptions {
    * a ClusterInformation in the inputs decides the version (with a note).
    */
   readonly calicoVersionGiven?: boolean;
+  /**
+   * IPv6 (`--ipv6`): "auto" (the default) turns it on as Felix's IPv6 support follows the cluster — an IPv6 pool
+   * or an IPv6 pod address (ipv6-and-policy A1); then every node also gets `<node>.ip6tables`, `cali60` sets and
+   * IPv6 routes.
+   */
+  readonly ipv6?: IPv6Switch;
+}
+
+export type IPv6Switch = "auto" | "on" | "off";
+
+/** Where the snapshot shows IPv6 (the first IPv6 pool, else the first pod with an IPv6 address), or null. */
+function ipv6Evidence(model: Model): { what: string; span: Span | null } | null {
+  const pool = model.cluster.pools.find((p) => p.cidr.includes(":"));
+  if (pool) return { what: `IPv6 pool ${pool.cidr} (IPPool "${pool.name}")`, span: pool.span };
+  const pod = model.cluster.pods.find((p) => p.ips.some((ip) => ip.includes(":")));
+  return pod ? { what: `IPv6 address on pod ${pod.namespace}/${pod.name}`, span: pod.span } : null;
+}
+
+/** Whether the compile renders IPv6: --ipv6 on/off, or (auto) whether the snapshot has IPv6 pools or pod addresses. */
+export function ipv6Enabled(opts: CompileOptions, model: Model): boolean {
+  const sw = opts.ipv6 ?? "auto";
+  return sw === "auto" ? ipv6Evidence(model) !== null : sw === "on";
 }
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { nodes: [], calico: DEFAULT_CALICO_OPTIONS };
@@ -131,21 +154,30 @@ function withCalicoRelease(model: Model, opts: CompileOptions, diag: DiagnosticS
 /**
  * Felix turns IPv6 on when the cluster has IPv6 pools or pod addresses
  * (spec ipv6-and-policy A1) and then programs ip6tables, IPv6 sets and routes
- * too. netpolc writes IPv4 only: said once, at the first IPv6 pool or pod, so
- * that nobody takes the output for the whole node.
+ * too. With --ipv6 auto that is inferred from the snapshot, and said (a note);
+ * with --ipv6 off on a dual-stack snapshot, that its IPv6 side is not written
+ * (a warning), so that nobody takes the output for the whole node. The
+ * IPv6 tables are Felix's own layout at every -O level, and verify checks the
+ * IPv4 tables: both said when they apply.
  */
-function warnIPv6NotRendered(model: Model, opts: CompileOptions, diag: DiagnosticSink): void {
-  if (opts.backend === "kube-proxy") return;
-  const { pools, pods } = model.cluster;
-  const pool = pools.find((p) => p.cidr.includes(":"));
-  const pod = pods.find((p) => p.ips.some((ip) => ip.includes(":")));
-  if (!pool && !pod) return;
-  const what = pool ? `IPv6 pool ${pool.cidr} (IPPool "${pool.name}")` : `IPv6 address on pod ${pod!.namespace}/${pod!.name}`;
-  diag.warning(
-    "input/ipv6-not-rendered",
-    (pool ? pool.span : pod!.span) ?? null,
-    `the snapshot is dual-stack (${what}): Felix would program ip6tables, IPv6 sets and routes as well; netpolc writes the IPv4 side only, so IPv6 traffic is not covered by this output`,
-  );
+function withIPv6(model: Model, opts: CompileOptions, diag: DiagnosticSink): CompileOptions {
+  const evidence = ipv6Evidence(model);
+  const sw = opts.ipv6 ?? "auto";
+  const on = ipv6Enabled(opts, model);
+  if (!on && evidence && opts.backend !== "kube-proxy") {
+    diag.warning(
+      "input/ipv6-not-rendered",
+      evidence.span,
+      `the snapshot is dual-stack (${evidence.what}) but --ipv6 is off: Felix would program ip6tables, IPv6 sets and routes as well; netpolc writes the IPv4 side only, so IPv6 traffic is not covered by this output`,
+    );
+  }
+  if (on && sw === "auto" && evidence) {
+    diag.note("input/ipv6", evidence.span, `IPv6 is on, as Felix's IPv6 support follows the cluster (it has an ${evidence.what}): each node also gets <node>.ip6tables, IPv6 sets and IPv6 routes (--ipv6 off to leave them out)`);
+  }
+  if (on && (opts.optimize?.level ?? 1) >= 2 && opts.backend !== "kube-proxy") {
+    diag.note("input/ipv6-layout", null, "-O2 optimises the IPv4 tables; the IPv6 tables keep Felix's own layout");
+  }
+  return on === opts.calico.ipv6 ? opts : { ...opts, calico: { ...opts.calico, ipv6: on } };
 }
 
 /** Known nodes shown when a --node name is not in the snapshot; a 500-node cluster would otherwise fill the screen. */
@@ -164,9 +196,9 @@ export function compile(files: readonly InputFile[], given: CompileOptions): Com
   const sources = new SourceMap();
   const model = loadModel(files, diag, sources, { threads: given.jobs ?? "auto" });
   if (diag.hasErrors()) return failed(diag, sources);
-  const opts = withCalicoRelease(model, given, diag);
+  const released = withCalicoRelease(model, given, diag);
   if (diag.hasErrors()) return failed(diag, sources);
-  warnIPv6NotRendered(model, opts, diag);
+  const opts = withIPv6(model, released, diag);
   const known = new Set(model.cluster.nodes.map((n) => n.name));
   for (const n of opts.nodes) {
     if (!known.has(n)) diag.error("input/unknown-node", null, unknownNodeMessage(n, known));
@@ -202,16 +234,20 @@ export function compile(files: readonly InputFile[], given: CompileOptions): Com
  * no routes; `<node>.fdb` (bridge -batch) exists only where Felix runs VXLAN.
  */
 export function emitKinds(opts: CompileOptions, model: Model | null): readonly EmitKind[] {
-  if (opts.backend === "kube-proxy") return ["iptables"];
+  // `--ip-family 6` with kube-proxy alone: the node file is already the IPv6 proxier's.
+  const ip6 = model !== null && ipv6Enabled(opts, model) && !(opts.backend === "kube-proxy" && opts.kubeProxy?.family === 6);
+  if (opts.backend === "kube-proxy") return ip6 ? ["iptables", "ip6tables"] : ["iptables"];
   const vxlan = model !== null && model.cluster.pools.some((p) => !p.cidr.includes(":") && p.vxlanMode !== "Never");
-  return vxlan ? EMIT_KINDS : EMIT_KINDS.filter((k) => k !== "fdb");
+  return EMIT_KINDS.filter((k) => (k !== "fdb" || vxlan) && (k !== "ip6tables" || ip6));
 }
 
 /** The text of one output file of a node. */
 export function emitText(out: NodeOutput, kind: EmitKind, opts: CompileOptions = DEFAULT_COMPILE_OPTIONS, renderer: Renderer = rendererFor(opts)): string {
   switch (kind) {
     case "iptables":
-      return iptablesText(out, opts, renderer);
+      return iptablesText(out.ruleset, opts, renderer);
+    case "ip6tables":
+      return iptablesText(out.ruleset6 ?? EMPTY_RULESET, opts, renderer);
     case "ipsets":
       return writeIpSets(out.ipsets, renderer);
     case "routes":
@@ -224,13 +260,16 @@ export function emitText(out: NodeOutput, kind: EmitKind, opts: CompileOptions =
 /** emitText's bytes (UTF-8), appended to `sink`: the `-o` path, which never joins a whole file into one string. */
 export function emitBytes(out: NodeOutput, kind: EmitKind, sink: ByteSink, opts: CompileOptions = DEFAULT_COMPILE_OPTIONS, renderer: Renderer = rendererFor(opts)): void {
   if (kind === "iptables" && !opts.listRules) writeRuleSetTo(out.ruleset, sink, iptablesStyle(opts), renderer);
+  else if (kind === "ip6tables" && !opts.listRules) writeRuleSetTo(out.ruleset6 ?? EMPTY_RULESET, sink, iptablesStyle(opts), renderer);
   else if (kind === "ipsets") writeIpSetsTo(out.ipsets, sink, renderer);
   else sink.write(emitText(out, kind, opts, renderer));
 }
 
-function iptablesText(out: NodeOutput, opts: CompileOptions, renderer: Renderer): string {
-  if (!opts.listRules) return writeRuleSet(out.ruleset, iptablesStyle(opts), renderer);
-  const table = out.ruleset.tables.find((t) => t.name === opts.listRules) ?? { name: opts.listRules, chains: [] };
+const EMPTY_RULESET: RuleSet = { tables: [] };
+
+function iptablesText(ruleset: RuleSet, opts: CompileOptions, renderer: Renderer): string {
+  if (!opts.listRules) return writeRuleSet(ruleset, iptablesStyle(opts), renderer);
+  const table = ruleset.tables.find((t) => t.name === opts.listRules) ?? { name: opts.listRules, chains: [] };
   return writeListRules(table, renderer);
 }
 

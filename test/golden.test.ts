@@ -1,7 +1,7 @@
 // The golden runner (STYLE.md "Golden files"): every directory under golden/
 // is a case. Its *.yaml / *.yml / *.json files (outside expected/) are the
 // inputs, an optional `args` file holds compile flags, and expected/ holds one
-// file per output: `<node>.iptables|ipsets|routes`, or `diagnostics.txt` when
+// file per output: `<node>.iptables|ip6tables|ipsets|routes`, or `diagnostics.txt` when
 // the case produces diagnostics. Files no output claims fail as orphans.
 //
 // Updating is explicit: `UPDATE_GOLDEN=1 npm test` rewrites expected/, and is
@@ -68,7 +68,7 @@ describe("golden", () => {
       // test/backends/kubeproxy compares them with the spec instead.
       const saveText = emitsSaveText(opts);
       for (const [f, text] of produce(dir)) {
-        if (f.endsWith(".iptables") && saveText) {
+        if ((f.endsWith(".iptables") || f.endsWith(".ip6tables")) && saveText) {
           const parsed = parseRuleSet(text, { file: f });
           expect(parsed.diagnostics, f).toEqual([]);
           expect(writeRuleSet(parsed.ruleset), f).toBe(text);
@@ -83,7 +83,10 @@ describe("golden", () => {
     it(`${name}: every jump target is declared`, () => {
       const extra = caseArgs(dir);
       const res = compile(caseInputs(dir), compileOptionsFrom(parseArgs(extra, COMPILE_FLAGS)));
-      for (const out of res.outputs) expect(checkJumpTargets(out.ruleset), `${name}/${out.node}`).toEqual([]);
+      for (const out of res.outputs) {
+        expect(checkJumpTargets(out.ruleset), `${name}/${out.node}`).toEqual([]);
+        if (out.ruleset6) expect(checkJumpTargets(out.ruleset6), `${name}/${out.node} (IPv6)`).toEqual([]);
+      }
     });
   }
 });

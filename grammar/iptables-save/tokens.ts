@@ -32,7 +32,8 @@ export const QuotedString = createToken({
 /** `[packets:bytes]` after a chain declaration or before `-A` (iptables-save -c). */
 export const Counters = createToken({ name: "Counters", pattern: /\[\d+:\d+\]/, label: "[packets:bytes]" });
 export const Star = createToken({ name: "Star", pattern: /\*/, label: "'*'" });
-export const Colon = createToken({ name: "Colon", pattern: /:/, label: "':'" });
+// Not before a second colon: `::1/128` (ip6tables-save's `! -d ::1/128`) is a Word; no chain name starts with `:`.
+export const Colon = createToken({ name: "Colon", pattern: /:(?!:)/, label: "':'" });
 export const Bang = createToken({ name: "Bang", pattern: /!/, label: "'!'" });
 
 /**

@@ -102,13 +102,25 @@ export class NodePrograms {
 
   private renderWith(node: string, passes: readonly Pass[]): NodeOutput {
     const { comp, opts } = this;
+    const ipv6 = opts.calico.ipv6;
+    // kube-proxy runs one proxier per family (kubeproxy-format: the IPv6 one writes ip6tables).
+    // With `--ip-family 6` (kube-proxy alone) the node file is already the IPv6 proxier's.
+    const kube6 = (form: kubeProxy.KubeProxyForm): RuleSet | null =>
+      ipv6 && opts.kubeProxy.family === 4 ? kubeProxy.renderKubeProxyNode(comp, node, { ...opts.kubeProxy, family: 6 }, form) : null;
     if (opts.backend === "kube-proxy") {
-      return { node, ruleset: kubeProxy.renderKubeProxyNode(comp, node, opts.kubeProxy, opts.kubeProxyForm), ipsets: [], routes: [], fdb: [] };
+      const form = opts.kubeProxyForm;
+      return { node, ruleset: kubeProxy.renderKubeProxyNode(comp, node, opts.kubeProxy, form), ruleset6: kube6(form), ipsets: [], routes: [], fdb: [] };
     }
+    // -O2 optimises the IPv4 tables (the IPv6 tables are Felix's own layout: pipeline.ts says so).
     const felix = calico.optimizeCalicoNode(comp, calico.renderCalicoNode(comp, node, opts.calico), opts.calico, passes);
     if (!this.withKubeProxy) return felix;
     const kube = kubeProxy.renderKubeProxyNode(comp, node, opts.kubeProxy, "saved");
-    return { ...felix, ruleset: mergeNodeRuleSets(felix.ruleset, kube) };
+    const k6 = kube6("saved");
+    return {
+      ...felix,
+      ruleset: mergeNodeRuleSets(felix.ruleset, kube),
+      ruleset6: felix.ruleset6 && k6 ? mergeNodeRuleSets(felix.ruleset6, k6) : felix.ruleset6,
+    };
   }
 
   /** Only the node's routes (kube-proxy alone programs none). */

@@ -1,5 +1,5 @@
 // `netpolc compile`: the command layer over the pure pipeline.
-import { compile, emitKinds, emitText, nodeFiles, type BackendChoice, type CompileOptions, type EmitKind } from "../pipeline.js";
+import { compile, emitKinds, emitText, nodeFiles, type BackendChoice, type CompileOptions, type EmitKind, type IPv6Switch } from "../pipeline.js";
 import {
   DEFAULT_CALICO_OPTIONS, DEFAULT_KUBE_PROXY_OPTIONS, KUBE_PROXY_VERSIONS, PASS_NAMES, selectPasses, statsText,
   type CalicoVersion, type KubeProxyOptions, type KubeProxyVersion, type OptimizeOptions, type RouteProgrammer,
@@ -88,6 +88,7 @@ export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
     optimize: optimizeOptionsFrom(args),
     jobs: jobsFrom(args),
     calicoVersionGiven: has(args, "calico-version"),
+    ipv6: (flag(args, "ipv6") ?? "auto") as IPv6Switch,
     calico: {
       ...DEFAULT_CALICO_OPTIONS,
       ipencapName: !has(args, "protocol-numbers"),
@@ -134,6 +135,9 @@ export function runCompile(files: readonly InputFile[], args: ParsedArgs, progre
       throw new UsageError(`--emit prints one node; choose one with --node (nodes: ${names || "none"})`);
     }
     const out = res.outputs[0]!;
+    if (emit === "ip6tables" && !emitKinds(opts, res.model).includes(emit)) {
+      throw new UsageError("--emit ip6tables: IPv6 is off for these inputs (no IPv6 pool or pod address, or --ipv6 off; --ipv6 on renders the IPv6 tables anyway)");
+    }
     const kinds = emit === "all" ? emitKinds(opts, res.model) : [emit];
     const stdout = kinds.map((k) => emitText(out, k, opts, res.renderer)).join("");
     return { exitCode: 0, stdout, stderr, files: new Map(), outputDir: null, pruneStale: false };

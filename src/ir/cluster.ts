@@ -51,6 +51,8 @@ export interface Node {
   readonly ip: string | null;
   /** The prefix length of projectcalico.org/IPv4Address (its subnet decides CrossSubnet); null when not given. */
   readonly ipPrefix: number | null;
+  /** The node's IPv6 address (projectcalico.org/IPv6Address without its prefix, else the first IPv6 InternalIP, else ExternalIP); null when it has none. */
+  readonly ip6: string | null;
   /** projectcalico.org/IPv4IPIPTunnelAddr when given (the resolved one, inferred or not, is in Cluster.addressing). */
   readonly tunnelAddress: string | null;
   /** projectcalico.org/IPv4VXLANTunnelAddr when given. */
@@ -133,6 +135,11 @@ export function poolSelectsNode(pool: Pick<IPPool, "nodeSelectorAst">, node: Pic
 
 export function podIPv4(p: Pod): string | null {
   return p.ips.find((ip) => !ip.includes(":")) ?? null;
+}
+
+/** The pod's first IPv6 address (status.podIPs), or null. */
+export function podIPv6(p: Pod): string | null {
+  return p.ips.find((ip) => ip.includes(":")) ?? null;
 }
 
 /** A node's own IPv4 addresses: its IP and its tunnel addresses as the address plan resolved them. */

@@ -9,7 +9,7 @@ import type { HeadKind, Rule, RuleOption, RulePart, Target } from "./types.js";
 
 /** Match modules netpolc's backends (and kube-proxy dumps we compare against) use; others are flagged. */
 export const KNOWN_MODULES: ReadonlySet<string> = new Set([
-  "addrtype", "comment", "conntrack", "icmp", "limit", "mark", "multiport", "physdev",
+  "addrtype", "comment", "conntrack", "icmp", "icmp6", "limit", "mark", "multiport", "physdev",
   "recent", "rpfilter", "sctp", "set", "state", "statistic", "tcp", "udp",
 ]);
 

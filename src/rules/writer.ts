@@ -119,7 +119,7 @@ export interface RenderOptions {
 }
 
 /** A stock node: /etc/protocols maps 4 → ipencap; iptables' own table names tcp, udp and sctp. */
-export const DEFAULT_RENDER: RenderOptions = { protocolNames: { "4": "ipencap", "6": "tcp", "17": "udp", "132": "sctp" } };
+export const DEFAULT_RENDER: RenderOptions = { protocolNames: { "4": "ipencap", "6": "tcp", "17": "udp", "58": "ipv6-icmp", "132": "sctp" } };
 
 /** iptables-save moves these to the front of a rule, in this order (Appendix A). */
 const HEAD_ORDER: readonly RulePart["kind"][] = ["source", "destination", "in-interface", "out-interface", "protocol"];

@@ -171,13 +171,14 @@ function isOwnNode(idx: ModelIndex, pod: Pod, remote: FlowEndpoint): boolean {
 }
 
 /**
- * The IP family of a flow: that of its plain-IP end when it has one, else
- * IPv4, the family every endpoint is guaranteed to have (isEndpoint).
+ * The IP family of a flow: that of its plain-IP end when it has one, else the
+ * one the flow names, else IPv4, the family every endpoint is guaranteed to
+ * have (isEndpoint).
  */
 function flowFamily(flow: Flow): Family {
   if (flow.src.kind === "ip") return familyOf(flow.src.ip);
   if (flow.dst.kind === "ip") return familyOf(flow.dst.ip);
-  return 4;
+  return flow.family ?? 4;
 }
 
 /**

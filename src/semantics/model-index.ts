@@ -58,7 +58,7 @@ export function indexModel(model: Model): ModelIndex {
   const nodeIPs = new Map<string, string | null>();
   for (const node of model.cluster.nodes) {
     const keys = new Set<string>();
-    for (const ip of [node.ip, node.tunnelAddress]) {
+    for (const ip of [node.ip, node.tunnelAddress, node.ip6]) {
       const k = ip === null ? null : addressKey(ip);
       if (k !== null) keys.add(k);
     }

@@ -12,6 +12,11 @@ export interface Flow {
   readonly dst: FlowEndpoint;
   readonly protocol: Protocol;
   readonly port: number;
+  /**
+   * The flow's IP family when both ends are pods (each pod end then speaks with its address of that family);
+   * absent: the family of a plain-IP end, else IPv4.
+   */
+  readonly family?: 4 | 6;
 }
 
 /** A policy rule that allowed the flow in one direction. */

@@ -65,10 +65,14 @@ function usable(eps: readonly Endpoint[]): Endpoint[] {
   return ready.length ? ready : eps.filter((e) => e.serving && e.terminating);
 }
 
-/** The backends a probe entering on `node` must reach, and the verdict when there are none. */
+/**
+ * The backends a probe entering on `node` must reach, and the verdict when there are none. Probes go to IPv4
+ * service addresses, and each of kube-proxy's proxiers balances over the endpoints of its own family only.
+ */
 function expectation(port: ServicePort, local: boolean, node: string): { expected: Endpoint[]; none: "REJECT" | "DROP" } {
-  const anywhere = usable(port.endpoints);
-  const expected = local ? usable(port.endpoints.filter((e) => e.nodeName === node)) : anywhere;
+  const v4 = port.endpoints.filter((e) => !e.ip.includes(":"));
+  const anywhere = usable(v4);
+  const expected = local ? usable(v4.filter((e) => e.nodeName === node)) : anywhere;
   return { expected, none: anywhere.length ? "DROP" : "REJECT" };
 }
 

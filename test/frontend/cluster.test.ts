@@ -150,6 +150,7 @@ describe("nodes", () => {
         labels: new Map(),
         ip: "10.0.0.11",
         ipPrefix: 24,
+        ip6: null,
         tunnelAddress: "192.168.1.0",
         vxlanTunnelAddress: null,
         vxlanMac: null,
@@ -157,6 +158,14 @@ describe("nodes", () => {
         span: expect.anything(),
       },
     ]);
+  });
+  it("takes the IPv6 address from projectcalico.org/IPv6Address (canonical, no prefix), else the first IPv6 InternalIP", () => {
+    const a = load(node("{name: n1, annotations: {projectcalico.org/IPv6Address: 'FD00:100:0::11/64'}}", "status: {addresses: [{type: InternalIP, address: 10.9.9.9}, {type: InternalIP, address: 'fd00:9::9'}]}"));
+    expect(a.model.cluster.nodes[0]).toMatchObject({ ip: "10.9.9.9", ip6: "fd00:100::11" });
+    const b = load(node("{name: n1}", "status: {addresses: [{type: ExternalIP, address: 'fd00:8::8'}, {type: InternalIP, address: 'fd00:9::9'}, {type: InternalIP, address: 10.9.9.9}]}"));
+    expect(b.model.cluster.nodes[0]).toMatchObject({ ip: "10.9.9.9", ip6: "fd00:9::9" });
+    const bad = load(node("{name: n1, annotations: {projectcalico.org/IPv6Address: 10.0.0.1}}"));
+    expect(errorsWithPos(bad)).toEqual([expect.stringContaining("metadata.annotations[projectcalico.org/IPv6Address]: Invalid value: \"10.0.0.1\": must be a valid IPv6 address")]);
   });
   it("reads the VXLAN tunnel address and MAC, lower-cased, and refuses a multicast MAC", () => {
     const l = load(node("{name: n1, labels: {zone: a}, annotations: {projectcalico.org/IPv4VXLANTunnelAddr: 10.244.0.1, projectcalico.org/VXLANTunnelMACAddr: 66:3E:CA:5F:6A:3C}}"));

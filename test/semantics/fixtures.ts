@@ -76,6 +76,7 @@ export function node(name: string, ip: string | null, tunnelAddress: string | nu
     labels: new Map(),
     ip,
     ipPrefix: null,
+    ip6: null,
     tunnelAddress,
     vxlanTunnelAddress: null,
     vxlanMac: null,

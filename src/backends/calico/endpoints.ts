@@ -260,7 +260,7 @@ function renderedPolicyChain(comp: Compilation, p: NetworkPolicy, dir: Direction
 }
 
 function buildPolicyChain(comp: Compilation, p: NetworkPolicy, dir: Direction, profile: FelixProfile): RenderedPolicy {
-  const own = new SetRegistry();
+  const own = new SetRegistry(profile.family);
   const k8sRules = dir === "ingress" ? p.ingress : p.egress;
   const all = k8sRules.flatMap((kr) => k8sRuleToCalico(kr, dir, p.namespace)).flatMap((cr) => renderAllowRule(cr, own, profile.marks));
   const rules = profile.stripTrailingReturn ? withoutTrailingReturns(all) : all;

@@ -4,6 +4,7 @@
 import type { Compilation } from "../../compilation.js";
 import type { NetworkPolicy } from "../../ir/policy.js";
 import type { Chain, RuleSet } from "../../rules/types.js";
+import type { IpSet } from "../../rules/ipset.js";
 import { byteCompare } from "../../rules/writer.js";
 import type { NodeOutput } from "../types.js";
 import type { WorkloadPlace } from "../index.js";
@@ -92,15 +93,39 @@ export function renderCalicoNode(comp: Compilation, nodeName: string, opts: Cali
   const ipipEnabled = encap.ipip;
   const ctx: StaticContext = {
     opts,
+    family: 4,
     ipipEnabled,
     hasTunnelAddress: ipipEnabled && ipipTunnelOf(cluster, nodeName) !== null,
     vxlanEnabled: encap.vxlan,
     hasVxlanTunnelAddress: vxlanTunnelOf(cluster, nodeName) !== null,
     natOutgoing: cluster.pools.some((p) => !isV6(p.cidr) && p.natOutgoing),
   };
-  const sets = new SetRegistry();
+  const v4 = familyTables(comp, ctx, local, all, nodeName);
+  const v6 = opts.ipv6 ? familyTables(comp, ipv6Context(comp, opts), local, all, nodeName) : null;
+  const { routes, fdb } = buildRoutes(comp, nodeName, local, opts);
+  return { node: nodeName, ruleset: v4.ruleset, ruleset6: v6?.ruleset ?? null, ipsets: [...v4.ipsets, ...(v6?.ipsets ?? [])], routes, fdb };
+}
+
+/**
+ * The IPv6 twin's context (ipv6-and-policy A1, A2): IPIP is IPv4 only, VXLAN over IPv6 is not modelled, so no
+ * tunnel rules and no tunnel MASQUERADE; cali-nat-outgoing when some IPv6 pool has natOutgoing.
+ */
+function ipv6Context(comp: Compilation, opts: CalicoOptions): StaticContext {
+  const natOutgoing = comp.model.cluster.pools.some((p) => isV6(p.cidr) && p.natOutgoing);
+  return { opts, family: 6, ipipEnabled: false, hasTunnelAddress: false, vxlanEnabled: false, hasVxlanTunnelAddress: false, natOutgoing };
+}
+
+/**
+ * One family's tables and sets. Felix renders both families with the same functions (A2): the same endpoint and
+ * dispatch chains for every local workload (chains are per interface, not per address), policy chains whose CIDRs
+ * are filtered to the family (A5), and sets named and filled per family (A6).
+ */
+function familyTables(comp: Compilation, ctx: StaticContext, local: readonly Workload[], all: readonly Workload[], nodeName: string): { ruleset: RuleSet; ipsets: IpSet[] } {
+  const { opts, family } = ctx;
+  const profile = profileOf(opts.calicoVersion, family);
+  const sets = new SetRegistry(family);
   const ifaces = local.map((w) => w.iface);
-  const filter = [...staticFilterChains(ctx), ...dispatchChains("from", ifaces), ...dispatchChains("to", ifaces), ...workloadChains(comp, local, sets, profileOf(opts.calicoVersion))];
+  const filter = [...staticFilterChains(ctx), ...dispatchChains("from", ifaces), ...dispatchChains("to", ifaces), ...workloadChains(comp, local, sets, profile)];
   const ruleset: RuleSet = {
     tables: [
       { name: "raw", chains: rawChains(ctx) },
@@ -109,6 +134,6 @@ export function renderCalicoNode(comp: Compilation, nodeName: string, opts: Cali
       { name: "filter", chains: filter },
     ],
   };
-  const { routes, fdb } = buildRoutes(comp, nodeName, local, opts);
-  return { node: nodeName, ruleset, ipsets: buildIpSets(comp, all, sets.all(), { encap, nodeName, profile: profileOf(opts.calicoVersion) }), routes, fdb };
+  const encap = encapsulationOf(comp.model.cluster.pools);
+  return { ruleset, ipsets: buildIpSets(comp, all, sets.all(), { family, encap, nodeName, profile }) };
 }

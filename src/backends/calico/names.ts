@@ -59,9 +59,9 @@ export function namedPortSetId(selectorId: string, proto: string, portName: stri
   return makeUniqueId("n", `${selectorId},${proto},${portName}`);
 }
 
-/** Main (non-temporary) IPv4 set name: "cali" + "4" + "0" + ID, cut to 31 bytes (§7.1). */
-export function ipSetName(setId: string): string {
-  return ("cali40" + setId).slice(0, MAX_IPSET_NAME_LENGTH);
+/** Main (non-temporary) set name: "cali" + "4"/"6" + "0" + ID, cut to 31 bytes (§7.1; ipv6-and-policy A6: the same ID in both families). */
+export function ipSetName(setId: string, family: 4 | 6 = 4): string {
+  return (`cali${family}0` + setId).slice(0, MAX_IPSET_NAME_LENGTH);
 }
 
 /** Fixed set IDs (§7.1, P27; all-vxlan-net: felix/rules/rule_defs.go IPSetIDAllVXLANSourceNets). */

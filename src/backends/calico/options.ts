@@ -21,6 +21,8 @@ export interface CalicoOptions {
   readonly uplink: string;
   /** The Felix release whose output to reproduce (profile.ts; spec felix-format §0, Appendix B). */
   readonly calicoVersion: CalicoVersion;
+  /** FELIX_IPV6SUPPORT (ipv6-and-policy A1): IPv6 tables, `cali60` sets and IPv6 routes besides the IPv4 ones. */
+  readonly ipv6: boolean;
 }
 
 export const DEFAULT_CALICO_OPTIONS: CalicoOptions = {
@@ -32,6 +34,7 @@ export const DEFAULT_CALICO_OPTIONS: CalicoOptions = {
   routeProgrammer: "bird",
   uplink: "eth0",
   calicoVersion: NEWEST_CALICO_VERSION,
+  ipv6: false,
 };
 
 /**

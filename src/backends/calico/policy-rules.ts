@@ -45,7 +45,7 @@ export function multiportList(ports: readonly Range[]): string {
   return ports.map((p) => (p.first === p.last ? `${p.first}` : `${p.first}:${p.last}`)).join(",");
 }
 
-/** A rule after set resolution and IPv4 filtering: Felix's proto.Rule for k8s input. */
+/** A rule after set resolution and family filtering: Felix's proto.Rule for k8s input. */
 interface FelixMatchRule {
   readonly protocol: CalicoProtocol | null;
   srcNets: readonly string[];
@@ -58,9 +58,9 @@ interface FelixMatchRule {
   dstNamedSets: readonly string[];
 }
 
-/** FilterRuleToIPVersion (§4.5): keep v4 CIDRs; a list emptied by filtering drops the rule. */
-function filterV4(nets: readonly string[]): string[] | null {
-  const kept = nets.filter((n) => !isV6(n));
+/** FilterRuleToIPVersion (§4.5, ipv6-and-policy A5): keep the table's family's CIDRs; a list emptied by filtering drops the rule. */
+function filterFamily(nets: readonly string[], family: 4 | 6): string[] | null {
+  const kept = nets.filter((n) => isV6(n) === (family === 6));
   return nets.length > 0 && kept.length === 0 ? null : kept;
 }
 
@@ -71,7 +71,7 @@ function filterV4(nets: readonly string[]): string[] | null {
  * rule is UDP/SCTP (P27).
  */
 function resolve(r: CalicoRule, sets: SetRegistry): FelixMatchRule | null {
-  const nets = [r.srcNets, r.notSrcNets, r.dstNets, r.notDstNets].map(filterV4);
+  const nets = [r.srcNets, r.notSrcNets, r.dstNets, r.notDstNets].map((n) => filterFamily(n, sets.family));
   const [srcNets, notSrcNets, dstNets, notDstNets] = nets;
   if (!srcNets || !notSrcNets || !dstNets || !notDstNets) return null;
   const numeric = r.dstPorts.filter((p): p is Range => p.kind === "range");

@@ -28,6 +28,11 @@ export type PolicyNaming = "knp.default" | "tiered-knp.default" | "kind";
 
 export interface FelixProfile {
   readonly version: CalicoVersion;
+  /**
+   * The address family of the tables rendered (ipv6-and-policy A2): Felix renders its IPv6 tables with the same
+   * functions, so a family is a profile dimension. Every memo keyed by profile keeps the families apart.
+   */
+  readonly family: 4 | 6;
   /** 27 … 32: the spec's P-number. */
   readonly p: number;
   readonly marks: FelixMarks;
@@ -52,6 +57,7 @@ const P30_MARKS: FelixMarks = { accept: 0x10000, pass: 0x20000, drop: 0x40000, s
 
 const P27: FelixProfile = {
   version: "3.27",
+  family: 4,
   p: 27,
   marks: P27_MARKS,
   naming: "knp.default",
@@ -71,6 +77,9 @@ const P31: FelixProfile = { ...P30, version: "3.31", p: 31, poolsSetId: "network
 const P32: FelixProfile = { ...P31, version: "3.32", p: 32, naming: "kind" };
 
 const PROFILES: Readonly<Record<CalicoVersion, FelixProfile>> = { "3.27": P27, "3.28": P28, "3.29": P29, "3.30": P30, "3.31": P31, "3.32": P32 };
+const PROFILES6: Readonly<Record<CalicoVersion, FelixProfile>> = Object.fromEntries(
+  Object.entries(PROFILES).map(([v, p]) => [v, Object.freeze({ ...p, family: 6 })]),
+) as Record<CalicoVersion, FelixProfile>;
 
 /** The profile of a Calico release (major.minor): its own when covered, else the nearest (`exact` false). */
 export function versionOfRelease(major: number, minor: number): { readonly version: CalicoVersion; readonly exact: boolean } {
@@ -80,8 +89,9 @@ export function versionOfRelease(major: number, minor: number): { readonly versi
   return { version: older ? CALICO_VERSIONS[0] : NEWEST_CALICO_VERSION, exact: false };
 }
 
-export function profileOf(version: CalicoVersion): FelixProfile {
-  return PROFILES[version];
+/** The profile of a release for the tables of one address family (one object per version and family: memo keys). */
+export function profileOf(version: CalicoVersion, family: 4 | 6 = 4): FelixProfile {
+  return (family === 6 ? PROFILES6 : PROFILES)[version];
 }
 
 /** The P27 profile: what every caller without options renders. */

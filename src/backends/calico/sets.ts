@@ -19,11 +19,14 @@ export type SetSpec =
 export class SetRegistry {
   private readonly specs = new Map<string, SetSpec>();
 
+  /** The address family of the tables being rendered: it names the sets (`cali40…` / `cali60…`). */
+  constructor(readonly family: 4 | 6 = 4) {}
+
   /** Selector set (§7.2); returns the ipset name. */
   selector(sel: CalicoSelector): string {
     const id = selectorSetId(canonical(sel));
     if (!this.specs.has(id)) this.specs.set(id, { kind: "selector", id, selector: sel });
-    return ipSetName(id);
+    return ipSetName(id, this.family);
   }
 
   /** Named-port set (§7.2) over the direction's selector, or all() when there is none. */
@@ -31,7 +34,7 @@ export class SetRegistry {
     const selector = sel ?? ALL;
     const id = namedPortSetId(selectorSetId(canonical(selector)), protocol, port);
     if (!this.specs.has(id)) this.specs.set(id, { kind: "named-port", id, selector, protocol, port });
-    return ipSetName(id);
+    return ipSetName(id, this.family);
   }
 
   /** Register an already-built spec (a cached policy chain's sets, replayed in its order). */

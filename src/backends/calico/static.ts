@@ -4,6 +4,7 @@
 import type { Cluster, IPPool } from "../../ir/cluster.js";
 import { BUILTIN_CHAINS } from "../../rules/types.js";
 import type { Chain, Rule, RulePart, TableName } from "../../rules/types.js";
+import { m } from "../../rules/build.js";
 import { chain, fm, ft, kernelChain, rule } from "./felix-rule.js";
 import { isV6 } from "./ipv4.js";
 import { CHAIN, COMMENT, DEVICE, MARK, SET_ID, VXLAN_PORT, ipSetName } from "./names.js";
@@ -13,6 +14,8 @@ import { profileOf, type FelixMarks } from "./profile.js";
 /** What the static chains depend on besides the options. */
 export interface StaticContext {
   readonly opts: CalicoOptions;
+  /** The tables' address family (ipv6-and-policy A2): v6 has no IPIP and (here) no VXLAN rules, ICMPv6 rules in cali-wl-to-host, `cali60` sets. */
+  readonly family: 4 | 6;
   /** Any IPv4 pool with ipipMode ≠ Never (§2.3 notes; see encapsulationOf). */
   readonly ipipEnabled: boolean;
   /** This node has an IPIP tunnel address (§8.1: the tunl0 MASQUERADE rule). */
@@ -21,7 +24,7 @@ export interface StaticContext {
   readonly vxlanEnabled: boolean;
   /** This node has an IPv4 VXLAN tunnel address (Felix's IPv4VXLANTunnelAddr: the vxlan.calico MASQUERADE rule). */
   readonly hasVxlanTunnelAddress: boolean;
-  /** Any pool with natOutgoing (§8.1). */
+  /** Any pool of the tables' family with natOutgoing (§8.1; the masq manager skips the other family's pools, A2). */
   readonly natOutgoing: boolean;
 }
 
@@ -66,6 +69,14 @@ function builtins(table: TableName, opts: CalicoOptions, hooks: Record<string, r
 }
 
 const jumpTo = (target: string): Rule[] => [rule([], ft.jump(target))];
+
+/**
+ * ICMPv6 Felix always lets a workload send to its host (ipv6-and-policy A3, felix/rules/static.go ICMPv6Filter):
+ * MLD query/report/done, router solicitation, neighbour solicitation and advertisement — not RA, not echo.
+ * Felix writes `-p 58` (ProtocolNum); ip6tables-save prints `-p ipv6-icmp`.
+ */
+const ICMPV6_TO_HOST_TYPES: readonly number[] = [130, 131, 132, 133, 135, 136];
+const icmp6Type = (type: number): RulePart => m.generic("icmp6", m.opt("icmpv6-type", [String(type)]));
 const empty = (...names: string[]): Chain[] => names.map((n) => chain(n, []));
 
 function filterForward(ctx: StaticContext): Chain {
@@ -138,6 +149,7 @@ export function staticFilterChains(ctx: StaticContext): Chain[] {
     filterInput(ctx),
     filterOutput(ctx),
     chain(CHAIN.wlToHost, [
+      ...(ctx.family === 6 ? ICMPV6_TO_HOST_TYPES.map((type) => rule([fm.protocolNum(58), icmp6Type(type)], ft.verdict("ACCEPT"))) : []),
       rule([], ft.jump(CHAIN.fromWlDispatch)),
       rule([], ft.verdict(ctx.opts.defaultEndpointToHostAction), COMMENT.defaultEndpointToHost),
     ]),
@@ -166,7 +178,7 @@ export function natChains(ctx: StaticContext): Chain[] {
   const natOutgoing = ctx.natOutgoing
     ? [
         rule(
-          [fm.set(ipSetName(SET_ID.masqIpamPools), "src"), fm.set(ipSetName(profileOf(ctx.opts.calicoVersion).poolsSetId), "dst", true)],
+          [fm.set(ipSetName(SET_ID.masqIpamPools, ctx.family), "src"), fm.set(ipSetName(profileOf(ctx.opts.calicoVersion).poolsSetId, ctx.family), "dst", true)],
           ft.masquerade(ctx.opts.randomFully),
         ),
       ]
@@ -213,7 +225,7 @@ export function mangleChains(ctx: StaticContext): Chain[] {
   const dscp = profile.dscpRule
     ? [
         rule(
-          [fm.set(ipSetName(SET_ID.dscpSrcNet), "src"), fm.set(ipSetName(profile.poolsSetId), "dst", true), fm.set(ipSetName(SET_ID.thisHost), "dst", true)],
+          [fm.set(ipSetName(SET_ID.dscpSrcNet, ctx.family), "src"), fm.set(ipSetName(profile.poolsSetId, ctx.family), "dst", true), fm.set(ipSetName(SET_ID.thisHost, ctx.family), "dst", true)],
           ft.jump(CHAIN.egressDscp),
           COMMENT.setDscp,
         ),

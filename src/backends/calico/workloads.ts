@@ -1,7 +1,7 @@
 // Workload endpoints as Felix sees them: Calico labels (pod labels plus the
 // projectcalico.org/* labels and inherited profile labels, §7.3), profiles
 // (§3.3, §5) and host-side interface names (§9.5).
-import { isEndpoint, podIPv4 } from "../../ir/cluster.js";
+import { isEndpoint, podIPv4, podIPv6 } from "../../ir/cluster.js";
 import { memoTable, type Compilation } from "../../compilation.js";
 import type { Cluster, Pod } from "../../ir/cluster.js";
 import type { Labels } from "../../ir/selector.js";
@@ -18,6 +18,8 @@ export interface Profile {
 export interface Workload {
   readonly pod: Pod;
   readonly ip: string;
+  /** The pod's first IPv6 address (status.podIPs), or null: what the IPv6 tables, sets and routes use. */
+  readonly ip6: string | null;
   readonly iface: string;
   /** Labels Calico selectors are evaluated against. */
   readonly labels: ReadonlyMap<string, string>;
@@ -78,6 +80,7 @@ function toWorkload(src: LabelSources, pod: Pod, prefix: string, known: Map<stri
   return {
     pod,
     ip: podIPv4(pod) ?? "",
+    ip6: podIPv6(pod),
     iface: workloadInterfaceName(pod.namespace, pod.name, prefix),
     labels: calicoLabels(src, pod),
     profiles,

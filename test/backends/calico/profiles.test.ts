@@ -276,10 +276,10 @@ spec: {calicoVersion: "v3.32.1-\\e[31mred\\nline"}
   });
 });
 
-describe("IPv6 is not rendered, and that is said", () => {
+describe("--ipv6 off on a dual-stack snapshot: IPv6 is not rendered, and that is said", () => {
   const dual = (extra: string): string => NODE + pod("default", "a", "192.168.1.5") + extra;
   const warnings = (text: string, backend?: "kube-proxy"): string[] =>
-    compile([{ path: "in.yaml", text }], { ...DEFAULT_COMPILE_OPTIONS, ...(backend ? { backend } : {}) }).diag.all.filter((d) => d.id === "input/ipv6-not-rendered").map((d) => d.message);
+    compile([{ path: "in.yaml", text }], { ...DEFAULT_COMPILE_OPTIONS, ipv6: "off", ...(backend ? { backend } : {}) }).diag.all.filter((d) => d.id === "input/ipv6-not-rendered").map((d) => d.message);
   it("an IPv6 pool or an IPv6 pod address gives one warning; an IPv4-only snapshot none", () => {
     const v6pool = `---
 apiVersion: projectcalico.org/v3
@@ -287,7 +287,7 @@ kind: IPPool
 metadata: {name: v6}
 spec: {cidr: "fd10::/48", blockSize: 122}
 `;
-    expect(warnings(dual(v6pool))).toEqual([expect.stringContaining('dual-stack (IPv6 pool fd10::/48 (IPPool "v6"))')]);
+    expect(warnings(dual(v6pool))).toEqual([expect.stringContaining('dual-stack (IPv6 pool fd10::/48 (IPPool "v6")) but --ipv6 is off')]);
     const v6pod = NODE + `---
 apiVersion: v1
 kind: Pod

@@ -260,6 +260,8 @@ export function optimizeCalicoNode(comp: Compilation, out: NodeOutput, calico: C
   let chains = filter.chains.filter((c) => !share.has(c.name)).map((c) => replaced.get(c.name) ?? c);
   for (const p of passes) if (p.filter) chains = p.filter(chains);
   const tables = out.ruleset.tables.map((t) => (t.name === "filter" ? { ...t, chains } : t));
-  const ipsets = [...out.ipsets.filter((s) => !isPolicySet(s.name)), ...policySets(comp, calico, np, alias)];
+  // -O2 optimises the IPv4 tables; the IPv6 sets (`cali60…`, after the IPv4 ones) stay as Felix writes them.
+  const v6 = out.ipsets.filter((s) => s.name.startsWith("cali60"));
+  const ipsets = [...out.ipsets.filter((s) => !isPolicySet(s.name) && !s.name.startsWith("cali60")), ...policySets(comp, calico, np, alias), ...v6];
   return { ...out, ruleset: { tables }, ipsets };
 }
