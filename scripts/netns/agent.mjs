@@ -13,6 +13,8 @@
 // reuses a (source port, destination) pair in a run, so a conntrack entry
 // left by an earlier scenario can never make a probe look ESTABLISHED.
 // The agent exits when stdin closes and, as a backstop, after --max-seconds.
+// With --ipv6 it also serves every port on [::] (IPv6-only sockets, beside the
+// IPv4 ones), and a probe whose "ip" is an IPv6 address goes out over IPv6.
 import net from "node:net";
 import dgram from "node:dgram";
 import readline from "node:readline";
@@ -24,27 +26,28 @@ function arg(name, dflt) {
 
 const ports = arg("ports", "80,81").split(",").map(Number);
 const maxSeconds = Number(arg("max-seconds", "1800"));
+const ipv6 = process.argv.includes("--ipv6");
 // Keep probes bounded: a runaway harness cannot make one agent send more than this at once.
 const MAX_PROBES_PER_REQUEST = 256;
 const MAX_TIMEOUT_MS = 5000;
 
-function listenTcp(port) {
+function listenTcp(port, host = "0.0.0.0") {
   return new Promise((resolve, reject) => {
     const srv = net.createServer((sock) => {
       sock.on("error", () => {});
       sock.end();
     });
     srv.on("error", reject);
-    srv.listen({ port, host: "0.0.0.0" }, () => resolve(srv));
+    srv.listen({ port, host, ...(host === "::" ? { ipv6Only: true } : {}) }, () => resolve(srv));
   });
 }
 
-function listenUdp(port) {
+function listenUdp(port, host = "0.0.0.0") {
   return new Promise((resolve, reject) => {
-    const sock = dgram.createSocket("udp4");
+    const sock = host === "::" ? dgram.createSocket({ type: "udp6", ipv6Only: true }) : dgram.createSocket("udp4");
     sock.on("error", reject);
     sock.on("message", (msg, rinfo) => sock.send(msg, rinfo.port, rinfo.address));
-    sock.bind({ port, address: "0.0.0.0" }, () => resolve(sock));
+    sock.bind({ port, address: host }, () => resolve(sock));
   });
 }
 
@@ -67,7 +70,7 @@ function probeTcp(p, timeoutMs) {
 
 function probeUdp(p, timeoutMs) {
   return new Promise((resolve) => {
-    const sock = dgram.createSocket("udp4");
+    const sock = dgram.createSocket(net.isIPv6(p.ip) ? "udp6" : "udp4");
     let done = false;
     const finish = (ok) => {
       if (done) return;
@@ -107,6 +110,10 @@ const servers = [];
 for (const port of ports) {
   servers.push(await listenTcp(port));
   servers.push(await listenUdp(port));
+  if (ipv6) {
+    servers.push(await listenTcp(port, "::"));
+    servers.push(await listenUdp(port, "::"));
+  }
 }
 setTimeout(() => process.exit(0), maxSeconds * 1000).unref();
 const rl = readline.createInterface({ input: process.stdin });

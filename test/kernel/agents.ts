@@ -95,13 +95,20 @@ class Agent {
   }
 }
 
+/** What the agents serve: the ports (default SERVED_PORTS), and with `ipv6` every port on [::] as well. */
+export interface AgentOptions {
+  readonly ports?: readonly number[];
+  readonly ipv6?: boolean;
+}
+
 /** Agents keyed by pod key ("ns/pod"). */
 export class AgentPool {
   private readonly agents = new Map<string, Agent>();
 
-  async start(g: NsGuard, pods: ReadonlyMap<string, string>): Promise<void> {
+  async start(g: NsGuard, pods: ReadonlyMap<string, string>, opts: AgentOptions = {}): Promise<void> {
+    const args = [AGENT_PATH, "--ports", (opts.ports ?? SERVED_PORTS).join(","), ...(opts.ipv6 ? ["--ipv6"] : [])];
     for (const [key, ns] of pods) {
-      const child = spawn("ip", ["netns", "exec", g.check(ns), process.execPath, AGENT_PATH, "--ports", SERVED_PORTS.join(",")], {
+      const child = spawn("ip", ["netns", "exec", g.check(ns), process.execPath, ...args], {
         stdio: ["pipe", "pipe", "pipe"],
       });
       this.agents.set(key, new Agent(ns, child));

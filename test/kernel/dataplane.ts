@@ -10,10 +10,17 @@ export interface NodeRules {
   readonly iptables: string;
   /** ipset restore input (`<node>.ipsets`). */
   readonly ipsets: string;
+  /** Dual-stack only: ip6tables-restore input (`<node>.ip6tables`); absent = the node's IPv6 tables are left alone. */
+  readonly ip6tables?: string;
 }
 
 export function iptablesTool(variant: IptablesVariant, what: "restore" | "save"): string {
   return `iptables-${variant}-${what}`;
+}
+
+/** The IPv6 twin of `iptablesTool` (same package, same variants). */
+export function ip6tablesTool(variant: IptablesVariant, what: "restore" | "save"): string {
+  return `ip6tables-${variant}-${what}`;
 }
 
 /** The variant asked for by NETPOLC_IPTABLES (nft | legacy), default nft. */
@@ -47,9 +54,14 @@ export function canFlushConntrack(): boolean {
   return conntrackAvailable;
 }
 
-/** Empty tables, no sets, no conntrack entries (`conntrack: false` when no traffic ever flows, e.g. round trips). */
-export async function wipeNode(g: NsGuard, ns: string, variant: IptablesVariant, conntrack = true): Promise<void> {
+/**
+ * Empty tables, no sets, no conntrack entries (`conntrack: false` when no traffic ever flows, e.g. round trips).
+ * `ip6`: empty the IPv6 tables too (a dual-stack node: its ip6tables rules refer to the `cali60` sets).
+ */
+export async function wipeNode(g: NsGuard, ns: string, variant: IptablesVariant, conntrack = true, ip6 = false): Promise<void> {
   await g.inNs(ns, iptablesTool(variant, "restore"), [], EMPTY_TABLES);
+  // EMPTY_TABLES is valid ip6tables-restore input as well: the IPv6 family has the same four tables.
+  if (ip6) await g.inNs(ns, ip6tablesTool(variant, "restore"), [], EMPTY_TABLES);
   const r = await g.tryInNs(ns, "ipset", ["destroy"]);
   if (r.code !== 0 && !/does not exist|no sets/i.test(r.stderr)) throw new Error(`ipset destroy in ${ns}: ${r.stderr}`);
   if (conntrack && conntrackAvailable) {
@@ -60,7 +72,8 @@ export async function wipeNode(g: NsGuard, ns: string, variant: IptablesVariant,
 }
 
 /**
- * Wipe (as `wipeNode`), then sets first (rules refer to them), then the tables.
+ * Wipe (as `wipeNode`), then sets first (rules refer to them), then the tables
+ * (with `rules.ip6tables`: the IPv6 tables are wiped and then loaded as well).
  * One shell in the namespace instead of five `ip netns exec` processes: the
  * spawns were most of a scenario's load time. The script, with both texts as
  * quoted here-documents, travels on the shell's stdin (no argument size limit);
@@ -71,6 +84,7 @@ export async function loadNode(g: NsGuard, ns: string, variant: IptablesVariant,
   const lines = [
     `${restore} <<'${hereDelimiter(EMPTY_TABLES)}'`,
     ...hereDoc(EMPTY_TABLES),
+    ...(rules.ip6tables !== undefined ? [`${ip6tablesTool(variant, "restore")} <<'${hereDelimiter(EMPTY_TABLES)}'`, ...hereDoc(EMPTY_TABLES)] : []),
     // Same tolerance as wipeNode: only "no such set" failures are fine.
     `if ! out=$(ipset destroy 2>&1 </dev/null); then case "$out" in *"does not exist"*|*"no sets"*|*"No sets"*) ;; *) echo "ipset destroy: $out" >&2; exit 1 ;; esac; fi`,
   ];
@@ -78,6 +92,7 @@ export async function loadNode(g: NsGuard, ns: string, variant: IptablesVariant,
   if (conntrack && conntrackAvailable) lines.push("conntrack -F >/dev/null 2>&1 </dev/null || true");
   if (rules.ipsets.trim()) lines.push(`ipset restore <<'${hereDelimiter(rules.ipsets)}'`, ...hereDoc(rules.ipsets));
   lines.push(`${restore} <<'${hereDelimiter(rules.iptables)}'`, ...hereDoc(rules.iptables));
+  if (rules.ip6tables !== undefined) lines.push(`${ip6tablesTool(variant, "restore")} <<'${hereDelimiter(rules.ip6tables)}'`, ...hereDoc(rules.ip6tables));
   await g.inNs(ns, "sh", ["-es"], lines.join("\n") + "\n");
 }
 

@@ -14,6 +14,8 @@ export interface ProbeFlow {
   readonly dst: Endpoint;
   readonly port: number;
   readonly protocol: Proto;
+  /** Dual-stack only: 6 probes between the ends' IPv6 addresses; absent (or 4) = IPv4. */
+  readonly family?: 4 | 6;
 }
 
 export interface Observation extends ProbeFlow {
@@ -22,7 +24,12 @@ export interface Observation extends ProbeFlow {
 
 /** "ns/pod" for pods, "node:<name>" for nodes (':' cannot occur in a namespace name). */
 export const endpointKey = (e: Endpoint): string => (e.kind === "pod" ? podKey(e.pod) : `node:${e.node.name}`);
-export const endpointIp = (e: Endpoint): string => (e.kind === "pod" ? e.pod.ip : e.node.ip);
+export const endpointIp = (e: Endpoint, family: 4 | 6 = 4): string => {
+  if (family === 4) return e.kind === "pod" ? e.pod.ip : e.node.ip;
+  const ip6 = e.kind === "pod" ? e.pod.ip6 : e.node.ip6;
+  if (ip6 === undefined) throw new Error(`${endpointKey(e)} has no IPv6 address`);
+  return ip6;
+};
 /** The node whose namespace the endpoint's packets leave from. */
 export const endpointNode = (e: Endpoint): string => (e.kind === "pod" ? e.pod.node : e.node.name);
 
@@ -51,4 +58,4 @@ export function allFlows(spec: TopologySpec, opts: FlowOptions = { nodes: true }
 }
 
 export const flowName = (f: ProbeFlow): string =>
-  `${endpointKey(f.src)} -> ${endpointKey(f.dst)} ${f.protocol}/${f.port}`;
+  `${endpointKey(f.src)} -> ${endpointKey(f.dst)} ${f.protocol}/${f.port}${f.family === 6 ? " IPv6" : ""}`;

@@ -17,6 +17,8 @@ export interface HarnessOptions {
   readonly variant: IptablesVariant;
   /** Who routes between nodes (topology.ts); default "harness". With "emitted", call `loadRoutes` before probing. */
   readonly routing?: Routing;
+  /** Ports every agent serves (TCP and UDP); default SERVED_PORTS (80, 81). */
+  readonly ports?: readonly number[];
 }
 
 // Source ports the probes bind, one fresh port per probe per source pod for
@@ -50,7 +52,7 @@ export class KernelCluster {
       cluster.exitHook = exitHook;
       // Agents in the node namespaces too: they probe node → pod and serve pod → node.
       const agentNs = new Map([...topo.podNs, ...spec.nodes.map((n) => [`node:${n.name}`, topo.nodeNs.get(n.name)!] as const)]);
-      await cluster.agents.start(guard, agentNs);
+      await cluster.agents.start(guard, agentNs, { ...(opts.ports ? { ports: opts.ports } : {}), ipv6: cluster.dualStack });
       await cluster.wipe();
       return cluster;
     } catch (e) {
@@ -65,6 +67,11 @@ export class KernelCluster {
     return this.topo.spec;
   }
 
+  /** Whether the snapshot gave the pods IPv6 addresses (topology.ts then wires IPv6 too, and the agents serve it). */
+  get dualStack(): boolean {
+    return this.spec.pods.some((p) => p.ip6 !== undefined);
+  }
+
   nodeNs(node: string): string {
     const ns = this.topo.nodeNs.get(node);
     if (!ns) throw new Error(`unknown node ${node}`);
@@ -73,7 +80,7 @@ export class KernelCluster {
 
   /** Remove every rule, set and conntrack entry from every node. */
   async wipe(): Promise<void> {
-    await Promise.all([...this.topo.nodeNs.values()].map((ns) => wipeNode(this.guard, ns, this.variant)));
+    await Promise.all([...this.topo.nodeNs.values()].map((ns) => wipeNode(this.guard, ns, this.variant, true, this.dualStack)));
   }
 
   /** Load one ruleset per node (all nodes must be given). */
@@ -112,7 +119,7 @@ export class KernelCluster {
         const key = endpointKey(list[0]!.src);
         const ports = this.sports(key, list.length);
         const reqs: ProbeRequest[] = list.map((f, i) => ({
-          ip: endpointIp(f.dst),
+          ip: endpointIp(f.dst, f.family),
           port: f.port,
           proto: f.protocol === "TCP" ? "tcp" : "udp",
           sport: ports[i]!,
@@ -129,7 +136,7 @@ export class KernelCluster {
     const key = endpointKey(f.src);
     const [sport] = this.sports(key, 1);
     const proto = f.protocol === "TCP" ? "tcp" : "udp";
-    const [ok] = await this.agents.probe(key, [{ ip: endpointIp(f.dst), port: f.port, proto, sport: sport!, sip }], timeoutMs);
+    const [ok] = await this.agents.probe(key, [{ ip: endpointIp(f.dst, f.family), port: f.port, proto, sport: sport!, sip }], timeoutMs);
     return ok === true;
   }
 

@@ -16,6 +16,9 @@ export interface NodeSpec {
    * without an IPv4IPIPTunnelAddr annotation.
    */
   readonly block: string | null;
+  /** Dual-stack only: the node's IPv6 uplink address and prefix length (projectcalico.org/IPv6Address); absent on an IPv4 node. */
+  readonly ip6?: string;
+  readonly prefixLength6?: number;
 }
 
 /** An IPPool as the harness needs it: where pods may live and how they are encapsulated. */
@@ -33,6 +36,8 @@ export interface PodSpec {
   readonly node: string;
   /** Host-side veth name in the node namespace, as Calico CNI names it. */
   readonly iface: string;
+  /** Dual-stack only: the pod's IPv6 address (the first IPv6 entry of status.podIPs); absent on an IPv4-only pod. */
+  readonly ip6?: string;
 }
 
 export interface TopologySpec {
@@ -73,7 +78,9 @@ function nodeSpec(doc: Obj): NodeSpec {
   const [ip = "", prefix = "32"] = (str(ann["projectcalico.org/IPv4Address"]) ?? "").split("/");
   const tunnel = str(ann["projectcalico.org/IPv4IPIPTunnelAddr"]);
   if (!ip) throw new Error(`node ${name}: the harness needs the projectcalico.org/IPv4Address annotation`);
-  return { name, ip, prefixLength: Number(prefix), block: tunnel ? blockOf(tunnel) : null };
+  const v6 = str(ann["projectcalico.org/IPv6Address"]);
+  const [ip6 = "", prefix6 = "128"] = (v6 ?? "").split("/");
+  return { name, ip, prefixLength: Number(prefix), block: tunnel ? blockOf(tunnel) : null, ...(v6 ? { ip6, prefixLength6: Number(prefix6) } : {}) };
 }
 
 function poolSpec(doc: Obj): PoolSpec {
@@ -94,7 +101,9 @@ function podSpec(doc: Obj): PodSpec {
   const node = str(obj(doc["spec"])["nodeName"]);
   const ip = str(obj(doc["status"])["podIP"]);
   if (!node || !ip) throw new Error(`pod ${namespace}/${name}: the harness needs spec.nodeName and status.podIP`);
-  return { namespace, name, ip, node, iface: caliVethName(namespace, name) };
+  const podIPs = obj(doc["status"])["podIPs"];
+  const ip6 = (Array.isArray(podIPs) ? podIPs : []).map((e) => str(obj(e)["ip"])).find((a) => a !== null && a.includes(":"));
+  return { namespace, name, ip, node, iface: caliVethName(namespace, name), ...(ip6 ? { ip6 } : {}) };
 }
 
 /** Nodes, pods and IP pools of a snapshot (one or more YAML texts), sorted (namespace, name) for determinism. */

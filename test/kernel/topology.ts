@@ -19,11 +19,17 @@
 //     (routes.ts), and they alone must carry every packet. The snapshot's pool
 //     must be VXLAN (vxlanMode Always, ipipMode Never; this kernel has vxlan).
 //
+// Dual-stack (pods with an IPv6 address in the snapshot, harness routing only):
+// dualstack-topology.ts adds the IPv6 half — uplink /64s, pod /128s, the pods'
+// default route via the host veth's link-local, /128 routes to the veths,
+// and the other nodes' /122 blocks via their IPv6 uplink addresses.
+//
 // Every veth is created inside one of our namespaces with its peer placed in
 // another of ours (`ip -n A link add … peer … netns B`): nothing ever
 // appears in the machine's own namespace.
 import type { NsGuard } from "./sys.js";
 import type { NodeSpec, PodSpec, TopologySpec } from "./snapshot.js";
+import * as v6 from "./dualstack-topology.js";
 
 /** Calico CNI's host-side veth MAC (spec felix-format §9.4). */
 const HOST_VETH_MAC = "ee:ee:ee:ee:ee:ee";
@@ -57,6 +63,8 @@ function checkAddresses(spec: TopologySpec, routing: Routing): void {
     if (!p.ip.startsWith("192.168.")) throw new Error(`pod ${podKey(p)}: ${p.ip} is outside ${POD_RANGE}`);
   }
   if (routing === "emitted") checkVxlanPools(spec);
+  if (routing === "emitted" && v6.isDualStack(spec)) throw new Error("a dual-stack topology needs routing \"harness\" (no IPv6 route file is loaded)");
+  v6.checkAddresses6(spec);
 }
 
 /**
@@ -73,11 +81,13 @@ function checkVxlanPools(spec: TopologySpec): void {
   }
 }
 
-async function setUpNode(g: NsGuard, fabric: string, ns: string, uplink: string, node: NodeSpec): Promise<void> {
+async function setUpNode(g: NsGuard, fabric: string, ns: string, uplink: string, node: NodeSpec, dual: boolean): Promise<void> {
+  if (dual) await g.sysctls(ns, { ...v6.NAMESPACE_SYSCTLS6, ...v6.NODE_SYSCTLS6 });
   await g.ipBatch(ns, [
     `link add eth0 type veth peer name ${uplink} netns ${g.check(fabric)}`,
     "link set lo up",
     `address add ${node.ip}/${FABRIC_PREFIX_LEN} dev eth0`,
+    ...v6.nodeLines6(node),
     "link set eth0 up",
   ]);
   await g.ipBatch(fabric, [`link set ${uplink} master br0`, `link set ${uplink} up`]);
@@ -93,6 +103,7 @@ async function setUpNode(g: NsGuard, fabric: string, ns: string, uplink: string,
 }
 
 async function setUpPod(g: NsGuard, nodeNs: string, ns: string, pod: PodSpec, routing: Routing): Promise<void> {
+  if (pod.ip6 !== undefined) await g.sysctls(ns, v6.NAMESPACE_SYSCTLS6);
   await g.ipBatch(ns, [
     `link add eth0 type veth peer name ${pod.iface} netns ${g.check(nodeNs)}`,
     "link set lo up",
@@ -101,12 +112,13 @@ async function setUpPod(g: NsGuard, nodeNs: string, ns: string, pod: PodSpec, ro
     "route add 169.254.1.1 dev eth0 scope link",
     "route add default via 169.254.1.1 dev eth0",
     `neigh add 169.254.1.1 lladdr ${HOST_VETH_MAC} dev eth0 nud permanent`,
+    ...v6.podLines6(pod),
   ]);
   await g.ipBatch(nodeNs, [
     `link set ${pod.iface} address ${HOST_VETH_MAC}`,
     `link set ${pod.iface} up`,
     // With emitted routing this route is the `.routes` file's (Felix and the CNI both add it on a real node).
-    ...(routing === "harness" ? [`route add ${pod.ip}/32 dev ${pod.iface} scope link`] : []),
+    ...(routing === "harness" ? [`route add ${pod.ip}/32 dev ${pod.iface} scope link`, ...v6.hostLines6(pod)] : []),
   ]);
   await g.sysctls(nodeNs, {
     [`net.ipv4.conf.${pod.iface}.proxy_arp`]: "1",
@@ -114,15 +126,17 @@ async function setUpPod(g: NsGuard, nodeNs: string, ns: string, pod: PodSpec, ro
     [`net.ipv4.conf.${pod.iface}.forwarding`]: "1",
     [`net.ipv4.conf.${pod.iface}.rp_filter`]: "0",
     [`net.ipv4.neigh.${pod.iface}.proxy_delay`]: "0",
+    ...v6.hostSysctls6(pod),
   });
 }
 
-function nodeRoutes(self: NodeSpec, all: readonly NodeSpec[]): string[] {
+function nodeRoutes(self: NodeSpec, spec: TopologySpec): string[] {
+  const all = spec.nodes;
   // Own block is a blackhole, as BIRD programs it (felix-format §9.2); the
   // pods' /32 routes are more specific and win.
   const lines = [`route add blackhole ${self.block}`];
   for (const peer of all) if (peer !== self) lines.push(`route add ${peer.block} via ${peer.ip} dev eth0`);
-  return lines;
+  return [...lines, ...v6.nodeRoutes6(self, spec)];
 }
 
 /**
@@ -136,7 +150,7 @@ export async function buildTopology(g: NsGuard, spec: TopologySpec, routing: Rou
   const podNs = new Map(spec.pods.map((p, i) => [podKey(p), `${g.prefix}p${i}`]));
   for (const ns of [fabricNs, ...nodeNs.values(), ...podNs.values()]) await g.add(ns);
   await g.ipBatch(fabricNs, ["link set lo up", "link add br0 type bridge", "link set br0 up"]);
-  await Promise.all(spec.nodes.map((n, i) => setUpNode(g, fabricNs, nodeNs.get(n.name)!, `up${i}`, n)));
+  await Promise.all(spec.nodes.map((n, i) => setUpNode(g, fabricNs, nodeNs.get(n.name)!, `up${i}`, n, v6.isDualStack(spec))));
   // Pods of one node one after another (they share the node's sysctl shell
   // and link table); nodes in parallel.
   await Promise.all(
@@ -144,7 +158,7 @@ export async function buildTopology(g: NsGuard, spec: TopologySpec, routing: Rou
       for (const p of spec.pods.filter((q) => q.node === n.name)) {
         await setUpPod(g, nodeNs.get(n.name)!, podNs.get(podKey(p))!, p, routing);
       }
-      if (routing === "harness") await g.ipBatch(nodeNs.get(n.name)!, nodeRoutes(n, spec.nodes));
+      if (routing === "harness") await g.ipBatch(nodeNs.get(n.name)!, nodeRoutes(n, spec));
     }),
   );
   return { spec, routing, fabricNs, nodeNs, podNs };
