@@ -16,7 +16,7 @@ import { buildIpSets } from "./ipsets.js";
 import { isV6 } from "./ipv4.js";
 import type { Direction } from "./names.js";
 import type { CalicoOptions } from "./options.js";
-import { buildRoutes, ipipTunnelOf, type NodeRoutes } from "./routes.js";
+import { buildRoutes, buildRoutes6, ipipTunnelOf, type NodeRoutes } from "./routes.js";
 import { SetRegistry } from "./sets.js";
 import { encapsulationOf, mangleChains, natChains, rawChains, staticFilterChains, vxlanTunnelOf } from "./static.js";
 import type { StaticContext } from "./static.js";
@@ -82,7 +82,13 @@ const BY_NAME_ORDER: readonly Direction[] = ["egress", "ingress"];
 /** Only the node's routes and VXLAN forwarding entries (what verify routes with, without building any rule). */
 export function renderCalicoRoutes(comp: Compilation, nodeName: string, opts: CalicoOptions): NodeRoutes {
   const local = localWorkloads(comp, allWorkloads(comp, opts.interfacePrefix), nodeName);
-  return buildRoutes(comp, nodeName, local, opts);
+  return nodeRoutes(comp, nodeName, local, opts);
+}
+
+/** The node's IPv4 routes, then (IPv6 on) its IPv6 routes (routes6.ts; ipv6-and-policy A7). */
+function nodeRoutes(comp: Compilation, nodeName: string, local: readonly Workload[], opts: CalicoOptions): NodeRoutes {
+  const v4 = buildRoutes(comp, nodeName, local, opts);
+  return opts.ipv6 ? { routes: [...v4.routes, ...buildRoutes6(comp, nodeName, local, opts)], fdb: v4.fdb } : v4;
 }
 
 export function renderCalicoNode(comp: Compilation, nodeName: string, opts: CalicoOptions): NodeOutput {
@@ -102,7 +108,7 @@ export function renderCalicoNode(comp: Compilation, nodeName: string, opts: Cali
   };
   const v4 = familyTables(comp, ctx, local, all, nodeName);
   const v6 = opts.ipv6 ? familyTables(comp, ipv6Context(comp, opts), local, all, nodeName) : null;
-  const { routes, fdb } = buildRoutes(comp, nodeName, local, opts);
+  const { routes, fdb } = nodeRoutes(comp, nodeName, local, opts);
   return { node: nodeName, ruleset: v4.ruleset, ruleset6: v6?.ruleset ?? null, ipsets: [...v4.ipsets, ...(v6?.ipsets ?? [])], routes, fdb };
 }
 

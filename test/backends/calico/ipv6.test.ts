@@ -183,6 +183,25 @@ describe("--ipv6", () => {
     expect(out.get("node1.ip6tables")).toMatch(/:cali-tw-cali/);
   });
 
+  it("a pod with IPv6 addresses only is said (one warning for all of them), not dropped silently", () => {
+    const only6: InputFile = {
+      path: "only6.yaml",
+      text: [
+        "apiVersion: v1",
+        "kind: Pod",
+        "metadata: {name: v6only, namespace: shop, labels: {app: client}}",
+        "spec: {nodeName: node1, containers: [{name: c, image: x}]}",
+        'status: {phase: Running, podIPs: [{ip: "fd00:10:244::109"}]}',
+        "",
+      ].join("\n"),
+    };
+    const res = compile([...INPUTS, only6], DEFAULT_COMPILE_OPTIONS);
+    const w = res.diag.all.filter((d) => d.id === "input/ipv6-only-pod");
+    expect(w.map((d) => d.severity)).toEqual(["warning"]);
+    expect(w[0]!.message).toContain("pod shop/v6only has IPv6 addresses only");
+    expect(compile(INPUTS, DEFAULT_COMPILE_OPTIONS).diag.all.some((d) => d.id === "input/ipv6-only-pod")).toBe(false);
+  });
+
   it("the CLI: --emit ip6tables prints the IPv6 tables; with IPv6 off it is a usage error", async () => {
     const on = await runCli(["compile", CASE, "--node", "node1", "--emit", "ip6tables"]);
     expect(on.code).toBe(0);
