@@ -256,3 +256,20 @@ describe("netpolc verify -O2", () => {
     expect(err).toContain("need -O2");
   });
 });
+
+describe("verify on a dual-stack snapshot", () => {
+  const DUAL = join(import.meta.dirname, "..", "golden", "dual-stack-basic");
+  it("checks the IPv4 side and says the IPv6 side is UNKNOWN, exiting 1; --ipv6 off verifies IPv4 alone", async () => {
+    const on = await runCli(["verify", DUAL]);
+    expect(on.code).toBe(1);
+    expect(on.out).toMatch(/verified: .* 0 mismatches\n/);
+    expect(on.out).toContain("UNKNOWN: IPv6: the IPv6 tables");
+    const json = await runCli(["verify", DUAL, "--format", "json"]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out).ipv6).toBe("unknown");
+    const off = await runCli(["verify", DUAL, "--ipv6", "off"]);
+    expect(off.code).toBe(0);
+    expect(off.out).not.toContain("IPv6");
+    expect(off.err).toContain("--ipv6 is off");
+  });
+});

@@ -127,11 +127,12 @@ const HEAD_ORDER: readonly RulePart["kind"][] = ["source", "destination", "in-in
 /**
  * A zero-length prefix is no match at all to the kernel: `-d 0.0.0.0/0` is
  * stored as "any address" and iptables-save prints nothing for it (iptables
- * print_ip / nft save_ipv4_addr skip an all-zero address and mask). Felix
- * still hashes the `--destination 0.0.0.0/0` it sent.
+ * print_ip / nft save_ipv4_addr skip an all-zero address and mask; ip6tables
+ * likewise for `::/0`, which the dual-stack kernel suite checks). Felix still
+ * hashes the `--destination 0.0.0.0/0` (`::/0`) it sent.
  */
 function printedBySave(p: RulePart): boolean {
-  return !((p.kind === "source" || p.kind === "destination") && !p.negated && p.value === "0.0.0.0/0");
+  return !((p.kind === "source" || p.kind === "destination") && !p.negated && (p.value === "0.0.0.0/0" || p.value === "::/0"));
 }
 
 /** A Felix rule's saved text around its hash: `open` ends inside the hash comment, `close` starts right after the hash. */
