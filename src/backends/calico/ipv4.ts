@@ -1,6 +1,9 @@
 // The little IPv4 arithmetic the Calico backend needs: CIDR normalisation
 // (§10.3.7), v4/v6 classification (§4.5) and block alignment (§9.2).
-// Self-contained so a bug here cannot agree with the reference evaluator.
+// Self-contained for IPv4 so a bug here cannot agree with the reference
+// evaluator; IPv6 CIDRs are normalised with the frontend's validated parser.
+
+import { networkOf, parseCIDR } from "../../frontend/validation/ip.js";
 
 export interface Cidr4 {
   /** Network address as an unsigned 32-bit integer. */
@@ -58,10 +61,15 @@ export function formatCidr4(c: Cidr4): string {
   return `${formatIPv4(c.network)}/${c.prefix}`;
 }
 
-/** Network-address form, as Calico's CIDR parsing leaves it (`10.1.2.3/8` → `10.0.0.0/8`); IPv6 unchanged. */
+/**
+ * Network-address form, as Calico's CIDR parsing leaves it (Go's IPNet.String(), ipv6-and-policy A4):
+ * `10.1.2.3/8` → `10.0.0.0/8`, `FD00::C0A8:782/120` → `fd00::c0a8:700/120` (RFC 5952, host bits cleared).
+ */
 export function normalizeCidr(text: string): string {
   const c = parseCidr4(text);
-  return c ? formatCidr4(c) : text;
+  if (c) return formatCidr4(c);
+  const v6 = isV6(text) ? parseCIDR(text.includes("/") ? text : `${text}/128`) : null;
+  return v6 ? networkOf(v6) : text;
 }
 
 export function contains(c: Cidr4, ip: number): boolean {

@@ -108,6 +108,28 @@ describe("IPv6 tables", () => {
     ]);
   });
 
+  it("IPv6 CIDRs in network form, as Go's IPNet.String() leaves them (A4); ::/0 is not printed, as 0.0.0.0/0", () => {
+    const pol: InputFile = {
+      path: "v6cidr.yaml",
+      text: [
+        "apiVersion: networking.k8s.io/v1",
+        "kind: NetworkPolicy",
+        "metadata: {name: v6cidr, namespace: shop}",
+        "spec:",
+        "  podSelector: {matchLabels: {app: web}}",
+        '  ingress: [{from: [{ipBlock: {cidr: "FD00:300::1:5/112", except: ["fd00:300::1:80/121"]}}]}, {from: [{ipBlock: {cidr: "::/0"}}], ports: [{port: 9000}]}]',
+        "",
+      ].join("\n"),
+    };
+    const v6 = files({}, [...INPUTS, pol]).get("node1.ip6tables")!;
+    const chain = lines(v6, /^-A cali-pi-knp\/shop\/v6cidr /).join("\n");
+    expect(chain).toContain("-s fd00:300::1:0/112");
+    expect(chain).toContain("-s fd00:300::1:80/121");
+    expect(chain).not.toMatch(/FD00|::1:5\//);
+    expect(chain).toMatch(/-A cali-pi-knp\/shop\/v6cidr -p tcp -m comment .* -m multiport --dports 9000/);
+    expect(chain).not.toContain("::/0");
+  });
+
   it("cali60 sets hold the IPv6 members only, with family inet6; the IPv4 ones the IPv4 members (A6)", () => {
     const sets = files().get("node1.ipsets")!;
     const v6 = lines(sets, /cali60/);

@@ -1,0 +1,136 @@
+// Property: Felix renders its IPv6 tables with the same functions as the
+// IPv4 ones (spec ipv6-and-policy A2), so a random case made dual-stack by an
+// order-preserving embedding of every IPv4 address into IPv6
+// (a.b.c.d/n → fd00::a.b.c.d/(96+n), 0.0.0.0/0 → ::/0, each pod getting the embedded address as
+// its second podIP and each ipBlock peer an embedded twin beside it) must give
+// IPv6 tables that are the IPv4 tables under the embedding: the same chains
+// with the same rules once addresses are embedded, `cali40` → `cali60` and the
+// hash comments left out, and the same set members embedded. The IPv4 side
+// must stay byte for byte what `--ipv6 off` compiles (nothing of IPv6 leaks
+// into it). With the class-verify property (simulator == evaluator on the
+// IPv4 side), this carries the proof over to IPv6 up to the embedding; the
+// dual-stack kernel suite probes the IPv6 packets themselves.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compile, DEFAULT_COMPILE_OPTIONS, nodeFiles, type CompileOptions } from "../../src/pipeline.js";
+import type { InputFile } from "../../src/frontend/index.js";
+import { CALICO_VERSIONS, type CalicoVersion } from "../../src/backends/index.js";
+import { caseArb, clusterDocs, yamlFile, type GeneratedCase, type YamlValue } from "./arbitraries.js";
+import { propertyParams } from "./params.js";
+
+const V6_PREFIX = "fd00::";
+
+/** a.b.c.d → fd00::XXXX:YYYY in RFC 5952 form (order-preserving). */
+function embedIp(v4: string): string {
+  const [a, b, c, d] = v4.split(".").map(Number) as [number, number, number, number];
+  const hi = (a << 8) | b;
+  const lo = (c << 8) | d;
+  if (hi === 0 && lo === 0) return V6_PREFIX;
+  return hi === 0 ? `${V6_PREFIX}${lo.toString(16)}` : `${V6_PREFIX}${hi.toString(16)}:${lo.toString(16)}`;
+}
+
+/** Every address is the one CIDR the embedding cannot keep within fd00::/96: 0.0.0.0/0 ↔ ::/0. */
+function embedCidr(cidr: string): string {
+  if (cidr === "0.0.0.0/0") return "::/0";
+  const [ip, len] = cidr.split("/");
+  return len === undefined ? embedIp(ip!) : `${embedIp(ip!)}/${96 + Number(len)}`;
+}
+
+const V4_CIDR = /\b(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(\/\d{1,2})?\b/g;
+const embedText = (s: string): string => s.replace(V4_CIDR, (_m, ip: string, len: string | undefined) => (len ? embedCidr(ip + len) : embedIp(ip)));
+
+/**
+ * Every IPv4 ipBlock peer gets an embedded twin right after it (same rule, so same ports). The generator's own
+ * IPv6 ipBlocks (they would lie in the embedding's range) are left out of the dual-stack case.
+ */
+function withTwinBlocks(v: YamlValue): YamlValue {
+  if (Array.isArray(v)) {
+    return v.flatMap((x) => {
+      const m = withTwinBlocks(x);
+      const block = x !== null && typeof x === "object" && !Array.isArray(x) ? (x as Record<string, YamlValue>)["ipBlock"] : undefined;
+      if (block === undefined || block === null || typeof block !== "object" || Array.isArray(block)) return [m];
+      const b = block as Record<string, YamlValue>;
+      if (String(b["cidr"]).includes(":")) return [];
+      const twin: Record<string, YamlValue> = { cidr: embedCidr(String(b["cidr"])) };
+      if (Array.isArray(b["except"])) twin["except"] = b["except"].map((e) => embedCidr(String(e)));
+      return [m, { ipBlock: twin }];
+    });
+  }
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withTwinBlocks(x)]));
+  return v;
+}
+
+function dualFiles(c: GeneratedCase): InputFile[] {
+  const cluster = clusterDocs(c.cluster).map((d) => {
+    const o = d as Record<string, YamlValue>;
+    if (o["kind"] !== "Pod") return d;
+    const status = o["status"] as Record<string, YamlValue>;
+    const ip = status["podIP"];
+    // hostNetwork pods speak with the node's address: embedded too, so they stay what they were.
+    if (typeof ip !== "string") return d;
+    return { ...o, status: { ...status, podIPs: [{ ip }, { ip: embedIp(ip) }] } };
+  });
+  const pool = { apiVersion: "crd.projectcalico.org/v1", kind: "IPPool", metadata: { name: "v6" }, spec: { cidr: "fd00::/96", blockSize: 122, natOutgoing: false } };
+  return [
+    { path: "cluster.yaml", text: yamlFile("Dual-stack twin of a random case (test/property/dual-stack).", [...cluster, pool], c.style) },
+    { path: "policy.yaml", text: yamlFile("Dual-stack twin of a random case (test/property/dual-stack).", c.policies.map(withTwinBlocks), c.style) },
+  ];
+}
+
+function outputs(files: readonly InputFile[], opts: CompileOptions): Map<string, string> {
+  const res = compile(files, opts);
+  expect(res.diag.hasErrors(), res.diag.all.map((d) => d.message).join("\n")).toBe(false);
+  return new Map(nodeFiles(res, opts));
+}
+
+/** The filter table's Calico chains (policy, profile, endpoint, dispatch), hash comments removed. */
+function caliFilter(text: string): string[] {
+  const filter = text.slice(text.indexOf("*filter\n"));
+  return filter
+    .split("\n")
+    .filter((l) => /^-A cali-(p[io]-|p[rg]|g[io]-|tw-|fw-|from-wl|to-wl)/.test(l))
+    .map((l) => l.replace(/ -m comment --comment "cali:[A-Za-z0-9_-]{16}"/, ""));
+}
+
+/** `name → sorted members` of the sets of one family (`cali40` / `cali60` stripped to the ID). */
+function members(ipsets: string, family: 4 | 6): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const prefix = `cali${family}0`;
+  for (const l of ipsets.split("\n")) {
+    const [verb, name, value] = l.split(" ");
+    if (!name?.startsWith(prefix) || /all-hosts-net|all-vxlan-net|this-host|ipam-pools|network-ip-pools|dscp-src-net/.test(name)) continue;
+    const id = name.slice(prefix.length);
+    if (verb === "create") out.set(id, out.get(id) ?? []);
+    if (verb === "add") out.get(id)!.push(value!);
+  }
+  for (const v of out.values()) v.sort();
+  return out;
+}
+
+describe("dual-stack: the IPv6 tables are the IPv4 tables under an address embedding", () => {
+  const params = propertyParams<[GeneratedCase, CalicoVersion]>(60, 0.2);
+  it(`random cases at a random Calico version (${params.numRuns} cases)`, () => {
+    const prop = fc.property(caseArb, fc.constantFrom(...CALICO_VERSIONS), (c, calicoVersion) => {
+      const files = dualFiles(c);
+      const base: CompileOptions = { ...DEFAULT_COMPILE_OPTIONS, calico: { ...DEFAULT_COMPILE_OPTIONS.calico, calicoVersion }, calicoVersionGiven: true };
+      const on = outputs(files, { ...base, ipv6: "auto" });
+      const off = outputs(files, { ...base, ipv6: "off" });
+      for (const [name, v4text] of off) {
+        if (!name.endsWith(".iptables")) continue;
+        const node = name.slice(0, -".iptables".length);
+        // The IPv4 side does not change with IPv6 on.
+        expect(on.get(name), name).toBe(v4text);
+        const v6text = on.get(`${node}.ip6tables`);
+        expect(v6text, `${node}.ip6tables`).toBeDefined();
+        expect(caliFilter(v6text!), `${node}: IPv6 Calico chains`).toEqual(caliFilter(v4text).map((l) => embedText(l).replaceAll("cali40", "cali60")));
+        expect(v6text).not.toMatch(V4_CIDR);
+        const sets = on.get(`${node}.ipsets`)!;
+        const v4sets = members(sets, 4);
+        const v6sets = members(sets, 6);
+        expect([...v6sets.keys()].sort(), `${node}: set IDs`).toEqual([...v4sets.keys()].sort());
+        for (const [id, ms] of v4sets) expect(v6sets.get(id), `${node}: cali60${id}`).toEqual(ms.map(embedText).sort());
+      }
+    });
+    fc.assert(prop, params);
+  }, 600_000);
+});
