@@ -1,5 +1,5 @@
 // The pipeline for the dual-stack kernel tests: a snapshot (+ policies) →
-// per-node `.iptables`, `.ip6tables` and `.ipsets` text (src/pipeline.ts, the
+// per-node `.iptables`, `.ip6tables`, `.ipsets` and `.routes` text (src/pipeline.ts, the
 // CLI's path, `--ipv6 auto`) and the reference evaluator's verdict for a probed
 // pod → pod flow in the flow's own family (`Flow.family`: 6 makes each pod end
 // speak with its IPv6 address, so ipBlocks see those).
@@ -18,6 +18,8 @@ export interface DualStackCompiled {
   readonly model: Model;
   /** node name → `.iptables`, `.ip6tables`, `.ipsets` */
   readonly rules: ReadonlyMap<string, NodeRules & { readonly ip6tables: string }>;
+  /** node name → `.routes` (`ip -batch` input, both families; the suite loads only its IPv6 lines) */
+  readonly routes: ReadonlyMap<string, string>;
   /** The evaluator's verdict for a pod → pod flow, in `f.family` (default 4). */
   readonly verdict: (f: ProbeFlow) => Verdict;
 }
@@ -39,9 +41,11 @@ export function compileDualStack(files: readonly SnapshotFile[], level: KernelOp
   const model = res.model;
   if (!emitKinds(opts, model).includes("ip6tables")) throw new Error(`${where}: --ipv6 auto did not turn IPv6 on (no .ip6tables would be written)`);
   const rules = new Map<string, NodeRules & { ip6tables: string }>();
+  const routes = new Map<string, string>();
   for (const o of res.outputs) {
     if (!o.ruleset6) throw new Error(`${where}: node ${o.node} has no IPv6 ruleset`);
     rules.set(o.node, { iptables: emitText(o, "iptables", opts), ip6tables: emitText(o, "ip6tables", opts), ipsets: emitText(o, "ipsets", opts) });
+    routes.set(o.node, emitText(o, "routes", opts));
   }
   const pods = new Map<string, Pod>(model.cluster.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
   const podOf = (e: ProbeFlow["src"]): Pod => {
@@ -53,7 +57,7 @@ export function compileDualStack(files: readonly SnapshotFile[], level: KernelOp
   const evaluator = createEvaluator(model);
   const verdict = (f: ProbeFlow): Verdict =>
     evaluator.evaluate({ src: { kind: "pod", pod: podOf(f.src) }, dst: { kind: "pod", pod: podOf(f.dst) }, protocol: f.protocol, port: f.port, family: f.family ?? 4 });
-  const compiled = { model, rules, verdict };
+  const compiled = { model, rules, routes, verdict };
   memo.set(key, compiled);
   return compiled;
 }

@@ -3,13 +3,18 @@
 // (spec ipv6-and-policy §A7): `<podIPv6>/128` on eth0 with DAD off, and
 // `default via fe80::ecee:eeff:feee:eeee dev eth0` — the EUI-64 link-local of
 // the host-side veth, whose MAC is ee:ee:ee:ee:ee:ee. Host side: accept_dad=0,
-// proxy_ndp=1, forwarding=1, accept_ra=0 on the cali veth, and the route
-// `<podIPv6>/128 dev cali…`. Between nodes (the "harness" routing mode, as for
-// IPv4): a blackhole for each of the node's own /122 blocks and a route to each
-// of the other nodes' /122 blocks via that node's IPv6 uplink address, which is
-// what BIRD programs on a directly connected BGP-native node (§A7: `<block>/122
-// via <next hop> dev <uplink> proto bird`). netpolc's own IPv6 routes stay unused.
+// proxy_ndp=1, forwarding=1, accept_ra=0 on the cali veth. The node side gets
+// NO IPv6 route from the harness (hostLines6 and nodeRoutes6 are empty): the
+// suite loads the IPv6 lines of netpolc's own `<node>.routes` (loadRoutes6 —
+// the pods' `/128 dev cali…`, a blackhole for the node's own /122 and each
+// other node's /122 via that node's IPv6 uplink address, §A7) with
+// `ip -n <node ns> -batch -`, and they alone carry the IPv6 packets between
+// pods. The IPv4 lines of the same file need tunl0 (no ipip module on this
+// kernel), so the IPv4 side stays the harness's ("harness" routing).
+import { parseRoutes } from "../../src/rules/route-parser.js";
+import type { RouteCommand } from "../../src/rules/routes.js";
 import type { NodeSpec, PodSpec, TopologySpec } from "./snapshot.js";
+import type { NsGuard } from "./sys.js";
 
 /** The pod's IPv6 default gateway: the EUI-64 link-local address of the host veth's MAC ee:ee:ee:ee:ee:ee. */
 export const HOST_VETH_LINK_LOCAL = "fe80::ecee:eeff:feee:eeee";
@@ -108,9 +113,9 @@ export function podLines6(pod: PodSpec): string[] {
   return [`address add ${pod.ip6}/128 dev eth0 nodad`, `route add ::/0 via ${HOST_VETH_LINK_LOCAL} dev eth0`];
 }
 
-/** Node namespace, host side of the pod's veth: the /128 route Felix programs (proto boot, no metric). */
-export function hostLines6(pod: PodSpec): string[] {
-  return pod.ip6 === undefined ? [] : [`route add ${pod.ip6}/128 dev ${pod.iface}`];
+/** Node namespace, host side of the pod's veth: no route — the pod's `/128 dev cali…` is the emitted `.routes` file's (loadRoutes6). */
+export function hostLines6(_pod: PodSpec): string[] {
+  return [];
 }
 
 /** Host veth sysctls as Calico's CNI writes them (and Felix re-asserts), §A7. */
@@ -120,14 +125,90 @@ export function hostSysctls6(pod: PodSpec): Record<string, string> {
   return { [`${c}.accept_dad`]: "0", [`${c}.disable_ipv6`]: "0", [`${c}.proxy_ndp`]: "1", [`${c}.forwarding`]: "1", [`${c}.accept_ra`]: "0" };
 }
 
-/** Blackholes for the node's own blocks, routes to every other node's blocks via its IPv6 uplink address. */
-export function nodeRoutes6(self: NodeSpec, spec: TopologySpec): string[] {
-  if (!isDualStack(spec)) return [];
-  const blocks = blocks6(spec);
-  const lines = (blocks.get(self.name) ?? []).map((b) => `route add blackhole ${b}`);
-  for (const peer of spec.nodes) {
-    if (peer === self) continue;
-    for (const b of blocks.get(peer.name) ?? []) lines.push(`route add ${b} via ${peer.ip6!} dev eth0`);
+/** Routes between the nodes: none from the harness — the blackholes and the peers' blocks are the emitted `.routes` file's (loadRoutes6). */
+export function nodeRoutes6(_self: NodeSpec, _spec: TopologySpec): string[] {
+  return [];
+}
+
+// ---------------------------------------------------------------------------
+// The emitted IPv6 routes: the IPv6 lines of a node's `<node>.routes`.
+
+/** The destination of a `route add|replace [blackhole] <dst> …` line, else null. */
+const routeDst = (line: string): string | null => /^route\s+(?:add|replace|append)\s+(?:blackhole\s+|unicast\s+)?(\S+)/.exec(line)?.[1] ?? null;
+
+/**
+ * The IPv6 lines of a `.routes` file, in file order: every `route` line whose
+ * destination is an IPv6 prefix. Any other line mentioning an IPv6 address
+ * (an address, a neighbour…) is not something this suite knows how to load,
+ * and is refused rather than silently dropped.
+ */
+export function routeLines6(text: string): string[] {
+  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  const out: string[] = [];
+  for (const l of lines) {
+    const dst = routeDst(l);
+    if (dst !== null && dst.includes(":")) out.push(l);
+    // Colons left once MAC addresses are taken out are an IPv6 address.
+    else if (dst === null && l.replace(/\b(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\b/gi, "").includes(":")) throw new Error(`an IPv6 line that is not a route: ${l}`);
+  }
+  return out;
+}
+
+/** Why the kernel refused an emitted IPv6 route line: `ip -batch`'s exit, message and the line it names. */
+export class Routes6Rejected extends Error {}
+
+/** `ip -n <ns> -batch -` with the IPv6 lines of the node's `.routes` (`label` names the file in errors); returns the lines loaded. */
+export async function loadRoutes6(g: NsGuard, ns: string, routesText: string, label: string): Promise<string[]> {
+  const lines = routeLines6(routesText);
+  if (!lines.length) throw new Error(`${label}.routes has no IPv6 route`);
+  const r = await g.tryIp(ns, ["-batch", "-"], lines.join("\n") + "\n");
+  if (r.code !== 0) {
+    const n = Number(/Command failed -:(\d+)/.exec(r.stderr)?.[1] ?? 0);
+    const at = n > 0 && lines[n - 1] !== undefined ? `\n  line: ${lines[n - 1]}` : "";
+    throw new Routes6Rejected(`${label}.routes (IPv6 lines): ip -batch exited ${r.code}: ${r.stderr.trim()}${at}`);
   }
   return lines;
+}
+
+/**
+ * How `ip -6 route show` prints an emitted route once the kernel holds it
+ * (as routes6.test.ts): no `/128` on a host route, no proto for ip's default
+ * `boot`, blackholes on `lo`, IPv6's default metric 1024, and no scope (the
+ * IPv6 FIB keeps `scope link` as global).
+ */
+function shown6(c: RouteCommand, uplink: string): string {
+  const dst = (cidr: string): string => (cidr.endsWith("/128") ? cidr.slice(0, -4) : cidr);
+  const proto = (p: string | null): string => (p === null ? "" : ` proto ${p}`);
+  const tail = ` metric ${"metric" in c && c.metric !== null ? c.metric : 1024} pref medium`;
+  switch (c.kind) {
+    case "dev":
+      return `${dst(c.cidr)} dev ${c.dev}${proto(c.proto)}${tail}`;
+    case "blackhole":
+      return `blackhole ${dst(c.cidr)} dev lo${proto(c.proto)}${tail}`;
+    case "via":
+      return `${dst(c.cidr)} via ${c.via} dev ${c.dev ?? uplink}${proto(c.proto)}${tail}`;
+    default:
+      throw new Error(`not a route: ${c.kind}`);
+  }
+}
+
+/** What `ip -6 route show` must list (less `proto kernel` routes) once the IPv6 lines are loaded, read by netpolc's own parser. */
+export function expectedRoutes6(routesText: string, label: string, uplink = "eth0"): string[] {
+  const parsed = parseRoutes(routeLines6(routesText).join("\n") + "\n", { file: `${label}.routes` });
+  if (parsed.diagnostics.length) throw new Error(`netpolc's parser rejects the IPv6 lines of its own ${label}.routes: ${parsed.diagnostics.map((d) => d.message).join("; ")}`);
+  return parsed.commands.map((c) => shown6(c, uplink)).sort();
+}
+
+/** The namespace's IPv6 main table as `ip -6 route show` prints it, less the routes the kernel made for addresses and links (`proto kernel`). */
+export async function heldRoutes6(g: NsGuard, ns: string): Promise<string[]> {
+  return (await g.ip(ns, ["-6", "route", "show"]))
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !/ proto kernel /.test(l))
+    .sort();
+}
+
+/** The `via` next hops of the IPv6 lines (each must be a peer node's eth0 address). */
+export function nextHops6(routesText: string): string[] {
+  return [...new Set(routeLines6(routesText).flatMap((l) => /\svia\s+(\S+)/.exec(l)?.[1] ?? []))];
 }

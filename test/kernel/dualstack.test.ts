@@ -5,6 +5,9 @@
 //     kernel in a private namespace and saved back identical, with
 //     iptables-nft and iptables-legacy; also for golden/dual-stack-basic.
 //  2. A dual-stack dataplane in namespaces (topology.ts + dualstack-topology.ts)
+//     whose nodes route IPv6 with the IPv6 lines of netpolc's own
+//     `<node>.routes` (`ip -n <node ns> -batch -`; the harness adds no IPv6
+//     route on the node side; IPv4 stays harness-routed, as tunl0 is missing),
 //     loaded with `.ipsets`, `.iptables` and `.ip6tables`: every ordered pod
 //     pair probed with real TCP and UDP over IPv6 and over IPv4, on every port
 //     the policies mention plus one none mentions, each result compared with
@@ -20,7 +23,7 @@ import { explain, KERNEL_VARIANTS, type SnapshotFile } from "./compile.js";
 import { availableVariants, ip6tablesTool, variantFromEnv, type IptablesVariant } from "./dataplane.js";
 import { compileDualStack, type DualStackCompiled } from "./dualstack-compile.js";
 import { roundTripDualStack, type DualStackRules } from "./dualstack-roundtrip.js";
-import { block6Of, HOST_VETH_LINK_LOCAL } from "./dualstack-topology.js";
+import { block6Of, expectedRoutes6, heldRoutes6, HOST_VETH_LINK_LOCAL, loadRoutes6, nextHops6, routeLines6 } from "./dualstack-topology.js";
 import { endpointKey, podEndpoint, PROTOCOLS, type Observation, type ProbeFlow } from "./flows.js";
 import { KernelCluster, flowName } from "./harness.js";
 import { readTopology, type TopologySpec } from "./snapshot.js";
@@ -94,10 +97,25 @@ describe.skipIf(skip)("kernel: dual-stack (ip6tables + IPv6 sets next to the IPv
     return p;
   };
   let cluster: KernelCluster | null = null;
+  /** node → its IPv6 routes (less `proto kernel`) as the harness left them, before the emitted ones were loaded. */
+  const harnessMade6 = new Map<string, string[]>();
+  /** node → its compiled `.routes` (both families), -O1 at the first Calico version; the routes do not depend on the policies. */
+  const emitted = (): ReadonlyMap<string, string> => compileDualStack([CLUSTER, POLICY], 1, KERNEL_VARIANTS[0]!.version).routes;
+  /** (Re)load one node's emitted IPv6 routes (`route replace`, so loading twice is harmless). */
+  const loadEmitted6 = (k: KernelCluster, node: string): Promise<string[]> => loadRoutes6(k.guard, k.nodeNs(node), emitted().get(node) ?? "", node);
 
   beforeAll(async () => {
     if (missing.length) throw new Error(`NETPOLC_KERNEL_TESTS=required but missing: ${missing.join(", ")}`);
-    cluster = await KernelCluster.create(spec, { prefix: PREFIX, variant: variantFromEnv(), ports: PORTS });
+    const k = await KernelCluster.create(spec, { prefix: PREFIX, variant: variantFromEnv(), ports: PORTS });
+    try {
+      for (const n of spec.nodes) harnessMade6.set(n.name, await heldRoutes6(k.guard, k.nodeNs(n.name)));
+      // The nodes' IPv6 routes are netpolc's: the IPv6 lines of each `<node>.routes`, as `ip -batch` input.
+      for (const n of spec.nodes) await loadEmitted6(k, n.name);
+    } catch (e) {
+      await k.destroy();
+      throw e;
+    }
+    cluster = k;
   }, 120_000);
 
   afterAll(async () => {
@@ -122,6 +140,9 @@ describe.skipIf(skip)("kernel: dual-stack (ip6tables + IPv6 sets next to the IPv
       ["node-1", "fd00:77::11"],
       ["node-2", "fd00:77::12"],
     ]);
+    // netpolc reads the same IPv6 node addresses (its `via` next hops), and the IPv6 InternalIPs agree with the annotations.
+    expect(compileDualStack([CLUSTER], 1, KERNEL_VARIANTS[0]!.version).model.cluster.nodes.map((n) => [n.name, n.ip6])).toEqual(spec.nodes.map((n) => [n.name, n.ip6]));
+    for (const n of spec.nodes) expect(CLUSTER.text).toContain(`address: "${n.ip6!}"`);
     expect(spec.pods.length).toBe(5);
     for (const p of spec.pods) expect(p.ip6, podKey(p)).toMatch(/^fd00:10:244::/);
     expect([...new Set(spec.pods.map((p) => `${p.node} ${block6Of(p.ip6!)}`))].sort()).toEqual(["node-1 fd00:10:244::/122", "node-2 fd00:10:244::40/122"]);
@@ -152,6 +173,69 @@ describe.skipIf(skip)("kernel: dual-stack (ip6tables + IPv6 sets next to the IPv
       }
     }
     expect(problems).toEqual([]);
+  }, 30_000);
+
+  it("the nodes' IPv6 routes are exactly the IPv6 lines of their emitted .routes: the harness made none, ip -6 route holds those (plus proto kernel), every via is a peer's eth0", async () => {
+    const k = cluster!;
+    // Before loading, the harness had left the node side without any IPv6 route of its own.
+    expect(Object.fromEntries(harnessMade6)).toEqual(Object.fromEntries(spec.nodes.map((n) => [n.name, []])));
+    // The routes do not depend on the policies, the -O level or the Calico version: what was loaded is every variant's.
+    for (const { level, version } of KERNEL_VARIANTS) {
+      for (const files of [[CLUSTER], [CLUSTER, POLICY]]) {
+        const other = compileDualStack(files, level, version).routes;
+        for (const n of spec.nodes) expect(routeLines6(other.get(n.name)!), `${n.name} -O${level} ${version}`).toEqual(routeLines6(emitted().get(n.name)!));
+      }
+    }
+    for (const n of spec.nodes) {
+      const text = emitted().get(n.name)!;
+      const lines = routeLines6(text);
+      // One /128 per local pod, the own /122 blackholed, the peer's /122 via its IPv6 address.
+      const local = spec.pods.filter((p) => p.node === n.name);
+      const peers = spec.nodes.filter((q) => q !== n);
+      expect(lines.length, `${n.name}.routes IPv6 lines:\n${lines.join("\n")}`).toBe(local.length + 1 + peers.length);
+      for (const p of local) expect(lines).toContain(`route replace ${p.ip6!}/128 dev ${p.iface} scope link`);
+      expect(lines.some((l) => l.startsWith(`route replace blackhole ${block6Of(local[0]!.ip6!)} `))).toBe(true);
+      for (const peer of peers) {
+        const block = block6Of(spec.pods.find((p) => p.node === peer.name)!.ip6!);
+        expect(lines.some((l) => l.startsWith(`route replace ${block} via ${peer.ip6!} dev eth0`)), `${n.name}: ${block} via ${peer.ip6!}`).toBe(true);
+      }
+      // What the kernel holds is exactly what the file declares.
+      expect(await heldRoutes6(k.guard, k.nodeNs(n.name)), `${n.name}: ip -6 route (less proto kernel)`).toEqual(expectedRoutes6(text, n.name));
+      // Every next hop is an address the topology put on another node's eth0.
+      for (const hop of nextHops6(text)) {
+        const holder: string[] = [];
+        for (const peer of peers) {
+          const addr = await k.guard.ip(k.nodeNs(peer.name), ["-6", "-o", "address", "show", "dev", "eth0"]);
+          if (addr.includes(`inet6 ${hop}/`)) holder.push(peer.name);
+        }
+        expect(holder, `${n.name}: next hop ${hop} on a peer's eth0`).toHaveLength(1);
+      }
+    }
+  }, 30_000);
+
+  it("tamper: without node-2's emitted route to node-1's /122, client → web UDP/80 over IPv6 (allowed by the policies) fails; restored, it works again", async () => {
+    const k = cluster!;
+    const compiled = compileDualStack([CLUSTER, POLICY], 1, KERNEL_VARIANTS[0]!.version);
+    await k.load(compiled.rules);
+    const client = pod("x/client");
+    const web = pod("x/web");
+    expect(client.node).not.toBe(web.node);
+    const f: ProbeFlow = { src: podEndpoint(client), dst: podEndpoint(web), port: 80, protocol: "UDP", family: 6 };
+    expect(compiled.verdict(f).allowed).toBe(true);
+    expect((await k.probe([f], RETRY_TIMEOUT_MS))[0]?.allowed).toBe(true);
+    const block = block6Of(web.ip6!);
+    const line = routeLines6(emitted().get(client.node)!).find((l) => l.startsWith(`route replace ${block} via `));
+    expect(line, `${client.node}.routes: route to ${block}`).toBeDefined();
+    const ns = k.nodeNs(client.node);
+    await k.guard.ip(ns, ["-6", "route", "del", block]);
+    try {
+      expect((await heldRoutes6(k.guard, ns)).filter((l) => l.startsWith(`${block} `))).toEqual([]);
+      expect((await k.probe([f], PROBE_TIMEOUT_MS))[0]?.allowed, "the probe without the route").toBe(false);
+    } finally {
+      await loadEmitted6(k, client.node);
+    }
+    expect(await heldRoutes6(k.guard, ns)).toEqual(expectedRoutes6(emitted().get(client.node)!, client.node));
+    expect((await k.probe([f], RETRY_TIMEOUT_MS))[0]?.allowed, "the probe with the route restored").toBe(true);
   }, 30_000);
 
   describe("restore → save round trip of the dual-stack files", () => {
