@@ -177,24 +177,7 @@ function withIPv6(model: Model, opts: CompileOptions, diag: DiagnosticSink): Com
   if (on && (opts.optimize?.level ?? 1) >= 2 && opts.backend !== "kube-proxy") {
     diag.note("input/ipv6-layout", null, "-O2 optimises the IPv4 tables; the IPv6 tables keep Felix's own layout");
   }
-  warnIPv6OnlyPods(model, diag);
   return on === opts.calico.ipv6 ? opts : { ...opts, calico: { ...opts.calico, ipv6: on } };
-}
-
-/**
- * Pods with IPv6 addresses only are not endpoints here (isEndpoint needs an IPv4 address), where Felix would
- * program their interfaces in both families' tables: one warning for all of them, naming the first.
- */
-function warnIPv6OnlyPods(model: Model, diag: DiagnosticSink): void {
-  const only6 = model.cluster.pods.filter((p) => !p.hostNetwork && p.nodeName && p.phase !== "Succeeded" && p.phase !== "Failed" && p.ips.length > 0 && p.ips.every((ip) => ip.includes(":")));
-  const first = only6[0];
-  if (!first) return;
-  const more = only6.length > 1 ? ` (and ${only6.length - 1} more)` : "";
-  diag.warning(
-    "input/ipv6-only-pod",
-    first.span,
-    `pod ${first.namespace}/${first.name}${more} has IPv6 addresses only: netpolc's policy endpoints need an IPv4 address, so it gets no endpoint chains, set entries or routes here (Felix would program its interface in both families' tables)`,
-  );
 }
 
 /** Known nodes shown when a --node name is not in the snapshot; a 500-node cluster would otherwise fill the screen. */

@@ -1,6 +1,6 @@
 // `netpolc explain`: one flow, both verdicts, and the packet's walk through
 // the chains of every node it crosses ("which policy dropped my packet?").
-import { isEndpoint, type Protocol } from "../ir/cluster.js";
+import { isEndpoint, podIPv4, type Protocol } from "../ir/cluster.js";
 import type { Model } from "../ir/policy.js";
 import type { InputFile } from "../frontend/index.js";
 import { endpointAt, type Flow, type FlowEndpoint } from "../semantics/index.js";
@@ -29,7 +29,8 @@ function parseEndpoint(model: Model, text: string, what: string): FlowEndpoint {
     const [ns, name] = text.split("/");
     const pod = model.cluster.pods.find((p) => p.namespace === ns && p.name === name);
     if (!pod) throw new UsageError(`--${what}: no pod ${text} in the snapshot`);
-    if (!isEndpoint(pod)) throw new UsageError(`--${what}: ${text} is not a policy endpoint (hostNetwork, no IPv4 address, no node, or finished)`);
+    if (!isEndpoint(pod)) throw new UsageError(`--${what}: ${text} is not a policy endpoint (hostNetwork, no address, no node, or finished)`);
+    if (podIPv4(pod) === null) throw new UsageError(`--${what}: ${text} has IPv6 addresses only, and explain walks IPv4 packets (IPv6 is not simulated)`);
     return { kind: "pod", pod };
   }
   if (!/^[0-9]{1,3}(\.[0-9]{1,3}){3}$/.test(text)) throw new UsageError(`--${what} must be NS/POD or an IPv4 address, not '${text}'`);

@@ -116,13 +116,16 @@ export interface CalicoRelease {
 }
 
 /**
- * A pod that is a policy endpoint: has a node and an IPv4 address, is not
- * host-networked, and is not Succeeded/Failed (spec felix-format §3.4, §10.6.16).
+ * A pod that is a policy endpoint: has a node and an address (IPv4, IPv6 or
+ * both), is not host-networked, and is not Succeeded/Failed (spec
+ * felix-format §3.4, §10.6.16). Felix programs its interface in the tables of
+ * both families (ipv6-and-policy A1); the IPv4 checks (verify's flows) take
+ * the endpoints with an IPv4 address (`podIPv4`).
  */
 export function isEndpoint(p: Pod): boolean {
   if (p.hostNetwork || !p.nodeName) return false;
   if (p.phase === "Succeeded" || p.phase === "Failed") return false;
-  return p.ips.some((ip) => !ip.includes(":"));
+  return p.ips.length > 0;
 }
 
 /**

@@ -9,7 +9,7 @@
 // pod the traffic goes to), and one port no policy mentions (the "everything
 // else" class). Addresses follow the same idea for ipBlocks: both ends of a
 // block, the start of each except, and one address outside every block.
-import type { Pod, Protocol } from "../ir/cluster.js";
+import { podIPv4, type Pod, type Protocol } from "../ir/cluster.js";
 import type { Model, Peer, PolicyRule } from "../ir/policy.js";
 import { endpointsOf, resolveNamedPort, type Flow, type FlowEndpoint } from "../semantics/index.js";
 import { cidrContains, parseAddress, parseCidr, type Cidr } from "../semantics/ip.js";
@@ -159,7 +159,8 @@ function outsideAddress(model: Model, blocks: readonly Cidr[]): bigint | null {
 
 /** Endpoint pods as flow endpoints, sorted by (namespace, name). */
 export function podEndpoints(model: Model): Array<{ kind: "pod"; pod: Pod }> {
-  return endpointsOf(model).map((pod) => ({ kind: "pod" as const, pod }));
+  // IPv4 flows: endpoints with an IPv4 address (an IPv6-only pod has no IPv4 traffic).
+  return endpointsOf(model).filter((pod) => podIPv4(pod) !== null).map((pod) => ({ kind: "pod" as const, pod }));
 }
 
 /**

@@ -19,10 +19,11 @@
 //     (routes.ts), and they alone must carry every packet. The snapshot's pool
 //     must be VXLAN (vxlanMode Always, ipipMode Never; this kernel has vxlan).
 //
-// Dual-stack (pods with an IPv6 address in the snapshot, harness routing only):
-// dualstack-topology.ts adds the IPv6 half — uplink /64s, pod /128s, the pods'
-// default route via the host veth's link-local, /128 routes to the veths,
-// and the other nodes' /122 blocks via their IPv6 uplink addresses.
+// Dual-stack (pods with an IPv6 address in the snapshot): dualstack-topology.ts
+// adds the IPv6 half — uplink /64s, pod /128s and the pods' default route via
+// the host veth's link-local (the CNI's part); every IPv6 route on the node
+// side comes from the compiled `<node>.routes` (Felix's /128s to the veths,
+// BIRD's blackholes and the other nodes' /122 blocks), loaded by the test.
 //
 // Every veth is created inside one of our namespaces with its peer placed in
 // another of ours (`ip -n A link add … peer … netns B`): nothing ever

@@ -245,7 +245,8 @@ export function buildRoutes(comp: Compilation, nodeName: string, local: readonly
   const taken = new Set<string>();
   const take = <T extends { cidr: string }>(r: T): T[] => (taken.has(r.cidr) ? [] : (taken.add(r.cidr), [r]));
   // Sorted by address for determinism (each address parsed once, not per comparison).
-  const mine = local.map((w) => ({ w, n: parseIPv4(w.ip) ?? 0 })).sort((a, b) => a.n - b.n);
+  // An IPv6-only workload has no IPv4 route (routes6.ts gives its /128).
+  const mine = local.filter((w) => w.ip !== "").map((w) => ({ w, n: parseIPv4(w.ip) ?? 0 })).sort((a, b) => a.n - b.n);
   const device = mine.flatMap(({ w }) => take<Route>({ kind: "dev", cidr: `${w.ip}/32`, dev: w.iface, scope: "link", proto: null, metric: null }));
   const plan = routePlan(comp, opts.routeProgrammer);
   const holes = plan.blackholes.filter((b) => b.node === nodeName).sort(cidrOrder);

@@ -9,6 +9,7 @@ import type { InputFile } from "../../../src/frontend/index.js";
 import { parseRuleSet } from "../../../src/rules/parser.js";
 import { writeRuleSet } from "../../../src/rules/writer.js";
 import { runCli } from "../../helpers/cli.js";
+import { workloadInterfaceName } from "../../../src/backends/calico/names.js";
 
 const CASE = join(import.meta.dirname, "..", "..", "..", "golden", "dual-stack-basic");
 const INPUTS: InputFile[] = ["cluster.yaml", "policy.yaml"].map((f) => ({ path: f, text: readFileSync(join(CASE, f), "utf8") }));
@@ -205,7 +206,7 @@ describe("--ipv6", () => {
     expect(out.get("node1.ip6tables")).toMatch(/:cali-tw-cali/);
   });
 
-  it("a pod with IPv6 addresses only is said (one warning for all of them), not dropped silently", () => {
+  it("a pod with IPv6 addresses only is an endpoint in both tables (chains per interface, A1), in the IPv6 sets and routes only", () => {
     const only6: InputFile = {
       path: "only6.yaml",
       text: [
@@ -217,11 +218,17 @@ describe("--ipv6", () => {
         "",
       ].join("\n"),
     };
-    const res = compile([...INPUTS, only6], DEFAULT_COMPILE_OPTIONS);
-    const w = res.diag.all.filter((d) => d.id === "input/ipv6-only-pod");
-    expect(w.map((d) => d.severity)).toEqual(["warning"]);
-    expect(w[0]!.message).toContain("pod shop/v6only has IPv6 addresses only");
-    expect(compile(INPUTS, DEFAULT_COMPILE_OPTIONS).diag.all.some((d) => d.id === "input/ipv6-only-pod")).toBe(false);
+    const out = files({}, [...INPUTS, only6]);
+    const iface = workloadInterfaceName("shop", "v6only", "cali");
+    for (const f of ["node1.iptables", "node1.ip6tables"]) {
+      expect(out.get(f), f).toContain(`:cali-tw-${iface} - [0:0]`);
+      expect(out.get(f), f).toContain(`-A cali-to-wl-dispatch -o ${iface} `);
+    }
+    // app=client: in web-ingress's source set, IPv6 only.
+    expect(out.get("node1.ipsets")).toMatch(/add cali60s:\S+ fd00:10:244::109\n/);
+    expect(out.get("node1.routes")).toContain(`route replace fd00:10:244::109/128 dev ${iface} scope link`);
+    expect(out.get("node1.routes")).not.toMatch(new RegExp(`/32 dev ${iface}`));
+    expect(out.get("node1.ipsets")!.split("\n").filter((l) => l.startsWith("add cali40") && l.endsWith(" "))).toEqual([]);
   });
 
   it("the CLI: --emit ip6tables prints the IPv6 tables; with IPv6 off it is a usage error", async () => {
