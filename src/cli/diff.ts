@@ -60,10 +60,11 @@ function readPathSide(path: string, readStdin: () => string): Side {
     return { kind: "inputs", label: path, files: gatherInputs([path], readStdin) };
   }
   if (INPUT_EXT.test(path)) return { kind: "inputs", label: path, files: gatherInputs([path], readStdin) };
-  // Anything else is one node's iptables-save text (a `.iptables` file or a node's dump).
+  // Anything else is one node's iptables-save text (a `.iptables` file or a node's dump; `.ip6tables` stays IPv6).
   const node = basename(path).replace(/\.[^.]*$/, "");
+  const name = path.endsWith(".ip6tables") ? `${node}.ip6tables` : `${node}.iptables`;
   const text = readFileSync(path, "utf8");
-  return { kind: "output", label: path, tree: { files: new Map([[`${node}.iptables`, text]]), paths: new Map([[`${node}.iptables`, path]]) } };
+  return { kind: "output", label: path, tree: { files: new Map([[name, text]]), paths: new Map([[name, path]]) } };
 }
 
 function git(args: readonly string[], input?: string): Buffer {

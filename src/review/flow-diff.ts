@@ -19,8 +19,9 @@ import type { SourceMap } from "../diagnostics/sources.js";
 import type { Pod, Protocol } from "../ir/cluster.js";
 import type { Model, NetworkPolicy } from "../ir/policy.js";
 import { createEvaluator, type DirectionVerdict, type Flow, type FlowEndpoint, type RuleRef, type Verdict } from "../semantics/index.js";
-import { addressClassText, blockCidrs, mergeRanges, portClasses, portCuts, portSetText, type PortRange } from "../semantics/classes.js";
-import { externalAddresses, podEndpoints } from "../verify/flows.js";
+import { addressClassText, familyBlockCidrs, mergeRanges, portClasses, portCuts, portSetText, type PortRange } from "../semantics/classes.js";
+import { familyOf, type Family } from "../semantics/ip.js";
+import { allPodEndpoints, externalAddresses, hasIPv6Blocks, podEndpoints } from "../verify/flows.js";
 import { position } from "../verify/views.js";
 import { byteCompare } from "../rules/writer.js";
 
@@ -44,6 +45,8 @@ export interface FlowChange {
   /** Why the old and the new verdict are what they are, one phrase each. */
   readonly before: string;
   readonly after: string;
+  /** The IP family of the flows when the snapshot is dual-stack (each family is judged on its own); null otherwise. */
+  readonly family: 4 | 6 | null;
 }
 
 export interface FlowDiff {
@@ -96,24 +99,36 @@ interface Pair {
   readonly ns: string | null;
   readonly old: FlowEndpoint;
   readonly new: FlowEndpoint;
+  /** The families this end speaks: a pod's address families (old side), an address's own. */
+  readonly families: readonly Family[];
 }
 
-function pairs(oldM: Model, newM: Model): { pods: Pair[]; externals: Pair[] } {
-  const newPods = new Map(podEndpoints(newM).map((e) => [podName(e.pod), e] as const));
+/** Whether either side is dual-stack (IPv6 pools, IPv6 pod addresses or IPv6 ipBlocks): then each family is judged on its own. */
+function isDualStack(...models: readonly Model[]): boolean {
+  return models.some((m) => m.cluster.pools.some((p) => p.cidr.includes(":")) || m.cluster.pods.some((p) => p.ips.some((ip) => ip.includes(":"))) || hasIPv6Blocks(m));
+}
+
+function pairs(oldM: Model, newM: Model, dual: boolean): { pods: Pair[]; externals: Pair[] } {
+  const endpointsIn = dual ? allPodEndpoints : podEndpoints;
+  const newPods = new Map(endpointsIn(newM).map((e) => [podName(e.pod), e] as const));
   const pods: Pair[] = [];
-  for (const e of podEndpoints(oldM)) {
+  for (const e of endpointsIn(oldM)) {
     const n = newPods.get(podName(e.pod));
-    if (n) pods.push({ name: podName(e.pod), ns: e.pod.namespace, old: e, new: n });
+    const families = ([4, 6] as const).filter((f) => e.pod.ips.some((ip) => familyOf(ip) === f));
+    if (n) pods.push({ name: podName(e.pod), ns: e.pod.namespace, old: e, new: n, families });
   }
-  // Sorted for determinism (externalAddresses sorts each side; the union needs it again); one address per class.
-  const ips = [...new Set([...externalAddresses(oldM), ...externalAddresses(newM)])].sort(byteCompare);
-  const cidrs = blockCidrs(oldM, newM);
-  const byClass = new Map<string, string>();
-  for (const ip of ips) {
-    const name = addressClassText(cidrs, ip);
-    if (!byClass.has(name)) byClass.set(name, ip);
+  const externals: Pair[] = [];
+  for (const family of dual ? ([4, 6] as const) : ([4] as const)) {
+    // Sorted for determinism (externalAddresses sorts each side; the union needs it again); one address per class.
+    const ips = [...new Set([...externalAddresses(oldM, family), ...externalAddresses(newM, family)])].sort(byteCompare);
+    const cidrs = familyBlockCidrs(family, oldM, newM);
+    const byClass = new Map<string, string>();
+    for (const ip of ips) {
+      const name = addressClassText(cidrs, ip);
+      if (!byClass.has(name)) byClass.set(name, ip);
+    }
+    for (const [name, ip] of byClass) externals.push({ name, ns: null, old: { kind: "ip", ip }, new: { kind: "ip", ip }, families: [family] });
   }
-  const externals = [...byClass].map(([name, ip]): Pair => ({ name, ns: null, old: { kind: "ip", ip }, new: { kind: "ip", ip } }));
   return { pods, externals };
 }
 
@@ -128,16 +143,21 @@ export function diffFlows(oldSide: ModelSide, newSide: ModelSide): FlowDiff {
   const cuts = portCuts(oldSide.model, newSide.model);
   // TCP always (the protocol most flows use); UDP and SCTP when a policy of either side names them.
   const protocols = PROTOCOLS.filter((p) => p === "TCP" || cuts.numeric.has(p) || cuts.named.has(p));
-  const { pods, externals } = pairs(oldSide.model, newSide.model);
-  const routes: Array<[Pair, Pair]> = [];
-  for (const a of pods) for (const b of pods) if (a !== b) routes.push([a, b]);
-  for (const a of pods) for (const x of externals) routes.push([a, x]);
-  for (const x of externals) for (const a of pods) routes.push([x, a]);
+  const dual = isDualStack(oldSide.model, newSide.model);
+  const { pods, externals } = pairs(oldSide.model, newSide.model, dual);
+  // Each ordered pair in every family both ends speak (single-stack: IPv4, as the family is not named).
+  const routes: Array<[Pair, Pair, Family]> = [];
+  const add = (a: Pair, b: Pair): void => {
+    for (const f of a.families) if (b.families.includes(f)) routes.push([a, b, f]);
+  };
+  for (const a of pods) for (const b of pods) if (a !== b) add(a, b);
+  for (const a of pods) for (const x of externals) add(a, x);
+  for (const x of externals) for (const a of pods) add(x, a);
   const [oldEval, newEval] = [createEvaluator(oldSide.model), createEvaluator(newSide.model)];
   const raw: RawChange[] = [];
   let flows = 0;
   let classes = 0;
-  for (const [s, d] of routes) {
+  for (const [s, d, family] of routes) {
     for (const protocol of protocols) {
       // Classes that change alike, joined: kind, policy and reasons → ports.
       const alike = new Map<string, { change: Omit<RawChange, "ports" | "portText">; ports: PortRange[] }>();
@@ -145,13 +165,13 @@ export function diffFlows(oldSide: ModelSide, newSide: ModelSide): FlowDiff {
         classes++;
         flows += range.to - range.from + 1;
         const port = range.from;
-        const fo: Flow = { src: s.old, dst: d.old, protocol, port };
-        const fn: Flow = { src: s.new, dst: d.new, protocol, port };
+        const fo: Flow = { src: s.old, dst: d.old, protocol, port, ...(dual ? { family } : {}) };
+        const fn: Flow = { src: s.new, dst: d.new, protocol, port, ...(dual ? { family } : {}) };
         const [vo, vn] = [oldEval.evaluate(fo), newEval.evaluate(fn)];
         if (vo.allowed === vn.allowed) continue;
         const change = {
           kind: vn.allowed ? ("opens" as const) : ("closes" as const), src: s.name, dst: d.name, protocol, srcNs: s.ns, dstNs: d.ns,
-          policy: responsible(vo, vn), before: why(oldSide, vo), after: why(newSide, vn),
+          policy: responsible(vo, vn), before: why(oldSide, vo), after: why(newSide, vn), family: dual ? family : null,
         };
         const key = [change.kind, change.policy, change.before, change.after].join("\u0000");
         const entry = alike.get(key);
@@ -172,7 +192,7 @@ export function diffFlows(oldSide: ModelSide, newSide: ModelSide): FlowDiff {
   const cmp = (a: FlowChange, b: FlowChange): number =>
     byteCompare(a.policy, b.policy) || byteCompare(a.kind, b.kind) * -1 || byteCompare(a.dst, b.dst) || byteCompare(a.src, b.src) ||
     PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol) || (a.ports[0]?.from ?? 0) - (b.ports[0]?.from ?? 0) ||
-    byteCompare(a.portText, b.portText);
+    byteCompare(a.portText, b.portText) || (a.family ?? 0) - (b.family ?? 0);
   return { flows, classes, changes: changes.sort(cmp) };
 }
 
@@ -185,7 +205,7 @@ export function diffFlows(oldSide: ModelSide, newSide: ModelSide): FlowDiff {
 function aggregate(changes: readonly RawChange[], end: "src" | "dst", nsPods: ReadonlyMap<string, ReadonlySet<string>>): RawChange[] {
   const other = end === "src" ? "dst" : "src";
   const nsOf = (c: RawChange): string | null => (end === "src" ? c.srcNs : c.dstNs);
-  const keyOf = (c: RawChange): string => [c.kind, c.policy, nsOf(c) ?? "", c[other], c.protocol, c.portText].join("\u0000");
+  const keyOf = (c: RawChange): string => [c.kind, c.policy, nsOf(c) ?? "", c[other], c.protocol, c.portText, c.family ?? ""].join("\u0000");
   const groups = new Map<string, RawChange[]>();
   for (const c of changes) groups.set(keyOf(c), [...(groups.get(keyOf(c)) ?? []), c]);
   const out: RawChange[] = [];

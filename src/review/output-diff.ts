@@ -1,5 +1,5 @@
-// Diff of two sets of compiled output files (`<node>.iptables`, `.ipsets`,
-// `.routes`): iptables files chain by chain (rule-diff.ts), the others as
+// Diff of two sets of compiled output files (`<node>.iptables`, `.ip6tables`,
+// `.ipsets`, `.routes`): iptables and ip6tables files chain by chain (rule-diff.ts), the others as
 // plain unified text. Files are keyed by name; both sides are in memory, the
 // CLI reads them (a directory, a git revision, one node's iptables-save dump).
 import { formatParseDiagnostic, parseRuleSet } from "../rules/parser.js";
@@ -46,7 +46,7 @@ function parsed(text: string, path: string, problems: string[]): ReturnType<type
 function diffFile(name: string, a: string | undefined, b: string | undefined, paths: [string, string], problems: string[]): FileDiff | null {
   if (a === b) return null;
   const status: FileStatus = a === undefined ? "added" : b === undefined ? "removed" : "changed";
-  if (name.endsWith(".iptables")) {
+  if (name.endsWith(".iptables") || name.endsWith(".ip6tables")) {
     const ra = a === undefined ? { ruleset: EMPTY_RULESET } : parsed(a, paths[0], problems);
     const rb = b === undefined ? { ruleset: EMPTY_RULESET } : parsed(b, paths[1], problems);
     if (ra && rb) {

@@ -12,7 +12,9 @@ export interface DiffReport {
 
 export const reportChanged = (r: DiffReport): boolean => r.rules.changed || (r.flows?.changes.length ?? 0) > 0;
 
-const arrow = (c: FlowChange): string => `${c.kind} ${c.src} → ${c.dst} ${c.portText}`;
+/** ` over IPv6` when the diff is dual-stack (each family judged on its own), nothing otherwise. */
+const over = (c: FlowChange): string => (c.family === null ? "" : ` over IPv${c.family}`);
+const arrow = (c: FlowChange): string => `${c.kind} ${c.src} → ${c.dst} ${c.portText}${over(c)}`;
 
 function chainCount(r: OutputDiff): number {
   return r.files.reduce((n, f) => n + (f.chains?.length ?? (f.lines.length ? 1 : 0)), 0);
@@ -52,7 +54,7 @@ export function diffMarkdown(r: DiffReport): string {
     out.push("#### Flows", "", "| change | from | to | ports | policy | before | after |", "|---|---|---|---|---|---|---|");
     for (const c of r.flows.changes) {
       const icon = c.kind === "opens" ? "🟢 opens" : "🔴 closes";
-      out.push(`| ${icon} | \`${c.src}\` | \`${c.dst}\` | ${mdCell(c.portText)} | \`${c.policy}\` | ${mdCell(c.before)} | ${mdCell(c.after)} |`);
+      out.push(`| ${icon} | \`${c.src}\` | \`${c.dst}\` | ${mdCell(c.portText + over(c))} | \`${c.policy}\` | ${mdCell(c.before)} | ${mdCell(c.after)} |`);
     }
     out.push("");
   }

@@ -17,7 +17,8 @@
 // the cluster but those CIDRs".
 import type { Pod, Protocol } from "../ir/cluster.js";
 import type { Model, PolicyRule } from "../ir/policy.js";
-import { cidrContains, parseAddress, parseCidr, type Cidr } from "./ip.js";
+import { formatIP } from "../frontend/validation/ip.js";
+import { cidrContains, parseAddress, parseCidr, type Cidr, type Family } from "./ip.js";
 import { resolveNamedPort } from "./match.js";
 
 export const MIN_PORT = 1;
@@ -125,15 +126,20 @@ export function portSetText(protocol: Protocol, ranges: readonly PortRange[]): s
 
 /** The IPv4 CIDRs the ipBlocks of `models` name, blocks and excepts, canonical and de-duplicated, in address order. */
 export function blockCidrs(...models: readonly Model[]): Cidr[] {
+  return familyBlockCidrs(4, ...models);
+}
+
+/** blockCidrs for one family (IPv6: the flow diff of a dual-stack snapshot). */
+export function familyBlockCidrs(family: Family, ...models: readonly Model[]): Cidr[] {
   const seen = new Map<string, Cidr>();
   for (const model of models) {
     for (const rule of rulesOf(model)) {
       if (rule.peers.kind === "any") continue;
       for (const p of rule.peers.peers) {
-        if (p.kind !== "ipBlock" || p.cidr.includes(":")) continue;
+        if (p.kind !== "ipBlock" || p.cidr.includes(":") !== (family === 6)) continue;
         for (const text of [p.cidr, ...p.except]) {
           const c = parseCidr(text);
-          if (c && c.family === 4) seen.set(`${c.network}/${c.prefix}`, c);
+          if (c && c.family === family) seen.set(`${c.network}/${c.prefix}`, c);
         }
       }
     }
@@ -143,12 +149,11 @@ export function blockCidrs(...models: readonly Model[]): Cidr[] {
 }
 
 function cidrText(c: Cidr): string {
-  const v = c.network;
-  return `${[24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join(".")}/${c.prefix}`;
+  return `${formatIP(c.family, c.network)}/${c.prefix}`;
 }
 
 const inside = (inner: Cidr, outer: Cidr): boolean =>
-  inner.prefix >= outer.prefix && cidrContains(outer, { family: 4, value: inner.network });
+  inner.family === outer.family && inner.prefix >= outer.prefix && cidrContains(outer, { family: inner.family, value: inner.network });
 
 /** The widest of `cidrs` (those no other of them holds). */
 function maximal(cidrs: readonly Cidr[]): Cidr[] {
@@ -158,10 +163,12 @@ function maximal(cidrs: readonly Cidr[]): Cidr[] {
 /** The class of an address outside the cluster among `cidrs` (blockCidrs), as text: `10.0.0.0/8 except 10.1.0.0/16`, `any address outside the cluster but 10.0.0.0/8`. */
 export function addressClassText(cidrs: readonly Cidr[], ip: string): string {
   const a = parseAddress(ip);
-  const holding = a ? cidrs.filter((c) => cidrContains(c, a)) : [];
+  const holding = a ? cidrs.filter((c) => c.family === a.family && cidrContains(c, a)) : [];
   if (holding.length === 0) {
-    const top = maximal(cidrs);
-    return top.length ? `any address outside the cluster but ${top.map(cidrText).join(", ")}` : "any address outside the cluster";
+    // IPv4 keeps its plain wording; an IPv6 class names its family (the flow diff of a dual-stack snapshot has both).
+    const any = a?.family === 6 ? "any IPv6 address outside the cluster" : "any address outside the cluster";
+    const top = maximal(cidrs.filter((c) => c.family === (a?.family ?? 4)));
+    return top.length ? `${any} but ${top.map(cidrText).join(", ")}` : any;
   }
   const own = holding.reduce((x, y) => (y.prefix > x.prefix ? y : x));
   const carved = maximal(cidrs.filter((c) => c !== own && inside(c, own) && c.prefix > own.prefix));

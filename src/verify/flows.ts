@@ -12,7 +12,8 @@
 import { podIPv4, type Pod, type Protocol } from "../ir/cluster.js";
 import type { Model, Peer, PolicyRule } from "../ir/policy.js";
 import { endpointsOf, resolveNamedPort, type Flow, type FlowEndpoint } from "../semantics/index.js";
-import { cidrContains, parseAddress, parseCidr, type Cidr } from "../semantics/ip.js";
+import { cidrContains, parseAddress, parseCidr, type Cidr, type Family } from "../semantics/ip.js";
+import { formatIP } from "../frontend/validation/ip.js";
 import { byteCompare } from "../rules/writer.js";
 import { FELIX_VXLAN_PORT } from "./invariants.js";
 import { hostSource } from "./routing.js";
@@ -92,22 +93,28 @@ export function portsFor(plan: PortPlan, protocol: Protocol, dst: FlowEndpoint):
   return [...ports].sort((a, b) => a - b);
 }
 
-function ipv4Blocks(model: Model): Array<Extract<Peer, { kind: "ipBlock" }>> {
+/** The ipBlocks of one family (each family's flows meet only its own blocks). */
+function familyBlocks(model: Model, family: Family): Array<Extract<Peer, { kind: "ipBlock" }>> {
   const out: Array<Extract<Peer, { kind: "ipBlock" }>> = [];
   for (const rule of allRules(model)) {
     if (rule.peers.kind === "any") continue;
-    // IPv6 blocks never match the IPv4-only pods Felix's iptables rules protect (ip6tables is not rendered).
-    for (const p of rule.peers.peers) if (p.kind === "ipBlock" && !p.cidr.includes(":")) out.push(p);
+    for (const p of rule.peers.peers) if (p.kind === "ipBlock" && p.cidr.includes(":") === (family === 6)) out.push(p);
   }
   return out;
+}
+
+/** Whether the policies name an IPv6 ipBlock. */
+export function hasIPv6Blocks(model: Model): boolean {
+  return familyBlocks(model, 6).length > 0;
 }
 
 function formatIPv4(v: bigint): string {
   return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join(".");
 }
 
+const bitsOf = (c: Cidr): number => (c.family === 6 ? 128 : 32);
 const firstOf = (c: Cidr): bigint => c.network;
-const lastOf = (c: Cidr): bigint => c.network | ((1n << BigInt(32 - c.prefix)) - 1n);
+const lastOf = (c: Cidr): bigint => c.network | ((1n << BigInt(bitsOf(c) - c.prefix)) - 1n);
 
 /**
  * Addresses that are not in the cluster: pod IPs are probed as pods, node
@@ -117,7 +124,7 @@ const lastOf = (c: Cidr): bigint => c.network | ((1n << BigInt(32 - c.prefix)) -
 function insideCluster(model: Model, ip: string): boolean {
   const a = parseAddress(ip);
   if (!a) return true;
-  const nodeIps = model.cluster.nodes.flatMap((n) => [n.ip, n.tunnelAddress]);
+  const nodeIps = model.cluster.nodes.flatMap((n) => [n.ip, n.tunnelAddress, n.ip6]);
   if (nodeIps.includes(ip) || model.cluster.pods.some((p) => p.ips.includes(ip))) return true;
   return model.cluster.pools.some((pool) => {
     const c = parseCidr(pool.cidr);
@@ -125,11 +132,15 @@ function insideCluster(model: Model, ip: string): boolean {
   });
 }
 
-/** First/last of each IPv4 ipBlock, the first of each except, and one address outside every block; sorted. */
-export function externalAddresses(model: Model): string[] {
+/**
+ * First/last of each ipBlock of the family, the first of each except, and one address outside every block; sorted.
+ * IPv6 (the flow diff of a dual-stack snapshot): the same, with an IPv6 address outside every block.
+ */
+export function externalAddresses(model: Model, family: Family = 4): string[] {
+  if (family === 6) return externalAddresses6(model);
   const found = new Set<bigint>();
   const blocks: Cidr[] = [];
-  for (const b of ipv4Blocks(model)) {
+  for (const b of familyBlocks(model, 4)) {
     const c = parseCidr(b.cidr);
     if (!c) continue;
     blocks.push(c);
@@ -143,6 +154,31 @@ export function externalAddresses(model: Model): string[] {
   if (outside !== null) found.add(outside);
   // Sorted by address for determinism.
   return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(formatIPv4).filter((ip) => !insideCluster(model, ip));
+}
+
+/** Documentation and discard prefixes (RFC 3849, RFC 6666): never a real peer, first tries for "outside every block". */
+const OUTSIDE_CANDIDATES6: readonly bigint[] = [0x2001_0db8n << 96n, 0x0100n << 112n];
+
+function externalAddresses6(model: Model): string[] {
+  const found = new Set<bigint>();
+  const blocks: Cidr[] = [];
+  for (const b of familyBlocks(model, 6)) {
+    const c = parseCidr(b.cidr);
+    if (!c) continue;
+    blocks.push(c);
+    found.add(firstOf(c)).add(lastOf(c));
+    for (const e of b.except) {
+      const x = parseCidr(e);
+      if (x) found.add(firstOf(x));
+    }
+  }
+  // Outside every block: a documentation address, else the address just past (or before) a block; no search loop.
+  const max = (1n << 128n) - 1n;
+  const tries = [...OUTSIDE_CANDIDATES6.map((v) => v + 1n), ...blocks.flatMap((c) => [lastOf(c) + 1n, firstOf(c) - 1n])].filter((v) => v >= 0n && v <= max);
+  const outside = tries.find((v) => !blocks.some((b) => cidrContains(b, { family: 6, value: v })) && !insideCluster(model, formatIP(6, v)));
+  if (outside !== undefined) found.add(outside);
+  // Sorted by address for determinism.
+  return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((v) => formatIP(6, v)).filter((ip) => !insideCluster(model, ip));
 }
 
 function outsideAddress(model: Model, blocks: readonly Cidr[]): bigint | null {
@@ -161,6 +197,11 @@ function outsideAddress(model: Model, blocks: readonly Cidr[]): bigint | null {
 export function podEndpoints(model: Model): Array<{ kind: "pod"; pod: Pod }> {
   // IPv4 flows: endpoints with an IPv4 address (an IPv6-only pod has no IPv4 traffic).
   return endpointsOf(model).filter((pod) => podIPv4(pod) !== null).map((pod) => ({ kind: "pod" as const, pod }));
+}
+
+/** Endpoint pods of either family (the flow diff judges each pair in every family both ends have), sorted by (namespace, name). */
+export function allPodEndpoints(model: Model): Array<{ kind: "pod"; pod: Pod }> {
+  return endpointsOf(model).map((pod) => ({ kind: "pod" as const, pod }));
 }
 
 /**

@@ -1,7 +1,8 @@
 // IPv6 / dual-stack rendering (spec ipv6-and-policy Part A): the IPv6 twin of
 // every table, ICMPv6 in cali-wl-to-host, CIDRs filtered per family, `cali60`
 // sets, the --ipv6 switch, and the families kept apart.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile, DEFAULT_COMPILE_OPTIONS, emitKinds, nodeFiles, type CompileOptions } from "../../../src/pipeline.js";
@@ -238,5 +239,67 @@ describe("--ipv6", () => {
     const off = await runCli(["compile", CASE, "--node", "node1", "--emit", "ip6tables", "--ipv6", "off"]);
     expect(off.code).toBe(2);
     expect(off.err).toContain("IPv6 is off");
+  });
+});
+
+describe("diff on a dual-stack snapshot: each family judged on its own", () => {
+  const tmp = (name: string, policy: string): string => {
+    const dir = mkdtempSync(join(tmpdir(), `npc-ds-${name}-`));
+    writeFileSync(join(dir, "cluster.yaml"), readFileSync(join(CASE, "cluster.yaml"), "utf8"));
+    writeFileSync(join(dir, "policy.yaml"), policy);
+    return dir;
+  };
+  const base = readFileSync(join(CASE, "policy.yaml"), "utf8");
+
+  it("narrowing an IPv6 ipBlock closes IPv6 flows to the carved-out class only, over IPv6, and shows the ip6tables hunk", async () => {
+    const a = tmp("a", base);
+    const b = tmp("b", base.replace('cidr: "2001:db8::/32"', 'cidr: "2001:db8::/48"'));
+    try {
+      const r = await runCli(["diff", a, b]);
+      expect(r.code).toBe(1);
+      const flows = r.out.split("\n").filter((l) => /^\s+(opens|closes) /.test(l));
+      expect(flows).toEqual(["  closes shop/client → 2001:db8::/32 except 2001:db8::/48 443/TCP over IPv6"]);
+      expect(r.out).toContain(".ip6tables\n");
+      expect(r.out).toContain("+-A cali-po-");
+    } finally {
+      rmSync(a, { recursive: true, force: true });
+      rmSync(b, { recursive: true, force: true });
+    }
+  });
+
+  it("an IPv4-only ipBlock over the pod network keeps IPv4 open and closes IPv6", async () => {
+    const a = tmp("c", base);
+    const extra = [
+      "---",
+      "apiVersion: networking.k8s.io/v1",
+      "kind: NetworkPolicy",
+      "metadata: {name: db-from-pods-v4, namespace: shop}",
+      "spec:",
+      "  podSelector: {matchLabels: {app: db}}",
+      "  ingress: [{from: [{ipBlock: {cidr: 192.168.0.0/16}}], ports: [{port: 6543}]}]",
+      "",
+    ].join("\n");
+    const b = tmp("d", base + extra);
+    try {
+      const r = await runCli(["diff", a, b, "--format", "json"]);
+      const changes = JSON.parse(r.out).flows.changes as { kind: string; src: string; dst: string; portText: string; family: number | null }[];
+      const toDb = changes.filter((c) => c.dst === "shop/db" && c.portText === "6543/TCP");
+      // web → db on 6543 was denied (db-ingress allows 5432 only); the new policy opens it from the IPv4 pod network only.
+      expect(toDb.filter((c) => c.family === 4).map((c) => `${c.kind} ${c.src}`)).toContain("opens shop/web");
+      expect(toDb.filter((c) => c.family === 6)).toEqual([]);
+    } finally {
+      rmSync(a, { recursive: true, force: true });
+      rmSync(b, { recursive: true, force: true });
+    }
+  });
+
+  it("a single-stack diff names no family", async () => {
+    const dir = join(CASE, "..", "f1-ingress-from-pod-selector");
+    const r = await runCli(["diff", dir, join(CASE, "..", "f2-default-deny-and-allow-ordering"), "--format", "json"]);
+    const changes = JSON.parse(r.out).flows.changes as { family: number | null }[];
+    expect(changes.length).toBeGreaterThan(0);
+    for (const c of changes) expect(c.family).toBeNull();
+    const t = await runCli(["diff", dir, join(CASE, "..", "f2-default-deny-and-allow-ordering")]);
+    expect(t.out).not.toContain(" over IPv");
   });
 });
