@@ -11,7 +11,9 @@
 //     loaded with `.ipsets`, `.iptables` and `.ip6tables`: every ordered pod
 //     pair probed with real TCP and UDP over IPv6 and over IPv4, on every port
 //     the policies mention plus one none mentions, each result compared with
-//     the evaluator's verdict for the same flow in the same family.
+//     the evaluator's verdict for the same flow in the same family. The
+//     IPv6-only pod x/client6 has no IPv4 address: it is probed (both ways)
+//     over IPv6 only.
 //
 // Same safety rules as kernel.test.ts: only namespaces this file creates
 // (prefix np<pid>d6-), removed in afterAll, on failure and at exit; a loud
@@ -19,6 +21,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { podIPv4 } from "../../src/ir/cluster.js";
 import { explain, KERNEL_VARIANTS, type SnapshotFile } from "./compile.js";
 import { availableVariants, ip6tablesTool, variantFromEnv, type IptablesVariant } from "./dataplane.js";
 import { compileDualStack, type DualStackCompiled } from "./dualstack-compile.js";
@@ -53,17 +56,21 @@ if (skip) {
   console.warn(`\n!!!!!!!! KERNEL DUAL-STACK TESTS SKIPPED: missing ${missing.join(", ")}.\n!!!!!!!! NETPOLC_KERNEL_TESTS=required makes this a failure.\n`);
 }
 
-/** Every ordered pair of distinct pods × PORTS × TCP/UDP, in `family`. */
+/** Every ordered pair of distinct pods × PORTS × TCP/UDP, in `family` (over IPv4, the pods with an IPv4 address only). */
 function podFlows(spec: TopologySpec, family: 4 | 6): ProbeFlow[] {
   const flows: ProbeFlow[] = [];
-  for (const s of spec.pods) {
-    for (const d of spec.pods) {
+  const pods = family === 4 ? spec.pods.filter((p) => !p.ipv6Only) : spec.pods;
+  for (const s of pods) {
+    for (const d of pods) {
       if (s === d) continue;
       for (const port of PORTS) for (const protocol of PROTOCOLS) flows.push({ src: podEndpoint(s), dst: podEndpoint(d), port, protocol, family });
     }
   }
   return flows;
 }
+
+/** Whether both ends of a flow have addresses of both families (neither is the IPv6-only pod). */
+const dualEnds = (f: ProbeFlow): boolean => [f.src, f.dst].every((e) => e.kind === "pod" && !e.pod.ipv6Only);
 
 const FAMILY_NAME = { 4: "IPv4", 6: "IPv6" } as const;
 const said = (allowed: boolean): string => (allowed ? "allowed" : "denied");
@@ -135,7 +142,7 @@ describe.skipIf(skip)("kernel: dual-stack (ip6tables + IPv6 sets next to the IPv
     return first.map((o) => again.get(flowName(o)) ?? o);
   }
 
-  it("the fixture: 2 nodes with IPv6 uplinks, every pod dual-stack, one /122 per node; the unprobed-by-policy port is mentioned nowhere", () => {
+  it("the fixture: 2 nodes with IPv6 uplinks, every pod dual-stack but the IPv6-only x/client6, one /122 per node; the unprobed-by-policy port is mentioned nowhere", () => {
     expect(spec.nodes.map((n) => [n.name, n.ip6])).toEqual([
       ["node-1", "fd00:77::11"],
       ["node-2", "fd00:77::12"],
@@ -143,8 +150,20 @@ describe.skipIf(skip)("kernel: dual-stack (ip6tables + IPv6 sets next to the IPv
     // netpolc reads the same IPv6 node addresses (its `via` next hops), and the IPv6 InternalIPs agree with the annotations.
     expect(compileDualStack([CLUSTER], 1, KERNEL_VARIANTS[0]!.version).model.cluster.nodes.map((n) => [n.name, n.ip6])).toEqual(spec.nodes.map((n) => [n.name, n.ip6]));
     for (const n of spec.nodes) expect(CLUSTER.text).toContain(`address: "${n.ip6!}"`);
-    expect(spec.pods.length).toBe(5);
+    expect(spec.pods.length).toBe(6);
     for (const p of spec.pods) expect(p.ip6, podKey(p)).toMatch(/^fd00:10:244::/);
+    for (const p of spec.pods) expect(p.ip, podKey(p)).toMatch(p.ipv6Only ? /^fd00:10:244::/ : /^192\.168\./);
+    expect(spec.pods.filter((p) => p.ipv6Only).map(podKey)).toEqual(["x/client6"]);
+    // netpolc's model agrees (no IPv4 address), and makes x/client6 an endpoint of both tables, with its address in cali60 sets only.
+    const client6 = pod("x/client6");
+    expect(compileDualStack([CLUSTER], 1, KERNEL_VARIANTS[0]!.version).model.cluster.pods.filter((p) => podIPv4(p) === null).map((p) => [`${p.namespace}/${p.name}`, p.ips])).toEqual([["x/client6", [client6.ip6]]]);
+    const rules = compileDualStack([CLUSTER, POLICY], 1, KERNEL_VARIANTS[0]!.version).rules.get(client6.node)!;
+    for (const [what, text] of [["iptables", rules.iptables], ["ip6tables", rules.ip6tables]] as const) {
+      for (const chain of ["cali-tw-", "cali-fw-"]) expect(text, `${what}: ${chain}${client6.iface}`).toContain(`-A ${chain}${client6.iface} `);
+    }
+    const setAdds = rules.ipsets.split("\n").filter((l) => l.startsWith("add ") && l.includes(` ${client6.ip6!}`));
+    expect(setAdds.length, "x/client6 in some set (peer selector app=client)").toBeGreaterThan(0);
+    expect(setAdds.filter((l) => !l.startsWith("add cali60"))).toEqual([]);
     expect([...new Set(spec.pods.map((p) => `${p.node} ${block6Of(p.ip6!)}`))].sort()).toEqual(["node-1 fd00:10:244::/122", "node-2 fd00:10:244::40/122"]);
     expect(POLICY.text).not.toContain(String(UNMENTIONED_PORT));
     for (const port of MENTIONED_PORTS.filter((p) => p !== 53 && p !== 8080)) expect(POLICY.text).toContain(`port: ${port}`);
@@ -164,6 +183,15 @@ describe.skipIf(skip)("kernel: dual-stack (ip6tables + IPv6 sets next to the IPv
       if (!addr.includes(`inet6 ${p.ip6}/128`) || addr.includes("tentative")) problems.push(`${podKey(p)}: eth0 ${JSON.stringify(addr.trim())}`);
       const host = await k.guard.ip(k.nodeNs(p.node), ["-6", "-o", "address", "show", "dev", p.iface]);
       if (!host.includes(`inet6 ${HOST_VETH_LINK_LOCAL}/64 scope link`) || host.includes("tentative")) problems.push(`${p.iface} on ${p.node}: ${JSON.stringify(host.trim())}`);
+      // The IPv6-only pod: no IPv4 address, no IPv4 route; its node no IPv4 route to it.
+      if (p.ipv6Only) {
+        const addr4 = (await k.guard.ip(podNs, ["-4", "-o", "address", "show"])).trim();
+        const routes4 = (await k.guard.ip(podNs, ["-4", "route", "show"])).trim();
+        const node4 = (await k.guard.ip(k.nodeNs(p.node), ["-4", "route", "show", "dev", p.iface])).trim();
+        if (addr4.split("\n").some((l) => l !== "" && !/ lo /.test(l))) problems.push(`${podKey(p)}: IPv4 address ${JSON.stringify(addr4)}`);
+        if (routes4 !== "") problems.push(`${podKey(p)}: IPv4 routes ${JSON.stringify(routes4)}`);
+        if (node4 !== "") problems.push(`${p.iface} on ${p.node}: IPv4 routes ${JSON.stringify(node4)}`);
+      }
     }
     for (const n of spec.nodes) {
       const routes = await k.guard.ip(k.nodeNs(n.name), ["-6", "route", "show"]);
@@ -281,7 +309,10 @@ describe.skipIf(skip)("kernel: dual-stack (ip6tables + IPv6 sets next to the IPv
   it("no NetworkPolicy: every pod reaches every pod over IPv6 and IPv4, TCP and UDP on every port, through the loaded ip6tables", async () => {
     const compiled = compileDualStack([CLUSTER], 1, KERNEL_VARIANTS[0]!.version);
     const obs = await run(compiled, "no policy");
-    expect(obs.length).toBe(2 * spec.pods.length * (spec.pods.length - 1) * PORTS.length * 2);
+    const n6 = spec.pods.length;
+    const n4 = spec.pods.filter((p) => !p.ipv6Only).length;
+    expect(obs.length).toBe((n6 * (n6 - 1) + n4 * (n4 - 1)) * PORTS.length * 2);
+    expect(obs.filter((o) => o.family !== 6 && !dualEnds(o)).map(flowName), "no IPv4 probe of the IPv6-only pod").toEqual([]);
     expect(obs.filter((o) => !compiled.verdict(o).allowed).map(flowName)).toEqual([]);
     expect(mismatchLines(obs, compiled)).toEqual([]);
     // The IPv6 packets met the loaded IPv6 rules: each node's filter cali-FORWARD sent them to the workload dispatch chains.
@@ -320,7 +351,10 @@ describe.skipIf(skip)("kernel: dual-stack (ip6tables + IPv6 sets next to the IPv
     const web = pod("x/web");
     // The ClusterIPs stand in for web's addresses; the flow is named as x/web.
     const vip = podEndpoint({ ...web, ip: "10.96.0.20", ip6: "fd00:96::20" });
-    const flows = spec.pods.filter((p) => p !== web).flatMap((src) => ([6, 4] as const).map((family): ProbeFlow => ({ src: podEndpoint(src), dst: vip, port: 80, protocol: "TCP", family })));
+    // The IPv6-only pod reaches the Service over IPv6 only.
+    const flows = spec.pods
+      .filter((p) => p !== web)
+      .flatMap((src) => (src.ipv6Only ? ([6] as const) : ([6, 4] as const)).map((family): ProbeFlow => ({ src: podEndpoint(src), dst: vip, port: 80, protocol: "TCP", family })));
     // All at once (each source's probes run concurrently), with the long timeout: a Service adds a NAT step.
     const problems = (await k.probe(flows, RETRY_TIMEOUT_MS)).flatMap((o) => {
       const family = o.family ?? 4;
@@ -343,12 +377,18 @@ describe.skipIf(skip)("kernel: dual-stack (ip6tables + IPv6 sets next to the IPv
       const compiled = compileDualStack([CLUSTER, POLICY], level, version);
       const expected = (f: ProbeFlow): boolean => compiled.verdict(f).allowed;
       // The fixture must make the families differ both ways, or "no leak between families" proves nothing.
-      const v6Only = podFlows(spec, 6).filter((f) => expected(f) && !expected({ ...f, family: 4 }));
+      // (Among the pods with both families: the IPv6-only pod has no IPv4 flow to compare with.)
+      const v6Only = podFlows(spec, 6).filter((f) => dualEnds(f) && expected(f) && !expected({ ...f, family: 4 }));
       const v4Only = podFlows(spec, 4).filter((f) => expected(f) && !expected({ ...f, family: 6 }));
       expect(v6Only.length, "flows the policies allow over IPv6 only").toBeGreaterThan(0);
       expect(v4Only.length, "flows the policies allow over IPv4 only").toBeGreaterThan(0);
       const obs = await run(compiled, tag);
       expect(obs.some((o) => o.allowed) && obs.some((o) => !o.allowed)).toBe(true);
+      // The IPv6-only pod is probed over IPv6 both ways against every other pod, never over IPv4, and both outcomes occur.
+      const withClient6 = obs.filter((o) => endpointKey(o.src) === "x/client6" || endpointKey(o.dst) === "x/client6");
+      expect(withClient6.filter((o) => o.family !== 6).map(flowName)).toEqual([]);
+      expect(withClient6.length).toBe(2 * (spec.pods.length - 1) * PORTS.length * 2);
+      expect(new Set(withClient6.map((o) => o.allowed)).size).toBe(2);
       const mismatches = mismatchLines(obs, compiled);
       if (mismatches.length) console.error(`dual-stack ${tag}:\n  ${mismatches.join("\n  ")}`);
       expect(mismatches, `dual-stack ${tag}: kernel vs evaluator`).toEqual([]);
@@ -369,6 +409,15 @@ describe.skipIf(skip)("kernel: dual-stack (ip6tables + IPv6 sets next to the IPv
         "client->y/a UDP/53 v6 (named port dns)": seen("x/client", "y/a", "UDP", 53, 6),
         "db->web TCP/80 v6 (egress 0.0.0.0/0 only)": seen("x/db", "x/web", "TCP", 80, 6),
         "web->db TCP/9999 v6 (unmentioned port)": seen("x/web", "x/db", "TCP", UNMENTIONED_PORT, 6),
+        "client6->web TCP/8080 v6 (peer app=client, named port http)": seen("x/client6", "x/web", "TCP", 8080, 6),
+        "client6->web TCP/80 v6 (web: TCP/80 from 192.168.2.0/24 only)": seen("x/client6", "x/web", "TCP", 80, 6),
+        "client6->y/b TCP/80 v6 (egress fd00:10:244::/64 except ::/122, ingress ::/0)": seen("x/client6", "y/b", "TCP", 80, 6),
+        "client6->y/a TCP/80 v6 (egress except fd00:10:244::/122)": seen("x/client6", "y/a", "TCP", 80, 6),
+        "client6->y/a UDP/53 v6 (named port dns)": seen("x/client6", "y/a", "UDP", 53, 6),
+        "client6->db TCP/5432 v6 (client egress)": seen("x/client6", "x/db", "TCP", 5432, 6),
+        "web->client6 TCP/9999 v6 (client6 not isolated for ingress)": seen("x/web", "x/client6", "TCP", UNMENTIONED_PORT, 6),
+        "db->client6 TCP/80 v6 (egress 0.0.0.0/0 only)": seen("x/db", "x/client6", "TCP", 80, 6),
+        "client->client6 TCP/80 v6 (egress except fd00:10:244::/122)": seen("x/client", "x/client6", "TCP", 80, 6),
       }).toEqual({
         "client->web TCP/80 v4 (192.168.2.0/24)": true,
         "client->web TCP/80 v6": false,
@@ -383,6 +432,15 @@ describe.skipIf(skip)("kernel: dual-stack (ip6tables + IPv6 sets next to the IPv
         "client->y/a UDP/53 v6 (named port dns)": true,
         "db->web TCP/80 v6 (egress 0.0.0.0/0 only)": false,
         "web->db TCP/9999 v6 (unmentioned port)": false,
+        "client6->web TCP/8080 v6 (peer app=client, named port http)": true,
+        "client6->web TCP/80 v6 (web: TCP/80 from 192.168.2.0/24 only)": false,
+        "client6->y/b TCP/80 v6 (egress fd00:10:244::/64 except ::/122, ingress ::/0)": true,
+        "client6->y/a TCP/80 v6 (egress except fd00:10:244::/122)": false,
+        "client6->y/a UDP/53 v6 (named port dns)": true,
+        "client6->db TCP/5432 v6 (client egress)": false,
+        "web->client6 TCP/9999 v6 (client6 not isolated for ingress)": true,
+        "db->client6 TCP/80 v6 (egress 0.0.0.0/0 only)": false,
+        "client->client6 TCP/80 v6 (egress except fd00:10:244::/122)": false,
       });
     }, 60_000);
   }

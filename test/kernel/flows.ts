@@ -25,7 +25,10 @@ export interface Observation extends ProbeFlow {
 /** "ns/pod" for pods, "node:<name>" for nodes (':' cannot occur in a namespace name). */
 export const endpointKey = (e: Endpoint): string => (e.kind === "pod" ? podKey(e.pod) : `node:${e.node.name}`);
 export const endpointIp = (e: Endpoint, family: 4 | 6 = 4): string => {
-  if (family === 4) return e.kind === "pod" ? e.pod.ip : e.node.ip;
+  if (family === 4) {
+    if (e.kind === "pod" && e.pod.ipv6Only) throw new Error(`${endpointKey(e)} has no IPv4 address (IPv6-only pod)`);
+    return e.kind === "pod" ? e.pod.ip : e.node.ip;
+  }
   const ip6 = e.kind === "pod" ? e.pod.ip6 : e.node.ip6;
   if (ip6 === undefined) throw new Error(`${endpointKey(e)} has no IPv6 address`);
   return ip6;

@@ -32,12 +32,15 @@ export interface PoolSpec {
 export interface PodSpec {
   readonly namespace: string;
   readonly name: string;
+  /** status.podIP: the IPv4 address, except on an IPv6-only pod (`ipv6Only`), where it is the IPv6 address (= `ip6`). */
   readonly ip: string;
   readonly node: string;
   /** Host-side veth name in the node namespace, as Calico CNI names it. */
   readonly iface: string;
-  /** Dual-stack only: the pod's IPv6 address (the first IPv6 entry of status.podIPs); absent on an IPv4-only pod. */
+  /** Dual-stack only: the pod's IPv6 address (the first IPv6 entry of status.podIPs, else an IPv6 status.podIP); absent on an IPv4-only pod. */
   readonly ip6?: string;
+  /** Dual-stack only: status.podIPs (else status.podIP) hold no IPv4 address; the harness wires and probes IPv6 only. Absent otherwise. */
+  readonly ipv6Only?: true;
 }
 
 export interface TopologySpec {
@@ -102,8 +105,10 @@ function podSpec(doc: Obj): PodSpec {
   const ip = str(obj(doc["status"])["podIP"]);
   if (!node || !ip) throw new Error(`pod ${namespace}/${name}: the harness needs spec.nodeName and status.podIP`);
   const podIPs = obj(doc["status"])["podIPs"];
-  const ip6 = (Array.isArray(podIPs) ? podIPs : []).map((e) => str(obj(e)["ip"])).find((a) => a !== null && a.includes(":"));
-  return { namespace, name, ip, node, iface: caliVethName(namespace, name), ...(ip6 ? { ip6 } : {}) };
+  const ips = (Array.isArray(podIPs) ? podIPs : []).map((e) => str(obj(e)["ip"])).filter((a): a is string => a !== null);
+  const ip6 = [...ips, ip].find((a) => a.includes(":"));
+  const ipv6Only = [ip, ...ips].every((a) => a.includes(":"));
+  return { namespace, name, ip, node, iface: caliVethName(namespace, name), ...(ip6 ? { ip6 } : {}), ...(ipv6Only ? { ipv6Only: true as const } : {}) };
 }
 
 /** Nodes, pods and IP pools of a snapshot (one or more YAML texts), sorted (namespace, name) for determinism. */

@@ -24,6 +24,8 @@
 // the host veth's link-local (the CNI's part); every IPv6 route on the node
 // side comes from the compiled `<node>.routes` (Felix's /128s to the veths,
 // BIRD's blackholes and the other nodes' /122 blocks), loaded by the test.
+// An IPv6-only pod (`PodSpec.ipv6Only`) gets the IPv6 half alone: no IPv4
+// address, route or neighbour in its namespace, no IPv4 /32 on the node.
 //
 // Every veth is created inside one of our namespaces with its peer placed in
 // another of ours (`ip -n A link add … peer … netns B`): nothing ever
@@ -61,7 +63,7 @@ function checkAddresses(spec: TopologySpec, routing: Routing): void {
     if (routing === "harness" && n.block === null) throw new Error(`node ${n.name}: the harness routes need an IPv4IPIPTunnelAddr annotation`);
   }
   for (const p of spec.pods) {
-    if (!p.ip.startsWith("192.168.")) throw new Error(`pod ${podKey(p)}: ${p.ip} is outside ${POD_RANGE}`);
+    if (!p.ipv6Only && !p.ip.startsWith("192.168.")) throw new Error(`pod ${podKey(p)}: ${p.ip} is outside ${POD_RANGE}`);
   }
   if (routing === "emitted") checkVxlanPools(spec);
   if (routing === "emitted" && v6.isDualStack(spec)) throw new Error("a dual-stack topology needs routing \"harness\" (no IPv6 route file is loaded)");
@@ -105,21 +107,23 @@ async function setUpNode(g: NsGuard, fabric: string, ns: string, uplink: string,
 
 async function setUpPod(g: NsGuard, nodeNs: string, ns: string, pod: PodSpec, routing: Routing): Promise<void> {
   if (pod.ip6 !== undefined) await g.sysctls(ns, v6.NAMESPACE_SYSCTLS6);
+  // An IPv6-only pod gets no IPv4 address, route or neighbour: only the IPv6 lines.
+  const v4 = !pod.ipv6Only;
   await g.ipBatch(ns, [
     `link add eth0 type veth peer name ${pod.iface} netns ${g.check(nodeNs)}`,
     "link set lo up",
-    `address add ${pod.ip}/32 dev eth0`,
+    ...(v4 ? [`address add ${pod.ip}/32 dev eth0`] : []),
     "link set eth0 up",
-    "route add 169.254.1.1 dev eth0 scope link",
-    "route add default via 169.254.1.1 dev eth0",
-    `neigh add 169.254.1.1 lladdr ${HOST_VETH_MAC} dev eth0 nud permanent`,
+    ...(v4
+      ? ["route add 169.254.1.1 dev eth0 scope link", "route add default via 169.254.1.1 dev eth0", `neigh add 169.254.1.1 lladdr ${HOST_VETH_MAC} dev eth0 nud permanent`]
+      : []),
     ...v6.podLines6(pod),
   ]);
   await g.ipBatch(nodeNs, [
     `link set ${pod.iface} address ${HOST_VETH_MAC}`,
     `link set ${pod.iface} up`,
     // With emitted routing this route is the `.routes` file's (Felix and the CNI both add it on a real node).
-    ...(routing === "harness" ? [`route add ${pod.ip}/32 dev ${pod.iface} scope link`, ...v6.hostLines6(pod)] : []),
+    ...(routing === "harness" ? [...(v4 ? [`route add ${pod.ip}/32 dev ${pod.iface} scope link`] : []), ...v6.hostLines6(pod)] : []),
   ]);
   await g.sysctls(nodeNs, {
     [`net.ipv4.conf.${pod.iface}.proxy_arp`]: "1",
