@@ -5,7 +5,7 @@ import { SourceMap } from "./diagnostics/sources.js";
 import { loadModel, type FrontendThreads, type InputFile } from "./frontend/index.js";
 import type { Model } from "./ir/policy.js";
 import {
-  CALICO_VERSIONS, DEFAULT_CALICO_OPTIONS, DEFAULT_KUBE_PROXY_OPTIONS, DEFAULT_OPTIMIZE, NEWEST_CALICO_VERSION, NodePrograms, versionOfRelease,
+  CALICO_VERSIONS, DEFAULT_CALICO_OPTIONS, DEFAULT_KUBE_PROXY_OPTIONS, DEFAULT_OPTIMIZE, NEWEST_CALICO_VERSION, NodePrograms, profileHasFlowLogs, versionOfRelease,
   renderOptionsOf, type BackendChoice, type CalicoOptions, type KubeProxyOptions, type NodeOutput, type NodeRoutes, type OptimizeOptions,
 } from "./backends/index.js";
 import type { RuleSet, TableName } from "./rules/types.js";
@@ -180,6 +180,13 @@ function withIPv6(model: Model, opts: CompileOptions, diag: DiagnosticSink): Com
   return on === opts.calico.ipv6 ? opts : { ...opts, calico: { ...opts.calico, ipv6: on } };
 }
 
+/** Flow logs: NFLOG rules exist from Calico 3.30 (App. B); the optimizer would merge or drop them, so not with -O2. */
+function checkFlowLogs(opts: CompileOptions, diag: DiagnosticSink): void {
+  if (!opts.calico.flowLogs || opts.backend === "kube-proxy") return;
+  if ((opts.optimize?.level ?? 1) >= 2) diag.error("input/flow-logs", null, "flow logs cannot be combined with -O2: the optimizer would merge or drop NFLOG rules, and flow logs would change");
+  else if (!profileHasFlowLogs(opts.calico.calicoVersion)) diag.warning("input/flow-logs", null, `Calico ${opts.calico.calicoVersion} programs no flow-log NFLOG rules (they came with 3.30): --flow-logs changes nothing`);
+}
+
 /** Known nodes shown when a --node name is not in the snapshot; a 500-node cluster would otherwise fill the screen. */
 const KNOWN_NODES_SHOWN = 8;
 
@@ -199,6 +206,8 @@ export function compile(files: readonly InputFile[], given: CompileOptions): Com
   const released = withCalicoRelease(model, given, diag);
   if (diag.hasErrors()) return failed(diag, sources);
   const opts = withIPv6(model, released, diag);
+  checkFlowLogs(opts, diag);
+  if (diag.hasErrors()) return failed(diag, sources);
   const known = new Set(model.cluster.nodes.map((n) => n.name));
   for (const n of opts.nodes) {
     if (!known.has(n)) diag.error("input/unknown-node", null, unknownNodeMessage(n, known));

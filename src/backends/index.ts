@@ -18,7 +18,7 @@ import type { NodeOutput } from "./types.js";
 
 export type { NodeOutput } from "./types.js";
 export type { CalicoOptions, RouteProgrammer } from "./calico/index.js";
-export { CALICO_VERSIONS, NEWEST_CALICO_VERSION, versionOfRelease, type CalicoVersion } from "./calico/profile.js";
+export { CALICO_VERSIONS, NEWEST_CALICO_VERSION, profileHasFlowLogs, versionOfRelease, type CalicoVersion } from "./calico/profile.js";
 import { CALICO_VERSIONS } from "./calico/profile.js";
 export { DEFAULT_CALICO_OPTIONS, blockProgrammer } from "./calico/index.js";
 /** How the iptables text of a compile under these Calico options names protocols (`--protocol-numbers`, Appendix A). */

@@ -79,6 +79,7 @@ export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
   const backend = (flag(args, "backend") ?? "both") as BackendChoice;
   if (flag(args, "ip-family") === "6" && backend !== "kube-proxy") throw new UsageError("--ip-family 6 needs --backend kube-proxy (the node file is IPv4 iptables)");
   const listRules = flag(args, "list-rules") as TableName | undefined;
+  if (has(args, "flow-logs") && flag(args, "opt-level") === "2") throw new UsageError("--flow-logs cannot be combined with -O2: the optimizer would merge or drop NFLOG rules, and flow logs would change");
   return {
     backend,
     kubeProxy: kubeProxyOptionsFrom(args),
@@ -97,6 +98,7 @@ export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
       defaultEndpointToHostAction: (flag(args, "endpoint-to-host-action") ??
         DEFAULT_CALICO_OPTIONS.defaultEndpointToHostAction) as "ACCEPT" | "DROP" | "RETURN",
       ...routeOptionsFrom(args),
+      flowLogs: has(args, "flow-logs"),
     },
   };
 }

@@ -25,6 +25,7 @@ export const COMPILE_FLAGS: readonly FlagSpec[] = [
   { name: "builtin-policy", value: "POLICY", choices: ["ACCEPT", "DROP"], help: "policy printed for built-in chains (default ACCEPT)" },
   { name: "endpoint-to-host-action", value: "ACTION", choices: ["ACCEPT", "DROP", "RETURN"], help: "Felix DefaultEndpointToHostAction (default ACCEPT)" },
   { name: "calico-version", value: "V", choices: CALICO_VERSIONS, help: "the Calico release whose Felix output to reproduce: 3.27, 3.28, 3.29, 3.30, 3.31 or 3.32 (names, marks, comments and policy groups per spec felix-format Appendix B); default: what a ClusterInformation in the inputs says, else 3.32 (the newest)" },
+  { name: "flow-logs", help: "Felix with flow logs on (FelixConfiguration flowLogsGoldmaneServer, set by operator installs with Goldmane, or flowLogsLocalReporter: Enabled): from Calico 3.30, NFLOG rules after every policy and profile verdict and before the endpoint chains' drops; not with -O2" },
   { name: "ipv6", value: "WHEN", choices: ["auto", "on", "off"], help: "IPv6 (Felix's IPv6 support, kube-proxy's IPv6 proxier): auto (default) turns it on when the inputs hold an IPv6 IPPool or IPv6 pod addresses; then each node also gets <node>.ip6tables (ip6tables-restore input), cali60 sets in <node>.ipsets and IPv6 routes" },
   { name: "route-programmer", value: "WHO", choices: ["bird", "felix"], help: "who programs IPIP cluster routes and blackholes: bird (default; Calico up to 3.32) or felix (FelixConfiguration programClusterRoutes: Enabled, the default from 3.33); VXLAN routes are always Felix's" },
   { name: "uplink", value: "IFACE", help: "the host interface holding the node's address, named in same-subnet routes Felix programs (default eth0)" },
@@ -51,7 +52,7 @@ const NOT_OUTPUT_SHAPING: ReadonlySet<string> = new Set(["output", "node", "emit
 export const OUTPUT_FLAGS: readonly FlagSpec[] = COMPILE_FLAGS.filter((f) => !NOT_OUTPUT_SHAPING.has(f.name));
 
 /** verify compiles exactly as `compile` would at the same -O level and passes, and routes as it would. */
-const VERIFY_COMPILE_FLAGS: ReadonlySet<string> = new Set(["opt-level", "passes", "no-pass", "calico-version", "ipv6", "route-programmer", "uplink"]);
+const VERIFY_COMPILE_FLAGS: ReadonlySet<string> = new Set(["opt-level", "passes", "no-pass", "calico-version", "ipv6", "flow-logs", "route-programmer", "uplink"]);
 const ROUTE_FLAGS: ReadonlySet<string> = new Set(["calico-version", "route-programmer", "uplink"]);
 
 export const VERIFY_FLAGS: readonly FlagSpec[] = [

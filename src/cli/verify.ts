@@ -120,7 +120,8 @@ export function loadRules(
   nodesFor: (ctx: VerifyContext) => readonly string[],
 ): Loaded | TextResult {
   const format = flag(args, "format") ?? "text";
-  const calico = { ...DEFAULT_COMPILE_OPTIONS.calico, ...routeOptionsFrom(args) };
+  if (has(args, "flow-logs") && flag(args, "opt-level") === "2") throw new UsageError("--flow-logs cannot be combined with -O2: the optimizer would merge or drop NFLOG rules, and flow logs would change");
+  const calico = { ...DEFAULT_COMPILE_OPTIONS.calico, ...routeOptionsFrom(args), flowLogs: has(args, "flow-logs") };
   const opts = { ...DEFAULT_COMPILE_OPTIONS, calico, optimize: optimizeOptionsFrom(args), calicoVersionGiven: has(args, "calico-version"), ipv6: (flag(args, "ipv6") ?? "auto") as IPv6Switch };
   const res = compile(files, opts);
   const shown = sortDiagnostics(res.diag.all.filter((d) => d.severity !== "note").map((d) => locate(d, res.sources)));

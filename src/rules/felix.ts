@@ -73,8 +73,13 @@ function felixTarget(t: Target): string {
     const opts = t.options.map((o) => `--${o.name === "set-xmark" ? "set-mark" : o.name} ${t.spelling === "masked" ? o.args.join(" ") : o.args.map(bareZero).join(" ")}`);
     return ["--jump MARK", ...opts].join(" ");
   }
-  return [`--jump ${t.name}`, ...t.options.map((o) => `${neg(o.negated)}--${o.name}${o.args.map((a) => " " + a).join("")}`)].join(" ");
+  // NFLOG: Felix writes group, prefix, size; iptables-save (the model's order) prints prefix first (App. B).
+  const options = t.name === "NFLOG" ? [...t.options].sort((a, b) => NFLOG_ORDER.indexOf(a.name) - NFLOG_ORDER.indexOf(b.name)) : t.options;
+  return [`--jump ${t.name}`, ...options.map((o) => `${neg(o.negated)}--${o.name}${o.args.map((a) => " " + a).join("")}`)].join(" ");
 }
+
+/** Felix's order of NFLOG's options (felix/iptables/actions.go NflogAction.ToFragment); the prefix is written unquoted. */
+const NFLOG_ORDER: readonly string[] = ["nflog-group", "nflog-prefix", "nflog-size", "nflog-range"];
 
 /** The text Felix hashes after `-A <chain> HASH` (§6): its comments, then its matches, then its target. */
 export function felixText(r: Rule): string {

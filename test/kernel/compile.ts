@@ -30,12 +30,16 @@ export interface ScenarioFile {
 export type KernelOptLevel = 1 | 2;
 export const OPT_LEVELS: readonly KernelOptLevel[] = [1, 2];
 
-/** What every scenario is loaded and probed at: -O1 and -O2 as Calico 3.27 lays rules out, and as 3.32 does. */
-export const KERNEL_VARIANTS: ReadonlyArray<{ readonly level: KernelOptLevel; readonly version: CalicoVersion }> = [
+/**
+ * What every scenario is loaded and probed at: -O1 and -O2 as Calico 3.27 lays rules out, and as 3.32 does; and
+ * 3.32 with flow logs on (NFLOG rules after every verdict; -O1 only, as -O2 refuses them).
+ */
+export const KERNEL_VARIANTS: ReadonlyArray<{ readonly level: KernelOptLevel; readonly version: CalicoVersion; readonly flowLogs?: boolean }> = [
   { level: 1, version: "3.27" },
   { level: 2, version: "3.27" },
   { level: 1, version: "3.32" },
   { level: 2, version: "3.32" },
+  { level: 1, version: "3.32", flowLogs: true },
 ];
 
 /** The CLI's options at `-O<level>`; -O2 selects all passes, as `netpolc compile -O2` does. */

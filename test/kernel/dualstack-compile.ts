@@ -27,11 +27,11 @@ export interface DualStackCompiled {
 const memo = new Map<string, DualStackCompiled>();
 
 /** Compile `files` (snapshot and policies) at -O`level` for Calico `version`; every node must get an `.ip6tables`. */
-export function compileDualStack(files: readonly SnapshotFile[], level: KernelOptLevel, version: CalicoVersion): DualStackCompiled {
-  const key = JSON.stringify([files, level, version]);
+export function compileDualStack(files: readonly SnapshotFile[], level: KernelOptLevel, version: CalicoVersion, flowLogs = false): DualStackCompiled {
+  const key = JSON.stringify([files, level, version, flowLogs]);
   const known = memo.get(key);
   if (known) return known;
-  const opts = compileOptionsAt(level, { calicoVersion: version });
+  const opts = compileOptionsAt(level, { calicoVersion: version, flowLogs });
   const res = compile(
     files.map((f) => ({ path: f.path, text: f.text })),
     opts,

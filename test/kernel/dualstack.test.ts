@@ -208,9 +208,9 @@ describe.skipIf(skip)("kernel: dual-stack (ip6tables + IPv6 sets next to the IPv
     // Before loading, the harness had left the node side without any IPv6 route of its own.
     expect(Object.fromEntries(harnessMade6)).toEqual(Object.fromEntries(spec.nodes.map((n) => [n.name, []])));
     // The routes do not depend on the policies, the -O level or the Calico version: what was loaded is every variant's.
-    for (const { level, version } of KERNEL_VARIANTS) {
+    for (const { level, version, flowLogs = false } of KERNEL_VARIANTS) {
       for (const files of [[CLUSTER], [CLUSTER, POLICY]]) {
-        const other = compileDualStack(files, level, version).routes;
+        const other = compileDualStack(files, level, version, flowLogs).routes;
         for (const n of spec.nodes) expect(routeLines6(other.get(n.name)!), `${n.name} -O${level} ${version}`).toEqual(routeLines6(emitted().get(n.name)!));
       }
     }
@@ -280,11 +280,11 @@ describe.skipIf(skip)("kernel: dual-stack (ip6tables + IPv6 sets next to the IPv
           ["dualstack", [CLUSTER, POLICY]],
           ["dual-stack-basic", GOLDEN],
         ] as const) {
-          for (const { level, version } of KERNEL_VARIANTS) {
-            for (const [node, rules] of compileDualStack(files, level, version).rules) {
+          for (const { level, version, flowLogs = false } of KERNEL_VARIANTS) {
+            for (const [node, rules] of compileDualStack(files, level, version, flowLogs).rules) {
               const key = `${rules.ipsets}\0${rules.iptables}\0${rules.ip6tables}`;
               const entry = byText.get(key) ?? { rules, names: [] };
-              entry.names.push(`${name} -O${level} ${version} ${node}`);
+              entry.names.push(`${name} -O${level} ${version}${flowLogs ? " flow-logs" : ""} ${node}`);
               byText.set(key, entry);
             }
           }
@@ -371,10 +371,10 @@ describe.skipIf(skip)("kernel: dual-stack (ip6tables + IPv6 sets next to the IPv
     expect(dnat ?? 0).toBeGreaterThan(0);
   }, 60_000);
 
-  for (const { level, version } of KERNEL_VARIANTS) {
-    const tag = `-O${level} --calico-version ${version}`;
+  for (const { level, version, flowLogs = false } of KERNEL_VARIANTS) {
+    const tag = `-O${level} --calico-version ${version}${flowLogs ? " --flow-logs" : ""}`;
     it(`policies (${POLICY.path}) ${tag}: every pod pair over IPv6 and IPv4, TCP and UDP on ${PORTS.join("/")}, vs the evaluator in the same family`, async () => {
-      const compiled = compileDualStack([CLUSTER, POLICY], level, version);
+      const compiled = compileDualStack([CLUSTER, POLICY], level, version, flowLogs);
       const expected = (f: ProbeFlow): boolean => compiled.verdict(f).allowed;
       // The fixture must make the families differ both ways, or "no leak between families" proves nothing.
       // (Among the pods with both families: the IPv6-only pod has no IPv4 flow to compare with.)

@@ -114,11 +114,11 @@ describe.skipIf(skip)("kernel", () => {
     // 3.32 lay it out (P32 names, P30 marks, policy groups), one test each,
     // on the same topology and agents: only the rules are reloaded.
     for (const scenario of c.readScenarios(SCENARIO_DIR)) {
-      for (const { level, version } of c.KERNEL_VARIANTS) {
-        const tag = `${scenario.name} -O${level}${version === "3.27" ? "" : ` --calico-version ${version}`}`;
+      for (const { level, version, flowLogs = false } of c.KERNEL_VARIANTS) {
+        const tag = `${scenario.name} -O${level}${version === "3.27" ? "" : ` --calico-version ${version}`}${flowLogs ? " --flow-logs" : ""}`;
         it(`${tag}: ${scenario.title}`, async () => {
           const k = cluster!;
-          const compiled = c.compileScenario(CLUSTER, scenario, level, { calicoVersion: version });
+          const compiled = c.compileScenario(CLUSTER, scenario, level, { calicoVersion: version, flowLogs });
           await k.load(compiled.rules);
           const expected = (o: Observation): boolean => compiled.verdict(o).allowed;
           const first = await k.probe(allFlows(k.spec), PROBE_TIMEOUT_MS);
@@ -160,7 +160,7 @@ describe.skipIf(skip)("kernel", () => {
   describe("iptables-restore → iptables-save round trip", () => {
     const variants = availableVariants();
     for (const variant of ["nft", "legacy"] as const satisfies readonly IptablesVariant[]) {
-      it(`iptables-${variant}: every scenario's node rulesets (-O1 and -O2, at Calico 3.27 and 3.32) save back byte-identical`, async () => {
+      it(`iptables-${variant}: every scenario's node rulesets (-O1 and -O2, at Calico 3.27 and 3.32, and 3.32 with flow logs) save back byte-identical`, async () => {
         if (!variants.includes(variant)) {
           if (required) throw new Error(`iptables-${variant}-restore is not installed`);
           console.warn(`!!!!!!!! round trip with iptables-${variant} skipped: iptables-${variant}-restore not installed`);
@@ -175,11 +175,11 @@ describe.skipIf(skip)("kernel", () => {
           // texts (same node rules in several scenarios) are restored once.
           const byText = new Map<string, { rules: NodeRules; names: string[] }>();
           for (const scenario of compiler.readScenarios(SCENARIO_DIR)) {
-            for (const { level, version } of compiler.KERNEL_VARIANTS) {
-              for (const [node, rules] of compiler.compileScenario(CLUSTER, scenario, level, { calicoVersion: version }).rules) {
+            for (const { level, version, flowLogs = false } of compiler.KERNEL_VARIANTS) {
+              for (const [node, rules] of compiler.compileScenario(CLUSTER, scenario, level, { calicoVersion: version, flowLogs }).rules) {
                 const key = `${rules.ipsets}\0${rules.iptables}`;
                 const entry = byText.get(key) ?? { rules, names: [] };
-                entry.names.push(`${scenario.name} -O${level} ${version} ${node}`);
+                entry.names.push(`${scenario.name} -O${level} ${version}${flowLogs ? " flow-logs" : ""} ${node}`);
                 byText.set(key, entry);
               }
             }

@@ -13,6 +13,9 @@ import {
   COMMENT,
   endpointChainName,
   groupChainName,
+  nflogDir,
+  nflogGroup,
+  nflogPrefix,
   policyChainNameWith,
   policyKeyName,
   profileChainComment,
@@ -20,8 +23,8 @@ import {
   VXLAN_PORT,
 } from "./names.js";
 import type { Direction } from "./names.js";
-import { renderAllowRule, withChainComment, withoutTrailingReturns } from "./policy-rules.js";
-import { CLASSIC_PROFILE, policyChainSuffix, policyCommentIn, policySortKey, type FelixProfile } from "./profile.js";
+import { renderAllowRule, withChainComment, withoutTrailingReturns, type FlowLog } from "./policy-rules.js";
+import { CLASSIC_PROFILE, nflogPolicyId, policyChainSuffix, policyCommentIn, policySortKey, type FelixProfile } from "./profile.js";
 import { evaluate, policySelector } from "./selector.js";
 import { SetRegistry } from "./sets.js";
 import type { SetSpec } from "./sets.js";
@@ -83,9 +86,17 @@ interface EndpointRules {
   readonly dropVxlan: Rule;
   readonly dropIpip: Rule;
   readonly markClearPass: RulePart;
+  /** Flow logs (P30+): the NFLOG before the end-of-tier drop (`DPI|default`) and before the profiles' drop (`DRI`), per direction. */
+  readonly logEndOfTier: Readonly<Record<Direction, Rule>> | null;
+  readonly logNoProfile: Readonly<Record<Direction, Rule>> | null;
 }
 
 const ENDPOINT_RULES = memoTable<FelixProfile, EndpointRules>("calico/endpoint-rules");
+
+/** Kubernetes NetworkPolicies live in Calico's default tier. */
+const K8S_TIER = "default";
+
+const perDirection = <T>(make: (d: Direction) => T): Record<Direction, T> => ({ ingress: make("ingress"), egress: make("egress") });
 
 function endpointRules(comp: Compilation, profile: FelixProfile): EndpointRules {
   return comp.memo(ENDPOINT_RULES, profile, () => {
@@ -103,6 +114,8 @@ function endpointRules(comp: Compilation, profile: FelixProfile): EndpointRules 
       dropVxlan: rule([fm.protocolNum(17), fm.multiport("dst", String(VXLAN_PORT))], ft.drop(), COMMENT.dropVxlanFromWorkloads),
       dropIpip: rule([fm.protocolNum(4)], ft.drop(), COMMENT.dropIpipFromWorkloads),
       markClearPass: fm.markClear(marks.pass),
+      logEndOfTier: profile.flowLogs ? perDirection((d) => rule([fm.markClear(marks.pass)], ft.nflog(nflogGroup(d), nflogPrefix(`DP${nflogDir(d)}|${K8S_TIER}`)))) : null,
+      logNoProfile: profile.flowLogs ? perDirection((d) => rule([], ft.nflog(nflogGroup(d), `DR${nflogDir(d)}`))) : null,
     };
   });
 }
@@ -182,6 +195,7 @@ function policyJumps(
     groups?.set(name, g);
     out.push(jump(name), shared.returnIfPolicyAccepted);
   }
+  if (shared.logEndOfTier) out.push(shared.logEndOfTier[dir]);
   out.push(shared.dropIfNoPolicies);
   return out;
 }
@@ -231,6 +245,7 @@ export function endpointChain(
     ...(dir === "egress" ? [shared.dropVxlan, shared.dropIpip] : []),
     ...policyJumps(comp, profile, dir, policies, target, groups),
     ...w.profiles.flatMap((p) => [profileJump(comp, p, dir), shared.returnIfProfileAccepted]),
+    ...(shared.logNoProfile ? [shared.logNoProfile[dir]] : []),
     shared.dropIfNoProfiles,
   ];
   return chain(endpointChainName(dir, w.iface), rules);
@@ -262,7 +277,10 @@ function renderedPolicyChain(comp: Compilation, p: NetworkPolicy, dir: Direction
 function buildPolicyChain(comp: Compilation, p: NetworkPolicy, dir: Direction, profile: FelixProfile): RenderedPolicy {
   const own = new SetRegistry(profile.family);
   const k8sRules = dir === "ingress" ? p.ingress : p.egress;
-  const all = k8sRules.flatMap((kr) => k8sRuleToCalico(kr, dir, p.namespace)).flatMap((cr) => renderAllowRule(cr, own, profile.marks));
+  // With flow logs, each Calico rule's NFLOG names its index in the direction, counted before family filtering.
+  const log = (i: number): FlowLog | null =>
+    profile.flowLogs ? { group: nflogGroup(dir), prefix: nflogPrefix(`AP${nflogDir(dir)}${i}|${nflogPolicyId(profile, p.namespace, p.name)}`) } : null;
+  const all = k8sRules.flatMap((kr) => k8sRuleToCalico(kr, dir, p.namespace)).flatMap((cr, i) => renderAllowRule(cr, own, profile.marks, log(i)));
   const rules = profile.stripTrailingReturn ? withoutTrailingReturns(all) : all;
   const chainOut = chain(policyChainNameOf(comp, p, dir, profile), withChainComment(rules, policyCommentIn(profile, dir, p.namespace, p.name)));
   return { chain: chainOut, sets: own.all() };
@@ -282,13 +300,16 @@ export function profileChain(comp: Compilation, profile: Profile, dir: Direction
 
 /** P28+ strips the trailing RETURN here too (§5: the same ProtoRulesToIptablesRules), so a `kns` chain is one rule. */
 function buildProfileChain(profile: Profile, dir: Direction, felix: FelixProfile): Chain {
-  const rules = profileAllowRules(profile, felix);
+  const rules = profileAllowRules(profile, felix, dir);
   const kept = felix.stripTrailingReturn ? withoutTrailingReturns(rules) : rules;
   return chain(profileChainName(dir, profile.name), withChainComment(kept, profileChainComment(dir, profile.name)));
 }
 
 /** A profile's rules before the chain comment: set accept, return if accepted (`kns.*`); none (`ksa.*`). */
-export function profileAllowRules(profile: Profile, felix: FelixProfile = CLASSIC_PROFILE): Rule[] {
+export function profileAllowRules(profile: Profile, felix: FelixProfile = CLASSIC_PROFILE, dir: Direction = "ingress"): Rule[] {
   const { accept } = felix.marks;
-  return profile.allowAll ? [rule([], ft.setMark(accept)), rule([fm.markSet(accept)], ft.ret())] : [];
+  if (!profile.allowAll) return [];
+  // Flow logs (P30+): `ARI0|kns.<ns>` — a profile's ID is its name.
+  const log = felix.flowLogs ? [rule([fm.markSet(accept)], ft.nflog(nflogGroup(dir), nflogPrefix(`AR${nflogDir(dir)}0|${profile.name}`)))] : [];
+  return [rule([], ft.setMark(accept)), ...log, rule([fm.markSet(accept)], ft.ret())];
 }

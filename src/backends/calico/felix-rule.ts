@@ -50,6 +50,12 @@ export const ft = {
   /** SetMaskedMark: `--set-mark %#x/%#x` — zero is written `0x0` here (§4.4). */
   setMaskedMark: (value: number, mask: number): Target => ({ ...(t.setXmark(value, mask) as Extract<Target, { kind: "jump" }>), spelling: "masked" }),
   masquerade: (randomFully: boolean): Target => t.masquerade(randomFully),
+  /**
+   * Nflog(group, prefix, 0): `--nflog-size 80` (kernels ≥ 4.8, Felix's NFLogSize feature). Kept in iptables-save's
+   * option order (prefix, group, size; libxt_NFLOG); felix.ts writes Felix's (group, prefix, size) for the hash.
+   */
+  nflog: (group: number, prefix: string): Target =>
+    t.jump("NFLOG", m.opt("nflog-prefix", [prefix], false, true), m.opt("nflog-group", [String(group)]), m.opt("nflog-size", ["80"])),
 };
 
 /** A rule: its matches, its target, and the comments Felix writes before them. */

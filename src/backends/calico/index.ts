@@ -128,7 +128,7 @@ function ipv6Context(comp: Compilation, opts: CalicoOptions): StaticContext {
  */
 function familyTables(comp: Compilation, ctx: StaticContext, local: readonly Workload[], all: readonly Workload[], nodeName: string): { ruleset: RuleSet; ipsets: IpSet[] } {
   const { opts, family } = ctx;
-  const profile = profileOf(opts.calicoVersion, family);
+  const profile = profileOf(opts.calicoVersion, family, opts.flowLogs);
   const sets = new SetRegistry(family);
   const ifaces = local.map((w) => w.iface);
   const filter = [...staticFilterChains(ctx), ...dispatchChains("from", ifaces), ...dispatchChains("to", ifaces), ...workloadChains(comp, local, sets, profile)];

@@ -44,6 +44,26 @@ function chainName(prefix: string, suffix: string): string {
   return lengthLimitedId(prefix, suffix);
 }
 
+/** NFLOGPrefixMaxLength − 1 (felix/rules/rule_defs.go): a prefix this long or longer is hashed. */
+const NFLOG_PREFIX_HASHED_FROM = 63;
+const NFLOG_KEEP = 10;
+
+/**
+ * A flow-log NFLOG prefix (felix/rules/nflogprefix.go, P30+): `<A|P|D><P|R><I|E><index>|<id>` for a rule of a policy
+ * (P) or profile (R), `DPI|<tier>` at the end of a tier, `DRI`/`DRE` before the profiles' drop. One of 63 characters
+ * or more keeps its first and last 10 around GetLengthLimitedID's `_` + 41 characters of its SHA-256: always 63.
+ */
+export function nflogPrefix(text: string): string {
+  if (text.length < NFLOG_PREFIX_HASHED_FROM) return text;
+  const hashLen = NFLOG_PREFIX_HASHED_FROM - 2 * NFLOG_KEEP - 1;
+  return text.slice(0, NFLOG_KEEP) + lengthLimitedId("", text, hashLen) + "_" + text.slice(text.length - NFLOG_KEEP);
+}
+
+/** The NFLOG group of a direction (NFLOGInboundGroup 1, NFLOGOutboundGroup 2). */
+export const nflogGroup = (dir: Direction): number => (dir === "ingress" ? 1 : 2);
+/** The I/E letter of a direction in an NFLOG prefix. */
+export const nflogDir = (dir: Direction): string => (dir === "ingress" ? "I" : "E");
+
 /** MakeUniqueID (§7.2): `prefix:` + base64url(SHA-224("prefix:" + content)). */
 export function makeUniqueId(prefix: string, content: string): string {
   return `${prefix}:` + base64UrlNoPad(digest("sha224", `${prefix}:${content}`));

@@ -23,6 +23,11 @@ export interface CalicoOptions {
   readonly calicoVersion: CalicoVersion;
   /** FELIX_IPV6SUPPORT (ipv6-and-policy A1): IPv6 tables, `cali60` sets and IPv6 routes besides the IPv4 ones. */
   readonly ipv6: boolean;
+  /**
+   * Flow logs on (FelixConfiguration flowLogsGoldmaneServer set, as operator installs with Goldmane do, or
+   * flowLogsLocalReporter: Enabled): from 3.30, NFLOG rules after every verdict (felix-format App. B).
+   */
+  readonly flowLogs: boolean;
 }
 
 export const DEFAULT_CALICO_OPTIONS: CalicoOptions = {
@@ -35,6 +40,7 @@ export const DEFAULT_CALICO_OPTIONS: CalicoOptions = {
   uplink: "eth0",
   calicoVersion: NEWEST_CALICO_VERSION,
   ipv6: false,
+  flowLogs: false,
 };
 
 /**

@@ -176,13 +176,21 @@ function mainMatch(r: FelixMatchRule): RulePart[] {
  * accept (P27 keeps it always; P28+ strips the chain's trailing RETURNs,
  * withoutTrailingReturns). The scratch bits are the profile's (§3.1).
  */
-export function renderAllowRule(calicoRule: CalicoRule, sets: SetRegistry, marks: FelixMarks = CLASSIC_PROFILE.marks): Rule[] {
+export function renderAllowRule(calicoRule: CalicoRule, sets: SetRegistry, marks: FelixMarks = CLASSIC_PROFILE.marks, nflog: FlowLog | null = null): Rule[] {
   const r = resolve(calicoRule, sets);
   if (!r) return [];
   const blocks = buildBlocks(r, marks);
   const match = mainMatch(r);
   if (blocks.used) match.push(fm.markSet(marks.scratch0));
-  return [...blocks.rules, rule(match, ft.setMark(marks.accept)), rule([fm.markSet(marks.accept)], ft.ret())];
+  // P30+ with flow logs (CombineMatchAndActionsForProtoRule): the NFLOG goes between the verdict mark and the RETURN.
+  const log = nflog ? [rule([fm.markSet(marks.accept)], ft.nflog(nflog.group, nflog.prefix))] : [];
+  return [...blocks.rules, rule(match, ft.setMark(marks.accept)), ...log, rule([fm.markSet(marks.accept)], ft.ret())];
+}
+
+/** The NFLOG a verdict is logged with when flow logs are on (felix/rules/nflogprefix.go). */
+export interface FlowLog {
+  readonly group: number;
+  readonly prefix: string;
 }
 
 const isReturn = (r: Rule): boolean => r.target?.kind === "jump" && r.target.name === "RETURN";

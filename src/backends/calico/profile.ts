@@ -33,6 +33,12 @@ export interface FelixProfile {
    * functions, so a family is a profile dimension. Every memo keyed by profile keeps the families apart.
    */
   readonly family: 4 | 6;
+  /**
+   * P30+ with flow logs on (FelixConfiguration flowLogsGoldmaneServer or flowLogsLocalReporter: Enabled; operator
+   * installs with Goldmane): NFLOG rules after each policy and profile verdict and before the endpoint chains'
+   * drops (felix-format App. B). Never before P30 (open-source Felix had none).
+   */
+  readonly flowLogs: boolean;
   /** 27 … 32: the spec's P-number. */
   readonly p: number;
   readonly marks: FelixMarks;
@@ -58,6 +64,7 @@ const P30_MARKS: FelixMarks = { accept: 0x10000, pass: 0x20000, drop: 0x40000, s
 const P27: FelixProfile = {
   version: "3.27",
   family: 4,
+  flowLogs: false,
   p: 27,
   marks: P27_MARKS,
   naming: "knp.default",
@@ -77,9 +84,12 @@ const P31: FelixProfile = { ...P30, version: "3.31", p: 31, poolsSetId: "network
 const P32: FelixProfile = { ...P31, version: "3.32", p: 32, naming: "kind" };
 
 const PROFILES: Readonly<Record<CalicoVersion, FelixProfile>> = { "3.27": P27, "3.28": P28, "3.29": P29, "3.30": P30, "3.31": P31, "3.32": P32 };
-const PROFILES6: Readonly<Record<CalicoVersion, FelixProfile>> = Object.fromEntries(
-  Object.entries(PROFILES).map(([v, p]) => [v, Object.freeze({ ...p, family: 6 })]),
-) as Record<CalicoVersion, FelixProfile>;
+/** Every (version, family, flow logs) variant, one frozen object each (memo keys); flow logs only from P30. */
+const VARIANTS: ReadonlyMap<string, FelixProfile> = new Map(
+  Object.values(PROFILES).flatMap((p) =>
+    ([4, 6] as const).flatMap((family) => [false, true].map((flowLogs) => [`${p.version}/${family}/${flowLogs}`, Object.freeze({ ...p, family, flowLogs: flowLogs && p.p >= 30 })] as const)),
+  ),
+);
 
 /** The profile of a Calico release (major.minor): its own when covered, else the nearest (`exact` false). */
 export function versionOfRelease(major: number, minor: number): { readonly version: CalicoVersion; readonly exact: boolean } {
@@ -89,9 +99,23 @@ export function versionOfRelease(major: number, minor: number): { readonly versi
   return { version: older ? CALICO_VERSIONS[0] : NEWEST_CALICO_VERSION, exact: false };
 }
 
-/** The profile of a release for the tables of one address family (one object per version and family: memo keys). */
-export function profileOf(version: CalicoVersion, family: 4 | 6 = 4): FelixProfile {
-  return (family === 6 ? PROFILES6 : PROFILES)[version];
+/** The profile of a release for the tables of one address family, with flow logs or not (one object per variant: memo keys). */
+export function profileOf(version: CalicoVersion, family: 4 | 6 = 4, flowLogs = false): FelixProfile {
+  if (family === 4 && !flowLogs) return PROFILES[version];
+  return VARIANTS.get(`${version}/${family}/${flowLogs && PROFILES[version].p >= 30}`)!;
+}
+
+/** Whether Felix of this release programs flow-log NFLOG rules when flow logs are on (P30+). */
+export function profileHasFlowLogs(version: CalicoVersion): boolean {
+  return PROFILES[version].p >= 30;
+}
+
+/**
+ * The ID Felix's NFLOG prefixes name a k8s NetworkPolicy by (felix/rules/nflogprefix.go): the v1 key name
+ * `<ns>/knp.default.<n>` through P31, `PolicyID.ID()` = `knp/<ns>/<n>` at P32.
+ */
+export function nflogPolicyId(profile: FelixProfile, namespace: string, k8sName: string): string {
+  return profile.naming === "kind" ? `knp/${namespace}/${k8sName}` : `${namespace}/knp.default.${k8sName}`;
 }
 
 /** The P27 profile: what every caller without options renders. */
