@@ -37,7 +37,9 @@ export interface WorkloadPlace {
   readonly node: string;
   /** The host-side interface (cali + hash, §9.5). */
   readonly iface: string;
+  /** The pod's IPv4 address ("" when it has none) and IPv6 address (null when it has none). */
   readonly ip: string;
+  readonly ip6: string | null;
 }
 
 /** The names verify, explain and the views read rules and routes by: what a backend's chains and devices mean. */

@@ -28,7 +28,7 @@ export { buildTopology } from "./topology.js";
 export type { NodeRules, RouteTable, Topology } from "./topology.js";
 export { hopsFor } from "./routing.js";
 export type { Fate, Hop, RouteRef, Routed } from "./routing.js";
-export { rulesFromOutput, rulesFromText, iptablesFile, ipsetsFile, routesFile, fdbFile, routeTableOf, routeTableFromText } from "./rules.js";
+export { rulesFromOutput, rulesFromText, iptablesFile, ip6tablesFile, ipsetsFile, routesFile, fdbFile, routeTableOf, routeTableFromText } from "./rules.js";
 export { explainAgrees, explainText, inferredRoutesNote, stableJson, verifyText } from "./render.js";
 export type { VerifyReportData } from "./render.js";
 export { checkName, checkView, flowView, flowName, probeName } from "./views.js";

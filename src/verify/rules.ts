@@ -19,6 +19,7 @@ export interface RulesResult {
 }
 
 export const iptablesFile = (node: string): string => `${node}.iptables`;
+export const ip6tablesFile = (node: string): string => `${node}.ip6tables`;
 export const ipsetsFile = (node: string): string => `${node}.ipsets`;
 export const routesFile = (node: string): string => `${node}.routes`;
 export const fdbFile = (node: string): string => `${node}.fdb`;

@@ -17,6 +17,10 @@ import type { InputFile } from "../../src/frontend/index.js";
 import { CALICO_VERSIONS, type CalicoVersion } from "../../src/backends/index.js";
 import { caseArb, clusterDocs, yamlFile, type GeneratedCase, type YamlValue } from "./arbitraries.js";
 import { propertyParams } from "./params.js";
+import { parseArgs } from "../../src/cli/args.js";
+import { VERIFY_FLAGS } from "../../src/cli/flags.js";
+import { runVerify } from "../../src/cli/verify.js";
+import { createSimulator } from "../../src/simulate/index.js";
 
 const V6_PREFIX = "fd00::";
 
@@ -63,6 +67,13 @@ function withTwinBlocks(v: YamlValue): YamlValue {
 function dualFiles(c: GeneratedCase): InputFile[] {
   const cluster = clusterDocs(c.cluster).map((d) => {
     const o = d as Record<string, YamlValue>;
+    if (o["kind"] === "Node") {
+      // Nodes speak IPv6 too (BIRD routes IPv6 blocks via the peer's IPv6 address).
+      const meta = o["metadata"] as Record<string, YamlValue>;
+      const annotations = meta["annotations"] as Record<string, YamlValue>;
+      const v4 = String(annotations["projectcalico.org/IPv4Address"]).split("/")[0]!;
+      return { ...o, metadata: { ...meta, annotations: { ...annotations, "projectcalico.org/IPv6Address": `${embedIp(v4)}/120` } } };
+    }
     if (o["kind"] !== "Pod") return d;
     const status = o["status"] as Record<string, YamlValue>;
     const ip = status["podIP"];
@@ -130,6 +141,21 @@ describe("dual-stack: the IPv6 tables are the IPv4 tables under an address embed
         expect([...v6sets.keys()].sort(), `${node}: set IDs`).toEqual([...v4sets.keys()].sort());
         for (const [id, ms] of v4sets) expect(v6sets.get(id), `${node}: cali60${id}`).toEqual(ms.map(embedText).sort());
       }
+    });
+    fc.assert(prop, params);
+  }, 600_000);
+});
+
+describe("dual-stack: simulator == evaluator in each family", () => {
+  const params = propertyParams<[GeneratedCase, CalicoVersion]>(30, 0.1);
+  it(`random dual-stack cases verify with 0 mismatches and 0 unknown on the IPv4 side and on the IPv6 side (${params.numRuns} cases)`, () => {
+    const prop = fc.property(caseArb, fc.constantFrom(...CALICO_VERSIONS), (c, calicoVersion) => {
+      const args = parseArgs(["--calico-version", calicoVersion, "--format", "json"], VERIFY_FLAGS);
+      const r = runVerify(dualFiles(c), args, createSimulator().simulatePath, () => null);
+      const report = JSON.parse(r.stdout) as { mismatches: number; unknown: number; ipv6?: { mismatches: number; unknown: number } };
+      expect(report.ipv6, r.stderr).toBeDefined();
+      expect([report.mismatches, report.unknown, report.ipv6!.mismatches, report.ipv6!.unknown], r.stdout.slice(0, 4000)).toEqual([0, 0, 0, 0]);
+      expect(r.exitCode).toBe(0);
     });
     fc.assert(prop, params);
   }, 600_000);

@@ -37,7 +37,7 @@ export { optimizeCalicoNode, passesOf } from "./optimize/index.js";
 
 /** Every workload endpoint Felix programs (snapshot order), as verify's topology places pods. */
 export function workloadPlaces(comp: Compilation, interfacePrefix: string): WorkloadPlace[] {
-  return allWorkloads(comp, interfacePrefix).map((w) => ({ namespace: w.pod.namespace, pod: w.pod.name, node: w.pod.nodeName ?? "", iface: w.iface, ip: w.ip }));
+  return allWorkloads(comp, interfacePrefix).map((w) => ({ namespace: w.pod.namespace, pod: w.pod.name, node: w.pod.nodeName ?? "", iface: w.iface, ip: w.ip, ip6: w.ip6 }));
 }
 
 const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];

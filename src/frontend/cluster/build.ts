@@ -44,7 +44,11 @@ export function buildCluster(input: ClusterInputs, diag: DiagnosticSink): Cluste
     else if (!p.nodeName) diag.note("input/not-an-endpoint", p.span, `pod ${p.namespace}/${p.name} has no spec.nodeName; it is not a policy endpoint`);
   }
   const nodes = [...input.nodes].sort((a, b) => cmp(a.name, b.name));
-  const pools = input.pools.length ? [...input.pools].sort((a, b) => cmp(a.name, b.name)) : assumedPools(pods, diag);
+  // Calico's default pool is per family: a snapshot that gives IPv6 pools only, while pods hold IPv4 addresses,
+  // still has an IPv4 pool (calico-node creates default-ipv4-ippool unless one exists): assumed, with notes.
+  const given = [...input.pools].sort((a, b) => cmp(a.name, b.name));
+  const v4Missing = !given.some((p) => !p.cidr.includes(":")) && (given.length === 0 || pods.some((p) => p.ips.some((ip) => !ip.includes(":"))));
+  const pools = v4Missing ? [...given, ...assumedPools(pods, diag)].sort((a, b) => cmp(a.name, b.name)) : given;
   const addressing = resolveAddressing({ pods, nodes, pools, ipam: input.ipam }, diag);
   return { namespaces, serviceAccounts, pods, nodes, pools, ipam: input.ipam, addressing, calicoRelease: input.calicoRelease };
 }

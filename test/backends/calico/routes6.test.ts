@@ -138,7 +138,7 @@ describe("verify's IPv4 routing with IPv6 routes in the table", () => {
     const m = dualStack();
     const comp = new Compilation(m);
     const all = allWorkloads(comp, "cali");
-    const places = all.map((w) => ({ namespace: w.pod.namespace, pod: w.pod.name, node: w.pod.nodeName ?? "", iface: w.iface, ip: w.ip }));
+    const places = all.map((w) => ({ namespace: w.pod.namespace, pod: w.pod.name, node: w.pod.nodeName ?? "", iface: w.iface, ip: w.ip, ip6: w.ip6 }));
     const tables = (withV6: boolean) =>
       new Map(
         NODES.map((n) => {

@@ -1,0 +1,140 @@
+// verify of the IPv6 side through an IPv4 image (src/verify/ipv6.ts): the
+// image keeps every containment the rules and policies can ask about, reports
+// speak IPv6, and a tampered .ip6tables rule is caught where it is.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { formatIP, parseCIDR, parseIP } from "../../src/frontend/validation/ip.js";
+import { imageOf } from "../../src/verify/ipv6.js";
+import { runCli } from "../helpers/cli.js";
+import { propertyParams } from "../property/params.js";
+
+const DUAL = join(import.meta.dirname, "..", "..", "golden", "dual-stack-basic");
+
+function v4cidr(t: string): { net: number; len: number } {
+  const [a, l] = t.split("/");
+  return { net: Number(parseIP(a!)!.value), len: Number(l ?? 32) };
+}
+const in4 = (outer: { net: number; len: number }, inner: { net: number; len: number }): boolean =>
+  inner.len >= outer.len && (outer.len === 0 || Math.floor(inner.net / 2 ** (32 - outer.len)) === Math.floor(outer.net / 2 ** (32 - outer.len)));
+function in6(outer: string, inner: string): boolean {
+  const o = parseCIDR(outer)!;
+  const i = inner.includes("/") ? parseCIDR(inner)! : { network: parseIP(inner)!.value, prefix: 128 };
+  const shift = BigInt(128 - o.prefix);
+  return i.prefix >= o.prefix && i.network >> shift === o.network >> shift;
+}
+
+describe("the IPv4 image of IPv6 prefixes", () => {
+  // Prefixes under a few roots so that they nest and touch; hosts inside them.
+  const prefixArb = fc.record({ root: fc.constantFrom(0xfd00n << 112n, 0x2001_0db8n << 96n), bits: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), len: fc.integer({ min: 16, max: 128 }) });
+  const text = (p: { root: bigint; bits: bigint; len: number }): string => {
+    const v = p.root | (p.bits << 48n);
+    const masked = p.len === 0 ? 0n : (v >> BigInt(128 - p.len)) << BigInt(128 - p.len);
+    return `${formatIP(6, masked)}/${p.len}`;
+  };
+  const params = propertyParams<[{ root: bigint; bits: bigint; len: number }[]]>(200);
+  it(`keeps containment and disjointness of every pair, hosts included, and shows each image as its original (${params.numRuns} cases)`, () => {
+    fc.assert(
+      fc.property(fc.array(prefixArb, { minLength: 1, maxLength: 40 }), (ps) => {
+        const all = [...new Set(ps.map(text))];
+        const img = imageOf(all);
+        if ("error" in img) return;
+        for (const a of all) {
+          const ia = v4cidr(img.cidr(a)!);
+          expect(img.display(img.cidr(a)!)).toBe(a.endsWith("/128") ? a : a);
+          for (const b of all) {
+            const ib = v4cidr(img.cidr(b)!);
+            expect(in4(ia, ib), `${b} in ${a}`).toBe(in6(a, b));
+          }
+        }
+      }),
+      params,
+    );
+  });
+
+  it("maps a /128 to a /32 address, ::/0 to 0.0.0.0/0 and ::1 to 127.0.0.1; refuses what it was not given", () => {
+    const img = imageOf(["fd00::/64", "fd00::5", "fd00::/122"]);
+    if ("error" in img) throw new Error(img.error);
+    expect(img.cidr("fd00::5")).toMatch(/\/32$/);
+    expect(img.cidr("fd00::5/128")).toBe(img.cidr("fd00::5"));
+    expect(img.cidr("::/0")).toBe("0.0.0.0/0");
+    expect(img.addr("::1")).toBe("127.0.0.1");
+    expect(img.addr("fd00::6")).toBeNull();
+    expect(img.cidr("fd00::/60")).toBeNull();
+    expect(img.display(`${img.addr("fd00::5")} and ${img.cidr("fd00::/122")}`)).toBe("fd00::5 and fd00::/122");
+  });
+
+  it("refuses nesting deeper than the 29 bits of the image allow (verify then says IPv6 is UNKNOWN, never guesses)", () => {
+    const deep = Array.from({ length: 40 }, (_, i) => `fd00::/${16 + i}`);
+    expect("error" in imageOf(deep)).toBe(true);
+  });
+});
+
+describe("verify --ipv6 through the image", () => {
+  it("a clean dual-stack compile verifies both families with 0 mismatches", async () => {
+    const r = await runCli(["verify", DUAL]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^verified: .* 0 mismatches\nverified IPv6: [\d,]+ flow classes, .* 0 mismatches\n$/);
+  });
+
+  it("a tampered .ip6tables CIDR is caught in IPv6 terms, traced through the .ip6tables lines; the IPv4 side is untouched", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "npc-v6t-"));
+    try {
+      const c = await runCli(["compile", DUAL, "-o", dir]);
+      expect(c.code).toBe(0);
+      const f = join(dir, "node1.ip6tables");
+      const text = readFileSync(f, "utf8");
+      expect(text).toContain("-s fd00:200::/56");
+      writeFileSync(f, text.replace("-s fd00:200::/56", "-s fd00:200::/60"));
+      const r = await runCli(["verify", DUAL, "--rules", dir]);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/^verified: .* 0 mismatches\n/m);
+      expect(r.out).toContain("mismatch: fd00:200:0:10:: → shop/web 8080/TCP");
+      expect(r.out).toContain("class: fd00:200::/56 except fd00:200::/60 → shop/web 8080/TCP; the flow shown is one of them");
+      // The walk is traced through the .ip6tables lines it read (the policy chain, then the end-of-tier drop).
+      expect(r.out).toMatch(/filter cali-pi-knp\/shop\/web-ingress rule \d+ \(\S*node1\.ip6tables:\d+\)/);
+      expect(r.out).toMatch(/drop "End of tier default\. Drop if no policies passed packet"/);
+      expect(r.out).toMatch(/verified IPv6: .* 1 mismatches\n$/);
+      const json = JSON.parse((await runCli(["verify", DUAL, "--rules", dir, "--format", "json"])).out);
+      expect([json.mismatches, json.ipv6.mismatches, json.ipv6.flows]).toEqual([0, 1, null]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a deleted IPv6 route is caught (routes matter: BIRD's route to the peer's block)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "npc-v6r-"));
+    try {
+      expect((await runCli(["compile", DUAL, "-o", dir])).code).toBe(0);
+      const f = join(dir, "node2.routes");
+      const text = readFileSync(f, "utf8");
+      expect(text).toContain("route replace fd00:10:244::100/122 via fd00:100::11 dev eth0 proto bird\n");
+      writeFileSync(f, text.replace("route replace fd00:10:244::100/122 via fd00:100::11 dev eth0 proto bird\n", ""));
+      const r = await runCli(["verify", DUAL, "--rules", dir]);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/^verified: .* 0 mismatches\n/m);
+      expect(r.out).toMatch(/verified IPv6: .* [1-9]\d* mismatches\n$/);
+      expect(r.out).toMatch(/fd00:10:244::/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--rules without a node's .ip6tables is a finding while IPv6 is on; --ipv6 off checks IPv4 alone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "npc-v6m-"));
+    try {
+      cpSync(DUAL, join(dir, "in"), { recursive: true });
+      expect((await runCli(["compile", DUAL, "-o", join(dir, "out")])).code).toBe(0);
+      rmSync(join(dir, "out", "node2.ip6tables"));
+      const r = await runCli(["verify", DUAL, "--rules", join(dir, "out")]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain("node2.ip6tables: no such file");
+      const off = await runCli(["verify", DUAL, "--rules", join(dir, "out"), "--ipv6", "off"]);
+      expect(off.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
