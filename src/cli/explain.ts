@@ -9,6 +9,8 @@ import { flag, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
 import { EXPLAIN_FLAGS } from "./flags.js";
 import type { Io } from "./io.js";
 import { loadRules, runChecker, type ReadFile, type TextResult } from "./verify.js";
+import { imageContext, type Image6 } from "../verify/ipv6.js";
+import { formatIP, parseIP } from "../frontend/validation/ip.js";
 
 
 const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
@@ -58,8 +60,57 @@ function nodesOf(ctx: VerifyContext, flow: Flow): string[] {
   return [...new Set(routed.hops.map((h) => h.node))];
 }
 
+/** The flow's family: --family, else 6 when --from or --to is an IPv6 address. */
+function familyOf(args: ParsedArgs): 4 | 6 {
+  const given = flag(args, "family");
+  if (given) return given === "6" ? 6 : 4;
+  return [flag(args, "from"), flag(args, "to")].some((t) => t !== undefined && !t.includes("/") && t.includes(":")) ? 6 : 4;
+}
+
+/** `ns/pod` or an IPv6 address, in the IPv4 image of the IPv6 side (src/verify/ipv6.ts). */
+function parseEndpoint6(model: Model, img: Image6, text: string, what: string): FlowEndpoint {
+  if (text.includes("/")) {
+    const [ns, name] = text.split("/");
+    const pod = model.cluster.pods.find((p) => p.namespace === ns && p.name === name);
+    if (!pod) throw new UsageError(`--${what}: no pod ${text} in the snapshot`);
+    if (!isEndpoint(pod)) throw new UsageError(`--${what}: ${text} has no IPv6 address (or is not a policy endpoint): it has no IPv6 traffic`);
+    return { kind: "pod", pod };
+  }
+  const ip = parseIP(text);
+  if (!ip || ip.family !== 6) throw new UsageError(`--${what} must be NS/POD or an IPv6 address with --family 6, not '${text}'`);
+  return endpointAt(model, img.addr(formatIP(6, ip.value))!);
+}
+
+/** explain of an IPv6 flow: walked through each node's `.ip6tables` in the IPv4 image, shown in IPv6 terms. */
+function runExplain6(files: readonly InputFile[], args: ParsedArgs, simulate: Simulate, readFile: ReadFile): TextResult {
+  const loaded = loadRules(files, args, simulate, readFile, (ctx) => ctx.model.cluster.nodes.map((n) => n.name));
+  if ("exitCode" in loaded) return loaded;
+  if (!loaded.v6) throw new UsageError("--family 6: IPv6 is off for these inputs (no IPv6 pool or pod address; --ipv6 on turns it on)");
+  const extra = [flag(args, "from"), flag(args, "to")].flatMap((t) => {
+    const ip = t !== undefined && !t.includes("/") ? parseIP(t) : null;
+    return ip && ip.family === 6 ? [formatIP(6, ip.value)] : [];
+  });
+  const image = imageContext(loaded.v6.snapshot, loaded.v6.places, loaded.v6.rules, simulate, extra);
+  if (image.kind === "unknown") return { exitCode: 1, stdout: `UNKNOWN: IPv6: ${image.reason}\n`, stderr: loaded.stderr };
+  const { ctx, rules, img } = image;
+  const need = (n: string): string => {
+    const v = flag(args, n);
+    if (v === undefined) throw new UsageError(`explain needs --from, --to and --port (missing --${n})`);
+    return v;
+  };
+  const src = parseEndpoint6(ctx.model, img, need("from"), "from");
+  const dst = parseEndpoint6(ctx.model, img, need("to"), "to");
+  if (src.kind === "pod" && dst.kind === "pod" && src.pod === dst.pod) {
+    throw new UsageError("a pod's traffic to itself never crosses its veth: no rule and no policy can apply (netpol-semantics §7)");
+  }
+  const view = explainFlow(ctx, rules, { src, dst, ...parsePort(need("port")) });
+  const stdout = img.display(flag(args, "format") === "json" ? stableJson(view) : explainText(view));
+  return { exitCode: explainAgrees(view) ? 0 : 1, stdout, stderr: loaded.stderr };
+}
+
 /** Exit 0 when the rules agree with the policies (the flow, and the reply of an allowed one), 1 when they disagree or the simulator cannot tell. */
 export function runExplain(files: readonly InputFile[], args: ParsedArgs, simulate: Simulate, readFile: ReadFile): TextResult {
+  if (familyOf(args) === 6) return runExplain6(files, args, simulate, readFile);
   const loaded = loadRules(files, args, simulate, readFile, (ctx) => nodesOf(ctx, flowFrom(ctx.model, args)));
   if ("exitCode" in loaded) return loaded;
   const view = explainFlow(loaded.ctx, loaded.rules, flowFrom(loaded.ctx.model, args));

@@ -69,9 +69,10 @@ export const EXPLAIN_FLAGS: readonly FlagSpec[] = [
   { name: "from", value: "NS/POD|IP", help: "the flow's source: a pod or an address" },
   { name: "to", value: "NS/POD|IP", help: "the flow's destination: a pod or an address" },
   { name: "port", value: "PORT[/PROTO]", help: "destination port and protocol, e.g. 9080/TCP (default protocol TCP)" },
-  { name: "rules", value: "DIR", complete: "dir", help: "explain with DIR/<node>.iptables, .ipsets and .routes (and .fdb) instead of compiling" },
+  { name: "family", value: "N", choices: ["4", "6"], help: "the flow's IP family: 6 walks it through <node>.ip6tables (default: 6 when --from or --to is an IPv6 address, else 4)" },
+  { name: "rules", value: "DIR", complete: "dir", help: "explain with DIR/<node>.iptables, .ipsets and .routes (and .fdb; with --family 6, .ip6tables) instead of compiling" },
   { name: "format", value: "FMT", choices: ["text", "json"], help: "output format (default text)" },
-  ...COMPILE_FLAGS.filter((f) => ROUTE_FLAGS.has(f.name)),
+  ...COMPILE_FLAGS.filter((f) => ROUTE_FLAGS.has(f.name) || f.name === "ipv6"),
   HELP,
 ];
 
@@ -93,6 +94,7 @@ export const DIFF_FLAGS: readonly FlagSpec[] = [
 
 export const MATRIX_FLAGS: readonly FlagSpec[] = [
   { name: "port", value: "PORT[/PROTO]", repeatable: true, help: "one table for this port (number or container port name; default protocol TCP); repeatable (default: one per port class the policies tell apart: each mentioned port or range, each named port, the rest of each protocol)" },
+  { name: "family", value: "N", choices: ["4", "6"], help: "judge the flows of this IP family (default 4): with 6, the pods with an IPv6 address, and the IPv6 ipBlocks" },
   { name: "by", value: "WHAT", choices: ["pod", "namespace"], help: "rows and columns are pods or namespaces (default: pods, namespaces above 200 pods)" },
   { name: "format", value: "FMT", choices: ["text", "json", "html"], help: "what to print on stdout (default text; nothing when only --html is given)" },
   { name: "html", value: "FILE", complete: "file", help: "write the HTML page (one tab per port, hover for the deciding rule) to FILE" },

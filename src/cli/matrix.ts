@@ -9,6 +9,8 @@ import { matrixJson } from "../views/matrix-json.js";
 import { matrixHtml } from "../views/matrix-html.js";
 import { loadForView } from "../views/load.js";
 import type { InputFile } from "../frontend/index.js";
+import type { Model } from "../ir/policy.js";
+import { imageModel, imageOf, modelPrefixes6 } from "../verify/ipv6.js";
 import { flag, flagAll, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
 import { MATRIX_FLAGS } from "./flags.js";
 import { gatherInputs } from "./inputs.js";
@@ -53,17 +55,26 @@ export function runMatrix(files: readonly InputFile[], args: ParsedArgs, oldFile
   const old = oldFiles ? loadForView(oldFiles) : null;
   const stderr = now.stderr + (old?.stderr ?? "");
   if (!now.model || (old && !old.model)) return { exitCode: 1, stdout: "", stderr, html: null };
-  const side: MatrixSide = { model: now.model, sources: now.sources };
-  const oldSide: MatrixSide | undefined = old?.model ? { model: old.model, sources: old.sources } : undefined;
+  // --family 6: the snapshot's IPv6 side (pods with an IPv6 address, IPv6 ipBlocks), judged in its IPv4 image and shown in IPv6.
+  const v6 = flag(args, "family") === "6";
+  const sideOf = (model: Model): { model: Model; display: (s: string) => string } => {
+    if (!v6) return { model, display: (s) => s };
+    const img = imageOf(modelPrefixes6(model));
+    if ("error" in img) throw new UsageError(`--family 6: ${img.error}`);
+    return { model: imageModel(model, img), display: img.display };
+  };
+  const current = sideOf(now.model);
+  const side: MatrixSide = { model: current.model, sources: now.sources };
+  const oldSide: MatrixSide | undefined = old?.model ? { model: sideOf(old.model).model, sources: old.sources } : undefined;
   // Above a size a pod-by-pod table is unreadable (and as large as the square of the pods): namespaces by default.
-  const pods = now.model.cluster.pods.filter(isEndpoint).length;
+  const pods = side.model.cluster.pods.filter(isEndpoint).length;
   const by = (flag(args, "by") ?? (pods > POD_ROWS_MAX ? "namespace" : "pod")) as MatrixBy;
   const note = flag(args, "by") === undefined && by === "namespace" ? `netpolc: note: ${pods} pods: rows and columns are namespaces (--by pod for pods)\n` : "";
   const m = buildMatrix(side, by, ports.length ? ports : undefined, oldSide);
   const htmlPath = flag(args, "html");
   const format = flag(args, "format") ?? (htmlPath ? null : "text");
-  const stdout = format === "json" ? matrixJson(m) : format === "html" ? matrixHtml(m) : format === "text" ? matrixText(m) : "";
-  return { exitCode: 0, stdout, stderr: stderr + note, html: htmlPath ? { path: htmlPath, text: matrixHtml(m) } : null };
+  const stdout = current.display(format === "json" ? matrixJson(m) : format === "html" ? matrixHtml(m) : format === "text" ? matrixText(m) : "");
+  return { exitCode: 0, stdout, stderr: stderr + note, html: htmlPath ? { path: htmlPath, text: current.display(matrixHtml(m)) } : null };
 }
 
 interface CommandIo {

@@ -27,7 +27,7 @@ import type { RouteCommand } from "../rules/routes.js";
 import type { Rule, RuleOption, RulePart, RuleSet, Target } from "../rules/types.js";
 import type { WorkloadPlace } from "../backends/index.js";
 import type { Simulate } from "./check.js";
-import { contextOf, plannedFlows, verifyClassReport, verifyReport, type CompiledSnapshot } from "./index.js";
+import { contextOf, plannedFlows, verifyClassReport, verifyReport, type CompiledSnapshot, type VerifyContext } from "./index.js";
 import type { VerifyReportData } from "./render.js";
 import type { NodeRules, RouteTable } from "./topology.js";
 
@@ -372,16 +372,20 @@ export type IPv6Verify =
   | { readonly kind: "verified"; readonly report: VerifyReportData; readonly display: (text: string) => string; readonly fallback: string | null }
   | { readonly kind: "unknown"; readonly reason: string };
 
+/** The IPv4 image of a dual-stack snapshot's IPv6 side: a verify context over it, the imaged rules, and the mapping. */
+export type ImageContext =
+  | { readonly kind: "ok"; readonly ctx: VerifyContext; readonly rules: ReadonlyMap<string, NodeRules>; readonly img: Image6 }
+  | { readonly kind: "unknown"; readonly reason: string };
+
 /**
- * Verify the IPv6 side: image the snapshot and every node's IPv6 rules, sets and routes (imageOf), and run the
- * IPv4 verify on the image — class verify, or every flow one by one where class verify falls back.
+ * Image the snapshot and every node's IPv6 rules, sets and routes (imageOf), with `extra` addresses (an explain
+ * flow's own) in the image too, and make the IPv4 verify context of the image.
  */
-export function verifyIPv6(
-  snapshot: CompiledSnapshot, places: readonly WorkloadPlace[], rules6: ReadonlyMap<string, NodeRules6>, simulate: Simulate,
-  onlyNodes: readonly string[], progress?: { start(pairs: number): void; tick(): void },
-): IPv6Verify {
+export function imageContext(
+  snapshot: CompiledSnapshot, places: readonly WorkloadPlace[], rules6: ReadonlyMap<string, NodeRules6>, simulate: Simulate, extra: readonly string[] = [],
+): ImageContext {
   const compiled = (node: string): readonly RouteCommand[] => snapshot.routes(node).routes;
-  const prefixes = [...modelPrefixes6(snapshot.model)];
+  const prefixes = [...modelPrefixes6(snapshot.model), ...extra];
   for (const n of snapshot.model.cluster.nodes) prefixes.push(...rulePrefixes6({ tables: [] }, [], compiled(n.name)));
   for (const r of rules6.values()) prefixes.push(...rulePrefixes6(r.ruleset, r.sets, (r.routes?.routes ?? []).map((x) => x.cmd)));
   const img = imageOf(prefixes);
@@ -410,12 +414,26 @@ export function verifyIPv6(
       { model, sources: snapshot.sources, routes: (node) => ({ routes: imageRoutes(compiled(node), img), fdb: [] }), programs: { workloads: () => places6 } },
       simulate,
     );
-    const res = verifyClassReport(ctx, rules, onlyNodes, progress);
-    if (res.report) return { kind: "verified", report: res.report, display: img.display, fallback: null };
-    const { flows } = plannedFlows(ctx, onlyNodes, rules);
-    return { kind: "verified", report: verifyReport(ctx, rules, flows, progress?.tick), display: img.display, fallback: res.fallback };
+    return { kind: "ok", ctx, rules, img };
   } catch (e) {
     if (e instanceof ImageError) return { kind: "unknown", reason: e.message };
     throw e;
   }
+}
+
+/**
+ * Verify the IPv6 side: the IPv4 verify of its image (imageContext) — class verify, or every flow one by one where
+ * class verify falls back.
+ */
+export function verifyIPv6(
+  snapshot: CompiledSnapshot, places: readonly WorkloadPlace[], rules6: ReadonlyMap<string, NodeRules6>, simulate: Simulate,
+  onlyNodes: readonly string[], progress?: { start(pairs: number): void; tick(): void },
+): IPv6Verify {
+  const image = imageContext(snapshot, places, rules6, simulate);
+  if (image.kind === "unknown") return image;
+  const { ctx, rules, img } = image;
+  const res = verifyClassReport(ctx, rules, onlyNodes, progress);
+  if (res.report) return { kind: "verified", report: res.report, display: img.display, fallback: null };
+  const { flows } = plannedFlows(ctx, onlyNodes, rules);
+  return { kind: "verified", report: verifyReport(ctx, rules, flows, progress?.tick), display: img.display, fallback: res.fallback };
 }

@@ -138,3 +138,50 @@ describe("verify --ipv6 through the image", () => {
     }
   });
 });
+
+describe("explain of an IPv6 flow", () => {
+  it("walks an IPv6 address's packet through .ip6tables and shows it in IPv6 terms (family picked from the address)", async () => {
+    const denied = await runCli(["explain", DUAL, "--from", "2001:db8::7", "--to", "shop/web", "--port", "8080"]);
+    expect(denied.code).toBe(0);
+    expect(denied.out).toMatch(/^2001:db8::7 → shop\/web 8080\/TCP: denied \(rules agree\)\n/);
+    expect(denied.out).toMatch(/route node1\.routes:\d+ route replace fd00:10:244::105\/128 dev cali\w+ scope link/);
+    expect(denied.out).toMatch(/filter cali-tw-cali\w+ rule \d+ \(node1\.ip6tables:\d+\) drop "End of tier default/);
+    const allowed = await runCli(["explain", DUAL, "--from", "fd00:200::1:0", "--to", "shop/web", "--port", "8080"]);
+    expect(allowed.out).toMatch(/^fd00:200::1:0 → shop\/web 8080\/TCP: allowed \(rules agree\)/);
+    expect(allowed.out).toContain("allowed by shop/web-ingress ingress[1]");
+  });
+
+  it("--family 6 between pods: the IPv6 route and rules; --family 6 with IPv6 off is a usage error", async () => {
+    const r = await runCli(["explain", DUAL, "--from", "shop/client", "--to", "shop/web", "--port", "8080", "--family", "6"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("route replace fd00:10:244::100/122 via fd00:100::11 dev eth0 proto bird");
+    expect(r.out).toContain("node2.ip6tables:");
+    const v4 = await runCli(["explain", DUAL, "--from", "shop/client", "--to", "shop/web", "--port", "8080"]);
+    expect(v4.out).toContain("node2.iptables:");
+    expect(v4.out).not.toContain(".ip6tables");
+    const off = await runCli(["explain", DUAL, "--from", "shop/client", "--to", "shop/web", "--port", "8080", "--family", "6", "--ipv6", "off"]);
+    expect(off.code).toBe(2);
+    expect(off.err).toContain("IPv6 is off");
+  });
+});
+
+describe("matrix --family 6", () => {
+  it("judges the IPv6 side: an IPv4-only ipBlock over the pod network opens web → db on IPv4, not on IPv6; pods shown with IPv6 addresses", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "npc-v6mx-"));
+    try {
+      cpSync(DUAL, dir, { recursive: true });
+      rmSync(join(dir, "expected"), { recursive: true, force: true });
+      const extra = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: db-from-pods-v4, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: db}}\n  ingress: [{from: [{ipBlock: {cidr: 192.168.0.0/16}}], ports: [{port: 6543}]}]\n";
+      writeFileSync(join(dir, "policy.yaml"), readFileSync(join(dir, "policy.yaml"), "utf8") + extra);
+      const cell = (out: string): string => out.split("\n").find((l) => l.startsWith("3 shop/web"))!;
+      const v4 = await runCli(["matrix", dir, "--port", "6543"]);
+      const v6 = await runCli(["matrix", dir, "--port", "6543", "--family", "6"]);
+      expect(cell(v4.out)).toBe("3 shop/web     . . .");
+      expect(cell(v6.out)).toBe("3 shop/web     . X .");
+      const json = JSON.parse((await runCli(["matrix", dir, "--port", "6543", "--family", "6", "--format", "json"])).out);
+      expect(json.parties.map((p: { detail: string }) => p.detail)).toEqual(["node node2, fd00:10:244::208", "node node2, fd00:10:244::207", "node node1, fd00:10:244::105"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
