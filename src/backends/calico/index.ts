@@ -1,7 +1,7 @@
 // The Calico backend: a Model and a node name in, that node's Felix P27
 // iptables tables, IP sets and routes out (spec felix-format, whole
 // document; pipeline summary in §0). Pure: no I/O, no clock.
-import type { Compilation } from "../../compilation.js";
+import { memoTable, type Compilation } from "../../compilation.js";
 import type { NetworkPolicy } from "../../ir/policy.js";
 import type { Chain, RuleSet } from "../../rules/types.js";
 import type { IpSet } from "../../rules/ipset.js";
@@ -121,6 +121,22 @@ function ipv6Context(comp: Compilation, opts: CalicoOptions): StaticContext {
   return { opts, family: 6, ipipEnabled: false, hasTunnelAddress: false, vxlanEnabled: false, hasVxlanTunnelAddress: false, natOutgoing };
 }
 
+interface StaticTables {
+  readonly raw: readonly Chain[];
+  readonly mangle: readonly Chain[];
+  readonly nat: readonly Chain[];
+  readonly filter: readonly Chain[];
+}
+
+// The static chains depend on the options (one set per compilation) and on what the context says of the node — the
+// same on most nodes: built once per distinct context, so the renderer hashes and prints them once.
+const STATIC_TABLES = memoTable<string, StaticTables>("calico/static-tables");
+
+function staticTables(comp: Compilation, ctx: StaticContext): StaticTables {
+  const key = [ctx.family, ctx.ipipEnabled, ctx.hasTunnelAddress, ctx.vxlanEnabled, ctx.hasVxlanTunnelAddress, ctx.natOutgoing].join(" ");
+  return comp.memo(STATIC_TABLES, key, () => ({ raw: rawChains(ctx), mangle: mangleChains(ctx), nat: natChains(ctx), filter: staticFilterChains(ctx) }));
+}
+
 /**
  * One family's tables and sets. Felix renders both families with the same functions (A2): the same endpoint and
  * dispatch chains for every local workload (chains are per interface, not per address), policy chains whose CIDRs
@@ -131,12 +147,13 @@ function familyTables(comp: Compilation, ctx: StaticContext, local: readonly Wor
   const profile = profileOf(opts.calicoVersion, family, opts.flowLogs);
   const sets = new SetRegistry(family);
   const ifaces = local.map((w) => w.iface);
-  const filter = [...staticFilterChains(ctx), ...dispatchChains("from", ifaces), ...dispatchChains("to", ifaces), ...workloadChains(comp, local, sets, profile)];
+  const fixed = staticTables(comp, ctx);
+  const filter = [...fixed.filter, ...dispatchChains("from", ifaces), ...dispatchChains("to", ifaces), ...workloadChains(comp, local, sets, profile)];
   const ruleset: RuleSet = {
     tables: [
-      { name: "raw", chains: rawChains(ctx) },
-      { name: "mangle", chains: mangleChains(ctx) },
-      { name: "nat", chains: natChains(ctx) },
+      { name: "raw", chains: fixed.raw },
+      { name: "mangle", chains: fixed.mangle },
+      { name: "nat", chains: fixed.nat },
       { name: "filter", chains: filter },
     ],
   };
