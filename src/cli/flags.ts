@@ -56,7 +56,7 @@ const VERIFY_COMPILE_FLAGS: ReadonlySet<string> = new Set(["opt-level", "passes"
 const ROUTE_FLAGS: ReadonlySet<string> = new Set(["calico-version", "route-programmer", "uplink"]);
 
 export const VERIFY_FLAGS: readonly FlagSpec[] = [
-  { name: "rules", value: "DIR", complete: "dir", help: "check DIR/<node>.iptables, .ipsets and .routes (and .fdb) instead of compiling the inputs" },
+  { name: "rules", value: "DIR", complete: "dir", help: "check DIR/<node>.iptables, .ipsets and .routes (and .fdb; with IPv6 on, .ip6tables) instead of compiling the inputs" },
   { name: "node", value: "NAME", repeatable: true, help: "only flows that cross this node (repeatable)" },
   { name: "exhaustive", help: "walk every pod pair on every mentioned port, one by one, instead of one flow per class (small clusters)" },
   { name: "format", value: "FMT", choices: ["text", "json"], help: "report and diagnostics format (default text)" },
