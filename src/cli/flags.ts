@@ -119,6 +119,7 @@ export const RULES_FLAGS: readonly FlagSpec[] = [
   { name: "node", value: "NAME", help: "the node whose rules to list (required)" },
   { name: "table", short: "t", value: "TABLE", choices: ["raw", "mangle", "nat", "filter"], help: "the table (default filter)" },
   { name: "chain", value: "CHAIN", help: "only this chain, as `iptables -S CHAIN` prints it" },
+  { name: "family", value: "N", choices: ["4", "6"], help: "6: the node's IPv6 tables, as `ip6tables -S` lists them (IPv6 must be on for the inputs)" },
   HELP,
 ];
 

@@ -26,12 +26,14 @@ export function runRules(files: readonly InputFile[], args: ParsedArgs): TextRes
   const stderr = renderAll(res.diag.all.filter((d) => d.severity !== "note"), res.sources, "text");
   const out = res.outputs[0];
   if (res.diag.hasErrors() || !out) return { exitCode: 1, stdout: "", stderr };
-  const text = emitText(out, "iptables", opts, res.renderer);
+  const v6 = flag(args, "family") === "6";
+  if (v6 && !out.ruleset6) throw new UsageError("--family 6: IPv6 is off for these inputs (no IPv6 pool or pod address; --ipv6 on turns it on)");
+  const text = emitText(out, v6 ? "ip6tables" : "iptables", opts, res.renderer);
   const chain = flag(args, "chain");
   if (chain === undefined) return { exitCode: 0, stdout: text, stderr };
   const lines = chainLines(text, chain);
   // iptables' own words and exit status for a chain that does not exist.
-  if (lines.length === 0) return { exitCode: 1, stdout: "", stderr: stderr + `iptables: No chain/target/match by that name (${table} table of ${node}: ${chain}).\n` };
+  if (lines.length === 0) return { exitCode: 1, stdout: "", stderr: stderr + `${v6 ? "ip6tables" : "iptables"}: No chain/target/match by that name (${table} table of ${node}: ${chain}).\n` };
   return { exitCode: 0, stdout: lines.join("\n") + "\n", stderr };
 }
 

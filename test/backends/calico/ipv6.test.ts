@@ -232,6 +232,16 @@ describe("--ipv6", () => {
     expect(out.get("node1.ipsets")!.split("\n").filter((l) => l.startsWith("add cali40") && l.endsWith(" "))).toEqual([]);
   });
 
+  it("the CLI: rules --family 6 lists the IPv6 tables as ip6tables -S; with IPv6 off it is a usage error", async () => {
+    const r = await runCli(["rules", CASE, "--node", "node1", "--family", "6", "--chain", "cali-wl-to-host"]);
+    expect(r.code).toBe(0);
+    expect(r.out.split("\n")[1]).toBe('-A cali-wl-to-host -p ipv6-icmp -m comment --comment "cali:TYeA_BqDrPHaAt6E" -m icmp6 --icmpv6-type 130 -j ACCEPT');
+    const v4 = await runCli(["rules", CASE, "--node", "node1", "--chain", "cali-wl-to-host"]);
+    expect(v4.out).not.toContain("icmp6");
+    const off = await runCli(["rules", join(CASE, "..", "f1-ingress-from-pod-selector"), "--node", "node1", "--family", "6"]);
+    expect(off.code).toBe(2);
+  });
+
   it("the CLI: --emit ip6tables prints the IPv6 tables; with IPv6 off it is a usage error", async () => {
     const on = await runCli(["compile", CASE, "--node", "node1", "--emit", "ip6tables"]);
     expect(on.code).toBe(0);
