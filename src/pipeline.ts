@@ -156,9 +156,7 @@ function withCalicoRelease(model: Model, opts: CompileOptions, diag: DiagnosticS
  * (spec ipv6-and-policy A1) and then programs ip6tables, IPv6 sets and routes
  * too. With --ipv6 auto that is inferred from the snapshot, and said (a note);
  * with --ipv6 off on a dual-stack snapshot, that its IPv6 side is not written
- * (a warning), so that nobody takes the output for the whole node. The
- * IPv6 tables are Felix's own layout at every -O level, and verify checks the
- * IPv4 tables: both said when they apply.
+ * (a warning), so that nobody takes the output for the whole node.
  */
 function withIPv6(model: Model, opts: CompileOptions, diag: DiagnosticSink): CompileOptions {
   const evidence = ipv6Evidence(model);
@@ -173,9 +171,6 @@ function withIPv6(model: Model, opts: CompileOptions, diag: DiagnosticSink): Com
   }
   if (on && sw === "auto" && evidence) {
     diag.note("input/ipv6", evidence.span, `IPv6 is on, as Felix's IPv6 support follows the cluster (it has an ${evidence.what}): each node also gets <node>.ip6tables, IPv6 sets and IPv6 routes (--ipv6 off to leave them out)`);
-  }
-  if (on && (opts.optimize?.level ?? 1) >= 2 && opts.backend !== "kube-proxy") {
-    diag.note("input/ipv6-layout", null, "-O2 optimises the IPv4 tables; the IPv6 tables keep Felix's own layout");
   }
   return on === opts.calico.ipv6 ? opts : { ...opts, calico: { ...opts.calico, ipv6: on } };
 }

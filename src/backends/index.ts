@@ -113,7 +113,7 @@ export class NodePrograms {
       const form = opts.kubeProxyForm;
       return { node, ruleset: kubeProxy.renderKubeProxyNode(comp, node, opts.kubeProxy, form), ruleset6: kube6(form), ipsets: [], routes: [], fdb: [] };
     }
-    // -O2 optimises the IPv4 tables (the IPv6 tables are Felix's own layout: pipeline.ts says so).
+    // -O2 optimises both families' tables (optimize/node.ts).
     const felix = calico.optimizeCalicoNode(comp, calico.renderCalicoNode(comp, node, opts.calico), opts.calico, passes);
     if (!this.withKubeProxy) return felix;
     const kube = kubeProxy.renderKubeProxyNode(comp, node, opts.kubeProxy, "saved");

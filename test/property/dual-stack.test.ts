@@ -147,10 +147,10 @@ describe("dual-stack: the IPv6 tables are the IPv4 tables under an address embed
 });
 
 describe("dual-stack: simulator == evaluator in each family", () => {
-  const params = propertyParams<[GeneratedCase, CalicoVersion]>(30, 0.1);
-  it(`random dual-stack cases verify with 0 mismatches and 0 unknown on the IPv4 side and on the IPv6 side (${params.numRuns} cases)`, () => {
-    const prop = fc.property(caseArb, fc.constantFrom(...CALICO_VERSIONS), (c, calicoVersion) => {
-      const args = parseArgs(["--calico-version", calicoVersion, "--format", "json"], VERIFY_FLAGS);
+  const params = propertyParams<[GeneratedCase, CalicoVersion, boolean]>(30, 0.1);
+  it(`random dual-stack cases (-O1 or -O2) verify with 0 mismatches and 0 unknown on the IPv4 side and on the IPv6 side (${params.numRuns} cases)`, () => {
+    const prop = fc.property(caseArb, fc.constantFrom(...CALICO_VERSIONS), fc.boolean(), (c, calicoVersion, o2) => {
+      const args = parseArgs(["--calico-version", calicoVersion, "--format", "json", ...(o2 ? ["-O2"] : [])], VERIFY_FLAGS);
       const r = runVerify(dualFiles(c), args, createSimulator().simulatePath, () => null);
       const report = JSON.parse(r.stdout) as { mismatches: number; unknown: number; ipv6?: { mismatches: number; unknown: number } };
       expect(report.ipv6, r.stderr).toBeDefined();

@@ -11,7 +11,7 @@ import type { NetworkPolicy } from "../../../ir/policy.js";
 import { felixText } from "../../../rules/felix.js";
 import type { IpSet } from "../../../rules/ipset.js";
 import { compareMembers } from "../../../rules/ipset.js";
-import type { Chain, Rule, RulePart } from "../../../rules/types.js";
+import type { Chain, Rule, RulePart, RuleSet } from "../../../rules/types.js";
 import type { NodeOutput } from "../../types.js";
 import { k8sRuleToCalico } from "../convert.js";
 import { endpointChain, policiesFor, profileAllowRules } from "../endpoints.js";
@@ -62,7 +62,7 @@ const NET_SET = memoTable<string, IpSet>("calico-O2/net-set");
 
 /** Keyed by Calico version and pass list: what one built is never served to the other. */
 function optTables(comp: Compilation, passes: readonly Pass[], felix: FelixProfile): OptTables {
-  return comp.memo(OPT_TABLES, `${felix.version} ${passes.map((p) => p.name).join(",")}`, () => ({ policies: new Map(), profiles: new Map() }));
+  return comp.memo(OPT_TABLES, `${felix.version} ${felix.family} ${passes.map((p) => p.name).join(",")}`, () => ({ policies: new Map(), profiles: new Map() }));
 }
 
 function perDirection<K, V>(table: Map<K, Partial<Record<Direction, V>>>, key: K): Partial<Record<Direction, V>> {
@@ -92,7 +92,7 @@ function buildOptPolicy({ policy, dir }: PolicyDir, passes: readonly Pass[], fel
   const k8s = dir === "ingress" ? policy.ingress : policy.egress;
   let calico: OptRule[] = k8s.flatMap((kr) => k8sRuleToCalico(kr, dir, policy.namespace));
   for (const p of passes) if (p.rules) calico = p.rules(calico);
-  const reg = new OptRegistry();
+  const reg = new OptRegistry(felix.family);
   let rules = calico.flatMap((r) => renderOptRule(r, reg, felix.marks));
   for (const p of passes) if (p.felix) rules = p.felix(rules);
   if (felix.stripTrailingReturn) rules = withoutTrailingReturns(rules);
@@ -120,7 +120,7 @@ function buildOptProfile(pr: Profile, dir: Direction, felixPasses: readonly Pass
 }
 
 const SET_OPTIONS = ["family", "inet", "hashsize", "1024", "maxelem", "1048576"] as const;
-const isPolicySet = (name: string): boolean => /^cali40[sno]:/.test(name);
+const isPolicySet = (name: string, family: 4 | 6): boolean => new RegExp(`^cali${family}0[sno]:`).test(name);
 const memberText = (cidr: string): string => (cidr.endsWith("/32") ? cidr.slice(0, -3) : cidr);
 
 function netSet(comp: Compilation, name: string, cidrs: readonly string[]): IpSet {
@@ -140,7 +140,7 @@ function nodePolicies(comp: Compilation, targets: readonly string[], passes: rea
   const idx = policyIndex(comp, felix);
   const opt = new Map(targets.map((name) => [name, optPolicy(comp, idx.get(name)!, passes, felix)] as const));
   // Replayed in target order, so the node's sets come out in the order one registry over all targets would give.
-  const reg = new SetRegistry();
+  const reg = new SetRegistry(felix.family);
   const nets = new Map<string, readonly string[]>();
   for (const o of opt.values()) {
     for (const s of o.specs) reg.add(s);
@@ -150,11 +150,12 @@ function nodePolicies(comp: Compilation, targets: readonly string[], passes: rea
 }
 
 /** The node's policy sets with members, aliased-away names excluded. */
-function policySets(comp: Compilation, calico: CalicoOptions, np: NodePolicies, alias: ReadonlyMap<string, string>): IpSet[] {
+function policySets(comp: Compilation, calico: CalicoOptions, np: NodePolicies, alias: ReadonlyMap<string, string>, family: 4 | 6): IpSet[] {
   const all = allWorkloads(comp, calico.interfacePrefix);
-  const specs = np.specs.filter((s) => !alias.has(ipSetName(s.id)));
+  const specs = np.specs.filter((s) => !alias.has(ipSetName(s.id, family)));
+  // CIDR sets come from IPv4 ipBlocks only (cidr-merge), so the IPv6 side has none.
   const nets = [...np.nets].filter(([name]) => !alias.has(name)).map(([name, cidrs]) => netSet(comp, name, cidrs));
-  return [...memberSets(comp, all, specs), ...nets];
+  return [...memberSets(comp, all, specs, family), ...nets];
 }
 
 /** `rules` with every set reference renamed through `alias`; the same array when none is. */
@@ -241,27 +242,35 @@ function workloadChains(
   return out;
 }
 
-/** Runs `passes` (in PASSES order) over one node's -O1 Calico output. No passes: the output unchanged. */
+/** Runs `passes` (in PASSES order) over one node's -O1 Calico output, both families. No passes: the output unchanged. */
 export function optimizeCalicoNode(comp: Compilation, out: NodeOutput, calico: CalicoOptions, passes: readonly Pass[]): NodeOutput {
-  const filter = out.ruleset.tables.find((t) => t.name === "filter");
-  if (!filter || passes.length === 0) return out;
-  const felix = profileOf(calico.calicoVersion);
+  if (passes.length === 0) return out;
+  const v4sets = out.ipsets.filter((s) => !s.name.startsWith("cali60"));
+  const v6sets = out.ipsets.filter((s) => s.name.startsWith("cali60"));
+  const v4 = optimizeTables(comp, out.node, out.ruleset, v4sets, calico, passes, profileOf(calico.calicoVersion));
+  const v6 = out.ruleset6 ? optimizeTables(comp, out.node, out.ruleset6, v6sets, calico, passes, profileOf(calico.calicoVersion, 6)) : null;
+  return { ...out, ruleset: v4.ruleset, ruleset6: v6?.ruleset ?? null, ipsets: [...v4.ipsets, ...(v6?.ipsets ?? v6sets)] };
+}
+
+/** One family's tables and sets through the passes: the policy chains (shared, renamed, cut), the endpoint chains redirected. */
+function optimizeTables(
+  comp: Compilation, node: string, ruleset: RuleSet, ipsets: readonly IpSet[], calico: CalicoOptions, passes: readonly Pass[], felix: FelixProfile,
+): { ruleset: RuleSet; ipsets: IpSet[] } {
+  const filter = ruleset.tables.find((t) => t.name === "filter");
+  if (!filter) return { ruleset, ipsets: [...ipsets] };
   const idx = policyIndex(comp, felix);
   const targets = filter.chains.map((c) => c.name).filter((n) => idx.has(n));
   const np = nodePolicies(comp, targets, passes, felix);
   const alias = new Map<string, string>();
-  const unaliased = policySets(comp, calico, np, alias);
+  const unaliased = policySets(comp, calico, np, alias, felix.family);
   for (const p of passes) if (p.sets) for (const [a, b] of p.sets(unaliased)) alias.set(a, b);
   const rules = new Map([...np.opt].map(([n, o]) => [n, renamed(o.rules, alias)] as const));
   const bodies = new Map([...rules].map(([n, rs]) => [n, rs === np.opt.get(n)!.rules ? np.opt.get(n)!.body : JSON.stringify(rs.map(felixText))] as const));
   const share = new Map<string, string>();
   for (const p of passes) if (p.chains) for (const [a, b] of p.chains(bodies)) share.set(a, b);
-  const replaced = new Map([...policyChains(comp, rules, np, share, felix), ...workloadChains(comp, out.node, calico, passes, share, felix)]);
+  const replaced = new Map([...policyChains(comp, rules, np, share, felix), ...workloadChains(comp, node, calico, passes, share, felix)]);
   let chains = filter.chains.filter((c) => !share.has(c.name)).map((c) => replaced.get(c.name) ?? c);
   for (const p of passes) if (p.filter) chains = p.filter(chains);
-  const tables = out.ruleset.tables.map((t) => (t.name === "filter" ? { ...t, chains } : t));
-  // -O2 optimises the IPv4 tables; the IPv6 sets (`cali60…`, after the IPv4 ones) stay as Felix writes them.
-  const v6 = out.ipsets.filter((s) => s.name.startsWith("cali60"));
-  const ipsets = [...out.ipsets.filter((s) => !isPolicySet(s.name) && !s.name.startsWith("cali60")), ...policySets(comp, calico, np, alias), ...v6];
-  return { ...out, ruleset: { tables }, ipsets };
+  const tables = ruleset.tables.map((t) => (t.name === "filter" ? { ...t, chains } : t));
+  return { ruleset: { tables }, ipsets: [...ipsets.filter((s) => !isPolicySet(s.name, felix.family)), ...policySets(comp, calico, np, alias, felix.family)] };
 }

@@ -11,8 +11,8 @@ import { SetRegistry } from "../sets.js";
 import type { OptRule } from "./rules.js";
 
 /** `cali40o:` + 23 chars of SHA-224 over the members: the same CIDR list gets the same set on every node. */
-export function netSetName(members: readonly string[]): string {
-  return ipSetName(makeUniqueId("o", members.join(",")));
+export function netSetName(members: readonly string[], family: 4 | 6 = 4): string {
+  return ipSetName(makeUniqueId("o", members.join(",")), family);
 }
 
 export class OptRegistry extends SetRegistry {
@@ -20,7 +20,7 @@ export class OptRegistry extends SetRegistry {
   readonly nets = new Map<string, readonly string[]>();
 
   netSet(members: readonly string[]): string {
-    const name = netSetName(members);
+    const name = netSetName(members, this.family);
     if (!this.nets.has(name)) this.nets.set(name, members);
     return name;
   }
@@ -41,6 +41,8 @@ function withSets(parts: readonly RulePart[], sets: readonly RulePart[]): RulePa
 }
 
 export function renderOptRule(r: OptRule, reg: OptRegistry, marks: FelixMarks = CLASSIC_PROFILE.marks): Rule[] {
+  // cidr-merge builds CIDR sets from IPv4 ipBlocks only: in the IPv6 tables such a rule matches nothing (A5).
+  if (reg.family === 6 && (r.srcNetSet || r.dstNetSet)) return [];
   const base = renderAllowRule(r, reg, marks);
   if (!r.srcNetSet && !r.dstNetSet) return base;
   const sets = [
