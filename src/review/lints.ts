@@ -151,6 +151,12 @@ function ipBlocksCoveringPods(model: Model, p: NetworkPolicy): Diagnostic[] {
           return a !== null && cidrContains(c, a);
         }));
         const notes = covered.length ? [`covers ${covered.slice(0, 3).map((x) => `${x.namespace}/${x.name}`).join(", ")}${covered.length > 3 ? ", …" : ""}`] : [];
+        // Dual-stack: an ipBlock is of one family, so the same pods' traffic of the other family is not allowed by it.
+        const other = covered.filter((pod) => pod.ips.some((ip) => parseAddress(ip)?.family !== c.family));
+        if (other.length) {
+          const fam = c.family === 4 ? "IPv6" : "IPv4";
+          notes.push(`${other.length === covered.length ? "these pods" : `${other.length} of these pods`} also have ${fam} addresses, which this IPv${c.family} block does not hold: their ${fam} traffic is not allowed by it`);
+        }
         out.push(finding("lint/ipblock-covers-pod-ips", peer.span, `${qname(p)}: ipBlock ${peer.cidr} lies inside an IP pool, so it names pod addresses; pod IPs change when pods are rescheduled`, notes));
       }
     }

@@ -138,3 +138,16 @@ describe("netpolc check lints", () => {
     expect(validate(JSON.parse(check([], "--format", "sarif").out))).toBe(true);
   });
 });
+
+describe("lint/ipblock-covers-pod-ips on a dual-stack snapshot", () => {
+  it("says that the covered pods' traffic of the other family is not allowed by the block", () => {
+    const dual = readFileSync(join(ROOT, "golden", "dual-stack-basic", "cluster.yaml"), "utf8");
+    const p = policy("db-from-pods-v4", "  podSelector: {matchLabels: {app: db}}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 192.168.0.0/16}\n    ports: [{port: 6543}]\n").replace("namespace: app}", "namespace: shop}");
+    const r = check([{ path: "cluster.yaml", text: dual }, { path: "policy.yaml", text: p }]);
+    expect(r.out).toContain("[lint/ipblock-covers-pod-ips]");
+    expect(r.out).toContain("note: these pods also have IPv6 addresses, which this IPv4 block does not hold: their IPv6 traffic is not allowed by it");
+    // Single-stack: no such note.
+    const single = check(CASES["lint/ipblock-covers-pod-ips"]!);
+    expect(single.out).not.toContain("IPv6 addresses");
+  });
+});
