@@ -137,10 +137,9 @@ function insideCluster(model: Model, ip: string): boolean {
  * IPv6 (the flow diff of a dual-stack snapshot): the same, with an IPv6 address outside every block.
  */
 export function externalAddresses(model: Model, family: Family = 4): string[] {
-  if (family === 6) return externalAddresses6(model);
   const found = new Set<bigint>();
   const blocks: Cidr[] = [];
-  for (const b of familyBlocks(model, 4)) {
+  for (const b of familyBlocks(model, family)) {
     const c = parseCidr(b.cidr);
     if (!c) continue;
     blocks.push(c);
@@ -150,35 +149,21 @@ export function externalAddresses(model: Model, family: Family = 4): string[] {
       if (x) found.add(firstOf(x));
     }
   }
-  const outside = outsideAddress(model, blocks);
+  const outside = family === 6 ? outsideAddress6(model, blocks) : outsideAddress(model, blocks);
   if (outside !== null) found.add(outside);
+  const text = (v: bigint): string => (family === 6 ? formatIP(6, v) : formatIPv4(v));
   // Sorted by address for determinism.
-  return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(formatIPv4).filter((ip) => !insideCluster(model, ip));
+  return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(text).filter((ip) => !insideCluster(model, ip));
 }
 
 /** Documentation and discard prefixes (RFC 3849, RFC 6666): never a real peer, first tries for "outside every block". */
 const OUTSIDE_CANDIDATES6: readonly bigint[] = [0x2001_0db8n << 96n, 0x0100n << 112n];
 
-function externalAddresses6(model: Model): string[] {
-  const found = new Set<bigint>();
-  const blocks: Cidr[] = [];
-  for (const b of familyBlocks(model, 6)) {
-    const c = parseCidr(b.cidr);
-    if (!c) continue;
-    blocks.push(c);
-    found.add(firstOf(c)).add(lastOf(c));
-    for (const e of b.except) {
-      const x = parseCidr(e);
-      if (x) found.add(firstOf(x));
-    }
-  }
-  // Outside every block: a documentation address, else the address just past (or before) a block; no search loop.
+/** Outside every IPv6 block: a documentation address, else the address just past (or before) a block; no search loop. */
+function outsideAddress6(model: Model, blocks: readonly Cidr[]): bigint | null {
   const max = (1n << 128n) - 1n;
   const tries = [...OUTSIDE_CANDIDATES6.map((v) => v + 1n), ...blocks.flatMap((c) => [lastOf(c) + 1n, firstOf(c) - 1n])].filter((v) => v >= 0n && v <= max);
-  const outside = tries.find((v) => !blocks.some((b) => cidrContains(b, { family: 6, value: v })) && !insideCluster(model, formatIP(6, v)));
-  if (outside !== undefined) found.add(outside);
-  // Sorted by address for determinism.
-  return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((v) => formatIP(6, v)).filter((ip) => !insideCluster(model, ip));
+  return tries.find((v) => !blocks.some((b) => cidrContains(b, { family: 6, value: v })) && !insideCluster(model, formatIP(6, v))) ?? null;
 }
 
 function outsideAddress(model: Model, blocks: readonly Cidr[]): bigint | null {

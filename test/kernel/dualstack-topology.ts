@@ -176,7 +176,7 @@ export async function loadRoutes6(g: NsGuard, ns: string, routesText: string, la
  * `boot`, blackholes on `lo`, IPv6's default metric 1024, and no scope (the
  * IPv6 FIB keeps `scope link` as global).
  */
-function shown6(c: RouteCommand, uplink: string): string {
+export function shown6(c: RouteCommand, uplink: string): string {
   const dst = (cidr: string): string => (cidr.endsWith("/128") ? cidr.slice(0, -4) : cidr);
   const proto = (p: string | null): string => (p === null ? "" : ` proto ${p}`);
   const tail = ` metric ${"metric" in c && c.metric !== null ? c.metric : 1024} pref medium`;

@@ -15,9 +15,10 @@ import { buildRoutes6 } from "../../src/backends/calico/routes.js";
 import { allWorkloads, localWorkloads } from "../../src/backends/calico/workloads.js";
 import { Compilation } from "../../src/compilation.js";
 import { parseRoutes } from "../../src/rules/route-parser.js";
-import { writeRoutes, type RouteCommand } from "../../src/rules/routes.js";
+import { writeRoutes } from "../../src/rules/routes.js";
 import { model, node, pod, pool } from "../backends/calico/fixtures.js";
 import { NsGuard, missingPrerequisites } from "./sys.js";
+import { shown6 } from "./dualstack-topology.js";
 
 const required = process.env["NETPOLC_KERNEL_TESTS"] === "required";
 const missing = missingPrerequisites();
@@ -47,26 +48,6 @@ function node1Routes(): { text: string; ifaces: string[] } {
   return { text: writeRoutes(buildRoutes6(comp, "node1", local, { routeProgrammer: "bird", uplink: UPLINK })), ifaces: local.map((w) => w.iface) };
 }
 
-/**
- * How `ip -6 route show` prints a command once the kernel holds it: no
- * `/128` on a host route, no proto for ip's default `boot`, blackholes on
- * `lo`, IPv6's default metric 1024, and never a scope (the IPv6 FIB keeps none).
- */
-function shown(c: RouteCommand): string {
-  const dst = (cidr: string): string => (cidr.endsWith("/128") ? cidr.slice(0, -4) : cidr);
-  const proto = (p: string | null): string => (p === null ? "" : ` proto ${p}`);
-  const tail = " metric 1024 pref medium";
-  switch (c.kind) {
-    case "dev":
-      return `${dst(c.cidr)} dev ${c.dev}${proto(c.proto)}${tail}`;
-    case "blackhole":
-      return `blackhole ${dst(c.cidr)} dev lo${proto(c.proto)}${tail}`;
-    case "via":
-      return `${dst(c.cidr)} via ${c.via} dev ${c.dev ?? UPLINK}${proto(c.proto)}${tail}`;
-    default:
-      throw new Error(`not a route: ${c.kind}`);
-  }
-}
 
 const lines = (out: string): string[] => out.split("\n").map((l) => l.trim()).filter((l) => l !== "");
 
@@ -106,7 +87,7 @@ describe.skipIf(skip)("kernel: IPv6 routes of a dual-stack node", () => {
       expect(r.code).toBe(0);
       // Routes the kernel adds for addresses and links (`proto kernel`: the /64, fe80::/64) are no file's.
       const held = lines(await g.ip(ns, ["-6", "route", "show"])).filter((l) => !l.includes(" proto kernel "));
-      expect(held.sort()).toEqual(parsed.commands.map(shown).sort());
+      expect(held.sort()).toEqual(parsed.commands.map((c) => shown6(c, UPLINK)).sort());
       // `scope link` on the device routes is accepted and ignored: the kernel keeps them as scope global.
       const detailed = lines(await g.ip(ns, ["-d", "-6", "route", "show"])).filter((l) => l.includes(" dev cali") && !l.includes(" proto kernel "));
       expect(detailed).toHaveLength(2);
