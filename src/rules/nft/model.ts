@@ -111,8 +111,12 @@ export type NftValue =
   /** One value of the expression's type: address, prefix, range `a-b`, port, protocol, name, `cali*` wildcard, number, or a list of flag words (`established,related`). */
   | { readonly kind: "value"; readonly value: string }
   | { readonly kind: "set-ref"; readonly name: string }
-  /** An anonymous set `{ a, b }` (input form keeps braces even for one item where the agent writes them). */
-  | { readonly kind: "anon-set"; readonly items: readonly string[] };
+  /**
+   * An anonymous set `{ a, b }` (input form keeps braces even for one item where the agent writes them).
+   * `compact`: the agent joins the items with a bare `,` (knftables' cluster-ips-check, nftables.md §A.3)
+   * instead of its usual separator (knftables ` , `, Felix `, `); input spelling only.
+   */
+  | { readonly kind: "anon-set"; readonly items: readonly string[]; readonly compact?: boolean };
 
 /** `meta mark set …`: the new mark is the old mark put through `ops` in order, or a constant when `ops` starts from `base`. */
 export interface NftMarkOp {
