@@ -24,8 +24,8 @@ import {
 import { decodeNetworkPolicy } from "./netpol/index.js";
 import { classify, collectObjects, identityKind, noMatchMessage, type KindName, type RawObject } from "./objects.js";
 import {
-  decodeEndpoints, decodeEndpointSlice, decodeKubeProxyConfiguration, decodeService, ServiceInputLists,
-  type DeclaredEndpoints, type DeclaredKubeProxyConfig, type DeclaredService, type ServiceInputs,
+  decodeEndpoints, decodeEndpointSlice, decodeKubeProxyConfiguration, decodeService, decodeServiceCIDR, ServiceInputLists,
+  type DeclaredEndpoints, type DeclaredKubeProxyConfig, type DeclaredService, type DeclaredServiceCIDR, type ServiceInputs,
 } from "./services/index.js";
 import { Schemas } from "./schema.js";
 import { decodeClusterInformation, type DeclaredClusterInformation } from "./cluster/clusterinformation.js";
@@ -49,6 +49,7 @@ export type Decoded =
   | { readonly name: "service"; readonly value: DeclaredService }
   | { readonly name: "endpoints"; readonly value: DeclaredEndpoints }
   | { readonly name: "kubeproxyconfiguration"; readonly value: DeclaredKubeProxyConfig }
+  | { readonly name: "servicecidr"; readonly value: DeclaredServiceCIDR }
   | { readonly name: "ipamblock"; readonly value: DeclaredIPAMBlock }
   | { readonly name: "blockaffinity"; readonly value: DeclaredBlockAffinity }
   | { readonly name: "ipamhandle"; readonly value: DeclaredIPAMHandle }
@@ -112,6 +113,7 @@ function decodeKind(name: KindName, o: RawObject, diag: DiagnosticSink, schemas:
     case "endpointslice": return tag("endpoints", decodeEndpointSlice(o, diag, schemas));
     case "endpoints": return tag("endpoints", decodeEndpoints(o, diag, schemas));
     case "kubeproxyconfiguration": return tag("kubeproxyconfiguration", decodeKubeProxyConfiguration(o, diag, schemas));
+    case "servicecidr": return tag("servicecidr", decodeServiceCIDR(o, diag, schemas));
     case "ipamblock": return tag("ipamblock", decodeIPAMBlock(o, diag, schemas));
     case "blockaffinity": return tag("blockaffinity", decodeBlockAffinity(o, diag, schemas));
     case "ipamhandle": return tag("ipamhandle", decodeIPAMHandle(o, diag, schemas));
@@ -195,6 +197,7 @@ export class Collector {
       case "service": return void this.svc.services.push(d.value);
       case "endpoints": return void this.svc.endpoints.push(d.value);
       case "kubeproxyconfiguration": return void this.svc.configs.push(d.value);
+      case "servicecidr": return void this.svc.serviceCIDRs.push(d.value);
       case "ipamblock": return void this.ipam.blocks.push(d.value);
       case "blockaffinity": return void this.ipam.affinities.push(d.value);
       case "ipamhandle": return void this.ipam.handles.push(d.value);
@@ -243,7 +246,7 @@ export class Collector {
 }
 
 const CLUSTER_SCOPED: ReadonlySet<Decoded["name"]> = new Set([
-  "namespace", "node", "ippool", "kubeproxyconfiguration", "ipamblock", "blockaffinity", "ipamhandle", "ipamconfig", "clusterinformation",
+  "namespace", "node", "ippool", "kubeproxyconfiguration", "servicecidr", "ipamblock", "blockaffinity", "ipamhandle", "ipamconfig", "clusterinformation",
 ] as const);
 
 /** Objects that live in a namespace (and so declare it implicitly), by kind. */

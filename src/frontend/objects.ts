@@ -6,7 +6,7 @@ import { child, stringValue, type YDocument, type YMap, type YNode } from "./yam
 
 export type KindName =
   | "networkpolicy" | "pod" | "node" | "namespace" | "serviceaccount" | "ippool"
-  | "service" | "endpointslice" | "endpoints" | "kubeproxyconfiguration"
+  | "service" | "endpointslice" | "endpoints" | "kubeproxyconfiguration" | "servicecidr"
   | "ipamblock" | "blockaffinity" | "ipamhandle" | "ipamconfig" | "clusterinformation";
 
 export interface RawObject {
@@ -36,6 +36,9 @@ const READ: ReadonlyMap<string, KindName> = new Map<string, KindName>([
   ["discovery.k8s.io/v1 EndpointSlice", "endpointslice"],
   ["v1 Endpoints", "endpoints"],
   ["kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration", "kubeproxyconfiguration"],
+  // The cluster's service ranges (GA in 1.33, beta 1.31–1.32): kube-proxy's nftables cluster-ips-check drops the rest.
+  ["networking.k8s.io/v1 ServiceCIDR", "servicecidr"],
+  ["networking.k8s.io/v1beta1 ServiceCIDR", "servicecidr"],
   // Calico IPAM (src/frontend/ipam; spec calico-routes §1.1): the v1 CRDs every Kubernetes-datastore cluster has,
   // and the projectcalico.org/v3 CRDs a v3.32+ cluster may be installed with instead.
   ["crd.projectcalico.org/v1 IPAMBlock", "ipamblock"],
@@ -65,6 +68,7 @@ const OUR_GROUPS: ReadonlyMap<string, readonly string[]> = new Map<string, reado
   ["EndpointSlice", ["discovery.k8s.io"]],
   ["Endpoints", [""]],
   ["KubeProxyConfiguration", ["kubeproxy.config.k8s.io"]],
+  ["ServiceCIDR", ["networking.k8s.io"]],
   ["IPAMBlock", ["projectcalico.org", "crd.projectcalico.org"]],
   ["BlockAffinity", ["projectcalico.org", "crd.projectcalico.org"]],
   ["IPAMHandle", ["projectcalico.org", "crd.projectcalico.org"]],

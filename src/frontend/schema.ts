@@ -26,6 +26,7 @@ import service from "../../schemas/service.schema.json" with { type: "json" };
 import endpointslice from "../../schemas/endpointslice.schema.json" with { type: "json" };
 import endpoints from "../../schemas/endpoints.schema.json" with { type: "json" };
 import kubeproxyconfiguration from "../../schemas/kubeproxyconfiguration.schema.json" with { type: "json" };
+import servicecidr from "../../schemas/servicecidr.schema.json" with { type: "json" };
 import ipamblock from "../../schemas/ipamblock.schema.json" with { type: "json" };
 import blockaffinity from "../../schemas/blockaffinity.schema.json" with { type: "json" };
 import blockaffinityV3 from "../../schemas/blockaffinity-v3.schema.json" with { type: "json" };
@@ -36,7 +37,7 @@ import clusterinformation from "../../schemas/clusterinformation.schema.json" wi
 
 export type SchemaName =
   | "networkpolicy" | "pod" | "node" | "namespace" | "serviceaccount" | "ippool"
-  | "service" | "endpointslice" | "endpoints" | "kubeproxyconfiguration"
+  | "service" | "endpointslice" | "endpoints" | "kubeproxyconfiguration" | "servicecidr"
   | "ipamblock" | "blockaffinity" | "blockaffinity-v3" | "ipamhandle" | "ipamconfig" | "ipamconfiguration" | "clusterinformation";
 
 type SchemaObj = Record<string, unknown>;
@@ -53,6 +54,7 @@ const DOCS: Record<string, SchemaObj> = {
   "endpointslice.schema.json": endpointslice,
   "endpoints.schema.json": endpoints,
   "kubeproxyconfiguration.schema.json": kubeproxyconfiguration,
+  "servicecidr.schema.json": servicecidr,
   "ipamblock.schema.json": ipamblock,
   "blockaffinity.schema.json": blockaffinity,
   "blockaffinity-v3.schema.json": blockaffinityV3,

@@ -107,6 +107,8 @@ export interface ServiceModel {
   /** Sorted by (namespace, name). */
   readonly services: readonly Service[];
   readonly kubeProxy: KubeProxyConfig;
+  /** Every ServiceCIDR's CIDRs (both families), canonical, unique, sorted; empty when the snapshot has none. */
+  readonly serviceCIDRs: readonly string[];
 }
 
 /** `<namespace>/<name>[:<port name>]`, kube-proxy's ServicePortName.String() (spec kubeproxy-format §2). */

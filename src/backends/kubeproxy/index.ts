@@ -36,6 +36,11 @@ export type { KubeProxyOptions, KubeProxyVersion } from "./options.js";
 
 export { mergeNodeRuleSets } from "./merge.js";
 
+/** kube-proxy's nftables mode (spec nftables.md §A): the `ip`/`ip6 kube-proxy` table on a node. */
+export { renderKubeProxyNft } from "./nft/build.js";
+export { nftLayoutOf, type NftLayout } from "./nft/context.js";
+export { hashAndTruncate } from "./nft/names.js";
+
 /** KUBE-SEP-<hash(spn + protocol + endpoint)> (§2): the chain of one endpoint of a service port. */
 export const serviceEndpointChain = (spn: string, protocol: string, endpoint: string): string => chain.sep(spn, protocol, endpoint);
 

@@ -20,6 +20,12 @@ export interface KubeProxyOptions {
    * re-sorts by service name anyway (§4.2).
    */
   readonly serviceOrder: readonly string[];
+  /**
+   * kube-proxy's --proxy-mode: which rules to reproduce. Absent means
+   * iptables; "nftables" is rendered by renderKubeProxyNft, with the layout
+   * `version` selects (1.31–1.33, else 1.34+; nft/context.ts nftLayoutOf).
+   */
+  readonly mode?: "iptables" | "nftables";
 }
 
 export const DEFAULT_KUBE_PROXY_OPTIONS: KubeProxyOptions = {

@@ -1,4 +1,4 @@
-// Declared Services + EndpointSlices/Endpoints + KubeProxyConfiguration →
+// Declared Services + EndpointSlices/Endpoints + KubeProxyConfiguration + ServiceCIDRs →
 // the ServiceModel of the IR. kube-proxy joins a slice to a service by the
 // kubernetes.io/service-name label and a slice port to a service port by
 // (port name, protocol) (endpointslicecache.go); v1 Endpoints are used only
@@ -9,11 +9,13 @@ import { byNamespaceName, cmp } from "../cluster/build.js";
 import type { DeclaredEndpoints } from "./endpointslice.js";
 import type { DeclaredKubeProxyConfig } from "./kubeproxy-config.js";
 import type { DeclaredPort, DeclaredService } from "./service.js";
+import type { DeclaredServiceCIDR } from "./servicecidr.js";
 
 export interface ServiceInputs {
   readonly services: readonly DeclaredService[];
   readonly endpoints: readonly DeclaredEndpoints[];
   readonly configs: readonly DeclaredKubeProxyConfig[];
+  readonly serviceCIDRs: readonly DeclaredServiceCIDR[];
 }
 
 export function hasServiceInputs(i: ServiceInputs): boolean {
@@ -33,7 +35,13 @@ export function lowerServices(input: ServiceInputs, diag: DiagnosticSink): Servi
     const ports = s.ports.map((p) => ({ ...p, endpoints: endpointsFor(p, used) }));
     return [{ ...s, type: s.type, ports, endpointSource }];
   });
-  return { services, kubeProxy: configOf(input.configs, diag) };
+  return { services, kubeProxy: configOf(input.configs, diag), serviceCIDRs: serviceCIDRsOf(input.serviceCIDRs) };
+}
+
+/** Every ServiceCIDR's CIDRs, each once (kube-proxy keeps them in a set, handing its proxiers Go map order). */
+function serviceCIDRsOf(objects: readonly DeclaredServiceCIDR[]): string[] {
+  // Sorted for determinism: byte order of the canonical text.
+  return [...new Set(objects.flatMap((o) => o.cidrs))].sort(cmp);
 }
 
 /** Endpoint sets by "<namespace>/<service>"; those naming no known service get a note. */
