@@ -34,6 +34,8 @@ export function policyChainNameIn(version: CalicoVersion, dir: Direction, namesp
   return policyChainNameWith(dir, policyChainSuffix(profileOf(version), namespace, k8sName));
 }
 export { optimizeCalicoNode, passesOf } from "./optimize/index.js";
+export { renderCalicoNft } from "./nft/table.js";
+export { calicoHasNftables } from "./nft/names.js";
 
 /** Every workload endpoint Felix programs (snapshot order), as verify's topology places pods. */
 export function workloadPlaces(comp: Compilation, interfacePrefix: string): WorkloadPlace[] {

@@ -6,6 +6,11 @@ import { base64UrlNoPad, digest } from "../../rules/digest.js";
 
 /** felix/iptables/table.go MaxChainNameLength (§1). */
 export const MAX_CHAIN_NAME_LENGTH = 28;
+/**
+ * felix/nftables MaxChainNameLength (nftables.md §B.3): from 3.30 Felix's nftables dataplane limits policy, profile
+ * and endpoint chain names to 256 (before the layer prefix), so they are practically never hashed; 3.29 used 28.
+ */
+export const MAX_NFT_CHAIN_NAME_LENGTH = 256;
 /** felix/ipsets/ipset_defs.go MaxIPSetNameLength (§7.1). */
 export const MAX_IPSET_NAME_LENGTH = 31;
 // The rule-hash recipe and comment escaping live with the iptables renderer
@@ -36,12 +41,12 @@ export function lengthLimitedId(prefix: string, suffix: string, maxLength = MAX_
  */
 const SAFE_CHAIN_SUFFIX = /^[A-Za-z0-9._\/-]*$/;
 
-function chainName(prefix: string, suffix: string): string {
+function chainName(prefix: string, suffix: string, maxLength = MAX_CHAIN_NAME_LENGTH): string {
   if (!SAFE_CHAIN_SUFFIX.test(suffix)) {
     const hash = base64UrlNoPad(digest("sha256", suffix));
-    return prefix + "_" + hash.slice(0, MAX_CHAIN_NAME_LENGTH - 1 - prefix.length);
+    return prefix + "_" + hash.slice(0, maxLength - 1 - prefix.length);
   }
-  return lengthLimitedId(prefix, suffix);
+  return lengthLimitedId(prefix, suffix, maxLength);
 }
 
 /** NFLOGPrefixMaxLength − 1 (felix/rules/rule_defs.go): a prefix this long or longer is hashed. */
@@ -148,8 +153,8 @@ export function policyChainName(dir: Direction, namespace: string, k8sName: stri
   return chainName(PREFIX.policy[dir], policyKeyName(namespace, k8sName));
 }
 /** The policy chain of a profile's naming (App. B): the suffix is `policyChainSuffix` of profile.ts. */
-export function policyChainNameWith(dir: Direction, suffix: string): string {
-  return chainName(PREFIX.policy[dir], suffix);
+export function policyChainNameWith(dir: Direction, suffix: string, maxLength = MAX_CHAIN_NAME_LENGTH): string {
+  return chainName(PREFIX.policy[dir], suffix, maxLength);
 }
 /**
  * `cali-gi-` / `cali-go-` + the group's UID (§4.6), cut so that the name fits
@@ -159,8 +164,8 @@ export function policyChainNameWith(dir: Direction, suffix: string): string {
 export function groupChainName(dir: Direction, uid: string): string {
   return PREFIX.group[dir] + uid.slice(0, MAX_CHAIN_NAME_LENGTH - PREFIX.group[dir].length);
 }
-export function profileChainName(dir: Direction, profile: string): string {
-  return chainName(PREFIX.profile[dir], profile);
+export function profileChainName(dir: Direction, profile: string, maxLength = MAX_CHAIN_NAME_LENGTH): string {
+  return chainName(PREFIX.profile[dir], profile, maxLength);
 }
 /** `cali-tw-<iface>` (ingress = to workload) / `cali-fw-<iface>` (§3.2). */
 export function endpointChainName(dir: Direction, iface: string): string {

@@ -1,0 +1,54 @@
+// Chain names in the nft table (nftables.md §B.3). Every chain and jump target
+// gets its layer prefix; from 3.30 policy and profile chains are cut to 256
+// characters instead of 28, so the hashed iptables names (`cali-pi-_boOrs…`)
+// become readable ones (`cali-pi-knp/default/allow-db-access`). The iptables
+// rule model only holds the hashed names, which cannot be reversed, so the
+// names of every policy and profile of the compilation are computed both ways
+// once (names.ts, the one place names are made) and the translation looks the
+// hashed ones up. A hashed policy/profile name the map lacks is a bug: it throws.
+import { memoTable, type Compilation } from "../../../compilation.js";
+import type { TableName } from "../../../rules/types.js";
+import { CHAIN_PREFIX, MAX_CHAIN_NAME_LENGTH, policyChainNameWith, profileChainName, type Direction } from "../names.js";
+import { policyChainSuffix, profileOf, type CalicoVersion } from "../profile.js";
+import { allWorkloads } from "../workloads.js";
+import { layerName, nftChainNameLimit } from "./names.js";
+
+const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];
+
+/** `<prefix>_` starts every hashed policy/profile chain name (GetLengthLimitedID). */
+const HASHED_PREFIXES: readonly string[] = [CHAIN_PREFIX.policy.ingress, CHAIN_PREFIX.policy.egress, CHAIN_PREFIX.profile.ingress, CHAIN_PREFIX.profile.egress].map((p) => p + "_");
+
+const RENAMES = memoTable<string, ReadonlyMap<string, string>>("calico/nft-chain-renames");
+
+/** iptables name → nft name (before the layer prefix) of every policy and profile chain whose names differ. */
+function renames(comp: Compilation, version: CalicoVersion, interfacePrefix: string): ReadonlyMap<string, string> {
+  return comp.memo(RENAMES, `${version} ${interfacePrefix}`, () => {
+    const limit = nftChainNameLimit(version);
+    const out = new Map<string, string>();
+    if (limit <= MAX_CHAIN_NAME_LENGTH) return out;
+    const felix = profileOf(version);
+    const add = (ipt: string, nft: string): void => {
+      if (ipt !== nft) out.set(ipt, nft);
+    };
+    for (const p of comp.model.policies) {
+      const suffix = policyChainSuffix(felix, p.namespace, p.name);
+      for (const dir of DIRECTIONS) add(policyChainNameWith(dir, suffix), policyChainNameWith(dir, suffix, limit));
+    }
+    const profiles = new Set(allWorkloads(comp, interfacePrefix).flatMap((w) => w.profiles.map((pr) => pr.name)));
+    for (const name of profiles) for (const dir of DIRECTIONS) add(profileChainName(dir, name), profileChainName(dir, name, limit));
+    return out;
+  });
+}
+
+/** Maps an iptables chain of one layer to its nft name: the version's name, layer-prefixed. */
+export function chainNamer(comp: Compilation, version: CalicoVersion, interfacePrefix: string, layer: TableName): (name: string) => string {
+  const map = renames(comp, version, interfacePrefix);
+  const long = nftChainNameLimit(version) > MAX_CHAIN_NAME_LENGTH;
+  return (name) => {
+    const renamed = map.get(name);
+    if (renamed === undefined && long && HASHED_PREFIXES.some((p) => name.startsWith(p))) {
+      throw new Error(`calico nftables: chain ${name} is a hashed policy/profile name of no policy or profile of this compilation`);
+    }
+    return layerName(layer, renamed ?? name);
+  };
+}
