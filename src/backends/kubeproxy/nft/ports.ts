@@ -138,7 +138,8 @@ function portElements(p: PortPlan, n: Names, internalChain: string, usesFW: bool
 /**
  * The first rule of the internal policy chain (§A.5 step 6): masquerade
  * off-cluster traffic to the ClusterIP. 1.34+ dropped the port match
- * (#131492), for masqueradeAll too (UNCERTAIN, see ARCHITECTURE/the commit).
+ * (#131492: the service-ips verdict already matched address, protocol and
+ * port); masqueradeAll is assumed to have lost it too (UNCERTAIN, §D.2).
  */
 function masqueradeRule(kp: NftProxier, p: PortPlan, chain: string, out: ChainRules): void {
   if (!kp.masqueradeAll && kp.detector === null) return;
