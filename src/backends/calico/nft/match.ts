@@ -84,6 +84,15 @@ function matchPart(p: Extract<RulePart, { kind: "match" }>, rule: Rule, family: 
       if (dir === null || proto === null) throw new NftTranslationError(`-m multiport --${o.name} without tcp/udp/sctp`, rule);
       return eq(payload(proto, dir), { kind: "anon-set", items: portItems(o.args[0]!) }, o.negated);
     }
+    case "tcp":
+    case "udp":
+    case "sctp": {
+      // DestPort / SourcePort (iptables `-p udp --dport 4789`): one port, written without braces.
+      const o = only(p.options, rule, `-m ${p.module}`);
+      const dir = o.name === "dport" ? "dport" : o.name === "sport" ? "sport" : null;
+      if (dir === null || !/^\d+$/.test(o.args[0]!) || protocolOf(rule) !== p.module) throw new NftTranslationError(`-m ${p.module} --${o.name}`, rule);
+      return eq(payload(p.module, dir), value(o.args[0]!), o.negated);
+    }
     case "mark": {
       const o = only(p.options, rule, "-m mark");
       const [v, m] = markPair(o.args[0]!, rule);
