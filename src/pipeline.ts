@@ -5,7 +5,7 @@ import { SourceMap } from "./diagnostics/sources.js";
 import { loadModel, type FrontendThreads, type InputFile } from "./frontend/index.js";
 import type { Model } from "./ir/policy.js";
 import {
-  CALICO_VERSIONS, DEFAULT_CALICO_OPTIONS, DEFAULT_KUBE_PROXY_OPTIONS, DEFAULT_OPTIMIZE, NEWEST_CALICO_VERSION, NodePrograms, profileHasFlowLogs, versionOfRelease,
+  CALICO_VERSIONS, calicoHasNftables, DEFAULT_CALICO_OPTIONS, IPTABLES_DATAPLANES, type Dataplanes, DEFAULT_KUBE_PROXY_OPTIONS, DEFAULT_OPTIMIZE, NEWEST_CALICO_VERSION, NodePrograms, profileHasFlowLogs, versionOfRelease,
   renderOptionsOf, type BackendChoice, type CalicoOptions, type KubeProxyOptions, type NodeOutput, type NodeRoutes, type OptimizeOptions,
 } from "./backends/index.js";
 import type { RuleSet, TableName } from "./rules/types.js";
@@ -14,14 +14,16 @@ import { Renderer, SAVE_STYLE, writeListRules, writeRuleSet, writeRuleSetTo, typ
 import { writeIpSets, writeIpSetsTo } from "./rules/ipset.js";
 import { writeFdb, writeRoutes } from "./rules/routes.js";
 import { NodeFiles } from "./pipeline-files.js";
+import type { NftRuleset } from "./rules/nft/model.js";
+import { printListing, printTransaction } from "./rules/nft/print.js";
 import { Compilation } from "./compilation.js";
 
-export type EmitKind = "iptables" | "ip6tables" | "ipsets" | "routes" | "fdb";
-export const EMIT_KINDS: readonly EmitKind[] = ["iptables", "ip6tables", "ipsets", "routes", "fdb"];
+export type EmitKind = "iptables" | "ip6tables" | "ipsets" | "nft" | "routes" | "fdb";
+export const EMIT_KINDS: readonly EmitKind[] = ["iptables", "ip6tables", "ipsets", "nft", "routes", "fdb"];
 /** Every file name netpolc writes ends so (`<node>.<kind>`): what -o replaces, check --expected and diff read. */
 export const OUTPUT_FILE = new RegExp(`\\.(${EMIT_KINDS.join("|")})$`);
 
-export type { BackendChoice } from "./backends/index.js";
+export type { BackendChoice, Dataplane, Dataplanes } from "./backends/index.js";
 
 export interface CompileOptions {
   /** Only these nodes (empty = every node in the snapshot). */
@@ -55,6 +57,8 @@ export interface CompileOptions {
    * IPv6 routes.
    */
   readonly ipv6?: IPv6Switch;
+  /** Which agents run in nftables mode (--dataplane, --kube-proxy-mode, --calico-dataplane); absent: both iptables. */
+  readonly dataplane?: Dataplanes;
 }
 
 export type IPv6Switch = "auto" | "on" | "off";
@@ -97,6 +101,7 @@ function programsOf(comp: Compilation, opts: CompileOptions): NodePrograms {
     kubeProxy: opts.kubeProxy ?? DEFAULT_KUBE_PROXY_OPTIONS,
     optimize: opts.optimize ?? DEFAULT_OPTIMIZE,
     kubeProxyForm: kubeProxyTestSorted(opts) ? "test-sorted" : "saved",
+    dataplane: opts.dataplane ?? IPTABLES_DATAPLANES,
   });
 }
 
@@ -182,6 +187,22 @@ function checkFlowLogs(opts: CompileOptions, diag: DiagnosticSink): void {
   else if (!profileHasFlowLogs(opts.calico.calicoVersion)) diag.warning("input/flow-logs", null, `Calico ${opts.calico.calicoVersion} programs no flow-log NFLOG rules (they came with 3.30): --flow-logs changes nothing`);
 }
 
+/**
+ * Felix's nftables dataplane exists from Calico 3.29 (nftables.md §B.1); the version may come from a
+ * ClusterInformation, so this is checked after it is known. Calico documents nftables mode for clusters whose
+ * kube-proxy runs in nftables mode too: a mix is compiled as asked, with a warning.
+ */
+function checkDataplanes(model: Model, opts: CompileOptions, diag: DiagnosticSink): void {
+  const dp = opts.dataplane ?? IPTABLES_DATAPLANES;
+  if (opts.backend === "kube-proxy" || dp.calico === "iptables") return;
+  const version = opts.calico.calicoVersion;
+  if (!calicoHasNftables(version)) {
+    diag.error("input/calico-dataplane", null, `Calico ${version} has no nftables dataplane (it came with 3.29): compile with --calico-version 3.29 or later, or --calico-dataplane iptables`);
+  } else if (opts.backend !== "calico" && model.cluster.services !== undefined && dp.kubeProxy === "iptables") {
+    diag.warning("input/calico-dataplane", null, "Felix in nftables mode beside kube-proxy in iptables mode: Calico supports its nftables dataplane only with kube-proxy in nftables mode (--kube-proxy-mode nftables)");
+  }
+}
+
 /** Known nodes shown when a --node name is not in the snapshot; a 500-node cluster would otherwise fill the screen. */
 const KNOWN_NODES_SHOWN = 8;
 
@@ -202,6 +223,7 @@ export function compile(files: readonly InputFile[], given: CompileOptions): Com
   if (diag.hasErrors()) return failed(diag, sources);
   const opts = withIPv6(model, released, diag);
   checkFlowLogs(opts, diag);
+  checkDataplanes(model, opts, diag);
   if (diag.hasErrors()) return failed(diag, sources);
   const known = new Set(model.cluster.nodes.map((n) => n.name));
   for (const n of opts.nodes) {
@@ -238,11 +260,26 @@ export function compile(files: readonly InputFile[], given: CompileOptions): Com
  * no routes; `<node>.fdb` (bridge -batch) exists only where Felix runs VXLAN.
  */
 export function emitKinds(opts: CompileOptions, model: Model | null): readonly EmitKind[] {
+  const dp = opts.dataplane ?? IPTABLES_DATAPLANES;
   // `--ip-family 6` with kube-proxy alone: the node file is already the IPv6 proxier's.
   const ip6 = model !== null && ipv6Enabled(opts, model) && !(opts.backend === "kube-proxy" && opts.kubeProxy?.family === 6);
-  if (opts.backend === "kube-proxy") return ip6 ? ["iptables", "ip6tables"] : ["iptables"];
+  if (opts.backend === "kube-proxy") {
+    if (dp.kubeProxy === "nftables") return ["nft"];
+    return ip6 ? ["iptables", "ip6tables"] : ["iptables"];
+  }
   const vxlan = model !== null && model.cluster.pools.some((p) => !p.cidr.includes(":") && p.vxlanMode !== "Never");
-  return EMIT_KINDS.filter((k) => (k !== "fdb" || vxlan) && (k !== "ip6tables" || ip6));
+  // kube-proxy takes part when the backend is "both" and the snapshot models Services (backends/index.ts).
+  const kube = opts.backend !== "calico" && model !== null && model.cluster.services !== undefined;
+  const calicoNft = dp.calico === "nftables";
+  const nft = calicoNft || (kube && dp.kubeProxy === "nftables");
+  const iptables = !calicoNft || (kube && dp.kubeProxy === "iptables");
+  return EMIT_KINDS.filter((k) => {
+    if (k === "iptables") return iptables;
+    if (k === "ip6tables") return iptables && ip6;
+    if (k === "ipsets") return !calicoNft;
+    if (k === "nft") return nft;
+    return k !== "fdb" || vxlan;
+  });
 }
 
 /** The text of one output file of a node. */
@@ -254,6 +291,8 @@ export function emitText(out: NodeOutput, kind: EmitKind, opts: CompileOptions =
       return iptablesText(out.ruleset6 ?? EMPTY_RULESET, opts, renderer);
     case "ipsets":
       return writeIpSets(out.ipsets, renderer);
+    case "nft":
+      return nftText(out.nft ?? EMPTY_NFT, opts);
     case "routes":
       return writeRoutes(out.routes);
     case "fdb":
@@ -270,6 +309,16 @@ export function emitBytes(out: NodeOutput, kind: EmitKind, sink: ByteSink, opts:
 }
 
 const EMPTY_RULESET: RuleSet = { tables: [] };
+const EMPTY_NFT: NftRuleset = { tables: [] };
+
+/**
+ * `<node>.nft`: what `nft list ruleset` shows on the node, loadable with `nft -f` (a fixed point); with kube-proxy
+ * alone and without --as-saved, knftables' `add` transaction in its Dump order, the form kube-proxy's unit tests
+ * compare (as its iptables restore payload is the default there).
+ */
+function nftText(ruleset: NftRuleset, opts: CompileOptions): string {
+  return kubeProxyTestSorted(opts) ? printTransaction(ruleset) : printListing(ruleset);
+}
 
 function iptablesText(ruleset: RuleSet, opts: CompileOptions, renderer: Renderer): string {
   if (!opts.listRules) return writeRuleSet(ruleset, iptablesStyle(opts), renderer);

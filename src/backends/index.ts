@@ -10,6 +10,7 @@
 import type { Compilation } from "../compilation.js";
 import type { NetworkPolicy } from "../ir/policy.js";
 import type { Rule, RuleSet } from "../rules/types.js";
+import type { NftTable } from "../rules/nft/model.js";
 import type { RenderOptions } from "../rules/writer.js";
 import * as calico from "./calico/index.js";
 import * as kubeProxy from "./kubeproxy/index.js";
@@ -20,7 +21,7 @@ export type { NodeOutput } from "./types.js";
 export type { CalicoOptions, RouteProgrammer } from "./calico/index.js";
 export { CALICO_VERSIONS, NEWEST_CALICO_VERSION, profileHasFlowLogs, versionOfRelease, type CalicoVersion } from "./calico/profile.js";
 import { CALICO_VERSIONS } from "./calico/profile.js";
-export { DEFAULT_CALICO_OPTIONS, blockProgrammer } from "./calico/index.js";
+export { DEFAULT_CALICO_OPTIONS, blockProgrammer, calicoHasNftables } from "./calico/index.js";
 /** How the iptables text of a compile under these Calico options names protocols (`--protocol-numbers`, Appendix A). */
 export const renderOptionsOf = (opts: calico.CalicoOptions): RenderOptions => calico.renderOptionsOf(opts);
 export type { KubeProxyOptions, KubeProxyVersion, KubeProxyForm } from "./kubeproxy/index.js";
@@ -70,6 +71,16 @@ export const NAMES: BackendNames = {
 /** Which agents program the node: Calico's Felix, kube-proxy, or both (one iptables-restore input for the whole node). */
 export type BackendChoice = "both" | "calico" | "kube-proxy";
 
+/** How an agent programs the node's packet filter (kube-proxy's --proxy-mode; Felix's nftablesMode). */
+export type Dataplane = "iptables" | "nftables";
+
+export interface Dataplanes {
+  readonly calico: Dataplane;
+  readonly kubeProxy: Dataplane;
+}
+
+export const IPTABLES_DATAPLANES: Dataplanes = { calico: "iptables", kubeProxy: "iptables" };
+
 export interface BackendOptions {
   readonly backend: BackendChoice;
   readonly calico: calico.CalicoOptions;
@@ -78,6 +89,8 @@ export interface BackendOptions {
   readonly optimize: OptimizeOptions;
   /** With kube-proxy alone: its restore payload in kube-proxy's test-sorted layout (§4.2) instead of iptables-save's form. */
   readonly kubeProxyForm: kubeProxy.KubeProxyForm;
+  /** Which agents run in nftables mode (absent: both in iptables mode). */
+  readonly dataplane?: Dataplanes;
 }
 
 /**
@@ -104,24 +117,54 @@ export class NodePrograms {
 
   private renderWith(node: string, passes: readonly Pass[]): NodeOutput {
     const { comp, opts } = this;
+    const dp = opts.dataplane ?? IPTABLES_DATAPLANES;
     const ipv6 = opts.calico.ipv6;
     // kube-proxy runs one proxier per family (kubeproxy-format: the IPv6 one writes ip6tables).
     // With `--ip-family 6` (kube-proxy alone) the node file is already the IPv6 proxier's.
+    const dual = ipv6 && opts.kubeProxy.family === 4;
     const kube6 = (form: kubeProxy.KubeProxyForm): RuleSet | null =>
-      ipv6 && opts.kubeProxy.family === 4 ? kubeProxy.renderKubeProxyNode(comp, node, { ...opts.kubeProxy, family: 6 }, form) : null;
+      dual ? kubeProxy.renderKubeProxyNode(comp, node, { ...opts.kubeProxy, family: 6 }, form) : null;
+    // In nftables mode each proxier owns one table (`ip kube-proxy`, `ip6 kube-proxy`; nftables.md §A.2).
+    const kubeNft = (): NftTable[] => {
+      const v4 = kubeProxy.renderKubeProxyNft(comp, node, opts.kubeProxy);
+      return dual ? [v4, kubeProxy.renderKubeProxyNft(comp, node, { ...opts.kubeProxy, family: 6 })] : [v4];
+    };
     if (opts.backend === "kube-proxy") {
+      if (dp.kubeProxy === "nftables") return { node, ruleset: EMPTY_RULESET, ruleset6: null, ipsets: [], routes: [], fdb: [], nft: { tables: kubeNft() } };
       const form = opts.kubeProxyForm;
       return { node, ruleset: kubeProxy.renderKubeProxyNode(comp, node, opts.kubeProxy, form), ruleset6: kube6(form), ipsets: [], routes: [], fdb: [] };
     }
     // -O2 optimises both families' tables (optimize/node.ts).
     const felix = calico.optimizeCalicoNode(comp, calico.renderCalicoNode(comp, node, opts.calico), opts.calico, passes);
-    if (!this.withKubeProxy) return felix;
-    const kube = kubeProxy.renderKubeProxyNode(comp, node, opts.kubeProxy, "saved");
-    const k6 = kube6("saved");
+    const withKube = this.withKubeProxy;
+    if (dp.calico === "iptables" && (!withKube || dp.kubeProxy === "iptables")) {
+      if (!withKube) return felix;
+      const kube = kubeProxy.renderKubeProxyNode(comp, node, opts.kubeProxy, "saved");
+      const k6 = kube6("saved");
+      return {
+        ...felix,
+        ruleset: mergeNodeRuleSets(felix.ruleset, kube),
+        ruleset6: felix.ruleset6 && k6 ? mergeNodeRuleSets(felix.ruleset6, k6) : felix.ruleset6,
+      };
+    }
+    // At least one agent in nftables mode: kube-proxy's tables are created first (Felix 3.32's Auto mode looks for
+    // them), then Felix's; an agent still in iptables mode keeps its tables in `ruleset`.
+    const tables: NftTable[] = withKube && dp.kubeProxy === "nftables" ? kubeNft() : [];
+    if (dp.calico === "nftables") {
+      tables.push(calico.renderCalicoNft(comp, felix, opts.calico, 4));
+      if (felix.ruleset6) tables.push(calico.renderCalicoNft(comp, felix, opts.calico, 6));
+    }
+    const iptables = (own: RuleSet | null, kube: RuleSet | null): RuleSet | null => {
+      if (dp.calico === "iptables") return own && kube ? mergeNodeRuleSets(own, kube) : own;
+      return kube ?? (own ? EMPTY_RULESET : null);
+    };
+    const kubeIpt = withKube && dp.kubeProxy === "iptables";
     return {
       ...felix,
-      ruleset: mergeNodeRuleSets(felix.ruleset, kube),
-      ruleset6: felix.ruleset6 && k6 ? mergeNodeRuleSets(felix.ruleset6, k6) : felix.ruleset6,
+      ruleset: iptables(felix.ruleset, kubeIpt ? kubeProxy.renderKubeProxyNode(comp, node, opts.kubeProxy, "saved") : null) ?? EMPTY_RULESET,
+      ruleset6: iptables(felix.ruleset6, kubeIpt ? kube6("saved") : null),
+      ipsets: dp.calico === "nftables" ? [] : felix.ipsets,
+      nft: { tables },
     };
   }
 
@@ -150,6 +193,8 @@ export class NodePrograms {
 function isFelixHook(r: Rule): boolean {
   return r.target?.kind === "jump" && r.target.name.startsWith("cali-");
 }
+
+const EMPTY_RULESET: RuleSet = { tables: [] };
 
 function mergeNodeRuleSets(felix: RuleSet, kube: RuleSet): RuleSet {
   return kubeProxy.mergeNodeRuleSets(felix, kube, isFelixHook);

@@ -1,5 +1,5 @@
 // `netpolc compile`: the command layer over the pure pipeline.
-import { compile, emitKinds, emitText, nodeFiles, type BackendChoice, type CompileOptions, type EmitKind, type IPv6Switch } from "../pipeline.js";
+import { compile, emitKinds, emitText, nodeFiles, type BackendChoice, type CompileOptions, type Dataplane, type Dataplanes, type EmitKind, type IPv6Switch } from "../pipeline.js";
 import {
   DEFAULT_CALICO_OPTIONS, DEFAULT_KUBE_PROXY_OPTIONS, KUBE_PROXY_VERSIONS, PASS_NAMES, selectPasses, statsText,
   type CalicoVersion, type KubeProxyOptions, type KubeProxyVersion, type OptimizeOptions, type RouteProgrammer,
@@ -75,6 +75,12 @@ function jobsFrom(args: ParsedArgs): FrontendThreads {
   return Number(v);
 }
 
+/** --dataplane for both agents, --kube-proxy-mode and --calico-dataplane for one each (they win over --dataplane). */
+export function dataplanesFrom(args: ParsedArgs): Dataplanes {
+  const both = (flag(args, "dataplane") ?? "iptables") as Dataplane;
+  return { calico: (flag(args, "calico-dataplane") ?? both) as Dataplane, kubeProxy: (flag(args, "kube-proxy-mode") ?? both) as Dataplane };
+}
+
 export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
   const backend = (flag(args, "backend") ?? "both") as BackendChoice;
   if (flag(args, "ip-family") === "6" && backend !== "kube-proxy") throw new UsageError("--ip-family 6 needs --backend kube-proxy (the node file is IPv4 iptables)");
@@ -90,6 +96,7 @@ export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
     jobs: jobsFrom(args),
     calicoVersionGiven: has(args, "calico-version"),
     ipv6: (flag(args, "ipv6") ?? "auto") as IPv6Switch,
+    dataplane: dataplanesFrom(args),
     calico: {
       ...DEFAULT_CALICO_OPTIONS,
       ipencapName: !has(args, "protocol-numbers"),
@@ -139,6 +146,9 @@ export function runCompile(files: readonly InputFile[], args: ParsedArgs, progre
     const out = res.outputs[0]!;
     if (emit === "ip6tables" && !emitKinds(opts, res.model).includes(emit)) {
       throw new UsageError("--emit ip6tables: IPv6 is off for these inputs (no IPv6 pool or pod address, or --ipv6 off; --ipv6 on renders the IPv6 tables anyway)");
+    }
+    if (emit !== "all" && !emitKinds(opts, res.model).includes(emit)) {
+      throw new UsageError(`--emit ${emit}: this compile writes no <node>.${emit} (it writes ${emitKinds(opts, res.model).map((k) => `.${k}`).join(", ")})`);
     }
     const kinds = emit === "all" ? emitKinds(opts, res.model) : [emit];
     const stdout = kinds.map((k) => emitText(out, k, opts, res.renderer)).join("");

@@ -15,9 +15,9 @@ export const PROGRESS_FLAGS: readonly FlagSpec[] = [
 ];
 
 export const COMPILE_FLAGS: readonly FlagSpec[] = [
-  { name: "output", short: "o", value: "DIR", complete: "dir", help: "write <node>.iptables, <node>.ipsets and <node>.routes (and <node>.fdb with VXLAN) for every node into DIR" },
+  { name: "output", short: "o", value: "DIR", complete: "dir", help: "write <node>.iptables, <node>.ipsets and <node>.routes (and <node>.fdb with VXLAN; <node>.nft with an nftables dataplane) for every node into DIR" },
   { name: "node", value: "NAME", repeatable: true, help: "only this node (repeatable)" },
-  { name: "emit", value: "KIND", choices: ["iptables", "ip6tables", "ipsets", "routes", "fdb", "all"], help: "print one node's output to stdout instead of writing files (ip6tables: the IPv6 tables, with IPv6 on; fdb: VXLAN forwarding entries, bridge -batch)" },
+  { name: "emit", value: "KIND", choices: ["iptables", "ip6tables", "ipsets", "nft", "routes", "fdb", "all"], help: "print one node's output to stdout instead of writing files (ip6tables: the IPv6 tables, with IPv6 on; nft: the nftables tables, with an nftables dataplane; fdb: VXLAN forwarding entries, bridge -batch)" },
   { name: "format", value: "FMT", choices: ["text", "json", "github"], help: "diagnostics format on stderr (default text)" },
   { name: "verbose", short: "v", help: "also print notes (pods that are not endpoints, implicit namespaces, inferred blocks, ...)" },
   { name: "protocol-numbers", help: "print IPIP as `-p 4` instead of `-p ipencap` (for hosts without /etc/protocols)" },
@@ -29,9 +29,12 @@ export const COMPILE_FLAGS: readonly FlagSpec[] = [
   { name: "ipv6", value: "WHEN", choices: ["auto", "on", "off"], help: "IPv6 (Felix's IPv6 support, kube-proxy's IPv6 proxier): auto (default) turns it on when the inputs hold an IPv6 IPPool or IPv6 pod addresses; then each node also gets <node>.ip6tables (ip6tables-restore input), cali60 sets in <node>.ipsets and IPv6 routes" },
   { name: "route-programmer", value: "WHO", choices: ["bird", "felix"], help: "who programs IPIP cluster routes and blackholes: bird (default; Calico up to 3.32) or felix (FelixConfiguration programClusterRoutes: Enabled, the default from 3.33); VXLAN routes are always Felix's" },
   { name: "uplink", value: "IFACE", help: "the host interface holding the node's address, named in same-subnet routes Felix programs (default eth0)" },
+  { name: "dataplane", value: "DP", choices: ["iptables", "nftables"], help: "how both agents program the node: iptables (default; <node>.iptables, .ip6tables, .ipsets) or nftables (<node>.nft: what `nft list ruleset` shows, loadable with `nft -f`); --kube-proxy-mode and --calico-dataplane choose per agent" },
+  { name: "kube-proxy-mode", value: "MODE", choices: ["iptables", "nftables"], help: "kube-proxy's --proxy-mode: iptables (default) or nftables (tables ip/ip6 kube-proxy in <node>.nft); overrides --dataplane" },
+  { name: "calico-dataplane", value: "DP", choices: ["iptables", "nftables"], help: "Felix's dataplane: iptables (default) or nftables (FelixConfiguration nftablesMode: Enabled, Calico 3.29+; tables ip/ip6 calico in <node>.nft); overrides --dataplane" },
   { name: "backend", value: "NAME", choices: ["both", "calico", "kube-proxy"], help: "which agents program the node (default both: Calico, plus kube-proxy's KUBE-* chains when the inputs hold Services, EndpointSlices or a KubeProxyConfiguration)" },
   { name: "kube-proxy-version", value: "V", choices: KUBE_PROXY_VERSIONS, help: "kube-proxy whose rules to reproduce: 1.29 (default), 1.31 (nfacct counters), 1.13 (KUBE-XLB era)" },
-  { name: "as-saved", help: "with --backend kube-proxy: print the node's KUBE-* state as iptables-save shows it, not kube-proxy's restore payload in its unit tests' sorted layout" },
+  { name: "as-saved", help: "with --backend kube-proxy: print the node's KUBE-* state as iptables-save shows it, not kube-proxy's restore payload in its unit tests' sorted layout (nftables mode: as `nft list ruleset` shows it, not knftables' `add` transaction)" },
   { name: "list-rules", value: "TABLE", choices: ["raw", "mangle", "nat", "filter"], help: "print what `iptables -t TABLE -S` shows instead of iptables-save text (implies --as-saved)" },
   { name: "random-fully", help: "kube-proxy: MASQUERADE --random-fully in KUBE-POSTROUTING (iptables >= 1.6.2; Calico's is on unless --no-random-fully)" },
   { name: "masquerade-mark", value: "STYLE", choices: ["short", "padded"], help: "kube-proxy restore text spells its mark 0x4000 (short, its unit tests; default) or 0x00004000 (padded, real kube-proxy); iptables-save prints 0x4000 either way" },

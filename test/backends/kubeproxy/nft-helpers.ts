@@ -1,6 +1,5 @@
 // Shared by the kube-proxy nftables tests: compile inline YAML or the
-// KP-NFT-1 case (fixtures/kp-nft-1-overall, the inputs of the golden case
-// golden/kp-nft-1-overall once the CLI writes `.nft` files) and render one
+// KP-NFT-1 case (the inputs of golden/kp-nft-1-overall) and render one
 // node's kube-proxy table in nft -f input spelling.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,10 +12,12 @@ import { compileCase } from "./helpers.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 
-export const KP_NFT_1_FILES: InputFile[] = readdirSync(join(FIXTURES, "kp-nft-1-overall"))
+const CASE = join(import.meta.dirname, "../../../golden/kp-nft-1-overall");
+
+export const KP_NFT_1_FILES: InputFile[] = readdirSync(CASE)
   .filter((f) => f.endsWith(".yaml"))
   .sort()
-  .map((f) => ({ path: f, text: readFileSync(join(FIXTURES, "kp-nft-1-overall", f), "utf8") }));
+  .map((f) => ({ path: f, text: readFileSync(join(CASE, f), "utf8") }));
 
 /** nftables.md §A.7 verbatim. */
 export const KP_NFT_1_EXPECTED = readFileSync(join(FIXTURES, "kp-nft-1.txt"), "utf8");
