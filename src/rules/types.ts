@@ -105,8 +105,32 @@ export interface Table {
   readonly chains: readonly Chain[];
 }
 
+export type HookName = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
+
+/**
+ * A base chain as netfilter runs it: on one hook, at a priority (raw −300, mangle −150, dstnat −100, filter 0,
+ * srcnat 100). iptables' built-in chains sit at their table's fixed priority; an nftables table may add base
+ * chains anywhere (nftables.md §A.3, §B.2), each run to its own verdict (an accept ends only that chain).
+ */
+export interface HookEntry {
+  readonly table: TableName;
+  readonly chain: string;
+  readonly hook: HookName;
+  readonly priority: number;
+  /**
+   * A nat-type chain: it sees a connection's first packet only, and once one nat chain of a hook has bound the
+   * connection's NAT the later ones are skipped (nf_nat_inet_fn).
+   */
+  readonly nat: boolean;
+}
+
 export interface RuleSet {
   readonly tables: readonly Table[];
+  /**
+   * The base chains the simulator walks, when they are not (only) iptables' built-in chains at their tables'
+   * priorities: a ruleset read from nftables text (rules/nft/lower.ts). Absent: the built-in chains.
+   */
+  readonly hooks?: readonly HookEntry[];
 }
 
 export const BUILTIN_CHAIN_NAMES: ReadonlySet<string> = new Set([

@@ -23,7 +23,7 @@
 // twice, once per choice. Walks are deterministic given their decisions, and
 // a kube-proxy service of n endpoints costs O(n²) rule tests, which is cheap.
 import type { IpSet } from "../rules/ipset.js";
-import type { RuleSet, TableName } from "../rules/types.js";
+import type { HookEntry, HookName, RuleSet, TableName } from "../rules/types.js";
 import type { HookPath, HostContext, Packet, SimOutcome, SimVerdict, TraceStep } from "./types.js";
 import type { CompiledChain, CompiledRule, CompiledTable, SimIndex } from "./rule-index.js";
 import { compileIndex } from "./rule-index.js";
@@ -46,6 +46,11 @@ interface Hook {
   readonly chain: string;
   /** nat chains see only the first packet of a connection (ctstate NEW). */
   readonly natOnly: boolean;
+  /**
+   * Base chains from `RuleSet.hooks`: the netfilter hook of a nat chain. Several nat chains on one hook run in
+   * priority order until one binds the connection's NAT (nf_nat_inet_fn); the rest are skipped.
+   */
+  readonly natHook?: HookName;
 }
 
 const hook = (table: TableName, chain: string): Hook => ({ table, chain, natOnly: table === "nat" });
@@ -56,6 +61,25 @@ const PATHS: Readonly<Record<HookPath["kind"], readonly Hook[]>> = {
   input: [hook("raw", "PREROUTING"), hook("mangle", "PREROUTING"), hook("nat", "PREROUTING"), hook("mangle", "INPUT"), hook("filter", "INPUT"), hook("nat", "INPUT")],
   output: [hook("raw", "OUTPUT"), hook("mangle", "OUTPUT"), hook("nat", "OUTPUT"), hook("filter", "OUTPUT"), hook("mangle", "POSTROUTING"), hook("nat", "POSTROUTING")],
 };
+
+/** The netfilter hooks of each path, in the order a packet meets them. */
+const PATH_HOOKS: Readonly<Record<HookPath["kind"], readonly HookName[]>> = {
+  forward: ["PREROUTING", "FORWARD", "POSTROUTING"],
+  input: ["PREROUTING", "INPUT"],
+  output: ["OUTPUT", "POSTROUTING"],
+};
+
+/** A RuleSet's own base chains (`RuleSet.hooks`) along one path: by hook, then by priority (ties keep their order). */
+function hooksOf(entries: readonly HookEntry[], kind: HookPath["kind"]): Hook[] {
+  const out: Hook[] = [];
+  for (const hookName of PATH_HOOKS[kind]) {
+    const on = entries.filter((e) => e.hook === hookName);
+    // A stable sort: equal priorities run in the order the entries list them (registration order).
+    on.sort((a, b) => a.priority - b.priority);
+    for (const e of on) out.push({ table: e.table, chain: e.chain, natOnly: e.nat, ...(e.nat ? { natHook: hookName } : {}) });
+  }
+  return out;
+}
 
 /** Devices the kernel passes to each hook: no output device before routing, no input device on the way out. */
 export interface Ifaces {
@@ -194,11 +218,14 @@ function unknownOutcome(packet: Packet, why: string, probability: number): SimOu
   return { verdict: "UNKNOWN", trace: [], packet, unknown: why, probability, decisive: null };
 }
 
-/** What one walk runs over: the RuleSet's index and the simulator's tables. */
+/** What one walk runs over: the RuleSet's index, its base chains per path (`RuleSet.hooks`), and the simulator's tables. */
 interface Compiled {
   readonly ix: SimIndex;
+  readonly hooks: Readonly<Record<HookPath["kind"], readonly Hook[]>>;
   readonly tables: SimTables;
 }
+
+const NAT_ACTIONS: ReadonlySet<string> = new Set(["dnat", "snat", "masquerade"]);
 
 /** One walk through `hooks` with fixed branch decisions. */
 function walkOnce(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Packet, host: HostContext, decisions: readonly boolean[], verbatim = false): SimOutcome | Fork {
@@ -206,8 +233,10 @@ function walkOnce(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Pac
   const w = newWalk(packet, host, c.tables, decisions);
   if (typeof w === "string") return unknownOutcome(packet, w, 1);
   let decisive: TraceStep | null = null;
+  const natBound = new Set<HookName>();
   for (const h of hooks) {
     if (h.natOnly && w.ctstate !== "NEW") continue;
+    if (h.natHook !== undefined && natBound.has(h.natHook)) continue;
     const table = ix.tables.get(h.table);
     const builtin = table?.get(h.chain);
     if (!table || !builtin) continue; // absent table or chain: ACCEPT policy, no rules
@@ -217,6 +246,7 @@ function walkOnce(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Pac
     } else setIfaces(w, h.chain, path);
     const end = runChain(w, table, builtin);
     if (end === "STOP" && w.fork !== null) return { fork: true };
+    if (h.natHook !== undefined && end === "ACCEPT" && NAT_ACTIONS.has(w.trace[w.trace.length - 1]?.action ?? "")) natBound.add(h.natHook);
     if (end !== "ACCEPT" || h.table === "filter") decisive = w.trace[w.trace.length - 1] ?? null;
     if (end === "STOP") return outcome(w, packet, "UNKNOWN", decisive);
     if (end !== "ACCEPT") return outcome(w, packet, end, decisive);
@@ -272,11 +302,16 @@ export function createSimulator(): Simulator {
     local: (host) => memo(locals, host, localAddressSet),
     set: (set) => memo(sets, set, compileSet),
   };
-  const compiled = (rs: RuleSet): Compiled => memo(indexes, rs, () => ({ ix: compileIndex(rs), tables }));
+  const compiled = (rs: RuleSet): Compiled =>
+    memo(indexes, rs, () => {
+      const entries = rs.hooks ?? [];
+      return { ix: compileIndex(rs), hooks: { forward: hooksOf(entries, "forward"), input: hooksOf(entries, "input"), output: hooksOf(entries, "output") }, tables };
+    });
   return {
     simulatePath(rs, path, packet, host) {
       const c = compiled(rs);
-      return explore((d) => walkOnce(c, PATHS[path.kind], path, packet, host, d), packet);
+      const hooks = rs.hooks ? c.hooks[path.kind] : PATHS[path.kind];
+      return explore((d) => walkOnce(c, hooks, path, packet, host, d), packet);
     },
     simulateChain(rs, table, chain, packet, host, ifaces = {}) {
       const c = compiled(rs);

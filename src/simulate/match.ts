@@ -167,6 +167,8 @@ const MODULES: Readonly<Record<string, OptionCompiler>> = {
 
 /** One `-m module options…` → a single test that ANDs its options, or an UNKNOWN test. */
 export function compileModule(module: string, options: readonly RuleOption[]): Test {
+  // What nftables text said that has no iptables meaning (rules/nft/lower.ts): UNKNOWN, naming the statement.
+  if (module === "nft") return unknownTest(`nftables ${options.map((o) => o.args.join(" ")).join(", ")}`);
   const whole = Object.hasOwn(HOST_MODULES, module) ? HOST_MODULES[module] : undefined;
   if (whole) {
     const t = whole(options);
