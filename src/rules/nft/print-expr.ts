@@ -4,7 +4,7 @@
 // exactly as the agent writes it) and `nft list`'s listing (§A.8, §B.4,
 // whose value normalisations live in print-values.ts).
 import type { NftExpr, NftMarkOp, NftStmt, NftValue, NftVerdict } from "./model.js";
-import { listedAnonSet, listedValue } from "./print-values.js";
+import { fieldsOf } from "./print-values.js";
 import type { NftDialect } from "./model.js";
 
 /** An agent's input dialect, or the listing nft prints back. */
@@ -53,14 +53,23 @@ export function printVerdict(v: NftVerdict): string {
   return v.kind === "jump" || v.kind === "goto" ? `${v.kind} ${v.chain}` : v.kind;
 }
 
+/** nft lists interface names quoted (`iifname "cali*"`, `"cali95aa86cbb2a" : goto …`, §B.4). */
+export function listedKey(e: NftExpr, item: string): string {
+  const fields = fieldsOf(e);
+  if (!fields.includes("ifname")) return item;
+  const parts = fields.length === 1 ? [item] : item.split(" . ");
+  return parts.map((v, i) => (fields[i] === "ifname" ? `"${v}"` : v)).join(" . ");
+}
+
+// The listing branch prints values canonicalize() has already normalised (print-canon.ts).
 function printRight(left: NftExpr, right: NftValue, sp: NftSpelling): string {
   switch (right.kind) {
     case "set-ref":
       return `@${right.name}`;
     case "value":
-      return sp === "listing" ? listedValue(left, right.value) : right.value;
+      return sp === "listing" ? listedKey(left, right.value) : right.value;
     case "anon-set":
-      if (sp === "listing") return listedAnonSet(left, right.items);
+      if (sp === "listing") return `{ ${right.items.map((i) => listedKey(left, i)).join(", ")} }`;
       // knftables joins with Concat's ` , ` (§A.5 step 4) except where it
       // strings.Join()s with a bare comma (cluster-ips-check, §A.3); Felix writes `, `.
       return `{ ${right.items.join(right.compact === true ? "," : sp === "knftables" ? " , " : ", ")} }`;
@@ -109,7 +118,8 @@ function printVmap(s: Extract<NftStmt, { kind: "vmap" }>, sp: NftSpelling): stri
   if (s.map.kind === "set-ref") return `${key} vmap @${s.map.name}`;
   // knftables Concat()s the entries with ` , `; nft lists (and Felix writes) `, ` (§A.5 step 6, §A.8).
   const sep = sp === "knftables" ? " , " : ", ";
-  return `${key} vmap { ${s.map.entries.map((e) => `${e.key} : ${printVerdict(e.verdict)}`).join(sep)} }`;
+  const k = (item: string) => (sp === "listing" ? listedKey(s.key, item) : item);
+  return `${key} vmap { ${s.map.entries.map((e) => `${k(e.key)} : ${printVerdict(e.verdict)}`).join(sep)} }`;
 }
 
 export function printStmt(s: NftStmt, sp: NftSpelling): string {

@@ -1,30 +1,33 @@
 // How `nft list` (nft 1.0.6) prints the values an agent wrote (nftables.md
-// §A.8, §B.4, and the listing rules found on this machine, which the module
-// tests pin): marks padded to 32 bits, conntrack states in bit order,
-// interface names quoted, protocol and ICMP numbers named, one-item
-// anonymous sets collapsed and longer ones sorted.
+// §A.8, §B.4, and the rules found on this machine, print-keys.ts): marks
+// padded to 32 bits, conntrack states in bit order, protocol and ICMP
+// numbers named, addresses normalised, anonymous sets sorted and (when they
+// are interval sets) merged.
 import type { NftExpr } from "./model.js";
+import { addrRange, addrRangeText, compareBytes, itemRange, sortBytes, type KeyField } from "./print-keys.js";
 
-/** What kind of value an expression yields, as far as its listing depends on it. */
-type ValueType = "mark" | "ct-state" | "ifname" | "l4proto" | "icmp-type" | "icmpv6-type" | "ipv4" | "ipv6" | "number" | "other";
+/** The key fields of what an expression yields. */
+export function fieldsOf(e: NftExpr): KeyField[] {
+  return e.kind === "concat" ? e.parts.flatMap(fieldsOf) : [fieldOf(e)];
+}
 
-export function valueType(e: NftExpr): ValueType {
+function fieldOf(e: NftExpr): KeyField {
   switch (e.kind) {
     case "bitwise":
-      return valueType(e.left);
+      return fieldOf(e.left);
     case "meta":
       if (e.key === "mark") return "mark";
       if (e.key === "iifname" || e.key === "oifname") return "ifname";
-      return e.key === "l4proto" ? "l4proto" : "other";
+      return e.key === "l4proto" ? "inet_proto" : "other";
     case "ct":
-      return e.key === "state" ? "ct-state" : e.key === "mark" ? "mark" : "other";
+      return e.key === "state" ? "ct_state" : e.key === "mark" ? "mark" : "other";
     case "payload":
-      if (e.proto === "ip" && (e.field === "saddr" || e.field === "daddr")) return "ipv4";
-      if (e.proto === "ip6" && (e.field === "saddr" || e.field === "daddr")) return "ipv6";
-      if (e.field === "protocol" || e.field === "nexthdr") return "l4proto";
-      if (e.proto === "icmp" && e.field === "type") return "icmp-type";
-      if (e.proto === "icmpv6" && e.field === "type") return "icmpv6-type";
-      return e.field.endsWith("port") ? "number" : "other";
+      if (e.field === "saddr" || e.field === "daddr") return e.proto === "ip" ? "ipv4_addr" : e.proto === "ip6" ? "ipv6_addr" : "other";
+      if (e.field === "protocol" || e.field === "nexthdr") return "inet_proto";
+      if (e.field === "type") return e.proto === "icmp" ? "icmp_type" : e.proto === "icmpv6" ? "icmpv6_type" : "other";
+      return e.field.endsWith("port") ? "inet_service" : "other";
+    case "numgen":
+      return "u32";
     default:
       return "other";
   }
@@ -32,108 +35,91 @@ export function valueType(e: NftExpr): ValueType {
 
 /**
  * Protocol names as nft prints them: nft asks the host's protocol database
- * (getprotobynumber, /etc/protocols); these are a stock Debian node's names,
- * the same table the iptables writer's DEFAULT_RENDER uses for `-p` numbers.
+ * (getprotobynumber, i.e. /etc/protocols), so this is environment dependent,
+ * as iptables' `-p` names are. These are Debian netbase's names for the
+ * protocols an agent names (ipencap and ipv6-icmp agree with the iptables
+ * writer's DEFAULT_RENDER table).
  */
-const PROTOCOL_NAMES: ReadonlyMap<string, string> = new Map([
-  ["1", "icmp"],
-  ["4", "ipencap"],
-  ["6", "tcp"],
-  ["17", "udp"],
-  ["58", "ipv6-icmp"],
-  ["132", "sctp"],
-]);
+const PROTOCOLS: readonly (readonly [number, string])[] = [
+  [1, "icmp"], [2, "igmp"], [4, "ipencap"], [6, "tcp"], [17, "udp"], [33, "dccp"], [41, "ipv6"], [47, "gre"],
+  [50, "esp"], [51, "ah"], [58, "ipv6-icmp"], [89, "ospf"], [94, "ipip"], [103, "pim"], [112, "vrrp"], [132, "sctp"], [136, "udplite"],
+];
+const PROTO_NAME: ReadonlyMap<string, string> = new Map(PROTOCOLS.map(([n, s]) => [String(n), s]));
+const PROTO_NUM: ReadonlyMap<string, number> = new Map(PROTOCOLS.map(([n, s]) => [s, n]));
 
-// nft's icmp_type_tbl / icmp6_type_tbl (src/proto.c): numbers it prints by name.
-const ICMP_TYPES: ReadonlyMap<string, string> = new Map([
-  ["0", "echo-reply"],
-  ["3", "destination-unreachable"],
-  ["4", "source-quench"],
-  ["5", "redirect"],
-  ["8", "echo-request"],
-  ["9", "router-advertisement"],
-  ["10", "router-solicitation"],
-  ["11", "time-exceeded"],
-  ["12", "parameter-problem"],
-  ["13", "timestamp-request"],
-  ["14", "timestamp-reply"],
-  ["15", "info-request"],
-  ["16", "info-reply"],
-  ["17", "address-mask-request"],
-  ["18", "address-mask-reply"],
+// nft's icmp_type_tbl / icmp6_type_tbl (src/proto.c): the numbers it prints by name.
+const ICMP: readonly string[] = ["echo-reply", "", "", "destination-unreachable", "source-quench", "redirect", "", "", "echo-request", "router-advertisement", "router-solicitation", "time-exceeded", "parameter-problem", "timestamp-request", "timestamp-reply", "info-request", "info-reply", "address-mask-request", "address-mask-reply"];
+const ICMPV6: ReadonlyMap<number, string> = new Map([
+  [1, "destination-unreachable"], [2, "packet-too-big"], [3, "time-exceeded"], [4, "parameter-problem"], [128, "echo-request"], [129, "echo-reply"],
+  [130, "mld-listener-query"], [131, "mld-listener-report"], [132, "mld-listener-done"], [133, "nd-router-solicit"], [134, "nd-router-advert"],
+  [135, "nd-neighbor-solicit"], [136, "nd-neighbor-advert"], [137, "nd-redirect"], [138, "router-renumbering"], [141, "ind-neighbor-solicit"],
+  [142, "ind-neighbor-advert"], [143, "mld2-listener-report"],
 ]);
-const ICMPV6_TYPES: ReadonlyMap<string, string> = new Map([
-  ["1", "destination-unreachable"],
-  ["2", "packet-too-big"],
-  ["3", "time-exceeded"],
-  ["4", "parameter-problem"],
-  ["128", "echo-request"],
-  ["129", "echo-reply"],
-  ["130", "mld-listener-query"],
-  ["131", "mld-listener-report"],
-  ["132", "mld-listener-done"],
-  ["133", "nd-router-solicit"],
-  ["134", "nd-router-advert"],
-  ["135", "nd-neighbor-solicit"],
-  ["136", "nd-neighbor-advert"],
-  ["137", "nd-redirect"],
-  ["138", "router-renumbering"],
-  ["141", "ind-neighbor-solicit"],
-  ["142", "ind-neighbor-advert"],
-  ["143", "mld2-listener-report"],
-]);
+const ICMPV6_NUM: ReadonlyMap<string, number> = new Map([...ICMPV6].map(([n, s]) => [s, n]));
 
-// ct state bits in nft's order (ct_state_tbl: invalid 1, established 2, related 4, new 8, untracked 64):
-// nft lists a flag set in bit order, so `related,established` lists as `established,related` (§B.4).
-const CT_STATE_ORDER: readonly string[] = ["invalid", "established", "related", "new", "untracked"];
+// ct_state_tbl bits (invalid 1, established 2, related 4, new 8, untracked 64): nft lists flags in bit order (§B.4).
+const CT_STATES: readonly (readonly [string, number])[] = [["invalid", 1], ["established", 2], ["related", 4], ["new", 8], ["untracked", 64]];
 
-/** One value of a match's right-hand side, as nft lists it. */
-export function listedValue(left: NftExpr, value: string): string {
-  switch (valueType(left)) {
+/** A value's number, for sorting and merging. */
+export function valueNumber(field: KeyField, v: string): bigint {
+  if (field === "inet_proto" && PROTO_NUM.has(v)) return BigInt(PROTO_NUM.get(v)!);
+  if (field === "icmp_type" && ICMP.includes(v)) return BigInt(ICMP.indexOf(v));
+  if (field === "icmpv6_type" && ICMPV6_NUM.has(v)) return BigInt(ICMPV6_NUM.get(v)!);
+  if (field === "ct_state") return BigInt(CT_STATES.filter(([w]) => v.split(",").includes(w)).reduce((a, [, bit]) => a | bit, 0));
+  const r = itemRange(field, v);
+  return r === null ? 0n : r[0];
+}
+
+/** One value as nft lists it (ifnames are quoted by the printer, not here). */
+export function canonValue(field: KeyField, v: string): string {
+  switch (field) {
     case "mark":
-      return "0x" + (Number(value) >>> 0).toString(16).padStart(8, "0");
-    case "ct-state": {
-      const words = new Set(value.split(","));
-      return CT_STATE_ORDER.filter((w) => words.has(w)).join(",");
+      return /^(0x[0-9a-f]+|\d+)$/i.test(v) ? "0x" + (Number(v) >>> 0).toString(16).padStart(8, "0") : v;
+    case "ct_state": {
+      const words = v.split(",");
+      return CT_STATES.filter(([w]) => words.includes(w)).map(([w]) => w).join(",");
     }
-    case "ifname":
-      return `"${value}"`;
-    case "l4proto":
-      return PROTOCOL_NAMES.get(value) ?? value;
-    case "icmp-type":
-      return ICMP_TYPES.get(value) ?? value;
-    case "icmpv6-type":
-      return ICMPV6_TYPES.get(value) ?? value;
+    case "inet_proto":
+      return PROTO_NAME.get(v) ?? v;
+    case "icmp_type":
+      return /^\d+$/.test(v) && (ICMP[Number(v)] ?? "") !== "" ? ICMP[Number(v)]! : v;
+    case "icmpv6_type":
+      return /^\d+$/.test(v) ? (ICMPV6.get(Number(v)) ?? v) : v;
+    case "ipv4_addr":
+    case "ipv6_addr":
+      return addrRangeText(addrRange(v, field === "ipv6_addr"), field === "ipv6_addr");
     default:
-      return value;
+      return v;
   }
 }
 
+/** nft makes an anonymous set an interval set when an item is a range, a prefix or a wildcard name. */
+export function isIntervalItem(field: KeyField, v: string): boolean {
+  return field === "ifname" ? v.endsWith("*") : v.includes("/") || v.includes("-");
+}
+
+/** Sorted for determinism, in nft's own element order (print-keys.ts). */
+export function sortKeys<T>(fields: readonly KeyField[], items: readonly T[], keyOf: (t: T) => readonly string[], interval: boolean): T[] {
+  const keyed = items.map((t) => ({ t, bytes: sortBytes(fields, keyOf(t), interval, valueNumber) }));
+  return keyed.sort((a, b) => compareBytes(a.bytes, b.bytes)).map((k) => k.t);
+}
+
 /**
- * A numeric sort key for one anonymous-set item (an address, prefix, port or
- * range); nft keeps interval sets ordered by their start in the kernel.
+ * An anonymous interval set's items after nft's automatic merge of
+ * overlapping and adjacent ranges (anonymous sets only; named sets keep
+ * their elements).
  */
-function itemKey(item: string): bigint {
-  const start = item.split("/")[0]!.split("-")[0]!;
-  if (/^\d+$/.test(start)) return BigInt(start);
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(start)) return start.split(".").reduce((a, o) => (a << 8n) | BigInt(o), 0n);
-  return ipv6Key(start) ?? 0n;
-}
-
-function ipv6Key(a: string): bigint | null {
-  if (!a.includes(":")) return null;
-  const [head, tail] = a.split("::") as [string, string | undefined];
-  const h = head === "" ? [] : head.split(":");
-  const t = tail === undefined || tail === "" ? [] : tail.split(":");
-  const groups = [...h, ...Array<string>(8 - h.length - t.length).fill("0"), ...t];
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
-}
-
-/** An anonymous set as nft lists it: one item collapses to the bare value; more are sorted `{ a, b }` (§A.8). */
-export function listedAnonSet(left: NftExpr, items: readonly string[]): string {
-  const listed = items.map((i) => listedValue(left, i));
-  if (listed.length === 1) return listed[0]!;
-  const keyed = items.map((item, i) => ({ key: itemKey(item), text: listed[i]! }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return `{ ${keyed.map((k) => k.text).join(", ")} }`;
+export function mergeIntervals(field: KeyField, items: readonly string[]): string[] {
+  const ranges = items.map((i) => itemRange(field, i));
+  if (ranges.some((r) => r === null) || field === "ifname") return [...items];
+  const sorted = (ranges as [bigint, bigint][]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const merged: [bigint, bigint][] = [];
+  for (const r of sorted) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && r[0] <= last[1] + 1n) last[1] = r[1] > last[1] ? r[1] : last[1];
+    else merged.push([r[0], r[1]]);
+  }
+  const v6 = field === "ipv6_addr";
+  if (field === "ipv4_addr" || v6) return merged.map((r) => addrRangeText(r, v6));
+  return merged.map(([lo, hi]) => (lo === hi ? String(lo) : `${lo}-${hi}`));
 }

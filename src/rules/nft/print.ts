@@ -7,7 +7,9 @@
 import { byteCompare } from "../writer.js";
 import type { NftBaseChain, NftChain, NftDialect, NftElement, NftRule, NftRuleset, NftSet, NftStmt, NftTable } from "./model.js";
 import { printStmts, printVerdict } from "./print-expr.js";
+import { printListing } from "./print-listing.js";
 
+export { canonicalize } from "./print-canon.js";
 export { printListing } from "./print-listing.js";
 
 /** A rule's statements as the agent of `dialect` writes them, without its comment (§A.3, §A.5, §B.4, §B.5). */
@@ -119,4 +121,17 @@ function compareTransactionLines(a: string, b: string): number {
 export function sortTransaction(text: string): string {
   const lines = text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
   return lines.sort(compareTransactionLines).join("\n");
+}
+
+/**
+ * What netpolc writes to `<node>.nft`: per table `add table` + `delete
+ * table` (the portable "replace" — `destroy table` needs nft ≥1.0.8, §C),
+ * then the listing. `nft -f` of it is one atomic batch, so loading it on a
+ * node replaces the tables whether or not they exist, and loading it twice
+ * changes nothing; without the preamble a second load would append every
+ * rule again. Everything after the preamble is printListing's fixed point.
+ */
+export function printNodeFile(ruleset: NftRuleset): string {
+  const preamble = ruleset.tables.map((t) => `add table ${t.family} ${t.name}\ndelete table ${t.family} ${t.name}\n`).join("");
+  return preamble + printListing(ruleset);
 }
