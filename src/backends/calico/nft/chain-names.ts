@@ -18,24 +18,39 @@ const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];
 /** `<prefix>_` starts every hashed policy/profile chain name (GetLengthLimitedID). */
 const HASHED_PREFIXES: readonly string[] = [CHAIN_PREFIX.policy.ingress, CHAIN_PREFIX.policy.egress, CHAIN_PREFIX.profile.ingress, CHAIN_PREFIX.profile.egress].map((p) => p + "_");
 
-const RENAMES = memoTable<string, ReadonlyMap<string, string>>("calico/nft-chain-renames");
+/** An nft name, or why Felix cannot make one. */
+type Renamed = { readonly name: string } | { readonly panic: string };
+
+const RENAMES = memoTable<string, ReadonlyMap<string, Renamed>>("calico/nft-chain-renames");
+
+/**
+ * GetLengthLimitedID at 256 keeps `prefix + suffix` when it fits; when it does
+ * not, it slices its 43-character hash to `256 − 1 − len(prefix)` characters,
+ * which Go refuses at run time (hashutils/id.go, lib/hash/unique_id.go: slice
+ * bounds out of range): Felix panics on a policy or profile name that long.
+ */
+function renamed(prefix: string, suffix: string, nft: string, limit: number): Renamed {
+  const total = Buffer.byteLength(prefix) + Buffer.byteLength(suffix);
+  const fits = total < limit || (total === limit && !suffix.startsWith("_"));
+  return fits ? { name: nft } : { panic: `Felix's nftables dataplane panics on the chain name ${prefix}${suffix} (${total} bytes > ${limit}: GetLengthLimitedID slices its hash out of range)` };
+}
 
 /** iptables name → nft name (before the layer prefix) of every policy and profile chain whose names differ. */
-function renames(comp: Compilation, version: CalicoVersion, interfacePrefix: string): ReadonlyMap<string, string> {
+function renames(comp: Compilation, version: CalicoVersion, interfacePrefix: string): ReadonlyMap<string, Renamed> {
   return comp.memo(RENAMES, `${version} ${interfacePrefix}`, () => {
     const limit = nftChainNameLimit(version);
-    const out = new Map<string, string>();
+    const out = new Map<string, Renamed>();
     if (limit <= MAX_CHAIN_NAME_LENGTH) return out;
     const felix = profileOf(version);
-    const add = (ipt: string, nft: string): void => {
-      if (ipt !== nft) out.set(ipt, nft);
+    const add = (prefix: string, suffix: string, ipt: string, nft: string): void => {
+      if (ipt !== nft) out.set(ipt, renamed(prefix, suffix, nft, limit));
     };
     for (const p of comp.model.policies) {
       const suffix = policyChainSuffix(felix, p.namespace, p.name);
-      for (const dir of DIRECTIONS) add(policyChainNameWith(dir, suffix), policyChainNameWith(dir, suffix, limit));
+      for (const dir of DIRECTIONS) add(CHAIN_PREFIX.policy[dir], suffix, policyChainNameWith(dir, suffix), policyChainNameWith(dir, suffix, limit));
     }
     const profiles = new Set(allWorkloads(comp, interfacePrefix).flatMap((w) => w.profiles.map((pr) => pr.name)));
-    for (const name of profiles) for (const dir of DIRECTIONS) add(profileChainName(dir, name), profileChainName(dir, name, limit));
+    for (const name of profiles) for (const dir of DIRECTIONS) add(CHAIN_PREFIX.profile[dir], name, profileChainName(dir, name), profileChainName(dir, name, limit));
     return out;
   });
 }
@@ -45,10 +60,11 @@ export function chainNamer(comp: Compilation, version: CalicoVersion, interfaceP
   const map = renames(comp, version, interfacePrefix);
   const long = nftChainNameLimit(version) > MAX_CHAIN_NAME_LENGTH;
   return (name) => {
-    const renamed = map.get(name);
-    if (renamed === undefined && long && HASHED_PREFIXES.some((p) => name.startsWith(p))) {
+    const r = map.get(name);
+    if (r === undefined && long && HASHED_PREFIXES.some((p) => name.startsWith(p))) {
       throw new Error(`calico nftables: chain ${name} is a hashed policy/profile name of no policy or profile of this compilation`);
     }
-    return layerName(layer, renamed ?? name);
+    if (r !== undefined && "panic" in r) throw new Error(`calico nftables: ${r.panic}`);
+    return layerName(layer, r?.name ?? name);
   };
 }
