@@ -59,6 +59,11 @@ export interface CompileOptions {
   readonly ipv6?: IPv6Switch;
   /** Which agents run in nftables mode (--dataplane, --kube-proxy-mode, --calico-dataplane); absent: both iptables. */
   readonly dataplane?: Dataplanes;
+  /**
+   * Whether kube-proxy's mode was asked for (--kube-proxy-mode or --dataplane). When not, a KubeProxyConfiguration
+   * in the inputs that names a mode decides it (with a note).
+   */
+  readonly kubeProxyModeGiven?: boolean;
 }
 
 export type IPv6Switch = "auto" | "on" | "off";
@@ -126,13 +131,18 @@ export interface CompileResult {
   readonly programs: NodePrograms | null;
   /** The renderer this compile's text is printed with: what a rule, chain or set derives is derived once per compile. */
   readonly renderer: Renderer;
+  /**
+   * The options the compile ran with: the given ones, with what the snapshot decided where they left it open
+   * (Calico release, kube-proxy mode, IPv6). What is written follows these.
+   */
+  readonly options: CompileOptions;
 }
 
-function failed(diag: DiagnosticSink, sources: SourceMap): CompileResult {
+function failed(diag: DiagnosticSink, sources: SourceMap, options: CompileOptions): CompileResult {
   const none = (n: string): never => {
     throw new Error(`no output for ${n}: the compile failed`);
   };
-  return { diag, sources, model: null, outputs: [], nodes: [], render: none, routes: none, programs: null, renderer: new Renderer() };
+  return { diag, sources, model: null, outputs: [], nodes: [], render: none, routes: none, programs: null, renderer: new Renderer(), options };
 }
 
 /**
@@ -188,6 +198,24 @@ function checkFlowLogs(opts: CompileOptions, diag: DiagnosticSink): void {
 }
 
 /**
+ * kube-proxy's mode: --kube-proxy-mode (or --dataplane) when given (a KubeProxyConfiguration that names another
+ * mode is a warning), else the mode the snapshot's KubeProxyConfiguration names (a note), else iptables.
+ */
+function withKubeProxyMode(model: Model, opts: CompileOptions, diag: DiagnosticSink): CompileOptions {
+  const cfg = model.cluster.services?.kubeProxy;
+  const mode = cfg?.mode ?? null;
+  if (!cfg || mode === null || opts.backend === "calico") return opts;
+  const dp = opts.dataplane ?? IPTABLES_DATAPLANES;
+  if (opts.kubeProxyModeGiven) {
+    if (mode !== dp.kubeProxy) diag.warning("input/kube-proxy-mode", cfg.span, `KubeProxyConfiguration says mode ${mode}; compiling kube-proxy's ${dp.kubeProxy} rules, as --kube-proxy-mode or --dataplane says`);
+    return opts;
+  }
+  if (mode === dp.kubeProxy) return opts;
+  diag.note("input/kube-proxy-mode", cfg.span, `compiling kube-proxy in ${mode} mode, as its KubeProxyConfiguration says (--kube-proxy-mode overrides)`);
+  return { ...opts, dataplane: { ...dp, kubeProxy: mode } };
+}
+
+/**
  * Felix's nftables dataplane exists from Calico 3.29 (nftables.md §B.1); the version may come from a
  * ClusterInformation, so this is checked after it is known. Calico documents nftables mode for clusters whose
  * kube-proxy runs in nftables mode too: a mix is compiled as asked, with a warning.
@@ -218,18 +246,18 @@ export function compile(files: readonly InputFile[], given: CompileOptions): Com
   const diag = new DiagnosticSink();
   const sources = new SourceMap();
   const model = loadModel(files, diag, sources, { threads: given.jobs ?? "auto" });
-  if (diag.hasErrors()) return failed(diag, sources);
+  if (diag.hasErrors()) return failed(diag, sources, given);
   const released = withCalicoRelease(model, given, diag);
-  if (diag.hasErrors()) return failed(diag, sources);
-  const opts = withIPv6(model, released, diag);
+  if (diag.hasErrors()) return failed(diag, sources, given);
+  const opts = withIPv6(model, withKubeProxyMode(model, released, diag), diag);
   checkFlowLogs(opts, diag);
   checkDataplanes(model, opts, diag);
-  if (diag.hasErrors()) return failed(diag, sources);
+  if (diag.hasErrors()) return failed(diag, sources, given);
   const known = new Set(model.cluster.nodes.map((n) => n.name));
   for (const n of opts.nodes) {
     if (!known.has(n)) diag.error("input/unknown-node", null, unknownNodeMessage(n, known));
   }
-  if (diag.hasErrors()) return failed(diag, sources);
+  if (diag.hasErrors()) return failed(diag, sources, given);
   const wanted = opts.nodes.length ? new Set(opts.nodes) : known;
   // model.cluster.nodes is sorted by name, so outputs are too.
   const nodes = model.cluster.nodes.filter((n) => wanted.has(n.name)).map((n) => n.name);
@@ -249,6 +277,7 @@ export function compile(files: readonly InputFile[], given: CompileOptions): Com
     routes: (node) => programs.routes(node),
     programs,
     renderer: rendererFor(opts),
+    options: opts,
     get outputs() {
       return (outputs ??= nodes.map(render));
     },
@@ -327,7 +356,9 @@ function iptablesText(ruleset: RuleSet, opts: CompileOptions, renderer: Renderer
 }
 
 /** Every output file, like `outputFiles`, but each node rendered only while its files are read. */
-export function nodeFiles(res: CompileResult, opts: CompileOptions = DEFAULT_COMPILE_OPTIONS): ReadonlyMap<string, string> {
+export function nodeFiles(res: CompileResult, given: CompileOptions = DEFAULT_COMPILE_OPTIONS): ReadonlyMap<string, string> {
+  // What the snapshot decided (kube-proxy's mode from its KubeProxyConfiguration) shapes the files too.
+  const opts: CompileOptions = res.model ? { ...given, dataplane: res.options.dataplane ?? given.dataplane ?? IPTABLES_DATAPLANES } : given;
   return new NodeFiles({
     nodes: res.nodes,
     kinds: emitKinds(opts, res.model),

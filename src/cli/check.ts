@@ -81,7 +81,7 @@ function staleness(files: readonly InputFile[], dir: string, readTree: ReadTree,
   const committed = readTree(dir);
   const unlocated = (message: string): LocatedDiagnostic => ({ id: "check/stale-output", severity: "error", message, span: null, line: null, col: null });
   if (committed === null) return { diag: unlocated(`${dir}: no such directory (--expected needs the committed compiled output)`), diff: "" };
-  const fresh: OutputTree = { files: outputFiles(res.outputs, opts, res.model, res.renderer) };
+  const fresh: OutputTree = { files: outputFiles(res.outputs, res.options, res.model, res.renderer) };
   const d = diffOutputDirs(committed, fresh, { oldLabel: dir, newLabel: "compiled" });
   if (!d.changed) return { diag: null, diff: "" };
   const msg = `${dir} is stale: ${d.files.length} file(s) differ from what the inputs compile to; regenerate with \`netpolc compile <inputs> -o ${dir}\``;

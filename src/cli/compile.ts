@@ -97,6 +97,7 @@ export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
     calicoVersionGiven: has(args, "calico-version"),
     ipv6: (flag(args, "ipv6") ?? "auto") as IPv6Switch,
     dataplane: dataplanesFrom(args),
+    kubeProxyModeGiven: has(args, "kube-proxy-mode") || has(args, "dataplane"),
     calico: {
       ...DEFAULT_CALICO_OPTIONS,
       ipencapName: !has(args, "protocol-numbers"),
@@ -144,14 +145,15 @@ export function runCompile(files: readonly InputFile[], args: ParsedArgs, progre
       throw new UsageError(`--emit prints one node; choose one with --node (nodes: ${names || "none"})`);
     }
     const out = res.outputs[0]!;
-    if (emit === "ip6tables" && !emitKinds(opts, res.model).includes(emit)) {
+    const kindsOf = emitKinds(res.options, res.model);
+    if (emit === "ip6tables" && !kindsOf.includes(emit)) {
       throw new UsageError("--emit ip6tables: IPv6 is off for these inputs (no IPv6 pool or pod address, or --ipv6 off; --ipv6 on renders the IPv6 tables anyway)");
     }
-    if (emit !== "all" && !emitKinds(opts, res.model).includes(emit)) {
-      throw new UsageError(`--emit ${emit}: this compile writes no <node>.${emit} (it writes ${emitKinds(opts, res.model).map((k) => `.${k}`).join(", ")})`);
+    if (emit !== "all" && !kindsOf.includes(emit)) {
+      throw new UsageError(`--emit ${emit}: this compile writes no <node>.${emit} (it writes ${kindsOf.map((k) => `.${k}`).join(", ")})`);
     }
-    const kinds = emit === "all" ? emitKinds(opts, res.model) : [emit];
-    const stdout = kinds.map((k) => emitText(out, k, opts, res.renderer)).join("");
+    const kinds = emit === "all" ? kindsOf : [emit];
+    const stdout = kinds.map((k) => emitText(out, k, res.options, res.renderer)).join("");
     return { exitCode: 0, stdout, stderr, files: new Map(), outputDir: null, pruneStale: false };
   }
   return {

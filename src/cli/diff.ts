@@ -119,7 +119,7 @@ function compiled(side: Side, format: string, opts: CompileOptions): Compiled | 
     const text = renderAll(res.diag.all.filter((d) => d.severity === "error"), res.sources, format === "json" ? "json" : "text");
     return { error: `netpolc: ${side.label}: invalid input\n${text}` };
   }
-  return { tree: { files: outputFiles(res.outputs, opts, res.model, res.renderer) }, model: { model: res.model, sources: res.sources } };
+  return { tree: { files: outputFiles(res.outputs, res.options, res.model, res.renderer) }, model: { model: res.model, sources: res.sources } };
 }
 
 /** Compares only the kinds of file both sides have (a node's dump has no .ipsets), and pairs two single dumps. */

@@ -3140,7 +3140,7 @@ return errors === 0;
 }
 
 export const kubeproxyconfiguration = validate41;
-const schema56 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/kubeproxyconfiguration.schema.json","title":"kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration: the fields the iptables proxier reads are typed; the rest (conntrack, ipvs, ...) allowed","type":"object","x-go-struct":"KubeProxyConfiguration","x-go-type":"v1alpha1.KubeProxyConfiguration","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"mode":{"type":"string","x-go-type":"v1alpha1.ProxyMode"},"clusterCIDR":{"type":"string","x-go-type":"string"},"hostnameOverride":{"type":"string","x-go-type":"string"},"detectLocalMode":{"type":"string","x-go-type":"v1alpha1.LocalMode"},"detectLocal":{"type":"object","x-go-struct":"DetectLocalConfiguration","x-go-type":"v1alpha1.DetectLocalConfiguration","properties":{"bridgeInterface":{"type":"string","x-go-type":"string"},"interfaceNamePrefix":{"type":"string","x-go-type":"string"}}},"nodePortAddresses":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}},"iptables":{"type":"object","x-go-struct":"KubeProxyIPTablesConfiguration","x-go-type":"v1alpha1.KubeProxyIPTablesConfiguration","properties":{"masqueradeAll":{"type":"boolean","x-go-type":"bool"},"masqueradeBit":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"*int32"},"localhostNodePorts":{"type":"boolean","x-go-type":"*bool"}}}}};
+const schema56 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://netpolc.dev/schemas/kubeproxyconfiguration.schema.json","title":"kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration: the fields the iptables and nftables proxiers read are typed; the rest (conntrack, ipvs, ...) allowed","type":"object","x-go-struct":"KubeProxyConfiguration","x-go-type":"v1alpha1.KubeProxyConfiguration","properties":{"metadata":{"$ref":"meta.schema.json#/definitions/ObjectMetaLenient"},"mode":{"type":"string","x-go-type":"v1alpha1.ProxyMode"},"clusterCIDR":{"type":"string","x-go-type":"string"},"hostnameOverride":{"type":"string","x-go-type":"string"},"detectLocalMode":{"type":"string","x-go-type":"v1alpha1.LocalMode"},"detectLocal":{"type":"object","x-go-struct":"DetectLocalConfiguration","x-go-type":"v1alpha1.DetectLocalConfiguration","properties":{"bridgeInterface":{"type":"string","x-go-type":"string"},"interfaceNamePrefix":{"type":"string","x-go-type":"string"}}},"nodePortAddresses":{"type":"array","x-go-type":"[]string","items":{"type":"string","x-go-type":"string"}},"iptables":{"type":"object","x-go-struct":"KubeProxyIPTablesConfiguration","x-go-type":"v1alpha1.KubeProxyIPTablesConfiguration","properties":{"masqueradeAll":{"type":"boolean","x-go-type":"bool"},"masqueradeBit":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"*int32"},"localhostNodePorts":{"type":"boolean","x-go-type":"*bool"}}},"nftables":{"type":"object","x-go-struct":"KubeProxyNFTablesConfiguration","x-go-type":"v1alpha1.KubeProxyNFTablesConfiguration","properties":{"masqueradeAll":{"type":"boolean","x-go-type":"bool"},"masqueradeBit":{"type":"integer","minimum":-2147483648,"maximum":2147483647,"x-go-type":"*int32"}}}}};
 
 function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3453,14 +3453,77 @@ vErrors.push(err14);
 errors++;
 }
 }
-}
-else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
+if(data.nftables !== undefined){
+let data14 = data.nftables;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.masqueradeAll !== undefined){
+let data15 = data14.masqueradeAll;
+if(typeof data15 !== "boolean"){
+const err15 = {instancePath:instancePath+"/nftables/masqueradeAll",schemaPath:"#/properties/nftables/properties/masqueradeAll/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema56.properties.nftables.properties.masqueradeAll.type,parentSchema:schema56.properties.nftables.properties.masqueradeAll,data:data15};
 if(vErrors === null){
 vErrors = [err15];
 }
 else {
 vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data14.masqueradeBit !== undefined){
+let data16 = data14.masqueradeBit;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err16 = {instancePath:instancePath+"/nftables/masqueradeBit",schemaPath:"#/properties/nftables/properties/masqueradeBit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema56.properties.nftables.properties.masqueradeBit.type,parentSchema:schema56.properties.nftables.properties.masqueradeBit,data:data16};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 > 2147483647 || isNaN(data16)){
+const err17 = {instancePath:instancePath+"/nftables/masqueradeBit",schemaPath:"#/properties/nftables/properties/masqueradeBit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema56.properties.nftables.properties.masqueradeBit,data:data16};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(data16 < -2147483648 || isNaN(data16)){
+const err18 = {instancePath:instancePath+"/nftables/masqueradeBit",schemaPath:"#/properties/nftables/properties/masqueradeBit/minimum",keyword:"minimum",params:{comparison: ">=", limit: -2147483648},message:"must be >= -2147483648",schema:-2147483648,parentSchema:schema56.properties.nftables.properties.masqueradeBit,data:data16};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/nftables",schemaPath:"#/properties/nftables/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.properties.nftables.type,parentSchema:schema56.properties.nftables,data:data14};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
 }
 errors++;
 }

@@ -77,6 +77,8 @@ export type LocalDetector =
 
 /** KubeProxyConfiguration, defaulted as kube-proxy defaults it. */
 export interface KubeProxyConfig {
+  /** The proxy mode the configuration names (`mode`); null when it names none (kube-proxy's default, iptables). */
+  readonly mode: "iptables" | "nftables" | null;
   readonly detectLocal: LocalDetector;
   /** clusterCIDR as given (comma list split, canonical networks); used by old KUBE-FORWARD rules too. */
   readonly clusterCIDRs: readonly string[];
@@ -93,6 +95,7 @@ export interface KubeProxyConfig {
 }
 
 export const DEFAULT_KUBE_PROXY_CONFIG: KubeProxyConfig = {
+  mode: null,
   detectLocal: { kind: "none" },
   clusterCIDRs: [],
   nodePortAddresses: [],

@@ -1,7 +1,8 @@
 // kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration → KubeProxyConfig,
 // with kube-proxy's defaults (masqueradeBit 14, localhostNodePorts true,
 // detectLocalMode ClusterCIDR) and its validation messages
-// (pkg/proxy/apis/config/validation). Only the iptables mode is modelled.
+// (pkg/proxy/apis/config/validation). The iptables and nftables modes are
+// modelled; each reads its masquerade settings from its own section.
 import type { DiagnosticSink } from "../../diagnostics/diagnostic.js";
 import { DEFAULT_KUBE_PROXY_CONFIG, type KubeProxyConfig, type LocalDetector } from "../../ir/service.js";
 import { FieldPath } from "../field-path.js";
@@ -20,13 +21,14 @@ interface ConfigJson {
   readonly detectLocal?: { readonly bridgeInterface?: string; readonly interfaceNamePrefix?: string };
   readonly nodePortAddresses?: readonly string[];
   readonly iptables?: { readonly masqueradeAll?: boolean; readonly masqueradeBit?: number; readonly localhostNodePorts?: boolean };
+  readonly nftables?: { readonly masqueradeAll?: boolean; readonly masqueradeBit?: number };
 }
 
 export interface DeclaredKubeProxyConfig extends KubeProxyConfig {
   readonly name: string;
 }
 
-const MODES = ["", "iptables"];
+const MODES = ["", "iptables", "nftables"];
 const LOCAL_MODES = ["BridgeInterface", "ClusterCIDR", "InterfaceNamePrefix", "NodeCIDR"];
 // Linux IFNAMSIZ (16 with the NUL); the name reaches `-i <name>` in rule text, so nothing beyond the usual characters.
 const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -43,8 +45,12 @@ export function decodeKubeProxyConfiguration(o: RawObject, diag: DiagnosticSink,
     .flatMap((c) => canonicalCIDR(c.trim(), FieldPath.root("clusterCIDR"), rep, CIDR_DETAIL) ?? []);
   const nodePortAddresses = (json.nodePortAddresses ?? []).flatMap((c, i) =>
     c === PRIMARY_NODE_ADDRESSES ? [c] : (canonicalCIDR(c, FieldPath.root("nodePortAddresses").index(i), rep, CIDR_DETAIL) ?? []));
-  const bit = json.iptables?.masqueradeBit ?? DEFAULT_KUBE_PROXY_CONFIG.masqueradeBit;
-  if (bit < 0 || bit > 31) rep.invalid(FieldPath.root("iptables").child("masqueradeBit"), bit, "must be within the range [0, 31]");
+  const mode = json.mode === "nftables" ? "nftables" : json.mode === "iptables" ? "iptables" : null;
+  // The proxier reads config.NFTables in nftables mode and config.IPTables otherwise (cmd/kube-proxy server_linux.go).
+  const section = mode === "nftables" ? "nftables" : "iptables";
+  const masq = mode === "nftables" ? json.nftables : json.iptables;
+  const bit = masq?.masqueradeBit ?? DEFAULT_KUBE_PROXY_CONFIG.masqueradeBit;
+  if (bit < 0 || bit > 31) rep.invalid(FieldPath.root(section).child("masqueradeBit"), bit, "must be within the range [0, 31]");
   const hostname = json.hostnameOverride ?? "";
   if (hostname) rep.invalidEach(FieldPath.root("hostnameOverride"), hostname, dns1123Subdomain(hostname));
   const detectLocal = detectorOf(json, clusterCIDRs, rep);
@@ -54,7 +60,8 @@ export function decodeKubeProxyConfiguration(o: RawObject, diag: DiagnosticSink,
     detectLocal,
     clusterCIDRs,
     nodePortAddresses,
-    masqueradeAll: json.iptables?.masqueradeAll ?? false,
+    mode,
+    masqueradeAll: masq?.masqueradeAll ?? false,
     masqueradeBit: bit,
     localhostNodePorts: json.iptables?.localhostNodePorts ?? true,
     hostnameOverride: hostname || null,

@@ -48,12 +48,17 @@ describe("Service validation (API server messages)", () => {
     expect(errors[0]).toContain("metadata.name: Invalid value: \"1abc\": a DNS-1035 label must consist of lower case alphanumeric characters");
   });
 
-  it("KubeProxyConfiguration: only the iptables mode, bits 0–31, one per snapshot", () => {
+  it("KubeProxyConfiguration: the iptables and nftables modes, bits 0–31 (in the mode's own section), one per snapshot", () => {
     const cfg = (body: string): string => `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n${body}\n`;
     expect(load(cfg("mode: ipvs\niptables: {masqueradeBit: 40}")).errors.map((e) => e.replace(/^\d+:\d+ /, ""))).toEqual([
-      'kubeproxyconfiguration/unsupported-value mode: Unsupported value: "ipvs": supported values: "", "iptables"',
+      'kubeproxyconfiguration/unsupported-value mode: Unsupported value: "ipvs": supported values: "", "iptables", "nftables"',
       "kubeproxyconfiguration/invalid-value iptables.masqueradeBit: Invalid value: 40: must be within the range [0, 31]",
     ]);
+    // nftables mode reads nftables.masqueradeBit (the iptables section is not its): 40 there is the error, 40 in iptables is not.
+    expect(load(cfg("mode: nftables\nnftables: {masqueradeBit: 40}\niptables: {masqueradeBit: 3}")).errors.map((e) => e.replace(/^\d+:\d+ /, ""))).toEqual([
+      "kubeproxyconfiguration/invalid-value nftables.masqueradeBit: Invalid value: 40: must be within the range [0, 31]",
+    ]);
+    expect(load(cfg("mode: nftables\niptables: {masqueradeBit: 40}")).errors).toEqual([]);
     const two = load(cfg("metadata: {name: a}") + "---\n" + cfg("metadata: {name: b}"));
     expect(two.errors).toEqual(["5:1 kubeproxyconfiguration/duplicate kube-proxy reads one KubeProxyConfiguration; found 2"]);
   });
