@@ -1,0 +1,84 @@
+// --dataplane / --kube-proxy-mode / --calico-dataplane: which files a compile
+// writes when an agent runs in nftables mode, what decides kube-proxy's mode
+// when no flag does (its KubeProxyConfiguration), and what is refused.
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const BOOKINFO = join(ROOT, "examples", "bookinfo");
+const KP_NFT = join(ROOT, "golden", "kp-nft-1-overall");
+const F1 = join(ROOT, "golden", "f1-ingress-from-pod-selector");
+const tmp = (): string => mkdtempSync(join(tmpdir(), "netpolc-dp-"));
+const kinds = (dir: string): string[] => [...new Set(readdirSync(dir).map((f) => f.replace(/^.*\./, "")))].sort();
+
+describe("dataplane options", () => {
+  it("--dataplane nftables: <node>.nft and the routes, no .iptables or .ipsets (Felix's sets live in its table)", async () => {
+    const out = tmp();
+    const r = await runCli(["compile", BOOKINFO, "-o", out, "--dataplane", "nftables"]);
+    expect(r.code).toBe(0);
+    // bookinfo's KubeProxyConfiguration names mode iptables: the flag wins, and says so.
+    expect(r.err).toContain("KubeProxyConfiguration says mode iptables; compiling kube-proxy's nftables rules");
+    expect(kinds(out)).toEqual(["nft", "routes"]);
+    const nft = readFileSync(join(out, "ubuntu1.nft"), "utf8");
+    // kube-proxy's table is created first, then Felix's.
+    expect(nft.indexOf("table ip kube-proxy {")).toBeGreaterThanOrEqual(0);
+    expect(nft.indexOf("table ip kube-proxy {")).toBeLessThan(nft.indexOf("table ip calico {"));
+  });
+
+  it("kube-proxy in nftables mode beside Felix in iptables mode: Felix's chains in .iptables (no KUBE- chain), kube-proxy's table alone in .nft", async () => {
+    const out = tmp();
+    const r = await runCli(["compile", BOOKINFO, "-o", out, "--kube-proxy-mode", "nftables"]);
+    expect(r.code).toBe(0);
+    expect(kinds(out)).toEqual(["ipsets", "iptables", "nft", "routes"]);
+    expect(readFileSync(join(out, "ubuntu1.iptables"), "utf8")).not.toContain("KUBE-");
+    const nft = readFileSync(join(out, "ubuntu1.nft"), "utf8");
+    expect(nft).toContain("table ip kube-proxy {");
+    expect(nft).not.toContain("table ip calico");
+  });
+
+  it("Felix in nftables mode beside kube-proxy in iptables mode is compiled, with a warning (Calico supports it only with kube-proxy in nftables mode)", async () => {
+    const out = tmp();
+    const r = await runCli(["compile", BOOKINFO, "-o", out, "--calico-dataplane", "nftables"]);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain("kube-proxy in nftables mode");
+    expect(kinds(out)).toEqual(["iptables", "nft", "routes"]);
+    const ipt = readFileSync(join(out, "ubuntu1.iptables"), "utf8");
+    expect(ipt).toContain("KUBE-SERVICES");
+    expect(ipt).not.toContain("cali-");
+  });
+
+  it("Calico before 3.29 has no nftables dataplane: refused, nothing written", async () => {
+    const out = tmp();
+    const r = await runCli(["compile", F1, "-o", out, "--dataplane", "nftables", "--calico-version", "3.28"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("Calico 3.28 has no nftables dataplane");
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it("--emit of a file the compile does not write names what it writes", async () => {
+    const r = await runCli(["compile", F1, "--node", "node1", "--dataplane", "nftables", "--emit", "ipsets"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("writes no <node>.ipsets (it writes .nft, .routes)");
+  });
+
+  it("a KubeProxyConfiguration with mode: nftables puts kube-proxy in nftables mode (a note); --kube-proxy-mode wins, with a warning", async () => {
+    const cfg = "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: nftables\nclusterCIDR: 10.0.0.0/8\nnodePortAddresses: [192.168.0.2/32]\n";
+    const files = readdirSync(KP_NFT).filter((f) => f.endsWith(".yaml") && f !== "node.yaml").map((f) => join(KP_NFT, f));
+    const node = readFileSync(join(KP_NFT, "node.yaml"), "utf8").split("\n---\n")[0]!;
+    const input = mkdtempSync(join(tmpdir(), "netpolc-dp-in-"));
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(input, "node.yaml"), `${node}\n---\n${cfg}`);
+    const args = [input, ...files, "--backend", "kube-proxy", "--node", "test-node", "--as-saved"];
+    const nft = await runCli(["compile", ...args, "--emit", "all", "-v"]);
+    expect(nft.code).toBe(0);
+    expect(nft.err).toContain("compiling kube-proxy in nftables mode, as its KubeProxyConfiguration says");
+    expect(nft.out).toContain("table ip kube-proxy {");
+    const ipt = await runCli(["compile", ...args, "--emit", "all", "--kube-proxy-mode", "iptables"]);
+    expect(ipt.code).toBe(0);
+    expect(ipt.err).toContain("KubeProxyConfiguration says mode nftables; compiling kube-proxy's iptables rules");
+    expect(ipt.out).toContain(":KUBE-SERVICES");
+  });
+});
