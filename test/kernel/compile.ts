@@ -10,7 +10,7 @@ import { renderAll } from "../../src/diagnostics/render.js";
 import type { Pod } from "../../src/ir/cluster.js";
 import type { Model } from "../../src/ir/policy.js";
 import { PASS_NAMES } from "../../src/backends/index.js";
-import { DEFAULT_COMPILE_OPTIONS, compile, emitText, type CompileOptions } from "../../src/pipeline.js";
+import { DEFAULT_COMPILE_OPTIONS, compile, emitText, type CompileOptions, type Dataplane } from "../../src/pipeline.js";
 import { createEvaluator } from "../../src/semantics/evaluate.js";
 import type { FlowEndpoint, Verdict } from "../../src/semantics/types.js";
 import type { NodeRules } from "./dataplane.js";
@@ -34,17 +34,21 @@ export const OPT_LEVELS: readonly KernelOptLevel[] = [1, 2];
  * What every scenario is loaded and probed at: -O1 and -O2 as Calico 3.27 lays rules out, and as 3.32 does; and
  * 3.32 with flow logs on (NFLOG rules after every verdict; -O1 only, as -O2 refuses them).
  */
-export const KERNEL_VARIANTS: ReadonlyArray<{ readonly level: KernelOptLevel; readonly version: CalicoVersion; readonly flowLogs?: boolean }> = [
+export const KERNEL_VARIANTS: ReadonlyArray<{ readonly level: KernelOptLevel; readonly version: CalicoVersion; readonly flowLogs?: boolean; readonly dataplane?: Dataplane }> = [
   { level: 1, version: "3.27" },
   { level: 2, version: "3.27" },
   { level: 1, version: "3.32" },
   { level: 2, version: "3.32" },
   { level: 1, version: "3.32", flowLogs: true },
+  // Felix's nftables dataplane (`<node>.nft` loaded with `nft -f`): 3.30's names and 3.32's, -O1 and -O2.
+  { level: 1, version: "3.30", dataplane: "nftables" },
+  { level: 1, version: "3.32", dataplane: "nftables" },
+  { level: 2, version: "3.32", dataplane: "nftables" },
 ];
 
 /** The CLI's options at `-O<level>`; -O2 selects all passes, as `netpolc compile -O2` does. */
-export function compileOptionsAt(level: KernelOptLevel, calico: Partial<CalicoOptions> = {}): CompileOptions {
-  const base = { ...DEFAULT_COMPILE_OPTIONS, calico: { ...DEFAULT_COMPILE_OPTIONS.calico, ...calico } };
+export function compileOptionsAt(level: KernelOptLevel, calico: Partial<CalicoOptions> = {}, dataplane: Dataplane = "iptables"): CompileOptions {
+  const base = { ...DEFAULT_COMPILE_OPTIONS, calico: { ...DEFAULT_COMPILE_OPTIONS.calico, ...calico }, dataplane: { calico: dataplane, kubeProxy: dataplane } };
   return level === 1 ? base : { ...base, optimize: { level: 2, passes: PASS_NAMES } };
 }
 
@@ -93,29 +97,35 @@ export function compileScenario(
   scenario: ScenarioFile,
   level: KernelOptLevel = 1,
   calico: Partial<CalicoOptions> = {},
+  dataplane: Dataplane = "iptables",
 ): CompiledScenario {
   const files = [...(Array.isArray(cluster) ? cluster : [cluster]), ...(scenario.text ? [scenario] : [])].map((f) => ({ path: f.path, text: f.text }));
   // The same compile is asked for by several tests of a file (scenario probes, round trips, route
   // acceptance); the pipeline is pure, so one result per input serves them all.
-  const key = createHash("sha256").update(JSON.stringify([files, scenario.name, level, calico])).digest("hex");
+  const key = createHash("sha256").update(JSON.stringify([files, scenario.name, level, calico, dataplane])).digest("hex");
   const known = memo.get(key);
   if (known) return known;
-  const compiled = compileFresh(files, scenario, level, calico);
+  const compiled = compileFresh(files, scenario, level, calico, dataplane);
   memo.set(key, compiled);
   return compiled;
 }
 
 const memo = new Map<string, CompiledScenario>();
 
-function compileFresh(files: readonly SnapshotFile[], scenario: ScenarioFile, level: KernelOptLevel, calico: Partial<CalicoOptions>): CompiledScenario {
-  const opts = compileOptionsAt(level, calico);
+function compileFresh(files: readonly SnapshotFile[], scenario: ScenarioFile, level: KernelOptLevel, calico: Partial<CalicoOptions>, dataplane: Dataplane): CompiledScenario {
+  const opts = compileOptionsAt(level, calico, dataplane);
   const res = compile(files, opts);
   if (!res.model || res.diag.hasErrors()) {
     throw new Error(`${scenario.name} does not compile at -O${level}:\n${renderAll(res.diag.all, res.sources, "text")}`);
   }
   const model = res.model;
   const rules = new Map<string, NodeRules>(
-    res.outputs.map((o) => [o.node, { iptables: emitText(o, "iptables", opts), ipsets: emitText(o, "ipsets", opts) }]),
+    res.outputs.map((o) => [
+      o.node,
+      dataplane === "nftables"
+        ? { iptables: emitText(o, "iptables", opts), ipsets: "", nft: emitText(o, "nft", opts) }
+        : { iptables: emitText(o, "iptables", opts), ipsets: emitText(o, "ipsets", opts) },
+    ]),
   );
   const routes = new Map<string, NodeRoutes>(res.outputs.map((o) => [o.node, { routes: emitText(o, "routes", opts), fdb: emitText(o, "fdb", opts) }]));
   const pods = new Map<string, Pod>(model.cluster.pods.map((p) => [`${p.namespace}/${p.name}`, p]));

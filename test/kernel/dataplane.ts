@@ -12,6 +12,8 @@ export interface NodeRules {
   readonly ipsets: string;
   /** Dual-stack only: ip6tables-restore input (`<node>.ip6tables`); absent = the node's IPv6 tables are left alone. */
   readonly ip6tables?: string;
+  /** An nftables dataplane: `nft -f` input (`<node>.nft`), loaded after the iptables text (which may then be empty). */
+  readonly nft?: string;
 }
 
 export function iptablesTool(variant: IptablesVariant, what: "restore" | "save"): string {
@@ -62,6 +64,7 @@ export async function wipeNode(g: NsGuard, ns: string, variant: IptablesVariant,
   await g.inNs(ns, iptablesTool(variant, "restore"), [], EMPTY_TABLES);
   // EMPTY_TABLES is valid ip6tables-restore input as well: the IPv6 family has the same four tables.
   if (ip6) await g.inNs(ns, ip6tablesTool(variant, "restore"), [], EMPTY_TABLES);
+  for (const t of NFT_TABLES) await g.tryInNs(ns, "nft", ["delete", "table", ...t.split(" ")]);
   const r = await g.tryInNs(ns, "ipset", ["destroy"]);
   if (r.code !== 0 && !/does not exist|no sets/i.test(r.stderr)) throw new Error(`ipset destroy in ${ns}: ${r.stderr}`);
   if (conntrack && conntrackAvailable) {
@@ -88,13 +91,19 @@ export async function loadNode(g: NsGuard, ns: string, variant: IptablesVariant,
     // Same tolerance as wipeNode: only "no such set" failures are fine.
     `if ! out=$(ipset destroy 2>&1 </dev/null); then case "$out" in *"does not exist"*|*"no sets"*|*"No sets"*) ;; *) echo "ipset destroy: $out" >&2; exit 1 ;; esac; fi`,
   ];
+  // The nftables tables an earlier load created (iptables-nft's own tables are emptied above and stay).
+  for (const t of NFT_TABLES) lines.push(`nft delete table ${t} >/dev/null 2>&1 </dev/null || true`);
   // Exit status is 1 when the table was already empty on some versions (see wipeNode).
   if (conntrack && conntrackAvailable) lines.push("conntrack -F >/dev/null 2>&1 </dev/null || true");
   if (rules.ipsets.trim()) lines.push(`ipset restore <<'${hereDelimiter(rules.ipsets)}'`, ...hereDoc(rules.ipsets));
   lines.push(`${restore} <<'${hereDelimiter(rules.iptables)}'`, ...hereDoc(rules.iptables));
   if (rules.ip6tables !== undefined) lines.push(`${ip6tablesTool(variant, "restore")} <<'${hereDelimiter(rules.ip6tables)}'`, ...hereDoc(rules.ip6tables));
+  if (rules.nft !== undefined) lines.push(`nft -f - <<'${hereDelimiter(rules.nft)}'`, ...hereDoc(rules.nft));
   await g.inNs(ns, "sh", ["-es"], lines.join("\n") + "\n");
 }
+
+/** The tables netpolc's nftables outputs create (nftables.md §A.2, §B.2): deleted before each load. */
+const NFT_TABLES: readonly string[] = ["ip kube-proxy", "ip6 kube-proxy", "ip calico", "ip6 calico", "arp calico-arp"];
 
 /** A here-document terminator that is not a line of `text`. */
 function hereDelimiter(text: string): string {

@@ -10,6 +10,7 @@ import type { Model } from "../../src/ir/policy.js";
 import { createEvaluator } from "../../src/semantics/evaluate.js";
 import type { Verdict } from "../../src/semantics/types.js";
 import { compileOptionsAt, type KernelOptLevel, type SnapshotFile } from "./compile.js";
+import type { Dataplane } from "../../src/pipeline.js";
 import type { CalicoVersion } from "../../src/backends/index.js";
 import type { NodeRules } from "./dataplane.js";
 import type { ProbeFlow } from "./flows.js";
@@ -27,11 +28,11 @@ export interface DualStackCompiled {
 const memo = new Map<string, DualStackCompiled>();
 
 /** Compile `files` (snapshot and policies) at -O`level` for Calico `version`; every node must get an `.ip6tables`. */
-export function compileDualStack(files: readonly SnapshotFile[], level: KernelOptLevel, version: CalicoVersion, flowLogs = false): DualStackCompiled {
-  const key = JSON.stringify([files, level, version, flowLogs]);
+export function compileDualStack(files: readonly SnapshotFile[], level: KernelOptLevel, version: CalicoVersion, flowLogs = false, dataplane: Dataplane = "iptables"): DualStackCompiled {
+  const key = JSON.stringify([files, level, version, flowLogs, dataplane]);
   const known = memo.get(key);
   if (known) return known;
-  const opts = compileOptionsAt(level, { calicoVersion: version, flowLogs });
+  const opts = compileOptionsAt(level, { calicoVersion: version, flowLogs }, dataplane);
   const res = compile(
     files.map((f) => ({ path: f.path, text: f.text })),
     opts,
@@ -39,12 +40,19 @@ export function compileDualStack(files: readonly SnapshotFile[], level: KernelOp
   const where = `${files.map((f) => f.path).join(" + ")} at -O${level} (Calico ${version})`;
   if (!res.model || res.diag.hasErrors()) throw new Error(`${where} does not compile:\n${renderAll(res.diag.all, res.sources, "text")}`);
   const model = res.model;
-  if (!emitKinds(opts, model).includes("ip6tables")) throw new Error(`${where}: --ipv6 auto did not turn IPv6 on (no .ip6tables would be written)`);
+  const nft = dataplane === "nftables";
+  if (!nft && !emitKinds(opts, model).includes("ip6tables")) throw new Error(`${where}: --ipv6 auto did not turn IPv6 on (no .ip6tables would be written)`);
   const rules = new Map<string, NodeRules & { ip6tables: string }>();
   const routes = new Map<string, string>();
   for (const o of res.outputs) {
-    if (!o.ruleset6) throw new Error(`${where}: node ${o.node} has no IPv6 ruleset`);
-    rules.set(o.node, { iptables: emitText(o, "iptables", opts), ip6tables: emitText(o, "ip6tables", opts), ipsets: emitText(o, "ipsets", opts) });
+    if (nft) {
+      // Felix in nftables mode: both families' tables (`ip calico`, `ip6 calico`) are in `<node>.nft`.
+      if (!o.nft?.tables.some((t) => t.family === "ip6")) throw new Error(`${where}: node ${o.node} has no ip6 table in its .nft`);
+      rules.set(o.node, { iptables: "", ip6tables: "", ipsets: "", nft: emitText(o, "nft", opts) });
+    } else {
+      if (!o.ruleset6) throw new Error(`${where}: node ${o.node} has no IPv6 ruleset`);
+      rules.set(o.node, { iptables: emitText(o, "iptables", opts), ip6tables: emitText(o, "ip6tables", opts), ipsets: emitText(o, "ipsets", opts) });
+    }
     routes.set(o.node, emitText(o, "routes", opts));
   }
   const pods = new Map<string, Pod>(model.cluster.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
