@@ -14,6 +14,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { formatParseDiagnostic, parseNft } from "../../src/rules/nft/parse.js";
 import { printListing, printTransaction } from "../../src/rules/nft/print.js";
 import { CASES } from "../rules/nft-cases.js";
+import { parseArgs } from "../../src/cli/args.js";
+import { compileOptionsFrom } from "../../src/cli/compile.js";
+import { COMPILE_FLAGS } from "../../src/cli/flags.js";
+import { compile, nodeFiles } from "../../src/pipeline.js";
+import { caseArgs, caseInputs, GOLDEN_ROOT, goldenCaseNames } from "../helpers/golden-cases.js";
 import { NsGuard, hasTool, missingPrerequisites } from "./sys.js";
 
 const required = process.env["NETPOLC_KERNEL_TESTS"] === "required";
@@ -83,4 +88,42 @@ describe.skipIf(skip)("kernel: nft transaction and listing round trip", () => {
     expect(listed).toBe(printListing(parsed.ruleset));
     expect(await loadAndList(listed)).toBe(listed);
   });
+});
+
+/**
+ * Every golden case (errors aside) compiled with `--dataplane nftables`: the
+ * real rulesets both backends build, not only hand-built ones. Each node's
+ * `.nft` text is parsed; its transaction (or the file itself, when it is
+ * one) must load and list as printListing, and that listing reload to itself.
+ */
+function nftModeFiles(): [string, string][] {
+  const out: [string, string][] = [];
+  for (const name of goldenCaseNames().filter((n) => !n.startsWith("error-"))) {
+    const dir = join(GOLDEN_ROOT, name);
+    const opts = compileOptionsFrom(parseArgs([...caseArgs(dir), "--dataplane", "nftables"], COMPILE_FLAGS));
+    for (const [file, text] of nodeFiles(compile(caseInputs(dir), opts), opts)) if (file.endsWith(".nft")) out.push([`${name}/${file}`, text]);
+  }
+  return out;
+}
+
+describe.skipIf(skip)("kernel: every golden case in nftables mode", () => {
+  afterAll(() => guard.deleteAll());
+
+  it("loads, lists as printListing and is a fixed point, for every node file", async () => {
+    const failures: string[] = [];
+    const files = nftModeFiles();
+    expect(files.length).toBeGreaterThan(40);
+    for (const [name, text] of files) {
+      const parsed = parseNft(text, { file: name });
+      if (parsed.diagnostics.length > 0) {
+        failures.push(`${name}: ${parsed.diagnostics.map(formatParseDiagnostic).join("; ")}`);
+        continue;
+      }
+      const listing = printListing(parsed.ruleset);
+      const listed = await loadAndList(text.startsWith("add ") ? text : printTransaction(parsed.ruleset));
+      if (listed !== listing) failures.push(`${name}: nft lists it differently from printListing`);
+      else if ((await loadAndList(listed)) !== listed) failures.push(`${name}: its listing is not a fixed point`);
+    }
+    expect(failures).toEqual([]);
+  }, 300_000);
 });
