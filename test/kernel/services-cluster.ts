@@ -4,7 +4,7 @@
 // does by default; and the identity agents (scripts/netns/agent-id.mjs).
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { compile, DEFAULT_COMPILE_OPTIONS, emitText } from "../../src/pipeline.js";
+import { compile, DEFAULT_COMPILE_OPTIONS, emitText, type Dataplane } from "../../src/pipeline.js";
 import type { NodeRules } from "./dataplane.js";
 import type { PodSpec, TopologySpec } from "./snapshot.js";
 import type { NsGuard } from "./sys.js";
@@ -61,12 +61,15 @@ export function serviceSetup(spec: TopologySpec): ServiceSetup {
 }
 
 /** cluster.yaml + services (+ policies) → every node's whole `.iptables` (Felix + kube-proxy) and `.ipsets`. */
-export function compileWithServices(cluster: { path: string; text: string }, services: string, policies = ""): Map<string, NodeRules> {
+export function compileWithServices(cluster: { path: string; text: string }, services: string, policies = "", dataplane: Dataplane = "iptables"): Map<string, NodeRules> {
   const files = [cluster, { path: "services.yaml", text: services }];
   if (policies) files.push({ path: "policies.yaml", text: policies });
-  const res = compile(files, DEFAULT_COMPILE_OPTIONS);
+  const opts = { ...DEFAULT_COMPILE_OPTIONS, dataplane: { calico: dataplane, kubeProxy: dataplane } };
+  const res = compile(files, opts);
   if (!res.model || res.diag.hasErrors()) throw new Error(`services do not compile: ${res.diag.all.map((d) => d.message).join("; ")}`);
-  return new Map(res.outputs.map((o) => [o.node, { iptables: emitText(o, "iptables", DEFAULT_COMPILE_OPTIONS), ipsets: emitText(o, "ipsets", DEFAULT_COMPILE_OPTIONS) }]));
+  // Both agents in nftables mode: `<node>.nft` holds kube-proxy's and Felix's tables, nothing is left for iptables.
+  if (dataplane === "nftables") return new Map(res.outputs.map((o) => [o.node, { iptables: "", ipsets: "", nft: emitText(o, "nft", opts) }]));
+  return new Map(res.outputs.map((o) => [o.node, { iptables: emitText(o, "iptables", opts), ipsets: emitText(o, "ipsets", opts) }]));
 }
 
 /** Identity servers, one per pod namespace, started and stopped by the test (by their own pids). */

@@ -25,6 +25,7 @@ const required = process.env["NETPOLC_KERNEL_TESTS"] === "required";
 const missing = missingPrerequisites();
 const skip = missing.length > 0 && !required;
 const PREFIX = `nps${process.pid}-`;
+const prefixOf = (dataplane: string): string => (dataplane === "iptables" ? PREFIX : `npn${process.pid}-`);
 /** Connections per check: with two equally likely backends, all on one side has probability 2^-23. */
 const TRIES = 24;
 
@@ -35,7 +36,9 @@ if (skip) {
 const ids = (rs: readonly IdResult[]): string[] => [...new Set(rs.flatMap((r) => ("id" in r ? [r.id] : [])))].sort();
 const errors = (rs: readonly IdResult[]): string[] => [...new Set(rs.flatMap((r) => ("error" in r ? [r.error] : [])))].sort();
 
-describe.skipIf(skip)("kernel: Services (Felix + kube-proxy rules loaded together)", () => {
+// Both agents in iptables mode (one `.iptables`), then both in nftables mode (one `.nft`: kube-proxy's verdict maps,
+// numgen load balancing and DNAT in `ip kube-proxy`, Felix's policy in `ip calico`).
+for (const dataplane of ["iptables", "nftables"] as const) describe.skipIf(skip)(`kernel: Services (Felix + kube-proxy rules loaded together, ${dataplane})`, () => {
   const spec = readTopology(CLUSTER.text);
   const setup = serviceSetup(spec);
   const [a, b] = setup.web;
@@ -46,13 +49,13 @@ describe.skipIf(skip)("kernel: Services (Felix + kube-proxy rules loaded togethe
   const servers = new IdServers();
 
   beforeAll(async () => {
-    cluster = await KernelCluster.create(spec, { prefix: PREFIX, variant: variantFromEnv() });
+    cluster = await KernelCluster.create(spec, { prefix: prefixOf(dataplane), variant: variantFromEnv() });
     try {
       // Real nodes have a default route; the harness's nodes only know the fabric and the pod blocks. Without
       // one, an untranslated ClusterIP packet dies in routing (ENETUNREACH) before kube-proxy's filter REJECT.
       for (const ns of cluster.topo.nodeNs.values()) await cluster.guard.ipBatch(ns, ["route add default dev eth0"]);
       await servers.start(cluster.guard, cluster.topo.podNs);
-      await cluster.load(compileWithServices(CLUSTER, setup.yaml));
+      await cluster.load(compileWithServices(CLUSTER, setup.yaml, "", dataplane));
     } catch (e) {
       await servers.stop().catch(() => {});
       await cluster.destroy();
@@ -104,14 +107,14 @@ spec:
   podSelector: {matchLabels: {pod: ${b.name}}}
   policyTypes: [Ingress]
 `;
-    await cluster!.load(compileWithServices(CLUSTER, setup.yaml, deny));
+    await cluster!.load(compileWithServices(CLUSTER, setup.yaml, deny, dataplane));
     try {
       const rs = await probeIds(cluster!.guard, podNs(client), WEB_IP, 80, TRIES, 800);
       expect(ids(rs)).toEqual([key(a)]);
       // The other half of the connections went to the denied backend and were dropped (no answer, no reset).
       expect(errors(rs)).toEqual(["TIMEOUT"]);
     } finally {
-      await cluster!.load(compileWithServices(CLUSTER, setup.yaml));
+      await cluster!.load(compileWithServices(CLUSTER, setup.yaml, "", dataplane));
     }
   }, 30_000);
 });
