@@ -13,7 +13,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatParseDiagnostic, parseNft } from "../../src/rules/nft/parse.js";
 import { printListing, printTransaction } from "../../src/rules/nft/print.js";
+import fc from "fast-check";
 import { CASES } from "../rules/nft-cases.js";
+import { rulesetArb } from "../rules/nft-gen.js";
 import { parseArgs } from "../../src/cli/args.js";
 import { compileOptionsFrom } from "../../src/cli/compile.js";
 import { COMPILE_FLAGS } from "../../src/cli/flags.js";
@@ -77,6 +79,18 @@ describe.skipIf(skip)("kernel: nft transaction and listing round trip", () => {
     expect(listed).toBe(printListing(ruleset));
     expect(await loadAndList(listed)).toBe(listed);
   });
+
+  // Generated rulesets (test/rules/nft-gen.ts) find listing rules no hand-built case shows.
+  it("generated rulesets: the transaction lists as printListing and the listing is a fixed point", async () => {
+    await fc.assert(
+      fc.asyncProperty(rulesetArb, async (ruleset) => {
+        const listed = await loadAndList(printTransaction(ruleset));
+        expect(listed).toBe(printListing(ruleset));
+        expect(await loadAndList(listed, false)).toBe(listed);
+      }),
+      { numRuns: 40 },
+    );
+  }, 120_000);
 
   const golden = goldenNftFiles();
   // A golden file is either form (a transaction in kube-proxy's test order, or a listing with printNodeFile's preamble).

@@ -46,6 +46,13 @@ describe("printListing", () => {
     [[b.vmapAnon(meta("oifname"), [["eth0", b.dropV], ["cali1", b.to("y")], ["a", { kind: "accept" }]])], 'oifname vmap { "a" : accept, "eth0" : drop, "cali1" : goto y }'],
     [[eq(b.concat(ip("saddr"), b.th("tcp", "dport")), b.anon("10.0.0.1 . 443", "10.0.0.2 . 80"))], "ip saddr . tcp dport { 10.0.0.2 . 80, 10.0.0.1 . 443 }"],
     [[{ kind: "reject", with: "icmp type host-unreachable" }], "reject with icmp host-unreachable"],
+    [[b.markSet("mark", ["&", 0x4000], ["^", 0xfffcffff])], "meta mark set meta mark & 0xfffcffff ^ 0x00004000 | 0xfffcbfff"],
+    [[b.markSet("mark", ["^", 0x4000], ["&", 0x4000])], "meta mark set meta mark ^ 0x00004000"],
+    [[b.ne(b.ct("state"), "related,established")], "ct state != established | related"],
+    [[eq(ip("saddr"), "100.64.0.0-100.64.0.255")], "ip saddr 100.64.0.0-100.64.0.255"],
+    [[eq(ip("saddr"), b.anon("100.64.0.0-100.64.0.255"))], "ip saddr 100.64.0.0-100.64.0.255"],
+    [[eq(ip("saddr"), b.anon("100.64.0.0-100.64.0.255", "1.1.1.1"))], "ip saddr { 1.1.1.1, 100.64.0.0/24 }"],
+    [[eq(b.ip6("saddr"), "2001:DB8::0-2001:db8::ffff")], "ip6 saddr 2001:db8::-2001:db8::ffff"],
   ] as const)("%#: %s", (stmts, text) => {
     expect(listedRule(...stmts)).toBe(text);
   });

@@ -135,6 +135,8 @@ function rightValue(c: Cursor): NftValue {
   // A flag list (`related,established`) is one value; so is a concatenation's `a . b`.
   let value = keyParts(c).join(" . ");
   while (c.peek() === ",") (c.i++, (value += "," + c.next("a value")));
+  // nft lists a negated flag list with `|` (`ct state != established | related`).
+  while (c.peek() === "|") (c.i++, (value += " | " + c.next("a value")));
   return { kind: "value", value };
 }
 

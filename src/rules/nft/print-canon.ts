@@ -12,28 +12,47 @@ import { canonValue, fieldsOf, isIntervalItem, mergeIntervals, sortKeys } from "
 const ALL = 0xffffffff;
 
 /**
- * nft keeps `meta mark set` as (mark & M) ^ X and prints it back (found):
- * `& M` when X is 0, `^ X` when M is all ones, `| X` (after `& (M|X)` unless
- * that is all ones) when X's bits are all cleared by M, else `& M ^ X`. A
- * constant base folds to a constant.
+ * The (M, X) of `(mark & M) ^ X` that nft makes of `mark op v op v …`.
+ * nft's grammar gives the operators C's precedence (& before ^ before |,
+ * found: `mark ^ 0x4000 & 0x4000` is `mark ^ 0x4000`) and folds constant
+ * operands; the agents only write sequences already in that order
+ * (`& M ^ X`, `or V`, `xor V`), where it is also left-to-right order.
+ */
+function markMaskXor(ops: readonly { readonly op: "&" | "|" | "^"; readonly value: number }[]): [number, number] {
+  // Split at | into terms and each term at ^ into AND-chains; the first chain starts with the mark itself.
+  const terms: number[][][] = [[[]]];
+  for (const o of ops) {
+    if (o.op === "|") terms.push([[o.value]]);
+    else if (o.op === "^") terms[terms.length - 1]!.push([o.value]);
+    else terms[terms.length - 1]!.at(-1)!.push(o.value);
+  }
+  const and = (xs: number[]): number => xs.reduce((a, v) => (a & v) >>> 0, ALL);
+  const xor = (chains: number[][]): number => chains.reduce((a, c) => (a ^ and(c)) >>> 0, 0);
+  const [first, ...rest] = terms as [number[][], ...number[][][]];
+  let m = and(first[0]!);
+  let x = xor(first.slice(1));
+  for (const t of rest) {
+    const c = xor(t);
+    [m, x] = [(m & ~c) >>> 0, (x | c) >>> 0];
+  }
+  return [m, x];
+}
+
+/**
+ * nft keeps `meta mark set` as (mark & M) ^ X and prints it back as
+ * netlink_delinearize.c's netlink_parse_bitwise_bool does (found, e.g.
+ * `& 0x4000 ^ 0xfffcffff` lists as `& 0xfffcffff ^ 0x00004000 | 0xfffcbfff`):
+ * o = X & ~M, then `& (M | o)` unless all ones, `^ (X & M)` unless 0, `| o`
+ * unless 0. A constant base folds to a constant.
  */
 function canonMarkSet(s: Extract<NftStmt, { kind: "mark-set" }>): NftStmt {
-  let m = ALL;
-  let x = 0;
-  for (const o of s.ops) {
-    if (o.op === "&") [m, x] = [(m & o.value) >>> 0, (x & o.value) >>> 0];
-    else if (o.op === "|") [m, x] = [(m & ~o.value) >>> 0, (x | o.value) >>> 0];
-    else x = (x ^ o.value) >>> 0;
-  }
+  const [m, x] = markMaskXor(s.ops);
   if (s.base !== "mark") return { kind: "mark-set", base: (((s.base & m) >>> 0) ^ x) >>> 0, ops: [] };
+  const o = (x & ~m) >>> 0;
   const ops: { op: "&" | "|" | "^"; value: number }[] = [];
-  if (x === 0) {
-    if (m !== ALL) ops.push({ op: "&", value: m });
-  } else if (m === ALL) ops.push({ op: "^", value: x });
-  else if ((x & m) === 0) {
-    if ((m | x) >>> 0 !== ALL) ops.push({ op: "&", value: (m | x) >>> 0 });
-    ops.push({ op: "|", value: x });
-  } else ops.push({ op: "&", value: m }, { op: "^", value: x });
+  if ((m | o) >>> 0 !== ALL) ops.push({ op: "&", value: (m | o) >>> 0 });
+  if ((x & m) >>> 0 !== 0) ops.push({ op: "^", value: (x & m) >>> 0 });
+  if (o !== 0) ops.push({ op: "|", value: o });
   return { kind: "mark-set", base: "mark", ops };
 }
 
@@ -41,17 +60,22 @@ function splitKey(item: string, n: number): string[] {
   return n === 1 ? [item] : item.split(" . ");
 }
 
-function canonKey(fields: readonly KeyField[], key: readonly string[]): string[] {
-  return key.map((v, i) => canonValue(fields[i] ?? "other", v));
+function canonKey(fields: readonly KeyField[], key: readonly string[], inSet: boolean): string[] {
+  return key.map((v, i) => canonValue(fields[i] ?? "other", v, inSet));
 }
 
 /** One item collapses to a bare value; more are merged (interval sets) and sorted (§A.8, found). */
-function canonRight(left: NftExpr, right: NftValue): NftValue {
+function canonRight(left: NftExpr, op: "==" | "!=", right: NftValue): NftValue {
   const fields = fieldsOf(left);
   if (right.kind === "set-ref") return right;
-  if (right.kind === "value") return { kind: "value", value: canonKey(fields, splitKey(right.value, fields.length)).join(" . ") };
-  const keys = right.items.map((i) => canonKey(fields, splitKey(i, fields.length)));
-  if (keys.length === 1) return { kind: "value", value: keys[0]!.join(" . ") };
+  if (right.kind === "value") {
+    const value = canonKey(fields, splitKey(right.value, fields.length), false).join(" . ");
+    // Found: a negated flag list lists as `ct state != established | related`.
+    return { kind: "value", value: op === "!=" && fields[0] === "ct_state" ? value.split(",").join(" | ") : value };
+  }
+  // A one-item set is matched as its value (found: a range stays a range, as when matched alone).
+  if (right.items.length === 1) return { kind: "value", value: canonKey(fields, splitKey(right.items[0]!, fields.length), false).join(" . ") };
+  const keys = right.items.map((i) => canonKey(fields, splitKey(i, fields.length), true));
   const interval = fields.length === 1 && right.items.some((i) => isIntervalItem(fields[0]!, i));
   const merged = interval ? mergeIntervals(fields[0]!, keys.map((k) => k[0]!)).map((i) => [i]) : keys;
   return { kind: "anon-set", items: sortKeys(fields, merged, (k) => k, interval).map((k) => k.join(" . ")) };
@@ -106,7 +130,7 @@ function killDependencies(stmts: NftStmt[]): NftStmt[] {
 function canonStmt(s: NftStmt): NftStmt {
   switch (s.kind) {
     case "match":
-      return { kind: "match", left: s.left, op: s.op, right: canonRight(s.left, s.right) };
+      return { kind: "match", left: s.left, op: s.op, right: canonRight(s.left, s.op, s.right) };
     case "mark-set":
       return canonMarkSet(s);
     case "reject":
@@ -115,7 +139,7 @@ function canonStmt(s: NftStmt): NftStmt {
     case "vmap": {
       if (s.map.kind === "set-ref") return s;
       const fields = fieldsOf(s.key);
-      const entries = s.map.entries.map((e) => ({ key: canonKey(fields, splitKey(e.key, fields.length)).join(" . "), verdict: e.verdict }));
+      const entries = s.map.entries.map((e) => ({ key: canonKey(fields, splitKey(e.key, fields.length), true).join(" . "), verdict: e.verdict }));
       return { ...s, map: { kind: "anon", entries: sortKeys(fields, entries, (e) => splitKey(e.key, fields.length), false) } };
     }
     default:
@@ -141,7 +165,7 @@ function canonSet(s: NftSet, updated: ReadonlySet<string>): NftSet {
   const given = new Set<string>(s.flags);
   if (s.timeout !== null) given.add("timeout");
   const interval = given.has("interval");
-  const elements: NftElement[] = s.elements.map((e) => ({ key: canonKey(fields, e.key), comment: e.comment, verdict: e.verdict }));
+  const elements: NftElement[] = s.elements.map((e) => ({ key: canonKey(fields, e.key, true), comment: e.comment, verdict: e.verdict }));
   return {
     ...s,
     flags: FLAG_ORDER.filter((f) => given.has(f)),

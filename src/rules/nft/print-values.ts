@@ -65,18 +65,18 @@ export function valueNumber(field: KeyField, v: string): bigint {
   if (field === "inet_proto" && PROTO_NUM.has(v)) return BigInt(PROTO_NUM.get(v)!);
   if (field === "icmp_type" && ICMP.includes(v)) return BigInt(ICMP.indexOf(v));
   if (field === "icmpv6_type" && ICMPV6_NUM.has(v)) return BigInt(ICMPV6_NUM.get(v)!);
-  if (field === "ct_state") return BigInt(CT_STATES.filter(([w]) => v.split(",").includes(w)).reduce((a, [, bit]) => a | bit, 0));
+  if (field === "ct_state") return BigInt(CT_STATES.filter(([w]) => v.split(/,| \| /).includes(w)).reduce((a, [, bit]) => a | bit, 0));
   const r = itemRange(field, v);
   return r === null ? 0n : r[0];
 }
 
-/** One value as nft lists it (ifnames are quoted by the printer, not here). */
-export function canonValue(field: KeyField, v: string): string {
+/** One value as nft lists it (ifnames are quoted by the printer, not here); `inSet`: an element of a set. */
+export function canonValue(field: KeyField, v: string, inSet: boolean): string {
   switch (field) {
     case "mark":
       return /^(0x[0-9a-f]+|\d+)$/i.test(v) ? "0x" + (Number(v) >>> 0).toString(16).padStart(8, "0") : v;
     case "ct_state": {
-      const words = v.split(",");
+      const words = v.split(/,| \| /);
       return CT_STATES.filter(([w]) => words.includes(w)).map(([w]) => w).join(",");
     }
     case "inet_proto":
@@ -86,8 +86,12 @@ export function canonValue(field: KeyField, v: string): string {
     case "icmpv6_type":
       return /^\d+$/.test(v) ? (ICMPV6.get(Number(v)) ?? v) : v;
     case "ipv4_addr":
-    case "ipv6_addr":
-      return addrRangeText(addrRange(v, field === "ipv6_addr"), field === "ipv6_addr");
+    case "ipv6_addr": {
+      // Found: a range in a set element prints as the prefix it equals; a range matched alone stays a range.
+      const v6 = field === "ipv6_addr";
+      const r = addrRange(v, v6);
+      return v.includes("-") && !inSet ? `${addrRangeText([r[0], r[0]], v6)}-${addrRangeText([r[1], r[1]], v6)}` : addrRangeText(r, v6);
+    }
     default:
       return v;
   }
