@@ -55,6 +55,11 @@ export interface BackendNames {
   readonly devices: { readonly ipipTunnel: string; readonly vxlanTunnel: string };
   /** kube-proxy's KUBE-SEP chain of one endpoint of a service port (kubeproxy-format §2). */
   serviceEndpointChain(spn: string, protocol: string, endpoint: string): string;
+  /**
+   * The `-m recent` lists that pin a client to one endpoint (ClientIP affinity): the KUBE-SEP chain's name in
+   * iptables mode, the endpoint's affinity set in nftables mode (lowered to a recent list, rules/nft/lower.ts).
+   */
+  serviceAffinityLists(spn: string, protocol: string, ip: string, port: number): string[];
   /** The host-side interface Felix gives a pod's endpoint (§9.5). */
   workloadInterface(namespace: string, pod: string, interfacePrefix: string): string;
 }
@@ -65,6 +70,7 @@ export const NAMES: BackendNames = {
   acceptMark: calico.MARK.accept,
   devices: calico.DEVICE,
   serviceEndpointChain: kubeProxy.serviceEndpointChain,
+  serviceAffinityLists: (spn, protocol, ip, port) => [kubeProxy.serviceEndpointChain(spn, protocol, `${ip}:${port}`), kubeProxy.serviceAffinitySet(spn, protocol, ip, port)],
   workloadInterface: calico.workloadInterfaceName,
 };
 

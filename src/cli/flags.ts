@@ -55,11 +55,13 @@ const NOT_OUTPUT_SHAPING: ReadonlySet<string> = new Set(["output", "node", "emit
 export const OUTPUT_FLAGS: readonly FlagSpec[] = COMPILE_FLAGS.filter((f) => !NOT_OUTPUT_SHAPING.has(f.name));
 
 /** verify compiles exactly as `compile` would at the same -O level and passes, and routes as it would. */
-const VERIFY_COMPILE_FLAGS: ReadonlySet<string> = new Set(["opt-level", "passes", "no-pass", "calico-version", "ipv6", "flow-logs", "route-programmer", "uplink"]);
+const VERIFY_COMPILE_FLAGS: ReadonlySet<string> = new Set(["opt-level", "passes", "no-pass", "calico-version", "ipv6", "flow-logs", "route-programmer", "uplink", "dataplane", "kube-proxy-mode", "calico-dataplane"]);
 const ROUTE_FLAGS: ReadonlySet<string> = new Set(["calico-version", "route-programmer", "uplink"]);
+/** Which agents run in nftables mode: explain walks `<node>.nft` then, as verify does. */
+const DATAPLANE_FLAGS: ReadonlySet<string> = new Set(["dataplane", "kube-proxy-mode", "calico-dataplane"]);
 
 export const VERIFY_FLAGS: readonly FlagSpec[] = [
-  { name: "rules", value: "DIR", complete: "dir", help: "check DIR/<node>.iptables, .ipsets and .routes (and .fdb; with IPv6 on, .ip6tables) instead of compiling the inputs" },
+  { name: "rules", value: "DIR", complete: "dir", help: "check DIR/<node>.iptables, .ipsets and .routes (and .fdb; with IPv6 on, .ip6tables; a node with a .nft is read from it, with what an agent still writes to .iptables and .ipsets) instead of compiling the inputs" },
   { name: "node", value: "NAME", repeatable: true, help: "only flows that cross this node (repeatable)" },
   { name: "exhaustive", help: "walk every pod pair on every mentioned port, one by one, instead of one flow per class (small clusters)" },
   { name: "format", value: "FMT", choices: ["text", "json"], help: "report and diagnostics format (default text)" },
@@ -73,9 +75,9 @@ export const EXPLAIN_FLAGS: readonly FlagSpec[] = [
   { name: "to", value: "NS/POD|IP", help: "the flow's destination: a pod or an address" },
   { name: "port", value: "PORT[/PROTO]", help: "destination port and protocol, e.g. 9080/TCP (default protocol TCP)" },
   { name: "family", value: "N", choices: ["4", "6"], help: "the flow's IP family: 6 walks it through <node>.ip6tables (default: 6 when --from or --to is an IPv6 address, else 4)" },
-  { name: "rules", value: "DIR", complete: "dir", help: "explain with DIR/<node>.iptables, .ipsets and .routes (and .fdb; with --family 6, .ip6tables) instead of compiling" },
+  { name: "rules", value: "DIR", complete: "dir", help: "explain with DIR/<node>.iptables, .ipsets and .routes (and .fdb; with --family 6, .ip6tables; a node with a .nft is read from it) instead of compiling" },
   { name: "format", value: "FMT", choices: ["text", "json"], help: "output format (default text)" },
-  ...COMPILE_FLAGS.filter((f) => ROUTE_FLAGS.has(f.name) || f.name === "ipv6"),
+  ...COMPILE_FLAGS.filter((f) => ROUTE_FLAGS.has(f.name) || f.name === "ipv6" || DATAPLANE_FLAGS.has(f.name)),
   HELP,
 ];
 

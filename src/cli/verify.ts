@@ -22,7 +22,10 @@ import { gatherInputs } from "./inputs.js";
 import type { Io } from "./io.js";
 import { NO_PROGRESS, progressFor, type Progress } from "./progress.js";
 import { VERIFY_FLAGS } from "./flags.js";
-import { optimizeOptionsFrom, routeOptionsFrom } from "./compile.js";
+import { dataplanesFrom, optimizeOptionsFrom, routeOptionsFrom } from "./compile.js";
+import { compiledNftRules, nftFile, nftRulesFromText } from "../verify/rules.js";
+import type { IpSet } from "../rules/ipset.js";
+import type { RuleSet } from "../rules/types.js";
 
 
 
@@ -82,6 +85,15 @@ function rulesFromDir(dir: string, nodes: readonly string[], all: readonly strin
     const ipt = join(dir, iptablesFile(node));
     const ips = join(dir, ipsetsFile(node));
     const [iptText, ipsText] = [readFile(ipt), readFile(ips)];
+    const nftPath = join(dir, nftFile(node));
+    const nftText = readFile(nftPath);
+    if (nftText !== null) {
+      // An nftables node: `.nft`, with `.iptables`/`.ipsets` only where an agent still uses iptables.
+      const r = nftFromDir(node, { text: nftText, path: nftPath }, iptText === null ? null : { text: iptText, path: ipt }, ipsText === null ? null : { text: ipsText, path: ips }, "ip", problems);
+      const routes = routesFromDir(dir, node, readFile, problems);
+      if (r) rules.set(node, { node, ruleset: r.ruleset, ipsets: new Map(r.sets.map((x) => [x.name, x])), file: nftPath, ...(routes ? { routes } : {}) });
+      continue;
+    }
     if (!needed.has(node) && (iptText === null || ipsText === null)) continue;
     for (const [p, t] of [[ipt, iptText], [ips, ipsText]] as const) {
       if (t === null) problems.push(unlocated({ id: "verify/missing-rules", severity: "error", message: `${p}: no such file (--rules needs the rules of every node the flows cross)`, span: null }));
@@ -129,7 +141,10 @@ export function loadRules(
   const format = flag(args, "format") ?? "text";
   if (has(args, "flow-logs") && flag(args, "opt-level") === "2") throw new UsageError("--flow-logs cannot be combined with -O2: the optimizer would merge or drop NFLOG rules, and flow logs would change");
   const calico = { ...DEFAULT_COMPILE_OPTIONS.calico, ...routeOptionsFrom(args), flowLogs: has(args, "flow-logs") };
-  const opts = { ...DEFAULT_COMPILE_OPTIONS, calico, optimize: optimizeOptionsFrom(args), calicoVersionGiven: has(args, "calico-version"), ipv6: (flag(args, "ipv6") ?? "auto") as IPv6Switch };
+  const opts = {
+    ...DEFAULT_COMPILE_OPTIONS, calico, optimize: optimizeOptionsFrom(args), calicoVersionGiven: has(args, "calico-version"), ipv6: (flag(args, "ipv6") ?? "auto") as IPv6Switch,
+    dataplane: dataplanesFrom(args), kubeProxyModeGiven: has(args, "kube-proxy-mode") || has(args, "dataplane"),
+  };
   const res = compile(files, opts);
   const shown = sortDiagnostics(res.diag.all.filter((d) => d.severity !== "note").map((d) => locate(d, res.sources)));
   const fail = (ds: readonly LocatedDiagnostic[]): TextResult => ({ exitCode: 1, stdout: "", stderr: renderDiagnostics(ds, format) });
@@ -154,6 +169,11 @@ export function loadRules(
 function compiledRules6(outputs: readonly NodeOutput[], ctx: VerifyContext): Map<string, NodeRules6> {
   const out = new Map<string, NodeRules6>();
   for (const o of outputs) {
+    const nft = compiledNftRules(o, "ip6");
+    if (nft) {
+      out.set(o.node, { node: o.node, ruleset: nft.ruleset, file: nftFile(o.node), sets: [...nft.ipsets, ...o.ipsets], routes: ctx.compiledRoutes(o.node) });
+      continue;
+    }
     if (!o.ruleset6) continue;
     const file = ip6tablesFile(o.node);
     const parsed = parseRuleSet(writeRuleSet(o.ruleset6), { file });
@@ -163,10 +183,38 @@ function compiledRules6(outputs: readonly NodeOutput[], ctx: VerifyContext): Map
   return out;
 }
 
+interface FileText {
+  readonly text: string;
+  readonly path: string;
+}
+
+/** One node's `.nft` (and its iptables leftovers) of one family, lowered; parse errors become findings. */
+function nftFromDir(node: string, nft: FileText, ipt: FileText | null, ips: FileText | null, family: "ip" | "ip6", problems: LocatedDiagnostic[]): { ruleset: RuleSet; sets: IpSet[] } | null {
+  const iptParsed = ipt ? parseRuleSet(ipt.text, { file: ipt.path }) : null;
+  const setsParsed = ips ? parseIpSets(ips.text, { file: ips.path }) : null;
+  problems.push(...(iptParsed?.diagnostics ?? []), ...(setsParsed?.diagnostics ?? []));
+  const r = nftRulesFromText(nft.text, nft.path, family, iptParsed && iptParsed.ruleset.tables.length ? iptParsed.ruleset : null);
+  problems.push(...r.diagnostics);
+  if (!r.lowered || [...(iptParsed?.diagnostics ?? []), ...(setsParsed?.diagnostics ?? [])].some((d) => d.severity === "error")) return null;
+  if (!r.lowered.ruleset.tables.length) problems.push(unlocated({ id: "verify/missing-rules", severity: "error", message: `${nft.path}: no ${family} table (node ${node})`, span: null }));
+  return { ruleset: r.lowered.ruleset, sets: [...r.lowered.ipsets, ...(setsParsed?.sets ?? [])] };
+}
+
 /** `--rules DIR` with IPv6 on: every node's `.ip6tables` must be there (a missing one is a finding, as for `.iptables`). */
 function rules6FromDir(dir: string, nodes: readonly string[], readFile: ReadFile, problems: LocatedDiagnostic[]): Map<string, NodeRules6> {
   const out = new Map<string, NodeRules6>();
   for (const node of nodes) {
+    const nftPath = join(dir, nftFile(node));
+    const nftText = readFile(nftPath);
+    if (nftText !== null) {
+      const ipt6 = join(dir, ip6tablesFile(node));
+      const ips = join(dir, ipsetsFile(node));
+      const [i6, is] = [readFile(ipt6), readFile(ips)];
+      const r = nftFromDir(node, { text: nftText, path: nftPath }, i6 === null ? null : { text: i6, path: ipt6 }, is === null ? null : { text: is, path: ips }, "ip6", problems);
+      const routes = routesFromDir(dir, node, readFile, []);
+      if (r) out.set(node, { node, ruleset: r.ruleset, file: nftPath, sets: r.sets, routes });
+      continue;
+    }
     const path = join(dir, ip6tablesFile(node));
     const text = readFile(path);
     if (text === null) {

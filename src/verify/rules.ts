@@ -10,6 +10,10 @@ import { writeRuleSet } from "../rules/writer.js";
 import { parseFdb, parseRoutes } from "../rules/route-parser.js";
 import { writeFdb, writeRoutes, type FdbEntry, type RouteCommand } from "../rules/routes.js";
 import type { NodeRules, RouteTable } from "./topology.js";
+import { parseNft } from "../rules/nft/parse.js";
+import { printListing } from "../rules/nft/print.js";
+import { lowerNft, type LoweredRules } from "../rules/nft/lower.js";
+import type { RuleSet } from "../rules/types.js";
 
 export interface RulesResult {
   /** Null when the text had errors: such rules are never verified. */
@@ -23,6 +27,7 @@ export const ip6tablesFile = (node: string): string => `${node}.ip6tables`;
 export const ipsetsFile = (node: string): string => `${node}.ipsets`;
 export const routesFile = (node: string): string => `${node}.routes`;
 export const fdbFile = (node: string): string => `${node}.fdb`;
+export const nftFile = (node: string): string => `${node}.nft`;
 
 export interface RouteTableResult {
   /** Null when a text had errors: such routes are never walked. */
@@ -75,9 +80,43 @@ export function rulesFromText(node: string, iptables: string, iptablesPath: stri
  * it is reported as an internal error by the caller, not hidden.
  */
 export function rulesFromOutput(out: NodeOutput, routes: RouteTable = routeTableOf(out.node, out.routes, out.fdb)): RulesResult {
+  const nft = compiledNftRules(out, "ip");
+  if (nft) return { rules: { node: out.node, ruleset: nft.ruleset, ipsets: setMap([...nft.ipsets, ...out.ipsets]), file: nftFile(out.node), routes }, diagnostics: [] };
   const file = iptablesFile(out.node);
   const rs = parseRuleSet(writeRuleSet(out.ruleset), { file });
   if (rs.diagnostics.some((d) => d.severity === "error")) return { rules: null, diagnostics: rs.diagnostics };
   return { rules: { node: out.node, ruleset: rs.ruleset, ipsets: setMap(out.ipsets), file, routes }, diagnostics: [] };
 }
 
+
+export interface NftRulesResult {
+  /** Null when the text had errors (or cannot be lowered): such rules are never verified. */
+  readonly lowered: LoweredRules | null;
+  readonly diagnostics: readonly ParseDiagnostic[];
+}
+
+/**
+ * A node's `.nft` text of one family (`ip` or `ip6` tables), with the tables an agent still writes to
+ * iptables (`iptables`, parsed), lowered to the rule model the simulator walks (rules/nft/lower.ts): traces then
+ * carry the `.nft` line of each nft rule.
+ */
+export function nftRulesFromText(text: string, path: string, family: "ip" | "ip6", iptables: RuleSet | null): NftRulesResult {
+  const parsed = parseNft(text, { file: path });
+  if (parsed.diagnostics.some((d) => d.severity === "error")) return { lowered: null, diagnostics: parsed.diagnostics };
+  try {
+    return { lowered: lowerNft(parsed.ruleset, family, iptables), diagnostics: parsed.diagnostics };
+  } catch (e) {
+    const message = `${path}: ${(e as Error).message}`;
+    return { lowered: null, diagnostics: [...parsed.diagnostics, { id: "verify/nft-lowering", severity: "error", message, span: null, line: 1, col: 1 }] };
+  }
+}
+
+/** A compiled node's `.nft` (printed with the one printer and parsed back, as the iptables text is) beside its iptables part. */
+export function compiledNftRules(out: NodeOutput, family: "ip" | "ip6"): LoweredRules | null {
+  if (!out.nft || !out.nft.tables.some((t) => t.family === family)) return null;
+  const ipt = family === "ip" ? out.ruleset : out.ruleset6;
+  const iptables = ipt && ipt.tables.length ? parseRuleSet(writeRuleSet(ipt), { file: family === "ip" ? iptablesFile(out.node) : `${out.node}.ip6tables` }).ruleset : null;
+  const r = nftRulesFromText(printListing(out.nft), nftFile(out.node), family, iptables);
+  if (!r.lowered) throw new Error(`re-reading the compiled nftables rules of ${out.node} failed: ${r.diagnostics[0]?.message ?? "?"}`);
+  return r.lowered;
+}

@@ -150,8 +150,8 @@ function verdictOf(hops: readonly HopResult[]): Pick<ServiceBranch, "actual" | "
 function firstHost(env: Env, p: ServiceProbe): HostContext | undefined {
   const base = env.hosts.get(p.from.node);
   if (!base || !p.pinned) return base;
-  const list = NAMES.serviceEndpointChain(p.spn, p.protocol, epText(p.pinned));
-  return { ...base, recent: (name, addr) => name === list && addr === p.srcIp };
+  const lists = NAMES.serviceAffinityLists(p.spn, p.protocol, p.pinned.ip, p.pinned.port);
+  return { ...base, recent: (name, addr) => lists.includes(name) && addr === p.srcIp };
 }
 
 /** Walks one probe: pass 1 for the branches, pass 2 per translated destination. */

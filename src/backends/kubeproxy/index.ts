@@ -19,6 +19,7 @@
 // KUBE-PROXY-FIREWALL are assembled from the ports' shared rules.
 import type { Compilation } from "../../compilation.js";
 import { chain } from "./names.js";
+import * as nftNames from "./nft/names.js";
 import type { Rule, RuleSet } from "../../rules/types.js";
 import { savedChain, savedRuleOnce } from "./as-saved.js";
 import { testSorted } from "./canonical.js";
@@ -40,6 +41,11 @@ export { mergeNodeRuleSets } from "./merge.js";
 export { renderKubeProxyNft } from "./nft/build.js";
 export { nftLayoutOf, type NftLayout } from "./nft/context.js";
 export { hashAndTruncate } from "./nft/names.js";
+
+/** nftables mode: the ClientIP affinity set of one endpoint (`affinity-<hash>-<ns>/<svc>/<proto>/<port>__<ip>/<port>`, nftables.md §A.4). */
+export function serviceAffinitySet(spn: string, protocol: string, ip: string, port: number): string {
+  return nftNames.affinitySet(nftNames.endpointBase(nftNames.portNameOf(spn, protocol.toLowerCase()), ip, port));
+}
 
 /** KUBE-SEP-<hash(spn + protocol + endpoint)> (§2): the chain of one endpoint of a service port. */
 export const serviceEndpointChain = (spn: string, protocol: string, endpoint: string): string => chain.sep(spn, protocol, endpoint);

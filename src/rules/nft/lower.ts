@@ -330,6 +330,10 @@ function lowerMatch(left: NftExpr, negated: boolean, right: NftValue, ctx: RuleC
     if (!states) return [unknownPart("ct state against a named set")];
     return [match("conntrack", opt("ctstate", [states.map((x) => x.trim().toUpperCase()).join(",")], negated))];
   }
+  // Felix writes `--ctstate DNAT` as `ct status dnat` in nftables mode (nftables.md §B.4): the same conntrack bit.
+  if (left.kind === "ct" && left.key === "status" && right.kind === "value" && /^(dnat|snat)(,(dnat|snat))*$/.test(right.value)) {
+    return [match("conntrack", opt("ctstate", [right.value.toUpperCase()], negated))];
+  }
   if (left.kind === "fib") return fibMatch(left, negated, right);
   if (left.kind === "concat" && right.kind === "set-ref") {
     const dirs = left.parts.map((p) => (p.kind === "payload" && p.field.startsWith("s") ? "src" : p.kind === "payload" ? "dst" : null));
@@ -351,8 +355,12 @@ function markMatch(mask: number, negated: boolean, right: NftValue): RulePart[] 
 
 function fibMatch(left: Extract<NftExpr, { kind: "fib" }>, negated: boolean, right: NftValue): RulePart[] {
   if (right.kind !== "value") return [unknownPart("fib against a set")];
-  if (left.result === "type" && right.value === "local" && left.flags.length === 1) {
-    return [match("addrtype", opt(left.flags[0] === "saddr" ? "src-type" : "dst-type", ["LOCAL"], negated))];
+  // `fib saddr [. oif] type local` is addrtype's LOCAL test (with `. oif`/`. iif`: on that interface only, --limit-iface-out/in).
+  const addr = left.flags.filter((f) => f === "saddr" || f === "daddr");
+  const iface = left.flags.filter((f) => f === "iif" || f === "oif");
+  if (left.result === "type" && right.value === "local" && addr.length === 1 && iface.length <= 1 && left.flags.length === addr.length + iface.length) {
+    const limit = iface[0] === "oif" ? [opt("limit-iface-out", [])] : iface[0] === "iif" ? [opt("limit-iface-in", [])] : [];
+    return [match("addrtype", opt(addr[0] === "saddr" ? "src-type" : "dst-type", ["LOCAL"], negated), ...limit)];
   }
   // Felix's reverse-path check (`-m rpfilter [--validmark]`, nftables.md §B.4): a lookup of the source that finds no
   // way out (oif 0) is a failed check.
