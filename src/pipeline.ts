@@ -15,7 +15,7 @@ import { writeIpSets, writeIpSetsTo } from "./rules/ipset.js";
 import { writeFdb, writeRoutes } from "./rules/routes.js";
 import { NodeFiles } from "./pipeline-files.js";
 import type { NftRuleset } from "./rules/nft/model.js";
-import { printListing, printTransaction } from "./rules/nft/print.js";
+import { printListing, printNodeFile, printTransaction } from "./rules/nft/print.js";
 import { Compilation } from "./compilation.js";
 
 export type EmitKind = "iptables" | "ip6tables" | "ipsets" | "nft" | "routes" | "fdb";
@@ -64,6 +64,8 @@ export interface CompileOptions {
    * in the inputs that names a mode decides it (with a note).
    */
   readonly kubeProxyModeGiven?: boolean;
+  /** `--nft-replace`: `<node>.nft` starts with `add table` + `delete table` per table (printNodeFile), so loading it replaces them. */
+  readonly nftReplace?: boolean;
 }
 
 export type IPv6Switch = "auto" | "on" | "off";
@@ -346,7 +348,8 @@ const EMPTY_NFT: NftRuleset = { tables: [] };
  * compare (as its iptables restore payload is the default there).
  */
 function nftText(ruleset: NftRuleset, opts: CompileOptions): string {
-  return kubeProxyTestSorted(opts) ? printTransaction(ruleset) : printListing(ruleset);
+  if (kubeProxyTestSorted(opts)) return printTransaction(ruleset);
+  return opts.nftReplace ? printNodeFile(ruleset) : printListing(ruleset);
 }
 
 function iptablesText(ruleset: RuleSet, opts: CompileOptions, renderer: Renderer): string {

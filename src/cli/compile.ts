@@ -98,6 +98,7 @@ export function compileOptionsFrom(args: ParsedArgs): CompileOptions {
     ipv6: (flag(args, "ipv6") ?? "auto") as IPv6Switch,
     dataplane: dataplanesFrom(args),
     kubeProxyModeGiven: has(args, "kube-proxy-mode") || has(args, "dataplane"),
+    nftReplace: has(args, "nft-replace"),
     calico: {
       ...DEFAULT_CALICO_OPTIONS,
       ipencapName: !has(args, "protocol-numbers"),

@@ -141,3 +141,37 @@ describe.skipIf(skip)("kernel: every golden case in nftables mode", () => {
     expect(failures).toEqual([]);
   }, 300_000);
 });
+
+describe.skipIf(skip)("kernel: <node>.nft as written", () => {
+  afterAll(() => guard.deleteAll());
+  const bookinfo = (extra: string[]): Map<string, string> => {
+    const args = parseArgs(["-o", "unused", "--dataplane", "nftables", ...extra], COMPILE_FLAGS);
+    const opts = compileOptionsFrom(args);
+    const res = compile(caseInputs(join(GOLDEN_ROOT, "bookinfo-example-nftables")), opts);
+    return new Map(nodeFiles(res, opts));
+  };
+
+  it("loads with nft -f as it is, and nft list ruleset prints the file back byte for byte", async () => {
+    for (const [name, text] of bookinfo([])) {
+      if (!name.endsWith(".nft")) continue;
+      expect(await loadAndList(text), name).toBe(text);
+    }
+  }, 120_000);
+
+  it("with --nft-replace, loading it onto a node that holds older tables (and loading it again) replaces them: the node lists the listing", async () => {
+    const plain = bookinfo([]);
+    for (const [name, text] of bookinfo(["--nft-replace"])) {
+      if (!name.endsWith(".nft")) continue;
+      expect(text.startsWith("add table ip kube-proxy\ndelete table ip kube-proxy\n")).toBe(true);
+      const listed = await inFreshNs(async (ns) => {
+        // Older tables of the same names (another node's file), then this file twice.
+        const other = [...plain].find(([n]) => n.endsWith(".nft") && n !== name)![1];
+        await load(ns, other, false);
+        await load(ns, text, true);
+        await load(ns, text, false);
+        return list(ns);
+      });
+      expect(listed, name).toBe(plain.get(name));
+    }
+  }, 120_000);
+});
