@@ -52,6 +52,8 @@ describe("printStmtsInput, felix", () => {
     [[eq(b.fib(["saddr", "mark", "iif"], "oif"), "0")], "fib saddr . mark . iif oif 0"],
     [[ne(ip("daddr"), b.ref("cali40all-ipam-pools")), b.counter, b.masquerade("fully-random")], "ip daddr != @cali40all-ipam-pools counter masquerade fully-random"],
     [[{ kind: "log", prefix: "calico-packet", level: "info", group: null, snaplen: null }], 'log prefix "calico-packet" level info'],
+    // Felix's NflogAction order (snaplen before group); nft lists group first.
+    [[b.counter, { kind: "log", prefix: "API0|default.allow", level: null, group: 1, snaplen: 80 }], 'counter log prefix "API0|default.allow" snaplen 80 group 1'],
     [[], "continue"],
   ] as const)("%#: %s", (stmts, text) => {
     expect(printStmtsInput(stmts, "felix")).toBe(text);

@@ -104,13 +104,14 @@ function printNat(s: Extract<NftStmt, { kind: "nat" }>): string {
   return text;
 }
 
-function printLog(s: Extract<NftStmt, { kind: "log" }>): string {
+/** nft lists `prefix … group … snaplen …`; Felix's NflogAction writes `snaplen` before `group` (actions.go), and its hash covers that. */
+function printLog(s: Extract<NftStmt, { kind: "log" }>, sp: NftSpelling): string {
   let text = "log";
   if (s.prefix !== null) text += ` prefix "${s.prefix}"`;
   if (s.level !== null) text += ` level ${s.level}`;
-  if (s.group !== null) text += ` group ${s.group}`;
-  if (s.snaplen !== null) text += ` snaplen ${s.snaplen}`;
-  return text;
+  const group = s.group !== null ? ` group ${s.group}` : "";
+  const snaplen = s.snaplen !== null ? ` snaplen ${s.snaplen}` : "";
+  return text + (sp === "felix" ? snaplen + group : group + snaplen);
 }
 
 function printVmap(s: Extract<NftStmt, { kind: "vmap" }>, sp: NftSpelling): string {
@@ -141,7 +142,7 @@ export function printStmt(s: NftStmt, sp: NftSpelling): string {
     case "notrack":
       return "notrack";
     case "log":
-      return printLog(s);
+      return printLog(s, sp);
     case "set-update":
       return `${s.op} @${s.set} { ${printExpr(s.key, sp)} }`;
   }
