@@ -113,8 +113,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "what a change does: rules per node, table and chain, and the flows that open or close",
     synopsis: "diff [options] OLD NEW | diff --git A..B [paths...]",
     about:
-      "OLD and NEW are input files or directories (compiled first), compiled output directories, or one node's iptables-save dump; " +
-      "with --git, two revisions of the repository in the current directory. cali: hashes are ignored and renamed chains shown as renames.",
+      "OLD and NEW are input files or directories (compiled first), compiled output directories, or one node's iptables-save dump or .nft; " +
+      "with --git, two revisions of the repository in the current directory. cali: hashes are ignored and renamed chains shown as renames; " +
+      ".nft files are compared per table, chain, set and map (elements as lines).",
     flags: DIFF_FLAGS,
     operands: "paths",
     examples: [
@@ -170,14 +171,18 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "rules",
-    summary: "one node's rules as iptables -t TABLE -S [CHAIN] lists them",
+    summary: "one node's rules as iptables -t TABLE -S [CHAIN] (or nft list table/chain) lists them",
     synopsis: "rules --node NAME [--table T] [--chain C] <inputs...>",
-    about: "Compiles the snapshot and prints one node's table (-P, -N, then -A lines) through the same printer as compile --list-rules.",
+    about:
+      "Compiles the snapshot and prints one node's table (-P, -N, then -A lines) through the same printer as compile --list-rules. " +
+      "With an agent in nftables mode (--dataplane nftables), its tables as nft -s list table / list chain print them, from the printer of <node>.nft; " +
+      "a missing table or chain gets nft's own error and exit status 1.",
     flags: RULES_FLAGS,
     operands: "inputs",
     examples: [
       { command: "netpolc rules examples/bookinfo --node ubuntu1 --chain cali-FORWARD", what: "one chain" },
       { command: "netpolc rules examples/bookinfo --node ubuntu1 -t nat", what: "the nat table" },
+      { command: "netpolc rules examples/bookinfo --node ubuntu1 --dataplane nftables --chain filter-FORWARD", what: "one chain of table ip calico, as nft list chain prints it" },
     ],
     exit: INPUTS_EXIT,
     load: async () => (await import("./rules.js")).rulesCommand,

@@ -29,10 +29,13 @@ export type Side =
 const INPUT_EXT = /\.(ya?ml|json)$/;
 const OUTPUT_EXT = OUTPUT_FILE;
 
-/** A side from files already read (a directory or a git tree): compiled output when it holds `*.iptables`, inputs otherwise. */
+/** A node's rules file: what marks a directory (or git tree) as compiled output (`.nft` alone with an nftables dataplane). */
+const isRulesFile = (p: string): boolean => p.endsWith(".iptables") || p.endsWith(".nft");
+
+/** A side from files already read (a directory or a git tree): compiled output when it holds `*.iptables` or `*.nft`, inputs otherwise. */
 export function sideOf(label: string, files: readonly InputFile[]): Side {
   const outputs = files.filter((f) => OUTPUT_EXT.test(f.path));
-  if (outputs.some((f) => f.path.endsWith(".iptables"))) {
+  if (outputs.some((f) => isRulesFile(f.path))) {
     // Sorted for determinism.
     const sorted = [...outputs].sort((a, b) => byteCompare(a.path, b.path));
     return {
@@ -52,7 +55,7 @@ function readPathSide(path: string, readStdin: () => string): Side {
     throw new UsageError(`cannot read '${path}': no such file or directory`);
   }
   if (st.isDirectory()) {
-    const top = readdirSync(path).filter((n) => n.endsWith(".iptables"));
+    const top = readdirSync(path).filter(isRulesFile);
     if (top.length) {
       const names = readdirSync(path).filter((n) => OUTPUT_EXT.test(n)).sort(byteCompare);
       return sideOf(path, names.map((n) => ({ path: join(path, n), text: readFileSync(join(path, n), "utf8") })));
@@ -60,10 +63,12 @@ function readPathSide(path: string, readStdin: () => string): Side {
     return { kind: "inputs", label: path, files: gatherInputs([path], readStdin) };
   }
   if (INPUT_EXT.test(path)) return { kind: "inputs", label: path, files: gatherInputs([path], readStdin) };
-  // Anything else is one node's iptables-save text (a `.iptables` file or a node's dump; `.ip6tables` stays IPv6).
+  // Anything else is one node's iptables-save text (a `.iptables` file or a node's dump; `.ip6tables` stays IPv6),
+  // or its nft text (a `.nft` file, or a dump of `nft list ruleset` or of an `add table …` transaction).
   const node = basename(path).replace(/\.[^.]*$/, "");
-  const name = path.endsWith(".ip6tables") ? `${node}.ip6tables` : `${node}.iptables`;
   const text = readFileSync(path, "utf8");
+  const nft = path.endsWith(".nft") || /^\s*(add )?table (ip|ip6) /.test(text);
+  const name = path.endsWith(".ip6tables") ? `${node}.ip6tables` : nft ? `${node}.nft` : `${node}.iptables`;
   return { kind: "output", label: path, tree: { files: new Map([[name, text]]), paths: new Map([[name, path]]) } };
 }
 

@@ -123,9 +123,10 @@ export const IPAM_FLAGS: readonly FlagSpec[] = [
 
 export const RULES_FLAGS: readonly FlagSpec[] = [
   { name: "node", value: "NAME", help: "the node whose rules to list (required)" },
-  { name: "table", short: "t", value: "TABLE", choices: ["raw", "mangle", "nat", "filter"], help: "the table (default filter)" },
-  { name: "chain", value: "CHAIN", help: "only this chain, as `iptables -S CHAIN` prints it" },
-  { name: "family", value: "N", choices: ["4", "6"], help: "6: the node's IPv6 tables, as `ip6tables -S` lists them (IPv6 must be on for the inputs)" },
+  { name: "table", short: "t", value: "TABLE", complete: ["raw", "mangle", "nat", "filter", "calico", "kube-proxy"], help: "the table: raw, mangle, nat or filter are iptables tables (`iptables -t TABLE -S`, also for an agent still in iptables mode beside one in nftables mode); anything else is an nft table, listed as `nft list table` prints it: calico, kube-proxy, or with its family ('ip6 calico'). Default: filter, or with Felix in nftables mode (or kube-proxy alone in it) every nft table of the family" },
+  { name: "chain", value: "CHAIN", help: "only this chain, as `iptables -S CHAIN` prints it (nft tables: as `nft list chain FAMILY TABLE CHAIN` prints it, from the table holding it when --table is not given)" },
+  { name: "family", value: "N", choices: ["4", "6"], help: "6: the node's IPv6 tables, as `ip6tables -S` lists them, or its ip6 nft tables (IPv6 must be on for the inputs)" },
+  ...COMPILE_FLAGS.filter((f) => DATAPLANE_FLAGS.has(f.name)),
   HELP,
 ];
 

@@ -1,6 +1,8 @@
 // `netpolc rules`: one node's rules as `iptables [-t T] -S [CHAIN]` lists
 // them. The lines come from compile's own --list-rules printer
 // (writeListRules through emitText); --chain only selects among them.
+// With an agent in nftables mode, its tables as `nft list table`/`nft list
+// chain` print them (rules-nft.ts, which also says what --table names).
 import { compile, emitText, type CompileOptions } from "../pipeline.js";
 import { renderAll } from "../diagnostics/render.js";
 import type { TableName } from "../rules/types.js";
@@ -8,6 +10,7 @@ import type { InputFile } from "../frontend/index.js";
 import { compileOptionsFrom } from "./compile.js";
 import { flag, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
 import { RULES_FLAGS } from "./flags.js";
+import { listsNftByDefault, nftRules, nftTableArg } from "./rules-nft.js";
 import { gatherInputs } from "./inputs.js";
 import type { TextResult } from "./verify.js";
 
@@ -17,17 +20,33 @@ function chainLines(text: string, c: string): string[] {
   return text.split("\n").filter((l) => l === `-N ${c}` || l.startsWith(`-P ${c} `) || l.startsWith(`-A ${c} `));
 }
 
+const IPV6_OFF = "--family 6: IPv6 is off for these inputs (no IPv6 pool or pod address; --ipv6 on turns it on)";
+
 export function runRules(files: readonly InputFile[], args: ParsedArgs): TextResult {
   const node = flag(args, "node");
   if (node === undefined) throw new UsageError("rules needs --node NAME");
-  const table = (flag(args, "table") ?? "filter") as TableName;
+  const given = flag(args, "table");
+  const nftTable = nftTableArg(given, flag(args, "family"));
+  const v6 = nftTable ? nftTable.family === "ip6" : flag(args, "family") === "6";
+  const table = (nftTable === null ? (given ?? "filter") : "filter") as TableName;
   const opts: CompileOptions = { ...compileOptionsFrom(args), listRules: table };
   const res = compile(files, opts);
   const stderr = renderAll(res.diag.all.filter((d) => d.severity !== "note"), res.sources, "text");
   const out = res.outputs[0];
   if (res.diag.hasErrors() || !out) return { exitCode: 1, stdout: "", stderr };
-  const v6 = flag(args, "family") === "6";
-  if (v6 && !out.ruleset6) throw new UsageError("--family 6: IPv6 is off for these inputs (no IPv6 pool or pod address; --ipv6 on turns it on)");
+  const family = v6 ? "ip6" : "ip";
+  const hasIptables = (v6 ? out.ruleset6 : out.ruleset)?.tables.some((t) => t.chains.length > 0) ?? false;
+  const nft = out.nft ?? null;
+  if (nftTable !== null || (given === undefined && listsNftByDefault(nft, family, hasIptables))) {
+    if (v6 && !out.ruleset6 && !nft?.tables.some((t) => t.family === "ip6")) throw new UsageError(IPV6_OFF);
+    const r = nftRules(nft, family, nftTable, flag(args, "chain"));
+    return { ...r, stderr: stderr + r.stderr };
+  }
+  if (!hasIptables && nft?.tables.some((t) => t.family === family)) {
+    const names = nft.tables.filter((t) => t.family === family).map((t) => t.name).join(", ");
+    throw new UsageError(`--table ${table}: ${node}'s agents program nftables, not ${v6 ? "ip6tables" : "iptables"}: name one of its nft tables (${names}) or leave --table out`);
+  }
+  if (v6 && !out.ruleset6) throw new UsageError(IPV6_OFF);
   const text = emitText(out, v6 ? "ip6tables" : "iptables", opts, res.renderer);
   const chain = flag(args, "chain");
   if (chain === undefined) return { exitCode: 0, stdout: text, stderr };

@@ -1,9 +1,11 @@
 // Diff of two sets of compiled output files (`<node>.iptables`, `.ip6tables`,
-// `.ipsets`, `.routes`): iptables and ip6tables files chain by chain (rule-diff.ts), the others as
+// `.ipsets`, `.routes`, `.nft`): iptables and ip6tables files chain by chain (rule-diff.ts), `.nft`
+// files chain by chain and set by set (nft-diff.ts), the others as
 // plain unified text. Files are keyed by name; both sides are in memory, the
 // CLI reads them (a directory, a git revision, one node's iptables-save dump).
 import { formatParseDiagnostic, parseRuleSet } from "../rules/parser.js";
 import { byteCompare } from "../rules/writer.js";
+import { diffNftTexts, type NftChainChange } from "./nft-diff.js";
 import { diffRuleSets, textHunks, type ChainChange } from "./rule-diff.js";
 
 export interface OutputTree {
@@ -18,8 +20,8 @@ export type FileStatus = "changed" | "added" | "removed";
 export interface FileDiff {
   readonly file: string;
   readonly status: FileStatus;
-  /** For iptables files that parsed on both sides: the changed chains. */
-  readonly chains: readonly ChainChange[] | null;
+  /** For iptables and nft files that parsed on both sides: the changed chains (and sets and maps of an nft file). */
+  readonly chains: readonly (ChainChange | NftChainChange)[] | null;
   /** Unified diff lines of the file (chain hunks for iptables). */
   readonly lines: readonly string[];
 }
@@ -57,11 +59,17 @@ function diffFile(name: string, a: string | undefined, b: string | undefined, pa
       return { file: name, status, chains, lines };
     }
   }
+  if (name.endsWith(".nft")) {
+    const chains = diffNftTexts(a, b, paths, problems);
+    // As for iptables: hash comments only (or nothing nft would list differently) is no difference.
+    if (chains?.length === 0) return null;
+    if (chains) return { file: name, status, chains, lines: chains.flatMap((c) => chainHeader(c)) };
+  }
   return { file: name, status, chains: null, lines: textHunks(a ?? "", b ?? "") };
 }
 
 /** A chain's hunks, preceded by a line for the kinds a hunk cannot show (a pure rename). */
-function chainHeader(c: ChainChange): string[] {
+function chainHeader(c: ChainChange | NftChainChange): string[] {
   if (c.kind !== "renamed") return [...c.lines];
   const note = `@@ ${c.table} ${c.chain} renamed to ${c.newChain}${c.lines.length ? "" : " (same rules)"} @@`;
   return [note, ...c.lines];
