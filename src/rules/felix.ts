@@ -61,9 +61,17 @@ function felixOptions(module: string, options: readonly RuleOption[]): readonly 
   return module === "rpfilter" ? [...options].sort((a, b) => Number(b.name === "invert") - Number(a.name === "invert")) : options;
 }
 
+/**
+ * Matches Felix never names: its DestPort writes `--dport N` straight after `-p udp|tcp` (match_builder.go; the
+ * raw VXLAN NOTRACK rules), continuing the match iptables loads for the protocol; iptables-save prints it
+ * `-m udp --dport N` (App. A), which parses back to the same part.
+ */
+const FELIX_IMPLICIT_MODULES: ReadonlySet<string> = new Set(["tcp", "udp"]);
+
 function felixPart(p: RulePart): string {
   if (p.kind !== "match") return `${neg(p.negated)}${HEAD_LONG[p.kind]} ${p.value}`;
-  return [`-m ${p.module}`, ...felixOptions(p.module, p.options).map((o) => felixOption(p.module, o))].join(" ");
+  const options = felixOptions(p.module, p.options).map((o) => felixOption(p.module, o));
+  return (FELIX_IMPLICIT_MODULES.has(p.module) ? options : [`-m ${p.module}`, ...options]).join(" ");
 }
 
 function felixTarget(t: Target): string {

@@ -20,6 +20,11 @@ export const fm = {
   outInterface: (iface: string): RulePart => head.outInterface(iface),
   set: (name: string, flags: "src" | "dst" | "src,src" | "dst,dst", negated = false): RulePart => m.set(name, flags, negated),
   multiport: (dir: "src" | "dst", ports: string, negated = false): RulePart => m.multiport(dir === "src" ? "sports" : "dports", ports, negated),
+  /**
+   * Protocol(proto).DestPort(port): Felix writes (and hashes) `-p udp --dport 4789`, the port continuing the match
+   * iptables loads after `-p`; iptables-save prints it `-p udp … -m udp --dport 4789` (felix.ts drops the `-m`).
+   */
+  destPort: (proto: "tcp" | "udp", port: number): RulePart[] => [head.protocol(proto), m.generic(proto, m.opt("dport", [String(port)]))],
   /** MarkClear: `--mark 0/<mask>`. */
   markClear: (mask: number): RulePart => m.mark(0, mask),
   /** MarkNotClear: `! --mark 0/<mask>` (P28+ group chains, §4.6). */
@@ -50,6 +55,8 @@ export const ft = {
   /** SetMaskedMark: `--set-mark %#x/%#x` — zero is written `0x0` here (§4.4). */
   setMaskedMark: (value: number, mask: number): Target => ({ ...(t.setXmark(value, mask) as Extract<Target, { kind: "jump" }>), spelling: "masked" }),
   masquerade: (randomFully: boolean): Target => t.masquerade(randomFully),
+  /** NoTrack: `--jump NOTRACK` (raw table). */
+  notrack: (): Target => t.jump("NOTRACK"),
   /**
    * Nflog(group, prefix, 0): `--nflog-size 80` (kernels ≥ 4.8, Felix's NFLogSize feature). Kept in iptables-save's
    * option order (prefix, group, size; libxt_NFLOG); felix.ts writes Felix's (group, prefix, size) for the hash.

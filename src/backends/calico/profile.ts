@@ -56,6 +56,19 @@ export interface FelixProfile {
   readonly poolsSetId: "all-ipam-pools" | "network-ip-pools";
   /** P31+: mangle cali-POSTROUTING starts with the DSCP rule (§8.3, §8.4). */
   readonly dscpRule: boolean;
+  /**
+   * P28+: nat POSTROUTING's `-j cali-POSTROUTING` is appended, after other agents' rules (kube-proxy's
+   * KUBE-POSTROUTING jump), and hashed under `POSTROUTING*appends*` (§2.2): felix/dataplane/linux/int_dataplane.go
+   * setUpIptablesNormal `AppendRules("POSTROUTING", …)`, "We must go last", since v3.29.0 (d0b66a4cf9) and
+   * backported to v3.28.2 (256fd48505); v3.27.x and v3.28.0–v3.28.1 insert it. P28 follows the last 3.28 releases.
+   */
+  readonly natPostroutingAppended: boolean;
+  /**
+   * P29+: with VXLAN on, raw cali-PREROUTING (after the mark clear) and cali-OUTPUT (after the host-endpoint jump)
+   * have `-p udp --dport <VXLANPort> -j NOTRACK` (felix/rules/static.go StaticRawPreroutingChain /
+   * StaticRawOutputChain, since v3.29.0, 4f55a016c2; no 3.28.x has it).
+   */
+  readonly vxlanNotrack: boolean;
 }
 
 const P27_MARKS: FelixMarks = { accept: 0x10000, pass: 0x20000, drop: null, scratch0: 0x40000, scratch1: 0x80000, all: 0xf0000, allButAccept: 0xe0000 };
@@ -75,10 +88,12 @@ const P27: FelixProfile = {
   stripTrailingReturn: false,
   poolsSetId: "all-ipam-pools",
   dscpRule: false,
+  natPostroutingAppended: false,
+  vxlanNotrack: false,
 };
 
-const P28: FelixProfile = { ...P27, version: "3.28", p: 28, endpointFirstClear: P27_MARKS.accept | P27_MARKS.pass, startOfPolicies: null, policyGroups: true, stripTrailingReturn: true };
-const P29: FelixProfile = { ...P28, version: "3.29", p: 29, naming: "tiered-knp.default", startOfPolicies: "Start of tier default" };
+const P28: FelixProfile = { ...P27, version: "3.28", p: 28, endpointFirstClear: P27_MARKS.accept | P27_MARKS.pass, startOfPolicies: null, policyGroups: true, stripTrailingReturn: true, natPostroutingAppended: true };
+const P29: FelixProfile = { ...P28, version: "3.29", p: 29, naming: "tiered-knp.default", startOfPolicies: "Start of tier default", vxlanNotrack: true };
 const P30: FelixProfile = { ...P29, version: "3.30", p: 30, marks: P30_MARKS, dropIfNoPolicies: "End of tier default. Drop if no policies passed packet" };
 const P31: FelixProfile = { ...P30, version: "3.31", p: 31, poolsSetId: "network-ip-pools", dscpRule: true };
 const P32: FelixProfile = { ...P31, version: "3.32", p: 32, naming: "kind" };

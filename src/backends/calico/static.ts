@@ -1,5 +1,5 @@
-// Felix's static chains and kernel-chain hooks for all four tables, P27
-// (§2.2, §2.3, §8.1–§8.3; felix/rules/static.go). Every rule is written in
+// Felix's static chains and kernel-chain hooks for all four tables, P27 and
+// the profiles' deltas (§2.2, §2.3, §8.1–§8.4; felix/rules/static.go). Every rule is written in
 // Felix's own order; hashes come out of felix-rule.ts.
 import type { Cluster, IPPool } from "../../ir/cluster.js";
 import { BUILTIN_CHAINS } from "../../rules/types.js";
@@ -169,9 +169,14 @@ function tunnelDevices(ctx: StaticContext): string[] {
   return devices;
 }
 
-/** nat table (§8.1). */
+/**
+ * nat table (§8.1). P28+ appends the POSTROUTING hook (profile natPostroutingAppended: "We must go last", after
+ * kube-proxy's masquerade jump), so it hashes under `POSTROUTING*appends*`; P27 inserts it.
+ */
 export function natChains(ctx: StaticContext): Chain[] {
-  const hooks = { PREROUTING: jumpTo(CHAIN.prerouting), OUTPUT: jumpTo(CHAIN.output), POSTROUTING: jumpTo(CHAIN.postrouting) };
+  const postrouting = jumpTo(CHAIN.postrouting);
+  const appended = profileOf(ctx.opts.calicoVersion).natPostroutingAppended;
+  const hooks = { PREROUTING: jumpTo(CHAIN.prerouting), OUTPUT: jumpTo(CHAIN.output), ...(appended ? {} : { POSTROUTING: postrouting }) };
   const tunnelMasq = tunnelDevices(ctx).map((dev) =>
     rule([fm.outInterface(dev), fm.notSrcAddrTypeLocalLimitOut(), fm.srcAddrTypeLocal()], ft.masquerade(ctx.opts.randomFully)),
   );
@@ -184,7 +189,7 @@ export function natChains(ctx: StaticContext): Chain[] {
       ]
     : [];
   return [
-    ...builtins("nat", ctx.opts, hooks),
+    ...builtins("nat", ctx.opts, hooks, appended ? { POSTROUTING: postrouting } : {}),
     chain(CHAIN.output, jumpTo(CHAIN.fipDnat)),
     chain(CHAIN.postrouting, [...jumpTo(CHAIN.fipSnat), ...jumpTo(CHAIN.natOutgoing), ...tunnelMasq]),
     chain(CHAIN.prerouting, jumpTo(CHAIN.fipDnat)),
@@ -197,15 +202,21 @@ export function natChains(ctx: StaticContext): Chain[] {
 export function rawChains(ctx: StaticContext): Chain[] {
   const hooks = { PREROUTING: jumpTo(CHAIN.prerouting), OUTPUT: jumpTo(CHAIN.output) };
   const fromWorkload = marksOf(ctx).scratch0;
+  // P29+ (profile vxlanNotrack): VXLAN's UDP flows are kept out of conntrack, in both chains. Felix tests
+  // VXLANEnabled for IPv4 and VXLANEnabledV6 for IPv6; the v6 context never has VXLAN on (not modelled).
+  // Wireguard's host-traffic jump, which would precede it in cali-PREROUTING, is not modelled either.
+  const notrack = ctx.vxlanEnabled && profileOf(ctx.opts.calicoVersion).vxlanNotrack ? [rule(fm.destPort("udp", VXLAN_PORT), ft.notrack())] : [];
   return [
     ...builtins("raw", ctx.opts, hooks),
     chain(CHAIN.output, [
       rule([], ft.clearMark(marksOf(ctx).all)),
       rule([], ft.jump(CHAIN.toHostEndpoint)),
+      ...notrack,
       rule([fm.markSet(MARK.accept)], ft.accept()),
     ]),
     chain(CHAIN.prerouting, [
       rule([], ft.clearMark(marksOf(ctx).all)),
+      ...notrack,
       rule([fm.inInterface(wildcard(ctx.opts))], ft.setMark(fromWorkload)),
       rule([fm.markSet(fromWorkload)], ft.jump(CHAIN.rpfSkip)),
       rule([fm.markSet(fromWorkload), fm.rpfilterFailedValidMark()], ft.drop()),
