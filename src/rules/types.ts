@@ -73,6 +73,19 @@ export interface Rule {
   readonly comments?: readonly string[];
   /** 1-based line in the text this rule was parsed from (parser only). */
   readonly line?: number;
+  /**
+   * A rule read from another format and lowered into this model (rules/nft/lower.ts): where it came from, as
+   * reports name it — its table (`ip calico`), chain and text as that format prints them.
+   */
+  readonly origin?: RuleOrigin;
+}
+
+export interface RuleOrigin {
+  readonly table: string;
+  readonly chain: string;
+  /** 0-based position of the rule in its chain there (one nft rule may become several here). */
+  readonly index: number;
+  readonly text: string;
 }
 
 /**
@@ -98,6 +111,8 @@ export interface Chain {
    * rule), and is printed in iptables-save's order (writer.ts). Absent: the rules are printed as given.
    */
   readonly hashRuns?: readonly HashRun[];
+  /** A chain lowered from another format (rules/nft/lower.ts): its table and name there, as reports name it. */
+  readonly origin?: { readonly table: string; readonly chain: string };
 }
 
 export interface Table {

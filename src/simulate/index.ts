@@ -98,7 +98,7 @@ type HookEnd = "ACCEPT" | "DROP" | "REJECT" | "STOP";
 
 function step(w: Walk, chain: CompiledChain, r: CompiledRule | null, action: string): void {
   const line = r?.rule.line ?? null;
-  w.trace.push({ table: chain.table, chain: chain.name, index: r ? r.index : -1, line, rule: r ? r.rule : null, action });
+  w.trace.push({ table: chain.table, chain: chain.name, index: r ? r.index : -1, line, rule: r ? r.rule : null, action, ...(chain.origin ? { origin: chain.origin } : {}) });
 }
 
 function stopUnknown(w: Walk, chain: CompiledChain, r: CompiledRule | null, why: string): HookEnd {

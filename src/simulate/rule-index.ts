@@ -22,6 +22,8 @@ export interface CompiledChain {
   /** ACCEPT/DROP for built-in chains, null for user chains. */
   readonly policy: string | null;
   readonly rules: readonly CompiledRule[];
+  /** Where a lowered chain came from (Chain.origin): a policy step names it. */
+  readonly origin?: { readonly table: string; readonly chain: string };
 }
 
 export type CompiledTable = ReadonlyMap<string, CompiledChain>;
@@ -40,7 +42,7 @@ function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains
       tests: compileTests(rule),
       effect: compileTarget(rule.target, name, names),
     }));
-    out.set(c.name, { table: name, name: c.name, policy: c.policy, rules });
+    out.set(c.name, { table: name, name: c.name, policy: c.policy, rules, ...(c.origin ? { origin: c.origin } : {}) });
   }
   return out;
 }

@@ -70,6 +70,8 @@ export interface TraceStep {
    * could not model; always the last step of an UNKNOWN outcome).
    */
   readonly action: string;
+  /** The step's chain as the format it was read from names it (a chain lowered from `.nft`); absent otherwise. */
+  readonly origin?: { readonly table: string; readonly chain: string };
 }
 
 export type SimVerdict = "ACCEPT" | "DROP" | "REJECT" | "UNKNOWN";

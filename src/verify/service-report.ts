@@ -51,7 +51,12 @@ function stepViews(hop: HopResult, o: SimOutcome): ServiceStepView[] {
   const picked = [o.trace.find((s) => s.action === "dnat"), o.decisive ?? o.trace[o.trace.length - 1]].filter((s) => s !== undefined && s !== null);
   const base = { node: hop.node, path: pathName(hop.path), file: hop.file, verdict: o.verdict, probability: o.probability };
   if (!picked.length) return [{ ...base, chain: null, index: -1, line: null, comment: o.unknown, rule: null }];
-  return picked.map((s) => ({ ...base, chain: `${s.table} ${s.chain}`, index: s.index, line: s.line, comment: ruleComment(s.rule), rule: s.rule ? writeRule(s.chain, s.rule) : null }));
+  return picked.map((s) => {
+    // A rule read from `.nft` is named and printed as nft has it (rules/nft/lower.ts).
+    const o = s.rule?.origin;
+    if (o) return { ...base, chain: `${o.table} ${o.chain}`, index: o.index, line: s.line, comment: ruleComment(s.rule), rule: o.text };
+    return { ...base, chain: `${s.table} ${s.chain}`, index: s.index, line: s.line, comment: ruleComment(s.rule), rule: s.rule ? writeRule(s.chain, s.rule) : null };
+  });
 }
 
 export function serviceView(c: ServiceCheck): ServiceView {

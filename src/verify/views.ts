@@ -174,6 +174,12 @@ export function ruleComment(rule: Rule | null): string | null {
 }
 
 function stepView(hop: HopResult, s: TraceStep): StepView {
+  // A rule read from `.nft` is shown as nft names and prints it, not as the rule model it was lowered to.
+  const origin = s.rule?.origin;
+  if (origin) {
+    return { node: hop.node, file: hop.file, table: origin.table, chain: origin.chain, index: origin.index, line: s.line, action: s.action, comment: ruleComment(s.rule), rule: origin.text };
+  }
+  if (s.origin && s.index < 0) return { node: hop.node, file: hop.file, table: s.origin.table, chain: s.origin.chain, index: -1, line: s.line, action: s.action, comment: null, rule: null };
   return {
     node: hop.node,
     file: hop.file,

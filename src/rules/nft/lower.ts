@@ -19,7 +19,8 @@
 // What has no iptables meaning here becomes a match the simulator reports as
 // UNKNOWN when a packet reaches it: never a guess.
 import type { IpSet, IpSetMember, IpSetType } from "../ipset.js";
-import type { Chain, HookEntry, HookName, Rule, RuleOption, RulePart, RuleSet, TableName, Target } from "../types.js";
+import type { Chain, HookEntry, HookName, Rule, RuleOption, RuleOrigin, RulePart, RuleSet, TableName, Target } from "../types.js";
+import { printStmts } from "./print-expr.js";
 import { BUILTIN_CHAINS, TABLE_ORDER } from "../types.js";
 import type { NftChain, NftExpr, NftRule, NftRuleset, NftSet, NftStmt, NftTable, NftValue, NftVerdict } from "./model.js";
 import { icmpTypeNumber } from "./lower-values.js";
@@ -120,9 +121,17 @@ function lowerTable(t: NftTable): TableOut {
           return name;
         },
       };
-      const rules = c.rules.flatMap((r) => lowerRule(r, ctx));
+      // Every lowered rule (helper chains' too) says which nft rule it stands for: reports print that, not the lowering.
+      const rules = c.rules.flatMap((r, index) => {
+        const origin: RuleOrigin = { table: `${t.family} ${t.name}`, chain: c.name, index, text: printStmts(r.stmts, "listing") + (r.comment === null ? "" : ` comment "${r.comment}"`) };
+        const from = aux.length;
+        const out = lowerRule(r, ctx).map((x) => ({ ...x, origin }));
+        for (let i = from; i < aux.length; i++) aux[i] = { ...aux[i]!, rules: aux[i]!.rules.map((x) => ({ ...x, origin, ...(r.line !== undefined ? { line: r.line } : {}) })) };
+        return out;
+      });
       const name = placement.rename(c.name);
-      out.chains.get(table)!.push({ name, policy: c.base ? (c.base.policy === "drop" ? "DROP" : "ACCEPT") : null, rules }, ...aux);
+      const origin = { table: `${t.family} ${t.name}`, chain: c.name };
+      out.chains.get(table)!.push({ name, policy: c.base ? (c.base.policy === "drop" ? "DROP" : "ACCEPT") : null, rules, origin }, ...aux.map((a) => ({ ...a, origin })));
       if (c.base) out.hooks.push({ table, chain: name, hook: HOOK_OF[c.base.hook], priority: c.base.priority, nat: c.base.type === "nat" });
     }
   }
