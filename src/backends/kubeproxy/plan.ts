@@ -125,7 +125,11 @@ function planPort(svc: Service, port: ServicePort, clusterIP: string, px: Proxie
   const externallyAccessible = nodePort !== 0 || lbIPs.length > 0 || externalIPs.length > 0;
   const etpLocal = externallyAccessible && svc.externalTrafficPolicy === "Local";
   const itpLocal = svc.internalTrafficPolicy === "Local";
-  const usesCluster = !itpLocal || (externallyAccessible && !etpLocal);
+  // ServicePort.UsesClusterEndpoints (pkg/proxy/serviceport.go, the same since
+  // 1.24): "Even if the external traffic policy is Local, we need Cluster
+  // endpoints to implement short circuiting" — KUBE-EXT's pod and LOCAL
+  // rules jump to KUBE-SVC whatever the policies (§3.3(h)).
+  const usesCluster = !itpLocal || externallyAccessible;
   const usesLocal = itpLocal || etpLocal;
   const endpoints = port.endpoints.filter((e) => fam(e.ip)).map((e) => planned(e, spn, proto));
   const ready = endpoints.filter((e) => e.ready);

@@ -5,11 +5,11 @@
 // compilation; a node adds its nodeport-ips elements and, for ports with a
 // Local traffic policy or a source range holding its address, its own
 // variant of the port.
-import { memoTable, type Compilation } from "../../../compilation.js";
+import type { Compilation } from "../../../compilation.js";
 import type { NftElement, NftSet, NftTable } from "../../../rules/nft/model.js";
-import { nodeContext, type ProxierContext } from "../context.js";
+import { nodeContext } from "../context.js";
 import type { KubeProxyOptions } from "../options.js";
-import { planServices, type ServicePortPlan } from "../plan.js";
+import { planServices } from "../plan.js";
 import { nftProxier } from "./context.js";
 import { fixedObjects, nodePortIPs } from "./fixed.js";
 import { SET, TABLE, TABLE_COMMENT } from "./names.js";
@@ -23,7 +23,7 @@ export function renderKubeProxyNft(comp: Compilation, nodeName: string, opts: Ku
   for (const e of nodePortIPs(kp, node)) elements.add(SET.nodePortIPs, e);
   const chains = [...fixed.chains];
   const sets: NftSet[] = [];
-  for (const p of nftPlans(comp, kp.px)) {
+  for (const p of planServices(comp, kp.px)) {
     const o = portObjects(comp, kp, p, node);
     chains.push(...o.chains);
     sets.push(...o.sets);
@@ -61,24 +61,4 @@ class Elements {
   of(set: string): NftElement[] {
     return [...(this.bySet.get(set)?.values() ?? [])];
   }
-}
-
-const NFT_PLANS = memoTable<ProxierContext, readonly ServicePortPlan[]>("kubeproxy/nft-plans");
-
-/**
- * The service plans as the nftables proxier categorises endpoints. plan.ts
- * follows the iptables fixtures, where a port with both traffic policies
- * Local uses no cluster endpoints; upstream's UsesClusterEndpoints is
- * `!internalPolicyLocal || ExternallyAccessible()` ("even if the external
- * traffic policy is Local, we need Cluster endpoints to implement short
- * circuiting", pkg/proxy/serviceport.go), so such a port that is reachable
- * from outside also gets its service- chain, which the external chain's
- * short-circuit rules go to.
- */
-function nftPlans(comp: Compilation, px: ProxierContext): readonly ServicePortPlan[] {
-  return comp.memo(NFT_PLANS, px, () =>
-    planServices(comp, px).map((p) =>
-      p.itpLocal && p.externallyAccessible && !p.usesCluster ? { ...p, usesCluster: true, svcChain: p.clusterEndpoints.length > 0 } : p,
-    ),
-  );
 }
