@@ -100,3 +100,29 @@ describe("verify and explain on nftables output", () => {
     expect(r.out).not.toMatch(/^\s+filter cali-/m);
   });
 });
+
+describe("verify: NodePorts only where kube-proxy serves them (nodePortAddresses)", () => {
+  // golden kp-f8: nodePortAddresses 127.0.0.0/8 and an eTP=Local LoadBalancer; kube-proxy serves no NodePort on 192.168.0.2.
+  const F8 = join(ROOT, "golden", "kp-f8-health-check-no-endpoints");
+  const slice = "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: svc1-a, namespace: ns1, labels: {kubernetes.io/service-name: svc1}}\naddressType: IPv4\nendpoints: [{addresses: [10.180.0.1], conditions: {ready: true}, nodeName: test-node}]\nports: [{name: p80, port: 80, protocol: TCP}]\n";
+  const probes = (out: string): number => Number(/(\d+) service probes/.exec(out)?.[1] ?? "-1");
+
+  it("without endpoints: iptables mode rejects the NodePort on every local address (KUBE-EXTERNAL-SERVICES), nftables mode has no NodePort there", async () => {
+    const ipt = await runCli(["verify", F8]);
+    const nft = await runCli(["verify", F8, "--dataplane", "nftables"]);
+    expect([ipt.code, nft.code], ipt.out + nft.out).toEqual([0, 0]);
+    expect([probes(ipt.out), probes(nft.out)]).toEqual([2, 1]);
+  });
+
+  it("with an endpoint: no NodePort probe on an address outside nodePortAddresses, in either mode (nothing DNATs there)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "netpolc-npa-"));
+    const { writeFileSync, copyFileSync } = await import("node:fs");
+    for (const f of readdirSync(F8).filter((f) => f.endsWith(".yaml"))) copyFileSync(join(F8, f), join(dir, f));
+    writeFileSync(join(dir, "slice.yaml"), slice);
+    for (const extra of [[], ["--dataplane", "nftables"]]) {
+      const r = await runCli(["verify", dir, ...extra]);
+      expect(r.out, extra.join(" ")).not.toContain("NodePort 192.168.0.2");
+      expect(r.out).toContain("0 mismatches");
+    }
+  });
+});

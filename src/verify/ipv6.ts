@@ -326,7 +326,8 @@ export function imageRuleSet(rs: RuleSet, img: Image6): RuleSet {
   };
   const target = (t: Target | null): Target | null => (t?.kind === "jump" ? { ...t, options: t.options.map(option) } : t);
   const rule = (r: Rule): Rule => ({ ...r, parts: r.parts.map(part), target: target(r.target) });
-  return { tables: rs.tables.map((t) => ({ ...t, chains: t.chains.map((c) => ({ ...c, rules: c.rules.map(rule) })) })) };
+  // The base chains (RuleSet.hooks, a ruleset read from .nft) are the same in the image: only addresses change.
+  return { ...rs, tables: rs.tables.map((t) => ({ ...t, chains: t.chains.map((c) => ({ ...c, rules: c.rules.map(rule) })) })) };
 }
 
 /** The `cali60` sets in the image (`family inet`), members translated; IPv4 sets are not the IPv6 side's. */

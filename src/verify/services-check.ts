@@ -232,5 +232,8 @@ export function serviceChecks(evaluator: Evaluator, topo: Topology, rules: Reado
   }
   const env: Env = { evaluator, topo, rules, simulate, hosts };
   // Probes start only on nodes whose rules were loaded (`verify --node` with --rules loads the nodes flows cross).
-  return serviceProbes(evaluator.model, topo).filter((p) => rules.has(p.from.node)).map((p) => checkServiceProbe(env, p));
+  // kube-proxy in nftables mode on a node: its rules were read from `ip kube-proxy` (rules/nft/lower.ts).
+  const nftables = (node: string): boolean =>
+    rules.get(node)?.ruleset.tables.some((t) => t.chains.some((c) => c.origin?.table.endsWith(" kube-proxy"))) ?? false;
+  return serviceProbes(evaluator.model, topo, nftables).filter((p) => rules.has(p.from.node)).map((p) => checkServiceProbe(env, p));
 }

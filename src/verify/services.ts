@@ -22,6 +22,7 @@ import type { Model } from "../ir/policy.js";
 import { servicePortName, type Endpoint, type Service, type ServicePort } from "../ir/service.js";
 import type { FlowEndpoint } from "../semantics/index.js";
 import { endpointsOf } from "../semantics/index.js";
+import { cidrContains, parseAddress, parseCidr } from "../semantics/ip.js";
 import { hostSource } from "./routing.js";
 import { HOST_IFACE, podKey, type Topology } from "./topology.js";
 
@@ -102,8 +103,29 @@ function sourcePods(endpoints: readonly Pod[], byIp: ReadonlyMap<string, Pod>, p
   return first ? [first] : [];
 }
 
-/** Every service probe of the model, in (service, port, entry, source) order; none without Services. */
-export function serviceProbes(model: Model, topo: Topology): ServiceProbe[] {
+/**
+ * Whether kube-proxy serves NodePorts on the node's address `ip` (kubeproxy-format §3.1, nftables.md §A.3):
+ * nodePortAddresses empty means every local address; else only addresses in its CIDRs ("primary": the node's own).
+ */
+function nodePortServed(model: Model, ip: string): boolean {
+  const cidrs = model.cluster.services?.kubeProxy.nodePortAddresses ?? [];
+  const addr = parseAddress(ip);
+  if (cidrs.length === 0 || addr === null) return true;
+  return cidrs.some((c) => {
+    if (c === "primary") return true;
+    const cidr = parseCidr(c);
+    return cidr !== null && cidrContains(cidr, addr);
+  });
+}
+
+/**
+ * Every service probe of the model, in (service, port, entry, source) order; none without Services.
+ * `nftables(node)`: kube-proxy programs that node in nftables mode (its rules hold `ip kube-proxy`), where a NodePort
+ * on an address outside nodePortAddresses is no NodePort at all — no DNAT, and no reject without endpoints either
+ * (`ip daddr @nodeport-ips`); in iptables mode the no-endpoint REJECT holds on every local address
+ * (KUBE-EXTERNAL-SERVICES matches `--dst-type LOCAL`), while the DNAT is only where nodePortAddresses say.
+ */
+export function serviceProbes(model: Model, topo: Topology, nftables: (node: string) => boolean = () => false): ServiceProbe[] {
   const services = model.cluster.services?.services ?? [];
   const endpoints = endpointsOf(model);
   const byIp = podsByIp(endpoints);
@@ -135,6 +157,8 @@ export function serviceProbes(model: Model, topo: Topology): ServiceProbe[] {
       for (const [name, info] of topo.nodes) {
         if (!info.ip) continue;
         const exp = expectation(port, service.externalTrafficPolicy === "Local", name);
+        // Not a NodePort on this address: nothing of kube-proxy's to check there (but iptables mode's LOCAL reject).
+        if (!nodePortServed(model, info.ip) && (nftables(name) || exp.none !== "REJECT" || exp.expected.length > 0)) continue;
         const from: ProbeSource = { kind: "external", node: name, iface: HOST_IFACE };
         out.push({ ...base, entry: "node-port", src: { kind: "ip", ip: EXTERNAL_CLIENT }, srcIp: EXTERNAL_CLIENT, from, vip: info.ip, vport: port.nodePort, ...exp });
       }

@@ -114,7 +114,10 @@ function nftModeFiles(): [string, string][] {
   const out: [string, string][] = [];
   for (const name of goldenCaseNames().filter((n) => !n.startsWith("error-"))) {
     const dir = join(GOLDEN_ROOT, name);
-    const opts = compileOptionsFrom(parseArgs([...caseArgs(dir), "--dataplane", "nftables"], COMPILE_FLAGS));
+    // A case whose own args choose a dataplane (the *-nftables cases) keeps them.
+    const args = caseArgs(dir);
+    const dataplane = args.some((a) => a === "--dataplane" || a === "--kube-proxy-mode" || a === "--calico-dataplane") ? [] : ["--dataplane", "nftables"];
+    const opts = compileOptionsFrom(parseArgs([...args, ...dataplane], COMPILE_FLAGS));
     for (const [file, text] of nodeFiles(compile(caseInputs(dir), opts), opts)) if (file.endsWith(".nft")) out.push([`${name}/${file}`, text]);
   }
   return out;
