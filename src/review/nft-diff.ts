@@ -22,21 +22,15 @@ import { canonicalize } from "../rules/nft/print.js";
 import { printStmts, printVerdict } from "../rules/nft/print-expr.js";
 import { priorityText, timeText } from "../rules/nft/print-listing.js";
 import { byteCompare } from "../rules/writer.js";
-import type { ChainChangeKind } from "./rule-diff.js";
+import type { ChainChange, ChainChangeKind } from "./rule-diff.js";
 
 export type NftObjectKind = "chain" | "set" | "map";
 
-export interface NftChainChange {
+/** A ChainChange (rule-diff.ts) of an nft table: chains, and sets and maps by element; hunk headers name `<table> <chain>` (`… set <name>`). */
+export interface NftChainChange extends Omit<ChainChange, "table"> {
   /** `<family> <table>`, e.g. `ip calico`. */
   readonly table: string;
   readonly object: NftObjectKind;
-  readonly kind: ChainChangeKind;
-  /** The old name (the new one for "added"). */
-  readonly chain: string;
-  /** The new name for "renamed" and "changed" (equal to chain unless renamed with edits). */
-  readonly newChain: string;
-  /** Unified diff lines: `@@ -a,b +c,d @@ <table> <chain>` (`… set <name>`, `… map <name>`) headers, ` `/`-`/`+` lines. */
-  readonly lines: readonly string[];
 }
 
 const CONTEXT = 3;

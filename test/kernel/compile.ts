@@ -40,10 +40,12 @@ export const KERNEL_VARIANTS: ReadonlyArray<{ readonly level: KernelOptLevel; re
   { level: 1, version: "3.32" },
   { level: 2, version: "3.32" },
   { level: 1, version: "3.32", flowLogs: true },
-  // Felix's nftables dataplane (`<node>.nft` loaded with `nft -f`): 3.30's names and 3.32's, -O1 and -O2.
+  // Felix's nftables dataplane (`<node>.nft` loaded with `nft -f`): 3.30's names and 3.32's, -O1 and -O2, and with
+  // flow logs (`log … group` statements after the verdicts).
   { level: 1, version: "3.30", dataplane: "nftables" },
   { level: 1, version: "3.32", dataplane: "nftables" },
   { level: 2, version: "3.32", dataplane: "nftables" },
+  { level: 1, version: "3.32", flowLogs: true, dataplane: "nftables" },
 ];
 
 /** The CLI's options at `-O<level>`; -O2 selects all passes, as `netpolc compile -O2` does. */
