@@ -11,6 +11,7 @@ import { parseFdb, parseRoutes } from "../rules/route-parser.js";
 import { writeFdb, writeRoutes, type FdbEntry, type RouteCommand } from "../rules/routes.js";
 import type { NodeRules, RouteTable } from "./topology.js";
 import { parseNft } from "../rules/nft/parse.js";
+import { referenceErrors } from "../rules/nft/references.js";
 import { printListing } from "../rules/nft/print.js";
 import { lowerNft, type LoweredRules } from "../rules/nft/lower.js";
 import type { RuleSet } from "../rules/types.js";
@@ -103,6 +104,8 @@ export interface NftRulesResult {
 export function nftRulesFromText(text: string, path: string, family: "ip" | "ip6", iptables: RuleSet | null): NftRulesResult {
   const parsed = parseNft(text, { file: path });
   if (parsed.diagnostics.some((d) => d.severity === "error")) return { lowered: null, diagnostics: parsed.diagnostics };
+  const dangling = referenceErrors(parsed.ruleset, text, path);
+  if (dangling.length) return { lowered: null, diagnostics: [...parsed.diagnostics, ...dangling] };
   try {
     return { lowered: lowerNft(parsed.ruleset, family, iptables), diagnostics: parsed.diagnostics };
   } catch (e) {
