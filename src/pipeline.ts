@@ -5,7 +5,7 @@ import { SourceMap } from "./diagnostics/sources.js";
 import { loadModel, type FrontendThreads, type InputFile } from "./frontend/index.js";
 import type { Model } from "./ir/policy.js";
 import {
-  CALICO_VERSIONS, calicoHasNftables, DEFAULT_CALICO_OPTIONS, IPTABLES_DATAPLANES, type Dataplanes, DEFAULT_KUBE_PROXY_OPTIONS, DEFAULT_OPTIMIZE, NEWEST_CALICO_VERSION, NodePrograms, profileHasFlowLogs, versionOfRelease,
+  CALICO_VERSIONS, calicoHasNftables, nftNamePanics, DEFAULT_CALICO_OPTIONS, IPTABLES_DATAPLANES, type Dataplanes, DEFAULT_KUBE_PROXY_OPTIONS, DEFAULT_OPTIMIZE, NEWEST_CALICO_VERSION, NodePrograms, profileHasFlowLogs, versionOfRelease,
   renderOptionsOf, type BackendChoice, type CalicoOptions, type KubeProxyOptions, type NodeOutput, type NodeRoutes, type OptimizeOptions,
 } from "./backends/index.js";
 import type { RuleSet, TableName } from "./rules/types.js";
@@ -222,14 +222,20 @@ function withKubeProxyMode(model: Model, opts: CompileOptions, diag: DiagnosticS
  * ClusterInformation, so this is checked after it is known. Calico documents nftables mode for clusters whose
  * kube-proxy runs in nftables mode too: a mix is compiled as asked, with a warning.
  */
-function checkDataplanes(model: Model, opts: CompileOptions, diag: DiagnosticSink): void {
+function checkDataplanes(comp: Compilation, opts: CompileOptions, diag: DiagnosticSink): void {
   const dp = opts.dataplane ?? IPTABLES_DATAPLANES;
   if (opts.backend === "kube-proxy" || dp.calico === "iptables") return;
   const version = opts.calico.calicoVersion;
   if (!calicoHasNftables(version)) {
     diag.error("input/calico-dataplane", null, `Calico ${version} has no nftables dataplane (it came with 3.29): compile with --calico-version 3.29 or later, or --calico-dataplane iptables`);
-  } else if (opts.backend !== "calico" && model.cluster.services !== undefined && dp.kubeProxy === "iptables") {
+    return;
+  }
+  if (opts.backend !== "calico" && comp.model.cluster.services !== undefined && dp.kubeProxy === "iptables") {
     diag.warning("input/calico-dataplane", null, "Felix in nftables mode beside kube-proxy in iptables mode: Calico supports its nftables dataplane only with kube-proxy in nftables mode (--kube-proxy-mode nftables)");
+  }
+  // Valid Kubernetes that Felix's nftables dataplane cannot program (it panics on the chain name): refused, at the policy.
+  for (const p of nftNamePanics(comp, version, opts.calico.interfacePrefix)) {
+    diag.error("input/calico-dataplane", p.policy?.span ?? null, `${p.message}; compile with --calico-dataplane iptables (whose names are hashed to 28 characters) or shorten the name`);
   }
 }
 
@@ -253,7 +259,9 @@ export function compile(files: readonly InputFile[], given: CompileOptions): Com
   if (diag.hasErrors()) return failed(diag, sources, given);
   const opts = withIPv6(model, withKubeProxyMode(model, released, diag), diag);
   checkFlowLogs(opts, diag);
-  checkDataplanes(model, opts, diag);
+  // One compilation for every node of this compile: what is the same on many nodes is built once (src/compilation.ts).
+  const comp = new Compilation(model);
+  checkDataplanes(comp, opts, diag);
   if (diag.hasErrors()) return failed(diag, sources, given);
   const known = new Set(model.cluster.nodes.map((n) => n.name));
   for (const n of opts.nodes) {
@@ -263,8 +271,7 @@ export function compile(files: readonly InputFile[], given: CompileOptions): Com
   const wanted = opts.nodes.length ? new Set(opts.nodes) : known;
   // model.cluster.nodes is sorted by name, so outputs are too.
   const nodes = model.cluster.nodes.filter((n) => wanted.has(n.name)).map((n) => n.name);
-  // One compilation for every node of this compile: what is the same on many nodes is built once (src/compilation.ts).
-  const programs = programsOf(new Compilation(model), opts);
+  const programs = programsOf(comp, opts);
   const render = (node: string): NodeOutput => {
     opts.onNode?.(model, node);
     return programs.render(node);

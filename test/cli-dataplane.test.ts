@@ -58,6 +58,17 @@ describe("dataplane options", () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
+  it("a policy whose 3.30+ nftables chain name Felix cannot make (over 256 bytes: it panics) is refused at the policy, nothing written", async () => {
+    const out = tmp();
+    const E15 = join(ROOT, "golden", "edge-15-long-names-hashed-and-truncated");
+    const r = await runCli(["compile", E15, "-o", out, "--dataplane", "nftables", "--calico-version", "3.32"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/policy\.yaml:\d+:\d+: error\[input\/calico-dataplane\]: Felix's nftables dataplane panics on the chain name cali-pi-knp\//);
+    expect(readdirSync(out)).toEqual([]);
+    // 3.29 hashes long names to 28 characters, as in iptables mode: compiled.
+    expect((await runCli(["compile", E15, "-o", tmp(), "--dataplane", "nftables", "--calico-version", "3.29"])).code).toBe(0);
+  });
+
   it("--emit of a file the compile does not write names what it writes", async () => {
     const r = await runCli(["compile", F1, "--node", "node1", "--dataplane", "nftables", "--emit", "ipsets"]);
     expect(r.code).toBe(2);

@@ -21,7 +21,7 @@ export type { NodeOutput } from "./types.js";
 export type { CalicoOptions, RouteProgrammer } from "./calico/index.js";
 export { CALICO_VERSIONS, NEWEST_CALICO_VERSION, profileHasFlowLogs, versionOfRelease, type CalicoVersion } from "./calico/profile.js";
 import { CALICO_VERSIONS } from "./calico/profile.js";
-export { DEFAULT_CALICO_OPTIONS, blockProgrammer, calicoHasNftables } from "./calico/index.js";
+export { DEFAULT_CALICO_OPTIONS, blockProgrammer, calicoHasNftables, nftNamePanics, type NftNamePanic } from "./calico/index.js";
 /** How the iptables text of a compile under these Calico options names protocols (`--protocol-numbers`, Appendix A). */
 export const renderOptionsOf = (opts: calico.CalicoOptions): RenderOptions => calico.renderOptionsOf(opts);
 export type { KubeProxyOptions, KubeProxyVersion, KubeProxyForm } from "./kubeproxy/index.js";

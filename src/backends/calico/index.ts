@@ -36,6 +36,7 @@ export function policyChainNameIn(version: CalicoVersion, dir: Direction, namesp
 export { optimizeCalicoNode, passesOf } from "./optimize/index.js";
 export { renderCalicoNft } from "./nft/table.js";
 export { calicoHasNftables } from "./nft/names.js";
+export { nftNamePanics, type NftNamePanic } from "./nft/chain-names.js";
 
 /** Every workload endpoint Felix programs (snapshot order), as verify's topology places pods. */
 export function workloadPlaces(comp: Compilation, interfacePrefix: string): WorkloadPlace[] {

@@ -7,6 +7,7 @@
 // once (names.ts, the one place names are made) and the translation looks the
 // hashed ones up. A hashed policy/profile name the map lacks is a bug: it throws.
 import { memoTable, type Compilation } from "../../../compilation.js";
+import type { NetworkPolicy } from "../../../ir/policy.js";
 import type { TableName } from "../../../rules/types.js";
 import { CHAIN_PREFIX, MAX_CHAIN_NAME_LENGTH, policyChainNameWith, profileChainName, type Direction } from "../names.js";
 import { policyChainSuffix, profileOf, type CalicoVersion } from "../profile.js";
@@ -53,6 +54,34 @@ function renames(comp: Compilation, version: CalicoVersion, interfacePrefix: str
     for (const name of profiles) for (const dir of DIRECTIONS) add(CHAIN_PREFIX.profile[dir], name, profileChainName(dir, name), profileChainName(dir, name, limit));
     return out;
   });
+}
+
+/** A policy or profile whose nft chain Felix cannot name at this version (it panics), and why. */
+export interface NftNamePanic {
+  /** The policy (for its place in the inputs), or null for a profile. */
+  readonly policy: NetworkPolicy | null;
+  readonly message: string;
+}
+
+/** Every policy and profile of the compilation that Felix's nftables dataplane would panic on: a compile must refuse them. */
+export function nftNamePanics(comp: Compilation, version: CalicoVersion, interfacePrefix: string): NftNamePanic[] {
+  const limit = nftChainNameLimit(version);
+  if (limit <= MAX_CHAIN_NAME_LENGTH) return [];
+  const felix = profileOf(version);
+  const out: NftNamePanic[] = [];
+  for (const p of comp.model.policies) {
+    // Both directions share the suffix and a prefix of one length: one check per policy.
+    const suffix = policyChainSuffix(felix, p.namespace, p.name);
+    const r = renamed(CHAIN_PREFIX.policy.ingress, suffix, "", limit);
+    if ("panic" in r) out.push({ policy: p, message: r.panic });
+  }
+  // Sorted for determinism.
+  const profiles = [...new Set(allWorkloads(comp, interfacePrefix).flatMap((w) => w.profiles.map((pr) => pr.name)))].sort();
+  for (const name of profiles) {
+    const r = renamed(CHAIN_PREFIX.profile.ingress, name, "", limit);
+    if ("panic" in r) out.push({ policy: null, message: r.panic });
+  }
+  return out;
 }
 
 /** Maps an iptables chain of one layer to its nft name: the version's name, layer-prefixed. */
