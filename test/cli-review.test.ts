@@ -248,6 +248,16 @@ describe("netpolc check", () => {
     expect((await run(["check", BOOKINFO, "--expected", calicoOnly, "--backend", "calico"])).code).toBe(0);
   });
 
+  it("--expected with nftables output: .nft files diffed chain by chain, and the regenerate command repeats the flags", async () => {
+    const out = tmp();
+    expect((await run(["compile", BOOKINFO, "-o", out, "--dataplane", "nftables"])).code).toBe(0);
+    expect((await run(["check", BOOKINFO, "--expected", out, "--dataplane", "nftables"])).code).toBe(0);
+    const stale = await run(["check", editedBookinfo(), "--expected", out, "--dataplane", "nftables"]);
+    expect(stale.code).toBe(1);
+    expect(stale.out).toContain(`regenerate with \`netpolc compile <inputs> --dataplane nftables -o ${out}\``);
+    expect(stale.out).toMatch(/@@ .* ip calico filter-cali-pi-knp\/default\/productpage-from-anywhere\n-.*tcp dport 9080.*\n\+.*tcp dport 9081/);
+  });
+
   it("usage errors exit 2", async () => {
     expect((await run(["check", "--disable", "no-such-lint", BOOKINFO])).code).toBe(2);
     expect((await run(["check", "--max-warnings", "x", BOOKINFO])).code).toBe(2);

@@ -17,7 +17,7 @@ import { diffOutputDirs, type OutputTree } from "../review/output-diff.js";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { flag, flagAll, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
-import { CHECK_FLAGS } from "./flags.js";
+import { CHECK_FLAGS, OUTPUT_FLAGS } from "./flags.js";
 import { gatherInputs } from "./inputs.js";
 import { VERSION } from "./version.js";
 import type { TextResult } from "./verify.js";
@@ -74,8 +74,17 @@ function findings(files: readonly InputFile[], disabled: ReadonlySet<string>): {
   return { ds: sortDiagnostics(all.map((d) => locate(d, sources))), sources };
 }
 
+/** The output-shaping compile flags given (` -O2 --dataplane nftables`), as the regenerate command must repeat them. */
+function outputFlagsText(args: ParsedArgs): string {
+  let out = "";
+  for (const f of OUTPUT_FLAGS) {
+    for (const v of args.flags.get(f.name) ?? []) out += f.value ? ` --${f.name} ${v}` : ` --${f.name}`;
+  }
+  return out;
+}
+
 /** `--expected DIR`: compile with the given compile flags and compare with the files committed in DIR. */
-function staleness(files: readonly InputFile[], dir: string, readTree: ReadTree, opts: CompileOptions): { diag: LocatedDiagnostic | null; diff: string } {
+function staleness(files: readonly InputFile[], dir: string, readTree: ReadTree, opts: CompileOptions, flagsText: string): { diag: LocatedDiagnostic | null; diff: string } {
   const res = compile(files, opts);
   if (!res.model) return { diag: null, diff: "" };
   const committed = readTree(dir);
@@ -84,7 +93,7 @@ function staleness(files: readonly InputFile[], dir: string, readTree: ReadTree,
   const fresh: OutputTree = { files: outputFiles(res.outputs, res.options, res.model, res.renderer) };
   const d = diffOutputDirs(committed, fresh, { oldLabel: dir, newLabel: "compiled" });
   if (!d.changed) return { diag: null, diff: "" };
-  const msg = `${dir} is stale: ${d.files.length} file(s) differ from what the inputs compile to; regenerate with \`netpolc compile <inputs> -o ${dir}\``;
+  const msg = `${dir} is stale: ${d.files.length} file(s) differ from what the inputs compile to; regenerate with \`netpolc compile <inputs>${flagsText} -o ${dir}\``;
   return { diag: unlocated(msg), diff: d.text };
 }
 
@@ -96,7 +105,7 @@ export function runCheck(files: readonly InputFile[], args: ParsedArgs, readTree
   let diffText = "";
   const dir = flag(args, "expected");
   if (dir !== undefined && !ds.some((d) => d.severity === "error")) {
-    const st = staleness(files, dir, readTree, compileOptionsFrom(args));
+    const st = staleness(files, dir, readTree, compileOptionsFrom(args), outputFlagsText(args));
     if (st.diag) ds.push(st.diag);
     diffText = st.diff;
   }
