@@ -24,6 +24,11 @@ export interface NftTable {
   readonly comment: string | null;
   /** How this table's rules are spelled in input form. */
   readonly dialect: NftDialect;
+  /**
+   * Hex digits the agent pads mark values to in its input: real kube-proxy formats its masquerade mark with Go's
+   * %#08x (`0x00004000`, 8), its unit tests write `0x4000` (absent). Listings pad to 8 either way.
+   */
+  readonly markDigits?: number;
   /** Sets and maps, in creation order (`nft list` prints them in this order, before chains). */
   readonly sets: readonly NftSet[];
   /** Chains in creation order (`nft list` prints them in this order). */

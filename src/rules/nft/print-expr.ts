@@ -10,9 +10,12 @@ import type { NftDialect } from "./model.js";
 /** An agent's input dialect, or the listing nft prints back. */
 export type NftSpelling = NftDialect | "listing";
 
-/** Agents write mark values with Go's %#x: lowercase hex, no padding (§A.2, §B.4). */
-export function hex(v: number): string {
-  return "0x" + (v >>> 0).toString(16);
+/**
+ * Agents write mark values with Go's %#x: lowercase hex, no padding (§A.2, §B.4); real kube-proxy formats its mark with
+ * %#08x (`0x00004000`, `pad` 8) where its unit tests write `0x4000`.
+ */
+export function hex(v: number, pad = 0): string {
+  return "0x" + (v >>> 0).toString(16).padStart(pad, "0");
 }
 
 /** `nft list` pads mark values to 32 bits (§A.8). */
@@ -26,7 +29,7 @@ const KNFT_OPS: Readonly<Record<NftMarkOp["op"], string>> = { "&": "and", "|": "
 // Felix's actions.go writes SetMark with `or` but ClearMark/SetMaskedMark with `&`/`^` (§B.4).
 const FELIX_SET_OPS: Readonly<Record<NftMarkOp["op"], string>> = { "&": "&", "|": "or", "^": "^" };
 
-export function printExpr(e: NftExpr, sp: NftSpelling): string {
+export function printExpr(e: NftExpr, sp: NftSpelling, pad = 0): string {
   switch (e.kind) {
     case "payload":
       return `${e.proto} ${e.field}`;
@@ -44,7 +47,7 @@ export function printExpr(e: NftExpr, sp: NftSpelling): string {
       return e.parts.map((p) => printExpr(p, sp)).join(" . ");
     case "bitwise": {
       const op = sp === "knftables" ? KNFT_OPS[e.op] : e.op;
-      return `${printExpr(e.left, sp)} ${op} ${sp === "listing" ? hex8(e.value) : hex(e.value)}`;
+      return `${printExpr(e.left, sp)} ${op} ${sp === "listing" ? hex8(e.value) : hex(e.value, pad)}`;
     }
   }
 }
@@ -76,15 +79,15 @@ function printRight(left: NftExpr, right: NftValue, sp: NftSpelling): string {
   }
 }
 
-function printMatch(s: Extract<NftStmt, { kind: "match" }>, sp: NftSpelling): string {
+function printMatch(s: Extract<NftStmt, { kind: "match" }>, sp: NftSpelling, pad: number): string {
   // nft needs an explicit `==` after a bitwise expression (`mark and 0x4000 == 0`);
   // elsewhere equality is implicit, as every agent writes it.
   const op = s.op === "!=" ? " !=" : s.left.kind === "bitwise" ? " ==" : "";
-  return `${printExpr(s.left, sp)}${op} ${printRight(s.left, s.right, sp)}`;
+  return `${printExpr(s.left, sp, pad)}${op} ${printRight(s.left, s.right, sp)}`;
 }
 
-function printMarkSet(s: Extract<NftStmt, { kind: "mark-set" }>, sp: NftSpelling): string {
-  const value = sp === "listing" ? hex8 : hex;
+function printMarkSet(s: Extract<NftStmt, { kind: "mark-set" }>, sp: NftSpelling, pad: number): string {
+  const value = sp === "listing" ? hex8 : (v: number): string => hex(v, pad);
   let text = sp === "knftables" ? "mark set" : "meta mark set";
   if (s.base === "mark") text += sp === "listing" ? " meta mark" : " mark";
   else text += " " + value(s.base);
@@ -123,10 +126,11 @@ function printVmap(s: Extract<NftStmt, { kind: "vmap" }>, sp: NftSpelling): stri
   return `${key} vmap { ${s.map.entries.map((e) => `${k(e.key)} : ${printVerdict(e.verdict)}`).join(sep)} }`;
 }
 
-export function printStmt(s: NftStmt, sp: NftSpelling): string {
+/** One statement; `pad`: the hex digits mark values are padded to in an agent's input (NftTable.markDigits). */
+export function printStmt(s: NftStmt, sp: NftSpelling, pad = 0): string {
   switch (s.kind) {
     case "match":
-      return printMatch(s, sp);
+      return printMatch(s, sp, pad);
     case "counter":
       return "counter";
     case "verdict":
@@ -134,7 +138,7 @@ export function printStmt(s: NftStmt, sp: NftSpelling): string {
     case "vmap":
       return printVmap(s, sp);
     case "mark-set":
-      return printMarkSet(s, sp);
+      return printMarkSet(s, sp, pad);
     case "nat":
       return printNat(s);
     case "reject":
@@ -153,6 +157,6 @@ export function printStmt(s: NftStmt, sp: NftSpelling): string {
  * `continue`: Felix renders a rule with neither match nor action so (§B.5),
  * and nft lists it so.
  */
-export function printStmts(stmts: readonly NftStmt[], sp: NftSpelling): string {
-  return stmts.length === 0 ? "continue" : stmts.map((s) => printStmt(s, sp)).join(" ");
+export function printStmts(stmts: readonly NftStmt[], sp: NftSpelling, pad = 0): string {
+  return stmts.length === 0 ? "continue" : stmts.map((s) => printStmt(s, sp, pad)).join(" ");
 }

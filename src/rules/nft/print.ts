@@ -22,12 +22,12 @@ function quoted(s: string): string {
   return `"${s}"`;
 }
 
-type TableRef = Pick<NftTable, "family" | "name" | "dialect">;
+type TableRef = Pick<NftTable, "family" | "name" | "dialect" | "markDigits">;
 
 /** `add rule <family> <table> <chain> <body>[ comment "<c>"]`. */
 export function printRuleInput(table: TableRef, chain: string, rule: NftRule): string {
   const comment = rule.comment === null ? "" : ` comment ${quoted(rule.comment)}`;
-  return `add rule ${table.family} ${table.name} ${chain} ${printStmts(rule.stmts, table.dialect)}${comment}`;
+  return `add rule ${table.family} ${table.name} ${chain} ${printStmts(rule.stmts, table.dialect, table.markDigits ?? 0)}${comment}`;
 }
 
 function tableLine(t: NftTable): string {

@@ -34,6 +34,8 @@ export function renderKubeProxyNft(comp: Compilation, nodeName: string, opts: Ku
     name: TABLE,
     comment: TABLE_COMMENT,
     dialect: "knftables",
+    // --masquerade-mark padded: the mark as real kube-proxy spells it (%#08x), not as its tests do.
+    ...(opts.paddedMark ? { markDigits: 8 } : {}),
     sets: [...fixed.sets.map((s) => ({ ...s, elements: elements.of(s.name) })), ...sets],
     chains,
   };
