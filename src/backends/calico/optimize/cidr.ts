@@ -9,7 +9,15 @@
 // Algorithm: CIDRs → sorted, coalesced intervals (adjacent or overlapping
 // intervals join) → interval algebra → the minimal CIDR cover of each interval
 // (repeatedly take the largest aligned block starting at `first` that fits).
-import { IPv4, IPv6, collapseIPv6Number } from "ip-num";
+//
+// ip-num is CommonJS and builds its IPv6 tables when loaded (~20 ms): it is
+// required when -O2 first parses or prints an address, so that a compile
+// without -O2 does not pay for it (Node caches the module after that).
+import { createRequire } from "node:module";
+import type * as IpNum from "ip-num";
+
+const requireHere = createRequire(import.meta.url);
+const ipNum = (): typeof IpNum => requireHere("ip-num") as typeof IpNum;
 
 export type Family = 4 | 6;
 
@@ -29,6 +37,7 @@ function toInterval(family: Family, cidr: string): Interval {
   const [addr = "", len = String(BITS[family])] = cidr.split("/");
   const bits = BITS[family];
   const prefix = Number(len);
+  const { IPv4, IPv6 } = ipNum();
   const value = family === 4 ? IPv4.fromString(addr).getValue() : IPv6.fromString(addr).getValue();
   const size = 1n << BigInt(bits - prefix);
   const first = value - (value % size);
@@ -68,6 +77,7 @@ function cover(family: Family, iv: Interval): string[] {
 }
 
 function cidrText(family: Family, first: bigint, prefix: number): string {
+  const { IPv4, IPv6, collapseIPv6Number } = ipNum();
   const addr = family === 4 ? IPv4.fromNumber(first).toString() : collapseIPv6Number(IPv6.fromBigInt(first).toString());
   return `${addr}/${prefix}`;
 }
