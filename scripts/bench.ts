@@ -4,7 +4,9 @@
 //   - compile of ALL nodes through the real CLI (`compile <dir> -o <out>`):
 //     wall time and peak RSS, each in a fresh child process (bench-child.ts);
 //   - js-yaml's loadAll over the same files in another child, and the ratio
-//     (both repeated, interleaved; the fastest run of each, the largest RSS);
+//     (both repeated, interleaved; the fastest run of each, the largest RSS):
+//     with js-yaml's CommonJS build, the one netpolc parses with, which decides
+//     the targets; its ES module build (half as fast on Node 20) is printed too;
 //   - rules / chains / sets / set members per node (mean, max) and output bytes,
 //     at -O1 (Felix's layout) and -O2 (the optimizer), and the reduction;
 //   - `netpolc verify -O2` on sizes small enough to probe every pod pair
@@ -115,7 +117,10 @@ interface SizeReport {
   readonly size: SizeName;
   readonly pods: number;
   readonly inputMiB: number;
+  /** js-yaml's CommonJS build (what netpolc parses with): the targets' yardstick. */
   readonly parse: ChildResult;
+  /** js-yaml's ES module build, what `import` gives: the yardstick before netpolc switched builds. */
+  readonly parseEsm: ChildResult;
   readonly compile: ChildResult;
   readonly stats: OutputStats;
   readonly compileO2: ChildResult;
@@ -178,18 +183,21 @@ function benchSize(size: SizeName): SizeReport {
     console.log(`\n== ${size}: ${sum.pods} pods, ${sum.policies} policies, ${sum.nodes} nodes, ${sum.namespaces} namespaces, ${sum.files} files, ${mib(sum.bytes!)} (generated in ${s(performance.now() - t0)})`);
     // Interleaved, so that both see the same machine; each figure is the fastest of RUNS (peak RSS: the largest).
     const parses: ChildResult[] = [];
+    const parsesEsm: ChildResult[] = [];
     const compiles: ChildResult[] = [];
     const compilesO2: ChildResult[] = [];
     for (let i = 0; i < RUNS; i++) {
-      parses.push(child("parse", join(root, "in")));
+      parses.push(child("parse", join(root, "in"), "cjs"));
+      parsesEsm.push(child("parse", join(root, "in"), "esm"));
       compiles.push(child("compile", join(root, "in"), join(root, "out")));
       compilesO2.push(child("compile", join(root, "in"), join(root, "out2"), "-O2"));
     }
-    const [parse, compile, compileO2] = [fastest(parses), fastest(compiles), fastest(compilesO2)];
-    console.log(`js-yaml loadAll:     ${s(parse.ms)} wall, ${s(parse.cpuMs)} CPU, peak RSS ${f1(parse.maxRssMiB)} MiB (fastest of ${spread(parses)})`);
+    const [parse, parseEsm, compile, compileO2] = [fastest(parses), fastest(parsesEsm), fastest(compiles), fastest(compilesO2)];
+    console.log(`js-yaml loadAll:     ${s(parse.ms)} wall, ${s(parse.cpuMs)} CPU, peak RSS ${f1(parse.maxRssMiB)} MiB (CommonJS build; fastest of ${spread(parses)})`);
+    console.log(`  ES module build:   ${s(parseEsm.ms)} wall (fastest of ${spread(parsesEsm)})`);
     console.log(
       `compile all nodes:   ${s(compile.ms)} wall, ${s(compile.cpuMs)} CPU, peak RSS ${f1(compile.maxRssMiB)} MiB (fastest of ${spread(compiles)}); ` +
-        `${(compile.ms / parse.ms).toFixed(2)}× parse (wall), ${(compile.cpuMs / parse.cpuMs).toFixed(2)}× (CPU)`,
+        `${(compile.ms / parse.ms).toFixed(2)}× parse (wall), ${(compile.cpuMs / parse.cpuMs).toFixed(2)}× (CPU); ${(compile.ms / parseEsm.ms).toFixed(2)}× the ES build's parse`,
     );
     const st = outputStats(join(root, "out"));
     rmSync(join(root, "out"), { recursive: true, force: true });
@@ -225,7 +233,7 @@ function benchSize(size: SizeName): SizeReport {
     console.log(`  kernel: ${kernelText(kernel)}`);
     const edit = size === "10k" ? editReport(join(root, "in")) : null;
     return {
-      size, pods, inputMiB: sum.bytes! / 1048576, parse, compile, stats: st, compileO2, statsO2: st2,
+      size, pods, inputMiB: sum.bytes! / 1048576, parse, parseEsm, compile, stats: st, compileO2, statsO2: st2,
       verify: verify && !("failed" in verify) ? verify : null, verifyO2: verifyO2 && !("failed" in verifyO2) ? verifyO2 : null,
       verifyFailed: [verify, verifyO2].flatMap((v) => (v && "failed" in v ? [v.failed] : [])),
       oneNode, nodeMs: split.nodeMs, amortisedMs: amortised, kernel, edit,
@@ -276,13 +284,19 @@ function targets(reports: readonly SizeReport[]): string {
   const medium = reports.find((r) => r.size === "medium");
   if (medium && medium !== big) {
     const ratio = medium.compile.ms / medium.parse.ms;
-    out.push(`- medium: compile all nodes ≤ 3× js-yaml parse (issue 14): ${ratio.toFixed(2)}× wall (${(medium.compile.cpuMs / medium.parse.cpuMs).toFixed(2)}× CPU): ${verdict(ratio <= 3)}`);
+    out.push(
+      `- medium: compile all nodes ≤ 3× js-yaml parse (issue 14): ${ratio.toFixed(2)}× wall (${(medium.compile.cpuMs / medium.parse.cpuMs).toFixed(2)}× CPU; ` +
+        `${(medium.compile.ms / medium.parseEsm.ms).toFixed(2)}× js-yaml's ES build): ${verdict(ratio <= 3)}`,
+    );
   }
   if (big) {
     const ratio = big.compile.ms / big.parse.ms;
     // Issue 5 asked ≤ 3× at 50k; issue 14 tightened it to ≤ 2×.
     const bound = big.size === "50k" ? 2 : 3;
-    out.push(`- ${big.size}: compile all nodes ≤ ${bound}× js-yaml parse: ${ratio.toFixed(2)}× wall (${(big.compile.cpuMs / big.parse.cpuMs).toFixed(2)}× CPU): ${verdict(ratio <= bound)}`);
+    out.push(
+      `- ${big.size}: compile all nodes ≤ ${bound}× js-yaml parse: ${ratio.toFixed(2)}× wall (${(big.compile.cpuMs / big.parse.cpuMs).toFixed(2)}× CPU; ` +
+        `${(big.compile.ms / big.parseEsm.ms).toFixed(2)}× js-yaml's ES build): ${verdict(ratio <= bound)}`,
+    );
     out.push(`- ${big.size}: peak RSS ≤ 1 GiB: ${f1(big.compile.maxRssMiB)} MiB: ${verdict(big.compile.maxRssMiB <= 1024)}`);
   }
   for (const r of reports) {
@@ -334,14 +348,14 @@ function targets(reports: readonly SizeReport[]): string {
 
 function table(reports: readonly SizeReport[]): string {
   const rows = [
-    "| size | input | js-yaml loadAll | compile all nodes | × parse (wall / CPU) | peak RSS | compile -O2 (× -O1) | rules/node mean (max) | chains/node | sets/node | set members/node | output | -O2 rules/node mean (max) | -O2 chains / sets | -O2 rules cut | verify -O1 / -O2 (× compile, RSS) | one node: compile --node (its own part) | per node in a compile | iptables-restore --test |",
+    "| size | input | js-yaml loadAll (CommonJS / ES build) | compile all nodes | × parse (wall / CPU) | peak RSS | compile -O2 (× -O1) | rules/node mean (max) | chains/node | sets/node | set members/node | output | -O2 rules/node mean (max) | -O2 chains / sets | -O2 rules cut | verify -O1 / -O2 (× compile, RSS) | one node: compile --node (its own part) | per node in a compile | iptables-restore --test |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of reports) {
     const st = r.stats;
     const k = r.kernel.kind === "measured" ? s(r.kernel.testMs) : "skipped";
     rows.push(
-      `| ${r.size} | ${r.inputMiB.toFixed(1)} MiB | ${s(r.parse.ms)} | ${s(r.compile.ms)} | ${(r.compile.ms / r.parse.ms).toFixed(2)} / ${(r.compile.cpuMs / r.parse.cpuMs).toFixed(2)} | ${f1(r.compile.maxRssMiB)} MiB | ${s(r.compileO2.ms)} (${(r.compileO2.ms / r.compile.ms).toFixed(2)}×) | ` +
+      `| ${r.size} | ${r.inputMiB.toFixed(1)} MiB | ${s(r.parse.ms)} / ${s(r.parseEsm.ms)} | ${s(r.compile.ms)} | ${(r.compile.ms / r.parse.ms).toFixed(2)} / ${(r.compile.cpuMs / r.parse.cpuMs).toFixed(2)} | ${f1(r.compile.maxRssMiB)} MiB | ${s(r.compileO2.ms)} (${(r.compileO2.ms / r.compile.ms).toFixed(2)}×) | ` +
         `${f1(st.rules.mean)} (${st.rules.max}) | ${f1(st.chains.mean)} (${st.chains.max}) | ${f1(st.sets.mean)} (${st.sets.max}) | ${f1(st.members.mean)} (${st.members.max}) | ` +
         `${mib(st.bytes)} | ${f1(r.statsO2.rules.mean)} (${r.statsO2.rules.max}) | ${f1(r.statsO2.chains.mean)} / ${f1(r.statsO2.sets.mean)} | ${change(st.rules.mean, r.statsO2.rules.mean)} | ` +
         `${r.verify && r.verifyO2 ? `${r.verifyO2.flows.toLocaleString("en-US")} flows in ${r.verifyO2.classes.toLocaleString("en-US")} classes, ${r.verify.mismatches + r.verifyO2.mismatches} mismatches; ${s(r.verify.ms)} / ${s(r.verifyO2.ms)} (${(r.verify.ms / r.compile.ms).toFixed(1)}× / ${(r.verifyO2.ms / r.compile.ms).toFixed(1)}×, ${f1(Math.max(r.verify.maxRssMiB, r.verifyO2.maxRssMiB))} MiB)` : "not run"} | ${s(r.oneNode.ms)} (${s(r.nodeMs)}) | ${s(r.amortisedMs)} | ${k} |`,
