@@ -26,7 +26,7 @@ import type { IpSet } from "../rules/ipset.js";
 import type { HookEntry, HookName, RuleSet, TableName } from "../rules/types.js";
 import type { HookPath, HostContext, Packet, SimOutcome, SimVerdict, TraceStep } from "./types.js";
 import type { CompiledChain, CompiledRule, CompiledTable, SimIndex } from "./rule-index.js";
-import { compileIndex } from "./rule-index.js";
+import { compileIndex, nextRule } from "./rule-index.js";
 import type { SimTables, Walk } from "./state.js";
 import { formatIpv4, localAddressSet } from "./state.js";
 import { compileSet, type CompiledSet } from "./ipset.js";
@@ -125,7 +125,8 @@ function runChain(w: Walk, table: CompiledTable, builtin: CompiledChain): HookEn
   for (let steps = 0; ; ) {
     const depth = chains.length - 1;
     const chain = chains[depth]!;
-    const i = pos[depth]!;
+    // Rules keyed by another value of a field cannot match: skipped, as the kernel's first tests would fail them (rule-index.ts).
+    const i = chain.keyed === null ? pos[depth]! : nextRule(chain, pos[depth]!, w);
     if (i >= chain.rules.length) {
       if (depth === 0) return policy(w, builtin);
       chains.pop();
@@ -294,7 +295,12 @@ function memo<K extends object, V>(table: WeakMap<K, V>, key: K, make: (k: K) =>
  * through, which the caller must not change while it holds the simulator
  * (RuleSets, IpSets and HostContexts are immutable by contract).
  */
-export function createSimulator(): Simulator {
+export interface SimulatorOptions {
+  /** Skip the rules a packet's key rules out (rule-index.ts); false walks every rule, what the index must agree with (tests). */
+  readonly keyIndex?: boolean;
+}
+
+export function createSimulator(opts: SimulatorOptions = {}): Simulator {
   const indexes = new WeakMap<RuleSet, Compiled>();
   const sets = new WeakMap<IpSet, CompiledSet>();
   const locals = new WeakMap<HostContext, ReadonlySet<number>>();
@@ -305,7 +311,7 @@ export function createSimulator(): Simulator {
   const compiled = (rs: RuleSet): Compiled =>
     memo(indexes, rs, () => {
       const entries = rs.hooks ?? [];
-      return { ix: compileIndex(rs), hooks: { forward: hooksOf(entries, "forward"), input: hooksOf(entries, "input"), output: hooksOf(entries, "output") }, tables };
+      return { ix: compileIndex(rs, opts.keyIndex ?? true), hooks: { forward: hooksOf(entries, "forward"), input: hooksOf(entries, "input"), output: hooksOf(entries, "output") }, tables };
     });
   return {
     simulatePath(rs, path, packet, host) {

@@ -3,10 +3,11 @@
 // the packet or the host, so a simulator (index.ts createSimulator) compiles
 // each RuleSet it meets once: verify walks the same RuleSet 10^4–10^5 times.
 import type { Rule, RuleSet, TableName } from "../rules/types.js";
-import type { Test } from "./state.js";
+import type { Test, Walk } from "./state.js";
 import { compileTests } from "./match.js";
 import { compileTarget } from "./target.js";
 import type { Effect } from "./target.js";
+import { parseCidr, protocolNumber } from "./ip.js";
 
 export interface CompiledRule {
   readonly rule: Rule;
@@ -24,6 +25,124 @@ export interface CompiledChain {
   readonly rules: readonly CompiledRule[];
   /** Where a lowered chain came from (Chain.origin): a policy step names it. */
   readonly origin?: { readonly table: string; readonly chain: string };
+  /** Long chains of rules that each match one value of a packet field (KUBE-SERVICES, KUBE-NODEPORTS, Felix's dispatch chains): nextRule. */
+  readonly keyed: KeyIndex | null;
+}
+
+/**
+ * The fields a chain's rules can be keyed by: the destination address (`-d
+ * a.b.c.d/32`), the input or output interface (`-i`/`-o` without `+`), or the
+ * protocol and destination port (`-p tcp … -m tcp --dport N`).
+ */
+type KeyKind = "dst" | "in" | "out" | "dport";
+
+/**
+ * The rules of a chain keyed by the one value of a field they can match. The
+ * kernel tests a rule's head fields (`-s`, `-d`, `-i`, `-o`, `-p`) before its
+ * match modules, then the modules in order, and stops at the first test that
+ * fails (ip_packet_match; match.ts compiles them in that order). A rule is
+ * keyed only when every head field is modelled and, for a port key, only
+ * `-m comment` comes before `--dport`: so for a packet with another value the
+ * rule fails at that test having consulted nothing that could be UNKNOWN or
+ * branch, and skipping it is exactly what walking it would have done.
+ */
+interface KeyIndex {
+  readonly kind: KeyKind;
+  /** Per position (and one past the end): the first position at or after it whose rule is not keyed. */
+  readonly nextUnkeyed: Int32Array;
+  /** Key → the ascending positions of the rules keyed by it. */
+  readonly positions: ReadonlyMap<number | string, readonly number[]>;
+}
+
+/** Below this many keyed rules a chain is walked rule by rule: an index would not pay for itself. */
+const MIN_KEYED = 8;
+
+type RuleKeys = Partial<Record<KeyKind, number | string>>;
+
+/** A port key: protocol and port in one number (a packet of another protocol never has a rule's key). */
+const portKey = (proto: number, port: number): number => proto * 65536 + port;
+
+function keysOf(rule: Rule): RuleKeys | null {
+  const keys: RuleKeys = {};
+  let proto: number | null = null;
+  for (const p of rule.parts) {
+    if (p.kind === "match") continue;
+    if (p.kind === "source" || p.kind === "destination") {
+      const c = parseCidr(p.value);
+      if (c === null) return null;
+      if (p.kind === "destination" && !p.negated && c.len === 32) keys.dst = c.net;
+    } else if (p.kind === "protocol") {
+      const n = protocolNumber(p.value);
+      if (n === null) return null;
+      if (!p.negated) proto = n;
+    } else if (!p.negated && !p.value.endsWith("+")) keys[p.kind === "in-interface" ? "in" : "out"] = p.value;
+  }
+  for (const p of rule.parts) {
+    if (p.kind !== "match") continue;
+    if (p.module === "comment") continue;
+    const o = p.options.length === 1 ? p.options[0]! : null;
+    const port = o && !o.negated && (o.name === "dport" || o.name === "destination-port") && o.args.length === 1 && /^\d{1,5}$/.test(o.args[0]!) ? Number(o.args[0]) : null;
+    if (port !== null && port <= 65535 && proto !== null && protocolNumber(p.module) === proto) keys.dport = portKey(proto, port);
+    break;
+  }
+  return keys;
+}
+
+const KINDS: readonly KeyKind[] = ["dst", "in", "out", "dport"];
+
+function indexOf(rules: readonly Rule[]): KeyIndex | null {
+  if (rules.length < MIN_KEYED) return null;
+  const keys = rules.map(keysOf);
+  // The kind that keys the most rules (ties: the first in KINDS).
+  let kind: KeyKind | null = null;
+  let best = MIN_KEYED - 1;
+  for (const k of KINDS) {
+    const n = keys.filter((r) => r?.[k] !== undefined).length;
+    if (n > best) [kind, best] = [k, n];
+  }
+  if (kind === null) return null;
+  const nextUnkeyed = new Int32Array(rules.length + 1);
+  nextUnkeyed[rules.length] = rules.length;
+  for (let i = rules.length - 1; i >= 0; i--) nextUnkeyed[i] = keys[i]?.[kind] === undefined ? i : nextUnkeyed[i + 1]!;
+  const positions = new Map<number | string, number[]>();
+  keys.forEach((r, i) => {
+    const k = r?.[kind];
+    if (k === undefined) return;
+    const list = positions.get(k);
+    if (list) list.push(i);
+    else positions.set(k, [i]);
+  });
+  return { kind, nextUnkeyed, positions };
+}
+
+function walkKey(kind: KeyKind, w: Walk): number | string {
+  switch (kind) {
+    case "dst":
+      return w.dst;
+    case "in":
+      return w.inIface;
+    case "out":
+      return w.outIface;
+    case "dport":
+      return portKey(w.proto, w.dstPort);
+  }
+}
+
+/** The position of the first rule at or after `i` that the packet can match (`chain.rules.length` when none can). */
+export function nextRule(chain: CompiledChain, i: number, w: Walk): number {
+  const x = chain.keyed;
+  if (x === null) return i;
+  let next = x.nextUnkeyed[i]!;
+  const list = x.positions.get(walkKey(x.kind, w));
+  if (list) {
+    for (const j of list) {
+      if (j >= i) {
+        if (j < next) next = j;
+        break;
+      }
+    }
+  }
+  return next;
 }
 
 export type CompiledTable = ReadonlyMap<string, CompiledChain>;
@@ -32,7 +151,7 @@ export interface SimIndex {
   readonly tables: ReadonlyMap<TableName, CompiledTable>;
 }
 
-function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains"]): CompiledTable {
+function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains"], keyIndex: boolean): CompiledTable {
   const names = new Set(chains.map((c) => c.name));
   const out = new Map<string, CompiledChain>();
   for (const c of chains) {
@@ -42,11 +161,11 @@ function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains
       tests: compileTests(rule),
       effect: compileTarget(rule.target, name, names),
     }));
-    out.set(c.name, { table: name, name: c.name, policy: c.policy, rules, ...(c.origin ? { origin: c.origin } : {}) });
+    out.set(c.name, { table: name, name: c.name, policy: c.policy, rules, keyed: keyIndex ? indexOf(c.rules) : null, ...(c.origin ? { origin: c.origin } : {}) });
   }
   return out;
 }
 
-export function compileIndex(rs: RuleSet): SimIndex {
-  return { tables: new Map(rs.tables.map((t) => [t.name, compileTable(t.name, t.chains)])) };
+export function compileIndex(rs: RuleSet, keyIndex = true): SimIndex {
+  return { tables: new Map(rs.tables.map((t) => [t.name, compileTable(t.name, t.chains, keyIndex)])) };
 }
