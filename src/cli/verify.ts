@@ -12,7 +12,7 @@ import {
 } from "../verify/index.js";
 import { verifyIPv6, type NodeRules6 } from "../verify/ipv6.js";
 import type { WorkloadPlace } from "../backends/index.js";
-import { parseRuleSet } from "../rules/parser.js";
+import { parseRuleSet, RuleLineCache } from "../rules/parser.js";
 import { parseIpSets } from "../rules/ipset-parser.js";
 import { writeRuleSet } from "../rules/writer.js";
 import { existsSync, readFileSync } from "node:fs";
@@ -58,10 +58,10 @@ const unlocated = (d: Diagnostic): LocatedDiagnostic => ({ ...d, line: null, col
 
 /** Every node's compiled rules, re-parsed for line numbers. */
 /** Every node's compiled rules, with the context's own route tables (so verify routes as it planned, once). */
-function compiledRules(outputs: readonly NodeOutput[], ctx: VerifyContext): Map<string, NodeRules> {
+function compiledRules(outputs: readonly NodeOutput[], ctx: VerifyContext, lines: RuleLineCache): Map<string, NodeRules> {
   const rules = new Map<string, NodeRules>();
   for (const out of outputs) {
-    const r = rulesFromOutput(out, ctx.compiledRoutes(out.node));
+    const r = rulesFromOutput(out, ctx.compiledRoutes(out.node), lines);
     // The writer's output failing to parse is a bug in netpolc, not in the input.
     if (!r.rules) throw new Error(`re-parsing the compiled rules of ${out.node} failed: ${r.diagnostics[0]?.message ?? "?"}`);
     rules.set(out.node, r.rules);
@@ -77,7 +77,7 @@ function compiledRules(outputs: readonly NodeOutput[], ctx: VerifyContext): Map<
  * positioned finding; a missing `.routes` is a warning, and that node is
  * routed with the routes compiled from the inputs.
  */
-function rulesFromDir(dir: string, nodes: readonly string[], all: readonly string[], readFile: ReadFile): { rules: Map<string, NodeRules>; problems: LocatedDiagnostic[] } {
+function rulesFromDir(dir: string, nodes: readonly string[], all: readonly string[], readFile: ReadFile, lines: RuleLineCache): { rules: Map<string, NodeRules>; problems: LocatedDiagnostic[] } {
   const rules = new Map<string, NodeRules>();
   const problems: LocatedDiagnostic[] = [];
   const needed = new Set(nodes);
@@ -89,7 +89,7 @@ function rulesFromDir(dir: string, nodes: readonly string[], all: readonly strin
     const nftText = readFile(nftPath);
     if (nftText !== null) {
       // An nftables node: `.nft`, with `.iptables`/`.ipsets` only where an agent still uses iptables.
-      const r = nftFromDir(node, { text: nftText, path: nftPath }, iptText === null ? null : { text: iptText, path: ipt }, ipsText === null ? null : { text: ipsText, path: ips }, "ip", problems);
+      const r = nftFromDir(node, { text: nftText, path: nftPath }, iptText === null ? null : { text: iptText, path: ipt }, ipsText === null ? null : { text: ipsText, path: ips }, "ip", problems, lines);
       const routes = routesFromDir(dir, node, readFile, problems);
       if (r) rules.set(node, { node, ruleset: r.ruleset, ipsets: new Map(r.sets.map((x) => [x.name, x])), file: nftPath, ...(routes ? { routes } : {}) });
       continue;
@@ -99,7 +99,7 @@ function rulesFromDir(dir: string, nodes: readonly string[], all: readonly strin
       if (t === null) problems.push(unlocated({ id: "verify/missing-rules", severity: "error", message: `${p}: no such file (--rules needs the rules of every node the flows cross)`, span: null }));
     }
     if (iptText === null || ipsText === null) continue;
-    const r = rulesFromText(node, iptText, ipt, ipsText, ips);
+    const r = rulesFromText(node, iptText, ipt, ipsText, ips, lines);
     problems.push(...r.diagnostics);
     const routes = routesFromDir(dir, node, readFile, problems);
     if (r.rules) rules.set(node, routes ? { ...r.rules, routes } : r.rules);
@@ -153,12 +153,15 @@ export function loadRules(
   if (badNodes.length) return fail([...shown, ...badNodes]);
   const ctx: VerifyContext = contextOf({ ...res, model: res.model }, simulate);
   const dir = flag(args, "rules");
-  const { rules, problems } = dir === undefined ? { rules: compiledRules(res.outputs, ctx), problems: [] } : rulesFromDir(dir, nodesFor(ctx), res.model.cluster.nodes.map((n) => n.name), readFile);
+  // Every file's `-A` lines are parsed once for the whole run (most are the same on every node).
+  const lines = new RuleLineCache();
+  const { rules, problems } =
+    dir === undefined ? { rules: compiledRules(res.outputs, ctx, lines), problems: [] } : rulesFromDir(dir, nodesFor(ctx), res.model.cluster.nodes.map((n) => n.name), readFile, lines);
   const ipv6 = ipv6Enabled(opts, res.model);
   let v6: Loaded["v6"] = null;
   if (ipv6) {
     const all = res.model.cluster.nodes.map((n) => n.name);
-    const r6 = dir === undefined ? compiledRules6(res.outputs, ctx) : rules6FromDir(dir, all, readFile, problems);
+    const r6 = dir === undefined ? compiledRules6(res.outputs, ctx, lines) : rules6FromDir(dir, all, readFile, problems, lines);
     v6 = { snapshot: { ...res, model: res.model }, places: res.programs?.workloads() ?? [], rules: r6 };
   }
   if (problems.some((d) => d.severity === "error")) return fail([...shown, ...problems]);
@@ -166,17 +169,17 @@ export function loadRules(
 }
 
 /** Each node's compiled IPv6 tables, written and parsed back as `<node>.ip6tables` (line numbers for traces). */
-function compiledRules6(outputs: readonly NodeOutput[], ctx: VerifyContext): Map<string, NodeRules6> {
+function compiledRules6(outputs: readonly NodeOutput[], ctx: VerifyContext, lines: RuleLineCache): Map<string, NodeRules6> {
   const out = new Map<string, NodeRules6>();
   for (const o of outputs) {
-    const nft = compiledNftRules(o, "ip6");
+    const nft = compiledNftRules(o, "ip6", lines);
     if (nft) {
       out.set(o.node, { node: o.node, ruleset: nft.ruleset, file: nftFile(o.node), sets: [...nft.ipsets, ...o.ipsets], routes: ctx.compiledRoutes(o.node) });
       continue;
     }
     if (!o.ruleset6) continue;
     const file = ip6tablesFile(o.node);
-    const parsed = parseRuleSet(writeRuleSet(o.ruleset6), { file });
+    const parsed = parseRuleSet(writeRuleSet(o.ruleset6), { file, lines });
     if (parsed.diagnostics.some((d) => d.severity === "error")) throw new Error(`re-parsing the compiled IPv6 rules of ${o.node} failed: ${parsed.diagnostics[0]?.message ?? "?"}`);
     out.set(o.node, { node: o.node, ruleset: parsed.ruleset, file, sets: o.ipsets, routes: ctx.compiledRoutes(o.node) });
   }
@@ -189,8 +192,10 @@ interface FileText {
 }
 
 /** One node's `.nft` (and its iptables leftovers) of one family, lowered; parse errors become findings. */
-function nftFromDir(node: string, nft: FileText, ipt: FileText | null, ips: FileText | null, family: "ip" | "ip6", problems: LocatedDiagnostic[]): { ruleset: RuleSet; sets: IpSet[] } | null {
-  const iptParsed = ipt ? parseRuleSet(ipt.text, { file: ipt.path }) : null;
+function nftFromDir(
+  node: string, nft: FileText, ipt: FileText | null, ips: FileText | null, family: "ip" | "ip6", problems: LocatedDiagnostic[], lines: RuleLineCache,
+): { ruleset: RuleSet; sets: IpSet[] } | null {
+  const iptParsed = ipt ? parseRuleSet(ipt.text, { file: ipt.path, lines }) : null;
   const setsParsed = ips ? parseIpSets(ips.text, { file: ips.path }) : null;
   problems.push(...(iptParsed?.diagnostics ?? []), ...(setsParsed?.diagnostics ?? []));
   const r = nftRulesFromText(nft.text, nft.path, family, iptParsed && iptParsed.ruleset.tables.length ? iptParsed.ruleset : null);
@@ -201,7 +206,7 @@ function nftFromDir(node: string, nft: FileText, ipt: FileText | null, ips: File
 }
 
 /** `--rules DIR` with IPv6 on: every node's `.ip6tables` must be there (a missing one is a finding, as for `.iptables`). */
-function rules6FromDir(dir: string, nodes: readonly string[], readFile: ReadFile, problems: LocatedDiagnostic[]): Map<string, NodeRules6> {
+function rules6FromDir(dir: string, nodes: readonly string[], readFile: ReadFile, problems: LocatedDiagnostic[], lines: RuleLineCache): Map<string, NodeRules6> {
   const out = new Map<string, NodeRules6>();
   for (const node of nodes) {
     const nftPath = join(dir, nftFile(node));
@@ -210,7 +215,7 @@ function rules6FromDir(dir: string, nodes: readonly string[], readFile: ReadFile
       const ipt6 = join(dir, ip6tablesFile(node));
       const ips = join(dir, ipsetsFile(node));
       const [i6, is] = [readFile(ipt6), readFile(ips)];
-      const r = nftFromDir(node, { text: nftText, path: nftPath }, i6 === null ? null : { text: i6, path: ipt6 }, is === null ? null : { text: is, path: ips }, "ip6", problems);
+      const r = nftFromDir(node, { text: nftText, path: nftPath }, i6 === null ? null : { text: i6, path: ipt6 }, is === null ? null : { text: is, path: ips }, "ip6", problems, lines);
       const routes = routesFromDir(dir, node, readFile, []);
       if (r) out.set(node, { node, ruleset: r.ruleset, file: nftPath, sets: r.sets, routes });
       continue;
@@ -221,7 +226,7 @@ function rules6FromDir(dir: string, nodes: readonly string[], readFile: ReadFile
       problems.push(unlocated({ id: "verify/missing-rules", severity: "error", message: `${path}: no such file (IPv6 is on: --rules needs every node's .ip6tables; --ipv6 off checks the IPv4 side alone)`, span: null }));
       continue;
     }
-    const parsed = parseRuleSet(text, { file: path });
+    const parsed = parseRuleSet(text, { file: path, lines });
     problems.push(...parsed.diagnostics);
     const setsPath = join(dir, ipsetsFile(node));
     const setsText = readFile(setsPath);

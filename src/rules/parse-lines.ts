@@ -14,11 +14,14 @@ export interface LineSink {
   lexError(offset: number, length: number, lineNo: number, lineEnd: number): void;
 }
 
-export function scanLines(lexer: Lexer, newline: TokenType, text: string, sink: LineSink): number {
-  let lineNo = 0;
-  for (let start = 0; start < text.length; ) {
-    const nl = text.indexOf("\n", Math.min(start + CHUNK, text.length - 1));
-    const end = nl < 0 ? text.length : nl + 1;
+/**
+ * Lex and hand over every line of `text`, or of `text[from, to)` (which must start at a line and end after a
+ * newline or at the end) numbering its lines from `lineNo + 1`. Returns the number of the last line.
+ */
+export function scanLines(lexer: Lexer, newline: TokenType, text: string, sink: LineSink, from = 0, to = text.length, lineNo = 0): number {
+  for (let start = from; start < to; ) {
+    const nl = text.indexOf("\n", Math.min(start + CHUNK, to - 1));
+    const end = nl < 0 || nl >= to ? to : nl + 1;
     const lexed = lexer.tokenize(text.slice(start, end));
     const toks = lexed.tokens;
     const errs: ILexingError[] = lexed.errors;

@@ -12,7 +12,7 @@ import { iptablesLexer, iptablesSaveParser, Newline } from "../../grammar/iptabl
 import type { AppendRuleCstNode, ChainDeclCstNode, LineCstNode } from "../../grammar/iptables-save/index.js";
 import type { Diagnostic, Severity } from "../diagnostics/diagnostic.js";
 import { SourceMap } from "../diagnostics/sources.js";
-import { lexMessage, parseMessage, scanLines } from "./parse-lines.js";
+import { lexMessage, parseMessage, scanLines, type LineSink } from "./parse-lines.js";
 import { buildRule, KNOWN_TARGETS } from "./parse-rule.js";
 import type { RuleIssue } from "./parse-rule.js";
 import { BUILTIN_CHAINS, TABLE_ORDER, isBuiltinChain } from "./types.js";
@@ -31,6 +31,29 @@ export interface ParseOptions {
   readonly file?: string;
   /** Table for header-less `iptables -S` lines; iptables' own default is filter. */
   readonly defaultTable?: TableName;
+  /** `-A` lines already parsed by another parse of the same run (RuleLineCache). */
+  readonly lines?: RuleLineCache;
+}
+
+/** What an `-A` line that parsed without a diagnostic gave: applied again as is, at another line and offset. */
+interface ParsedAppend {
+  readonly chain: string;
+  readonly rule: Rule;
+  /** The jump-target check's entry (`-g NAME` or NAME) and where its name starts, from the line's start. */
+  readonly jump: readonly [string, number] | null;
+}
+
+/**
+ * `-A` lines by their text, parsed once for every parse that is given the
+ * cache: verify reads every node's file, and most of their lines — kube-proxy's
+ * service chains, the policy chains — are the same on every node. Owned by the
+ * caller and dropped with it. A line is kept only when it parsed without a
+ * diagnostic; a cached line is applied as parsing it would (its chain must be
+ * declared in the table being built, else it is parsed for the error), so the
+ * result and the diagnostics are those of a parse without the cache.
+ */
+export class RuleLineCache {
+  readonly appends = new Map<string, ParsedAppend>();
 }
 
 export interface ParseResult {
@@ -188,8 +211,23 @@ class RuleSetBuilder {
       this.report(i.severity, `iptables/${i.kind}`, base + i.token.startOffset, i.token.image.length, i.message);
     }
     const target = rule.rule.target;
-    if (target) table.jumps.push([target.kind === "goto" ? `-g ${target.name}` : target.name, base + rule.targetOffset]);
+    const jump = target ? ([target.kind === "goto" ? `-g ${target.name}` : target.name, base + rule.targetOffset] as const) : null;
+    if (jump) table.jumps.push([jump[0], jump[1]]);
     chain.rules.push(rule.rule);
+    if (issues.length === 0) this.appended = { chain: name.image, rule: rule.rule, jump };
+  }
+
+  /** The `-A` line just applied, when it raised no issue (for RuleLineCache); reset by the driver. */
+  appended: { readonly chain: string; readonly rule: Rule; readonly jump: readonly [string, number] | null } | null = null;
+
+  /** Apply a cached `-A` line at `lineNo`, the line starting at `start`; false when its chain is not declared here (parse it instead). */
+  applyCached(p: ParsedAppend, start: number, lineNo: number): boolean {
+    const table = this.commandTable();
+    const chain = table.chains.get(p.chain);
+    if (!chain) return false;
+    if (p.jump) table.jumps.push([p.jump[0], start + p.jump[1]]);
+    chain.rules.push({ ...p.rule, line: lineNo });
+    return true;
   }
 
   private commit(tok: IToken, base: number): void {
@@ -247,17 +285,53 @@ function parseLine(b: RuleSetBuilder, tokens: IToken[], base: number): void {
 
 export function parseRuleSet(text: string, opts: ParseOptions = {}): ParseResult {
   const b = new RuleSetBuilder(text, opts.file ?? "<input>", opts.defaultTable ?? "filter");
-  scanLines(iptablesLexer, Newline, text, {
+  const cache = opts.lines?.appends ?? null;
+  const sink: LineSink = {
     line(tokens, base, lineNo, lineEnd) {
       b.lineNo = lineNo;
       b.lineEnd = lineEnd;
+      b.appended = null;
       parseLine(b, tokens, base);
+      // A whole line from its first column, parsed without a diagnostic: kept for the next parse.
+      const start = base + tokens[0]!.startOffset;
+      const got = b.appended as ParsedAppend | null;
+      if (cache !== null && got !== null && (start === 0 || text.charCodeAt(start - 1) === 10)) {
+        const { line: _, ...rule } = got.rule;
+        cache.set(text.slice(start, lineEnd), { chain: got.chain, rule, jump: got.jump ? [got.jump[0], got.jump[1] - start] : null });
+      }
     },
     lexError(offset, length, lineNo, lineEnd) {
       b.lineEnd = lineEnd;
       b.report("error", "iptables/lex", offset, length, lexMessage(text, offset));
     },
-  });
+  };
+  if (cache === null) scanLines(iptablesLexer, Newline, text, sink);
+  else {
+    // Lines in the cache are applied; the runs of lines between them are lexed and parsed as usual.
+    let lineNo = 0;
+    let runStart = 0;
+    let runLine = 0;
+    for (let at = 0; at < text.length; ) {
+      const nl = text.indexOf("\n", at);
+      const end = nl < 0 ? text.length : nl;
+      lineNo++;
+      const hit = text.startsWith("-A ", at) ? cache.get(text.slice(at, end)) : undefined;
+      if (hit !== undefined) {
+        if (runStart < at) scanLines(iptablesLexer, Newline, text, sink, runStart, at, runLine);
+        b.lineNo = lineNo;
+        b.lineEnd = end;
+        if (b.applyCached(hit, at, lineNo)) {
+          runStart = nl < 0 ? text.length : nl + 1;
+          runLine = lineNo;
+        } else {
+          runStart = at;
+          runLine = lineNo - 1;
+        }
+      }
+      at = nl < 0 ? text.length : nl + 1;
+    }
+    if (runStart < text.length) scanLines(iptablesLexer, Newline, text, sink, runStart, text.length, runLine);
+  }
   const ruleset = b.finish();
   // Sorted for determinism by position (jump-target warnings are found at COMMIT, after later lines' errors).
   const diagnostics = [...b.diagnostics].sort((x, y) => (x.span?.start ?? 0) - (y.span?.start ?? 0));

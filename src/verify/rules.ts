@@ -5,7 +5,7 @@
 import type { NodeOutput } from "../backends/types.js";
 import type { IpSet } from "../rules/ipset.js";
 import { parseIpSets } from "../rules/ipset-parser.js";
-import { parseRuleSet, type ParseDiagnostic } from "../rules/parser.js";
+import { parseRuleSet, type ParseDiagnostic, type RuleLineCache } from "../rules/parser.js";
 import { writeRuleSet } from "../rules/writer.js";
 import { parseFdb, parseRoutes } from "../rules/route-parser.js";
 import { writeFdb, writeRoutes, type FdbEntry, type RouteCommand } from "../rules/routes.js";
@@ -67,8 +67,8 @@ function setMap(sets: readonly IpSet[]): Map<string, IpSet> {
 }
 
 /** Rules from texts; `iptablesPath`/`ipsetsPath` name the files in diagnostics and traces. */
-export function rulesFromText(node: string, iptables: string, iptablesPath: string, ipsets: string, ipsetsPath: string): RulesResult {
-  const rs = parseRuleSet(iptables, { file: iptablesPath });
+export function rulesFromText(node: string, iptables: string, iptablesPath: string, ipsets: string, ipsetsPath: string, lines?: RuleLineCache): RulesResult {
+  const rs = parseRuleSet(iptables, { file: iptablesPath, lines });
   const is = parseIpSets(ipsets, { file: ipsetsPath });
   const diagnostics = [...rs.diagnostics, ...is.diagnostics];
   if (diagnostics.some((d) => d.severity === "error")) return { rules: null, diagnostics };
@@ -80,11 +80,11 @@ export function rulesFromText(node: string, iptables: string, iptablesPath: stri
  * back for its line numbers; a parse error here is a writer/parser bug, so
  * it is reported as an internal error by the caller, not hidden.
  */
-export function rulesFromOutput(out: NodeOutput, routes: RouteTable = routeTableOf(out.node, out.routes, out.fdb)): RulesResult {
-  const nft = compiledNftRules(out, "ip");
+export function rulesFromOutput(out: NodeOutput, routes: RouteTable = routeTableOf(out.node, out.routes, out.fdb), lines?: RuleLineCache): RulesResult {
+  const nft = compiledNftRules(out, "ip", lines);
   if (nft) return { rules: { node: out.node, ruleset: nft.ruleset, ipsets: setMap([...nft.ipsets, ...out.ipsets]), file: nftFile(out.node), routes }, diagnostics: [] };
   const file = iptablesFile(out.node);
-  const rs = parseRuleSet(writeRuleSet(out.ruleset), { file });
+  const rs = parseRuleSet(writeRuleSet(out.ruleset), { file, lines });
   if (rs.diagnostics.some((d) => d.severity === "error")) return { rules: null, diagnostics: rs.diagnostics };
   return { rules: { node: out.node, ruleset: rs.ruleset, ipsets: setMap(out.ipsets), file, routes }, diagnostics: [] };
 }
@@ -115,10 +115,10 @@ export function nftRulesFromText(text: string, path: string, family: "ip" | "ip6
 }
 
 /** A compiled node's `.nft` (printed with the one printer and parsed back, as the iptables text is) beside its iptables part. */
-export function compiledNftRules(out: NodeOutput, family: "ip" | "ip6"): LoweredRules | null {
+export function compiledNftRules(out: NodeOutput, family: "ip" | "ip6", lines?: RuleLineCache): LoweredRules | null {
   if (!out.nft || !out.nft.tables.some((t) => t.family === family)) return null;
   const ipt = family === "ip" ? out.ruleset : out.ruleset6;
-  const iptables = ipt && ipt.tables.length ? parseRuleSet(writeRuleSet(ipt), { file: family === "ip" ? iptablesFile(out.node) : `${out.node}.ip6tables` }).ruleset : null;
+  const iptables = ipt && ipt.tables.length ? parseRuleSet(writeRuleSet(ipt), { file: family === "ip" ? iptablesFile(out.node) : `${out.node}.ip6tables`, lines }).ruleset : null;
   const r = nftRulesFromText(printListing(out.nft), nftFile(out.node), family, iptables);
   if (!r.lowered) throw new Error(`re-reading the compiled nftables rules of ${out.node} failed: ${r.diagnostics[0]?.message ?? "?"}`);
   return r.lowered;
