@@ -23,11 +23,12 @@
 // twice, once per choice. Walks are deterministic given their decisions, and
 // a kube-proxy service of n endpoints costs O(n²) rule tests, which is cheap.
 import type { IpSet } from "../rules/ipset.js";
-import type { HookEntry, HookName, RuleSet, TableName } from "../rules/types.js";
+import type { HookEntry, HookName, RulePart, RuleSet, TableName } from "../rules/types.js";
 import type { HookPath, HostContext, Packet, SimOutcome, SimVerdict, TraceStep } from "./types.js";
 import type { CompiledChain, CompiledRule, CompiledTable, SimIndex } from "./rule-index.js";
-import { compileIndex, nextRule } from "./rule-index.js";
-import type { SimTables, Walk } from "./state.js";
+import { compileIndex, nextRule, type CompileOptions } from "./rule-index.js";
+import { compileTests } from "./match.js";
+import type { SimTables, Test, Walk } from "./state.js";
 import { formatIpv4, localAddressSet } from "./state.js";
 import { compileSet, type CompiledSet } from "./ipset.js";
 import { ipv4, protocolNumber } from "./ip.js";
@@ -308,10 +309,13 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
     local: (host) => memo(locals, host, localAddressSet),
     set: (set) => memo(sets, set, compileSet),
   };
+  // A rule's tests depend on its parts alone: rules parsed from lines alike (RuleLineCache) share them, across nodes.
+  const tests = new WeakMap<readonly RulePart[], readonly Test[]>();
+  const compile: CompileOptions = { keyIndex: opts.keyIndex ?? true, testsOf: (rule) => memo(tests, rule.parts, () => compileTests(rule)) };
   const compiled = (rs: RuleSet): Compiled =>
     memo(indexes, rs, () => {
       const entries = rs.hooks ?? [];
-      return { ix: compileIndex(rs, opts.keyIndex ?? true), hooks: { forward: hooksOf(entries, "forward"), input: hooksOf(entries, "input"), output: hooksOf(entries, "output") }, tables };
+      return { ix: compileIndex(rs, compile), hooks: { forward: hooksOf(entries, "forward"), input: hooksOf(entries, "input"), output: hooksOf(entries, "output") }, tables };
     });
   return {
     simulatePath(rs, path, packet, host) {

@@ -151,21 +151,29 @@ export interface SimIndex {
   readonly tables: ReadonlyMap<TableName, CompiledTable>;
 }
 
-function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains"], keyIndex: boolean): CompiledTable {
+/** How a simulator compiles RuleSets: with the key index or not, and each rule's tests (shared between rules with one `parts` array). */
+export interface CompileOptions {
+  readonly keyIndex: boolean;
+  readonly testsOf: (rule: Rule) => readonly Test[];
+}
+
+const DEFAULT_COMPILE: CompileOptions = { keyIndex: true, testsOf: compileTests };
+
+function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains"], opts: CompileOptions): CompiledTable {
   const names = new Set(chains.map((c) => c.name));
   const out = new Map<string, CompiledChain>();
   for (const c of chains) {
     const rules = c.rules.map((rule, index): CompiledRule => ({
       rule,
       index,
-      tests: compileTests(rule),
+      tests: opts.testsOf(rule),
       effect: compileTarget(rule.target, name, names),
     }));
-    out.set(c.name, { table: name, name: c.name, policy: c.policy, rules, keyed: keyIndex ? indexOf(c.rules) : null, ...(c.origin ? { origin: c.origin } : {}) });
+    out.set(c.name, { table: name, name: c.name, policy: c.policy, rules, keyed: opts.keyIndex ? indexOf(c.rules) : null, ...(c.origin ? { origin: c.origin } : {}) });
   }
   return out;
 }
 
-export function compileIndex(rs: RuleSet, keyIndex = true): SimIndex {
-  return { tables: new Map(rs.tables.map((t) => [t.name, compileTable(t.name, t.chains, keyIndex)])) };
+export function compileIndex(rs: RuleSet, opts: CompileOptions = DEFAULT_COMPILE): SimIndex {
+  return { tables: new Map(rs.tables.map((t) => [t.name, compileTable(t.name, t.chains, opts)])) };
 }
