@@ -589,6 +589,15 @@ export function planClasses(
   }
   // Sorted for determinism.
   const cidrList = [...readCidrs.keys()].sort(byteCompare).map((k) => readCidrs.get(k)!);
+  /** The address range of a CIDR the rules read, by its text as a test names it (undefined: not one read), parsed once. */
+  const readRanges = new Map<string, readonly [number, number] | undefined>();
+  const readRange = (text: string): readonly [number, number] | undefined => {
+    if (readRanges.has(text)) return readRanges.get(text);
+    const cidr = readCidrs.get(cidrKey(text));
+    const range = cidr === undefined ? undefined : cidrRange(cidr);
+    readRanges.set(text, range);
+    return range;
+  };
   // One column per distinct set as the flows see it (its pod-address part is node-independent).
   const setColumns = new Map<string, string>();
   for (const content of contentOf.values()) setColumns.set(seenBy.get(content)!, content);
@@ -699,8 +708,8 @@ export function planClasses(
       const n = ipv4(ip);
       if (n === null) v = true;
       else if (kind === "c") {
-        const cidr = readCidrs.get(cidrKey(id));
-        v = cidr === undefined ? true : n >= cidrRange(cidr)[0] && n <= cidrRange(cidr)[1];
+        const range = readRange(id);
+        v = range === undefined ? true : n >= range[0] && n <= range[1];
       } else {
         const content = contentById.get(id);
         // An unknown set or an undecidable member: the cut is kept.
@@ -839,12 +848,9 @@ export function planClasses(
         if (n === null) bits += "?";
         else if (pred.startsWith("c:")) {
           const text = pred.slice(2);
-          const cidr = readCidrs.get(cidrKey(text));
-          if (!cidr) bits += "?";
-          else {
-            const [lo, hi] = cidrRange(cidr);
-            bits += n >= lo && n <= hi ? "1" : "0";
-          }
+          const range = readRange(text);
+          if (!range) bits += "?";
+          else bits += n >= range[0] && n <= range[1] ? "1" : "0";
         } else {
           const content = contentById.get(pred.slice(2));
           bits += content === undefined ? "-" : holds(content, n);
@@ -965,10 +971,17 @@ export function planClasses(
   };
 
 
+  // One text per class (the classes are complete here): a pair's flow classes share it, and verify keys by it.
+  const podTexts = new Map<PodClass, string>();
   const podText = (c: PodClass): string => {
-    const p = c.pods[0]!;
-    const name = `${p.namespace}/${p.name}`;
-    return c.pods.length === 1 ? name : `${name} and ${c.pods.length - 1} pod${c.pods.length === 2 ? "" : "s"} like it`;
+    let text = podTexts.get(c);
+    if (text === undefined) {
+      const p = c.pods[0]!;
+      const name = `${p.namespace}/${p.name}`;
+      text = c.pods.length === 1 ? name : `${name} and ${c.pods.length - 1} pod${c.pods.length === 2 ? "" : "s"} like it`;
+      podTexts.set(c, text);
+    }
+    return text;
   };
   const inOnly = (node: string): boolean => onlyNodes === null || onlyNodes.has(node);
 

@@ -171,7 +171,9 @@ export function verifyClassReport(
   const failed: Array<{ check: Check; fc: FlowClass }> = [];
   progress?.start(plan.pairs);
   const reps: Flow[] = [];
-  const perEnd = new Map<string, number>();
+  // Per end class, by its text (one string per class, so no key is built per flow class): flows offered so far.
+  const fromEnd = new Map<string, number>();
+  const toEnd = new Map<string, number>();
   const nodes = new Set<string>();
   let replies = 0;
   let flows = 0;
@@ -183,7 +185,7 @@ export function verifyClassReport(
     for (const n of fc.nodes) nodes.add(n);
     if (fc.inferred) inferredRoutes += fc.count;
     // The invariants are about one pod's endpoint chains, alike in its class: a few flows per end class suffice.
-    for (const end of [`from ${fc.src}`, `to ${fc.dst}`]) {
+    for (const [perEnd, end] of [[fromEnd, fc.src], [toEnd, fc.dst]] as const) {
       const n = perEnd.get(end) ?? 0;
       if (n < INVARIANT_FLOWS_PER_CLASS) {
         perEnd.set(end, n + 1);
