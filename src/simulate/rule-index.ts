@@ -31,10 +31,12 @@ export interface CompiledChain {
 
 /**
  * The fields a chain's rules can be keyed by: the destination address (`-d
- * a.b.c.d/32`), the input or output interface (`-i`/`-o` without `+`), or the
- * protocol and destination port (`-p tcp … -m tcp --dport N`).
+ * a.b.c.d/32`), the input or output interface (`-i`/`-o` without `+`), its
+ * first characters (`-i cali1+`, Felix's dispatch trees: the prefix length
+ * most of the chain's rules use), or the protocol and destination port
+ * (`-p tcp … -m tcp --dport N`).
  */
-type KeyKind = "dst" | "in" | "out" | "dport";
+type KeyKind = "dst" | "in" | "out" | "inPrefix" | "outPrefix" | "dport";
 
 /**
  * The rules of a chain keyed by the one value of a field they can match. The
@@ -48,6 +50,8 @@ type KeyKind = "dst" | "in" | "out" | "dport";
  */
 interface KeyIndex {
   readonly kind: KeyKind;
+  /** For a prefix key: how many characters of the interface name the rules' prefixes have. */
+  readonly length: number;
   /** Per position (and one past the end): the first position at or after it whose rule is not keyed. */
   readonly nextUnkeyed: Int32Array;
   /** Key → the ascending positions of the rules keyed by it. */
@@ -75,7 +79,12 @@ function keysOf(rule: Rule): RuleKeys | null {
       const n = protocolNumber(p.value);
       if (n === null) return null;
       if (!p.negated) proto = n;
-    } else if (!p.negated && !p.value.endsWith("+")) keys[p.kind === "in-interface" ? "in" : "out"] = p.value;
+    } else if (!p.negated) {
+      const dir = p.kind === "in-interface" ? "in" : "out";
+      // `+` makes the name a prefix (ifaceTest, match.ts): the rule matches only interfaces starting with it.
+      if (p.value.endsWith("+")) keys[dir === "in" ? "inPrefix" : "outPrefix"] = p.value.slice(0, -1);
+      else keys[dir] = p.value;
+    }
   }
   for (const p of rule.parts) {
     if (p.kind !== "match") continue;
@@ -88,35 +97,62 @@ function keysOf(rule: Rule): RuleKeys | null {
   return keys;
 }
 
-const KINDS: readonly KeyKind[] = ["dst", "in", "out", "dport"];
+const KINDS: readonly KeyKind[] = ["dst", "in", "out", "inPrefix", "outPrefix", "dport"];
+
+const isPrefix = (k: KeyKind): boolean => k === "inPrefix" || k === "outPrefix";
+
+/** The prefix length most rules keyed by `kind` use (ties: the shortest). */
+function commonLength(keys: readonly (RuleKeys | null)[], kind: KeyKind): number {
+  const counts = new Map<number, number>();
+  for (const r of keys) {
+    const k = r?.[kind];
+    if (typeof k === "string") counts.set(k.length, (counts.get(k.length) ?? 0) + 1);
+  }
+  let length = 0;
+  let most = 0;
+  for (const [len, n] of counts) if (n > most || (n === most && len < length)) [length, most] = [len, n];
+  return length;
+}
 
 function indexOf(rules: readonly Rule[]): KeyIndex | null {
   if (rules.length < MIN_KEYED) return null;
   const keys = rules.map(keysOf);
-  // The kind that keys the most rules (ties: the first in KINDS).
-  let kind: KeyKind | null = null;
+  // The kind that keys the most rules (ties: the first in KINDS); a prefix kind keys the rules of its common length.
+  let choice: { kind: KeyKind; length: number } | null = null;
   let best = MIN_KEYED - 1;
-  for (const k of KINDS) {
-    const n = keys.filter((r) => r?.[k] !== undefined).length;
-    if (n > best) [kind, best] = [k, n];
+  for (const kind of KINDS) {
+    const length = isPrefix(kind) ? commonLength(keys, kind) : 0;
+    const n = keys.filter((r) => keyIn(r, kind, length) !== undefined).length;
+    if (n > best) [choice, best] = [{ kind, length }, n];
   }
-  if (kind === null) return null;
+  if (choice === null) return null;
+  const { kind, length } = choice;
   const nextUnkeyed = new Int32Array(rules.length + 1);
   nextUnkeyed[rules.length] = rules.length;
-  for (let i = rules.length - 1; i >= 0; i--) nextUnkeyed[i] = keys[i]?.[kind] === undefined ? i : nextUnkeyed[i + 1]!;
+  for (let i = rules.length - 1; i >= 0; i--) nextUnkeyed[i] = keyIn(keys[i]!, kind, length) === undefined ? i : nextUnkeyed[i + 1]!;
   const positions = new Map<number | string, number[]>();
   keys.forEach((r, i) => {
-    const k = r?.[kind];
+    const k = keyIn(r, kind, length);
     if (k === undefined) return;
     const list = positions.get(k);
     if (list) list.push(i);
     else positions.set(k, [i]);
   });
-  return { kind, nextUnkeyed, positions };
+  return { kind, length, nextUnkeyed, positions };
 }
 
-function walkKey(kind: KeyKind, w: Walk): number | string {
+/** A rule's key of `kind`: for a prefix kind, only a prefix of `length` characters. */
+function keyIn(r: RuleKeys | null, kind: KeyKind, length: number): number | string | undefined {
+  const k = r?.[kind];
+  return isPrefix(kind) && typeof k === "string" && k.length !== length ? undefined : k;
+}
+
+function walkKey(kind: KeyKind, length: number, w: Walk): number | string {
   switch (kind) {
+    case "inPrefix":
+      return w.inIface.slice(0, length);
+    case "outPrefix":
+      return w.outIface.slice(0, length);
     case "dst":
       return w.dst;
     case "in":
@@ -133,7 +169,7 @@ export function nextRule(chain: CompiledChain, i: number, w: Walk): number {
   const x = chain.keyed;
   if (x === null) return i;
   let next = x.nextUnkeyed[i]!;
-  const list = x.positions.get(walkKey(x.kind, w));
+  const list = x.positions.get(walkKey(x.kind, x.length, w));
   if (list) {
     for (const j of list) {
       if (j >= i) {

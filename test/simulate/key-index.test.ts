@@ -36,6 +36,8 @@ describe("key index", () => {
     :by-in - [0:0]
     :by-port - [0:0]
     :svc - [0:0]
+    :by-prefix - [0:0]
+    -A FORWARD -j by-prefix
     -A FORWARD -j by-in
     -A FORWARD -j by-dst
     -A FORWARD -j by-port
@@ -51,6 +53,13 @@ describe("key index", () => {
     -A by-port -p udp -m udp --dport 30001 -j REJECT
     -A by-port -p tcp -m frobnicate --level 1 -m tcp --dport 30002 -j ACCEPT
     -A by-port -p tcp -m tcp --dport 30003 -m frobnicate --level 2 -j ACCEPT
+    ${many(10, (i) => `-A by-prefix -i cali${i}+ -j MARK --set-xmark 0x${i + 16}00/0xff00`)}
+    -A by-prefix -i cali+ -j MARK --set-xmark 0x10000/0x10000
+    -A by-prefix -i cali33+ -j DROP
+    -A by-prefix -i + -j MARK --set-xmark 0x20000/0x20000
+    -A by-prefix -i cal+ -m statistic --mode random --probability 0.25 -j MARK --set-xmark 0x40000/0x40000
+    -A by-prefix -o cali5 -i cali3+ -j MARK --set-xmark 0x80000/0x80000
+    -A by-prefix -j RETURN
     -A svc -j ACCEPT
     COMMIT
   `);
@@ -63,7 +72,7 @@ describe("key index", () => {
 
   it("agrees with walking every rule, on every interface pair", () => {
     let unknown = 0;
-    for (const inIface of ["cali0", "cali3", "cali8", "cali9", "tap0", "eth0"]) {
+    for (const inIface of ["cali0", "cali3", "cali33", "cali3a", "cali8", "cali9", "cali", "cal", "tap0", "eth0"]) {
       unknown += agree(rs, { kind: "forward", inIface, outIface: "cali5" }, packets);
     }
     // A module it cannot model is still reached (and reported) exactly when the kernel would consult it.
