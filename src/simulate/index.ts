@@ -17,11 +17,12 @@
 // built-in chain's policy. ACCEPT ends this table's hook and the packet goes
 // on to the next hook; DROP and REJECT end the path.
 //
-// Branching: a probabilistic match (statistic) needs a decision. Rather than
-// clone the walk mid-chain, `explore` replays the whole walk with a list of
-// decisions: a walk that meets an undecided branch stops and is replayed
-// twice, once per choice. Walks are deterministic given their decisions, and
-// a kube-proxy service of n endpoints costs O(n²) rule tests, which is cheap.
+// Branching: a probabilistic match (statistic) needs a decision. A walk that
+// meets an undecided branch stops before the rule that asks, keeping where it
+// is (hook, jump stack, packet and trace); `explore` goes on from there once
+// per choice, each from its own copy, so what came before the branch is walked
+// once. Walks are deterministic given their decisions (Walk.decisions records
+// them), and a kube-proxy service of n endpoints costs O(n) rule tests.
 import type { IpSet } from "../rules/ipset.js";
 import type { HookEntry, HookName, RulePart, RuleSet, TableName } from "../rules/types.js";
 import type { HookPath, HostContext, Packet, SimOutcome, SimVerdict, TraceStep } from "./types.js";
@@ -119,11 +120,24 @@ function policy(w: Walk, builtin: CompiledChain): HookEnd {
   return builtin.policy === "DROP" ? "DROP" : "ACCEPT";
 }
 
-/** One built-in chain, to a verdict for this hook (ipt_do_table). */
-function runChain(w: Walk, table: CompiledTable, builtin: CompiledChain): HookEnd {
-  const chains: CompiledChain[] = [builtin];
-  const pos: number[] = [0];
-  for (let steps = 0; ; ) {
+/** Where a walk is in one built-in chain: the jump stack, the next rule of each level, the rules evaluated so far. */
+interface Frame {
+  readonly builtin: CompiledChain;
+  readonly chains: CompiledChain[];
+  readonly pos: number[];
+  steps: number;
+}
+
+const frameOf = (builtin: CompiledChain): Frame => ({ builtin, chains: [builtin], pos: [0], steps: 0 });
+
+/**
+ * One built-in chain, to a verdict for this hook (ipt_do_table), from where `frame` is. A rule that asks for a
+ * branch decision (w.fork) stops the walk with the frame and the walk as they were before that rule was tested,
+ * so that resuming tests it again with the decision made.
+ */
+function runChain(w: Walk, table: CompiledTable, frame: Frame): HookEnd {
+  const { builtin, chains, pos } = frame;
+  for (let steps = frame.steps; ; ) {
     const depth = chains.length - 1;
     const chain = chains[depth]!;
     // Rules keyed by another value of a field cannot match: skipped, as the kernel's first tests would fail them (rule-index.ts).
@@ -137,8 +151,17 @@ function runChain(w: Walk, table: CompiledTable, builtin: CompiledChain): HookEn
     pos[depth] = i + 1;
     const r = chain.rules[i]!;
     if (++steps > MAX_STEPS) return stopUnknown(w, chain, r, `more than ${MAX_STEPS} rules evaluated (a jump loop)`);
+    // What a test may change before the rule is decided (recent --set, an earlier branch of the same rule).
+    const [decided, probability, recent] = [w.nextDecision, w.probability, w.recentSet.length];
     if (!matches(r, w)) {
-      if (w.fork !== null) return "STOP";
+      if (w.fork !== null) {
+        w.nextDecision = decided;
+        w.probability = probability;
+        w.recentSet.length = recent;
+        pos[depth] = i;
+        frame.steps = steps - 1;
+        return "STOP";
+      }
       if (w.unknown !== null) return stopUnknown(w, chain, r, w.unknown);
       continue;
     }
@@ -187,8 +210,10 @@ function runChain(w: Walk, table: CompiledTable, builtin: CompiledChain): HookEn
   }
 }
 
+/** A walk stopped at a branch: continue it with the branch taken (true) or not. */
 interface Fork {
   readonly fork: true;
+  readonly resume: (taken: boolean) => SimOutcome | Fork;
 }
 
 function newWalk(packet: Packet, host: HostContext, tables: SimTables, decisions: readonly boolean[]): Walk | string {
@@ -203,6 +228,20 @@ function newWalk(packet: Packet, host: HostContext, tables: SimTables, decisions
     ctstate: packet.ctstate, mark: packet.mark >>> 0, dnat: packet.dnat, snat: packet.snat,
     inIface: "", outIface: "", host, tables, trace: [], probability: 1,
     decisions, nextDecision: 0, fork: null, unknown: null, recentSet: [],
+  };
+}
+
+/**
+ * A copy of a walk with one more decision. Written out field by field in newWalk's order, not spread: every walk
+ * then has one object shape, and the compiled tests that read walks stay monomorphic (a spread copy is another
+ * shape, and made every walk slower).
+ */
+function copyWalk(w: Walk, taken: boolean): Walk {
+  return {
+    src: w.src, dst: w.dst, origSrc: w.origSrc, origDst: w.origDst, proto: w.proto, srcPort: w.srcPort, dstPort: w.dstPort, icmp: w.icmp,
+    ctstate: w.ctstate, mark: w.mark, dnat: w.dnat, snat: w.snat,
+    inIface: w.inIface, outIface: w.outIface, host: w.host, tables: w.tables, trace: [...w.trace], probability: w.probability,
+    decisions: [...w.decisions, taken], nextDecision: w.nextDecision, fork: null, unknown: w.unknown, recentSet: [...w.recentSet],
   };
 }
 
@@ -229,46 +268,81 @@ interface Compiled {
 
 const NAT_ACTIONS: ReadonlySet<string> = new Set(["dnat", "snat", "masquerade"]);
 
-/** One walk through `hooks` with fixed branch decisions. */
-function walkOnce(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Packet, host: HostContext, decisions: readonly boolean[], verbatim = false): SimOutcome | Fork {
-  const ix = c.ix;
-  const w = newWalk(packet, host, c.tables, decisions);
-  if (typeof w === "string") return unknownOutcome(packet, w, 1);
-  let decisive: TraceStep | null = null;
-  const natBound = new Set<HookName>();
-  for (const h of hooks) {
-    if (h.natOnly && w.ctstate !== "NEW") continue;
-    if (h.natHook !== undefined && natBound.has(h.natHook)) continue;
-    const table = ix.tables.get(h.table);
-    const builtin = table?.get(h.chain);
-    if (!table || !builtin) continue; // absent table or chain: ACCEPT policy, no rules
-    if (verbatim) {
-      w.inIface = path.inIface ?? "";
-      w.outIface = path.outIface ?? "";
-    } else setIfaces(w, h.chain, path);
-    const end = runChain(w, table, builtin);
-    if (end === "STOP" && w.fork !== null) return { fork: true };
-    if (h.natHook !== undefined && end === "ACCEPT" && NAT_ACTIONS.has(w.trace[w.trace.length - 1]?.action ?? "")) natBound.add(h.natHook);
-    if (end !== "ACCEPT" || h.table === "filter") decisive = w.trace[w.trace.length - 1] ?? null;
-    if (end === "STOP") return outcome(w, packet, "UNKNOWN", decisive);
-    if (end !== "ACCEPT") return outcome(w, packet, end, decisive);
-  }
-  return outcome(w, packet, "ACCEPT", decisive);
+/** Where a walk is along its hooks. */
+interface WalkState {
+  readonly w: Walk;
+  /** The hook being walked, and where in it (null: not entered yet). */
+  readonly hook: number;
+  readonly frame: Frame | null;
+  readonly natBound: Set<HookName>;
+  decisive: TraceStep | null;
 }
 
-/** Depth-first over branch decisions, "matched" first; probabilities multiply along a branch. */
-function explore(run: (decisions: readonly boolean[]) => SimOutcome | Fork, packet: Packet): SimOutcome[] {
+/** A walk through `hooks` from its start. */
+function walkOnce(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Packet, host: HostContext, verbatim = false): SimOutcome | Fork {
+  const w = newWalk(packet, host, c.tables, []);
+  if (typeof w === "string") return unknownOutcome(packet, w, 1);
+  return walkFrom(c, hooks, path, packet, verbatim, { w, hook: 0, frame: null, natBound: new Set(), decisive: null });
+}
+
+/**
+ * The walk from `s` to its outcome, or to the next branch: then a Fork whose `resume` copies the state and goes on
+ * with the decision made (the state is never changed after it is forked, so both branches start from it).
+ */
+function walkFrom(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Packet, verbatim: boolean, s: WalkState): SimOutcome | Fork {
+  const { w, natBound } = s;
+  for (let k = s.hook; k < hooks.length; k++) {
+    const h = hooks[k]!;
+    const table = c.ix.tables.get(h.table);
+    let frame: Frame;
+    if (k === s.hook && s.frame !== null) frame = s.frame;
+    else {
+      if (h.natOnly && w.ctstate !== "NEW") continue;
+      if (h.natHook !== undefined && natBound.has(h.natHook)) continue;
+      const builtin = table?.get(h.chain);
+      if (!table || !builtin) continue; // absent table or chain: ACCEPT policy, no rules
+      if (verbatim) {
+        w.inIface = path.inIface ?? "";
+        w.outIface = path.outIface ?? "";
+      } else setIfaces(w, h.chain, path);
+      frame = frameOf(builtin);
+    }
+    const end = runChain(w, table!, frame);
+    if (end === "STOP" && w.fork !== null) {
+      const at: WalkState = { w, hook: k, frame, natBound, decisive: s.decisive };
+      return { fork: true, resume: (taken) => walkFrom(c, hooks, path, packet, verbatim, branch(at, taken)) };
+    }
+    if (h.natHook !== undefined && end === "ACCEPT" && NAT_ACTIONS.has(w.trace[w.trace.length - 1]?.action ?? "")) natBound.add(h.natHook);
+    if (end !== "ACCEPT" || h.table === "filter") s.decisive = w.trace[w.trace.length - 1] ?? null;
+    if (end === "STOP") return outcome(w, packet, "UNKNOWN", s.decisive);
+    if (end !== "ACCEPT") return outcome(w, packet, end, s.decisive);
+  }
+  return outcome(w, packet, "ACCEPT", s.decisive);
+}
+
+/** A copy of a forked walk's state with the pending decision made. */
+function branch(at: WalkState, taken: boolean): WalkState {
+  const w = copyWalk(at.w, taken);
+  const f = at.frame!;
+  const frame: Frame = { builtin: f.builtin, chains: [...f.chains], pos: [...f.pos], steps: f.steps };
+  return { w, hook: at.hook, frame, natBound: new Set(at.natBound), decisive: at.decisive };
+}
+
+/**
+ * Depth-first over branch decisions, "matched" first; probabilities multiply along a branch. A walk that meets an
+ * undecided branch goes on from where it stopped, once per choice (the part before the branch is walked once).
+ */
+function explore(start: () => SimOutcome | Fork, packet: Packet): SimOutcome[] {
   const out: SimOutcome[] = [];
-  const todo: boolean[][] = [[]];
+  const todo: Array<() => SimOutcome | Fork> = [start];
   while (todo.length > 0) {
     if (out.length >= MAX_BRANCHES) {
       const rest = 1 - out.reduce((s, o) => s + o.probability, 0);
       out.push(unknownOutcome(packet, `more than ${MAX_BRANCHES} statistic branches`, rest));
       break;
     }
-    const d = todo.pop()!;
-    const r = run(d);
-    if ("fork" in r) todo.push([...d, false], [...d, true]);
+    const r = todo.pop()!();
+    if ("fork" in r) todo.push(() => r.resume(false), () => r.resume(true));
     else out.push(r);
   }
   return out;
@@ -321,14 +395,14 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
     simulatePath(rs, path, packet, host) {
       const c = compiled(rs);
       const hooks = rs.hooks ? c.hooks[path.kind] : PATHS[path.kind];
-      return explore((d) => walkOnce(c, hooks, path, packet, host, d), packet);
+      return explore(() => walkOnce(c, hooks, path, packet, host), packet);
     },
     simulateChain(rs, table, chain, packet, host, ifaces = {}) {
       const c = compiled(rs);
       const builtin = c.ix.tables.get(table)?.get(chain);
       if (builtin && builtin.policy === null) return [unknownOutcome(packet, `${table} ${chain} is not a built-in chain`, 1)];
       const hooks: Hook[] = [{ table, chain, natOnly: false }];
-      return explore((d) => walkOnce(c, hooks, ifaces, packet, host, d, true), packet);
+      return explore(() => walkOnce(c, hooks, ifaces, packet, host, true), packet);
     },
   };
 }

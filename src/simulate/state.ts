@@ -41,7 +41,7 @@ export interface Walk extends SetKeyView {
   readonly tables: SimTables;
   readonly trace: TraceStep[];
   probability: number;
-  /** Branch decisions to replay, in the order branching matches are met; see simulate.ts `explore`. */
+  /** Branch decisions, in the order branching matches are met: the last one made when a forked walk is resumed (index.ts `explore`). */
   readonly decisions: readonly boolean[];
   nextDecision: number;
   /** Set when a branching match needs a decision not in `decisions`: the probability it matches. */
@@ -56,8 +56,8 @@ export interface Walk extends SetKeyView {
 export type Test = (w: Walk) => boolean;
 
 /**
- * A probabilistic match (statistic, and the like): replays the recorded
- * decision, or asks the explorer to fork. Zero-probability branches are never
+ * A probabilistic match (statistic, and the like): takes the decision made
+ * for it, or asks the explorer to fork. Zero-probability branches are never
  * explored, so `p` of 0 or 1 decides without forking.
  */
 export function decide(w: Walk, p: number): boolean {

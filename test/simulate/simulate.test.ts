@@ -212,6 +212,32 @@ describe("hooks and NAT", () => {
     expect(out.map((o) => [o.verdict, o.probability])).toEqual([["DROP", 0.25], ["REJECT", 0.75 * 0.75], ["ACCEPT", 0.75 * 0.25]]);
   });
 
+  it("nested branches each go on from where the walk stopped, with what the rule before them did kept", () => {
+    // The first rule's recent --set runs before its statistic asks for a decision: every branch has the entry once.
+    const r = rules(`*filter
+      :INPUT ACCEPT [0:0]
+      :more - [0:0]
+      -A INPUT -j more
+      -A INPUT -m recent --rcheck --name A --mask 255.255.255.255 --rsource -j DROP
+      -A INPUT -j ACCEPT
+      -A more -m recent --set --name A --mask 255.255.255.255 --rsource -m statistic --mode random --probability 0.5 -j MARK --set-xmark 0x1/0x1
+      -A more -m statistic --mode random --probability 0.25 -j MARK --set-xmark 0x2/0x2
+      COMMIT
+    `);
+    const out = simulateChain(r, "filter", "INPUT", pkt(), host({ recent: () => false }));
+    expect(out.map((o) => [o.verdict, o.packet.mark, o.probability])).toEqual([
+      ["DROP", 3, 0.5 * 0.25], ["DROP", 1, 0.5 * 0.75], ["DROP", 2, 0.5 * 0.25], ["DROP", 0, 0.5 * 0.75],
+    ]);
+    expect(out.map(steps)).toEqual([
+      ["filter INPUT 0 jump", "filter more 0 mark", "filter more 1 mark", "filter INPUT 1 drop"],
+      ["filter INPUT 0 jump", "filter more 0 mark", "filter INPUT 1 drop"],
+      ["filter INPUT 0 jump", "filter more 1 mark", "filter INPUT 1 drop"],
+      ["filter INPUT 0 jump", "filter INPUT 1 drop"],
+    ]);
+    // Each outcome has its own trace.
+    expect(new Set(out.map((o) => o.trace)).size).toBe(4);
+  });
+
   it("SNAT rewrites the source; a DNAT address range is UNKNOWN rather than a guess", () => {
     const r = rules(`*nat\n:POSTROUTING ACCEPT [0:0]\n:PREROUTING ACCEPT [0:0]\n-A POSTROUTING -j SNAT --to-source 10.9.9.9\n-A PREROUTING -j DNAT --to-destination 10.1.1.1-10.1.1.5\nCOMMIT\n`);
     expect(only(simulateChain(r, "nat", "POSTROUTING", pkt(), host())).packet).toMatchObject({ src: "10.9.9.9", snat: true });
