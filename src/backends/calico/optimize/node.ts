@@ -14,7 +14,7 @@ import { compareMembers } from "../../../rules/ipset.js";
 import type { Chain, Rule, RulePart, RuleSet } from "../../../rules/types.js";
 import type { NodeOutput } from "../../types.js";
 import { k8sRuleToCalico } from "../convert.js";
-import { endpointChain, policiesFor, profileAllowRules } from "../endpoints.js";
+import { endpointChain, policiesFor, policyChainNameOf, profileAllowRules } from "../endpoints.js";
 import { chain } from "../felix-rule.js";
 import { memberSets } from "../ipsets.js";
 import { endpointChainName, ipSetName, policyChainNameWith, policyKeyName, profileChainComment, profileChainName } from "../names.js";
@@ -230,12 +230,19 @@ function workloadChains(
     for (const dir of DIRS) {
       if (share.size) {
         const target = (p: NetworkPolicy): string => {
-          const n = policyChainOf(felix, dir, p);
+          // Named once per compilation (a long name costs a SHA-256): every endpoint of the namespace asks.
+          const n = policyChainNameOf(comp, p, dir, felix);
           return share.get(n) ?? n;
         };
         out.set(endpointChainName(dir, w.iface), endpointChain(comp, w, dir, policiesFor(comp, w, dir, felix), target, felix, groups));
       }
-      if (felixPasses.length) for (const pr of w.profiles) out.set(profileChainName(dir, pr.name), optProfile(comp, pr, dir, felixPasses, felix));
+      if (felixPasses.length) {
+        // The chain carries its name (a long one costs a SHA-256): not named again per workload.
+        for (const pr of w.profiles) {
+          const c = optProfile(comp, pr, dir, felixPasses, felix);
+          out.set(c.name, c);
+        }
+      }
     }
   }
   for (const [name, g] of groups) out.set(name, g);
