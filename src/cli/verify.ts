@@ -12,9 +12,9 @@ import {
 } from "../verify/index.js";
 import { verifyIPv6, type NodeRules6 } from "../verify/ipv6.js";
 import type { WorkloadPlace } from "../backends/index.js";
-import { parseRuleSet, RuleLineCache } from "../rules/parser.js";
+import { parseRuleSet, type RuleLineCache } from "../rules/parser.js";
 import { parseIpSets } from "../rules/ipset-parser.js";
-import { writeRuleSet } from "../rules/writer.js";
+import { SAVE_STYLE, writeRuleSet } from "../rules/writer.js";
 import { existsSync, readFileSync } from "node:fs";
 import { createSimulator } from "../simulate/index.js";
 import { flag, flagAll, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
@@ -23,7 +23,7 @@ import type { Io } from "./io.js";
 import { NO_PROGRESS, progressFor, type Progress } from "./progress.js";
 import { VERIFY_FLAGS } from "./flags.js";
 import { dataplanesFrom, optimizeOptionsFrom, routeOptionsFrom } from "./compile.js";
-import { compiledNftRules, nftFile, nftRulesFromText } from "../verify/rules.js";
+import { compiledNftRules, nftFile, nftRulesFromText, readBack, type ReadBack } from "../verify/rules.js";
 import type { IpSet } from "../rules/ipset.js";
 import type { RuleSet } from "../rules/types.js";
 
@@ -58,10 +58,10 @@ const unlocated = (d: Diagnostic): LocatedDiagnostic => ({ ...d, line: null, col
 
 /** Every node's compiled rules, re-parsed for line numbers. */
 /** Every node's compiled rules, with the context's own route tables (so verify routes as it planned, once). */
-function compiledRules(outputs: readonly NodeOutput[], ctx: VerifyContext, lines: RuleLineCache): Map<string, NodeRules> {
+function compiledRules(outputs: readonly NodeOutput[], ctx: VerifyContext, rb: ReadBack): Map<string, NodeRules> {
   const rules = new Map<string, NodeRules>();
   for (const out of outputs) {
-    const r = rulesFromOutput(out, ctx.compiledRoutes(out.node), lines);
+    const r = rulesFromOutput(out, ctx.compiledRoutes(out.node), rb);
     // The writer's output failing to parse is a bug in netpolc, not in the input.
     if (!r.rules) throw new Error(`re-parsing the compiled rules of ${out.node} failed: ${r.diagnostics[0]?.message ?? "?"}`);
     rules.set(out.node, r.rules);
@@ -153,15 +153,16 @@ export function loadRules(
   if (badNodes.length) return fail([...shown, ...badNodes]);
   const ctx: VerifyContext = contextOf({ ...res, model: res.model }, simulate);
   const dir = flag(args, "rules");
-  // Every file's `-A` lines are parsed once for the whole run (most are the same on every node).
-  const lines = new RuleLineCache();
+  // Every node's rules are printed with the compile's renderer and their `-A` lines parsed once for the whole run
+  // (most are the same on every node); files read with --rules share the line cache.
+  const rb = readBack(res.renderer);
   const { rules, problems } =
-    dir === undefined ? { rules: compiledRules(res.outputs, ctx, lines), problems: [] } : rulesFromDir(dir, nodesFor(ctx), res.model.cluster.nodes.map((n) => n.name), readFile, lines);
+    dir === undefined ? { rules: compiledRules(res.outputs, ctx, rb), problems: [] } : rulesFromDir(dir, nodesFor(ctx), res.model.cluster.nodes.map((n) => n.name), readFile, rb.lines);
   const ipv6 = ipv6Enabled(opts, res.model);
   let v6: Loaded["v6"] = null;
   if (ipv6) {
     const all = res.model.cluster.nodes.map((n) => n.name);
-    const r6 = dir === undefined ? compiledRules6(res.outputs, ctx, lines) : rules6FromDir(dir, all, readFile, problems, lines);
+    const r6 = dir === undefined ? compiledRules6(res.outputs, ctx, rb) : rules6FromDir(dir, all, readFile, problems, rb.lines);
     v6 = { snapshot: { ...res, model: res.model }, places: res.programs?.workloads() ?? [], rules: r6 };
   }
   if (problems.some((d) => d.severity === "error")) return fail([...shown, ...problems]);
@@ -169,17 +170,17 @@ export function loadRules(
 }
 
 /** Each node's compiled IPv6 tables, written and parsed back as `<node>.ip6tables` (line numbers for traces). */
-function compiledRules6(outputs: readonly NodeOutput[], ctx: VerifyContext, lines: RuleLineCache): Map<string, NodeRules6> {
+function compiledRules6(outputs: readonly NodeOutput[], ctx: VerifyContext, rb: ReadBack): Map<string, NodeRules6> {
   const out = new Map<string, NodeRules6>();
   for (const o of outputs) {
-    const nft = compiledNftRules(o, "ip6", lines);
+    const nft = compiledNftRules(o, "ip6", rb);
     if (nft) {
       out.set(o.node, { node: o.node, ruleset: nft.ruleset, file: nftFile(o.node), sets: [...nft.ipsets, ...o.ipsets], routes: ctx.compiledRoutes(o.node) });
       continue;
     }
     if (!o.ruleset6) continue;
     const file = ip6tablesFile(o.node);
-    const parsed = parseRuleSet(writeRuleSet(o.ruleset6), { file, lines });
+    const parsed = parseRuleSet(writeRuleSet(o.ruleset6, SAVE_STYLE, rb.renderer), { file, lines: rb.lines });
     if (parsed.diagnostics.some((d) => d.severity === "error")) throw new Error(`re-parsing the compiled IPv6 rules of ${o.node} failed: ${parsed.diagnostics[0]?.message ?? "?"}`);
     out.set(o.node, { node: o.node, ruleset: parsed.ruleset, file, sets: o.ipsets, routes: ctx.compiledRoutes(o.node) });
   }

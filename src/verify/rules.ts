@@ -5,8 +5,8 @@
 import type { NodeOutput } from "../backends/types.js";
 import type { IpSet } from "../rules/ipset.js";
 import { parseIpSets } from "../rules/ipset-parser.js";
-import { parseRuleSet, type ParseDiagnostic, type RuleLineCache } from "../rules/parser.js";
-import { writeRuleSet } from "../rules/writer.js";
+import { parseRuleSet, RuleLineCache, type ParseDiagnostic } from "../rules/parser.js";
+import { Renderer, SAVE_STYLE, writeRuleSet } from "../rules/writer.js";
 import { parseFdb, parseRoutes } from "../rules/route-parser.js";
 import { writeFdb, writeRoutes, type FdbEntry, type RouteCommand } from "../rules/routes.js";
 import type { NodeRules, RouteTable } from "./topology.js";
@@ -76,15 +76,26 @@ export function rulesFromText(node: string, iptables: string, iptablesPath: stri
 }
 
 /**
+ * How one verify run prints its compiled rules and reads them back, shared by every node: the compile's renderer
+ * (a chain many nodes hold is printed once) and one RuleLineCache (a line many nodes hold is parsed once).
+ */
+export interface ReadBack {
+  readonly renderer: Renderer;
+  readonly lines: RuleLineCache;
+}
+
+export const readBack = (renderer: Renderer = new Renderer()): ReadBack => ({ renderer, lines: new RuleLineCache() });
+
+/**
  * Rules of a node compiled in this run. The ruleset is written and parsed
  * back for its line numbers; a parse error here is a writer/parser bug, so
  * it is reported as an internal error by the caller, not hidden.
  */
-export function rulesFromOutput(out: NodeOutput, routes: RouteTable = routeTableOf(out.node, out.routes, out.fdb), lines?: RuleLineCache): RulesResult {
-  const nft = compiledNftRules(out, "ip", lines);
+export function rulesFromOutput(out: NodeOutput, routes: RouteTable = routeTableOf(out.node, out.routes, out.fdb), rb: ReadBack = readBack()): RulesResult {
+  const nft = compiledNftRules(out, "ip", rb);
   if (nft) return { rules: { node: out.node, ruleset: nft.ruleset, ipsets: setMap([...nft.ipsets, ...out.ipsets]), file: nftFile(out.node), routes }, diagnostics: [] };
   const file = iptablesFile(out.node);
-  const rs = parseRuleSet(writeRuleSet(out.ruleset), { file, lines });
+  const rs = parseRuleSet(writeRuleSet(out.ruleset, SAVE_STYLE, rb.renderer), { file, lines: rb.lines });
   if (rs.diagnostics.some((d) => d.severity === "error")) return { rules: null, diagnostics: rs.diagnostics };
   return { rules: { node: out.node, ruleset: rs.ruleset, ipsets: setMap(out.ipsets), file, routes }, diagnostics: [] };
 }
@@ -115,10 +126,10 @@ export function nftRulesFromText(text: string, path: string, family: "ip" | "ip6
 }
 
 /** A compiled node's `.nft` (printed with the one printer and parsed back, as the iptables text is) beside its iptables part. */
-export function compiledNftRules(out: NodeOutput, family: "ip" | "ip6", lines?: RuleLineCache): LoweredRules | null {
+export function compiledNftRules(out: NodeOutput, family: "ip" | "ip6", rb: ReadBack = readBack()): LoweredRules | null {
   if (!out.nft || !out.nft.tables.some((t) => t.family === family)) return null;
   const ipt = family === "ip" ? out.ruleset : out.ruleset6;
-  const iptables = ipt && ipt.tables.length ? parseRuleSet(writeRuleSet(ipt), { file: family === "ip" ? iptablesFile(out.node) : `${out.node}.ip6tables`, lines }).ruleset : null;
+  const iptables = ipt && ipt.tables.length ? parseRuleSet(writeRuleSet(ipt, SAVE_STYLE, rb.renderer), { file: family === "ip" ? iptablesFile(out.node) : `${out.node}.ip6tables`, lines: rb.lines }).ruleset : null;
   const r = nftRulesFromText(printListing(out.nft), nftFile(out.node), family, iptables);
   if (!r.lowered) throw new Error(`re-reading the compiled nftables rules of ${out.node} failed: ${r.diagnostics[0]?.message ?? "?"}`);
   return r.lowered;
