@@ -56,17 +56,26 @@ function renderDiagnostics(ds: readonly LocatedDiagnostic[], format: string): st
 
 const unlocated = (d: Diagnostic): LocatedDiagnostic => ({ ...d, line: null, col: null });
 
-/** Every node's compiled rules, re-parsed for line numbers. */
-/** Every node's compiled rules, with the context's own route tables (so verify routes as it planned, once). */
-function compiledRules(outputs: readonly NodeOutput[], ctx: VerifyContext, rb: ReadBack): Map<string, NodeRules> {
+/**
+ * Every node's compiled rules (and with IPv6 its IPv6 rules), printed and parsed back for line numbers, with the
+ * context's own route tables (so verify routes as it planned, once). Each node is rendered here and its output let
+ * go once read back: verify keeps the rules it walks, not every node's output beside them.
+ */
+function compiledRules(
+  res: { readonly nodes: readonly string[]; render(node: string): NodeOutput }, ctx: VerifyContext, rb: ReadBack, ipv6: boolean,
+): { rules: Map<string, NodeRules>; rules6: Map<string, NodeRules6> } {
   const rules = new Map<string, NodeRules>();
-  for (const out of outputs) {
+  const rules6 = new Map<string, NodeRules6>();
+  for (const node of res.nodes) {
+    const out = res.render(node);
     const r = rulesFromOutput(out, ctx.compiledRoutes(out.node), rb);
     // The writer's output failing to parse is a bug in netpolc, not in the input.
     if (!r.rules) throw new Error(`re-parsing the compiled rules of ${out.node} failed: ${r.diagnostics[0]?.message ?? "?"}`);
     rules.set(out.node, r.rules);
+    const r6 = ipv6 ? compiledRules6(out, ctx, rb) : null;
+    if (r6) rules6.set(out.node, r6);
   }
-  return rules;
+  return { rules, rules6 };
 }
 
 /**
@@ -151,40 +160,36 @@ export function loadRules(
   if (!res.model) return fail(shown);
   const badNodes = unknownNodeErrors(args, new Set(res.model.cluster.nodes.map((n) => n.name)));
   if (badNodes.length) return fail([...shown, ...badNodes]);
-  const ctx: VerifyContext = contextOf({ ...res, model: res.model }, simulate);
+  // What the run keeps of the compile: not its node outputs (compiledRules reads each back and lets it go).
+  const snapshot: CompiledSnapshot = { model: res.model, sources: res.sources, routes: (node) => res.routes(node), programs: res.programs };
+  const ctx: VerifyContext = contextOf(snapshot, simulate);
   const dir = flag(args, "rules");
+  const ipv6 = ipv6Enabled(opts, res.model);
   // Every node's rules are printed with the compile's renderer and their `-A` lines parsed once for the whole run
   // (most are the same on every node); files read with --rules share the line cache.
   const rb = readBack(res.renderer);
-  const { rules, problems } =
-    dir === undefined ? { rules: compiledRules(res.outputs, ctx, rb), problems: [] } : rulesFromDir(dir, nodesFor(ctx), res.model.cluster.nodes.map((n) => n.name), readFile, rb.lines);
-  const ipv6 = ipv6Enabled(opts, res.model);
-  let v6: Loaded["v6"] = null;
-  if (ipv6) {
-    const all = res.model.cluster.nodes.map((n) => n.name);
-    const r6 = dir === undefined ? compiledRules6(res.outputs, ctx, rb) : rules6FromDir(dir, all, readFile, problems, rb.lines);
-    v6 = { snapshot: { ...res, model: res.model }, places: res.programs?.workloads() ?? [], rules: r6 };
+  let rules: Map<string, NodeRules>;
+  let rules6: Map<string, NodeRules6> | null = null;
+  let problems: LocatedDiagnostic[] = [];
+  if (dir === undefined) ({ rules, rules6 } = compiledRules(res, ctx, rb, ipv6));
+  else {
+    ({ rules, problems } = rulesFromDir(dir, nodesFor(ctx), res.model.cluster.nodes.map((n) => n.name), readFile, rb.lines));
+    if (ipv6) rules6 = rules6FromDir(dir, res.model.cluster.nodes.map((n) => n.name), readFile, problems, rb.lines);
   }
+  const v6: Loaded["v6"] = ipv6 ? { snapshot, places: res.programs?.workloads() ?? [], rules: rules6 ?? new Map() } : null;
   if (problems.some((d) => d.severity === "error")) return fail([...shown, ...problems]);
   return { ctx, rules, stderr: renderDiagnostics([...shown, ...problems], format), ipv6, v6 };
 }
 
-/** Each node's compiled IPv6 tables, written and parsed back as `<node>.ip6tables` (line numbers for traces). */
-function compiledRules6(outputs: readonly NodeOutput[], ctx: VerifyContext, rb: ReadBack): Map<string, NodeRules6> {
-  const out = new Map<string, NodeRules6>();
-  for (const o of outputs) {
-    const nft = compiledNftRules(o, "ip6", rb);
-    if (nft) {
-      out.set(o.node, { node: o.node, ruleset: nft.ruleset, file: nftFile(o.node), sets: [...nft.ipsets, ...o.ipsets], routes: ctx.compiledRoutes(o.node) });
-      continue;
-    }
-    if (!o.ruleset6) continue;
-    const file = ip6tablesFile(o.node);
-    const parsed = parseRuleSet(writeRuleSet(o.ruleset6, SAVE_STYLE, rb.renderer), { file, lines: rb.lines });
-    if (parsed.diagnostics.some((d) => d.severity === "error")) throw new Error(`re-parsing the compiled IPv6 rules of ${o.node} failed: ${parsed.diagnostics[0]?.message ?? "?"}`);
-    out.set(o.node, { node: o.node, ruleset: parsed.ruleset, file, sets: o.ipsets, routes: ctx.compiledRoutes(o.node) });
-  }
-  return out;
+/** A node's compiled IPv6 tables, written and parsed back as `<node>.ip6tables` (line numbers for traces); null when it has none. */
+function compiledRules6(o: NodeOutput, ctx: VerifyContext, rb: ReadBack): NodeRules6 | null {
+  const nft = compiledNftRules(o, "ip6", rb);
+  if (nft) return { node: o.node, ruleset: nft.ruleset, file: nftFile(o.node), sets: [...nft.ipsets, ...o.ipsets], routes: ctx.compiledRoutes(o.node) };
+  if (!o.ruleset6) return null;
+  const file = ip6tablesFile(o.node);
+  const parsed = parseRuleSet(writeRuleSet(o.ruleset6, SAVE_STYLE, rb.renderer), { file, lines: rb.lines });
+  if (parsed.diagnostics.some((d) => d.severity === "error")) throw new Error(`re-parsing the compiled IPv6 rules of ${o.node} failed: ${parsed.diagnostics[0]?.message ?? "?"}`);
+  return { node: o.node, ruleset: parsed.ruleset, file, sets: o.ipsets, routes: ctx.compiledRoutes(o.node) };
 }
 
 interface FileText {

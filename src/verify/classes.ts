@@ -837,25 +837,31 @@ export function planClasses(
     return c;
   };
   const projections = new Map<HopContent, Map<string, string>>();
+  // One string per distinct answer: contents × addresses answers are kept, and most are alike.
+  const answers = new Map<string, string>();
   const project = (content: HopContent, ip: string): string => {
     let byIp = projections.get(content);
     if (!byIp) projections.set(content, (byIp = new Map()));
     let bits = byIp.get(ip);
     if (bits === undefined) {
       const n = ipv4(ip);
-      bits = "";
+      // Joined, not appended char by char: a `+=` chain is a tree of one cons cell per character until it is flattened.
+      const parts: string[] = [];
       for (const pred of content.preds) {
-        if (n === null) bits += "?";
+        if (n === null) parts.push("?");
         else if (pred.startsWith("c:")) {
           const text = pred.slice(2);
           const range = readRange(text);
-          if (!range) bits += "?";
-          else bits += n >= range[0] && n <= range[1] ? "1" : "0";
+          if (!range) parts.push("?");
+          else parts.push(n >= range[0] && n <= range[1] ? "1" : "0");
         } else {
           const content = contentById.get(pred.slice(2));
-          bits += content === undefined ? "-" : holds(content, n);
+          parts.push(content === undefined ? "-" : holds(content, n));
         }
       }
+      const text = parts.join("");
+      bits = answers.get(text);
+      if (bits === undefined) answers.set(text, (bits = text));
       byIp.set(ip, bits);
     }
     return bits;
