@@ -32,7 +32,7 @@ import { addressClassText, blockCidrs, MAX_PORT, MIN_PORT, portSetText, type Por
 import { parseCidr, type Cidr } from "../semantics/ip.js";
 import { FELIX_VXLAN_PORT } from "./invariants.js";
 import { hopsFor, hostSource, routeSignature, type Hop, type Routed } from "./routing.js";
-import type { HookPath, HostContext, Packet } from "../simulate/types.js";
+import type { CtState, HookPath, HostContext, Packet } from "../simulate/types.js";
 import { HOST_IFACE, hostContext, podKey, probePacket, replyPacket, type NodeRules, type Topology } from "./topology.js";
 import type { Simulate } from "./check.js";
 import { NAMES } from "../backends/index.js";
@@ -68,6 +68,7 @@ export interface ClassFallback {
 
 const PROTOCOL_OF: Readonly<Record<string, Protocol>> = { tcp: "TCP", udp: "UDP", sctp: "SCTP", "6": "TCP", "17": "UDP", "132": "SCTP" };
 const ALL_PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
+const CT_STATES: readonly CtState[] = ["NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED"];
 /** Tables whose port matches cut port classes. nat's (NodePorts, service ports) are the service probes' (services-check.ts). */
 const PORT_TABLES: ReadonlySet<string> = new Set(["raw", "mangle", "filter"]);
 
@@ -674,48 +675,61 @@ export function planClasses(
   const protocols = ALL_PROTOCOLS.filter((p) => used.has(p));
 
   // Port cuts: `side:proto:port`, then `|` and the address tests of the rule (and of the jumps to it) they hold under.
+  interface Cond {
+    readonly neg: boolean;
+    /** Whether the test reads the packet's source address (else its destination). */
+    readonly src: boolean;
+    /** The test's answer per address (shared by every cut that names the same test); null: not an address test. */
+    readonly answers: Map<string, boolean> | null;
+    readonly kind: string;
+    readonly id: string;
+  }
   interface Cut {
     readonly side: string;
     readonly proto: string;
     readonly n: number;
-    readonly conds: ReadonlyArray<{ readonly neg: boolean; readonly kind: string; readonly dir: string; readonly id: string }>;
+    readonly conds: readonly Cond[];
   }
+  // By test, then address: asked for every pair's cuts.
+  const condMemo = new Map<string, Map<string, boolean>>();
   const parsedCuts = new Map<string, Cut>();
   const parseCut = (text: string): Cut => {
     let c = parsedCuts.get(text);
     if (!c) {
       const [head = "", tail] = text.split("|");
       const [side = "", proto = "", n = ""] = head.split(":");
-      const conds = (tail ? tail.split(";") : []).map((x) => {
+      const conds = (tail ? tail.split(";") : []).map((x): Cond => {
         const neg = x.startsWith("!");
         const body = neg ? x.slice(1) : x;
         const i = body.indexOf(":");
         const j = body.indexOf(":", i + 1);
-        return { neg, kind: body.slice(0, i), dir: body.slice(i + 1, j), id: body.slice(j + 1) };
+        const kind = body.slice(0, i);
+        const id = body.slice(j + 1);
+        let answers: Map<string, boolean> | null = null;
+        if (kind === "c" || kind === "s") {
+          answers = condMemo.get(kind + id) ?? null;
+          if (answers === null) condMemo.set(kind + id, (answers = new Map()));
+        }
+        return { neg, src: body.slice(i + 1, j) === "s", answers, kind, id };
       });
       parsedCuts.set(text, (c = { side, proto, n: Number(n), conds }));
     }
     return c;
   };
-  // By test, then address: asked for every pair's cuts.
-  const condMemo = new Map<string, Map<string, boolean>>();
-  const holdsAddress = (kind: string, id: string, ip: string): boolean => {
-    const k = kind + id;
-    let byIp = condMemo.get(k);
-    if (!byIp) condMemo.set(k, (byIp = new Map()));
-    let v = byIp.get(ip);
+  const holdsAddress = (c: Cond, ip: string): boolean => {
+    let v = c.answers!.get(ip);
     if (v === undefined) {
       const n = ipv4(ip);
       if (n === null) v = true;
-      else if (kind === "c") {
-        const range = readRange(id);
+      else if (c.kind === "c") {
+        const range = readRange(c.id);
         v = range === undefined ? true : n >= range[0] && n <= range[1];
       } else {
-        const content = contentById.get(id);
+        const content = contentById.get(c.id);
         // An unknown set or an undecidable member: the cut is kept.
         v = content === undefined ? true : holds(content, n) !== "0";
       }
-      byIp.set(ip, v);
+      c.answers!.set(ip, v);
     }
     return v;
   };
@@ -726,14 +740,32 @@ export function planClasses(
     if (!got) parsedSets.set(cuts, (got = [...cuts].map(parseCut)));
     return got;
   };
+  /** A cut set's cuts on one protocol, by side: read for every pair its class is in, so split once. */
+  interface SideLists {
+    readonly D: readonly Cut[];
+    readonly S: readonly Cut[];
+    readonly N: readonly Cut[];
+  }
+  const sideLists = new Map<Cuts, Map<Protocol, SideLists>>();
+  const sidesOf = (cuts: Cuts, protocol: Protocol): SideLists => {
+    let byProto = sideLists.get(cuts);
+    if (!byProto) sideLists.set(cuts, (byProto = new Map()));
+    let got = byProto.get(protocol);
+    if (!got) {
+      const on = parsedOf(cuts).filter((c) => c.proto === "*" || c.proto === protocol);
+      byProto.set(protocol, (got = { D: on.filter((c) => c.side === "D"), S: on.filter((c) => c.side === "S"), N: on.filter((c) => c.side === "N") }));
+    }
+    return got;
+  };
   /** Whether a packet of the flow (src → dst; the reply for source-port cuts) can pass the cut's rule's address tests. */
   const applies = (cut: Cut, src: string, dst: string): boolean => {
-    const [a, b] = cut.side === "S" ? [dst, src] : [src, dst];
-    return cut.conds.every((c) => {
-      if (c.kind !== "c" && c.kind !== "s") return true;
-      const hit = holdsAddress(c.kind, c.id, c.dir === "s" ? a : b);
-      return hit !== c.neg;
-    });
+    const reply = cut.side === "S";
+    for (const c of cut.conds) {
+      if (c.answers === null) continue;
+      const hit = holdsAddress(c, c.src !== reply ? src : dst);
+      if (hit === c.neg) return false;
+    }
+    return true;
   };
 
   /**
@@ -744,13 +776,16 @@ export function planClasses(
   const portClassesOf = (src: FlowEndpoint, dst: FlowEndpoint, hostCuts: Cuts, protocol: Protocol): PortRange[] => {
     const [sip, dip] = [endpointIp(src), endpointIp(dst)];
     const at = new Set<number>();
+    const add = (list: readonly Cut[]): void => {
+      for (const cut of list) if (cut.conds.length === 0 || applies(cut, sip, dip)) at.add(cut.n);
+    };
     /** Cuts of `side` (D: the flow's destination port, nat's too; S: the reply's source port; null: both). */
     const take = (cuts: Cuts, side: "D" | "S" | null, nat: boolean): void => {
-      for (const cut of parsedOf(cuts)) {
-        if (cut.side === "N" && !nat) continue;
-        if (side !== null && cut.side !== side && !(side === "D" && cut.side === "N")) continue;
-        if ((cut.proto === "*" || cut.proto === protocol) && applies(cut, sip, dip)) at.add(cut.n);
-      }
+      if (cuts.size === 0) return;
+      const l = sidesOf(cuts, protocol);
+      if (side !== "S") add(l.D);
+      if (side !== "D") add(l.S);
+      if (nat && side !== "S") add(l.N);
     };
     take(commonCuts, null, true);
     // A node's own rules: its nat ports are the Services' (NodePorts), which the service probes check; they do not cut.
@@ -793,18 +828,32 @@ export function planClasses(
   // can read of the packet: its addresses' answers to the address tests met, its ports' places among the port
   // cuts met, protocol, state, and whether its source owns its in-interface (rpfilter). Two flows whose every
   // hop, forward and reply, agrees so, and on which the evaluator agrees, are decided alike: one walk for both.
+  /** An address test of a hop, resolved once: a CIDR's range, a set's content, or no answer (`?`, `-`). */
+  type PredTest = { readonly range: readonly [number, number] } | { readonly set: string } | { readonly none: "?" | "-" };
   interface HopContent {
     readonly key: string;
     readonly preds: readonly string[];
+    readonly tests: readonly PredTest[];
     readonly cuts: ReadonlyMap<string, readonly number[]>;
   }
   const contents = new Map<string, HopContent>();
   // By node, path and locality first: asked per pair of endpoint classes, built once per distinct content.
-  const hopContents = new Map<string, HopContent | null>();
+  // Nested by node, path kind, in and out interface (strings the topology already holds: no key is built per ask).
+  const hopContents = new Map<string, Map<string, Map<string, Map<string, [HopContent | null | undefined, HopContent | null | undefined]>>>>();
   const contentOfHop = (node: string, path: HookPath, local: boolean): HopContent | null => {
-    const k = `${node}|${path.kind}|${path.kind === "output" ? "" : path.inIface}|${path.kind === "input" ? "" : path.outIface}|${local}`;
-    let got = hopContents.get(k);
-    if (got === undefined) hopContents.set(k, (got = buildContent(node, path, local)));
+    let byKind = hopContents.get(node);
+    if (!byKind) hopContents.set(node, (byKind = new Map()));
+    let byIn = byKind.get(path.kind);
+    if (!byIn) byKind.set(path.kind, (byIn = new Map()));
+    const inIface = path.kind === "output" ? "" : path.inIface;
+    let byOut = byIn.get(inIface);
+    if (!byOut) byIn.set(inIface, (byOut = new Map()));
+    const outIface = path.kind === "input" ? "" : path.outIface;
+    let pair = byOut.get(outIface);
+    if (!pair) byOut.set(outIface, (pair = [undefined, undefined]));
+    const i = local ? 1 : 0;
+    let got = pair[i];
+    if (got === undefined) pair[i] = got = buildContent(node, path, local);
     return got;
   };
   const buildContent = (node: string, path: HookPath, local: boolean): HopContent | null => {
@@ -831,7 +880,16 @@ export function planClasses(
       }
       for (const [p, list] of cuts) cuts.set(p, [...new Set(list)].sort((a, b) => a - b));
       // Sorted for determinism.
-      c = { key: digest64("sha1", key), preds: [...preds].sort(byteCompare), cuts };
+      const sorted = [...preds].sort(byteCompare);
+      const tests = sorted.map((pred): PredTest => {
+        if (pred.startsWith("c:")) {
+          const range = readRange(pred.slice(2));
+          return range ? { range } : { none: "?" };
+        }
+        const set = contentById.get(pred.slice(2));
+        return set === undefined ? { none: "-" } : { set };
+      });
+      c = { key: digest64("sha1", key), preds: sorted, tests, cuts };
       contents.set(key, c);
     }
     return c;
@@ -847,17 +905,11 @@ export function planClasses(
       const n = ipv4(ip);
       // Joined, not appended char by char: a `+=` chain is a tree of one cons cell per character until it is flattened.
       const parts: string[] = [];
-      for (const pred of content.preds) {
+      for (const t of content.tests) {
         if (n === null) parts.push("?");
-        else if (pred.startsWith("c:")) {
-          const text = pred.slice(2);
-          const range = readRange(text);
-          if (!range) parts.push("?");
-          else parts.push(n >= range[0] && n <= range[1] ? "1" : "0");
-        } else {
-          const content = contentById.get(pred.slice(2));
-          parts.push(content === undefined ? "-" : holds(content, n));
-        }
+        else if ("range" in t) parts.push(n >= t.range[0] && n <= t.range[1] ? "1" : "0");
+        else if ("set" in t) parts.push(holds(t.set, n));
+        else parts.push(t.none);
       }
       const text = parts.join("");
       bits = answers.get(text);
@@ -878,34 +930,47 @@ export function planClasses(
     return lo;
   };
   /** A hop's key but for the ports (computed once per pair of endpoints), and the port cuts its rules make. */
-  let internCount = 0;
+  /** What a hop's walk gave, by the rest of its key (protocol, port places, state, NAT flags: hopCode). */
+  type Results = Map<number, HopResult>;
   interface HopPrefix {
     readonly hop: Hop;
-    readonly prefix: string;
+    /** The walks of this prefix; a concrete hop (no content read) keeps its own, by its exact ports. */
+    readonly results: Results;
     readonly cuts: ReadonlyMap<string, readonly number[]> | null;
   }
-  // Prefixes are interned to short ids, by content object first: hop results are looked up per port class with them.
-  const prefixIds = new Map<HopContent, Map<string, string>>();
+  // Prefixes are interned, by content object first: hop results are looked up per port class with them.
+  const prefixIds = new Map<HopContent, Map<string, Results>>();
+  const concrete = new Map<string, Results>();
   const hopPrefix = (hop: Hop, src: string, dst: string): HopPrefix => {
     const info = topo.nodes.get(hop.node);
     const local = info !== undefined && (info.localAddresses.has(src) || info.localAddresses.has(dst));
     const content = contentOfHop(hop.node, hop.path, local);
     const inIface = hop.path.kind === "output" ? "" : hop.path.inIface;
-    if (!content) return { hop, prefix: `concrete ${hop.node} ${JSON.stringify(hop.path)} ${src} ${dst}`, cuts: null };
+    if (!content) {
+      const k = `${hop.node} ${JSON.stringify(hop.path)} ${src} ${dst}`;
+      let results = concrete.get(k);
+      if (!results) concrete.set(k, (results = new Map()));
+      return { hop, results, cuts: null };
+    }
     const rp = info?.localIfaces.get(inIface);
     const rpf = rp === undefined ? "-" : rp === src ? "own" : "other";
     let ids = prefixIds.get(content);
     if (!ids) prefixIds.set(content, (ids = new Map()));
     const rest = `${local ? hop.node : ""}|${project(content, src)}|${project(content, dst)}|${rpf}`;
-    let id = ids.get(rest);
-    if (id === undefined) ids.set(rest, (id = `h${internCount++}`));
-    return { hop, prefix: id, cuts: content.cuts };
+    let results = ids.get(rest);
+    if (results === undefined) ids.set(rest, (results = new Map()));
+    return { hop, results, cuts: content.cuts };
   };
-  /** The full key: a concrete hop (no content read) keeps its exact ports. */
-  const hopKey = (h: HopPrefix, protocol: Protocol, sport: number, dport: number, state: string): string => {
-    if (h.cuts === null) return `${h.prefix}|${protocol}|${dport}|${sport}|${state}`;
-    const cuts = h.cuts.get(protocol);
-    return `${h.prefix}|${protocol}|${placeIn(cuts, dport)}|${placeIn(cuts, sport)}|${state}`;
+  /**
+   * The rest of a hop's key as one number: protocol, the ports' places among the hop's cuts (a concrete hop: the
+   * ports themselves), conntrack state and the NAT flags the packet enters with. Every part is below its factor
+   * (places and ports ≤ 65,536), so two keys are one number only if they agree on every part.
+   */
+  const hopCode = (h: HopPrefix, protocol: Protocol, sport: number, dport: number, state: CtState, dnat: boolean, snat: boolean): number => {
+    const cuts = h.cuts?.get(protocol);
+    const d = h.cuts === null ? dport : placeIn(cuts, dport);
+    const sp = h.cuts === null ? sport : placeIn(cuts, sport);
+    return ((((ALL_PROTOCOLS.indexOf(protocol) * 65537 + d) * 65537 + sp) * CT_STATES.length + CT_STATES.indexOf(state)) * 2 + (dnat ? 1 : 0)) * 2 + (snat ? 1 : 0);
   };
 
   // Hop results by key: what one walk of a hop gave, for every packet of that key.
@@ -914,10 +979,9 @@ export function planClasses(
     /** An accepted packet left with other addresses or ports (NAT): the next hop is not this key's to decide. */
     readonly rewrites: boolean;
   }
-  const hopResults = new Map<string, HopResult>();
   const hosts = new Map<string, HostContext>();
-  const runHop = (hop: Hop, key: string, packet: Packet, simulate: Simulate): HopResult => {
-    let r = hopResults.get(key);
+  const runHop = (hop: Hop, results: Results, key: number, packet: Packet, simulate: Simulate): HopResult => {
+    let r = results.get(key);
     if (!r) {
       const nr = rules.get(hop.node);
       const info = topo.nodes.get(hop.node);
@@ -933,7 +997,7 @@ export function planClasses(
           rewrites: outs.some((o) => o.verdict === "ACCEPT" && !same(o.packet)),
         };
       }
-      hopResults.set(key, r);
+      results.set(key, r);
     }
     return r;
   };
@@ -953,8 +1017,8 @@ export function planClasses(
     for (const h of prefixes) {
       const flags = nat?.get(h.hop.node) ?? { dnat: false, snat: false };
       const packet: Packet = { ...first, ...flags };
-      const key = `${hopKey(h, protocol, first.srcPort, first.dstPort, first.ctstate)}|${flags.dnat ? 1 : 0}${flags.snat ? 1 : 0}`;
-      const r = runHop(h.hop, key, packet, simulate);
+      const key = hopCode(h, protocol, first.srcPort, first.dstPort, first.ctstate, flags.dnat, flags.snat);
+      const r = runHop(h.hop, h.results, key, packet, simulate);
       if (r.rewrites) return { actual: "concrete", nat: left };
       walked++;
       let stop = false;
