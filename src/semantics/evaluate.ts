@@ -60,11 +60,18 @@ export interface Evaluator {
   signature(pod: Pod): string;
 }
 
+const keyOf = (ip: string): string => {
+  const a = parseAddress(ip);
+  return a ? `${a.family}/${a.value}` : ip;
+};
+
 export function createEvaluator(model: Model): Evaluator {
   const idx = indexModel(model);
   let signatures: ReturnType<typeof podSignatures> | null = null;
   // Endpoint pods by address (parsed: "::1" and "0::1" are one), built on first use: service checks ask per backend.
   let byAddress: Map<string, Pod> | null = null;
+  // And by an address as the pod lists it: the usual ask, answered without parsing.
+  const byText = new Map<string, FlowEndpoint>();
   const endpointByAddress = (ip: string): FlowEndpoint => {
     if (!byAddress) {
       byAddress = new Map();
@@ -75,7 +82,10 @@ export function createEvaluator(model: Model): Evaluator {
           if (!byAddress.has(k)) byAddress.set(k, pod);
         }
       }
+      for (const [k, pod] of byAddress) for (const own of pod.ips) if (!byText.has(own) && k === keyOf(own)) byText.set(own, { kind: "pod", pod });
     }
+    const known = byText.get(ip);
+    if (known) return known;
     const a = parseAddress(ip);
     const pod = a ? byAddress.get(`${a.family}/${a.value}`) : undefined;
     return pod ? { kind: "pod", pod } : { kind: "ip", ip };

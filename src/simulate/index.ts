@@ -26,7 +26,7 @@
 import type { IpSet } from "../rules/ipset.js";
 import type { HookEntry, HookName, RulePart, RuleSet, TableName } from "../rules/types.js";
 import type { HookPath, HostContext, Packet, SimOutcome, SimVerdict, TraceStep } from "./types.js";
-import type { CompiledChain, CompiledRule, CompiledTable, SimIndex } from "./rule-index.js";
+import type { CompiledChain, CompiledRule, SimIndex } from "./rule-index.js";
 import { compileIndex, nextRule, type CompileOptions } from "./rule-index.js";
 import { compileTests } from "./match.js";
 import type { SimTables, Test, Walk } from "./state.js";
@@ -135,7 +135,7 @@ const frameOf = (builtin: CompiledChain): Frame => ({ builtin, chains: [builtin]
  * branch decision (w.fork) stops the walk with the frame and the walk as they were before that rule was tested,
  * so that resuming tests it again with the decision made.
  */
-function runChain(w: Walk, table: CompiledTable, frame: Frame): HookEnd {
+function runChain(w: Walk, frame: Frame): HookEnd {
   const { builtin, chains, pos } = frame;
   for (let steps = frame.steps; ; ) {
     const depth = chains.length - 1;
@@ -152,7 +152,9 @@ function runChain(w: Walk, table: CompiledTable, frame: Frame): HookEnd {
     const r = chain.rules[i]!;
     if (++steps > MAX_STEPS) return stopUnknown(w, chain, r, `more than ${MAX_STEPS} rules evaluated (a jump loop)`);
     // What a test may change before the rule is decided (recent --set, an earlier branch of the same rule).
-    const [decided, probability, recent] = [w.nextDecision, w.probability, w.recentSet.length];
+    const decided = w.nextDecision;
+    const probability = w.probability;
+    const recent = w.recentSet.length;
     if (!matches(r, w)) {
       if (w.fork !== null) {
         w.nextDecision = decided;
@@ -191,7 +193,7 @@ function runChain(w: Walk, table: CompiledTable, frame: Frame): HookEnd {
         continue;
       case "jump":
       case "goto": {
-        const next = table.get(e.chain)!;
+        const next = r.target!;
         step(w, chain, r, e.kind);
         if (e.kind === "goto") {
           chains[depth] = next;
@@ -246,12 +248,17 @@ function copyWalk(w: Walk, taken: boolean): Walk {
 }
 
 function outcome(w: Walk, packet: Packet, verdict: SimVerdict, decisive: TraceStep | null): SimOutcome {
-  const out: Packet = {
-    ...packet,
-    src: w.src === w.origSrc ? packet.src : formatIpv4(w.src),
-    dst: w.dst === w.origDst ? packet.dst : formatIpv4(w.dst),
-    srcPort: w.srcPort, dstPort: w.dstPort, ctstate: w.ctstate, mark: w.mark, dnat: w.dnat, snat: w.snat,
-  };
+  // Written out, not spread over `packet`: a spread builds its object key by key (it was a tenth of a walk).
+  const src = w.src === w.origSrc ? packet.src : formatIpv4(w.src);
+  const dst = w.dst === w.origDst ? packet.dst : formatIpv4(w.dst);
+  const out: Packet =
+    packet.icmpType === undefined && packet.icmpCode === undefined
+      ? { src, dst, protocol: packet.protocol, srcPort: w.srcPort, dstPort: w.dstPort, ctstate: w.ctstate, mark: w.mark, dnat: w.dnat, snat: w.snat }
+      : {
+          src, dst, protocol: packet.protocol, srcPort: w.srcPort, dstPort: w.dstPort, ctstate: w.ctstate, mark: w.mark, dnat: w.dnat, snat: w.snat,
+          ...(packet.icmpType === undefined ? {} : { icmpType: packet.icmpType }),
+          ...(packet.icmpCode === undefined ? {} : { icmpCode: packet.icmpCode }),
+        };
   return { verdict, trace: w.trace, packet: out, unknown: verdict === "UNKNOWN" ? w.unknown : null, probability: w.probability, decisive };
 }
 
@@ -307,7 +314,7 @@ function walkFrom(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Pac
       } else setIfaces(w, h.chain, path);
       frame = frameOf(builtin);
     }
-    const end = runChain(w, table!, frame);
+    const end = runChain(w, frame);
     if (end === "STOP" && w.fork !== null) {
       const at: WalkState = { w, hook: k, frame, natBound, decisive: s.decisive };
       return { fork: true, resume: (taken) => walkFrom(c, hooks, path, packet, verbatim, branch(at, taken)) };

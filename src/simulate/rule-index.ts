@@ -15,6 +15,8 @@ export interface CompiledRule {
   readonly index: number;
   readonly tests: readonly Test[];
   readonly effect: Effect;
+  /** The chain a jump or goto leads to, in the same table (set once the table's chains are compiled); else null. */
+  target: CompiledChain | null;
 }
 
 export interface CompiledChain {
@@ -204,8 +206,13 @@ function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains
       index,
       tests: opts.testsOf(rule),
       effect: compileTarget(rule.target, name, names),
+      target: null,
     }));
     out.set(c.name, { table: name, name: c.name, policy: c.policy, rules, keyed: opts.keyIndex ? indexOf(c.rules) : null, ...(c.origin ? { origin: c.origin } : {}) });
+  }
+  // Jump targets resolved once, to the chain the table maps the name to: a walk follows an object, not a name looked up per jump.
+  for (const c of out.values()) {
+    for (const r of c.rules) if (r.effect.kind === "jump" || r.effect.kind === "goto") r.target = out.get(r.effect.chain) ?? null;
   }
   return out;
 }
