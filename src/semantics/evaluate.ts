@@ -38,6 +38,12 @@ export type { Direction } from "./model-index.js";
 export interface Evaluator {
   readonly model: Model;
   evaluate(flow: Flow): Verdict;
+  /**
+   * `evaluate(flow).allowed` for the flow at each of `ports` (flow.port is not read): one answer per port, each
+   * the same as evaluate's. The peers of every rule are matched once for all the ports (class verify asks per
+   * port class of an endpoint pair).
+   */
+  allowedAt(flow: Flow, ports: readonly number[]): boolean[];
   /** One direction of a flow: "egress" judges flow.src, "ingress" judges flow.dst. */
   directionVerdict(flow: Flow, direction: Direction): DirectionVerdict;
   /** The endpoint pods of the model (see isEndpoint), sorted by (namespace, name). */
@@ -93,6 +99,11 @@ export function createEvaluator(model: Model): Evaluator {
   return {
     model,
     evaluate: (flow) => verdictOf(idx, flow),
+    allowedAt: (flow, ports) => {
+      const egress = sideOf(idx, flow, "egress");
+      const ingress = sideOf(idx, flow, "ingress");
+      return ports.map((port) => sideAllows(egress, flow, port) && sideAllows(ingress, flow, port));
+    },
     directionVerdict: (flow, direction) => directionVerdictOf(idx, flow, direction),
     endpoints: () => idx.endpoints(),
     endpointAt: endpointByAddress,
@@ -128,33 +139,46 @@ function verdictOf(idx: ModelIndex, flow: Flow): Verdict {
   return { allowed: egress.allowed && ingress.allowed, egress, ingress };
 }
 
-function directionVerdictOf(idx: ModelIndex, flow: Flow, direction: Direction): DirectionVerdict {
+/**
+ * One direction of a flow but for its port: allowed whatever the port (with why), or the rules whose peers take in
+ * the remote end — the port decides among those alone (steps 1–5 of the header; step 5's port test is sideAllows').
+ */
+type Side =
+  | { readonly exempt: string; readonly isolatedBy: readonly NetworkPolicy[] }
+  | { readonly exempt: null; readonly isolatedBy: readonly NetworkPolicy[]; readonly direction: Direction; readonly peered: ReadonlyArray<{ readonly policy: NetworkPolicy; readonly rule: PolicyRule }> };
+
+function sideOf(idx: ModelIndex, flow: Flow, direction: Direction): Side {
   const subject = direction === "egress" ? flow.src : flow.dst;
   const remoteEp = direction === "egress" ? flow.dst : flow.src;
-  if (subject.kind !== "pod" || !isEndpoint(subject.pod)) {
-    return { allowed: true, reason: "not a pod", isolatedBy: [], allowedBy: [] };
-  }
+  if (subject.kind !== "pod" || !isEndpoint(subject.pod)) return { exempt: "not a pod", isolatedBy: [] };
   const pod = subject.pod;
   const isolatedBy = idx.applying(pod, direction);
-  const exempt = (reason: string): DirectionVerdict => ({ allowed: true, reason, isolatedBy, allowedBy: [] });
-  if (isSamePod(idx, pod, remoteEp)) return exempt("same pod");
-  if (direction === "ingress" && isOwnNode(idx, pod, remoteEp)) return exempt("from own node");
-  if (isolatedBy.length === 0) return { allowed: true, reason: "not isolated", isolatedBy, allowedBy: [] };
-
+  if (isSamePod(idx, pod, remoteEp)) return { exempt: "same pod", isolatedBy };
+  if (direction === "ingress" && isOwnNode(idx, pod, remoteEp)) return { exempt: "from own node", isolatedBy };
+  if (isolatedBy.length === 0) return { exempt: "not isolated", isolatedBy };
   const remote: Remote = { endpoint: remoteEp, address: addressOf(idx, remoteEp, flowFamily(flow)) };
-  const allowedBy: RuleRef[] = [];
+  const peered: Array<{ policy: NetworkPolicy; rule: PolicyRule }> = [];
   for (const policy of isolatedBy) {
-    for (const rule of policy[direction]) {
-      if (
-        peersMatch(idx, rule.peers, policy.namespace, remote) &&
-        portsMatch(rule.ports, flow.dst, flow.protocol, flow.port)
-      ) {
-        allowedBy.push({ policy, direction, ruleIndex: rule.index });
-      }
-    }
+    for (const rule of policy[direction]) if (peersMatch(idx, rule.peers, policy.namespace, remote)) peered.push({ policy, rule });
+  }
+  return { exempt: null, isolatedBy, direction, peered };
+}
+
+function sideAllows(side: Side, flow: Flow, port: number): boolean {
+  if (side.exempt !== null) return true;
+  for (const { rule } of side.peered) if (portsMatch(rule.ports, flow.dst, flow.protocol, port)) return true;
+  return false;
+}
+
+function directionVerdictOf(idx: ModelIndex, flow: Flow, direction: Direction): DirectionVerdict {
+  const side = sideOf(idx, flow, direction);
+  if (side.exempt !== null) return { allowed: true, reason: side.exempt, isolatedBy: side.isolatedBy, allowedBy: [] };
+  const allowedBy: RuleRef[] = [];
+  for (const { policy, rule } of side.peered) {
+    if (portsMatch(rule.ports, flow.dst, flow.protocol, flow.port)) allowedBy.push({ policy, direction, ruleIndex: rule.index });
   }
   const allowed = allowedBy.length > 0;
-  return { allowed, reason: allowed ? "allowed by rule" : "no rule matched", isolatedBy, allowedBy };
+  return { allowed, reason: allowed ? "allowed by rule" : "no rule matched", isolatedBy: side.isolatedBy, allowedBy };
 }
 
 /** The pod itself, named or by one of its own addresses (a Service hairpin, spec §7). */

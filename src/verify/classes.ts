@@ -938,8 +938,10 @@ export function planClasses(
     readonly results: Results;
     readonly cuts: ReadonlyMap<string, readonly number[]> | null;
   }
-  // Prefixes are interned, by content object first: hop results are looked up per port class with them.
-  const prefixIds = new Map<HopContent, Map<string, Results>>();
+  // Prefixes are interned, by content object, then the two addresses' answers (interned strings), then rpfilter's
+  // view (none, own, other): hop results are looked up per port class with them. A local hop's content is its
+  // node's own (its full rules name the node), so the node needs no place in the key.
+  const prefixIds = new Map<HopContent, Map<string, Map<string, [Results?, Results?, Results?]>>>();
   const concrete = new Map<string, Results>();
   const hopPrefix = (hop: Hop, src: string, dst: string): HopPrefix => {
     const info = topo.nodes.get(hop.node);
@@ -953,12 +955,17 @@ export function planClasses(
       return { hop, results, cuts: null };
     }
     const rp = info?.localIfaces.get(inIface);
-    const rpf = rp === undefined ? "-" : rp === src ? "own" : "other";
-    let ids = prefixIds.get(content);
-    if (!ids) prefixIds.set(content, (ids = new Map()));
-    const rest = `${local ? hop.node : ""}|${project(content, src)}|${project(content, dst)}|${rpf}`;
-    let results = ids.get(rest);
-    if (results === undefined) ids.set(rest, (results = new Map()));
+    const rpf = rp === undefined ? 0 : rp === src ? 1 : 2;
+    let bySrc = prefixIds.get(content);
+    if (!bySrc) prefixIds.set(content, (bySrc = new Map()));
+    const ps = project(content, src);
+    let byDst = bySrc.get(ps);
+    if (!byDst) bySrc.set(ps, (byDst = new Map()));
+    const pd = project(content, dst);
+    let slots = byDst.get(pd);
+    if (!slots) byDst.set(pd, (slots = []));
+    let results = slots[rpf];
+    if (results === undefined) slots[rpf] = results = new Map();
     return { hop, results, cuts: content.cuts };
   };
   /**
@@ -980,9 +987,10 @@ export function planClasses(
     readonly rewrites: boolean;
   }
   const hosts = new Map<string, HostContext>();
-  const runHop = (hop: Hop, results: Results, key: number, packet: Packet, simulate: Simulate): HopResult => {
+  const runHop = (hop: Hop, results: Results, key: number, first: Packet, flags: { dnat: boolean; snat: boolean }, simulate: Simulate): HopResult => {
     let r = results.get(key);
     if (!r) {
+      const packet: Packet = { ...first, ...flags };
       const nr = rules.get(hop.node);
       const info = topo.nodes.get(hop.node);
       if (!nr || !info) r = { outcomes: [{ verdict: "UNKNOWN", unknown: true, dnat: false, snat: false }], rewrites: false };
@@ -1016,9 +1024,8 @@ export function planClasses(
     let any = false;
     for (const h of prefixes) {
       const flags = nat?.get(h.hop.node) ?? { dnat: false, snat: false };
-      const packet: Packet = { ...first, ...flags };
       const key = hopCode(h, protocol, first.srcPort, first.dstPort, first.ctstate, flags.dnat, flags.snat);
-      const r = runHop(h.hop, h.results, key, packet, simulate);
+      const r = runHop(h.hop, h.results, key, first, flags, simulate);
       if (r.rewrites) return { actual: "concrete", nat: left };
       walked++;
       let stop = false;
@@ -1087,12 +1094,23 @@ export function planClasses(
         if (!ports) byProto.set(k, (ports = natPorts(parsedOf(hostCuts).filter((c) => c.side === "N" && (c.proto === "*" || c.proto === protocol)).map((c) => c.n))));
         for (const n of ports) skip.add(n);
       }
+      // Sorted once: each port class takes the run of it that falls in its range.
+      const skipped = [...skip].sort((a, b) => a - b);
+      const classes: Array<{ readonly r: PortRange; readonly out: readonly number[]; readonly size: number; readonly port: number }> = [];
       for (const r of portClassesOf(src, dst, hostCuts, protocol)) {
-        const out = [...skip].filter((p) => p >= r.from && p <= r.to).sort((a, b) => a - b);
+        const lo = placeIn(skipped, r.from - 1);
+        const out = skipped.slice(lo, placeIn(skipped, r.to));
         const size = r.to - r.from + 1 - out.length;
         if (size === 0) continue;
         let port = r.from;
         while (skip.has(port)) port++;
+        classes.push({ r, out, size, port });
+      }
+      const judged = simulate !== null && fwdHops !== null && routable(routed);
+      // The policies' verdict at each class's port, the pair's peers matched once.
+      const allowed = judged ? evaluator.allowedAt({ src, dst, protocol, port: 0 }, classes.map((c) => c.port)) : [];
+      for (let i = 0; i < classes.length; i++) {
+        const { r, out, size, port } = classes[i]!;
         const flow: Flow = { src, dst, protocol, port };
         const ports = (): string => {
           const ranges: PortRange[] = [];
@@ -1106,9 +1124,9 @@ export function planClasses(
           return services > 3 ? `${portSetText(protocol, [r])} but ${services} NodePorts (service probes)` : portSetText(protocol, ranges);
         };
         const rec: FlowClass = { flow, count: pairs * size, pairs: 1, src: srcText, dst: dstText, ports, status: "walk", replied: false, nodes, inferred };
-        if (simulate && fwdHops && routable(routed)) {
+        if (judged) {
           // Decided from hop results; a class that fails (or that NAT rewrites) is walked for real for its report.
-          const expected = evaluator.evaluate(flow).allowed;
+          const expected = allowed[i]!;
           const f = compose(routed, fwdHops, probePacket(flow), protocol, simulate, null);
           if (f.actual !== "concrete" && f.actual === expected) {
             if (!(expected && f.actual === true)) rec.status = "ok";

@@ -7,7 +7,7 @@
 // route fails verify the way a wrong rule does (routing.ts walks them).
 // The model says only where each pod and host sits.
 import { NAMES, type WorkloadPlace } from "../backends/index.js";
-import { hostAddresses, podIPv4, type Protocol } from "../ir/cluster.js";
+import { hostAddresses, podIPv4, type Pod, type Protocol } from "../ir/cluster.js";
 import type { Model } from "../ir/policy.js";
 import type { IpSet } from "../rules/ipset.js";
 import type { FdbEntry, RouteCommand } from "../rules/routes.js";
@@ -100,6 +100,8 @@ export interface Topology {
    * for the same flows. Like NodeInfo.steps, it lives as long as the topology.
    */
   readonly routed: WeakMap<Flow, Routed | null>;
+  /** Each pod's place, by the pod object (where): asked per flow, so not looked up by its name each time. */
+  readonly placed: WeakMap<Pod, Extract<Place, { kind: "pod" }> | null>;
 }
 
 export const podKey = (ns: string, name: string): string => `${ns}/${name}`;
@@ -172,12 +174,15 @@ export function buildTopology(model: Model, all: readonly WorkloadPlace[], table
     for (const a of new Set([...info.localAddresses, ...hostAddresses(cluster, n)])) if (!hosts.has(a)) hosts.set(a, { kind: "host", node: n.name });
     if (n.ip && !nodeByIp.has(n.ip)) nodeByIp.set(n.ip, n.name);
   }
-  return { model, nodes, pods, hosts, nodeByIp, inferredBlocks, routed: new WeakMap() };
+  return { model, nodes, pods, hosts, nodeByIp, inferredBlocks, routed: new WeakMap(), placed: new WeakMap() };
 }
 
 /** Where a flow endpoint sits; null: outside the cluster. */
 export function where(topo: Topology, e: FlowEndpoint): Place | null {
-  return (e.kind === "pod" ? topo.pods.get(podKey(e.pod.namespace, e.pod.name)) : topo.hosts.get(e.ip)) ?? null;
+  if (e.kind !== "pod") return topo.hosts.get(e.ip) ?? null;
+  let at = topo.placed.get(e.pod);
+  if (at === undefined) topo.placed.set(e.pod, (at = topo.pods.get(podKey(e.pod.namespace, e.pod.name)) ?? null));
+  return at;
 }
 
 /** Whether `iface` is a workload interface on `node`. */

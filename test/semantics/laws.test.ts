@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Protocol } from "../../src/ir/cluster.js";
 import type { NetworkPolicy, PortEntry, Peer } from "../../src/ir/policy.js";
-import { evaluate } from "../../src/semantics/evaluate.js";
+import { createEvaluator, evaluate } from "../../src/semantics/evaluate.js";
 import type { DirectionVerdict } from "../../src/semantics/types.js";
 import {
   allPorts, cport, flow, ipBlock, model, named, namespace, node, notIn, nsPeer, pod, podPeer, policy, sel, tcp, udp,
@@ -93,6 +93,16 @@ describe("laws", () => {
         expect(refs(b.egress)).toEqual(refs(a.egress));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("allowedAt answers each port as evaluate does", () => {
+    fc.assert(
+      fc.property(policiesArb("p"), flowArb, fc.array(fc.constantFrom(1, 53, 54, 79, 80, 81, 82, 443, 65535), { maxLength: 6 }), (ps, f, ports) => {
+        const ev = createEvaluator(model({ namespaces, nodes, pods, policies: ps }));
+        expect(ev.allowedAt(f, ports)).toEqual(ports.map((port) => ev.evaluate({ ...f, port }).allowed));
+      }),
+      { numRuns: 500 },
     );
   });
 });
