@@ -226,7 +226,9 @@ class RuleSetBuilder {
     const chain = table.chains.get(p.chain);
     if (!chain) return false;
     if (p.jump) table.jumps.push([p.jump[0], start + p.jump[1]]);
-    chain.rules.push({ ...p.rule, line: lineNo });
+    const r = p.rule;
+    // Built as buildRule builds it (one object shape for every parsed rule); a spread copy was most of this call.
+    chain.rules.push(r.comments === undefined && r.origin === undefined ? { parts: r.parts, target: r.target, line: lineNo } : { ...r, line: lineNo });
     return true;
   }
 

@@ -68,6 +68,8 @@ export interface ClassFallback {
 
 const PROTOCOL_OF: Readonly<Record<string, Protocol>> = { tcp: "TCP", udp: "UDP", sctp: "SCTP", "6": "TCP", "17": "UDP", "132": "SCTP" };
 const ALL_PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
+/** A set tested on every dimension at once (class verify asks whether an address is a member at all). */
+const ALL_DIRS: readonly boolean[] = [true, true, true];
 const CT_STATES: readonly CtState[] = ["NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED"];
 /** Tables whose port matches cut port classes. nat's (NodePorts, service ports) are the service probes' (services-check.ts). */
 const PORT_TABLES: ReadonlySet<string> = new Set(["raw", "mangle", "filter"]);
@@ -152,10 +154,16 @@ class NodeView {
     }
   }
 
-  /** A pattern that matches some but not every workload interface of the cluster, and one of this node's. */
+  private readonly distinguishes = new Map<string, boolean>();
+
+  /** A pattern that matches some but not every workload interface of the cluster, and one of this node's (asked per rule read: kept per pattern). */
   private distinguishing(pattern: string): boolean {
-    if (pattern.endsWith("+") && this.allWorkloads.every((w) => matchesIface(pattern, w))) return false;
-    return this.workloads.some((w) => matchesIface(pattern, w));
+    let d = this.distinguishes.get(pattern);
+    if (d === undefined) {
+      d = !(pattern.endsWith("+") && this.allWorkloads.every((w) => matchesIface(pattern, w))) && this.workloads.some((w) => matchesIface(pattern, w));
+      this.distinguishes.set(pattern, d);
+    }
+    return d;
   }
 
   private dirOf(chain: Chain): "in" | "out" | null {
@@ -505,31 +513,40 @@ export function planClasses(
     // Sorted for determinism.
     return [...ports.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   };
+  // One key view, refilled per ask (a set's lookup reads it and keeps nothing): asked sets × pods times.
+  const view = { src: 0, dst: 0, proto: 6, srcPort: 0, dstPort: 0, icmp: null };
   /** Membership of one address: `1`/`0` (`?` undecidable), per member port for a port set. */
-  const holds = (content: string, n: number): string => {
-    const c = compiledOf.get(content)!;
-    const ports = portsOf.get(content);
+  const holds = (content: string, n: number): string => holdsIn(compiledOf.get(content)!, portsOf.get(content), n);
+  const holdsIn = (c: CompiledSet, ports: ReadonlyArray<readonly [number, number]> | undefined, n: number): string => {
+    view.src = view.dst = n;
     if (!ports) {
-      const hit = setTest(c, [true, true, true], { src: n, dst: n, proto: 6, srcPort: 0, dstPort: 0, icmp: null });
+      view.proto = 6;
+      view.srcPort = view.dstPort = 0;
+      const hit = setTest(c, ALL_DIRS, view);
       return hit === null ? "?" : hit ? "1" : "0";
     }
     let out = "[";
     for (const [proto, port] of ports) {
-      const hit = setTest(c, [true, true, true], { src: n, dst: n, proto, srcPort: port, dstPort: port, icmp: null });
+      view.proto = proto;
+      view.srcPort = view.dstPort = port;
+      const hit = setTest(c, ALL_DIRS, view);
       out += hit === null ? "?" : hit ? "1" : "0";
     }
     return out + "]";
   };
   const seenBy = new Map<string, string>();
+  const podNumbers = pods.map((p) => ipv4(podIPv4(p)!)!);
+  const outsideNumbers = outside.map((x) => ipv4(x.ip)!);
   for (const [content, set] of byContent) {
     compiledOf.set(content, compileSet(set));
     const ports = memberPorts(set);
     if (ports) portsOf.set(content, ports);
-    let text = `${set.type} ${ports?.map(([a, b]) => `${a}:${b}`).join(",") ?? ""}|`;
-    for (const p of pods) text += holds(content, ipv4(podIPv4(p)!)!);
-    text += "|";
-    for (const x of outside) text += holds(content, ipv4(x.ip)!);
-    seenBy.set(content, text);
+    const parts = [`${set.type} ${ports?.map(([a, b]) => `${a}:${b}`).join(",") ?? ""}|`];
+    const c = compiledOf.get(content)!;
+    for (const n of podNumbers) parts.push(holdsIn(c, ports ?? undefined, n));
+    parts.push("|");
+    for (const n of outsideNumbers) parts.push(holdsIn(c, ports ?? undefined, n));
+    seenBy.set(content, parts.join(""));
   }
   const projected = new Map<string, string>();
   /** Projected set id → its content (any one: sets with one id hold the same verified addresses). */
@@ -604,17 +621,17 @@ export function planClasses(
   for (const content of contentOf.values()) setColumns.set(seenBy.get(content)!, content);
   const setIdList = [...setColumns.keys()].sort(byteCompare).map((k) => setColumns.get(k)!);
   /** An address's membership in every set and CIDR the rules name. */
+  // The ranges and compiled sets it reads, resolved once (it is asked per pod).
+  const cidrRanges = cidrList.map(cidrRange);
+  const signatureSets = setIdList.map((content) => [compiledOf.get(content)!, portsOf.get(content)] as const);
   const addressSignature = (ip: string): string => {
     const n = ipv4(ip);
     if (n === null) return "?";
-    let s = "";
-    for (const c of cidrList) {
-      const [lo, hi] = cidrRange(c);
-      s += n >= lo && n <= hi ? "1" : "0";
-    }
-    s += "|";
-    for (const content of setIdList) s += holds(content, n);
-    return s;
+    const parts: string[] = [];
+    for (const [lo, hi] of cidrRanges) parts.push(n >= lo && n <= hi ? "1" : "0");
+    parts.push("|");
+    for (const [c, ports] of signatureSets) parts.push(holdsIn(c, ports, n));
+    return parts.join("");
   };
 
   const nodeOf = (p: Pod): string => placeOf(p).node;
@@ -623,16 +640,25 @@ export function planClasses(
     const at = placeOf(p);
     const ip = podIPv4(p)!;
     const own = routeSignature(topo, at.node, ip, at);
-    const others = new Map<string, string[]>();
+    const sigs: string[] = [];
+    const names: string[] = [];
+    let uniform = true;
     for (const n of nodeNames) {
       if (n === at.node) continue;
       const s = routeSignature(topo, n, ip, at);
-      const list = others.get(s) ?? [];
-      list.push(n);
-      others.set(s, list);
+      if (sigs.length > 0 && s !== sigs[0]) uniform = false;
+      sigs.push(s);
+      names.push(n);
     }
-    const uniform = others.size <= 1;
-    return `own=${own};` + (uniform ? `others=${[...others.keys()][0] ?? ""}` : [...others].map(([s, ns]) => `${ns.join(",")}=${s}`).join(";"));
+    if (uniform) return `own=${own};others=${sigs[0] ?? ""}`;
+    // Grouped by signature, in the order each is first met.
+    const others = new Map<string, string[]>();
+    sigs.forEach((s, i) => {
+      const list = others.get(s) ?? [];
+      list.push(names[i]!);
+      others.set(s, list);
+    });
+    return `own=${own};` + [...others].map(([s, ns]) => `${ns.join(",")}=${s}`).join(";");
   };
 
   // The classes of endpoint pods, in the order of their first pod (namespace, name).
@@ -1146,27 +1172,63 @@ export function planClasses(
 
   let tick: () => void = () => {};
   function* podPairs(): Generator<FlowClass> {
+    // Per class, its nodes as entries in byNode's order and its pods by node number: a pair of classes is counted
+    // through arrays, not through a loop over every pair of their nodes (a class may span hundreds).
+    const nodeNo = new Map(nodeNames.map((n, i) => [n, i] as const));
+    const entries = new Map<PodClass, ReadonlyArray<readonly [number, Pod[]]>>();
+    const atNode = new Map<PodClass, ReadonlyArray<Pod[] | undefined>>();
+    for (const c of classes) {
+      const list = [...c.byNode].map(([node, ps]) => [nodeNo.get(node) ?? -1, ps] as const);
+      entries.set(c, list);
+      const at: Array<Pod[] | undefined> = new Array(nodeNames.length).fill(undefined);
+      for (const [i, ps] of list) if (i >= 0) at[i] = ps;
+      atNode.set(c, at);
+    }
     for (const a of classes) {
+      const aEntries = entries.get(a)!;
       for (const b of classes) {
-        // Same node: a node holding both (two different pods when a is b).
         let same = 0;
         let sameRep: [Pod, Pod] | null = null;
-        for (const [node, ps] of a.byNode) {
-          const qs = b.byNode.get(node);
-          if (!qs || !inOnly(node)) continue;
-          const n = a === b ? ps.length * (ps.length - 1) : ps.length * qs.length;
-          if (n === 0) continue;
-          same += n;
-          sameRep ??= [ps[0]!, a === b ? ps[1]! : qs[0]!];
-        }
-        // Different nodes.
         let diff = 0;
         let diffRep: [Pod, Pod] | null = null;
-        for (const [node, ps] of a.byNode) {
-          for (const [other, qs] of b.byNode) {
-            if (other === node || (!inOnly(node) && !inOnly(other))) continue;
-            diff += ps.length * qs.length;
-            diffRep ??= [ps[0]!, qs[0]!];
+        if (onlyNodes === null && aEntries.every(([i]) => i >= 0)) {
+          // Same node: a node holding both (two different pods when a is b).
+          const bAt = atNode.get(b)!;
+          let common = 0;
+          for (const [i, ps] of aEntries) {
+            const qs = bAt[i];
+            if (!qs) continue;
+            common += ps.length * qs.length;
+            const n = a === b ? ps.length * (ps.length - 1) : ps.length * qs.length;
+            if (n === 0) continue;
+            same += n;
+            sameRep ??= [ps[0]!, a === b ? ps[1]! : qs[0]!];
+          }
+          // Different nodes: every pair of the two but those on one node; the first such pair in byNode order speaks for them.
+          diff = a.pods.length * b.pods.length - common;
+          const bEntries = entries.get(b)!;
+          const [a0, a1] = aEntries;
+          const [b0, b1] = bEntries;
+          if (a0 && b0) {
+            const other = b0[0] !== a0[0] ? b0 : b1;
+            if (other) diffRep = [a0[1][0]!, other[1][0]!];
+            else if (a1) diffRep = [a1[1][0]!, b0[1][0]!];
+          }
+        } else {
+          for (const [node, ps] of a.byNode) {
+            const qs = b.byNode.get(node);
+            if (!qs || !inOnly(node)) continue;
+            const n = a === b ? ps.length * (ps.length - 1) : ps.length * qs.length;
+            if (n === 0) continue;
+            same += n;
+            sameRep ??= [ps[0]!, a === b ? ps[1]! : qs[0]!];
+          }
+          for (const [node, ps] of a.byNode) {
+            for (const [other, qs] of b.byNode) {
+              if (other === node || (!inOnly(node) && !inOnly(other))) continue;
+              diff += ps.length * qs.length;
+              diffRep ??= [ps[0]!, qs[0]!];
+            }
           }
         }
         for (const [n, rep] of [[same, sameRep], [diff, diffRep]] as const) {

@@ -53,7 +53,11 @@ const MAX_NODES = 8;
 type Step =
   | { readonly kind: "local" }
   | { readonly kind: "iface"; readonly out: string; readonly route: PrefixRoute }
-  | { readonly kind: "next"; readonly out: string; readonly next: string; readonly inIface: string; readonly route: PrefixRoute | null }
+  | {
+      readonly kind: "next"; readonly out: string; readonly next: string; readonly inIface: string; readonly route: PrefixRoute | null;
+      /** routeSignature's words for this step, towards another node and towards the owner's (filled when first asked). */
+      signatures?: [string | undefined, string | undefined];
+    }
   | { readonly kind: "exit"; readonly out: string; readonly route: PrefixRoute | null }
   | { readonly kind: "drop"; readonly reason: string; readonly route: PrefixRoute | null };
 
@@ -210,8 +214,11 @@ export function routeSignature(topo: Topology, node: string, dst: string, owner:
       return "local";
     case "iface":
       return `iface:${owner && owner.node === node && owner.iface === st.out ? "SELF" : st.out}`;
-    case "next":
-      return `next:${st.out}:${owner && st.next === owner.node ? "OWNER" : st.next}:${st.inIface}`;
+    case "next": {
+      const toOwner = owner !== null && st.next === owner.node ? 1 : 0;
+      const words = (st.signatures ??= [undefined, undefined]);
+      return (words[toOwner] ??= `next:${st.out}:${toOwner ? "OWNER" : st.next}:${st.inIface}`);
+    }
     case "exit":
       return `exit:${st.out}`;
     case "drop":
