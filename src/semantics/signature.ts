@@ -47,8 +47,17 @@ export function podSignatures(model: Model, idx: ModelIndex): PodSignatures {
   }
   // Sorted for determinism.
   const names = [...named.keys()].sort().map((k) => named.get(k)!);
-  const groups = new Map<string, string>();
-  const groupOf = (pod: Pod): string => {
+  // A signature is long (a bit per pod peer and per ipBlock of every policy: 10^4 at 50k pods) and most pods share
+  // their parts, so each distinct part is kept once and a pod's signature names parts by number. Equal numbers
+  // mean equal parts, so two signatures are equal exactly when the texts they stand for are.
+  const interned = new Map<string, number>();
+  const intern = (text: string): number => {
+    let id = interned.get(text);
+    if (id === undefined) interned.set(text, (id = interned.size));
+    return id;
+  };
+  const groups = new Map<string, number>();
+  const groupOf = (pod: Pod): number => {
     // Labels in key order so that equal label sets give one group key.
     const labels = [...pod.labels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const key = JSON.stringify([pod.namespace, labels]);
@@ -56,12 +65,12 @@ export function podSignatures(model: Model, idx: ModelIndex): PodSignatures {
     if (sig === undefined) {
       const nsLabels = idx.namespaceLabels(pod.namespace);
       const applying = (["ingress", "egress"] as const).map((d) => idx.applying(pod, d).map((p) => policyId.get(p)).join(","));
-      let bits = "";
+      const bits: string[] = [];
       for (const { ns, peer } of podPeers) {
         const scope = peer.namespaces.kind === "policy-namespace" ? pod.namespace === ns : selectorMatches(peer.namespaces.selector, nsLabels);
-        bits += scope && selectorMatches(peer.pods, pod.labels) ? "1" : "0";
+        bits.push(scope && selectorMatches(peer.pods, pod.labels) ? "1" : "0");
       }
-      groups.set(key, (sig = `${applying.join(";")}|${bits}`));
+      groups.set(key, (sig = intern(`${applying.join(";")}|${bits.join("")}`)));
     }
     return sig;
   };
@@ -77,16 +86,16 @@ export function podSignatures(model: Model, idx: ModelIndex): PodSignatures {
   function compute(pod: Pod): string {
     const ip = podIPv4(pod);
     const a = ip === null ? null : parseAddress(ip);
-    let inBlocks = "";
+    const inBlocks: string[] = [];
     for (const b of blocks) {
       const c = idx.cidr(b.cidr);
       const hit = a !== null && c !== null && cidrContains(c, a) && !b.except.some((e) => {
         const x = idx.cidr(e);
         return x !== null && cidrContains(x, a);
       });
-      inBlocks += hit ? "1" : "0";
+      inBlocks.push(hit ? "1" : "0");
     }
     const ports = names.map((n) => resolveNamedPort(pod, n.name, n.protocol).join(",")).join(";");
-    return `${groupOf(pod)}|${inBlocks}|${ports}`;
+    return `${groupOf(pod)}|${intern("blocks:" + inBlocks.join(""))}|${intern("ports:" + ports)}`;
   }
 }
