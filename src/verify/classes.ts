@@ -429,7 +429,22 @@ export interface ClassPlan {
    * `onPair` after each pair of endpoint classes.
    */
   flows(onPair?: () => void): Generator<FlowClass>;
+  /**
+   * The class key of one hop of any packet: packets with equal keys are walked alike through that hop (the premise
+   * flows() rests on). `scope` and `code` together are the key; null when the hop is not read by classes or the
+   * packet carries what keys do not hold (a mark, ICMP, another protocol), and it must be walked for real.
+   */
+  hopKey(node: string, path: HookPath, packet: Packet): HopKey | null;
 }
+
+/** A hop's class key (ClassPlan.hopKey): a scope object (content, addresses' answers, rpfilter) and a number in it. */
+export interface HopKey {
+  readonly scope: object;
+  readonly code: number;
+}
+
+/** The verify protocol of a packet's protocol name, for the protocols class keys hold. */
+const KEYED_PROTOCOL: Readonly<Record<string, Protocol>> = { tcp: "TCP", udp: "UDP", sctp: "SCTP" };
 
 interface Ctx {
   readonly model: Model;
@@ -597,7 +612,7 @@ export function planClasses(
     for (const c of v.cidrs) cidrsRead.add(c);
     unsupported ??= v.unsupported;
   }
-  if (unsupported !== null) return { fallback: { reason: unsupported }, podClasses: 0, pairs: 0, flows: function* () {} };
+  if (unsupported !== null) return { fallback: { reason: unsupported }, podClasses: 0, pairs: 0, flows: function* () {}, hopKey: () => null };
 
   // The CIDRs the rules read (not those behind a Service's DNAT or on its address).
   const readCidrs = new Map<string, Cidr>();
@@ -1313,6 +1328,13 @@ export function planClasses(
       yield* podPairs();
       yield* outsidePairs();
       yield* hostPairs();
+    },
+    hopKey(node, path, packet) {
+      const protocol = KEYED_PROTOCOL[packet.protocol];
+      if (protocol === undefined || packet.mark !== 0 || packet.icmpType !== undefined || packet.icmpCode !== undefined) return null;
+      const h = hopPrefix({ node, path, route: null }, packet.src, packet.dst);
+      if (h.cuts === null) return null;
+      return { scope: h.results, code: hopCode(h, protocol, packet.srcPort, packet.dstPort, packet.ctstate, packet.dnat, packet.snat) };
     },
   };
 }

@@ -212,7 +212,8 @@ export function verifyClassReport(
     const c = checker.checkInvariant(p);
     if (c.status !== "ok") failures.push(checkView(ctx.model, ctx.sources, c));
   }
-  const services = serviceChecks(ctx.evaluator, ctx.topology(rules), rules, ctx.simulate);
+  // The backends' hops by the classes' keys: a probe's packet on a backend's node is walked once per key.
+  const services = serviceChecks(ctx.evaluator, ctx.topology(rules), rules, ctx.simulate, (node, path, packet) => plan.hopKey(node, path, packet));
   failures.push(...services.filter((c) => c.status !== "ok").map(serviceView));
   const report: VerifyReportData = {
     flows,

@@ -20,6 +20,7 @@
 import type { Endpoint } from "../ir/service.js";
 import { NAMES } from "../backends/index.js";
 import type { HookPath, HostContext, Packet, SimOutcome } from "../simulate/types.js";
+import type { HopKey } from "./classes.js";
 import type { Evaluator, Flow } from "../semantics/index.js";
 import type { FlowStatus, HopResult, Simulate } from "./check.js";
 import { serviceProbes, type ServiceProbe } from "./services.js";
@@ -65,6 +66,13 @@ interface Env {
   readonly rules: ReadonlyMap<string, NodeRules>;
   readonly simulate: Simulate;
   readonly hosts: ReadonlyMap<string, HostContext>;
+  /** Class keys of hops (classes.ts), when class verify planned them: backends' hops walked once per key. */
+  readonly hopKey: ((node: string, path: HookPath, packet: Packet) => HopKey | null) | null;
+  /**
+   * Outcomes of a keyed walk, by node (a key may stand for alike nodes: a walk's trace names its own), scope and code;
+   * null: the walk rewrote the packet or was unknown (walked each time).
+   */
+  readonly keyed: Map<string, Map<object, Map<number, readonly SimOutcome[] | null>>>;
 }
 
 function run(env: Env, node: string, path: HookPath, packet: Packet, host?: HostContext): HopResult {
@@ -75,6 +83,33 @@ function run(env: Env, node: string, path: HookPath, packet: Packet, host?: Host
     return { node, path, route: null, file: null, outcomes: [missing] };
   }
   return { node, path, route: null, file: r.file, outcomes: env.simulate(r.ruleset, path, packet, h) };
+}
+
+/**
+ * `run` on a backend's node, through the class keys when there are: a packet whose key was walked before takes that
+ * walk's outcomes, their packets made its own (a keyed walk is kept only if it left the addresses and ports alone
+ * and knew every verdict, so only its marks and conntrack flags are the walk's).
+ */
+function runKeyed(env: Env, node: string, path: HookPath, packet: Packet): HopResult {
+  const key = env.hopKey?.(node, path, packet) ?? null;
+  if (key === null) return run(env, node, path, packet);
+  let byScope = env.keyed.get(node);
+  if (!byScope) env.keyed.set(node, (byScope = new Map()));
+  let byCode = byScope.get(key.scope);
+  if (!byCode) byScope.set(key.scope, (byCode = new Map()));
+  const seen = byCode.get(key.code);
+  if (seen === null) return run(env, node, path, packet);
+  if (seen === undefined) {
+    const r = run(env, node, path, packet);
+    const keep = r.outcomes.every(
+      (o) => o.verdict !== "UNKNOWN" && o.unknown === null && o.packet.src === packet.src && o.packet.dst === packet.dst && o.packet.srcPort === packet.srcPort && o.packet.dstPort === packet.dstPort,
+    );
+    byCode.set(key.code, keep ? r.outcomes : null);
+    return r;
+  }
+  const r = env.rules.get(node)!;
+  const outcomes = seen.map((o) => ({ ...o, packet: { ...packet, ctstate: o.packet.ctstate, mark: o.packet.mark, dnat: o.packet.dnat, snat: o.packet.snat } }));
+  return { node, path, route: null, file: r.file, outcomes };
 }
 
 /** The first node's path with output device `out` (null: the untranslated packet's own path). */
@@ -131,7 +166,7 @@ function translatedBranch(
   const expected = policyVerdict(env, p, target, masqueraded(env, p.from.node, out, mine[0]!.packet));
   if (place.node !== p.from.node && mine.every((o) => o.verdict === "ACCEPT")) {
     const path: HookPath = { kind: "forward", inIface: out, outIface: place.iface };
-    const next = mine.map((o) => run(env, place.node, path, { ...o.packet, src: masqueraded(env, p.from.node, out, o.packet), mark: 0, dnat: false, snat: false }));
+    const next = mine.map((o) => runKeyed(env, place.node, path, { ...o.packet, src: masqueraded(env, p.from.node, out, o.packet), mark: 0, dnat: false, snat: false }));
     hops.push({ ...next[0]!, outcomes: next.flatMap((r) => r.outcomes) });
   }
   return { backend, probability, expected, ...verdictOf(hops) };
@@ -223,14 +258,16 @@ function judge(p: ServiceProbe, branches: readonly ServiceBranch[], none: "REJEC
 }
 
 /** Every service probe of the model starting on a node with rules, walked; empty when the snapshot has no Services. */
-export function serviceChecks(evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate): ServiceCheck[] {
+export function serviceChecks(
+  evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"] = null,
+): ServiceCheck[] {
   const hosts = new Map<string, HostContext>();
   for (const [name, r] of rules) {
     const info = topo.nodes.get(name);
     // A client with no history: `recent --rcheck` finds nothing (affinity probes pin their own entry).
     if (info) hosts.set(name, { ...hostContext(info, r), recent: () => false });
   }
-  const env: Env = { evaluator, topo, rules, simulate, hosts };
+  const env: Env = { evaluator, topo, rules, simulate, hosts, hopKey, keyed: new Map() };
   // Probes start only on nodes whose rules were loaded (`verify --node` with --rules loads the nodes flows cross).
   // kube-proxy in nftables mode on a node: its rules were read from `ip kube-proxy` (rules/nft/lower.ts).
   const nftables = (node: string): boolean =>

@@ -7,6 +7,7 @@ import { writeRuleSet } from "../../src/rules/writer.js";
 import { serviceView, serviceText } from "../../src/verify/service-report.js";
 import { serviceChecks, type ServiceCheck } from "../../src/verify/services-check.js";
 import type { NodeRules } from "../../src/verify/index.js";
+import { planClasses } from "../../src/verify/classes.js";
 import type { Compiled } from "./helpers.js";
 import { compileModel, DENY_B } from "./services-model.js";
 
@@ -146,4 +147,52 @@ describe("verify: services on examples/bookinfo", () => {
     const np = all.filter((k) => k.probe.entry === "node-port");
     expect(np.map((k) => [k.probe.from.node, reached(k)])).toEqual(["ubuntu1", "ubuntu2", "ubuntu3"].map((n) => [n, { "192.168.2.63:9080": 1 }]));
   });
+});
+
+// Class verify walks a backend's hop once per class key (classes.ts hopKey): the same checks as walking each.
+describe("verify: service checks through class keys", () => {
+  /** The checks through class keys, and how many hops took a key already walked on their node. */
+  const keyed = (c: Compiled, rules: ReadonlyMap<string, NodeRules>): { checks: ServiceCheck[]; reused: number } => {
+    const topo = c.ctx.topology(rules);
+    const plan = planClasses(c.ctx, topo, rules, null, c.ctx.simulate);
+    const met = new Map<string, Map<object, Set<number>>>();
+    let reused = 0;
+    const checks = serviceChecks(c.ctx.evaluator, topo, rules, c.ctx.simulate, (node, path, packet) => {
+      const k = plan.hopKey(node, path, packet);
+      if (k === null) return null;
+      const byScope = met.get(node) ?? new Map<object, Set<number>>();
+      met.set(node, byScope);
+      const codes = byScope.get(k.scope) ?? new Set<number>();
+      byScope.set(k.scope, codes);
+      if (codes.has(k.code)) reused++;
+      codes.add(k.code);
+      return k;
+    });
+    return { checks, reused };
+  };
+  const seen = (all: readonly ServiceCheck[]) =>
+    all.map((k) => ({
+      status: k.status,
+      problems: k.problems,
+      branches: k.branches.map((b) => ({ backend: b.backend, p: b.probability, actual: b.actual, expected: b.expected, verdict: b.verdict, hops: b.hops.map((h) => [h.node, h.outcomes.map((o) => [o.verdict, o.packet, o.trace.map((t) => `${t.chain}:${t.index}:${t.action}`)])]) })),
+    }));
+  const c = compileModel();
+  const cases: Array<[string, ReadonlyMap<string, NodeRules>]> = [
+    ["as compiled", c.rules],
+    ["a backend's node drops what it should accept", edited(c, "n2", (t) => t.replace(/^(-A cali-tw-\S+) /m, "-A $1 -j DROP\n$1 ").replace(/^-A -A /m, "-A "))],
+    ["a policy denies a backend", compileModel(DENY_B).rules],
+  ];
+  for (const [name, rules] of cases) {
+    it(name, () => {
+      const base = name === "a policy denies a backend" ? compileModel(DENY_B) : c;
+      const walked = serviceChecks(base.ctx.evaluator, base.ctx.topology(rules), rules, base.ctx.simulate);
+      const k = keyed(base, rules);
+      expect(seen(k.checks)).toEqual(seen(walked));
+      // The keys were used: some backend hops took a walk made for another probe.
+      expect(k.reused).toBeGreaterThan(0);
+      // What each case is about happened: a mismatch where rules were broken, a dropped branch the policy wants dropped.
+      if (name === "a backend's node drops what it should accept") expect(walked.some((x) => x.status !== "ok")).toBe(true);
+      if (name === "a policy denies a backend") expect(walked.some((x) => x.status === "ok" && x.branches.some((b) => b.actual === false))).toBe(true);
+    });
+  }
 });
