@@ -220,6 +220,17 @@ class RuleSetBuilder {
   /** The `-A` line just applied, when it raised no issue (for RuleLineCache); reset by the driver. */
   appended: { readonly chain: string; readonly rule: Rule; readonly jump: readonly [string, number] | null } | null = null;
 
+  /**
+   * A user chain declared by a plain `:NAME - [p:b]` line that declare() would take without a word to say (a table
+   * is open, the name is no built-in and not declared yet); false when it would say something (parse the line).
+   */
+  declarePlain(name: string): boolean {
+    const table = this.open;
+    if (table === null || isBuiltinChain(name) || table.chains.has(name)) return false;
+    table.chains.set(name, { name, policy: null, rules: [] });
+    return true;
+  }
+
   /** Apply a cached `-A` line at `lineNo`, the line starting at `start`; false when its chain is not declared here (parse it instead). */
   applyCached(p: ParsedAppend, start: number, lineNo: number): boolean {
     const table = this.commandTable();
@@ -285,6 +296,12 @@ function parseLine(b: RuleSetBuilder, tokens: IToken[], base: number): void {
   b.line(cst, base);
 }
 
+/**
+ * `:NAME - [p:b]` exactly as iptables-save prints a user chain: a name the lexer reads as one Word (it starts with
+ * a letter, digit or `_` and holds no space, quote or colon), a `-` policy, counters, nothing after.
+ */
+const PLAIN_DECLARATION = /^:([A-Za-z0-9_][A-Za-z0-9_.+\-]*) - \[\d+:\d+\]$/;
+
 export function parseRuleSet(text: string, opts: ParseOptions = {}): ParseResult {
   const b = new RuleSetBuilder(text, opts.file ?? "<input>", opts.defaultTable ?? "filter");
   const cache = opts.lines?.appends ?? null;
@@ -318,11 +335,13 @@ export function parseRuleSet(text: string, opts: ParseOptions = {}): ParseResult
       const end = nl < 0 ? text.length : nl;
       lineNo++;
       const hit = text.startsWith("-A ", at) ? cache.get(text.slice(at, end)) : undefined;
-      if (hit !== undefined) {
+      // A user chain's declaration in iptables-save's own spelling (most lines of a node that are not in the cache).
+      const plain = hit === undefined && text.charCodeAt(at) === 58 ? PLAIN_DECLARATION.exec(text.slice(at, end)) : null;
+      if (hit !== undefined || plain !== null) {
         if (runStart < at) scanLines(iptablesLexer, Newline, text, sink, runStart, at, runLine);
         b.lineNo = lineNo;
         b.lineEnd = end;
-        if (b.applyCached(hit, at, lineNo)) {
+        if (hit !== undefined ? b.applyCached(hit, at, lineNo) : b.declarePlain(plain![1]!)) {
           runStart = nl < 0 ? text.length : nl + 1;
           runLine = lineNo;
         } else {

@@ -77,4 +77,17 @@ describe("RuleLineCache", () => {
     expect(plain(again)).toEqual(plain(parseRuleSet(text, { defaultTable: "filter" })));
     expect(again.ruleset.tables[0]!.chains.find((c) => c.name === "INPUT")!.rules[0]!.line).toBe(4);
   });
+
+  it("user chain declarations taken without the lexer say what the parser says: duplicates, built-ins, outside a table, odd spellings", () => {
+    const texts = [
+      ":early - [0:0]\n*filter\n:x - [0:0]\n:x - [0:0]\n:INPUT - [0:0]\n:FORWARD DROP [0:0]\n:y.z+1_a - [12:34]\n:w - [0:0] # a comment\n:v  -  [0:0]\n:u ACCEPT [0:0]\n:t - [x:0]\n-A x -j y.z+1_a\nCOMMIT\n:late - [0:0]\n",
+      "*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SVC-ABC - [0:0]\n:KUBE-SVC-ABC - [0:0]\nCOMMIT\n",
+    ];
+    for (const text of texts) {
+      const lines = new RuleLineCache();
+      const cached = parseRuleSet(text, { file: "f", lines });
+      expect(plain(cached)).toEqual(plain(parseRuleSet(text, { file: "f" })));
+      expect(cached.diagnostics.length).toBeGreaterThan(0);
+    }
+  });
 });
