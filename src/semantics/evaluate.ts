@@ -76,7 +76,7 @@ export function createEvaluator(model: Model): Evaluator {
   let signatures: ReturnType<typeof podSignatures> | null = null;
   // Endpoint pods by address (parsed: "::1" and "0::1" are one), built on first use: service checks ask per backend.
   let byAddress: Map<string, Pod> | null = null;
-  // And by an address as the pod lists it: the usual ask, answered without parsing.
+  // And by an address's text as asked (first: each pod's own addresses): answered again without parsing.
   const byText = new Map<string, FlowEndpoint>();
   const endpointByAddress = (ip: string): FlowEndpoint => {
     if (!byAddress) {
@@ -94,7 +94,10 @@ export function createEvaluator(model: Model): Evaluator {
     if (known) return known;
     const a = parseAddress(ip);
     const pod = a ? byAddress.get(`${a.family}/${a.value}`) : undefined;
-    return pod ? { kind: "pod", pod } : { kind: "ip", ip };
+    const e: FlowEndpoint = pod ? { kind: "pod", pod } : { kind: "ip", ip };
+    // Kept for the next ask of this text (node addresses are asked once per service branch).
+    byText.set(ip, e);
+    return e;
   };
   return {
     model,

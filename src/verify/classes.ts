@@ -1055,16 +1055,19 @@ export function planClasses(
    * "concrete" when a hop rewrote the packet (the walk must be done for real). `nat`: per node, the conntrack
    * NAT status the forward walk left there (a reply enters with it).
    */
+  type NatFlags = { readonly dnat: boolean; readonly snat: boolean };
+  const NO_NAT: NatFlags = { dnat: false, snat: false };
   const compose = (
-    routed: Routed, prefixes: readonly HopPrefix[], first: Packet, protocol: Protocol, simulate: Simulate, nat: ReadonlyMap<string, { dnat: boolean; snat: boolean }> | null,
-  ): { actual: boolean | null | "concrete"; nat: Map<string, { dnat: boolean; snat: boolean }> } => {
-    const left = new Map<string, { dnat: boolean; snat: boolean }>();
+    routed: Routed, prefixes: readonly HopPrefix[], first: Packet, protocol: Protocol, simulate: Simulate, nat: ReadonlyMap<string, NatFlags> | null,
+  ): { actual: boolean | null | "concrete"; nat: Map<string, NatFlags> | null } => {
+    // Only a node whose accepted packet left with a NAT flag is kept (absent: none), so most flows make no map.
+    let left: Map<string, NatFlags> | null = null;
     let walked = 0;
     let unknown = false;
     let allAccepted = true;
     let any = false;
     for (const h of prefixes) {
-      const flags = nat?.get(h.hop.node) ?? { dnat: false, snat: false };
+      const flags = nat?.get(h.hop.node) ?? NO_NAT;
       const key = hopCode(h, protocol, first.srcPort, first.dstPort, first.ctstate, flags.dnat, flags.snat);
       const r = runHop(h.hop, h.results, key, first, flags, simulate);
       if (r.rewrites) return { actual: "concrete", nat: left };
@@ -1079,7 +1082,8 @@ export function planClasses(
         }
       }
       const acc = r.outcomes.find((o) => o.verdict === "ACCEPT");
-      if (acc) left.set(h.hop.node, { dnat: acc.dnat, snat: acc.snat });
+      if (acc && (acc.dnat || acc.snat)) (left ??= new Map()).set(h.hop.node, { dnat: acc.dnat, snat: acc.snat });
+      else if (acc) left?.delete(h.hop.node);
       if (stop) break;
     }
     if (unknown) return { actual: null, nat: left };
