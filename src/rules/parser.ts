@@ -54,6 +54,22 @@ interface ParsedAppend {
  */
 export class RuleLineCache {
   readonly appends = new Map<string, ParsedAppend>();
+  private readonly strings = new Map<string, string>();
+
+
+  /**
+   * The run's one copy of a word of a parsed rule. A token's text is a slice of the text it was lexed from, and a
+   * slice keeps all of that text alive (V8): rules kept for a whole verify would keep every node's output. The copy
+   * kept is a slice of a fresh string of its own length, shared by every rule that has the word.
+   */
+  own(s: string): string {
+    let kept = this.strings.get(s);
+    if (kept === undefined) {
+      kept = ownCopy(s);
+      this.strings.set(kept, kept);
+    }
+    return kept;
+  }
 }
 
 export interface ParseResult {
@@ -102,6 +118,8 @@ class RuleSetBuilder {
     private readonly text: string,
     private readonly file: string,
     private readonly defaultTable: TableName,
+    /** The words rules keep, made the run's own (RuleLineCache.own) or kept as lexed. */
+    readonly ownText: (s: string) => string = (s) => s,
   ) {}
 
   report(severity: Severity, id: string, offset: number, length: number, message: string): void {
@@ -173,7 +191,7 @@ class RuleSetBuilder {
       this.report("error", "iptables/duplicate-chain", base + name.startOffset, name.image.length, `chain ${name.image} is declared twice in table ${table.name}`);
       return null;
     }
-    const chain: ChainBuild = { name: name.image, policy, rules: [] };
+    const chain: ChainBuild = { name: this.ownText(name.image), policy, rules: [] };
     table.chains.set(name.image, chain);
     return chain;
   }
@@ -205,7 +223,7 @@ class RuleSetBuilder {
       return;
     }
     const issues: RuleIssue[] = [];
-    const rule = buildRule(node.children.ruleItem ?? [], this.lineNo, issues);
+    const rule = buildRule(node.children.ruleItem ?? [], this.lineNo, issues, this.ownText);
     for (const i of issues) {
       if (i.kind === "unknown-module") this.unknownModules.add(i.name);
       this.report(i.severity, `iptables/${i.kind}`, base + i.token.startOffset, i.token.image.length, i.message);
@@ -214,7 +232,7 @@ class RuleSetBuilder {
     const jump = target ? ([target.kind === "goto" ? `-g ${target.name}` : target.name, base + rule.targetOffset] as const) : null;
     if (jump) table.jumps.push([jump[0], jump[1]]);
     chain.rules.push(rule.rule);
-    if (issues.length === 0) this.appended = { chain: name.image, rule: rule.rule, jump };
+    if (issues.length === 0) this.appended = { chain: chain.name, rule: rule.rule, jump };
   }
 
   /** The `-A` line just applied, when it raised no issue (for RuleLineCache); reset by the driver. */
@@ -297,13 +315,20 @@ function parseLine(b: RuleSetBuilder, tokens: IToken[], base: number): void {
 }
 
 /**
+ * A string that does not keep `s`'s text alive: a slice of a long string is a view of all of it (V8), and a key the
+ * cache keeps for the whole run would keep every node's text. The copy is a slice of a fresh short string.
+ */
+const ownCopy = (s: string): string => (" " + s).slice(1);
+
+/**
  * `:NAME - [p:b]` exactly as iptables-save prints a user chain: a name the lexer reads as one Word (it starts with
  * a letter, digit or `_` and holds no space, quote or colon), a `-` policy, counters, nothing after.
  */
 const PLAIN_DECLARATION = /^:([A-Za-z0-9_][A-Za-z0-9_.+\-]*) - \[\d+:\d+\]$/;
 
 export function parseRuleSet(text: string, opts: ParseOptions = {}): ParseResult {
-  const b = new RuleSetBuilder(text, opts.file ?? "<input>", opts.defaultTable ?? "filter");
+  const shared = opts.lines;
+  const b = new RuleSetBuilder(text, opts.file ?? "<input>", opts.defaultTable ?? "filter", shared ? (s) => shared.own(s) : undefined);
   const cache = opts.lines?.appends ?? null;
   const sink: LineSink = {
     line(tokens, base, lineNo, lineEnd) {
@@ -316,7 +341,7 @@ export function parseRuleSet(text: string, opts: ParseOptions = {}): ParseResult
       const got = b.appended as ParsedAppend | null;
       if (cache !== null && got !== null && (start === 0 || text.charCodeAt(start - 1) === 10)) {
         const { line: _, ...rule } = got.rule;
-        cache.set(text.slice(start, lineEnd), { chain: got.chain, rule, jump: got.jump ? [got.jump[0], got.jump[1] - start] : null });
+        cache.set(ownCopy(text.slice(start, lineEnd)), { chain: got.chain, rule, jump: got.jump ? [got.jump[0], got.jump[1] - start] : null });
       }
     },
     lexError(offset, length, lineNo, lineEnd) {
