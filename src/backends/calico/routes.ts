@@ -113,7 +113,9 @@ function planRoutes(addressing: Addressing, pools: readonly IPPool[], option: Ro
     if (blockProgrammer(pool, option) === "bird") birdBlock(b, pool, encap, out);
     else felixBlock(b, pool, encap, out);
   }
-  return out;
+  // In address order once, so that each node reads its routes off the plan already sorted (a stable sort: a
+  // node's filtered list comes out as if sorted on its own).
+  return { remotes: byCidr(out.remotes), blackholes: byCidr(out.blackholes) };
 }
 
 /** Route plans per programmer, once per compilation: every node's routes are read off the same plan. */
@@ -221,11 +223,15 @@ function vteps(cluster: Cluster, self: Node): { neigh: RouteCommand[]; fdb: FdbE
   };
 }
 
-const cidrOrder = (a: { cidr: string }, b: { cidr: string }): number => {
-  const x = parseCidr4(a.cidr);
-  const y = parseCidr4(b.cidr);
-  return (x?.network ?? 0) - (y?.network ?? 0) || (x?.prefix ?? 0) - (y?.prefix ?? 0);
-};
+/** Sorted by network address, then prefix length (stable; each CIDR parsed once, not per comparison). */
+function byCidr<T extends { cidr: string }>(items: readonly T[]): T[] {
+  const keyed = items.map((item) => {
+    const c = parseCidr4(item.cidr);
+    return { item, network: c?.network ?? 0, prefix: c?.prefix ?? 0 };
+  });
+  keyed.sort((a, b) => a.network - b.network || a.prefix - b.prefix);
+  return keyed.map((k) => k.item);
+}
 
 export interface NodeRoutes {
   readonly routes: RouteCommand[];
@@ -249,7 +255,8 @@ export function buildRoutes(comp: Compilation, nodeName: string, local: readonly
   const mine = local.filter((w) => w.ip !== "").map((w) => ({ w, n: parseIPv4(w.ip) ?? 0 })).sort((a, b) => a.n - b.n);
   const device = mine.flatMap(({ w }) => take<Route>({ kind: "dev", cidr: `${w.ip}/32`, dev: w.iface, scope: "link", proto: null, metric: null }));
   const plan = routePlan(comp, opts.routeProgrammer);
-  const holes = plan.blackholes.filter((b) => b.node === nodeName).sort(cidrOrder);
+  // The plan's lists are in address order already (planRoutes).
+  const holes = plan.blackholes.filter((b) => b.node === nodeName);
   const nodes = new Map(cluster.nodes.map((n) => [n.name, n] as const));
   const remote = plan.remotes
     .filter((r) => r.target !== nodeName)
@@ -257,12 +264,11 @@ export function buildRoutes(comp: Compilation, nodeName: string, local: readonly
       const peer = nodes.get(r.target);
       const cmd = peer ? remoteRoute(r, self, peer, cluster, opts) : null;
       return cmd ? [cmd] : [];
-    })
-    .sort(cidrOrder);
+    });
   const hole = (h: Blackhole): Route => ({ kind: "blackhole", cidr: h.cidr, proto: PROTO[h.programmer] });
   const birdHoles = holes.filter((h) => h.programmer === "bird").map(hole).flatMap(take);
   const routes = remote.flatMap(take);
   const felixHoles = holes.filter((h) => h.programmer === "felix").map(hole).flatMap(take);
   const { neigh, fdb } = vteps(cluster, self);
-  return { routes: [...devices(cluster, self), ...[...birdHoles, ...felixHoles].sort(cidrOrder), ...device, ...routes, ...neigh], fdb };
+  return { routes: [...devices(cluster, self), ...byCidr([...birdHoles, ...felixHoles]), ...device, ...routes, ...neigh], fdb };
 }
