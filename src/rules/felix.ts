@@ -107,30 +107,42 @@ const SHA224_BYTES = 28;
  */
 export class RuleHasher {
   private scratch = Buffer.allocUnsafe(4096);
+  /** h_{i-1} of the chain being hashed, as base64url text (decoded into the scratch buffer ahead of R_i). */
+  private h = "";
+  /** Where `-A <chain> HASH` ends in the scratch buffer (after the 28 bytes of h_{i-1}). */
+  private leadEnd = 0;
 
   hashes(chain: string, bodies: readonly string[]): string[] {
-    // h_{i-1} is kept as its base64url text and decoded into the scratch buffer ahead of R_i.
-    let h = digest64("sha224", chain);
+    this.start(chain);
+    return bodies.map((body) => this.next(body));
+  }
+
+  /** Begin a chain: h0 = SHA-224(chain). */
+  start(chain: string): void {
+    this.h = digest64("sha224", chain);
     // Buffer: h ‖ `-A <chain> HASH` ‖ (` ` body); the middle is written once per chain.
     const lead = `-A ${chain} HASH`;
     const leadMax = SHA224_BYTES + lead.length * 3;
     if (this.scratch.length < leadMax) this.scratch = Buffer.allocUnsafe(Math.max(leadMax, this.scratch.length * 2));
-    const leadEnd = SHA224_BYTES + this.scratch.write(lead, SHA224_BYTES, "utf8");
-    return bodies.map((body) => {
-      const need = leadEnd + 1 + body.length * 3;
-      if (this.scratch.length < need) {
-        const grown = Buffer.allocUnsafe(Math.max(need, this.scratch.length * 2));
-        this.scratch.copy(grown, 0, 0, leadEnd);
-        this.scratch = grown;
-      }
-      this.scratch.write(h, 0, "base64url");
-      let n = leadEnd;
-      if (body) {
-        this.scratch[n++] = 0x20;
-        n += this.scratch.write(body, n, "utf8");
-      }
-      h = digest64("sha224", this.scratch.subarray(0, n));
-      return h.slice(0, RULE_HASH_LENGTH);
-    });
+    this.leadEnd = SHA224_BYTES + this.scratch.write(lead, SHA224_BYTES, "utf8");
+  }
+
+  /** The hash of the chain's next rule, whose Felix spelling is `body` (after `start`). */
+  next(body: string): string {
+    const leadEnd = this.leadEnd;
+    const need = leadEnd + 1 + body.length * 3;
+    if (this.scratch.length < need) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.scratch.length * 2));
+      this.scratch.copy(grown, 0, 0, leadEnd);
+      this.scratch = grown;
+    }
+    this.scratch.write(this.h, 0, "base64url");
+    let n = leadEnd;
+    if (body) {
+      this.scratch[n++] = 0x20;
+      n += this.scratch.write(body, n, "utf8");
+    }
+    this.h = digest64("sha224", this.scratch.subarray(0, n));
+    return this.h.slice(0, RULE_HASH_LENGTH);
   }
 }

@@ -135,6 +135,12 @@ function printedBySave(p: RulePart): boolean {
   return !((p.kind === "source" || p.kind === "destination") && !p.negated && (p.value === "0.0.0.0/0" || p.value === "::/0"));
 }
 
+/** What the renderer derives from one rule: its Felix spelling at once, its saved pieces when first printed. */
+interface RuleTexts {
+  readonly felix: string;
+  pieces: SavedPieces | null;
+}
+
 /** A Felix rule's saved text around its hash: `open` ends inside the hash comment, `close` starts right after the hash. */
 interface SavedPieces {
   readonly open: string;
@@ -162,19 +168,23 @@ const commentPart = (text: string): RulePart => ({ kind: "match", module: "comme
  * a node's own chains are let go once its file is written).
  */
 export class Renderer {
-  private readonly felix = new WeakMap<Rule, string>();
-  private readonly pieces = new WeakMap<Rule, SavedPieces>();
+  /** Per rule: its Felix spelling, and its saved pieces once asked (one table, one lookup per rule printed). */
+  private readonly rules = new WeakMap<Rule, RuleTexts>();
   private readonly chainTexts = new WeakMap<Chain, string>();
   private readonly setTexts = new WeakMap<object, string>();
   private readonly hasher = new RuleHasher();
 
   constructor(readonly options: RenderOptions = DEFAULT_RENDER) {}
 
+  private textsOf(r: Rule): RuleTexts {
+    let t = this.rules.get(r);
+    if (t === undefined) this.rules.set(r, (t = { felix: felixText(r), pieces: null }));
+    return t;
+  }
+
   /** The rule in the spelling Felix hashes (felix.ts). */
   felixText(r: Rule): string {
-    let t = this.felix.get(r);
-    if (t === undefined) this.felix.set(r, (t = felixText(r)));
-    return t;
+    return this.textsOf(r).felix;
   }
 
   /** The `cali:` hashes of a Felix chain's rules, run by run (§6); null for a rule of a run under no name. */
@@ -182,23 +192,25 @@ export class Renderer {
     const out: (string | null)[] = [];
     let at = 0;
     for (const run of c.hashRuns ?? []) {
-      const rules = c.rules.slice(at, at + run.rules);
-      if (run.chain === null) out.push(...rules.map(() => null));
-      else out.push(...this.hasher.hashes(run.chain, rules.map((r) => this.felixText(r))));
-      at += run.rules;
+      const end = Math.min(at + run.rules, c.rules.length);
+      if (run.chain === null) {
+        for (; at < end; at++) out.push(null);
+        continue;
+      }
+      this.hasher.start(run.chain);
+      for (; at < end; at++) out.push(this.hasher.next(this.felixText(c.rules[at]!)));
     }
     return out;
   }
 
-  private savedPieces(r: Rule): SavedPieces {
-    let p = this.pieces.get(r);
-    if (!p) {
+  private savedPieces(t: RuleTexts, r: Rule): SavedPieces {
+    let p = t.pieces;
+    if (p === null) {
       const heads = HEAD_ORDER.flatMap((k) => r.parts.filter((x) => x.kind === k)).filter(printedBySave).map((x) => this.savedHead(x));
       const rest = [...(r.comments ?? []).map((c) => commentPart(escapeComment(c))), ...r.parts.filter((x) => x.kind === "match")];
       const before = writeRuleBody({ parts: heads, target: null });
       const after = writeRuleBody({ parts: rest, target: r.target });
-      p = { heads, rest, open: (before ? before + " " : "") + HASH_OPEN, close: HASH_CLOSE + (after ? " " + after : "") + "\n" };
-      this.pieces.set(r, p);
+      t.pieces = p = { heads, rest, open: (before ? before + " " : "") + HASH_OPEN, close: HASH_CLOSE + (after ? " " + after : "") + "\n" };
     }
     return p;
   }
@@ -214,7 +226,7 @@ export class Renderer {
     return c.rules.map((r, i) => {
       const hash = hashes[i];
       if (hash === null || hash === undefined) return r;
-      const { heads, rest } = this.savedPieces(r);
+      const { heads, rest } = this.savedPieces(this.textsOf(r), r);
       return { parts: [...heads, commentPart(RULE_HASH_PREFIX + hash), ...rest], target: r.target };
     });
   }
@@ -230,21 +242,29 @@ export class Renderer {
     return text;
   }
 
+  /** Hashes computed as the lines are written (one pass, no hash array); rules past the last run are written plain, as `hashes` gives them none. */
   private hashedChainRules(c: Chain): string {
-    const hashes = this.hashes(c);
     const lead = "-A " + c.name + " ";
     // Pieces joined once: one flat string, not a rope the byte sink must flatten before encoding it.
     const pieces: string[] = [];
-    for (let i = 0; i < c.rules.length; i++) {
-      const r = c.rules[i]!;
-      const hash = hashes[i];
-      if (hash === null || hash === undefined) {
-        pieces.push(writeRule(c.name, r, SAVE_STYLE), "\n");
+    const rules = c.rules;
+    let at = 0;
+    for (const run of c.hashRuns ?? []) {
+      const end = Math.min(at + run.rules, rules.length);
+      if (run.chain === null) {
+        for (; at < end; at++) pieces.push(writeRule(c.name, rules[at]!, SAVE_STYLE), "\n");
         continue;
       }
-      const s = this.savedPieces(r);
-      pieces.push(lead, s.open, hash, s.close);
+      this.hasher.start(run.chain);
+      for (; at < end; at++) {
+        const r = rules[at]!;
+        const t = this.textsOf(r);
+        const hash = this.hasher.next(t.felix);
+        const s = this.savedPieces(t, r);
+        pieces.push(lead, s.open, hash, s.close);
+      }
     }
+    for (; at < rules.length; at++) pieces.push(writeRule(c.name, rules[at]!, SAVE_STYLE), "\n");
     return pieces.join("");
   }
 
