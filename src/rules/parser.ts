@@ -14,6 +14,7 @@ import type { Diagnostic, Severity } from "../diagnostics/diagnostic.js";
 import { SourceMap } from "../diagnostics/sources.js";
 import { lexMessage, parseMessage, scanLines, type LineSink } from "./parse-lines.js";
 import { buildRule, KNOWN_TARGETS } from "./parse-rule.js";
+import { RULE_HASH_LENGTH, RULE_HASH_PREFIX } from "./felix.js";
 import type { RuleIssue } from "./parse-rule.js";
 import { BUILTIN_CHAINS, TABLE_ORDER, isBuiltinChain } from "./types.js";
 import type { Chain, Rule, RuleSet, Table, TableName } from "./types.js";
@@ -44,6 +45,40 @@ interface ParsedAppend {
 }
 
 /**
+ * A Felix line parsed once, for the lines that differ from it only in their chain's name and their `cali:` hash:
+ * the rule, where the hash's argument sits in it, and its jump check's offset from the end of the chain's name.
+ */
+interface HashedTemplate {
+  readonly rule: Omit<Rule, "line">;
+  readonly part: number;
+  readonly option: number;
+  readonly jump: readonly [string, number] | null;
+}
+
+/** The 16 characters of `"cali:` + hash` as the lexer reads them inside quotes, whichever they are (base64url). */
+const HASH_CHAR = /^[A-Za-z0-9_-]$/;
+const HASH_OPEN = `--comment "${RULE_HASH_PREFIX}`;
+/** A Felix chain's name, which the lexer reads as one Word whatever its letters (no quote, colon, space or `!`; not COMMIT). */
+const FELIX_CHAIN = /^cali-[A-Za-z0-9_.+-]+$/;
+
+/**
+ * Where an `-A` line (from `at` to `end`) names its chain and its Felix hash: `-A cali-NAME … --comment "cali:HASH" …`,
+ * the first such comment, its hash 16 base64url characters closed by a quote and then a space or the line's end.
+ * The key is the line without the name and the hash. Null for any other line.
+ */
+function hashedShape(text: string, at: number, end: number): { readonly key: string; readonly nameEnd: number; readonly hashAt: number } | null {
+  const nameEnd = text.indexOf(" ", at + 3);
+  if (nameEnd < 0 || nameEnd >= end || !FELIX_CHAIN.test(text.slice(at + 3, nameEnd))) return null;
+  const open = text.indexOf(HASH_OPEN, nameEnd);
+  if (open < 0) return null;
+  const hashAt = open + HASH_OPEN.length;
+  const close = hashAt + RULE_HASH_LENGTH;
+  if (close >= end || text.charCodeAt(close) !== 34 || (close + 1 < end && text.charCodeAt(close + 1) !== 32)) return null;
+  for (let i = hashAt; i < close; i++) if (!HASH_CHAR.test(text[i]!)) return null;
+  return { key: text.slice(nameEnd, hashAt) + text.slice(close, end), nameEnd, hashAt };
+}
+
+/**
  * `-A` lines by their text, parsed once for every parse that is given the
  * cache: verify reads every node's file, and most of their lines — kube-proxy's
  * service chains, the policy chains — are the same on every node. Owned by the
@@ -54,8 +89,9 @@ interface ParsedAppend {
  */
 export class RuleLineCache {
   readonly appends = new Map<string, ParsedAppend>();
+  /** Felix's hashed `-A` lines by their text without the chain's name and the hash (hashedShape): each endpoint chain's lines are its own by those two alone. */
+  readonly hashed = new Map<string, HashedTemplate>();
   private readonly strings = new Map<string, string>();
-
 
   /**
    * The run's one copy of a word of a parsed rule. A token's text is a slice of the text it was lexed from, and a
@@ -326,6 +362,51 @@ const ownCopy = (s: string): string => (" " + s).slice(1);
  */
 const PLAIN_DECLARATION = /^:([A-Za-z0-9_][A-Za-z0-9_.+\-]*) - \[\d+:\d+\]$/;
 
+/**
+ * A line just parsed without a diagnostic, kept as its shape's template when it has the shape and the hash is the
+ * argument of exactly one option of the rule (nothing else of the line can hold it: the key keeps the rest).
+ */
+function keepTemplate(cache: RuleLineCache, text: string, start: number, end: number, rule: Omit<Rule, "line">, jump: readonly [string, number] | null): void {
+  const shape = hashedShape(text, start, end);
+  if (shape === null || cache.hashed.has(shape.key)) return;
+  const arg = RULE_HASH_PREFIX + text.slice(shape.hashAt, shape.hashAt + RULE_HASH_LENGTH);
+  let part = -1;
+  let option = -1;
+  let count = 0;
+  for (let pi = 0; pi < rule.parts.length; pi++) {
+    const p = rule.parts[pi]!;
+    if (p.kind !== "match") continue;
+    for (let oi = 0; oi < p.options.length; oi++) {
+      const o = p.options[oi]!;
+      for (const a of o.args) {
+        if (a !== arg) continue;
+        count++;
+        if (o.args.length === 1) [part, option] = [pi, oi];
+      }
+    }
+  }
+  if (count !== 1 || part < 0) return;
+  cache.hashed.set(ownCopy(shape.key), { rule, part, option, jump: jump ? [jump[0], jump[1] - shape.nameEnd] : null });
+}
+
+/** The line as a template gives it: the template's rule with this line's hash, for this line's chain; undefined if none fits. */
+function fromTemplate(cache: RuleLineCache, text: string, at: number, end: number): ParsedAppend | undefined {
+  const shape = hashedShape(text, at, end);
+  const t = shape === null ? undefined : cache.hashed.get(shape.key);
+  if (shape === null || t === undefined) return undefined;
+  const parts = t.rule.parts.slice();
+  const p = parts[t.part]!;
+  if (p.kind !== "match") return undefined;
+  const options = p.options.slice();
+  options[t.option] = { ...options[t.option]!, args: [cache.own(RULE_HASH_PREFIX + text.slice(shape.hashAt, shape.hashAt + RULE_HASH_LENGTH))] };
+  parts[t.part] = { ...p, options };
+  return {
+    chain: cache.own(text.slice(at + 3, shape.nameEnd)),
+    rule: { ...t.rule, parts },
+    jump: t.jump ? [t.jump[0], t.jump[1] + (shape.nameEnd - at)] : null,
+  };
+}
+
 export function parseRuleSet(text: string, opts: ParseOptions = {}): ParseResult {
   const shared = opts.lines;
   const b = new RuleSetBuilder(text, opts.file ?? "<input>", opts.defaultTable ?? "filter", shared ? (s) => shared.own(s) : undefined);
@@ -342,6 +423,7 @@ export function parseRuleSet(text: string, opts: ParseOptions = {}): ParseResult
       if (cache !== null && got !== null && (start === 0 || text.charCodeAt(start - 1) === 10)) {
         const { line: _, ...rule } = got.rule;
         cache.set(ownCopy(text.slice(start, lineEnd)), { chain: got.chain, rule, jump: got.jump ? [got.jump[0], got.jump[1] - start] : null });
+        keepTemplate(shared!, text, start, lineEnd, rule, got.jump);
       }
     },
     lexError(offset, length, lineNo, lineEnd) {
@@ -359,7 +441,9 @@ export function parseRuleSet(text: string, opts: ParseOptions = {}): ParseResult
       const nl = text.indexOf("\n", at);
       const end = nl < 0 ? text.length : nl;
       lineNo++;
-      const hit = text.startsWith("-A ", at) ? cache.get(text.slice(at, end)) : undefined;
+      const append = text.startsWith("-A ", at);
+      let hit = append ? cache.get(text.slice(at, end)) : undefined;
+      if (hit === undefined && append) hit = fromTemplate(shared!, text, at, end);
       // A user chain's declaration in iptables-save's own spelling (most lines of a node that are not in the cache).
       const plain = hit === undefined && text.charCodeAt(at) === 58 ? PLAIN_DECLARATION.exec(text.slice(at, end)) : null;
       if (hit !== undefined || plain !== null) {

@@ -90,4 +90,56 @@ describe("RuleLineCache", () => {
       expect(cached.diagnostics.length).toBeGreaterThan(0);
     }
   });
+
+  describe("Felix lines that differ only in their chain's name and hash", () => {
+    const HASHES = ["AAAAAAAAAAAAAAAA", "b-_9zZq0Xw1Yv2Uu", "_______________-"];
+    /** One file: an endpoint chain per name, each with the same three Felix lines but their own hashes, and a jump to an undeclared chain. */
+    const file = (names: readonly string[]): string => {
+      const head = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:cali-pi-x - [0:0]\n" + names.map((n) => `:${n} - [0:0]\n`).join("");
+      const body = names
+        .map(
+          (n, i) =>
+            `-A ${n} -m comment --comment "cali:${HASHES[i % 3]}" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n` +
+            `-A ${n} -p tcp -m comment --comment "cali:${HASHES[(i + 1) % 3]}" -m mark --mark 0x0/0x20000 -j cali-pi-x\n` +
+            `-A ${n} -m comment --comment "cali:${HASHES[(i + 2) % 3]}" -m comment --comment "Drop if no policies" -j cali-missing-${i}\n`,
+        )
+        .join("");
+      return head + body + "COMMIT\n";
+    };
+
+    it("are taken from one parse of the shape, and give what parsing them gives: rules, hashes, jump warnings at their columns", () => {
+      const lines = new RuleLineCache();
+      const first = file(["cali-tw-a", "cali-tw-bbbbbbbbbbbbbbbbbbbbb"]);
+      expect(plain(parseRuleSet(first, { file: "one", lines }))).toEqual(plain(parseRuleSet(first, { file: "one" })));
+      // Two shapes shared by both chains, and the third line's two (its jump target is the chain's own).
+      expect(lines.hashed.size).toBe(4);
+      // Names of other lengths, hashes in other lines: the jump warnings' columns move with the name.
+      const second = file(["cali-fw-c", "cali-tw-dd", "cali-tw-e.f+g_h-i"]);
+      const cached = parseRuleSet(second, { file: "two", lines });
+      expect(plain(cached)).toEqual(plain(parseRuleSet(second, { file: "two" })));
+      expect(cached.diagnostics.filter((d) => d.id === "iptables/unknown-target").length).toBe(3);
+      const hashes = cached.ruleset.tables[0]!.chains.find((c) => c.name === "cali-tw-dd")!.rules.map((r) => JSON.stringify(r.parts).match(/cali:[^"]*/)![0]);
+      expect(hashes).toEqual(["cali:" + HASHES[1], "cali:" + HASHES[2], "cali:" + HASHES[0]]);
+    });
+
+    it("a line whose hash text is also elsewhere in it, or whose chain name the lexer may read otherwise, is parsed, not templated", () => {
+      const lines = new RuleLineCache();
+      const h = "QQQQQQQQQQQQQQQQ";
+      const twice = (n: string, hash: string): string => `-A ${n} -m comment --comment "cali:${hash}" -m comment --comment "cali:${hash}" -j ACCEPT\n`;
+      const text = (names: string[], hash: string): string =>
+        "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n" + names.map((n) => `:${n} - [0:0]\n`).join("") + names.map((n) => twice(n, hash)).join("") + "COMMIT\n";
+      const a = text(["cali-tw-a"], h);
+      parseRuleSet(a, { lines });
+      expect(lines.hashed.size).toBe(0);
+      const b = text(["cali-tw-b", "cali-tw-c"], "RRRRRRRRRRRRRRRR");
+      expect(plain(parseRuleSet(b, { lines }))).toEqual(plain(parseRuleSet(b)));
+      // A shape learnt from a plain name is not applied to a name with a quote or a colon: those lines are parsed (and fail as they should).
+      const plainLine = "*filter\n:cali-x - [0:0]\n-A cali-x -m comment --comment \"cali:AAAAAAAAAAAAAAAA\" -j ACCEPT\nCOMMIT\n";
+      parseRuleSet(plainLine, { lines });
+      for (const odd of ['"cali-y', "cali:y", "cali-y!"]) {
+        const t = `*filter\n:cali-x - [0:0]\n-A ${odd} -m comment --comment "cali:BBBBBBBBBBBBBBBB" -j ACCEPT\nCOMMIT\n`;
+        expect(plain(parseRuleSet(t, { file: "f", lines })), odd).toEqual(plain(parseRuleSet(t, { file: "f" })));
+      }
+    });
+  });
 });
