@@ -77,6 +77,7 @@ const PORT_TABLES: ReadonlySet<string> = new Set(["raw", "mangle", "filter"]);
 /** Port cut points, `TCP:80` (`*:80`: any protocol): a class starts at each. */
 type Cuts = ReadonlySet<string>;
 const NO_CUTS: ReadonlySet<string> = new Set();
+const NO_PORTS: readonly number[] = [];
 
 function union(...sets: readonly Cuts[]): Cuts {
   const nonEmpty = sets.filter((s) => s.size > 0);
@@ -810,15 +811,46 @@ export function planClasses(
   };
 
   /**
-   * The port classes of a pair of endpoints, per protocol: cut at each port a rule reads that packets of the
-   * pair can reach (cuts the rule's address tests rule out for this pair are left out), and at each port of a
-   * policy rule whose peers take in the other end (named ports resolved on the destination).
+   * The ports the pair's policy rules name, per protocol: cut at each port of a policy rule whose peers take in the
+   * other end (named ports resolved on the destination). Once per pair, for all its protocols.
    */
-  const portClassesOf = (src: FlowEndpoint, dst: FlowEndpoint, hostCuts: Cuts, protocol: Protocol): PortRange[] => {
+  const policyPortsOf = (src: FlowEndpoint, dst: FlowEndpoint): Map<Protocol, number[]> => {
+    const out = new Map<Protocol, number[]>();
+    const put = (protocol: Protocol, from: number, next: number): void => {
+      const list = out.get(protocol);
+      if (list) list.push(from, next);
+      else out.set(protocol, [from, next]);
+    };
+    const srcPod = src.kind === "pod" ? src.pod : null;
+    const dstPod = dst.kind === "pod" ? dst.pod : null;
+    const side = (pod: Pod | null, dir: "egress" | "ingress", remote: FlowEndpoint): void => {
+      if (!pod) return;
+      for (const pol of evaluator.applying(pod, dir)) {
+        for (const rule of pol[dir]) {
+          if (rule.ports.kind !== "ports" || !evaluator.peersMatch(pol, rule, remote)) continue;
+          for (const e of rule.ports.ports) {
+            if (e.port.kind === "number") put(e.protocol, e.port.port, (e.port.endPort ?? e.port.port) + 1);
+            else if (e.port.kind === "named" && dstPod) for (const p of resolveNamedPort(dstPod, e.port.name, e.protocol)) put(e.protocol, p, p + 1);
+          }
+        }
+      }
+    };
+    side(srcPod, "egress", dst);
+    side(dstPod, "ingress", src);
+    return out;
+  };
+
+  /**
+   * The port classes of a pair of endpoints, per protocol: cut at each port a rule reads that packets of the
+   * pair can reach (cuts the rule's address tests rule out for this pair are left out), and at the ports of the
+   * pair's policy rules (policyPortsOf).
+   */
+  const portClassesOf = (src: FlowEndpoint, dst: FlowEndpoint, hostCuts: Cuts, protocol: Protocol, policyPorts: readonly number[] | undefined): PortRange[] => {
     const [sip, dip] = [endpointIp(src), endpointIp(dst)];
-    const at = new Set<number>();
+    // Every cut collected, then sorted as numbers (a typed array sorts without a comparator) and deduplicated.
+    const at: number[] = policyPorts ? policyPorts.slice() : [];
     const add = (list: readonly Cut[]): void => {
-      for (const cut of list) if (cut.conds.length === 0 || applies(cut, sip, dip)) at.add(cut.n);
+      for (const cut of list) if (cut.conds.length === 0 || applies(cut, sip, dip)) at.push(cut.n);
     };
     /** Cuts of `side` (D: the flow's destination port, nat's too; S: the reply's source port; null: both). */
     const take = (cuts: Cuts, side: "D" | "S" | null, nat: boolean): void => {
@@ -832,33 +864,27 @@ export function planClasses(
     // A node's own rules: its nat ports are the Services' (NodePorts), which the service probes check; they do not cut.
     take(hostCuts, null, false);
     // The flow leaves src (its -i rules read the destination port) and reaches dst (its -o rules); the reply the other way.
-    const srcPod = src.kind === "pod" ? src.pod : null;
-    const dstPod = dst.kind === "pod" ? dst.pod : null;
-    if (srcPod) {
-      const c = classOf.get(srcPod)!;
+    if (src.kind === "pod") {
+      const c = classOf.get(src.pod)!;
       take(c.inCuts, "D", true);
       take(c.outCuts, "S", true);
     }
-    if (dstPod) {
-      const c = classOf.get(dstPod)!;
+    if (dst.kind === "pod") {
+      const c = classOf.get(dst.pod)!;
       take(c.outCuts, "D", true);
       take(c.inCuts, "S", true);
     }
-    for (const [pod, dir, remote] of [[srcPod, "egress", dst], [dstPod, "ingress", src]] as const) {
-      if (!pod) continue;
-      for (const pol of evaluator.applying(pod, dir)) {
-        for (const rule of pol[dir]) {
-          if (rule.ports.kind !== "ports" || !evaluator.peersMatch(pol, rule, remote)) continue;
-          for (const e of rule.ports.ports) {
-            if (e.protocol !== protocol) continue;
-            if (e.port.kind === "number") at.add(e.port.port).add((e.port.endPort ?? e.port.port) + 1);
-            else if (e.port.kind === "named" && dstPod) for (const p of resolveNamedPort(dstPod, e.port.name, protocol)) at.add(p).add(p + 1);
-          }
-        }
-      }
+    const sorted = Float64Array.from(at).sort();
+    const out: PortRange[] = [];
+    let from = MIN_PORT;
+    for (let i = 0; i < sorted.length; i++) {
+      const p = sorted[i]!;
+      if (p <= from || p > MAX_PORT) continue;
+      out.push({ from, to: p - 1 });
+      from = p;
     }
-    const starts = [MIN_PORT, ...[...at].filter((p) => p > MIN_PORT && p <= MAX_PORT)].sort((a, b) => a - b);
-    return starts.map((from, i) => ({ from, to: (starts[i + 1] ?? MAX_PORT + 1) - 1 }));
+    out.push({ from, to: MAX_PORT });
+    return out;
   };
   const endpointIp = (e: FlowEndpoint): string => (e.kind === "pod" ? podIPv4(e.pod)! : e.ip);
 
@@ -1126,6 +1152,7 @@ export function planClasses(
     const nodes = (routed?.hops ?? []).map((h) => h.node);
     const inferred = !!routed && (routed.hops.some((h) => h.route?.inferred) || (routed.fate.kind === "dropped" && !!routed.fate.route?.inferred));
     const backHops = routable(reply) ? reply.hops.map((h) => hopPrefix(h, dip, sip)) : null;
+    const policyPorts = policyPortsOf(src, dst);
     for (const protocol of protocols) {
       const skip = new Set<number>();
       // Felix drops UDP 4789 from every workload whatever the policy: a Felix invariant (invariants.ts), not a flow.
@@ -1140,9 +1167,9 @@ export function planClasses(
         for (const n of ports) skip.add(n);
       }
       // Sorted once: each port class takes the run of it that falls in its range.
-      const skipped = [...skip].sort((a, b) => a - b);
+      const skipped = skip.size === 0 ? NO_PORTS : Array.from(Float64Array.from(skip).sort());
       const classes: Array<{ readonly r: PortRange; readonly out: readonly number[]; readonly size: number; readonly port: number }> = [];
-      for (const r of portClassesOf(src, dst, hostCuts, protocol)) {
+      for (const r of portClassesOf(src, dst, hostCuts, protocol, policyPorts.get(protocol))) {
         const lo = placeIn(skipped, r.from - 1);
         const out = skipped.slice(lo, placeIn(skipped, r.to));
         const size = r.to - r.from + 1 - out.length;
