@@ -87,7 +87,7 @@ export function byteCompare(a: string, b: string): number {
 }
 
 /** Chains in the order iptables-save prints them: built-ins in hook order, then user chains by strcmp. */
-export function orderedChains(table: Table): Chain[] {
+export function orderedChains(table: Table, sortNames: (table: string, names: string[]) => string[] = sortedNames): Chain[] {
   const hooks = BUILTIN_CHAINS[table.name];
   const builtin = new Map<string, Chain>();
   const extraBuiltins: Chain[] = [];
@@ -108,8 +108,36 @@ export function orderedChains(table: Table): Chain[] {
     }
   }
   const builtins = hooks.map((h) => builtin.get(h) ?? { name: h, policy: "ACCEPT", rules: [] });
-  const sortedUser = [...user.keys()].sort().flatMap((n) => user.get(n)!);
+  const sortedUser = sortNames(table.name, [...user.keys()]).flatMap((n) => user.get(n)!);
   return [...builtins, ...extraBuiltins, ...sortedUser];
+}
+
+const sortedNames = (_table: string, names: string[]): string[] => names.sort();
+
+/**
+ * `names` (distinct) in byte order, given `before`: names of the same table sorted earlier (a node's neighbour).
+ * Most names of a node's table are its neighbours' too, so those come in order from `before` and only the rest
+ * are sorted, then the two runs merged: the same order as sorting them all, in linear time.
+ */
+export function sortedLike(before: readonly string[], names: readonly string[]): string[] {
+  const wanted = new Set(names);
+  const kept: string[] = [];
+  const seen = new Set<string>();
+  for (const n of before) {
+    if (wanted.has(n)) {
+      kept.push(n);
+      seen.add(n);
+    }
+  }
+  const fresh = names.filter((n) => !seen.has(n)).sort();
+  const out: string[] = new Array<string>(names.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < kept.length && j < fresh.length) out[k++] = kept[i]! < fresh[j]! ? kept[i++]! : fresh[j++]!;
+  while (i < kept.length) out[k++] = kept[i++]!;
+  while (j < fresh.length) out[k++] = fresh[j++]!;
+  return out;
 }
 
 /** Options of the environment the text is printed for (spec felix-format Appendix A). */
@@ -173,8 +201,20 @@ export class Renderer {
   private readonly chainTexts = new WeakMap<Chain, string>();
   private readonly setTexts = new WeakMap<object, string>();
   private readonly hasher = new RuleHasher();
+  /** Per table name, the user chains of the last table ordered (sortedLike's `before`). */
+  private readonly lastNames = new Map<string, string[]>();
 
   constructor(readonly options: RenderOptions = DEFAULT_RENDER) {}
+
+  /** orderedChains, with each table's user chains sorted against the previous table of that name this renderer ordered. */
+  orderedChains(table: Table): Chain[] {
+    return orderedChains(table, (name, names) => {
+      const before = this.lastNames.get(name);
+      const sorted = before === undefined ? names.sort() : sortedLike(before, names);
+      this.lastNames.set(name, sorted);
+      return sorted;
+    });
+  }
 
   private textsOf(r: Rule): RuleTexts {
     let t = this.rules.get(r);
@@ -283,7 +323,7 @@ function plainChainRules(c: Chain, style: WriteStyle): string {
 }
 
 export function writeTable(table: Table, style: WriteStyle = SAVE_STYLE, renderer: Renderer = new Renderer()): string {
-  const chains = style.layout === "save" ? orderedChains(table) : [...table.chains];
+  const chains = style.layout === "save" ? renderer.orderedChains(table) : [...table.chains];
   let text = `*${table.name}\n`;
   for (const c of chains) text += `:${c.name} ${isBuiltinChain(c.name) ? (c.policy ?? "ACCEPT") : "-"} [0:0]\n`;
   for (const c of chains) text += renderer.chainRules(c, style);
@@ -327,7 +367,7 @@ function tablesInOrder(rs: RuleSet, style: WriteStyle): Table[] {
 /** writeRuleSet's bytes, appended to `sink`: chain headers once per table, each chain's `-A` text as the renderer has it. */
 export function writeRuleSetTo(rs: RuleSet, sink: ByteSink, style: WriteStyle = SAVE_STYLE, renderer: Renderer = new Renderer()): void {
   for (const table of tablesInOrder(rs, style)) {
-    const chains = style.layout === "save" ? orderedChains(table) : [...table.chains];
+    const chains = style.layout === "save" ? renderer.orderedChains(table) : [...table.chains];
     let head = `*${table.name}\n`;
     for (const c of chains) head += `:${c.name} ${isBuiltinChain(c.name) ? (c.policy ?? "ACCEPT") : "-"} [0:0]\n`;
     sink.write(head);
@@ -347,7 +387,7 @@ export function writeRuleSet(rs: RuleSet, style: WriteStyle = SAVE_STYLE, render
  * chain's `-A` lines in that order. Rule text is iptables-save's.
  */
 export function writeListRules(table: Table, renderer: Renderer = new Renderer()): string {
-  const chains = orderedChains(table);
+  const chains = renderer.orderedChains(table);
   const out = chains.map((c) => (isBuiltinChain(c.name) ? `-P ${c.name} ${c.policy ?? "ACCEPT"}` : `-N ${c.name}`));
   for (const c of chains) for (const r of renderer.savedRules(c)) out.push(writeRule(c.name, r));
   return out.join("\n") + "\n";

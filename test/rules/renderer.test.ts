@@ -11,7 +11,8 @@ import { compileOptionsFrom } from "../../src/cli/compile.js";
 import { COMPILE_FLAGS } from "../../src/cli/flags.js";
 import { compile, emitText, rendererFor } from "../../src/pipeline.js";
 import type { Chain, RuleSet } from "../../src/rules/types.js";
-import { Renderer, writeRuleSet } from "../../src/rules/writer.js";
+import fc from "fast-check";
+import { Renderer, sortedLike, writeRuleSet } from "../../src/rules/writer.js";
 import { caseArgs, caseInputs, GOLDEN_ROOT, goldenCaseNames } from "../helpers/golden-cases.js";
 
 /** The same RuleSet through fresh objects, all the way down: no renderer has seen any of them. */
@@ -70,4 +71,24 @@ describe("-O2 dead-tail: a cut endpoint chain keeps the uncut chain's first hash
     });
   }
   it("cuts some chains", () => expect(cut).toBeGreaterThan(0));
+});
+
+describe("renderer: a table's user chains sorted against the last table of that name", () => {
+  const word = fc.stringMatching(/^[A-Za-z0-9_.-]{1,6}$/);
+  it("sortedLike gives the byte order of a plain sort, whatever was sorted before", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(word, { maxLength: 40 }), fc.uniqueArray(word, { maxLength: 40 }), (before, names) => {
+        expect(sortedLike([...before].sort(), names)).toEqual([...names].sort());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("one renderer printing tables of other chain sets in turn prints what a fresh renderer prints for each", () => {
+    const table = (names: readonly string[]): RuleSet => ({ tables: [{ name: "filter", chains: names.map((n): Chain => ({ name: n, policy: null, rules: [] })) }] });
+    const shared = new Renderer();
+    for (const names of [["b", "a", "KUBE-SVC-Z"], ["c", "a", "KUBE-SEP-1", "B"], ["zz", "a"], []]) {
+      expect(writeRuleSet(table(names), undefined, shared)).toBe(writeRuleSet(table(names), undefined, new Renderer()));
+    }
+  });
 });
