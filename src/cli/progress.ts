@@ -3,7 +3,8 @@
 // where it would be noise or break a reader: not in pipes or files, not in CI,
 // not with --format json, not with NO_COLOR or TERM=dumb; and only once the
 // work has taken about two seconds, so short runs stay silent. --progress
-// forces it (at once, even off a terminal); --no-progress suppresses it.
+// forces it (at once, even off a terminal, where it is a new line every
+// NO_TTY_EVERY_MS: a log's reader sees it move); --no-progress suppresses it.
 // Progress never changes stdout or the exit status.
 import { createRequire } from "node:module";
 import type { SingleBar } from "cli-progress";
@@ -32,6 +33,12 @@ export function progressWanted(io: Io, args: ParsedArgs, format: string | undefi
   return quiet ? "off" : "auto";
 }
 
+/**
+ * Off a terminal (forced), a line at most this often. cli-progress draws off a terminal only from a timer, and a
+ * timer never fires while a long verify runs synchronously: such lines are drawn here, as the work ticks.
+ */
+export const NO_TTY_EVERY_MS = 2000;
+
 /** A clock, injectable so tests need not wait two seconds. */
 export type Clock = () => number;
 
@@ -47,6 +54,8 @@ export function progressFor(io: Io, args: ParsedArgs, format?: string, clock: Cl
   let bar: SingleBar | null = null;
   let current = { name: "", total: 0, unit: "", done: 0, since: began };
   let drawn = -Infinity;
+  const tty = (stream as { isTTY?: boolean }).isTTY === true;
+  let lastLine = -Infinity;
   const draw = (force = false): void => {
     // At most ten updates a second: a verify ticks hundreds of thousands of times.
     const now = clock();
@@ -68,9 +77,14 @@ export function progressFor(io: Io, args: ParsedArgs, format?: string, clock: Cl
         Presets.shades_classic,
       );
       bar.start(current.total, current.done, payload());
+      lastLine = now; // start drew the first line
     }
     bar.setTotal(current.total);
     bar.update(current.done, payload());
+    if (!tty && now - lastLine >= NO_TTY_EVERY_MS) {
+      lastLine = now;
+      bar.render();
+    }
   };
   const payload = (): Record<string, string> => {
     const secs = Math.max((clock() - current.since) / 1000, 0.001);

@@ -71,4 +71,21 @@ describe("what it draws", () => {
     p.done();
     expect(t.text()).toContain("compiling");
   });
+
+  it("forced off a terminal: a new line every two seconds of synchronous work (cli-progress's own timer cannot fire then)", () => {
+    const t = terminal(false);
+    let now = 0;
+    const p = progressFor(io({ stderrIsTTY: false }, t), args("--progress"), "text", () => now);
+    p.stage("verifying", 1000, "class pairs");
+    for (let i = 0; i < 1000; i++) {
+      now += 10; // 10 s of work in all, never yielding to the event loop
+      p.tick();
+    }
+    p.done();
+    const lines = t.text().split("\n").filter((l) => l.includes("verifying"));
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    const counts = lines.map((l) => Number(/ (\d+)\/1000 /.exec(l)![1]));
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(counts.at(-1)).toBeGreaterThanOrEqual(800);
+  });
 });
