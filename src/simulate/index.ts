@@ -24,11 +24,12 @@
 // once. Walks are deterministic given their decisions (Walk.decisions records
 // them), and a kube-proxy service of n endpoints costs O(n) rule tests.
 import type { IpSet } from "../rules/ipset.js";
-import type { HookEntry, HookName, RulePart, RuleSet, TableName } from "../rules/types.js";
+import type { HookEntry, HookName, RulePart, RuleSet, TableName, Target } from "../rules/types.js";
 import type { HookPath, HostContext, Packet, SimOutcome, SimVerdict, TraceStep } from "./types.js";
 import type { CompiledChain, CompiledRule, SimIndex } from "./rule-index.js";
 import { compileIndex, nextRule, type CompileOptions } from "./rule-index.js";
 import { compileTests } from "./match.js";
+import { compileTarget, type Effect } from "./target.js";
 import type { SimTables, Test, Walk } from "./state.js";
 import { formatIpv4, localAddressSet } from "./state.js";
 import { compileSet, type CompiledSet } from "./ipset.js";
@@ -392,7 +393,17 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
   };
   // A rule's tests depend on its parts alone: rules parsed from lines alike (RuleLineCache) share them, across nodes.
   const tests = new WeakMap<readonly RulePart[], readonly Test[]>();
-  const compile: CompileOptions = { keyIndex: opts.keyIndex ?? true, testsOf: (rule) => memo(tests, rule.parts, () => compileTests(rule)) };
+  // A target's effect depends on it, its table and whether its name is a chain there: shared by every rule with that target object.
+  const effects = new WeakMap<Target, Map<string, Effect>>();
+  const effectOf = (target: Target | null, table: TableName, chains: ReadonlySet<string>): Effect => {
+    if (target === null) return compileTarget(null, table, chains);
+    const byUse = memo(effects, target, () => new Map<string, Effect>());
+    const use = `${table} ${chains.has(target.name) ? 1 : 0}`;
+    let e = byUse.get(use);
+    if (e === undefined) byUse.set(use, (e = compileTarget(target, table, chains)));
+    return e;
+  };
+  const compile: CompileOptions = { keyIndex: opts.keyIndex ?? true, testsOf: (rule) => memo(tests, rule.parts, () => compileTests(rule)), effectOf };
   const compiled = (rs: RuleSet): Compiled =>
     memo(indexes, rs, () => {
       const entries = rs.hooks ?? [];

@@ -2,7 +2,7 @@
 // each rule's tests (match.ts) and effect (target.ts). Nothing here depends on
 // the packet or the host, so a simulator (index.ts createSimulator) compiles
 // each RuleSet it meets once: verify walks the same RuleSet 10^4–10^5 times.
-import type { Rule, RuleSet, TableName } from "../rules/types.js";
+import type { Rule, RuleSet, TableName, Target } from "../rules/types.js";
 import type { Test, Walk } from "./state.js";
 import { compileTests } from "./match.js";
 import { compileTarget } from "./target.js";
@@ -193,9 +193,11 @@ export interface SimIndex {
 export interface CompileOptions {
   readonly keyIndex: boolean;
   readonly testsOf: (rule: Rule) => readonly Test[];
+  /** A rule's effect in `table`, where `chains` are the table's chains (shared between rules with one target object). */
+  readonly effectOf: (target: Target | null, table: TableName, chains: ReadonlySet<string>) => Effect;
 }
 
-const DEFAULT_COMPILE: CompileOptions = { keyIndex: true, testsOf: compileTests };
+const DEFAULT_COMPILE: CompileOptions = { keyIndex: true, testsOf: compileTests, effectOf: compileTarget };
 
 function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains"], opts: CompileOptions): CompiledTable {
   const names = new Set(chains.map((c) => c.name));
@@ -205,7 +207,7 @@ function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains
       rule,
       index,
       tests: opts.testsOf(rule),
-      effect: compileTarget(rule.target, name, names),
+      effect: opts.effectOf(rule.target, name, names),
       target: null,
     }));
     out.set(c.name, { table: name, name: c.name, policy: c.policy, rules, keyed: opts.keyIndex ? indexOf(c.rules) : null, ...(c.origin ? { origin: c.origin } : {}) });
