@@ -281,7 +281,9 @@ class RuleSetBuilder {
   declarePlain(name: string): boolean {
     const table = this.open;
     if (table === null || isBuiltinChain(name) || table.chains.has(name)) return false;
-    table.chains.set(name, { name, policy: null, rules: [] });
+    // The run's own copy: the name is a slice of the text, and a chain kept for the run would keep all of it.
+    const own = this.ownText(name);
+    table.chains.set(own, { name: own, policy: null, rules: [] });
     return true;
   }
 

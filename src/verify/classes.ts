@@ -562,7 +562,8 @@ export function planClasses(
     for (const n of podNumbers) parts.push(holdsIn(c, ports ?? undefined, n));
     parts.push("|");
     for (const n of outsideNumbers) parts.push(holdsIn(c, ports ?? undefined, n));
-    seenBy.set(content, parts.join(""));
+    // Kept as its digest: the text is a character per pod of the cluster, for every distinct set.
+    seenBy.set(content, digest64("sha1", parts.join("")));
   }
   const projected = new Map<string, string>();
   /** Projected set id → its content (any one: sets with one id hold the same verified addresses). */
