@@ -391,6 +391,18 @@ function keepTemplate(cache: RuleLineCache, text: string, start: number, end: nu
   cache.hashed.set(ownCopy(shape.key), { rule, part, option, jump: jump ? [jump[0], jump[1] - shape.nameEnd] : null });
 }
 
+const HASH_ARG_CODES: readonly number[] = [...RULE_HASH_PREFIX].map((c) => c.charCodeAt(0));
+
+/**
+ * `cali:` + the hash at `at`, as a flat string of its own: not a slice (which would keep the node's text alive) and
+ * not interned (every hash is its own, and an endpoint rule's is one of millions at scale).
+ */
+function hashArg(text: string, at: number): string {
+  const codes = HASH_ARG_CODES.slice();
+  for (let i = 0; i < RULE_HASH_LENGTH; i++) codes.push(text.charCodeAt(at + i));
+  return String.fromCharCode(...codes);
+}
+
 /** The line as a template gives it: the template's rule with this line's hash, for this line's chain; undefined if none fits. */
 function fromTemplate(cache: RuleLineCache, text: string, at: number, end: number): ParsedAppend | undefined {
   const shape = hashedShape(text, at, end);
@@ -400,7 +412,7 @@ function fromTemplate(cache: RuleLineCache, text: string, at: number, end: numbe
   const p = parts[t.part]!;
   if (p.kind !== "match") return undefined;
   const options = p.options.slice();
-  options[t.option] = { ...options[t.option]!, args: [cache.own(RULE_HASH_PREFIX + text.slice(shape.hashAt, shape.hashAt + RULE_HASH_LENGTH))] };
+  options[t.option] = { ...options[t.option]!, args: [hashArg(text, shape.hashAt)] };
   parts[t.part] = { ...p, options };
   return {
     chain: cache.own(text.slice(at + 3, shape.nameEnd)),

@@ -119,7 +119,12 @@ function prefixRoutes(node: string, table: RouteTable, blocks: readonly Cidr[]):
     if (cmd.kind !== "via" && cmd.kind !== "dev" && cmd.kind !== "blackhole") continue;
     const net = parseCidr(cmd.cidr);
     if (!net || net.family !== 4) continue;
-    const ref: RouteRef = { node, file: table.file, line, text: writeRouteCommand(cmd), cidr: cmd.cidr, inferred: inferred(net, cmd, blocks) };
+    // The text only when a report names the route: a large cluster's nodes hold millions of routes between them.
+    const ref: RouteRef = {
+      node, file: table.file, line, get text() {
+        return writeRouteCommand(cmd);
+      }, cidr: cmd.cidr, inferred: inferred(net, cmd, blocks),
+    };
     out.push({ net, cmd, line, ref });
   }
   // Longest prefix first; among equals the later line wins, as `route replace` does.
