@@ -24,7 +24,7 @@
 // once. Walks are deterministic given their decisions (Walk.decisions records
 // them), and a kube-proxy service of n endpoints costs O(n) rule tests.
 import type { IpSet } from "../rules/ipset.js";
-import type { HookEntry, HookName, RulePart, RuleSet, TableName, Target } from "../rules/types.js";
+import type { HookEntry, HookName, Rule, RulePart, RuleSet, TableName, Target } from "../rules/types.js";
 import type { HookPath, HostContext, Packet, SimOutcome, SimVerdict, TraceStep } from "./types.js";
 import type { CompiledChain, CompiledRule, SimIndex } from "./rule-index.js";
 import { compileIndex, nextRule, type CompileOptions } from "./rule-index.js";
@@ -367,6 +367,15 @@ export interface Simulator {
   readonly simulateChain: (rs: RuleSet, table: TableName, chain: string, packet: Packet, host: HostContext, ifaces?: Ifaces) => SimOutcome[];
 }
 
+/** Rules whose parts but for plain comments are the same objects, in order: their tests (one compile for all). */
+interface TestsTrie {
+  tests: readonly Test[] | null;
+  readonly next: WeakMap<RulePart, TestsTrie>;
+}
+
+/** `-m comment --comment TEXT` (any number of --comment): a test that always holds (match.ts), whatever the text. */
+const isPlainComment = (p: RulePart): boolean => p.kind === "match" && p.module === "comment" && p.options.every((o) => o.name === "comment" && !o.negated);
+
 function memo<K extends object, V>(table: WeakMap<K, V>, key: K, make: (k: K) => V): V {
   let v = table.get(key);
   if (v === undefined) table.set(key, (v = make(key)));
@@ -393,6 +402,22 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
   };
   // A rule's tests depend on its parts alone: rules parsed from lines alike (RuleLineCache) share them, across nodes.
   const tests = new WeakMap<readonly RulePart[], readonly Test[]>();
+  // A comment matches every packet, so rules alike but for their comments' text match alike: Felix's endpoint rules,
+  // one per pod with its own hash, read back with every other part shared (RuleLineCache templates). Their tests are
+  // found through those other parts, in order: a trie of part objects.
+  const byOtherParts = new WeakMap<RulePart, TestsTrie>();
+  const testsOf = (rule: Rule): readonly Test[] =>
+    memo(tests, rule.parts, () => {
+      let level = byOtherParts;
+      let node: TestsTrie | undefined;
+      for (const p of rule.parts) {
+        if (isPlainComment(p)) continue;
+        node = memo(level, p, () => ({ tests: null, next: new WeakMap() }));
+        level = node.next;
+      }
+      if (node === undefined) return compileTests(rule);
+      return (node.tests ??= compileTests(rule));
+    });
   // A target's effect depends on it, its table and whether its name is a chain there: shared by every rule with that target object.
   const effects = new WeakMap<Target, Map<string, Effect>>();
   const effectOf = (target: Target | null, table: TableName, chains: ReadonlySet<string>): Effect => {
@@ -403,7 +428,7 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
     if (e === undefined) byUse.set(use, (e = compileTarget(target, table, chains)));
     return e;
   };
-  const compile: CompileOptions = { keyIndex: opts.keyIndex ?? true, testsOf: (rule) => memo(tests, rule.parts, () => compileTests(rule)), effectOf };
+  const compile: CompileOptions = { keyIndex: opts.keyIndex ?? true, testsOf, effectOf };
   const compiled = (rs: RuleSet): Compiled =>
     memo(indexes, rs, () => {
       const entries = rs.hooks ?? [];
