@@ -78,6 +78,8 @@ const PORT_TABLES: ReadonlySet<string> = new Set(["raw", "mangle", "filter"]);
 type Cuts = ReadonlySet<string>;
 const NO_CUTS: ReadonlySet<string> = new Set();
 const NO_PORTS: readonly number[] = [];
+/** Per-address answers class verify keeps before it empties its per-address memos (planClasses `spend`). */
+const MEMO_BUDGET = 4_000_000;
 
 function union(...sets: readonly Cuts[]): Cuts {
   const nonEmpty = sets.filter((s) => s.size > 0);
@@ -465,11 +467,12 @@ interface NodeData {
  * The flow classes of `rules` over `topo` (every node's rules must be there:
  * a class spans nodes). `onlyNodes`: classes of flows crossing those nodes.
  * `planning`: the wiring with the compiled routes, which picks the address a
- * host probes from (as the exhaustive walk's plan does).
+ * host probes from (as the exhaustive walk's plan does). `memoBudget`: the
+ * per-address answers kept before those memos are emptied (tests: tiny).
  */
 export function planClasses(
   ctx: Ctx, topo: Topology, rules: ReadonlyMap<string, NodeRules>, onlyNodes: ReadonlySet<string> | null, simulate: Simulate | null = null,
-  planning: Topology = topo,
+  planning: Topology = topo, memoBudget: number = MEMO_BUDGET,
 ): ClassPlan {
   const { model, evaluator } = ctx;
   const pods = evaluator.endpoints().filter((p) => podIPv4(p) !== null && topo.pods.has(podKey(p.namespace, p.name)));
@@ -759,9 +762,22 @@ export function planClasses(
     }
     return c;
   };
+  /**
+   * The per-address memos (an address test's answers, a content's projections) grow with contents × addresses: at
+   * 50k pods, past the heap. They are pure, so once they hold MEMO_BUDGET answers they are emptied and refilled as
+   * asked (a medium cluster never reaches it).
+   */
+  let memoSpent = 0;
+  const spend = (): void => {
+    if (++memoSpent < memoBudget) return;
+    memoSpent = 0;
+    for (const m of condMemo.values()) m.clear();
+    projections.clear();
+  };
   const holdsAddress = (c: Cond, ip: string): boolean => {
     let v = c.answers!.get(ip);
     if (v === undefined) {
+      spend();
       const n = ipv4(ip);
       if (n === null) v = true;
       else if (c.kind === "c") {
@@ -963,13 +979,15 @@ export function planClasses(
     return c;
   };
   const projections = new Map<HopContent, Map<string, string>>();
-  // One string per distinct answer: contents × addresses answers are kept, and most are alike.
+  // One string per distinct answer, kept as its digest: an answer has a character per test of its content (thousands
+  // at scale), and contents × addresses answers are kept.
   const answers = new Map<string, string>();
   const project = (content: HopContent, ip: string): string => {
     let byIp = projections.get(content);
     if (!byIp) projections.set(content, (byIp = new Map()));
     let bits = byIp.get(ip);
     if (bits === undefined) {
+      spend();
       const n = ipv4(ip);
       // Joined, not appended char by char: a `+=` chain is a tree of one cons cell per character until it is flattened.
       const parts: string[] = [];
@@ -979,7 +997,7 @@ export function planClasses(
         else if ("set" in t) parts.push(holds(t.set, n));
         else parts.push(t.none);
       }
-      const text = parts.join("");
+      const text = digest64("sha1", parts.join(""));
       bits = answers.get(text);
       if (bits === undefined) answers.set(text, (bits = text));
       byIp.set(ip, bits);

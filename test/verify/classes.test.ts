@@ -126,3 +126,19 @@ describe("class verify probes a host from the address its compiled routes give, 
     expect(classes.out).toMatch(/^mismatch: 10\.0\.0\.11 → y\/c \d+\/TCP$/m);
   });
 });
+
+describe("class verify's per-address memos", () => {
+  it("emptied after every answer, the plan gives the same flow classes, counts and verdicts", async () => {
+    const { planClasses } = await import("../../src/verify/classes.js");
+    for (const input of [files, generateCluster({ ...SIZES.small, pods: 60, policies: 10, nodes: 3 }).files]) {
+      const c = compileAll(input);
+      const topo = c.ctx.topology(c.rules);
+      const flows = (budget?: number) =>
+        [...planClasses(c.ctx, topo, c.rules, null, c.ctx.simulate, topo, budget).flows()].map((f) => [f.src, f.dst, f.ports(), f.count, f.status, f.replied]);
+      const kept = flows();
+      expect(kept.length).toBeGreaterThan(50);
+      expect(kept.some((f) => f[4] === "ok")).toBe(true);
+      expect(flows(1)).toEqual(kept);
+    }
+  });
+});
