@@ -17,7 +17,7 @@ import type { VerifyReportData } from "./render.js";
 import { buildTopology, type NodeRules, type RouteTable, type Topology } from "./topology.js";
 import { checkView, flowView, type CheckView, type FlowView } from "./views.js";
 import { serviceView, type ServiceView } from "./service-report.js";
-import { serviceChecks } from "./services-check.js";
+import { eachServiceCheck, type ServiceCheck } from "./services-check.js";
 
 export { enumerateFlows } from "./flows.js";
 export { checksOf, makeChecker, verifyFlows } from "./check.js";
@@ -128,22 +128,29 @@ export function checkerFor(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRu
 export function verifyReport(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, flows: readonly Flow[], onFlow?: () => void): VerifyReportData {
   const summary = verifyFlows(checkerFor(ctx, rules), flows, null, onFlow);
   // Service probes (kube-proxy DNAT to each backend, services-check.ts) start on nodes whose rules were loaded.
-  const services = serviceChecks(ctx.evaluator, ctx.topology(rules), rules, ctx.simulate);
-  const failures: (CheckView | ServiceView)[] = [
-    ...summary.failures.map((c) => checkView(ctx.model, ctx.sources, c)),
-    ...services.filter((c) => c.status !== "ok").map(serviceView),
-  ];
+  const failures: (CheckView | ServiceView)[] = summary.failures.map((c) => checkView(ctx.model, ctx.sources, c));
+  const services = keepFailed(eachServiceCheck(ctx.evaluator, ctx.topology(rules), rules, ctx.simulate), failures);
   return {
     flows: summary.flows,
     replies: summary.replies,
     invariants: summary.invariants,
-    services: services.length,
+    services,
     nodes: summary.nodes,
     mismatches: failures.filter((f) => f.status === "mismatch").length,
     unknown: failures.filter((f) => f.status === "unknown").length,
     inferredRoutes: summary.inferredRoutes,
     failures,
   };
+}
+
+/** Walks every service check, views the failing ones into `failures` and lets the rest go as judged; how many were walked. */
+function keepFailed(checks: Iterable<ServiceCheck>, failures: Array<CheckView | ServiceView>): number {
+  let n = 0;
+  for (const c of checks) {
+    n++;
+    if (c.status !== "ok") failures.push(serviceView(c));
+  }
+  return n;
 }
 
 /** What class verify did: its report, or why it could not be trusted (the caller then walks every flow). */
@@ -216,14 +223,13 @@ export function verifyClassReport(
     if (c.status !== "ok") failures.push(checkView(ctx.model, ctx.sources, c));
   }
   // The backends' hops by the classes' keys: a probe's packet on a backend's node is walked once per key.
-  const services = serviceChecks(ctx.evaluator, ctx.topology(rules), rules, ctx.simulate, (node, path, packet) => plan.hopKey(node, path, packet));
-  failures.push(...services.filter((c) => c.status !== "ok").map(serviceView));
+  const services = keepFailed(eachServiceCheck(ctx.evaluator, ctx.topology(rules), rules, ctx.simulate, (node, path, packet) => plan.hopKey(node, path, packet)), failures);
   const report: VerifyReportData = {
     flows,
     classes,
     replies,
     invariants: probes.length,
-    services: services.length,
+    services,
     // Sorted for determinism.
     nodes: [...nodes].sort(),
     mismatches: failures.filter((f) => f.status === "mismatch").length,

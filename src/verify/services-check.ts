@@ -261,6 +261,16 @@ function judge(p: ServiceProbe, branches: readonly ServiceBranch[], none: "REJEC
 export function serviceChecks(
   evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"] = null,
 ): ServiceCheck[] {
+  return [...eachServiceCheck(evaluator, topo, rules, simulate, hopKey)];
+}
+
+/**
+ * serviceChecks one at a time: a caller that keeps only the failing checks lets every passing one (its branches'
+ * traces) go as soon as it is judged, instead of holding thousands of traces until the last probe.
+ */
+export function* eachServiceCheck(
+  evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"] = null,
+): Generator<ServiceCheck> {
   const hosts = new Map<string, HostContext>();
   for (const [name, r] of rules) {
     const info = topo.nodes.get(name);
@@ -272,5 +282,5 @@ export function serviceChecks(
   // kube-proxy in nftables mode on a node: its rules were read from `ip kube-proxy` (rules/nft/lower.ts).
   const nftables = (node: string): boolean =>
     rules.get(node)?.ruleset.tables.some((t) => t.chains.some((c) => c.origin?.table.endsWith(" kube-proxy"))) ?? false;
-  return serviceProbes(evaluator.model, topo, nftables).filter((p) => rules.has(p.from.node)).map((p) => checkServiceProbe(env, p));
+  for (const p of serviceProbes(evaluator.model, topo, nftables)) if (rules.has(p.from.node)) yield checkServiceProbe(env, p);
 }
