@@ -1159,7 +1159,65 @@ export function planClasses(
    * (its NodePorts) are left out of every class: the service probes check them.
    */
   const natSkips = new Map<Cuts, Map<string, number[]>>();
-  function* portFlows(src: FlowEndpoint, dst: FlowEndpoint, pairs: number, srcText: string, dstText: string, hostCuts: Cuts, toHost = false): Generator<FlowClass> {
+  // The ports left out of every class, sorted, by what decides them: a pod source (Felix's VXLAN port), the host's nat
+  // ports, the protocol. Asked per pair, built once.
+  const skipLists = new Map<Cuts | null, Map<string, readonly number[]>>();
+  const skippedOf = (fromPod: boolean, protocol: Protocol, hostCuts: Cuts | null): readonly number[] => {
+    let byKey = skipLists.get(hostCuts);
+    if (!byKey) skipLists.set(hostCuts, (byKey = new Map()));
+    const k = `${fromPod ? "pod" : "ip"}:${protocol}`;
+    let got = byKey.get(k);
+    if (got === undefined) {
+      const skip = new Set<number>();
+      // Felix drops UDP 4789 from every workload whatever the policy: a Felix invariant (invariants.ts), not a flow.
+      if (fromPod && protocol === "UDP") skip.add(FELIX_VXLAN_PORT);
+      if (hostCuts !== null) {
+        // A nat port match cuts at the port and after it: the port itself is the Service's (a range: its ports).
+        let byProto = natSkips.get(hostCuts);
+        if (!byProto) natSkips.set(hostCuts, (byProto = new Map()));
+        let ports = byProto.get(protocol);
+        if (!ports) byProto.set(protocol, (ports = natPorts(parsedOf(hostCuts).filter((c) => c.side === "N" && (c.proto === "*" || c.proto === protocol)).map((c) => c.n))));
+        for (const n of ports) skip.add(n);
+      }
+      byKey.set(k, (got = skip.size === 0 ? NO_PORTS : Array.from(Float64Array.from([...skip]).sort())));
+    }
+    return got;
+  };
+
+  /** A pair's port classes on one protocol, and the policies' verdict at each (computed on first use). */
+  interface ProtocolPorts {
+    readonly protocol: Protocol;
+    readonly classes: ReadonlyArray<{ readonly r: PortRange; readonly out: readonly number[]; readonly size: number; readonly port: number }>;
+    allowed: readonly boolean[] | null;
+  }
+  /**
+   * The port classes of a pair of endpoints, per protocol. They follow from what the policies and the rules can tell
+   * of the two ends (their classes), not from where the ends are: the same-node and the cross-node pair of two pod
+   * classes share them.
+   */
+  const pairPorts = (src: FlowEndpoint, dst: FlowEndpoint, hostCuts: Cuts, toHost: boolean): ProtocolPorts[] => {
+    const policyPorts = policyPortsOf(src, dst);
+    const out: ProtocolPorts[] = [];
+    for (const protocol of protocols) {
+      const skipped = skippedOf(src.kind === "pod", protocol, toHost ? hostCuts : null);
+      const classes: Array<ProtocolPorts["classes"][number]> = [];
+      for (const r of portClassesOf(src, dst, hostCuts, protocol, policyPorts.get(protocol))) {
+        const lo = placeIn(skipped, r.from - 1);
+        const hi = placeIn(skipped, r.to);
+        const out = hi === lo ? NO_PORTS : skipped.slice(lo, hi);
+        const size = r.to - r.from + 1 - out.length;
+        if (size === 0) continue;
+        // The first port of the range that is not skipped (the skipped ones in it are `out`, sorted).
+        let port = r.from;
+        for (const p of out) if (p === port) port++;
+        classes.push({ r, out, size, port });
+      }
+      out.push({ protocol, classes, allowed: null });
+    }
+    return out;
+  };
+
+  function* portFlows(src: FlowEndpoint, dst: FlowEndpoint, pairs: number, srcText: string, dstText: string, hostCuts: Cuts, toHost = false, plan?: readonly ProtocolPorts[]): Generator<FlowClass> {
     const srcPod = src.kind === "pod" ? src.pod : null;
     const probe: Flow = { src, dst, protocol: "TCP", port: 1 };
     const routed = hopsFor(topo, probe);
@@ -1171,35 +1229,11 @@ export function planClasses(
     const nodes = (routed?.hops ?? []).map((h) => h.node);
     const inferred = !!routed && (routed.hops.some((h) => h.route?.inferred) || (routed.fate.kind === "dropped" && !!routed.fate.route?.inferred));
     const backHops = routable(reply) ? reply.hops.map((h) => hopPrefix(h, dip, sip)) : null;
-    const policyPorts = policyPortsOf(src, dst);
-    for (const protocol of protocols) {
-      const skip = new Set<number>();
-      // Felix drops UDP 4789 from every workload whatever the policy: a Felix invariant (invariants.ts), not a flow.
-      if (srcPod !== null && protocol === "UDP") skip.add(FELIX_VXLAN_PORT);
-      if (toHost) {
-        // A nat port match cuts at the port and after it: the port itself is the Service's (a range: its ports).
-        const k = `${protocol}`;
-        let byProto = natSkips.get(hostCuts);
-        if (!byProto) natSkips.set(hostCuts, (byProto = new Map()));
-        let ports = byProto.get(k);
-        if (!ports) byProto.set(k, (ports = natPorts(parsedOf(hostCuts).filter((c) => c.side === "N" && (c.proto === "*" || c.proto === protocol)).map((c) => c.n))));
-        for (const n of ports) skip.add(n);
-      }
-      // Sorted once: each port class takes the run of it that falls in its range.
-      const skipped = skip.size === 0 ? NO_PORTS : Array.from(Float64Array.from(skip).sort());
-      const classes: Array<{ readonly r: PortRange; readonly out: readonly number[]; readonly size: number; readonly port: number }> = [];
-      for (const r of portClassesOf(src, dst, hostCuts, protocol, policyPorts.get(protocol))) {
-        const lo = placeIn(skipped, r.from - 1);
-        const out = skipped.slice(lo, placeIn(skipped, r.to));
-        const size = r.to - r.from + 1 - out.length;
-        if (size === 0) continue;
-        let port = r.from;
-        while (skip.has(port)) port++;
-        classes.push({ r, out, size, port });
-      }
+    for (const pp of plan ?? pairPorts(src, dst, hostCuts, toHost)) {
+      const { protocol, classes } = pp;
       const judged = simulate !== null && fwdHops !== null && routable(routed);
-      // The policies' verdict at each class's port, the pair's peers matched once.
-      const allowed = judged ? evaluator.allowedAt({ src, dst, protocol, port: 0 }, classes.map((c) => c.port)) : [];
+      // The policies' verdict at each class's port, the pair's peers matched once (and once for every pair sharing the plan).
+      const allowed = judged ? (pp.allowed ??= evaluator.allowedAt({ src, dst, protocol, port: 0 }, classes.map((c) => c.port))) : [];
       for (let i = 0; i < classes.length; i++) {
         const { r, out, size, port } = classes[i]!;
         const flow: Flow = { src, dst, protocol, port };
@@ -1296,9 +1330,13 @@ export function planClasses(
             }
           }
         }
+        // The two pairs share their port classes (pairPorts).
+        let plan: ProtocolPorts[] | undefined;
         for (const [n, rep] of [[same, sameRep], [diff, diffRep]] as const) {
           if (n === 0 || !rep) continue;
-          yield* portFlows({ kind: "pod", pod: rep[0] }, { kind: "pod", pod: rep[1] }, n, podText(a), podText(b), NO_CUTS);
+          const [src, dst]: [FlowEndpoint, FlowEndpoint] = [{ kind: "pod", pod: rep[0] }, { kind: "pod", pod: rep[1] }];
+          plan ??= pairPorts(src, dst, NO_CUTS, false);
+          yield* portFlows(src, dst, n, podText(a), podText(b), NO_CUTS, false, plan);
         }
         tick();
       }
@@ -1322,11 +1360,20 @@ export function planClasses(
     for (const x of outside) {
       const ext: FlowEndpoint = { kind: "ip", ip: x.ip };
       for (const c of classes) {
+        // A class's groups differ in routes only: they share their port classes (pairPorts), each way.
+        let out: ProtocolPorts[] | undefined;
         for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) {
-          yield* portFlows({ kind: "pod", pod: g.rep }, ext, g.count, podText(c), x.text, NO_CUTS);
+          const src: FlowEndpoint = { kind: "pod", pod: g.rep };
+          out ??= pairPorts(src, ext, NO_CUTS, false);
+          yield* portFlows(src, ext, g.count, podText(c), x.text, NO_CUTS, false, out);
         }
         // The reply leaves the pod's node by that node's route to the address: grouped by it too.
-        for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) yield* portFlows(ext, { kind: "pod", pod: g.rep }, g.count, x.text, podText(c), NO_CUTS);
+        let back: ProtocolPorts[] | undefined;
+        for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) {
+          const dst: FlowEndpoint = { kind: "pod", pod: g.rep };
+          back ??= pairPorts(ext, dst, NO_CUTS, false);
+          yield* portFlows(ext, dst, g.count, x.text, podText(c), NO_CUTS, false, back);
+        }
         tick();
       }
     }
