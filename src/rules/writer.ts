@@ -316,18 +316,27 @@ export class Renderer {
   }
 }
 
+// Texts are built as arrays of pieces joined once (one flat string), not by `+=`: a `+=` chain is a rope of a cons
+// cell per piece that every later reader (a join, a parse, a hash) must flatten first.
 function plainChainRules(c: Chain, style: WriteStyle): string {
-  let text = "";
-  for (const r of c.rules) text += writeRule(c.name, r, style) + "\n";
-  return text;
+  const pieces: string[] = [];
+  for (const r of c.rules) pieces.push(writeRule(c.name, r, style), "\n");
+  return pieces.join("");
 }
 
 export function writeTable(table: Table, style: WriteStyle = SAVE_STYLE, renderer: Renderer = new Renderer()): string {
+  const pieces: string[] = [];
+  tablePieces(table, style, renderer, pieces);
+  return pieces.join("");
+}
+
+/** A table's text as pieces appended to `pieces` (a ruleset's tables are joined once: a node's text is megabytes). */
+function tablePieces(table: Table, style: WriteStyle, renderer: Renderer, pieces: string[]): void {
   const chains = style.layout === "save" ? renderer.orderedChains(table) : [...table.chains];
-  let text = `*${table.name}\n`;
-  for (const c of chains) text += `:${c.name} ${isBuiltinChain(c.name) ? (c.policy ?? "ACCEPT") : "-"} [0:0]\n`;
-  for (const c of chains) text += renderer.chainRules(c, style);
-  return text + "COMMIT\n";
+  pieces.push(`*${table.name}\n`);
+  for (const c of chains) pieces.push(":", c.name, isBuiltinChain(c.name) ? ` ${c.policy ?? "ACCEPT"} [0:0]\n` : " - [0:0]\n");
+  for (const c of chains) pieces.push(renderer.chainRules(c, style));
+  pieces.push("COMMIT\n");
 }
 
 /**
@@ -378,7 +387,9 @@ export function writeRuleSetTo(rs: RuleSet, sink: ByteSink, style: WriteStyle = 
 
 /** The whole ruleset as iptables-restore input (tables in TABLE_ORDER unless the style keeps them as given; no timestamps). */
 export function writeRuleSet(rs: RuleSet, style: WriteStyle = SAVE_STYLE, renderer: Renderer = new Renderer()): string {
-  return tablesInOrder(rs, style).map((t) => writeTable(t, style, renderer)).join("");
+  const pieces: string[] = [];
+  for (const t of tablesInOrder(rs, style)) tablePieces(t, style, renderer, pieces);
+  return pieces.join("");
 }
 
 /**
