@@ -427,11 +427,11 @@ export interface ClassPlan {
   /** Pairs of endpoint classes (pod, outside address, node) that flows() goes through: the progress total. */
   readonly pairs: number;
   /**
-   * Each flow class when it is first met, to be walked; flows met later that
-   * the same walk decides add to its `count` (final once the generator is done).
+   * Each flow class, handed to `emit` as it is decided (from hop results, or left to be walked: status "walk"):
+   * a callback, not a generator, so that half a million classes do not each resume a chain of generators.
    * `onPair` after each pair of endpoint classes.
    */
-  flows(onPair?: () => void): Generator<FlowClass>;
+  flows(emit: (fc: FlowClass) => void, onPair?: () => void): void;
   /**
    * The class key of one hop of any packet: packets with equal keys are walked alike through that hop (the premise
    * flows() rests on). `scope` and `code` together are the key; null when the hop is not read by classes or the
@@ -1154,7 +1154,7 @@ export function planClasses(
 
   /**
    * The flows of one pair of endpoints standing for `pairs` pairs, per protocol and port class: each keyed by
-   * its hops and its verdict, walked when its key is new (yielded), else counted into the walk that decides it.
+   * its hops and its verdict, walked when its key is new, else decided from the walk of that key; each emitted.
    * `hostCuts`: the cuts of the node whose own address is an end; with `toHost`, that node's nat ports
    * (its NodePorts) are left out of every class: the service probes check them.
    */
@@ -1217,7 +1217,7 @@ export function planClasses(
     return out;
   };
 
-  function* portFlows(src: FlowEndpoint, dst: FlowEndpoint, pairs: number, srcText: string, dstText: string, hostCuts: Cuts, toHost = false, plan?: readonly ProtocolPorts[]): Generator<FlowClass> {
+  function portFlows(emit: Emit, src: FlowEndpoint, dst: FlowEndpoint, pairs: number, srcText: string, dstText: string, hostCuts: Cuts, toHost = false, plan?: readonly ProtocolPorts[]): void {
     const srcPod = src.kind === "pod" ? src.pod : null;
     const probe: Flow = { src, dst, protocol: "TCP", port: 1 };
     const routed = hopsFor(topo, probe);
@@ -1264,13 +1264,15 @@ export function planClasses(
             }
           }
         }
-        yield rec;
+        emit(rec);
       }
     }
   }
 
+  /** Where a flow class goes once decided (ClassPlan.flows): handed over as made, never collected. */
+  type Emit = (fc: FlowClass) => void;
   let tick: () => void = () => {};
-  function* podPairs(): Generator<FlowClass> {
+  function podPairs(emit: Emit): void {
     // Per class, its nodes as entries in byNode's order and its pods by node number: a pair of classes is counted
     // through arrays, not through a loop over every pair of their nodes (a class may span hundreds).
     const nodeNo = new Map(nodeNames.map((n, i) => [n, i] as const));
@@ -1336,7 +1338,7 @@ export function planClasses(
           if (n === 0 || !rep) continue;
           const [src, dst]: [FlowEndpoint, FlowEndpoint] = [{ kind: "pod", pod: rep[0] }, { kind: "pod", pod: rep[1] }];
           plan ??= pairPorts(src, dst, NO_CUTS, false);
-          yield* portFlows(src, dst, n, podText(a), podText(b), NO_CUTS, false, plan);
+          portFlows(emit, src, dst, n, podText(a), podText(b), NO_CUTS, false, plan);
         }
         tick();
       }
@@ -1356,7 +1358,7 @@ export function planClasses(
     return [...groups.values()];
   };
 
-  function* outsidePairs(): Generator<FlowClass> {
+  function outsidePairs(emit: Emit): void {
     for (const x of outside) {
       const ext: FlowEndpoint = { kind: "ip", ip: x.ip };
       for (const c of classes) {
@@ -1365,21 +1367,21 @@ export function planClasses(
         for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) {
           const src: FlowEndpoint = { kind: "pod", pod: g.rep };
           out ??= pairPorts(src, ext, NO_CUTS, false);
-          yield* portFlows(src, ext, g.count, podText(c), x.text, NO_CUTS, false, out);
+          portFlows(emit, src, ext, g.count, podText(c), x.text, NO_CUTS, false, out);
         }
         // The reply leaves the pod's node by that node's route to the address: grouped by it too.
         let back: ProtocolPorts[] | undefined;
         for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) {
           const dst: FlowEndpoint = { kind: "pod", pod: g.rep };
           back ??= pairPorts(ext, dst, NO_CUTS, false);
-          yield* portFlows(ext, dst, g.count, x.text, podText(c), NO_CUTS, false, back);
+          portFlows(emit, ext, dst, g.count, x.text, podText(c), NO_CUTS, false, back);
         }
         tick();
       }
     }
   }
 
-  function* hostPairs(): Generator<FlowClass> {
+  function hostPairs(emit: Emit): void {
     for (const n of model.cluster.nodes.map((x) => x.name).sort(byteCompare)) {
       const info = topo.nodes.get(n);
       if (!info?.ip) continue;
@@ -1406,9 +1408,23 @@ export function planClasses(
             else groups.set(k, { rep: p, count: 1, src });
           }
         }
+        // Groups differ in routes (and the host's source address): the class's port classes are shared (pairPorts),
+        // towards the host once, from the host once per source address.
+        const fromHost = new Map<string, ProtocolPorts[]>();
+        let toHost: ProtocolPorts[] | undefined;
         for (const g of groups.values()) {
-          if (g.src !== null) yield* portFlows({ kind: "ip", ip: g.src }, { kind: "pod", pod: g.rep }, g.count, hostText, podText(c), full?.output ?? NO_CUTS);
-          yield* portFlows({ kind: "pod", pod: g.rep }, { kind: "ip", ip: nodeIp }, g.count, podText(c), hostText, full?.input ?? NO_CUTS, true);
+          const pod: FlowEndpoint = { kind: "pod", pod: g.rep };
+          if (g.src !== null) {
+            const src: FlowEndpoint = { kind: "ip", ip: g.src };
+            const cuts = full?.output ?? NO_CUTS;
+            let plan = fromHost.get(g.src);
+            if (!plan) fromHost.set(g.src, (plan = pairPorts(src, pod, cuts, false)));
+            portFlows(emit, src, pod, g.count, hostText, podText(c), cuts, false, plan);
+          }
+          const host: FlowEndpoint = { kind: "ip", ip: nodeIp };
+          const cuts = full?.input ?? NO_CUTS;
+          toHost ??= pairPorts(pod, host, cuts, true);
+          portFlows(emit, pod, host, g.count, podText(c), hostText, cuts, true, toHost);
         }
         tick();
       }
@@ -1420,11 +1436,11 @@ export function planClasses(
     fallback: null,
     podClasses: classes.length,
     pairs: classes.length * (classes.length + outside.length + hostNodes),
-    *flows(onPair) {
+    flows(emit, onPair) {
       tick = onPair ?? (() => {});
-      yield* podPairs();
-      yield* outsidePairs();
-      yield* hostPairs();
+      podPairs(emit);
+      outsidePairs(emit);
+      hostPairs(emit);
     },
     hopKey(node, path, packet) {
       const protocol = KEYED_PROTOCOL[packet.protocol];

@@ -186,7 +186,7 @@ export function verifyClassReport(
   let flows = 0;
   let classes = 0;
   let inferredRoutes = 0;
-  for (const fc of plan.flows(progress?.tick)) {
+  plan.flows((fc) => {
     classes++;
     flows += fc.count;
     for (const n of fc.nodes) nodes.add(n);
@@ -204,7 +204,7 @@ export function verifyClassReport(
     }
     if (fc.status === "ok") {
       if (fc.replied) replies++;
-      continue;
+      return;
     }
     const c = checker.check(fc.flow);
     if (c.status !== "ok") failed.push({ check: c, fc });
@@ -212,7 +212,7 @@ export function verifyClassReport(
       replies++;
       if (c.reply.status !== "ok") failed.push({ check: c.reply, fc });
     }
-  }
+  }, progress?.tick);
   const failures: (CheckView | ServiceView)[] = failed.map(({ check, fc }) => {
     const v = checkView(ctx.model, ctx.sources, check);
     return v.kind === "invariant" ? v : { ...v, flowClass: classText(fc) };
