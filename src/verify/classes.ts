@@ -681,6 +681,19 @@ export function planClasses(
     return `own=${own};` + [...others].map(([s, ns]) => `${ns.join(",")}=${s}`).join(";");
   };
 
+  // Each rule text read (a Canon's), as a number: a class's or a content's key names its texts by these, not by the
+  // texts (a node's pruned text is long, and a string key is hashed and compared whole).
+  const textIds = new Map<string, number>();
+  const canonIds = new Map<Canon, number>();
+  const canonId = (c: Canon): number => {
+    let id = canonIds.get(c);
+    if (id === undefined) {
+      id = textIds.get(c.text);
+      if (id === undefined) textIds.set(c.text, (id = textIds.size));
+      canonIds.set(c, id);
+    }
+    return id;
+  };
   // The classes of endpoint pods, in the order of their first pod (namespace, name).
   const classes: PodClass[] = [];
   const classOf = new Map<Pod, PodClass>();
@@ -689,7 +702,7 @@ export function planClasses(
     const node = nodeOf(p);
     const nd = nodeData.get(node);
     const view = nd?.views.get(placeOf(p).iface);
-    const viewKey = nd && view ? `${nd.pruned.text}:${view.in.text}:${view.out.text}` : `alone:${node}:${p.namespace}/${p.name}`;
+    const viewKey = nd && view ? `${canonId(nd.pruned)}:${canonId(view.in)}:${canonId(view.out)}` : `alone:${node}:${p.namespace}/${p.name}`;
     const only = onlyNodes === null ? "" : onlyNodes.has(node) ? "only" : "other";
     const key = [evaluator.signature(p), addressSignature(podIPv4(p)!), viewKey, routesOf(p), only].join("\u0000");
     let c = byKey.get(key);
@@ -948,7 +961,7 @@ export function planClasses(
     const inView = inIface === null ? null : nd.views.get(inIface)?.in ?? null;
     const outView = outIface === null ? null : nd.views.get(outIface)?.out ?? null;
     const base = local ? nd.full : nd.pruned;
-    const key = `${base.text}|${path.kind}|${inView ? inView.text : `if:${inIface}`}|${outView ? outView.text : `if:${outIface}`}`;
+    const key = `${canonId(base)}|${path.kind}|${inView ? canonId(inView) : `if:${inIface}`}|${outView ? canonId(outView) : `if:${outIface}`}`;
     let c = contents.get(key);
     if (!c) {
       const preds = new Set<string>([...base.preds, ...(inView?.preds ?? []), ...(outView?.preds ?? [])]);
