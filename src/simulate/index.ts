@@ -47,6 +47,8 @@ const MAX_BRANCHES = 4096;
 interface Hook {
   readonly table: TableName;
   readonly chain: string;
+  /** The netfilter hook the chain is on (absent: one chain walked alone, simulateChain). */
+  readonly at?: HookName;
   /** nat chains see only the first packet of a connection (ctstate NEW). */
   readonly natOnly: boolean;
   /**
@@ -56,7 +58,7 @@ interface Hook {
   readonly natHook?: HookName;
 }
 
-const hook = (table: TableName, chain: string): Hook => ({ table, chain, natOnly: table === "nat" });
+const hook = (table: TableName, chain: HookName): Hook => ({ table, chain, at: chain, natOnly: table === "nat" });
 
 /** Hook order per path, by netfilter priority (raw -300, conntrack -200, mangle -150, DNAT -100, filter 0, SNAT 100). */
 const PATHS: Readonly<Record<HookPath["kind"], readonly Hook[]>> = {
@@ -79,7 +81,7 @@ function hooksOf(entries: readonly HookEntry[], kind: HookPath["kind"]): Hook[] 
     const on = entries.filter((e) => e.hook === hookName);
     // A stable sort: equal priorities run in the order the entries list them (registration order).
     on.sort((a, b) => a.priority - b.priority);
-    for (const e of on) out.push({ table: e.table, chain: e.chain, natOnly: e.nat, ...(e.nat ? { natHook: hookName } : {}) });
+    for (const e of on) out.push({ table: e.table, chain: e.chain, at: hookName, natOnly: e.nat, ...(e.nat ? { natHook: hookName } : {}) });
   }
   return out;
 }
@@ -358,8 +360,12 @@ function explore(start: () => SimOutcome | Fork, packet: Packet): SimOutcome[] {
 
 /** The packet simulator of one run (createSimulator). */
 export interface Simulator {
-  /** Walk `packet` through every hook of `path` on this host: one outcome per explored branch. */
-  readonly simulatePath: (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext) => SimOutcome[];
+  /**
+   * Walk `packet` through every hook of `path` on this host: one outcome per explored branch. With `until`
+   * "dnat", only through the path's first hook (PREROUTING, or OUTPUT for a local sender), where destination NAT is
+   * decided: an outcome that passes it is ACCEPT there.
+   */
+  readonly simulatePath: (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext, until?: "dnat") => SimOutcome[];
   /**
    * Walk one built-in chain (for tests and explain). `ifaces` are the devices
    * the chain sees; the nat NEW-only rule does not apply here.
@@ -435,9 +441,11 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
       return { ix: compileIndex(rs, compile), hooks: { forward: hooksOf(entries, "forward"), input: hooksOf(entries, "input"), output: hooksOf(entries, "output") }, tables };
     });
   return {
-    simulatePath(rs, path, packet, host) {
+    simulatePath(rs, path, packet, host, until) {
       const c = compiled(rs);
-      const hooks = rs.hooks ? c.hooks[path.kind] : PATHS[path.kind];
+      const all = rs.hooks ? c.hooks[path.kind] : PATHS[path.kind];
+      const first = PATH_HOOKS[path.kind][0];
+      const hooks = until === "dnat" ? all.filter((h) => h.at === first) : all;
       return explore(() => walkOnce(c, hooks, path, packet, host), packet);
     },
     simulateChain(rs, table, chain, packet, host, ifaces = {}) {

@@ -23,8 +23,11 @@ import { invariantProbes, type InvariantProbe } from "./invariants.js";
 import { hopsFor, type Fate, type Hop, type Routed } from "./routing.js";
 import { hostContext, probePacket, replyPacket, type NodeRules, type Topology } from "./topology.js";
 
-/** The simulator's signature (src/simulate/index.ts), injected so this stage stays a pure function of its inputs. */
-export type Simulate = (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext) => SimOutcome[];
+/**
+ * The simulator's signature (src/simulate/index.ts), injected so this stage stays a pure function of its inputs.
+ * `until` "dnat": only through the path's first hook, where destination NAT is decided (Simulator.simulatePath).
+ */
+export type Simulate = (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext, until?: "dnat") => SimOutcome[];
 
 export interface HopResult {
   readonly node: string;

@@ -75,14 +75,14 @@ interface Env {
   readonly keyed: Map<string, Map<object, Map<number, readonly SimOutcome[] | null>>>;
 }
 
-function run(env: Env, node: string, path: HookPath, packet: Packet, host?: HostContext): HopResult {
+function run(env: Env, node: string, path: HookPath, packet: Packet, host?: HostContext, until?: "dnat"): HopResult {
   const r = env.rules.get(node);
   const h = host ?? env.hosts.get(node);
   if (!r || !h) {
     const missing: SimOutcome = { verdict: "UNKNOWN", trace: [], packet, unknown: `no rules for node ${node}`, probability: 1 };
     return { node, path, route: null, file: null, outcomes: [missing] };
   }
-  return { node, path, route: null, file: r.file, outcomes: env.simulate(r.ruleset, path, packet, h) };
+  return { node, path, route: null, file: r.file, outcomes: env.simulate(r.ruleset, path, packet, h, until) };
 }
 
 /**
@@ -145,9 +145,15 @@ function policyVerdict(env: Env, p: ServiceProbe, backend: Endpoint, seenSrc: st
   return env.evaluator.directionVerdict(egress, "egress").allowed && env.evaluator.directionVerdict(ingress, "ingress").allowed;
 }
 
+/** Pass 2's walk of the first node for one output device, and its outcomes by the `ip:port` they were translated to. */
+interface FirstWalk {
+  readonly result: HopResult;
+  readonly byBackend: ReadonlyMap<string, readonly SimOutcome[]>;
+}
+
 /** Pass 2 for one translated destination: the rerouted first hop, then the backend's node. */
 function translatedBranch(
-  env: Env, p: ServiceProbe, host: HostContext | undefined, target: Endpoint, probability: number, firstByOut: Map<string, HopResult>,
+  env: Env, p: ServiceProbe, host: HostContext | undefined, target: Endpoint, probability: number, firstByOut: Map<string, FirstWalk>,
 ): ServiceBranch {
   const backend = epText(target);
   const dst = env.evaluator.endpointAt(target.ip);
@@ -158,9 +164,21 @@ function translatedBranch(
   if (!place) return unknown(`${backend} is not an endpoint pod of the snapshot`);
   if (out === null) return unknown(`${backend} cannot be routed from ${p.from.node}`);
   // One walk per output device: every backend routed the same way out shares its branches (the replay is deterministic).
-  let first = firstByOut.get(out);
-  if (!first) firstByOut.set(out, (first = run(env, p.from.node, firstPath(env, p, out), probePacket(p), host)));
-  const mine = first.outcomes.filter((o) => epText({ ip: o.packet.dst, port: o.packet.dstPort }) === backend);
+  let walk = firstByOut.get(out);
+  if (!walk) {
+    const result = run(env, p.from.node, firstPath(env, p, out), probePacket(p), host);
+    // Its outcomes by where they were translated to, grouped once: every backend of the probe asks for its own.
+    const byBackend = new Map<string, SimOutcome[]>();
+    for (const o of result.outcomes) {
+      const k = epText({ ip: o.packet.dst, port: o.packet.dstPort });
+      const list = byBackend.get(k);
+      if (list) list.push(o);
+      else byBackend.set(k, [o]);
+    }
+    firstByOut.set(out, (walk = { result, byBackend }));
+  }
+  const first = walk.result;
+  const mine = walk.byBackend.get(backend) ?? [];
   if (mine.length === 0) return unknown(`rerouted towards ${out}, no branch reaches ${backend}`);
   const hops: HopResult[] = [{ ...first, outcomes: mine }];
   const expected = policyVerdict(env, p, target, masqueraded(env, p.from.node, out, mine[0]!.packet));
@@ -192,7 +210,13 @@ function firstHost(env: Env, p: ServiceProbe): HostContext | undefined {
 /** Walks one probe: pass 1 for the branches, pass 2 per translated destination. */
 export function checkServiceProbe(env: Env, p: ServiceProbe): ServiceCheck {
   const host = firstHost(env, p);
-  const pass1 = run(env, p.from.node, firstPath(env, p, null), probePacket(p), host);
+  const path = firstPath(env, p, null);
+  // Pass 1 needs the walk only up to the DNAT (its branches and where each was translated to): past it, the kernel
+  // routes the packet by its new destination, which pass 2 walks. A branch not translated (no endpoints, a drop
+  // before the DNAT, an unknown) is judged on the whole path: then pass 1 walks it all.
+  const early = run(env, p.from.node, path, probePacket(p), host, "dnat");
+  const translated = early.outcomes.every((o) => o.packet.dnat && o.verdict === "ACCEPT");
+  const pass1 = translated ? early : run(env, p.from.node, path, probePacket(p), host);
   const byBackend = new Map<string, { target: Endpoint; probability: number }>();
   const untranslated: SimOutcome[] = [];
   for (const o of pass1.outcomes) {
@@ -207,7 +231,7 @@ export function checkServiceProbe(env: Env, p: ServiceProbe): ServiceCheck {
   const branches: ServiceBranch[] = untranslated.map((o) => ({ backend: null, probability: o.probability, expected: null, ...verdictOf([{ ...pass1, outcomes: [o] }]) }));
   // Sorted for determinism (by backend text; the simulator's branch order is fixed anyway).
   const targets = [...byBackend].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const firstByOut = new Map<string, HopResult>();
+  const firstByOut = new Map<string, FirstWalk>();
   for (const [, t] of targets) branches.push(translatedBranch(env, p, host, t.target, t.probability, firstByOut));
   const problems = judge(p, branches, noneVerdict(env, p));
   const unknown = branches.find((b) => b.unknown !== null)?.unknown ?? null;
