@@ -3,10 +3,12 @@
 //
 // The route of a translated packet depends on where the DNAT sent it, but
 // the simulator walks one path with fixed devices. Two passes solve it:
-//   1. walk the first node's path towards the service address: nat
-//      PREROUTING/OUTPUT sees no output device, so its `statistic` branches
-//      (and `recent` checks) are already what they will be; each outcome is
-//      one branch, with its probability and its translated destination;
+//   1. walk the first node's path towards the service address, up to the
+//      DNAT (its first hook): nat PREROUTING/OUTPUT sees no output device, so
+//      its `statistic` branches (and `recent` checks) are already what they
+//      will be; each outcome is one branch, with its probability and its
+//      translated destination (a probe with a branch left untranslated is
+//      walked along the whole path: that branch is judged there);
 //   2. per translated destination, walk the path again with the output
 //      device the route table gives for it, keeping the outcomes that reach
 //      that destination (the replay is deterministic: same branches), then
