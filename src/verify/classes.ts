@@ -61,6 +61,38 @@ export interface FlowClass {
   readonly inferred: boolean;
 }
 
+/** A port class of one pair of endpoints: its ports' text made only when asked (a report, a test), from its range. */
+class PortFlowClass implements FlowClass {
+  pairs = 1;
+  status: "ok" | "walk" = "walk";
+  replied = false;
+  constructor(
+    readonly flow: Flow,
+    public count: number,
+    readonly src: string,
+    readonly dst: string,
+    /** The range and the ports left out of it (sorted: NodePorts, Felix's VXLAN port from a pod). */
+    private readonly range: { readonly r: PortRange; readonly out: readonly number[] },
+    private readonly fromPod: boolean,
+    readonly nodes: readonly string[],
+    readonly inferred: boolean,
+  ) {}
+
+  ports(): string {
+    const { r, out } = this.range;
+    const protocol = this.flow.protocol;
+    const ranges: PortRange[] = [];
+    let from = r.from;
+    for (const p of out) {
+      if (p > from) ranges.push({ from, to: p - 1 });
+      from = p + 1;
+    }
+    if (from <= r.to) ranges.push({ from, to: r.to });
+    const services = out.filter((p) => p !== FELIX_VXLAN_PORT || protocol !== "UDP" || !this.fromPod).length;
+    return services > 3 ? `${portSetText(protocol, [r])} but ${services} NodePorts (service probes)` : portSetText(protocol, ranges);
+  }
+}
+
 /** Why class verify cannot be trusted on these rules: the caller enumerates every flow instead. */
 export interface ClassFallback {
   readonly reason: string;
@@ -1248,20 +1280,9 @@ export function planClasses(
       // The policies' verdict at each class's port, the pair's peers matched once (and once for every pair sharing the plan).
       const allowed = judged ? (pp.allowed ??= evaluator.allowedAt({ src, dst, protocol, port: 0 }, classes.map((c) => c.port))) : [];
       for (let i = 0; i < classes.length; i++) {
-        const { r, out, size, port } = classes[i]!;
-        const flow: Flow = { src, dst, protocol, port };
-        const ports = (): string => {
-          const ranges: PortRange[] = [];
-          let from = r.from;
-          for (const p of out) {
-            if (p > from) ranges.push({ from, to: p - 1 });
-            from = p + 1;
-          }
-          if (from <= r.to) ranges.push({ from, to: r.to });
-          const services = out.filter((p) => p !== FELIX_VXLAN_PORT || protocol !== "UDP" || srcPod === null).length;
-          return services > 3 ? `${portSetText(protocol, [r])} but ${services} NodePorts (service probes)` : portSetText(protocol, ranges);
-        };
-        const rec: FlowClass = { flow, count: pairs * size, pairs: 1, src: srcText, dst: dstText, ports, status: "walk", replied: false, nodes, inferred };
+        const c = classes[i]!;
+        const flow: Flow = { src, dst, protocol, port: c.port };
+        const rec = new PortFlowClass(flow, pairs * c.size, srcText, dstText, c, srcPod !== null, nodes, inferred);
         if (judged) {
           // Decided from hop results; a class that fails (or that NAT rewrites) is walked for real for its report.
           const expected = allowed[i]!;
