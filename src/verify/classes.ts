@@ -33,7 +33,7 @@ import { parseCidr, type Cidr } from "../semantics/ip.js";
 import { FELIX_VXLAN_PORT } from "./invariants.js";
 import { hopsFor, hostSource, routeSignature, type Hop, type Routed } from "./routing.js";
 import type { CtState, HookPath, HostContext, Packet } from "../simulate/types.js";
-import { HOST_IFACE, hostContext, podKey, probePacket, replyPacket, type NodeRules, type Topology } from "./topology.js";
+import { HOST_IFACE, hostContext, podKey, PROBE_SOURCE_PORT, probePacket, replyPacket, type NodeRules, type Topology } from "./topology.js";
 import type { Simulate } from "./check.js";
 import { NAMES } from "../backends/index.js";
 
@@ -66,8 +66,13 @@ class PortFlowClass implements FlowClass {
   pairs = 1;
   status: "ok" | "walk" = "walk";
   replied = false;
+  private made: Flow | null = null;
   constructor(
-    readonly flow: Flow,
+    private readonly from: FlowEndpoint,
+    private readonly to: FlowEndpoint,
+    private readonly protocol: Protocol,
+    /** The port walked: the destination port of the flow, the source port of its reply. */
+    readonly port: number,
     public count: number,
     readonly src: string,
     readonly dst: string,
@@ -78,9 +83,19 @@ class PortFlowClass implements FlowClass {
     readonly inferred: boolean,
   ) {}
 
+  /** The flow walked for the class, made when first asked (most classes are decided from hop results alone). */
+  get flow(): Flow {
+    return (this.made ??= { src: this.from, dst: this.to, protocol: this.protocol, port: this.port });
+  }
+
+  /** The packet a hop of the flow (`reply`: of its reply) is walked with: probePacket, replyPacket. */
+  packet(reply: boolean): Packet {
+    return reply ? replyPacket(this.flow) : probePacket(this.flow);
+  }
+
   ports(): string {
     const { r, out } = this.range;
-    const protocol = this.flow.protocol;
+    const protocol = this.protocol;
     const ranges: PortRange[] = [];
     let from = r.from;
     for (const p of out) {
@@ -1118,10 +1133,11 @@ export function planClasses(
     readonly rewrites: boolean;
   }
   const hosts = new Map<string, HostContext>();
-  const runHop = (hop: Hop, results: Results, key: number, first: Packet, flags: { dnat: boolean; snat: boolean }, simulate: Simulate): HopResult => {
+  const runHop = (hop: Hop, results: Results, key: number, of: PortFlowClass, reply: boolean, flags: { dnat: boolean; snat: boolean }, simulate: Simulate): HopResult => {
     let r = results.get(key);
     if (!r) {
-      const packet: Packet = { ...first, ...flags };
+      // The packet is made only here: most keys were walked before.
+      const packet: Packet = { ...of.packet(reply), ...flags };
       const nr = rules.get(hop.node);
       const info = topo.nodes.get(hop.node);
       if (!nr || !info) r = { outcomes: [{ verdict: "UNKNOWN", unknown: true, dnat: false, snat: false }], rewrites: false };
@@ -1148,8 +1164,12 @@ export function planClasses(
   type NatFlags = { readonly dnat: boolean; readonly snat: boolean };
   const NO_NAT: NatFlags = { dnat: false, snat: false };
   const compose = (
-    routed: Routed, prefixes: readonly HopPrefix[], first: Packet, protocol: Protocol, simulate: Simulate, nat: ReadonlyMap<string, NatFlags> | null,
+    routed: Routed, prefixes: readonly HopPrefix[], of: PortFlowClass, reply: boolean, protocol: Protocol, simulate: Simulate, nat: ReadonlyMap<string, NatFlags> | null,
   ): { actual: boolean | null | "concrete"; nat: Map<string, NatFlags> | null } => {
+    // probePacket's ports and state, or replyPacket's.
+    const srcPort = reply ? of.port : PROBE_SOURCE_PORT;
+    const dstPort = reply ? PROBE_SOURCE_PORT : of.port;
+    const state: CtState = reply ? "ESTABLISHED" : "NEW";
     // Only a node whose accepted packet left with a NAT flag is kept (absent: none), so most flows make no map.
     let left: Map<string, NatFlags> | null = null;
     let walked = 0;
@@ -1158,8 +1178,8 @@ export function planClasses(
     let any = false;
     for (const h of prefixes) {
       const flags = nat?.get(h.hop.node) ?? NO_NAT;
-      const key = hopCode(h, protocol, first.srcPort, first.dstPort, first.ctstate, flags.dnat, flags.snat);
-      const r = runHop(h.hop, h.results, key, first, flags, simulate);
+      const key = hopCode(h, protocol, srcPort, dstPort, state, flags.dnat, flags.snat);
+      const r = runHop(h.hop, h.results, key, of, reply, flags, simulate);
       if (r.rewrites) return { actual: "concrete", nat: left };
       walked++;
       let stop = false;
@@ -1281,16 +1301,15 @@ export function planClasses(
       const allowed = judged ? (pp.allowed ??= evaluator.allowedAt({ src, dst, protocol, port: 0 }, classes.map((c) => c.port))) : [];
       for (let i = 0; i < classes.length; i++) {
         const c = classes[i]!;
-        const flow: Flow = { src, dst, protocol, port: c.port };
-        const rec = new PortFlowClass(flow, pairs * c.size, srcText, dstText, c, srcPod !== null, nodes, inferred);
+        const rec = new PortFlowClass(src, dst, protocol, c.port, pairs * c.size, srcText, dstText, c, srcPod !== null, nodes, inferred);
         if (judged) {
           // Decided from hop results; a class that fails (or that NAT rewrites) is walked for real for its report.
           const expected = allowed[i]!;
-          const f = compose(routed, fwdHops, probePacket(flow), protocol, simulate, null);
+          const f = compose(routed, fwdHops, rec, false, protocol, simulate, null);
           if (f.actual !== "concrete" && f.actual === expected) {
             if (!(expected && f.actual === true)) rec.status = "ok";
             else if (backHops && routable(reply)) {
-              const b = compose(reply, backHops, replyPacket(flow), protocol, simulate, f.nat);
+              const b = compose(reply, backHops, rec, true, protocol, simulate, f.nat);
               if (b.actual === true) {
                 rec.status = "ok";
                 rec.replied = true;
