@@ -86,6 +86,22 @@ function hooksOf(entries: readonly HookEntry[], kind: HookPath["kind"]): Hook[] 
   return out;
 }
 
+/**
+ * A path's chains up to its destination NAT: those of its first netfilter hook (PREROUTING, or OUTPUT for a local
+ * sender) through the last nat chain there. The kernel routes the packet again after a DNAT there (for OUTPUT, in the
+ * nat hook itself), so what follows sees the new destination's device. Without a nat chain there: the whole first hook.
+ */
+function untilDnat(hooks: readonly Hook[], kind: HookPath["kind"]): readonly Hook[] {
+  const first = PATH_HOOKS[kind][0];
+  let end = 0;
+  let lastNat = -1;
+  while (end < hooks.length && hooks[end]!.at === first) {
+    if (hooks[end]!.natOnly) lastNat = end;
+    end++;
+  }
+  return hooks.slice(0, lastNat >= 0 ? lastNat + 1 : end);
+}
+
 /** Devices the kernel passes to each hook: no output device before routing, no input device on the way out. */
 export interface Ifaces {
   readonly inIface?: string;
@@ -362,8 +378,8 @@ function explore(start: () => SimOutcome | Fork, packet: Packet): SimOutcome[] {
 export interface Simulator {
   /**
    * Walk `packet` through every hook of `path` on this host: one outcome per explored branch. With `until`
-   * "dnat", only through the path's first hook (PREROUTING, or OUTPUT for a local sender), where destination NAT is
-   * decided: an outcome that passes it is ACCEPT there.
+   * "dnat", only up to the destination NAT (untilDnat: the first hook's chains through its last nat chain): an
+   * outcome that passes them is ACCEPT there.
    */
   readonly simulatePath: (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext, until?: "dnat") => SimOutcome[];
   /**
@@ -444,8 +460,7 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
     simulatePath(rs, path, packet, host, until) {
       const c = compiled(rs);
       const all = rs.hooks ? c.hooks[path.kind] : PATHS[path.kind];
-      const first = PATH_HOOKS[path.kind][0];
-      const hooks = until === "dnat" ? all.filter((h) => h.at === first) : all;
+      const hooks = until === "dnat" ? untilDnat(all, path.kind) : all;
       return explore(() => walkOnce(c, hooks, path, packet, host), packet);
     },
     simulateChain(rs, table, chain, packet, host, ifaces = {}) {

@@ -25,7 +25,7 @@ import { hostContext, probePacket, replyPacket, type NodeRules, type Topology } 
 
 /**
  * The simulator's signature (src/simulate/index.ts), injected so this stage stays a pure function of its inputs.
- * `until` "dnat": only through the path's first hook, where destination NAT is decided (Simulator.simulatePath).
+ * `until` "dnat": only up to the path's destination NAT (Simulator.simulatePath).
  */
 export type Simulate = (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext, until?: "dnat") => SimOutcome[];
 

@@ -4,7 +4,7 @@
 // The route of a translated packet depends on where the DNAT sent it, but
 // the simulator walks one path with fixed devices. Two passes solve it:
 //   1. walk the first node's path towards the service address, up to the
-//      DNAT (its first hook): nat PREROUTING/OUTPUT sees no output device, so
+//      DNAT (Simulator untilDnat): nat PREROUTING/OUTPUT sees no output device, so
 //      its `statistic` branches (and `recent` checks) are already what they
 //      will be; each outcome is one branch, with its probability and its
 //      translated destination (a probe with a branch left untranslated is

@@ -200,6 +200,27 @@ describe("hooks and NAT", () => {
     expect(out[0]!.decisive).toMatchObject({ table: "filter", chain: "FORWARD", index: 0, action: "accept" });
   });
 
+  it("until the DNAT: the same branches and translations, walked no further than the first hook's nat chain", () => {
+    const out = simulatePath(svc, FWD, toSvc, host(), "dnat");
+    // filter FORWARD would drop the third branch; it is not walked, so every branch passes.
+    expect(out.map((o) => [o.packet.dst, o.packet.dstPort, o.packet.dnat, o.verdict, o.probability])).toEqual(
+      simulatePath(svc, FWD, toSvc, host()).map((o) => [o.packet.dst, o.packet.dstPort, o.packet.dnat, "ACCEPT", o.probability]),
+    );
+    for (const o of out) expect(steps(o).every((s) => s.startsWith("nat "))).toBe(true);
+    // A local sender's first hook is OUTPUT: nat OUTPUT DNATs, filter OUTPUT is not walked.
+    const local = rules(`*nat
+      :OUTPUT ACCEPT [0:0]
+      -A OUTPUT -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 192.168.1.9:8080
+      COMMIT
+      *filter
+      :OUTPUT DROP [0:0]
+      COMMIT`);
+    const path = { kind: "output", outIface: "eth0" } as const;
+    expect(only(simulatePath(local, path, toSvc, host())).verdict).toBe("DROP");
+    expect(only(simulatePath(local, path, toSvc, host(), "dnat")).packet).toMatchObject({ dst: "192.168.1.9", dnat: true });
+    expect(only(simulatePath(local, path, toSvc, host(), "dnat")).verdict).toBe("ACCEPT");
+  });
+
   it("a packet of an established connection is not NATed", () => {
     const o = only(simulatePath(svc, FWD, { ...toSvc, ctstate: "ESTABLISHED" }, host()));
     expect(o.packet.dst).toBe("10.96.0.10");
