@@ -18,7 +18,7 @@ const netpolc = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args
 const files = (dir: string) => new Map(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f))]));
 
 describe("file writer thread", () => {
-  test("a compile writes the same bytes with the writer thread as with --jobs 1", () => {
+  test("a compile writes the same bytes by default as with --jobs 1 (one thread throughout)", () => {
     const root = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
     // 12 nodes: 36 files, enough for the writer thread to be used.
     writeCluster(join(root, "in"), generateCluster({ pods: 120, policies: 12, nodes: 12 }));
@@ -33,7 +33,7 @@ describe("file writer thread", () => {
   test("a file that cannot be written fails finish(), naming the error", () => {
     const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
     mkdirSync(join(dir, "n7.iptables"));
-    const sink = fileWriter(dir, 100, true);
+    const sink = fileWriter(dir, 100, true, 0);
     expect(() => {
       for (let i = 0; i < 100; i++) sink.write(`n${i}.iptables`, Buffer.from(`file ${i}\n`));
       sink.finish();
@@ -43,10 +43,37 @@ describe("file writer thread", () => {
 
   test("every file is on disk when finish() returns", () => {
     const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
-    const sink = fileWriter(dir, 200, true);
+    const sink = fileWriter(dir, 200, true, 0);
     for (let i = 0; i < 200; i++) sink.write(`n${i}.ipsets`, Buffer.from(`set ${i}\n`.repeat(i + 1)));
     sink.finish();
     expect(readdirSync(dir).length).toBe(200);
     expect(readFileSync(join(dir, "n199.ipsets"), "utf8")).toBe("set 199\n".repeat(200));
+  });
+
+  test("files written here, then through the thread's reused slots, each hold their own bytes", () => {
+    const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
+    // The thread takes over after ~20 files; slots are reused every 16 files and grow past 1 MiB.
+    const body = (i: number) => Buffer.alloc(i % 7 === 0 ? (1 << 20) + i * 4096 : 1000 + i, 97 + (i % 26));
+    const sink = fileWriter(dir, 100, true, 20_000);
+    // One reused buffer, as the compile's byte sink hands over: a file's bytes must be copied before the next is written.
+    const reused = Buffer.alloc(2 << 20);
+    for (let i = 0; i < 100; i++) {
+      const b = body(i);
+      b.copy(reused);
+      sink.write(`n${i}.iptables`, reused.subarray(0, b.length));
+    }
+    sink.finish();
+    for (let i = 0; i < 100; i++) expect(readFileSync(join(dir, `n${i}.iptables`)).equals(body(i)), `n${i}`).toBe(true);
+  });
+
+  test("below the direct threshold an unwritable file fails at once, before any thread", () => {
+    const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
+    mkdirSync(join(dir, "n3.iptables"));
+    const sink = fileWriter(dir, 100, true);
+    expect(() => {
+      for (let i = 0; i < 100; i++) sink.write(`n${i}.iptables`, Buffer.from(`file ${i}\n`));
+    }).toThrow(/EISDIR/);
+    expect(existsSync(join(dir, "n2.iptables"))).toBe(true);
+    expect(existsSync(join(dir, "n4.iptables"))).toBe(false);
   });
 });

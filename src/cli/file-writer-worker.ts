@@ -1,5 +1,5 @@
-// The file writer thread of ./file-writer.ts: writes each file it is sent,
-// counting them in shared memory; on the first failure it reports the error
+// The file writer thread of ./file-writer.ts: writes each file it is sent
+// (its bytes in a shared-memory slot), counting them in shared memory; on the first failure it reports the error
 // and stops.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -7,6 +7,8 @@ import { workerData } from "node:worker_threads";
 import { FAILED, WRITTEN, type WriterMessage, type WriterRequest } from "./file-writer.js";
 
 const { dir, control, port } = workerData as WriterRequest;
+/** Each slot's shared memory, as last sent. */
+const slots: Uint8Array[] = [];
 
 port.on("message", (m: WriterMessage) => {
   if ("done" in m || Atomics.load(control, FAILED)) {
@@ -14,7 +16,8 @@ port.on("message", (m: WriterMessage) => {
     return;
   }
   try {
-    writeFileSync(join(dir, m.name), new Uint8Array(m.data));
+    if (m.memory) slots[m.slot] = new Uint8Array(m.memory);
+    writeFileSync(join(dir, m.name), slots[m.slot]!.subarray(0, m.length));
     Atomics.add(control, WRITTEN, 1);
   } catch (e) {
     port.postMessage({ error: e instanceof Error ? e.message : String(e) });

@@ -19,7 +19,7 @@ export function writeOutputs(dir: string, files: ReadonlyMap<string, string>, pr
   const tmp = mkdtempSync(join(dirname(target), `.${basename(target)}.tmp-`));
   try {
     // A compile's lazy files hand over each file's bytes (one reused buffer) rather than a joined string;
-    // a helper thread creates the files meanwhile (./file-writer.ts).
+    // a helper thread creates the files meanwhile once the output is large (./file-writer.ts).
     if (hasBytes(files)) {
       const sink = fileWriter(tmp, files.size, threaded);
       files.eachBytes((name, bytes) => sink.write(name, bytes));
