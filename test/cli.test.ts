@@ -1,7 +1,7 @@
 // CLI behaviour: exit codes, the stdout/stderr split, --help, and the
 // all-or-nothing promise (invalid input never writes a file).
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -69,6 +69,23 @@ describe("netpolc CLI", () => {
       ["node0", "node1", "node2"].flatMap((n) => [`${n}.ipsets`, `${n}.iptables`, `${n}.routes`]).sort(),
     );
     expect(readFileSync(join(dir, "node1.ipsets"), "utf8")).toBe(readFileSync(join(F2_DEFAULT, "expected", "node1.ipsets"), "utf8"));
+  });
+
+  it("-o into a new directory: the directory is made with the umask's mode, no temp directory is left; into an existing one, old files stay and new ones replace", async () => {
+    const base = tmp();
+    const dir = join(base, "out");
+    mkdirSync(join(base, "made-by-mkdir"));
+    const r = await run(["compile", F2, "-o", dir]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(base).sort()).toEqual(["made-by-mkdir", "out"]);
+    expect(statSync(dir).mode).toBe(statSync(join(base, "made-by-mkdir")).mode);
+    writeFileSync(join(dir, "notes.txt"), "mine\n");
+    writeFileSync(join(dir, "node1.iptables"), "previous\n");
+    const again = await run(["compile", F2, "-o", dir]);
+    expect(again.code).toBe(0);
+    expect(readdirSync(base).sort()).toEqual(["made-by-mkdir", "out"]);
+    expect(readFileSync(join(dir, "notes.txt"), "utf8")).toBe("mine\n");
+    expect(readFileSync(join(dir, "node1.iptables"), "utf8")).toBe(readFileSync(join(F2_DEFAULT, "expected", "node1.iptables"), "utf8"));
   });
 
   it("invalid input exits 1, reports file:line:col, and writes nothing", async () => {

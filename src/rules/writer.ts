@@ -250,7 +250,10 @@ export class Renderer {
       const rest = [...(r.comments ?? []).map((c) => commentPart(escapeComment(c))), ...r.parts.filter((x) => x.kind === "match")];
       const before = writeRuleBody({ parts: heads, target: null });
       const after = writeRuleBody({ parts: rest, target: r.target });
-      t.pieces = p = { heads, rest, open: (before ? before + " " : "") + HASH_OPEN, close: HASH_CLOSE + (after ? " " + after : "") + "\n" };
+      // Joined, not `+`: a `+` of 13 characters or more is a rope, which every chain text that holds this rule would walk again.
+      const open = [before, before ? " " : "", HASH_OPEN].join("");
+      const close = [HASH_CLOSE, after ? " " : "", after, "\n"].join("");
+      t.pieces = p = { heads, rest, open, close };
     }
     return p;
   }
@@ -284,7 +287,7 @@ export class Renderer {
 
   /** Hashes computed as the lines are written (one pass, no hash array); rules past the last run are written plain, as `hashes` gives them none. */
   private hashedChainRules(c: Chain): string {
-    const lead = "-A " + c.name + " ";
+    const lead = ["-A ", c.name, " "].join("");
     // Pieces joined once: one flat string, not a rope the byte sink must flatten before encoding it.
     const pieces: string[] = [];
     const rules = c.rules;
