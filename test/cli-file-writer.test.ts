@@ -66,6 +66,16 @@ describe("file writer thread", () => {
     for (let i = 0; i < 100; i++) expect(readFileSync(join(dir, `n${i}.iptables`)).equals(body(i)), `n${i}`).toBe(true);
   });
 
+  test("embedded by `node --input-type=module -e`, whose option a worker started from a file rejects, the thread still writes", () => {
+    const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
+    const url = new URL(`file://${join(ROOT, "dist", "src", "cli", "file-writer.js")}`).href;
+    const code = `const { fileWriter } = await import(${JSON.stringify(url)}); const s = fileWriter(${JSON.stringify(dir)}, 40, true, 0); for (let i = 0; i < 40; i++) s.write("n" + i, Buffer.from("x" + i)); s.finish();`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" });
+    expect([r.status, r.stderr]).toEqual([0, ""]);
+    expect(readdirSync(dir).length).toBe(40);
+    expect(readFileSync(join(dir, "n39"), "utf8")).toBe("x39");
+  });
+
   test("below the direct threshold an unwritable file fails at once, before any thread", () => {
     const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
     mkdirSync(join(dir, "n3.iptables"));

@@ -12,6 +12,7 @@
 // stays bounded when the disk is slower than rendering. `finish` waits until
 // every file is on disk and throws the writer's error, if any, so
 // writeOutputs still renames nothing unless everything was written.
+import { workerExecArgv } from "../worker-options.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { receiveMessageOnPort, Worker, MessageChannel, type MessagePort } from "node:worker_threads";
@@ -87,7 +88,7 @@ function threadWriter(dir: string): FileSink | null {
   const request: WriterRequest = { dir, control, port: port2 };
   let worker: Worker;
   try {
-    worker = new Worker(WORKER_URL, { workerData: request, transferList: [port2] });
+    worker = new Worker(WORKER_URL, { workerData: request, transferList: [port2], execArgv: workerExecArgv() });
   } catch {
     // No thread to be had (limits, a sandbox): write here.
     port1.close();

@@ -7,6 +7,7 @@
 // callers stay synchronous. Results are keyed by position, never by arrival,
 // and whatever a worker did not deliver (it failed or stopped answering) is
 // left to the caller to do itself: threads cost time, never correctness.
+import { workerExecArgv } from "../worker-options.js";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { MessageChannel, receiveMessageOnPort, Worker, workerData, type MessagePort } from "node:worker_threads";
@@ -111,7 +112,7 @@ interface WorkerHandle<R> {
 function startWorker<R>(url: URL, shared: Omit<QueueRequest<unknown>, "port">): WorkerHandle<R> {
   const { port1, port2 } = new MessageChannel();
   const request: QueueRequest<unknown> = { ...shared, port: port2 };
-  const worker = new Worker(url, { workerData: request, transferList: [port2] });
+  const worker = new Worker(url, { workerData: request, transferList: [port2], execArgv: workerExecArgv() });
   // Never keeps the process alive: once stopped or finished it has nothing more to say.
   worker.unref();
   let failed = false;
