@@ -7,7 +7,7 @@ import { byteCompare } from "../../rules/writer.js";
 import { k8sRuleToCalico } from "./convert.js";
 import { chain, fm, ft, rule } from "./felix-rule.js";
 import { digest64 } from "../../rules/digest.js";
-import { canonical } from "../../ir/calico-selector.js";
+import { canonical, type CalicoSelector } from "../../ir/calico-selector.js";
 import type { RulePart } from "../../rules/types.js";
 import {
   COMMENT,
@@ -63,11 +63,33 @@ export function policiesFor(comp: Compilation, w: Workload, dir: Direction, prof
 
 const POLICIES_FOR = memoTable<FelixProfile, Map<Workload, Partial<Record<Direction, readonly NetworkPolicy[]>>>>("calico/policies-for");
 
-function selectPolicies(comp: Compilation, w: Workload, dir: Direction, profile: FelixProfile): NetworkPolicy[] {
+// Selection depends on the endpoint's namespace and labels alone, and the pods of one ReplicaSet have the same labels:
+// selected once per distinct label set (the same array object for each of its endpoints, which endpointChain keys on).
+const SELECTED = memoTable<FelixProfile, Map<string, Partial<Record<Direction, readonly NetworkPolicy[]>>>>("calico/policies-by-labels");
+const LABELS_KEY = memoTable<Workload, string>("calico/labels-key");
+const POLICY_SELECTOR = memoTable<NetworkPolicy, CalicoSelector>("calico/policy-selector");
+
+function selectPolicies(comp: Compilation, w: Workload, dir: Direction, profile: FelixProfile): readonly NetworkPolicy[] {
+  // An endpoint's Calico labels are its pod's labels with its namespace's and service account's (workloads.ts
+  // calicoLabels), so those three decide them: the key is the namespace, the service account and the pod's labels in
+  // order, each word after its length (one key per label set whatever the words hold).
+  const key = comp.memo(LABELS_KEY, w, () => {
+    const { namespace, serviceAccount } = w.pod;
+    const words = [namespace.length, namespace, serviceAccount.length, serviceAccount];
+    for (const [k, v] of w.pod.labels) words.push(k.length, k, v.length, v);
+    return words.join(" ");
+  });
+  const byKey = comp.memo(SELECTED, profile, () => new Map());
+  let byDir = byKey.get(key);
+  if (!byDir) byKey.set(key, (byDir = {}));
+  return (byDir[dir] ??= select(comp, w, dir, profile));
+}
+
+function select(comp: Compilation, w: Workload, dir: Direction, profile: FelixProfile): NetworkPolicy[] {
   const governs = (p: NetworkPolicy) => (dir === "ingress" ? p.types.ingress : p.types.egress);
   // The candidates are already in §3.3 order, and filtering keeps it.
   const candidates = comp.memo(BY_NAMESPACE, profile, () => byNamespace(comp.model.policies, profile)).get(w.pod.namespace) ?? [];
-  return candidates.filter((p) => governs(p) && evaluate(policySelector(p.namespace, p.podSelector), w.labels));
+  return candidates.filter((p) => governs(p) && evaluate(comp.memo(POLICY_SELECTOR, p, () => policySelector(p.namespace, p.podSelector)), w.labels));
 }
 
 // The rules every endpoint chain shares are one object each (the renderer
@@ -126,10 +148,10 @@ const POLICY_JUMP = memoTable<string, Rule>("calico/policy-jump");
 const GROUP_CHAIN = memoTable<string, Chain>("calico/policy-group");
 
 /** The canonical selector a policy applies by (§4.6 "normalized selector", §7.2). */
-const POLICY_SELECTOR = memoTable<NetworkPolicy, string>("calico/policy-selector-text");
+const POLICY_SELECTOR_TEXT = memoTable<NetworkPolicy, string>("calico/policy-selector-text");
 
 function selectorText(comp: Compilation, p: NetworkPolicy): string {
-  return comp.memo(POLICY_SELECTOR, p, () => canonical(policySelector(p.namespace, p.podSelector)));
+  return comp.memo(POLICY_SELECTOR_TEXT, p, () => canonical(comp.memo(POLICY_SELECTOR, p, () => policySelector(p.namespace, p.podSelector))));
 }
 
 /**
@@ -236,19 +258,46 @@ export function endpointChain(
   chainOf: ((p: NetworkPolicy) => string) | null = null,
   profile: FelixProfile = CLASSIC_PROFILE, groups: Map<string, Chain> | null = null,
 ): Chain {
+  const name = endpointChainName(dir, w.iface);
+  if (chainOf !== null) return chain(name, endpointChainRules(comp, w.profiles, dir, policies, chainOf, profile, groups));
+  // The rules but for the chain's name are those of every endpoint with the same policies and profiles (the pods of
+  // one ReplicaSet): built once, with the group chains they jump to (the Felix hashes still differ: they start from the name).
+  const byProfile = comp.memo(ENDPOINT_CHAIN_RULES, policies, () => new Map());
+  let byDir = byProfile.get(profile);
+  if (!byDir) byProfile.set(profile, (byDir = { ingress: new Map(), egress: new Map() }));
+  // One profile list per namespace and service account (workloads.ts), so the list itself is the key.
+  let got = byDir[dir].get(w.profiles);
+  if (!got) {
+    const own = new Map<string, Chain>();
+    const rules = endpointChainRules(comp, w.profiles, dir, policies, (p) => policyChainNameOf(comp, p, dir, profile), profile, own);
+    byDir[dir].set(w.profiles, (got = { rules, groups: own }));
+  }
+  if (groups) for (const [n, c] of got.groups) groups.set(n, c);
+  return chain(name, got.rules);
+}
+
+/** Endpoint chain rules (default policy chain names) by policy list, Felix profile, direction and profile list; with the group chains they jump to. */
+interface EndpointChainRules {
+  readonly rules: Rule[];
+  readonly groups: ReadonlyMap<string, Chain>;
+}
+const ENDPOINT_CHAIN_RULES = memoTable<readonly NetworkPolicy[], Map<FelixProfile, Record<Direction, Map<readonly Profile[], EndpointChainRules>>>>("calico/endpoint-chain-rules");
+
+function endpointChainRules(
+  comp: Compilation, profiles: readonly Profile[], dir: Direction, policies: readonly NetworkPolicy[], target: (p: NetworkPolicy) => string,
+  profile: FelixProfile, groups: Map<string, Chain> | null,
+): Rule[] {
   const shared = endpointRules(comp, profile);
-  const target = chainOf ?? ((p: NetworkPolicy): string => policyChainNameOf(comp, p, dir, profile));
-  const rules: Rule[] = [
+  return [
     shared.ctAccept,
     shared.ctInvalidDrop,
     shared.firstClear,
     ...(dir === "egress" ? [shared.dropVxlan, shared.dropIpip] : []),
     ...policyJumps(comp, profile, dir, policies, target, groups),
-    ...w.profiles.flatMap((p) => [profileJump(comp, p, dir), shared.returnIfProfileAccepted]),
+    ...profiles.flatMap((p) => [profileJump(comp, p, dir), shared.returnIfProfileAccepted]),
     ...(shared.logNoProfile ? [shared.logNoProfile[dir]] : []),
     shared.dropIfNoProfiles,
   ];
-  return chain(endpointChainName(dir, w.iface), rules);
 }
 
 /** cali-pi-* / cali-po-* (§4.1): the policy's rules for one direction, in k8s rule order. */

@@ -58,7 +58,7 @@ function workloadChains(comp: Compilation, local: readonly Workload[], sets: Set
   for (const w of local) {
     for (const dir of DIRECTIONS) {
       const selected = policiesFor(comp, w, dir, profile);
-      endpoints.push(endpointChain(comp, w, dir, selected, (p) => policyChainNameOf(comp, p, dir, profile), profile, groups));
+      endpoints.push(endpointChain(comp, w, dir, selected, null, profile, groups));
       for (const p of selected) policies[dir].add(p);
       for (const pr of w.profiles) profiles[dir].add(pr);
     }

@@ -74,9 +74,15 @@ function interned(profiles: Map<string, Profile>, name: string, allowAll: boolea
   return p;
 }
 
-function toWorkload(src: LabelSources, pod: Pod, prefix: string, known: Map<string, Profile>): Workload {
-  const profiles: Profile[] = [interned(known, namespaceProfile(pod.namespace), true)];
-  if (pod.serviceAccount) profiles.push(interned(known, serviceAccountProfile(pod.namespace, pod.serviceAccount), false));
+function toWorkload(src: LabelSources, pod: Pod, prefix: string, known: Map<string, Profile>, lists: Map<string, readonly Profile[]>): Workload {
+  // One list per namespace and service account: endpoint chains are shared by it (endpoints.ts).
+  const listKey = `${pod.namespace} ${pod.serviceAccount}`;
+  let profiles = lists.get(listKey);
+  if (!profiles) {
+    const made = [interned(known, namespaceProfile(pod.namespace), true)];
+    if (pod.serviceAccount) made.push(interned(known, serviceAccountProfile(pod.namespace, pod.serviceAccount), false));
+    lists.set(listKey, (profiles = made));
+  }
   return {
     pod,
     ip: podIPv4(pod) ?? "",
@@ -99,7 +105,8 @@ export function allWorkloads(comp: Compilation, prefix: string): readonly Worklo
     const { cluster } = comp.model;
     const src = labelSources(cluster);
     const profiles = new Map<string, Profile>();
-    return cluster.pods.filter(isEndpoint).map((p) => toWorkload(src, p, prefix, profiles));
+    const lists = new Map<string, readonly Profile[]>();
+    return cluster.pods.filter(isEndpoint).map((p) => toWorkload(src, p, prefix, profiles, lists));
   });
 }
 
