@@ -35,8 +35,10 @@ const PORT_OUTPUTS = memoTable<ServicePortPlan, Variants>("kubeproxy/port-output
 const SEP_CHAINS = memoTable<PlannedEndpoint, Chain>("kubeproxy/sep-chains");
 
 export function portOutput(comp: Compilation, px: ProxierContext, p: ServicePortPlan, node: NodeContext): PortOutput {
-  const facts = nodeFacts(p, node);
   const variants = comp.memo(PORT_OUTPUTS, p, () => ({ outputs: new Map<string, PortOutput>(), chains: new Map<string, Chain>(), known: new Set<Chain>() }));
+  // Most ports look the same from every node: their one output, without working out this node's facts.
+  if (!mayVary(p) && variants.outputs.size === 1) return variants.outputs.values().next().value!;
+  const facts = nodeFacts(p, node);
   let out = variants.outputs.get(facts.key);
   if (out === undefined) {
     out = buildPort(comp, px, portPlan(p, facts));
