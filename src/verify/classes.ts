@@ -702,11 +702,68 @@ export function planClasses(
   };
 
   const nodeOf = (p: Pod): string => placeOf(p).node;
+  // Other nodes route a pod's address by the longest of their prefixes holding it. Between consecutive edges of
+  // every node's prefixes but single addresses, every address is held by the same prefixes on every node, so every
+  // other node picks the same route for it: the other nodes' words are those of any pod there with the same own node.
+  // An address some other node names on its own (a /32 route, its local address, a neighbour, a node's address:
+  // the steps routing.ts decides per destination) is routed on its own.
+  const edges = new Set<number>([0]);
+  const named = new Map<number, Set<string>>();
+  const nameOn = (n: number, node: string): void => {
+    let on = named.get(n);
+    if (!on) named.set(n, (on = new Set()));
+    on.add(node);
+  };
+  // lpm reads an IPv4 address against every route's number at each length (routing.ts): an IPv6 route could only
+  // match one if its network is below 2^32 or its prefix 1–32; should a table hold one, every pod is routed on its own.
+  let grouped = true;
+  for (const [node, info] of topo.nodes) {
+    for (const r of info.prefixRoutes) {
+      if (r.net.family !== 4) {
+        if (r.net.prefix > 0 && (r.net.prefix <= 32 || Number(r.net.network) < 2 ** 32)) grouped = false;
+        continue;
+      }
+      const [lo, hi] = cidrRange(r.net);
+      if (lo === hi) nameOn(lo, node);
+      else edges.add(lo).add(hi + 1);
+    }
+    for (const a of [...info.localAddresses, ...info.neighbours.keys()]) {
+      const n = ipv4(a);
+      if (n !== null) nameOn(n, node);
+    }
+  }
+  for (const a of topo.nodeByIp.keys()) {
+    const n = ipv4(a);
+    if (n !== null) for (const node of nodeNames) nameOn(n, node);
+  }
+  const edgeList = Float64Array.from(edges).sort();
+  /** The piece between edges holding `n`: the last edge at or below it. */
+  const pieceOf = (n: number): number => {
+    let lo = 0;
+    let hi = edgeList.length;
+    while (lo + 1 < hi) {
+      const mid = (lo + hi) >> 1;
+      if (edgeList[mid]! <= n) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const othersByPiece = new Map<string, string>();
   /** Where every node's routes send the pod's address, its own node and interface as SELF/OWNER. */
   const routesOf = (p: Pod): string => {
     const at = placeOf(p);
     const ip = podIPv4(p)!;
     const own = routeSignature(topo, at.node, ip, at);
+    const n = ipv4(ip);
+    const alone = !grouped || n === null || [...(named.get(n) ?? [])].some((node) => node !== at.node);
+    const piece = alone ? null : `${pieceOf(n)} ${at.node}`;
+    const known = piece === null ? undefined : othersByPiece.get(piece);
+    if (known !== undefined) return `own=${own};${known}`;
+    const others = othersOf(at, ip);
+    if (piece !== null) othersByPiece.set(piece, others);
+    return `own=${own};${others}`;
+  };
+  const othersOf = (at: { readonly node: string; readonly iface: string }, ip: string): string => {
     const sigs: string[] = [];
     const names: string[] = [];
     let uniform = true;
@@ -717,7 +774,7 @@ export function planClasses(
       sigs.push(s);
       names.push(n);
     }
-    if (uniform) return `own=${own};others=${sigs[0] ?? ""}`;
+    if (uniform) return `others=${sigs[0] ?? ""}`;
     // Grouped by signature, in the order each is first met.
     const others = new Map<string, string[]>();
     sigs.forEach((s, i) => {
@@ -725,7 +782,7 @@ export function planClasses(
       list.push(names[i]!);
       others.set(s, list);
     });
-    return `own=${own};` + [...others].map(([s, ns]) => `${ns.join(",")}=${s}`).join(";");
+    return [...others].map(([s, ns]) => `${ns.join(",")}=${s}`).join(";");
   };
 
   // Each rule text read (a Canon's), as a number: a class's or a content's key names its texts by these, not by the
