@@ -65,12 +65,25 @@ function packetPort(v: SetKeyView, src: boolean): number | null {
   return 0;
 }
 
-/** Longest-prefix table: prefix lengths most specific first, each with its keys → nomatch. */
+/**
+ * Longest-prefix table: prefix lengths most specific first, each with its keys → nomatch. Addresses alone (a set of
+ * one dimension: no suffix) are keyed by their number, without building a string per lookup: verify asks every
+ * such set about every pod address.
+ */
 class PrefixTable {
   private readonly byLen = new Map<number, Map<string, boolean>>();
+  private readonly byLenNum = new Map<number, Map<number, boolean>>();
   lens: number[] = [];
+  private numLens: Array<[number, Map<number, boolean>]> = [];
 
   add(net: number, len: number, suffix: string, nomatch: boolean): void {
+    if (suffix === "") {
+      let m = this.byLenNum.get(len);
+      if (!m) this.byLenNum.set(len, (m = new Map()));
+      m.set(net, nomatch);
+      this.numLens = [...this.byLenNum].sort((a, b) => b[0] - a[0]);
+      return;
+    }
     let m = this.byLen.get(len);
     if (!m) this.byLen.set(len, (m = new Map()));
     m.set(`${net}${suffix}`, nomatch);
@@ -78,6 +91,13 @@ class PrefixTable {
   }
 
   test(addr: number, suffix: string): boolean {
+    if (suffix === "") {
+      for (const [len, m] of this.numLens) {
+        const hit = m.get((addr & prefixMask(len)) >>> 0);
+        if (hit !== undefined) return !hit;
+      }
+      return false;
+    }
     for (const len of this.lens) {
       const hit = this.byLen.get(len)!.get(`${(addr & prefixMask(len)) >>> 0}${suffix}`);
       if (hit !== undefined) return !hit;
