@@ -15,7 +15,7 @@ import { podIPv4, type Pod } from "../ir/cluster.js";
 import type { Model, NetworkPolicy, Peer } from "../ir/policy.js";
 import type { Protocol } from "../ir/protocol.js";
 import { selectorMatches } from "../ir/selector.js";
-import { cidrContains, parseAddress } from "./ip.js";
+import { parseAddress } from "./ip.js";
 import { resolveNamedPort } from "./match.js";
 import type { ModelIndex } from "./model-index.js";
 
@@ -74,6 +74,44 @@ export function podSignatures(model: Model, idx: ModelIndex): PodSignatures {
     }
     return sig;
   };
+  // ipBlocks as IPv4 number ranges (a pod's address is IPv4 here; an IPv6 block or except holds none of them). Between
+  // consecutive edges of every block and except every address is in the same blocks, so a pod's block bits are
+  // worked out once per piece of the address space its address falls in (a test per block and pod was quadratic).
+  const range = (text: string): readonly [number, number] | null => {
+    const c = idx.cidr(text);
+    if (c === null || c.family !== 4) return null;
+    const lo = Number(c.network);
+    return [lo, lo + 2 ** (32 - c.prefix) - 1];
+  };
+  const blockRanges = blocks.map((b) => ({ range: range(b.cidr), except: b.except.map(range).filter((x): x is readonly [number, number] => x !== null) }));
+  const edgeSet = new Set<number>([0]);
+  for (const { range: r, except } of blockRanges) {
+    if (r !== null) edgeSet.add(r[0]).add(r[1] + 1);
+    for (const [lo, hi] of except) edgeSet.add(lo).add(hi + 1);
+  }
+  const edges = Float64Array.from(edgeSet).sort();
+  const byPiece = new Map<number, number>();
+  const blocksOf = (n: number): number => {
+    let lo = 0;
+    let hi = edges.length;
+    while (lo + 1 < hi) {
+      const mid = (lo + hi) >> 1;
+      if (edges[mid]! <= n) lo = mid;
+      else hi = mid;
+    }
+    let id = byPiece.get(lo);
+    if (id === undefined) {
+      const bits = blockRanges.map(({ range: r, except }) => {
+        const inside = r !== null && n >= r[0] && n <= r[1];
+        return inside && !except.some(([a, b]) => n >= a && n <= b) ? "1" : "0";
+      });
+      byPiece.set(lo, (id = intern("blocks:" + bits.join(""))));
+    }
+    return id;
+  };
+  // Interned when first met, as before: the ids follow the order texts are first seen.
+  const noBlocks = (): number => intern("blocks:" + "0".repeat(blocks.length));
+
   const memo = new Map<Pod, string>();
   return {
     of(pod) {
@@ -86,16 +124,9 @@ export function podSignatures(model: Model, idx: ModelIndex): PodSignatures {
   function compute(pod: Pod): string {
     const ip = podIPv4(pod);
     const a = ip === null ? null : parseAddress(ip);
-    const inBlocks: string[] = [];
-    for (const b of blocks) {
-      const c = idx.cidr(b.cidr);
-      const hit = a !== null && c !== null && cidrContains(c, a) && !b.except.some((e) => {
-        const x = idx.cidr(e);
-        return x !== null && cidrContains(x, a);
-      });
-      inBlocks.push(hit ? "1" : "0");
-    }
+    const group = groupOf(pod);
+    const inBlocks = a === null || a.family !== 4 ? noBlocks() : blocksOf(Number(a.value));
     const ports = names.map((n) => resolveNamedPort(pod, n.name, n.protocol).join(",")).join(";");
-    return `${groupOf(pod)}|${intern("blocks:" + inBlocks.join(""))}|${intern("ports:" + ports)}`;
+    return `${group}|${inBlocks}|${intern("ports:" + ports)}`;
   }
 }
