@@ -16,6 +16,7 @@ import type { Model, NetworkPolicy, Peer } from "../ir/policy.js";
 import type { Protocol } from "../ir/protocol.js";
 import { selectorMatches } from "../ir/selector.js";
 import { parseAddress } from "./ip.js";
+import { pieceFinder } from "./pieces.js";
 import { resolveNamedPort } from "./match.js";
 import type { ModelIndex } from "./model-index.js";
 
@@ -89,23 +90,17 @@ export function podSignatures(model: Model, idx: ModelIndex): PodSignatures {
     if (r !== null) edgeSet.add(r[0]).add(r[1] + 1);
     for (const [lo, hi] of except) edgeSet.add(lo).add(hi + 1);
   }
-  const edges = Float64Array.from(edgeSet).sort();
+  const pieceOf = pieceFinder(edgeSet);
   const byPiece = new Map<number, number>();
   const blocksOf = (n: number): number => {
-    let lo = 0;
-    let hi = edges.length;
-    while (lo + 1 < hi) {
-      const mid = (lo + hi) >> 1;
-      if (edges[mid]! <= n) lo = mid;
-      else hi = mid;
-    }
-    let id = byPiece.get(lo);
+    const piece = pieceOf(n);
+    let id = byPiece.get(piece);
     if (id === undefined) {
       const bits = blockRanges.map(({ range: r, except }) => {
         const inside = r !== null && n >= r[0] && n <= r[1];
         return inside && !except.some(([a, b]) => n >= a && n <= b) ? "1" : "0";
       });
-      byPiece.set(lo, (id = intern("blocks:" + bits.join(""))));
+      byPiece.set(piece, (id = intern("blocks:" + bits.join(""))));
     }
     return id;
   };

@@ -31,6 +31,7 @@ import { resolveNamedPort } from "../semantics/index.js";
 import { addressClassText, blockCidrs, MAX_PORT, MIN_PORT, portSetText, type PortRange } from "../semantics/classes.js";
 import { parseCidr, type Cidr } from "../semantics/ip.js";
 import { FELIX_VXLAN_PORT } from "./invariants.js";
+import { pieceFinder } from "../semantics/pieces.js";
 import { hopsFor, hostSource, routeSignature, type Hop, type Routed } from "./routing.js";
 import type { CtState, HookPath, HostContext, Packet } from "../simulate/types.js";
 import { HOST_IFACE, hostContext, podKey, PROBE_SOURCE_PORT, probePacket, replyPacket, type NodeRules, type Topology } from "./topology.js";
@@ -736,18 +737,7 @@ export function planClasses(
     const n = ipv4(a);
     if (n !== null) for (const node of nodeNames) nameOn(n, node);
   }
-  const edgeList = Float64Array.from(edges).sort();
-  /** The piece between edges holding `n`: the last edge at or below it. */
-  const pieceOf = (n: number): number => {
-    let lo = 0;
-    let hi = edgeList.length;
-    while (lo + 1 < hi) {
-      const mid = (lo + hi) >> 1;
-      if (edgeList[mid]! <= n) lo = mid;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const pieceOf = pieceFinder(edges);
   const othersByPiece = new Map<string, string>();
   /** Where every node's routes send the pod's address, its own node and interface as SELF/OWNER. */
   const routesOf = (p: Pod): string => {
