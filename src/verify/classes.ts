@@ -715,15 +715,9 @@ export function planClasses(
     if (!on) named.set(n, (on = new Set()));
     on.add(node);
   };
-  // lpm reads an IPv4 address against every route's number at each length (routing.ts): an IPv6 route could only
-  // match one if its network is below 2^32 or its prefix 1–32; should a table hold one, every pod is routed on its own.
-  let grouped = true;
+  // (A node's prefix routes are its IPv4 ones: topology.ts keeps no other.)
   for (const [node, info] of topo.nodes) {
     for (const r of info.prefixRoutes) {
-      if (r.net.family !== 4) {
-        if (r.net.prefix > 0 && (r.net.prefix <= 32 || Number(r.net.network) < 2 ** 32)) grouped = false;
-        continue;
-      }
       const [lo, hi] = cidrRange(r.net);
       if (lo === hi) nameOn(lo, node);
       else edges.add(lo).add(hi + 1);
@@ -745,7 +739,7 @@ export function planClasses(
     const ip = podIPv4(p)!;
     const own = routeSignature(topo, at.node, ip, at);
     const n = ipv4(ip);
-    const alone = !grouped || n === null || [...(named.get(n) ?? [])].some((node) => node !== at.node);
+    const alone = n === null || [...(named.get(n) ?? [])].some((node) => node !== at.node);
     const piece = alone ? null : `${pieceOf(n)} ${at.node}`;
     const known = piece === null ? undefined : othersByPiece.get(piece);
     if (known !== undefined) return `own=${own};${known}`;
