@@ -1,11 +1,12 @@
 // Files written by a helper thread (./file-writer-worker.ts) while this
 // thread renders the next node, once a compile's output is large.
 //
-// The first DIRECT_BYTES go straight to the page cache from this thread: that
-// is memory speed, and a small compile is done before a thread would have
-// started. Past that, writing costs this thread ~1.5–2 ms per file (a
-// 500-node compile's 385 MB in 1500 files: 2.3–3 s slower written here), so
-// the rest goes to the thread: each file's bytes are copied into one of
+// A compile of at most DIRECT_FILES files writes them from this thread: the
+// page cache takes a 20-node compile's 60 files (18 MB) in ~10 ms, less than
+// a thread costs to start on 2 cores. A larger one hands every file to the
+// thread, as creating a file costs this thread 1.5–7 ms on the VM's disk once
+// much is written (a 500-node compile's first 64 MiB written here cost ~1.1 s
+// in a profile; all 385 MB, 2.3–3 s): each file's bytes are copied into one of
 // MAX_PENDING slots of shared memory, reused from file to file, and the
 // writer is told the slot and length (no buffer allocated, zeroed and
 // transferred per file). At most MAX_PENDING files wait at a time, so memory
@@ -56,15 +57,15 @@ export function directWriter(dir: string): FileSink {
   return { write: (name, bytes) => writeFileSync(join(dir, name), bytes), finish: () => {} };
 }
 
-/** Bytes written on this thread before the writer thread takes over: a 20-node compile's 60 files (18 MB) take 6–11 ms here, less than a thread costs to start on 2 cores. */
-export const DIRECT_BYTES = 64 << 20;
+/** A compile of at most this many files writes them on this thread (a 30-node compile: 90 files). */
+export const DIRECT_FILES = 90;
 
 /**
- * Writes on this thread until `directBytes` have been written, then on a
- * helper thread when one can be started for the rest (`threaded`, compiled
- * code, at least MAX_PENDING files expected); else directly throughout.
+ * Writes on this thread until `directBytes` have been written (by default: all of at most DIRECT_FILES files, none
+ * of more), then on a helper thread when one can be started for the rest (`threaded`, compiled code, at least
+ * MAX_PENDING files expected); else directly throughout.
  */
-export function fileWriter(dir: string, files: number, threaded: boolean, directBytes: number = DIRECT_BYTES): FileSink {
+export function fileWriter(dir: string, files: number, threaded: boolean, directBytes: number = files <= DIRECT_FILES ? Infinity : 0): FileSink {
   const direct = directWriter(dir);
   if (!threaded || WORKER_URL === null || files < 2 * MAX_PENDING) return direct;
   let written = 0;

@@ -259,29 +259,35 @@ export function endpointChain(
   profile: FelixProfile = CLASSIC_PROFILE, groups: Map<string, Chain> | null = null,
 ): Chain {
   const name = endpointChainName(dir, w.iface);
-  if (chainOf !== null) return chain(name, endpointChainRules(comp, w.profiles, dir, policies, chainOf, profile, groups));
-  // The rules but for the chain's name are those of every endpoint with the same policies and profiles (the pods of
-  // one ReplicaSet): built once, with the group chains they jump to (the Felix hashes still differ: they start from the name).
+  // The rules but for the chain's name are those of every endpoint with the same policies, profiles and policy chain
+  // targets (the pods of one ReplicaSet): built once, with the group chains they jump to (the Felix hashes still
+  // differ: they start from the name). -O2's chain-share names the targets itself; they are part of the key.
   const byProfile = comp.memo(ENDPOINT_CHAIN_RULES, policies, () => new Map());
   let byDir = byProfile.get(profile);
   if (!byDir) byProfile.set(profile, (byDir = { ingress: new Map(), egress: new Map() }));
   // One profile list per namespace and service account (workloads.ts), so the list itself is the key.
-  let got = byDir[dir].get(w.profiles);
+  let byTargets = byDir[dir].get(w.profiles);
+  if (!byTargets) byDir[dir].set(w.profiles, (byTargets = new Map()));
+  const target = chainOf ?? ((p: NetworkPolicy): string => policyChainNameOf(comp, p, dir, profile));
+  // Chain names hold no NUL; the default targets follow from the policies.
+  const targets = chainOf === null ? "" : policies.map(chainOf).join("\u0000");
+  let got = byTargets.get(targets);
   if (!got) {
     const own = new Map<string, Chain>();
-    const rules = endpointChainRules(comp, w.profiles, dir, policies, (p) => policyChainNameOf(comp, p, dir, profile), profile, own);
-    byDir[dir].set(w.profiles, (got = { rules, groups: own }));
+    byTargets.set(targets, (got = { rules: endpointChainRules(comp, w.profiles, dir, policies, target, profile, own), groups: own }));
   }
   if (groups) for (const [n, c] of got.groups) groups.set(n, c);
   return chain(name, got.rules);
 }
 
-/** Endpoint chain rules (default policy chain names) by policy list, Felix profile, direction and profile list; with the group chains they jump to. */
+/** Endpoint chain rules by policy list, Felix profile, direction, profile list and the targets' names (empty: the default ones); with the group chains they jump to. */
 interface EndpointChainRules {
   readonly rules: Rule[];
   readonly groups: ReadonlyMap<string, Chain>;
 }
-const ENDPOINT_CHAIN_RULES = memoTable<readonly NetworkPolicy[], Map<FelixProfile, Record<Direction, Map<readonly Profile[], EndpointChainRules>>>>("calico/endpoint-chain-rules");
+const ENDPOINT_CHAIN_RULES = memoTable<readonly NetworkPolicy[], Map<FelixProfile, Record<Direction, Map<readonly Profile[], Map<string, EndpointChainRules>>>>>(
+  "calico/endpoint-chain-rules",
+);
 
 function endpointChainRules(
   comp: Compilation, profiles: readonly Profile[], dir: Direction, policies: readonly NetworkPolicy[], target: (p: NetworkPolicy) => string,
