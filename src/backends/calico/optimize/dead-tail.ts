@@ -38,19 +38,48 @@ function liveLength(c: Chain, byName: ReadonlyMap<string, Chain>): number {
 const isEndpointChain = (n: string): boolean => n.startsWith("cali-tw-") || n.startsWith("cali-fw-");
 const isProfileChain = (n: string): boolean => n.startsWith("cali-pri-") || n.startsWith("cali-pro-");
 
-export function deadTail(chains: readonly Chain[]): Chain[] {
-  const byName = new Map(chains.map((c) => [c.name, c]));
-  const cut = chains.map((c) => (isEndpointChain(c.name) ? prefix(c, liveLength(c, byName)) : c));
-  // Every jump target of the node's filter chains (a thousand chains at scale: loops, not nested flatMaps).
+/**
+ * What a pass derives from one rules array, kept for the compilation while the array lives: `kind` names the
+ * derivation. Policy, profile and group chains are one object per compilation and endpoint chains of pods with the
+ * same policies share one rules array (endpoints.ts), on every node, so each is worked out once.
+ */
+export type RulesMemo = <V>(kind: string, rules: readonly Rule[], make: () => V) => V;
+
+const NO_MEMO: RulesMemo = (_kind, _rules, make) => make();
+
+/**
+ * `memo` may keep a cut across nodes: an endpoint chain's live length depends on its rules and on the profile chains
+ * they jump to, and a profile chain's rules depend only on the profile and the pass list (the driver keys its memo by both).
+ */
+export function deadTail(chains: readonly Chain[], memo: RulesMemo = NO_MEMO): Chain[] {
+  let byName: ReadonlyMap<string, Chain> | null = null;
+  const named = (): ReadonlyMap<string, Chain> => (byName ??= new Map(chains.map((c) => [c.name, c])));
+  // The cut rules are one array per rules array, so the targets below are also worked out once per array.
+  const cut = chains.map((c) => (isEndpointChain(c.name) ? prefix(c, memo("live", c.rules, () => live(c, named()))) : c));
+  // The profile chains something jumps to.
   const targets = new Set<string>();
-  for (const c of cut) for (const r of c.rules) if (r.target) targets.add(r.target.name);
+  for (const c of cut) for (const t of memo("profiles", c.rules, () => profileTargets(c.rules))) targets.add(t);
   return cut.filter((c) => !isProfileChain(c.name) || targets.has(c.name));
 }
 
-/** The first `n` rules of `c`, its hash runs cut to match (the hashes before the cut do not change, as above). */
-function prefix(c: Chain, n: number): Chain {
+function live(c: Chain, byName: ReadonlyMap<string, Chain>): readonly Rule[] {
+  const n = liveLength(c, byName);
+  return n === c.rules.length ? c.rules : c.rules.slice(0, n);
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+function profileTargets(rules: readonly Rule[]): readonly string[] {
+  let out: string[] | null = null;
+  for (const r of rules) if (r.target && isProfileChain(r.target.name)) (out ??= []).push(r.target.name);
+  return out ?? NONE;
+}
+
+/** `c` with `live`, the first rules of `c`, its hash runs cut to match (the hashes before the cut do not change, as above). */
+function prefix(c: Chain, live: readonly Rule[]): Chain {
+  const n = live.length;
   if (n === c.rules.length) return c;
-  const out: { -readonly [K in keyof Chain]: Chain[K] } = { name: c.name, policy: c.policy, rules: c.rules.slice(0, n) };
+  const out: { -readonly [K in keyof Chain]: Chain[K] } = { name: c.name, policy: c.policy, rules: live };
   if (c.hashRuns) {
     const runs: HashRun[] = [];
     let left = n;

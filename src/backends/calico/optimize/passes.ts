@@ -13,7 +13,7 @@ import type { Chain, Rule } from "../../../rules/types.js";
 import { byteCompare } from "../../../rules/writer.js";
 import { fm, ft, rule } from "../felix-rule.js";
 import { MARK } from "../names.js";
-import { deadTail } from "./dead-tail.js";
+import { deadTail, type RulesMemo } from "./dead-tail.js";
 import { PASS_NAMES } from "./pass-names.js";
 import { cidrMerge, portMerge, ruleAbsorb, type OptRule } from "./rules.js";
 
@@ -24,8 +24,8 @@ export interface Pass {
   readonly felix?: (rules: readonly Rule[]) => Rule[];
   readonly sets?: (sets: readonly IpSet[]) => ReadonlyMap<string, string>;
   readonly chains?: (bodies: ReadonlyMap<string, string>) => ReadonlyMap<string, string>;
-  /** The node's filter chains, last. */
-  readonly filter?: (chains: readonly Chain[]) => Chain[];
+  /** The node's filter chains, last; `memo` keeps what the pass derives from a rules array for the compilation. */
+  readonly filter?: (chains: readonly Chain[], memo: RulesMemo) => Chain[];
 }
 
 const RETURN_IF_ACCEPTED = felixText(rule([fm.markSet(MARK.accept)], ft.ret()));
