@@ -126,6 +126,8 @@ const PORT_TABLES: ReadonlySet<string> = new Set(["raw", "mangle", "filter"]);
 type Cuts = ReadonlySet<string>;
 const NO_CUTS: ReadonlySet<string> = new Set();
 const NO_PORTS: readonly number[] = [];
+/** Characters of a SHA-1 digest in base64url without padding (what digest64 gives for 20 bytes). */
+const ANSWER_DIGEST_LENGTH = 27;
 /** Per-address answers class verify keeps before it empties its per-address memos (planClasses `spend`). */
 const MEMO_BUDGET = 4_000_000;
 
@@ -1081,7 +1083,8 @@ export function planClasses(
   };
   const projections = new Map<HopContent, Map<string, string>>();
   // One string per distinct answer, kept as its digest: an answer has a character per test of its content (thousands
-  // at scale), and contents × addresses answers are kept.
+  // at scale), and contents × addresses answers are kept. An answer shorter than a digest (27 characters, so never
+  // equal to one) is kept as it is: most contents hold a few tests, and a SHA-1 per answer cost more than the answer.
   const answers = new Map<string, string>();
   const project = (content: HopContent, ip: string): string => {
     let byIp = projections.get(content);
@@ -1098,7 +1101,8 @@ export function planClasses(
         else if ("set" in t) parts.push(holds(t.set, n));
         else parts.push(t.none);
       }
-      const text = digest64("sha1", parts.join(""));
+      const joined = parts.join("");
+      const text = joined.length < ANSWER_DIGEST_LENGTH ? joined : digest64("sha1", joined);
       bits = answers.get(text);
       if (bits === undefined) answers.set(text, (bits = text));
       byIp.set(ip, bits);
