@@ -3,7 +3,7 @@
 // fail the compile before anything is renamed into place. The worker exists
 // only as compiled code, so this drives the built CLI (npm test builds dist/).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -74,6 +74,20 @@ describe("file writer thread", () => {
     expect([r.status, r.stderr]).toEqual([0, ""]);
     expect(readdirSync(dir).length).toBe(40);
     expect(readFileSync(join(dir, "n39"), "utf8")).toBe("x39");
+  });
+
+  test("a writer thread that cannot start is given up after its start time, and every file is written here", () => {
+    const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
+    const script = join(mkdtempSync(join(tmpdir(), "netpolc-worker-")), "broken.mjs");
+    writeFileSync(script, 'throw new Error("this writer cannot start");\n');
+    const t0 = Date.now();
+    const sink = fileWriter(dir, 40, true, 0, { url: new URL(`file://${script}`), startMs: 300 });
+    for (let i = 0; i < 40; i++) sink.write(`n${i}`, Buffer.from(`x${i}`));
+    sink.finish();
+    // Waited for the thread once (0.3 s), not the two-minute stall of a writer that stopped.
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(readdirSync(dir).length).toBe(40);
+    for (let i = 0; i < 40; i++) expect(readFileSync(join(dir, `n${i}`), "utf8")).toBe(`x${i}`);
   });
 
   test("a compile of few files writes them here: an unwritable one fails at once", () => {

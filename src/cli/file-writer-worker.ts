@@ -4,13 +4,15 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { workerData } from "node:worker_threads";
-import { FAILED, WRITTEN, type WriterMessage, type WriterRequest } from "./file-writer.js";
+import { FAILED, NOT_STARTED, STARTED, STATE, WRITTEN, type WriterMessage, type WriterRequest } from "./file-writer.js";
 
 const { dir, control, port } = workerData as WriterRequest;
 /** Each slot's shared memory, as last sent. */
 const slots: Uint8Array[] = [];
 
-port.on("message", (m: WriterMessage) => {
+// Started too late: the owner has given up on this thread and writes the files itself (file-writer.ts).
+if (Atomics.compareExchange(control, STATE, NOT_STARTED, STARTED) !== NOT_STARTED) port.close();
+else port.on("message", (m: WriterMessage) => {
   if ("done" in m || Atomics.load(control, FAILED)) {
     if ("done" in m) port.close();
     return;
