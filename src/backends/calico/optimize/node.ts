@@ -39,7 +39,6 @@ const DIRS: readonly Direction[] = ["ingress", "egress"];
 
 /** One policy direction through the rule and felix passes, built once per compilation. */
 interface OptPolicy extends PolicyDir {
-  readonly name: string;
   /** Felix rules, before the chain comment. */
   readonly rules: readonly Rule[];
   /** The selector and named-port sets the rules reference, in first-use order. */
@@ -128,7 +127,6 @@ function buildOptPolicy({ policy, dir }: PolicyDir, passes: readonly Pass[], fel
   return {
     policy,
     dir,
-    name,
     rules,
     specs,
     nets: reg.nets,
@@ -370,7 +368,13 @@ function profileIndex(comp: Compilation, calico: CalicoOptions): ReadonlyMap<str
     for (const w of allWorkloads(comp, calico.interfacePrefix)) {
       if (seen.has(w.profiles)) continue;
       seen.add(w.profiles);
-      for (const pr of w.profiles) for (const dir of DIRS) if (!idx.has(profileChainName(dir, pr.name))) idx.set(profileChainName(dir, pr.name), { pr, dir });
+      for (const pr of w.profiles) {
+        for (const dir of DIRS) {
+          // A long name costs a SHA-256: named once.
+          const name = profileChainName(dir, pr.name);
+          if (!idx.has(name)) idx.set(name, { pr, dir });
+        }
+      }
     }
     return idx;
   });
