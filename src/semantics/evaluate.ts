@@ -43,7 +43,12 @@ export interface Evaluator {
    * the same as evaluate's. The peers of every rule are matched once for all the ports (class verify asks per
    * port class of an endpoint pair).
    */
-  allowedAt(flow: Flow, ports: readonly number[]): boolean[];
+  allowedAt(flow: Flow, ports: readonly number[], sides?: FlowSides): boolean[];
+  /**
+   * Both sides of a flow apart from its protocol and port (flow.protocol and flow.port are not read), for allowedAt
+   * on every protocol of an endpoint pair: the peers of every rule matched once.
+   */
+  sides(flow: Flow): FlowSides;
   /** One direction of a flow: "egress" judges flow.src, "ingress" judges flow.dst. */
   directionVerdict(flow: Flow, direction: Direction): DirectionVerdict;
   /** The endpoint pods of the model (see isEndpoint), sorted by (namespace, name). */
@@ -102,11 +107,8 @@ export function createEvaluator(model: Model): Evaluator {
   return {
     model,
     evaluate: (flow) => verdictOf(idx, flow),
-    allowedAt: (flow, ports) => {
-      const egress = sideOf(idx, flow, "egress");
-      const ingress = sideOf(idx, flow, "ingress");
-      return ports.map((port) => sideAllows(egress, flow, port) && sideAllows(ingress, flow, port));
-    },
+    allowedAt: (flow, ports, sides = sidesOf(idx, flow)) => ports.map((port) => sideAllows(sides.egress, flow, port) && sideAllows(sides.ingress, flow, port)),
+    sides: (flow) => sidesOf(idx, flow),
     directionVerdict: (flow, direction) => directionVerdictOf(idx, flow, direction),
     endpoints: () => idx.endpoints(),
     endpointAt: endpointByAddress,
@@ -146,9 +148,17 @@ function verdictOf(idx: ModelIndex, flow: Flow): Verdict {
  * One direction of a flow but for its port: allowed whatever the port (with why), or the rules whose peers take in
  * the remote end — the port decides among those alone (steps 1–5 of the header; step 5's port test is sideAllows').
  */
-type Side =
+export type Side =
   | { readonly exempt: string; readonly isolatedBy: readonly NetworkPolicy[] }
   | { readonly exempt: null; readonly isolatedBy: readonly NetworkPolicy[]; readonly direction: Direction; readonly peered: ReadonlyArray<{ readonly policy: NetworkPolicy; readonly rule: PolicyRule }> };
+
+/** A flow's egress side (its source) and ingress side (its destination), apart from its protocol and port. */
+export interface FlowSides {
+  readonly egress: Side;
+  readonly ingress: Side;
+}
+
+const sidesOf = (idx: ModelIndex, flow: Flow): FlowSides => ({ egress: sideOf(idx, flow, "egress"), ingress: sideOf(idx, flow, "ingress") });
 
 function sideOf(idx: ModelIndex, flow: Flow, direction: Direction): Side {
   const subject = direction === "egress" ? flow.src : flow.dst;

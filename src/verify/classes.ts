@@ -18,7 +18,7 @@
 // policies that apply to either end and the rules those ends meet mention.
 import type { Pod, Protocol } from "../ir/cluster.js";
 import { podIPv4 } from "../ir/cluster.js";
-import type { Model } from "../ir/policy.js";
+import type { Model, PolicyRule } from "../ir/policy.js";
 import type { IpSet } from "../rules/ipset.js";
 import type { Chain, Rule, RulePart } from "../rules/types.js";
 import { BUILTIN_CHAINS, isBuiltinChain } from "../rules/types.js";
@@ -26,7 +26,7 @@ import { byteCompare, writeRuleBody } from "../rules/writer.js";
 import { digest64 } from "../rules/digest.js";
 import { compileSet, setTest, type CompiledSet } from "../simulate/ipset.js";
 import { ipv4 } from "../simulate/ip.js";
-import type { Evaluator, Flow, FlowEndpoint } from "../semantics/index.js";
+import type { Evaluator, Flow, FlowEndpoint, FlowSides, Side } from "../semantics/index.js";
 import { resolveNamedPort } from "../semantics/index.js";
 import { addressClassText, blockCidrs, MAX_PORT, MIN_PORT, portSetText, type PortRange } from "../semantics/classes.js";
 import { parseCidr, type Cidr } from "../semantics/ip.js";
@@ -932,9 +932,10 @@ export function planClasses(
 
   /**
    * The ports the pair's policy rules name, per protocol: cut at each port of a policy rule whose peers take in the
-   * other end (named ports resolved on the destination). Once per pair, for all its protocols.
+   * other end (named ports resolved on the destination). Once per pair, for all its protocols; a side the evaluator
+   * judged by its rules (`sides`: not exempt) gives them, matched already.
    */
-  const policyPortsOf = (src: FlowEndpoint, dst: FlowEndpoint): Map<Protocol, number[]> => {
+  const policyPortsOf = (src: FlowEndpoint, dst: FlowEndpoint, sides: FlowSides): Map<Protocol, number[]> => {
     const out = new Map<Protocol, number[]>();
     const put = (protocol: Protocol, from: number, next: number): void => {
       const list = out.get(protocol);
@@ -943,20 +944,23 @@ export function planClasses(
     };
     const srcPod = src.kind === "pod" ? src.pod : null;
     const dstPod = dst.kind === "pod" ? dst.pod : null;
-    const side = (pod: Pod | null, dir: "egress" | "ingress", remote: FlowEndpoint): void => {
-      if (!pod) return;
-      for (const pol of evaluator.applying(pod, dir)) {
-        for (const rule of pol[dir]) {
-          if (rule.ports.kind !== "ports" || !evaluator.peersMatch(pol, rule, remote)) continue;
-          for (const e of rule.ports.ports) {
-            if (e.port.kind === "number") put(e.protocol, e.port.port, (e.port.endPort ?? e.port.port) + 1);
-            else if (e.port.kind === "named" && dstPod) for (const p of resolveNamedPort(dstPod, e.port.name, e.protocol)) put(e.protocol, p, p + 1);
-          }
-        }
+    const ports = (rule: PolicyRule): void => {
+      if (rule.ports.kind !== "ports") return;
+      for (const e of rule.ports.ports) {
+        if (e.port.kind === "number") put(e.protocol, e.port.port, (e.port.endPort ?? e.port.port) + 1);
+        else if (e.port.kind === "named" && dstPod) for (const p of resolveNamedPort(dstPod, e.port.name, e.protocol)) put(e.protocol, p, p + 1);
       }
     };
-    side(srcPod, "egress", dst);
-    side(dstPod, "ingress", src);
+    const side = (pod: Pod | null, dir: "egress" | "ingress", remote: FlowEndpoint, judged: Side): void => {
+      if (!pod) return;
+      if (judged.exempt === null) {
+        for (const { rule } of judged.peered) ports(rule);
+        return;
+      }
+      for (const pol of evaluator.applying(pod, dir)) for (const rule of pol[dir]) if (rule.ports.kind === "ports" && evaluator.peersMatch(pol, rule, remote)) ports(rule);
+    };
+    side(srcPod, "egress", dst, sides.egress);
+    side(dstPod, "ingress", src, sides.ingress);
     return out;
   };
 
@@ -1297,6 +1301,8 @@ export function planClasses(
   /** A pair's port classes on one protocol, and the policies' verdict at each (computed on first use). */
   interface ProtocolPorts {
     readonly protocol: Protocol;
+    /** The pair's sides as the evaluator judges them (the same for every protocol). */
+    readonly sides: FlowSides;
     readonly classes: ReadonlyArray<{ readonly r: PortRange; readonly out: readonly number[]; readonly size: number; readonly port: number }>;
     allowed: readonly boolean[] | null;
   }
@@ -1306,7 +1312,8 @@ export function planClasses(
    * classes share them.
    */
   const pairPorts = (src: FlowEndpoint, dst: FlowEndpoint, hostCuts: Cuts, toHost: boolean): ProtocolPorts[] => {
-    const policyPorts = policyPortsOf(src, dst);
+    const sides = evaluator.sides({ src, dst, protocol: "TCP", port: 0 });
+    const policyPorts = policyPortsOf(src, dst, sides);
     const out: ProtocolPorts[] = [];
     for (const protocol of protocols) {
       const skipped = skippedOf(src.kind === "pod", protocol, toHost ? hostCuts : null);
@@ -1322,7 +1329,7 @@ export function planClasses(
         for (const p of out) if (p === port) port++;
         classes.push({ r, out, size, port });
       }
-      out.push({ protocol, classes, allowed: null });
+      out.push({ protocol, sides, classes, allowed: null });
     }
     return out;
   };
@@ -1351,7 +1358,7 @@ export function planClasses(
       const { protocol, classes } = pp;
       const judged = simulate !== null && fwdHops !== null && routable(routed);
       // The policies' verdict at each class's port, the pair's peers matched once (and once for every pair sharing the plan).
-      const allowed = judged ? (pp.allowed ??= evaluator.allowedAt({ src, dst, protocol, port: 0 }, classes.map((c) => c.port))) : [];
+      const allowed = judged ? (pp.allowed ??= evaluator.allowedAt({ src, dst, protocol, port: 0 }, classes.map((c) => c.port), pp.sides)) : [];
       for (let i = 0; i < classes.length; i++) {
         const c = classes[i]!;
         const rec = new PortFlowClass(src, dst, protocol, c.port, pairs * c.size, srcText, dstText, c, srcPod !== null, nodes, inferred);

@@ -96,11 +96,14 @@ describe("laws", () => {
     );
   });
 
-  it("allowedAt answers each port as evaluate does", () => {
+  it("allowedAt answers each port as evaluate does, with the sides given or not", () => {
     fc.assert(
       fc.property(policiesArb("p"), flowArb, fc.array(fc.constantFrom(1, 53, 54, 79, 80, 81, 82, 443, 65535), { maxLength: 6 }), (ps, f, ports) => {
         const ev = createEvaluator(model({ namespaces, nodes, pods, policies: ps }));
         expect(ev.allowedAt(f, ports)).toEqual(ports.map((port) => ev.evaluate({ ...f, port }).allowed));
+        // The sides of the pair judged once, on another protocol and port, answer every protocol alike.
+        const sides = ev.sides({ ...f, protocol: f.protocol === "UDP" ? "TCP" : "UDP", port: 7 });
+        expect(ev.allowedAt(f, ports, sides)).toEqual(ports.map((port) => ev.evaluate({ ...f, port }).allowed));
       }),
       { numRuns: 500 },
     );
