@@ -16,7 +16,7 @@ import { renderSarif } from "../review/sarif.js";
 import { diffOutputDirs, type OutputTree } from "../review/output-diff.js";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { flag, flagAll, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { flag, flagAll, parseArgs, UsageError, type ParsedArgs } from "./args.js";
 import { CHECK_FLAGS, OUTPUT_FLAGS } from "./flags.js";
 import { gatherInputs } from "./inputs.js";
 import { VERSION } from "./version.js";

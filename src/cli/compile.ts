@@ -1,7 +1,7 @@
 // `netpolc compile`: the command layer over the pure pipeline.
 import { compile, emitKinds, emitText, nodeFiles, type BackendChoice, type CompileOptions, type Dataplane, type Dataplanes, type EmitKind, type IPv6Switch } from "../pipeline.js";
 import {
-  DEFAULT_CALICO_OPTIONS, DEFAULT_KUBE_PROXY_OPTIONS, KUBE_PROXY_VERSIONS, PASS_NAMES, selectPasses, statsText,
+  DEFAULT_CALICO_OPTIONS, DEFAULT_KUBE_PROXY_OPTIONS, selectPasses, statsText,
   type CalicoVersion, type KubeProxyOptions, type KubeProxyVersion, type OptimizeOptions, type RouteProgrammer,
 } from "../backends/index.js";
 import type { TableName } from "../rules/types.js";

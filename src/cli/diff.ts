@@ -14,7 +14,7 @@ import { diffFlows, type ModelSide } from "../review/flow-diff.js";
 import { diffOutputDirs, type OutputTree } from "../review/output-diff.js";
 import { diffJson, diffMarkdown, diffText, reportChanged, type DiffReport } from "../review/render-diff.js";
 import { byteCompare } from "../rules/writer.js";
-import { flag, has, parseArgs, UsageError, type FlagSpec } from "./args.js";
+import { flag, parseArgs, UsageError } from "./args.js";
 import { DIFF_FLAGS } from "./flags.js";
 import type { CommandIo } from "./check.js";
 import { gatherInputs } from "./inputs.js";

@@ -5,7 +5,7 @@ import type { Model } from "../ir/policy.js";
 import type { InputFile } from "../frontend/index.js";
 import { endpointAt, type Flow, type FlowEndpoint } from "../semantics/index.js";
 import { explainAgrees, explainFlow, explainText, hopsFor, stableJson, type Simulate, type VerifyContext } from "../verify/index.js";
-import { flag, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { flag, UsageError, type ParsedArgs } from "./args.js";
 import { EXPLAIN_FLAGS } from "./flags.js";
 import type { Io } from "./io.js";
 import { loadRules, runChecker, type ReadFile, type TextResult } from "./verify.js";

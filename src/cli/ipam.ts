@@ -6,7 +6,7 @@ import { ipamView } from "../views/ipam.js";
 import { ipamJson } from "../views/ipam-json.js";
 import { ipamText } from "../views/ipam-text.js";
 import { loadForView } from "../views/load.js";
-import { flag, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { flag, parseArgs, UsageError, type ParsedArgs } from "./args.js";
 import { IPAM_FLAGS } from "./flags.js";
 import { gatherInputs } from "./inputs.js";
 import type { TextResult } from "./verify.js";

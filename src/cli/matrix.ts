@@ -11,7 +11,7 @@ import { loadForView } from "../views/load.js";
 import type { InputFile } from "../frontend/index.js";
 import type { Model } from "../ir/policy.js";
 import { imageModel, imageOf, modelPrefixes6 } from "../verify/ipv6.js";
-import { flag, flagAll, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { flag, flagAll, parseArgs, UsageError, type ParsedArgs } from "./args.js";
 import { MATRIX_FLAGS } from "./flags.js";
 import { gatherInputs } from "./inputs.js";
 import type { TextResult } from "./verify.js";

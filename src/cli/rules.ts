@@ -8,7 +8,7 @@ import { renderAll } from "../diagnostics/render.js";
 import type { TableName } from "../rules/types.js";
 import type { InputFile } from "../frontend/index.js";
 import { compileOptionsFrom } from "./compile.js";
-import { flag, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { flag, parseArgs, UsageError, type ParsedArgs } from "./args.js";
 import { RULES_FLAGS } from "./flags.js";
 import { listsNftByDefault, nftRules, nftTableArg } from "./rules-nft.js";
 import { gatherInputs } from "./inputs.js";

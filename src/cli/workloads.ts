@@ -3,7 +3,7 @@ import { DEFAULT_CALICO_OPTIONS } from "../backends/index.js";
 import type { InputFile } from "../frontend/index.js";
 import { loadForView } from "../views/load.js";
 import { workloadRows, workloadsTable } from "../views/workloads.js";
-import { flag, has, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { flag, has, parseArgs, UsageError, type ParsedArgs } from "./args.js";
 import { WORKLOADS_FLAGS } from "./flags.js";
 import { gatherInputs } from "./inputs.js";
 import type { TextResult } from "./verify.js";

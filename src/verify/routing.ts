@@ -10,7 +10,6 @@
 import { NAMES } from "../backends/index.js";
 
 const DEVICE = NAMES.devices;
-import { writeRouteCommand } from "../rules/routes.js";
 import type { HookPath } from "../simulate/types.js";
 import type { Flow } from "../semantics/index.js";
 import { cidrContains, parseAddress } from "../semantics/ip.js";

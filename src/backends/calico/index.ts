@@ -9,7 +9,7 @@ import { byteCompare } from "../../rules/writer.js";
 import type { NodeOutput } from "../types.js";
 import type { WorkloadPlace } from "../index.js";
 import { dispatchChains } from "./dispatch.js";
-import { endpointChain, policiesFor, policyChain, policyChainNameOf, profileChain } from "./endpoints.js";
+import { endpointChain, policiesFor, policyChain, profileChain } from "./endpoints.js";
 import { policyChainSuffix, profileOf, type CalicoVersion, type FelixProfile } from "./profile.js";
 import { policyChainNameWith } from "./names.js";
 import { buildIpSets } from "./ipsets.js";

@@ -5,7 +5,7 @@
 // block holds gets a block of its own with no owner, and a warning.
 import type { DiagnosticSink } from "../../diagnostics/diagnostic.js";
 import type { BlockAddress, IPAMAllocation, IPAMBlock, IPAMObjects } from "../../ir/ipam.js";
-import { addressOf, BlockTable, draft, type Affinity, type BlockDraft } from "./blocks.js";
+import { addressOf, BlockTable, draft, type Affinity } from "./blocks.js";
 import type { Facts, Use } from "./facts.js";
 import { alignedNet, enabledPoolOf, formatNet, netsOverlap, parseNet, poolOfNet, type Net } from "./space.js";
 

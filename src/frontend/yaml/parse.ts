@@ -24,7 +24,7 @@ import type { DiagnosticSink, Span } from "../../diagnostics/diagnostic.js";
 import type { SourceMap } from "../../diagnostics/sources.js";
 import { formatPath } from "../field-path.js";
 import { resolveNumber, resolvePlain } from "./scalars.js";
-import type { ScalarValue, Segment, YDocument, YEntry, YMap, YNode, YScalar, YSeq } from "./tree.js";
+import type { ScalarValue, Segment, YDocument, YEntry, YNode, YScalar } from "./tree.js";
 
 const { EVENT_ID, getScalarValue, parseEvents, YAMLException } = createRequire(import.meta.url)("js-yaml") as typeof JsYaml;
 
