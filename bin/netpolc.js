@@ -1,10 +1,17 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env -S node --max-semi-space-size=32 --no-allocation-site-pretenuring
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` via the
 // `prepare` script, or `npm run build`).
 // --max-semi-space-size=32: rendering many nodes makes short-lived garbage
 // that a larger young generation collects far more cheaply (10k pods: 10–20 %
 // less wall time, same peak RSS; README "Performance"). V8 sizes it at process
 // start, so it must be a node flag here, not v8.setFlagsFromString.
+// --no-allocation-site-pretenuring: V8 otherwise allocates straight in the old
+// generation from an allocation site whose objects survived for a while, and a
+// site that keeps long-lived objects in one phase (parsed rules, memo tables)
+// makes garbage in the next: a medium verify then grew to ~680 MiB and ran
+// ~1.5 s longer in 4 runs of 10, and a 50k compile peaked at ~690 MiB, against
+// ~320 MiB and ~500 MiB without it, no slower (README "Performance").
+// scripts/bench.ts starts its children with the flags of the line above.
 import { main } from "../dist/src/cli/main.js";
 
 process.exitCode = await main(process.argv.slice(2));

@@ -35,9 +35,19 @@ const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
+/** The node flags of bin/netpolc.js's first line (`#!/usr/bin/env -S node FLAGS`): children start as users' runs do. */
+function launcherFlags(): string[] {
+  const launcher = join(HERE, "..", "..", "bin", "netpolc.js");
+  const first = readFileSync(launcher, "utf8").split("\n", 1)[0] ?? "";
+  const m = /^#!\/usr\/bin\/env -S node((?: --[a-z0-9-]+(?:=[^\s]+)?)*)$/.exec(first);
+  if (!m) throw new Error(`${launcher}: expected '#!/usr/bin/env -S node' and node flags on the first line, found '${first}'`);
+  return m[1]!.split(" ").filter((f) => f !== "");
+}
+
+const LAUNCHER_FLAGS = launcherFlags();
+
 function child(...args: string[]): ChildResult {
-  // The same V8 flag bin/netpolc.js starts with, so the figures are what users get.
-  const r = spawnSync(process.execPath, ["--max-semi-space-size=32", join(HERE, "bench-child.js"), ...args], {
+  const r = spawnSync(process.execPath, [...LAUNCHER_FLAGS, join(HERE, "bench-child.js"), ...args], {
     encoding: "utf8",
     maxBuffer: 1 << 26,
   });
@@ -402,7 +412,7 @@ function table(reports: readonly SizeReport[]): string {
 const sizes = (process.env.BENCH_SIZES ?? "small,medium,10k,50k").split(",").map((x) => x.trim()).filter(Boolean);
 for (const sz of sizes) if (!(sz in SIZES)) throw new Error(`BENCH_SIZES: unknown size ${sz} (known: ${Object.keys(SIZES).join(", ")})`);
 const cpuModel = cpus()[0]?.model ?? "unknown CPU";
-console.log(`netpolc bench on ${cpus().length} × ${cpuModel}, Node ${process.version}`);
+console.log(`netpolc bench on ${cpus().length} × ${cpuModel}, Node ${process.version}, children started with ${LAUNCHER_FLAGS.join(" ")} (bin/netpolc.js)`);
 const reports = sizes.map((sz) => benchSize(sz as SizeName));
 console.log("\n" + table(reports));
 console.log("\nTargets (issues 5 and 14):\n" + targets(reports));
