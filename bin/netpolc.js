@@ -7,10 +7,12 @@
 // start, so it must be a node flag here, not v8.setFlagsFromString.
 // --no-allocation-site-pretenuring: V8 otherwise allocates straight in the old
 // generation from an allocation site whose objects survived for a while, and a
-// site that keeps long-lived objects in one phase (parsed rules, memo tables)
-// makes garbage in the next: a medium verify then grew to ~680 MiB and ran
-// ~1.5 s longer in 4 runs of 10, and a 50k compile peaked at ~690 MiB, against
-// ~320 MiB and ~500 MiB without it, no slower (README "Performance").
+// site whose objects live long in one phase and die young in the next then
+// fills the old generation with garbage: a medium verify grew to ~680 MiB and
+// ran ~1.5 s longer in about one run in three, and a 50k compile peaked at
+// ~690 MiB, against ~320 MiB and ~500 MiB without pretenuring, and no slower
+// at any size measured (README "Performance"). V8's trace names the sites by
+// address only, so which of netpolc's allocations they are is not known.
 // scripts/bench.ts starts its children with the flags of the line above.
 import { main } from "../dist/src/cli/main.js";
 
