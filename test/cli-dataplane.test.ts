@@ -1,17 +1,17 @@
 // --dataplane / --kube-proxy-mode / --calico-dataplane: which files a compile
 // writes when an agent runs in nftables mode, what decides kube-proxy's mode
 // when no flag does (its KubeProxyConfiguration), and what is refused.
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
+import { tempDir } from "./helpers/tmp.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const BOOKINFO = join(ROOT, "examples", "bookinfo");
 const KP_NFT = join(ROOT, "golden", "kp-nft-1-overall");
 const F1 = join(ROOT, "golden", "f1-ingress-from-pod-selector");
-const tmp = (): string => mkdtempSync(join(tmpdir(), "netpolc-dp-"));
+const tmp = (): string => tempDir("netpolc-dp-");
 const kinds = (dir: string): string[] => [...new Set(readdirSync(dir).map((f) => f.replace(/^.*\./, "")))].sort();
 
 describe("dataplane options", () => {
@@ -79,7 +79,7 @@ describe("dataplane options", () => {
     const cfg = "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: nftables\nclusterCIDR: 10.0.0.0/8\nnodePortAddresses: [192.168.0.2/32]\n";
     const files = readdirSync(KP_NFT).filter((f) => f.endsWith(".yaml") && f !== "node.yaml").map((f) => join(KP_NFT, f));
     const node = readFileSync(join(KP_NFT, "node.yaml"), "utf8").split("\n---\n")[0]!;
-    const input = mkdtempSync(join(tmpdir(), "netpolc-dp-in-"));
+    const input = tempDir("netpolc-dp-in-");
     const { writeFileSync } = await import("node:fs");
     writeFileSync(join(input, "node.yaml"), `${node}\n---\n${cfg}`);
     const args = [input, ...files, "--backend", "kube-proxy", "--node", "test-node", "--as-saved"];
@@ -126,7 +126,7 @@ describe("verify: NodePorts only where kube-proxy serves them (nodePortAddresses
   });
 
   it("with an endpoint: no NodePort probe on an address outside nodePortAddresses, in either mode (nothing DNATs there)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "netpolc-npa-"));
+    const dir = tempDir("netpolc-npa-");
     const { writeFileSync, copyFileSync } = await import("node:fs");
     for (const f of readdirSync(F8).filter((f) => f.endsWith(".yaml"))) copyFileSync(join(F8, f), join(dir, f));
     writeFileSync(join(dir, "slice.yaml"), slice);

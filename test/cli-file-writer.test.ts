@@ -3,11 +3,11 @@
 // fail the compile before anything is renamed into place. The worker exists
 // only as compiled code, so this drives the built CLI (npm test builds dist/).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { generateCluster, writeCluster } from "../scripts/gen-cluster.js";
+import { tempDir } from "./helpers/tmp.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin", "netpolc.js");
@@ -19,7 +19,7 @@ const files = (dir: string) => new Map(readdirSync(dir).sort().map((f) => [f, re
 
 describe("file writer thread", () => {
   test("a compile writes the same bytes by default as with --jobs 1 (one thread throughout)", () => {
-    const root = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
+    const root = tempDir("netpolc-writer-");
     // 12 nodes: 36 files, enough for the writer thread to be used.
     writeCluster(join(root, "in"), generateCluster({ pods: 120, policies: 12, nodes: 12 }));
     const threaded = netpolc("compile", join(root, "in"), "-o", join(root, "a"));
@@ -31,7 +31,7 @@ describe("file writer thread", () => {
   });
 
   test("a file that cannot be written fails finish(), naming the error", () => {
-    const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
+    const dir = tempDir("netpolc-writer-");
     mkdirSync(join(dir, "n7.iptables"));
     const sink = fileWriter(dir, 100, true, 0);
     expect(() => {
@@ -42,7 +42,7 @@ describe("file writer thread", () => {
   });
 
   test("every file is on disk when finish() returns", () => {
-    const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
+    const dir = tempDir("netpolc-writer-");
     const sink = fileWriter(dir, 200, true, 0);
     for (let i = 0; i < 200; i++) sink.write(`n${i}.ipsets`, Buffer.from(`set ${i}\n`.repeat(i + 1)));
     sink.finish();
@@ -51,7 +51,7 @@ describe("file writer thread", () => {
   });
 
   test("files written here, then through the thread's reused slots, each hold their own bytes", () => {
-    const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
+    const dir = tempDir("netpolc-writer-");
     // The thread takes over after ~20 files; slots are reused every 16 files and grow past 1 MiB.
     const body = (i: number) => Buffer.alloc(i % 7 === 0 ? (1 << 20) + i * 4096 : 1000 + i, 97 + (i % 26));
     const sink = fileWriter(dir, 100, true, 20_000);
@@ -67,7 +67,7 @@ describe("file writer thread", () => {
   });
 
   test("embedded by `node --input-type=module -e`, whose option a worker started from a file rejects, the thread still writes", () => {
-    const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
+    const dir = tempDir("netpolc-writer-");
     const url = new URL(`file://${join(ROOT, "dist", "src", "cli", "file-writer.js")}`).href;
     const code = `const { fileWriter } = await import(${JSON.stringify(url)}); const s = fileWriter(${JSON.stringify(dir)}, 40, true, 0); for (let i = 0; i < 40; i++) s.write("n" + i, Buffer.from("x" + i)); s.finish();`;
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" });
@@ -77,8 +77,8 @@ describe("file writer thread", () => {
   });
 
   test("a writer thread that cannot start is given up after its start time, and every file is written here", () => {
-    const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
-    const script = join(mkdtempSync(join(tmpdir(), "netpolc-worker-")), "broken.mjs");
+    const dir = tempDir("netpolc-writer-");
+    const script = join(tempDir("netpolc-worker-"), "broken.mjs");
     writeFileSync(script, 'throw new Error("this writer cannot start");\n');
     const t0 = Date.now();
     const sink = fileWriter(dir, 40, true, 0, { url: new URL(`file://${script}`), startMs: 300 });
@@ -91,7 +91,7 @@ describe("file writer thread", () => {
   });
 
   test("a compile of few files writes them here: an unwritable one fails at once", () => {
-    const dir = mkdtempSync(join(tmpdir(), "netpolc-writer-"));
+    const dir = tempDir("netpolc-writer-");
     mkdirSync(join(dir, "n3.iptables"));
     // 50 files: at most DIRECT_FILES, so none goes through the thread.
     const sink = fileWriter(dir, 50, true);

@@ -2,11 +2,11 @@
 // example (test/fixtures/ipam-worked-example) with its IPAM objects (exact) and
 // without them (inferred), -o wide, JSON, the route programmer's view, usage and
 // invalid input. Tables are compared byte for byte.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli as run } from "./helpers/cli.js";
+import { tempDir } from "./helpers/tmp.js";
 
 const DIR = join("test", "fixtures", "ipam-worked-example");
 const CLUSTER = join(DIR, "cluster.yaml");
@@ -233,7 +233,7 @@ describe("netpolc ipam: usage, invalid and hostile input", () => {
     // 200, not 253: the handle ipip-tunnel-addr-<node> and the BlockAffinity name <node>-<cidr> must stay within 253.
     const long = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(8)}`;
     expect(long).toHaveLength(200);
-    const dir = mkdtempSync(join(tmpdir(), "netpolc-ipam-"));
+    const dir = tempDir("netpolc-ipam-");
     for (const f of [CLUSTER, IPAM]) writeFileSync(join(dir, basename(f)), readFileSync(f, "utf8").replaceAll("n2", long));
     const ok = await run(["ipam", "-o", "wide", dir]);
     expect([ok.code, ok.err]).toEqual([0, ""]);

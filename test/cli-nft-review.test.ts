@@ -2,15 +2,15 @@
 // --dataplane nftables before and after a policy is added (two output
 // directories, the inputs themselves, single .nft files, a broken .nft), and
 // one node's tables and chains as `nft list table`/`nft list chain` print them.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
+import { tempDir } from "./helpers/tmp.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const BOOKINFO = join(ROOT, "examples", "bookinfo");
-const tmp = (): string => mkdtempSync(join(tmpdir(), "netpolc-nft-review-"));
+const tmp = (): string => tempDir("netpolc-nft-review-");
 const NFT = ["--dataplane", "nftables"];
 
 /** A policy that opens productpage → ratings on 9080 (bookinfo denies it: default-deny-ingress, ratings-from-reviews). */

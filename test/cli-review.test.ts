@@ -3,15 +3,15 @@
 // --git in a throwaway repository, --expected, exit codes and formats, and
 // the pre-commit hook entry spawned exactly as pre-commit runs it.
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
+import { tempDir } from "./helpers/tmp.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const BOOKINFO = join(ROOT, "examples", "bookinfo");
-const tmp = (): string => mkdtempSync(join(tmpdir(), "netpolc-review-"));
+const tmp = (): string => tempDir("netpolc-review-");
 
 const run = runCli;
 

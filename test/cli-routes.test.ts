@@ -2,18 +2,18 @@
 // IPAM objects (issue: "every node claims the block, the same tunl0 address on
 // all three, verify UNKNOWN, explain refuses"), a tampered route caught by
 // verify --rules, and the .fdb of a VXLAN cluster.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
+import { tempDir } from "./helpers/tmp.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const SHARED = join(ROOT, "golden", "ipam-inferred-shared-block");
 const VXLAN = join(ROOT, "golden", "vxlan-always-static-rules");
 
 async function compiled(input: string, ...flags: string[]): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "netpolc-routes-"));
+  const dir = tempDir("netpolc-routes-");
   const r = await runCli(["compile", input, "-o", dir, ...flags]);
   expect(r.code, r.err).toBe(0);
   return dir;

@@ -1,13 +1,13 @@
 // `netpolc verify` and `netpolc explain` through main(): exit codes, the
 // stdout/stderr split, --format json, and --rules with good, tampered,
 // missing and unparsable files.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { workloadInterfaceName } from "../src/backends/calico/names.js";
 import { main } from "../src/cli/main.js";
 import { runCli } from "./helpers/cli.js";
+import { tempDir } from "./helpers/tmp.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const BOOKINFO = join(ROOT, "examples", "bookinfo");
@@ -19,7 +19,7 @@ const run = runCli;
 
 /** A fresh copy of bookinfo's compiled rules, to tamper with. */
 async function compiledDir(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "netpolc-verify-"));
+  const dir = tempDir("netpolc-verify-");
   // The tampering below edits Felix 3.27's text (its comments and marks).
   const r = await run(["compile", BOOKINFO, "-o", dir, "--calico-version", "3.27"]);
   expect(r.code).toBe(0);

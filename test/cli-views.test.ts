@@ -1,8 +1,7 @@
 // The view commands end to end through main(): workloads (the seed's
 // `calicoctl get workloadendpoint` table), matrix (formats, --html, usage
 // errors), rules (`iptables -S` lines from the compile printer).
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
@@ -11,6 +10,7 @@ import { compile, DEFAULT_COMPILE_OPTIONS } from "../src/pipeline.js";
 import { writeListRules } from "../src/rules/writer.js";
 import { BOOKINFO, readTree } from "./views/helpers.js";
 import { SEED_WORKLOADS } from "./helpers/seed.js";
+import { tempDir } from "./helpers/tmp.js";
 
 const run = runCli;
 
@@ -46,7 +46,7 @@ describe("netpolc workloads", () => {
   });
 
   it("invalid input exits 1 with diagnostics on stderr", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "netpolc-views-"));
+    const dir = tempDir("netpolc-views-");
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: Bad_Name\n");
     const r = await run(["workloads", bad]);
@@ -75,7 +75,7 @@ describe("netpolc matrix", () => {
   });
 
   it("--html writes a self-contained page and prints nothing else", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "netpolc-views-"));
+    const dir = tempDir("netpolc-views-");
     const file = join(dir, "m.html");
     const r = await run(["matrix", BOOKINFO, "--html", file]);
     expect([r.code, r.out, r.err]).toEqual([0, "", ""]);

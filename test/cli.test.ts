@@ -1,11 +1,11 @@
 // CLI behaviour: exit codes, the stdout/stderr split, --help, and the
 // all-or-nothing promise (invalid input never writes a file).
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
+import { tempDir } from "./helpers/tmp.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const F2 = join(ROOT, "golden", "f2-default-deny-and-allow-ordering");
@@ -14,7 +14,7 @@ const F2_DEFAULT = join(ROOT, "golden", "f2-default-deny-and-allow-ordering-cali
 
 const run = runCli;
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), "netpolc-cli-"));
+const tmp = (): string => tempDir("netpolc-cli-");
 
 describe("netpolc CLI", () => {
   it("--help goes to stdout and exits 0; compile --help lists compile's options", async () => {

@@ -1,17 +1,17 @@
 // A newcomer's first hour (issue 13): no silent success on empty or wrong
 // inputs, help per command, nearest-spelling hints, completion scripts.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/commands.js";
 import { completionScript } from "../../src/cli/completion.js";
 import { runCli } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const F1 = join(ROOT, "golden", "f1-ingress-from-pod-selector");
-const tmp = (): string => mkdtempSync(join(tmpdir(), "netpolc-newcomer-"));
+const tmp = (): string => tempDir("netpolc-newcomer-");
 
 describe("nothing in is never success", () => {
   it("an empty file, or stdin with nothing: exit 1, the inputs named, nothing written", async () => {
