@@ -7,7 +7,7 @@ import { createEvaluator, type Evaluator, type Flow } from "../semantics/index.j
 import { makeChecker, verifyFlows, type Checker, type Simulate } from "./check.js";
 import { enumerateFlows } from "./flows.js";
 import { planClasses, type FlowClass } from "./classes.js";
-import { invariantProbes } from "./invariants.js";
+import { InvariantCandidates } from "./invariants.js";
 import { thousands } from "./render.js";
 import type { Check } from "./check.js";
 import { rulePorts } from "./rule-ports.js";
@@ -177,7 +177,8 @@ export function verifyClassReport(
   // Views are made at the end: a class's count grows while later flows join it.
   const failed: Array<{ check: Check; fc: FlowClass }> = [];
   progress?.start(plan.pairs);
-  const reps: Flow[] = [];
+  // Offered as the flows are made (a 50k-pod cluster offers over a million): only each pod's best candidates are kept.
+  const candidates = new InvariantCandidates(checker.topology, checker.hopsOf);
   // Per end class, by its text (one string per class, so no key is built per flow class): flows offered so far.
   const fromEnd = new Map<string, number>();
   const toEnd = new Map<string, number>();
@@ -197,12 +198,12 @@ export function verifyClassReport(
     const from = fromEnd.get(fc.src) ?? 0;
     if (from < INVARIANT_FLOWS_PER_CLASS) {
       fromEnd.set(fc.src, from + 1);
-      reps.push(fc.flow);
+      candidates.offer(fc.flow);
     }
     const to = toEnd.get(fc.dst) ?? 0;
     if (to < INVARIANT_FLOWS_PER_CLASS) {
       toEnd.set(fc.dst, to + 1);
-      reps.push(fc.flow);
+      candidates.offer(fc.flow);
     }
     if (fc.status === "ok") {
       if (fc.replied) replies++;
@@ -219,7 +220,7 @@ export function verifyClassReport(
     const v = checkView(ctx.model, ctx.sources, check);
     return v.kind === "invariant" ? v : { ...v, flowClass: classText(fc) };
   });
-  const probes = invariantProbes(checker.topology, reps, checker.hopsOf);
+  const probes = candidates.probes();
   for (const p of probes) {
     const c = checker.checkInvariant(p);
     if (c.status !== "ok") failures.push(checkView(ctx.model, ctx.sources, c));

@@ -123,29 +123,47 @@ function offer(best: Map<string, Candidate>, key: string, c: Candidate): void {
 /**
  * One probe per invariant per endpoint pod, each on a hop chosen from the
  * flows verify walks anyway (the first best-ranked one, so the choice is
- * stable). Sorted by pod, then in INVARIANTS order.
+ * stable). Flows are offered one at a time, so a caller that makes flows as it
+ * goes (class verify) keeps two candidates per pod, not the flows.
  */
-export function invariantProbes(topo: Topology, flows: readonly Flow[], hopsOf: (f: Flow) => readonly Hop[] | null): InvariantProbe[] {
-  const best = new Map<string, Candidate>();
-  for (const flow of flows) {
-    const hops = hopsOf(flow);
-    if (!hops?.length) continue;
+export class InvariantCandidates {
+  private readonly best = new Map<string, Candidate>();
+
+  constructor(
+    private readonly topo: Topology,
+    private readonly hopsOf: (f: Flow) => readonly Hop[] | null,
+  ) {}
+
+  offer(flow: Flow): void {
+    const hops = this.hopsOf(flow);
+    if (!hops?.length) return;
     for (const [ep, direction, hop] of [[flow.dst, "to", hops[hops.length - 1]!], [flow.src, "from", hops[0]!]] as const) {
       if (ep.kind !== "pod" || podIPv4(ep.pod) === null) continue;
       const key = podKey(ep.pod.namespace, ep.pod.name);
-      const at = topo.pods.get(key);
-      const rank = at && at.node === hop.node ? rankOf(topo, hop, at.iface, direction) : null;
-      if (rank !== null) offer(best, `${key}\u0000${direction}`, { flow, hop, rank });
+      const at = this.topo.pods.get(key);
+      const rank = at && at.node === hop.node ? rankOf(this.topo, hop, at.iface, direction) : null;
+      if (rank !== null) offer(this.best, `${key}\u0000${direction}`, { flow, hop, rank });
     }
   }
-  const probes: InvariantProbe[] = [];
-  // Sorted for determinism ("ns/name\0direction" keys, byte order).
-  const pods = [...new Set([...best.keys()].map((k) => k.split("\u0000")[0]!))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const pod of pods) {
-    for (const invariant of INVARIANTS) {
-      const c = best.get(`${pod}\u0000${invariant.direction}`);
-      if (c) probes.push({ invariant, pod, flow: c.flow, hop: c.hop, packet: invariant.packet(probePacket(c.flow)) });
+
+  /** The probes of the flows offered so far, sorted by pod, then in INVARIANTS order. */
+  probes(): InvariantProbe[] {
+    const probes: InvariantProbe[] = [];
+    // Sorted for determinism ("ns/name\0direction" keys, byte order).
+    const pods = [...new Set([...this.best.keys()].map((k) => k.split("\u0000")[0]!))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const pod of pods) {
+      for (const invariant of INVARIANTS) {
+        const c = this.best.get(`${pod}\u0000${invariant.direction}`);
+        if (c) probes.push({ invariant, pod, flow: c.flow, hop: c.hop, packet: invariant.packet(probePacket(c.flow)) });
+      }
     }
+    return probes;
   }
-  return probes;
+}
+
+/** InvariantCandidates of `flows`, in their order. */
+export function invariantProbes(topo: Topology, flows: readonly Flow[], hopsOf: (f: Flow) => readonly Hop[] | null): InvariantProbe[] {
+  const candidates = new InvariantCandidates(topo, hopsOf);
+  for (const flow of flows) candidates.offer(flow);
+  return candidates.probes();
 }
