@@ -1181,6 +1181,16 @@ export function planClasses(
     /** An accepted packet left with other addresses or ports (NAT): the next hop is not this key's to decide. */
     readonly rewrites: boolean;
   }
+  // Hop results by what they say: a few distinct ones (an ACCEPT, a DROP, …) stand for every hop key walked, of
+  // which a 50k-pod cluster keeps millions; each key holds the shared object, not a copy.
+  const resultTexts = new Map<string, HopResult>();
+  const internResult = (outcomes: HopResult["outcomes"], rewrites: boolean): HopResult => {
+    let text = rewrites ? "r" : "-";
+    for (const o of outcomes) text += `|${o.verdict} ${o.unknown ? 1 : 0}${o.dnat ? 1 : 0}${o.snat ? 1 : 0}`;
+    let r = resultTexts.get(text);
+    if (r === undefined) resultTexts.set(text, (r = { outcomes, rewrites }));
+    return r;
+  };
   const hosts = new Map<string, HostContext>();
   const runHop = (hop: Hop, results: Results, key: number, of: PortFlowClass, reply: boolean, flags: { dnat: boolean; snat: boolean }, simulate: Simulate): HopResult => {
     let r = results.get(key);
@@ -1196,10 +1206,10 @@ export function planClasses(
         const outs = simulate(nr.ruleset, hop.path, packet, host);
         const same = (q: Packet): boolean =>
           q.src === packet.src && q.dst === packet.dst && q.srcPort === packet.srcPort && q.dstPort === packet.dstPort && q.protocol === packet.protocol;
-        r = {
-          outcomes: outs.map((o) => ({ verdict: o.verdict, unknown: o.verdict === "UNKNOWN" || o.unknown !== null, dnat: o.packet.dnat, snat: o.packet.snat })),
-          rewrites: outs.some((o) => o.verdict === "ACCEPT" && !same(o.packet)),
-        };
+        r = internResult(
+          outs.map((o) => ({ verdict: o.verdict, unknown: o.verdict === "UNKNOWN" || o.unknown !== null, dnat: o.packet.dnat, snat: o.packet.snat })),
+          outs.some((o) => o.verdict === "ACCEPT" && !same(o.packet)),
+        );
       }
       results.set(key, r);
     }
