@@ -12,3 +12,11 @@ const entry = createRequire(import.meta.url).resolve("chevrotain");
 const chevrotain = (await import(new URL("../chevrotain.mjs", pathToFileURL(entry)).href)) as typeof import("chevrotain");
 
 export const { CstParser, EOF, Lexer, createToken, generateCstDts } = chevrotain;
+
+/**
+ * chevrotain's CST typings of a grammar (for grammar/*\/cst.ts), without the visitor interface and without the
+ * `ICstVisitor` import that only the interface would use (generateCstDts writes it either way).
+ */
+export function cstTypings(productions: Parameters<typeof generateCstDts>[0]): string {
+  return generateCstDts(productions, { includeVisitorInterface: false }).replace(/\bICstVisitor, /, "");
+}

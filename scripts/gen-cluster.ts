@@ -91,7 +91,7 @@ class Ipam {
   readonly capacity: number;
   constructor(
     private readonly nodes: number,
-    private readonly blocks: number,
+    blocks: number,
   ) {
     this.used = new Array<number>(nodes).fill(1);
     this.capacity = blocks * BLOCK;

@@ -5,7 +5,6 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { workloadInterfaceName } from "../src/backends/calico/names.js";
-import { main } from "../src/cli/main.js";
 import { runCli } from "./helpers/cli.js";
 import { tempDir } from "./helpers/tmp.js";
 

@@ -4,7 +4,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.js";
 import { runCli } from "./helpers/cli.js";
 import { compile, DEFAULT_COMPILE_OPTIONS } from "../src/pipeline.js";
 import { writeListRules } from "../src/rules/writer.js";
