@@ -70,9 +70,10 @@ export function runMatrix(files: readonly InputFile[], args: ParsedArgs, oldFile
   const pods = side.model.cluster.pods.filter(isEndpoint).length;
   const by = (flag(args, "by") ?? (pods > POD_ROWS_MAX ? "namespace" : "pod")) as MatrixBy;
   const note = flag(args, "by") === undefined && by === "namespace" ? `netpolc: note: ${pods} pods: rows and columns are namespaces (--by pod for pods)\n` : "";
-  const m = buildMatrix(side, by, ports.length ? ports : undefined, oldSide);
   const htmlPath = flag(args, "html");
   const format = flag(args, "format") ?? (htmlPath ? null : "text");
+  // The deciding rules are shown by the HTML page and the JSON document only.
+  const m = buildMatrix(side, by, ports.length ? ports : undefined, oldSide, { why: htmlPath !== undefined || format === "json" || format === "html" });
   const stdout = current.display(format === "json" ? matrixJson(m) : format === "html" ? matrixHtml(m) : format === "text" ? matrixText(m) : "");
   return { exitCode: 0, stdout, stderr: stderr + note, html: htmlPath ? { path: htmlPath, text: current.display(matrixHtml(m)) } : null };
 }

@@ -49,6 +49,8 @@ export interface Evaluator {
    * on every protocol of an endpoint pair: the peers of every rule matched once.
    */
   sides(flow: Flow): FlowSides;
+  /** `evaluate(flow)` from the flow's sides (`sides(flow)`, taken at any protocol and port): the matrix asks it per port. */
+  verdictWith(flow: Flow, sides: FlowSides): Verdict;
   /** One direction of a flow: "egress" judges flow.src, "ingress" judges flow.dst. */
   directionVerdict(flow: Flow, direction: Direction): DirectionVerdict;
   /** The endpoint pods of the model (see isEndpoint), sorted by (namespace, name). */
@@ -109,6 +111,11 @@ export function createEvaluator(model: Model): Evaluator {
     evaluate: (flow) => verdictOf(idx, flow),
     allowedAt: (flow, ports, sides = sidesOf(idx, flow)) => ports.map((port) => sideAllows(sides.egress, flow, port) && sideAllows(sides.ingress, flow, port)),
     sides: (flow) => sidesOf(idx, flow),
+    verdictWith: (flow, sides) => {
+      const egress = directionOfSide(sides.egress, flow);
+      const ingress = directionOfSide(sides.ingress, flow);
+      return { allowed: egress.allowed && ingress.allowed, egress, ingress };
+    },
     directionVerdict: (flow, direction) => directionVerdictOf(idx, flow, direction),
     endpoints: () => idx.endpoints(),
     endpointAt: endpointByAddress,
@@ -184,9 +191,14 @@ function sideAllows(side: Side, flow: Flow, port: number): boolean {
 }
 
 function directionVerdictOf(idx: ModelIndex, flow: Flow, direction: Direction): DirectionVerdict {
-  const side = sideOf(idx, flow, direction);
+  return directionOfSide(sideOf(idx, flow, direction), flow);
+}
+
+/** One direction's verdict at the flow's protocol and port, from its side. */
+function directionOfSide(side: Side, flow: Flow): DirectionVerdict {
   if (side.exempt !== null) return { allowed: true, reason: side.exempt, isolatedBy: side.isolatedBy, allowedBy: [] };
   const allowedBy: RuleRef[] = [];
+  const direction = side.direction;
   for (const { policy, rule } of side.peered) {
     if (portsMatch(rule.ports, flow.dst, flow.protocol, flow.port)) allowedBy.push({ policy, direction, ruleIndex: rule.index });
   }

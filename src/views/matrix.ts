@@ -13,7 +13,7 @@
 import { isEndpoint, type Pod, type Protocol } from "../ir/cluster.js";
 import type { Model, NetworkPolicy } from "../ir/policy.js";
 import type { SourceMap } from "../diagnostics/sources.js";
-import { createEvaluator, resolveNamedPort, type DirectionVerdict, type Evaluator, type Flow } from "../semantics/index.js";
+import { createEvaluator, resolveNamedPort, type Direction, type DirectionVerdict, type Evaluator, type Flow, type FlowSides } from "../semantics/index.js";
 import { comparePods } from "../semantics/model-index.js";
 import { byteCompare } from "../rules/writer.js";
 import { complementRanges, portClasses, portCuts, portSetText, type PortRange } from "../semantics/classes.js";
@@ -131,13 +131,30 @@ export interface MatrixSide {
   readonly sources: SourceMap;
 }
 
-/** A side being drawn: its sources, and one evaluator for all its cells. */
+/**
+ * A side being drawn: its sources, one evaluator for all its cells, and each group's pods in classes (computed once
+ * per group, and per port case for destinations, not once per cell).
+ */
 interface Judged {
   readonly evaluator: Evaluator;
   readonly sources: SourceMap;
+  /** Whether cells say what decided them (the HTML and JSON views show it; the text view does not). */
+  readonly why: boolean;
+  readonly srcClasses: Map<readonly Pod[], Pod[][]>;
+  readonly dstClasses: Map<readonly Pod[], Map<PortCase, Pod[][]>>;
+  /**
+   * Why-lines made once: a class's representative pod is the same in every cell of its row (or column), so its
+   * isolating policies are one array there, and a rule's line is one string (a cell's set of lines then hashes each
+   * string once).
+   */
+  readonly deniedLines: Record<Direction, WeakMap<readonly NetworkPolicy[], string>>;
+  readonly ruleLines: Map<NetworkPolicy, Map<string, string>>;
 }
 
-const judged = (side: MatrixSide): Judged => ({ evaluator: createEvaluator(side.model), sources: side.sources });
+const judged = (side: MatrixSide, why: boolean): Judged => ({
+  evaluator: createEvaluator(side.model), sources: side.sources, why, srcClasses: new Map(), dstClasses: new Map(),
+  deniedLines: { egress: new WeakMap(), ingress: new WeakMap() }, ruleLines: new Map(),
+});
 
 const policyAt = (s: SourceMap, p: NetworkPolicy): string => {
   const at = position(s, p.span);
@@ -145,16 +162,26 @@ const policyAt = (s: SourceMap, p: NetworkPolicy): string => {
 };
 
 /** One direction's deciding policy/rule as short lines. */
-function directionWhy(s: SourceMap, dir: "egress" | "ingress", v: DirectionVerdict): string[] {
+function directionWhy(side: Judged, dir: Direction, v: DirectionVerdict): string[] {
+  const s = side.sources;
   if (v.allowedBy.length > 0) {
     return v.allowedBy.map((r) => {
-      const rule = r.policy[r.direction].find((x) => x.index === r.ruleIndex);
-      const at = position(s, rule?.span ?? r.policy.span);
-      return `${dir} allowed by ${r.policy.namespace}/${r.policy.name} ${r.direction}[${r.ruleIndex}]${at ? ` (${at})` : ""}`;
+      let byRule = side.ruleLines.get(r.policy);
+      if (!byRule) side.ruleLines.set(r.policy, (byRule = new Map()));
+      const key = `${dir} ${r.direction} ${r.ruleIndex}`;
+      let line = byRule.get(key);
+      if (line === undefined) {
+        const rule = r.policy[r.direction].find((x) => x.index === r.ruleIndex);
+        const at = position(s, rule?.span ?? r.policy.span);
+        byRule.set(key, (line = `${dir} allowed by ${r.policy.namespace}/${r.policy.name} ${r.direction}[${r.ruleIndex}]${at ? ` (${at})` : ""}`));
+      }
+      return line;
     });
   }
   if (v.allowed) return [`${dir} allowed: ${v.reason}`];
-  return [`${dir} denied: no rule matched in ${v.isolatedBy.map((p) => policyAt(s, p)).join(", ")}`];
+  let line = side.deniedLines[dir].get(v.isolatedBy);
+  if (line === undefined) side.deniedLines[dir].set(v.isolatedBy, (line = `${dir} denied: no rule matched in ${v.isolatedBy.map((p) => policyAt(s, p)).join(", ")}`));
+  return [line];
 }
 
 /** The destination port of a case on one pod: null when a named port does not resolve there. */
@@ -170,14 +197,18 @@ interface PodVerdict {
   readonly why: readonly string[];
 }
 
-function podVerdict(side: Judged, src: Pod, dst: Pod, c: PortCase): PodVerdict | null {
+const NO_WHY: readonly string[] = [];
+
+/** The verdict of src → dst on the case's port, from the pair's sides (the same for every port case). */
+function podVerdict(side: Judged, src: Pod, dst: Pod, c: PortCase, sides: FlowSides): PodVerdict | null {
   const port = portOn(dst, c);
   if (port === null) return null;
   const flow: Flow = { src: { kind: "pod", pod: src }, dst: { kind: "pod", pod: dst }, protocol: c.protocol, port };
-  const v = side.evaluator.evaluate(flow);
+  const v = side.evaluator.verdictWith(flow, sides);
+  if (!side.why) return { allowed: v.allowed, why: NO_WHY };
   // A denied flow is explained by the side(s) that denied it; an allowed one by both.
   const dirs = (["egress", "ingress"] as const).filter((d) => v.allowed || !v[d].allowed);
-  return { allowed: v.allowed, why: dirs.flatMap((d) => directionWhy(side.sources, d, v[d])) };
+  return { allowed: v.allowed, why: dirs.flatMap((d) => directionWhy(side, d, v[d])) };
 }
 
 const podKey = (p: Pod): string => `${p.namespace}/${p.name}`;
@@ -190,7 +221,12 @@ function endpointPods(model: Model): Pod[] {
 
 function groups(model: Model, by: MatrixBy): Map<string, Pod[]> {
   const m = new Map<string, Pod[]>();
-  for (const p of endpointPods(model)) m.set(groupKey(by, p), [...(m.get(groupKey(by, p)) ?? []), p]);
+  for (const p of endpointPods(model)) {
+    const k = groupKey(by, p);
+    const g = m.get(k);
+    if (g) g.push(p);
+    else m.set(k, [p]);
+  }
   return m;
 }
 
@@ -212,80 +248,113 @@ function parties(model: Model, by: MatrixBy): Party[] {
 /** Cyclonus caps nothing; a namespace cell over many pods keeps its first lines and says how many more there are. */
 const MAX_WHY = 12;
 
-/**
- * A cell over every pod pair of `srcs` × `dsts`, judged one pair per class: pods with the same evaluator signature
- * (semantics/signature.ts: policies that select them, their peer matches, addresses, named ports) get the same verdict
- * with the same deciding rules, so a namespace-by-namespace matrix of a large cluster costs a pair of classes, not a
- * pair of pods. A pod and itself (the same-pod exemption) is judged apart.
- */
-function cellOf(side: Judged, srcs: readonly Pod[], dsts: readonly Pod[], c: PortCase): Cell {
-  let allowed = 0;
-  let denied = 0;
-  const why = new Set<string>();
-  const add = (v: PodVerdict | null, n: number): void => {
-    if (!v || n === 0) return;
-    if (v.allowed) allowed += n;
-    else denied += n;
-    for (const w of v.why) why.add(w);
-  };
-  const byClass = (pods: readonly Pod[], key: (p: Pod) => string): Pod[][] => {
-    const m = new Map<string, Pod[]>();
-    for (const p of pods) {
-      const k = key(p);
-      const g = m.get(k);
-      if (g) g.push(p);
-      else m.set(k, [p]);
-    }
-    return [...m.values()];
-  };
-  const srcClasses = byClass(srcs, (p) => side.evaluator.signature(p));
-  // The port a case names resolves on the destination: part of its class.
-  const dstClasses = byClass(dsts, (p) => `${side.evaluator.signature(p)}\u0000${portOn(p, c)}`);
-  for (const gs of srcClasses) {
-    for (const gd of dstClasses) {
-      const inDst = new Set(gd);
-      const inBoth = gs.filter((p) => inDst.has(p));
-      const pairs = gs.length * gd.length - inBoth.length;
-      if (pairs > 0) {
-        const s = gs.find((x) => gd.some((y) => y !== x)) ?? gs[0]!;
-        const d = gd.find((y) => y !== s)!;
-        add(podVerdict(side, s, d, c), pairs);
-      }
-      if (inBoth.length) add(podVerdict(side, inBoth[0]!, inBoth[0]!, c), inBoth.length);
-    }
+/** Pods grouped by `key`, groups in the order of their first pod. */
+function byClass(pods: readonly Pod[], key: (p: Pod) => string): Pod[][] {
+  const m = new Map<string, Pod[]>();
+  for (const p of pods) {
+    const k = key(p);
+    const g = m.get(k);
+    if (g) g.push(p);
+    else m.set(k, [p]);
   }
-  const state: CellState = allowed + denied === 0 ? "n/a" : denied === 0 ? "allowed" : allowed === 0 ? "denied" : "mixed";
-  // Sorted for determinism: the set fills in class order.
-  const lines = [...why].sort(byteCompare);
-  const shown = lines.length > MAX_WHY ? [...lines.slice(0, MAX_WHY), `… and ${lines.length - MAX_WHY} more`] : lines;
-  return { state, allowed, denied, why: shown };
+  return [...m.values()];
+}
+
+function srcClassesOf(side: Judged, pods: readonly Pod[]): Pod[][] {
+  let got = side.srcClasses.get(pods);
+  if (!got) side.srcClasses.set(pods, (got = byClass(pods, (p) => side.evaluator.signature(p))));
+  return got;
+}
+
+/** The port a case names resolves on the destination: part of its class. */
+function dstClassesOf(side: Judged, pods: readonly Pod[], c: PortCase): Pod[][] {
+  let byCase = side.dstClasses.get(pods);
+  if (!byCase) side.dstClasses.set(pods, (byCase = new Map()));
+  let got = byCase.get(c);
+  if (!got) byCase.set(c, (got = byClass(pods, (p) => `${side.evaluator.signature(p)}\u0000${portOn(p, c)}`)));
+  return got;
+}
+
+/**
+ * The cells of `srcs` × `dsts` (two groups of the side), one per port case: every pod pair judged one pair per class.
+ * Pods with the same evaluator signature (semantics/signature.ts: policies that select them, their peer matches,
+ * addresses, named ports) get the same verdict with the same deciding rules, so a namespace-by-namespace matrix of a
+ * large cluster costs a pair of classes, not a pair of pods; and a pair's sides (semantics/evaluate.ts: every rule's
+ * peers matched) are the same on every port, so they are matched once for all the cases. A pod and itself (the
+ * same-pod exemption) is judged apart.
+ */
+function cellsOf(side: Judged, srcs: readonly Pod[], dsts: readonly Pod[], cases: readonly PortCase[]): Cell[] {
+  const sidesMemo = new Map<Pod, Map<Pod, FlowSides>>();
+  const sidesOf = (s: Pod, d: Pod): FlowSides => {
+    let byDst = sidesMemo.get(s);
+    if (!byDst) sidesMemo.set(s, (byDst = new Map()));
+    let got = byDst.get(d);
+    if (!got) byDst.set(d, (got = side.evaluator.sides({ src: { kind: "pod", pod: s }, dst: { kind: "pod", pod: d }, protocol: "TCP", port: 0 })));
+    return got;
+  };
+  // Two groups of one side hold different pods: only a cell of a group with itself has pairs of a pod with itself.
+  const self = srcs === dsts;
+  const srcClasses = srcClassesOf(side, srcs);
+  return cases.map((c): Cell => {
+    let allowed = 0;
+    let denied = 0;
+    const why = new Set<string>();
+    const add = (v: PodVerdict | null, n: number): void => {
+      if (!v || n === 0) return;
+      if (v.allowed) allowed += n;
+      else denied += n;
+      for (const w of v.why) why.add(w);
+    };
+    const judge = (s: Pod, d: Pod, n: number): void => add(podVerdict(side, s, d, c, sidesOf(s, d)), n);
+    for (const gs of srcClasses) {
+      for (const gd of dstClassesOf(side, dsts, c)) {
+        if (!self) {
+          judge(gs[0]!, gd[0]!, gs.length * gd.length);
+          continue;
+        }
+        const inDst = new Set(gd);
+        const inBoth = gs.filter((p) => inDst.has(p));
+        const pairs = gs.length * gd.length - inBoth.length;
+        if (pairs > 0) {
+          const s = gs.find((x) => gd.some((y) => y !== x)) ?? gs[0]!;
+          judge(s, gd.find((y) => y !== s)!, pairs);
+        }
+        if (inBoth.length) judge(inBoth[0]!, inBoth[0]!, inBoth.length);
+      }
+    }
+    const state: CellState = allowed + denied === 0 ? "n/a" : denied === 0 ? "allowed" : allowed === 0 ? "denied" : "mixed";
+    // Sorted for determinism: the set fills in class order.
+    const lines = [...why].sort(byteCompare);
+    const shown = lines.length > MAX_WHY ? [...lines.slice(0, MAX_WHY), `… and ${lines.length - MAX_WHY} more`] : lines;
+    return { state, allowed, denied, why: shown };
+  });
 }
 
 /**
  * The matrix of `side`, on `ports` (default: mentionedPorts). With `old`, every
  * cell also carries the old model's verdict on the same port (`was`), and a
- * party missing from the old snapshot gives "absent".
+ * party missing from the old snapshot gives "absent". `why: false` leaves every
+ * cell's `why` empty (a view that does not show it need not build it).
  */
-export function buildMatrix(side: MatrixSide, by: MatrixBy, ports?: readonly PortCase[], old?: MatrixSide): Matrix {
+export function buildMatrix(side: MatrixSide, by: MatrixBy, ports?: readonly PortCase[], old?: MatrixSide, opts: { readonly why: boolean } = { why: true }): Matrix {
   const cases = ports ?? mentionedPorts(side.model);
   const now = groups(side.model, by);
   const before = old ? groups(old.model, by) : null;
   const keys = [...now.keys()];
-  const [judgeNow, judgeOld] = [judged(side), old ? judged(old) : null];
-  const tables = cases.map((c): MatrixTable => ({
-    port: c,
-    label: portLabel(c),
-    cells: keys.map((sk) =>
-      keys.map((dk) => {
-        const cell = cellOf(judgeNow, now.get(sk)!, now.get(dk)!, c);
-        if (!before || !judgeOld) return cell;
-        const [os, od] = [before.get(sk), before.get(dk)];
-        if (!os || !od) return { ...cell, was: "absent" };
-        const prev = cellOf(judgeOld, os, od, c);
-        return { ...cell, was: prev.state, wasCounts: { allowed: prev.allowed, denied: prev.denied } };
-      }),
-    ),
-  }));
+  const [judgeNow, judgeOld] = [judged(side, opts.why), old ? judged(old, opts.why) : null];
+  const cells: Cell[][][] = cases.map(() => keys.map(() => new Array<Cell>(keys.length)));
+  keys.forEach((sk, i) => {
+    keys.forEach((dk, j) => {
+      const nowCells = cellsOf(judgeNow, now.get(sk)!, now.get(dk)!, cases);
+      const [os, od] = [before?.get(sk), before?.get(dk)];
+      const oldCells = before && judgeOld && os && od ? cellsOf(judgeOld, os, od, cases) : null;
+      nowCells.forEach((cell, k) => {
+        const prev = oldCells?.[k];
+        cells[k]![i]![j] = !before ? cell : !prev ? { ...cell, was: "absent" } : { ...cell, was: prev.state, wasCounts: { allowed: prev.allowed, denied: prev.denied } };
+      });
+    });
+  });
+  const tables = cases.map((c, k): MatrixTable => ({ port: c, label: portLabel(c), cells: cells[k]! }));
   return { by, parties: parties(side.model, by), tables, against: old !== undefined };
 }
 

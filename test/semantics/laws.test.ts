@@ -108,4 +108,15 @@ describe("laws", () => {
       { numRuns: 500 },
     );
   });
+
+  it("verdictWith gives evaluate's verdict (reasons and deciding rules too) from sides taken at another protocol and port", () => {
+    fc.assert(
+      fc.property(policiesArb("p"), flowArb, (ps, f) => {
+        const ev = createEvaluator(model({ namespaces, nodes, pods, policies: ps }));
+        const sides = ev.sides({ ...f, protocol: f.protocol === "UDP" ? "TCP" : "UDP", port: 7 });
+        expect(ev.verdictWith(f, sides)).toEqual(ev.evaluate(f));
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
