@@ -1,12 +1,12 @@
 // `netpolc matrix`: the connectivity matrix from the reference evaluator, as
 // text (cyclonus-like), JSON or a self-contained HTML page.
-import { renameSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
 import { isEndpoint, type Protocol } from "../ir/cluster.js";
 import { buildMatrix, type MatrixBy, type MatrixSide, type PortCase } from "../views/matrix.js";
 import { matrixText } from "../views/matrix-text.js";
-import { matrixJson } from "../views/matrix-json.js";
-import { matrixHtml } from "../views/matrix-html.js";
+import { matrixJsonChunks } from "../views/matrix-json.js";
+import { matrixHtmlChunks } from "../views/matrix-html.js";
 import { loadForView } from "../views/load.js";
 import type { InputFile } from "../frontend/index.js";
 import type { Model } from "../ir/policy.js";
@@ -29,13 +29,19 @@ export function parsePortCase(text: string): PortCase {
   return { protocol, port: Number.isNaN(n) ? p : n, mentioned: true };
 }
 
-/** Writes via a temporary file and a rename, so a reader never sees half a page. */
-function writeAtomically(path: string, text: string): void {
+/** Writes via a temporary file and a rename, so a reader never sees half a page; chunk by chunk (a page can be gigabytes). */
+function writeAtomically(path: string, chunks: Iterable<string>): void {
   const tmp = join(dirname(path), `.${basename(path)}.netpolc-tmp`);
   try {
-    writeFileSync(tmp, text);
+    const fd = openSync(tmp, "w");
+    try {
+      for (const c of chunks) writeSync(fd, c);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (e) {
+    rmSync(tmp, { force: true });
     throw new UsageError(`cannot write '${path}': ${e instanceof Error ? e.message : String(e)}`);
   }
 }
@@ -44,8 +50,13 @@ function writeAtomically(path: string, text: string): void {
 export const POD_ROWS_MAX = 200;
 
 export interface MatrixResult extends TextResult {
-  /** The page for --html FILE, written by the caller. */
-  readonly html: { readonly path: string; readonly text: string } | null;
+  /**
+   * The JSON or HTML document for stdout, in chunks of whole lines written as they are made (`stdout` is then
+   * empty): at 50k pods either is gigabytes, past the longest string V8 can hold.
+   */
+  readonly chunks: Iterable<string> | null;
+  /** The page for --html FILE, written by the caller (chunks, likewise). */
+  readonly html: { readonly path: string; readonly chunks: Iterable<string> } | null;
 }
 
 /** Pure apart from reading nothing: inputs (and --against inputs) already read. */
@@ -54,7 +65,7 @@ export function runMatrix(files: readonly InputFile[], args: ParsedArgs, oldFile
   const now = loadForView(files);
   const old = oldFiles ? loadForView(oldFiles) : null;
   const stderr = now.stderr + (old?.stderr ?? "");
-  if (!now.model || (old && !old.model)) return { exitCode: 1, stdout: "", stderr, html: null };
+  if (!now.model || (old && !old.model)) return { exitCode: 1, stdout: "", stderr, chunks: null, html: null };
   // --family 6: the snapshot's IPv6 side (pods with an IPv6 address, IPv6 ipBlocks), judged in its IPv4 image and shown in IPv6.
   const v6 = flag(args, "family") === "6";
   const sideOf = (model: Model): { model: Model; display: (s: string) => string } => {
@@ -74,8 +85,11 @@ export function runMatrix(files: readonly InputFile[], args: ParsedArgs, oldFile
   const format = flag(args, "format") ?? (htmlPath ? null : "text");
   // The deciding rules are shown by the HTML page and the JSON document only.
   const m = buildMatrix(side, by, ports.length ? ports : undefined, oldSide, { why: htmlPath !== undefined || format === "json" || format === "html" });
-  const stdout = current.display(format === "json" ? matrixJson(m) : format === "html" ? matrixHtml(m) : format === "text" ? matrixText(m) : "");
-  return { exitCode: 0, stdout, stderr: stderr + note, html: htmlPath ? { path: htmlPath, text: current.display(matrixHtml(m)) } : null };
+  // --family 6's display rewrites addresses, which never span a line: chunk by chunk is the same as all at once.
+  const shown = (chunks: Iterable<string>): Iterable<string> => ({ *[Symbol.iterator]() { for (const c of chunks) yield current.display(c); } });
+  const chunks = format === "json" ? shown(matrixJsonChunks(m)) : format === "html" ? shown(matrixHtmlChunks(m)) : null;
+  const stdout = format === "text" ? current.display(matrixText(m)) : "";
+  return { exitCode: 0, stdout, stderr: stderr + note, chunks, html: htmlPath ? { path: htmlPath, chunks: shown(matrixHtmlChunks(m)) } : null };
 }
 
 interface CommandIo {
@@ -91,7 +105,8 @@ export function matrixCommand(rest: readonly string[], io: CommandIo): number {
   const res = runMatrix(gatherInputs(args.positionals, io.readStdin), args, against.length ? gatherInputs(against, io.readStdin) : null);
   if (res.stderr) io.stderr(res.stderr);
   if (res.exitCode !== 0) return res.exitCode;
-  if (res.html) writeAtomically(res.html.path, res.html.text);
+  if (res.html) writeAtomically(res.html.path, res.html.chunks);
   if (res.stdout) io.stdout(res.stdout);
+  for (const c of res.chunks ?? []) io.stdout(c);
   return 0;
 }

@@ -65,25 +65,28 @@ function cellTitle(m: Matrix, t: MatrixTable, r: number, d: number, c: Cell): st
   return [head, ...counts, ...c.why, ...was].join("\n");
 }
 
-function tableHtml(m: Matrix, t: MatrixTable, i: number): string {
+/** One tab's section, a row at a time (chunks of whole lines: a namespace matrix of 50k pods is gigabytes of page). */
+function* tableHtml(m: Matrix, t: MatrixTable, i: number): Generator<string> {
   const head = m.parties.map((p) => `<th class="dst" title="${h(partyTitle(p))}">${h(p.key)}</th>`).join("");
-  const rows = m.parties.map((p, r) => {
-    const cells = (t.cells[r] ?? []).map((c, d) => {
-      const cls = `cell ${stateClass(c)}${changed(c) ? " changed" : ""}`;
-      return `<td class="${cls}" title="${h(cellTitle(m, t, r, d, c))}">${MARK[c.state]}</td>`;
-    });
-    return `<tr><th class="src" title="${h(partyTitle(p))}">${h(p.key)}</th>${cells.join("")}</tr>`;
-  });
   const flat = t.cells.flat();
   const n = (pred: (c: Cell) => boolean): number => flat.filter(pred).length;
   const summary = `${h(t.label)}${t.port.mentioned ? "" : " (no policy mentions this port)"}: ${n((c) => c.state === "allowed")} allowed, ` +
     `${n((c) => c.state === "denied")} denied${n((c) => c.state === "mixed") ? `, ${n((c) => c.state === "mixed")} mixed` : ""}` +
     `${m.against ? `, ${n(changed)} changed` : ""}`;
-  return `<section class="panel${i === 0 ? " active" : ""}" id="tab-${i + 1}" data-port="${h(t.label)}">
+  yield `<section class="panel${i === 0 ? " active" : ""}" id="tab-${i + 1}" data-port="${h(t.label)}">
 <p class="summary">${summary}</p>
 <table class="matrix"><thead><tr><th class="corner">from \\ to</th>${head}</tr></thead>
 <tbody>
-${rows.join("\n")}
+`;
+  for (let r = 0; r < m.parties.length; r++) {
+    const p = m.parties[r]!;
+    const cells = (t.cells[r] ?? []).map((c, d) => {
+      const cls = `cell ${stateClass(c)}${changed(c) ? " changed" : ""}`;
+      return `<td class="${cls}" title="${h(cellTitle(m, t, r, d, c))}">${MARK[c.state]}</td>`;
+    });
+    yield `<tr><th class="src" title="${h(partyTitle(p))}">${h(p.key)}</th>${cells.join("")}</tr>${r === m.parties.length - 1 ? "" : "\n"}`;
+  }
+  yield `
 </tbody></table></section>`;
 }
 
@@ -93,11 +96,12 @@ function tabButton(m: Matrix, t: MatrixTable, i: number): string {
   return `<button type="button" data-tab="${i + 1}"${i === 0 ? ' class="active"' : ""}>${h(t.label + extra)}</button>`;
 }
 
-export function matrixHtml(m: Matrix, title = "netpolc connectivity matrix"): string {
+/** The page in chunks (see tableHtml); joined, matrixHtml. */
+export function* matrixHtmlChunks(m: Matrix, title = "netpolc connectivity matrix"): Generator<string> {
   const keys = `<span class="key allowed"></span>allowed<span class="key denied"></span>denied` +
     `<span class="key mixed"></span>some pods allowed<span class="key na"></span>no such port` +
     (m.against ? `<span class="key changed" style="outline:3px solid #1846c8;outline-offset:-3px"></span>verdict changed` : "");
-  return `<!DOCTYPE html>
+  yield `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <title>${h(title)}</title><style>${CSS}</style></head>
@@ -106,8 +110,20 @@ export function matrixHtml(m: Matrix, title = "netpolc connectivity matrix"): st
 <p class="legend">${h(legend(m))}<br>${keys}</p>
 <nav>${m.tables.map((t, i) => tabButton(m, t, i)).join("")}</nav>
 <div id="info">Hover a cell to see the policy rule that decided it.</div>
-${m.parties.length === 0 ? "<p>No endpoint pods in the snapshot.</p>" : m.tables.map((t, i) => tableHtml(m, t, i)).join("\n")}
+`;
+  if (m.parties.length === 0) yield "<p>No endpoint pods in the snapshot.</p>";
+  else {
+    for (let i = 0; i < m.tables.length; i++) {
+      if (i > 0) yield "\n";
+      yield* tableHtml(m, m.tables[i]!, i);
+    }
+  }
+  yield `
 <script>${SCRIPT}</script>
 </body></html>
 `;
+}
+
+export function matrixHtml(m: Matrix, title = "netpolc connectivity matrix"): string {
+  return [...matrixHtmlChunks(m, title)].join("");
 }

@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { buildMatrix, changed, mentionedPorts, type Cell, type Matrix } from "../../src/views/matrix.js";
 import { matrixText } from "../../src/views/matrix-text.js";
-import { matrixJson } from "../../src/views/matrix-json.js";
-import { matrixHtml } from "../../src/views/matrix-html.js";
+import { matrixDoc, matrixJson, matrixJsonChunks } from "../../src/views/matrix-json.js";
+import { matrixHtml, matrixHtmlChunks } from "../../src/views/matrix-html.js";
 import { BOOKINFO, bookinfoEdited, readTree, side } from "./helpers.js";
 
 const now = side(readTree(BOOKINFO));
@@ -199,4 +199,29 @@ describe("matrix by namespace judges one pod pair per class", () => {
     }
     expect(checked).toBeGreaterThan(100);
   }, 120_000);
+});
+
+describe("matrix documents in chunks (a 50k-pod cluster's JSON and HTML are gigabytes: written as they are made)", () => {
+  const edited = side(bookinfoEdited());
+  const cases: Array<[string, Matrix]> = [
+    ["pods", buildMatrix(now, "pod")],
+    ["namespaces", buildMatrix(now, "namespace")],
+    ["--against", buildMatrix(edited, "pod", undefined, now)],
+    ["no table", buildMatrix(now, "pod", [])],
+    ["no party", { ...buildMatrix(now, "pod"), parties: [], tables: buildMatrix(now, "pod").tables.map((t) => ({ ...t, cells: [] })) }],
+  ];
+
+  it.each(cases)("%s: the JSON chunks spell JSON.stringify of the whole document, each ending a line", (_name, m) => {
+    const chunks = [...matrixJsonChunks(m)];
+    expect(chunks.join("")).toBe(JSON.stringify(matrixDoc(m), null, 2) + "\n");
+    for (const c of chunks) expect(c.endsWith("\n")).toBe(true);
+    // A row per chunk, besides the head and the tails.
+    expect(chunks.length).toBeGreaterThanOrEqual(m.tables.length === 0 ? 1 : m.tables.reduce((n, t) => n + t.cells.length, 0));
+  });
+
+  it.each(cases)("%s: the HTML chunks join to matrixHtml, a row per chunk", (_name, m) => {
+    const chunks = [...matrixHtmlChunks(m)];
+    expect(chunks.join("")).toBe(matrixHtml(m));
+    if (m.parties.length > 0) expect(chunks.filter((c) => c.startsWith("<tr>"))).toHaveLength(m.parties.length * m.tables.length);
+  });
 });
