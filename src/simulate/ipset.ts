@@ -162,6 +162,29 @@ export function compileSet(set: IpSet): CompiledSet {
   return compileNetLike(set, netmask !== undefined && /^\d+$/.test(netmask) ? Math.min(+netmask, 32) : 32);
 }
 
+/**
+ * The address ranges of a set whose membership is "some member holds the address": an IPv4 hash:net or hash:ip of
+ * addresses and CIDRs, no nomatch member, no netmask (compileSet's lookup answers exactly so for it). Null for any
+ * other set, whose members must be asked one address at a time. Class verify marks every pod a range holds at once.
+ */
+export function plainRanges(set: IpSet): Array<readonly [number, number]> | null {
+  if (set.type !== "hash:net" && set.type !== "hash:ip") return null;
+  const opt = (name: string): string | undefined => {
+    const i = set.options.indexOf(name);
+    return i < 0 ? undefined : set.options[i + 1];
+  };
+  if (opt("netmask") !== undefined || (opt("family") ?? "inet") !== "inet") return null;
+  const out: Array<readonly [number, number]> = [];
+  for (const mem of set.members) {
+    if (mem.nomatch === true || mem.value.includes(",")) return null;
+    const cidr = parseCidr(mem.value);
+    if (cidr === null || cidr.len < 0) return null;
+    const lo = (cidr.net & prefixMask(cidr.len)) >>> 0;
+    out.push([lo, lo + 2 ** (32 - cidr.len) - 1]);
+  }
+  return out;
+}
+
 /** "src" | "dst,dst" | … → one boolean per dimension (true = source); null if malformed. */
 export function parseSetFlags(flags: string): boolean[] | null {
   const out: boolean[] = [];

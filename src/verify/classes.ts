@@ -24,7 +24,7 @@ import type { Chain, Rule, RulePart } from "../rules/types.js";
 import { BUILTIN_CHAINS, isBuiltinChain } from "../rules/types.js";
 import { byteCompare, writeRuleBody } from "../rules/writer.js";
 import { digest64 } from "../rules/digest.js";
-import { compileSet, setTest, type CompiledSet } from "../simulate/ipset.js";
+import { compileSet, plainRanges, setTest, type CompiledSet } from "../simulate/ipset.js";
 import { ipv4 } from "../simulate/ip.js";
 import type { Evaluator, Flow, FlowEndpoint, FlowSides, Side } from "../semantics/index.js";
 import { resolveNamedPort } from "../semantics/index.js";
@@ -128,6 +128,8 @@ const NO_CUTS: ReadonlySet<string> = new Set();
 const NO_PORTS: readonly number[] = [];
 /** Characters of a SHA-1 digest in base64url without padding (what digest64 gives for 20 bytes). */
 const ANSWER_DIGEST_LENGTH = 27;
+const CHAR_0 = 0x30; // "0"
+const CHAR_1 = 0x31; // "1"
 /** Per-address answers class verify keeps before it empties its per-address memos (planClasses `spend`). */
 const MEMO_BUDGET = 4_000_000;
 
@@ -606,13 +608,40 @@ export function planClasses(
   const seenBy = new Map<string, string>();
   const podNumbers = pods.map((p) => ipv4(podIPv4(p)!)!);
   const outsideNumbers = outside.map((x) => ipv4(x.ip)!);
+  // Pod addresses in numeric order, with their places in `pods`: a plain set (plainRanges) marks the pods its
+  // members hold, range by range, instead of every pod being looked up in it (at 50k pods: 2,762 sets × 50,000
+  // pods, here and again in addressSignature). Its column holds a character code per pod, "0" or "1", as holdsIn
+  // answers; emptied once the classes are made.
+  const podOrder = podNumbers.map((_, i) => i).sort((a, b) => podNumbers[a]! - podNumbers[b]! || a - b);
+  const sortedPods = podOrder.map((i) => podNumbers[i]!);
+  const podColumns = new Map<string, Uint8Array>();
+  const columnOf = (set: IpSet): Uint8Array | null => {
+    const ranges = plainRanges(set);
+    if (ranges === null) return null;
+    const col = new Uint8Array(podNumbers.length).fill(CHAR_0);
+    for (const [lo, hi] of ranges) {
+      let a = 0;
+      let b = sortedPods.length;
+      while (a < b) {
+        const mid = (a + b) >> 1;
+        if (sortedPods[mid]! < lo) a = mid + 1;
+        else b = mid;
+      }
+      for (let k = a; k < sortedPods.length && sortedPods[k]! <= hi; k++) col[podOrder[k]!] = CHAR_1;
+    }
+    return col;
+  };
   for (const [content, set] of byContent) {
     compiledOf.set(content, compileSet(set));
     const ports = memberPorts(set);
     if (ports) portsOf.set(content, ports);
     const parts = [`${set.type} ${ports?.map(([a, b]) => `${a}:${b}`).join(",") ?? ""}|`];
     const c = compiledOf.get(content)!;
-    for (const n of podNumbers) parts.push(holdsIn(c, ports ?? undefined, n));
+    const col = columnOf(set);
+    if (col !== null) {
+      podColumns.set(content, col);
+      parts.push(Buffer.from(col.buffer, col.byteOffset, col.length).toString("latin1"));
+    } else for (const n of podNumbers) parts.push(holdsIn(c, ports ?? undefined, n));
     parts.push("|");
     for (const n of outsideNumbers) parts.push(holdsIn(c, ports ?? undefined, n));
     // Kept as its digest: the text is a character per pod of the cluster, for every distinct set.
@@ -693,14 +722,15 @@ export function planClasses(
   /** An address's membership in every set and CIDR the rules name. */
   // The ranges and compiled sets it reads, resolved once (it is asked per pod).
   const cidrRanges = cidrList.map(cidrRange);
-  const signatureSets = setIdList.map((content) => [compiledOf.get(content)!, portsOf.get(content)] as const);
-  const addressSignature = (ip: string): string => {
+  const signatureSets = setIdList.map((content) => [compiledOf.get(content)!, portsOf.get(content), podColumns.get(content) ?? null] as const);
+  /** The address of pod number `at` (in `pods`): its answers in the plain sets are read from their columns. */
+  const addressSignature = (ip: string, at: number): string => {
     const n = ipv4(ip);
     if (n === null) return "?";
     const parts: string[] = [];
     for (const [lo, hi] of cidrRanges) parts.push(n >= lo && n <= hi ? "1" : "0");
     parts.push("|");
-    for (const [c, ports] of signatureSets) parts.push(holdsIn(c, ports, n));
+    for (const [c, ports, col] of signatureSets) parts.push(col === null ? holdsIn(c, ports, n) : col[at] === CHAR_1 ? "1" : "0");
     return parts.join("");
   };
 
@@ -788,13 +818,14 @@ export function planClasses(
   const classes: PodClass[] = [];
   const classOf = new Map<Pod, PodClass>();
   const byKey = new Map<string, PodClass>();
-  for (const p of pods) {
+  for (let at = 0; at < pods.length; at++) {
+    const p = pods[at]!;
     const node = nodeOf(p);
     const nd = nodeData.get(node);
     const view = nd?.views.get(placeOf(p).iface);
     const viewKey = nd && view ? `${canonId(nd.pruned)}:${canonId(view.in)}:${canonId(view.out)}` : `alone:${node}:${p.namespace}/${p.name}`;
     const only = onlyNodes === null ? "" : onlyNodes.has(node) ? "only" : "other";
-    const key = [evaluator.signature(p), addressSignature(podIPv4(p)!), viewKey, routesOf(p), only].join("\u0000");
+    const key = [evaluator.signature(p), addressSignature(podIPv4(p)!, at), viewKey, routesOf(p), only].join("\u0000");
     let c = byKey.get(key);
     if (!c) {
       const common = nd?.pruned.forward ?? NO_CUTS;
@@ -808,6 +839,9 @@ export function planClasses(
     c.byNode.set(node, list);
     classOf.set(p, c);
   }
+  // The pod columns are done with (this function's closures live as long as the plan).
+  podColumns.clear();
+  signatureSets.length = 0;
 
   // Protocols: TCP, and any a policy or a rule names.
   const used = new Set<Protocol>(["TCP"]);
