@@ -1,45 +1,58 @@
-// The matrix as JSON for machines: parties in order, then one entry per
-// port/protocol with a row per source; keys in a fixed order, so the same
-// inputs give the same bytes.
+// The matrix as JSON for machines: parties in order, every why-line once
+// (`reasons`), then one entry per port/protocol with a row per source, each
+// cell naming its why-lines by their index in `reasons`; keys in a fixed
+// order, so the same inputs give the same bytes.
 //
 // Written a row at a time (matrixJsonChunks): a namespace matrix of a 50k-pod
-// cluster is gigabytes of JSON, past the longest string V8 can hold, so the
-// CLI writes the chunks as they come. Joined, they are JSON.stringify(doc, null,
-// 2) of the whole document (matrixDoc), which test/views/matrix.test.ts checks.
-import { changed, type Cell, type Matrix, type MatrixTable } from "./matrix.js";
+// cluster is hundreds of megabytes of JSON, so the CLI writes the chunks as
+// they come. The layout is JSON.stringify(doc, null, 2) but for each cell,
+// which is one line of compact JSON (a cell per line reads and diffs well; an
+// indented cell was ten lines). Parsed, the chunks are matrixDoc(m), which
+// test/views/matrix.test.ts checks.
+import { changed, MatrixReasons, type Cell, type Matrix, type MatrixTable } from "./matrix.js";
 
 const partyDoc = (m: Matrix) => m.parties.map((p) => ({ name: p.key, detail: p.detail, labels: p.labels }));
 
-function cellDoc(m: Matrix, c: Cell, d: number) {
+function cellDoc(m: Matrix, reasons: MatrixReasons, c: Cell, d: number) {
   return {
     to: m.parties[d]?.key ?? "",
     verdict: c.state,
     allowed: c.allowed,
     denied: c.denied,
-    why: c.why,
+    why: reasons.of(c.why),
     ...(c.was !== undefined ? { was: c.was, ...(c.wasCounts ? { wasAllowed: c.wasCounts.allowed, wasDenied: c.wasCounts.denied } : {}), changed: changed(c) } : {}),
   };
 }
-
-const rowDoc = (m: Matrix, row: readonly Cell[], r: number) => ({ from: m.parties[r]?.key ?? "", cells: row.map((c, d) => cellDoc(m, c, d)) });
 
 const tableHead = (t: MatrixTable) => ({ port: t.port.port, protocol: t.port.protocol, mentioned: t.port.mentioned });
 
 /** The whole document as one value (what the chunks spell). */
 export function matrixDoc(m: Matrix) {
-  return { by: m.by, parties: partyDoc(m), tables: m.tables.map((t) => ({ ...tableHead(t), rows: t.cells.map((row, r) => rowDoc(m, row, r)) })) };
+  const reasons = new MatrixReasons(m);
+  const tables = m.tables.map((t) => ({
+    ...tableHead(t),
+    rows: t.cells.map((row, r) => ({ from: m.parties[r]?.key ?? "", cells: row.map((c, d) => cellDoc(m, reasons, c, d)) })),
+  }));
+  return { by: m.by, parties: partyDoc(m), reasons: reasons.lines, tables };
 }
 
 /** JSON.stringify(value, null, 2) as it prints `depth` levels down (a JSON text holds no raw newline but its own). */
 const nested = (value: unknown, depth: number): string => JSON.stringify(value, null, 2).replace(/\n/g, "\n" + "  ".repeat(depth));
 
-/** The document's text in chunks of whole lines: the head, then each row of each table, then the tail. */
+const INDENT = (depth: number): string => "  ".repeat(depth);
+
+/** One row: its keys indented, its cells one compact line each. */
+function rowText(m: Matrix, reasons: MatrixReasons, row: readonly Cell[], r: number): string {
+  const head = `${INDENT(4)}{\n${INDENT(5)}"from": ${JSON.stringify(m.parties[r]?.key ?? "")},\n${INDENT(5)}"cells": `;
+  if (row.length === 0) return `${head}[]\n${INDENT(4)}}`;
+  const cells = row.map((c, d) => INDENT(6) + JSON.stringify(cellDoc(m, reasons, c, d))).join(",\n");
+  return `${head}[\n${cells}\n${INDENT(5)}]\n${INDENT(4)}}`;
+}
+
+/** The document's text in chunks of whole lines: the head and the reasons, then each row of each table, then the tail. */
 export function* matrixJsonChunks(m: Matrix): Generator<string> {
-  if (m.tables.length === 0) {
-    yield nested(matrixDoc(m), 0) + "\n";
-    return;
-  }
-  yield `{\n  "by": ${JSON.stringify(m.by)},\n  "parties": ${nested(partyDoc(m), 1)},\n  "tables": [\n`;
+  const reasons = new MatrixReasons(m);
+  yield `{\n  "by": ${JSON.stringify(m.by)},\n  "parties": ${nested(partyDoc(m), 1)},\n  "reasons": ${nested(reasons.lines, 1)},\n  "tables": ${m.tables.length ? "[\n" : "[]\n}\n"}`;
   for (let i = 0; i < m.tables.length; i++) {
     const t = m.tables[i]!;
     const head = nested(tableHead(t), 2);
@@ -51,10 +64,10 @@ export function* matrixJsonChunks(m: Matrix): Generator<string> {
       continue;
     }
     yield open + '      "rows": [\n';
-    for (let r = 0; r < t.cells.length; r++) yield "        " + nested(rowDoc(m, t.cells[r]!, r), 4) + (r === t.cells.length - 1 ? "\n" : ",\n");
+    for (let r = 0; r < t.cells.length; r++) yield rowText(m, reasons, t.cells[r]!, r) + (r === t.cells.length - 1 ? "\n" : ",\n");
     yield "      ]" + close;
   }
-  yield "  ]\n}\n";
+  if (m.tables.length) yield "  ]\n}\n";
 }
 
 export function matrixJson(m: Matrix): string {

@@ -12,7 +12,9 @@ import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { main, type Io } from "../../src/cli/main.js";
-import { BOOKINFO } from "./helpers.js";
+import { buildMatrix, type Matrix } from "../../src/views/matrix.js";
+import { cellTitle } from "../../src/views/matrix-html.js";
+import { BOOKINFO, readTree, side } from "./helpers.js";
 
 const CHROMIUM = process.env["NETPOLC_CHROMIUM"] ?? "/usr/bin/chromium";
 const required = process.env["NETPOLC_BROWSER_TESTS"] === "required";
@@ -71,6 +73,47 @@ describe.skipIf(!present && !required)("matrix page in headless Chromium", () =>
     expect(dom).toMatch(/<section class="panel active" id="tab-2" data-port="9080\/TCP">/);
     expect(dom).toMatch(/<section class="panel" id="tab-4" data-port="every TCP port but 53, 8080, 9080">/);
     expect(dom).toContain("ingress allowed by default/ratings-from-reviews ingress[0]");
+  }, 90_000);
+
+  /** The text the page's script put under the tabs, as the DOM dump spells it (text nodes escape &, < and >). */
+  const infoOf = (dom: string): string => {
+    const m = /<div id="info">([\s\S]*?)<\/div>/.exec(dom);
+    if (!m) throw new Error("no #info in the DOM");
+    return m[1]!.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  };
+  /** Cells by what the test needs of them: the first cell of `state` whose why-lines mention `needle`. */
+  const find = (m: Matrix, tab: number, state: string, needle: string): [number, number] => {
+    const rows = m.tables[tab]!.cells;
+    for (let r = 0; r < rows.length; r++) {
+      const d = rows[r]!.findIndex((c) => c.state === state && c.why.some((w) => w.includes(needle)));
+      if (d >= 0) return [r, d];
+    }
+    throw new Error(`no ${state} cell mentioning ${needle}`);
+  };
+
+  it("#tab=N&cell=R,C shows that cell's explanation, made by the page's script from the cell's numbers, as cellTitle spells it", () => {
+    const m = buildMatrix(side(readTree(BOOKINFO)), "pod");
+    const tab = m.tables.findIndex((t) => t.label === "9080/TCP");
+    for (const [state, needle] of [["allowed", "ratings-from-reviews"], ["denied", "no rule matched"]] as const) {
+      const [r, d] = find(m, tab, state, needle);
+      const dom = chromium(["--dump-dom"], `file://${page}#tab=${tab + 1}&cell=${r + 1},${d + 1}`);
+      const want = cellTitle(m, m.tables[tab]!, r, d, m.tables[tab]!.cells[r]![d]!);
+      expect(want).toContain(needle);
+      expect(infoOf(dom)).toBe(want);
+    }
+  }, 90_000);
+
+  it("a namespace page: the cell's pod pair counts come from the cell too", async () => {
+    const nsPage = join(dir, "ns.html");
+    const io: Io = { stdout: () => undefined, stderr: () => undefined, readStdin: () => "" };
+    expect(await main(["matrix", BOOKINFO, "--by", "namespace", "--html", nsPage], io)).toBe(0);
+    const m = buildMatrix(side(readTree(BOOKINFO)), "namespace");
+    const tab = m.tables.findIndex((t) => t.label === "53/UDP");
+    const [r, d] = find(m, tab, "mixed", "");
+    const dom = chromium(["--dump-dom"], `file://${nsPage}#tab=${tab + 1}&cell=${r + 1},${d + 1}`);
+    const want = cellTitle(m, m.tables[tab]!, r, d, m.tables[tab]!.cells[r]![d]!);
+    expect(want).toMatch(/\d+ pod pair\(s\) allowed, \d+ denied/);
+    expect(infoOf(dom)).toBe(want);
   }, 90_000);
 
   it("an unknown tab falls back to the first", () => {

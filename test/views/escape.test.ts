@@ -40,5 +40,9 @@ describe("matrix page with hostile names", () => {
     // The page's own script is the only one.
     expect(html.match(/<script>/g)).toHaveLength(1);
     expect(html).toContain("evil=&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39; onmouseover=&#39;alert(1)&amp;amp;");
+    // The why-lines naming the hostile policy are in the reasons block as JSON escapes, and read back whole.
+    const block = /<script type="application\/json" id="reasons">(.*)<\/script>/.exec(html)![1]!;
+    expect(block).not.toMatch(/[<>&']/);
+    expect((JSON.parse(block) as string[]).some((line) => line.includes(`pol${HOSTILE}`))).toBe(true);
   });
 });

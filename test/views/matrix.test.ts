@@ -211,12 +211,42 @@ describe("matrix documents in chunks (a 50k-pod cluster's JSON and HTML are giga
     ["no party", { ...buildMatrix(now, "pod"), parties: [], tables: buildMatrix(now, "pod").tables.map((t) => ({ ...t, cells: [] })) }],
   ];
 
-  it.each(cases)("%s: the JSON chunks spell JSON.stringify of the whole document, each ending a line", (_name, m) => {
+  it.each(cases)("%s: the JSON chunks parse to the whole document, each ending a line, a cell per line", (_name, m) => {
     const chunks = [...matrixJsonChunks(m)];
-    expect(chunks.join("")).toBe(JSON.stringify(matrixDoc(m), null, 2) + "\n");
+    const text = chunks.join("");
+    expect(JSON.parse(text)).toEqual(matrixDoc(m));
+    expect(text).toBe(matrixJson(m));
     for (const c of chunks) expect(c.endsWith("\n")).toBe(true);
+    // Pretty above the cells (JSON.stringify's own indentation), one compact line per cell.
+    const doc = matrixDoc(m);
+    expect(text.startsWith(`{\n  "by": ${JSON.stringify(m.by)},\n  "parties": ${JSON.stringify(doc.parties, null, 2).replace(/\n/g, "\n  ")},\n`)).toBe(true);
+    const cellLines = text.split("\n").filter((l) => l.startsWith('            {"to":'));
+    expect(cellLines).toHaveLength(m.tables.reduce((n, t) => n + t.cells.reduce((k, row) => k + row.length, 0), 0));
     // A row per chunk, besides the head and the tails.
     expect(chunks.length).toBeGreaterThanOrEqual(m.tables.length === 0 ? 1 : m.tables.reduce((n, t) => n + t.cells.length, 0));
+  });
+
+  it.each(cases)("%s: every why-line is printed once, and each cell's numbers name its own lines in order", (_name, m) => {
+    const doc = matrixDoc(m);
+    expect(new Set(doc.reasons).size).toBe(doc.reasons.length);
+    const all = new Set(m.tables.flatMap((t) => t.cells.flatMap((row) => row.flatMap((c) => c.why))));
+    expect(new Set(doc.reasons)).toEqual(all);
+    m.tables.forEach((t, i) =>
+      t.cells.forEach((row, r) => row.forEach((c, d) => expect(doc.tables[i]!.rows[r]!.cells[d]!.why.map((n) => doc.reasons[n])).toEqual(c.why))),
+    );
+  });
+
+  it.each(cases)("%s: the page carries each cell's why-lines by number, and the lines once, in its reasons block", (_name, m) => {
+    const html = matrixHtml(m);
+    const block = /<script type="application\/json" id="reasons">(.*)<\/script>/.exec(html);
+    expect(block).not.toBeNull();
+    expect(JSON.parse(block![1]!)).toEqual(matrixDoc(m).reasons);
+    // No cell repeats a line: its numbers only.
+    expect(html).not.toMatch(/<td [^>]*title=/);
+    const { reasons } = matrixDoc(m);
+    const tds = [...html.matchAll(/<td class="cell [^"]*"(?: data-w="([\d ]+)")?/g)].map((x) => x[1] ?? "");
+    const want = m.parties.length ? m.tables.flatMap((t) => t.cells.flatMap((row) => row.map((c) => c.why.map((w) => reasons.indexOf(w)).join(" ")))) : [];
+    expect(tds).toEqual(want);
   });
 
   it.each(cases)("%s: the HTML chunks join to matrixHtml, a row per chunk", (_name, m) => {
