@@ -62,11 +62,13 @@ const unlocated = (d: Diagnostic): LocatedDiagnostic => ({ ...d, line: null, col
  * go once read back: verify keeps the rules it walks, not every node's output beside them.
  */
 function compiledRules(
-  res: { readonly nodes: readonly string[]; render(node: string): NodeOutput }, ctx: VerifyContext, rb: ReadBack, ipv6: boolean,
+  res: { readonly nodes: readonly string[]; render(node: string): NodeOutput }, ctx: VerifyContext, rb: ReadBack, ipv6: boolean, progress: Progress,
 ): { rules: Map<string, NodeRules>; rules6: Map<string, NodeRules6> } {
   const rules = new Map<string, NodeRules>();
   const rules6 = new Map<string, NodeRules6>();
+  progress.stage("compiling and reading back", res.nodes.length, "nodes");
   for (const node of res.nodes) {
+    progress.tick();
     const out = res.render(node);
     const r = rulesFromOutput(out, ctx.compiledRoutes(out.node), rb);
     // The writer's output failing to parse is a bug in netpolc, not in the input.
@@ -86,11 +88,15 @@ function compiledRules(
  * positioned finding; a missing `.routes` is a warning, and that node is
  * routed with the routes compiled from the inputs.
  */
-function rulesFromDir(dir: string, nodes: readonly string[], all: readonly string[], readFile: ReadFile, lines: RuleLineCache): { rules: Map<string, NodeRules>; problems: LocatedDiagnostic[] } {
+function rulesFromDir(
+  dir: string, nodes: readonly string[], all: readonly string[], readFile: ReadFile, lines: RuleLineCache, progress: Progress,
+): { rules: Map<string, NodeRules>; problems: LocatedDiagnostic[] } {
   const rules = new Map<string, NodeRules>();
   const problems: LocatedDiagnostic[] = [];
   const needed = new Set(nodes);
+  progress.stage("reading rules", all.length, "nodes");
   for (const node of all) {
+    progress.tick();
     const ipt = join(dir, iptablesFile(node));
     const ips = join(dir, ipsetsFile(node));
     const [iptText, ipsText] = [readFile(ipt), readFile(ips)];
@@ -145,7 +151,7 @@ function unknownNodeErrors(args: ParsedArgs, known: ReadonlySet<string>): Locate
  */
 export function loadRules(
   files: readonly InputFile[], args: ParsedArgs, simulate: Simulate, readFile: ReadFile,
-  nodesFor: (ctx: VerifyContext) => readonly string[],
+  nodesFor: (ctx: VerifyContext) => readonly string[], progress: Progress = NO_PROGRESS,
 ): Loaded | TextResult {
   const format = flag(args, "format") ?? "text";
   if (has(args, "flow-logs") && flag(args, "opt-level") === "2") throw new UsageError("--flow-logs cannot be combined with -O2: the optimizer would merge or drop NFLOG rules, and flow logs would change");
@@ -171,9 +177,9 @@ export function loadRules(
   let rules: Map<string, NodeRules>;
   let rules6: Map<string, NodeRules6> | null = null;
   let problems: LocatedDiagnostic[] = [];
-  if (dir === undefined) ({ rules, rules6 } = compiledRules(res, ctx, rb, ipv6));
+  if (dir === undefined) ({ rules, rules6 } = compiledRules(res, ctx, rb, ipv6, progress));
   else {
-    ({ rules, problems } = rulesFromDir(dir, nodesFor(ctx), res.model.cluster.nodes.map((n) => n.name), readFile, rb.lines));
+    ({ rules, problems } = rulesFromDir(dir, nodesFor(ctx), res.model.cluster.nodes.map((n) => n.name), readFile, rb.lines, progress));
     if (ipv6) rules6 = rules6FromDir(dir, res.model.cluster.nodes.map((n) => n.name), readFile, problems, rb.lines);
   }
   const v6: Loaded["v6"] = ipv6 ? { snapshot, places: res.programs?.workloads() ?? [], rules: rules6 ?? new Map() } : null;
@@ -250,15 +256,12 @@ export function runVerify(files: readonly InputFile[], args: ParsedArgs, simulat
   const exhaustive = has(args, "exhaustive");
   // A class spans nodes, so class verify reads every node's rules; --exhaustive only those its flows cross.
   const nodesFor = (ctx: VerifyContext): readonly string[] => (exhaustive ? plannedFlows(ctx, onlyNodes).nodes : ctx.model.cluster.nodes.map((n) => n.name));
-  const loaded = loadRules(files, args, simulate, readFile, nodesFor);
+  const loaded = loadRules(files, args, simulate, readFile, nodesFor, progress);
   if ("exitCode" in loaded) return loaded;
   let fallback = "";
   let report: VerifyReportData | null = null;
   if (!exhaustive) {
-    const res = verifyClassReport(loaded.ctx, loaded.rules, onlyNodes, {
-      start: (pairs) => progress.stage("verifying", pairs, "class pairs"),
-      tick: () => progress.tick(),
-    });
+    const res = verifyClassReport(loaded.ctx, loaded.rules, onlyNodes, progress);
     report = res.report;
     if (res.fallback !== null) fallback = `netpolc: note: checking every flow one by one: class verify does not capture ${res.fallback}\n`;
   }
@@ -269,10 +272,7 @@ export function runVerify(files: readonly InputFile[], args: ParsedArgs, simulat
   }
   const json = flag(args, "format") === "json";
   // With IPv6 on, the IPv6 side is verified through its IPv4 image (src/verify/ipv6.ts); what cannot be imaged is UNKNOWN.
-  const v6 = loaded.v6 ? verifyIPv6(loaded.v6.snapshot, loaded.v6.places, loaded.v6.rules, simulate, onlyNodes, {
-    start: (pairs) => progress.stage("verifying IPv6", pairs, "class pairs"),
-    tick: () => progress.tick(),
-  }) : null;
+  const v6 = loaded.v6 ? verifyIPv6(loaded.v6.snapshot, loaded.v6.places, loaded.v6.rules, simulate, onlyNodes, progress) : null;
   let stdout: string;
   if (json) {
     // Flow counts of the image are not IPv6's (an IPv6 class stands for far more addresses): classes only.

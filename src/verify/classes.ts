@@ -109,6 +109,17 @@ class PortFlowClass implements FlowClass {
   }
 }
 
+/**
+ * Progress of a long verify, in stages of counted units (the CLI's Progress has this shape; verify calls nothing
+ * else of it, and what it reports never changes a result).
+ */
+export interface Steps {
+  stage(name: string, total: number, unit: string): void;
+  tick(n?: number): void;
+}
+
+export const NO_STEPS: Steps = { stage: () => {}, tick: () => {} };
+
 /** Why class verify cannot be trusted on these rules: the caller enumerates every flow instead. */
 export interface ClassFallback {
   readonly reason: string;
@@ -524,7 +535,7 @@ interface NodeData {
  */
 export function planClasses(
   ctx: Ctx, topo: Topology, rules: ReadonlyMap<string, NodeRules>, onlyNodes: ReadonlySet<string> | null, simulate: Simulate | null = null,
-  planning: Topology = topo, memoBudget: number = MEMO_BUDGET,
+  planning: Topology = topo, memoBudget: number = MEMO_BUDGET, steps: Steps = NO_STEPS,
 ): ClassPlan {
   const { model, evaluator } = ctx;
   const pods = evaluator.endpoints().filter((p) => podIPv4(p) !== null && topo.pods.has(podKey(p.namespace, p.name)));
@@ -631,7 +642,9 @@ export function planClasses(
     }
     return col;
   };
+  steps.stage("planning: sets", byContent.size, "sets");
   for (const [content, set] of byContent) {
+    steps.tick();
     compiledOf.set(content, compileSet(set));
     const ports = memberPorts(set);
     if (ports) portsOf.set(content, ports);
@@ -674,7 +687,9 @@ export function planClasses(
   let unsupported: string | null = null;
   // Sorted for determinism.
   const nodeNames = [...topo.nodes.keys()].sort(byteCompare);
+  steps.stage("planning: nodes", nodeNames.length, "nodes");
   for (const name of nodeNames) {
+    steps.tick();
     const r = rules.get(name);
     if (!r) continue;
     const info = topo.nodes.get(name)!;
@@ -818,7 +833,9 @@ export function planClasses(
   const classes: PodClass[] = [];
   const classOf = new Map<Pod, PodClass>();
   const byKey = new Map<string, PodClass>();
+  steps.stage("planning: pods", pods.length, "pods");
   for (let at = 0; at < pods.length; at++) {
+    steps.tick();
     const p = pods[at]!;
     const node = nodeOf(p);
     const nd = nodeData.get(node);

@@ -6,7 +6,7 @@ import type { Model } from "../ir/policy.js";
 import { createEvaluator, type Evaluator, type Flow } from "../semantics/index.js";
 import { makeChecker, verifyFlows, type Checker, type Simulate } from "./check.js";
 import { enumerateFlows } from "./flows.js";
-import { planClasses, type FlowClass } from "./classes.js";
+import { NO_STEPS, planClasses, type FlowClass, type Steps } from "./classes.js";
 import { InvariantCandidates } from "./invariants.js";
 import { thousands } from "./render.js";
 import type { Check } from "./check.js";
@@ -169,14 +169,14 @@ const classText = (c: FlowClass): string => `${c.src} → ${c.dst} ${c.ports()},
  * rules must be in `rules` (a class spans nodes).
  */
 export function verifyClassReport(
-  ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, onlyNodes: readonly string[] = [], progress?: { start(pairs: number): void; tick(): void },
+  ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, onlyNodes: readonly string[] = [], steps: Steps = NO_STEPS, label = "verifying",
 ): ClassVerify {
   const checker = checkerFor(ctx, rules);
-  const plan = planClasses(ctx, checker.topology, rules, onlyNodes.length ? new Set(onlyNodes) : null, ctx.simulate, ctx.topology(PLANNING));
+  const plan = planClasses(ctx, checker.topology, rules, onlyNodes.length ? new Set(onlyNodes) : null, ctx.simulate, ctx.topology(PLANNING), undefined, steps);
   if (plan.fallback) return { report: null, fallback: plan.fallback.reason };
   // Views are made at the end: a class's count grows while later flows join it.
   const failed: Array<{ check: Check; fc: FlowClass }> = [];
-  progress?.start(plan.pairs);
+  steps.stage(label, plan.pairs, "class pairs");
   // Offered as the flows are made (a 50k-pod cluster offers over a million): only each pod's best candidates are kept.
   const candidates = new InvariantCandidates(checker.topology, checker.hopsOf);
   // Per end class, by its text (one string per class, so no key is built per flow class): flows offered so far.
@@ -215,7 +215,7 @@ export function verifyClassReport(
       replies++;
       if (c.reply.status !== "ok") failed.push({ check: c.reply, fc });
     }
-  }, progress?.tick);
+  }, () => steps.tick());
   const failures: (CheckView | ServiceView)[] = failed.map(({ check, fc }) => {
     const v = checkView(ctx.model, ctx.sources, check);
     return v.kind === "invariant" ? v : { ...v, flowClass: classText(fc) };

@@ -28,6 +28,7 @@ import type { Rule, RuleOption, RulePart, RuleSet, Target } from "../rules/types
 import type { WorkloadPlace } from "../backends/index.js";
 import type { Simulate } from "./check.js";
 import { contextOf, plannedFlows, verifyClassReport, verifyReport, type CompiledSnapshot, type VerifyContext } from "./index.js";
+import { NO_STEPS, type Steps } from "./classes.js";
 import type { VerifyReportData } from "./render.js";
 import type { NodeRules, RouteTable } from "./topology.js";
 
@@ -428,13 +429,14 @@ export function imageContext(
  */
 export function verifyIPv6(
   snapshot: CompiledSnapshot, places: readonly WorkloadPlace[], rules6: ReadonlyMap<string, NodeRules6>, simulate: Simulate,
-  onlyNodes: readonly string[], progress?: { start(pairs: number): void; tick(): void },
+  onlyNodes: readonly string[], steps: Steps = NO_STEPS,
 ): IPv6Verify {
   const image = imageContext(snapshot, places, rules6, simulate);
   if (image.kind === "unknown") return image;
   const { ctx, rules, img } = image;
-  const res = verifyClassReport(ctx, rules, onlyNodes, progress);
+  const res = verifyClassReport(ctx, rules, onlyNodes, steps, "verifying IPv6");
   if (res.report) return { kind: "verified", report: res.report, display: img.display, fallback: null };
   const { flows } = plannedFlows(ctx, onlyNodes, rules);
-  return { kind: "verified", report: verifyReport(ctx, rules, flows, progress?.tick), display: img.display, fallback: res.fallback };
+  steps.stage("verifying IPv6", flows.length, "flows");
+  return { kind: "verified", report: verifyReport(ctx, rules, flows, () => steps.tick()), display: img.display, fallback: res.fallback };
 }
