@@ -173,7 +173,7 @@ export function verifyText(r: VerifyReportData): string {
 
 /** A diagnostic line (stderr) when routes rest on inferred block owners; empty otherwise. */
 export function inferredRoutesNote(r: Pick<VerifyReportData, "inferredRoutes">): string {
-  return r.inferredRoutes ? `netpolc: note: ${r.inferredRoutes} flows were routed over blocks whose owner netpolc inferred; ${INFERRED}\n` : "";
+  return r.inferredRoutes ? `netpolc: note: ${thousands(r.inferredRoutes)} flows were routed over blocks whose owner netpolc inferred; ${INFERRED}\n` : "";
 }
 
 function verdictLines(v: FlowView): string[] {
