@@ -201,6 +201,22 @@ describe("matrix by namespace judges one pod pair per class", () => {
   }, 120_000);
 });
 
+describe("matrix memory", () => {
+  it("cells with the same why-lines hold one array (a namespace matrix of 50k pods has millions of cells over far fewer lists)", () => {
+    for (const m of [buildMatrix(now, "pod"), buildMatrix(now, "namespace")]) {
+      const byText = new Map<string, Set<readonly string[]>>();
+      for (const t of m.tables) for (const row of t.cells) for (const c of row) {
+        const k = c.why.join("\n");
+        const arrays = byText.get(k) ?? new Set();
+        arrays.add(c.why);
+        byText.set(k, arrays);
+      }
+      expect(byText.size).toBeGreaterThan(1);
+      for (const [k, arrays] of byText) expect(arrays.size, k).toBe(1);
+    }
+  });
+});
+
 describe("matrix documents in chunks (a 50k-pod cluster's JSON and HTML are gigabytes: written as they are made)", () => {
   const edited = side(bookinfoEdited());
   const cases: Array<[string, Matrix]> = [
