@@ -16,4 +16,12 @@
 // scripts/bench.ts starts its children with the flags of the line above.
 import { main } from "../dist/src/cli/main.js";
 
+// A reader that stops reading (`netpolc matrix … | head`) closes the pipe: stop
+// quietly with the status of a command killed by SIGPIPE (128 + 13), as cat or
+// grep would, instead of an unhandled EPIPE and a stack trace.
+process.stdout.on("error", (e) => {
+  if (e.code === "EPIPE") process.exit(141);
+  throw e;
+});
+
 process.exitCode = await main(process.argv.slice(2));

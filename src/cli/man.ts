@@ -67,7 +67,7 @@ ${roff("when set, no progress line is drawn (as with TERM=dumb and in CI).")}
 .B CI
 ${roff("when set, no progress line is drawn; UPDATE_GOLDEN is refused by the test suite.")}
 .SH EXIT STATUS
-${roff("0 success; 1 invalid input, findings or differences (per command, above); 2 usage or internal error.")}
+${roff("0 success; 1 invalid input, findings or differences (per command, above); 2 usage or internal error; 141 when the reader of standard output closed it first (netpolc … | head), as for a command killed by SIGPIPE.")}
 .SH SEE ALSO
 .BR iptables\\-restore (8),
 .BR ipset (8),
