@@ -66,6 +66,18 @@ describe("netpolc matrix", () => {
     expect(doc.tables.map((x) => `${String(x.port)}/${x.protocol}`)).toEqual(["http/TCP", "53/UDP"]);
   });
 
+  it("--namespace (-n) keeps those namespaces' pods as rows and columns; an unknown one is an input error", async () => {
+    const r = await run(["matrix", BOOKINFO, "-n", "dev", "--namespace", "kube-system", "--port", "53/UDP"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ *1 dev\/sandbox/m);
+    expect(r.out).toMatch(/^ *2 kube-system\/coredns/m);
+    expect(r.out).not.toContain("default/");
+    const bad = await run(["matrix", BOOKINFO, "-n", "nope"]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toBe("");
+    expect(bad.err).toBe('netpolc: error: --namespace "nope" is not in the snapshot (known: default, dev, kube-system)\n');
+  });
+
   it("--by namespace", async () => {
     const r = await run(["matrix", BOOKINFO, "--by", "namespace", "--port", "53/UDP"]);
     // default → default: only a pod to itself; every namespace reaches CoreDNS and the sandbox; no default pod accepts 53 from them.

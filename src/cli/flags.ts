@@ -101,7 +101,8 @@ export const DIFF_FLAGS: readonly FlagSpec[] = [
 export const MATRIX_FLAGS: readonly FlagSpec[] = [
   { name: "port", value: "PORT[/PROTO]", repeatable: true, help: "one table for this port (number or container port name; default protocol TCP); repeatable (default: one per port class the policies tell apart: each mentioned port or range, each named port, the rest of each protocol)" },
   { name: "family", value: "N", choices: ["4", "6"], help: "judge the flows of this IP family (default 4): with 6, the pods with an IPv6 address, and the IPv6 ipBlocks" },
-  { name: "by", value: "WHAT", choices: ["pod", "namespace"], help: "rows and columns are pods or namespaces (default: pods, namespaces above 200 pods)" },
+  { name: "namespace", short: "n", value: "NS", repeatable: true, help: "rows and columns are this namespace's pods (or the namespace, --by namespace); repeatable (default: every namespace; verdicts still follow every policy of the snapshot)" },
+  { name: "by", value: "WHAT", choices: ["pod", "namespace"], help: "rows and columns are pods or namespaces (default: pods, namespaces above 200 pods, counted in the namespaces shown)" },
   { name: "format", value: "FMT", choices: ["text", "json", "html"], help: "what to print on stdout (default text; nothing when only --html is given)" },
   { name: "html", value: "FILE", complete: "file", help: "write the HTML page (one tab per port, hover for the deciding rule) to FILE" },
   { name: "against", value: "PATH", repeatable: true, complete: "file", help: "old inputs (repeatable): mark the cells whose verdict differs from theirs" },

@@ -77,14 +77,29 @@ export function runMatrix(files: readonly InputFile[], args: ParsedArgs, oldFile
   const current = sideOf(now.model);
   const side: MatrixSide = { model: current.model, sources: now.sources };
   const oldSide: MatrixSide | undefined = old?.model ? { model: sideOf(old.model).model, sources: old.sources } : undefined;
+  // --namespace: rows and columns from these namespaces only; a name the snapshot does not have is an input error.
+  const wanted = flagAll(args, "namespace");
+  const namespaces = wanted.length ? new Set(wanted) : null;
+  if (namespaces) {
+    const known = new Set([...side.model.cluster.namespaces.map((n) => n.name), ...side.model.cluster.pods.map((p) => p.namespace)]);
+    const missing = wanted.filter((n) => !known.has(n));
+    if (missing.length) {
+      const list = [...known].sort();
+      const shown = list.slice(0, 8).join(", ") + (list.length > 8 ? ` … and ${list.length - 8} more` : "");
+      const message = missing.map((n) => `netpolc: error: --namespace ${JSON.stringify(n)} is not in the snapshot (known: ${shown || "none"})\n`).join("");
+      return { exitCode: 1, stdout: "", stderr: stderr + message, chunks: null, html: null };
+    }
+  }
   // Above a size a pod-by-pod table is unreadable (and as large as the square of the pods): namespaces by default.
-  const pods = side.model.cluster.pods.filter(isEndpoint).length;
+  const pods = side.model.cluster.pods.filter((p) => isEndpoint(p) && (namespaces === null || namespaces.has(p.namespace))).length;
   const by = (flag(args, "by") ?? (pods > POD_ROWS_MAX ? "namespace" : "pod")) as MatrixBy;
   const note = flag(args, "by") === undefined && by === "namespace" ? `netpolc: note: ${pods} pods: rows and columns are namespaces (--by pod for pods)\n` : "";
   const htmlPath = flag(args, "html");
   const format = flag(args, "format") ?? (htmlPath ? null : "text");
   // The deciding rules are shown by the HTML page and the JSON document only.
-  const m = buildMatrix(side, by, ports.length ? ports : undefined, oldSide, { why: htmlPath !== undefined || format === "json" || format === "html" });
+  const m = buildMatrix(side, by, ports.length ? ports : undefined, oldSide, {
+    why: htmlPath !== undefined || format === "json" || format === "html", ...(namespaces ? { namespaces } : {}),
+  });
   // --family 6's display rewrites addresses, which never span a line: chunk by chunk is the same as all at once.
   const shown = (chunks: Iterable<string>): Iterable<string> => ({ *[Symbol.iterator]() { for (const c of chunks) yield current.display(c); } });
   const chunks = format === "json" ? shown(matrixJsonChunks(m)) : format === "html" ? shown(matrixHtmlChunks(m)) : null;

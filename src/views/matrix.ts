@@ -231,9 +231,10 @@ function endpointPods(model: Model): Pod[] {
   return model.cluster.pods.filter(isEndpoint).sort(comparePods);
 }
 
-function groups(model: Model, by: MatrixBy): Map<string, Pod[]> {
+function groups(model: Model, by: MatrixBy, only: ReadonlySet<string> | null): Map<string, Pod[]> {
   const m = new Map<string, Pod[]>();
   for (const p of endpointPods(model)) {
+    if (only !== null && !only.has(p.namespace)) continue;
     const k = groupKey(by, p);
     const g = m.get(k);
     if (g) g.push(p);
@@ -244,9 +245,9 @@ function groups(model: Model, by: MatrixBy): Map<string, Pod[]> {
 
 const labelList = (l: ReadonlyMap<string, string>): string[] => [...l].map(([k, v]) => `${k}=${v}`).sort(byteCompare);
 
-function parties(model: Model, by: MatrixBy): Party[] {
+function parties(model: Model, by: MatrixBy, only: ReadonlySet<string> | null): Party[] {
   const out: Party[] = [];
-  for (const [key, pods] of groups(model, by)) {
+  for (const [key, pods] of groups(model, by, only)) {
     const first = pods[0]!;
     if (by === "pod") out.push({ key, detail: `node ${first.nodeName ?? "?"}, ${first.ips.join(", ")}`, labels: labelList(first.labels) });
     else {
@@ -361,11 +362,17 @@ function cellsOf(side: Judged, srcs: readonly Pod[], dsts: readonly Pod[], cases
  * cell also carries the old model's verdict on the same port (`was`), and a
  * party missing from the old snapshot gives "absent". `why: false` leaves every
  * cell's `why` empty (a view that does not show it need not build it).
+ * `namespaces`: only the endpoint pods of these namespaces are rows and
+ * columns (every verdict is still the whole snapshot's policies').
  */
-export function buildMatrix(side: MatrixSide, by: MatrixBy, ports?: readonly PortCase[], old?: MatrixSide, opts: { readonly why: boolean } = { why: true }): Matrix {
+export function buildMatrix(
+  side: MatrixSide, by: MatrixBy, ports?: readonly PortCase[], old?: MatrixSide,
+  opts: { readonly why: boolean; readonly namespaces?: ReadonlySet<string> } = { why: true },
+): Matrix {
   const cases = ports ?? mentionedPorts(side.model);
-  const now = groups(side.model, by);
-  const before = old ? groups(old.model, by) : null;
+  const only = opts.namespaces ?? null;
+  const now = groups(side.model, by, only);
+  const before = old ? groups(old.model, by, only) : null;
   const keys = [...now.keys()];
   const [judgeNow, judgeOld] = [judged(side, opts.why), old ? judged(old, opts.why) : null];
   const cells: Cell[][][] = cases.map(() => keys.map(() => new Array<Cell>(keys.length)));
@@ -381,7 +388,7 @@ export function buildMatrix(side: MatrixSide, by: MatrixBy, ports?: readonly Por
     });
   });
   const tables = cases.map((c, k): MatrixTable => ({ port: c, label: portLabel(c), cells: cells[k]! }));
-  return { by, parties: parties(side.model, by), tables, against: old !== undefined };
+  return { by, parties: parties(side.model, by, only), tables, against: old !== undefined };
 }
 
 /** Whether a cell's verdict differs from the --against model's (new parties are not "changed"). */

@@ -201,6 +201,24 @@ describe("matrix by namespace judges one pod pair per class", () => {
   }, 120_000);
 });
 
+describe("matrix of some namespaces (--namespace)", () => {
+  it("rows and columns are those namespaces' pods, and every cell is the whole matrix's cell", () => {
+    const all = buildMatrix(now, "pod");
+    const some = buildMatrix(now, "pod", undefined, undefined, { why: true, namespaces: new Set(["dev", "kube-system"]) });
+    expect(some.parties.map((p) => p.key.split("/")[0])).toEqual(["dev", "kube-system"]);
+    expect(some.tables.map((t) => t.label)).toEqual(all.tables.map((t) => t.label));
+    const at = some.parties.map((p) => all.parties.findIndex((q) => q.key === p.key));
+    some.tables.forEach((t, k) => t.cells.forEach((row, r) => row.forEach((c, d) => expect(c).toEqual(all.tables[k]!.cells[at[r]!]![at[d]!]))));
+  });
+
+  it("by namespace: the chosen namespaces only, in the whole matrix's order", () => {
+    const all = buildMatrix(now, "namespace");
+    const some = buildMatrix(now, "namespace", undefined, undefined, { why: false, namespaces: new Set(["kube-system", "default"]) });
+    expect(some.parties.map((p) => p.key)).toEqual(["default", "kube-system"]);
+    expect(some.tables[0]!.cells[1]![0]!.state).toBe(all.tables[0]!.cells[2]![0]!.state);
+  });
+});
+
 describe("matrix memory", () => {
   it("cells with the same why-lines hold one array (a namespace matrix of 50k pods has millions of cells over far fewer lists)", () => {
     for (const m of [buildMatrix(now, "pod"), buildMatrix(now, "namespace")]) {
