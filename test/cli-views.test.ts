@@ -75,7 +75,7 @@ describe("netpolc matrix", () => {
     const bad = await run(["matrix", BOOKINFO, "-n", "nope"]);
     expect(bad.code).toBe(1);
     expect(bad.out).toBe("");
-    expect(bad.err).toBe('netpolc: error: --namespace "nope" is not in the snapshot (known: default, dev, kube-system)\n');
+    expect(bad.err).toBe('error[input/unknown-namespace]: namespace "nope" is not in the snapshot (known: default, dev, kube-system)\n');
   });
 
   it("--by namespace", async () => {

@@ -86,7 +86,8 @@ export function runMatrix(files: readonly InputFile[], args: ParsedArgs, oldFile
     if (missing.length) {
       const list = [...known].sort();
       const shown = list.slice(0, 8).join(", ") + (list.length > 8 ? ` … and ${list.length - 8} more` : "");
-      const message = missing.map((n) => `netpolc: error: --namespace ${JSON.stringify(n)} is not in the snapshot (known: ${shown || "none"})\n`).join("");
+      // As compile says of an unknown --node (pipeline.ts unknownNodeMessage).
+      const message = missing.map((n) => `error[input/unknown-namespace]: namespace ${JSON.stringify(n)} is not in the snapshot (known: ${shown || "none"})\n`).join("");
       return { exitCode: 1, stdout: "", stderr: stderr + message, chunks: null, html: null };
     }
   }
