@@ -88,6 +88,18 @@ describe("netpolc CLI", () => {
     expect(readFileSync(join(dir, "node1.iptables"), "utf8")).toBe(readFileSync(join(F2_DEFAULT, "expected", "node1.iptables"), "utf8"));
   });
 
+  it("-o onto a file, or below one, is a usage error naming the file, and nothing is written", async () => {
+    const base = tmp();
+    const file = join(base, "a-file");
+    writeFileSync(file, "mine\n");
+    const onto = await run(["compile", F2, "-o", file]);
+    expect(onto).toEqual({ code: 2, out: "", err: `netpolc: -o ${file}: not a directory\nTry 'netpolc compile --help'.\n` });
+    const below = await run(["compile", F2, "-o", join(file, "sub", "out")]);
+    expect(below).toEqual({ code: 2, out: "", err: `netpolc: -o ${join(file, "sub", "out")}: ${file} is not a directory\nTry 'netpolc compile --help'.\n` });
+    expect(readdirSync(base)).toEqual(["a-file"]);
+    expect(readFileSync(file, "utf8")).toBe("mine\n");
+  });
+
   it("invalid input exits 1, reports file:line:col, and writes nothing", async () => {
     const base = tmp();
     const bad = join(base, "bad.yaml");

@@ -2,11 +2,12 @@
 // beside the target first and is renamed into place only when all succeeded
 // (a target that does not exist yet is that directory, renamed once).
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { hasBytes } from "../pipeline-files.js";
 import { OUTPUT_FILE } from "../pipeline.js";
 import { fileWriter } from "./file-writer.js";
+import { UsageError } from "./args.js";
 
 
 /**
@@ -33,7 +34,14 @@ export function writeOutputs(dir: string, files: ReadonlyMap<string, string>, pr
     if (!SAFE_NAME.test(name) || name.includes("..")) throw new Error(`refusing to write unsafe file name ${JSON.stringify(name)}`);
   }
   const target = resolve(dir);
-  mkdirSync(dirname(target), { recursive: true });
+  // Said before any file is made: a path that cannot be the output directory is the user's to fix, not an internal error.
+  const blocker = nonDirectoryOn(target);
+  if (blocker !== null) throw new UsageError(blocker === target ? `-o ${dir}: not a directory` : `-o ${dir}: ${blocker} is not a directory`);
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+  } catch (e) {
+    throw new UsageError(`-o ${dir}: ${(e as Error).message}`);
+  }
   const tmp = freshDir(join(dirname(target), `.${basename(target)}.tmp-`));
   try {
     // A compile's lazy files hand over each file's bytes (one reused buffer) rather than a joined string;
@@ -57,6 +65,14 @@ export function writeOutputs(dir: string, files: ReadonlyMap<string, string>, pr
     for (const name of files.keys()) renameSync(join(tmp, name), join(target, name));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The first of `path` and its ancestors that exists and is not a directory (a file in the way), or null. */
+function nonDirectoryOn(path: string): string | null {
+  for (let p = path; ; p = dirname(p)) {
+    if (existsSync(p)) return statSync(p).isDirectory() ? null : p;
+    if (dirname(p) === p) return null;
   }
 }
 
