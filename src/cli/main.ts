@@ -1,5 +1,6 @@
 // netpolc's entry point: the only module that touches argv, stdio and the exit
-// code. It loads nothing but the command table: a command's implementation is
+// code (but for the launcher, bin/netpolc.js, which ends the process with 141
+// when stdout's reader has closed it). It loads nothing but the command table: a command's implementation is
 // imported when it runs (commands.ts), so `--version`, help and completion
 // start in milliseconds.
 import { readFileSync } from "node:fs";
