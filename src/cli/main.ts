@@ -1,8 +1,8 @@
 // netpolc's entry point: the only module that touches argv, stdio and the exit
 // code (but for the launcher, bin/netpolc.js, which ends the process with 141
-// when stdout's reader has closed it). It loads nothing but the command table: a command's implementation is
-// imported when it runs (commands.ts), so `--version`, help and completion
-// start in milliseconds.
+// when stdout's reader has closed it). It loads nothing but the command table:
+// a command's implementation is imported when it runs (commands.ts), so
+// `--version`, help and completion start in milliseconds.
 import { readFileSync } from "node:fs";
 import { InputError, UsageError } from "./args.js";
 import { COMMAND_NAMES, findCommand } from "./commands.js";
