@@ -39,14 +39,14 @@ export function matrixDoc(m: Matrix) {
 /** JSON.stringify(value, null, 2) as it prints `depth` levels down (a JSON text holds no raw newline but its own). */
 const nested = (value: unknown, depth: number): string => JSON.stringify(value, null, 2).replace(/\n/g, "\n" + "  ".repeat(depth));
 
-const INDENT = (depth: number): string => "  ".repeat(depth);
+const indent = (depth: number): string => "  ".repeat(depth);
 
 /** One row: its keys indented, its cells one compact line each. */
 function rowText(m: Matrix, reasons: MatrixReasons, row: readonly Cell[], r: number): string {
-  const head = `${INDENT(4)}{\n${INDENT(5)}"from": ${JSON.stringify(m.parties[r]?.key ?? "")},\n${INDENT(5)}"cells": `;
-  if (row.length === 0) return `${head}[]\n${INDENT(4)}}`;
-  const cells = row.map((c, d) => INDENT(6) + JSON.stringify(cellDoc(m, reasons, c, d))).join(",\n");
-  return `${head}[\n${cells}\n${INDENT(5)}]\n${INDENT(4)}}`;
+  const head = `${indent(4)}{\n${indent(5)}"from": ${JSON.stringify(m.parties[r]?.key ?? "")},\n${indent(5)}"cells": `;
+  if (row.length === 0) return `${head}[]\n${indent(4)}}`;
+  const cells = row.map((c, d) => indent(6) + JSON.stringify(cellDoc(m, reasons, c, d))).join(",\n");
+  return `${head}[\n${cells}\n${indent(5)}]\n${indent(4)}}`;
 }
 
 /** The document's text in chunks of whole lines: the head and the reasons, then each row of each table, then the tail. */
