@@ -139,38 +139,56 @@ interface RawChange extends FlowChange {
 
 const podOf = (e: FlowEndpoint): Pod | null => (e.kind === "pod" ? e.pod : null);
 
-export function diffFlows(oldSide: ModelSide, newSide: ModelSide): FlowDiff {
+/**
+ * `byClass: false` judges every pair on its own (the property test compares the two: test/property/flow-diff.test.ts);
+ * the output is the same.
+ */
+export function diffFlows(oldSide: ModelSide, newSide: ModelSide, opts: { readonly byClass?: boolean } = {}): FlowDiff {
   const cuts = portCuts(oldSide.model, newSide.model);
   // TCP always (the protocol most flows use); UDP and SCTP when a policy of either side names them.
   const protocols = PROTOCOLS.filter((p) => p === "TCP" || cuts.numeric.has(p) || cuts.named.has(p));
   const dual = isDualStack(oldSide.model, newSide.model);
   const { pods, externals } = pairs(oldSide.model, newSide.model, dual);
-  // Each ordered pair in every family both ends speak (single-stack: IPv4, as the family is not named).
-  const routes: Array<[Pair, Pair, Family]> = [];
-  const add = (a: Pair, b: Pair): void => {
-    for (const f of a.families) if (b.families.includes(f)) routes.push([a, b, f]);
+  // Each ordered pair in every family both ends speak (single-stack: IPv4, as the family is not named), visited as
+  // they are made: a list of every pair was pods² entries (10k pods: 10^8).
+  const eachRoute = (visit: (s: Pair, d: Pair, family: Family) => void): void => {
+    const add = (a: Pair, b: Pair): void => {
+      for (const f of a.families) if (b.families.includes(f)) visit(a, b, f);
+    };
+    for (const a of pods) for (const b of pods) if (a !== b) add(a, b);
+    for (const a of pods) for (const x of externals) add(a, x);
+    for (const x of externals) for (const a of pods) add(x, a);
   };
-  for (const a of pods) for (const b of pods) if (a !== b) add(a, b);
-  for (const a of pods) for (const x of externals) add(a, x);
-  for (const x of externals) for (const a of pods) add(x, a);
   const [oldEval, newEval] = [createEvaluator(oldSide.model), createEvaluator(newSide.model)];
-  const raw: RawChange[] = [];
-  let flows = 0;
-  let classes = 0;
-  for (const [s, d, family] of routes) {
+  // A destination's port classes follow from its pods' named ports alone: made once per destination and protocol,
+  // not once per pair (a thousand pods: a million pairs).
+  const classesOf = new Map<Pair, Map<Protocol, PortRange[]>>();
+  const portClassesTo = (d: Pair, protocol: Protocol): PortRange[] => {
+    let byProtocol = classesOf.get(d);
+    if (!byProtocol) classesOf.set(d, (byProtocol = new Map()));
+    let got = byProtocol.get(protocol);
+    if (!got) byProtocol.set(protocol, (got = portClasses(cuts, protocol, [podOf(d.old), podOf(d.new)])));
+    return got;
+  };
+  /** A pair's changes, per protocol in order, each with its ports joined (names of the ends left out). */
+  type Judged = ReadonlyArray<Omit<RawChange, "src" | "dst" | "srcNs" | "dstNs">>;
+  const judge = (s: Pair, d: Pair, family: Family): Judged => {
+    // A pair's policy sides (every rule's peers matched) do not depend on protocol or port: matched once per pair
+    // and side, then each port class judged from them (Evaluator.verdictWith, which equals evaluate: laws.test.ts).
+    const pairFlow = (side: "old" | "new"): Flow => ({ src: s[side], dst: d[side], protocol: "TCP", port: 0, ...(dual ? { family } : {}) });
+    const [so, sn] = [oldEval.sides(pairFlow("old")), newEval.sides(pairFlow("new"))];
+    const out: Array<Judged[number]> = [];
     for (const protocol of protocols) {
       // Classes that change alike, joined: kind, policy and reasons → ports.
-      const alike = new Map<string, { change: Omit<RawChange, "ports" | "portText">; ports: PortRange[] }>();
-      for (const range of portClasses(cuts, protocol, [podOf(d.old), podOf(d.new)])) {
-        classes++;
-        flows += range.to - range.from + 1;
+      const alike = new Map<string, { change: Omit<Judged[number], "ports" | "portText">; ports: PortRange[] }>();
+      for (const range of portClassesTo(d, protocol)) {
         const port = range.from;
         const fo: Flow = { src: s.old, dst: d.old, protocol, port, ...(dual ? { family } : {}) };
         const fn: Flow = { src: s.new, dst: d.new, protocol, port, ...(dual ? { family } : {}) };
-        const [vo, vn] = [oldEval.evaluate(fo), newEval.evaluate(fn)];
+        const [vo, vn] = [oldEval.verdictWith(fo, so), newEval.verdictWith(fn, sn)];
         if (vo.allowed === vn.allowed) continue;
         const change = {
-          kind: vn.allowed ? ("opens" as const) : ("closes" as const), src: s.name, dst: d.name, protocol, srcNs: s.ns, dstNs: d.ns,
+          kind: vn.allowed ? ("opens" as const) : ("closes" as const), protocol,
           policy: responsible(vo, vn), before: why(oldSide, vo), after: why(newSide, vn), family: dual ? family : null,
         };
         const key = [change.kind, change.policy, change.before, change.after].join("\u0000");
@@ -180,10 +198,77 @@ export function diffFlows(oldSide: ModelSide, newSide: ModelSide): FlowDiff {
       }
       for (const { change, ports } of alike.values()) {
         const merged = mergeRanges(ports);
-        raw.push({ ...change, ports: merged, portText: portSetText(protocol, merged) });
+        out.push({ ...change, ports: merged, portText: portSetText(protocol, merged) });
       }
     }
-  }
+    return out;
+  };
+  // Single-stack, pods alike under both models (equal signatures under each evaluator: semantics/signature.ts) are
+  // interchangeable in every verdict of two different pods, and so in every change: a pair of such classes is judged
+  // once, its changes given to each of its pod pairs. (A signature reads a pod's IPv4 address: a dual-stack diff
+  // judges every pair.) An address class is its own class.
+  const ids = [new Map<string, number>(), new Map<string, number>()] as const;
+  const classIds = new Map<Pair, number>();
+  const classOf = (e: Pair): number => {
+    let id = classIds.get(e);
+    if (id === undefined) {
+      if (e.old.kind === "pod" && e.new.kind === "pod") {
+        const intern = (m: Map<string, number>, sig: string): number => {
+          let n = m.get(sig);
+          if (n === undefined) m.set(sig, (n = m.size));
+          return n;
+        };
+        const key = `${intern(ids[0], oldEval.signature(e.old.pod))},${intern(ids[1], newEval.signature(e.new.pod))}`;
+        id = intern(podClasses, key);
+      } else id = -1 - classIds.size;
+      classIds.set(e, id);
+    }
+    return id;
+  };
+  const podClasses = new Map<string, number>();
+  /** By source class, then destination class. */
+  const judgedPairs = new Map<number, Map<number, Judged>>();
+  // Flows and classes compared, per destination and protocol (its port classes): counted per pair without judging it.
+  const countsTo = new Map<Pair, { classes: number; flows: number }>();
+  const countTo = (d: Pair): { classes: number; flows: number } => {
+    let c = countsTo.get(d);
+    if (!c) {
+      c = { classes: 0, flows: 0 };
+      for (const protocol of protocols) {
+        for (const r of portClassesTo(d, protocol)) {
+          c.classes++;
+          c.flows += r.to - r.from + 1;
+        }
+      }
+      countsTo.set(d, c);
+    }
+    return c;
+  };
+  const raw: RawChange[] = [];
+  let flows = 0;
+  let classes = 0;
+  eachRoute((s, d, family) => {
+    const n = countTo(d);
+    classes += n.classes;
+    flows += n.flows;
+    let judged: Judged;
+    if (dual || opts.byClass === false) judged = judge(s, d, family);
+    else {
+      const [a, b] = [classOf(s), classOf(d)];
+      let byDst = judgedPairs.get(a);
+      if (!byDst) judgedPairs.set(a, (byDst = new Map()));
+      const got = byDst.get(b);
+      if (got) judged = got;
+      else byDst.set(b, (judged = judge(s, d, family)));
+    }
+    for (const c of judged) {
+      // The fields in the order a change always had them (JSON keeps it).
+      raw.push({
+        kind: c.kind, src: s.name, dst: d.name, protocol: c.protocol, srcNs: s.ns, dstNs: d.ns,
+        policy: c.policy, before: c.before, after: c.after, family: c.family, ports: c.ports, portText: c.portText,
+      });
+    }
+  });
   const nsPods = new Map<string, Set<string>>();
   for (const p of pods) if (p.ns !== null) nsPods.set(p.ns, (nsPods.get(p.ns) ?? new Set()).add(p.name));
   const merged = aggregate(aggregate(raw, "src", nsPods), "dst", nsPods);
