@@ -3,7 +3,7 @@
 // files chain by chain and set by set (nft-diff.ts), the others as
 // plain unified text. Files are keyed by name; both sides are in memory, the
 // CLI reads them (a directory, a git revision, one node's iptables-save dump).
-import { formatParseDiagnostic, parseRuleSet } from "../rules/parser.js";
+import { formatParseDiagnostic, parseRuleSet, RuleLineCache } from "../rules/parser.js";
 import { byteCompare } from "../rules/writer.js";
 import { diffNftTexts, type NftChainChange } from "./nft-diff.js";
 import { diffRuleSets, textHunks, type ChainChange } from "./rule-diff.js";
@@ -37,20 +37,20 @@ export interface OutputDiff {
 
 const EMPTY_RULESET = { tables: [] };
 
-function parsed(text: string, path: string, problems: string[]): ReturnType<typeof parseRuleSet> | null {
-  const r = parseRuleSet(text, { file: path });
+function parsed(text: string, path: string, problems: string[], lines: RuleLineCache): ReturnType<typeof parseRuleSet> | null {
+  const r = parseRuleSet(text, { file: path, lines });
   const errs = r.diagnostics.filter((d) => d.severity === "error");
   if (!errs.length) return r;
   problems.push(...errs.map(formatParseDiagnostic));
   return null;
 }
 
-function diffFile(name: string, a: string | undefined, b: string | undefined, paths: [string, string], problems: string[]): FileDiff | null {
+function diffFile(name: string, a: string | undefined, b: string | undefined, paths: [string, string], problems: string[], lines: RuleLineCache): FileDiff | null {
   if (a === b) return null;
   const status: FileStatus = a === undefined ? "added" : b === undefined ? "removed" : "changed";
   if (name.endsWith(".iptables") || name.endsWith(".ip6tables")) {
-    const ra = a === undefined ? { ruleset: EMPTY_RULESET } : parsed(a, paths[0], problems);
-    const rb = b === undefined ? { ruleset: EMPTY_RULESET } : parsed(b, paths[1], problems);
+    const ra = a === undefined ? { ruleset: EMPTY_RULESET } : parsed(a, paths[0], problems, lines);
+    const rb = b === undefined ? { ruleset: EMPTY_RULESET } : parsed(b, paths[1], problems, lines);
     if (ra && rb) {
       const chains = diffRuleSets(ra.ruleset, rb.ruleset);
       // Only hash comments (or nothing semantic) changed: not a difference worth reporting.
@@ -80,9 +80,12 @@ export function diffOutputDirs(oldT: OutputTree, newT: OutputTree, labels: { old
   const names = [...new Set([...oldT.files.keys(), ...newT.files.keys()])].sort(byteCompare);
   const problems: string[] = [];
   const files: FileDiff[] = [];
+  // One line cache for every file of both sides: most `-A` lines are the same on every node and on both sides, and
+  // a line seen before is applied without lexing it again, with the same diagnostics (src/rules/parser.ts).
+  const lines = new RuleLineCache();
   for (const n of names) {
     const paths: [string, string] = [oldT.paths?.get(n) ?? `${labels.oldLabel}/${n}`, newT.paths?.get(n) ?? `${labels.newLabel}/${n}`];
-    const d = diffFile(n, oldT.files.get(n), newT.files.get(n), paths, problems);
+    const d = diffFile(n, oldT.files.get(n), newT.files.get(n), paths, problems, lines);
     if (d) files.push(d);
   }
   const text = files
