@@ -226,8 +226,6 @@ export function diffFlows(oldSide: ModelSide, newSide: ModelSide, opts: { readon
     return id;
   };
   const podClasses = new Map<string, number>();
-  /** By source class, then destination class. */
-  const judgedPairs = new Map<number, Map<number, Judged>>();
   // Flows and classes compared, per destination and protocol (its port classes): counted per pair without judging it.
   const countsTo = new Map<Pair, { classes: number; flows: number }>();
   const countTo = (d: Pair): { classes: number; flows: number } => {
@@ -247,20 +245,7 @@ export function diffFlows(oldSide: ModelSide, newSide: ModelSide, opts: { readon
   const raw: RawChange[] = [];
   let flows = 0;
   let classes = 0;
-  eachRoute((s, d, family) => {
-    const n = countTo(d);
-    classes += n.classes;
-    flows += n.flows;
-    let judged: Judged;
-    if (dual || opts.byClass === false) judged = judge(s, d, family);
-    else {
-      const [a, b] = [classOf(s), classOf(d)];
-      let byDst = judgedPairs.get(a);
-      if (!byDst) judgedPairs.set(a, (byDst = new Map()));
-      const got = byDst.get(b);
-      if (got) judged = got;
-      else byDst.set(b, (judged = judge(s, d, family)));
-    }
+  const emit = (s: Pair, d: Pair, judged: Judged): void => {
     for (const c of judged) {
       // The fields in the order a change always had them (JSON keeps it).
       raw.push({
@@ -268,7 +253,43 @@ export function diffFlows(oldSide: ModelSide, newSide: ModelSide, opts: { readon
         policy: c.policy, before: c.before, after: c.after, family: c.family, ports: c.ports, portText: c.portText,
       });
     }
-  });
+  };
+  if (dual || opts.byClass === false) {
+    eachRoute((s, d, family) => {
+      const n = countTo(d);
+      classes += n.classes;
+      flows += n.flows;
+      emit(s, d, judge(s, d, family));
+    });
+  } else {
+    // Single-stack: every end speaks IPv4 or nothing. The ends numbered, each with its class (dense), its counts as a
+    // destination and whether it speaks IPv4, so the pairs (10^8 at 10k pods) are a loop over numbers in eachRoute's
+    // order; a pair of classes is judged the first time it is met.
+    const ends = [...pods, ...externals];
+    const dense = new Map<number, number>();
+    const cls = Int32Array.from(ends, (e) => {
+      const c = classOf(e);
+      let n = dense.get(c);
+      if (n === undefined) dense.set(c, (n = dense.size));
+      return n;
+    });
+    const speaks = ends.map((e) => e.families.includes(4));
+    const counts = ends.map(countTo);
+    const memo: Array<Array<Judged | undefined>> = Array.from({ length: dense.size }, () => []);
+    const visit = (i: number, j: number): void => {
+      if (!speaks[i] || !speaks[j]) return;
+      classes += counts[j]!.classes;
+      flows += counts[j]!.flows;
+      const row = memo[cls[i]!]!;
+      let judged = row[cls[j]!];
+      if (judged === undefined) row[cls[j]!] = judged = judge(ends[i]!, ends[j]!, 4);
+      if (judged.length) emit(ends[i]!, ends[j]!, judged);
+    };
+    const np = pods.length;
+    for (let i = 0; i < np; i++) for (let j = 0; j < np; j++) if (i !== j) visit(i, j);
+    for (let i = 0; i < np; i++) for (let x = np; x < ends.length; x++) visit(i, x);
+    for (let x = np; x < ends.length; x++) for (let i = 0; i < np; i++) visit(x, i);
+  }
   const nsPods = new Map<string, Set<string>>();
   for (const p of pods) if (p.ns !== null) nsPods.set(p.ns, (nsPods.get(p.ns) ?? new Set()).add(p.name));
   const merged = aggregate(aggregate(raw, "src", nsPods), "dst", nsPods);
