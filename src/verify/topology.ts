@@ -14,7 +14,7 @@ import type { FdbEntry, RouteCommand } from "../rules/routes.js";
 import type { HookPath, HostContext, Packet } from "../simulate/types.js";
 import type { RuleSet } from "../rules/types.js";
 import type { Flow, FlowEndpoint } from "../semantics/index.js";
-import { cidrContains, parseCidr, type Cidr } from "../semantics/ip.js";
+import { parseCidr, type Cidr } from "../semantics/ip.js";
 import { writeRouteCommand } from "../rules/routes.js";
 import type { RouteRef, Routed } from "./routing.js";
 
@@ -108,12 +108,38 @@ export const podKey = (ns: string, name: string): string => `${ns}/${name}`;
 
 export const endpointIp = (e: FlowEndpoint): string => (e.kind === "pod" ? (podIPv4(e.pod) ?? "") : e.ip);
 
-/** Whether a route lies inside a block whose owner netpolc inferred; device routes to local pods never rest on one. */
-function inferred(net: Cidr, cmd: PrefixRoute["cmd"], blocks: readonly Cidr[]): boolean {
-  return cmd.kind !== "dev" && blocks.some((b) => b.family === net.family && b.prefix <= net.prefix && cidrContains(b, { family: net.family, value: net.network }));
+/**
+ * The blocks whose owner netpolc inferred, by family and prefix length, each block's network shifted past its host
+ * bits: a route lies inside one when its own network, shifted alike, is there. One lookup per distinct block length
+ * (a cluster has one or two), not a test per block: every node routes to every block, so at 50k pods the per-block
+ * test was ~300 M CIDR tests.
+ */
+export class InferredBlocks {
+  private readonly groups: ReadonlyArray<{ readonly family: Cidr["family"]; readonly prefix: number; readonly shift: bigint; readonly nets: ReadonlySet<bigint> }>;
+
+  constructor(blocks: readonly Cidr[]) {
+    const byKey = new Map<string, { family: Cidr["family"]; prefix: number; shift: bigint; nets: Set<bigint> }>();
+    for (const b of blocks) {
+      const k = `${b.family}/${b.prefix}`;
+      let g = byKey.get(k);
+      if (!g) byKey.set(k, (g = { family: b.family, prefix: b.prefix, shift: BigInt((b.family === 4 ? 32 : 128) - b.prefix), nets: new Set() }));
+      g.nets.add(b.network >> g.shift);
+    }
+    this.groups = [...byKey.values()];
+  }
+
+  /** Whether `net` lies inside one of the blocks (cidrContains of the block and the route's network). */
+  covers(net: Cidr): boolean {
+    return this.groups.some((g) => g.family === net.family && g.prefix <= net.prefix && g.nets.has(net.network >> g.shift));
+  }
 }
 
-function prefixRoutes(node: string, table: RouteTable, blocks: readonly Cidr[]): PrefixRoute[] {
+/** Whether a route lies inside a block whose owner netpolc inferred; device routes to local pods never rest on one. */
+function inferred(net: Cidr, cmd: PrefixRoute["cmd"], blocks: InferredBlocks): boolean {
+  return cmd.kind !== "dev" && blocks.covers(net);
+}
+
+function prefixRoutes(node: string, table: RouteTable, blocks: InferredBlocks): PrefixRoute[] {
   const out: PrefixRoute[] = [];
   for (const { cmd, line } of table.routes) {
     if (cmd.kind !== "via" && cmd.kind !== "dev" && cmd.kind !== "blackhole") continue;
@@ -131,7 +157,7 @@ function prefixRoutes(node: string, table: RouteTable, blocks: readonly Cidr[]):
   return out.map((r, i) => ({ r, i })).sort((a, b) => b.r.net.prefix - a.r.net.prefix || b.i - a.i).map((x) => x.r);
 }
 
-function nodeInfo(name: string, ip: string | null, table: RouteTable, localIfaces: Map<string, string>, blocks: readonly Cidr[]): NodeInfo {
+function nodeInfo(name: string, ip: string | null, table: RouteTable, localIfaces: Map<string, string>, blocks: InferredBlocks): NodeInfo {
   const addrs = new Map<string, Set<string>>([[HOST_IFACE, new Set(ip ? [ip] : [])]]);
   const neighbours = new Map<string, string>();
   for (const { cmd } of table.routes) {
@@ -170,9 +196,17 @@ export function buildTopology(model: Model, all: readonly WorkloadPlace[], table
   const hosts = new Map<string, { readonly kind: "host"; readonly node: string }>();
   const nodeByIp = new Map<string, string>();
   const inferredBlocks = cluster.addressing.blocks.flatMap((b) => (b.source === "ipam" ? [] : [parseCidr(b.cidr)].filter((c): c is Cidr => c !== null)));
+  const blocks = new InferredBlocks(inferredBlocks);
+  // Each node's workload interfaces, grouped in one pass (not a pass over every workload per node).
+  const ifacesOf = new Map<string, Map<string, string>>();
+  for (const w of all) {
+    let m = ifacesOf.get(w.node);
+    if (!m) ifacesOf.set(w.node, (m = new Map()));
+    m.set(w.iface, w.ip);
+  }
   for (const n of cluster.nodes) {
-    const localIfaces = new Map(all.filter((w) => w.node === n.name).map((w) => [w.iface, w.ip]));
-    const info = nodeInfo(n.name, n.ip, tables.get(n.name) ?? EMPTY_TABLE(n.name), localIfaces, inferredBlocks);
+    const localIfaces = ifacesOf.get(n.name) ?? new Map<string, string>();
+    const info = nodeInfo(n.name, n.ip, tables.get(n.name) ?? EMPTY_TABLE(n.name), localIfaces, blocks);
     nodes.set(n.name, info);
     // The host's own addresses: its IP, and the tunnel addresses its routes put on tunl0 / vxlan.calico
     // (the model's resolved ones too, so a node whose file lacks them is still recognised as a host).
