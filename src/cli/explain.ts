@@ -111,7 +111,8 @@ function runExplain6(files: readonly InputFile[], args: ParsedArgs, simulate: Si
 /** Exit 0 when the rules agree with the policies (the flow, and the reply of an allowed one), 1 when they disagree or the simulator cannot tell. */
 export function runExplain(files: readonly InputFile[], args: ParsedArgs, simulate: Simulate, readFile: ReadFile): TextResult {
   if (familyOf(args) === 6) return runExplain6(files, args, simulate, readFile);
-  const loaded = loadRules(files, args, simulate, readFile, (ctx) => nodesOf(ctx, flowFrom(ctx.model, args)));
+  // Compiled rules are read back only for the nodes the walk reaches (the flow's, its reply's, a Service's backends').
+  const loaded = loadRules(files, args, simulate, readFile, (ctx) => nodesOf(ctx, flowFrom(ctx.model, args)), undefined, true);
   if ("exitCode" in loaded) return loaded;
   const view = explainFlow(loaded.ctx, loaded.rules, flowFrom(loaded.ctx.model, args));
   const stdout = flag(args, "format") === "json" ? stableJson(view) : explainText(view);

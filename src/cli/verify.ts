@@ -23,7 +23,8 @@ import type { Io } from "./io.js";
 import { NO_PROGRESS, progressFor, type Progress } from "./progress.js";
 import { VERIFY_FLAGS } from "./flags.js";
 import { dataplanesFrom, optimizeOptionsFrom, routeOptionsFrom } from "./compile.js";
-import { compiledNftRules, nftFile, nftRulesFromText, readBack, type ReadBack } from "../verify/rules.js";
+import { RouteLineCache } from "../rules/route-parser.js";
+import { compiledNftRules, nftFile, nftRulesFromText, readBack, RulesOnDemand, type ReadBack } from "../verify/rules.js";
 import type { IpSet } from "../rules/ipset.js";
 import type { RuleSet } from "../rules/types.js";
 
@@ -70,14 +71,23 @@ function compiledRules(
   for (const node of res.nodes) {
     progress.tick();
     const out = res.render(node);
-    const r = rulesFromOutput(out, ctx.compiledRoutes(out.node), rb);
-    // The writer's output failing to parse is a bug in netpolc, not in the input.
-    if (!r.rules) throw new Error(`re-parsing the compiled rules of ${out.node} failed: ${r.diagnostics[0]?.message ?? "?"}`);
-    rules.set(out.node, r.rules);
+    rules.set(out.node, readBackNode(out, ctx, rb));
     const r6 = ipv6 ? compiledRules6(out, ctx, rb) : null;
     if (r6) rules6.set(out.node, r6);
   }
   return { rules, rules6 };
+}
+
+/** One node's compiled IPv4 rules, written and parsed back. */
+function compiledNode(res: { render(node: string): NodeOutput }, node: string, ctx: VerifyContext, rb: ReadBack): NodeRules {
+  return readBackNode(res.render(node), ctx, rb);
+}
+
+function readBackNode(out: NodeOutput, ctx: VerifyContext, rb: ReadBack): NodeRules {
+  const r = rulesFromOutput(out, ctx.compiledRoutes(out.node), rb);
+  // The writer's output failing to parse is a bug in netpolc, not in the input.
+  if (!r.rules) throw new Error(`re-parsing the compiled rules of ${out.node} failed: ${r.diagnostics[0]?.message ?? "?"}`);
+  return r.rules;
 }
 
 /**
@@ -94,6 +104,8 @@ function rulesFromDir(
   const rules = new Map<string, NodeRules>();
   const problems: LocatedDiagnostic[] = [];
   const needed = new Set(nodes);
+  // One line cache for every node's .routes: each routes to every other node's blocks alike.
+  const routeLines = new RouteLineCache();
   progress.stage("reading rules", all.length, "nodes");
   for (const node of all) {
     progress.tick();
@@ -105,7 +117,7 @@ function rulesFromDir(
     if (nftText !== null) {
       // An nftables node: `.nft`, with `.iptables`/`.ipsets` only where an agent still uses iptables.
       const r = nftFromDir(node, { text: nftText, path: nftPath }, iptText === null ? null : { text: iptText, path: ipt }, ipsText === null ? null : { text: ipsText, path: ips }, "ip", problems, lines);
-      const routes = routesFromDir(dir, node, readFile, problems);
+      const routes = routesFromDir(dir, node, readFile, problems, routeLines);
       if (r) rules.set(node, { node, ruleset: r.ruleset, ipsets: new Map(r.sets.map((x) => [x.name, x])), file: nftPath, ...(routes ? { routes } : {}) });
       continue;
     }
@@ -116,13 +128,13 @@ function rulesFromDir(
     if (iptText === null || ipsText === null) continue;
     const r = rulesFromText(node, iptText, ipt, ipsText, ips, lines);
     problems.push(...r.diagnostics);
-    const routes = routesFromDir(dir, node, readFile, problems);
+    const routes = routesFromDir(dir, node, readFile, problems, routeLines);
     if (r.rules) rules.set(node, routes ? { ...r.rules, routes } : r.rules);
   }
   return { rules, problems };
 }
 
-function routesFromDir(dir: string, node: string, readFile: ReadFile, problems: LocatedDiagnostic[]): RouteTable | null {
+function routesFromDir(dir: string, node: string, readFile: ReadFile, problems: LocatedDiagnostic[], lines?: RouteLineCache): RouteTable | null {
   const path = join(dir, routesFile(node));
   const text = readFile(path);
   if (text === null) {
@@ -131,7 +143,7 @@ function routesFromDir(dir: string, node: string, readFile: ReadFile, problems: 
     return null;
   }
   const fdbPath = join(dir, fdbFile(node));
-  const t = routeTableFromText(text, path, readFile(fdbPath), fdbPath);
+  const t = routeTableFromText(text, path, readFile(fdbPath), fdbPath, lines);
   problems.push(...t.diagnostics);
   return t.table;
 }
@@ -151,7 +163,7 @@ function unknownNodeErrors(args: ParsedArgs, known: ReadonlySet<string>): Locate
  */
 export function loadRules(
   files: readonly InputFile[], args: ParsedArgs, simulate: Simulate, readFile: ReadFile,
-  nodesFor: (ctx: VerifyContext) => readonly string[], progress: Progress = NO_PROGRESS,
+  nodesFor: (ctx: VerifyContext) => readonly string[], progress: Progress = NO_PROGRESS, onDemand = false,
 ): Loaded | TextResult {
   const format = flag(args, "format") ?? "text";
   if (has(args, "flow-logs") && flag(args, "opt-level") === "2") throw new UsageError("--flow-logs cannot be combined with -O2: the optimizer would merge or drop NFLOG rules, and flow logs would change");
@@ -174,10 +186,11 @@ export function loadRules(
   // Every node's rules are printed with the compile's renderer and their `-A` lines parsed once for the whole run
   // (most are the same on every node); files read with --rules share the line cache.
   const rb = readBack(res.renderer);
-  let rules: Map<string, NodeRules>;
+  let rules: ReadonlyMap<string, NodeRules>;
   let rules6: Map<string, NodeRules6> | null = null;
   let problems: LocatedDiagnostic[] = [];
-  if (dir === undefined) ({ rules, rules6 } = compiledRules(res, ctx, rb, ipv6, progress));
+  if (dir === undefined && onDemand) rules = new RulesOnDemand(res.nodes, (node) => compiledNode(res, node, ctx, rb), ctx.compiledRoutes);
+  else if (dir === undefined) ({ rules, rules6 } = compiledRules(res, ctx, rb, ipv6, progress));
   else {
     ({ rules, problems } = rulesFromDir(dir, nodesFor(ctx), res.model.cluster.nodes.map((n) => n.name), readFile, rb.lines, progress));
     if (ipv6) rules6 = rules6FromDir(dir, res.model.cluster.nodes.map((n) => n.name), readFile, problems, rb.lines);

@@ -45,6 +45,20 @@ export type NumberedFdbEntry = FdbEntry & { readonly line: number };
 export interface RouteParseOptions {
   /** File name for spans and messages; "<input>" if absent. */
   readonly file?: string;
+  /**
+   * Lines parsed before (by this run, on other nodes' files): a line seen before with no diagnostic is its command
+   * again, at its own line number, without lexing it. Every node routes to every other node's blocks, so all but a
+   * node's own lines are the same on every node.
+   */
+  readonly lines?: RouteLineCache;
+}
+
+/**
+ * `ip -batch` lines that parsed to a command without a diagnostic, by their text, shared by the parses of one run
+ * (`verify` reads back every node's routes). The result and diagnostics of a parse are those of a parse without it.
+ */
+export class RouteLineCache {
+  readonly commands = new Map<string, RouteCommand>();
 }
 
 export interface RouteParseResult {
@@ -87,10 +101,9 @@ function lexIssue(text: string, offset: number): string {
 }
 
 /** Lexes and parses every line; `line` gets each well-formed line's CST and a context to report into. */
-type LineHandler = (cst: LineCstNode, ctx: LineContext, lineNo: number, first: IToken) => void;
+type LineHandler = (cst: LineCstNode, ctx: LineContext, lineNo: number, first: IToken, start: number, lineEnd: number) => void;
 
-function scan(text: string, file: string, line: LineHandler): ParseDiagnostic[] {
-  const diagnostics: ParseDiagnostic[] = [];
+function scan(text: string, file: string, line: LineHandler, diagnostics: ParseDiagnostic[] = [], from = 0, to = text.length, lineNo = 0): ParseDiagnostic[] {
   let sources: SourceMap | null = null;
   const report = (offset: number, length: number, id: string, message: string): void => {
     // Positions are converted in exactly one place (STYLE.md rule 6); built lazily since errors are rare.
@@ -105,14 +118,14 @@ function scan(text: string, file: string, line: LineHandler): ParseDiagnostic[] 
       routesParser.input = tokens;
       const cst = routesParser.line() as LineCstNode;
       const e = routesParser.errors[0];
-      if (!e) return line(cst, new LineContext(sink), lineNo, tokens[0]!);
+      if (!e) return line(cst, new LineContext(sink), lineNo, tokens[0]!, base + tokens[0]!.startOffset, lineEnd);
       const issue = syntaxIssue(e, tokens);
       sink(e.token.tokenType.name === "EOF" ? null : e.token, issue.id, issue.message);
     },
     lexError(offset, length) {
       report(offset, length, "routes/parse-error", lexIssue(text, offset));
     },
-  });
+  }, from, to, lineNo);
   return diagnostics;
 }
 
@@ -139,10 +152,38 @@ function ipCommand(cst: LineCstNode, ctx: LineContext): RouteCommand | null {
 /** `ip -batch` input as routes.ts writes it (or a person would), in file order. */
 export function parseRoutes(text: string, opts: RouteParseOptions = {}): RouteParseResult {
   const commands: NumberedRouteCommand[] = [];
-  const diagnostics = scan(text, opts.file ?? "<input>", (cst, ctx, line) => {
+  const file = opts.file ?? "<input>";
+  const cache = opts.lines?.commands ?? null;
+  const diagnostics: ParseDiagnostic[] = [];
+  const handler: LineHandler = (cst, ctx, line, _first, start, lineEnd) => {
     const cmd = ipCommand(cst, ctx);
-    if (cmd && !ctx.failed) commands.push({ ...cmd, line });
-  });
+    if (!cmd || ctx.failed) return;
+    commands.push({ ...cmd, line });
+    // A whole line from its first column that reported nothing (a line's only diagnostics are errors, which fail
+    // it): kept for the next file.
+    if (cache !== null && (start === 0 || text.charCodeAt(start - 1) === 10)) cache.set(text.slice(start, lineEnd), cmd);
+  };
+  if (cache === null) scan(text, file, handler, diagnostics);
+  else {
+    // Lines in the cache are taken as they are; the runs of lines between them are lexed and parsed as usual.
+    let lineNo = 0;
+    let runStart = 0;
+    let runLine = 0;
+    for (let at = 0; at < text.length; ) {
+      const nl = text.indexOf("\n", at);
+      const end = nl < 0 ? text.length : nl;
+      lineNo++;
+      const hit = cache.get(text.slice(at, end));
+      if (hit !== undefined) {
+        if (runStart < at) scan(text, file, handler, diagnostics, runStart, at, runLine);
+        commands.push({ ...hit, line: lineNo });
+        runStart = nl < 0 ? text.length : nl + 1;
+        runLine = lineNo;
+      }
+      at = nl < 0 ? text.length : nl + 1;
+    }
+    if (runStart < text.length) scan(text, file, handler, diagnostics, runStart, text.length, runLine);
+  }
   return { commands, diagnostics };
 }
 

@@ -97,14 +97,19 @@ type RunHop = (hop: Hop, packet: Packet) => HopResult;
 
 /** A checker of `rules` over `topology`, judging flows with `evaluator`'s model. */
 export function makeChecker(evaluator: Evaluator, topology: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate): Checker {
-  const hosts = new Map<string, HostContext>();
-  for (const [name, r] of rules) {
-    const info = topology.nodes.get(name);
-    if (info) hosts.set(name, hostContext(info, r));
-  }
+  // Per node, made when a hop first reaches it (rules read back on demand are read only for the nodes walked).
+  const hosts = new Map<string, HostContext | null>();
+  const hostOf = (node: string, r: NodeRules | undefined): HostContext | null => {
+    let host = hosts.get(node);
+    if (host === undefined) {
+      const info = topology.nodes.get(node);
+      hosts.set(node, (host = r && info ? hostContext(info, r) : null));
+    }
+    return host;
+  };
   const runHop: RunHop = (hop, packet) => {
     const r = rules.get(hop.node);
-    const host = hosts.get(hop.node);
+    const host = hostOf(hop.node, r);
     if (!r || !host) {
       const missing: SimOutcome = { verdict: "UNKNOWN", trace: [], packet, unknown: `no rules for node ${hop.node}`, probability: 1 };
       return { node: hop.node, path: hop.path, route: hop.route, file: null, outcomes: [missing] };

@@ -11,7 +11,8 @@ import { InvariantCandidates } from "./invariants.js";
 import { thousands } from "./render.js";
 import type { Check } from "./check.js";
 import { rulePorts } from "./rule-ports.js";
-import { routeTableOf } from "./rules.js";
+import { routeTableOf, RulesOnDemand } from "./rules.js";
+import { RouteLineCache } from "../rules/route-parser.js";
 import type { FdbEntry, RouteCommand } from "../rules/routes.js";
 import type { VerifyReportData } from "./render.js";
 import { buildTopology, type NodeRules, type RouteTable, type Topology } from "./topology.js";
@@ -76,11 +77,13 @@ const PLANNING: ReadonlyMap<string, NodeRules> = new Map();
 /** The context verify and explain run in: compiled routes and topologies on demand, once each. */
 export function contextOf(res: CompiledSnapshot, simulate: Simulate): VerifyContext {
   const tables = new Map<string, RouteTable>();
+  // Every node's routes are read back with one line cache: each node routes to every other node's blocks alike.
+  const routeLines = new RouteLineCache();
   const compiledRoutes = (node: string): RouteTable => {
     let t = tables.get(node);
     if (!t) {
       const r = res.routes(node);
-      tables.set(node, (t = routeTableOf(node, r.routes, r.fdb)));
+      tables.set(node, (t = routeTableOf(node, r.routes, r.fdb, routeLines)));
     }
     return t;
   };
@@ -90,7 +93,9 @@ export function contextOf(res: CompiledSnapshot, simulate: Simulate): VerifyCont
   const topology = (rules: ReadonlyMap<string, NodeRules>): Topology => {
     let topo = topologies.get(rules);
     if (!topo) {
-      const routes = new Map(res.model.cluster.nodes.map((n) => [n.name, rules.get(n.name)?.routes ?? compiledRoutes(n.name)] as const));
+      // Rules read back on demand know their routes unread (the compiled ones): routing does not read every node back.
+      const routesOf = (node: string): RouteTable => (rules instanceof RulesOnDemand ? rules.routes(node) : (rules.get(node)?.routes ?? compiledRoutes(node)));
+      const routes = new Map(res.model.cluster.nodes.map((n) => [n.name, routesOf(n.name)] as const));
       // Rules that bring the compiled route tables themselves route as planning did: share its topology and its memo.
       const compiled = [...routes].every(([n, t]) => t === compiledRoutes(n));
       topo = compiled && rules !== PLANNING ? topology(PLANNING) : buildTopology(res.model, places(), routes);

@@ -7,7 +7,7 @@ import type { IpSet } from "../rules/ipset.js";
 import { parseIpSets } from "../rules/ipset-parser.js";
 import { parseRuleSet, RuleLineCache, type ParseDiagnostic } from "../rules/parser.js";
 import { Renderer, SAVE_STYLE, writeRuleSet } from "../rules/writer.js";
-import { parseFdb, parseRoutes } from "../rules/route-parser.js";
+import { parseFdb, parseRoutes, RouteLineCache } from "../rules/route-parser.js";
 import { writeFdb, writeRoutes, type FdbEntry, type RouteCommand } from "../rules/routes.js";
 import type { NodeRules, RouteTable } from "./topology.js";
 import { parseNft } from "../rules/nft/parse.js";
@@ -37,8 +37,8 @@ export interface RouteTableResult {
 }
 
 /** A node's route table from the texts of its `.routes` and (VXLAN only) `.fdb` files, named `routesPath`/`fdbPath`. */
-export function routeTableFromText(routes: string, routesPath: string, fdbText: string | null, fdbPath: string | null): RouteTableResult {
-  const r = parseRoutes(routes, { file: routesPath });
+export function routeTableFromText(routes: string, routesPath: string, fdbText: string | null, fdbPath: string | null, lines?: RouteLineCache): RouteTableResult {
+  const r = parseRoutes(routes, { file: routesPath, lines });
   const f = fdbText === null ? null : parseFdb(fdbText, { file: fdbPath ?? "" });
   const diagnostics = [...r.diagnostics, ...(f?.diagnostics ?? [])];
   if (diagnostics.some((d) => d.severity === "error")) return { table: null, diagnostics };
@@ -52,12 +52,72 @@ export function routeTableFromText(routes: string, routesPath: string, fdbText: 
 }
 
 /**
+ * Compiled rules read back one node at a time, when a walk first reaches it: `explain` follows one flow, which
+ * crosses one to three nodes of hundreds, so it renders and parses those and no others. Every node's routes are
+ * the compiled ones (as compiledRules gives them), known without rendering its rules. Iterating the map reads
+ * back every node.
+ */
+export class RulesOnDemand implements ReadonlyMap<string, NodeRules> {
+  private readonly read = new Map<string, NodeRules>();
+  private readonly known: ReadonlySet<string>;
+
+  constructor(
+    private readonly nodes: readonly string[],
+    private readonly load: (node: string) => NodeRules,
+    /** A node's compiled routes (the routes of its NodeRules once read). */
+    readonly routes: (node: string) => RouteTable,
+  ) {
+    this.known = new Set(nodes);
+  }
+
+  get size(): number {
+    return this.nodes.length;
+  }
+
+  has(node: string): boolean {
+    return this.known.has(node);
+  }
+
+  get(node: string): NodeRules | undefined {
+    if (!this.known.has(node)) return undefined;
+    let r = this.read.get(node);
+    if (r === undefined) this.read.set(node, (r = this.load(node)));
+    return r;
+  }
+
+  /** The nodes read back so far, in the order asked. */
+  readNodes(): string[] {
+    return [...this.read.keys()];
+  }
+
+  *entries(): MapIterator<[string, NodeRules]> {
+    for (const n of this.nodes) yield [n, this.get(n)!];
+  }
+
+  keys(): MapIterator<string> {
+    return this.nodes.values();
+  }
+
+  *values(): MapIterator<NodeRules> {
+    for (const n of this.nodes) yield this.get(n)!;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, NodeRules]> {
+    return this.entries();
+  }
+
+  forEach(f: (value: NodeRules, key: string, map: ReadonlyMap<string, NodeRules>) => void): void {
+    for (const [k, v] of this.entries()) f(v, k, this);
+  }
+}
+
+/**
  * A node's compiled routes, written with the one writer and read back with
  * the one parser — what verify walks is what the `.routes` file says. A parse
  * error here is a writer/parser bug, not bad input.
  */
-export function routeTableOf(node: string, routes: readonly RouteCommand[], fdb: readonly FdbEntry[]): RouteTable {
-  const r = routeTableFromText(writeRoutes(routes), routesFile(node), fdb.length ? writeFdb(fdb) : null, fdb.length ? fdbFile(node) : null);
+export function routeTableOf(node: string, routes: readonly RouteCommand[], fdb: readonly FdbEntry[], lines: RouteLineCache = new RouteLineCache()): RouteTable {
+  const r = routeTableFromText(writeRoutes(routes), routesFile(node), fdb.length ? writeFdb(fdb) : null, fdb.length ? fdbFile(node) : null, lines);
   if (!r.table) throw new Error(`re-parsing the compiled routes of ${node} failed: ${r.diagnostics[0]?.message ?? "?"}`);
   return r.table;
 }
