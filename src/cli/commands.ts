@@ -81,14 +81,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "explain",
     summary: "one flow's verdict, the policies and rules that decided it, and its path through routes and chains",
     synopsis: "explain --from NS/POD|IP --to NS/POD|IP --port PORT[/PROTO] [options] <inputs...>",
-    about: "Answers \"why can't pod A reach pod B on 8080?\" from the rules: both verdicts, the deciding policy rule with its YAML position, every node's route and chain walk, and the reply's.",
+    about: "Answers \"why can't pod A reach pod B on 8080?\" from the rules: both verdicts, the deciding policy rule with its YAML position, every node's route and chain walk, and the reply's. To a Service (a ClusterIP's port, or a node's address and a nodePort from outside), each backend kube-proxy's DNAT may pick is explained on its own, after what the Service must do (which backends, how likely, REJECT without endpoints).",
     flags: EXPLAIN_FLAGS,
     operands: "inputs",
     examples: [
       { command: "netpolc explain examples/bookinfo --from default/details-v1-68c7c8666d-x57tf --to default/ratings-v1-8558d4458d-86mtm --port 9080/TCP", what: "a denied flow and the policy that isolates ratings" },
       { command: "netpolc explain cluster/ policies/ --from 10.0.0.5 --to shop/web-0 --port 443", what: "from an address outside the cluster" },
+      { command: "netpolc explain cluster/ policies/ --from shop/web-0 --to 10.96.0.10 --port 53/UDP", what: "to a Service's ClusterIP: every backend, judged on its pod" },
     ],
-    exit: "0 rules and policies agree on the flow and its reply; 1 they disagree or the simulator cannot tell; 2 usage or internal error.",
+    exit: "0 rules and policies agree on the flow and its reply (to a Service: on every backend, and the Service's DNAT does what it must); 1 they disagree or the simulator cannot tell; 2 usage or internal error.",
     load: async () => (await import("./explain.js")).explainCommand,
   },
   {

@@ -4,7 +4,7 @@ import { isEndpoint, podIPv4, type Protocol } from "../ir/cluster.js";
 import type { Model } from "../ir/policy.js";
 import type { InputFile } from "../frontend/index.js";
 import { endpointAt, type Flow, type FlowEndpoint } from "../semantics/index.js";
-import { explainAgrees, explainFlow, explainText, hopsFor, stableJson, type Simulate, type VerifyContext } from "../verify/index.js";
+import { explainAgrees, explainFlow, explainProbes, explainService, explainText, hopsFor, serviceExplainAgrees, serviceExplainText, stableJson, type Simulate, type VerifyContext } from "../verify/index.js";
 import { flag, UsageError, type ParsedArgs } from "./args.js";
 import { EXPLAIN_FLAGS } from "./flags.js";
 import type { Io } from "./io.js";
@@ -55,7 +55,15 @@ function flowFrom(model: Model, args: ParsedArgs): Flow {
 
 /** The nodes the flow crosses over the compiled routes (which files --rules must hold). */
 function nodesOf(ctx: VerifyContext, flow: Flow): string[] {
-  const routed = hopsFor(ctx.topology(new Map()), flow);
+  const topo = ctx.topology(new Map());
+  // To a Service entry: the client's node and the nodes of the endpoints it may be sent to (every node when one has none).
+  const probes = flow.dst.kind === "ip" ? explainProbes(ctx.model, topo, flow.src, flow.dst.ip, flow.port, flow.protocol) : [];
+  if (probes.length) {
+    const eps = probes.flatMap((p) => p.port.endpoints);
+    if (eps.some((e) => e.nodeName === null)) return ctx.model.cluster.nodes.map((n) => n.name);
+    return [...new Set([...probes.map((p) => p.from.node), ...eps.map((e) => e.nodeName!)])];
+  }
+  const routed = hopsFor(topo, flow);
   if (routed === null) throw new UsageError("the flow crosses no workload: one end must be a pod, and the other a node or an address outside the cluster");
   return [...new Set(routed.hops.map((h) => h.node))];
 }
@@ -114,7 +122,15 @@ export function runExplain(files: readonly InputFile[], args: ParsedArgs, simula
   // Compiled rules are read back only for the nodes the walk reaches (the flow's, its reply's, a Service's backends').
   const loaded = loadRules(files, args, simulate, readFile, (ctx) => nodesOf(ctx, flowFrom(ctx.model, args)), undefined, true);
   if ("exitCode" in loaded) return loaded;
-  const view = explainFlow(loaded.ctx, loaded.rules, flowFrom(loaded.ctx.model, args));
+  const flow = flowFrom(loaded.ctx.model, args);
+  // To a Service entry: kube-proxy's DNAT picks the backend, and each branch is judged on its backend pod.
+  const service = explainService(loaded.ctx, loaded.rules, flow);
+  if (service !== null) {
+    const json = flag(args, "format") === "json";
+    const stdout = json ? stableJson(service.length === 1 ? service[0] : service) : service.map(serviceExplainText).join("\n");
+    return { exitCode: service.every(serviceExplainAgrees) ? 0 : 1, stdout, stderr: loaded.stderr };
+  }
+  const view = explainFlow(loaded.ctx, loaded.rules, flow);
   const stdout = flag(args, "format") === "json" ? stableJson(view) : explainText(view);
   return { exitCode: explainAgrees(view) ? 0 : 1, stdout, stderr: loaded.stderr };
 }

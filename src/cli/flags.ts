@@ -73,7 +73,7 @@ export const VERIFY_FLAGS: readonly FlagSpec[] = [
 
 export const EXPLAIN_FLAGS: readonly FlagSpec[] = [
   { name: "from", value: "NS/POD|IP", help: "the flow's source: a pod or an address" },
-  { name: "to", value: "NS/POD|IP", help: "the flow's destination: a pod or an address" },
+  { name: "to", value: "NS/POD|IP", help: "the flow's destination: a pod or an address (a Service's ClusterIP, or a node's address with a nodePort: explained per backend)" },
   { name: "port", value: "PORT[/PROTO]", help: "destination port and protocol, e.g. 9080/TCP (default protocol TCP)" },
   { name: "family", value: "N", choices: ["4", "6"], help: "the flow's IP family: 6 walks it through <node>.ip6tables (default: 6 when --from or --to is an IPv6 address, else 4)" },
   { name: "rules", value: "DIR", complete: "dir", help: "explain with DIR/<node>.iptables, .ipsets and .routes (and .fdb; with --family 6, .ip6tables; a node with a .nft is read from it) instead of compiling" },

@@ -18,7 +18,9 @@ import type { VerifyReportData } from "./render.js";
 import { buildTopology, type NodeRules, type RouteTable, type Topology } from "./topology.js";
 import { checkView, flowView, type CheckView, type FlowView } from "./views.js";
 import { serviceView, type ServiceView } from "./service-report.js";
-import { eachServiceCheck, type ServiceCheck } from "./services-check.js";
+import { checkOneServiceProbe, eachServiceCheck, type ServiceCheck } from "./services-check.js";
+import { explainProbes } from "./services.js";
+import { serviceExplainView, type ServiceExplainView } from "./service-explain.js";
 
 export { enumerateFlows } from "./flows.js";
 export { checksOf, makeChecker, verifyFlows } from "./check.js";
@@ -36,9 +38,10 @@ export { checkName, checkView, flowView, flowName, probeName } from "./views.js"
 export type { CheckView, FlowView } from "./views.js";
 export { serviceChecks } from "./services-check.js";
 export type { ServiceBranch, ServiceCheck } from "./services-check.js";
-export { serviceProbes } from "./services.js";
+export { explainProbes, serviceProbes } from "./services.js";
 export type { ServiceProbe } from "./services.js";
 export { serviceText, serviceView } from "./service-report.js";
+export { serviceExplainAgrees, serviceExplainText, type ServiceExplainView } from "./service-explain.js";
 export type { ServiceView } from "./service-report.js";
 
 /**
@@ -246,6 +249,18 @@ export function verifyClassReport(
     failures,
   };
   return { report, fallback: null };
+}
+
+/**
+ * A connection to a Service entry (a ClusterIP's port from a pod or a host, a node's address and nodePort from
+ * outside), explained per DNAT branch (service-explain.ts); null when the flow's destination is no Service entry.
+ */
+export function explainService(ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, flow: Flow): ServiceExplainView[] | null {
+  if (flow.dst.kind !== "ip") return null;
+  const topo = ctx.topology(rules);
+  const probes = explainProbes(ctx.model, topo, flow.src, flow.dst.ip, flow.port, flow.protocol);
+  if (probes.length === 0) return null;
+  return probes.map((p) => serviceExplainView(ctx.model, ctx.sources, ctx.evaluator, checkOneServiceProbe(ctx.evaluator, topo, rules, ctx.simulate, p)));
 }
 
 /** One flow, explained: both verdicts, the deciding policies and rules, the full trace per hop, and its reply's. */

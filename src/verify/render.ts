@@ -211,6 +211,11 @@ export const explainAgrees = (v: FlowView): boolean => v.status === "ok" && (v.r
 /** `explain`: the verdict, who decided it on the policy side, the packet's walk through the chains, and its reply's. */
 export function explainText(v: FlowView): string {
   const agree = v.status === "unknown" ? "rules UNKNOWN" : explainAgrees(v) ? "rules agree" : v.status === "ok" ? "reply DISAGREES" : "rules DISAGREE";
-  const lines = [`${v.flow}: ${v.policy.verdict} (${agree})`, ...policyLines(v), ...rulesLines(v.rules, true), ...verdictLines(v), ...replyLines(v)];
+  const lines = [`${v.flow}: ${v.policy.verdict} (${agree})`, ...explainBody(v)];
   return lines.join("\n") + "\n";
+}
+
+/** explainText below its first line: both sides, the walk, who decided, the reply. */
+export function explainBody(v: FlowView): string[] {
+  return [...policyLines(v), ...rulesLines(v.rules, true), ...verdictLines(v), ...replyLines(v)];
 }

@@ -43,6 +43,8 @@ export interface ServiceBranch {
   readonly hops: readonly HopResult[];
   /** Why the branch could not be judged (an UNKNOWN outcome, a backend that is no pod). */
   readonly unknown: string | null;
+  /** The source address the backend's node sees (MASQUERADE rewrites it); null: untranslated or not routed. */
+  readonly seen: string | null;
 }
 
 export interface ServiceCheck {
@@ -67,7 +69,8 @@ interface Env {
   readonly topo: Topology;
   readonly rules: ReadonlyMap<string, NodeRules>;
   readonly simulate: Simulate;
-  readonly hosts: ReadonlyMap<string, HostContext>;
+  /** A node's host context for a client with no history (made when first asked). */
+  readonly host: (node: string) => HostContext | undefined;
   /** Class keys of hops (classes.ts), when class verify planned them: backends' hops walked once per key. */
   readonly hopKey: ((node: string, path: HookPath, packet: Packet) => HopKey | null) | null;
   /**
@@ -79,7 +82,7 @@ interface Env {
 
 function run(env: Env, node: string, path: HookPath, packet: Packet, host?: HostContext, until?: "dnat"): HopResult {
   const r = env.rules.get(node);
-  const h = host ?? env.hosts.get(node);
+  const h = host ?? env.host(node);
   if (!r || !h) {
     const missing: SimOutcome = { verdict: "UNKNOWN", trace: [], packet, unknown: `no rules for node ${node}`, probability: 1 };
     return { node, path, route: null, file: null, outcomes: [missing] };
@@ -162,7 +165,7 @@ function translatedBranch(
   const place = dst.kind === "pod" ? env.topo.pods.get(podKey(dst.pod.namespace, dst.pod.name)) : undefined;
   const src = env.topo.nodes.get(p.from.node);
   const out = src ? routeOut(env.topo, p.from.node, target.ip) : null;
-  const unknown = (why: string): ServiceBranch => ({ backend, probability, expected: null, actual: null, verdict: "UNKNOWN", hops: [], unknown: why });
+  const unknown = (why: string): ServiceBranch => ({ backend, probability, expected: null, actual: null, verdict: "UNKNOWN", hops: [], unknown: why, seen: null });
   if (!place) return unknown(`${backend} is not an endpoint pod of the snapshot`);
   if (out === null) return unknown(`${backend} cannot be routed from ${p.from.node}`);
   // One walk per output device: every backend routed the same way out shares its branches (the replay is deterministic).
@@ -183,13 +186,14 @@ function translatedBranch(
   const mine = walk.byBackend.get(backend) ?? [];
   if (mine.length === 0) return unknown(`rerouted towards ${out}, no branch reaches ${backend}`);
   const hops: HopResult[] = [{ ...first, outcomes: mine }];
-  const expected = policyVerdict(env, p, target, masqueraded(env, p.from.node, out, mine[0]!.packet));
+  const seen = masqueraded(env, p.from.node, out, mine[0]!.packet);
+  const expected = policyVerdict(env, p, target, seen);
   if (place.node !== p.from.node && mine.every((o) => o.verdict === "ACCEPT")) {
     const path: HookPath = { kind: "forward", inIface: out, outIface: place.iface };
     const next = mine.map((o) => runKeyed(env, place.node, path, { ...o.packet, src: masqueraded(env, p.from.node, out, o.packet), mark: 0, dnat: false, snat: false }));
     hops.push({ ...next[0]!, outcomes: next.flatMap((r) => r.outcomes) });
   }
-  return { backend, probability, expected, ...verdictOf(hops) };
+  return { backend, probability, expected, ...verdictOf(hops), seen };
 }
 
 /** Accepted iff every outcome of every hop is ACCEPT; the first other verdict names what happened. */
@@ -203,7 +207,7 @@ function verdictOf(hops: readonly HopResult[]): Pick<ServiceBranch, "actual" | "
 
 /** The probe's host context on its first node: `recent` lists hold the pinned backend (affinity) or nothing. */
 function firstHost(env: Env, p: ServiceProbe): HostContext | undefined {
-  const base = env.hosts.get(p.from.node);
+  const base = env.host(p.from.node);
   if (!base || !p.pinned) return base;
   const lists = NAMES.serviceAffinityLists(p.spn, p.protocol, p.pinned.ip, p.pinned.port);
   return { ...base, recent: (name, addr) => lists.includes(name) && addr === p.srcIp };
@@ -230,7 +234,7 @@ export function checkServiceProbe(env: Env, p: ServiceProbe): ServiceCheck {
     const seen = byBackend.get(key);
     byBackend.set(key, { target: { ip: o.packet.dst, port: o.packet.dstPort, nodeName: null, ready: true, serving: true, terminating: false }, probability: (seen?.probability ?? 0) + o.probability });
   }
-  const branches: ServiceBranch[] = untranslated.map((o) => ({ backend: null, probability: o.probability, expected: null, ...verdictOf([{ ...pass1, outcomes: [o] }]) }));
+  const branches: ServiceBranch[] = untranslated.map((o) => ({ backend: null, probability: o.probability, expected: null, ...verdictOf([{ ...pass1, outcomes: [o] }]), seen: null }));
   // Sorted for determinism (by backend text; the simulator's branch order is fixed anyway).
   const targets = [...byBackend].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const firstByOut = new Map<string, FirstWalk>();
@@ -297,16 +301,31 @@ export function serviceChecks(
 export function* eachServiceCheck(
   evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"] = null,
 ): Generator<ServiceCheck> {
-  const hosts = new Map<string, HostContext>();
-  for (const [name, r] of rules) {
-    const info = topo.nodes.get(name);
-    // A client with no history: `recent --rcheck` finds nothing (affinity probes pin their own entry).
-    if (info) hosts.set(name, { ...hostContext(info, r), recent: () => false });
-  }
-  const env: Env = { evaluator, topo, rules, simulate, hosts, hopKey, keyed: new Map() };
+  const env = serviceEnv(evaluator, topo, rules, simulate, hopKey);
   // Probes start only on nodes whose rules were loaded (`verify --node` with --rules loads the nodes flows cross).
   // kube-proxy in nftables mode on a node: its rules were read from `ip kube-proxy` (rules/nft/lower.ts).
   const nftables = (node: string): boolean =>
     rules.get(node)?.ruleset.tables.some((t) => t.chains.some((c) => c.origin?.table.endsWith(" kube-proxy"))) ?? false;
   for (const p of serviceProbes(evaluator.model, topo, nftables)) if (rules.has(p.from.node)) yield checkServiceProbe(env, p);
+}
+
+function serviceEnv(evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"]): Env {
+  // Made per node when a walk first reaches it (rules read back on demand are read only for the nodes walked).
+  const hosts = new Map<string, HostContext | null>();
+  const host = (node: string): HostContext | undefined => {
+    let h = hosts.get(node);
+    if (h === undefined) {
+      const info = topo.nodes.get(node);
+      const r = rules.get(node);
+      // A client with no history: `recent --rcheck` finds nothing (affinity probes pin their own entry).
+      hosts.set(node, (h = info && r ? { ...hostContext(info, r), recent: () => false } : null));
+    }
+    return h ?? undefined;
+  };
+  return { evaluator, topo, rules, simulate, host, hopKey, keyed: new Map() };
+}
+
+/** One probe walked on its own (explain): as verify walks it, without class keys. */
+export function checkOneServiceProbe(evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, p: ServiceProbe): ServiceCheck {
+  return checkServiceProbe(serviceEnv(evaluator, topo, rules, simulate, null), p);
 }

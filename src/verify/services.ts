@@ -167,6 +167,43 @@ export function serviceProbes(model: Model, topo: Topology, nftables: (node: str
   return out;
 }
 
+/**
+ * The probes of one connection `explain` is asked about, when its destination is a Service entry: `dst:port` a
+ * ClusterIP's port, sent by a pod or by a node's host (from the address its route gives it, as the kernel picks
+ * it); or a node's address and a nodePort, sent from outside the cluster (in on that node's host interface). A
+ * client with no affinity history (its first connection). Empty when the destination is no Service entry.
+ */
+export function explainProbes(model: Model, topo: Topology, src: FlowEndpoint, dst: string, dport: number, protocol: Protocol): ServiceProbe[] {
+  const out: ServiceProbe[] = [];
+  const host = src.kind === "ip" ? topo.hosts.get(src.ip) : undefined;
+  for (const service of model.cluster.services?.services ?? []) {
+    for (const port of service.ports) {
+      if (port.protocol !== protocol) continue;
+      const base = { service, port, spn: servicePortName(service, port), protocol, pinned: null };
+      if (port.port === dport && ipv4Of(service).includes(dst)) {
+        const localIn = service.internalTrafficPolicy === "Local";
+        if (src.kind === "pod") {
+          const place = topo.pods.get(podKey(src.pod.namespace, src.pod.name));
+          const ip = podIPv4(src.pod);
+          if (place && ip) out.push({ ...base, entry: "cluster-ip", src, srcIp: ip, from: place, vip: dst, vport: dport, ...expectation(port, localIn, place.node) });
+        } else if (host) {
+          const ip = hostSource(topo, host.node, dst) ?? src.ip;
+          out.push({ ...base, entry: "cluster-ip", src: { kind: "ip", ip }, srcIp: ip, from: host, vip: dst, vport: dport, ...expectation(port, localIn, host.node) });
+        }
+      }
+      if (port.nodePort !== 0 && port.nodePort === dport && ipv4Of(service).length > 0 && src.kind === "ip" && !host) {
+        for (const [name, info] of topo.nodes) {
+          if (info.ip !== dst || !nodePortServed(model, dst)) continue;
+          const from: ProbeSource = { kind: "external", node: name, iface: HOST_IFACE };
+          const exp = expectation(port, service.externalTrafficPolicy === "Local", name);
+          out.push({ ...base, entry: "node-port", src, srcIp: src.ip, from, vip: dst, vport: dport, ...exp });
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /** `pod default/a → ClusterIP 10.96.0.10:53/UDP (default/dns:dns)`, one line per probe. */
 export function serviceProbeName(p: ServiceProbe): string {
   const src = p.src.kind === "pod" ? `${p.src.pod.namespace}/${p.src.pod.name}` : p.from.kind === "host" ? `host ${p.from.node} (${p.srcIp})` : `${p.srcIp} via ${p.from.node} ${p.from.iface}`;

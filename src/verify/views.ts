@@ -215,7 +215,7 @@ function outcomeView(hop: HopResult, o: SimOutcome): OutcomeView {
   return { verdict: o.verdict, probability: o.probability, unknown: o.unknown, steps: o.trace.map((s) => stepView(hop, s)) };
 }
 
-function walkView(model: Model, c: WalkResult): WalkView {
+export function walkView(model: Model, c: WalkResult): WalkView {
   const chains = policyChains(model);
   const hops = c.hops.map((h) => ({ node: h.node, path: pathName(h.path), file: h.file, route: routeView(h.route), outcomes: h.outcomes.map((o) => outcomeView(h, o)) }));
   const last = c.hops[c.hops.length - 1];
@@ -235,7 +235,7 @@ function routeView(r: RouteRef | null): RouteView | null {
   return r && { at: `${r.file}:${r.line}`, route: r.text, inferred: r.inferred };
 }
 
-function policySideView(sources: SourceMap, f: Flow, v: Verdict): PolicySideView {
+export function policySideView(sources: SourceMap, f: Flow, v: Verdict): PolicySideView {
   return {
     verdict: v.allowed ? "allowed" : "denied",
     egress: directionView(sources, f.src, v.egress),
