@@ -185,6 +185,29 @@ export function plainRanges(set: IpSet): Array<readonly [number, number]> | null
   return out;
 }
 
+/**
+ * The address ranges outside which no member of an IPv4 hash:ip, hash:net, hash:ip,port or hash:net,port set can hold
+ * an address: each member's address part, nomatch members included (no netmask). Every address outside them gets one
+ * same answer from the set, whatever its port; null for any other set. Class verify asks such a set only about the
+ * pods inside them.
+ */
+export function addressCover(set: IpSet): Array<readonly [number, number]> | null {
+  if (!["hash:ip", "hash:net", "hash:ip,port", "hash:net,port"].includes(set.type)) return null;
+  const opt = (name: string): string | undefined => {
+    const i = set.options.indexOf(name);
+    return i < 0 ? undefined : set.options[i + 1];
+  };
+  if (opt("netmask") !== undefined || (opt("family") ?? "inet") !== "inet") return null;
+  const out: Array<readonly [number, number]> = [];
+  for (const mem of set.members) {
+    const cidr = parseCidr(mem.value.split(",")[0]!);
+    if (cidr === null || cidr.len < 0) return null;
+    const lo = (cidr.net & prefixMask(cidr.len)) >>> 0;
+    out.push([lo, lo + 2 ** (32 - cidr.len) - 1]);
+  }
+  return out;
+}
+
 /** "src" | "dst,dst" | … → one boolean per dimension (true = source); null if malformed. */
 export function parseSetFlags(flags: string): boolean[] | null {
   const out: boolean[] = [];

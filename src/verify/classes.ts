@@ -24,7 +24,7 @@ import type { Chain, Rule, RulePart } from "../rules/types.js";
 import { BUILTIN_CHAINS, isBuiltinChain } from "../rules/types.js";
 import { byteCompare, writeRuleBody } from "../rules/writer.js";
 import { digest64 } from "../rules/digest.js";
-import { compileSet, plainRanges, setTest, type CompiledSet } from "../simulate/ipset.js";
+import { addressCover, compileSet, plainRanges, setTest, type CompiledSet } from "../simulate/ipset.js";
 import { ipv4 } from "../simulate/ip.js";
 import type { Evaluator, Flow, FlowEndpoint, FlowSides, Side } from "../semantics/index.js";
 import { resolveNamedPort } from "../semantics/index.js";
@@ -642,6 +642,32 @@ export function planClasses(
     }
     return col;
   };
+  /**
+   * Any other set whose members' addresses are known (addressCover) answers every pod outside them alike: it is
+   * asked about the pods inside them only (port sets: Calico's named ports, at 50k pods most of the lookups).
+   */
+  const sparseAnswers = new Map<string, { readonly inside: ReadonlyMap<number, string>; readonly outside: string }>();
+  const sparseOf = (set: IpSet, c: CompiledSet, ports: ReadonlyArray<readonly [number, number]> | undefined): { inside: Map<number, string>; outside: string } | null => {
+    const cover = addressCover(set);
+    if (cover === null) return null;
+    // An address no member holds (the answer every such address gets): the lowest one outside every range.
+    const sorted = [...cover].sort((a, b) => a[0] - b[0]);
+    let free = 0;
+    for (const [lo, hi] of sorted) if (lo <= free && free <= hi) free = hi + 1;
+    if (free > 0xffffffff) return null;
+    const inside = new Map<number, string>();
+    for (const [lo, hi] of cover) {
+      let a = 0;
+      let b = sortedPods.length;
+      while (a < b) {
+        const mid = (a + b) >> 1;
+        if (sortedPods[mid]! < lo) a = mid + 1;
+        else b = mid;
+      }
+      for (let k = a; k < sortedPods.length && sortedPods[k]! <= hi; k++) if (!inside.has(podOrder[k]!)) inside.set(podOrder[k]!, holdsIn(c, ports, sortedPods[k]!));
+    }
+    return { inside, outside: holdsIn(c, ports, free) };
+  };
   steps.stage("planning: sets", byContent.size, "sets");
   for (const [content, set] of byContent) {
     steps.tick();
@@ -651,9 +677,13 @@ export function planClasses(
     const parts = [`${set.type} ${ports?.map(([a, b]) => `${a}:${b}`).join(",") ?? ""}|`];
     const c = compiledOf.get(content)!;
     const col = columnOf(set);
+    const sparse = col === null ? sparseOf(set, c, ports ?? undefined) : null;
     if (col !== null) {
       podColumns.set(content, col);
       parts.push(Buffer.from(col.buffer, col.byteOffset, col.length).toString("latin1"));
+    } else if (sparse !== null) {
+      sparseAnswers.set(content, sparse);
+      for (let i = 0; i < podNumbers.length; i++) parts.push(sparse.inside.get(i) ?? sparse.outside);
     } else for (const n of podNumbers) parts.push(holdsIn(c, ports ?? undefined, n));
     parts.push("|");
     for (const n of outsideNumbers) parts.push(holdsIn(c, ports ?? undefined, n));
@@ -737,15 +767,19 @@ export function planClasses(
   /** An address's membership in every set and CIDR the rules name. */
   // The ranges and compiled sets it reads, resolved once (it is asked per pod).
   const cidrRanges = cidrList.map(cidrRange);
-  const signatureSets = setIdList.map((content) => [compiledOf.get(content)!, portsOf.get(content), podColumns.get(content) ?? null] as const);
-  /** The address of pod number `at` (in `pods`): its answers in the plain sets are read from their columns. */
+  const signatureSets = setIdList.map((content) => [compiledOf.get(content)!, portsOf.get(content), podColumns.get(content) ?? null, sparseAnswers.get(content) ?? null] as const);
+  /** The address of pod number `at` (in `pods`): its answers in the plain and sparse sets are read from what planning found. */
   const addressSignature = (ip: string, at: number): string => {
     const n = ipv4(ip);
     if (n === null) return "?";
     const parts: string[] = [];
     for (const [lo, hi] of cidrRanges) parts.push(n >= lo && n <= hi ? "1" : "0");
     parts.push("|");
-    for (const [c, ports, col] of signatureSets) parts.push(col === null ? holdsIn(c, ports, n) : col[at] === CHAR_1 ? "1" : "0");
+    for (const [c, ports, col, sparse] of signatureSets) {
+      if (col !== null) parts.push(col[at] === CHAR_1 ? "1" : "0");
+      else if (sparse !== null) parts.push(sparse.inside.get(at) ?? sparse.outside);
+      else parts.push(holdsIn(c, ports, n));
+    }
     return parts.join("");
   };
 
@@ -858,6 +892,7 @@ export function planClasses(
   }
   // The pod columns are done with (this function's closures live as long as the plan).
   podColumns.clear();
+  sparseAnswers.clear();
   signatureSets.length = 0;
 
   // Protocols: TCP, and any a policy or a rule names.
