@@ -59,7 +59,7 @@ describe("addressCover", () => {
     const PORTS: ReadonlyArray<readonly [number, number]> = [[6, 80], [6, 443], [17, 53], [6, 0]];
     fc.assert(
       fc.property(
-        fc.constantFrom("hash:net", "hash:ip", "hash:ip,port", "hash:net,port", "list:set") as fc.Arbitrary<IpSet["type"]>,
+        fc.constantFrom("hash:net", "hash:ip", "hash:ip,port", "hash:net,port", "bitmap:port") as fc.Arbitrary<IpSet["type"]>,
         fc.array(member, { maxLength: 6 }),
         fc.constantFrom<readonly string[]>([], ["family", "inet"], ["family", "inet", "netmask", "24"]),
         fc.array(addr, { minLength: 1, maxLength: 8 }),
@@ -69,11 +69,11 @@ describe("addressCover", () => {
             name: "s", type, options,
             members: members.map((m, i) => {
               const a = m.bare ? ipText(m.at) : `${ipText(m.at)}/${m.len}`;
-              return { value: type === "list:set" ? `other-${i}` : type.endsWith(",port") ? `${a},${port(i)}` : a, nomatch: m.nomatch };
+              return { value: type === "bitmap:port" ? `${80 + i}` : type.endsWith(",port") ? `${a},${port(i)}` : a, nomatch: m.nomatch };
             }),
           };
           const cover = addressCover(set);
-          if (type === "list:set" || options.includes("netmask")) {
+          if (type === "bitmap:port" || options.includes("netmask")) {
             expect(cover).toBeNull();
             return;
           }
