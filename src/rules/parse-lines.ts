@@ -47,6 +47,40 @@ export function scanLines(lexer: Lexer, newline: TokenType, text: string, sink: 
   return lineNo;
 }
 
+/**
+ * A parse through a line cache: every line of `text` is offered to `take` (its start, its end before the newline, its
+ * number). A line `take` answers from the cache must first call `flush()`, which hands the run of lines since the
+ * last taken one to `run(from, to, lineNo)` (lexed and parsed as usual: `to` is where the line starts, `lineNo` the
+ * number before the run's first line), then return true; a line it refuses after flushing starts the next run;
+ * one it refuses without flushing stays in the current run. The last run is handed over at the end.
+ */
+export function cachedLines(text: string, take: (at: number, end: number, lineNo: number, flush: () => void) => boolean, run: (from: number, to: number, lineNo: number) => void): void {
+  let lineNo = 0;
+  let runStart = 0;
+  let runLine = 0;
+  let at = 0;
+  let flushed = false;
+  const flush = (): void => {
+    if (runStart < at) run(runStart, at, runLine);
+    flushed = true;
+  };
+  while (at < text.length) {
+    const nl = text.indexOf("\n", at);
+    const end = nl < 0 ? text.length : nl;
+    lineNo++;
+    flushed = false;
+    if (take(at, end, lineNo, flush)) {
+      runStart = nl < 0 ? text.length : nl + 1;
+      runLine = lineNo;
+    } else if (flushed) {
+      runStart = at;
+      runLine = lineNo - 1;
+    }
+    at = nl < 0 ? text.length : nl + 1;
+  }
+  if (runStart < text.length) run(runStart, text.length, runLine);
+}
+
 /** Message for a lexing error at `offset`: a lone `"` means a string never closed. */
 export function lexMessage(text: string, offset: number): string {
   const ch = text[offset] ?? "";

@@ -12,7 +12,7 @@ import { iptablesLexer, iptablesSaveParser, Newline } from "../../grammar/iptabl
 import type { AppendRuleCstNode, ChainDeclCstNode, LineCstNode } from "../../grammar/iptables-save/index.js";
 import type { Diagnostic, Severity } from "../diagnostics/diagnostic.js";
 import { SourceMap } from "../diagnostics/sources.js";
-import { lexMessage, parseMessage, scanLines, type LineSink } from "./parse-lines.js";
+import { cachedLines, lexMessage, parseMessage, scanLines, type LineSink } from "./parse-lines.js";
 import { buildRule, KNOWN_TARGETS } from "./parse-rule.js";
 import { RULE_HASH_LENGTH, RULE_HASH_PREFIX } from "./felix.js";
 import type { RuleIssue } from "./parse-rule.js";
@@ -448,33 +448,22 @@ export function parseRuleSet(text: string, opts: ParseOptions = {}): ParseResult
   if (cache === null) scanLines(iptablesLexer, Newline, text, sink);
   else {
     // Lines in the cache are applied; the runs of lines between them are lexed and parsed as usual.
-    let lineNo = 0;
-    let runStart = 0;
-    let runLine = 0;
-    for (let at = 0; at < text.length; ) {
-      const nl = text.indexOf("\n", at);
-      const end = nl < 0 ? text.length : nl;
-      lineNo++;
-      const append = text.startsWith("-A ", at);
-      let hit = append ? cache.get(text.slice(at, end)) : undefined;
-      if (hit === undefined && append) hit = fromTemplate(shared!, text, at, end);
-      // A user chain's declaration in iptables-save's own spelling (most lines of a node that are not in the cache).
-      const plain = hit === undefined && text.charCodeAt(at) === 58 ? PLAIN_DECLARATION.exec(text.slice(at, end)) : null;
-      if (hit !== undefined || plain !== null) {
-        if (runStart < at) scanLines(iptablesLexer, Newline, text, sink, runStart, at, runLine);
+    cachedLines(
+      text,
+      (at, end, lineNo, flush) => {
+        const append = text.startsWith("-A ", at);
+        let hit = append ? cache.get(text.slice(at, end)) : undefined;
+        if (hit === undefined && append) hit = fromTemplate(shared!, text, at, end);
+        // A user chain's declaration in iptables-save's own spelling (most lines of a node that are not in the cache).
+        const plain = hit === undefined && text.charCodeAt(at) === 58 ? PLAIN_DECLARATION.exec(text.slice(at, end)) : null;
+        if (hit === undefined && plain === null) return false;
+        flush();
         b.lineNo = lineNo;
         b.lineEnd = end;
-        if (hit !== undefined ? b.applyCached(hit, at, lineNo) : b.declarePlain(plain![1]!)) {
-          runStart = nl < 0 ? text.length : nl + 1;
-          runLine = lineNo;
-        } else {
-          runStart = at;
-          runLine = lineNo - 1;
-        }
-      }
-      at = nl < 0 ? text.length : nl + 1;
-    }
-    if (runStart < text.length) scanLines(iptablesLexer, Newline, text, sink, runStart, text.length, runLine);
+        return hit !== undefined ? b.applyCached(hit, at, lineNo) : b.declarePlain(plain![1]!);
+      },
+      (from, to, lineNo) => scanLines(iptablesLexer, Newline, text, sink, from, to, lineNo),
+    );
   }
   const ruleset = b.finish();
   // Sorted for determinism by position (jump-target warnings are found at COMMIT, after later lines' errors).

@@ -33,7 +33,7 @@ import type { IRecognitionException, IToken } from "chevrotain";
 import { Newline, routesLexer, routesParser } from "../../grammar/routes/index.js";
 import type { LineCstNode } from "../../grammar/routes/index.js";
 import { SourceMap } from "../diagnostics/sources.js";
-import { scanLines } from "./parse-lines.js";
+import { cachedLines, scanLines } from "./parse-lines.js";
 import type { ParseDiagnostic } from "./parser.js";
 import { addressCommand, fdb, linkAdd, linkSet, neigh, route } from "./route-commands.js";
 import { LineContext } from "./route-items.js";
@@ -166,23 +166,17 @@ export function parseRoutes(text: string, opts: RouteParseOptions = {}): RoutePa
   if (cache === null) scan(text, file, handler, diagnostics);
   else {
     // Lines in the cache are taken as they are; the runs of lines between them are lexed and parsed as usual.
-    let lineNo = 0;
-    let runStart = 0;
-    let runLine = 0;
-    for (let at = 0; at < text.length; ) {
-      const nl = text.indexOf("\n", at);
-      const end = nl < 0 ? text.length : nl;
-      lineNo++;
-      const hit = cache.get(text.slice(at, end));
-      if (hit !== undefined) {
-        if (runStart < at) scan(text, file, handler, diagnostics, runStart, at, runLine);
+    cachedLines(
+      text,
+      (at, end, lineNo, flush) => {
+        const hit = cache.get(text.slice(at, end));
+        if (hit === undefined) return false;
+        flush();
         commands.push({ ...hit, line: lineNo });
-        runStart = nl < 0 ? text.length : nl + 1;
-        runLine = lineNo;
-      }
-      at = nl < 0 ? text.length : nl + 1;
-    }
-    if (runStart < text.length) scan(text, file, handler, diagnostics, runStart, text.length, runLine);
+        return true;
+      },
+      (from, to, lineNo) => scan(text, file, handler, diagnostics, from, to, lineNo),
+    );
   }
   return { commands, diagnostics };
 }

@@ -162,18 +162,22 @@ export function compileSet(set: IpSet): CompiledSet {
   return compileNetLike(set, netmask !== undefined && /^\d+$/.test(netmask) ? Math.min(+netmask, 32) : 32);
 }
 
+/** An IPv4 set (family inet, the default) whose members are not widened by a netmask. */
+function inetWithoutNetmask(set: IpSet): boolean {
+  const opt = (name: string): string | undefined => {
+    const i = set.options.indexOf(name);
+    return i < 0 ? undefined : set.options[i + 1];
+  };
+  return opt("netmask") === undefined && (opt("family") ?? "inet") === "inet";
+}
+
 /**
  * The address ranges of a set whose membership is "some member holds the address": an IPv4 hash:net or hash:ip of
  * addresses and CIDRs, no nomatch member, no netmask (compileSet's lookup answers exactly so for it). Null for any
  * other set, whose members must be asked one address at a time. Class verify marks every pod a range holds at once.
  */
 export function plainRanges(set: IpSet): Array<readonly [number, number]> | null {
-  if (set.type !== "hash:net" && set.type !== "hash:ip") return null;
-  const opt = (name: string): string | undefined => {
-    const i = set.options.indexOf(name);
-    return i < 0 ? undefined : set.options[i + 1];
-  };
-  if (opt("netmask") !== undefined || (opt("family") ?? "inet") !== "inet") return null;
+  if ((set.type !== "hash:net" && set.type !== "hash:ip") || !inetWithoutNetmask(set)) return null;
   const out: Array<readonly [number, number]> = [];
   for (const mem of set.members) {
     if (mem.nomatch === true || mem.value.includes(",")) return null;
@@ -192,12 +196,7 @@ export function plainRanges(set: IpSet): Array<readonly [number, number]> | null
  * pods inside them.
  */
 export function addressCover(set: IpSet): Array<readonly [number, number]> | null {
-  if (!["hash:ip", "hash:net", "hash:ip,port", "hash:net,port"].includes(set.type)) return null;
-  const opt = (name: string): string | undefined => {
-    const i = set.options.indexOf(name);
-    return i < 0 ? undefined : set.options[i + 1];
-  };
-  if (opt("netmask") !== undefined || (opt("family") ?? "inet") !== "inet") return null;
+  if (!["hash:ip", "hash:net", "hash:ip,port", "hash:net,port"].includes(set.type) || !inetWithoutNetmask(set)) return null;
   const out: Array<readonly [number, number]> = [];
   for (const mem of set.members) {
     const cidr = parseCidr(mem.value.split(",")[0]!);

@@ -665,20 +665,22 @@ export function planClasses(
   const podOrder = podNumbers.map((_, i) => i).sort((a, b) => podNumbers[a]! - podNumbers[b]! || a - b);
   const sortedPods = podOrder.map((i) => podNumbers[i]!);
   const podColumns = new Map<string, Uint8Array>();
+  /** Each pod whose address is in [lo, hi]: its place in `pods`, and its address. */
+  const podsIn = (lo: number, hi: number, visit: (at: number, n: number) => void): void => {
+    let a = 0;
+    let b = sortedPods.length;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (sortedPods[mid]! < lo) a = mid + 1;
+      else b = mid;
+    }
+    for (let k = a; k < sortedPods.length && sortedPods[k]! <= hi; k++) visit(podOrder[k]!, sortedPods[k]!);
+  };
   const columnOf = (set: IpSet): Uint8Array | null => {
     const ranges = plainRanges(set);
     if (ranges === null) return null;
     const col = new Uint8Array(podNumbers.length).fill(CHAR_0);
-    for (const [lo, hi] of ranges) {
-      let a = 0;
-      let b = sortedPods.length;
-      while (a < b) {
-        const mid = (a + b) >> 1;
-        if (sortedPods[mid]! < lo) a = mid + 1;
-        else b = mid;
-      }
-      for (let k = a; k < sortedPods.length && sortedPods[k]! <= hi; k++) col[podOrder[k]!] = CHAR_1;
-    }
+    for (const [lo, hi] of ranges) podsIn(lo, hi, (at) => (col[at] = CHAR_1));
     return col;
   };
   /**
@@ -695,16 +697,7 @@ export function planClasses(
     for (const [lo, hi] of sorted) if (lo <= free && free <= hi) free = hi + 1;
     if (free > 0xffffffff) return null;
     const inside = new Map<number, string>();
-    for (const [lo, hi] of cover) {
-      let a = 0;
-      let b = sortedPods.length;
-      while (a < b) {
-        const mid = (a + b) >> 1;
-        if (sortedPods[mid]! < lo) a = mid + 1;
-        else b = mid;
-      }
-      for (let k = a; k < sortedPods.length && sortedPods[k]! <= hi; k++) if (!inside.has(podOrder[k]!)) inside.set(podOrder[k]!, holdsIn(c, ports, sortedPods[k]!));
-    }
+    for (const [lo, hi] of cover) podsIn(lo, hi, (at, n) => void (inside.has(at) || inside.set(at, holdsIn(c, ports, n))));
     return { inside, outside: holdsIn(c, ports, free) };
   };
   steps.stage("planning: sets", byContent.size, "sets");

@@ -9,7 +9,7 @@ import type { Evaluator, Flow, FlowEndpoint, Verdict } from "../semantics/index.
 import type { FlowStatus } from "./check.js";
 import { explainBody, rulesLines } from "./render.js";
 import type { ServiceCheck } from "./services-check.js";
-import { serviceProbeName } from "./services.js";
+import { serviceViewHead, type ServiceViewHead } from "./service-report.js";
 import { endpointName, policySideView, walkView, type FlowView, type WalkView } from "./views.js";
 
 /** One branch of the DNAT: where it went, both sides' verdicts (when judged), and its walk. */
@@ -27,18 +27,7 @@ export interface ServiceBranchExplain {
   readonly rules: WalkView;
 }
 
-export interface ServiceExplainView {
-  readonly kind: "service";
-  /** `default/a → ClusterIP 10.96.0.10:53/UDP (default/dns:dns)`. */
-  readonly flow: string;
-  readonly service: string;
-  readonly entry: string;
-  readonly status: FlowStatus;
-  /** Backends that must be reached (`ip:port`), or the verdict without any. */
-  readonly expected: readonly string[] | string;
-  /** What the Service's rules do wrong as a whole (a backend never reached, a skewed probability, …). */
-  readonly problems: readonly string[];
-  readonly unknown: string | null;
+export interface ServiceExplainView extends ServiceViewHead {
   readonly branches: readonly ServiceBranchExplain[];
 }
 
@@ -74,14 +63,8 @@ export function serviceExplainView(model: Model, sources: SourceMap, evaluator: 
     };
     return { ...base, flow: view, notJudged: null };
   });
-  return {
-    kind: "service", flow: serviceProbeName(p), service: p.spn, entry: p.entry, status: c.status,
-    expected: expectedOf(want, p.none), problems: c.problems, unknown: c.unknown, branches,
-  };
+  return { ...serviceViewHead(c), branches };
 }
-
-const expectedOf = (want: readonly { readonly ip: string; readonly port: number }[], none: string): readonly string[] | string =>
-  want.length ? want.map((e) => `${e.ip}:${e.port}`) : none;
 
 /** Whether the rules do what the Service and the policies say, on every branch. */
 export const serviceExplainAgrees = (v: ServiceExplainView): boolean => v.status === "ok" && v.branches.every((b) => b.flow === null || b.flow.status === "ok");

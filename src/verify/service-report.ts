@@ -32,7 +32,8 @@ export interface ServiceBranchView {
   readonly steps: readonly ServiceStepView[];
 }
 
-export interface ServiceView {
+/** What a Service probe's report says before its branches (verify's failures and explain alike). */
+export interface ServiceViewHead {
   readonly kind: "service";
   /** `default/a → ClusterIP 10.96.0.10:53/UDP (default/dns:dns)`. */
   readonly flow: string;
@@ -41,8 +42,22 @@ export interface ServiceView {
   readonly status: FlowStatus;
   /** Backends that must be reached (`ip:port`), or the verdict without any. */
   readonly expected: readonly string[] | string;
+  /** What the Service's rules do wrong as a whole (a backend never reached, a skewed probability, …). */
   readonly problems: readonly string[];
   readonly unknown: string | null;
+}
+
+/** The head of a checked probe's view. */
+export function serviceViewHead(c: ServiceCheck): ServiceViewHead {
+  const p = c.probe;
+  const want = p.pinned ? [p.pinned] : p.expected;
+  return {
+    kind: "service", flow: serviceProbeName(p), service: p.spn, entry: p.entry, status: c.status,
+    expected: want.length ? want.map((e) => `${e.ip}:${e.port}`) : p.none, problems: c.problems, unknown: c.unknown,
+  };
+}
+
+export interface ServiceView extends ServiceViewHead {
   readonly branches: readonly ServiceBranchView[];
 }
 
@@ -60,17 +75,8 @@ function stepViews(hop: HopResult, o: SimOutcome): ServiceStepView[] {
 }
 
 export function serviceView(c: ServiceCheck): ServiceView {
-  const p = c.probe;
-  const want = p.pinned ? [p.pinned] : p.expected;
   return {
-    kind: "service",
-    flow: serviceProbeName(p),
-    service: p.spn,
-    entry: p.entry,
-    status: c.status,
-    expected: want.length ? want.map((e) => `${e.ip}:${e.port}`) : p.none,
-    problems: c.problems,
-    unknown: c.unknown,
+    ...serviceViewHead(c),
     branches: c.branches.map((b) => ({
       backend: b.backend,
       probability: b.probability,

@@ -1,27 +1,11 @@
 // RuleLineCache: parses that share it give exactly what parses without it
 // give — rules (line numbers included), jump checks and diagnostics — while
 // lines seen before are not lexed again.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { goldenExpectedFiles } from "../helpers/golden-files.js";
 import { parseRuleSet, RuleLineCache, type ParseResult } from "../../src/rules/parser.js";
 
-const GOLDEN = join(import.meta.dirname, "../../golden");
-
-/** Every `.iptables` / `.ip6tables` file of the golden cases, in a fixed order. */
-function goldenRuleFiles(): { path: string; text: string }[] {
-  const out: { path: string; text: string }[] = [];
-  for (const c of readdirSync(GOLDEN).sort()) {
-    let files: string[];
-    try {
-      files = readdirSync(join(GOLDEN, c, "expected")).sort();
-    } catch {
-      continue;
-    }
-    for (const f of files) if (f.endsWith(".iptables") || f.endsWith(".ip6tables")) out.push({ path: join(c, f), text: readFileSync(join(GOLDEN, c, "expected", f), "utf8") });
-  }
-  return out;
-}
+const goldenRuleFiles = (): { path: string; text: string }[] => goldenExpectedFiles([".iptables", ".ip6tables"]);
 
 const plain = (r: ParseResult) => ({ ruleset: r.ruleset, diagnostics: r.diagnostics, unknownModules: r.unknownModules, unknownTargets: r.unknownTargets });
 

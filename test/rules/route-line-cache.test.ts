@@ -1,26 +1,10 @@
 // RouteLineCache: route parses that share it give exactly what parses without it give — commands with their
 // line numbers, and diagnostics — while lines seen before are not lexed again.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { goldenExpectedFiles } from "../helpers/golden-files.js";
 import { parseRoutes, RouteLineCache } from "../../src/rules/route-parser.js";
 
-const GOLDEN = join(import.meta.dirname, "../../golden");
-
-/** Every `.routes` file of the golden cases, in a fixed order. */
-function goldenRouteFiles(): { path: string; text: string }[] {
-  const out: { path: string; text: string }[] = [];
-  for (const c of readdirSync(GOLDEN).sort()) {
-    let files: string[];
-    try {
-      files = readdirSync(join(GOLDEN, c, "expected")).sort();
-    } catch {
-      continue;
-    }
-    for (const f of files) if (f.endsWith(".routes")) out.push({ path: join(c, f), text: readFileSync(join(GOLDEN, c, "expected", f), "utf8") });
-  }
-  return out;
-}
+const goldenRouteFiles = (): { path: string; text: string }[] => goldenExpectedFiles([".routes"]);
 
 describe("RouteLineCache", () => {
   it("gives every golden routes file exactly the uncached parse, one cache across all of them", () => {
