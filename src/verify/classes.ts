@@ -34,7 +34,7 @@ import { FELIX_VXLAN_PORT } from "./invariants.js";
 import { pieceFinder } from "../semantics/pieces.js";
 import { hopsFor, hostSource, routeSignature, type Hop, type Routed } from "./routing.js";
 import type { CtState, HookPath, HostContext, Packet } from "../simulate/types.js";
-import { HOST_IFACE, hostContext, podKey, PROBE_SOURCE_PORT, probePacket, replyPacket, type NodeRules, type Place, type Topology } from "./topology.js";
+import { HOST_IFACE, hostContext, podKey, PROBE_SOURCE_PORT, probePacket, replyPacket, type NodeRules, type Topology } from "./topology.js";
 import type { Simulate } from "./check.js";
 import { NAMES } from "../backends/index.js";
 
@@ -106,39 +106,6 @@ class PortFlowClass implements FlowClass {
     if (from <= r.to) ranges.push({ from, to: r.to });
     const services = out.filter((p) => p !== FELIX_VXLAN_PORT || protocol !== "UDP" || !this.fromPod).length;
     return services > 3 ? `${portSetText(protocol, [r])} but ${services} NodePorts (service probes)` : portSetText(protocol, ranges);
-  }
-}
-
-const NO_NODES: readonly string[] = [];
-
-/**
- * The cross-node flows of a pair of pod classes, decided side by side (planClasses' bySidesOf): every port of every
- * protocol at once. Only ever "ok": a pair whose sides do not hold is walked as port classes instead.
- */
-class SidesFlowClass implements FlowClass {
-  readonly pairs = 1;
-  readonly status = "ok";
-  private made: Flow | null = null;
-  constructor(
-    private readonly from: FlowEndpoint,
-    private readonly to: FlowEndpoint,
-    private readonly protocol: Protocol,
-    public count: number,
-    readonly src: string,
-    readonly dst: string,
-    readonly nodes: readonly string[],
-    readonly inferred: boolean,
-    /** Whether its replies were judged (some flow of the pair allowed). */
-    readonly replied: boolean,
-  ) {}
-
-  /** A flow of the class (the invariant probes take their hops from it). */
-  get flow(): Flow {
-    return (this.made ??= { src: this.from, dst: this.to, protocol: this.protocol, port: MIN_PORT });
-  }
-
-  ports(): string {
-    return "every port, judged side by side";
   }
 }
 
@@ -568,17 +535,11 @@ interface NodeData {
  */
 export function planClasses(
   ctx: Ctx, topo: Topology, rules: ReadonlyMap<string, NodeRules>, onlyNodes: ReadonlySet<string> | null, simulate: Simulate | null = null,
-  planning: Topology = topo, memoBudget: number = MEMO_BUDGET, steps: Steps = NO_STEPS, bySides = true,
+  planning: Topology = topo, memoBudget: number = MEMO_BUDGET, steps: Steps = NO_STEPS,
 ): ClassPlan {
   const { model, evaluator } = ctx;
   const pods = evaluator.endpoints().filter((p) => podIPv4(p) !== null && topo.pods.has(podKey(p.namespace, p.name)));
-  // Each pod's place by the pod object: asked per pair of classes, so its name is not joined and looked up each time.
-  const places = new Map<Pod, Extract<Place, { kind: "pod" }>>();
-  const placeOf = (p: Pod): Extract<Place, { kind: "pod" }> => {
-    let at = places.get(p);
-    if (at === undefined) places.set(p, (at = topo.pods.get(podKey(p.namespace, p.name))!));
-    return at;
-  };
+  const placeOf = (p: Pod) => topo.pods.get(podKey(p.namespace, p.name))!;
 
   // Service addresses: flows are never addressed to them (the service probes are), so a rule on one is never met.
   const vips = new Set<string>();
@@ -1553,119 +1514,6 @@ export function planClasses(
     }
   }
 
-  // Cross-node pairs of pod classes, decided side by side (ARCHITECTURE.md "Class verify", *Sides*). A flow between
-  // pods on two nodes meets two hops, its source's node then its destination's, and the evaluator's verdict is its
-  // egress side AND its ingress side. When the first hop accepts exactly where the egress side allows (every port),
-  // the second exactly where the ingress side allows, neither rewrites, marks or leaves anything unknown, and each
-  // reply hop accepts wherever its side allows, every flow of the pair agrees and every allowed flow's reply is
-  // accepted. Each side is checked once per (end class, its hops' keys, its view of the other end: the policy rules
-  // whose peers take it in and the named ports they resolve on it), and any side that does not hold sends the pair
-  // back to portFlows, so a mismatch is found and reported exactly as before.
-  const OPEN: Side = { exempt: "judged on its own side", isolatedBy: [] };
-  const ruleIds = new Map<PolicyRule, number>();
-  /** What a side reads of the other end: why it is exempt, or its rules whose peers take the end in (and, egress, the named ports they resolve on it). */
-  const viewOf = (side: Side, dst: Pod | null): string => {
-    if (side.exempt !== null) return `x${side.exempt}`;
-    const parts: string[] = [];
-    for (const { rule } of side.peered) {
-      let id = ruleIds.get(rule);
-      if (id === undefined) ruleIds.set(rule, (id = ruleIds.size));
-      parts.push(String(id));
-      if (dst !== null && rule.ports.kind === "ports") for (const e of rule.ports.ports) if (e.port.kind === "named") parts.push(`:${resolveNamedPort(dst, e.port.name, e.protocol).join("/")}`);
-    }
-    return parts.join(",");
-  };
-  const allowsAny = (side: Side): boolean => side.exempt !== null || side.peered.length > 0;
-  /** One hop's result as compose reads it for a packet that enters with no NAT: true/false, or null where it cannot stand alone. */
-  const hopVerdict = (r: HopResult): boolean | null => {
-    if (r.rewrites || r.outcomes.length === 0) return null;
-    let accepted = true;
-    for (const o of r.outcomes) {
-      if (o.unknown) return null;
-      if (o.verdict !== "ACCEPT") accepted = false;
-      else if (o.dnat || o.snat) return null;
-    }
-    return accepted;
-  };
-  type SideMemo = Map<PodClass, Map<Results, Map<Results | null, Map<string, boolean>>>>;
-  const egressSides: SideMemo = new Map();
-  const ingressSides: SideMemo = new Map();
-  const sideMemo = (memo: SideMemo, c: PodClass, fwd: HopPrefix, back: HopPrefix | null): Map<string, boolean> => {
-    let byFwd = memo.get(c);
-    if (!byFwd) memo.set(c, (byFwd = new Map()));
-    let byBack = byFwd.get(fwd.results);
-    if (!byBack) byFwd.set(fwd.results, (byBack = new Map()));
-    const k = back === null ? null : back.results;
-    let byView = byBack.get(k);
-    if (!byView) byBack.set(k, (byView = new Map()));
-    return byView;
-  };
-  /**
-   * Whether one side holds on its own: its forward hop accepts exactly where the side allows, at every port class
-   * of the pair (both hops' and both sides' cuts: a refinement of what this side reads), and its reply hop (if
-   * given) accepts wherever the side allows.
-   */
-  const sideHolds = (simulate: Simulate, src: FlowEndpoint, dst: FlowEndpoint, judged: FlowSides, fwd: HopPrefix, back: HopPrefix | null): boolean => {
-    for (const pp of pairPorts(src, dst, NO_CUTS, false)) {
-      const { protocol, classes } = pp;
-      const allowed = evaluator.allowedAt({ src, dst, protocol, port: 0 }, classes.map((c) => c.port), judged);
-      for (let i = 0; i < classes.length; i++) {
-        const c = classes[i]!;
-        const rec = new PortFlowClass(src, dst, protocol, c.port, 0, "", "", c, true, NO_NODES, false);
-        const f = hopVerdict(runHop(fwd.hop, fwd.results, hopCode(fwd, protocol, PROBE_SOURCE_PORT, c.port, "NEW", false, false), rec, false, NO_NAT, simulate));
-        if (f !== allowed[i]) return false;
-        if (!f || back === null) continue;
-        const r = hopVerdict(runHop(back.hop, back.results, hopCode(back, protocol, c.port, PROBE_SOURCE_PORT, "ESTABLISHED", false, false), rec, true, NO_NAT, simulate));
-        if (r !== true) return false;
-      }
-    }
-    return true;
-  };
-  const sideChecked = (memo: Map<string, boolean>, view: string, check: () => boolean): boolean => {
-    let ok = memo.get(view);
-    if (ok === undefined) memo.set(view, (ok = check()));
-    return ok;
-  };
-  // Every port of every protocol but those no pod flow is checked on (Felix's VXLAN port): a pair's flows, per pod pair.
-  let portsPerPair = -1;
-  const twoHops = (r: Routed | null, from: string, to: string): r is Routed =>
-    r !== null && r.fate.kind === "delivered" && r.hops.length === 2 && r.hops[0]!.node === from && r.hops[1]!.node === to;
-  /** The cross-node pairs of classes a and b, decided side by side and emitted as one class; false: walk them as portFlows does. */
-  function bySidesOf(emit: Emit, a: PodClass, b: PodClass, srcPod: Pod, dstPod: Pod, pairs: number): boolean {
-    if (simulate === null) return false;
-    const src: FlowEndpoint = { kind: "pod", pod: srcPod };
-    const dst: FlowEndpoint = { kind: "pod", pod: dstPod };
-    const [from, to] = [placeOf(srcPod).node, placeOf(dstPod).node];
-    const routed = hopsFor(topo, { src, dst, protocol: "TCP", port: 1 });
-    if (!twoHops(routed, from, to)) return false;
-    const sides = evaluator.sides({ src, dst, protocol: "TCP", port: 0 });
-    const [sip, dip] = [endpointIp(src), endpointIp(dst)];
-    const hop1 = hopPrefix(routed.hops[0]!, sip, dip);
-    const hop2 = hopPrefix(routed.hops[1]!, sip, dip);
-    if (hop1.cuts === null || hop2.cuts === null) return false;
-    // Replies are walked only for allowed flows: none when either side allows nothing.
-    let back1: HopPrefix | null = null;
-    let back2: HopPrefix | null = null;
-    if (allowsAny(sides.egress) && allowsAny(sides.ingress)) {
-      const reply = hopsFor(topo, { src: dst, dst: src, protocol: "TCP", port: 1 });
-      if (!twoHops(reply, to, from)) return false;
-      back2 = hopPrefix(reply.hops[0]!, dip, sip);
-      back1 = hopPrefix(reply.hops[1]!, dip, sip);
-      if (back1.cuts === null || back2.cuts === null) return false;
-    }
-    const sim = simulate;
-    const egress = sideChecked(sideMemo(egressSides, a, hop1, back1), viewOf(sides.egress, dstPod), () =>
-      sideHolds(sim, src, dst, { egress: sides.egress, ingress: OPEN }, hop1, back1));
-    if (!egress) return false;
-    const ingress = sideChecked(sideMemo(ingressSides, b, hop2, back2), viewOf(sides.ingress, null), () =>
-      sideHolds(sim, src, dst, { egress: OPEN, ingress: sides.ingress }, hop2, back2));
-    if (!ingress) return false;
-    if (portsPerPair < 0) portsPerPair = protocols.reduce((n, p) => n + MAX_PORT - MIN_PORT + 1 - skippedOf(true, p, null).length, 0);
-    const inferred = routed.hops.some((h) => h.route?.inferred);
-    emit(new SidesFlowClass(src, dst, protocols[0]!, pairs * portsPerPair, podText(a), podText(b), [from, to], inferred, back1 !== null));
-    return true;
-  }
-
   /** Where a flow class goes once decided (ClassPlan.flows): handed over as made, never collected. */
   type Emit = (fc: FlowClass) => void;
   let tick: () => void = () => {};
@@ -1731,10 +1579,9 @@ export function planClasses(
         }
         // The two pairs share their port classes (pairPorts).
         let plan: ProtocolPorts[] | undefined;
-        for (const [n, rep, cross] of [[same, sameRep, false], [diff, diffRep, true]] as const) {
+        for (const [n, rep] of [[same, sameRep], [diff, diffRep]] as const) {
           if (n === 0 || !rep) continue;
           const [src, dst]: [FlowEndpoint, FlowEndpoint] = [{ kind: "pod", pod: rep[0] }, { kind: "pod", pod: rep[1] }];
-          if (cross && bySides && bySidesOf(emit, a, b, rep[0], rep[1], n)) continue;
           plan ??= pairPorts(src, dst, NO_CUTS, false);
           portFlows(emit, src, dst, n, podText(a), podText(b), NO_CUTS, false, plan);
         }

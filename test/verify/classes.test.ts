@@ -150,23 +150,3 @@ describe("class verify's per-address memos", () => {
     }
   });
 });
-
-describe("cross-node pairs decided side by side", () => {
-  it("stand for the same flows as their port classes walked, and each side-decided pair is one ok class", async () => {
-    const { planClasses } = await import("../../src/verify/classes.js");
-    for (const input of [gatherInputs([BOOKINFO], () => ""), generateCluster({ ...SIZES.small, pods: 80, policies: 12, nodes: 4 }).files]) {
-      const c = compileAll(input);
-      const topo = c.ctx.topology(c.rules);
-      const plan = (bySides: boolean) => collect(planClasses(c.ctx, topo, c.rules, null, c.ctx.simulate, topo, undefined, undefined, bySides));
-      const [sides, walked] = [plan(true), plan(false)];
-      const total = (fcs: readonly FlowClass[]) => fcs.reduce((n, f) => n + f.count, 0);
-      expect(total(sides)).toBe(total(walked));
-      expect(walked.every((f) => f.status === "ok")).toBe(true);
-      const bySide = sides.filter((f) => f.ports() === "every port, judged side by side");
-      expect(bySide.length).toBeGreaterThan(0);
-      expect(bySide.every((f) => f.status === "ok" && f.nodes.length === 2 && f.nodes[0] !== f.nodes[1])).toBe(true);
-      // Fewer classes: a side-decided pair is one class, not one per port class.
-      expect(sides.length).toBeLessThan(walked.length);
-    }
-  });
-});
