@@ -139,6 +139,11 @@ const NO_CUTS: ReadonlySet<string> = new Set();
 const NO_PORTS: readonly number[] = [];
 /** Characters of a SHA-1 digest in base64url without padding (what digest64 gives for 20 bytes). */
 const ANSWER_DIGEST_LENGTH = 27;
+/** A pod's projection on a hop's content, as text, starts with this (projectPodText); a full projection never does. */
+const POD_TEXT = "p";
+/** A pod's projection is a number of up to 13 codes in base 16 (52 bits: exact in a double); code 15 means "over". */
+const POD_CODES_MAX = 13;
+const POD_CODE_OVER = 15;
 const CHAR_0 = 0x30; // "0"
 const CHAR_1 = 0x31; // "1"
 /** Per-address answers class verify keeps before it empties its per-address memos (planClasses `spend`). */
@@ -530,13 +535,22 @@ interface NodeData {
  * The flow classes of `rules` over `topo` (every node's rules must be there:
  * a class spans nodes). `onlyNodes`: classes of flows crossing those nodes.
  * `planning`: the wiring with the compiled routes, which picks the address a
- * host probes from (as the exhaustive walk's plan does). `memoBudget`: the
- * per-address answers kept before those memos are emptied (tests: tiny).
+ * host probes from (as the exhaustive walk's plan does). `limits` (tests): the
+ * per-address answers kept before those memos are emptied, the tests a pod's
+ * projection may read and still be a number (projectPod).
  */
+/** Limits of the memos of planClasses; tests set them low to check that the results do not depend on them. */
+export interface PlanLimits {
+  readonly memoBudget?: number;
+  /** At most POD_CODES_MAX. */
+  readonly podCodes?: number;
+}
+
 export function planClasses(
   ctx: Ctx, topo: Topology, rules: ReadonlyMap<string, NodeRules>, onlyNodes: ReadonlySet<string> | null, simulate: Simulate | null = null,
-  planning: Topology = topo, memoBudget: number = MEMO_BUDGET, steps: Steps = NO_STEPS,
+  planning: Topology = topo, limits: PlanLimits = {}, steps: Steps = NO_STEPS,
 ): ClassPlan {
+  const { memoBudget = MEMO_BUDGET, podCodes = POD_CODES_MAX } = limits;
   const { model, evaluator } = ctx;
   const pods = evaluator.endpoints().filter((p) => podIPv4(p) !== null && topo.pods.has(podKey(p.namespace, p.name)));
   const placeOf = (p: Pod) => topo.pods.get(podKey(p.namespace, p.name))!;
@@ -617,6 +631,18 @@ export function planClasses(
     return out + "]";
   };
   const seenBy = new Map<string, string>();
+  /**
+   * Per set content, the answer every endpoint pod gives it, or null when pods differ. A hop's projection of a pod
+   * skips the tests every pod answers alike.
+   */
+  const podConstant = new Map<string, string | null>();
+  const constantColumn = (col: Uint8Array): string | null => (col.length > 0 && col.every((x) => x === col[0]) ? String.fromCharCode(col[0]!) : null);
+  /** The one answer in `parts` from `from` on (a pod's each), or null. */
+  const constantAnswer = (parts: readonly string[], from: number): string | null => {
+    if (parts.length <= from) return null;
+    for (let i = from + 1; i < parts.length; i++) if (parts[i] !== parts[from]) return null;
+    return parts[from]!;
+  };
   const podNumbers = pods.map((p) => ipv4(podIPv4(p)!)!);
   const outsideNumbers = outside.map((x) => ipv4(x.ip)!);
   // Pod addresses in numeric order, with their places in `pods`: a plain set (plainRanges) marks the pods its
@@ -678,6 +704,7 @@ export function planClasses(
       sparseAnswers.set(content, sparse);
       for (let i = 0; i < podNumbers.length; i++) parts.push(sparse.inside.get(i) ?? sparse.outside);
     } else for (const n of podNumbers) parts.push(holdsIn(c, ports ?? undefined, n));
+    podConstant.set(content, col !== null ? constantColumn(col) : constantAnswer(parts, 1));
     parts.push("|");
     for (const n of outsideNumbers) parts.push(holdsIn(c, ports ?? undefined, n));
     // Kept as its digest: the text is a character per pod of the cluster, for every distinct set.
@@ -949,10 +976,20 @@ export function planClasses(
     readonly neg: boolean;
     /** Whether the test reads the packet's source address (else its destination). */
     readonly src: boolean;
-    /** The test's answer per address (shared by every cut that names the same test); null: not an address test. */
-    readonly answers: Map<string, boolean> | null;
+    /** The test's answers (shared by every cut that names the same test); null: not an address test. */
+    readonly answers: CondAnswers | null;
     readonly kind: string;
     readonly id: string;
+  }
+  /**
+   * A test's answers: per pod class (0 not asked yet, 1 false, 2 true; every pod of a class answers every CIDR and
+   * set the rules read alike, which is what makes it a class), and per address for ends that are not pods.
+   */
+  interface CondAnswers {
+    readonly byIp: Map<string, boolean>;
+    byClass: Uint8Array | null;
+    /** The test itself (predTest), found when first asked. */
+    test: PredTest | null;
   }
   interface Cut {
     readonly side: string;
@@ -961,7 +998,7 @@ export function planClasses(
     readonly conds: readonly Cond[];
   }
   // By test, then address: asked for every pair's cuts.
-  const condMemo = new Map<string, Map<string, boolean>>();
+  const condMemo = new Map<string, CondAnswers>();
   const parsedCuts = new Map<string, Cut>();
   const parseCut = (text: string): Cut => {
     let c = parsedCuts.get(text);
@@ -975,10 +1012,10 @@ export function planClasses(
         const j = body.indexOf(":", i + 1);
         const kind = body.slice(0, i);
         const id = body.slice(j + 1);
-        let answers: Map<string, boolean> | null = null;
+        let answers: CondAnswers | null = null;
         if (kind === "c" || kind === "s") {
           answers = condMemo.get(kind + id) ?? null;
-          if (answers === null) condMemo.set(kind + id, (answers = new Map()));
+          if (answers === null) condMemo.set(kind + id, (answers = { byIp: new Map(), byClass: null, test: null }));
         }
         return { neg, src: body.slice(i + 1, j) === "s", answers, kind, id };
       });
@@ -989,30 +1026,43 @@ export function planClasses(
   /**
    * The per-address memos (an address test's answers, a content's projections) grow with contents × addresses: at
    * 50k pods, past the heap. They are pure, so once they hold MEMO_BUDGET answers they are emptied and refilled as
-   * asked (a medium cluster never reaches it).
+   * asked (a medium cluster never reaches it). Answers per pod class are bounded by tests × classes and kept.
    */
   let memoSpent = 0;
   const spend = (): void => {
     if (++memoSpent < memoBudget) return;
     memoSpent = 0;
-    for (const m of condMemo.values()) m.clear();
+    for (const m of condMemo.values()) m.byIp.clear();
     projections.clear();
+    classProjections.clear();
   };
-  const holdsAddress = (c: Cond, ip: string): boolean => {
-    let v = c.answers!.get(ip);
+  const condHolds = (c: Cond, ip: string): boolean => {
+    const n = ipv4(ip);
+    if (n === null) return true;
+    const t = (c.answers!.test ??= predTest(`${c.kind}:${c.id}`));
+    if ("range" in t) return n >= t.range[0] && n <= t.range[1];
+    // An unknown set or an undecidable member (or a CIDR the rules do not read): the cut is kept.
+    return "set" in t ? holds(t.set, n) !== "0" : true;
+  };
+  /**
+   * The test's answer for an end: `at`, the end's pod class (-1: not a pod), else its address. Asked for every cut
+   * of every pair: an array read per class, where a map keyed by address grew to millions of entries at 50k pods
+   * and each lookup missed the processor's caches.
+   */
+  const holdsAddress = (c: Cond, ip: string, at: number): boolean => {
+    const a = c.answers!;
+    if (at >= 0) {
+      const by = (a.byClass ??= new Uint8Array(classes.length));
+      const known = by[at]!;
+      if (known !== 0) return known === 2;
+      const v = condHolds(c, ip);
+      by[at] = v ? 2 : 1;
+      return v;
+    }
+    let v = a.byIp.get(ip);
     if (v === undefined) {
       spend();
-      const n = ipv4(ip);
-      if (n === null) v = true;
-      else if (c.kind === "c") {
-        const range = readRange(c.id);
-        v = range === undefined ? true : n >= range[0] && n <= range[1];
-      } else {
-        const content = contentById.get(c.id);
-        // An unknown set or an undecidable member: the cut is kept.
-        v = content === undefined ? true : holds(content, n) !== "0";
-      }
-      c.answers!.set(ip, v);
+      a.byIp.set(ip, (v = condHolds(c, ip)));
     }
     return v;
   };
@@ -1041,11 +1091,11 @@ export function planClasses(
     return got;
   };
   /** Whether a packet of the flow (src → dst; the reply for source-port cuts) can pass the cut's rule's address tests. */
-  const applies = (cut: Cut, src: string, dst: string): boolean => {
+  const applies = (cut: Cut, src: string, dst: string, srcAt: number, dstAt: number): boolean => {
     const reply = cut.side === "S";
     for (const c of cut.conds) {
       if (c.answers === null) continue;
-      const hit = holdsAddress(c, c.src !== reply ? src : dst);
+      const hit = c.src !== reply ? holdsAddress(c, src, srcAt) : holdsAddress(c, dst, dstAt);
       if (hit === c.neg) return false;
     }
     return true;
@@ -1092,10 +1142,13 @@ export function planClasses(
    */
   const portClassesOf = (src: FlowEndpoint, dst: FlowEndpoint, hostCuts: Cuts, protocol: Protocol, policyPorts: readonly number[] | undefined): PortRange[] => {
     const [sip, dip] = [endpointIp(src), endpointIp(dst)];
+    const srcClass = src.kind === "pod" ? classOf.get(src.pod)! : null;
+    const dstClass = dst.kind === "pod" ? classOf.get(dst.pod)! : null;
+    const [srcAt, dstAt] = [srcClass?.id ?? -1, dstClass?.id ?? -1];
     // Every cut collected, then sorted as numbers (a typed array sorts without a comparator) and deduplicated.
     const at: number[] = policyPorts ? policyPorts.slice() : [];
     const add = (list: readonly Cut[]): void => {
-      for (const cut of list) if (cut.conds.length === 0 || applies(cut, sip, dip)) at.push(cut.n);
+      for (const cut of list) if (cut.conds.length === 0 || applies(cut, sip, dip, srcAt, dstAt)) at.push(cut.n);
     };
     /** Cuts of `side` (D: the flow's destination port, nat's too; S: the reply's source port; null: both). */
     const take = (cuts: Cuts, side: "D" | "S" | null, nat: boolean): void => {
@@ -1109,15 +1162,13 @@ export function planClasses(
     // A node's own rules: its nat ports are the Services' (NodePorts), which the service probes check; they do not cut.
     take(hostCuts, null, false);
     // The flow leaves src (its -i rules read the destination port) and reaches dst (its -o rules); the reply the other way.
-    if (src.kind === "pod") {
-      const c = classOf.get(src.pod)!;
-      take(c.inCuts, "D", true);
-      take(c.outCuts, "S", true);
+    if (srcClass !== null) {
+      take(srcClass.inCuts, "D", true);
+      take(srcClass.outCuts, "S", true);
     }
-    if (dst.kind === "pod") {
-      const c = classOf.get(dst.pod)!;
-      take(c.outCuts, "D", true);
-      take(c.inCuts, "S", true);
+    if (dstClass !== null) {
+      take(dstClass.outCuts, "D", true);
+      take(dstClass.inCuts, "S", true);
     }
     const sorted = Float64Array.from(at).sort();
     const out: PortRange[] = [];
@@ -1141,11 +1192,32 @@ export function planClasses(
   // cuts met, protocol, state, and whether its source owns its in-interface (rpfilter). Two flows whose every
   // hop, forward and reply, agrees so, and on which the evaluator agrees, are decided alike: one walk for both.
   /** An address test of a hop, resolved once: a CIDR's range, a set's content, or no answer (`?`, `-`). */
-  type PredTest = { readonly range: readonly [number, number] } | { readonly set: string } | { readonly none: "?" | "-" };
+  type PredTest = ({ readonly range: readonly [number, number] } | { readonly set: string } | { readonly none: "?" | "-" }) & {
+    /** Per pod class, its answer's code (podCode; 0: not asked yet), and the answers' codes: one object per test text. */
+    podCodes?: Uint8Array;
+    answerCodes?: Map<string, number>;
+  };
+  const predTests = new Map<string, PredTest>();
+  const predTest = (pred: string): PredTest => {
+    let t = predTests.get(pred);
+    if (t === undefined) {
+      if (pred.startsWith("c:")) {
+        const range = readRange(pred.slice(2));
+        t = range ? { range } : { none: "?" };
+      } else {
+        const set = contentById.get(pred.slice(2));
+        t = set === undefined ? { none: "-" } : { set };
+      }
+      predTests.set(pred, t);
+    }
+    return t;
+  };
   interface HopContent {
     readonly key: string;
     readonly preds: readonly string[];
     readonly tests: readonly PredTest[];
+    /** The tests endpoint pods do not all answer alike (by place in `tests`): a pod's projection reads these only. */
+    readonly podVarying: readonly number[];
     readonly cuts: ReadonlyMap<string, readonly number[]>;
   }
   const contents = new Map<string, HopContent>();
@@ -1193,20 +1265,25 @@ export function planClasses(
       for (const [p, list] of cuts) cuts.set(p, [...new Set(list)].sort((a, b) => a - b));
       // Sorted for determinism.
       const sorted = [...preds].sort(byteCompare);
-      const tests = sorted.map((pred): PredTest => {
-        if (pred.startsWith("c:")) {
-          const range = readRange(pred.slice(2));
-          return range ? { range } : { none: "?" };
-        }
-        const set = contentById.get(pred.slice(2));
-        return set === undefined ? { none: "-" } : { set };
+      const tests = sorted.map(predTest);
+      const podVarying: number[] = [];
+      tests.forEach((t, i) => {
+        if ("range" in t ? !podsAlike(t.range[0], t.range[1]) : "set" in t && (podConstant.get(t.set) ?? null) === null) podVarying.push(i);
       });
-      c = { key: digest64("sha1", key), preds: sorted, tests, cuts };
+      c = { key: digest64("sha1", key), preds: sorted, tests, podVarying, cuts };
       contents.set(key, c);
     }
     return c;
   };
+  /** Whether every endpoint pod's address is in [lo, hi], or none is. */
+  const podsAlike = (lo: number, hi: number): boolean => {
+    let inside = 0;
+    podsIn(lo, hi, () => void inside++);
+    return inside === 0 || inside === pods.length;
+  };
   const projections = new Map<HopContent, Map<string, string>>();
+  /** A pod's projections, by its class: pods of a class answer every test alike (see projectPod). */
+  const classProjections = new Map<HopContent, Map<number, string>>();
   // One string per distinct answer, kept as its digest: an answer has a character per test of its content (thousands
   // at scale), and contents × addresses answers are kept. An answer shorter than a digest (27 characters, so never
   // equal to one) is kept as it is: most contents hold a few tests, and a SHA-1 per answer cost more than the answer.
@@ -1226,11 +1303,71 @@ export function planClasses(
         else if ("set" in t) parts.push(holds(t.set, n));
         else parts.push(t.none);
       }
-      const joined = parts.join("");
-      const text = joined.length < ANSWER_DIGEST_LENGTH ? joined : digest64("sha1", joined);
-      bits = answers.get(text);
-      if (bits === undefined) answers.set(text, (bits = text));
+      bits = internAnswer(parts.join(""));
       byIp.set(ip, bits);
+    }
+    return bits;
+  };
+  const internAnswer = (joined: string): string => {
+    const text = joined.length < ANSWER_DIGEST_LENGTH ? joined : digest64("sha1", joined);
+    let bits = answers.get(text);
+    if (bits === undefined) answers.set(text, (bits = text));
+    return bits;
+  };
+  /**
+   * A pod's answer to a test as a code from 1 to 15 (its class's: pods of a class answer every test alike), or -1
+   * when the test has given more distinct answers than a code holds.
+   */
+  const podCode = (t: PredTest, at: number, ip: string): number => {
+    const by = (t.podCodes ??= new Uint8Array(classes.length));
+    const known = by[at]!;
+    if (known !== 0) return known === POD_CODE_OVER ? -1 : known;
+    const n = ipv4(ip)!;
+    let code: number;
+    if ("range" in t) code = n >= t.range[0] && n <= t.range[1] ? 2 : 1;
+    else if ("set" in t) {
+      const answer = holds(t.set, n);
+      const codes = (t.answerCodes ??= new Map());
+      code = codes.get(answer) ?? codes.size + 1;
+      if (code >= POD_CODE_OVER) code = POD_CODE_OVER;
+      else codes.set(answer, code);
+    } else code = 1;
+    by[at] = code;
+    return code === POD_CODE_OVER ? -1 : code;
+  };
+  /**
+   * The projection of a pod of class `at`: its answers to the tests pods do not answer alike (the others are the
+   * same for every pod). A number, the answers' codes in base 16, when there are at most 13 such tests; else a
+   * text after a `p`, which no full projection (project) starts with. Two pods get one projection only if all
+   * their answers are equal, as a key must; a content whose every test pods answer alike gives every pod 0.
+   */
+  const projectPod = (content: HopContent, ip: string, at: number): string | number => {
+    const varying = content.podVarying;
+    if (varying.length <= podCodes) {
+      let key = 0;
+      for (let j = 0; j < varying.length; j++) {
+        const code = podCode(content.tests[varying[j]!]!, at, ip);
+        if (code < 0) return projectPodText(content, ip, at);
+        key = key * 16 + code;
+      }
+      return key;
+    }
+    return projectPodText(content, ip, at);
+  };
+  const projectPodText = (content: HopContent, ip: string, at: number): string => {
+    let byClass = classProjections.get(content);
+    if (!byClass) classProjections.set(content, (byClass = new Map()));
+    let bits = byClass.get(at);
+    if (bits === undefined) {
+      spend();
+      const n = ipv4(ip)!;
+      const parts: string[] = [POD_TEXT];
+      for (const i of content.podVarying) {
+        const t = content.tests[i]!;
+        parts.push("range" in t ? (n >= t.range[0] && n <= t.range[1] ? "1" : "0") : "set" in t ? holds(t.set, n) : t.none);
+      }
+      bits = internAnswer(parts.join(""));
+      byClass.set(at, bits);
     }
     return bits;
   };
@@ -1257,9 +1394,9 @@ export function planClasses(
   // Prefixes are interned, by content object, then the two addresses' answers (interned strings), then rpfilter's
   // view (none, own, other): hop results are looked up per port class with them. A local hop's content is its
   // node's own (its full rules name the node), so the node needs no place in the key.
-  const prefixIds = new Map<HopContent, Map<string, Map<string, [Results?, Results?, Results?]>>>();
+  const prefixIds = new Map<HopContent, Map<string | number, Map<string | number, [Results?, Results?, Results?]>>>();
   const concrete = new Map<string, Results>();
-  const hopPrefix = (hop: Hop, src: string, dst: string): HopPrefix => {
+  const hopPrefix = (hop: Hop, src: string, dst: string, srcAt = -1, dstAt = -1): HopPrefix => {
     const info = topo.nodes.get(hop.node);
     const local = info !== undefined && (info.localAddresses.has(src) || info.localAddresses.has(dst));
     const content = contentOfHop(hop.node, hop.path, local);
@@ -1274,10 +1411,10 @@ export function planClasses(
     const rpf = rp === undefined ? 0 : rp === src ? 1 : 2;
     let bySrc = prefixIds.get(content);
     if (!bySrc) prefixIds.set(content, (bySrc = new Map()));
-    const ps = project(content, src);
+    const ps = srcAt >= 0 ? projectPod(content, src, srcAt) : project(content, src);
     let byDst = bySrc.get(ps);
     if (!byDst) bySrc.set(ps, (byDst = new Map()));
-    const pd = project(content, dst);
+    const pd = dstAt >= 0 ? projectPod(content, dst, dstAt) : project(content, dst);
     let slots = byDst.get(pd);
     if (!slots) byDst.set(pd, (slots = []));
     let results = slots[rpf];
@@ -1470,9 +1607,10 @@ export function planClasses(
     const probe: Flow = { src, dst, protocol: "TCP", port: 1 };
     const routed = hopsFor(topo, probe);
     const [sip, dip] = [endpointIp(src), endpointIp(dst)];
+    const [sat, dat] = [src.kind === "pod" ? classOf.get(src.pod)!.id : -1, dst.kind === "pod" ? classOf.get(dst.pod)!.id : -1];
     // Routes that leave the flow unjudged are the concrete walk's to report.
     const routable = (r: Routed | null): r is Routed => r !== null && r.fate.kind !== "unknown";
-    const fwdHops = routable(routed) ? routed.hops.map((h) => hopPrefix(h, sip, dip)) : null;
+    const fwdHops = routable(routed) ? routed.hops.map((h) => hopPrefix(h, sip, dip, sat, dat)) : null;
     const nodes = (routed?.hops ?? []).map((h) => h.node);
     const inferred = !!routed && (routed.hops.some((h) => h.route?.inferred) || (routed.fate.kind === "dropped" && !!routed.fate.route?.inferred));
     // The reply's route and hops, found when a class first needs them: only an allowed flow's reply is walked (a few
@@ -1481,7 +1619,7 @@ export function planClasses(
     const backOf = (): { readonly reply: Routed; readonly hops: readonly HopPrefix[] } | null => {
       if (back === undefined) {
         const reply = hopsFor(topo, { src: dst, dst: src, protocol: "TCP", port: 1 });
-        back = routable(reply) ? { reply, hops: reply.hops.map((h) => hopPrefix(h, dip, sip)) } : null;
+        back = routable(reply) ? { reply, hops: reply.hops.map((h) => hopPrefix(h, dip, sip, dat, sat)) } : null;
       }
       return back;
     };

@@ -180,7 +180,7 @@ export function verifyClassReport(
   ctx: VerifyContext, rules: ReadonlyMap<string, NodeRules>, onlyNodes: readonly string[] = [], steps: Steps = NO_STEPS, label = "verifying",
 ): ClassVerify {
   const checker = checkerFor(ctx, rules);
-  const plan = planClasses(ctx, checker.topology, rules, onlyNodes.length ? new Set(onlyNodes) : null, ctx.simulate, ctx.topology(PLANNING), undefined, steps);
+  const plan = planClasses(ctx, checker.topology, rules, onlyNodes.length ? new Set(onlyNodes) : null, ctx.simulate, ctx.topology(PLANNING), {}, steps);
   if (plan.fallback) return { report: null, fallback: plan.fallback.reason };
   // Views are made at the end: a class's count grows while later flows join it.
   const failed: Array<{ check: Check; fc: FlowClass }> = [];

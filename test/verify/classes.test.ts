@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { gatherInputs } from "../../src/cli/inputs.js";
 import type { IpSet } from "../../src/rules/ipset.js";
-import type { FlowClass } from "../../src/verify/classes.js";
+import type { FlowClass, PlanLimits } from "../../src/verify/classes.js";
 import { stableJson, verifyClassReport, verifyText, type NodeRules } from "../../src/verify/index.js";
 import { generateCluster, SIZES } from "../../scripts/gen-cluster.js";
 import { BOOKINFO, compileAll } from "./helpers.js";
@@ -141,12 +141,15 @@ describe("class verify's per-address memos", () => {
     for (const input of [files, generateCluster({ ...SIZES.small, pods: 60, policies: 10, nodes: 3 }).files]) {
       const c = compileAll(input);
       const topo = c.ctx.topology(c.rules);
-      const flows = (budget?: number) =>
-        collect(planClasses(c.ctx, topo, c.rules, null, c.ctx.simulate, topo, budget)).map((f) => [f.src, f.dst, f.ports(), f.count, f.status, f.replied]);
+      const flows = (limits?: PlanLimits) =>
+        collect(planClasses(c.ctx, topo, c.rules, null, c.ctx.simulate, topo, limits)).map((f) => [f.src, f.dst, f.ports(), f.count, f.status, f.replied]);
       const kept = flows();
       expect(kept.length).toBeGreaterThan(50);
       expect(kept.some((f) => f[4] === "ok")).toBe(true);
-      expect(flows(1)).toEqual(kept);
+      expect(flows({ memoBudget: 1 })).toEqual(kept);
+      // A pod's projection as text (over the numbers' limit), for every content and for those reading two tests or more.
+      expect(flows({ podCodes: 0 })).toEqual(kept);
+      expect(flows({ podCodes: 1, memoBudget: 1 })).toEqual(kept);
     }
   });
 });
