@@ -1079,14 +1079,16 @@ export function planClasses(
     readonly S: readonly Cut[];
     readonly N: readonly Cut[];
   }
-  const sideLists = new Map<Cuts, Map<Protocol, SideLists>>();
+  // By cut set, then protocol (its place in ALL_PROTOCOLS).
+  const sideLists = new Map<Cuts, Array<SideLists | undefined>>();
   const sidesOf = (cuts: Cuts, protocol: Protocol): SideLists => {
     let byProto = sideLists.get(cuts);
-    if (!byProto) sideLists.set(cuts, (byProto = new Map()));
-    let got = byProto.get(protocol);
+    if (!byProto) sideLists.set(cuts, (byProto = []));
+    const i = ALL_PROTOCOLS.indexOf(protocol);
+    let got = byProto[i];
     if (!got) {
       const on = parsedOf(cuts).filter((c) => c.proto === "*" || c.proto === protocol);
-      byProto.set(protocol, (got = { D: on.filter((c) => c.side === "D"), S: on.filter((c) => c.side === "S"), N: on.filter((c) => c.side === "N") }));
+      byProto[i] = got = { D: on.filter((c) => c.side === "D"), S: on.filter((c) => c.side === "S"), N: on.filter((c) => c.side === "N") };
     }
     return got;
   };
@@ -1659,17 +1661,18 @@ export function planClasses(
     // Per class, its nodes as entries in byNode's order and its pods by node number: a pair of classes is counted
     // through arrays, not through a loop over every pair of their nodes (a class may span hundreds).
     const nodeNo = new Map(nodeNames.map((n, i) => [n, i] as const));
-    const entries = new Map<PodClass, ReadonlyArray<readonly [number, Pod[]]>>();
-    const atNode = new Map<PodClass, ReadonlyArray<Pod[] | undefined>>();
+    // By class id (classes[i].id === i): read per pair of classes.
+    const entries: Array<ReadonlyArray<readonly [number, Pod[]]>> = [];
+    const atNode: Array<ReadonlyArray<Pod[] | undefined>> = [];
     for (const c of classes) {
       const list = [...c.byNode].map(([node, ps]) => [nodeNo.get(node) ?? -1, ps] as const);
-      entries.set(c, list);
+      entries.push(list);
       const at: Array<Pod[] | undefined> = new Array(nodeNames.length).fill(undefined);
       for (const [i, ps] of list) if (i >= 0) at[i] = ps;
-      atNode.set(c, at);
+      atNode.push(at);
     }
     for (const a of classes) {
-      const aEntries = entries.get(a)!;
+      const aEntries = entries[a.id]!;
       for (const b of classes) {
         let same = 0;
         let sameRep: [Pod, Pod] | null = null;
@@ -1677,7 +1680,7 @@ export function planClasses(
         let diffRep: [Pod, Pod] | null = null;
         if (onlyNodes === null && aEntries.every(([i]) => i >= 0)) {
           // Same node: a node holding both (two different pods when a is b).
-          const bAt = atNode.get(b)!;
+          const bAt = atNode[b.id]!;
           let common = 0;
           for (const [i, ps] of aEntries) {
             const qs = bAt[i];
@@ -1690,7 +1693,7 @@ export function planClasses(
           }
           // Different nodes: every pair of the two but those on one node; the first such pair in byNode order speaks for them.
           diff = a.pods.length * b.pods.length - common;
-          const bEntries = entries.get(b)!;
+          const bEntries = entries[b.id]!;
           const [a0, a1] = aEntries;
           const [b0, b1] = bEntries;
           if (a0 && b0) {
