@@ -1223,23 +1223,51 @@ export function planClasses(
     readonly cuts: ReadonlyMap<string, readonly number[]>;
   }
   const contents = new Map<string, HopContent>();
-  // By node, path and locality first: asked per pair of endpoint classes, built once per distinct content.
-  // Nested by node, path kind, in and out interface (strings the topology already holds: no key is built per ask).
-  const hopContents = new Map<string, Map<string, Map<string, Map<string, [HopContent | null | undefined, HopContent | null | undefined]>>>>();
+  // Asked per hop of every pair of endpoint classes, found by what makes a content (buildContent's key) as numbers:
+  // its node's rules (canon ids, pruned and full), the path's kind, and per interface the canon id of its dispatch
+  // view, or, with no view, an id of its name (negative). Keyed by interface names instead, a same-node pair's
+  // hop was a new entry per pair (millions at 50k pods) for one of a few thousand contents.
+  interface NodeKeys {
+    readonly data: NodeData;
+    readonly pruned: number;
+    readonly full: number;
+    /** Per interface: its in and out views' ids. */
+    readonly ifaces: Map<string, readonly [number, number]>;
+  }
+  const nodeKeys = new Map<string, NodeKeys | null>();
+  const ifaceNames = new Map<string, number>();
+  const nameId = (iface: string): number => {
+    let id = ifaceNames.get(iface);
+    if (id === undefined) ifaceNames.set(iface, (id = -1 - ifaceNames.size));
+    return id;
+  };
+  const viewIds = (nd: NodeData, keys: NodeKeys, iface: string): readonly [number, number] => {
+    let ids = keys.ifaces.get(iface);
+    if (ids === undefined) {
+      const v = nd.views.get(iface);
+      keys.ifaces.set(iface, (ids = [v?.in ? canonId(v.in) : nameId(iface), v?.out ? canonId(v.out) : nameId(iface)]));
+    }
+    return ids;
+  };
+  const PATH_KINDS: readonly HookPath["kind"][] = ["input", "forward", "output"];
+  const hopContents = new Map<number, Map<number, Map<number, HopContent | null>>>();
   const contentOfHop = (node: string, path: HookPath, local: boolean): HopContent | null => {
-    let byKind = hopContents.get(node);
-    if (!byKind) hopContents.set(node, (byKind = new Map()));
-    let byIn = byKind.get(path.kind);
-    if (!byIn) byKind.set(path.kind, (byIn = new Map()));
-    const inIface = path.kind === "output" ? "" : path.inIface;
-    let byOut = byIn.get(inIface);
-    if (!byOut) byIn.set(inIface, (byOut = new Map()));
-    const outIface = path.kind === "input" ? "" : path.outIface;
-    let pair = byOut.get(outIface);
-    if (!pair) byOut.set(outIface, (pair = [undefined, undefined]));
-    const i = local ? 1 : 0;
-    let got = pair[i];
-    if (got === undefined) pair[i] = got = buildContent(node, path, local);
+    let keys = nodeKeys.get(node);
+    if (keys === undefined) {
+      const d = nodeData.get(node);
+      nodeKeys.set(node, (keys = d ? { data: d, pruned: canonId(d.pruned), full: canonId(d.full), ifaces: new Map() } : null));
+    }
+    if (keys === null) return null;
+    const nd = keys.data;
+    const first = (local ? keys.full : keys.pruned) * PATH_KINDS.length + PATH_KINDS.indexOf(path.kind);
+    const inId = path.kind === "output" ? 0 : viewIds(nd, keys, path.inIface)[0];
+    const outId = path.kind === "input" ? 0 : viewIds(nd, keys, path.outIface)[1];
+    let byIn = hopContents.get(first);
+    if (!byIn) hopContents.set(first, (byIn = new Map()));
+    let byOut = byIn.get(inId);
+    if (!byOut) byIn.set(inId, (byOut = new Map()));
+    let got = byOut.get(outId);
+    if (got === undefined) byOut.set(outId, (got = buildContent(node, path, local)));
     return got;
   };
   const buildContent = (node: string, path: HookPath, local: boolean): HopContent | null => {
