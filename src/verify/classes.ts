@@ -32,7 +32,7 @@ import { addressClassText, blockCidrs, MAX_PORT, MIN_PORT, portSetText, type Por
 import { parseCidr, type Cidr } from "../semantics/ip.js";
 import { FELIX_VXLAN_PORT } from "./invariants.js";
 import { pieceFinder } from "../semantics/pieces.js";
-import { hopsFor, hostSource, routeSignature, type Hop, type Routed } from "./routing.js";
+import { hopsFor, hostSource, routeOut, routeSignature, type Hop, type Routed } from "./routing.js";
 import type { CtState, HookPath, HostContext, Packet } from "../simulate/types.js";
 import { HOST_IFACE, hostContext, podKey, PROBE_SOURCE_PORT, probePacket, replyPacket, type NodeRules, type Topology } from "./topology.js";
 import type { Simulate } from "./check.js";
@@ -1804,29 +1804,52 @@ export function planClasses(
       const hostText = `node ${n}`;
       // Sorted for determinism.
       const hostAddrs = [...new Set([nodeIp, ...info.localAddresses])].sort(byteCompare);
+      // How a node routes to this host, and the address this host sends from by the interface its compiled route to a
+      // pod leaves by: the same for every class, so found once per node and per interface (every class × every pod
+      // node asked it again, and every pod of the cluster made a key string, for each of the 500 nodes at 50k pods).
+      const routesFrom = new Map<string, string>();
+      const routesOf = (node: string): string => {
+        let r = routesFrom.get(node);
+        if (r === undefined) routesFrom.set(node, (r = node === n ? "own" : hostAddrs.map((a) => routeSignature(topo, node, a, { node: n, iface: "" })).join(";")));
+        return r;
+      };
+      const srcByOut = new Map<string | null, string | null>();
+      const sourceTo = (ip: string): string | null => {
+        const out = routeOut(planning, n, ip);
+        let src = srcByOut.get(out);
+        if (src === undefined) srcByOut.set(out, (src = hostSource(planning, n, ip)));
+        return src;
+      };
       for (const c of classes) {
         // The node's own pods, and the others grouped by how their node routes to the node.
         // Every address of the node a flow may carry (its IP, and its tunnel addresses: a host sends from the address
         // of the device its route leaves by), as each pod's node routes to it: the reply of a host flow goes there.
         // The host sends from the address its compiled routes give (as --exhaustive plans it: the address its
         // kubelet would use, whatever the rules being checked route), so pods are grouped by that address too.
-        const groups = new Map<string, { rep: Pod; count: number; src: string | null }>();
+        // By routes, then source address; in the order each group is first met.
+        const groups: Array<{ rep: Pod; count: number; src: string | null }> = [];
+        const byRoutes = new Map<string, Map<string | null, { rep: Pod; count: number; src: string | null }>>();
         for (const [node, ps] of c.byNode) {
           if (!(inOnly(n) || inOnly(node))) continue;
-          const routes = node === n ? "own" : hostAddrs.map((a) => routeSignature(topo, node, a, { node: n, iface: "" })).join(";");
+          const routes = routesOf(node);
+          let bySrc = byRoutes.get(routes);
+          if (!bySrc) byRoutes.set(routes, (bySrc = new Map()));
           for (const p of ps) {
-            const src = hostSource(planning, n, podIPv4(p)!);
-            const k = `${routes}|${src}`;
-            const g = groups.get(k);
+            const src = sourceTo(podIPv4(p)!);
+            const g = bySrc.get(src);
             if (g) g.count++;
-            else groups.set(k, { rep: p, count: 1, src });
+            else {
+              const made = { rep: p, count: 1, src };
+              bySrc.set(src, made);
+              groups.push(made);
+            }
           }
         }
         // Groups differ in routes (and the host's source address): the class's port classes are shared (pairPorts),
         // towards the host once, from the host once per source address.
         const fromHost = new Map<string, ProtocolPorts[]>();
         let toHost: ProtocolPorts[] | undefined;
-        for (const g of groups.values()) {
+        for (const g of groups) {
           const pod: FlowEndpoint = { kind: "pod", pod: g.rep };
           if (g.src !== null) {
             const src: FlowEndpoint = { kind: "ip", ip: g.src };
