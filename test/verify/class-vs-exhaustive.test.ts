@@ -5,6 +5,7 @@
 // mutation the exhaustive walk catches, class verify catches.
 import { describe, expect, it } from "vitest";
 import { gatherInputs } from "../../src/cli/inputs.js";
+import { podIPv4 } from "../../src/ir/cluster.js";
 import type { Chain, Rule, RuleSet } from "../../src/rules/types.js";
 import { plannedFlows, verifyClassReport, verifyReport, type NodeRules } from "../../src/verify/index.js";
 import { BOOKINFO, compileAll, type Compiled } from "./helpers.js";
@@ -54,4 +55,29 @@ describe("class verify agrees with exhaustive verify", () => {
     // The mutations are real: most are caught (the rest delete or flip what no flow reaches).
     expect(caught).toBeGreaterThan(tried / 3);
   }, 3_600_000);
+
+  it("bookinfo, a DROP of one pod's address put first in each workload's ingress chain", () => {
+    // A rule that singles out one pod: its hop keys must tell that pod from the others (a pod's projection on a hop's
+    // content, classes.ts projectPod), or the walk of another pod would speak for it.
+    const c = compileAll(gatherInputs([BOOKINFO], () => ""));
+    const ips = c.ctx.model.cluster.pods.map((p) => podIPv4(p)).filter((ip): ip is string => ip !== null);
+    const disagree: string[] = [];
+    let caught = 0;
+    for (const [node, nr] of c.rules) {
+      const filter = nr.ruleset.tables.find((t) => t.name === "filter")!;
+      for (const ch of filter.chains.filter((x) => x.name.startsWith("cali-tw-"))) {
+        for (const ip of ips) {
+          const drop: Rule = { parts: [{ kind: "source", negated: false, value: `${ip}/32` }], target: { kind: "jump", name: "DROP", options: [] } };
+          const ruleset: RuleSet = { tables: nr.ruleset.tables.map((t) => (t !== filter ? t : { ...t, chains: t.chains.map((x) => (x !== ch ? x : { ...x, rules: [drop, ...x.rules] })) })) };
+          const rules = new Map(c.rules);
+          rules.set(node, { ...nr, ruleset });
+          const v = verdicts(c, rules);
+          if (v.exhaustive > 0) caught++;
+          if ((v.exhaustive > 0) !== (v.classes > 0)) disagree.push(`${node} ${ch.name} DROP -s ${ip}: exhaustive ${v.exhaustive}, classes ${v.classes}`);
+        }
+      }
+    }
+    expect(disagree).toEqual([]);
+    expect(caught).toBeGreaterThan(10);
+  }, 600_000);
 });
