@@ -56,6 +56,8 @@ type Step =
       readonly kind: "next"; readonly out: string; readonly next: string; readonly inIface: string; readonly route: PrefixRoute | null;
       /** routeSignature's words for this step, towards another node and towards the owner's (filled when first asked). */
       signatures?: [string | undefined, string | undefined];
+      /** The next node's info (filled when first walked). */
+      nextInfo?: NodeInfo;
     }
   | { readonly kind: "exit"; readonly out: string; readonly route: PrefixRoute | null }
   | { readonly kind: "drop"; readonly reason: string; readonly route: PrefixRoute | null };
@@ -143,14 +145,27 @@ export function hopsFor(topo: Topology, flow: Flow): Routed | null {
   const s = where(topo, flow.src);
   const d = where(topo, flow.dst);
   if (s?.kind !== "pod" && d?.kind !== "pod") return null;
-  for (const p of [s, d]) if (p && !topo.nodes.has(p.node)) return { hops: [], fate: { kind: "unknown", reason: `node ${p.node} is not in the snapshot: nothing routes to or from it` } };
+  const first = topo.nodes.get(s ? s.node : d!.node);
+  const unplaced = first === undefined ? (s ?? d)! : d !== null && s !== null && !topo.nodes.has(d.node) ? d : null;
+  if (unplaced) return { hops: [], fate: { kind: "unknown", reason: `node ${unplaced.node} is not in the snapshot: nothing routes to or from it` } };
   const dst = endpointIp(flow.dst);
+  // A pod's answers by node number (Topology.stepsTo): the same as step's for its address.
+  let toPod: Step[] | undefined;
+  if (d?.kind === "pod") {
+    toPod = topo.stepsTo.get(d) as Step[] | undefined;
+    if (!toPod) topo.stepsTo.set(d, (toPod = []));
+  }
   let node = s ? s.node : d!.node;
+  let info = first!;
   let arrive: Arrival = !s ? { kind: "iface", iface: HOST_IFACE } : s.kind === "host" ? { kind: "host" } : { kind: "iface", iface: s.iface };
   const hops: Hop[] = [];
   for (let i = 0; i < MAX_NODES; i++) {
-    const info = topo.nodes.get(node)!;
-    const st = step(topo, info, dst);
+    let st: Step;
+    if (toPod) {
+      let known = toPod[info.index];
+      if (known === undefined) toPod[info.index] = known = step(topo, info, dst);
+      st = known;
+    } else st = step(topo, info, dst);
     if (st.kind === "drop") return { hops, fate: { kind: "dropped", node, reason: st.reason, route: refOf(topo, info, st.route) } };
     if (st.kind === "local") {
       if (arrive.kind === "host") return null;
@@ -160,7 +175,9 @@ export function hopsFor(topo: Topology, flow: Flow): Routed | null {
     const route = refOf(topo, info, st.route);
     hops.push({ node, path: pathFor(arrive, st.out), route });
     if (st.kind === "next") {
-      [node, arrive] = [st.next, { kind: "iface", iface: st.inIface }];
+      const next = (st.nextInfo ??= topo.nodes.get(st.next));
+      if (!next) return { hops, fate: { kind: "unknown", reason: `node ${st.next} is not in the snapshot: nothing routes to or from it` } };
+      [node, info, arrive] = [st.next, next, { kind: "iface", iface: st.inIface }];
       continue;
     }
     if (st.kind === "exit") {

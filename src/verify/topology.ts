@@ -58,6 +58,8 @@ export interface PrefixRoute {
 
 export interface NodeInfo {
   readonly name: string;
+  /** The node's place in the snapshot's node list (an index for arrays by node, e.g. Topology.stepsTo's). */
+  readonly index: number;
   /** The node's own address (null when the snapshot gives none). */
   readonly ip: string | null;
   readonly table: RouteTable;
@@ -102,6 +104,12 @@ export interface Topology {
   readonly routed: WeakMap<Flow, Routed | null>;
   /** Each pod's place, by the pod object (where): asked per flow, so not looked up by its name each time. */
   readonly placed: WeakMap<Pod, Extract<Place, { kind: "pod" }> | null>;
+  /**
+   * Per pod place, the route walk's answer for its pod's address on each node, by NodeInfo.index (routing.ts
+   * hopsFor): class verify routes to a pod it stands for from every node, and a lookup by address per node and
+   * pair missed the processor's caches at 50k pods.
+   */
+  readonly stepsTo: WeakMap<Place, unknown[]>;
 }
 
 export const podKey = (ns: string, name: string): string => `${ns}/${name}`;
@@ -157,7 +165,7 @@ function prefixRoutes(node: string, table: RouteTable, blocks: InferredBlocks): 
   return out.map((r, i) => ({ r, i })).sort((a, b) => b.r.net.prefix - a.r.net.prefix || b.i - a.i).map((x) => x.r);
 }
 
-function nodeInfo(name: string, ip: string | null, table: RouteTable, localIfaces: Map<string, string>, blocks: InferredBlocks): NodeInfo {
+function nodeInfo(name: string, index: number, ip: string | null, table: RouteTable, localIfaces: Map<string, string>, blocks: InferredBlocks): NodeInfo {
   const addrs = new Map<string, Set<string>>([[HOST_IFACE, new Set(ip ? [ip] : [])]]);
   const neighbours = new Map<string, string>();
   for (const { cmd } of table.routes) {
@@ -171,7 +179,7 @@ function nodeInfo(name: string, ip: string | null, table: RouteTable, localIface
   const localAddresses = new Set([...addrs.values()].flatMap((s) => [...s]));
   const fdb = new Map(table.fdb.map(({ entry }) => [entry.mac, entry.dst] as const));
   const routes = prefixRoutes(name, table, blocks);
-  return { name, ip, table, prefixRoutes: routes, byPrefix: byPrefix(routes), localIfaces, localAddresses, interfaceAddresses: addrs, neighbours, fdb, steps: new Map(), viaSteps: new Map() };
+  return { name, index, ip, table, prefixRoutes: routes, byPrefix: byPrefix(routes), localIfaces, localAddresses, interfaceAddresses: addrs, neighbours, fdb, steps: new Map(), viaSteps: new Map() };
 }
 
 /** The routes of each prefix length by network; the first of a network in `routes` (longest-prefix order) wins. */
@@ -204,16 +212,16 @@ export function buildTopology(model: Model, all: readonly WorkloadPlace[], table
     if (!m) ifacesOf.set(w.node, (m = new Map()));
     m.set(w.iface, w.ip);
   }
-  for (const n of cluster.nodes) {
+  for (const [index, n] of cluster.nodes.entries()) {
     const localIfaces = ifacesOf.get(n.name) ?? new Map<string, string>();
-    const info = nodeInfo(n.name, n.ip, tables.get(n.name) ?? EMPTY_TABLE(n.name), localIfaces, blocks);
+    const info = nodeInfo(n.name, index, n.ip, tables.get(n.name) ?? EMPTY_TABLE(n.name), localIfaces, blocks);
     nodes.set(n.name, info);
     // The host's own addresses: its IP, and the tunnel addresses its routes put on tunl0 / vxlan.calico
     // (the model's resolved ones too, so a node whose file lacks them is still recognised as a host).
     for (const a of new Set([...info.localAddresses, ...hostAddresses(cluster, n)])) if (!hosts.has(a)) hosts.set(a, { kind: "host", node: n.name });
     if (n.ip && !nodeByIp.has(n.ip)) nodeByIp.set(n.ip, n.name);
   }
-  return { model, nodes, pods, hosts, nodeByIp, inferredBlocks, routed: new WeakMap(), placed: new WeakMap() };
+  return { model, nodes, pods, hosts, nodeByIp, inferredBlocks, routed: new WeakMap(), placed: new WeakMap(), stepsTo: new WeakMap() };
 }
 
 /** Where a flow endpoint sits; null: outside the cluster. */
