@@ -120,7 +120,7 @@ export function createEvaluator(model: Model): Evaluator {
     endpoints: () => idx.endpoints(),
     endpointAt: endpointByAddress,
     applying: (pod, direction) => idx.applying(pod, direction),
-    peersMatch: (policy, rule, remote) => peersMatch(idx, rule.peers, policy.namespace, { endpoint: remote, address: addressOf(idx, remote, remote.kind === "ip" ? familyOf(remote.ip) : 4) }),
+    peersMatch: (policy, rule, remote) => peersMatch(idx, rule.peers, policy.namespace, new LazyRemote(idx, remote, null)),
     signature: (pod) => (signatures ??= podSignatures(model, idx)).of(pod),
   };
 }
@@ -176,7 +176,7 @@ function sideOf(idx: ModelIndex, flow: Flow, direction: Direction): Side {
   if (isSamePod(idx, pod, remoteEp)) return { exempt: "same pod", isolatedBy };
   if (direction === "ingress" && isOwnNode(idx, pod, remoteEp)) return { exempt: "from own node", isolatedBy };
   if (isolatedBy.length === 0) return { exempt: "not isolated", isolatedBy };
-  const remote: Remote = { endpoint: remoteEp, address: addressOf(idx, remoteEp, flowFamily(flow)) };
+  const remote: Remote = new LazyRemote(idx, remoteEp, flow);
   const peered: Array<{ policy: NetworkPolicy; rule: PolicyRule }> = [];
   for (const policy of isolatedBy) {
     for (const rule of policy[direction]) if (peersMatch(idx, rule.peers, policy.namespace, remote)) peered.push({ policy, rule });
@@ -244,6 +244,30 @@ function flowFamily(flow: Flow): Family {
  * The address ipBlocks see for an endpoint. A pod uses its IP of the flow's
  * family; a hostNetwork pod without one speaks with its node's IP (spec §7).
  */
+/**
+ * The remote end of a flow, its address looked up only if a peer asks for it (an ipBlock): most peers are pod
+ * selectors, and class verify asks for millions of sides. `flow` gives the family (null: the end's own, IPv4 for a
+ * pod).
+ */
+class LazyRemote implements Remote {
+  private known: Address | null | undefined = undefined;
+
+  constructor(
+    private readonly idx: ModelIndex,
+    readonly endpoint: FlowEndpoint,
+    private readonly flow: Flow | null,
+  ) {}
+
+  get address(): Address | null {
+    if (this.known === undefined) {
+      const ep = this.endpoint;
+      const family = this.flow !== null ? flowFamily(this.flow) : ep.kind === "ip" ? familyOf(ep.ip) : 4;
+      this.known = addressOf(this.idx, ep, family);
+    }
+    return this.known;
+  }
+}
+
 function addressOf(idx: ModelIndex, ep: FlowEndpoint, family: Family): Address | null {
   if (ep.kind === "ip") return idx.address(ep.ip);
   const own = ep.pod.ips.find((ip) => familyOf(ip) === family);
