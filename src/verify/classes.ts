@@ -34,7 +34,7 @@ import { FELIX_VXLAN_PORT } from "./invariants.js";
 import { pieceFinder } from "../semantics/pieces.js";
 import { hopsFor, hostSource, routeOut, routeSignature, type Hop, type Routed } from "./routing.js";
 import type { CtState, HookPath, HostContext, Packet } from "../simulate/types.js";
-import { HOST_IFACE, hostContext, podKey, PROBE_SOURCE_PORT, probePacket, replyPacket, type NodeRules, type Topology } from "./topology.js";
+import { HOST_IFACE, hostContext, podKey, PROBE_SOURCE_PORT, probePacket, replyPacket, type NodeInfo, type NodeRules, type Topology } from "./topology.js";
 import type { Simulate } from "./check.js";
 import { NAMES } from "../backends/index.js";
 
@@ -1426,18 +1426,71 @@ export function planClasses(
   // node's own (its full rules name the node), so the node needs no place in the key.
   const prefixIds = new Map<HopContent, Map<string | number, Map<string | number, [Results?, Results?, Results?]>>>();
   const concrete = new Map<string, Results>();
-  const hopPrefix = (hop: Hop, src: string, dst: string, srcAt = -1, dstAt = -1): HopPrefix => {
+  /**
+   * What a hop's key reads of the hop alone: its node, the content of its rules and views (by whether an end is one
+   * of the node's own addresses) and the address that owns its in-interface (rpfilter). A pod end's own hop (the first
+   * of a pod source, the last of a pod destination) towards or from a tunnel or an uplink is the same hop for every
+   * pair the pod stands for, so it is found once per pod and interface and matched by its node and interfaces (each
+   * lookup of the node, its interfaces and its content missed the processor's caches at 50k pods); a hop between two
+   * workloads is one per pair and found afresh.
+   */
+  interface HopStatic {
+    readonly node: string;
+    readonly kind: HookPath["kind"];
+    readonly inIface: string;
+    readonly outIface: string;
+    readonly info: NodeInfo | undefined;
+    readonly rp: string | undefined;
+    /** contentOfHop without and with a local end, found when first asked (null: no content). */
+    readonly contents: [HopContent | null | undefined, HopContent | null | undefined];
+  }
+  const END_HOPS_MAX = 8;
+  const endHops = new Map<Pod, HopStatic[]>();
+  const hopStatic = (hop: Hop, end: Pod | null): HopStatic => {
+    const p = hop.path;
+    const inIface = p.kind === "output" ? "" : p.inIface;
+    const outIface = p.kind === "input" ? "" : p.outIface;
+    let list = end === null ? undefined : endHops.get(end);
+    if (list !== undefined) for (const s of list) if (s.outIface === outIface && s.inIface === inIface && s.kind === p.kind && s.node === hop.node) return s;
     const info = topo.nodes.get(hop.node);
-    const local = info !== undefined && (info.localAddresses.has(src) || info.localAddresses.has(dst));
-    const content = contentOfHop(hop.node, hop.path, local);
-    const inIface = hop.path.kind === "output" ? "" : hop.path.inIface;
+    const s: HopStatic = { node: hop.node, kind: p.kind, inIface, outIface, info, rp: info?.localIfaces.get(inIface), contents: [undefined, undefined] };
+    if (end !== null && !(info !== undefined && info.localIfaces.has(inIface) && info.localIfaces.has(outIface))) {
+      if (list === undefined) endHops.set(end, (list = []));
+      if (list.length < END_HOPS_MAX) list.push(s);
+    }
+    return s;
+  };
+  /**
+   * Per pod class: 1 when no pod of it has an address that is some node's own (then no hop is local for it), 2 when
+   * one has (0: not yet known). A hop is local when an end's address is its node's own.
+   */
+  let nodeOwn: ReadonlySet<string> | null = null;
+  let ownByClass: Uint8Array | null = null;
+  const neverOwn = (at: number): boolean => {
+    if (at < 0) return false;
+    ownByClass ??= new Uint8Array(classes.length);
+    let v = ownByClass[at]!;
+    if (v === 0) {
+      nodeOwn ??= new Set([...topo.nodes.values()].flatMap((i) => [...i.localAddresses]));
+      const own = nodeOwn;
+      v = ownByClass[at] = classes[at]!.pods.some((q) => own.has(podIPv4(q)!)) ? 2 : 1;
+    }
+    return v === 1;
+  };
+  /** `end`: the pod whose own hop this is (hopStatic), if any. */
+  const hopPrefix = (hop: Hop, src: string, dst: string, srcAt = -1, dstAt = -1, end: Pod | null = null): HopPrefix => {
+    const st = hopStatic(hop, end);
+    const info = st.info;
+    const local = info !== undefined && !(neverOwn(srcAt) && neverOwn(dstAt)) && (info.localAddresses.has(src) || info.localAddresses.has(dst));
+    let content = st.contents[local ? 1 : 0];
+    if (content === undefined) content = st.contents[local ? 1 : 0] = contentOfHop(hop.node, hop.path, local);
     if (!content) {
       const k = `${hop.node} ${JSON.stringify(hop.path)} ${src} ${dst}`;
       let results = concrete.get(k);
       if (!results) concrete.set(k, (results = new Map()));
       return { hop, results, cuts: null };
     }
-    const rp = info?.localIfaces.get(inIface);
+    const rp = st.rp;
     const rpf = rp === undefined ? 0 : rp === src ? 1 : 2;
     let bySrc = prefixIds.get(content);
     if (!bySrc) prefixIds.set(content, (bySrc = new Map()));
@@ -1640,7 +1693,10 @@ export function planClasses(
     const [sat, dat] = [src.kind === "pod" ? classOf.get(src.pod)!.id : -1, dst.kind === "pod" ? classOf.get(dst.pod)!.id : -1];
     // Routes that leave the flow unjudged are the concrete walk's to report.
     const routable = (r: Routed | null): r is Routed => r !== null && r.fate.kind !== "unknown";
-    const fwdHops = routable(routed) ? routed.hops.map((h) => hopPrefix(h, sip, dip, sat, dat)) : null;
+    const dstPod = dst.kind === "pod" ? dst.pod : null;
+    // The first hop is the source pod's own, the last the destination pod's (hopStatic).
+    const endOf = (i: number, n: number, first: Pod | null, last: Pod | null): Pod | null => (i === 0 ? first : i === n - 1 ? last : null);
+    const fwdHops = routable(routed) ? routed.hops.map((h, i, all) => hopPrefix(h, sip, dip, sat, dat, endOf(i, all.length, srcPod, dstPod))) : null;
     const nodes = (routed?.hops ?? []).map((h) => h.node);
     const inferred = !!routed && (routed.hops.some((h) => h.route?.inferred) || (routed.fate.kind === "dropped" && !!routed.fate.route?.inferred));
     // The reply's route and hops, found when a class first needs them: only an allowed flow's reply is walked (a few
@@ -1649,7 +1705,7 @@ export function planClasses(
     const backOf = (): { readonly reply: Routed; readonly hops: readonly HopPrefix[] } | null => {
       if (back === undefined) {
         const reply = hopsFor(topo, { src: dst, dst: src, protocol: "TCP", port: 1 });
-        back = routable(reply) ? { reply, hops: reply.hops.map((h) => hopPrefix(h, dip, sip, dat, sat)) } : null;
+        back = routable(reply) ? { reply, hops: reply.hops.map((h, i, all) => hopPrefix(h, dip, sip, dat, sat, endOf(i, all.length, dstPod, srcPod))) } : null;
       }
       return back;
     };
@@ -1692,25 +1748,37 @@ export function planClasses(
     // By class id (classes[i].id === i): read per pair of classes.
     const entries: Array<ReadonlyArray<readonly [number, Pod[]]>> = [];
     const atNode: Array<ReadonlyArray<Pod[] | undefined>> = [];
+    // And its nodes as a bit set: most pairs of classes share no node, which two sets tell word by word.
+    const words = Math.ceil(nodeNames.length / 32);
+    const nodeBits = new Uint32Array(classes.length * words);
     for (const c of classes) {
       const list = [...c.byNode].map(([node, ps]) => [nodeNo.get(node) ?? -1, ps] as const);
       entries.push(list);
       const at: Array<Pod[] | undefined> = new Array(nodeNames.length).fill(undefined);
-      for (const [i, ps] of list) if (i >= 0) at[i] = ps;
+      for (const [i, ps] of list) {
+        if (i < 0) continue;
+        at[i] = ps;
+        nodeBits[c.id * words + (i >>> 5)]! |= 1 << (i & 31);
+      }
       atNode.push(at);
     }
+    const shareNode = (a: PodClass, b: PodClass): boolean => {
+      for (let w = 0, x = a.id * words, y = b.id * words; w < words; w++) if ((nodeBits[x + w]! & nodeBits[y + w]!) !== 0) return true;
+      return false;
+    };
     for (const a of classes) {
       const aEntries = entries[a.id]!;
+      const placed = onlyNodes === null && aEntries.every(([i]) => i >= 0);
       for (const b of classes) {
         let same = 0;
         let sameRep: [Pod, Pod] | null = null;
         let diff = 0;
         let diffRep: [Pod, Pod] | null = null;
-        if (onlyNodes === null && aEntries.every(([i]) => i >= 0)) {
+        if (placed) {
           // Same node: a node holding both (two different pods when a is b).
           const bAt = atNode[b.id]!;
           let common = 0;
-          for (const [i, ps] of aEntries) {
+          for (const [i, ps] of shareNode(a, b) ? aEntries : []) {
             const qs = bAt[i];
             if (!qs) continue;
             common += ps.length * qs.length;
