@@ -2,20 +2,24 @@
 // the policies and the rules cannot tell apart) and exhaustive verify (every
 // pod pair on every mentioned port) agree — on the compiled rules of a random
 // cluster, and after one random rule of one node is deleted, has its verdict
-// flipped, or its destination port moved: each catches the mutation (finds a
-// mismatch or an unknown flow) exactly when the other does.
+// flipped, or its destination port moved, or after a DROP of one random pod's
+// address is put first in a random workload chain (a rule that singles out one
+// pod, which only a hop key that tells that pod from its class-mates sees):
+// each catches the mutation (finds a mismatch or an unknown flow) exactly when
+// the other does.
 //
 // ~60 cases in `npm test` (NETPOLC_PROPERTY_RUNS scales it, as for the other properties).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { RuleSet } from "../../src/rules/types.js";
+import { podIPv4 } from "../../src/ir/cluster.js";
+import type { Rule, RuleSet } from "../../src/rules/types.js";
 import { plannedFlows, verifyClassReport, verifyReport, type NodeRules } from "../../src/verify/index.js";
 import { caseArb, caseFiles, type GeneratedCase } from "./arbitraries.js";
 import { compileOk, verifyCompiled, type Verified } from "./check-case.js";
 import { propertyParams } from "./params.js";
 import { flipped, movedPort } from "../verify/rule-mutations.js";
 
-type Mutation = { readonly at: number; readonly kind: "delete" | "flip" | "port" };
+type Mutation = { readonly at: number; readonly kind: "delete" | "flip" | "port" | "pod-drop"; readonly pod: number };
 
 function failures(v: Verified, rules: ReadonlyMap<string, NodeRules>): { exhaustive: number; classes: number } {
   const ex = verifyReport(v.ctx, rules, plannedFlows(v.ctx, [], rules).flows);
@@ -24,8 +28,35 @@ function failures(v: Verified, rules: ReadonlyMap<string, NodeRules>): { exhaust
   return { exhaustive: ex.failures.length, classes: cl.report.failures.length };
 }
 
+/**
+ * `pod-drop`: the `at`-th workload chain (cali-tw-* or cali-fw-*, over every node) with `-s <ip>/32 -j DROP` (towards
+ * the workload: the other end is the source) or `-d <ip>/32 -j DROP` (from it) first, `ip` the `pod`-th pod's address.
+ */
+function podDrop(rules: ReadonlyMap<string, NodeRules>, ips: readonly string[], m: Mutation): { rules: Map<string, NodeRules>; what: string } | null {
+  const all: Array<{ node: string; table: number; chain: number }> = [];
+  for (const [node, nr] of rules) {
+    nr.ruleset.tables.forEach((t, ti) => t.chains.forEach((c, ci) => {
+      if (t.name === "filter" && /^cali-[tf]w-/.test(c.name)) all.push({ node, table: ti, chain: ci });
+    }));
+  }
+  if (all.length === 0 || ips.length === 0) return null;
+  const at = all[m.at % all.length]!;
+  const ip = ips[m.pod % ips.length]!;
+  const nr = rules.get(at.node)!;
+  const chain = nr.ruleset.tables[at.table]!.chains[at.chain]!;
+  const side = chain.name.startsWith("cali-tw-") ? "source" : "destination";
+  const drop: Rule = { parts: [{ kind: side, negated: false, value: `${ip}/32` }], target: { kind: "jump", name: "DROP", options: [] } };
+  const ruleset: RuleSet = {
+    tables: nr.ruleset.tables.map((t, ti) => (ti !== at.table ? t : { ...t, chains: t.chains.map((c, ci) => (ci !== at.chain ? c : { ...c, rules: [drop, ...c.rules] })) })),
+  };
+  const out = new Map(rules);
+  out.set(at.node, { ...nr, ruleset });
+  return { rules: out, what: `pod-drop ${at.node} ${chain.name} ${side === "source" ? "-s" : "-d"} ${ip}/32` };
+}
+
 /** The node's rules with the `at`-th rule (over every table and chain, modulo their number) mutated; null when that rule has nothing to mutate. */
-function mutate(rules: ReadonlyMap<string, NodeRules>, m: Mutation): { rules: Map<string, NodeRules>; what: string } | null {
+function mutate(rules: ReadonlyMap<string, NodeRules>, ips: readonly string[], m: Mutation): { rules: Map<string, NodeRules>; what: string } | null {
+  if (m.kind === "pod-drop") return podDrop(rules, ips, m);
   const all: Array<{ node: string; table: number; chain: number; rule: number }> = [];
   for (const [node, nr] of rules) {
     nr.ruleset.tables.forEach((t, ti) => t.chains.forEach((c, ci) => c.rules.forEach((_, ri) => all.push({ node, table: ti, chain: ci, rule: ri }))));
@@ -49,11 +80,12 @@ function mutate(rules: ReadonlyMap<string, NodeRules>, m: Mutation): { rules: Ma
 describe("class verify agrees with exhaustive verify", () => {
   const params = propertyParams<[GeneratedCase, Mutation]>(60, 0.3);
   it(`on random clusters, and after one random rule mutation (${params.numRuns} cases)`, () => {
-    const mutation = fc.record({ at: fc.nat(), kind: fc.constantFrom<Mutation["kind"]>("delete", "flip", "port") });
+    const mutation = fc.record({ at: fc.nat(), kind: fc.constantFrom<Mutation["kind"]>("delete", "flip", "port", "pod-drop"), pod: fc.nat() });
     const prop = fc.property(caseArb, mutation, (c, m) => {
       const v = verifyCompiled(compileOk(caseFiles(c)));
       expect(failures(v, v.rules)).toEqual({ exhaustive: 0, classes: 0 });
-      const mutated = mutate(v.rules, m);
+      const ips = v.ctx.model.cluster.pods.map((p) => podIPv4(p)).filter((ip): ip is string => ip !== null);
+      const mutated = mutate(v.rules, ips, m);
       if (!mutated) return;
       const got = failures(v, mutated.rules);
       expect({ mutation: mutated.what, caught: got.classes > 0 }).toEqual({ mutation: mutated.what, caught: got.exhaustive > 0 });
