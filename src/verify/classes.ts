@@ -32,7 +32,7 @@ import { addressClassText, blockCidrs, MAX_PORT, MIN_PORT, portSetText, type Por
 import { parseCidr, type Cidr } from "../semantics/ip.js";
 import { FELIX_VXLAN_PORT } from "./invariants.js";
 import { pieceFinder } from "../semantics/pieces.js";
-import { hopsFor, hostSource, routeOut, routeSignature, type Hop, type Routed } from "./routing.js";
+import { hopsFor, hostSource, routeOutsOf, routeSignature, type Hop, type Routed } from "./routing.js";
 import type { CtState, HookPath, HostContext, Packet } from "../simulate/types.js";
 import { HOST_IFACE, hostContext, podKey, PROBE_SOURCE_PORT, probePacket, replyPacket, type NodeInfo, type NodeRules, type Topology } from "./topology.js";
 import type { Simulate } from "./check.js";
@@ -60,6 +60,12 @@ export interface FlowClass {
   /** The nodes the flow crosses, and whether its route rests on a block owner netpolc inferred. */
   readonly nodes: readonly string[];
   readonly inferred: boolean;
+  /**
+   * Where the class's pair of endpoint classes stands in source-class-major order (pod pairs by source class, then
+   * destination class; then the outside and host pairs): flows() hands pod pairs over in tiles, and a report sorts
+   * by this to list failures as that order would.
+   */
+  readonly order: number;
 }
 
 /** A port class of one pair of endpoints: its ports' text made only when asked (a report, a test), from its range. */
@@ -82,6 +88,7 @@ class PortFlowClass implements FlowClass {
     private readonly fromPod: boolean,
     readonly nodes: readonly string[],
     readonly inferred: boolean,
+    readonly order: number,
   ) {}
 
   /** The flow walked for the class, made when first asked (most classes are decided from hop results alone). */
@@ -148,6 +155,9 @@ const CHAR_0 = 0x30; // "0"
 const CHAR_1 = 0x31; // "1"
 /** Per-address answers class verify keeps before it empties its per-address memos (planClasses `spend`). */
 const MEMO_BUDGET = 4_000_000;
+/** Pod pairs are made in tiles of this many source classes by this many destination classes (podPairs). */
+const PAIR_TILE_SOURCES = 128;
+const PAIR_TILE_DESTINATIONS = 128;
 
 function union(...sets: readonly Cuts[]): Cuts {
   const nonEmpty = sets.filter((s) => s.size > 0);
@@ -544,13 +554,15 @@ export interface PlanLimits {
   readonly memoBudget?: number;
   /** At most POD_CODES_MAX. */
   readonly podCodes?: number;
+  /** Pod pairs' tiles: source classes by destination classes (PAIR_TILE_SOURCES, PAIR_TILE_DESTINATIONS). */
+  readonly tile?: readonly [number, number];
 }
 
 export function planClasses(
   ctx: Ctx, topo: Topology, rules: ReadonlyMap<string, NodeRules>, onlyNodes: ReadonlySet<string> | null, simulate: Simulate | null = null,
   planning: Topology = topo, limits: PlanLimits = {}, steps: Steps = NO_STEPS,
 ): ClassPlan {
-  const { memoBudget = MEMO_BUDGET, podCodes = POD_CODES_MAX } = limits;
+  const { memoBudget = MEMO_BUDGET, podCodes = POD_CODES_MAX, tile: [tileSources, tileDestinations] = [PAIR_TILE_SOURCES, PAIR_TILE_DESTINATIONS] } = limits;
   const { model, evaluator } = ctx;
   const pods = evaluator.endpoints().filter((p) => podIPv4(p) !== null && topo.pods.has(podKey(p.namespace, p.name)));
   const placeOf = (p: Pod) => topo.pods.get(podKey(p.namespace, p.name))!;
@@ -1142,10 +1154,9 @@ export function planClasses(
    * pair can reach (cuts the rule's address tests rule out for this pair are left out), and at the ports of the
    * pair's policy rules (policyPortsOf).
    */
-  const portClassesOf = (src: FlowEndpoint, dst: FlowEndpoint, hostCuts: Cuts, protocol: Protocol, policyPorts: readonly number[] | undefined): PortRange[] => {
-    const [sip, dip] = [endpointIp(src), endpointIp(dst)];
-    const srcClass = src.kind === "pod" ? classOf.get(src.pod)! : null;
-    const dstClass = dst.kind === "pod" ? classOf.get(dst.pod)! : null;
+  const portClassesOf = (
+    sip: string, dip: string, srcClass: PodClass | null, dstClass: PodClass | null, hostCuts: Cuts, protocol: Protocol, policyPorts: readonly number[] | undefined,
+  ): PortRange[] => {
     const [srcAt, dstAt] = [srcClass?.id ?? -1, dstClass?.id ?? -1];
     // Every cut collected, then sorted as numbers (a typed array sorts without a comparator) and deduplicated.
     const at: number[] = policyPorts ? policyPorts.slice() : [];
@@ -1665,11 +1676,15 @@ export function planClasses(
   const pairPorts = (src: FlowEndpoint, dst: FlowEndpoint, hostCuts: Cuts, toHost: boolean): ProtocolPorts[] => {
     const sides = evaluator.sides({ src, dst, protocol: "TCP", port: 0 });
     const policyPorts = policyPortsOf(src, dst, sides);
+    // The ends' addresses and classes, found once for every protocol.
+    const [sip, dip] = [endpointIp(src), endpointIp(dst)];
+    const srcClass = src.kind === "pod" ? classOf.get(src.pod)! : null;
+    const dstClass = dst.kind === "pod" ? classOf.get(dst.pod)! : null;
     const out: ProtocolPorts[] = [];
     for (const protocol of protocols) {
       const skipped = skippedOf(src.kind === "pod", protocol, toHost ? hostCuts : null);
       const classes: Array<ProtocolPorts["classes"][number]> = [];
-      for (const r of portClassesOf(src, dst, hostCuts, protocol, policyPorts.get(protocol))) {
+      for (const r of portClassesOf(sip, dip, srcClass, dstClass, hostCuts, protocol, policyPorts.get(protocol))) {
         const lo = placeIn(skipped, r.from - 1);
         const hi = placeIn(skipped, r.to);
         const out = hi === lo ? NO_PORTS : skipped.slice(lo, hi);
@@ -1716,7 +1731,7 @@ export function planClasses(
       const allowed = judged ? (pp.allowed ??= evaluator.allowedAt({ src, dst, protocol, port: 0 }, classes.map((c) => c.port), pp.sides)) : [];
       for (let i = 0; i < classes.length; i++) {
         const c = classes[i]!;
-        const rec = new PortFlowClass(src, dst, protocol, c.port, pairs * c.size, srcText, dstText, c, srcPod !== null, nodes, inferred);
+        const rec = new PortFlowClass(src, dst, protocol, c.port, pairs * c.size, srcText, dstText, c, srcPod !== null, nodes, inferred, pairOrder);
         if (judged) {
           // Decided from hop results; a class that fails (or that NAT rewrites) is walked for real for its report.
           const expected = allowed[i]!;
@@ -1741,6 +1756,8 @@ export function planClasses(
   /** Where a flow class goes once decided (ClassPlan.flows): handed over as made, never collected. */
   type Emit = (fc: FlowClass) => void;
   let tick: () => void = () => {};
+  /** The pair being made (FlowClass.order): a pod pair's place in source-major order, then one more per outside or host pair. */
+  let pairOrder = 0;
   function podPairs(emit: Emit): void {
     // Per class, its nodes as entries in byNode's order and its pods by node number: a pair of classes is counted
     // through arrays, not through a loop over every pair of their nodes (a class may span hundreds).
@@ -1766,10 +1783,13 @@ export function planClasses(
       for (let w = 0, x = a.id * words, y = b.id * words; w < words; w++) if ((nodeBits[x + w]! & nodeBits[y + w]!) !== 0) return true;
       return false;
     };
-    for (const a of classes) {
+    /** The pairs of source class `a` and destination classes [b0, bEnd), one per node pairing. */
+    const podPairsOf = (a: PodClass, from: number, to: number): void => {
       const aEntries = entries[a.id]!;
       const placed = onlyNodes === null && aEntries.every(([i]) => i >= 0);
-      for (const b of classes) {
+      for (let bi = from; bi < to; bi++) {
+        const b = classes[bi]!;
+        pairOrder = a.id * classes.length + b.id;
         let same = 0;
         let sameRep: [Pod, Pod] | null = null;
         let diff = 0;
@@ -1824,7 +1844,20 @@ export function planClasses(
         }
         tick();
       }
+    };
+    // In tiles of source and destination classes: what the pairs read of a destination class (its cuts, its
+    // answers, its hop contents and their results) is read by a tile's sources one after another, while it is still
+    // in the processor's caches. Source-major order (one source, every destination) fetched it afresh from memory for
+    // every source once the classes' data outgrew the caches (at 50k pods, ~3,750 classes: the loop waits on memory).
+    // A source's flows, and a destination's, still come in the same order: only how the two interleave differs.
+    for (let a0 = 0; a0 < classes.length; a0 += tileSources) {
+      const aEnd = Math.min(classes.length, a0 + tileSources);
+      for (let b0 = 0; b0 < classes.length; b0 += tileDestinations) {
+        const bEnd = Math.min(classes.length, b0 + tileDestinations);
+        for (let ai = a0; ai < aEnd; ai++) podPairsOf(classes[ai]!, b0, bEnd);
+      }
     }
+    pairOrder = classes.length * classes.length;
   }
 
   /** The class's pods grouped by `key` of their node (one pod per group speaks for it), on the nodes verified. */
@@ -1858,15 +1891,35 @@ export function planClasses(
           back ??= pairPorts(ext, dst, NO_CUTS, false);
           portFlows(emit, ext, dst, g.count, x.text, podText(c), NO_CUTS, false, back);
         }
+        pairOrder++;
         tick();
       }
     }
   }
 
+  /** A host's pods of one class that its pairs stand for: alike in how their nodes route to the host and in the address the host sends from. */
+  interface HostGroup {
+    readonly rep: Pod;
+    count: number;
+    readonly src: string | null;
+  }
   function hostPairs(emit: Emit): void {
+    // Per host, what its pairs with every class share; the hosts are visited in tiles, each class against a tile's
+    // hosts one after another (what the pairs read of a class is still in the processor's caches; see podPairs).
+    const hosts: Array<{ readonly pairsWith: (c: PodClass) => void; readonly done: () => void }> = [];
+    const base = pairOrder;
+    // The pods by address, for routeOutsOf: each host's outgoing interface towards every pod, found per route.
+    const byAddress = pods.map((p) => ({ p, ip: podIPv4(p)!, n: ipv4(podIPv4(p)!)! })).sort((x, y) => x.n - y.n);
+    const rank = new Map(byAddress.map((x, i) => [x.p, i] as const));
+    const sortedNums = Float64Array.from(byAddress, (x) => x.n);
+    const sortedIps = byAddress.map((x) => x.ip);
+    // Per class, its nodes (by number in nodeNames; -1: not listed) with their pods' ranks: every host reads them.
+    const nodeNo = new Map(nodeNames.map((x, i) => [x, i] as const));
+    const placesOf = classes.map((c) => [...c.byNode].map(([node, ps]) => ({ node, at: nodeNo.get(node) ?? -1, pods: ps, ranks: Int32Array.from(ps, (p) => rank.get(p)!) })));
     for (const n of model.cluster.nodes.map((x) => x.name).sort(byteCompare)) {
       const info = topo.nodes.get(n);
       if (!info?.ip) continue;
+      const hostAt = hosts.length;
       const nodeIp = info.ip;
       const full = nodeData.get(n)?.full;
       const hostText = `node ${n}`;
@@ -1875,42 +1928,70 @@ export function planClasses(
       // How a node routes to this host, and the address this host sends from by the interface its compiled route to a
       // pod leaves by: the same for every class, so found once per node and per interface (every class × every pod
       // node asked it again, and every pod of the cluster made a key string, for each of the 500 nodes at 50k pods).
+      // By node number (nodeNames), and by name for a node not listed there.
+      const routesByNo: Array<string | undefined> = [];
       const routesFrom = new Map<string, string>();
-      const routesOf = (node: string): string => {
-        let r = routesFrom.get(node);
-        if (r === undefined) routesFrom.set(node, (r = node === n ? "own" : hostAddrs.map((a) => routeSignature(topo, node, a, { node: n, iface: "" })).join(";")));
+      const routesOf = (node: string, at: number): string => {
+        let r = at >= 0 ? routesByNo[at] : routesFrom.get(node);
+        if (r === undefined) {
+          r = node === n ? "own" : hostAddrs.map((a) => routeSignature(topo, node, a, { node: n, iface: "" })).join(";");
+          if (at >= 0) routesByNo[at] = r;
+          else routesFrom.set(node, r);
+        }
         return r;
       };
-      const srcByOut = new Map<string | null, string | null>();
-      const sourceTo = (ip: string): string | null => {
-        const out = routeOut(planning, n, ip);
-        let src = srcByOut.get(out);
-        if (src === undefined) srcByOut.set(out, (src = hostSource(planning, n, ip)));
-        return src;
+      // Per pod (by its rank in address order) the address this host sends from to it, by the interface its route to
+      // the pod leaves by (routeOutsOf: per route, not per pod), as its number in `sent`; made when the host's tile
+      // begins, dropped when it ends.
+      const sent: Array<string | null> = [];
+      let sources: Int32Array | null = null;
+      const sourcesOf = (): Int32Array => {
+        if (sources === null) {
+          const byOut = new Map<string | null, number>();
+          const outs = routeOutsOf(planning, n, sortedNums, sortedIps);
+          sources = new Int32Array(outs.length);
+          for (let at = 0; at < outs.length; at++) {
+            const out = outs[at]!;
+            let code = byOut.get(out);
+            if (code === undefined) {
+              const src = hostSource(planning, n, sortedIps[at]!);
+              code = sent.indexOf(src);
+              if (code < 0) code = sent.push(src) - 1;
+              byOut.set(out, code);
+            }
+            sources[at] = code;
+          }
+        }
+        return sources;
       };
-      for (const c of classes) {
+      const pairsWith = (c: PodClass): void => {
+        pairOrder = base + hostAt * classes.length + c.id;
         // The node's own pods, and the others grouped by how their node routes to the node.
         // Every address of the node a flow may carry (its IP, and its tunnel addresses: a host sends from the address
         // of the device its route leaves by), as each pod's node routes to it: the reply of a host flow goes there.
         // The host sends from the address its compiled routes give (as --exhaustive plans it: the address its
         // kubelet would use, whatever the rules being checked route), so pods are grouped by that address too.
         // By routes, then source address; in the order each group is first met.
-        const groups: Array<{ rep: Pod; count: number; src: string | null }> = [];
-        const byRoutes = new Map<string, Map<string | null, { rep: Pod; count: number; src: string | null }>>();
-        for (const [node, ps] of c.byNode) {
+        const groups: HostGroup[] = [];
+        const byRoutes = new Map<string, Map<string | null, HostGroup>>();
+        const srcs = sourcesOf();
+        for (const { node, at, pods: ps, ranks } of placesOf[c.id]!) {
           if (!(inOnly(n) || inOnly(node))) continue;
-          const routes = routesOf(node);
+          const routes = routesOf(node, at);
           let bySrc = byRoutes.get(routes);
           if (!bySrc) byRoutes.set(routes, (bySrc = new Map()));
-          for (const p of ps) {
-            const src = sourceTo(podIPv4(p)!);
-            const g = bySrc.get(src);
+          // Most of a node's pods give one address: the last group is tried first.
+          let last: HostGroup | null = null;
+          for (let i = 0; i < ps.length; i++) {
+            const src = sent[srcs[ranks[i]!]!] ?? null;
+            let g: HostGroup | undefined = last !== null && last.src === src ? last : bySrc.get(src);
             if (g) g.count++;
             else {
-              const made = { rep: p, count: 1, src };
-              bySrc.set(src, made);
-              groups.push(made);
+              g = { rep: ps[i]!, count: 1, src };
+              bySrc.set(src, g);
+              groups.push(g);
             }
+            last = g;
           }
         }
         // Groups differ in routes (and the host's source address): the class's port classes are shared (pairPorts),
@@ -1932,8 +2013,15 @@ export function planClasses(
           portFlows(emit, pod, host, g.count, podText(c), hostText, cuts, true, toHost);
         }
         tick();
-      }
+      };
+      hosts.push({ pairsWith, done: () => void (sources = null) });
     }
+    for (let h0 = 0; h0 < hosts.length; h0 += tileSources) {
+      const tile = hosts.slice(h0, h0 + tileSources);
+      for (const c of classes) for (const h of tile) h.pairsWith(c);
+      for (const h of tile) h.done();
+    }
+    pairOrder = base + hosts.length * classes.length;
   }
 
   const hostNodes = model.cluster.nodes.filter((n) => topo.nodes.get(n.name)?.ip).length;

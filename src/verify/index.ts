@@ -224,6 +224,8 @@ export function verifyClassReport(
       if (c.reply.status !== "ok") failed.push({ check: c.reply, fc });
     }
   }, () => steps.tick());
+  // Pod pairs come in tiles (classes.ts podPairs): listed in source-class-major order, a pair's own checks as made.
+  failed.sort((x, y) => x.fc.order - y.fc.order);
   const failures: (CheckView | ServiceView)[] = failed.map(({ check, fc }) => {
     const v = checkView(ctx.model, ctx.sources, check);
     return v.kind === "invariant" ? v : { ...v, flowClass: classText(fc) };

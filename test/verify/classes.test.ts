@@ -135,6 +135,38 @@ describe("class verify probes a host from the address its compiled routes give, 
   });
 });
 
+describe("class verify's pod pairs in tiles", () => {
+  it("every tiling gives the same flow classes; each source's and each destination's in the same order; by `order`, the untiled sequence", async () => {
+    const { planClasses } = await import("../../src/verify/classes.js");
+    const c = compileAll(generateCluster({ ...SIZES.small, pods: 120, policies: 16, nodes: 4 }).files);
+    const topo = c.ctx.topology(c.rules);
+    const run = (tile: readonly [number, number]) =>
+      collect(planClasses(c.ctx, topo, c.rules, null, c.ctx.simulate, topo, { tile })).map((f) => ({
+        text: [f.src, f.dst, f.ports(), f.count, f.status, f.replied].join(" | "), src: f.src, dst: f.dst, order: f.order,
+      }));
+    // One source class (one host) a tile, every destination in it: source-major order, as before tiles.
+    const untiled = run([1, 1e9]);
+    const classes = new Set(untiled.map((f) => f.src)).size;
+    // More classes than the smaller tiles hold, so pairs of different tiles interleave.
+    expect(classes).toBeGreaterThan(6);
+    expect(untiled.map((f) => f.order)).toEqual([...untiled.map((f) => f.order)].sort((x, y) => x - y));
+    const by = (list: typeof untiled, key: "src" | "dst") => {
+      const m = new Map<string, string[]>();
+      for (const f of list) m.set(f[key], [...(m.get(f[key]) ?? []), f.text]);
+      return m;
+    };
+    expect(run([1, 1]).map((f) => f.text)).toEqual(untiled.map((f) => f.text));
+    // Tiles of several sources (and of the cluster's 4 hosts): pairs of different sources interleave.
+    for (const tile of [[2, 3], [5, 2], [32, 256], [1e9, 1e9]] as const) {
+      const tiled = run(tile);
+      expect(tiled.map((f) => f.text)).not.toEqual(untiled.map((f) => f.text));
+      expect([...tiled].sort((x, y) => x.order - y.order).map((f) => f.text)).toEqual(untiled.map((f) => f.text));
+      expect(by(tiled, "src")).toEqual(by(untiled, "src"));
+      expect(by(tiled, "dst")).toEqual(by(untiled, "dst"));
+    }
+  });
+});
+
 describe("class verify's per-address memos", () => {
   it("emptied after every answer, the plan gives the same flow classes, counts and verdicts", async () => {
     const { planClasses } = await import("../../src/verify/classes.js");
