@@ -68,6 +68,18 @@ export interface FlowClass {
   readonly order: number;
 }
 
+/** What every port class of one pair of endpoints shares (a pair makes a few; 66M classes at 50k pods). */
+interface PairOfEnds {
+  readonly from: FlowEndpoint;
+  readonly to: FlowEndpoint;
+  readonly src: string;
+  readonly dst: string;
+  readonly fromPod: boolean;
+  readonly nodes: readonly string[];
+  readonly inferred: boolean;
+  readonly order: number;
+}
+
 /** A port class of one pair of endpoints: its ports' text made only when asked (a report, a test), from its range. */
 class PortFlowClass implements FlowClass {
   pairs = 1;
@@ -75,25 +87,34 @@ class PortFlowClass implements FlowClass {
   replied = false;
   private made: Flow | null = null;
   constructor(
-    private readonly from: FlowEndpoint,
-    private readonly to: FlowEndpoint,
+    private readonly pair: PairOfEnds,
     private readonly protocol: Protocol,
     /** The port walked: the destination port of the flow, the source port of its reply. */
     readonly port: number,
     public count: number,
-    readonly src: string,
-    readonly dst: string,
     /** The range and the ports left out of it (sorted: NodePorts, Felix's VXLAN port from a pod). */
     private readonly range: { readonly r: PortRange; readonly out: readonly number[] },
-    private readonly fromPod: boolean,
-    readonly nodes: readonly string[],
-    readonly inferred: boolean,
-    readonly order: number,
   ) {}
+
+  get src(): string {
+    return this.pair.src;
+  }
+  get dst(): string {
+    return this.pair.dst;
+  }
+  get nodes(): readonly string[] {
+    return this.pair.nodes;
+  }
+  get inferred(): boolean {
+    return this.pair.inferred;
+  }
+  get order(): number {
+    return this.pair.order;
+  }
 
   /** The flow walked for the class, made when first asked (most classes are decided from hop results alone). */
   get flow(): Flow {
-    return (this.made ??= { src: this.from, dst: this.to, protocol: this.protocol, port: this.port });
+    return (this.made ??= { src: this.pair.from, dst: this.pair.to, protocol: this.protocol, port: this.port });
   }
 
   /** The packet a hop of the flow (`reply`: of its reply) is walked with: probePacket, replyPacket. */
@@ -111,7 +132,7 @@ class PortFlowClass implements FlowClass {
       from = p + 1;
     }
     if (from <= r.to) ranges.push({ from, to: r.to });
-    const services = out.filter((p) => p !== FELIX_VXLAN_PORT || protocol !== "UDP" || !this.fromPod).length;
+    const services = out.filter((p) => p !== FELIX_VXLAN_PORT || protocol !== "UDP" || !this.pair.fromPod).length;
     return services > 3 ? `${portSetText(protocol, [r])} but ${services} NodePorts (service probes)` : portSetText(protocol, ranges);
   }
 }
@@ -1714,6 +1735,7 @@ export function planClasses(
     const fwdHops = routable(routed) ? routed.hops.map((h, i, all) => hopPrefix(h, sip, dip, sat, dat, endOf(i, all.length, srcPod, dstPod))) : null;
     const nodes = (routed?.hops ?? []).map((h) => h.node);
     const inferred = !!routed && (routed.hops.some((h) => h.route?.inferred) || (routed.fate.kind === "dropped" && !!routed.fate.route?.inferred));
+    const pair: PairOfEnds = { from: src, to: dst, src: srcText, dst: dstText, fromPod: srcPod !== null, nodes, inferred, order: pairOrder };
     // The reply's route and hops, found when a class first needs them: only an allowed flow's reply is walked (a few
     // in a hundred pairs), and routing it and keying its hops was a fifth of the pairs' time.
     let back: { readonly reply: Routed; readonly hops: readonly HopPrefix[] } | null | undefined;
@@ -1731,7 +1753,7 @@ export function planClasses(
       const allowed = judged ? (pp.allowed ??= evaluator.allowedAt({ src, dst, protocol, port: 0 }, classes.map((c) => c.port), pp.sides)) : [];
       for (let i = 0; i < classes.length; i++) {
         const c = classes[i]!;
-        const rec = new PortFlowClass(src, dst, protocol, c.port, pairs * c.size, srcText, dstText, c, srcPod !== null, nodes, inferred, pairOrder);
+        const rec = new PortFlowClass(pair, protocol, c.port, pairs * c.size, c);
         if (judged) {
           // Decided from hop results; a class that fails (or that NAT rewrites) is walked for real for its report.
           const expected = allowed[i]!;
