@@ -17,3 +17,15 @@ export function pieceFinder(edges: Iterable<number>): (n: number) => number {
     return lo;
   };
 }
+
+/** The index of the first number of `sorted` (ascending) that is at least `x`; its length when none is. */
+export function firstAtLeast(sorted: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

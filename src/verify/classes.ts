@@ -31,7 +31,7 @@ import { resolveNamedPort } from "../semantics/index.js";
 import { addressClassText, blockCidrs, MAX_PORT, MIN_PORT, portSetText, type PortRange } from "../semantics/classes.js";
 import { parseCidr, type Cidr } from "../semantics/ip.js";
 import { FELIX_VXLAN_PORT } from "./invariants.js";
-import { pieceFinder } from "../semantics/pieces.js";
+import { firstAtLeast, pieceFinder } from "../semantics/pieces.js";
 import { hopsFor, hostSource, routeOutsOf, routeSignature, type Hop, type Routed } from "./routing.js";
 import type { CtState, HookPath, HostContext, Packet } from "../simulate/types.js";
 import { HOST_IFACE, hostContext, podKey, PROBE_SOURCE_PORT, probePacket, replyPacket, type NodeInfo, type NodeRules, type Topology } from "./topology.js";
@@ -687,14 +687,7 @@ export function planClasses(
   const podColumns = new Map<string, Uint8Array>();
   /** Each pod whose address is in [lo, hi]: its place in `pods`, and its address. */
   const podsIn = (lo: number, hi: number, visit: (at: number, n: number) => void): void => {
-    let a = 0;
-    let b = sortedPods.length;
-    while (a < b) {
-      const mid = (a + b) >> 1;
-      if (sortedPods[mid]! < lo) a = mid + 1;
-      else b = mid;
-    }
-    for (let k = a; k < sortedPods.length && sortedPods[k]! <= hi; k++) visit(podOrder[k]!, sortedPods[k]!);
+    for (let k = firstAtLeast(sortedPods, lo); k < sortedPods.length && sortedPods[k]! <= hi; k++) visit(podOrder[k]!, sortedPods[k]!);
   };
   const columnOf = (set: IpSet): Uint8Array | null => {
     const ranges = plainRanges(set);

@@ -13,6 +13,7 @@ const DEVICE = NAMES.devices;
 import type { HookPath } from "../simulate/types.js";
 import type { Flow } from "../semantics/index.js";
 import { cidrContains, parseAddress } from "../semantics/ip.js";
+import { firstAtLeast } from "../semantics/pieces.js";
 import { ipv4 } from "../simulate/ip.js";
 import { endpointIp, HOST_IFACE, where, type NodeInfo, type PrefixRoute, type Topology } from "./topology.js";
 
@@ -214,16 +215,7 @@ export function routeOutsOf(topo: Topology, node: string, nums: ArrayLike<number
     for (let i = 0; i < ips.length; i++) out[i] = routeOut(topo, node, ips[i]!);
     return out;
   }
-  const lowerBound = (x: number): number => {
-    let lo = 0;
-    let hi = nums.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (nums[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const lowerBound = (x: number): number => firstAtLeast(nums, x);
   // Per address its route (null: none), or ALONE: asked on its own.
   const ALONE = 0;
   const routes = new Array<PrefixRoute | null | typeof ALONE>(ips.length).fill(null);
