@@ -6,7 +6,13 @@
 // address is put first in a random workload chain (a rule that singles out one
 // pod, which only a hop key that tells that pod from its class-mates sees):
 // each catches the mutation (finds a mismatch or an unknown flow) exactly when
-// the other does.
+// the other does. Felix's invariant probes are left out of that comparison:
+// each verify walks one probe per pod and invariant, on a flow it picks from
+// those it makes (the first best-ranked, invariants.ts), and the two make
+// different flows — so a DROP of one address first in a workload chain, which
+// breaks "ESTABLISHED from a workload is accepted" only towards that address,
+// is caught by whichever verify's probe happened to pick it (seed -2125837917
+// at 900 cases: class verify's probe went z/a → x/a, exhaustive's elsewhere).
 //
 // ~60 cases in `npm test` (NETPOLC_PROPERTY_RUNS scales it, as for the other properties).
 import fc from "fast-check";
@@ -21,11 +27,17 @@ import { flipped, movedPort } from "../verify/rule-mutations.js";
 
 type Mutation = { readonly at: number; readonly kind: "delete" | "flip" | "port" | "pod-drop"; readonly pod: number };
 
-function failures(v: Verified, rules: ReadonlyMap<string, NodeRules>): { exhaustive: number; classes: number } {
+/** Failures of each verify but its invariant probes' (see the header); `invariants`: both verifies' probe failures. */
+function failures(v: Verified, rules: ReadonlyMap<string, NodeRules>): { exhaustive: number; classes: number; invariants: number } {
   const ex = verifyReport(v.ctx, rules, plannedFlows(v.ctx, [], rules).flows);
   const cl = verifyClassReport(v.ctx, rules);
   if (cl.report === null) throw new Error(`class verify fell back: ${cl.fallback}`);
-  return { exhaustive: ex.failures.length, classes: cl.report.failures.length };
+  const flowsOf = (fs: ReadonlyArray<{ readonly kind: string }>): number => fs.filter((f) => f.kind !== "invariant").length;
+  return {
+    exhaustive: flowsOf(ex.failures),
+    classes: flowsOf(cl.report.failures),
+    invariants: ex.failures.length - flowsOf(ex.failures) + cl.report.failures.length - flowsOf(cl.report.failures),
+  };
 }
 
 /**
@@ -83,7 +95,7 @@ describe("class verify agrees with exhaustive verify", () => {
     const mutation = fc.record({ at: fc.nat(), kind: fc.constantFrom<Mutation["kind"]>("delete", "flip", "port", "pod-drop"), pod: fc.nat() });
     const prop = fc.property(caseArb, mutation, (c, m) => {
       const v = verifyCompiled(compileOk(caseFiles(c)));
-      expect(failures(v, v.rules)).toEqual({ exhaustive: 0, classes: 0 });
+      expect(failures(v, v.rules)).toEqual({ exhaustive: 0, classes: 0, invariants: 0 });
       const ips = v.ctx.model.cluster.pods.map((p) => podIPv4(p)).filter((ip): ip is string => ip !== null);
       const mutated = mutate(v.rules, ips, m);
       if (!mutated) return;
