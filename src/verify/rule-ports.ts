@@ -53,10 +53,12 @@ function setPorts(set: IpSet, add: (proto: Protocol, port: number) => void): voi
 export function rulePorts(rules: Iterable<NodeRules>): Map<Protocol, number[]> {
   const found = new Map<Protocol, Set<number>>();
   const add = (proto: Protocol, port: number): void => {
-    // Felix's VXLAN guard drops UDP 4789 from workloads whatever the policy; it is not a policy port (invariants.ts).
-    if (proto === "UDP" && port === FELIX_VXLAN_PORT) return;
     const s = found.get(proto) ?? new Set<number>();
-    s.add(port);
+    // Felix's VXLAN guard drops UDP 4789 from workloads whatever the policy; it is not a policy port (invariants.ts).
+    // Its protocol is still one the rules name, so UDP is probed (at the plan's unmentioned port), as class verify,
+    // which cuts every protocol a rule's port names, checks it: a rule that opens every UDP port where the policies
+    // say only TCP (a deleted jump to cali-INPUT) was caught by class verify alone.
+    if (!(proto === "UDP" && port === FELIX_VXLAN_PORT)) s.add(port);
     found.set(proto, s);
   };
   for (const r of rules) {
