@@ -1164,15 +1164,81 @@ export function planClasses(
   };
 
   /**
+   * A pod class's cuts in one role (the flow's source or its destination) on one protocol, its own end's address
+   * tests answered (every pod of a class answers them alike): the ports cut whatever the other end (`fixed`), and the
+   * cuts that still hang on the other end's address (`open`, with only those tests left). As the source, the class
+   * also takes the common cuts (the nodes' forward rules), their source tests answered the same way.
+   */
+  interface RoleCuts {
+    readonly fixed: readonly number[];
+    readonly open: ReadonlyArray<{ readonly n: number; readonly other: readonly Cond[] }>;
+  }
+  // By class id, then protocol and role (ALL_PROTOCOLS index × 2, + 1 as the destination).
+  const roleCuts: Array<Array<RoleCuts | undefined> | undefined> = [];
+  const roleCutsOf = (c: PodClass, protocol: Protocol, asSource: boolean): RoleCuts => {
+    const byKey = (roleCuts[c.id] ??= []);
+    const k = ALL_PROTOCOLS.indexOf(protocol) * 2 + (asSource ? 0 : 1);
+    let got = byKey[k];
+    if (got !== undefined) return got;
+    const own = sidesOf(asSource ? c.inCuts : c.outCuts, protocol);
+    const reply = sidesOf(asSource ? c.outCuts : c.inCuts, protocol);
+    // What take() reads for the role: the rules the flow meets (-i rules for the source, -o for the destination) on
+    // the destination port and nat's, the reply's on its source port; and as the source, the common cuts whole.
+    const lists: Array<readonly Cut[]> = [own.D, own.N, reply.S];
+    if (asSource && commonCuts.size > 0) {
+      const common = sidesOf(commonCuts, protocol);
+      lists.push(common.D, common.S, common.N);
+    }
+    const ip = podIPv4(c.pods[0]!)!;
+    const fixed: number[] = [];
+    const open: Array<RoleCuts["open"][number]> = [];
+    for (const list of lists) {
+      for (const cut of list) {
+        const replyCut = cut.side === "S";
+        const other: Cond[] = [];
+        let holds = true;
+        for (const cond of cut.conds) {
+          if (cond.answers === null) continue;
+          // applies(): a test reads the packet's source when `src` differs from `reply`; the flow's source is this class's own end as the source.
+          const readsFlowSource = cond.src !== replyCut;
+          if (readsFlowSource !== asSource) other.push(cond);
+          else if (holdsAddress(cond, ip, c.id) === cond.neg) {
+            holds = false;
+            break;
+          }
+        }
+        if (!holds) continue;
+        if (other.length === 0) fixed.push(cut.n);
+        else open.push({ n: cut.n, other });
+      }
+    }
+    byKey[k] = got = { fixed, open };
+    return got;
+  };
+  /** Adds the role's cuts that hold for the other end (`ip`, its class `at`) to `to`. */
+  const addRole = (role: RoleCuts, ip: string, at: number, to: number[]): void => {
+    for (const n of role.fixed) to.push(n);
+    for (const o of role.open) {
+      let holds = true;
+      for (const cond of o.other) {
+        if (holdsAddress(cond, ip, at) === cond.neg) {
+          holds = false;
+          break;
+        }
+      }
+      if (holds) to.push(o.n);
+    }
+  };
+
+  /**
    * The port classes of a pair of endpoints, per protocol: cut at each port a rule reads that packets of the
    * pair can reach (cuts the rule's address tests rule out for this pair are left out), and at the ports of the
    * pair's policy rules (policyPortsOf).
    */
   const portClassesOf = (
     sip: string, dip: string, srcClass: PodClass | null, dstClass: PodClass | null, hostCuts: Cuts, protocol: Protocol, policyPorts: readonly number[] | undefined,
-  ): PortRange[] => {
+  ): readonly PortRange[] => {
     const [srcAt, dstAt] = [srcClass?.id ?? -1, dstClass?.id ?? -1];
-    // Every cut collected, then sorted as numbers (a typed array sorts without a comparator) and deduplicated.
     const at: number[] = policyPorts ? policyPorts.slice() : [];
     const add = (list: readonly Cut[]): void => {
       for (const cut of list) if (cut.conds.length === 0 || applies(cut, sip, dip, srcAt, dstAt)) at.push(cut.n);
@@ -1185,29 +1251,14 @@ export function planClasses(
       if (side !== "D") add(l.S);
       if (nat && side !== "S") add(l.N);
     };
-    take(commonCuts, null, true);
+    // A pod end's cuts come per class, its own address tests answered once (roleCutsOf); the source's carry the common ones.
+    if (srcClass !== null) addRole(roleCutsOf(srcClass, protocol, true), dip, dstAt, at);
+    else take(commonCuts, null, true);
     // A node's own rules: its nat ports are the Services' (NodePorts), which the service probes check; they do not cut.
     take(hostCuts, null, false);
-    // The flow leaves src (its -i rules read the destination port) and reaches dst (its -o rules); the reply the other way.
-    if (srcClass !== null) {
-      take(srcClass.inCuts, "D", true);
-      take(srcClass.outCuts, "S", true);
-    }
-    if (dstClass !== null) {
-      take(dstClass.outCuts, "D", true);
-      take(dstClass.inCuts, "S", true);
-    }
-    const sorted = Float64Array.from(at).sort();
-    const out: PortRange[] = [];
-    let from = MIN_PORT;
-    for (let i = 0; i < sorted.length; i++) {
-      const p = sorted[i]!;
-      if (p <= from || p > MAX_PORT) continue;
-      out.push({ from, to: p - 1 });
-      from = p;
-    }
-    out.push({ from, to: MAX_PORT });
-    return out;
+    // The flow reaches dst (its -o rules read the destination port); the reply leaves it (its -i rules, the source port).
+    if (dstClass !== null) addRole(roleCutsOf(dstClass, protocol, false), sip, srcAt, at);
+    return rangesBetween(at);
   };
   const endpointIp = (e: FlowEndpoint): string => (e.kind === "pod" ? podIPv4(e.pod)! : e.ip);
 
@@ -1688,12 +1739,12 @@ export function planClasses(
    * classes share them.
    */
   const pairPorts = (src: FlowEndpoint, dst: FlowEndpoint, hostCuts: Cuts, toHost: boolean): ProtocolPorts[] => {
-    const sides = evaluator.sides({ src, dst, protocol: "TCP", port: 0 });
-    const policyPorts = policyPortsOf(src, dst, sides);
     // The ends' addresses and classes, found once for every protocol.
     const [sip, dip] = [endpointIp(src), endpointIp(dst)];
     const srcClass = src.kind === "pod" ? classOf.get(src.pod)! : null;
     const dstClass = dst.kind === "pod" ? classOf.get(dst.pod)! : null;
+    const sides = evaluator.sides({ src, dst, protocol: "TCP", port: 0 });
+    const policyPorts = policyPortsOf(src, dst, sides);
     const out: ProtocolPorts[] = [];
     for (const protocol of protocols) {
       const skipped = skippedOf(src.kind === "pod", protocol, toHost ? hostCuts : null);
@@ -2222,6 +2273,38 @@ function preferDocumentation(lo: number, classes: ReadonlyMap<string, number>, r
     }
   }
   return lo;
+}
+
+/** The whole port range, one class: a pair whose rules and policies cut nowhere (most pairs on most protocols). */
+const ALL_PORTS: readonly PortRange[] = [{ from: MIN_PORT, to: MAX_PORT }];
+
+/**
+ * The port ranges that cut points `at` (any order, repeats and points outside the ports allowed) split the port range
+ * into: a range starts at each point. `at` is sorted in place; it is mostly empty or a few points, so a small
+ * insertion sort, not a typed array made per pair.
+ */
+export function rangesBetween(at: number[]): readonly PortRange[] {
+  if (at.length === 0) return ALL_PORTS;
+  if (at.length <= 32) {
+    for (let i = 1; i < at.length; i++) {
+      const v = at[i]!;
+      let j = i - 1;
+      for (; j >= 0 && at[j]! > v; j--) at[j + 1] = at[j]!;
+      at[j + 1] = v;
+    }
+  } else {
+    const sorted = Float64Array.from(at).sort();
+    for (let i = 0; i < at.length; i++) at[i] = sorted[i]!;
+  }
+  const out: PortRange[] = [];
+  let from = MIN_PORT;
+  for (const p of at) {
+    if (p <= from || p > MAX_PORT) continue;
+    out.push({ from, to: p - 1 });
+    from = p;
+  }
+  out.push({ from, to: MAX_PORT });
+  return out;
 }
 
 function dedupe(cidrs: readonly Cidr[]): Cidr[] {

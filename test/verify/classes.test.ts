@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { gatherInputs } from "../../src/cli/inputs.js";
 import type { IpSet } from "../../src/rules/ipset.js";
-import type { FlowClass, PlanLimits } from "../../src/verify/classes.js";
+import { rangesBetween, type FlowClass, type PlanLimits } from "../../src/verify/classes.js";
 import { stableJson, verifyClassReport, verifyText, type NodeRules } from "../../src/verify/index.js";
 import { generateCluster, SIZES } from "../../scripts/gen-cluster.js";
 import { BOOKINFO, compileAll } from "./helpers.js";
@@ -185,3 +185,29 @@ describe("class verify's per-address memos", () => {
     }
   });
 });
+
+describe("rangesBetween", () => {
+  // The ranges a port class list is made of, the plain way: distinct points within (1, 65535], sorted, each a start.
+  const reference = (at: readonly number[]): Array<{ from: number; to: number }> => {
+    const starts = [...new Set(at)].filter((p) => p > 1 && p <= 65535).sort((a, b) => a - b);
+    const bounds = [1, ...starts, 65536];
+    return bounds.slice(0, -1).map((from, i) => ({ from, to: bounds[i + 1]! - 1 }));
+  };
+  it("splits the port range at every point, whatever their order, repeats and strays, on both sides of the small-sort bound", () => {
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const picks = [0, 1, 2, 65535, 65536, 70000, 80, 81, 443];
+    for (const size of [0, 1, 2, 3, 5, 31, 32, 33, 64, 200]) {
+      for (let round = 0; round < 20; round++) {
+        const at = Array.from({ length: size }, () => (rand(3) === 0 ? picks[rand(picks.length)]! : rand(66000)));
+        expect(rangesBetween(at.slice())).toEqual(reference(at));
+      }
+    }
+    expect(rangesBetween([])).toEqual([{ from: 1, to: 65535 }]);
+    expect(rangesBetween([443, 80, 80, 81])).toEqual([{ from: 1, to: 79 }, { from: 80, to: 80 }, { from: 81, to: 442 }, { from: 443, to: 65535 }]);
+  });
+});
+
