@@ -49,6 +49,14 @@ export interface Evaluator {
    * on every protocol of an endpoint pair: the peers of every rule matched once.
    */
   sides(flow: Flow): FlowSides;
+  /**
+   * `sides` for many IPv4 flows between endpoint pods the caller has put into `groups` groups (numbered from 0),
+   * every pod of a group with the same signature(), as class verify's pod classes are. Which policies select a pod,
+   * and whether a rule's peers take in a pod, are then alike for every pod of its group: asked once per group (the
+   * group's first pod, by the same code as sides), kept in a table per rule. A group of -1, a plain address, a
+   * hostNetwork remote, another family: judged by sides itself. Same-pod is compared per flow.
+   */
+  sidesIn(groups: number): (flow: Flow, srcGroup: number, dstGroup: number) => FlowSides;
   /** `evaluate(flow)` from the flow's sides (`sides(flow)`, taken at any protocol and port): the matrix asks it per port. */
   verdictWith(flow: Flow, sides: FlowSides): Verdict;
   /** One direction of a flow: "egress" judges flow.src, "ingress" judges flow.dst. */
@@ -111,6 +119,7 @@ export function createEvaluator(model: Model): Evaluator {
     evaluate: (flow) => verdictOf(idx, flow),
     allowedAt: (flow, ports, sides = sidesOf(idx, flow)) => ports.map((port) => sideAllows(sides.egress, flow, port) && sideAllows(sides.ingress, flow, port)),
     sides: (flow) => sidesOf(idx, flow),
+    sidesIn: (groups) => groupedSides(idx, groups),
     verdictWith: (flow, sides) => {
       const egress = directionOfSide(sides.egress, flow);
       const ingress = directionOfSide(sides.ingress, flow);
@@ -182,6 +191,69 @@ function sideOf(idx: ModelIndex, flow: Flow, direction: Direction): Side {
     for (const rule of policy[direction]) if (peersMatch(idx, rule.peers, policy.namespace, remote)) peered.push({ policy, rule });
   }
   return { exempt: null, isolatedBy, direction, peered };
+}
+
+/** A rule's peers per remote group (Evaluator.sidesIn): 0 not asked yet, 1 no, 2 yes. */
+type PeerAnswers = Uint8Array;
+
+/** What sidesIn keeps of one subject group in one direction: its isolating policies' rules, and its Sides by which rules peer. */
+interface SubjectSides {
+  readonly isolatedBy: readonly NetworkPolicy[];
+  readonly rules: ReadonlyArray<{ readonly policy: NetworkPolicy; readonly rule: PolicyRule; readonly answers: PeerAnswers }>;
+  /** By the bit mask of the rules whose peers take the remote in (bit i: rules[i]). */
+  readonly sides: Map<number, Side>;
+}
+
+/** Above this many rules selecting one pod in one direction, a mask no longer fits: sideOf judges every flow. */
+const MASK_RULES = 30;
+
+function groupedSides(idx: ModelIndex, groups: number): (flow: Flow, srcGroup: number, dstGroup: number) => FlowSides {
+  const answersOf = new Map<PolicyRule, PeerAnswers>();
+  // Per direction (ingress, egress), per subject group.
+  const subjects: Array<Array<SubjectSides | null | undefined>> = [new Array(groups), new Array(groups)];
+  const subjectOf = (pod: Pod, group: number, direction: Direction): SubjectSides | null => {
+    const byGroup = subjects[direction === "ingress" ? 0 : 1]!;
+    let s = byGroup[group];
+    if (s !== undefined) return s;
+    const isolatedBy = idx.applying(pod, direction);
+    const rules: Array<SubjectSides["rules"][number]> = [];
+    for (const policy of isolatedBy) {
+      for (const rule of policy[direction]) {
+        let answers = answersOf.get(rule);
+        if (answers === undefined) answersOf.set(rule, (answers = new Uint8Array(groups)));
+        rules.push({ policy, rule, answers });
+      }
+    }
+    byGroup[group] = s = rules.length > MASK_RULES ? null : { isolatedBy, rules, sides: new Map() };
+    return s;
+  };
+  const side = (flow: Flow, direction: Direction, subjectGroup: number, remoteGroup: number): Side => {
+    const subject = direction === "egress" ? flow.src : flow.dst;
+    const remote = direction === "egress" ? flow.dst : flow.src;
+    if (subjectGroup < 0 || remoteGroup < 0 || subject.kind !== "pod" || remote.kind !== "pod" || remote.pod.hostNetwork || !isEndpoint(subject.pod) || flowFamily(flow) !== 4) {
+      return sideOf(idx, flow, direction);
+    }
+    const s = subjectOf(subject.pod, subjectGroup, direction);
+    if (s === null) return sideOf(idx, flow, direction);
+    // sideOf's checks, in its order: same pod; not own node (the remote is a pod on the network); not isolated; the rules.
+    if (isSamePod(idx, subject.pod, remote)) return { exempt: "same pod", isolatedBy: s.isolatedBy };
+    if (s.isolatedBy.length === 0) return { exempt: "not isolated", isolatedBy: s.isolatedBy };
+    let mask = 0;
+    let lazy: LazyRemote | null = null;
+    for (let i = 0; i < s.rules.length; i++) {
+      const { policy, rule, answers } = s.rules[i]!;
+      let a = answers[remoteGroup]!;
+      if (a === 0) answers[remoteGroup] = a = peersMatch(idx, rule.peers, policy.namespace, (lazy ??= new LazyRemote(idx, remote, flow))) ? 2 : 1;
+      if (a === 2) mask |= 1 << i;
+    }
+    let got = s.sides.get(mask);
+    if (got === undefined) {
+      const peered = s.rules.filter((_, i) => (mask & (1 << i)) !== 0).map(({ policy, rule }) => ({ policy, rule }));
+      s.sides.set(mask, (got = { exempt: null, isolatedBy: s.isolatedBy, direction, peered }));
+    }
+    return got;
+  };
+  return (flow, srcGroup, dstGroup) => ({ egress: side(flow, "egress", srcGroup, dstGroup), ingress: side(flow, "ingress", dstGroup, srcGroup) });
 }
 
 function sideAllows(side: Side, flow: Flow, port: number): boolean {

@@ -1738,12 +1738,14 @@ export function planClasses(
    * of the two ends (their classes), not from where the ends are: the same-node and the cross-node pair of two pod
    * classes share them.
    */
+  const sidesIn = evaluator.sidesIn(classes.length);
   const pairPorts = (src: FlowEndpoint, dst: FlowEndpoint, hostCuts: Cuts, toHost: boolean): ProtocolPorts[] => {
     // The ends' addresses and classes, found once for every protocol.
     const [sip, dip] = [endpointIp(src), endpointIp(dst)];
     const srcClass = src.kind === "pod" ? classOf.get(src.pod)! : null;
     const dstClass = dst.kind === "pod" ? classOf.get(dst.pod)! : null;
-    const sides = evaluator.sides({ src, dst, protocol: "TCP", port: 0 });
+    // A class's key holds its pods' signature: the evaluator asks a rule's peers once per class (Evaluator.sidesIn).
+    const sides = sidesIn({ src, dst, protocol: "TCP", port: 0 }, srcClass?.id ?? -1, dstClass?.id ?? -1);
     const policyPorts = policyPortsOf(src, dst, sides);
     const out: ProtocolPorts[] = [];
     for (const protocol of protocols) {
