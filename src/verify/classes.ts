@@ -48,6 +48,9 @@ export interface FlowClass {
   /** The classes of the two ends and the port set, as text (`x/web-1 and 11 pods like it`, `every TCP port but 80`). */
   readonly src: string;
   readonly dst: string;
+  /** The two end classes as numbers below ClassPlan.ends: equal numbers exactly when the texts are equal. */
+  readonly srcEnd: number;
+  readonly dstEnd: number;
   ports(): string;
   /**
    * "ok": decided from hop results (each hop walked once per hop key) and agreeing with the evaluator, reply
@@ -74,6 +77,8 @@ interface PairOfEnds {
   readonly to: FlowEndpoint;
   readonly src: string;
   readonly dst: string;
+  readonly srcEnd: number;
+  readonly dstEnd: number;
   readonly fromPod: boolean;
   readonly nodes: readonly string[];
   readonly inferred: boolean;
@@ -101,6 +106,12 @@ class PortFlowClass implements FlowClass {
   }
   get dst(): string {
     return this.pair.dst;
+  }
+  get srcEnd(): number {
+    return this.pair.srcEnd;
+  }
+  get dstEnd(): number {
+    return this.pair.dstEnd;
   }
   get nodes(): readonly string[] {
     return this.pair.nodes;
@@ -523,6 +534,8 @@ export interface ClassPlan {
   readonly fallback: ClassFallback | null;
   /** Classes of endpoint pods. */
   readonly podClasses: number;
+  /** End classes (pod classes, outside address classes, nodes): FlowClass.srcEnd and dstEnd are below it. */
+  readonly ends: number;
   /** Pairs of endpoint classes (pod, outside address, node) that flows() goes through: the progress total. */
   readonly pairs: number;
   /**
@@ -787,7 +800,7 @@ export function planClasses(
     for (const c of v.cidrs) cidrsRead.add(c);
     unsupported ??= v.unsupported;
   }
-  if (unsupported !== null) return { fallback: { reason: unsupported }, podClasses: 0, pairs: 0, flows: function* () {}, hopKey: () => null };
+  if (unsupported !== null) return { fallback: { reason: unsupported }, podClasses: 0, ends: 0, pairs: 0, flows: function* () {}, hopKey: () => null };
 
   // The CIDRs the rules read (not those behind a Service's DNAT or on its address).
   const readCidrs = new Map<string, Cidr>();
@@ -1171,7 +1184,8 @@ export function planClasses(
    */
   interface RoleCuts {
     readonly fixed: readonly number[];
-    readonly open: ReadonlyArray<{ readonly n: number; readonly other: readonly Cond[] }>;
+    /** Grouped by their tests: a port match cuts at its port and after it, and a rule's ports share its address tests. */
+    readonly open: ReadonlyArray<{ readonly ns: readonly number[]; readonly other: readonly Cond[] }>;
   }
   // By class id, then protocol and role (ALL_PROTOCOLS index × 2, + 1 as the destination).
   const roleCuts: Array<Array<RoleCuts | undefined> | undefined> = [];
@@ -1191,7 +1205,8 @@ export function planClasses(
     }
     const ip = podIPv4(c.pods[0]!)!;
     const fixed: number[] = [];
-    const open: Array<RoleCuts["open"][number]> = [];
+    const open: Array<{ readonly ns: number[]; readonly other: readonly Cond[] }> = [];
+    const openBy = new Map<string, { readonly ns: number[]; readonly other: readonly Cond[] }>();
     for (const list of lists) {
       for (const cut of list) {
         const replyCut = cut.side === "S";
@@ -1208,8 +1223,19 @@ export function planClasses(
           }
         }
         if (!holds) continue;
-        if (other.length === 0) fixed.push(cut.n);
-        else open.push({ n: cut.n, other });
+        if (other.length === 0) {
+          fixed.push(cut.n);
+          continue;
+        }
+        // Every test left reads the other end, and answers by what it tests (its answers are shared: condMemo).
+        const key = other.map((x) => `${x.neg ? "!" : ""}${x.kind}:${x.id}`).join(";");
+        const group = openBy.get(key);
+        if (group) group.ns.push(cut.n);
+        else {
+          const g = { ns: [cut.n], other };
+          openBy.set(key, g);
+          open.push(g);
+        }
       }
     }
     byKey[k] = got = { fixed, open };
@@ -1226,7 +1252,7 @@ export function planClasses(
           break;
         }
       }
-      if (holds) to.push(o.n);
+      if (holds) for (const n of o.ns) to.push(n);
     }
   };
 
@@ -1767,7 +1793,10 @@ export function planClasses(
     return out;
   };
 
-  function portFlows(emit: Emit, src: FlowEndpoint, dst: FlowEndpoint, pairs: number, srcText: string, dstText: string, hostCuts: Cuts, toHost = false, plan?: readonly ProtocolPorts[]): void {
+  function portFlows(
+    emit: Emit, src: FlowEndpoint, dst: FlowEndpoint, pairs: number, srcText: string, dstText: string, srcEnd: number, dstEnd: number, hostCuts: Cuts, toHost = false,
+    plan?: readonly ProtocolPorts[],
+  ): void {
     const srcPod = src.kind === "pod" ? src.pod : null;
     const probe: Flow = { src, dst, protocol: "TCP", port: 1 };
     const routed = hopsFor(topo, probe);
@@ -1781,7 +1810,7 @@ export function planClasses(
     const fwdHops = routable(routed) ? routed.hops.map((h, i, all) => hopPrefix(h, sip, dip, sat, dat, endOf(i, all.length, srcPod, dstPod))) : null;
     const nodes = (routed?.hops ?? []).map((h) => h.node);
     const inferred = !!routed && (routed.hops.some((h) => h.route?.inferred) || (routed.fate.kind === "dropped" && !!routed.fate.route?.inferred));
-    const pair: PairOfEnds = { from: src, to: dst, src: srcText, dst: dstText, fromPod: srcPod !== null, nodes, inferred, order: pairOrder };
+    const pair: PairOfEnds = { from: src, to: dst, src: srcText, dst: dstText, srcEnd, dstEnd, fromPod: srcPod !== null, nodes, inferred, order: pairOrder };
     // The reply's route and hops, found when a class first needs them: only an allowed flow's reply is walked (a few
     // in a hundred pairs), and routing it and keying its hops was a fifth of the pairs' time.
     let back: { readonly reply: Routed; readonly hops: readonly HopPrefix[] } | null | undefined;
@@ -1908,7 +1937,7 @@ export function planClasses(
           if (n === 0 || !rep) continue;
           const [src, dst]: [FlowEndpoint, FlowEndpoint] = [{ kind: "pod", pod: rep[0] }, { kind: "pod", pod: rep[1] }];
           plan ??= pairPorts(src, dst, NO_CUTS, false);
-          portFlows(emit, src, dst, n, podText(a), podText(b), NO_CUTS, false, plan);
+          portFlows(emit, src, dst, n, podText(a), podText(b), a.id, b.id, NO_CUTS, false, plan);
         }
         tick();
       }
@@ -1942,7 +1971,7 @@ export function planClasses(
   };
 
   function outsidePairs(emit: Emit): void {
-    for (const x of outside) {
+    for (const [xi, x] of outside.entries()) {
       const ext: FlowEndpoint = { kind: "ip", ip: x.ip };
       for (const c of classes) {
         // A class's groups differ in routes only: they share their port classes (pairPorts), each way.
@@ -1950,14 +1979,14 @@ export function planClasses(
         for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) {
           const src: FlowEndpoint = { kind: "pod", pod: g.rep };
           out ??= pairPorts(src, ext, NO_CUTS, false);
-          portFlows(emit, src, ext, g.count, podText(c), x.text, NO_CUTS, false, out);
+          portFlows(emit, src, ext, g.count, podText(c), x.text, c.id, outsideEnd[xi]!, NO_CUTS, false, out);
         }
         // The reply leaves the pod's node by that node's route to the address: grouped by it too.
         let back: ProtocolPorts[] | undefined;
         for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) {
           const dst: FlowEndpoint = { kind: "pod", pod: g.rep };
           back ??= pairPorts(ext, dst, NO_CUTS, false);
-          portFlows(emit, ext, dst, g.count, x.text, podText(c), NO_CUTS, false, back);
+          portFlows(emit, ext, dst, g.count, x.text, podText(c), outsideEnd[xi]!, c.id, NO_CUTS, false, back);
         }
         pairOrder++;
         tick();
@@ -1991,6 +2020,7 @@ export function planClasses(
       const nodeIp = info.ip;
       const full = nodeData.get(n)?.full;
       const hostText = `node ${n}`;
+      const hostEnd = firstHostEnd + hostAt;
       // Sorted for determinism.
       const hostAddrs = [...new Set([nodeIp, ...info.localAddresses])].sort(byteCompare);
       // How a node routes to this host, and the address this host sends from by the interface its compiled route to a
@@ -2073,12 +2103,12 @@ export function planClasses(
             const cuts = full?.output ?? NO_CUTS;
             let plan = fromHost.get(g.src);
             if (!plan) fromHost.set(g.src, (plan = pairPorts(src, pod, cuts, false)));
-            portFlows(emit, src, pod, g.count, hostText, podText(c), cuts, false, plan);
+            portFlows(emit, src, pod, g.count, hostText, podText(c), hostEnd, c.id, cuts, false, plan);
           }
           const host: FlowEndpoint = { kind: "ip", ip: nodeIp };
           const cuts = full?.input ?? NO_CUTS;
           toHost ??= pairPorts(pod, host, cuts, true);
-          portFlows(emit, pod, host, g.count, podText(c), hostText, cuts, true, toHost);
+          portFlows(emit, pod, host, g.count, podText(c), hostText, c.id, hostEnd, cuts, true, toHost);
         }
         tick();
       };
@@ -2092,10 +2122,19 @@ export function planClasses(
     pairOrder = base + hosts.length * classes.length;
   }
 
+  // End classes by number (FlowClass.srcEnd): pod classes by id, then outside classes by text, then hosts.
+  const outsideTexts = new Map<string, number>();
+  const outsideEnd = outside.map((x) => {
+    let n = outsideTexts.get(x.text);
+    if (n === undefined) outsideTexts.set(x.text, (n = classes.length + outsideTexts.size));
+    return n;
+  });
+  const firstHostEnd = classes.length + outsideTexts.size;
   const hostNodes = model.cluster.nodes.filter((n) => topo.nodes.get(n.name)?.ip).length;
   return {
     fallback: null,
     podClasses: classes.length,
+    ends: firstHostEnd + hostNodes,
     pairs: classes.length * (classes.length + outside.length + hostNodes),
     flows(emit, onPair) {
       tick = onPair ?? (() => {});

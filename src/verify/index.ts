@@ -187,9 +187,9 @@ export function verifyClassReport(
   steps.stage(label, plan.pairs, "class pairs");
   // Offered as the flows are made (a 50k-pod cluster offers over a million): only each pod's best candidates are kept.
   const candidates = new InvariantCandidates(checker.topology, checker.hopsOf);
-  // Per end class, by its text (one string per class, so no key is built per flow class): flows offered so far.
-  const fromEnd = new Map<string, number>();
-  const toEnd = new Map<string, number>();
+  // Per end class, by its number (FlowClass.srcEnd, dstEnd): flows offered so far (at most INVARIANT_FLOWS_PER_CLASS).
+  const fromEnd = new Uint8Array(plan.ends);
+  const toEnd = new Uint8Array(plan.ends);
   const nodes = new Set<string>();
   let replies = 0;
   let flows = 0;
@@ -203,14 +203,12 @@ export function verifyClassReport(
     if (fc.nodes !== lastNodes) for (const n of (lastNodes = fc.nodes)) nodes.add(n);
     if (fc.inferred) inferredRoutes += fc.count;
     // The invariants are about one pod's endpoint chains, alike in its class: a few flows per end class suffice.
-    const from = fromEnd.get(fc.src) ?? 0;
-    if (from < INVARIANT_FLOWS_PER_CLASS) {
-      fromEnd.set(fc.src, from + 1);
+    if (fromEnd[fc.srcEnd]! < INVARIANT_FLOWS_PER_CLASS) {
+      fromEnd[fc.srcEnd]!++;
       candidates.offer(fc.flow);
     }
-    const to = toEnd.get(fc.dst) ?? 0;
-    if (to < INVARIANT_FLOWS_PER_CLASS) {
-      toEnd.set(fc.dst, to + 1);
+    if (toEnd[fc.dstEnd]! < INVARIANT_FLOWS_PER_CLASS) {
+      toEnd[fc.dstEnd]!++;
       candidates.offer(fc.flow);
     }
     if (fc.status === "ok") {

@@ -47,21 +47,31 @@ export interface Routed {
   readonly fate: Fate;
 }
 
+/** The fate of every delivered flow (one object: class verify routes millions of pairs). */
+const DELIVERED: Fate = { kind: "delivered" };
+
 /** More nodes than this on one path is a loop (a real path crosses at most two). */
 const MAX_NODES = 8;
 
+/** A step's route, and how reports name it (kept on the step: a hop reads it for every pair of pods it routes). */
+interface StepRoute {
+  readonly route: PrefixRoute | null;
+  readonly ref: RouteRef | null;
+}
+const stepRoute = (route: PrefixRoute | null): StepRoute => ({ route, ref: route?.ref ?? null });
+
 type Step =
   | { readonly kind: "local" }
-  | { readonly kind: "iface"; readonly out: string; readonly route: PrefixRoute }
-  | {
-      readonly kind: "next"; readonly out: string; readonly next: string; readonly inIface: string; readonly route: PrefixRoute | null;
+  | ({ readonly kind: "iface"; readonly out: string } & StepRoute)
+  | ({
+      readonly kind: "next"; readonly out: string; readonly next: string; readonly inIface: string;
       /** routeSignature's words for this step, towards another node and towards the owner's (filled when first asked). */
       signatures?: [string | undefined, string | undefined];
       /** The next node's info (filled when first walked). */
       nextInfo?: NodeInfo;
-    }
-  | { readonly kind: "exit"; readonly out: string; readonly route: PrefixRoute | null }
-  | { readonly kind: "drop"; readonly reason: string; readonly route: PrefixRoute | null };
+    } & StepRoute)
+  | ({ readonly kind: "exit"; readonly out: string } & StepRoute)
+  | ({ readonly kind: "drop"; readonly reason: string } & StepRoute);
 
 function lpm(info: NodeInfo, dst: string): PrefixRoute | null {
   const n = ipv4(dst);
@@ -81,18 +91,18 @@ function lpm(info: NodeInfo, dst: string): PrefixRoute | null {
 /** Onto the wire by `out` towards `hop`: a node with that address receives it on its uplink; anything else is outside. */
 function wire(topo: Topology, hop: string, out: string, route: PrefixRoute | null): Step {
   const next = topo.nodeByIp.get(hop);
-  return next ? { kind: "next", out, next, inIface: HOST_IFACE, route } : { kind: "exit", out, route };
+  return next ? { kind: "next", out, next, inIface: HOST_IFACE, ...stepRoute(route) } : { kind: "exit", out, ...stepRoute(route) };
 }
 
 /** VXLAN: the VTEP's MAC from the neighbour table, the node address for that MAC from the FDB (calico-routes §2.7). */
 function vxlan(topo: Topology, info: NodeInfo, hop: string, route: PrefixRoute): Step {
   const mac = info.neighbours.get(hop);
-  if (!mac) return { kind: "drop", reason: `no neighbour entry for ${hop} on ${DEVICE.vxlanTunnel}`, route };
+  if (!mac) return { kind: "drop", reason: `no neighbour entry for ${hop} on ${DEVICE.vxlanTunnel}`, ...stepRoute(route) };
   const dst = info.fdb.get(mac);
-  if (!dst) return { kind: "drop", reason: `no FDB entry for ${mac} on ${DEVICE.vxlanTunnel}`, route };
+  if (!dst) return { kind: "drop", reason: `no FDB entry for ${mac} on ${DEVICE.vxlanTunnel}`, ...stepRoute(route) };
   const next = topo.nodeByIp.get(dst);
-  if (!next) return { kind: "drop", reason: `the FDB sends ${mac} to ${dst}, which is no node's address`, route };
-  return { kind: "next", out: DEVICE.vxlanTunnel, next, inIface: DEVICE.vxlanTunnel, route };
+  if (!next) return { kind: "drop", reason: `the FDB sends ${mac} to ${dst}, which is no node's address`, ...stepRoute(route) };
+  return { kind: "next", out: DEVICE.vxlanTunnel, next, inIface: DEVICE.vxlanTunnel, ...stepRoute(route) };
 }
 
 /** The node's answer for `dst`, memoised on the node (the topology is per run). */
@@ -116,20 +126,18 @@ function decide(topo: Topology, info: NodeInfo, dst: string): Step {
   const r = lpm(info, dst);
   if (!r) return wire(topo, dst, HOST_IFACE, null);
   const c = r.cmd;
-  if (c.kind === "blackhole") return { kind: "drop", reason: "blackhole route", route: r };
+  if (c.kind === "blackhole") return { kind: "drop", reason: "blackhole route", ...stepRoute(r) };
   if (c.kind === "dev") {
     if (c.dev === DEVICE.vxlanTunnel) return vxlan(topo, info, dst, r);
-    return c.dev === HOST_IFACE ? wire(topo, dst, c.dev, r) : { kind: "iface", out: c.dev, route: r };
+    return c.dev === HOST_IFACE ? wire(topo, dst, c.dev, r) : { kind: "iface", out: c.dev, ...stepRoute(r) };
   }
   if (c.dev === DEVICE.ipipTunnel) {
     const next = topo.nodeByIp.get(c.via);
-    return next ? { kind: "next", out: c.dev, next, inIface: c.dev, route: r } : { kind: "drop", reason: `next hop ${c.via} on ${c.dev} is no node's address`, route: r };
+    return next ? { kind: "next", out: c.dev, next, inIface: c.dev, ...stepRoute(r) } : { kind: "drop", reason: `next hop ${c.via} on ${c.dev} is no node's address`, ...stepRoute(r) };
   }
   if (c.dev === DEVICE.vxlanTunnel) return vxlan(topo, info, c.via, r);
   return wire(topo, c.via, c.dev ?? HOST_IFACE, r);
 }
-
-const refOf = (_topo: Topology, _info: NodeInfo, r: PrefixRoute | null): RouteRef | null => r?.ref ?? null;
 
 type Arrival = { readonly kind: "host" } | { readonly kind: "iface"; readonly iface: string };
 
@@ -167,13 +175,13 @@ export function hopsFor(topo: Topology, flow: Flow): Routed | null {
       if (known === undefined) toPod[info.index] = known = step(topo, info, dst);
       st = known;
     } else st = step(topo, info, dst);
-    if (st.kind === "drop") return { hops, fate: { kind: "dropped", node, reason: st.reason, route: refOf(topo, info, st.route) } };
+    if (st.kind === "drop") return { hops, fate: { kind: "dropped", node, reason: st.reason, route: st.ref } };
     if (st.kind === "local") {
       if (arrive.kind === "host") return null;
       hops.push({ node, path: { kind: "input", inIface: arrive.iface }, route: null });
-      return { hops, fate: { kind: "delivered" } };
+      return { hops, fate: DELIVERED };
     }
-    const route = refOf(topo, info, st.route);
+    const route = st.ref;
     hops.push({ node, path: pathFor(arrive, st.out), route });
     if (st.kind === "next") {
       const next = (st.nextInfo ??= topo.nodes.get(st.next));
@@ -182,10 +190,10 @@ export function hopsFor(topo: Topology, flow: Flow): Routed | null {
       continue;
     }
     if (st.kind === "exit") {
-      if (!d) return { hops, fate: { kind: "delivered" } };
+      if (!d) return { hops, fate: DELIVERED };
       return { hops, fate: { kind: "dropped", node, reason: `leaves the cluster by ${st.out}: no route to ${dst}`, route } };
     }
-    if (d?.kind === "pod" && d.node === node && d.iface === st.out) return { hops, fate: { kind: "delivered" } };
+    if (d?.kind === "pod" && d.node === node && d.iface === st.out) return { hops, fate: DELIVERED };
     return { hops, fate: { kind: "dropped", node, reason: `the route sends it to ${st.out}, which is not where ${dst} is`, route } };
   }
   return { hops, fate: { kind: "dropped", node, reason: `routing loop: more than ${MAX_NODES} nodes`, route: null } };

@@ -167,6 +167,30 @@ describe("class verify's pod pairs in tiles", () => {
   });
 });
 
+describe("class verify's end numbers", () => {
+  it("name the end classes as their texts do, one number per text, below the plan's count", async () => {
+    const { planClasses } = await import("../../src/verify/classes.js");
+    const c = compileAll(files);
+    const topo = c.ctx.topology(c.rules);
+    const plan = planClasses(c.ctx, topo, c.rules, null, c.ctx.simulate, topo, {});
+    const textOf = new Map<number, string>();
+    const endOf = new Map<string, number>();
+    for (const f of collect(plan)) {
+      for (const [end, text] of [[f.srcEnd, f.src], [f.dstEnd, f.dst]] as const) {
+        expect(end).toBeGreaterThanOrEqual(0);
+        expect(end).toBeLessThan(plan.ends);
+        expect(textOf.get(end) ?? text).toBe(text);
+        expect(endOf.get(text) ?? end).toBe(end);
+        textOf.set(end, text);
+        endOf.set(text, end);
+      }
+    }
+    // Pod classes, outside classes and the three nodes all appear.
+    expect([...endOf.keys()].filter((t) => t.startsWith("node "))).toEqual(["node ubuntu1", "node ubuntu2", "node ubuntu3"]);
+    expect(textOf.size).toBeGreaterThan(plan.podClasses + 3);
+  });
+});
+
 describe("class verify's per-address memos", () => {
   it("emptied after every answer, the plan gives the same flow classes, counts and verdicts", async () => {
     const { planClasses } = await import("../../src/verify/classes.js");
