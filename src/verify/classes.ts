@@ -1765,11 +1765,11 @@ export function planClasses(
    * classes share them.
    */
   const sidesIn = evaluator.sidesIn(classes.length);
-  const pairPorts = (src: FlowEndpoint, dst: FlowEndpoint, hostCuts: Cuts, toHost: boolean): ProtocolPorts[] => {
-    // The ends' addresses and classes, found once for every protocol.
+  const pairPorts = (src: FlowEndpoint, dst: FlowEndpoint, srcAt: number, dstAt: number, hostCuts: Cuts, toHost: boolean): ProtocolPorts[] => {
+    // The ends' addresses and classes (`srcAt`, `dstAt`: a pod end's class id, -1 for an address), found once for every protocol.
     const [sip, dip] = [endpointIp(src), endpointIp(dst)];
-    const srcClass = src.kind === "pod" ? classOf.get(src.pod)! : null;
-    const dstClass = dst.kind === "pod" ? classOf.get(dst.pod)! : null;
+    const srcClass = srcAt >= 0 ? classes[srcAt]! : null;
+    const dstClass = dstAt >= 0 ? classes[dstAt]! : null;
     // A class's key holds its pods' signature: the evaluator asks a rule's peers once per class (Evaluator.sidesIn).
     const sides = sidesIn({ src, dst, protocol: "TCP", port: 0 }, srcClass?.id ?? -1, dstClass?.id ?? -1);
     const policyPorts = policyPortsOf(src, dst, sides);
@@ -1801,7 +1801,8 @@ export function planClasses(
     const probe: Flow = { src, dst, protocol: "TCP", port: 1 };
     const routed = hopsFor(topo, probe);
     const [sip, dip] = [endpointIp(src), endpointIp(dst)];
-    const [sat, dat] = [src.kind === "pod" ? classOf.get(src.pod)!.id : -1, dst.kind === "pod" ? classOf.get(dst.pod)!.id : -1];
+    // A pod end's number is its class's id (ClassPlan.ends).
+    const [sat, dat] = [src.kind === "pod" ? srcEnd : -1, dst.kind === "pod" ? dstEnd : -1];
     // Routes that leave the flow unjudged are the concrete walk's to report.
     const routable = (r: Routed | null): r is Routed => r !== null && r.fate.kind !== "unknown";
     const dstPod = dst.kind === "pod" ? dst.pod : null;
@@ -1821,7 +1822,7 @@ export function planClasses(
       }
       return back;
     };
-    for (const pp of plan ?? pairPorts(src, dst, hostCuts, toHost)) {
+    for (const pp of plan ?? pairPorts(src, dst, sat, dat, hostCuts, toHost)) {
       const { protocol, classes } = pp;
       const judged = simulate !== null && fwdHops !== null && routable(routed);
       // The policies' verdict at each class's port, the pair's peers matched once (and once for every pair sharing the plan).
@@ -1936,7 +1937,7 @@ export function planClasses(
         for (const [n, rep] of [[same, sameRep], [diff, diffRep]] as const) {
           if (n === 0 || !rep) continue;
           const [src, dst]: [FlowEndpoint, FlowEndpoint] = [{ kind: "pod", pod: rep[0] }, { kind: "pod", pod: rep[1] }];
-          plan ??= pairPorts(src, dst, NO_CUTS, false);
+          plan ??= pairPorts(src, dst, a.id, b.id, NO_CUTS, false);
           portFlows(emit, src, dst, n, podText(a), podText(b), a.id, b.id, NO_CUTS, false, plan);
         }
         tick();
@@ -1978,14 +1979,14 @@ export function planClasses(
         let out: ProtocolPorts[] | undefined;
         for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) {
           const src: FlowEndpoint = { kind: "pod", pod: g.rep };
-          out ??= pairPorts(src, ext, NO_CUTS, false);
+          out ??= pairPorts(src, ext, c.id, -1, NO_CUTS, false);
           portFlows(emit, src, ext, g.count, podText(c), x.text, c.id, outsideEnd[xi]!, NO_CUTS, false, out);
         }
         // The reply leaves the pod's node by that node's route to the address: grouped by it too.
         let back: ProtocolPorts[] | undefined;
         for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) {
           const dst: FlowEndpoint = { kind: "pod", pod: g.rep };
-          back ??= pairPorts(ext, dst, NO_CUTS, false);
+          back ??= pairPorts(ext, dst, -1, c.id, NO_CUTS, false);
           portFlows(emit, ext, dst, g.count, x.text, podText(c), outsideEnd[xi]!, c.id, NO_CUTS, false, back);
         }
         pairOrder++;
@@ -2102,12 +2103,12 @@ export function planClasses(
             const src: FlowEndpoint = { kind: "ip", ip: g.src };
             const cuts = full?.output ?? NO_CUTS;
             let plan = fromHost.get(g.src);
-            if (!plan) fromHost.set(g.src, (plan = pairPorts(src, pod, cuts, false)));
+            if (!plan) fromHost.set(g.src, (plan = pairPorts(src, pod, -1, c.id, cuts, false)));
             portFlows(emit, src, pod, g.count, hostText, podText(c), hostEnd, c.id, cuts, false, plan);
           }
           const host: FlowEndpoint = { kind: "ip", ip: nodeIp };
           const cuts = full?.input ?? NO_CUTS;
-          toHost ??= pairPorts(pod, host, cuts, true);
+          toHost ??= pairPorts(pod, host, c.id, -1, cuts, true);
           portFlows(emit, pod, host, g.count, podText(c), hostText, c.id, hostEnd, cuts, true, toHost);
         }
         tick();

@@ -15,7 +15,7 @@ import type { Flow } from "../semantics/index.js";
 import { cidrContains, parseAddress } from "../semantics/ip.js";
 import { firstAtLeast } from "../semantics/pieces.js";
 import { ipv4 } from "../simulate/ip.js";
-import { endpointIp, HOST_IFACE, where, type NodeInfo, type PrefixRoute, type Topology } from "./topology.js";
+import { endpointIp, HOST_IFACE, where, type NodeInfo, type Place, type PrefixRoute, type Topology } from "./topology.js";
 
 /** The route line that decided a step, as an operator would find it. */
 export interface RouteRef {
@@ -154,16 +154,14 @@ export function hopsFor(topo: Topology, flow: Flow): Routed | null {
   const s = where(topo, flow.src);
   const d = where(topo, flow.dst);
   if (s?.kind !== "pod" && d?.kind !== "pod") return null;
-  const first = topo.nodes.get(s ? s.node : d!.node);
-  const unplaced = first === undefined ? (s ?? d)! : d !== null && s !== null && !topo.nodes.has(d.node) ? d : null;
+  // A place the topology made holds its node's info (Place), absent when the node is not in the snapshot.
+  const infoOf = (p: Place): NodeInfo | undefined => ("info" in p ? p.info : topo.nodes.get(p.node));
+  const first = infoOf(s ?? d!);
+  const unplaced = first === undefined ? (s ?? d)! : d !== null && s !== null && infoOf(d) === undefined ? d : null;
   if (unplaced) return { hops: [], fate: { kind: "unknown", reason: `node ${unplaced.node} is not in the snapshot: nothing routes to or from it` } };
   const dst = endpointIp(flow.dst);
-  // A pod's answers by node number (Topology.stepsTo): the same as step's for its address.
-  let toPod: Step[] | undefined;
-  if (d?.kind === "pod") {
-    toPod = topo.stepsTo.get(d) as Step[] | undefined;
-    if (!toPod) topo.stepsTo.set(d, (toPod = []));
-  }
+  // A pod's answers by node number (Place.steps): the same as step's for its address.
+  const toPod = d?.kind === "pod" ? (d.steps as Step[] | undefined) : undefined;
   let node = s ? s.node : d!.node;
   let info = first!;
   let arrive: Arrival = !s ? { kind: "iface", iface: HOST_IFACE } : s.kind === "host" ? { kind: "host" } : { kind: "iface", iface: s.iface };

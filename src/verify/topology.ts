@@ -82,7 +82,15 @@ export interface NodeInfo {
 }
 
 /** Where a flow endpoint sits: a pod behind its workload interface, or a node's host itself. */
-export type Place = { readonly kind: "pod"; readonly node: string; readonly iface: string } | { readonly kind: "host"; readonly node: string };
+/**
+ * Where an end sits. A place the topology made holds its node's info (undefined: the node is not in the snapshot)
+ * and, for a pod, the route walk's answer for the pod's address on each node, by NodeInfo.index (routing.ts
+ * hopsFor; filled as asked): class verify routes to a pod it stands for from every node, and a lookup of the node
+ * or of the answers per pair missed the processor's caches at 50k pods. A place made elsewhere has neither.
+ */
+export type Place =
+  | { readonly kind: "pod"; readonly node: string; readonly iface: string; readonly info?: NodeInfo; readonly steps?: unknown[] }
+  | { readonly kind: "host"; readonly node: string; readonly info?: NodeInfo };
 
 /** The cluster's wiring: per node routes and interfaces, per pod its node and interface. */
 export interface Topology {
@@ -104,12 +112,6 @@ export interface Topology {
   readonly routed: WeakMap<Flow, Routed | null>;
   /** Each pod's place, by the pod object (where): asked per flow, so not looked up by its name each time. */
   readonly placed: WeakMap<Pod, Extract<Place, { kind: "pod" }> | null>;
-  /**
-   * Per pod place, the route walk's answer for its pod's address on each node, by NodeInfo.index (routing.ts
-   * hopsFor): class verify routes to a pod it stands for from every node, and a lookup by address per node and
-   * pair missed the processor's caches at 50k pods.
-   */
-  readonly stepsTo: WeakMap<Place, unknown[]>;
 }
 
 export const podKey = (ns: string, name: string): string => `${ns}/${name}`;
@@ -199,9 +201,8 @@ const EMPTY_TABLE = (node: string): RouteTable => ({ file: `${node}.routes`, rou
 /** The wiring of `model`, its workloads where the backend places them, with each node's route table (a node without one routes nothing). */
 export function buildTopology(model: Model, all: readonly WorkloadPlace[], tables: ReadonlyMap<string, RouteTable>): Topology {
   const { cluster } = model;
-  const pods = new Map(all.map((w) => [podKey(w.namespace, w.pod), { kind: "pod" as const, node: w.node, iface: w.iface }]));
   const nodes = new Map<string, NodeInfo>();
-  const hosts = new Map<string, { readonly kind: "host"; readonly node: string }>();
+  const hosts = new Map<string, Extract<Place, { kind: "host" }>>();
   const nodeByIp = new Map<string, string>();
   const inferredBlocks = cluster.addressing.blocks.flatMap((b) => (b.source === "ipam" ? [] : [parseCidr(b.cidr)].filter((c): c is Cidr => c !== null)));
   const blocks = new InferredBlocks(inferredBlocks);
@@ -218,10 +219,11 @@ export function buildTopology(model: Model, all: readonly WorkloadPlace[], table
     nodes.set(n.name, info);
     // The host's own addresses: its IP, and the tunnel addresses its routes put on tunl0 / vxlan.calico
     // (the model's resolved ones too, so a node whose file lacks them is still recognised as a host).
-    for (const a of new Set([...info.localAddresses, ...hostAddresses(cluster, n)])) if (!hosts.has(a)) hosts.set(a, { kind: "host", node: n.name });
+    for (const a of new Set([...info.localAddresses, ...hostAddresses(cluster, n)])) if (!hosts.has(a)) hosts.set(a, { kind: "host", node: n.name, info });
     if (n.ip && !nodeByIp.has(n.ip)) nodeByIp.set(n.ip, n.name);
   }
-  return { model, nodes, pods, hosts, nodeByIp, inferredBlocks, routed: new WeakMap(), placed: new WeakMap(), stepsTo: new WeakMap() };
+  const pods = new Map(all.map((w) => [podKey(w.namespace, w.pod), { kind: "pod" as const, node: w.node, iface: w.iface, info: nodes.get(w.node), steps: [] }]));
+  return { model, nodes, pods, hosts, nodeByIp, inferredBlocks, routed: new WeakMap(), placed: new WeakMap() };
 }
 
 /** Where a flow endpoint sits; null: outside the cluster. */
