@@ -1877,14 +1877,13 @@ export function planClasses(
       }
       atNode.push(at);
     }
-    const shareNode = (a: PodClass, b: PodClass): boolean => {
-      for (let w = 0, x = a.id * words, y = b.id * words; w < words; w++) if ((nodeBits[x + w]! & nodeBits[y + w]!) !== 0) return true;
-      return false;
-    };
+    // The source class's entries by node number, set for each source class in turn: only its own nodes are read.
+    const entryAt = new Int32Array(nodeNames.length).fill(-1);
     /** The pairs of source class `a` and destination classes [b0, bEnd), one per node pairing. */
     const podPairsOf = (a: PodClass, from: number, to: number): void => {
       const aEntries = entries[a.id]!;
       const placed = onlyNodes === null && aEntries.every(([i]) => i >= 0);
+      if (placed) aEntries.forEach(([i], at) => (entryAt[i] = at));
       for (let bi = from; bi < to; bi++) {
         const b = classes[bi]!;
         pairOrder = a.id * classes.length + b.id;
@@ -1893,17 +1892,30 @@ export function planClasses(
         let diff = 0;
         let diffRep: [Pod, Pod] | null = null;
         if (placed) {
-          // Same node: a node holding both (two different pods when a is b).
+          // Same node: a node holding both (two different pods when a is b), found word by word in the two node
+          // sets (most pairs of classes share none, the rest one or two); the first in a's byNode order speaks for them.
           const bAt = atNode[b.id]!;
           let common = 0;
-          for (const [i, ps] of shareNode(a, b) ? aEntries : []) {
-            const qs = bAt[i];
-            if (!qs) continue;
-            common += ps.length * qs.length;
-            const n = a === b ? ps.length * (ps.length - 1) : ps.length * qs.length;
-            if (n === 0) continue;
-            same += n;
-            sameRep ??= [ps[0]!, a === b ? ps[1]! : qs[0]!];
+          let first = -1;
+          for (let w = 0, x = a.id * words, y = b.id * words; w < words; w++) {
+            let both = nodeBits[x + w]! & nodeBits[y + w]!;
+            while (both !== 0) {
+              const low = both & -both;
+              both ^= low;
+              const i = (w << 5) + 31 - Math.clz32(low);
+              const at = entryAt[i]!;
+              const ps = aEntries[at]![1];
+              const qs = bAt[i]!;
+              common += ps.length * qs.length;
+              const n = a === b ? ps.length * (ps.length - 1) : ps.length * qs.length;
+              if (n === 0) continue;
+              same += n;
+              if (first < 0 || at < first) first = at;
+            }
+          }
+          if (first >= 0) {
+            const [i, ps] = aEntries[first]!;
+            sameRep = [ps[0]!, a === b ? ps[1]! : bAt[i]![0]!];
           }
           // Different nodes: every pair of the two but those on one node; the first such pair in byNode order speaks for them.
           diff = a.pods.length * b.pods.length - common;
@@ -2000,6 +2012,9 @@ export function planClasses(
     readonly rep: Pod;
     count: number;
     readonly src: string | null;
+    /** The group's key: its pods' routes to the host (routesIdOf), and the host's source address (its number in `sent`). */
+    readonly routes: number;
+    readonly code: number;
   }
   function hostPairs(emit: Emit): void {
     // Per host, what its pairs with every class share; the hosts are visited in tiles, each class against a tile's
@@ -2028,12 +2043,16 @@ export function planClasses(
       // pod leaves by: the same for every class, so found once per node and per interface (every class × every pod
       // node asked it again, and every pod of the cluster made a key string, for each of the 500 nodes at 50k pods).
       // By node number (nodeNames), and by name for a node not listed there.
-      const routesByNo: Array<string | undefined> = [];
-      const routesFrom = new Map<string, string>();
-      const routesOf = (node: string, at: number): string => {
+      // As a number per distinct signature: pods are grouped by it for every class.
+      const routesByNo: Array<number | undefined> = [];
+      const routesFrom = new Map<string, number>();
+      const routeIds = new Map<string, number>();
+      const routesIdOf = (node: string, at: number): number => {
         let r = at >= 0 ? routesByNo[at] : routesFrom.get(node);
         if (r === undefined) {
-          r = node === n ? "own" : hostAddrs.map((a) => routeSignature(topo, node, a, { node: n, iface: "" })).join(";");
+          const text = node === n ? "own" : hostAddrs.map((a) => routeSignature(topo, node, a, { node: n, iface: "" })).join(";");
+          r = routeIds.get(text);
+          if (r === undefined) routeIds.set(text, (r = routeIds.size));
           if (at >= 0) routesByNo[at] = r;
           else routesFrom.set(node, r);
         }
@@ -2070,24 +2089,29 @@ export function planClasses(
         // of the device its route leaves by), as each pod's node routes to it: the reply of a host flow goes there.
         // The host sends from the address its compiled routes give (as --exhaustive plans it: the address its
         // kubelet would use, whatever the rules being checked route), so pods are grouped by that address too.
-        // By routes, then source address; in the order each group is first met.
+        // By routes, then source address; in the order each group is first met. A class makes a few groups, so they
+        // are searched in a list (maps made per host and class cost more than the search).
         const groups: HostGroup[] = [];
-        const byRoutes = new Map<string, Map<string | null, HostGroup>>();
         const srcs = sourcesOf();
         for (const { node, at, pods: ps, ranks } of placesOf[c.id]!) {
           if (!(inOnly(n) || inOnly(node))) continue;
-          const routes = routesOf(node, at);
-          let bySrc = byRoutes.get(routes);
-          if (!bySrc) byRoutes.set(routes, (bySrc = new Map()));
+          const routes = routesIdOf(node, at);
           // Most of a node's pods give one address: the last group is tried first.
           let last: HostGroup | null = null;
           for (let i = 0; i < ps.length; i++) {
-            const src = sent[srcs[ranks[i]!]!] ?? null;
-            let g: HostGroup | undefined = last !== null && last.src === src ? last : bySrc.get(src);
-            if (g) g.count++;
+            const code = srcs[ranks[i]!]!;
+            let g: HostGroup | null = last !== null && last.code === code && last.routes === routes ? last : null;
+            if (g === null) {
+              for (const x of groups) {
+                if (x.code === code && x.routes === routes) {
+                  g = x;
+                  break;
+                }
+              }
+            }
+            if (g !== null) g.count++;
             else {
-              g = { rep: ps[i]!, count: 1, src };
-              bySrc.set(src, g);
+              g = { rep: ps[i]!, count: 1, src: sent[code] ?? null, routes, code };
               groups.push(g);
             }
             last = g;
