@@ -38,6 +38,9 @@ import { HOST_IFACE, hostContext, podKey, PROBE_SOURCE_PORT, probePacket, replyP
 import type { Simulate } from "./check.js";
 import { NAMES } from "../backends/index.js";
 
+/** Routes that leave the flow unjudged are the concrete walk's to report. */
+const routable = (r: Routed | null): r is Routed => r !== null && r.fate.kind !== "unknown";
+
 /** One class of flows: the representative walked, and what it stands for. */
 export interface FlowClass {
   readonly flow: Flow;
@@ -1665,9 +1668,11 @@ export function planClasses(
    */
   type NatFlags = { readonly dnat: boolean; readonly snat: boolean };
   const NO_NAT: NatFlags = { dnat: false, snat: false };
+  // What the last compose left on each node (the reply's `nat`): kept here, not in an object per flow class.
+  let composedNat: Map<string, NatFlags> | null = null;
   const compose = (
     routed: Routed, prefixes: readonly HopPrefix[], of: PortFlowClass, reply: boolean, protocol: Protocol, simulate: Simulate, nat: ReadonlyMap<string, NatFlags> | null,
-  ): { actual: boolean | null | "concrete"; nat: Map<string, NatFlags> | null } => {
+  ): boolean | null | "concrete" => {
     // probePacket's ports and state, or replyPacket's.
     const srcPort = reply ? of.port : PROBE_SOURCE_PORT;
     const dstPort = reply ? PROBE_SOURCE_PORT : of.port;
@@ -1682,26 +1687,30 @@ export function planClasses(
       const flags = nat?.get(h.hop.node) ?? NO_NAT;
       const key = hopCode(h, protocol, srcPort, dstPort, state, flags.dnat, flags.snat);
       const r = runHop(h.hop, h.results, key, of, reply, flags, simulate);
-      if (r.rewrites) return { actual: "concrete", nat: left };
+      if (r.rewrites) {
+        composedNat = left;
+        return "concrete";
+      }
       walked++;
       let stop = false;
+      let acc: HopResult["outcomes"][number] | null = null;
       for (const o of r.outcomes) {
         any = true;
         if (o.unknown) unknown = true;
         if (o.verdict !== "ACCEPT") {
           allAccepted = false;
           stop = true;
-        }
+        } else acc ??= o;
       }
-      const acc = r.outcomes.find((o) => o.verdict === "ACCEPT");
       if (acc && (acc.dnat || acc.snat)) (left ??= new Map()).set(h.hop.node, { dnat: acc.dnat, snat: acc.snat });
       else if (acc) left?.delete(h.hop.node);
       if (stop) break;
     }
-    if (unknown) return { actual: null, nat: left };
-    if (routed.fate.kind === "dropped") return { actual: false, nat: left };
-    if (!any) return { actual: null, nat: left };
-    return { actual: walked === prefixes.length && allAccepted, nat: left };
+    composedNat = left;
+    if (unknown) return null;
+    if (routed.fate.kind === "dropped") return false;
+    if (!any) return null;
+    return walked === prefixes.length && allAccepted;
   };
 
 
@@ -1793,6 +1802,14 @@ export function planClasses(
     return out;
   };
 
+  /** The hop prefixes of a route: its first hop is the source pod's own, its last the destination pod's (hopStatic). */
+  const prefixesOf = (routed: Routed, src: string, dst: string, srcAt: number, dstAt: number, first: Pod | null, last: Pod | null): HopPrefix[] => {
+    const hops = routed.hops;
+    const out: HopPrefix[] = new Array<HopPrefix>(hops.length);
+    for (let i = 0; i < hops.length; i++) out[i] = hopPrefix(hops[i]!, src, dst, srcAt, dstAt, i === 0 ? first : i === hops.length - 1 ? last : null);
+    return out;
+  };
+
   function portFlows(
     emit: Emit, src: FlowEndpoint, dst: FlowEndpoint, pairs: number, srcText: string, dstText: string, srcEnd: number, dstEnd: number, hostCuts: Cuts, toHost = false,
     plan?: readonly ProtocolPorts[],
@@ -1803,12 +1820,8 @@ export function planClasses(
     const [sip, dip] = [endpointIp(src), endpointIp(dst)];
     // A pod end's number is its class's id (ClassPlan.ends).
     const [sat, dat] = [src.kind === "pod" ? srcEnd : -1, dst.kind === "pod" ? dstEnd : -1];
-    // Routes that leave the flow unjudged are the concrete walk's to report.
-    const routable = (r: Routed | null): r is Routed => r !== null && r.fate.kind !== "unknown";
     const dstPod = dst.kind === "pod" ? dst.pod : null;
-    // The first hop is the source pod's own, the last the destination pod's (hopStatic).
-    const endOf = (i: number, n: number, first: Pod | null, last: Pod | null): Pod | null => (i === 0 ? first : i === n - 1 ? last : null);
-    const fwdHops = routable(routed) ? routed.hops.map((h, i, all) => hopPrefix(h, sip, dip, sat, dat, endOf(i, all.length, srcPod, dstPod))) : null;
+    const fwdHops = routable(routed) ? prefixesOf(routed, sip, dip, sat, dat, srcPod, dstPod) : null;
     const nodes = (routed?.hops ?? []).map((h) => h.node);
     const inferred = !!routed && (routed.hops.some((h) => h.route?.inferred) || (routed.fate.kind === "dropped" && !!routed.fate.route?.inferred));
     const pair: PairOfEnds = { from: src, to: dst, src: srcText, dst: dstText, srcEnd, dstEnd, fromPod: srcPod !== null, nodes, inferred, order: pairOrder };
@@ -1818,7 +1831,7 @@ export function planClasses(
     const backOf = (): { readonly reply: Routed; readonly hops: readonly HopPrefix[] } | null => {
       if (back === undefined) {
         const reply = hopsFor(topo, { src: dst, dst: src, protocol: "TCP", port: 1 });
-        back = routable(reply) ? { reply, hops: reply.hops.map((h, i, all) => hopPrefix(h, dip, sip, dat, sat, endOf(i, all.length, dstPod, srcPod))) } : null;
+        back = routable(reply) ? { reply, hops: prefixesOf(reply, dip, sip, dat, sat, dstPod, srcPod) } : null;
       }
       return back;
     };
@@ -1833,13 +1846,14 @@ export function planClasses(
         if (judged) {
           // Decided from hop results; a class that fails (or that NAT rewrites) is walked for real for its report.
           const expected = allowed[i]!;
-          const f = compose(routed, fwdHops, rec, false, protocol, simulate, null);
-          if (f.actual !== "concrete" && f.actual === expected) {
-            if (!(expected && f.actual === true)) rec.status = "ok";
+          const actual = compose(routed, fwdHops, rec, false, protocol, simulate, null);
+          if (actual !== "concrete" && actual === expected) {
+            if (!(expected && actual === true)) rec.status = "ok";
             else {
+              const nat = composedNat;
               const bk = backOf();
-              const b = bk === null ? null : compose(bk.reply, bk.hops, rec, true, protocol, simulate, f.nat);
-              if (b?.actual === true) {
+              const b = bk === null ? null : compose(bk.reply, bk.hops, rec, true, protocol, simulate, nat);
+              if (b === true) {
                 rec.status = "ok";
                 rec.replied = true;
               }
