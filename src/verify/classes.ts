@@ -34,9 +34,16 @@ import { FELIX_VXLAN_PORT } from "./invariants.js";
 import { firstAtLeast, pieceFinder } from "../semantics/pieces.js";
 import { hopsFor, hostSource, routeOutsOf, routeSignature, type Hop, type Routed } from "./routing.js";
 import type { CtState, HookPath, HostContext, Packet } from "../simulate/types.js";
-import { HOST_IFACE, hostContext, podKey, PROBE_SOURCE_PORT, probePacket, replyPacket, type NodeInfo, type NodeRules, type Topology } from "./topology.js";
+import { HOST_IFACE, hostContext, podKey, PROBE_SOURCE_PORT, probePacket, replyPacket, where, type NodeInfo, type NodeRules, type Place, type Topology } from "./topology.js";
 import type { Simulate } from "./check.js";
 import { NAMES } from "../backends/index.js";
+
+/** A pair's end as class verify hands it on: the endpoint, its address, and a pod's place once found (undefined: not looked up). */
+interface End {
+  readonly ep: FlowEndpoint;
+  readonly ip: string;
+  readonly place?: Place | null;
+}
 
 /** Routes that leave the flow unjudged are the concrete walk's to report. */
 const routable = (r: Routed | null): r is Routed => r !== null && r.fate.kind !== "unknown";
@@ -519,6 +526,12 @@ interface PodClass {
   readonly inCuts: Cuts;
   readonly outCuts: Cuts;
 }
+
+/**
+ * A pod class's pods on one node, as podPairs reads them: the node's number (-1: not listed), the pods, and the first
+ * two as pair ends once asked (podPairs endAt).
+ */
+type ClassEntry = readonly [number, Pod[], Array<End | undefined>];
 
 /** A class of addresses outside the cluster. */
 interface OutsideClass {
@@ -1774,9 +1787,16 @@ export function planClasses(
    * classes share them.
    */
   const sidesIn = evaluator.sidesIn(classes.length);
-  const pairPorts = (src: FlowEndpoint, dst: FlowEndpoint, srcAt: number, dstAt: number, hostCuts: Cuts, toHost: boolean): ProtocolPorts[] => {
+  /** An end with its address, its place left to the route walk to find (the pairs of a class with an address or a host). */
+  const bareEnd = (ep: FlowEndpoint): End => ({ ep, ip: endpointIp(ep), place: undefined });
+  /** A pod end: its endpoint, address and place, found once for every pair it speaks for (podPairs keeps it). */
+  const podEnd = (pod: Pod): End => {
+    const ep: FlowEndpoint = { kind: "pod", pod };
+    return { ep, ip: podIPv4(pod)!, place: where(topo, ep) };
+  };
+  const pairPorts = (srcEnd: End, dstEnd: End, srcAt: number, dstAt: number, hostCuts: Cuts, toHost: boolean): ProtocolPorts[] => {
     // The ends' addresses and classes (`srcAt`, `dstAt`: a pod end's class id, -1 for an address), found once for every protocol.
-    const [sip, dip] = [endpointIp(src), endpointIp(dst)];
+    const [src, dst, sip, dip] = [srcEnd.ep, dstEnd.ep, srcEnd.ip, dstEnd.ip];
     const srcClass = srcAt >= 0 ? classes[srcAt]! : null;
     const dstClass = dstAt >= 0 ? classes[dstAt]! : null;
     // A class's key holds its pods' signature: the evaluator asks a rule's peers once per class (Evaluator.sidesIn).
@@ -1811,13 +1831,15 @@ export function planClasses(
   };
 
   function portFlows(
-    emit: Emit, src: FlowEndpoint, dst: FlowEndpoint, pairs: number, srcText: string, dstText: string, srcEnd: number, dstEnd: number, hostCuts: Cuts, toHost = false,
+    emit: Emit, from: End, to: End, pairs: number, srcText: string, dstText: string, srcEnd: number, dstEnd: number, hostCuts: Cuts, toHost = false,
     plan?: readonly ProtocolPorts[],
   ): void {
+    const [src, dst, sip, dip] = [from.ep, to.ep, from.ip, to.ip];
     const srcPod = src.kind === "pod" ? src.pod : null;
     const probe: Flow = { src, dst, protocol: "TCP", port: 1 };
-    const routed = hopsFor(topo, probe);
-    const [sip, dip] = [endpointIp(src), endpointIp(dst)];
+    // Both places known (two pod ends of podPairs): no lookup of either.
+    const known = from.place !== undefined && to.place !== undefined;
+    const routed = hopsFor(topo, probe, known ? { src: from.place!, dst: to.place!, dstIp: dip } : undefined);
     // A pod end's number is its class's id (ClassPlan.ends).
     const [sat, dat] = [src.kind === "pod" ? srcEnd : -1, dst.kind === "pod" ? dstEnd : -1];
     const dstPod = dst.kind === "pod" ? dst.pod : null;
@@ -1830,12 +1852,12 @@ export function planClasses(
     let back: { readonly reply: Routed; readonly hops: readonly HopPrefix[] } | null | undefined;
     const backOf = (): { readonly reply: Routed; readonly hops: readonly HopPrefix[] } | null => {
       if (back === undefined) {
-        const reply = hopsFor(topo, { src: dst, dst: src, protocol: "TCP", port: 1 });
+        const reply = hopsFor(topo, { src: dst, dst: src, protocol: "TCP", port: 1 }, known ? { src: to.place!, dst: from.place!, dstIp: sip } : undefined);
         back = routable(reply) ? { reply, hops: prefixesOf(reply, dip, sip, dat, sat, dstPod, srcPod) } : null;
       }
       return back;
     };
-    for (const pp of plan ?? pairPorts(src, dst, sat, dat, hostCuts, toHost)) {
+    for (const pp of plan ?? pairPorts(from, to, sat, dat, hostCuts, toHost)) {
       const { protocol, classes } = pp;
       const judged = simulate !== null && fwdHops !== null && routable(routed);
       // The policies' verdict at each class's port, the pair's peers matched once (and once for every pair sharing the plan).
@@ -1875,22 +1897,25 @@ export function planClasses(
     // through arrays, not through a loop over every pair of their nodes (a class may span hundreds).
     const nodeNo = new Map(nodeNames.map((n, i) => [n, i] as const));
     // By class id (classes[i].id === i): read per pair of classes.
-    const entries: Array<ReadonlyArray<readonly [number, Pod[]]>> = [];
-    const atNode: Array<ReadonlyArray<Pod[] | undefined>> = [];
+    const entries: Array<ReadonlyArray<ClassEntry>> = [];
+    const atNode: Array<ReadonlyArray<ClassEntry | undefined>> = [];
     // And its nodes as a bit set: most pairs of classes share no node, which two sets tell word by word.
     const words = Math.ceil(nodeNames.length / 32);
     const nodeBits = new Uint32Array(classes.length * words);
     for (const c of classes) {
-      const list = [...c.byNode].map(([node, ps]) => [nodeNo.get(node) ?? -1, ps] as const);
+      const list = [...c.byNode].map(([node, ps]): ClassEntry => [nodeNo.get(node) ?? -1, ps, []]);
       entries.push(list);
-      const at: Array<Pod[] | undefined> = new Array(nodeNames.length).fill(undefined);
-      for (const [i, ps] of list) {
+      const at: Array<ClassEntry | undefined> = new Array(nodeNames.length).fill(undefined);
+      for (const e of list) {
+        const i = e[0];
         if (i < 0) continue;
-        at[i] = ps;
+        at[i] = e;
         nodeBits[c.id * words + (i >>> 5)]! |= 1 << (i & 31);
       }
       atNode.push(at);
     }
+    /** The `j`th pod of an entry as a pair's end (the first speaks for its pairs; the second for a class with itself). */
+    const endAt = (e: ClassEntry, j: number): End => (e[2][j] ??= podEnd(e[1][j]!));
     // The source class's entries by node number, set for each source class in turn: only its own nodes are read.
     const entryAt = new Int32Array(nodeNames.length).fill(-1);
     /** The pairs of source class `a` and destination classes [b0, bEnd), one per node pairing. */
@@ -1902,9 +1927,9 @@ export function planClasses(
         const b = classes[bi]!;
         pairOrder = a.id * classes.length + b.id;
         let same = 0;
-        let sameRep: [Pod, Pod] | null = null;
+        let sameRep: readonly [End, End] | null = null;
         let diff = 0;
-        let diffRep: [Pod, Pod] | null = null;
+        let diffRep: readonly [End, End] | null = null;
         if (placed) {
           // Same node: a node holding both (two different pods when a is b), found word by word in the two node
           // sets (most pairs of classes share none, the rest one or two); the first in a's byNode order speaks for them.
@@ -1919,7 +1944,7 @@ export function planClasses(
               const i = (w << 5) + 31 - Math.clz32(low);
               const at = entryAt[i]!;
               const ps = aEntries[at]![1];
-              const qs = bAt[i]!;
+              const qs = bAt[i]![1];
               common += ps.length * qs.length;
               const n = a === b ? ps.length * (ps.length - 1) : ps.length * qs.length;
               if (n === 0) continue;
@@ -1928,8 +1953,8 @@ export function planClasses(
             }
           }
           if (first >= 0) {
-            const [i, ps] = aEntries[first]!;
-            sameRep = [ps[0]!, a === b ? ps[1]! : bAt[i]![0]!];
+            const e = aEntries[first]!;
+            sameRep = [endAt(e, 0), a === b ? endAt(e, 1) : endAt(bAt[e[0]]!, 0)];
           }
           // Different nodes: every pair of the two but those on one node; the first such pair in byNode order speaks for them.
           diff = a.pods.length * b.pods.length - common;
@@ -1938,8 +1963,8 @@ export function planClasses(
           const [b0, b1] = bEntries;
           if (a0 && b0) {
             const other = b0[0] !== a0[0] ? b0 : b1;
-            if (other) diffRep = [a0[1][0]!, other[1][0]!];
-            else if (a1) diffRep = [a1[1][0]!, b0[1][0]!];
+            if (other) diffRep = [endAt(a0, 0), endAt(other, 0)];
+            else if (a1) diffRep = [endAt(a1, 0), endAt(b0, 0)];
           }
         } else {
           for (const [node, ps] of a.byNode) {
@@ -1948,13 +1973,13 @@ export function planClasses(
             const n = a === b ? ps.length * (ps.length - 1) : ps.length * qs.length;
             if (n === 0) continue;
             same += n;
-            sameRep ??= [ps[0]!, a === b ? ps[1]! : qs[0]!];
+            sameRep ??= [podEnd(ps[0]!), podEnd(a === b ? ps[1]! : qs[0]!)];
           }
           for (const [node, ps] of a.byNode) {
             for (const [other, qs] of b.byNode) {
               if (other === node || (!inOnly(node) && !inOnly(other))) continue;
               diff += ps.length * qs.length;
-              diffRep ??= [ps[0]!, qs[0]!];
+              diffRep ??= [podEnd(ps[0]!), podEnd(qs[0]!)];
             }
           }
         }
@@ -1962,9 +1987,8 @@ export function planClasses(
         let plan: ProtocolPorts[] | undefined;
         for (const [n, rep] of [[same, sameRep], [diff, diffRep]] as const) {
           if (n === 0 || !rep) continue;
-          const [src, dst]: [FlowEndpoint, FlowEndpoint] = [{ kind: "pod", pod: rep[0] }, { kind: "pod", pod: rep[1] }];
-          plan ??= pairPorts(src, dst, a.id, b.id, NO_CUTS, false);
-          portFlows(emit, src, dst, n, podText(a), podText(b), a.id, b.id, NO_CUTS, false, plan);
+          plan ??= pairPorts(rep[0], rep[1], a.id, b.id, NO_CUTS, false);
+          portFlows(emit, rep[0], rep[1], n, podText(a), podText(b), a.id, b.id, NO_CUTS, false, plan);
         }
         tick();
       }
@@ -1999,19 +2023,19 @@ export function planClasses(
 
   function outsidePairs(emit: Emit): void {
     for (const [xi, x] of outside.entries()) {
-      const ext: FlowEndpoint = { kind: "ip", ip: x.ip };
+      const ext = bareEnd({ kind: "ip", ip: x.ip });
       for (const c of classes) {
         // A class's groups differ in routes only: they share their port classes (pairPorts), each way.
         let out: ProtocolPorts[] | undefined;
         for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) {
-          const src: FlowEndpoint = { kind: "pod", pod: g.rep };
+          const src = bareEnd({ kind: "pod", pod: g.rep });
           out ??= pairPorts(src, ext, c.id, -1, NO_CUTS, false);
           portFlows(emit, src, ext, g.count, podText(c), x.text, c.id, outsideEnd[xi]!, NO_CUTS, false, out);
         }
         // The reply leaves the pod's node by that node's route to the address: grouped by it too.
         let back: ProtocolPorts[] | undefined;
         for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) {
-          const dst: FlowEndpoint = { kind: "pod", pod: g.rep };
+          const dst = bareEnd({ kind: "pod", pod: g.rep });
           back ??= pairPorts(ext, dst, -1, c.id, NO_CUTS, false);
           portFlows(emit, ext, dst, g.count, x.text, podText(c), outsideEnd[xi]!, c.id, NO_CUTS, false, back);
         }
@@ -2136,15 +2160,15 @@ export function planClasses(
         const fromHost = new Map<string, ProtocolPorts[]>();
         let toHost: ProtocolPorts[] | undefined;
         for (const g of groups) {
-          const pod: FlowEndpoint = { kind: "pod", pod: g.rep };
+          const pod = bareEnd({ kind: "pod", pod: g.rep });
           if (g.src !== null) {
-            const src: FlowEndpoint = { kind: "ip", ip: g.src };
+            const src = bareEnd({ kind: "ip", ip: g.src });
             const cuts = full?.output ?? NO_CUTS;
             let plan = fromHost.get(g.src);
             if (!plan) fromHost.set(g.src, (plan = pairPorts(src, pod, -1, c.id, cuts, false)));
             portFlows(emit, src, pod, g.count, hostText, podText(c), hostEnd, c.id, cuts, false, plan);
           }
-          const host: FlowEndpoint = { kind: "ip", ip: nodeIp };
+          const host = bareEnd({ kind: "ip", ip: nodeIp });
           const cuts = full?.input ?? NO_CUTS;
           toHost ??= pairPorts(pod, host, c.id, -1, cuts, true);
           portFlows(emit, pod, host, g.count, podText(c), hostText, c.id, hostEnd, cuts, true, toHost);

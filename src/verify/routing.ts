@@ -145,21 +145,29 @@ function pathFor(arrive: Arrival, out: string): HookPath {
   return arrive.kind === "host" ? { kind: "output", outIface: out } : { kind: "forward", inIface: arrive.iface, outIface: out };
 }
 
+/** What a caller routing the same ends many times already knows of them: where() of each, and the destination's address. */
+export interface KnownEnds {
+  readonly src: Place | null;
+  readonly dst: Place | null;
+  readonly dstIp: string;
+}
+
 /**
  * The hops of a flow and what became of it. At least one end must be a pod:
  * host↔host and host↔external traffic meets no workload chain (null). A
- * packet from outside enters the destination pod's node on its uplink.
+ * packet from outside enters the destination pod's node on its uplink. `known`: the ends' places and the destination's
+ * address, as where() and endpointIp give them (class verify routes each pod that speaks for pairs thousands of times).
  */
-export function hopsFor(topo: Topology, flow: Flow): Routed | null {
-  const s = where(topo, flow.src);
-  const d = where(topo, flow.dst);
+export function hopsFor(topo: Topology, flow: Flow, known?: KnownEnds): Routed | null {
+  const s = known ? known.src : where(topo, flow.src);
+  const d = known ? known.dst : where(topo, flow.dst);
   if (s?.kind !== "pod" && d?.kind !== "pod") return null;
   // A place the topology made holds its node's info (Place), absent when the node is not in the snapshot.
   const infoOf = (p: Place): NodeInfo | undefined => ("info" in p ? p.info : topo.nodes.get(p.node));
   const first = infoOf(s ?? d!);
   const unplaced = first === undefined ? (s ?? d)! : d !== null && s !== null && infoOf(d) === undefined ? d : null;
   if (unplaced) return { hops: [], fate: { kind: "unknown", reason: `node ${unplaced.node} is not in the snapshot: nothing routes to or from it` } };
-  const dst = endpointIp(flow.dst);
+  const dst = known ? known.dstIp : endpointIp(flow.dst);
   // A pod's answers by node number (Place.steps): the same as step's for its address.
   const toPod = d?.kind === "pod" ? (d.steps as Step[] | undefined) : undefined;
   let node = s ? s.node : d!.node;
