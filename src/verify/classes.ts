@@ -1728,14 +1728,14 @@ export function planClasses(
 
 
   // One text per class (the classes are complete here): a pair's flow classes share it, and verify keys by it.
-  const podTexts = new Map<PodClass, string>();
+  const podTexts: Array<string | undefined> = [];
   const podText = (c: PodClass): string => {
-    let text = podTexts.get(c);
+    let text = podTexts[c.id];
     if (text === undefined) {
       const p = c.pods[0]!;
       const name = `${p.namespace}/${p.name}`;
       text = c.pods.length === 1 ? name : `${name} and ${c.pods.length - 1} pod${c.pods.length === 2 ? "" : "s"} like it`;
-      podTexts.set(c, text);
+      podTexts[c.id] = text;
     }
     return text;
   };
@@ -1751,7 +1751,16 @@ export function planClasses(
   // The ports left out of every class, sorted, by what decides them: a pod source (Felix's VXLAN port), the host's nat
   // ports, the protocol. Asked per pair, built once.
   const skipLists = new Map<Cuts | null, Map<string, readonly number[]>>();
+  // The lists without a host's nat ports (every pair but those towards a host), by source kind and protocol number.
+  const skipsOfNoHost: Array<readonly number[] | undefined> = [];
   const skippedOf = (fromPod: boolean, protocol: Protocol, hostCuts: Cuts | null): readonly number[] => {
+    if (hostCuts === null) {
+      const at = ALL_PROTOCOLS.indexOf(protocol) * 2 + (fromPod ? 1 : 0);
+      return (skipsOfNoHost[at] ??= skipped(fromPod, protocol, null));
+    }
+    return skipped(fromPod, protocol, hostCuts);
+  };
+  const skipped = (fromPod: boolean, protocol: Protocol, hostCuts: Cuts | null): readonly number[] => {
     let byKey = skipLists.get(hostCuts);
     if (!byKey) skipLists.set(hostCuts, (byKey = new Map()));
     const k = `${fromPod ? "pod" : "ip"}:${protocol}`;
