@@ -169,8 +169,8 @@ function fastest(runs: readonly ChildResult[]): ChildResult {
 const spread = (runs: readonly ChildResult[]): string => `${runs.length}: ${runs.map((r) => (r.ms / 1000).toFixed(2)).join(", ")} s`;
 
 /**
- * Class verify (the default) runs at sizes up to this many pods (BENCH_VERIFY_MAX_PODS). 10k takes ~20 s and
- * ~0.7 GiB; at 50k each verify (-O1, -O2) takes ~6 min at up to ~3.7 GiB (16 M pairs of classes), so it is left out
+ * Class verify (the default) runs at sizes up to this many pods (BENCH_VERIFY_MAX_PODS). 10k takes ~15 s and
+ * ~0.7 GiB; at 50k each verify (-O1, -O2) takes ~4 min at up to ~3.6 GiB (16 M pairs of classes), so it is left out
  * unless asked for (BENCH_VERIFY_MAX_PODS=60000) — and a verify that fails is reported as such, never the end of the
  * bench.
  */

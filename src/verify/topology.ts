@@ -58,7 +58,7 @@ export interface PrefixRoute {
 
 export interface NodeInfo {
   readonly name: string;
-  /** The node's place in the snapshot's node list (an index for arrays by node, e.g. Topology.stepsTo's). */
+  /** The node's place in the snapshot's node list (an index for arrays by node, e.g. a pod Place's steps). */
   readonly index: number;
   /** The node's own address (null when the snapshot gives none). */
   readonly ip: string | null;
