@@ -119,7 +119,10 @@ type HookEnd = "ACCEPT" | "DROP" | "REJECT" | "STOP";
 
 function step(w: Walk, chain: CompiledChain, r: CompiledRule | null, action: string): void {
   const line = r?.rule.line ?? null;
-  w.trace.push({ table: chain.table, chain: chain.name, index: r ? r.index : -1, line, rule: r ? r.rule : null, action, ...(chain.origin ? { origin: chain.origin } : {}) });
+  const t: TraceStep = { table: chain.table, chain: chain.name, index: r ? r.index : -1, line, rule: r ? r.rule : null, action, ...(chain.origin ? { origin: chain.origin } : {}) };
+  // Untraced, only the last step is kept: the walk reads no other (a trace grew and was copied at every branch).
+  if (w.traced || w.trace.length === 0) w.trace.push(t);
+  else w.trace[0] = t;
 }
 
 function stopUnknown(w: Walk, chain: CompiledChain, r: CompiledRule | null, why: string): HookEnd {
@@ -237,7 +240,7 @@ interface Fork {
   readonly resume: (taken: boolean) => SimOutcome | Fork;
 }
 
-function newWalk(packet: Packet, host: HostContext, tables: SimTables, decisions: readonly boolean[]): Walk | string {
+function newWalk(packet: Packet, host: HostContext, tables: SimTables, decisions: readonly boolean[], traced: boolean): Walk | string {
   const src = ipv4(packet.src);
   const dst = ipv4(packet.dst);
   if (src === null || dst === null) return `packet ${packet.src} → ${packet.dst}: only IPv4 is modelled`;
@@ -247,7 +250,7 @@ function newWalk(packet: Packet, host: HostContext, tables: SimTables, decisions
   return {
     src, dst, origSrc: src, origDst: dst, proto, srcPort: packet.srcPort, dstPort: packet.dstPort, icmp,
     ctstate: packet.ctstate, mark: packet.mark >>> 0, dnat: packet.dnat, snat: packet.snat,
-    inIface: "", outIface: "", host, tables, trace: [], probability: 1,
+    inIface: "", outIface: "", host, tables, trace: [], traced, probability: 1,
     decisions, nextDecision: 0, fork: null, unknown: null, recentSet: [],
   };
 }
@@ -261,7 +264,7 @@ function copyWalk(w: Walk, taken: boolean): Walk {
   return {
     src: w.src, dst: w.dst, origSrc: w.origSrc, origDst: w.origDst, proto: w.proto, srcPort: w.srcPort, dstPort: w.dstPort, icmp: w.icmp,
     ctstate: w.ctstate, mark: w.mark, dnat: w.dnat, snat: w.snat,
-    inIface: w.inIface, outIface: w.outIface, host: w.host, tables: w.tables, trace: [...w.trace], probability: w.probability,
+    inIface: w.inIface, outIface: w.outIface, host: w.host, tables: w.tables, trace: [...w.trace], traced: w.traced, probability: w.probability,
     decisions: [...w.decisions, taken], nextDecision: w.nextDecision, fork: null, unknown: w.unknown, recentSet: [...w.recentSet],
   };
 }
@@ -278,7 +281,7 @@ function outcome(w: Walk, packet: Packet, verdict: SimVerdict, decisive: TraceSt
           ...(packet.icmpType === undefined ? {} : { icmpType: packet.icmpType }),
           ...(packet.icmpCode === undefined ? {} : { icmpCode: packet.icmpCode }),
         };
-  return { verdict, trace: w.trace, packet: out, unknown: verdict === "UNKNOWN" ? w.unknown : null, probability: w.probability, decisive };
+  return { verdict, trace: w.traced ? w.trace : [], packet: out, unknown: verdict === "UNKNOWN" ? w.unknown : null, probability: w.probability, decisive };
 }
 
 function unknownOutcome(packet: Packet, why: string, probability: number): SimOutcome {
@@ -305,8 +308,8 @@ interface WalkState {
 }
 
 /** A walk through `hooks` from its start. */
-function walkOnce(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Packet, host: HostContext, verbatim = false): SimOutcome | Fork {
-  const w = newWalk(packet, host, c.tables, []);
+function walkOnce(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Packet, host: HostContext, verbatim = false, traced = true): SimOutcome | Fork {
+  const w = newWalk(packet, host, c.tables, [], traced);
   if (typeof w === "string") return unknownOutcome(packet, w, 1);
   return walkFrom(c, hooks, path, packet, verbatim, { w, hook: 0, frame: null, natBound: new Set(), decisive: null });
 }
@@ -379,9 +382,11 @@ export interface Simulator {
   /**
    * Walk `packet` through every hook of `path` on this host: one outcome per explored branch. With `until`
    * "dnat", only up to the destination NAT (untilDnat: the first hook's chains through its last nat chain): an
-   * outcome that passes them is ACCEPT there.
+   * outcome that passes them is ACCEPT there. With `trace` false, outcomes have an empty trace (their verdict,
+   * packet, probability and decisive step are the same): for callers that read only those, a walk then keeps no list
+   * of its steps, which it copied at every branch.
    */
-  readonly simulatePath: (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext, until?: "dnat") => SimOutcome[];
+  readonly simulatePath: (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext, until?: "dnat", trace?: boolean) => SimOutcome[];
   /**
    * Walk one built-in chain (for tests and explain). `ifaces` are the devices
    * the chain sees; the nat NEW-only rule does not apply here.
@@ -457,11 +462,11 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
       return { ix: compileIndex(rs, compile), hooks: { forward: hooksOf(entries, "forward"), input: hooksOf(entries, "input"), output: hooksOf(entries, "output") }, tables };
     });
   return {
-    simulatePath(rs, path, packet, host, until) {
+    simulatePath(rs, path, packet, host, until, trace = true) {
       const c = compiled(rs);
       const all = rs.hooks ? c.hooks[path.kind] : PATHS[path.kind];
       const hooks = until === "dnat" ? untilDnat(all, path.kind) : all;
-      return explore(() => walkOnce(c, hooks, path, packet, host), packet);
+      return explore(() => walkOnce(c, hooks, path, packet, host, false, trace), packet);
     },
     simulateChain(rs, table, chain, packet, host, ifaces = {}) {
       const c = compiled(rs);

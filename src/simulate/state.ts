@@ -39,7 +39,10 @@ export interface Walk extends SetKeyView {
   outIface: string;
   readonly host: HostContext;
   readonly tables: SimTables;
+  /** Every step, or (not `traced`) only the last one: what the walk itself reads (NAT binding, the decisive step). */
   readonly trace: TraceStep[];
+  /** Whether the outcome keeps the whole trace (Simulator.simulatePath's `trace`). */
+  readonly traced: boolean;
   probability: number;
   /** Branch decisions, in the order branching matches are met: the last one made when a forked walk is resumed (index.ts `explore`). */
   readonly decisions: readonly boolean[];

@@ -78,7 +78,7 @@ export type SimVerdict = "ACCEPT" | "DROP" | "REJECT" | "UNKNOWN";
 
 export interface SimOutcome {
   readonly verdict: SimVerdict;
-  /** Every rule that matched, in order, across all hooks of the path. */
+  /** Every rule that matched, in order, across all hooks of the path (empty from a walk asked for no trace). */
   readonly trace: readonly TraceStep[];
   /** The packet as it leaves (marks, NAT applied). */
   readonly packet: Packet;

@@ -25,9 +25,10 @@ import { hostContext, probePacket, replyPacket, type NodeRules, type Topology } 
 
 /**
  * The simulator's signature (src/simulate/index.ts), injected so this stage stays a pure function of its inputs.
- * `until` "dnat": only up to the path's destination NAT (Simulator.simulatePath).
+ * `until` "dnat": only up to the path's destination NAT; `trace` false: outcomes without their trace, for callers
+ * that read only verdicts and packets (Simulator.simulatePath). A Simulate may trace anyway.
  */
-export type Simulate = (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext, until?: "dnat") => SimOutcome[];
+export type Simulate = (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext, until?: "dnat", trace?: boolean) => SimOutcome[];
 
 export interface HopResult {
   readonly node: string;

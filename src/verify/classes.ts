@@ -1662,7 +1662,8 @@ export function planClasses(
       else {
         let host = hosts.get(hop.node);
         if (!host) hosts.set(hop.node, (host = hostContext(info, nr)));
-        const outs = simulate(nr.ruleset, hop.path, packet, host);
+        // Only verdicts and packets are kept here (a failing class is walked again, traced, for its report).
+        const outs = simulate(nr.ruleset, hop.path, packet, host, undefined, false);
         const same = (q: Packet): boolean =>
           q.src === packet.src && q.dst === packet.dst && q.srcPort === packet.srcPort && q.dstPort === packet.dstPort && q.protocol === packet.protocol;
         r = internResult(

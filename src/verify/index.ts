@@ -137,7 +137,7 @@ export function verifyReport(ctx: VerifyContext, rules: ReadonlyMap<string, Node
   const summary = verifyFlows(checkerFor(ctx, rules), flows, null, onFlow);
   // Service probes (kube-proxy DNAT to each backend, services-check.ts) start on nodes whose rules were loaded.
   const failures: (CheckView | ServiceView)[] = summary.failures.map((c) => checkView(ctx.model, ctx.sources, c));
-  const services = keepFailed(eachServiceCheck(ctx.evaluator, ctx.topology(rules), rules, ctx.simulate), failures);
+  const services = keepFailed(eachServiceCheck(ctx.evaluator, ctx.topology(rules), rules, ctx.simulate, null, "failures"), failures);
   return {
     flows: summary.flows,
     replies: summary.replies,
@@ -234,7 +234,7 @@ export function verifyClassReport(
     if (c.status !== "ok") failures.push(checkView(ctx.model, ctx.sources, c));
   }
   // The backends' hops by the classes' keys: a probe's packet on a backend's node is walked once per key.
-  const services = keepFailed(eachServiceCheck(ctx.evaluator, ctx.topology(rules), rules, ctx.simulate, (node, path, packet) => plan.hopKey(node, path, packet)), failures);
+  const services = keepFailed(eachServiceCheck(ctx.evaluator, ctx.topology(rules), rules, ctx.simulate, (node, path, packet) => plan.hopKey(node, path, packet), "failures"), failures);
   const report: VerifyReportData = {
     flows,
     classes,

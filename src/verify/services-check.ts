@@ -71,6 +71,8 @@ interface Env {
   readonly simulate: Simulate;
   /** A node's host context for a client with no history (made when first asked). */
   readonly host: (node: string) => HostContext | undefined;
+  /** Whether walks keep their traces (a check that is only counted when it passes needs none). */
+  readonly trace: boolean;
   /** Class keys of hops (classes.ts), when class verify planned them: backends' hops walked once per key. */
   readonly hopKey: ((node: string, path: HookPath, packet: Packet) => HopKey | null) | null;
   /**
@@ -87,7 +89,7 @@ function run(env: Env, node: string, path: HookPath, packet: Packet, host?: Host
     const missing: SimOutcome = { verdict: "UNKNOWN", trace: [], packet, unknown: `no rules for node ${node}`, probability: 1 };
     return { node, path, route: null, file: null, outcomes: [missing] };
   }
-  return { node, path, route: null, file: r.file, outcomes: env.simulate(r.ruleset, path, packet, h, until) };
+  return { node, path, route: null, file: r.file, outcomes: env.simulate(r.ruleset, path, packet, h, until, env.trace) };
 }
 
 /**
@@ -296,20 +298,28 @@ export function serviceChecks(
 
 /**
  * serviceChecks one at a time: a caller that keeps only the failing checks lets every passing one (its branches'
- * traces) go as soon as it is judged, instead of holding thousands of traces until the last probe.
+ * traces) go as soon as it is judged, instead of holding thousands of traces until the last probe. With `traces`
+ * "failures", a passing check's hops hold no traces (its walks kept none, and allocating and copying them was most
+ * of a walk): a probe that does not pass is walked again with them, which gives the same check, traced.
  */
 export function* eachServiceCheck(
-  evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"] = null,
+  evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"] = null, traces: "all" | "failures" = "all",
 ): Generator<ServiceCheck> {
-  const env = serviceEnv(evaluator, topo, rules, simulate, hopKey);
+  const env = serviceEnv(evaluator, topo, rules, simulate, hopKey, traces === "all");
+  let traced: Env | null = traces === "all" ? env : null;
   // Probes start only on nodes whose rules were loaded (`verify --node` with --rules loads the nodes flows cross).
   // kube-proxy in nftables mode on a node: its rules were read from `ip kube-proxy` (rules/nft/lower.ts).
   const nftables = (node: string): boolean =>
     rules.get(node)?.ruleset.tables.some((t) => t.chains.some((c) => c.origin?.table.endsWith(" kube-proxy"))) ?? false;
-  for (const p of serviceProbes(evaluator.model, topo, nftables)) if (rules.has(p.from.node)) yield checkServiceProbe(env, p);
+  for (const p of serviceProbes(evaluator.model, topo, nftables)) {
+    if (!rules.has(p.from.node)) continue;
+    const c = checkServiceProbe(env, p);
+    // Its own keyed walks: those of `env` hold no traces.
+    yield c.status === "ok" || env.trace ? c : checkServiceProbe((traced ??= serviceEnv(evaluator, topo, rules, simulate, hopKey, true)), p);
+  }
 }
 
-function serviceEnv(evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"]): Env {
+function serviceEnv(evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"], trace = true): Env {
   // Made per node when a walk first reaches it (rules read back on demand are read only for the nodes walked).
   const hosts = new Map<string, HostContext | null>();
   const host = (node: string): HostContext | undefined => {
@@ -322,7 +332,7 @@ function serviceEnv(evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<str
     }
     return h ?? undefined;
   };
-  return { evaluator, topo, rules, simulate, host, hopKey, keyed: new Map() };
+  return { evaluator, topo, rules, simulate, host, hopKey, keyed: new Map(), trace };
 }
 
 /** One probe walked on its own (explain): as verify walks it, without class keys. */

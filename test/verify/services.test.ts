@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseRuleSet } from "../../src/rules/parser.js";
 import { writeRuleSet } from "../../src/rules/writer.js";
 import { serviceView, serviceText } from "../../src/verify/service-report.js";
-import { serviceChecks, type ServiceCheck } from "../../src/verify/services-check.js";
+import { eachServiceCheck, serviceChecks, type ServiceCheck } from "../../src/verify/services-check.js";
 import type { NodeRules } from "../../src/verify/index.js";
 import { planClasses } from "../../src/verify/classes.js";
 import type { Compiled } from "./helpers.js";
@@ -193,6 +193,33 @@ describe("verify: service checks through class keys", () => {
       // What each case is about happened: a mismatch where rules were broken, a dropped branch the policy wants dropped.
       if (name === "a backend's node drops what it should accept") expect(walked.some((x) => x.status !== "ok")).toBe(true);
       if (name === "a policy denies a backend") expect(walked.some((x) => x.status === "ok" && x.branches.some((b) => b.actual === false))).toBe(true);
+    });
+  }
+});
+
+// verify counts passing service checks and shows failing ones: its checks keep no traces but for a failing probe,
+// which is walked again with them (eachServiceCheck "failures").
+describe("verify: service checks traced only where they fail", () => {
+  const c = compileModel();
+  const hops = (k: ServiceCheck) => k.branches.map((b) => b.hops.map((h) => [h.node, h.path, h.outcomes.map((o) => [o.verdict, o.packet, o.probability, o.trace.map((t) => `${t.table}:${t.chain}:${t.index}:${t.action}`)])]));
+  const cases: Array<[string, ReadonlyMap<string, NodeRules>]> = [
+    ["as compiled", c.rules],
+    ["a deleted KUBE-SEP DNAT rule", edited(c, "n1", (t) => t.split("\n").filter((l) => !(l.includes("app/web:http") && l.includes(`--to-destination ${B}`))).join("\n"))],
+    ["a backend's node drops what it should accept", edited(c, "n2", (t) => t.replace(/^(-A cali-tw-\S+) /m, "-A $1 -j DROP\n$1 ").replace(/^-A -A /m, "-A "))],
+  ];
+  for (const [name, rules] of cases) {
+    it(name, () => {
+      const topo = c.ctx.topology(rules);
+      const traced = serviceChecks(c.ctx.evaluator, topo, rules, c.ctx.simulate);
+      const some = [...eachServiceCheck(c.ctx.evaluator, topo, rules, c.ctx.simulate, null, "failures")];
+      expect(some.map((k) => [k.probe.spn, k.probe.from, k.status, k.problems])).toEqual(traced.map((k) => [k.probe.spn, k.probe.from, k.status, k.problems]));
+      some.forEach((k, i) => {
+        // A failing check is the traced one, trace for trace; a passing one has its verdicts and no trace.
+        if (k.status !== "ok") expect(hops(k)).toEqual(hops(traced[i]!));
+        else expect(k.branches.flatMap((b) => b.hops.flatMap((h) => h.outcomes.flatMap((o) => o.trace)))).toEqual([]);
+      });
+      expect(traced.some((k) => k.status !== "ok")).toBe(name !== "as compiled");
+      expect(traced.some((k) => k.branches.some((b) => b.hops.some((h) => h.outcomes.some((o) => o.trace.length > 0))))).toBe(true);
     });
   }
 });
