@@ -117,12 +117,22 @@ function setIfaces(w: Walk, chain: string, path: Ifaces): void {
 
 type HookEnd = "ACCEPT" | "DROP" | "REJECT" | "STOP";
 
-function step(w: Walk, chain: CompiledChain, r: CompiledRule | null, action: string): void {
+function traceStep(chain: CompiledChain, r: CompiledRule | null, action: string): TraceStep {
   const line = r?.rule.line ?? null;
-  const t: TraceStep = { table: chain.table, chain: chain.name, index: r ? r.index : -1, line, rule: r ? r.rule : null, action, ...(chain.origin ? { origin: chain.origin } : {}) };
-  // Untraced, only the last step is kept: the walk reads no other (a trace grew and was copied at every branch).
-  if (w.traced || w.trace.length === 0) w.trace.push(t);
-  else w.trace[0] = t;
+  return { table: chain.table, chain: chain.name, index: r ? r.index : -1, line, rule: r ? r.rule : null, action, ...(chain.origin ? { origin: chain.origin } : {}) };
+}
+
+function step(w: Walk, chain: CompiledChain, r: CompiledRule | null, action: string): void {
+  w.lastChain = chain;
+  w.lastRule = r;
+  w.lastAction = action;
+  if (w.traced) w.trace.push(traceStep(chain, r, action));
+}
+
+/** The walk's last step so far (null before its first): its trace's, or made from its parts when untraced. */
+function lastStep(w: Walk): TraceStep | null {
+  if (w.traced) return w.trace[w.trace.length - 1] ?? null;
+  return w.lastChain === null ? null : traceStep(w.lastChain, w.lastRule, w.lastAction);
 }
 
 function stopUnknown(w: Walk, chain: CompiledChain, r: CompiledRule | null, why: string): HookEnd {
@@ -250,7 +260,7 @@ function newWalk(packet: Packet, host: HostContext, tables: SimTables, decisions
   return {
     src, dst, origSrc: src, origDst: dst, proto, srcPort: packet.srcPort, dstPort: packet.dstPort, icmp,
     ctstate: packet.ctstate, mark: packet.mark >>> 0, dnat: packet.dnat, snat: packet.snat,
-    inIface: "", outIface: "", host, tables, trace: [], traced, probability: 1,
+    inIface: "", outIface: "", host, tables, trace: [], traced, lastChain: null, lastRule: null, lastAction: "", probability: 1,
     decisions, nextDecision: 0, fork: null, unknown: null, recentSet: [],
   };
 }
@@ -264,7 +274,7 @@ function copyWalk(w: Walk, taken: boolean): Walk {
   return {
     src: w.src, dst: w.dst, origSrc: w.origSrc, origDst: w.origDst, proto: w.proto, srcPort: w.srcPort, dstPort: w.dstPort, icmp: w.icmp,
     ctstate: w.ctstate, mark: w.mark, dnat: w.dnat, snat: w.snat,
-    inIface: w.inIface, outIface: w.outIface, host: w.host, tables: w.tables, trace: [...w.trace], traced: w.traced, probability: w.probability,
+    inIface: w.inIface, outIface: w.outIface, host: w.host, tables: w.tables, trace: w.traced ? [...w.trace] : [], traced: w.traced, lastChain: w.lastChain, lastRule: w.lastRule, lastAction: w.lastAction, probability: w.probability,
     decisions: [...w.decisions, taken], nextDecision: w.nextDecision, fork: null, unknown: w.unknown, recentSet: [...w.recentSet],
   };
 }
@@ -341,8 +351,8 @@ function walkFrom(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Pac
       const at: WalkState = { w, hook: k, frame, natBound, decisive: s.decisive };
       return { fork: true, resume: (taken) => walkFrom(c, hooks, path, packet, verbatim, branch(at, taken)) };
     }
-    if (h.natHook !== undefined && end === "ACCEPT" && NAT_ACTIONS.has(w.trace[w.trace.length - 1]?.action ?? "")) natBound.add(h.natHook);
-    if (end !== "ACCEPT" || h.table === "filter") s.decisive = w.trace[w.trace.length - 1] ?? null;
+    if (h.natHook !== undefined && end === "ACCEPT" && w.lastChain !== null && NAT_ACTIONS.has(w.lastAction)) natBound.add(h.natHook);
+    if (end !== "ACCEPT" || h.table === "filter") s.decisive = lastStep(w);
     if (end === "STOP") return outcome(w, packet, "UNKNOWN", s.decisive);
     if (end !== "ACCEPT") return outcome(w, packet, end, s.decisive);
   }

@@ -7,6 +7,7 @@ import type { IpSet } from "../rules/ipset.js";
 import type { CtState, HostContext, TraceStep } from "./types.js";
 import type { CompiledSet, SetKeyView } from "./ipset.js";
 import { ipv4 } from "./ip.js";
+import type { CompiledChain, CompiledRule } from "./rule-index.js";
 
 /**
  * What a walk looks up in the tables of the simulator that runs it
@@ -39,10 +40,17 @@ export interface Walk extends SetKeyView {
   outIface: string;
   readonly host: HostContext;
   readonly tables: SimTables;
-  /** Every step, or (not `traced`) only the last one: what the walk itself reads (NAT binding, the decisive step). */
+  /** Every step (empty unless `traced`). */
   readonly trace: TraceStep[];
   /** Whether the outcome keeps the whole trace (Simulator.simulatePath's `trace`). */
   readonly traced: boolean;
+  /**
+   * The last step as its parts, traced or not: what the walk itself reads (the action that binds a nat hook, the
+   * decisive step). An untraced walk makes a TraceStep of them only for its decisive step, not one per rule.
+   */
+  lastChain: CompiledChain | null;
+  lastRule: CompiledRule | null;
+  lastAction: string;
   probability: number;
   /** Branch decisions, in the order branching matches are met: the last one made when a forked walk is resumed (index.ts `explore`). */
   readonly decisions: readonly boolean[];

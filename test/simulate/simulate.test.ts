@@ -267,3 +267,39 @@ describe("hooks and NAT", () => {
     expect(o.unknown).toMatch(/DNAT --to-destination 10.1.1.1-10.1.1.5.*nat PREROUTING rule 1 \(line 5\)/);
   });
 });
+
+// nftables: several nat chains on one hook run in priority order until one binds the connection's NAT
+// (nf_nat_inet_fn); the rest are skipped — what the walk reads from its last step, traced or not.
+describe("nat chains of one hook (RuleSet.hooks)", () => {
+  const base = rules(`*nat
+    :first - [0:0]
+    :second - [0:0]
+    :post - [0:0]
+    -A first -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 192.168.1.1:8080
+    -A second -p tcp -j DNAT --to-destination 192.168.9.9:9090
+    -A post -j MASQUERADE
+    COMMIT
+    *filter
+    :fwd - [0:0]
+    -A fwd -j ACCEPT
+    COMMIT`);
+  const rs = {
+    ...base,
+    hooks: [
+      { table: "nat", chain: "first", hook: "PREROUTING", priority: -100, nat: true },
+      { table: "nat", chain: "second", hook: "PREROUTING", priority: -99, nat: true },
+      { table: "filter", chain: "fwd", hook: "FORWARD", priority: 0, nat: false },
+      { table: "nat", chain: "post", hook: "POSTROUTING", priority: 100, nat: true },
+    ],
+  } as const;
+  for (const trace of [true, false]) {
+    it(`the first chain that NATs binds the hook; a chain that does not leaves it to the next (trace ${trace})`, () => {
+      const bound = only(simulatePath(rs, FWD, pkt({ dst: "10.96.0.10", dstPort: 80 }), host(), undefined, trace));
+      expect(bound.packet).toMatchObject({ dst: "192.168.1.1", dstPort: 8080, dnat: true, snat: true });
+      const other = only(simulatePath(rs, FWD, pkt({ dst: "10.96.0.11", dstPort: 80 }), host(), undefined, trace));
+      expect(other.packet).toMatchObject({ dst: "192.168.9.9", dstPort: 9090, dnat: true });
+      expect(other.decisive).toMatchObject({ table: "filter", chain: "fwd", action: "accept" });
+      expect(bound.trace.length > 0).toBe(trace);
+    });
+  }
+});
