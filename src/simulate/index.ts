@@ -274,7 +274,7 @@ function copyWalk(w: Walk, taken: boolean): Walk {
   return {
     src: w.src, dst: w.dst, origSrc: w.origSrc, origDst: w.origDst, proto: w.proto, srcPort: w.srcPort, dstPort: w.dstPort, icmp: w.icmp,
     ctstate: w.ctstate, mark: w.mark, dnat: w.dnat, snat: w.snat,
-    inIface: w.inIface, outIface: w.outIface, host: w.host, tables: w.tables, trace: w.traced ? [...w.trace] : [], traced: w.traced, lastChain: w.lastChain, lastRule: w.lastRule, lastAction: w.lastAction, probability: w.probability,
+    inIface: w.inIface, outIface: w.outIface, host: w.host, tables: w.tables, trace: w.traced ? [...w.trace] : w.trace, traced: w.traced, lastChain: w.lastChain, lastRule: w.lastRule, lastAction: w.lastAction, probability: w.probability,
     decisions: [...w.decisions, taken], nextDecision: w.nextDecision, fork: null, unknown: w.unknown, recentSet: [...w.recentSet],
   };
 }
@@ -291,7 +291,8 @@ function outcome(w: Walk, packet: Packet, verdict: SimVerdict, decisive: TraceSt
           ...(packet.icmpType === undefined ? {} : { icmpType: packet.icmpType }),
           ...(packet.icmpCode === undefined ? {} : { icmpCode: packet.icmpCode }),
         };
-  return { verdict, trace: w.traced ? w.trace : [], packet: out, unknown: verdict === "UNKNOWN" ? w.unknown : null, probability: w.probability, decisive };
+  // Untraced, w.trace is the empty list it started with (step adds nothing to it).
+  return { verdict, trace: w.trace, packet: out, unknown: verdict === "UNKNOWN" ? w.unknown : null, probability: w.probability, decisive };
 }
 
 function unknownOutcome(packet: Packet, why: string, probability: number): SimOutcome {
@@ -307,13 +308,16 @@ interface Compiled {
 
 const NAT_ACTIONS: ReadonlySet<string> = new Set(["dnat", "snat", "masquerade"]);
 
+const NAT_BIT: Readonly<Record<HookName, number>> = { PREROUTING: 1, INPUT: 2, FORWARD: 4, OUTPUT: 8, POSTROUTING: 16 };
+
 /** Where a walk is along its hooks. */
 interface WalkState {
   readonly w: Walk;
   /** The hook being walked, and where in it (null: not entered yet). */
   readonly hook: number;
   readonly frame: Frame | null;
-  readonly natBound: Set<HookName>;
+  /** The hooks whose NAT a nat chain has bound, one bit each (NAT_BIT): a number, copied for free at a branch. */
+  natBound: number;
   decisive: TraceStep | null;
 }
 
@@ -321,7 +325,7 @@ interface WalkState {
 function walkOnce(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Packet, host: HostContext, verbatim = false, traced = true): SimOutcome | Fork {
   const w = newWalk(packet, host, c.tables, [], traced);
   if (typeof w === "string") return unknownOutcome(packet, w, 1);
-  return walkFrom(c, hooks, path, packet, verbatim, { w, hook: 0, frame: null, natBound: new Set(), decisive: null });
+  return walkFrom(c, hooks, path, packet, verbatim, { w, hook: 0, frame: null, natBound: 0, decisive: null });
 }
 
 /**
@@ -329,7 +333,7 @@ function walkOnce(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Pac
  * with the decision made (the state is never changed after it is forked, so both branches start from it).
  */
 function walkFrom(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Packet, verbatim: boolean, s: WalkState): SimOutcome | Fork {
-  const { w, natBound } = s;
+  const w = s.w;
   for (let k = s.hook; k < hooks.length; k++) {
     const h = hooks[k]!;
     const table = c.ix.tables.get(h.table);
@@ -337,7 +341,7 @@ function walkFrom(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Pac
     if (k === s.hook && s.frame !== null) frame = s.frame;
     else {
       if (h.natOnly && w.ctstate !== "NEW") continue;
-      if (h.natHook !== undefined && natBound.has(h.natHook)) continue;
+      if (h.natHook !== undefined && (s.natBound & NAT_BIT[h.natHook]) !== 0) continue;
       const builtin = table?.get(h.chain);
       if (!table || !builtin) continue; // absent table or chain: ACCEPT policy, no rules
       if (verbatim) {
@@ -348,10 +352,10 @@ function walkFrom(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Pac
     }
     const end = runChain(w, frame);
     if (end === "STOP" && w.fork !== null) {
-      const at: WalkState = { w, hook: k, frame, natBound, decisive: s.decisive };
+      const at: WalkState = { w, hook: k, frame, natBound: s.natBound, decisive: s.decisive };
       return { fork: true, resume: (taken) => walkFrom(c, hooks, path, packet, verbatim, branch(at, taken)) };
     }
-    if (h.natHook !== undefined && end === "ACCEPT" && w.lastChain !== null && NAT_ACTIONS.has(w.lastAction)) natBound.add(h.natHook);
+    if (h.natHook !== undefined && end === "ACCEPT" && w.lastChain !== null && NAT_ACTIONS.has(w.lastAction)) s.natBound |= NAT_BIT[h.natHook];
     if (end !== "ACCEPT" || h.table === "filter") s.decisive = lastStep(w);
     if (end === "STOP") return outcome(w, packet, "UNKNOWN", s.decisive);
     if (end !== "ACCEPT") return outcome(w, packet, end, s.decisive);
@@ -364,7 +368,7 @@ function branch(at: WalkState, taken: boolean): WalkState {
   const w = copyWalk(at.w, taken);
   const f = at.frame!;
   const frame: Frame = { builtin: f.builtin, chains: [...f.chains], pos: [...f.pos], steps: f.steps };
-  return { w, hook: at.hook, frame, natBound: new Set(at.natBound), decisive: at.decisive };
+  return { w, hook: at.hook, frame, natBound: at.natBound, decisive: at.decisive };
 }
 
 /**
