@@ -1388,6 +1388,26 @@ export function planClasses(
     if (got === undefined) byOut.set(outId, (got = buildContent(node, path, local)));
     return got;
   };
+  /** A canon's cut ports per protocol (sorted, unique; a cut of every protocol in each), found once per canon. */
+  const canonPorts = new Map<Canon, ReadonlyMap<string, readonly number[]>>();
+  const portsOfCanon = (c: Canon): ReadonlyMap<string, readonly number[]> => {
+    let got = canonPorts.get(c);
+    if (got === undefined) {
+      const byProto = new Map<string, number[]>();
+      for (const cut of c.cuts) {
+        const { proto, n } = parseCut(cut);
+        for (const p of proto === "*" ? ALL_PROTOCOLS : [proto]) {
+          const list = byProto.get(p);
+          if (list) list.push(n);
+          else byProto.set(p, [n]);
+        }
+      }
+      const sorted = new Map<string, readonly number[]>();
+      for (const [p, list] of byProto) sorted.set(p, [...new Set(list)].sort((a, b) => a - b));
+      canonPorts.set(c, (got = sorted));
+    }
+    return got;
+  };
   const buildContent = (node: string, path: HookPath, local: boolean): HopContent | null => {
     const nd = nodeData.get(node);
     if (!nd) return null;
@@ -1400,17 +1420,19 @@ export function planClasses(
     let c = contents.get(key);
     if (!c) {
       const preds = new Set<string>([...base.preds, ...(inView?.preds ?? []), ...(outView?.preds ?? [])]);
-      const cuts = new Map<string, number[]>();
-      for (const cut of [base.cuts, inView?.cuts ?? NO_CUTS, outView?.cuts ?? NO_CUTS].flatMap((x) => [...x])) {
-        // Every cut, whatever its rule's address tests: a hop's key places the port among all its rules read.
-        const { proto, n } = parseCut(cut);
-        for (const p of proto === "*" ? ALL_PROTOCOLS : [proto]) {
-          const list = cuts.get(p) ?? [];
-          list.push(n);
-          cuts.set(p, list);
+      // Every cut, whatever its rule's address tests: a hop's key places the port among all its rules read. A node's
+      // rules are the base of many contents (one per pair of views met): each canon's ports are found once.
+      const cuts = new Map<string, readonly number[]>();
+      const parts = [portsOfCanon(base), inView ? portsOfCanon(inView) : null, outView ? portsOfCanon(outView) : null];
+      for (const p of ALL_PROTOCOLS) {
+        const lists: Array<readonly number[]> = [];
+        for (const x of parts) {
+          const l = x?.get(p);
+          if (l !== undefined) lists.push(l);
         }
+        if (lists.length === 1) cuts.set(p, lists[0]!);
+        else if (lists.length > 1) cuts.set(p, [...new Set(lists.flat())].sort((a, b) => a - b));
       }
-      for (const [p, list] of cuts) cuts.set(p, [...new Set(list)].sort((a, b) => a - b));
       // Sorted for determinism.
       const sorted = [...preds].sort(byteCompare);
       const tests = sorted.map(predTest);
