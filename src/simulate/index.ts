@@ -106,13 +106,15 @@ function untilDnat(hooks: readonly Hook[], kind: HookPath["kind"]): readonly Hoo
 export interface Ifaces {
   readonly inIface?: string;
   readonly outIface?: string;
+  /** The device POSTROUTING sees when it is not `outIface` (a local sender's packet that nat OUTPUT rerouted: HookPath). */
+  readonly postIface?: string;
 }
 
-function setIfaces(w: Walk, chain: string, path: Ifaces): void {
+function setIfaces(w: Walk, chain: string, path: Ifaces, post: boolean): void {
   const before = chain === "PREROUTING" || chain === "INPUT";
   const after = chain === "OUTPUT" || chain === "POSTROUTING";
   w.inIface = after ? "" : (path.inIface ?? "");
-  w.outIface = before ? "" : (path.outIface ?? "");
+  w.outIface = before ? "" : post && path.postIface !== undefined ? path.postIface : (path.outIface ?? "");
 }
 
 type HookEnd = "ACCEPT" | "DROP" | "REJECT" | "STOP";
@@ -347,7 +349,7 @@ function walkFrom(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Pac
       if (verbatim) {
         w.inIface = path.inIface ?? "";
         w.outIface = path.outIface ?? "";
-      } else setIfaces(w, h.chain, path);
+      } else setIfaces(w, h.chain, path, (h.at ?? h.chain) === "POSTROUTING");
       frame = frameOf(builtin);
     }
     const end = runChain(w, frame);

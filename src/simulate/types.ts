@@ -51,8 +51,13 @@ export type HookPath =
   | { readonly kind: "forward"; readonly inIface: string; readonly outIface: string }
   /** Arrives on inIface for the host itself: PREROUTING chains, then mangle/filter INPUT. */
   | { readonly kind: "input"; readonly inIface: string }
-  /** Sent by the host itself: raw/mangle/nat/filter OUTPUT, then POSTROUTING. */
-  | { readonly kind: "output"; readonly outIface: string };
+  /**
+   * Sent by the host itself: raw/mangle/nat/filter OUTPUT, then POSTROUTING. Every OUTPUT chain sees the device of
+   * the route the packet took when it was sent (`outIface`), even after nat OUTPUT's DNAT routed it again
+   * (__ip_local_out fixes the hook state's device once; ip_route_me_harder changes only the packet's route); only
+   * POSTROUTING sees where that DNAT sent it: `postIface` (absent: `outIface`).
+   */
+  | { readonly kind: "output"; readonly outIface: string; readonly postIface?: string };
 
 /** One rule a packet was tested against and matched (or the policy of a built-in chain). */
 export interface TraceStep {

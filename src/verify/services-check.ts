@@ -124,8 +124,11 @@ function firstPath(env: Env, p: ServiceProbe, out: string | null): HookPath {
   const f = p.from;
   if (out === null && f.kind === "external" && env.topo.hosts.get(p.vip)?.node === f.node) return { kind: "input", inIface: f.iface };
   const info = env.topo.nodes.get(f.node);
-  const dev = out ?? (info ? (routeOut(env.topo, f.node, p.vip) ?? "") : "");
-  return f.kind === "host" ? { kind: "output", outIface: dev } : { kind: "forward", inIface: f.iface, outIface: dev };
+  const toVip = info ? (routeOut(env.topo, f.node, p.vip) ?? "") : "";
+  // A host's packet is routed when sent, towards the service address: its OUTPUT chains see that device even after
+  // nat OUTPUT's DNAT routed it again; POSTROUTING sees the device towards the backend (HookPath "output").
+  if (f.kind === "host") return out === null || out === toVip ? { kind: "output", outIface: toVip } : { kind: "output", outIface: toVip, postIface: out };
+  return { kind: "forward", inIface: f.iface, outIface: out ?? toVip };
 }
 
 function probePacket(p: ServiceProbe): Packet {

@@ -158,7 +158,7 @@ export function pathName(p: HookPath): string {
     case "input":
       return `input in=${p.inIface}`;
     case "output":
-      return `output out=${p.outIface}`;
+      return p.postIface === undefined ? `output out=${p.outIface}` : `output out=${p.outIface} postrouting out=${p.postIface}`;
   }
 }
 

@@ -303,3 +303,34 @@ describe("nat chains of one hook (RuleSet.hooks)", () => {
     });
   }
 });
+
+// A local sender's packet DNATed in nat OUTPUT is routed again, but the OUTPUT chains after nat still see the device
+// of the route it was sent on (the kernel fixes the LOCAL_OUT hook state's device once, in __ip_local_out); only
+// POSTROUTING sees the new one. Checked in a network namespace: with 10.96.0.0/16 routed via devA and a DNAT to an
+// address routed via devB, a UDP send counted on `filter OUTPUT -o devA` and on `mangle POSTROUTING -o devB`.
+describe("a local sender's packet rerouted by nat OUTPUT", () => {
+  const rs = rules(`*nat
+    :OUTPUT ACCEPT [0:0]
+    -A OUTPUT -d 10.96.0.10/32 -p udp -m udp --dport 53 -j DNAT --to-destination 10.2.0.9:5353
+    COMMIT
+    *mangle
+    :POSTROUTING ACCEPT [0:0]
+    -A POSTROUTING -o devA -j MARK --set-xmark 0x1/0xf
+    -A POSTROUTING -o devB -j MARK --set-xmark 0x2/0xf
+    COMMIT
+    *filter
+    :OUTPUT DROP [0:0]
+    -A OUTPUT -o devA -j ACCEPT
+    COMMIT`);
+  const toSvc = pkt({ src: "10.1.0.1", dst: "10.96.0.10", protocol: "udp", dstPort: 53 });
+  it("filter OUTPUT sees the device it was sent on, POSTROUTING the one the DNAT routed it to", () => {
+    const o = only(simulatePath(rs, { kind: "output", outIface: "devA", postIface: "devB" }, toSvc, host()));
+    expect(o.verdict).toBe("ACCEPT");
+    expect(o.packet).toMatchObject({ dst: "10.2.0.9", dstPort: 5353, dnat: true, mark: 0x2 });
+    expect(o.decisive).toMatchObject({ table: "filter", chain: "OUTPUT", index: 0, action: "accept" });
+  });
+  it("without a postIface, every hook sees outIface", () => {
+    const o = only(simulatePath(rs, { kind: "output", outIface: "devB" }, toSvc, host()));
+    expect([o.verdict, o.packet.mark]).toEqual(["DROP", 0]);
+  });
+});

@@ -49,6 +49,16 @@ describe("verify: services on a hand-made cluster", () => {
     for (const from of ["web-a", "web-b", "host:n1", "host:n2"]) expect(reached(named(all, "web", from))).toEqual({ [A]: 0.5, [B]: 0.5 });
   });
 
+  it("(a) a host's probe: OUTPUT sees the device towards the ClusterIP, POSTROUTING the one towards each backend", () => {
+    // The kernel routes a local sender's packet when it is sent; nat OUTPUT's DNAT routes it again, which only
+    // POSTROUTING sees (simulate/types.ts HookPath "output").
+    const k = named(all, "web", "host:n2");
+    const first = (backend: string) => k.branches.find((b) => b.backend === backend)!.hops[0]!.path;
+    // A on n1, over IPIP; B on n2 itself, to its workload interface.
+    expect(first(A)).toEqual({ kind: "output", outIface: "eth0", postIface: "tunl0" });
+    expect(first(B)).toMatchObject({ kind: "output", outIface: "eth0", postIface: expect.stringMatching(/^cali/) });
+  });
+
   it("(a) internalTrafficPolicy Local: only the source node's local endpoint", () => {
     expect(reached(named(all, "itp", "host:n1"))).toEqual({ [A]: 1 });
     expect(reached(named(all, "itp", "host:n2"))).toEqual({ [B]: 1 });
