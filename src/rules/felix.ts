@@ -24,12 +24,17 @@ export const MAX_COMMENT_LENGTH = 256;
  * newline can reach iptables-restore.
  */
 const COMMENT_SAFE = /^[A-Za-z0-9_ @%+=:,./-]*$/;
+/** One character outside the alphabet: with `u`, a code point (a surrogate pair is one, as a Go rune; a lone surrogate too). */
+const COMMENT_UNSAFE = /[^A-Za-z0-9_ @%+=:,./-]/gu;
 
 export function escapeComment(text: string): string {
+  // Only the first MAX_COMMENT_LENGTH code points can reach the result, and they lie within twice as many UTF-16
+  // units (a surrogate pair cut at the end is past them): a long comment (-O2's "Shared by" lists every sharer) is
+  // escaped from that head, not whole.
+  const head = text.length > 2 * MAX_COMMENT_LENGTH ? text.slice(0, 2 * MAX_COMMENT_LENGTH) : text;
   // Fast path: nearly every comment is already in the alphabet and short.
-  if (text.length <= MAX_COMMENT_LENGTH && COMMENT_SAFE.test(text)) return text;
-  const escaped = Array.from(text, (c) => (/^[A-Za-z0-9_ @%+=:,./-]$/.test(c) ? c : "_")).join("");
-  return escaped.slice(0, MAX_COMMENT_LENGTH);
+  if (head.length <= MAX_COMMENT_LENGTH && COMMENT_SAFE.test(head)) return head;
+  return head.replace(COMMENT_UNSAFE, "_").slice(0, MAX_COMMENT_LENGTH);
 }
 
 const HEAD_LONG: Readonly<Record<string, string>> = {

@@ -123,6 +123,26 @@ describe("comment escaping (§6)", () => {
   test("truncated to 256", () => {
     expect(escapeComment("x".repeat(300))).toHaveLength(256);
   });
+  test("long comments: the same as escaping every code point (Go's runes) and cutting after", () => {
+    // The recipe spelled out: one `_` per code point outside the alphabet (a surrogate pair is one, a lone surrogate
+    // too), then the first 256 characters.
+    const reference = (text: string): string => Array.from(text, (c) => (/^[A-Za-z0-9_ @%+=:,./-]$/.test(c) ? c : "_")).join("").slice(0, 256);
+    const pair = "\u{1F600}";
+    const cases = [
+      "Shared by " + Array.from({ length: 400 }, (_, i) => `ns${i}/knp.default.default-deny`).join(" "),
+      pair.repeat(300),
+      "a" + pair.repeat(300),
+      "x".repeat(255) + pair + "y".repeat(300),
+      "x".repeat(511) + pair + "z",
+      "x".repeat(510) + "\uD83D",
+      "\uDE00" + "q".repeat(600),
+      pair.repeat(255) + "é" + "x".repeat(10),
+      "x".repeat(256) + '"',
+      "x".repeat(257) + '"',
+      'é'.repeat(600),
+    ];
+    for (const c of cases) expect(escapeComment(c)).toBe(reference(c));
+  });
 });
 
 describe("ruleHashes against the recipe spelled out (§6)", () => {
