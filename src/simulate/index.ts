@@ -102,7 +102,13 @@ function untilDnat(hooks: readonly Hook[], kind: HookPath["kind"]): readonly Hoo
   return hooks.slice(0, lastNat >= 0 ? lastNat + 1 : end);
 }
 
-/** Devices the kernel passes to each hook: no output device before routing, no input device on the way out. */
+/**
+ * Devices the kernel passes to each hook (nf_hook_state's in and out): no output device before routing (PREROUTING,
+ * INPUT), no input device for a local sender's packet (OUTPUT); POSTROUTING sees a forwarded packet's input device
+ * (ip_output passes skb->dev as it arrived), which nft's `iifname` reads there. Checked in a network namespace (kernel
+ * 6.18, a forwarded UDP packet): counted on prerouting `iifname`, not on prerouting `oifname`, and on postrouting
+ * `iifname` and `oifname` alike.
+ */
 export interface Ifaces {
   readonly inIface?: string;
   readonly outIface?: string;
@@ -110,11 +116,10 @@ export interface Ifaces {
   readonly postIface?: string;
 }
 
-function setIfaces(w: Walk, chain: string, path: Ifaces, post: boolean): void {
-  const before = chain === "PREROUTING" || chain === "INPUT";
-  const after = chain === "OUTPUT" || chain === "POSTROUTING";
-  w.inIface = after ? "" : (path.inIface ?? "");
-  w.outIface = before ? "" : post && path.postIface !== undefined ? path.postIface : (path.outIface ?? "");
+/** The devices of netfilter hook `at` (by the hook, not by the chain's name: an nft base chain is named as its table likes). */
+function setIfaces(w: Walk, at: string, path: Ifaces): void {
+  w.inIface = at === "OUTPUT" ? "" : (path.inIface ?? "");
+  w.outIface = at === "PREROUTING" || at === "INPUT" ? "" : at === "POSTROUTING" && path.postIface !== undefined ? path.postIface : (path.outIface ?? "");
 }
 
 type HookEnd = "ACCEPT" | "DROP" | "REJECT" | "STOP";
@@ -349,7 +354,7 @@ function walkFrom(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Pac
       if (verbatim) {
         w.inIface = path.inIface ?? "";
         w.outIface = path.outIface ?? "";
-      } else setIfaces(w, h.chain, path, (h.at ?? h.chain) === "POSTROUTING");
+      } else setIfaces(w, h.at ?? h.chain, path);
       frame = frameOf(builtin);
     }
     const end = runChain(w, frame);

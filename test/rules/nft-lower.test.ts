@@ -3,7 +3,7 @@
 // two agents write (nftables.md §A, §B), each checked by the packet's fate.
 import { describe, expect, it } from "vitest";
 import { lowerNft } from "../../src/rules/nft/lower.js";
-import type { NftChain, NftExpr, NftRuleset, NftSet, NftStmt, NftTable, NftVerdict } from "../../src/rules/nft/model.js";
+import type { NftChain, NftExpr, NftHook, NftRuleset, NftSet, NftStmt, NftTable, NftVerdict } from "../../src/rules/nft/model.js";
 import { createSimulator } from "../../src/simulate/index.js";
 import type { HostContext, Packet } from "../../src/simulate/types.js";
 
@@ -88,6 +88,31 @@ describe("nft lowered for the simulator", () => {
     expect(filter.chains[1]!.rules[0]!.target).toEqual({ kind: "jump", name: "MARK", options: [{ name: "set-xmark", negated: false, args: ["0x40000/0x30000"] }] });
     const out = createSimulator().simulatePath(ruleset, { kind: "forward", inIface: "eth0", outIface: "eth1" }, packet("10.0.0.1", 80, 0x10000), host);
     expect(out.map((o) => [o.verdict, o.packet.mark])).toEqual([["DROP", 0x40000]]);
+  });
+
+  it("a base chain sees the devices of its hook, whatever its name: no output device before routing, no input device on the way out", () => {
+    // Each chain marks a bit when it sees a device at all (iifname / oifname != ""), as the kernel passes them
+    // (nf_hook_state): prerouting and input get no output device, output no input device, postrouting a forwarded
+    // packet's input device (ip_output; src/simulate/index.ts Ifaces has the namespace check).
+    const seen = (name: string, hook: NftHook, bit: number, field: "iifname" | "oifname"): NftChain =>
+      chain(name, [rule({ kind: "match", left: meta(field), op: "!=", right: { kind: "value", value: "" } }, markOr(bit))], { type: "filter", hook, priority: 0, policy: "accept" });
+    const t = table("probe", [
+      seen("pre-out", "prerouting", 0x1, "oifname"),
+      seen("pre-in", "prerouting", 0x2, "iifname"),
+      seen("fwd-out", "forward", 0x4, "oifname"),
+      seen("fwd-in", "forward", 0x8, "iifname"),
+      seen("post-in", "postrouting", 0x10, "iifname"),
+      seen("post-out", "postrouting", 0x20, "oifname"),
+      seen("in-out", "input", 0x40, "oifname"),
+      seen("out-in", "output", 0x80, "iifname"),
+      seen("out-out", "output", 0x100, "oifname"),
+    ]);
+    const { ruleset } = lowerNft({ tables: [t] }, "ip");
+    const marks = (path: Parameters<ReturnType<typeof createSimulator>["simulatePath"]>[1]): number[] =>
+      createSimulator().simulatePath(ruleset, path, packet("10.2.2.2", 80), host).map((o) => o.packet.mark);
+    expect(marks({ kind: "forward", inIface: "eth0", outIface: "eth1" })).toEqual([0x2 | 0x4 | 0x8 | 0x10 | 0x20]);
+    expect(marks({ kind: "input", inIface: "eth0" })).toEqual([0x2]);
+    expect(marks({ kind: "output", outIface: "eth1" })).toEqual([0x100 | 0x20]);
   });
 
   it("a statement with no iptables meaning is UNKNOWN when reached, never skipped", () => {
