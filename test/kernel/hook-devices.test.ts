@@ -53,6 +53,18 @@ function counted(listing: string): number[] {
   return out;
 }
 
+/** The probe of postrouting `oifname "rb"`: the last rule every probe packet of this test passes. */
+const LAST = PROBES.findIndex((p) => p.hook === "postrouting" && p.field === "oifname" && p.dev === "rb");
+
+/** The router's counts once the packets have left it (they may wait for ARP): polled, ~2 s at most. */
+async function countedWhenThrough(list: () => Promise<string>): Promise<number[]> {
+  for (let i = 0; ; i++) {
+    const got = counted(await list());
+    if (got.includes(LAST) || i >= 40) return got;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Probe indices the simulator passes for one packet along `path`. */
 function simulated(path: HookPath, packet: Packet, host: HostContext): number[] {
   const parsed = parseNft(TABLE, { file: "probe.nft" });
@@ -85,7 +97,8 @@ describe.skipIf(skip)("kernel: the devices each hook sees", () => {
 
       // Forwarded: a → r → b, in on ra, out on rb.
       await guard.inNs(a, "bash", ["-c", "for i in 1 2 3; do echo hi > /dev/udp/10.91.2.2/9; done"]);
-      const forwarded = counted(await guard.inNs(r, "nft", ["list", "table", "ip", "probe"]));
+      const listing = (): Promise<string> => guard.inNs(r, "nft", ["list", "table", "ip", "probe"]);
+      const forwarded = await countedWhenThrough(listing);
       expect(forwarded).toEqual(simulated({ kind: "forward", inIface: "ra", outIface: "rb" }, udp("10.91.1.2", "10.91.2.2"), HOST));
       // The kernel's own view, spelled out: prerouting has no output device, postrouting still the input one.
       const names = forwarded.map((i) => `${PROBES[i]!.hook} ${PROBES[i]!.field} ${PROBES[i]!.dev}`);
@@ -96,7 +109,7 @@ describe.skipIf(skip)("kernel: the devices each hook sees", () => {
       await guard.inNs(r, "nft", ["delete", "table", "ip", "probe"]);
       await guard.inNs(r, "nft", ["-f", "-"], TABLE);
       await guard.inNs(r, "bash", ["-c", "for i in 1 2 3; do echo hi > /dev/udp/10.91.2.2/9; done"]);
-      const sent = counted(await guard.inNs(r, "nft", ["list", "table", "ip", "probe"]));
+      const sent = await countedWhenThrough(listing);
       expect(sent).toEqual(simulated({ kind: "output", outIface: "rb" }, udp("10.91.2.1", "10.91.2.2"), HOST));
       expect(sent.map((i) => `${PROBES[i]!.hook} ${PROBES[i]!.field} ${PROBES[i]!.dev}`)).toEqual(["output oifname rb", "postrouting oifname rb"]);
     } finally {
