@@ -27,7 +27,7 @@ import type { IpSet } from "../rules/ipset.js";
 import type { HookEntry, HookName, Rule, RulePart, RuleSet, TableName, Target } from "../rules/types.js";
 import type { HookPath, HostContext, Packet, SimOutcome, SimVerdict, TraceStep } from "./types.js";
 import type { CompiledChain, CompiledRule, SimIndex } from "./rule-index.js";
-import { compileIndex, nextRule, type CompileOptions } from "./rule-index.js";
+import { compileIndex, keysOf, nextRule, type CompileOptions, type RuleKeys } from "./rule-index.js";
 import { compileTests } from "./match.js";
 import { compileTarget, type Effect } from "./target.js";
 import type { SimTables, Test, Walk } from "./state.js";
@@ -466,17 +466,21 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
       if (node === undefined) return compileTests(rule);
       return (node.tests ??= compileTests(rule));
     });
-  // A target's effect depends on it, its table and whether its name is a chain there: shared by every rule with that target object.
-  const effects = new WeakMap<Target, Map<string, Effect>>();
+  // A target's effect depends on it, its table and whether its name is a chain there: shared by every rule with that
+  // target object. Per table, a pair: the effect when the name is no chain of it, and when it is.
+  const effects = new WeakMap<Target, Map<TableName, [Effect | undefined, Effect | undefined]>>();
   const effectOf = (target: Target | null, table: TableName, chains: ReadonlySet<string>): Effect => {
     if (target === null) return compileTarget(null, table, chains);
-    const byUse = memo(effects, target, () => new Map<string, Effect>());
-    const use = `${table} ${chains.has(target.name) ? 1 : 0}`;
-    let e = byUse.get(use);
-    if (e === undefined) byUse.set(use, (e = compileTarget(target, table, chains)));
-    return e;
+    const byTable = memo(effects, target, () => new Map<TableName, [Effect | undefined, Effect | undefined]>());
+    let pair = byTable.get(table);
+    if (pair === undefined) byTable.set(table, (pair = [undefined, undefined]));
+    const use = chains.has(target.name) ? 1 : 0;
+    return (pair[use] ??= compileTarget(target, table, chains));
   };
-  const compile: CompileOptions = { keyIndex: opts.keyIndex ?? true, testsOf, effectOf };
+  // What a rule can be keyed by depends on its parts alone (keysOf): found once per parts array, as its tests are.
+  const keys = new WeakMap<readonly RulePart[], RuleKeys | null>();
+  const keysOfRule = (rule: Rule): RuleKeys | null => memo(keys, rule.parts, () => keysOf(rule));
+  const compile: CompileOptions = { keyIndex: opts.keyIndex ?? true, testsOf, effectOf, keysOf: keysOfRule };
   const compiled = (rs: RuleSet): Compiled =>
     memo(indexes, rs, () => {
       const entries = rs.hooks ?? [];

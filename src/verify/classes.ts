@@ -45,6 +45,36 @@ interface End {
   readonly place?: Place | null;
 }
 
+/**
+ * The union of two ascending lists of distinct numbers, ascending and distinct: one of them when it holds the other
+ * (a node's rules cut at hundreds of ports, an interface's view at a few, mostly the same).
+ */
+export function mergeSorted(a: readonly number[], b: readonly number[]): readonly number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x === y) {
+      out.push(x);
+      i++;
+      j++;
+    } else if (x < y) {
+      out.push(x);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
+  for (; i < a.length; i++) out.push(a[i]!);
+  for (; j < b.length; j++) out.push(b[j]!);
+  if (out.length === a.length) return a;
+  if (out.length === b.length) return b;
+  return out;
+}
+
 /** Routes that leave the flow unjudged are the concrete walk's to report. */
 const routable = (r: Routed | null): r is Routed => r !== null && r.fate.kind !== "unknown";
 
@@ -1316,6 +1346,8 @@ export function planClasses(
     /** Per pod class, its answer's code (podCode; 0: not asked yet), and the answers' codes: one object per test text. */
     podCodes?: Uint8Array;
     answerCodes?: Map<string, number>;
+    /** Whether endpoint pods answer it differently (podVarying), found once per test. */
+    varies?: boolean;
   };
   const predTests = new Map<string, PredTest>();
   const predTest = (pred: string): PredTest => {
@@ -1430,15 +1462,15 @@ export function planClasses(
           const l = x?.get(p);
           if (l !== undefined) lists.push(l);
         }
-        if (lists.length === 1) cuts.set(p, lists[0]!);
-        else if (lists.length > 1) cuts.set(p, [...new Set(lists.flat())].sort((a, b) => a - b));
+        if (lists.length > 0) cuts.set(p, lists.reduce(mergeSorted));
       }
       // Sorted for determinism.
       const sorted = [...preds].sort(byteCompare);
       const tests = sorted.map(predTest);
       const podVarying: number[] = [];
+      // A test's answer per pod is its own (a range's pods are visited, thousands per test): found once per test.
       tests.forEach((t, i) => {
-        if ("range" in t ? !podsAlike(t.range[0], t.range[1]) : "set" in t && (podConstant.get(t.set) ?? null) === null) podVarying.push(i);
+        if ((t.varies ??= "range" in t ? !podsAlike(t.range[0], t.range[1]) : "set" in t && (podConstant.get(t.set) ?? null) === null)) podVarying.push(i);
       });
       c = { key: digest64("sha1", key), preds: sorted, tests, podVarying, cuts };
       contents.set(key, c);
