@@ -161,6 +161,26 @@ interface FirstWalk {
   readonly byBackend: ReadonlyMap<string, readonly SimOutcome[]>;
 }
 
+/** Pass 2's walk of the first node with output device `out`, its outcomes grouped once by where they were translated to. */
+function firstWalk(env: Env, p: ServiceProbe, host: HostContext | undefined, out: string): FirstWalk {
+  const result = run(env, p.from.node, firstPath(env, p, out), probePacket(p), host);
+  const byBackend = new Map<string, SimOutcome[]>();
+  for (const o of result.outcomes) {
+    const k = epText({ ip: o.packet.dst, port: o.packet.dstPort });
+    const list = byBackend.get(k);
+    if (list) list.push(o);
+    else byBackend.set(k, [o]);
+  }
+  return { result, byBackend };
+}
+
+/** The output device towards the first backend the probe must reach (null: none, or not routed). */
+function expectedDevice(env: Env, p: ServiceProbe): string | null {
+  const first = p.pinned ?? p.expected[0];
+  if (!first || !env.topo.nodes.has(p.from.node)) return null;
+  return routeOut(env.topo, p.from.node, first.ip);
+}
+
 /** Pass 2 for one translated destination: the rerouted first hop, then the backend's node. */
 function translatedBranch(
   env: Env, p: ServiceProbe, host: HostContext | undefined, target: Endpoint, probability: number, firstByOut: Map<string, FirstWalk>,
@@ -175,18 +195,7 @@ function translatedBranch(
   if (out === null) return unknown(`${backend} cannot be routed from ${p.from.node}`);
   // One walk per output device: every backend routed the same way out shares its branches (the replay is deterministic).
   let walk = firstByOut.get(out);
-  if (!walk) {
-    const result = run(env, p.from.node, firstPath(env, p, out), probePacket(p), host);
-    // Its outcomes by where they were translated to, grouped once: every backend of the probe asks for its own.
-    const byBackend = new Map<string, SimOutcome[]>();
-    for (const o of result.outcomes) {
-      const k = epText({ ip: o.packet.dst, port: o.packet.dstPort });
-      const list = byBackend.get(k);
-      if (list) list.push(o);
-      else byBackend.set(k, [o]);
-    }
-    firstByOut.set(out, (walk = { result, byBackend }));
-  }
+  if (!walk) firstByOut.set(out, (walk = firstWalk(env, p, host, out)));
   const first = walk.result;
   const mine = walk.byBackend.get(backend) ?? [];
   if (mine.length === 0) return unknown(`rerouted towards ${out}, no branch reaches ${backend}`);
@@ -222,12 +231,27 @@ function firstHost(env: Env, p: ServiceProbe): HostContext | undefined {
 export function checkServiceProbe(env: Env, p: ServiceProbe): ServiceCheck {
   const host = firstHost(env, p);
   const path = firstPath(env, p, null);
+  const firstByOut = new Map<string, FirstWalk>();
   // Pass 1 needs the walk only up to the DNAT (its branches and where each was translated to): past it, the kernel
-  // routes the packet by its new destination, which pass 2 walks. A branch not translated (no endpoints, a drop
-  // before the DNAT, an unknown) is judged on the whole path: then pass 1 walks it all.
-  const early = run(env, p.from.node, path, probePacket(p), host, "dnat");
-  const translated = early.outcomes.every((o) => o.packet.dnat && o.verdict === "ACCEPT");
-  const pass1 = translated ? early : run(env, p.from.node, path, probePacket(p), host);
+  // routes the packet by its new destination, which pass 2 walks. Every hook up to the DNAT sees the same devices
+  // whatever device the translated packet leaves by (nat OUTPUT the service address's, PREROUTING none: firstPath),
+  // so pass 2's whole walk for any device takes the same branches to the same translations. The walk for the device
+  // towards a backend the probe must reach is made first: when every outcome of it was translated and known, it is
+  // pass 1 as well, and no walk up to the DNAT is made. Else pass 1 is that walk; a branch not translated (no
+  // endpoints, a drop before the DNAT, an unknown) is judged on the whole path: then pass 1 walks it all.
+  const expectedOut = expectedDevice(env, p);
+  let pass1: HopResult | null = null;
+  if (expectedOut !== null) {
+    const walk = firstWalk(env, p, host, expectedOut);
+    firstByOut.set(expectedOut, walk);
+    const outs = walk.result.outcomes;
+    if (outs.length > 0 && outs.every((o) => o.packet.dnat && o.verdict !== "UNKNOWN")) pass1 = walk.result;
+  }
+  if (pass1 === null) {
+    const early = run(env, p.from.node, path, probePacket(p), host, "dnat");
+    const translated = early.outcomes.every((o) => o.packet.dnat && o.verdict === "ACCEPT");
+    pass1 = translated ? early : run(env, p.from.node, path, probePacket(p), host);
+  }
   const byBackend = new Map<string, { target: Endpoint; probability: number }>();
   const untranslated: SimOutcome[] = [];
   for (const o of pass1.outcomes) {
@@ -242,7 +266,6 @@ export function checkServiceProbe(env: Env, p: ServiceProbe): ServiceCheck {
   const branches: ServiceBranch[] = untranslated.map((o) => ({ backend: null, probability: o.probability, expected: null, ...verdictOf([{ ...pass1, outcomes: [o] }]), seen: null }));
   // Sorted for determinism (by backend text; the simulator's branch order is fixed anyway).
   const targets = [...byBackend].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const firstByOut = new Map<string, FirstWalk>();
   for (const [, t] of targets) branches.push(translatedBranch(env, p, host, t.target, t.probability, firstByOut));
   const problems = judge(p, branches, noneVerdict(env, p));
   const unknown = branches.find((b) => b.unknown !== null)?.unknown ?? null;
