@@ -27,7 +27,7 @@ import type { IpSet } from "../rules/ipset.js";
 import type { HookEntry, HookName, Rule, RulePart, RuleSet, TableName, Target } from "../rules/types.js";
 import type { HookPath, HostContext, Packet, SimOutcome, SimVerdict, TraceStep } from "./types.js";
 import type { CompiledChain, CompiledRule, SimIndex } from "./rule-index.js";
-import { compileIndex, keysOf, nextRule, type CompileOptions, type RuleKeys } from "./rule-index.js";
+import { compileIndex, nextRule, type CompileOptions } from "./rule-index.js";
 import { compileTests } from "./match.js";
 import { compileTarget, type Effect } from "./target.js";
 import type { SimTables, Test, Walk } from "./state.js";
@@ -477,10 +477,7 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
     const use = chains.has(target.name) ? 1 : 0;
     return (pair[use] ??= compileTarget(target, table, chains));
   };
-  // What a rule can be keyed by depends on its parts alone (keysOf): found once per parts array, as its tests are.
-  const keys = new WeakMap<readonly RulePart[], RuleKeys | null>();
-  const keysOfRule = (rule: Rule): RuleKeys | null => memo(keys, rule.parts, () => keysOf(rule));
-  const compile: CompileOptions = { keyIndex: opts.keyIndex ?? true, testsOf, effectOf, keysOf: keysOfRule };
+  const compile: CompileOptions = { keyIndex: opts.keyIndex ?? true, testsOf, effectOf };
   const compiled = (rs: RuleSet): Compiled =>
     memo(indexes, rs, () => {
       const entries = rs.hooks ?? [];

@@ -63,14 +63,12 @@ interface KeyIndex {
 /** Below this many keyed rules a chain is walked rule by rule: an index would not pay for itself. */
 const MIN_KEYED = 8;
 
-/** The values a rule can be keyed by (keysOf); null: a head field the index does not model. */
-export type RuleKeys = Partial<Record<KeyKind, number | string>>;
+type RuleKeys = Partial<Record<KeyKind, number | string>>;
 
 /** A port key: protocol and port in one number (a packet of another protocol never has a rule's key). */
 const portKey = (proto: number, port: number): number => proto * 65536 + port;
 
-/** What a rule can be keyed by: it depends on the rule's parts alone (a simulator keeps it per parts array). */
-export function keysOf(rule: Rule): RuleKeys | null {
+function keysOf(rule: Rule): RuleKeys | null {
   const keys: RuleKeys = {};
   let proto: number | null = null;
   for (const p of rule.parts) {
@@ -118,9 +116,9 @@ function commonLength(keys: readonly (RuleKeys | null)[], kind: KeyKind): number
   return length;
 }
 
-function indexOf(rules: readonly Rule[], keysOfRule: (rule: Rule) => RuleKeys | null): KeyIndex | null {
+function indexOf(rules: readonly Rule[]): KeyIndex | null {
   if (rules.length < MIN_KEYED) return null;
-  const keys = rules.map(keysOfRule);
+  const keys = rules.map(keysOf);
   // The kind that keys the most rules (ties: the first in KINDS); a prefix kind keys the rules of its common length.
   let choice: { kind: KeyKind; length: number } | null = null;
   let best = MIN_KEYED - 1;
@@ -197,11 +195,9 @@ export interface CompileOptions {
   readonly testsOf: (rule: Rule) => readonly Test[];
   /** A rule's effect in `table`, where `chains` are the table's chains (shared between rules with one target object). */
   readonly effectOf: (target: Target | null, table: TableName, chains: ReadonlySet<string>) => Effect;
-  /** What a rule can be keyed by (keysOf; shared between rules with one `parts` array). */
-  readonly keysOf: (rule: Rule) => RuleKeys | null;
 }
 
-const DEFAULT_COMPILE: CompileOptions = { keyIndex: true, testsOf: compileTests, effectOf: compileTarget, keysOf };
+const DEFAULT_COMPILE: CompileOptions = { keyIndex: true, testsOf: compileTests, effectOf: compileTarget };
 
 function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains"], opts: CompileOptions): CompiledTable {
   const names = new Set(chains.map((c) => c.name));
@@ -214,7 +210,7 @@ function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains
       effect: opts.effectOf(rule.target, name, names),
       target: null,
     }));
-    out.set(c.name, { table: name, name: c.name, policy: c.policy, rules, keyed: opts.keyIndex ? indexOf(c.rules, opts.keysOf) : null, ...(c.origin ? { origin: c.origin } : {}) });
+    out.set(c.name, { table: name, name: c.name, policy: c.policy, rules, keyed: opts.keyIndex ? indexOf(c.rules) : null, ...(c.origin ? { origin: c.origin } : {}) });
   }
   // Jump targets resolved once, to the chain the table maps the name to: a walk follows an object, not a name looked up per jump.
   for (const c of out.values()) {

@@ -73,6 +73,11 @@ interface Env {
   readonly host: (node: string) => HostContext | undefined;
   /** Whether walks keep their traces (a check that is only counted when it passes needs none). */
   readonly trace: boolean;
+  /**
+   * "shared" (verify's): pass 1 is pass 2's walk towards the first expected backend when that walk decides it (see
+   * checkServiceProbe); "own": pass 1 is always its own walk up to the DNAT (tests hold the two to the same checks).
+   */
+  readonly firstPass: FirstPass;
   /** Class keys of hops (classes.ts), when class verify planned them: backends' hops walked once per key. */
   readonly hopKey: ((node: string, path: HookPath, packet: Packet) => HopKey | null) | null;
   /**
@@ -239,7 +244,7 @@ export function checkServiceProbe(env: Env, p: ServiceProbe): ServiceCheck {
   // towards a backend the probe must reach is made first: when every outcome of it was translated and known, it is
   // pass 1 as well, and no walk up to the DNAT is made. Else pass 1 is that walk; a branch not translated (no
   // endpoints, a drop before the DNAT, an unknown) is judged on the whole path: then pass 1 walks it all.
-  const expectedOut = expectedDevice(env, p);
+  const expectedOut = env.firstPass === "shared" ? expectedDevice(env, p) : null;
   let pass1: HopResult | null = null;
   if (expectedOut !== null) {
     const walk = firstWalk(env, p, host, expectedOut);
@@ -315,11 +320,14 @@ function judge(p: ServiceProbe, branches: readonly ServiceBranch[], none: "REJEC
   return problems;
 }
 
+/** How a probe's first pass is walked (Env.firstPass). */
+export type FirstPass = "shared" | "own";
+
 /** Every service probe of the model starting on a node with rules, walked; empty when the snapshot has no Services. */
 export function serviceChecks(
-  evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"] = null,
+  evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"] = null, firstPass: FirstPass = "shared",
 ): ServiceCheck[] {
-  return [...eachServiceCheck(evaluator, topo, rules, simulate, hopKey)];
+  return [...eachServiceCheck(evaluator, topo, rules, simulate, hopKey, "all", firstPass)];
 }
 
 /**
@@ -330,8 +338,9 @@ export function serviceChecks(
  */
 export function* eachServiceCheck(
   evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"] = null, traces: "all" | "failures" = "all",
+  firstPass: FirstPass = "shared",
 ): Generator<ServiceCheck> {
-  const env = serviceEnv(evaluator, topo, rules, simulate, hopKey, traces === "all");
+  const env = serviceEnv(evaluator, topo, rules, simulate, hopKey, traces === "all", firstPass);
   let traced: Env | null = traces === "all" ? env : null;
   // Probes start only on nodes whose rules were loaded (`verify --node` with --rules loads the nodes flows cross).
   // kube-proxy in nftables mode on a node: its rules were read from `ip kube-proxy` (rules/nft/lower.ts).
@@ -341,11 +350,13 @@ export function* eachServiceCheck(
     if (!rules.has(p.from.node)) continue;
     const c = checkServiceProbe(env, p);
     // Its own keyed walks: those of `env` hold no traces.
-    yield c.status === "ok" || env.trace ? c : checkServiceProbe((traced ??= serviceEnv(evaluator, topo, rules, simulate, hopKey, true)), p);
+    yield c.status === "ok" || env.trace ? c : checkServiceProbe((traced ??= serviceEnv(evaluator, topo, rules, simulate, hopKey, true, firstPass)), p);
   }
 }
 
-function serviceEnv(evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"], trace = true): Env {
+function serviceEnv(
+  evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"], trace = true, firstPass: FirstPass = "shared",
+): Env {
   // Made per node when a walk first reaches it (rules read back on demand are read only for the nodes walked).
   const hosts = new Map<string, HostContext | null>();
   const host = (node: string): HostContext | undefined => {
@@ -358,7 +369,7 @@ function serviceEnv(evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<str
     }
     return h ?? undefined;
   };
-  return { evaluator, topo, rules, simulate, host, hopKey, keyed: new Map(), trace };
+  return { evaluator, topo, rules, simulate, host, hopKey, keyed: new Map(), trace, firstPass };
 }
 
 /** One probe walked on its own (explain): as verify walks it, without class keys. */

@@ -233,3 +233,49 @@ describe("verify: service checks traced only where they fail", () => {
     });
   }
 });
+
+// A probe's first pass rides on its second where it can (services-check.ts checkServiceProbe): the walk towards the
+// first backend it must reach, when every outcome of it was translated and known, gives the branches a walk up to the
+// DNAT gives. The checks are the same as with a first pass of its own, trace for trace, broken rules included.
+describe("verify: a probe's first pass taken from its second", () => {
+  const c = compileModel();
+  const seen = (all: readonly ServiceCheck[]) =>
+    all.map((k) => ({
+      probe: [k.probe.spn, k.probe.from, k.probe.pinned],
+      status: k.status,
+      problems: k.problems,
+      unknown: k.unknown,
+      branches: k.branches.map((b) => ({ ...b, hops: b.hops.map((h) => [h.node, h.path, h.outcomes.map((o) => [o.verdict, o.packet, o.probability, o.unknown, o.trace.map((t) => `${t.table}:${t.chain}:${t.index}:${t.action}`)])]) })),
+    }));
+  const cases: Array<[string, ReadonlyMap<string, NodeRules>]> = [
+    ["as compiled", c.rules],
+    ["a deleted KUBE-SEP DNAT rule", edited(c, "n1", (t) => t.split("\n").filter((l) => !(l.includes("app/web:http") && l.includes(`--to-destination ${B}`))).join("\n"))],
+    ["a DNAT sent to the other backend", edited(c, "n1", (t) => t.replace(`--to-destination ${B}`, `--to-destination ${A}`))],
+    ["a skewed statistic probability", edited(c, "n1", (t) => t.replace(/(app\/web:http -> 192\.168\.0\.10:8080".*--probability) 0\.5\d*/, "$1 0.90000000000"))],
+    ["a REJECT turned into ACCEPT", edited(c, "n2", (t) => t.replace(/(app\/empty:http has no endpoints".*)-j REJECT.*/, "$1-j ACCEPT"))],
+    ["affinity ignored", edited(c, "n1", (t) => t.split("\n").filter((l) => !(l.includes("app/sticky:http") && l.includes("--rcheck"))).join("\n"))],
+    ["a deleted KUBE-NODEPORTS rule", edited(c, "n1", (t) => t.split("\n").filter((l) => !(l.startsWith("-A KUBE-NODEPORTS") && l.includes("app/np:http"))).join("\n"))],
+    ["a backend's node drops what it should accept", edited(c, "n2", (t) => t.replace(/^(-A cali-tw-\S+) /m, "-A $1 -j DROP\n$1 ").replace(/^-A -A /m, "-A "))],
+    // In filter OUTPUT (after nat OUTPUT's DNAT): a host's packets to one backend dropped.
+    ["a drop after the DNAT on the first node", edited(c, "n1", (t) => t.replace(/(\*filter\n[^]*?)^(-A cali-OUTPUT )/m, "$1-A cali-OUTPUT -d 192.168.1.10/32 -j DROP\n$2"))],
+  ];
+  for (const [name, rules] of cases) {
+    it(name, () => {
+      const topo = c.ctx.topology(rules);
+      // Walks up to the DNAT, counted per first pass.
+      const untilDnat = { shared: 0, own: 0 };
+      const counting = (pass: keyof typeof untilDnat): typeof c.ctx.simulate => (rs, path, packet, host, until, trace) => {
+        if (until === "dnat") untilDnat[pass]++;
+        return c.ctx.simulate(rs, path, packet, host, until, trace);
+      };
+      const shared = serviceChecks(c.ctx.evaluator, topo, rules, counting("shared"), null, "shared");
+      const own = serviceChecks(c.ctx.evaluator, topo, rules, counting("own"), null, "own");
+      expect(seen(shared)).toEqual(seen(own));
+      expect(own.length).toBeGreaterThan(10);
+      // Every probe walks up to the DNAT on its own in "own"; "shared" does only where the walk to a backend could not decide.
+      expect(untilDnat.own).toBe(own.length);
+      expect(untilDnat.shared).toBeLessThan(untilDnat.own / 2);
+      if (name !== "as compiled") expect(own.some((k) => k.status !== "ok")).toBe(true);
+    });
+  }
+});
