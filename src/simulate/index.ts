@@ -2,7 +2,7 @@
 // host, table by table, the way the kernel's ip_tables does (ipt_do_table),
 // and reports the verdict with every rule that matched.
 //
-// Pass order (rule-index.ts; a simulator compiles each RuleSet it meets once):
+// Pass order (rule-index.ts; a simulator compiles each RuleSet it meets once, each chain when a walk first reaches it):
 //   RuleSet ─compileIndex─▶ chains of compiled rules ─walk(path)─▶ SimOutcome[]
 //
 // A simulator is a value made per run (createSimulator): it owns what it
@@ -232,7 +232,8 @@ function runChain(w: Walk, frame: Frame): HookEnd {
         continue;
       case "jump":
       case "goto": {
-        const next = r.target!;
+        // Resolved when first taken (rule-index.ts CompiledTable): compileTarget made it a jump only to a chain of the table.
+        const next = (r.target ??= chain.of.get(e.chain)!);
         step(w, chain, r, e.kind);
         if (e.kind === "goto") {
           chains[depth] = next;

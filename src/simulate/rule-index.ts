@@ -2,7 +2,7 @@
 // each rule's tests (match.ts) and effect (target.ts). Nothing here depends on
 // the packet or the host, so a simulator (index.ts createSimulator) compiles
 // each RuleSet it meets once: verify walks the same RuleSet 10^4–10^5 times.
-import type { Rule, RuleSet, TableName, Target } from "../rules/types.js";
+import type { Chain, Rule, RuleSet, TableName, Target } from "../rules/types.js";
 import type { Test, Walk } from "./state.js";
 import { compileTests } from "./match.js";
 import { compileTarget } from "./target.js";
@@ -15,7 +15,7 @@ export interface CompiledRule {
   readonly index: number;
   readonly tests: readonly Test[];
   readonly effect: Effect;
-  /** The chain a jump or goto leads to, in the same table (set once the table's chains are compiled); else null. */
+  /** The chain a jump or goto leads to, in the same table: resolved when a walk first takes it (null until then). */
   target: CompiledChain | null;
 }
 
@@ -29,6 +29,8 @@ export interface CompiledChain {
   readonly origin?: { readonly table: string; readonly chain: string };
   /** Long chains of rules that each match one value of a packet field (KUBE-SERVICES, KUBE-NODEPORTS, Felix's dispatch chains): nextRule. */
   readonly keyed: KeyIndex | null;
+  /** The table the chain is in: where its jumps' targets are found. */
+  readonly of: CompiledTable;
 }
 
 /**
@@ -183,7 +185,40 @@ export function nextRule(chain: CompiledChain, i: number, w: Walk): number {
   return next;
 }
 
-export type CompiledTable = ReadonlyMap<string, CompiledChain>;
+/**
+ * One table of a RuleSet, its chains compiled when a walk first reaches them: a walk meets a few of a node's
+ * thousands of chains (class verify walks one pod of each class, and a pod's chains are its own), so compiling
+ * all of them up front was most of the simulator's first touch of a node. What a chain compiles to depends on
+ * the table's chain names and its own rules only, so when it is compiled does not change what it is.
+ */
+export class CompiledTable {
+  /** By name, the chain the table maps it to (the last of a name, as iptables-restore keeps). */
+  private readonly source = new Map<string, Chain>();
+  private readonly compiled = new Map<string, CompiledChain>();
+  private readonly names: ReadonlySet<string>;
+
+  constructor(
+    readonly name: TableName,
+    chains: readonly Chain[],
+    private readonly opts: CompileOptions,
+  ) {
+    for (const c of chains) this.source.set(c.name, c);
+    this.names = new Set(this.source.keys());
+  }
+
+  /** The compiled chain of that name; undefined when the table has none. */
+  get(chain: string): CompiledChain | undefined {
+    let out = this.compiled.get(chain);
+    if (out !== undefined) return out;
+    const c = this.source.get(chain);
+    if (c === undefined) return undefined;
+    const { opts, name, names } = this;
+    const rules = c.rules.map((rule, index): CompiledRule => ({ rule, index, tests: opts.testsOf(rule), effect: opts.effectOf(rule.target, name, names), target: null }));
+    out = { table: name, name: c.name, policy: c.policy, rules, keyed: opts.keyIndex ? indexOf(c.rules) : null, of: this, ...(c.origin ? { origin: c.origin } : {}) };
+    this.compiled.set(chain, out);
+    return out;
+  }
+}
 
 export interface SimIndex {
   readonly tables: ReadonlyMap<TableName, CompiledTable>;
@@ -199,26 +234,6 @@ export interface CompileOptions {
 
 const DEFAULT_COMPILE: CompileOptions = { keyIndex: true, testsOf: compileTests, effectOf: compileTarget };
 
-function compileTable(name: TableName, chains: RuleSet["tables"][number]["chains"], opts: CompileOptions): CompiledTable {
-  const names = new Set(chains.map((c) => c.name));
-  const out = new Map<string, CompiledChain>();
-  for (const c of chains) {
-    const rules = c.rules.map((rule, index): CompiledRule => ({
-      rule,
-      index,
-      tests: opts.testsOf(rule),
-      effect: opts.effectOf(rule.target, name, names),
-      target: null,
-    }));
-    out.set(c.name, { table: name, name: c.name, policy: c.policy, rules, keyed: opts.keyIndex ? indexOf(c.rules) : null, ...(c.origin ? { origin: c.origin } : {}) });
-  }
-  // Jump targets resolved once, to the chain the table maps the name to: a walk follows an object, not a name looked up per jump.
-  for (const c of out.values()) {
-    for (const r of c.rules) if (r.effect.kind === "jump" || r.effect.kind === "goto") r.target = out.get(r.effect.chain) ?? null;
-  }
-  return out;
-}
-
 export function compileIndex(rs: RuleSet, opts: CompileOptions = DEFAULT_COMPILE): SimIndex {
-  return { tables: new Map(rs.tables.map((t) => [t.name, compileTable(t.name, t.chains, opts)])) };
+  return { tables: new Map(rs.tables.map((t) => [t.name, new CompiledTable(t.name, t.chains, opts)])) };
 }
