@@ -25,7 +25,7 @@
 // them), and a kube-proxy service of n endpoints costs O(n) rule tests.
 import type { IpSet } from "../rules/ipset.js";
 import type { HookEntry, HookName, Rule, RulePart, RuleSet, TableName, Target } from "../rules/types.js";
-import type { HookPath, HostContext, Packet, SimOutcome, SimVerdict, TraceStep } from "./types.js";
+import type { HookPath, HostContext, Packet, Reroute, SimOutcome, SimVerdict, TraceStep } from "./types.js";
 import type { CompiledChain, CompiledRule, SimIndex } from "./rule-index.js";
 import { compileIndex, nextRule, type CompileOptions } from "./rule-index.js";
 import { compileTests } from "./match.js";
@@ -329,24 +329,46 @@ interface WalkState {
   decisive: TraceStep | null;
 }
 
+/**
+ * Where a walk takes another path: at hook `at` (the first after its destination NAT, untilDnat), a packet the
+ * DNAT translated goes on along `next(dst, dstPort)` (its hooks from `from`) instead: the kernel routes it again
+ * by its new destination there, and nothing before `at` saw an output device.
+ */
+interface Split {
+  readonly at: number;
+  readonly next: (dst: string, dstPort: number) => { readonly hooks: readonly Hook[]; readonly path: Ifaces; readonly from: number };
+}
+
 /** A walk through `hooks` from its start. */
-function walkOnce(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Packet, host: HostContext, verbatim = false, traced = true): SimOutcome | Fork {
+function walkOnce(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Packet, host: HostContext, verbatim = false, traced = true, split: Split | null = null): SimOutcome | Fork {
   const w = newWalk(packet, host, c.tables, [], traced);
   if (typeof w === "string") return unknownOutcome(packet, w, 1);
-  return walkFrom(c, hooks, path, packet, verbatim, { w, hook: 0, frame: null, natBound: 0, decisive: null });
+  return walkFrom(c, hooks, path, packet, verbatim, { w, hook: 0, frame: null, natBound: 0, decisive: null }, split);
 }
 
 /**
  * The walk from `s` to its outcome, or to the next branch: then a Fork whose `resume` copies the state and goes on
  * with the decision made (the state is never changed after it is forked, so both branches start from it).
  */
-function walkFrom(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Packet, verbatim: boolean, s: WalkState): SimOutcome | Fork {
+function walkFrom(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Packet, verbatim: boolean, s: WalkState, split: Split | null = null): SimOutcome | Fork {
   const w = s.w;
+  // The hook a forked walk resumes inside (its frame), or none.
+  let resumeAt = s.frame !== null ? s.hook : -1;
   for (let k = s.hook; k < hooks.length; k++) {
+    if (split !== null && k === split.at) {
+      // Once, before the first hook after the DNAT (a branch forked later resumes on the path taken): a translated
+      // packet goes on along its own path, an untranslated one along this one.
+      if (w.dnat) {
+        const next = split.next(formatIpv4(w.dst), w.dstPort);
+        [hooks, path, k, resumeAt] = [next.hooks, next.path, next.from, -1];
+      }
+      split = null;
+      if (k >= hooks.length) break;
+    }
     const h = hooks[k]!;
     const table = c.ix.tables.get(h.table);
     let frame: Frame;
-    if (k === s.hook && s.frame !== null) frame = s.frame;
+    if (k === resumeAt) frame = s.frame!;
     else {
       if (h.natOnly && w.ctstate !== "NEW") continue;
       if (h.natHook !== undefined && (s.natBound & NAT_BIT[h.natHook]) !== 0) continue;
@@ -361,7 +383,8 @@ function walkFrom(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Pac
     const end = runChain(w, frame);
     if (end === "STOP" && w.fork !== null) {
       const at: WalkState = { w, hook: k, frame, natBound: s.natBound, decisive: s.decisive };
-      return { fork: true, resume: (taken) => walkFrom(c, hooks, path, packet, verbatim, branch(at, taken)) };
+      const [hs, ps, sp] = [hooks, path, split];
+      return { fork: true, resume: (taken) => walkFrom(c, hs, ps, packet, verbatim, branch(at, taken), sp) };
     }
     if (h.natHook !== undefined && end === "ACCEPT" && w.lastChain !== null && NAT_ACTIONS.has(w.lastAction)) s.natBound |= NAT_BIT[h.natHook];
     if (end !== "ACCEPT" || h.table === "filter") s.decisive = lastStep(w);
@@ -406,9 +429,12 @@ export interface Simulator {
    * "dnat", only up to the destination NAT (untilDnat: the first hook's chains through its last nat chain): an
    * outcome that passes them is ACCEPT there. With `trace` false, outcomes have an empty trace (their verdict,
    * packet, probability and decisive step are the same): for callers that read only those, a walk then keeps no list
-   * of its steps, which it copied at every branch.
+   * of its steps, which it copied at every branch. With `reroute` (and no `until`), a packet the path's destination
+   * NAT translated goes on, after the hooks up to that NAT (untilDnat), along `reroute(new destination, port)` (the
+   * path its route gives; the same first netfilter hook): one walk for every branch of a Service's DNAT, each on the
+   * device towards its own backend. An untranslated packet goes on along `path`.
    */
-  readonly simulatePath: (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext, until?: "dnat", trace?: boolean) => SimOutcome[];
+  readonly simulatePath: (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext, until?: "dnat", trace?: boolean, reroute?: Reroute) => SimOutcome[];
   /**
    * Walk one built-in chain (for tests and explain). `ifaces` are the devices
    * the chain sees; the nat NEW-only rule does not apply here.
@@ -485,11 +511,25 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
       return { ix: compileIndex(rs, compile), hooks: { forward: hooksOf(entries, "forward"), input: hooksOf(entries, "input"), output: hooksOf(entries, "output") }, tables };
     });
   return {
-    simulatePath(rs, path, packet, host, until, trace = true) {
+    simulatePath(rs, path, packet, host, until, trace = true, reroute) {
       const c = compiled(rs);
-      const all = rs.hooks ? c.hooks[path.kind] : PATHS[path.kind];
+      const hooksOn = (kind: HookPath["kind"]): readonly Hook[] => (rs.hooks ? c.hooks[kind] : PATHS[kind]);
+      const all = hooksOn(path.kind);
       const hooks = until === "dnat" ? untilDnat(all, path.kind) : all;
-      return explore(() => walkOnce(c, hooks, path, packet, host, false, trace), packet);
+      const split: Split | null =
+        reroute === undefined || until === "dnat"
+          ? null
+          : {
+              at: untilDnat(all, path.kind).length,
+              next: (dst, dstPort) => {
+                const to = reroute(dst, dstPort);
+                const on = hooksOn(to.kind);
+                // Its first netfilter hook is this path's (PREROUTING or OUTPUT): it goes on after its own DNAT hooks.
+                if (PATH_HOOKS[to.kind][0] !== PATH_HOOKS[path.kind][0]) throw new Error(`a ${path.kind} path rerouted as ${to.kind}: another first hook`);
+                return { hooks: on, path: to, from: untilDnat(on, to.kind).length };
+              },
+            };
+      return explore(() => walkOnce(c, hooks, path, packet, host, false, trace, split), packet);
     },
     simulateChain(rs, table, chain, packet, host, ifaces = {}) {
       const c = compiled(rs);

@@ -98,3 +98,6 @@ export interface SimOutcome {
    */
   readonly decisive?: TraceStep | null;
 }
+
+/** The path a packet its destination NAT translated goes on along, by its new destination (Simulator.simulatePath). */
+export type Reroute = (dst: string, dstPort: number) => HookPath;

@@ -16,7 +16,7 @@
 // quietly read as either verdict: the check is reported as unknown.
 import { NAMES } from "../backends/index.js";
 import type { Model } from "../ir/policy.js";
-import type { CtState, HookPath, HostContext, Packet, SimOutcome, TraceStep } from "../simulate/types.js";
+import type { CtState, HookPath, HostContext, Packet, Reroute, SimOutcome, TraceStep } from "../simulate/types.js";
 import type { RuleSet } from "../rules/types.js";
 import type { Evaluator, Flow, Verdict } from "../semantics/index.js";
 import { invariantProbes, type InvariantProbe } from "./invariants.js";
@@ -26,9 +26,10 @@ import { hostContext, probePacket, replyPacket, type NodeRules, type Topology } 
 /**
  * The simulator's signature (src/simulate/index.ts), injected so this stage stays a pure function of its inputs.
  * `until` "dnat": only up to the path's destination NAT; `trace` false: outcomes without their trace, for callers
- * that read only verdicts and packets (Simulator.simulatePath). A Simulate may trace anyway.
+ * that read only verdicts and packets (Simulator.simulatePath). A Simulate may trace anyway. `reroute`: a translated
+ * packet goes on along the path its new destination's route gives (the service probes' one walk per probe).
  */
-export type Simulate = (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext, until?: "dnat", trace?: boolean) => SimOutcome[];
+export type Simulate = (rs: RuleSet, path: HookPath, packet: Packet, host: HostContext, until?: "dnat", trace?: boolean, reroute?: Reroute) => SimOutcome[];
 
 export interface HopResult {
   readonly node: string;

@@ -1,18 +1,19 @@
 // Walking a Service probe through kube-proxy's DNAT and on to the backend
 // (netpol-semantics §7: policy is judged on the post-DNAT backend pod).
 //
-// The route of a translated packet depends on where the DNAT sent it, but
-// the simulator walks one path with fixed devices. Two passes solve it:
-//   1. walk the first node's path towards the service address, up to the
-//      DNAT (Simulator untilDnat): nat PREROUTING/OUTPUT sees no output device, so
-//      its `statistic` branches (and `recent` checks) are already what they
-//      will be; each outcome is one branch, with its probability and its
-//      translated destination (a probe with a branch left untranslated is
-//      walked along the whole path: that branch is judged there);
-//   2. per translated destination, walk the path again with the output
-//      device the route table gives for it, keeping the outcomes that reach
-//      that destination (the replay is deterministic: same branches), then
-//      carry each accepted packet to the backend's node.
+// The route of a translated packet depends on where the DNAT sent it. The
+// hooks up to the DNAT (nat PREROUTING, or nat OUTPUT for a host's packet)
+// see no output device, or the service address's, whatever the backend: so
+// its `statistic` branches (and `recent` checks) are the same for every
+// device. verify walks the first node once: the simulator forks at each
+// branch, and after the DNAT hook a translated branch goes on along the path
+// with the output device the route table gives for its new destination
+// (Simulator.simulatePath's `reroute`), an untranslated one along the path
+// towards the service address (that branch is judged there). Then each
+// accepted packet is carried to the backend's node. The reference ("own",
+// which tests hold verify's to) walks pass 1 up to the DNAT, then the whole
+// path again per output device, keeping the outcomes that reach that device's
+// destinations (the replay is deterministic: same branches).
 // An untranslated packet to a node address takes the INPUT path (nodePort
 // without endpoints), to a ClusterIP the path its route gives.
 //
@@ -21,7 +22,7 @@
 // ingress is judged against it, the source pod's egress against the pod.
 import type { Endpoint } from "../ir/service.js";
 import { NAMES } from "../backends/index.js";
-import type { HookPath, HostContext, Packet, SimOutcome } from "../simulate/types.js";
+import type { HookPath, HostContext, Packet, Reroute, SimOutcome } from "../simulate/types.js";
 import type { HopKey } from "./classes.js";
 import type { Evaluator, Flow } from "../semantics/index.js";
 import type { FlowStatus, HopResult, Simulate } from "./check.js";
@@ -74,8 +75,8 @@ interface Env {
   /** Whether walks keep their traces (a check that is only counted when it passes needs none). */
   readonly trace: boolean;
   /**
-   * "shared" (verify's): pass 1 is pass 2's walk towards the first expected backend when that walk decides it (see
-   * checkServiceProbe); "own": pass 1 is always its own walk up to the DNAT (tests hold the two to the same checks).
+   * "split" (verify's): one walk of the first node, each translated branch going on along its own device's path;
+   * "own": a walk up to the DNAT, then one per output device (checkServiceProbe; tests hold the two to the same checks).
    */
   readonly firstPass: FirstPass;
   /** Class keys of hops (classes.ts), when class verify planned them: backends' hops walked once per key. */
@@ -87,14 +88,14 @@ interface Env {
   readonly keyed: Map<string, Map<object, Map<number, readonly SimOutcome[] | null>>>;
 }
 
-function run(env: Env, node: string, path: HookPath, packet: Packet, host?: HostContext, until?: "dnat"): HopResult {
+function run(env: Env, node: string, path: HookPath, packet: Packet, host?: HostContext, until?: "dnat", reroute?: Reroute): HopResult {
   const r = env.rules.get(node);
   const h = host ?? env.host(node);
   if (!r || !h) {
     const missing: SimOutcome = { verdict: "UNKNOWN", trace: [], packet, unknown: `no rules for node ${node}`, probability: 1 };
     return { node, path, route: null, file: null, outcomes: [missing] };
   }
-  return { node, path, route: null, file: r.file, outcomes: env.simulate(r.ruleset, path, packet, h, until, env.trace) };
+  return { node, path, route: null, file: r.file, outcomes: env.simulate(r.ruleset, path, packet, h, until, env.trace, reroute) };
 }
 
 /**
@@ -179,30 +180,20 @@ function firstWalk(env: Env, p: ServiceProbe, host: HostContext | undefined, out
   return { result, byBackend };
 }
 
-/** The output device towards the first backend the probe must reach (null: none, or not routed). */
-function expectedDevice(env: Env, p: ServiceProbe): string | null {
-  const first = p.pinned ?? p.expected[0];
-  if (!first || !env.topo.nodes.has(p.from.node)) return null;
-  return routeOut(env.topo, p.from.node, first.ip);
-}
+
+/** The first node's walk for one output device (its node, path and file), and its outcomes that reached `backend`. */
+type FirstFor = (out: string, backend: string) => { readonly first: HopResult; readonly mine: readonly SimOutcome[] };
 
 /** Pass 2 for one translated destination: the rerouted first hop, then the backend's node. */
-function translatedBranch(
-  env: Env, p: ServiceProbe, host: HostContext | undefined, target: Endpoint, probability: number, firstByOut: Map<string, FirstWalk>,
-): ServiceBranch {
+function translatedBranch(env: Env, p: ServiceProbe, target: Endpoint, probability: number, firstFor: FirstFor): ServiceBranch {
   const backend = epText(target);
   const dst = env.evaluator.endpointAt(target.ip);
   const place = dst.kind === "pod" ? env.topo.pods.get(podKey(dst.pod.namespace, dst.pod.name)) : undefined;
-  const src = env.topo.nodes.get(p.from.node);
-  const out = src ? routeOut(env.topo, p.from.node, target.ip) : null;
+  const out = deviceTowards(env, p, target.ip);
   const unknown = (why: string): ServiceBranch => ({ backend, probability, expected: null, actual: null, verdict: "UNKNOWN", hops: [], unknown: why, seen: null });
   if (!place) return unknown(`${backend} is not an endpoint pod of the snapshot`);
   if (out === null) return unknown(`${backend} cannot be routed from ${p.from.node}`);
-  // One walk per output device: every backend routed the same way out shares its branches (the replay is deterministic).
-  let walk = firstByOut.get(out);
-  if (!walk) firstByOut.set(out, (walk = firstWalk(env, p, host, out)));
-  const first = walk.result;
-  const mine = walk.byBackend.get(backend) ?? [];
+  const { first, mine } = firstFor(out, backend);
   if (mine.length === 0) return unknown(`rerouted towards ${out}, no branch reaches ${backend}`);
   const hops: HopResult[] = [{ ...first, outcomes: mine }];
   const seen = masqueraded(env, p.from.node, out, mine[0]!.packet);
@@ -213,6 +204,11 @@ function translatedBranch(
     hops.push({ ...next[0]!, outcomes: next.flatMap((r) => r.outcomes) });
   }
   return { backend, probability, expected, ...verdictOf(hops), seen };
+}
+
+/** The first node's output device towards `ip` (null: the node is not in the snapshot, or no route). */
+function deviceTowards(env: Env, p: ServiceProbe, ip: string): string | null {
+  return env.topo.nodes.has(p.from.node) ? routeOut(env.topo, p.from.node, ip) : null;
 }
 
 /** Accepted iff every outcome of every hop is ACCEPT; the first other verdict names what happened. */
@@ -232,31 +228,16 @@ function firstHost(env: Env, p: ServiceProbe): HostContext | undefined {
   return { ...base, recent: (name, addr) => lists.includes(name) && addr === p.srcIp };
 }
 
-/** Walks one probe: pass 1 for the branches, pass 2 per translated destination. */
+/**
+ * Walks one probe. "split" (verify's): one walk of the first node, on which every branch the DNAT translated goes
+ * on, after the hooks up to the DNAT, along the path towards its own backend (Simulator.simulatePath's `reroute`:
+ * nothing before the DNAT saw an output device, so the branches are the ones any device gives), and every other
+ * branch along the untranslated path. "own": pass 1 up to the DNAT for the branches, pass 2 per output device.
+ */
 export function checkServiceProbe(env: Env, p: ServiceProbe): ServiceCheck {
   const host = firstHost(env, p);
   const path = firstPath(env, p, null);
-  const firstByOut = new Map<string, FirstWalk>();
-  // Pass 1 needs the walk only up to the DNAT (its branches and where each was translated to): past it, the kernel
-  // routes the packet by its new destination, which pass 2 walks. Every hook up to the DNAT sees the same devices
-  // whatever device the translated packet leaves by (nat OUTPUT the service address's, PREROUTING none: firstPath),
-  // so pass 2's whole walk for any device takes the same branches to the same translations. The walk for the device
-  // towards a backend the probe must reach is made first: when every outcome of it was translated and known, it is
-  // pass 1 as well, and no walk up to the DNAT is made. Else pass 1 is that walk; a branch not translated (no
-  // endpoints, a drop before the DNAT, an unknown) is judged on the whole path: then pass 1 walks it all.
-  const expectedOut = env.firstPass === "shared" ? expectedDevice(env, p) : null;
-  let pass1: HopResult | null = null;
-  if (expectedOut !== null) {
-    const walk = firstWalk(env, p, host, expectedOut);
-    firstByOut.set(expectedOut, walk);
-    const outs = walk.result.outcomes;
-    if (outs.length > 0 && outs.every((o) => o.packet.dnat && o.verdict !== "UNKNOWN")) pass1 = walk.result;
-  }
-  if (pass1 === null) {
-    const early = run(env, p.from.node, path, probePacket(p), host, "dnat");
-    const translated = early.outcomes.every((o) => o.packet.dnat && o.verdict === "ACCEPT");
-    pass1 = translated ? early : run(env, p.from.node, path, probePacket(p), host);
-  }
+  const { pass1, firstFor } = env.firstPass === "split" ? splitWalk(env, p, host, path) : ownWalks(env, p, host, path);
   const byBackend = new Map<string, { target: Endpoint; probability: number }>();
   const untranslated: SimOutcome[] = [];
   for (const o of pass1.outcomes) {
@@ -271,11 +252,61 @@ export function checkServiceProbe(env: Env, p: ServiceProbe): ServiceCheck {
   const branches: ServiceBranch[] = untranslated.map((o) => ({ backend: null, probability: o.probability, expected: null, ...verdictOf([{ ...pass1, outcomes: [o] }]), seen: null }));
   // Sorted for determinism (by backend text; the simulator's branch order is fixed anyway).
   const targets = [...byBackend].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [, t] of targets) branches.push(translatedBranch(env, p, host, t.target, t.probability, firstByOut));
+  for (const [, t] of targets) branches.push(translatedBranch(env, p, t.target, t.probability, firstFor));
   const problems = judge(p, branches, noneVerdict(env, p));
   const unknown = branches.find((b) => b.unknown !== null)?.unknown ?? null;
   const status: FlowStatus = problems.length ? "mismatch" : unknown ? "unknown" : "ok";
   return { kind: "service", probe: p, branches, status, problems, unknown };
+}
+
+/** A probe's branches (`pass1`: a translated outcome per branch that reached a backend, and the others as walked) and its first node's walk per device. */
+interface FirstWalks {
+  readonly pass1: HopResult;
+  readonly firstFor: FirstFor;
+}
+
+/**
+ * The one walk of the first node: a translated branch goes on along the path towards its backend, from the hooks
+ * after the DNAT on. Its outcomes are pass 1 (an UNKNOWN one after its translation is judged as its backend's
+ * branch, on its own device) and each backend's own.
+ */
+function splitWalk(env: Env, p: ServiceProbe, host: HostContext | undefined, path: HookPath): FirstWalks {
+  const paths = new Map<string, HookPath>();
+  // A backend not routed from the node goes on along the untranslated path: its branch is judged unroutable anyway.
+  const reroute = (dst: string): HookPath => {
+    const out = deviceTowards(env, p, dst);
+    if (out === null) return path;
+    let to = paths.get(out);
+    if (to === undefined) paths.set(out, (to = firstPath(env, p, out)));
+    return to;
+  };
+  const walk = run(env, p.from.node, path, probePacket(p), host, undefined, reroute);
+  const byBackend = new Map<string, SimOutcome[]>();
+  for (const o of walk.outcomes) {
+    if (!o.packet.dnat) continue;
+    const k = epText({ ip: o.packet.dst, port: o.packet.dstPort });
+    const list = byBackend.get(k);
+    if (list) list.push(o);
+    else byBackend.set(k, [o]);
+  }
+  // pass 1: a translated UNKNOWN outcome is its backend's (walked on its device), as an ACCEPT up to the DNAT is.
+  const pass1: HopResult = { ...walk, outcomes: walk.outcomes.map((o) => (o.packet.dnat && o.verdict === "UNKNOWN" ? { ...o, verdict: "ACCEPT", unknown: null } : o)) };
+  const firstFor: FirstFor = (out, backend) => ({ first: { ...walk, path: paths.get(out) ?? firstPath(env, p, out) }, mine: byBackend.get(backend) ?? [] });
+  return { pass1, firstFor };
+}
+
+/** Pass 1 up to the DNAT (the whole untranslated path when a branch is not translated there), pass 2 per device. */
+function ownWalks(env: Env, p: ServiceProbe, host: HostContext | undefined, path: HookPath): FirstWalks {
+  const early = run(env, p.from.node, path, probePacket(p), host, "dnat");
+  const translated = early.outcomes.every((o) => o.packet.dnat && o.verdict === "ACCEPT");
+  const pass1 = translated ? early : run(env, p.from.node, path, probePacket(p), host);
+  const byOut = new Map<string, FirstWalk>();
+  const firstFor: FirstFor = (out, backend) => {
+    let walk = byOut.get(out);
+    if (!walk) byOut.set(out, (walk = firstWalk(env, p, host, out)));
+    return { first: walk.result, mine: walk.byBackend.get(backend) ?? [] };
+  };
+  return { pass1, firstFor };
 }
 
 /**
@@ -320,12 +351,12 @@ function judge(p: ServiceProbe, branches: readonly ServiceBranch[], none: "REJEC
   return problems;
 }
 
-/** How a probe's first pass is walked (Env.firstPass). */
-export type FirstPass = "shared" | "own";
+/** How a probe's first node is walked (Env.firstPass, checkServiceProbe). */
+export type FirstPass = "split" | "own";
 
 /** Every service probe of the model starting on a node with rules, walked; empty when the snapshot has no Services. */
 export function serviceChecks(
-  evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"] = null, firstPass: FirstPass = "shared",
+  evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"] = null, firstPass: FirstPass = "split",
 ): ServiceCheck[] {
   return [...eachServiceCheck(evaluator, topo, rules, simulate, hopKey, "all", firstPass)];
 }
@@ -338,7 +369,7 @@ export function serviceChecks(
  */
 export function* eachServiceCheck(
   evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"] = null, traces: "all" | "failures" = "all",
-  firstPass: FirstPass = "shared",
+  firstPass: FirstPass = "split",
 ): Generator<ServiceCheck> {
   const env = serviceEnv(evaluator, topo, rules, simulate, hopKey, traces === "all", firstPass);
   let traced: Env | null = traces === "all" ? env : null;
@@ -355,7 +386,7 @@ export function* eachServiceCheck(
 }
 
 function serviceEnv(
-  evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"], trace = true, firstPass: FirstPass = "shared",
+  evaluator: Evaluator, topo: Topology, rules: ReadonlyMap<string, NodeRules>, simulate: Simulate, hopKey: Env["hopKey"], trace = true, firstPass: FirstPass = "split",
 ): Env {
   // Made per node when a walk first reaches it (rules read back on demand are read only for the nodes walked).
   const hosts = new Map<string, HostContext | null>();

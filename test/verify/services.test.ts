@@ -237,7 +237,7 @@ describe("verify: service checks traced only where they fail", () => {
 // A probe's first pass rides on its second where it can (services-check.ts checkServiceProbe): the walk towards the
 // first backend it must reach, when every outcome of it was translated and known, gives the branches a walk up to the
 // DNAT gives. The checks are the same as with a first pass of its own, trace for trace, broken rules included.
-describe("verify: a probe's first pass taken from its second", () => {
+describe("verify: a probe's first node walked once, each DNAT branch on its own device", () => {
   const c = compileModel();
   const seen = (all: readonly ServiceCheck[]) =>
     all.map((k) => ({
@@ -262,19 +262,21 @@ describe("verify: a probe's first pass taken from its second", () => {
   for (const [name, rules] of cases) {
     it(name, () => {
       const topo = c.ctx.topology(rules);
-      // Walks up to the DNAT, counted per first pass.
-      const untilDnat = { shared: 0, own: 0 };
-      const counting = (pass: keyof typeof untilDnat): typeof c.ctx.simulate => (rs, path, packet, host, until, trace) => {
-        if (until === "dnat") untilDnat[pass]++;
-        return c.ctx.simulate(rs, path, packet, host, until, trace);
+      // Walks up to the DNAT, and walks rerouted after it, counted per mode.
+      const untilDnat = { split: 0, own: 0 };
+      const rerouted = { split: 0, own: 0 };
+      const counting = (mode: keyof typeof untilDnat): typeof c.ctx.simulate => (rs, path, packet, host, until, trace, reroute) => {
+        if (until === "dnat") untilDnat[mode]++;
+        if (reroute) rerouted[mode]++;
+        return c.ctx.simulate(rs, path, packet, host, until, trace, reroute);
       };
-      const shared = serviceChecks(c.ctx.evaluator, topo, rules, counting("shared"), null, "shared");
+      const split = serviceChecks(c.ctx.evaluator, topo, rules, counting("split"), null, "split");
       const own = serviceChecks(c.ctx.evaluator, topo, rules, counting("own"), null, "own");
-      expect(seen(shared)).toEqual(seen(own));
+      expect(seen(split)).toEqual(seen(own));
       expect(own.length).toBeGreaterThan(10);
-      // Every probe walks up to the DNAT on its own in "own"; "shared" does only where the walk to a backend could not decide.
-      expect(untilDnat.own).toBe(own.length);
-      expect(untilDnat.shared).toBeLessThan(untilDnat.own / 2);
+      // "own" walks every probe up to the DNAT, then again per device; "split" walks each probe's first node once.
+      expect(untilDnat).toEqual({ split: 0, own: own.length });
+      expect(rerouted).toEqual({ split: split.length, own: 0 });
       if (name !== "as compiled") expect(own.some((k) => k.status !== "ok")).toBe(true);
     });
   }
