@@ -296,7 +296,8 @@ class NodeView {
     readonly node: string,
     private readonly rules: NodeRules,
     private readonly workloads: readonly string[],
-    private readonly allWorkloads: readonly string[],
+    /** Whether a `+` pattern matches every workload interface of the cluster (asked per pattern, the same on every node). */
+    private readonly coversAll: (pattern: string) => boolean,
     private readonly vips: ReadonlySet<string>,
     private readonly setId: (node: string, set: IpSet) => string,
   ) {
@@ -313,7 +314,7 @@ class NodeView {
   private distinguishing(pattern: string): boolean {
     let d = this.distinguishes.get(pattern);
     if (d === undefined) {
-      d = !(pattern.endsWith("+") && this.allWorkloads.every((w) => matchesIface(pattern, w))) && this.workloads.some((w) => matchesIface(pattern, w));
+      d = !(pattern.endsWith("+") && this.coversAll(pattern)) && this.workloads.some((w) => matchesIface(pattern, w));
       this.distinguishes.set(pattern, d);
     }
     return d;
@@ -798,16 +799,34 @@ export function planClasses(
   const projected = new Map<string, string>();
   /** Projected set id → its content (any one: sets with one id hold the same verified addresses). */
   const contentById = new Map<string, string>();
+  /**
+   * Per set content, each node's addresses' answers (in nodeAddrs' order) and how many nodes give each answer: the
+   * same for every node that holds the set (at 50k pods, 500 nodes' addresses for each of 16,000 node and set pairs).
+   */
+  const answersByNode = new Map<string, { readonly per: readonly string[]; readonly counts: ReadonlyMap<string, number> }>();
+  const nodeIndex = new Map<string, number>();
+  nodeAddrs.forEach((x, i) => nodeIndex.has(x.name) || nodeIndex.set(x.name, i));
   const setId = (node: string, set: IpSet): string => {
     const content = contentOf.get(set)!;
     const key = `${node} ${content}`;
     let id = projected.get(key);
     if (id === undefined) {
-      const per = nodeAddrs.map((x) => x.ips.map((n) => (n === null ? "-" : holds(content, n))).join(""));
-      const self = per[nodeAddrs.findIndex((x) => x.name === node)] ?? "";
-      const others = per.filter((_, i) => nodeAddrs[i]!.name !== node);
-      const uniform = others.every((o) => o === others[0]);
-      const nodesText = uniform ? `all:${others[0] ?? ""}` : nodeAddrs.map((x, i) => (x.name === node ? "" : `${x.name}=${per[i]}`)).join(",");
+      let answers = answersByNode.get(content);
+      if (answers === undefined) {
+        const per = nodeAddrs.map((x) => x.ips.map((n) => (n === null ? "-" : holds(content, n))).join(""));
+        const counts = new Map<string, number>();
+        for (const a of per) counts.set(a, (counts.get(a) ?? 0) + 1);
+        answersByNode.set(content, (answers = { per, counts }));
+      }
+      const { per, counts } = answers;
+      const at = nodeIndex.get(node) ?? -1;
+      const self = at >= 0 ? per[at]! : "";
+      // The other nodes answer alike when one answer is left once this node's own is taken out.
+      const others = per.length - (at >= 0 ? 1 : 0);
+      const distinct = counts.size - (at >= 0 && counts.get(self) === 1 ? 1 : 0);
+      const uniform = others === 0 || distinct === 1;
+      const first = others === 0 ? "" : per[at === 0 ? 1 : 0]!;
+      const nodesText = uniform ? `all:${first}` : nodeAddrs.map((x, i) => (x.name === node ? "" : `${x.name}=${per[i]}`)).join(",");
       id = "set:" + digest64("sha1", `${seenBy.get(content)}|self:${self}|others:${nodesText}`);
       projected.set(key, id);
       if (!contentById.has(id)) contentById.set(id, content);
@@ -816,6 +835,12 @@ export function planClasses(
   };
 
   const allWorkloads = [...topo.pods.values()].map((p) => p.iface);
+  const coversAllMemo = new Map<string, boolean>();
+  const coversAll = (pattern: string): boolean => {
+    let all = coversAllMemo.get(pattern);
+    if (all === undefined) coversAllMemo.set(pattern, (all = allWorkloads.every((w) => matchesIface(pattern, w))));
+    return all;
+  };
   const otherIfaces = [...new Set([HOST_IFACE, NAMES.devices.ipipTunnel, NAMES.devices.vxlanTunnel, "lo"])];
   const nodeData = new Map<string, NodeData>();
   const cidrsRead = new Set<string>();
@@ -828,7 +853,7 @@ export function planClasses(
     const r = rules.get(name);
     if (!r) continue;
     const info = topo.nodes.get(name)!;
-    const v = new NodeView(name, r, [...info.localIfaces.keys()], allWorkloads, vips, setId);
+    const v = new NodeView(name, r, [...info.localIfaces.keys()], coversAll, vips, setId);
     try {
       // Pods' views may find dispatch chains the builtin chains do not lead to: read them until none is new.
       v.common(otherIfaces, true);
