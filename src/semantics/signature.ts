@@ -57,6 +57,24 @@ export function podSignatures(model: Model, idx: ModelIndex): PodSignatures {
     if (id === undefined) interned.set(text, (id = interned.size));
     return id;
   };
+  // Per namespace, the pod peers whose namespace scope holds it (the policy's own namespace, or a namespace selector
+  // that matches its labels): a (namespace, labels) group tests only those peers' pod selectors, and every other
+  // peer's bit is 0 (at 50k pods, thousands of groups by ten thousand peers).
+  const inScope = new Map<string, readonly number[]>();
+  const scopedPeers = (namespace: string): readonly number[] => {
+    let list = inScope.get(namespace);
+    if (list === undefined) {
+      const nsLabels = idx.namespaceLabels(namespace);
+      const found: number[] = [];
+      podPeers.forEach(({ ns, peer }, j) => {
+        if (peer.namespaces.kind === "policy-namespace" ? namespace === ns : selectorMatches(peer.namespaces.selector, nsLabels)) found.push(j);
+      });
+      inScope.set(namespace, (list = found));
+    }
+    return list;
+  };
+  const ZERO = 48;
+  const ONE = 49;
   const groups = new Map<string, number>();
   const groupOf = (pod: Pod): number => {
     // Labels in key order so that equal label sets give one group key.
@@ -64,14 +82,11 @@ export function podSignatures(model: Model, idx: ModelIndex): PodSignatures {
     const key = JSON.stringify([pod.namespace, labels]);
     let sig = groups.get(key);
     if (sig === undefined) {
-      const nsLabels = idx.namespaceLabels(pod.namespace);
       const applying = (["ingress", "egress"] as const).map((d) => idx.applying(pod, d).map((p) => policyId.get(p)).join(","));
-      const bits: string[] = [];
-      for (const { ns, peer } of podPeers) {
-        const scope = peer.namespaces.kind === "policy-namespace" ? pod.namespace === ns : selectorMatches(peer.namespaces.selector, nsLabels);
-        bits.push(scope && selectorMatches(peer.pods, pod.labels) ? "1" : "0");
-      }
-      groups.set(key, (sig = intern(`${applying.join(";")}|${bits.join("")}`)));
+      // A bit per pod peer, in podPeers' order: "1" when the peer's namespace scope and pod selector both hold.
+      const bits = Buffer.alloc(podPeers.length, ZERO);
+      for (const j of scopedPeers(pod.namespace)) if (selectorMatches(podPeers[j]!.peer.pods, pod.labels)) bits[j] = ONE;
+      groups.set(key, (sig = intern(`${applying.join(";")}|${bits.toString("latin1")}`)));
     }
     return sig;
   };
