@@ -32,7 +32,7 @@ function parseEndpoint(model: Model, text: string, what: string): FlowEndpoint {
     const pod = model.cluster.pods.find((p) => p.namespace === ns && p.name === name);
     if (!pod) throw new UsageError(`--${what}: no pod ${text} in the snapshot`);
     if (!isEndpoint(pod)) throw new UsageError(`--${what}: ${text} is not a policy endpoint (hostNetwork, no address, no node, or finished)`);
-    if (podIPv4(pod) === null) throw new UsageError(`--${what}: ${text} has IPv6 addresses only, and explain walks IPv4 packets (IPv6 is not simulated)`);
+    if (podIPv4(pod) === null) throw new UsageError(`--${what}: ${text} has IPv6 addresses only: explain its IPv6 traffic with --family 6`);
     return { kind: "pod", pod };
   }
   if (!/^[0-9]{1,3}(\.[0-9]{1,3}){3}$/.test(text)) throw new UsageError(`--${what} must be NS/POD or an IPv4 address, not '${text}'`);
@@ -111,8 +111,16 @@ function runExplain6(files: readonly InputFile[], args: ParsedArgs, simulate: Si
   if (src.kind === "pod" && dst.kind === "pod" && src.pod === dst.pod) {
     throw new UsageError("a pod's traffic to itself never crosses its veth: no rule and no policy can apply (netpol-semantics §7)");
   }
-  const view = explainFlow(ctx, rules, { src, dst, ...parsePort(need("port")) });
-  const stdout = img.display(flag(args, "format") === "json" ? stableJson(view) : explainText(view));
+  const flow: Flow = { src, dst, ...parsePort(need("port")) };
+  const json = flag(args, "format") === "json";
+  // To an IPv6 Service entry: kube-proxy's IPv6 DNAT picks the backend, each branch judged on its backend pod (as for IPv4).
+  const service = explainService(ctx, rules, flow);
+  if (service !== null) {
+    const stdout = img.display(json ? stableJson(service.length === 1 ? service[0] : service) : service.map(serviceExplainText).join("\n"));
+    return { exitCode: service.every(serviceExplainAgrees) ? 0 : 1, stdout, stderr: loaded.stderr };
+  }
+  const view = explainFlow(ctx, rules, flow);
+  const stdout = img.display(json ? stableJson(view) : explainText(view));
   return { exitCode: explainAgrees(view) ? 0 : 1, stdout, stderr: loaded.stderr };
 }
 

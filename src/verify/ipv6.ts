@@ -127,7 +127,13 @@ export function imageOf(prefixes: Iterable<string>): Image6 | { readonly error: 
       const r = image(v6);
       return r === null ? null : r.includes("/") ? r : `${r}/32`;
     },
-    display: (text) => text.replace(/\b(\d{1,3}(?:\.\d{1,3}){3})(\/\d{1,2})?\b/g, (m, ip: string, len: string | undefined) => back(root, hosts, prefixes4, ip, len) ?? m),
+    // An address with a port (`10.96.0.20:80`) comes back bracketed, as IPv6 spells it (`[fd00:96::20]:80`, RFC 3986).
+    display: (text) =>
+      text.replace(/\b(\d{1,3}(?:\.\d{1,3}){3})(\/\d{1,2})?\b(:\d{1,5}\b)?/g, (m, ip: string, len: string | undefined, port: string | undefined) => {
+        const v6 = back(root, hosts, prefixes4, ip, len);
+        if (v6 === null) return m;
+        return port !== undefined && len === undefined ? `[${v6}]${port}` : v6 + (port ?? "");
+      }),
   };
 }
 

@@ -64,6 +64,8 @@ describe("the IPv4 image of IPv6 prefixes", () => {
     expect(img.addr("fd00::6")).toBeNull();
     expect(img.cidr("fd00::/60")).toBeNull();
     expect(img.display(`${img.addr("fd00::5")} and ${img.cidr("fd00::/122")}`)).toBe("fd00::5 and fd00::/122");
+    // An address with a port is bracketed, as IPv6 spells it; an address alone and a prefix are not.
+    expect(img.display(`${img.addr("fd00::5")}:8080/TCP, ${img.addr("fd00::5")}, ${img.cidr("fd00::/122")}`)).toBe("[fd00::5]:8080/TCP, fd00::5, fd00::/122");
   });
 
   it("refuses nesting deeper than the 29 bits of the image allow (verify then says IPv6 is UNKNOWN, never guesses)", () => {
@@ -162,6 +164,38 @@ describe("explain of an IPv6 flow", () => {
     const off = await runCli(["explain", DUAL, "--from", "shop/client", "--to", "shop/web", "--port", "8080", "--family", "6", "--ipv6", "off"]);
     expect(off.code).toBe(2);
     expect(off.err).toContain("IPv6 is off");
+  });
+});
+
+describe("explain to an IPv6 Service address", () => {
+  it("follows kube-proxy's IPv6 DNAT to the backend and judges the branch on the backend pod, as for IPv4", async () => {
+    const r = await runCli(["explain", DUAL, "--from", "shop/client", "--to", "fd00:96::20", "--port", "80"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^shop\/client → ClusterIP \[fd00:96::20\]:80\/TCP \(shop\/web:http\): allowed \(rules agree\)\n/);
+    expect(r.out).toContain("expected backends: [fd00:10:244::105]:8080, each with probability 1/1");
+    expect(r.out).toContain("branch [fd00:10:244::105]:8080 (shop/web), p=1: allowed (rules agree)");
+    // The DNAT on the client's node, then the backend's node over the IPv6 route, read from the .ip6tables files.
+    expect(r.out).toMatch(/nat KUBE-SEP-\w+ rule \d+ \(node2\.ip6tables:\d+\) dnat "shop\/web:http"/);
+    expect(r.out).toMatch(/node1: forward in=eth0 out=cali\w+ → ACCEPT/);
+    expect(r.out).not.toMatch(/ingress of fd00:96::20|not a pod/);
+    const json = JSON.parse((await runCli(["explain", DUAL, "--from", "shop/client", "--to", "fd00:96::20", "--port", "80", "--format", "json"])).out);
+    expect(json.branches.map((b: { backend: string }) => b.backend)).toEqual(["[fd00:10:244::105]:8080"]);
+  });
+
+  it("a tampered IPv6 DNAT target is a disagreement: the expected backend is never reached", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "npc-v6svc-"));
+    try {
+      expect((await runCli(["compile", DUAL, "-o", dir])).code).toBe(0);
+      const f = join(dir, "node2.ip6tables");
+      const text = readFileSync(f, "utf8");
+      expect(text).toContain("--to-destination [fd00:10:244::105]:8080");
+      writeFileSync(f, text.replace("--to-destination [fd00:10:244::105]:8080", "--to-destination [fd00:10:244::105]:9090"));
+      const r = await runCli(["explain", DUAL, "--rules", dir, "--from", "shop/client", "--to", "fd00:96::20", "--port", "80"]);
+      expect(r.code).toBe(1);
+      expect(r.out).toContain("backend [fd00:10:244::105]:8080 is never reached");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
