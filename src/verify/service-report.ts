@@ -14,6 +14,8 @@ export interface ServiceStepView {
   readonly file: string | null;
   readonly verdict: string;
   readonly probability: number;
+  /** Which of its hop's outcomes (paths through the hop's rules) the step is on, from 0: a branch may be reached by several. */
+  readonly outcome: number;
   /** `nat KUBE-SEP-… rule 2` (the DNAT) or the filter rule that decided; null when nothing matched. */
   readonly chain: string | null;
   readonly index: number;
@@ -61,10 +63,20 @@ export interface ServiceView extends ServiceViewHead {
   readonly branches: readonly ServiceBranchView[];
 }
 
-/** The DNAT that chose the branch (if any) and the step that ended the outcome. */
-function stepViews(hop: HopResult, o: SimOutcome): ServiceStepView[] {
-  const picked = [o.trace.find((s) => s.action === "dnat"), o.decisive ?? o.trace[o.trace.length - 1]].filter((s) => s !== undefined && s !== null);
-  const base = { node: hop.node, path: pathName(hop.path), file: hop.file, verdict: o.verdict, probability: o.probability };
+/**
+ * The rule that sent the outcome into the DNAT's chain (kube-proxy's `statistic` or `recent` jump from KUBE-SVC-…: the
+ * rule that chose the backend), the DNAT (if any) and the step that ended the outcome.
+ */
+function stepViews(hop: HopResult, o: SimOutcome, outcome: number): ServiceStepView[] {
+  const at = o.trace.findIndex((s) => s.action === "dnat");
+  const dnat = at < 0 ? undefined : o.trace[at]!;
+  let chose: (typeof o.trace)[number] | undefined;
+  for (let i = at - 1; dnat && i >= 0 && chose === undefined; i--) {
+    const t = o.trace[i]!.rule?.target;
+    if ((t?.kind === "jump" || t?.kind === "goto") && t.name === dnat.chain) chose = o.trace[i];
+  }
+  const picked = [chose, dnat, o.decisive ?? o.trace[o.trace.length - 1]].filter((s) => s !== undefined && s !== null);
+  const base = { node: hop.node, path: pathName(hop.path), file: hop.file, verdict: o.verdict, probability: o.probability, outcome };
   if (!picked.length) return [{ ...base, chain: null, index: -1, line: null, comment: o.unknown, rule: null }];
   return picked.map((s) => {
     // A rule read from `.nft` is named and printed as nft has it (rules/nft/lower.ts).
@@ -83,10 +95,13 @@ export function serviceView(c: ServiceCheck): ServiceView {
       expected: b.expected === null ? null : b.expected ? "allowed" : "denied",
       actual: b.actual === null ? "unknown" : b.actual ? "allowed" : "denied",
       verdict: b.verdict,
-      steps: b.hops.flatMap((h) => h.outcomes.flatMap((o) => stepViews(h, o))),
+      steps: b.hops.flatMap((h) => h.outcomes.flatMap((o, i) => stepViews(h, o, i))),
     })),
   };
 }
+
+/** Below the branch's probability by more than rounding: the step is on one of several paths to the backend. */
+const PATH_EPSILON = 1e-9;
 
 const indent = (lines: readonly string[]): string => lines.map((l, i) => (i === 0 ? l : `  ${l}`)).join("\n") + "\n";
 
@@ -105,7 +120,14 @@ export function serviceText(v: ServiceView): string {
   for (const b of v.branches) {
     const policy = b.expected ? `, policies: ${b.expected}` : "";
     lines.push(`branch ${b.backend ?? "(untranslated)"} p=${b.probability.toFixed(10)}: rules: ${b.actual} (${b.verdict})${policy}`);
-    for (const s of b.steps) lines.push(`  ${stepLine(s)}`);
+    // A branch reached by several paths (statistic forks ending at one backend) shows each path's share where it starts.
+    let last: ServiceStepView | null = null;
+    for (const s of b.steps) {
+      const starts = last === null || last.node !== s.node || last.outcome !== s.outcome;
+      const part = starts && s.probability < b.probability - PATH_EPSILON ? ` (one path of the branch: p=${s.probability.toFixed(10)})` : "";
+      lines.push(`  ${stepLine(s)}${part}`);
+      last = s;
+    }
   }
   return indent(lines);
 }

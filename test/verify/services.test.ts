@@ -123,6 +123,30 @@ describe("verify: broken service rules are reported (kind service)", () => {
     expect(k.problems).toEqual([`backend ${A} has probability 0.9, not 1/2`, `backend ${B} has probability 0.1, not 1/2`]);
   });
 
+  it("a statistic jump sent to the wrong backend: the report names the KUBE-SVC rule of each path and each path's share", () => {
+    // The second statistic branch (to B) now jumps to A's chain: A is reached by two paths, B never.
+    const rules = edited(c, "n1", (t) => {
+      const lines = t.split("\n");
+      const toA = lines.find((l) => l.startsWith("-A KUBE-SVC-") && l.includes(`app/web:http -> ${A}`))!;
+      const toB = lines.find((l) => l.startsWith("-A KUBE-SVC-") && l.includes(`app/web:http -> ${B}`))!;
+      const sepA = /-j (KUBE-SEP-\w+)/.exec(toA)![1]!;
+      return lines.map((l) => (l === toB ? l.replace(/-j KUBE-SEP-\w+/, `-j ${sepA}`) : l)).join("\n");
+    });
+    const k = named(checks(c, rules), "web", "host:n1");
+    expect(k.problems).toContain(`backend ${B} is never reached`);
+    const text = serviceText(serviceView(k));
+    const svc = [...text.matchAll(/nat (KUBE-SVC-\w+) rule (\d+) \(n1\.iptables:\d+\) "([^"]*)" → ACCEPT \(one path of the branch: p=0\.5000000000\)/g)];
+    // Each path starts with the rule that chose it (two rules of one KUBE-SVC chain, the second kube-proxy's rule for
+    // B, as its comment says), then its DNAT.
+    expect(svc).toHaveLength(2);
+    expect(new Set(svc.map((m) => m[1])).size).toBe(1);
+    expect(Number(svc[1]![2])).toBe(Number(svc[0]![2]) + 1);
+    expect(svc.map((m) => m[3])).toEqual([`app/web:http -> ${A}`, `app/web:http -> ${B}`]);
+    expect(text).toMatch(new RegExp(`branch ${A.replace(/\./g, "\\.")} p=1\.0000000000`));
+    const view = serviceView(k);
+    expect(new Set(view.branches[0]!.steps.filter((s) => s.node === "n1").map((s) => s.outcome))).toEqual(new Set([0, 1]));
+  });
+
   it("a REJECT turned into ACCEPT: the empty service must still be refused", () => {
     const rules = edited(c, "n2", (t) => t.replace(/(app\/empty:http has no endpoints".*)-j REJECT.*/, "$1-j ACCEPT"));
     const k = named(checks(c, rules), "empty", "host:n2");
