@@ -4,7 +4,7 @@ import { isEndpoint, podIPv4, type Protocol } from "../ir/cluster.js";
 import type { Model } from "../ir/policy.js";
 import type { InputFile } from "../frontend/index.js";
 import { endpointAt, type Flow, type FlowEndpoint } from "../semantics/index.js";
-import { explainAgrees, explainFlow, explainProbes, explainService, explainText, hopsFor, serviceExplainAgrees, serviceExplainText, stableJson, type Simulate, type VerifyContext } from "../verify/index.js";
+import { explainAgrees, explainFlow, explainProbes, explainService, explainText, hopsFor, hostToNodePort, serviceExplainAgrees, serviceExplainText, stableJson, type Simulate, type VerifyContext } from "../verify/index.js";
 import { flag, UsageError, type ParsedArgs } from "./args.js";
 import { EXPLAIN_FLAGS } from "./flags.js";
 import type { Io } from "./io.js";
@@ -119,6 +119,10 @@ function runExplain6(files: readonly InputFile[], args: ParsedArgs, simulate: Si
     const stdout = img.display(json ? stableJson(service.length === 1 ? service[0] : service) : service.map(serviceExplainText).join("\n"));
     return { exitCode: service.every(serviceExplainAgrees) ? 0 : 1, stdout, stderr: loaded.stderr };
   }
+  if (dst.kind === "ip") {
+    const why = hostToNodePort(ctx.model, ctx.topology(rules), src, dst.ip, flow.port, flow.protocol);
+    if (why !== null) return { exitCode: 1, stdout: img.display(`UNKNOWN: ${why}\n`), stderr: loaded.stderr };
+  }
   const view = explainFlow(ctx, rules, flow);
   const stdout = img.display(json ? stableJson(view) : explainText(view));
   return { exitCode: explainAgrees(view) ? 0 : 1, stdout, stderr: loaded.stderr };
@@ -137,6 +141,11 @@ export function runExplain(files: readonly InputFile[], args: ParsedArgs, simula
     const json = flag(args, "format") === "json";
     const stdout = json ? stableJson(service.length === 1 ? service[0] : service) : service.map(serviceExplainText).join("\n");
     return { exitCode: service.every(serviceExplainAgrees) ? 0 : 1, stdout, stderr: loaded.stderr };
+  }
+  // Not modelled: said as UNKNOWN, never walked as if the node's address were a plain host.
+  if (flow.dst.kind === "ip") {
+    const why = hostToNodePort(loaded.ctx.model, loaded.ctx.topology(loaded.rules), flow.src, flow.dst.ip, flow.port, flow.protocol);
+    if (why !== null) return { exitCode: 1, stdout: `UNKNOWN: ${why}\n`, stderr: loaded.stderr };
   }
   const view = explainFlow(loaded.ctx, loaded.rules, flow);
   const stdout = flag(args, "format") === "json" ? stableJson(view) : explainText(view);

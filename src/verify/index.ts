@@ -38,7 +38,7 @@ export { checkName, checkView, flowView, flowName, probeName } from "./views.js"
 export type { CheckView, FlowView } from "./views.js";
 export { serviceChecks } from "./services-check.js";
 export type { ServiceBranch, ServiceCheck } from "./services-check.js";
-export { explainProbes, serviceProbes } from "./services.js";
+export { explainProbes, hostToNodePort, serviceProbes } from "./services.js";
 export type { ServiceProbe } from "./services.js";
 export { serviceText, serviceView } from "./service-report.js";
 export { serviceExplainAgrees, serviceExplainText, type ServiceExplainView } from "./service-explain.js";

@@ -204,6 +204,24 @@ export function explainProbes(model: Model, topo: Topology, src: FlowEndpoint, d
   return out;
 }
 
+/**
+ * Why explain does not walk a connection from a node's host to a NodePort (null: it is none). kube-proxy translates
+ * it on the node that owns the address (after the client node's OUTPUT chains, untranslated there unless it is the
+ * same node); explain walks NodePort connections from outside the cluster only, so this one is UNKNOWN, not judged as
+ * traffic to a host.
+ */
+export function hostToNodePort(model: Model, topo: Topology, src: FlowEndpoint, dst: string, dport: number, protocol: Protocol): string | null {
+  const host = src.kind === "ip" ? topo.hosts.get(src.ip) : undefined;
+  if (!host || !model.cluster.nodes.some((n) => n.ip === dst)) return null;
+  for (const service of model.cluster.services?.services ?? []) {
+    for (const port of service.ports) {
+      if (port.nodePort !== dport || port.protocol !== protocol || ipv4Of(service).length === 0) continue;
+      return `${dst}:${dport}/${protocol} is a NodePort of ${servicePortName(service, port)}, and the client is the host of node ${host.node}: explain walks NodePort connections from an address outside the cluster (--from 203.0.113.9, say), not from a node`;
+    }
+  }
+  return null;
+}
+
 /** `pod default/a → ClusterIP 10.96.0.10:53/UDP (default/dns:dns)`, one line per probe. */
 export function serviceProbeName(p: ServiceProbe): string {
   const src = p.src.kind === "pod" ? `${p.src.pod.namespace}/${p.src.pod.name}` : p.from.kind === "host" ? `host ${p.from.node} (${p.srcIp})` : `${p.srcIp} via ${p.from.node} ${p.from.iface}`;

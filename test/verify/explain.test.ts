@@ -105,3 +105,17 @@ describe("explain over rules read back on demand (the CLI's compiled rules)", ()
     expect(nodesRead.every((n) => n.length < c.rules.size)).toBe(true);
   });
 });
+
+describe("explain of what it does not model", () => {
+  it("a node's host to a NodePort is UNKNOWN and says why (not walked as traffic to a plain host); from outside it is walked", async () => {
+    const { runCli } = await import("../helpers/cli.js");
+    const r = await runCli(["explain", BOOKINFO, "--from", "172.16.0.11", "--to", "172.16.0.12", "--port", "31380"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(
+      "UNKNOWN: 172.16.0.12:31380/TCP is a NodePort of default/productpage:http, and the client is the host of node ubuntu1: explain walks NodePort connections from an address outside the cluster (--from 203.0.113.9, say), not from a node\n",
+    );
+    const outside = await runCli(["explain", BOOKINFO, "--from", "203.0.113.9", "--to", "172.16.0.12", "--port", "31380"]);
+    expect(outside.code).toBe(0);
+    expect(outside.out).toMatch(/^203\.0\.113\.9 via ubuntu2 eth0 → NodePort 172\.16\.0\.12:31380\/TCP \(default\/productpage:http\): allowed \(rules agree\)\n/);
+  });
+});
