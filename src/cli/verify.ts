@@ -285,7 +285,7 @@ export function runVerify(files: readonly InputFile[], args: ParsedArgs, simulat
   }
   const json = flag(args, "format") === "json";
   // With IPv6 on, the IPv6 side is verified through its IPv4 image (src/verify/ipv6.ts); what cannot be imaged is UNKNOWN.
-  const v6 = loaded.v6 ? verifyIPv6(loaded.v6.snapshot, loaded.v6.places, loaded.v6.rules, simulate, onlyNodes, progress) : null;
+  const v6 = loaded.v6 ? verifyIPv6(loaded.v6.snapshot, loaded.v6.places, loaded.v6.rules, simulate, onlyNodes, progress, exhaustive) : null;
   let stdout: string;
   if (json) {
     // Flow counts of the image are not IPv6's (an IPv6 class stands for far more addresses): classes only.

@@ -431,18 +431,18 @@ export function imageContext(
 
 /**
  * Verify the IPv6 side: the IPv4 verify of its image (imageContext) — class verify, or every flow one by one where
- * class verify falls back.
+ * class verify falls back or `exhaustive` (--exhaustive) asks for it.
  */
 export function verifyIPv6(
   snapshot: CompiledSnapshot, places: readonly WorkloadPlace[], rules6: ReadonlyMap<string, NodeRules6>, simulate: Simulate,
-  onlyNodes: readonly string[], steps: Steps = NO_STEPS,
+  onlyNodes: readonly string[], steps: Steps = NO_STEPS, exhaustive = false,
 ): IPv6Verify {
   const image = imageContext(snapshot, places, rules6, simulate);
   if (image.kind === "unknown") return image;
   const { ctx, rules, img } = image;
-  const res = verifyClassReport(ctx, rules, onlyNodes, steps, "verifying IPv6");
-  if (res.report) return { kind: "verified", report: res.report, display: img.display, fallback: null };
+  const res = exhaustive ? null : verifyClassReport(ctx, rules, onlyNodes, steps, "verifying IPv6");
+  if (res?.report) return { kind: "verified", report: res.report, display: img.display, fallback: null };
   const { flows } = plannedFlows(ctx, onlyNodes, rules);
   steps.stage("verifying IPv6", flows.length, "flows");
-  return { kind: "verified", report: verifyReport(ctx, rules, flows, () => steps.tick()), display: img.display, fallback: res.fallback };
+  return { kind: "verified", report: verifyReport(ctx, rules, flows, () => steps.tick()), display: img.display, fallback: res?.fallback ?? null };
 }

@@ -106,6 +106,24 @@ describe("verify --ipv6 through the image", () => {
     }
   });
 
+  it("--exhaustive walks every IPv6 probe flow too (not the classes), and catches a tampered rule as class verify does", async () => {
+    const clean = await runCli(["verify", DUAL, "--exhaustive"]);
+    expect(clean.code).toBe(0);
+    expect(clean.out).toMatch(/^verified: [\d,]+ flows, .* 0 mismatches\nverified IPv6: [\d,]+ flows, .* 0 mismatches\n$/);
+    const dir = mkdtempSync(join(tmpdir(), "npc-v6x-"));
+    try {
+      expect((await runCli(["compile", DUAL, "-o", dir])).code).toBe(0);
+      const f = join(dir, "node1.ip6tables");
+      writeFileSync(f, readFileSync(f, "utf8").replace("-s fd00:200::/56", "-s fd00:200::/60"));
+      const r = await runCli(["verify", DUAL, "--rules", dir, "--exhaustive"]);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/^mismatch: fd00:200:[0-9a-f:]+ → shop\/web 8080\/TCP/m);
+      expect(r.out).toMatch(/verified IPv6: [\d,]+ flows, .* [1-9]\d* mismatches\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a deleted IPv6 route is caught (routes matter: BIRD's route to the peer's block)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "npc-v6r-"));
     try {
