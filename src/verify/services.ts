@@ -212,11 +212,12 @@ export function explainProbes(model: Model, topo: Topology, src: FlowEndpoint, d
  */
 export function hostToNodePort(model: Model, topo: Topology, src: FlowEndpoint, dst: string, dport: number, protocol: Protocol): string | null {
   const host = src.kind === "ip" ? topo.hosts.get(src.ip) : undefined;
-  if (!host || !model.cluster.nodes.some((n) => n.ip === dst)) return null;
+  // An address kube-proxy serves no NodePort on (nodePortAddresses) is a plain host address: nothing is translated.
+  if (!host || !model.cluster.nodes.some((n) => n.ip === dst) || !nodePortServed(model, dst)) return null;
   for (const service of model.cluster.services?.services ?? []) {
     for (const port of service.ports) {
       if (port.nodePort !== dport || port.protocol !== protocol || ipv4Of(service).length === 0) continue;
-      return `${dst}:${dport}/${protocol} is a NodePort of ${servicePortName(service, port)}, and the client is the host of node ${host.node}: explain walks NodePort connections from an address outside the cluster (--from 203.0.113.9, say), not from a node`;
+      return `${dst}:${dport}/${protocol} is a NodePort of ${servicePortName(service, port)}, and the client is the host of node ${host.node}: explain walks NodePort connections from an address outside the cluster (--from ${EXTERNAL_CLIENT}, say), not from a node`;
     }
   }
   return null;

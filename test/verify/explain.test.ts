@@ -112,7 +112,7 @@ describe("explain of what it does not model", () => {
     const r = await runCli(["explain", BOOKINFO, "--from", "172.16.0.11", "--to", "172.16.0.12", "--port", "31380"]);
     expect(r.code).toBe(1);
     expect(r.out).toBe(
-      "UNKNOWN: 172.16.0.12:31380/TCP is a NodePort of default/productpage:http, and the client is the host of node ubuntu1: explain walks NodePort connections from an address outside the cluster (--from 203.0.113.9, say), not from a node\n",
+      "UNKNOWN: 172.16.0.12:31380/TCP is a NodePort of default/productpage:http, and the client is the host of node ubuntu1: explain walks NodePort connections from an address outside the cluster (--from 203.0.113.77, say), not from a node\n",
     );
     const outside = await runCli(["explain", BOOKINFO, "--from", "203.0.113.9", "--to", "172.16.0.12", "--port", "31380"]);
     expect(outside.code).toBe(0);
