@@ -195,16 +195,19 @@ function translatedBranch(env: Env, p: ServiceProbe, target: Endpoint, probabili
   if (out === null) return unknown(`${backend} cannot be routed from ${p.from.node}`);
   const { first, mine } = firstFor(out, backend);
   if (mine.length === 0) return unknown(`rerouted towards ${out}, no branch reaches ${backend}`);
-  const hops: HopResult[] = [{ ...first, outcomes: mine }];
+  const hops: HopResult[] = [hopResult(first, first.path, mine)];
   const seen = masqueraded(env, p.from.node, out, mine[0]!.packet);
   const expected = policyVerdict(env, p, target, seen);
   if (place.node !== p.from.node && mine.every((o) => o.verdict === "ACCEPT")) {
     const path: HookPath = { kind: "forward", inIface: out, outIface: place.iface };
     const next = mine.map((o) => runKeyed(env, place.node, path, { ...o.packet, src: masqueraded(env, p.from.node, out, o.packet), mark: 0, dnat: false, snat: false }));
-    hops.push({ ...next[0]!, outcomes: next.flatMap((r) => r.outcomes) });
+    hops.push(hopResult(next[0]!, path, next.length === 1 ? next[0]!.outcomes : next.flatMap((r) => r.outcomes)));
   }
   return { backend, probability, expected, ...verdictOf(hops), seen };
 }
+
+/** `h` on `path` with `outcomes` (made field by field: a spread of a HopResult per branch was a tenth of the services' time). */
+const hopResult = (h: HopResult, path: HookPath, outcomes: readonly SimOutcome[]): HopResult => ({ node: h.node, path, route: h.route, file: h.file, outcomes });
 
 /** The first node's output device towards `ip` (null: the node is not in the snapshot, or no route). */
 function deviceTowards(env: Env, p: ServiceProbe, ip: string): string | null {
@@ -213,10 +216,13 @@ function deviceTowards(env: Env, p: ServiceProbe, ip: string): string | null {
 
 /** Accepted iff every outcome of every hop is ACCEPT; the first other verdict names what happened. */
 function verdictOf(hops: readonly HopResult[]): Pick<ServiceBranch, "actual" | "verdict" | "hops" | "unknown"> {
-  const all = hops.flatMap((h) => h.outcomes);
-  const odd = all.find((o) => o.verdict === "UNKNOWN");
-  if (odd) return { actual: null, verdict: "UNKNOWN", hops, unknown: odd.unknown ?? "unknown outcome" };
-  const bad = all.find((o) => o.verdict !== "ACCEPT");
+  let bad: SimOutcome | undefined;
+  for (const h of hops) {
+    for (const o of h.outcomes) {
+      if (o.verdict === "UNKNOWN") return { actual: null, verdict: "UNKNOWN", hops, unknown: o.unknown ?? "unknown outcome" };
+      bad ??= o.verdict !== "ACCEPT" ? o : undefined;
+    }
+  }
   return { actual: !bad, verdict: bad?.verdict ?? "ACCEPT", hops, unknown: null };
 }
 
@@ -291,7 +297,7 @@ function splitWalk(env: Env, p: ServiceProbe, host: HostContext | undefined, pat
   }
   // pass 1: a translated UNKNOWN outcome is its backend's (walked on its device), as an ACCEPT up to the DNAT is.
   const pass1: HopResult = { ...walk, outcomes: walk.outcomes.map((o) => (o.packet.dnat && o.verdict === "UNKNOWN" ? { ...o, verdict: "ACCEPT", unknown: null } : o)) };
-  const firstFor: FirstFor = (out, backend) => ({ first: { ...walk, path: paths.get(out) ?? firstPath(env, p, out) }, mine: byBackend.get(backend) ?? [] });
+  const firstFor: FirstFor = (out, backend) => ({ first: hopResult(walk, paths.get(out) ?? firstPath(env, p, out), walk.outcomes), mine: byBackend.get(backend) ?? [] });
   return { pass1, firstFor };
 }
 

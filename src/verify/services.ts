@@ -70,7 +70,12 @@ function usable(eps: readonly Endpoint[]): Endpoint[] {
  * The backends a probe entering on `node` must reach, and the verdict when there are none. Probes go to IPv4
  * service addresses, and each of kube-proxy's proxiers balances over the endpoints of its own family only.
  */
-function expectation(port: ServicePort, local: boolean, node: string): { expected: Endpoint[]; none: "REJECT" | "DROP" } {
+interface Expectation {
+  readonly expected: readonly Endpoint[];
+  readonly none: "REJECT" | "DROP";
+}
+
+function expectation(port: ServicePort, local: boolean, node: string): Expectation {
   const v4 = port.endpoints.filter((e) => !e.ip.includes(":"));
   const anywhere = usable(v4);
   const expected = local ? usable(v4.filter((e) => e.nodeName === node)) : anywhere;
@@ -130,37 +135,44 @@ export function serviceProbes(model: Model, topo: Topology, nftables: (node: str
   const endpoints = endpointsOf(model);
   const byIp = podsByIp(endpoints);
   const out: ServiceProbe[] = [];
+  // Made with every field in one order (verify makes ~10 probes per service port and node).
+  const probe = (
+    service: Service, port: ServicePort, spn: string, entry: ServiceEntry, src: FlowEndpoint, srcIp: string, from: ProbeSource, vip: string, vport: number,
+    exp: Expectation, pinned: Endpoint | null,
+  ): ServiceProbe => ({ entry, service, port, spn, src, srcIp, from, vip, vport, protocol: port.protocol, expected: exp.expected, none: exp.none, pinned });
   for (const service of services) {
     for (const port of service.ports) {
       const spn = servicePortName(service, port);
-      const base = { service, port, spn, vport: port.port, protocol: port.protocol, pinned: null };
       const localIn = service.internalTrafficPolicy === "Local";
+      const localEx = service.externalTrafficPolicy === "Local";
+      // What a node that is not asked for its own endpoints must reach: the same on every node.
+      const anywhere = localIn && localEx ? null : expectation(port, false, "");
+      const expect = (local: boolean, node: string): Expectation => (local || anywhere === null ? expectation(port, local, node) : anywhere);
       for (const vip of ipv4Of(service)) {
         for (const pod of sourcePods(endpoints, byIp, port)) {
           const place = topo.pods.get(podKey(pod.namespace, pod.name));
           const ip = podIPv4(pod);
           if (!place || !ip) continue;
-          const exp = expectation(port, localIn, place.node);
+          const exp = expect(localIn, place.node);
           const src: FlowEndpoint = { kind: "pod", pod };
-          out.push({ ...base, entry: "cluster-ip", src, srcIp: ip, from: place, vip, ...exp });
+          out.push(probe(service, port, spn, "cluster-ip", src, ip, place, vip, port.port, exp, null));
           if (service.sessionAffinity.kind !== "ClientIP") continue;
-          for (const pinned of exp.expected) out.push({ ...base, entry: "affinity", src, srcIp: ip, from: place, vip, ...exp, pinned });
+          for (const pinned of exp.expected) out.push(probe(service, port, spn, "affinity", src, ip, place, vip, port.port, exp, pinned));
         }
         for (const [name, info] of topo.nodes) {
           const ip = hostSource(topo, name, vip);
           if (!info.ip || !ip) continue;
-          const exp = expectation(port, localIn, name);
-          out.push({ ...base, entry: "cluster-ip", src: { kind: "ip", ip }, srcIp: ip, from: { kind: "host", node: name }, vip, ...exp });
+          out.push(probe(service, port, spn, "cluster-ip", { kind: "ip", ip }, ip, { kind: "host", node: name }, vip, port.port, expect(localIn, name), null));
         }
       }
       if (port.nodePort === 0 || ipv4Of(service).length === 0) continue;
       for (const [name, info] of topo.nodes) {
         if (!info.ip) continue;
-        const exp = expectation(port, service.externalTrafficPolicy === "Local", name);
+        const exp = expect(localEx, name);
         // Not a NodePort on this address: nothing of kube-proxy's to check there (but iptables mode's LOCAL reject).
         if (!nodePortServed(model, info.ip) && (nftables(name) || exp.none !== "REJECT" || exp.expected.length > 0)) continue;
         const from: ProbeSource = { kind: "external", node: name, iface: HOST_IFACE };
-        out.push({ ...base, entry: "node-port", src: { kind: "ip", ip: EXTERNAL_CLIENT }, srcIp: EXTERNAL_CLIENT, from, vip: info.ip, vport: port.nodePort, ...exp });
+        out.push(probe(service, port, spn, "node-port", { kind: "ip", ip: EXTERNAL_CLIENT }, EXTERNAL_CLIENT, from, info.ip, port.nodePort, exp, null));
       }
     }
   }
