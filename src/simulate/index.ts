@@ -161,13 +161,29 @@ function policy(w: Walk, builtin: CompiledChain): HookEnd {
 
 /** Where a walk is in one built-in chain: the jump stack, the next rule of each level, the rules evaluated so far. */
 interface Frame {
-  readonly builtin: CompiledChain;
+  builtin: CompiledChain;
   readonly chains: CompiledChain[];
   readonly pos: number[];
   steps: number;
 }
 
 const frameOf = (builtin: CompiledChain): Frame => ({ builtin, chains: [builtin], pos: [0], steps: 0 });
+
+/**
+ * `spare` (a frame whose hook is over) made the start of `builtin`, or a new frame: a walk's hooks run one after
+ * another, so one frame serves them all, and its stacks keep the room they grew to (a frame per hook, and its stacks
+ * grown at each first jump, were most of what a walk allocated). A forked walk's frame is copied (branch), never this one.
+ */
+function frameFor(spare: Frame | null, builtin: CompiledChain): Frame {
+  if (spare === null) return frameOf(builtin);
+  spare.builtin = builtin;
+  spare.chains.length = 1;
+  spare.chains[0] = builtin;
+  spare.pos.length = 1;
+  spare.pos[0] = 0;
+  spare.steps = 0;
+  return spare;
+}
 
 /**
  * One built-in chain, to a verdict for this hook (ipt_do_table), from where `frame` is. A rule that asks for a
@@ -354,6 +370,8 @@ function walkFrom(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Pac
   const w = s.w;
   // The hook a forked walk resumes inside (its frame), or none.
   let resumeAt = s.frame !== null ? s.hook : -1;
+  // The frame of the hook before, once it is over (frameFor).
+  let spare: Frame | null = null;
   for (let k = s.hook; k < hooks.length; k++) {
     if (split !== null && k === split.at) {
       // Once, before the first hook after the DNAT (a branch forked later resumes on the path taken): a translated
@@ -378,7 +396,7 @@ function walkFrom(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Pac
         w.inIface = path.inIface ?? "";
         w.outIface = path.outIface ?? "";
       } else setIfaces(w, h.at ?? h.chain, path);
-      frame = frameOf(builtin);
+      frame = frameFor(spare, builtin);
     }
     const end = runChain(w, frame);
     if (end === "STOP" && w.fork !== null) {
@@ -390,6 +408,7 @@ function walkFrom(c: Compiled, hooks: readonly Hook[], path: Ifaces, packet: Pac
     if (end !== "ACCEPT" || h.table === "filter") s.decisive = lastStep(w);
     if (end === "STOP") return outcome(w, packet, "UNKNOWN", s.decisive);
     if (end !== "ACCEPT") return outcome(w, packet, end, s.decisive);
+    spare = frame;
   }
   return outcome(w, packet, "ACCEPT", s.decisive);
 }

@@ -300,6 +300,8 @@ class NodeView {
     private readonly coversAll: (pattern: string) => boolean,
     private readonly vips: ReadonlySet<string>,
     private readonly setId: (node: string, set: IpSet) => string,
+    /** A rule part's text (writeRuleBody), kept per part object for the run: most parts are one object on every node (the read-back's line cache). */
+    private readonly partText: (p: RulePart) => string,
   ) {
     for (const t of rules.ruleset.tables) {
       const m = new Map<string, Chain>();
@@ -398,7 +400,7 @@ class NodeView {
           }
           break;
       }
-      s += writeRuleBody({ parts: [p], target: null }) + " ";
+      s += this.partText(p) + " ";
     }
     const when = conds.length ? `|${conds.join(";")}` : "";
     for (const x of own) cuts.add(x + when);
@@ -842,6 +844,12 @@ export function planClasses(
     if (all === undefined) coversAllMemo.set(pattern, (all = allWorkloads.every((w) => matchesIface(pattern, w))));
     return all;
   };
+  const partTexts = new Map<RulePart, string>();
+  const partText = (p: RulePart): string => {
+    let t = partTexts.get(p);
+    if (t === undefined) partTexts.set(p, (t = writeRuleBody({ parts: [p], target: null })));
+    return t;
+  };
   const otherIfaces = [...new Set([HOST_IFACE, NAMES.devices.ipipTunnel, NAMES.devices.vxlanTunnel, "lo"])];
   const nodeData = new Map<string, NodeData>();
   const cidrsRead = new Set<string>();
@@ -854,7 +862,7 @@ export function planClasses(
     const r = rules.get(name);
     if (!r) continue;
     const info = topo.nodes.get(name)!;
-    const v = new NodeView(name, r, [...info.localIfaces.keys()], coversAll, vips, setId);
+    const v = new NodeView(name, r, [...info.localIfaces.keys()], coversAll, vips, setId, partText);
     try {
       // Pods' views may find dispatch chains the builtin chains do not lead to: read them until none is new.
       v.common(otherIfaces, true);
