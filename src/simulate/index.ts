@@ -171,8 +171,8 @@ const frameOf = (builtin: CompiledChain): Frame => ({ builtin, chains: [builtin]
 
 /**
  * `spare` (a frame whose hook is over) made the start of `builtin`, or a new frame: a walk's hooks run one after
- * another, so one frame serves them all, and its stacks keep the room they grew to (a frame per hook, and its stacks
- * grown at each first jump, were most of what a walk allocated). A forked walk's frame is copied (branch), never this one.
+ * another, so one frame serves them all, and its stacks keep the room they grew to (a frame per hook was half of what
+ * walkFrom allocated). A forked walk's frame is copied (branch), never this one.
  */
 function frameFor(spare: Frame | null, builtin: CompiledChain): Frame {
   if (spare === null) return frameOf(builtin);
