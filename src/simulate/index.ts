@@ -177,10 +177,12 @@ const frameOf = (builtin: CompiledChain): Frame => ({ builtin, chains: [builtin]
 function frameFor(spare: Frame | null, builtin: CompiledChain): Frame {
   if (spare === null) return frameOf(builtin);
   spare.builtin = builtin;
-  spare.chains.length = 1;
-  spare.chains[0] = builtin;
-  spare.pos.length = 1;
-  spare.pos[0] = 0;
+  // Popped, not cut by `length = 1`: setting an array's length is a call into the runtime, a pop is not.
+  const { chains, pos } = spare;
+  while (chains.length > 1) chains.pop();
+  while (pos.length > 1) pos.pop();
+  chains[0] = builtin;
+  pos[0] = 0;
   spare.steps = 0;
   return spare;
 }
