@@ -68,8 +68,21 @@ function nodesOf(ctx: VerifyContext, flow: Flow): string[] {
   return [...new Set(routed.hops.map((h) => h.node))];
 }
 
+/**
+ * `--to 10.96.0.10:53` (or `[fd00::10]:53`): an address with a port, refused with the spelling explain takes. Without
+ * this the colon read as IPv6, and an IPv4 snapshot answered that IPv6 was off.
+ */
+function refusePortInAddress(args: ParsedArgs): void {
+  for (const what of ["from", "to"] as const) {
+    const text = flag(args, what);
+    const m = text === undefined ? null : (/^([0-9]{1,3}(?:\.[0-9]{1,3}){3}):([0-9]+)$/.exec(text) ?? /^\[([0-9A-Fa-f:.]+)\]:([0-9]+)$/.exec(text));
+    if (m) throw new UsageError(`--${what} takes an address without its port: --${what} ${m[1]} --port ${m[2]}, not '${text}'`);
+  }
+}
+
 /** The flow's family: --family, else 6 when --from or --to is an IPv6 address. */
 function familyOf(args: ParsedArgs): 4 | 6 {
+  refusePortInAddress(args);
   const given = flag(args, "family");
   if (given) return given === "6" ? 6 : 4;
   return [flag(args, "from"), flag(args, "to")].some((t) => t !== undefined && !t.includes("/") && t.includes(":")) ? 6 : 4;

@@ -119,3 +119,16 @@ describe("explain of what it does not model", () => {
     expect(outside.out).toMatch(/^203\.0\.113\.9 via ubuntu2 eth0 → NodePort 172\.16\.0\.12:31380\/TCP \(default\/productpage:http\): allowed \(rules agree\)\n/);
   });
 });
+
+describe("explain's endpoint spelling", () => {
+  it("an address with a port is refused with the spelling explain takes (it read as IPv6 before, 'IPv6 is off')", async () => {
+    const { runCli } = await import("../helpers/cli.js");
+    const v4 = await runCli(["explain", BOOKINFO, "--from", "172.16.0.11", "--to", "10.96.0.20:9080", "--port", "9080"]);
+    expect([v4.code, v4.out, v4.err.split("\n")[0]]).toEqual([2, "", "netpolc: --to takes an address without its port: --to 10.96.0.20 --port 9080, not '10.96.0.20:9080'"]);
+    const v6 = await runCli(["explain", BOOKINFO, "--from", "[fd00::1]:80", "--to", "default/productpage-v1-5f9dbcd669-9jb9b", "--port", "9080"]);
+    expect([v6.code, v6.err.split("\n")[0]]).toEqual([2, "netpolc: --from takes an address without its port: --from fd00::1 --port 80, not '[fd00::1]:80'"]);
+    // A plain IPv6 address still picks the IPv6 walk (here: an IPv4-only snapshot says so).
+    const plain = await runCli(["explain", BOOKINFO, "--from", "fd00::1", "--to", "default/productpage-v1-5f9dbcd669-9jb9b", "--port", "9080"]);
+    expect([plain.code, plain.err.split("\n")[0]]).toEqual([2, "netpolc: --family 6: IPv6 is off for these inputs (no IPv6 pool or pod address; --ipv6 on turns it on)"]);
+  });
+});
