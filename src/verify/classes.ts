@@ -184,7 +184,11 @@ class PortFlowClass implements FlowClass {
     }
     if (from <= r.to) ranges.push({ from, to: r.to });
     const services = out.filter((p) => p !== FELIX_VXLAN_PORT || protocol !== "UDP" || !this.pair.fromPod).length;
-    return services > 3 ? `${portSetText(protocol, [r])} but ${services} NodePorts (service probes)` : portSetText(protocol, ranges);
+    if (services <= 3) return portSetText(protocol, ranges);
+    // Many NodePorts left out (the service probes check them): counted, not listed; Felix's VXLAN port still named.
+    const vxlan = services < out.length ? `, ${FELIX_VXLAN_PORT}` : "";
+    const whole = portSetText(protocol, [r]);
+    return `${whole}${whole.includes(" but ") ? "," : " but"} ${services} NodePorts (service probes)${vxlan}`;
   }
 }
 
@@ -244,21 +248,30 @@ class Unstructured extends Error {}
 const matchesIface = (pattern: string, iface: string): boolean =>
   pattern.endsWith("+") ? iface.startsWith(pattern.slice(0, -1)) : iface === pattern;
 
-/** `80`, `8000:8080`, `80,443,8000:8080` → the cut points (each start, each end + 1). */
-function portCutsOf(spec: string): number[] {
-  const out: number[] = [];
+/**
+ * `80`, `8000:8080`, `80,443,8000:8080` → the cuts' port texts: a range's start and end + 1 (`8000`, `8081`), a
+ * single port as one point (`80p`: it cuts at 80 and 81, and not at all where port 80 is left out of every class,
+ * portClassesOf).
+ */
+function portCutsOf(spec: string): string[] {
+  const out: string[] = [];
   for (const item of spec.split(",")) {
     const [a = "", b] = item.split(":");
     const lo = a === "" ? MIN_PORT : Number(a);
     const hi = b === undefined ? lo : b === "" ? MAX_PORT : Number(b);
-    if (Number.isInteger(lo) && Number.isInteger(hi)) out.push(lo, hi + 1);
+    if (!Number.isInteger(lo) || !Number.isInteger(hi)) continue;
+    if (b === undefined) out.push(`${lo}p`);
+    else out.push(String(lo), String(hi + 1));
   }
   return out;
 }
 
 interface Canon {
   readonly text: string;
-  /** `D:TCP:80`: a destination port cut, `S:…`: a source port cut, `N:…`: a nat destination port (a Service's). */
+  /**
+   * `D:TCP:8000`: a destination port cut, `S:…`: a source port cut, `N:…`: a nat destination port (a Service's);
+   * `D:TCP:80p`: a single port's match, a cut at 80 and at 81 (portCutsOf).
+   */
   readonly cuts: Cuts;
   /** The address tests met: `c:10.0.0.0/8` (a -s/-d CIDR), `s:<set>` (a set as the flows see it, setId). */
   readonly preds: ReadonlySet<string>;
@@ -444,7 +457,7 @@ class NodeView {
       if (set && set.type.includes(",port") && PORT_TABLES.has(table)) {
         for (const m of set.members) {
           const hit = /,(?:(tcp|udp|sctp):)?(\d+)/.exec(m.value);
-          if (hit) for (const side of ["D", "S"]) cuts.push(`${side}:${hit[1] ? PROTOCOL_OF[hit[1]] : "TCP"}:${hit[2]}`, `${side}:${hit[1] ? PROTOCOL_OF[hit[1]] : "TCP"}:${Number(hit[2]) + 1}`);
+          if (hit) for (const side of ["D", "S"]) cuts.push(`${side}:${hit[1] ? PROTOCOL_OF[hit[1]] : "TCP"}:${Number(hit[2])}p`);
         }
       }
       s += ` ${o.negated ? "! " : ""}--match-set ${id} ${o.args.slice(1).join(" ")}`;
@@ -1114,6 +1127,8 @@ export function planClasses(
     readonly side: string;
     readonly proto: string;
     readonly n: number;
+    /** A single port's match: it cuts at n and n + 1, and not at all for a pair whose classes leave n out (portClassesOf). */
+    readonly point: boolean;
     readonly conds: readonly Cond[];
   }
   // By test, then address: asked for every pair's cuts.
@@ -1138,7 +1153,8 @@ export function planClasses(
         }
         return { neg, src: body.slice(i + 1, j) === "s", answers, kind, id };
       });
-      parsedCuts.set(text, (c = { side, proto, n: Number(n), conds }));
+      const point = n.endsWith("p");
+      parsedCuts.set(text, (c = { side, proto, n: Number(point ? n.slice(0, -1) : n), point, conds }));
     }
     return c;
   };
@@ -1264,8 +1280,10 @@ export function planClasses(
    */
   interface RoleCuts {
     readonly fixed: readonly number[];
+    /** Single ports cut whatever the other end (Cut.point): each cuts at it and after it unless the pair leaves it out. */
+    readonly fixedPoints: readonly number[];
     /** Grouped by their tests: a port match cuts at its port and after it, and a rule's ports share its address tests. */
-    readonly open: ReadonlyArray<{ readonly ns: readonly number[]; readonly other: readonly Cond[] }>;
+    readonly open: ReadonlyArray<{ readonly ns: readonly number[]; readonly points: readonly number[]; readonly other: readonly Cond[] }>;
   }
   // By class id, then protocol and role (ALL_PROTOCOLS index × 2, + 1 as the destination).
   const roleCuts: Array<Array<RoleCuts | undefined> | undefined> = [];
@@ -1285,8 +1303,9 @@ export function planClasses(
     }
     const ip = podIPv4(c.pods[0]!)!;
     const fixed: number[] = [];
-    const open: Array<{ readonly ns: number[]; readonly other: readonly Cond[] }> = [];
-    const openBy = new Map<string, { readonly ns: number[]; readonly other: readonly Cond[] }>();
+    const fixedPoints: number[] = [];
+    const open: Array<{ readonly ns: number[]; readonly points: number[]; readonly other: readonly Cond[] }> = [];
+    const openBy = new Map<string, { readonly ns: number[]; readonly points: number[]; readonly other: readonly Cond[] }>();
     for (const list of lists) {
       for (const cut of list) {
         const replyCut = cut.side === "S";
@@ -1304,26 +1323,27 @@ export function planClasses(
         }
         if (!holds) continue;
         if (other.length === 0) {
-          fixed.push(cut.n);
+          (cut.point ? fixedPoints : fixed).push(cut.n);
           continue;
         }
         // Every test left reads the other end, and answers by what it tests (its answers are shared: condMemo).
         const key = other.map((x) => `${x.neg ? "!" : ""}${x.kind}:${x.id}`).join(";");
-        const group = openBy.get(key);
-        if (group) group.ns.push(cut.n);
-        else {
-          const g = { ns: [cut.n], other };
-          openBy.set(key, g);
-          open.push(g);
+        let group = openBy.get(key);
+        if (!group) {
+          group = { ns: [], points: [], other };
+          openBy.set(key, group);
+          open.push(group);
         }
+        (cut.point ? group.points : group.ns).push(cut.n);
       }
     }
-    byKey[k] = got = { fixed, open };
+    byKey[k] = got = { fixed, fixedPoints, open };
     return got;
   };
-  /** Adds the role's cuts that hold for the other end (`ip`, its class `at`) to `to`. */
-  const addRole = (role: RoleCuts, ip: string, at: number, to: number[]): void => {
+  /** Adds the role's cuts that hold for the other end (`ip`, its class `at`) to `to`, its single ports to `points`. */
+  const addRole = (role: RoleCuts, ip: string, at: number, to: number[], points: number[]): void => {
     for (const n of role.fixed) to.push(n);
+    for (const n of role.fixedPoints) points.push(n);
     for (const o of role.open) {
       let holds = true;
       for (const cond of o.other) {
@@ -1332,22 +1352,29 @@ export function planClasses(
           break;
         }
       }
-      if (holds) for (const n of o.ns) to.push(n);
+      if (holds) {
+        for (const n of o.ns) to.push(n);
+        for (const n of o.points) points.push(n);
+      }
     }
   };
 
   /**
    * The port classes of a pair of endpoints, per protocol: cut at each port a rule reads that packets of the
    * pair can reach (cuts the rule's address tests rule out for this pair are left out), and at the ports of the
-   * pair's policy rules (policyPortsOf).
+   * pair's policy rules (policyPortsOf). A rule's single port that the pair's classes leave out (`skipped`: sorted;
+   * a NodePort of a host end, Felix's VXLAN port from a pod) cuts nothing: every port of the classes is another
+   * port, which the rule tells apart from none of the rest, so the ports on either side of it are one class.
    */
   const portClassesOf = (
     sip: string, dip: string, srcClass: PodClass | null, dstClass: PodClass | null, hostCuts: Cuts, protocol: Protocol, policyPorts: readonly number[] | undefined,
+    skipped: readonly number[],
   ): readonly PortRange[] => {
     const [srcAt, dstAt] = [srcClass?.id ?? -1, dstClass?.id ?? -1];
     const at: number[] = policyPorts ? policyPorts.slice() : [];
+    const points: number[] = [];
     const add = (list: readonly Cut[]): void => {
-      for (const cut of list) if (cut.conds.length === 0 || applies(cut, sip, dip, srcAt, dstAt)) at.push(cut.n);
+      for (const cut of list) if (cut.conds.length === 0 || applies(cut, sip, dip, srcAt, dstAt)) (cut.point ? points : at).push(cut.n);
     };
     /** Cuts of `side` (D: the flow's destination port, nat's too; S: the reply's source port; null: both). */
     const take = (cuts: Cuts, side: "D" | "S" | null, nat: boolean): void => {
@@ -1358,12 +1385,16 @@ export function planClasses(
       if (nat && side !== "S") add(l.N);
     };
     // A pod end's cuts come per class, its own address tests answered once (roleCutsOf); the source's carry the common ones.
-    if (srcClass !== null) addRole(roleCutsOf(srcClass, protocol, true), dip, dstAt, at);
+    if (srcClass !== null) addRole(roleCutsOf(srcClass, protocol, true), dip, dstAt, at, points);
     else take(commonCuts, null, true);
     // A node's own rules: its nat ports are the Services' (NodePorts), which the service probes check; they do not cut.
     take(hostCuts, null, false);
     // The flow reaches dst (its -o rules read the destination port); the reply leaves it (its -i rules, the source port).
-    if (dstClass !== null) addRole(roleCutsOf(dstClass, protocol, false), sip, srcAt, at);
+    if (dstClass !== null) addRole(roleCutsOf(dstClass, protocol, false), sip, srcAt, at, points);
+    for (const n of points) {
+      const i = placeIn(skipped, n);
+      if (i === 0 || skipped[i - 1] !== n) at.push(n, n + 1);
+    }
     return rangesBetween(at);
   };
   const endpointIp = (e: FlowEndpoint): string => (e.kind === "pod" ? podIPv4(e.pod)! : e.ip);
@@ -1461,11 +1492,12 @@ export function planClasses(
     if (got === undefined) {
       const byProto = new Map<string, number[]>();
       for (const cut of c.cuts) {
-        const { proto, n } = parseCut(cut);
+        const { proto, n, point } = parseCut(cut);
         for (const p of proto === "*" ? ALL_PROTOCOLS : [proto]) {
-          const list = byProto.get(p);
-          if (list) list.push(n);
-          else byProto.set(p, [n]);
+          let list = byProto.get(p);
+          if (!list) byProto.set(p, (list = []));
+          list.push(n);
+          if (point) list.push(n + 1);
         }
       }
       const sorted = new Map<string, readonly number[]>();
@@ -1863,7 +1895,7 @@ export function planClasses(
         let byProto = natSkips.get(hostCuts);
         if (!byProto) natSkips.set(hostCuts, (byProto = new Map()));
         let ports = byProto.get(protocol);
-        if (!ports) byProto.set(protocol, (ports = natPorts(parsedOf(hostCuts).filter((c) => c.side === "N" && (c.proto === "*" || c.proto === protocol)).map((c) => c.n))));
+        if (!ports) byProto.set(protocol, (ports = natPorts(parsedOf(hostCuts).filter((c) => c.side === "N" && (c.proto === "*" || c.proto === protocol)))));
         for (const n of ports) skip.add(n);
       }
       byKey.set(k, (got = skip.size === 0 ? NO_PORTS : Array.from(Float64Array.from([...skip]).sort())));
@@ -1904,7 +1936,7 @@ export function planClasses(
     for (const protocol of protocols) {
       const skipped = skippedOf(src.kind === "pod", protocol, toHost ? hostCuts : null);
       const classes: Array<ProtocolPorts["classes"][number]> = [];
-      for (const r of portClassesOf(sip, dip, srcClass, dstClass, hostCuts, protocol, policyPorts.get(protocol))) {
+      for (const r of portClassesOf(sip, dip, srcClass, dstClass, hostCuts, protocol, policyPorts.get(protocol), skipped)) {
         const lo = placeIn(skipped, r.from - 1);
         const hi = placeIn(skipped, r.to);
         const out = hi === lo ? NO_PORTS : skipped.slice(lo, hi);
@@ -2370,14 +2402,17 @@ export function columnGroups(n: number, columns: number, fill: (j: number) => In
   return { rep, differs };
 }
 
-/** The ports nat cut points enclose: each cut pair (start, end + 1) of a port or range, from the sorted points. */
-function natPorts(points: readonly number[]): number[] {
-  const sorted = [...new Set(points)].sort((a, b) => a - b);
-  const out: number[] = [];
-  // Starts and ends alternate only where ranges are disjoint, as kube-proxy's single NodePorts are; a point
-  // whose successor is also a point is a one-port range.
-  for (let i = 0; i + 1 < sorted.length; i++) if (sorted[i + 1] === sorted[i]! + 1) out.push(sorted[i]!);
-  return out;
+/**
+ * The single ports nat's cuts name: each point (kube-proxy's NodePorts), and of the range cuts (start, end + 1), each
+ * pair of neighbours (a one-port range `N:N`).
+ */
+function natPorts(cuts: ReadonlyArray<{ readonly n: number; readonly point: boolean }>): number[] {
+  const out = new Set<number>();
+  const sorted = [...new Set(cuts.filter((c) => !c.point).map((c) => c.n))].sort((a, b) => a - b);
+  // Starts and ends alternate only where ranges are disjoint; a point whose successor is also a point is a one-port range.
+  for (let i = 0; i + 1 < sorted.length; i++) if (sorted[i + 1] === sorted[i]! + 1) out.add(sorted[i]!);
+  for (const c of cuts) if (c.point) out.add(c.n);
+  return [...out];
 }
 
 const cidrKey = (text: string): string => {

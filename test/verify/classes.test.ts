@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { gatherInputs } from "../../src/cli/inputs.js";
 import type { IpSet } from "../../src/rules/ipset.js";
-import { rangesBetween, type FlowClass, type PlanLimits } from "../../src/verify/classes.js";
+import { planClasses, rangesBetween, type FlowClass, type PlanLimits } from "../../src/verify/classes.js";
+import type { Rule } from "../../src/rules/types.js";
 import { stableJson, verifyClassReport, verifyText, type NodeRules } from "../../src/verify/index.js";
 import { generateCluster, SIZES } from "../../scripts/gen-cluster.js";
 import { BOOKINFO, compileAll } from "./helpers.js";
@@ -235,3 +236,47 @@ describe("rangesBetween", () => {
   });
 });
 
+
+describe("a single port the pair's classes leave out cuts nothing", () => {
+  /** `c.rules` with `rule` put first in every workload egress chain (cali-fw-*) of every node. */
+  const withFirstInEgress = (c: ReturnType<typeof compileAll>, rule: Rule): Map<string, NodeRules> => {
+    const out = new Map<string, NodeRules>();
+    for (const [node, nr] of c.rules) {
+      const tables = nr.ruleset.tables.map((t) =>
+        t.name !== "filter" ? t : { ...t, chains: t.chains.map((ch) => (ch.name.startsWith("cali-fw-") ? { ...ch, rules: [rule, ...ch.rules] } : ch)) },
+      );
+      out.set(node, { ...nr, ruleset: { tables } });
+    }
+    return out;
+  };
+  const udpDrop = (ports: string): Rule => ({
+    parts: [
+      { kind: "protocol", negated: false, value: "udp" },
+      { kind: "match", module: "udp", options: [{ name: "dport", negated: false, args: [ports] }] },
+    ],
+    target: { kind: "jump", name: "DROP", options: [] },
+  });
+
+  it("from a pod, UDP is one class but Felix's VXLAN port (4789, an invariant), not one class each side of it", () => {
+    const c = compileAll(files);
+    const topo = c.ctx.topology(c.rules);
+    const texts = collect(planClasses(c.ctx, topo, c.rules, null, c.ctx.simulate, topo)).filter((fc) => fc.flow.protocol === "UDP" && fc.flow.src.kind === "pod").map((fc) => fc.ports());
+    expect(texts).toContain("every UDP port but 4789");
+    expect(texts.filter((t) => /^every UDP port but (1-4789|4789-65535)$/.test(t))).toEqual([]);
+  });
+
+  it("a range that starts right after the left-out port still cuts there: its DROP is caught, named by its own class", () => {
+    const c = compileAll(files);
+    const report = verifyClassReport(c.ctx, withFirstInEgress(c, udpDrop("4790:4800"))).report!;
+    expect(report.mismatches).toBeGreaterThan(0);
+    expect(verifyText(report)).toMatch(/^mismatch: .* 4790\/UDP/m);
+    expect(verifyText(report)).toMatch(/4790-4800\/UDP, [\d,]+ flows?/);
+  });
+
+  it("a single port beside it is not left out: its DROP is caught, in a class of its own", () => {
+    const c = compileAll(files);
+    const report = verifyClassReport(c.ctx, withFirstInEgress(c, udpDrop("4788"))).report!;
+    expect(report.mismatches).toBeGreaterThan(0);
+    expect(verifyText(report)).toMatch(/4788\/UDP, [\d,]+ flows?/);
+  });
+});
