@@ -111,6 +111,19 @@ export interface FlowClass {
   readonly order: number;
 }
 
+/**
+ * A port class of a pair: a range but the ports left out of it (`out`, sorted): the single ports in it, each a class
+ * of its own, and the ports no class holds (`skip`, sorted: NodePorts of a host end, which the service probes check,
+ * and Felix's VXLAN port from a pod, an invariant). `port`: the first port of the class, the one walked.
+ */
+interface PortClass {
+  readonly r: PortRange;
+  readonly out: readonly number[];
+  readonly skip: readonly number[];
+  readonly size: number;
+  readonly port: number;
+}
+
 /** What every port class of one pair of endpoints shares (a pair makes a few; 66M classes at 50k pods). */
 interface PairOfEnds {
   readonly from: FlowEndpoint;
@@ -137,8 +150,8 @@ class PortFlowClass implements FlowClass {
     /** The port walked: the destination port of the flow, the source port of its reply. */
     readonly port: number,
     public count: number,
-    /** The range and the ports left out of it (sorted: NodePorts, Felix's VXLAN port from a pod). */
-    private readonly range: { readonly r: PortRange; readonly out: readonly number[] },
+    /** The range and the ports left out of it. */
+    private readonly range: PortClass,
   ) {}
 
   get src(): string {
@@ -174,22 +187,47 @@ class PortFlowClass implements FlowClass {
   }
 
   ports(): string {
-    const { r, out } = this.range;
+    const { r, out, skip } = this.range;
     const protocol = this.protocol;
-    const ranges: PortRange[] = [];
-    let from = r.from;
-    for (const p of out) {
-      if (p > from) ranges.push({ from, to: p - 1 });
-      from = p + 1;
-    }
-    if (from <= r.to) ranges.push({ from, to: r.to });
-    const services = out.filter((p) => p !== FELIX_VXLAN_PORT || protocol !== "UDP" || !this.pair.fromPod).length;
-    if (services <= 3) return portSetText(protocol, ranges);
-    // Many NodePorts left out (the service probes check them): counted, not listed; Felix's VXLAN port still named.
-    const vxlan = services < out.length ? `, ${FELIX_VXLAN_PORT}` : "";
-    const whole = portSetText(protocol, [r]);
-    return `${whole}${whole.includes(" but ") ? "," : " but"} ${services} NodePorts (service probes)${vxlan}`;
+    const services = skip.filter((p) => p !== FELIX_VXLAN_PORT || protocol !== "UDP" || !this.pair.fromPod);
+    if (services.length <= 3) return portSetText(protocol, rangesBut(r, out));
+    // Many NodePorts left out (the service probes check them): counted, not listed; every other port left out named.
+    const nodePorts = new Set(services);
+    const listed = portSetText(protocol, rangesBut(r, out.filter((p) => !nodePorts.has(p))));
+    return `${listed}${listed.includes(" but ") ? "," : " but"} ${services.length} NodePorts (service probes)`;
   }
+}
+
+/** `r` but the ports of `out` (sorted), as ranges. */
+function rangesBut(r: PortRange, out: readonly number[]): PortRange[] {
+  const ranges: PortRange[] = [];
+  let from = r.from;
+  for (const p of out) {
+    if (p > from) ranges.push({ from, to: p - 1 });
+    from = p + 1;
+  }
+  if (from <= r.to) ranges.push({ from, to: r.to });
+  return ranges;
+}
+
+/** The ports of `points` (unsorted, repeats) that are no port of `skipped` (sorted) and lie in [MIN_PORT, MAX_PORT]: sorted, each once. */
+function pointsOutside(points: number[], skipped: readonly number[]): readonly number[] {
+  if (points.length === 0) return NO_PORTS;
+  points.sort((a, b) => a - b);
+  const out: number[] = [];
+  let j = 0;
+  for (const p of points) {
+    if (p < MIN_PORT || p > MAX_PORT || p === out[out.length - 1]) continue;
+    while (j < skipped.length && skipped[j]! < p) j++;
+    if (skipped[j] !== p) out.push(p);
+  }
+  return out;
+}
+
+/** A pair's cuts on one protocol: range starts and ends + 1 (`at`), and single ports (`points`, Cut.point). */
+interface PairCuts {
+  readonly at: number[];
+  readonly points: number[];
 }
 
 /**
@@ -1243,12 +1281,14 @@ export function planClasses(
    * other end (named ports resolved on the destination). Once per pair, for all its protocols; a side the evaluator
    * judged by its rules (`sides`: not exempt) gives them, matched already.
    */
-  const policyPortsOf = (src: FlowEndpoint, dst: FlowEndpoint, sides: FlowSides): Map<Protocol, number[]> => {
-    const out = new Map<Protocol, number[]>();
+  const policyPortsOf = (src: FlowEndpoint, dst: FlowEndpoint, sides: FlowSides): Map<Protocol, PairCuts> => {
+    const out = new Map<Protocol, PairCuts>();
+    // A single port is a point (Cut.point), a range its start and end + 1.
     const put = (protocol: Protocol, from: number, next: number): void => {
-      const list = out.get(protocol);
-      if (list) list.push(from, next);
-      else out.set(protocol, [from, next]);
+      let got = out.get(protocol);
+      if (!got) out.set(protocol, (got = { at: [], points: [] }));
+      if (next === from + 1) got.points.push(from);
+      else got.at.push(from, next);
     };
     const srcPod = src.kind === "pod" ? src.pod : null;
     const dstPod = dst.kind === "pod" ? dst.pod : null;
@@ -1360,19 +1400,21 @@ export function planClasses(
   };
 
   /**
-   * The port classes of a pair of endpoints, per protocol: cut at each port a rule reads that packets of the
-   * pair can reach (cuts the rule's address tests rule out for this pair are left out), and at the ports of the
-   * pair's policy rules (policyPortsOf). A rule's single port that the pair's classes leave out (`skipped`: sorted;
-   * a NodePort of a host end, Felix's VXLAN port from a pod) cuts nothing: every port of the classes is another
-   * port, which the rule tells apart from none of the rest, so the ports on either side of it are one class.
+   * The port cuts of a pair of endpoints, per protocol: at each port a rule reads that packets of the pair can reach
+   * (cuts the rule's address tests rule out for this pair are left out), and at the ports of the pair's policy rules
+   * (policyPortsOf). Ranges cut at their starts and ends (`ranges`: the ranges between those cuts); single ports
+   * (`points`: sorted, each once) are each a class of its own, and the rest of the range they are in is one class
+   * (pairPorts): a single port's rule tells that port from every other and no other port from another. A single port
+   * the pair's classes leave out (`skipped`: sorted; a NodePort of a host end, Felix's VXLAN port from a pod) is no
+   * class at all.
    */
   const portClassesOf = (
-    sip: string, dip: string, srcClass: PodClass | null, dstClass: PodClass | null, hostCuts: Cuts, protocol: Protocol, policyPorts: readonly number[] | undefined,
+    sip: string, dip: string, srcClass: PodClass | null, dstClass: PodClass | null, hostCuts: Cuts, protocol: Protocol, policyPorts: PairCuts | undefined,
     skipped: readonly number[],
-  ): readonly PortRange[] => {
+  ): { readonly ranges: readonly PortRange[]; readonly points: readonly number[] } => {
     const [srcAt, dstAt] = [srcClass?.id ?? -1, dstClass?.id ?? -1];
-    const at: number[] = policyPorts ? policyPorts.slice() : [];
-    const points: number[] = [];
+    const at: number[] = policyPorts ? policyPorts.at.slice() : [];
+    const points: number[] = policyPorts ? policyPorts.points.slice() : [];
     const add = (list: readonly Cut[]): void => {
       for (const cut of list) if (cut.conds.length === 0 || applies(cut, sip, dip, srcAt, dstAt)) (cut.point ? points : at).push(cut.n);
     };
@@ -1391,11 +1433,7 @@ export function planClasses(
     take(hostCuts, null, false);
     // The flow reaches dst (its -o rules read the destination port); the reply leaves it (its -i rules, the source port).
     if (dstClass !== null) addRole(roleCutsOf(dstClass, protocol, false), sip, srcAt, at, points);
-    for (const n of points) {
-      const i = placeIn(skipped, n);
-      if (i === 0 || skipped[i - 1] !== n) at.push(n, n + 1);
-    }
-    return rangesBetween(at);
+    return { ranges: rangesBetween(at), points: pointsOutside(points, skipped) };
   };
   const endpointIp = (e: FlowEndpoint): string => (e.kind === "pod" ? podIPv4(e.pod)! : e.ip);
 
@@ -1908,7 +1946,7 @@ export function planClasses(
     readonly protocol: Protocol;
     /** The pair's sides as the evaluator judges them (the same for every protocol). */
     readonly sides: FlowSides;
-    readonly classes: ReadonlyArray<{ readonly r: PortRange; readonly out: readonly number[]; readonly size: number; readonly port: number }>;
+    readonly classes: readonly PortClass[];
     allowed: readonly boolean[] | null;
   }
   /**
@@ -1936,16 +1974,23 @@ export function planClasses(
     for (const protocol of protocols) {
       const skipped = skippedOf(src.kind === "pod", protocol, toHost ? hostCuts : null);
       const classes: Array<ProtocolPorts["classes"][number]> = [];
-      for (const r of portClassesOf(sip, dip, srcClass, dstClass, hostCuts, protocol, policyPorts.get(protocol), skipped)) {
+      const { ranges, points } = portClassesOf(sip, dip, srcClass, dstClass, hostCuts, protocol, policyPorts.get(protocol), skipped);
+      let pi = 0;
+      for (const r of ranges) {
         const lo = placeIn(skipped, r.from - 1);
         const hi = placeIn(skipped, r.to);
-        const out = hi === lo ? NO_PORTS : skipped.slice(lo, hi);
+        const first = pi;
+        while (pi < points.length && points[pi]! <= r.to) pi++;
+        // The range but its single ports (each a class, after it) and the ports left out: sorted, each once (a point is never skipped).
+        const out = first === pi ? (hi === lo ? NO_PORTS : skipped.slice(lo, hi)) : mergeSorted(skipped.slice(lo, hi), points.slice(first, pi));
         const size = r.to - r.from + 1 - out.length;
-        if (size === 0) continue;
-        // The first port of the range that is not skipped (the skipped ones in it are `out`, sorted).
-        let port = r.from;
-        for (const p of out) if (p === port) port++;
-        classes.push({ r, out, size, port });
+        if (size > 0) {
+          // The first port of the range that is not left out (`out` is sorted).
+          let port = r.from;
+          for (const p of out) if (p === port) port++;
+          classes.push({ r, out, skip: first === pi ? out : hi === lo ? NO_PORTS : skipped.slice(lo, hi), size, port });
+        }
+        for (let i = first; i < pi; i++) classes.push({ r: { from: points[i]!, to: points[i]! }, out: NO_PORTS, skip: NO_PORTS, size: 1, port: points[i]! });
       }
       out.push({ protocol, sides, classes, allowed: null });
     }

@@ -237,7 +237,7 @@ describe("rangesBetween", () => {
 });
 
 
-describe("a single port the pair's classes leave out cuts nothing", () => {
+describe("single ports: each its own class, the rest of its range one class; one the pair's classes leave out cuts nothing", () => {
   /** `c.rules` with `rule` put first in every workload egress chain (cali-fw-*) of every node. */
   const withFirstInEgress = (c: ReturnType<typeof compileAll>, rule: Rule): Map<string, NodeRules> => {
     const out = new Map<string, NodeRules>();
@@ -263,6 +263,29 @@ describe("a single port the pair's classes leave out cuts nothing", () => {
     const texts = collect(planClasses(c.ctx, topo, c.rules, null, c.ctx.simulate, topo)).filter((fc) => fc.flow.protocol === "UDP" && fc.flow.src.kind === "pod").map((fc) => fc.ports());
     expect(texts).toContain("every UDP port but 4789");
     expect(texts.filter((t) => /^every UDP port but (1-4789|4789-65535)$/.test(t))).toEqual([]);
+  });
+
+  it("a policy's single port is a class, and the ports below and above it one more: not a class on each side", () => {
+    const c = compileAll(files);
+    const topo = c.ctx.topology(c.rules);
+    const tcp = collect(planClasses(c.ctx, topo, c.rules, null, c.ctx.simulate, topo)).filter((fc) => fc.flow.protocol === "TCP").map((fc) => fc.ports());
+    expect(tcp).toContain("9080/TCP");
+    expect(tcp).toContain("every TCP port but 9080");
+    expect(tcp.filter((t) => /^every TCP port but (1-9080|9080-65535)$/.test(t))).toEqual([]);
+  });
+
+  it("a DROP of every TCP port but one, first in each workload's egress chain, is caught in the class of the rest", () => {
+    const c = compileAll(files);
+    const dropAllBut: Rule = {
+      parts: [
+        { kind: "protocol", negated: false, value: "tcp" },
+        { kind: "match", module: "tcp", options: [{ name: "dport", negated: true, args: ["9080"] }] },
+      ],
+      target: { kind: "jump", name: "DROP", options: [] },
+    };
+    const report = verifyClassReport(c.ctx, withFirstInEgress(c, dropAllBut)).report!;
+    expect(report.mismatches).toBeGreaterThan(0);
+    expect(verifyText(report)).toMatch(/every TCP port but 9080, [\d,]+ flows?/);
   });
 
   it("a range that starts right after the left-out port still cuts there: its DROP is caught, named by its own class", () => {
