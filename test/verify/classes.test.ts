@@ -288,6 +288,36 @@ describe("single ports: each its own class, the rest of its range one class; one
     expect(verifyText(report)).toMatch(/every TCP port but 9080, [\d,]+ flows?/);
   });
 
+  it("a port between two NodePorts is no NodePort: from a pod to the host it is checked, and a DROP of it caught", () => {
+    // The nat rules' single ports are the host's NodePorts, left out (the service probes check them); the port between
+    // two of them (40001) is not one. Read from cut points in pairs, it was: with 40000 and 40002 both NodePorts,
+    // the points 40000, 40001, 40002, 40003 made 40001 a one-port range of nat's, and a DROP of it went unseen.
+    const c = compileAll(files);
+    const node = "ubuntu1";
+    const tcp = (port: string, target: string): Rule => ({
+      parts: [
+        { kind: "protocol", negated: false, value: "tcp" },
+        { kind: "match", module: "tcp", options: [{ name: "dport", negated: false, args: [port] }] },
+      ],
+      target: { kind: "jump", name: target, options: [] },
+    });
+    const rules = new Map(c.rules);
+    const nr = c.rules.get(node)!;
+    const tables = nr.ruleset.tables.map((t) => ({
+      ...t,
+      chains: t.chains.map((ch) => {
+        if (t.name === "nat" && ch.name === "KUBE-NODEPORTS") return { ...ch, rules: [...ch.rules, tcp("40000", "RETURN"), tcp("40002", "RETURN")] };
+        if (t.name === "filter" && ch.name === "INPUT") return { ...ch, rules: [tcp("40001", "DROP"), ...ch.rules] };
+        return ch;
+      }),
+    }));
+    rules.set(node, { ...nr, ruleset: { tables } });
+    const report = verifyClassReport(c.ctx, rules).report!;
+    expect(report.mismatches).toBeGreaterThan(0);
+    expect(verifyText(report)).toMatch(/^mismatch: default\/\S+ → 172\.16\.0\.11 40001\/TCP$/m);
+    expect(verifyText(report)).toMatch(/40001\/TCP, [\d,]+ flows?/);
+  });
+
   it("a range that starts right after the left-out port still cuts there: its DROP is caught, named by its own class", () => {
     const c = compileAll(files);
     const report = verifyClassReport(c.ctx, withFirstInEgress(c, udpDrop("4790:4800"))).report!;
