@@ -213,7 +213,7 @@ function rangesBut(r: PortRange, out: readonly number[]): PortRange[] {
 /** The ports of `points` (unsorted, repeats) that are no port of `skipped` (sorted) and lie in [MIN_PORT, MAX_PORT]: sorted, each once. */
 function pointsOutside(points: number[], skipped: readonly number[]): readonly number[] {
   if (points.length === 0) return NO_PORTS;
-  points.sort((a, b) => a - b);
+  sortInPlace(points);
   const out: number[] = [];
   let j = 0;
   for (const p of points) {
@@ -1412,7 +1412,8 @@ export function planClasses(
     sip: string, dip: string, srcClass: PodClass | null, dstClass: PodClass | null, hostCuts: Cuts, protocol: Protocol, policyPorts: PairCuts | undefined,
     skipped: readonly number[],
   ): { readonly ranges: readonly PortRange[]; readonly points: readonly number[] } => {
-    const [srcAt, dstAt] = [srcClass?.id ?? -1, dstClass?.id ?? -1];
+    const srcAt = srcClass?.id ?? -1;
+    const dstAt = dstClass?.id ?? -1;
     const at: number[] = policyPorts ? policyPorts.at.slice() : [];
     const points: number[] = policyPorts ? policyPorts.points.slice() : [];
     const add = (list: readonly Cut[]): void => {
@@ -1964,19 +1965,25 @@ export function planClasses(
   };
   const pairPorts = (srcEnd: End, dstEnd: End, srcAt: number, dstAt: number, hostCuts: Cuts, toHost: boolean): ProtocolPorts[] => {
     // The ends' addresses and classes (`srcAt`, `dstAt`: a pod end's class id, -1 for an address), found once for every protocol.
-    const [src, dst, sip, dip] = [srcEnd.ep, dstEnd.ep, srcEnd.ip, dstEnd.ip];
+    const src = srcEnd.ep;
+    const dst = dstEnd.ep;
+    const sip = srcEnd.ip;
+    const dip = dstEnd.ip;
     const srcClass = srcAt >= 0 ? classes[srcAt]! : null;
     const dstClass = dstAt >= 0 ? classes[dstAt]! : null;
     // A class's key holds its pods' signature: the evaluator asks a rule's peers once per class (Evaluator.sidesIn).
     const sides = sidesIn({ src, dst, protocol: "TCP", port: 0 }, srcClass?.id ?? -1, dstClass?.id ?? -1);
     const policyPorts = policyPortsOf(src, dst, sides);
     const out: ProtocolPorts[] = [];
-    for (const protocol of protocols) {
+    // Indexed loops: the pair loop's hottest allocations were iterator results.
+    for (let k = 0; k < protocols.length; k++) {
+      const protocol = protocols[k]!;
       const skipped = skippedOf(src.kind === "pod", protocol, toHost ? hostCuts : null);
       const classes: Array<ProtocolPorts["classes"][number]> = [];
       const { ranges, points } = portClassesOf(sip, dip, srcClass, dstClass, hostCuts, protocol, policyPorts.get(protocol), skipped);
       let pi = 0;
-      for (const r of ranges) {
+      for (let ri = 0; ri < ranges.length; ri++) {
+        const r = ranges[ri]!;
         const lo = placeIn(skipped, r.from - 1);
         const hi = placeIn(skipped, r.to);
         const first = pi;
@@ -1987,7 +1994,7 @@ export function planClasses(
         if (size > 0) {
           // The first port of the range that is not left out (`out` is sorted).
           let port = r.from;
-          for (const p of out) if (p === port) port++;
+          for (let i = 0; i < out.length; i++) if (out[i] === port) port++;
           classes.push({ r, out, skip: first === pi ? out : hi === lo ? NO_PORTS : skipped.slice(lo, hi), size, port });
         }
         for (let i = first; i < pi; i++) classes.push({ r: { from: points[i]!, to: points[i]! }, out: NO_PORTS, skip: NO_PORTS, size: 1, port: points[i]! });
@@ -2009,14 +2016,18 @@ export function planClasses(
     emit: Emit, from: End, to: End, pairs: number, srcText: string, dstText: string, srcEnd: number, dstEnd: number, hostCuts: Cuts, toHost = false,
     plan?: readonly ProtocolPorts[],
   ): void {
-    const [src, dst, sip, dip] = [from.ep, to.ep, from.ip, to.ip];
+    const src = from.ep;
+    const dst = to.ep;
+    const sip = from.ip;
+    const dip = to.ip;
     const srcPod = src.kind === "pod" ? src.pod : null;
     const probe: Flow = { src, dst, protocol: "TCP", port: 1 };
     // Both places known (two pod ends of podPairs): no lookup of either.
     const known = from.place !== undefined && to.place !== undefined;
     const routed = hopsFor(topo, probe, known ? { src: from.place!, dst: to.place!, dstIp: dip } : undefined);
     // A pod end's number is its class's id (ClassPlan.ends).
-    const [sat, dat] = [src.kind === "pod" ? srcEnd : -1, dst.kind === "pod" ? dstEnd : -1];
+    const sat = src.kind === "pod" ? srcEnd : -1;
+    const dat = dst.kind === "pod" ? dstEnd : -1;
     const dstPod = dst.kind === "pod" ? dst.pod : null;
     const fwdHops = routable(routed) ? prefixesOf(routed, sip, dip, sat, dat, srcPod, dstPod) : null;
     const nodes = (routed?.hops ?? []).map((h) => h.node);
@@ -2567,6 +2578,20 @@ const ALL_PORTS: readonly PortRange[] = [{ from: MIN_PORT, to: MAX_PORT }];
  */
 export function rangesBetween(at: number[]): readonly PortRange[] {
   if (at.length === 0) return ALL_PORTS;
+  sortInPlace(at);
+  const out: PortRange[] = [];
+  let from = MIN_PORT;
+  for (const p of at) {
+    if (p <= from || p > MAX_PORT) continue;
+    out.push({ from, to: p - 1 });
+    from = p;
+  }
+  out.push({ from, to: MAX_PORT });
+  return out;
+}
+
+/** Sorts a pair's few port numbers ascending in place: by insertion when short (most are), else through a typed array. */
+function sortInPlace(at: number[]): void {
   if (at.length <= 32) {
     for (let i = 1; i < at.length; i++) {
       const v = at[i]!;
@@ -2578,15 +2603,6 @@ export function rangesBetween(at: number[]): readonly PortRange[] {
     const sorted = Float64Array.from(at).sort();
     for (let i = 0; i < at.length; i++) at[i] = sorted[i]!;
   }
-  const out: PortRange[] = [];
-  let from = MIN_PORT;
-  for (const p of at) {
-    if (p <= from || p > MAX_PORT) continue;
-    out.push({ from, to: p - 1 });
-    from = p;
-  }
-  out.push({ from, to: MAX_PORT });
-  return out;
 }
 
 function dedupe(cidrs: readonly Cidr[]): Cidr[] {
