@@ -341,8 +341,10 @@ function judge(p: ServiceProbe, branches: readonly ServiceBranch[], none: "REJEC
     }
     return problems;
   }
-  for (const e of want) if (!reached.has(epText(e))) problems.push(`backend ${epText(e)} is never reached`);
-  const wanted = new Set(want.map(epText));
+  // Each backend's text once: judged for every probe of every node.
+  const texts = want.map(epText);
+  for (const t of texts) if (!reached.has(t)) problems.push(`backend ${t} is never reached`);
+  const wanted = new Set(texts);
   for (const b of branches) {
     if (b.backend === null) {
       if (b.actual !== null) problems.push(`branch (p=${pct(b.probability)}) is not translated to any backend and is ${b.verdict === "ACCEPT" ? "accepted" : b.verdict}`);
