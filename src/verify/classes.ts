@@ -1989,13 +1989,14 @@ export function planClasses(
         const first = pi;
         while (pi < points.length && points[pi]! <= r.to) pi++;
         // The range but its single ports (each a class, after it) and the ports left out: sorted, each once (a point is never skipped).
-        const out = first === pi ? (hi === lo ? NO_PORTS : skipped.slice(lo, hi)) : mergeSorted(skipped.slice(lo, hi), points.slice(first, pi));
+        const skip = hi === lo ? NO_PORTS : skipped.slice(lo, hi);
+        const out = first === pi ? skip : mergeSorted(skip, points.slice(first, pi));
         const size = r.to - r.from + 1 - out.length;
         if (size > 0) {
           // The first port of the range that is not left out (`out` is sorted).
           let port = r.from;
           for (let i = 0; i < out.length; i++) if (out[i] === port) port++;
-          classes.push({ r, out, skip: first === pi ? out : hi === lo ? NO_PORTS : skipped.slice(lo, hi), size, port });
+          classes.push({ r, out, skip, size, port });
         }
         for (let i = first; i < pi; i++) classes.push({ r: { from: points[i]!, to: points[i]! }, out: NO_PORTS, skip: NO_PORTS, size: 1, port: points[i]! });
       }
