@@ -11,8 +11,8 @@
 //   - rules / chains / sets / set members per node (mean, max) and output bytes,
 //     at -O1 (Felix's layout) and -O2 (the optimizer), and the reduction;
 //   - `netpolc verify` of -O1 and -O2 output up to BENCH_VERIFY_MAX_PODS pods
-//     (flows, mismatches, time): the fastest of RUNS, like the compile it is
-//     compared with, up to VERIFY_REPEAT_MAX_PODS pods; once above;
+//     (flows, mismatches, time): timed in the compile's rounds and the fastest
+//     of as many runs as it, up to VERIFY_REPEAT_MAX_PODS pods; once above;
 //   - one node (the one with most rules): `--node` compile time against
 //     `iptables-restore --test` of its rules in a private netns (bench-kernel.ts);
 //   - for 10k: compile twice with one policy edited and list what differs;
@@ -189,9 +189,11 @@ const spread = (runs: readonly ChildResult[]): string => `${runs.length}: ${runs
 const VERIFY_MAX_PODS = Number(process.env.BENCH_VERIFY_MAX_PODS ?? 10_000);
 
 /**
- * Up to this many pods verify runs RUNS times (interleaved -O1 / -O2) and its fastest run is compared with the
- * fastest compile, the same estimate on both sides of the ratio: one run against the fastest of three moved the
- * medium ratio by up to 10 % on this VM. Above it a verify takes minutes and runs once.
+ * Up to this many pods verify runs in every round of the parse and compile runs (-O1, then -O2, after the round's
+ * compiles), and its fastest run is compared with the fastest compile: the same estimate on both sides of the
+ * ratio, both timed on the same minutes of the machine (one run against the fastest of three moved the medium ratio
+ * by up to 10 % on this VM; verifies timed after all the compiles met a slower minute the compiles never saw).
+ * Above it a verify takes minutes and runs once, after the compiles.
  */
 const VERIFY_REPEAT_MAX_PODS = 2_000;
 
@@ -216,10 +218,16 @@ function benchSize(size: SizeName): SizeReport {
     const sum = g.summary;
     console.log(`\n== ${size}: ${sum.pods} pods, ${sum.policies} policies, ${sum.nodes} nodes, ${sum.namespaces} namespaces, ${sum.files} files, ${mib(sum.bytes!)} (generated in ${s(performance.now() - t0)})`);
     // Interleaved, so that both see the same machine; each figure is the fastest of RUNS or more (runsFor; peak RSS: the largest).
+    // Verify runs in the same rounds up to VERIFY_REPEAT_MAX_PODS: its ratio is to a compile timed beside it, not minutes before.
     const parses: ChildResult[] = [];
     const parsesEsm: ChildResult[] = [];
     const compiles: ChildResult[] = [];
     const compilesO2: ChildResult[] = [];
+    const pods = sum.pods ?? 0;
+    const run = pods <= VERIFY_MAX_PODS;
+    const interleaved = run && pods <= VERIFY_REPEAT_MAX_PODS;
+    const verifies: VerifyOutcome[] = [];
+    const verifiesO2: VerifyOutcome[] = [];
     for (let i = 0, runs = RUNS; i < runs; i++) {
       parses.push(child("parse", join(root, "in"), "cjs"));
       parsesEsm.push(child("parse", join(root, "in"), "esm"));
@@ -228,6 +236,11 @@ function benchSize(size: SizeName): SizeReport {
       compiles.push(child("compile", join(root, "in"), join(root, "out")));
       rmSync(join(root, "out2"), { recursive: true, force: true });
       compilesO2.push(child("compile", join(root, "in"), join(root, "out2"), "-O2"));
+      // The first verify that fails ends the verifies (its reason is reported), not the bench.
+      if (interleaved && ![...verifies, ...verifiesO2].some((v) => "failed" in v)) {
+        verifies.push(verifyRun(join(root, "in")));
+        verifiesO2.push(verifyRun(join(root, "in"), "-O2"));
+      }
       if (i === 0) runs = runsFor(Math.max(compiles[0]!.ms, compilesO2[0]!.ms));
     }
     const [parse, parseEsm, compile, compileO2] = [fastest(parses), fastest(parsesEsm), fastest(compiles), fastest(compilesO2)];
@@ -251,9 +264,7 @@ function benchSize(size: SizeName): SizeReport {
     console.log(`per node -O2 (mean/max): ${lines(st2)}`);
     const cut = (k: "rules" | "chains" | "sets" | "members") => `${k} ${change(st[k].mean, st2[k].mean)}`;
     console.log(`-O2 against -O1: ${cut("rules")}, ${cut("chains")}, ${cut("sets")}, ${cut("members")}`);
-    const pods = sum.pods ?? 0;
-    const run = pods <= VERIFY_MAX_PODS;
-    const [verify, verifyO2] = run ? verifyRuns(join(root, "in"), pods <= VERIFY_REPEAT_MAX_PODS ? RUNS : 1) : [null, null];
+    const [verify, verifyO2] = interleaved ? [bestVerify(verifies), bestVerify(verifiesO2)] : run ? verifyRuns(join(root, "in")) : [null, null];
     for (const [label, v] of [["verify -O1", verify], ["verify -O2", verifyO2]] as const) {
       console.log(
         v && "failed" in v
@@ -288,25 +299,19 @@ function kernelText(k: KernelResult): string {
 
 type VerifyOutcome = VerifyResult | { readonly failed: string };
 
-/** -O1 and -O2 verifies, `runs` times each, interleaved: each the fastest run (largest peak RSS), or the first failure. */
-function verifyRuns(dir: string, runs: number): [VerifyOutcome, VerifyOutcome] {
-  const o1: VerifyOutcome[] = [];
-  const o2: VerifyOutcome[] = [];
-  for (let i = 0, n = runs; i < n; i++) {
-    o1.push(verifyRun(dir));
-    o2.push(verifyRun(dir, "-O2"));
-    // Repeated verifies (runs > 1) are timed as often as their length asks (runsFor), the first failure ends them.
-    const first = [o1[0]!, o2[0]!];
-    if (i === 0 && runs > 1 && first.every((v) => !("failed" in v))) n = runsFor(Math.max(...first.map((v) => (v as VerifyResult).ms)));
-  }
-  const best = (all: readonly VerifyOutcome[]): VerifyOutcome => {
-    const failed = all.find((v) => "failed" in v);
-    if (failed) return failed;
-    const ok = all as readonly VerifyResult[];
-    const b = ok.reduce((a, v) => (v.ms < a.ms ? v : a));
-    return { ...b, maxRssMiB: Math.max(...ok.map((v) => v.maxRssMiB)), runs: ok.map((v) => v.ms) };
-  };
-  return [best(o1), best(o2)];
+/** One -O1 verify and one -O2 verify (above VERIFY_REPEAT_MAX_PODS, where each takes minutes). */
+function verifyRuns(dir: string): [VerifyOutcome, VerifyOutcome] {
+  const o1 = verifyRun(dir);
+  return [bestVerify([o1]), bestVerify(["failed" in o1 ? o1 : verifyRun(dir, "-O2")])];
+}
+
+/** The fastest of a verify's runs (with the largest peak RSS and every run's time), or its first failure. */
+function bestVerify(all: readonly VerifyOutcome[]): VerifyOutcome {
+  const failed = all.find((v) => "failed" in v);
+  if (failed) return failed;
+  const ok = all as readonly VerifyResult[];
+  const b = ok.reduce((a, v) => (v.ms < a.ms ? v : a));
+  return { ...b, maxRssMiB: Math.max(...ok.map((v) => v.maxRssMiB)), runs: ok.map((v) => v.ms) };
 }
 
 function verifyRun(dir: string, ...flags: string[]): VerifyOutcome {
