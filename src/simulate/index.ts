@@ -150,7 +150,8 @@ function stopUnknown(w: Walk, chain: CompiledChain, r: CompiledRule | null, why:
 }
 
 function matches(r: CompiledRule, w: Walk): boolean {
-  for (const t of r.tests) if (!t(w)) return false;
+  const tests = r.tests;
+  for (let i = 0; i < tests.length; i++) if (!tests[i]!(w)) return false;
   return true;
 }
 

@@ -43,7 +43,12 @@ function setModule(options: readonly RuleOption[]): Test | string {
       return r === true ? !neg : r === false ? neg : false;
     });
   }
-  return (w) => tests.every((t) => t(w));
+  // One set (the rule's usual form) is its own test; several are tested in turn without a closure per walk.
+  if (tests.length === 1) return tests[0]!;
+  return (w) => {
+    for (let i = 0; i < tests.length; i++) if (!tests[i]!(w)) return false;
+    return true;
+  };
 }
 
 const ADDR_TYPES: ReadonlySet<string> = new Set([
