@@ -318,6 +318,40 @@ describe("single ports: each its own class, the rest of its range one class; one
     expect(verifyText(report)).toMatch(/40001\/TCP, [\d,]+ flows?/);
   });
 
+  it("a class that leaves out many NodePorts counts them and still names its other left-out ports", () => {
+    const c = compileAll(files);
+    const node = "ubuntu1";
+    const tcp = (port: string, target: string): Rule => ({
+      parts: [
+        { kind: "protocol", negated: false, value: "tcp" },
+        { kind: "match", module: "tcp", options: [{ name: "dport", negated: false, args: [port] }] },
+      ],
+      target: { kind: "jump", name: target, options: [] },
+    });
+    const rules = new Map(c.rules);
+    const nr = c.rules.get(node)!;
+    const nodePorts = ["40000", "40002", "40004", "40006", "40008"];
+    const tables = nr.ruleset.tables.map((t) => ({
+      ...t,
+      chains: t.chains.map((ch) => {
+        if (t.name === "nat" && ch.name === "KUBE-NODEPORTS") return { ...ch, rules: [...ch.rules, ...nodePorts.map((p) => tcp(p, "RETURN"))] };
+        if (t.name === "filter" && ch.name === "INPUT") return { ...ch, rules: [tcp("40003", "ACCEPT"), ...ch.rules] };
+        return ch;
+      }),
+    }));
+    rules.set(node, { ...nr, ruleset: { tables } });
+    const topo = c.ctx.topology(rules);
+    const texts = collect(planClasses(c.ctx, topo, rules, null, c.ctx.simulate, topo))
+      .filter((fc) => fc.flow.protocol === "TCP" && fc.flow.src.kind === "pod" && fc.dst === `node ${node}`)
+      .map((fc) => fc.ports());
+    // 40003 is a class of its own, named among the rest's left-out ports; the NodePorts are counted, none listed.
+    expect(texts).toContain("40003/TCP");
+    const rest = texts.find((t) => t.includes("NodePorts"));
+    expect(rest).toMatch(/^every TCP port but (\S+, )*40003, (\d+) NodePorts \(service probes\)$/);
+    expect(Number(/(\d+) NodePorts/.exec(rest!)![1])).toBeGreaterThanOrEqual(nodePorts.length);
+    expect(rest).not.toMatch(/4000[02468]/);
+  });
+
   it("a range that starts right after the left-out port still cuts there: its DROP is caught, named by its own class", () => {
     const c = compileAll(files);
     const report = verifyClassReport(c.ctx, withFirstInEgress(c, udpDrop("4790:4800"))).report!;
