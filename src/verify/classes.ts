@@ -2032,7 +2032,7 @@ export function planClasses(
     const dstPod = dst.kind === "pod" ? dst.pod : null;
     const fwdHops = routable(routed) ? prefixesOf(routed, sip, dip, sat, dat, srcPod, dstPod) : null;
     const nodes = (routed?.hops ?? []).map((h) => h.node);
-    const inferred = !!routed && (routed.hops.some((h) => h.route?.inferred) || (routed.fate.kind === "dropped" && !!routed.fate.route?.inferred));
+    const inferred = routed?.inferred === true;
     const pair: PairOfEnds = { from: src, to: dst, src: srcText, dst: dstText, srcEnd, dstEnd, fromPod: srcPod !== null, nodes, inferred, order: pairOrder };
     // The reply's route and hops, found when a class first needs them: only an allowed flow's reply is walked (a few
     // in a hundred pairs), and routing it and keying its hops was a fifth of the pairs' time.
@@ -2170,12 +2170,15 @@ export function planClasses(
             }
           }
         }
-        // The two pairs share their port classes (pairPorts).
+        // The two pairs share their port classes (pairPorts). Written out: a list of the two made three arrays per pair.
         let plan: ProtocolPorts[] | undefined;
-        for (const [n, rep] of [[same, sameRep], [diff, diffRep]] as const) {
-          if (n === 0 || !rep) continue;
-          plan ??= pairPorts(rep[0], rep[1], a.id, b.id, NO_CUTS, false);
-          portFlows(emit, rep[0], rep[1], n, podText(a), podText(b), a.id, b.id, NO_CUTS, false, plan);
+        if (same !== 0 && sameRep !== null) {
+          plan = pairPorts(sameRep[0], sameRep[1], a.id, b.id, NO_CUTS, false);
+          portFlows(emit, sameRep[0], sameRep[1], same, podText(a), podText(b), a.id, b.id, NO_CUTS, false, plan);
+        }
+        if (diff !== 0 && diffRep !== null) {
+          plan ??= pairPorts(diffRep[0], diffRep[1], a.id, b.id, NO_CUTS, false);
+          portFlows(emit, diffRep[0], diffRep[1], diff, podText(a), podText(b), a.id, b.id, NO_CUTS, false, plan);
         }
         tick();
       }
