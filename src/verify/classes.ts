@@ -1475,6 +1475,12 @@ export function planClasses(
     /** The tests endpoint pods do not all answer alike (by place in `tests`): a pod's projection reads these only. */
     readonly podVarying: readonly number[];
     readonly cuts: ReadonlyMap<string, readonly number[]>;
+    /**
+     * Its prefixes' walks, by the two addresses' answers (interned strings or numbers), then rpfilter's view (none,
+     * own, other): kept on the content, which a hop's key reads anyway (a map by content was one more lookup per hop
+     * of every pair).
+     */
+    readonly prefixes: Map<string | number, Map<string | number, [Results?, Results?, Results?]>>;
   }
   const contents = new Map<string, HopContent>();
   // Asked per hop of every pair of endpoint classes, found by what makes a content (buildContent's key) as numbers:
@@ -1577,7 +1583,7 @@ export function planClasses(
       tests.forEach((t, i) => {
         if ((t.varies ??= "range" in t ? !podsAlike(t.range[0], t.range[1]) : "set" in t && (podConstant.get(t.set) ?? null) === null)) podVarying.push(i);
       });
-      c = { key: digest64("sha1", key), preds: sorted, tests, podVarying, cuts };
+      c = { key: digest64("sha1", key), preds: sorted, tests, podVarying, cuts, prefixes: new Map() };
       contents.set(key, c);
     }
     return c;
@@ -1698,10 +1704,9 @@ export function planClasses(
     readonly results: Results;
     readonly cuts: ReadonlyMap<string, readonly number[]> | null;
   }
-  // Prefixes are interned, by content object, then the two addresses' answers (interned strings), then rpfilter's
-  // view (none, own, other): hop results are looked up per port class with them. A local hop's content is its
-  // node's own (its full rules name the node), so the node needs no place in the key.
-  const prefixIds = new Map<HopContent, Map<string | number, Map<string | number, [Results?, Results?, Results?]>>>();
+  // Prefixes are interned per content (HopContent.prefixes), by the two addresses' answers, then rpfilter's view: hop
+  // results are looked up per port class with them. A local hop's content is its node's own (its full rules name the
+  // node), so the node needs no place in the key.
   const concrete = new Map<string, Results>();
   /**
    * What a hop's key reads of the hop alone: its node, the content of its rules and views (by whether an end is one
@@ -1769,8 +1774,7 @@ export function planClasses(
     }
     const rp = st.rp;
     const rpf = rp === undefined ? 0 : rp === src ? 1 : 2;
-    let bySrc = prefixIds.get(content);
-    if (!bySrc) prefixIds.set(content, (bySrc = new Map()));
+    const bySrc = content.prefixes;
     const ps = srcAt >= 0 ? projectPod(content, src, srcAt) : project(content, src);
     let byDst = bySrc.get(ps);
     if (!byDst) bySrc.set(ps, (byDst = new Map()));
