@@ -1436,7 +1436,6 @@ export function planClasses(
     if (dstClass !== null) addRole(roleCutsOf(dstClass, protocol, false), sip, srcAt, at, points);
     return { ranges: rangesBetween(at), points: pointsOutside(points, skipped) };
   };
-  const endpointIp = (e: FlowEndpoint): string => (e.kind === "pod" ? podIPv4(e.pod)! : e.ip);
 
   // ---- Flow keys: what decides a flow, hop by hop, so that flows of different endpoint classes share a walk.
   //
@@ -1961,7 +1960,24 @@ export function planClasses(
    */
   const sidesIn = evaluator.sidesIn(classes.length);
   /** An end with its address, its place left to the route walk to find (the pairs of a class with an address or a host). */
-  const bareEnd = (ep: FlowEndpoint): End => ({ ep, ip: endpointIp(ep), place: undefined });
+  /**
+   * The end of a pod or an address that outside and host pairs speak through, with its place (where()), made once:
+   * each is asked for every class and host, and a known place spares hopsFor its lookups per pair.
+   */
+  const placedEnds = new Map<Pod | string, End>();
+  const placedPod = (pod: Pod): End => {
+    let e = placedEnds.get(pod);
+    if (e === undefined) placedEnds.set(pod, (e = podEnd(pod)));
+    return e;
+  };
+  const placedIp = (ip: string): End => {
+    let e = placedEnds.get(ip);
+    if (e === undefined) {
+      const ep: FlowEndpoint = { kind: "ip", ip };
+      placedEnds.set(ip, (e = { ep, ip, place: where(topo, ep) }));
+    }
+    return e;
+  };
   /** A pod end: its endpoint, address and place, found once for every pair it speaks for (podPairs keeps it). */
   const podEnd = (pod: Pod): End => {
     const ep: FlowEndpoint = { kind: "pod", pod };
@@ -2217,19 +2233,19 @@ export function planClasses(
 
   function outsidePairs(emit: Emit): void {
     for (const [xi, x] of outside.entries()) {
-      const ext = bareEnd({ kind: "ip", ip: x.ip });
+      const ext = placedIp(x.ip);
       for (const c of classes) {
         // A class's groups differ in routes only: they share their port classes (pairPorts), each way.
         let out: ProtocolPorts[] | undefined;
         for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) {
-          const src = bareEnd({ kind: "pod", pod: g.rep });
+          const src = placedPod(g.rep);
           out ??= pairPorts(src, ext, c.id, -1, NO_CUTS, false);
           portFlows(emit, src, ext, g.count, podText(c), x.text, c.id, outsideEnd[xi]!, NO_CUTS, false, out);
         }
         // The reply leaves the pod's node by that node's route to the address: grouped by it too.
         let back: ProtocolPorts[] | undefined;
         for (const g of groupsBy(c, (node) => routeSignature(topo, node, x.ip, null))) {
-          const dst = bareEnd({ kind: "pod", pod: g.rep });
+          const dst = placedPod(g.rep);
           back ??= pairPorts(ext, dst, -1, c.id, NO_CUTS, false);
           portFlows(emit, ext, dst, g.count, x.text, podText(c), outsideEnd[xi]!, c.id, NO_CUTS, false, back);
         }
@@ -2354,15 +2370,15 @@ export function planClasses(
         const fromHost = new Map<string, ProtocolPorts[]>();
         let toHost: ProtocolPorts[] | undefined;
         for (const g of groups) {
-          const pod = bareEnd({ kind: "pod", pod: g.rep });
+          const pod = placedPod(g.rep);
           if (g.src !== null) {
-            const src = bareEnd({ kind: "ip", ip: g.src });
+            const src = placedIp(g.src);
             const cuts = full?.output ?? NO_CUTS;
             let plan = fromHost.get(g.src);
             if (!plan) fromHost.set(g.src, (plan = pairPorts(src, pod, -1, c.id, cuts, false)));
             portFlows(emit, src, pod, g.count, hostText, podText(c), hostEnd, c.id, cuts, false, plan);
           }
-          const host = bareEnd({ kind: "ip", ip: nodeIp });
+          const host = placedIp(nodeIp);
           const cuts = full?.input ?? NO_CUTS;
           toHost ??= pairPorts(pod, host, c.id, -1, cuts, true);
           portFlows(emit, pod, host, g.count, podText(c), hostText, c.id, hostEnd, cuts, true, toHost);
