@@ -43,6 +43,8 @@ interface End {
   readonly ep: FlowEndpoint;
   readonly ip: string;
   readonly place?: Place | null;
+  /** A pod end's interface as class verify's hop keys read it (planClasses' IfaceKeys; null: not known), found when first asked. */
+  iface?: unknown;
 }
 
 /**
@@ -1510,17 +1512,25 @@ export function planClasses(
   };
   const PATH_KINDS: readonly HookPath["kind"][] = ["input", "forward", "output"];
   const hopContents = new Map<number, Map<number, Map<number, HopContent | null>>>();
-  const contentOfHop = (node: string, path: HookPath, local: boolean): HopContent | null => {
+  const keysOf = (node: string): NodeKeys | null => {
     let keys = nodeKeys.get(node);
     if (keys === undefined) {
       const d = nodeData.get(node);
       nodeKeys.set(node, (keys = d ? { data: d, pruned: canonId(d.pruned), full: canonId(d.full), ifaces: new Map() } : null));
     }
+    return keys;
+  };
+  const contentOfHop = (node: string, path: HookPath, local: boolean): HopContent | null => {
+    const keys = keysOf(node);
     if (keys === null) return null;
     const nd = keys.data;
-    const first = (local ? keys.full : keys.pruned) * PATH_KINDS.length + PATH_KINDS.indexOf(path.kind);
     const inId = path.kind === "output" ? 0 : viewIds(nd, keys, path.inIface)[0];
     const outId = path.kind === "input" ? 0 : viewIds(nd, keys, path.outIface)[1];
+    return contentWith(keys, node, path, local, inId, outId);
+  };
+  /** contentOfHop with the node's keys and the interfaces' view ids found. */
+  const contentWith = (keys: NodeKeys, node: string, path: HookPath, local: boolean, inId: number, outId: number): HopContent | null => {
+    const first = (local ? keys.full : keys.pruned) * PATH_KINDS.length + PATH_KINDS.indexOf(path.kind);
     let byIn = hopContents.get(first);
     if (!byIn) hopContents.set(first, (byIn = new Map()));
     let byOut = byIn.get(inId);
@@ -1771,7 +1781,10 @@ export function planClasses(
       if (!results) concrete.set(k, (results = new Map()));
       return { hop, results, cuts: null };
     }
-    const rp = st.rp;
+    return prefixIn(hop, content, st.rp, src, dst, srcAt, dstAt);
+  };
+  /** hopPrefix with the hop's content and the address owning its in-interface (rpfilter) found. */
+  const prefixIn = (hop: Hop, content: HopContent, rp: string | undefined, src: string, dst: string, srcAt: number, dstAt: number): HopPrefix => {
     const rpf = rp === undefined ? 0 : rp === src ? 1 : 2;
     const bySrc = content.prefixes;
     const ps = srcAt >= 0 ? projectPod(content, src, srcAt) : project(content, src);
@@ -2026,6 +2039,52 @@ export function planClasses(
   };
 
   /** The hop prefixes of a route: its first hop is the source pod's own, its last the destination pod's (hopStatic). */
+  /**
+   * A pod end's interface as its node's keys read it (NodeKeys, its in and out views' ids, the address rpfilter owns
+   * it by), found once per end: a pair of pods on one node walks one hop between their two interfaces, which is
+   * new for every pair, and finding its content from the node and interface names took a dozen map lookups a pair.
+   */
+  interface IfaceKeys {
+    readonly keys: NodeKeys;
+    readonly info: NodeInfo;
+    readonly inId: number;
+    readonly outId: number;
+    readonly rp: string | undefined;
+  }
+  const ifaceKeysOf = (e: End): IfaceKeys | null => {
+    let k = e.iface as IfaceKeys | null | undefined;
+    if (k === undefined) {
+      const place = e.place;
+      const keys = place?.kind === "pod" ? keysOf(place.node) : null;
+      const info = place?.kind === "pod" ? place.info : undefined;
+      if (keys === null || info === undefined || place?.kind !== "pod") k = null;
+      else {
+        const [inId] = viewIds(keys.data, keys, place.iface);
+        const [, outId] = viewIds(keys.data, keys, place.iface);
+        k = { keys, info, inId, outId, rp: info.localIfaces.get(place.iface) };
+      }
+      e.iface = k;
+    }
+    return k;
+  };
+  /**
+   * The prefixes of a route between two pods on one node (one hop, forward from the source's interface to the
+   * destination's: hopsFor delivers it so only), from the two ends' IfaceKeys; null for any other route.
+   */
+  const sameNodePrefixes = (routed: Routed, from: End, to: End, srcAt: number, dstAt: number): HopPrefix[] | null => {
+    if (routed.fate.kind !== "delivered" || routed.hops.length !== 1) return null;
+    const hop = routed.hops[0]!;
+    if (hop.path.kind !== "forward") return null;
+    const a = ifaceKeysOf(from);
+    const b = a === null ? null : ifaceKeysOf(to);
+    if (a === null || b === null || a.info !== b.info || a.keys !== b.keys) return null;
+    const src = from.ip;
+    const dst = to.ip;
+    const local = !(neverOwn(srcAt) && neverOwn(dstAt)) && (a.info.localAddresses.has(src) || a.info.localAddresses.has(dst));
+    const content = contentWith(a.keys, hop.node, hop.path, local, a.inId, b.outId);
+    if (content === null) return null;
+    return [prefixIn(hop, content, a.rp, src, dst, srcAt, dstAt)];
+  };
   const prefixesOf = (routed: Routed, src: string, dst: string, srcAt: number, dstAt: number, first: Pod | null, last: Pod | null): HopPrefix[] => {
     const hops = routed.hops;
     const out: HopPrefix[] = new Array<HopPrefix>(hops.length);
@@ -2050,7 +2109,9 @@ export function planClasses(
     const sat = src.kind === "pod" ? srcEnd : -1;
     const dat = dst.kind === "pod" ? dstEnd : -1;
     const dstPod = dst.kind === "pod" ? dst.pod : null;
-    const fwdHops = routable(routed) ? prefixesOf(routed, sip, dip, sat, dat, srcPod, dstPod) : null;
+    // Two pods on one node (class ids, known places): their hop's content from the ends' interfaces (sameNodePrefixes).
+    const pods = known && sat >= 0 && dat >= 0;
+    const fwdHops = routable(routed) ? ((pods ? sameNodePrefixes(routed, from, to, sat, dat) : null) ?? prefixesOf(routed, sip, dip, sat, dat, srcPod, dstPod)) : null;
     const nodes = (routed?.hops ?? []).map((h) => h.node);
     const inferred = routed?.inferred === true;
     const pair: PairOfEnds = { from: src, to: dst, src: srcText, dst: dstText, srcEnd, dstEnd, fromPod: srcPod !== null, nodes, inferred, order: pairOrder };
@@ -2060,7 +2121,7 @@ export function planClasses(
     const backOf = (): { readonly reply: Routed; readonly hops: readonly HopPrefix[] } | null => {
       if (back === undefined) {
         const reply = hopsFor(topo, { src: dst, dst: src, protocol: "TCP", port: 1 }, known ? { src: to.place!, dst: from.place!, dstIp: sip } : undefined);
-        back = routable(reply) ? { reply, hops: prefixesOf(reply, dip, sip, dat, sat, dstPod, srcPod) } : null;
+        back = routable(reply) ? { reply, hops: (pods ? sameNodePrefixes(reply, to, from, dat, sat) : null) ?? prefixesOf(reply, dip, sip, dat, sat, dstPod, srcPod) } : null;
       }
       return back;
     };
