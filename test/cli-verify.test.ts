@@ -267,6 +267,15 @@ describe("verify on a dual-stack snapshot", () => {
     const report = JSON.parse(json.out);
     expect([report.mismatches, report.ipv6.mismatches, report.ipv6.flows]).toEqual([0, 0, null]);
     expect(report.ipv6.classes).toBeGreaterThan(0);
+    // --exhaustive walks IPv6 flows one by one: the JSON counts them as the text does.
+    const every = await runCli(["verify", DUAL, "--exhaustive"]);
+    expect(every.code).toBe(0);
+    const counted = /\nverified IPv6: ([\d,]+) flows,/.exec(every.out);
+    expect(counted, every.out).not.toBeNull();
+    const everyJson = JSON.parse((await runCli(["verify", DUAL, "--exhaustive", "--format", "json"])).out);
+    expect(everyJson.ipv6.classes).toBeUndefined();
+    expect(everyJson.ipv6.flows).toBe(Number(counted![1]!.replace(/,/g, "")));
+    expect(everyJson.ipv6.flows).toBeGreaterThan(0);
     const off = await runCli(["verify", DUAL, "--ipv6", "off"]);
     expect(off.code).toBe(0);
     expect(off.out).not.toContain("IPv6");

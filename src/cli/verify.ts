@@ -288,8 +288,14 @@ export function runVerify(files: readonly InputFile[], args: ParsedArgs, simulat
   const v6 = loaded.v6 ? verifyIPv6(loaded.v6.snapshot, loaded.v6.places, loaded.v6.rules, simulate, onlyNodes, progress, exhaustive) : null;
   let stdout: string;
   if (json) {
-    // Flow counts of the image are not IPv6's (an IPv6 class stands for far more addresses): classes only.
-    const ipv6 = v6 === null ? undefined : v6.kind === "unknown" ? { unknown: v6.reason } : { ...JSON.parse(v6.display(stableJson(v6.report))), flows: null };
+    // Flow counts of the image's classes are not IPv6's (an IPv6 class stands for far more addresses): classes only.
+    // Flows walked one by one (--exhaustive, or class verify's fallback) are IPv6's, one each, as the text counts them.
+    const ipv6 =
+      v6 === null
+        ? undefined
+        : v6.kind === "unknown"
+          ? { unknown: v6.reason }
+          : { ...JSON.parse(v6.display(stableJson(v6.report))), flows: v6.report.classes === undefined ? v6.report.flows : null };
     stdout = stableJson(ipv6 === undefined ? report : { ...report, ipv6 });
   } else {
     stdout = verifyText(report);
