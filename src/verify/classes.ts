@@ -2059,8 +2059,7 @@ export function planClasses(
       const info = place?.kind === "pod" ? place.info : undefined;
       if (keys === null || info === undefined || place?.kind !== "pod") k = null;
       else {
-        const [inId] = viewIds(keys.data, keys, place.iface);
-        const [, outId] = viewIds(keys.data, keys, place.iface);
+        const [inId, outId] = viewIds(keys.data, keys, place.iface);
         k = { keys, info, inId, outId, rp: info.localIfaces.get(place.iface) };
       }
       e.iface = k;
